@@ -1,0 +1,153 @@
+//! Reading the request body in whichever media type the operation accepts.
+
+use axum::body::{Body, Bytes};
+use axum::extract::FromRequest;
+use axum::http::{header, request::Parts};
+use serde_json::{Map, Value};
+
+use crate::error::{Location, RequestError, RequestErrorKind, ValidationIssue};
+use crate::extract::coerce;
+use crate::spec::{MediaKind, MediaSpec, OperationSpec, ParamKind};
+
+/// Read and parse the body. `Ok(None)` when the operation takes no body or
+/// none was sent.
+pub(crate) async fn read(
+    spec: &OperationSpec,
+    parts: &Parts,
+    body: Body,
+) -> Result<Option<(usize, Value)>, RequestError> {
+    let Some(body_spec) = &spec.body else {
+        return Ok(None);
+    };
+    let operation_id = spec.operation_id;
+    let bytes = collect(parts, body).await.map_err(|kind| RequestError { operation_id, kind })?;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+
+    if bytes.is_empty() && content_type.is_none() {
+        return if body_spec.required {
+            Err(RequestError::invalid(operation_id, vec![ValidationIssue::missing_body()]))
+        } else {
+            Ok(None)
+        };
+    }
+
+    let media_index = match content_type {
+        Some(content_type) => select(body_spec.media, content_type),
+        // No Content-Type: take JSON if the operation accepts it, else the first listed type.
+        None => body_spec
+            .media
+            .iter()
+            .position(|m| m.kind == MediaKind::Json)
+            .or(if body_spec.media.is_empty() { None } else { Some(0) }),
+    };
+    let Some(index) = media_index else {
+        return Err(RequestError {
+            operation_id,
+            kind: RequestErrorKind::UnsupportedMediaType { content_type: content_type.unwrap_or("").to_owned() },
+        });
+    };
+    let media = &body_spec.media[index];
+    let malformed = |message: String| {
+        RequestError::invalid(operation_id, vec![ValidationIssue::malformed(Location::Body, message)])
+    };
+    let value = match media.kind {
+        MediaKind::Json => {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                if body_spec.required {
+                    return Err(RequestError::invalid(operation_id, vec![ValidationIssue::missing_body()]));
+                }
+                return Ok(None);
+            }
+            serde_json::from_slice(&bytes).map_err(|e| malformed(format!("malformed JSON: {e}")))?
+        }
+        MediaKind::Form => {
+            let pairs = form_urlencoded::parse(&bytes).into_owned();
+            fields_to_object(media, pairs)
+        }
+        MediaKind::Multipart => {
+            let boundary = multer::parse_boundary(content_type.unwrap_or_default())
+                .map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
+            let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+            let mut multipart = multer::Multipart::new(stream, boundary);
+            let mut pairs = Vec::new();
+            loop {
+                match multipart.next_field().await {
+                    Ok(Some(field)) => {
+                        let name = field.name().unwrap_or_default().to_owned();
+                        let text = field.text().await.map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
+                        pairs.push((name, text));
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(malformed(format!("malformed multipart body: {e}"))),
+                }
+            }
+            fields_to_object(media, pairs.into_iter())
+        }
+        MediaKind::Text | MediaKind::Binary => {
+            let text = String::from_utf8(bytes.to_vec())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            Value::String(text)
+        }
+    };
+    Ok(Some((index, value)))
+}
+
+async fn collect(parts: &Parts, body: Body) -> Result<Bytes, RequestErrorKind> {
+    // Going through axum's `Bytes` extractor honours a `DefaultBodyLimit` layer.
+    let request = axum::http::Request::from_parts(clone_head(parts), body);
+    Bytes::from_request(request, &()).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            RequestErrorKind::PayloadTooLarge
+        } else {
+            RequestErrorKind::Invalid(vec![ValidationIssue::malformed(Location::Body, rejection.body_text())])
+        }
+    })
+}
+
+fn clone_head(parts: &Parts) -> Parts {
+    let (mut head, ()) = axum::http::Request::new(()).into_parts();
+    head.method = parts.method.clone();
+    head.uri = parts.uri.clone();
+    head.version = parts.version;
+    head.headers = parts.headers.clone();
+    head.extensions = parts.extensions.clone();
+    head
+}
+
+/// Pick the first listed media type that matches the request's Content-Type.
+fn select(media: &[MediaSpec], content_type: &str) -> Option<usize> {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let (kind, sub) = essence.split_once('/')?;
+    media.iter().position(|m| {
+        let listed = m.content_type.to_ascii_lowercase();
+        let Some((lk, ls)) = listed.split_once('/') else {
+            return false;
+        };
+        (lk == "*" || lk == kind) && (ls == "*" || ls == sub || (ls.ends_with("+json") && sub == ls))
+            || (m.kind == MediaKind::Json && kind == "application" && sub.ends_with("+json"))
+    })
+}
+
+/// Form and multipart fields become a JSON object, each field coerced to the
+/// type its property declares. Repeated fields of array properties collect.
+fn fields_to_object(media: &MediaSpec, pairs: impl Iterator<Item = (String, String)>) -> Value {
+    let mut object = Map::new();
+    for (name, text) in pairs {
+        let kind = media.fields.iter().find(|(field, _)| *field == name).map(|(_, kind)| *kind);
+        match kind {
+            Some(ParamKind::Array(item)) => {
+                let entry = object.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = entry {
+                    items.push(coerce(*item, &text));
+                }
+            }
+            Some(kind) => {
+                object.insert(name, coerce(kind, &text));
+            }
+            None => {
+                object.insert(name, Value::String(text));
+            }
+        }
+    }
+    Value::Object(object)
+}

@@ -1,0 +1,43 @@
+//! Small builders for the answers generated response enums produce.
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Serialize;
+
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => raw_response(status, "application/json", bytes),
+        Err(error) => {
+            tracing::error!(%error, "could not serialize a response body");
+            empty_response(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+pub fn text_response(status: StatusCode, content_type: &str, body: String) -> Response {
+    let content_type = if content_type.contains('*') { "text/plain; charset=utf-8" } else { content_type };
+    raw_response(status, content_type, body.into_bytes())
+}
+
+pub fn raw_response(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+pub fn empty_response(status: StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+}
+
+/// Set a documented response header; values that are not valid header text are dropped.
+pub fn insert_header(response: &mut Response, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(HeaderName::from_static(name), value);
+    }
+}
