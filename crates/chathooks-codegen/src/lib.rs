@@ -1,1 +1,211 @@
-pub fn placeholder() {}
+//! Generates, from one OpenAPI 3.0 spec, three crates:
+//!
+//! * `chathooks-{name}-types`: every wire type, defined once (typify);
+//! * `chathooks-{name}-server`: an async trait with one method per operation
+//!   and an axum router doing the HTTP work (our own emitter);
+//! * `chathooks-{name}-client`: a progenitor client over the same types.
+//!
+//! Pipeline: [`load`] reads YAML once; [`normalize`] rewrites the spec so
+//! that names are unique and every named type is a component; [`ir`] lowers
+//! each operation; the emitters read the IR (server) or the normalized spec
+//! (types, client); [`files`] formats and compares.
+
+pub mod catch;
+pub mod diagnostics;
+pub mod emit_client;
+pub mod emit_server;
+pub mod emit_types;
+pub mod files;
+pub mod ir;
+pub mod load;
+pub mod names;
+pub mod normalize;
+pub mod schema_json;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use diagnostics::{Diagnostic, Severity};
+pub use files::{FileState, GeneratedFile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Spec { path: PathBuf, message: String },
+    #[error("generating {what} for {api}: {message}")]
+    Generate { api: String, what: &'static str, message: String },
+}
+
+/// One API to generate.
+#[derive(Debug, Clone)]
+pub struct ApiSpec {
+    /// Short name: crates are `chathooks-{name}-types` and so on.
+    pub name: String,
+    pub spec_path: PathBuf,
+    /// How the spec is named in headers (`spec/mattermost.yaml`).
+    pub spec_display: String,
+    /// Directory receiving the three crate directories.
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub name: String,
+    pub operations_in_spec: usize,
+    pub server_operations: usize,
+    pub client_operations: usize,
+    pub types: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    pub summary: Summary,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The workspace this crate lives in.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    })
+}
+
+/// The APIs of this workspace: every `spec/*.yaml`, generated into `crates/`.
+pub fn workspace_apis(root: &Path) -> Result<Vec<ApiSpec>, Error> {
+    let spec_dir = root.join("spec");
+    let entries = std::fs::read_dir(&spec_dir).map_err(|source| Error::Io { path: spec_dir.clone(), source })?;
+    let mut specs: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    specs.sort();
+    Ok(specs
+        .into_iter()
+        .map(|path| {
+            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            ApiSpec {
+                spec_display: format!("spec/{}", path.file_name().map(|s| s.to_string_lossy()).unwrap_or_default()),
+                name,
+                spec_path: path,
+                out_dir: root.join("crates"),
+            }
+        })
+        .collect())
+}
+
+/// Generate the three crates of one API, in memory.
+pub fn generate(api: &ApiSpec) -> Result<Generated, Error> {
+    let raw = load::load_value(&api.spec_path)?;
+    generate_from_value(api, raw)
+}
+
+pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error> {
+    let fail = |what: &'static str| move |message: String| Error::Generate { api: api.name.clone(), what, message };
+    let normalized = normalize::normalize(raw);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone())
+        .map_err(|e| Error::Spec { path: api.spec_path.clone(), message: format!("not an OpenAPI 3.0 document: {e}") })?;
+    let operations_in_spec = normalize::operations(&normalized.spec).len();
+    let mut diagnostics = normalized.diagnostics.clone();
+
+    let mut lowered = ir::lower(&spec, &normalized.spec);
+    diagnostics.append(&mut lowered.diagnostics);
+    let mut server_api = lowered.api;
+    drop_unroutable(&mut server_api, &mut diagnostics);
+
+    let names = files::CrateNames::new(&api.name);
+    let types = emit_types::emit(&spec, &normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
+    let server = emit_server::emit(&server_api, &normalized.spec, &names.types);
+    let mut client = emit_client::emit(&normalized.spec, &names.types).map_err(fail("client"))?;
+    diagnostics.append(&mut client.diagnostics);
+
+    let display = &api.spec_display;
+    let types_code = files::rust_file(display, &[], types.tokens).map_err(fail("types"))?;
+    let server_code = files::rust_file(display, &[], server.lib).map_err(fail("server"))?;
+    let mut client_notes = Vec::new();
+    if !client.adaptations.is_empty() || client.operations < operations_in_spec {
+        client_notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
+        client_notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
+        for d in diagnostics.iter().filter(|d| d.target == "client") {
+            client_notes.push(format!("- {}: left out: {}", d.operation.as_deref().unwrap_or("?"), d.message));
+        }
+    }
+    let types_crate = quote::format_ident!("{}", names.types.replace('-', "_"));
+    let client_tokens = client.tokens;
+    let client_code = files::rust_file(
+        display,
+        &client_notes,
+        quote::quote! {
+            /// The wire types, from the types crate.
+            pub use #types_crate as wire;
+            #client_tokens
+        },
+    )
+    .map_err(fail("client"))?;
+
+    let crate_dir = |name: &str| api.out_dir.join(name);
+    let runtime_dir = workspace_root().join("crates/chathooks-runtime");
+    let runtime_path = files::relative_path(&crate_dir(&names.server), &runtime_dir);
+    let files = vec![
+        GeneratedFile { path: crate_dir(&names.types).join("Cargo.toml"), contents: files::types_manifest(display, &names, &types_code) },
+        GeneratedFile { path: crate_dir(&names.types).join("src/lib.rs"), contents: types_code },
+        GeneratedFile { path: crate_dir(&names.server).join("Cargo.toml"), contents: files::server_manifest(display, &names, &runtime_path) },
+        GeneratedFile { path: crate_dir(&names.server).join("src/lib.rs"), contents: server_code },
+        GeneratedFile { path: crate_dir(&names.server).join("src/schemas.json"), contents: server.schemas_json },
+        GeneratedFile { path: crate_dir(&names.client).join("Cargo.toml"), contents: files::client_manifest(display, &names, &client_code) },
+        GeneratedFile { path: crate_dir(&names.client).join("src/lib.rs"), contents: client_code },
+    ];
+    diagnostics.sort();
+    diagnostics.dedup();
+    Ok(Generated {
+        files,
+        summary: Summary {
+            name: api.name.clone(),
+            operations_in_spec,
+            server_operations: server_api.operations.len(),
+            client_operations: client.operations,
+            types: types.count,
+        },
+        diagnostics,
+    })
+}
+
+/// Leave out operations whose path axum would refuse or that conflict with
+/// an earlier path in axum's router (checked with the same matchit version).
+fn drop_unroutable(api: &mut ir::Api, diagnostics: &mut Vec<Diagnostic>) {
+    let mut router = matchit::Router::new();
+    let mut inserted: Vec<String> = Vec::new();
+    api.operations.retain(|op| {
+        let problem = if !op.path.starts_with('/') {
+            Some("path does not start with `/`".to_owned())
+        } else if op.path.split('/').any(|segment| segment.starts_with(':') || segment.starts_with('*')) {
+            Some("path segments starting with `:` or `*` are not routable".to_owned())
+        } else if inserted.contains(&op.path) {
+            None
+        } else {
+            match router.insert(op.path.clone(), ()) {
+                Ok(()) => {
+                    inserted.push(op.path.clone());
+                    None
+                }
+                Err(e) => Some(format!("route conflicts with another path: {e}")),
+            }
+        };
+        match problem {
+            None => true,
+            Some(message) => {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Skipped,
+                    location: op.location.clone(),
+                    operation: Some(op.id.clone()),
+                    target: "server",
+                    message,
+                });
+                false
+            }
+        }
+    });
+}

@@ -83,11 +83,13 @@ pub(crate) async fn read(
             }
             fields_to_object(media, pairs.into_iter())
         }
-        MediaKind::Text | MediaKind::Binary => {
+        MediaKind::Text => {
             let text = String::from_utf8(bytes.to_vec())
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                .map_err(|_| malformed("the text body is not valid UTF-8".to_owned()))?;
             Value::String(text)
         }
+        // Handed over as a byte array (what `Vec<u8>` deserializes from).
+        MediaKind::Binary => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
     };
     Ok(Some((index, value)))
 }

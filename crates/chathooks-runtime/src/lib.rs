@@ -22,7 +22,7 @@ mod spec;
 mod validate;
 
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
-pub use respond::{empty_response, insert_header, json_response, raw_response, text_response};
+pub use respond::{empty_response, insert_header, json_response, raw_response, status, text_response};
 pub use spec::{BodySpec, MediaKind, MediaSpec, OperationSpec, ParamKind, ParamSpec, SchemeSpec};
 pub use validate::Schemas;
 

@@ -41,3 +41,8 @@ pub fn insert_header(response: &mut Response, name: &'static str, value: &str) {
         response.headers_mut().insert(HeaderName::from_static(name), value);
     }
 }
+
+/// A status code from the spec; the generator only emits valid ones.
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}

@@ -38,8 +38,7 @@ pub enum MediaKind {
     Multipart,
     /// `text/*`: the body is handed over as a string.
     Text,
-    /// Anything else: handed over as bytes (JSON array of numbers is not used;
-    /// the body is kept as a lossy string).
+    /// Anything else: handed over as bytes.
     Binary,
 }
 

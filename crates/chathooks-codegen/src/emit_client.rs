@@ -1,0 +1,195 @@
+//! The client crate, by progenitor (builder style), over the types crate.
+//!
+//! progenitor takes a narrower OpenAPI than we serve, so it is handed an
+//! adapted copy of the normalized spec (spec/ itself is never touched); every
+//! adaptation is listed in the generated file's header:
+//!
+//! * one request media type per operation (JSON, else form, text, bytes);
+//!   operations with none of those (multipart only) are left out;
+//! * within the success responses, and within the error responses, one body
+//!   type: where they differ, all of that group become raw bytes;
+//! * cookie parameters are dropped (operations requiring one are left out);
+//! * an operation progenitor still refuses is left out, by itself.
+
+use openapiv3::OpenAPI;
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use proc_macro2::TokenStream;
+use serde_json::{Map, Value, json};
+
+use crate::catch::catch;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::normalize::{METHODS, operations};
+
+pub struct ClientOutput {
+    pub tokens: TokenStream,
+    /// One line per adaptation, for the file header.
+    pub adaptations: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub operations: usize,
+}
+
+pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
+    let mut spec = raw.clone();
+    let mut adaptations = Vec::new();
+    let mut diagnostics = Vec::new();
+
+    for (path, method) in operations(&spec) {
+        let operation = &mut spec["paths"][&path][method];
+        let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        if let Err(reason) = adapt_operation(operation, &mut adaptations, &id) {
+            skip(&mut spec, &path, method, &id, reason, &mut diagnostics);
+        }
+    }
+
+    let settings = settings(raw, types_crate);
+    let attempt = |spec: &Value| -> Result<TokenStream, String> {
+        let parsed: OpenAPI = serde_json::from_value(spec.clone()).map_err(|e| format!("spec does not parse: {e}"))?;
+        catch(|| Generator::new(&settings).generate_tokens(&parsed).map_err(|e| e.to_string()))
+    };
+
+    let tokens = match attempt(&spec) {
+        Ok(tokens) => tokens,
+        Err(_) => {
+            // Find the operations progenitor refuses, one at a time.
+            for (path, method) in operations(&spec) {
+                let alone = only_operation(&spec, &path, method);
+                if let Err(reason) = attempt(&alone) {
+                    let id = spec["paths"][&path][method]["operationId"].as_str().unwrap_or_default().to_owned();
+                    skip(&mut spec, &path, method, &id, reason, &mut diagnostics);
+                }
+            }
+            attempt(&spec)?
+        }
+    };
+    let count = operations(&spec).len();
+    Ok(ClientOutput { tokens, adaptations, diagnostics, operations: count })
+}
+
+fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings.with_interface(InterfaceStyle::Builder).with_tag(TagStyle::Merged);
+    let krate = types_crate.replace('-', "_");
+    for (name, schema) in raw["components"]["schemas"].as_object().into_iter().flatten() {
+        let string_enum = schema.get("enum").is_some() && schema.get("type").and_then(Value::as_str) == Some("string");
+        let impls: Vec<TypeImpl> = if string_enum { vec![TypeImpl::Display, TypeImpl::FromStr] } else { Vec::new() };
+        settings.with_replacement(name, format!("{krate}::{name}"), impls.into_iter());
+    }
+    settings
+}
+
+fn skip(spec: &mut Value, path: &str, method: &str, id: &str, reason: String, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.push(Diagnostic {
+        severity: Severity::Skipped,
+        location: crate::diagnostics::pointer(&["paths", path, method]),
+        operation: Some(id.to_owned()),
+        target: "client",
+        message: reason,
+    });
+    if let Some(item) = spec["paths"].get_mut(path).and_then(Value::as_object_mut) {
+        item.remove(method);
+        if !item.keys().any(|k| METHODS.contains(&k.as_str())) {
+            spec["paths"].as_object_mut().map(|paths| paths.remove(path));
+        }
+    }
+}
+
+fn only_operation(spec: &Value, path: &str, method: &str) -> Value {
+    let mut alone = spec.clone();
+    let operation = spec["paths"][path][method].clone();
+    alone["paths"] = json!({ path: { method: operation } });
+    alone
+}
+
+fn essence(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &str) -> Result<(), String> {
+    if let Some(object) = operation.as_object_mut() {
+        object.remove("security");
+    }
+    // Parameters: no cookies.
+    if let Some(Value::Array(params)) = operation.get_mut("parameters") {
+        if params.iter().any(|p| p["in"] == "cookie" && p["required"] == true) {
+            return Err("requires a cookie parameter, which progenitor does not support".into());
+        }
+        let before = params.len();
+        params.retain(|p| p["in"] != "cookie");
+        if params.len() != before {
+            adaptations.push(format!("{id}: cookie parameters dropped"));
+        }
+    }
+    // Request body: one media type progenitor supports.
+    if let Some(Value::Object(content)) = operation.get_mut("requestBody").and_then(|b| b.get_mut("content")) {
+        let preference = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"];
+        let chosen = preference
+            .iter()
+            .find_map(|wanted| content.iter().find(|(ct, _)| essence(ct) == *wanted).map(|(ct, m)| (ct.clone(), m.clone())));
+        let Some((content_type, mut media)) = chosen else {
+            let listed = content.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(format!("request body media types ({listed}) are not supported by progenitor"));
+        };
+        if content.len() > 1 {
+            let dropped: Vec<String> = content.keys().filter(|ct| **ct != content_type).cloned().collect();
+            adaptations.push(format!("{id}: request body sent as {content_type} only (also accepts {})", dropped.join(", ")));
+        }
+        if let Some(object) = media.as_object_mut() {
+            object.remove("encoding");
+        }
+        match essence(&content_type).as_str() {
+            "application/octet-stream" => media["schema"] = json!({ "type": "string", "format": "binary" }),
+            "text/plain" => media["schema"] = json!({ "type": "string" }),
+            _ => {
+                if media.get("schema").is_none() {
+                    media["schema"] = json!({});
+                }
+            }
+        }
+        let mut only = Map::new();
+        only.insert(essence(&content_type), media);
+        *content = only;
+    }
+    // Responses: one body type per group.
+    if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+        for response in responses.values_mut() {
+            if let Some(Value::Object(content)) = response.get_mut("content") {
+                for media in content.values_mut() {
+                    if let Some(object) = media.as_object_mut() {
+                        object.remove("encoding");
+                        object.entry("schema").or_insert(json!({}));
+                    }
+                }
+            }
+        }
+        for (group, is_member) in [
+            ("success", (|s: &str| s.starts_with('2') || s == "default") as fn(&str) -> bool),
+            ("error", |s: &str| s.starts_with('4') || s.starts_with('5') || s == "default"),
+        ] {
+            let kinds: std::collections::BTreeSet<String> = responses
+                .iter()
+                .filter(|(status, _)| is_member(status))
+                .map(|(_, response)| response_kind(response))
+                .collect();
+            if kinds.len() > 1 {
+                for (_, response) in responses.iter_mut().filter(|(status, _)| is_member(status)) {
+                    response["content"] = json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } });
+                }
+                adaptations.push(format!("{id}: {group} responses differ in body type; the client returns them as raw bytes"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What progenitor would make of a response: a JSON type, raw bytes or nothing.
+fn response_kind(response: &Value) -> String {
+    match response.get("content").and_then(Value::as_object) {
+        Some(content) if !content.is_empty() => {
+            match content.iter().find(|(ct, _)| essence(ct) == "application/json") {
+                Some((_, media)) => format!("json:{}", media.get("schema").map(Value::to_string).unwrap_or_default()),
+                None => "raw".into(),
+            }
+        }
+        _ => "none".into(),
+    }
+}

@@ -1,0 +1,541 @@
+//! The intermediate representation: every operation lowered once, from the
+//! normalized spec, into what the emitters need. Schemas stay JSON values
+//! (normalized, so every named type is a component reference).
+
+use openapiv3::{
+    APIKeyLocation, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode,
+};
+use serde_json::{Value, json};
+
+use crate::diagnostics::{Diagnostic, Severity, pointer};
+use crate::names::{NameSet, pascal, snake};
+use crate::normalize::{media_kind_name, resolve, schema_ref_name};
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub operations: Vec<Operation>,
+    pub schemes: Vec<Scheme>,
+    /// Distinct security requirements (sets of scheme names) across the API,
+    /// in order of first use: one `Credentials` variant each.
+    pub requirements: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    pub name: String,
+    pub kind: SchemeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeKind {
+    Http { scheme: String },
+    ApiKey { location: Location, name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: String,
+    pub snake: String,
+    pub method: String,
+    pub path: String,
+    /// JSON pointer of the operation in the spec.
+    pub location: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub responses: Vec<Response>,
+    /// Alternatives of scheme-name sets. Empty: no authentication.
+    pub security: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub field: String,
+    pub location: Location,
+    pub required: bool,
+    pub description: Option<String>,
+    pub schema: Value,
+    pub ty: TypeRef,
+    pub kind: Kind,
+    pub explode: bool,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub required: bool,
+    pub description: Option<String>,
+    pub media: Vec<Media>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Media {
+    pub content_type: String,
+    pub kind: MediaKind,
+    pub variant: String,
+    pub schema: Value,
+    pub ty: TypeRef,
+    /// Form and multipart: how each field's text is coerced.
+    pub fields: Vec<(String, Kind)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Json,
+    Form,
+    Multipart,
+    Text,
+    Binary,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: Status,
+    pub variant: String,
+    pub description: String,
+    pub content: Option<Content>,
+    pub headers: Vec<Header>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Code(u16),
+    Range(u16),
+    Default,
+}
+
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub content_type: String,
+    pub kind: MediaKind,
+    pub ty: TypeRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub name: String,
+    pub field: String,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// A Rust type for a schema, as far as operation signatures need one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A component schema: a type of the types crate.
+    Named(String),
+    String,
+    I32,
+    I64,
+    F64,
+    Bool,
+    Bytes,
+    Vec(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    Json,
+}
+
+/// How text (parameters, form fields) is coerced before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array(Box<Kind>),
+    Json,
+}
+
+pub struct Lowered {
+    pub api: Api,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lower the normalized spec. `raw` is the same spec as JSON, for resolving
+/// component schemas. Operations that cannot be served are left out, each
+/// with a diagnostic.
+pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
+    let mut diagnostics = Vec::new();
+    let schemes: Vec<Scheme> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.security_schemes.iter())
+        .filter_map(|(name, scheme)| {
+            let scheme = scheme.as_item()?;
+            let kind = match scheme {
+                SecurityScheme::HTTP { scheme, .. } => SchemeKind::Http { scheme: scheme.clone() },
+                SecurityScheme::APIKey { location, name, .. } => SchemeKind::ApiKey {
+                    location: match location {
+                        APIKeyLocation::Query => Location::Query,
+                        APIKeyLocation::Header => Location::Header,
+                        APIKeyLocation::Cookie => Location::Cookie,
+                    },
+                    name: name.clone(),
+                },
+                // OAuth2 and OpenID Connect present bearer tokens.
+                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => {
+                    SchemeKind::Http { scheme: "bearer".into() }
+                }
+            };
+            Some(Scheme { name: name.clone(), kind })
+        })
+        .collect();
+
+    let mut operations = Vec::new();
+    let mut requirements: Vec<Vec<String>> = Vec::new();
+    for (path, item) in spec.paths.iter() {
+        let Some(item) = item.as_item() else {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Skipped,
+                location: pointer(&["paths", path]),
+                operation: None,
+                target: "server",
+                message: "path items given by reference are not supported".into(),
+            });
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let location = pointer(&["paths", path, method]);
+            let id = operation.operation_id.clone().unwrap_or_default();
+            match lower_operation(spec, raw, path, method, operation, &location, &schemes) {
+                Ok(op) => {
+                    for requirement in &op.security {
+                        if !requirement.is_empty() && !requirements.contains(requirement) {
+                            requirements.push(requirement.clone());
+                        }
+                    }
+                    operations.push(op);
+                }
+                Err(message) => diagnostics.push(Diagnostic {
+                    severity: Severity::Skipped,
+                    location,
+                    operation: Some(id),
+                    target: "server",
+                    message,
+                }),
+            }
+        }
+    }
+    Lowered {
+        api: Api {
+            title: spec.info.title.clone(),
+            version: spec.info.version.clone(),
+            description: spec.info.description.clone(),
+            operations,
+            schemes,
+            requirements,
+        },
+        diagnostics,
+    }
+}
+
+fn lower_operation(
+    spec: &OpenAPI,
+    raw: &Value,
+    path: &str,
+    method: &str,
+    operation: &openapiv3::Operation,
+    location: &str,
+    schemes: &[Scheme],
+) -> Result<Operation, String> {
+    let id = operation.operation_id.clone().ok_or("operation has no operationId")?;
+    let mut fields = NameSet::default();
+    let mut params = Vec::new();
+    for param in &operation.parameters {
+        let ReferenceOr::Item(param) = param else {
+            return Err("parameter reference did not resolve".into());
+        };
+        let (data, location, explode_default) = match param {
+            Parameter::Query { parameter_data, style, .. } => {
+                if matches!(style, openapiv3::QueryStyle::DeepObject) {
+                    return Err(format!("query parameter `{}` uses style deepObject, not supported", parameter_data.name));
+                }
+                (parameter_data, Location::Query, true)
+            }
+            Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header, false),
+            Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path, false),
+            Parameter::Cookie { parameter_data, .. } => (parameter_data, Location::Cookie, true),
+        };
+        let schema = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
+            ParameterSchemaOrContent::Content(_) => json!({}),
+        };
+        let base = snake(&data.name);
+        let field = if fields.contains(&base) {
+            fields.unique_snake(&format!("{}_{base}", location_name(location)))
+        } else {
+            fields.unique_snake(&base)
+        };
+        let resolved = resolve_schema(raw, &schema);
+        let default = resolved.get("default").cloned();
+        let kind = kind_of(raw, &schema);
+        if location == Location::Query && matches!(kind, Kind::Json) && is_object_schema(resolved) {
+            return Err(format!("query parameter `{}` is an object, not supported", data.name));
+        }
+        params.push(Param {
+            name: data.name.clone(),
+            field,
+            location,
+            required: data.required || location == Location::Path,
+            description: data.description.clone(),
+            ty: type_ref(raw, &schema),
+            kind,
+            explode: data.explode.unwrap_or(explode_default),
+            default,
+            schema,
+        });
+    }
+    check_path_params(path, &params)?;
+
+    let body = match &operation.request_body {
+        None => None,
+        Some(ReferenceOr::Reference { reference }) => return Err(format!("request body reference `{reference}` did not resolve")),
+        Some(ReferenceOr::Item(body)) => {
+            let mut variants = NameSet::default();
+            let media = body
+                .content
+                .iter()
+                .map(|(content_type, media)| {
+                    let schema = media.schema.as_ref().map(|s| serde_json::to_value(s).unwrap_or(json!({}))).unwrap_or(json!({}));
+                    let kind = media_kind(content_type);
+                    let variant = variants.unique(media_kind_name(content_type));
+                    let ty = match kind {
+                        MediaKind::Json | MediaKind::Form | MediaKind::Multipart => type_ref(raw, &schema),
+                        MediaKind::Text => TypeRef::String,
+                        MediaKind::Binary => TypeRef::Bytes,
+                    };
+                    let fields = match kind {
+                        MediaKind::Form | MediaKind::Multipart => form_fields(raw, &schema),
+                        _ => Vec::new(),
+                    };
+                    Media { content_type: content_type.clone(), kind, variant, schema, ty, fields }
+                })
+                .collect::<Vec<_>>();
+            (!media.is_empty()).then(|| Body { required: body.required, description: body.description.clone(), media })
+        }
+    };
+
+    let mut responses = Vec::new();
+    let mut variants = NameSet::default();
+    let entries = operation
+        .responses
+        .responses
+        .iter()
+        .map(|(code, response)| {
+            let status = match code {
+                StatusCode::Code(code) => Status::Code(*code),
+                StatusCode::Range(range) => Status::Range(*range),
+            };
+            (status, response)
+        })
+        .chain(operation.responses.default.iter().map(|response| (Status::Default, response)));
+    for (status, response) in entries {
+        let ReferenceOr::Item(response) = response else {
+            return Err("response reference did not resolve".into());
+        };
+        if matches!(status, Status::Code(code) if !(100..=999).contains(&code)) {
+            return Err(format!("invalid status code {status:?}"));
+        }
+        let variant = variants.unique(&status_variant(status));
+        let content = pick_content(&response.content).map(|(content_type, media)| {
+            let kind = media_kind(content_type);
+            let schema = media.schema.as_ref().map(|s| serde_json::to_value(s).unwrap_or(json!({}))).unwrap_or(json!({}));
+            let ty = match kind {
+                MediaKind::Json | MediaKind::Form | MediaKind::Multipart => type_ref(raw, &schema),
+                MediaKind::Text => TypeRef::String,
+                MediaKind::Binary => TypeRef::Bytes,
+            };
+            Content { content_type: content_type.clone(), kind, ty }
+        });
+        let mut header_fields = NameSet::default();
+        let headers = response
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+            .filter(|(name, _)| axum_header_name_ok(name))
+            .map(|(name, header)| {
+                let (required, description) = match header {
+                    ReferenceOr::Item(h) => (h.required, h.description.clone()),
+                    ReferenceOr::Reference { .. } => (false, None),
+                };
+                Header { name: name.clone(), field: header_fields.unique_snake(&snake(name)), required, description }
+            })
+            .collect();
+        responses.push(Response { status, variant, description: response.description.clone(), content, headers });
+    }
+
+    let security_source = operation.security.as_ref().or(spec.security.as_ref());
+    let mut security = Vec::new();
+    for requirement in security_source.into_iter().flatten() {
+        let names: Vec<String> = requirement.keys().cloned().collect();
+        if names.iter().all(|n| schemes.iter().any(|s| &s.name == n)) {
+            security.push(names);
+        }
+    }
+
+    Ok(Operation {
+        snake: snake(&id),
+        id,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        location: location.to_owned(),
+        summary: operation.summary.clone(),
+        description: operation.description.clone(),
+        deprecated: operation.deprecated,
+        params,
+        body,
+        responses,
+        security,
+    })
+}
+
+fn axum_header_name_ok(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn location_name(location: Location) -> &'static str {
+    match location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+        Location::Cookie => "cookie",
+    }
+}
+
+/// Every `{name}` in the path has a path parameter and vice versa.
+fn check_path_params(path: &str, params: &[Param]) -> Result<(), String> {
+    let mut in_template = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').ok_or_else(|| format!("unbalanced braces in path `{path}`"))? + start;
+        in_template.push(&rest[start + 1..end]);
+        rest = &rest[end + 1..];
+    }
+    for name in &in_template {
+        if !params.iter().any(|p| p.location == Location::Path && p.name == *name) {
+            return Err(format!("path parameter `{name}` is not declared"));
+        }
+    }
+    for param in params.iter().filter(|p| p.location == Location::Path) {
+        if !in_template.contains(&param.name.as_str()) {
+            return Err(format!("path parameter `{}` does not appear in the path", param.name));
+        }
+    }
+    Ok(())
+}
+
+fn pick_content(content: &indexmap::IndexMap<String, openapiv3::MediaType>) -> Option<(&String, &openapiv3::MediaType)> {
+    let rank = |ct: &str| match media_kind(ct) {
+        MediaKind::Json => 0,
+        MediaKind::Text => 1,
+        _ => 2,
+    };
+    content.iter().min_by_key(|(ct, _)| rank(ct))
+}
+
+pub fn media_kind(content_type: &str) -> MediaKind {
+    match media_kind_name(content_type) {
+        "Json" => MediaKind::Json,
+        "Form" => MediaKind::Form,
+        "Multipart" => MediaKind::Multipart,
+        "Text" => MediaKind::Text,
+        _ => MediaKind::Binary,
+    }
+}
+
+pub fn status_variant(status: Status) -> String {
+    match status {
+        Status::Code(code) => http::StatusCode::from_u16(code)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .map(pascal)
+            .unwrap_or_else(|| format!("Status{code}")),
+        Status::Range(range) => format!("Status{range}xx"),
+        Status::Default => "Default".into(),
+    }
+}
+
+/// Follow a component reference (once per level) to the schema it names.
+pub fn resolve_schema<'a>(raw: &'a Value, schema: &'a Value) -> &'a Value {
+    let mut current = schema;
+    for _ in 0..16 {
+        match current.get("$ref").and_then(Value::as_str) {
+            Some(reference) => match resolve(raw, reference) {
+                Some(target) => current = target,
+                None => return current,
+            },
+            None => return current,
+        }
+    }
+    current
+}
+
+fn is_object_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some()
+}
+
+pub fn kind_of(raw: &Value, schema: &Value) -> Kind {
+    let schema = resolve_schema(raw, schema);
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => Kind::String,
+        Some("integer") => Kind::Integer,
+        Some("number") => Kind::Number,
+        Some("boolean") => Kind::Boolean,
+        Some("array") => Kind::Array(Box::new(schema.get("items").map_or(Kind::String, |items| kind_of(raw, items)))),
+        Some(_) => Kind::Json,
+        // An enum without a type: strings, most likely.
+        None if schema.get("enum").is_some() => Kind::String,
+        None => Kind::Json,
+    }
+}
+
+pub fn type_ref(raw: &Value, schema: &Value) -> TypeRef {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return match schema_ref_name(reference) {
+            Some(name) if resolve(raw, reference).is_some() => TypeRef::Named(name),
+            _ => TypeRef::Json,
+        };
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => TypeRef::String,
+        Some("integer") => match schema.get("format").and_then(Value::as_str) {
+            Some("int32") => TypeRef::I32,
+            _ => TypeRef::I64,
+        },
+        Some("number") => TypeRef::F64,
+        Some("boolean") => TypeRef::Bool,
+        Some("array") => TypeRef::Vec(Box::new(schema.get("items").map_or(TypeRef::Json, |items| type_ref(raw, items)))),
+        Some("object") => match schema.get("additionalProperties") {
+            Some(additional) if additional.is_object() && additional.as_object().is_some_and(|o| !o.is_empty()) => {
+                TypeRef::Map(Box::new(type_ref(raw, additional)))
+            }
+            _ => TypeRef::Map(Box::new(TypeRef::Json)),
+        },
+        _ => TypeRef::Json,
+    }
+}
+
+fn form_fields(raw: &Value, schema: &Value) -> Vec<(String, Kind)> {
+    let schema = resolve_schema(raw, schema);
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, property)| (name.clone(), kind_of(raw, property)))
+        .collect()
+}
