@@ -24,7 +24,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         Some(other) => return Err(format!("unknown task `{other}`\n{USAGE}")),
         None => return Err(USAGE.to_owned()),
     }
-    let mut parsed = Args { check: false, verbose: false, spec: None, name: None, out: None };
+    let mut parsed = Args {
+        check: false,
+        verbose: false,
+        spec: None,
+        name: None,
+        out: None,
+    };
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
         match arg.as_str() {
@@ -87,7 +93,12 @@ fn main() -> ExitCode {
         let elapsed = started.elapsed();
         let (mut unchanged, mut written) = (0, 0);
         for file in &generated.files {
-            let display = file.path.strip_prefix(&root).unwrap_or(&file.path).display().to_string();
+            let display = file
+                .path
+                .strip_prefix(&root)
+                .unwrap_or(&file.path)
+                .display()
+                .to_string();
             match chathooks_codegen::files::state(file) {
                 FileState::Unchanged => unchanged += 1,
                 _ if args.check => {
@@ -95,12 +106,11 @@ fn main() -> ExitCode {
                     print!("{}", chathooks_codegen::files::diff(file, &display));
                 }
                 _ => {
-                    if let Some(parent) = file.path.parent() {
-                        if let Err(error) = std::fs::create_dir_all(parent) {
+                    if let Some(parent) = file.path.parent()
+                        && let Err(error) = std::fs::create_dir_all(parent) {
                             eprintln!("error: cannot create {}: {error}", parent.display());
                             return ExitCode::from(1);
                         }
-                    }
                     if let Err(error) = std::fs::write(&file.path, &file.contents) {
                         eprintln!("error: cannot write {display}: {error}");
                         return ExitCode::from(1);
@@ -110,7 +120,11 @@ fn main() -> ExitCode {
             }
         }
         let s = &generated.summary;
-        let skipped = generated.diagnostics.iter().filter(|d| d.severity == Severity::Skipped).count();
+        let skipped = generated
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Skipped)
+            .count();
         let adapted = generated.diagnostics.len() - skipped;
         println!(
             "{}: {} operations (server {}, client {}), {} types; {} files: {} written, {} unchanged{}; {} adaptations, {} skips; {:.2?}",
@@ -122,7 +136,11 @@ fn main() -> ExitCode {
             generated.files.len(),
             written,
             unchanged,
-            if args.check { format!(", {} stale", generated.files.len() - unchanged) } else { String::new() },
+            if args.check {
+                format!(", {} stale", generated.files.len() - unchanged)
+            } else {
+                String::new()
+            },
             adapted,
             skipped,
             elapsed,

@@ -13,7 +13,10 @@ pub fn catch<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(format!("generator panicked: {}", message.lines().next().unwrap_or_default()))
+            Err(format!(
+                "generator panicked: {}",
+                message.lines().next().unwrap_or_default()
+            ))
         }
     }
 }

@@ -12,8 +12,8 @@
 //! * an operation progenitor still refuses is left out, by itself.
 
 use openapiv3::OpenAPI;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::{Map, Value, json};
 
 use crate::catch::catch;
@@ -44,7 +44,11 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let settings = settings(raw, types_crate);
     let attempt = |spec: &Value| -> Result<TokenStream, String> {
         let parsed: OpenAPI = serde_json::from_value(spec.clone()).map_err(|e| format!("spec does not parse: {e}"))?;
-        catch(|| Generator::new(&settings).generate_tokens(&parsed).map_err(|e| e.to_string()))
+        catch(|| {
+            Generator::new(&settings)
+                .generate_tokens(&parsed)
+                .map_err(|e| e.to_string())
+        })
     };
 
     let tokens = match attempt(&spec) {
@@ -54,7 +58,10 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
             for (path, method) in operations(&spec) {
                 let alone = only_operation(&spec, &path, method);
                 if let Err(reason) = attempt(&alone) {
-                    let id = spec["paths"][&path][method]["operationId"].as_str().unwrap_or_default().to_owned();
+                    let id = spec["paths"][&path][method]["operationId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
                     skip(&mut spec, &path, method, &id, reason, &mut diagnostics);
                 }
             }
@@ -62,16 +69,27 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
         }
     };
     let count = operations(&spec).len();
-    Ok(ClientOutput { tokens, adaptations, diagnostics, operations: count })
+    Ok(ClientOutput {
+        tokens,
+        adaptations,
+        diagnostics,
+        operations: count,
+    })
 }
 
 fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
-    settings.with_interface(InterfaceStyle::Builder).with_tag(TagStyle::Merged);
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged);
     let krate = types_crate.replace('-', "_");
     for (name, schema) in raw["components"]["schemas"].as_object().into_iter().flatten() {
         let string_enum = schema.get("enum").is_some() && schema.get("type").and_then(Value::as_str) == Some("string");
-        let impls: Vec<TypeImpl> = if string_enum { vec![TypeImpl::Display, TypeImpl::FromStr] } else { Vec::new() };
+        let impls: Vec<TypeImpl> = if string_enum {
+            vec![TypeImpl::Display, TypeImpl::FromStr]
+        } else {
+            Vec::new()
+        };
         settings.with_replacement(name, format!("{krate}::{name}"), impls.into_iter());
     }
     settings
@@ -121,17 +139,30 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
     }
     // Request body: one media type progenitor supports.
     if let Some(Value::Object(content)) = operation.get_mut("requestBody").and_then(|b| b.get_mut("content")) {
-        let preference = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"];
-        let chosen = preference
-            .iter()
-            .find_map(|wanted| content.iter().find(|(ct, _)| essence(ct) == *wanted).map(|(ct, m)| (ct.clone(), m.clone())));
+        let preference = [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "application/octet-stream",
+        ];
+        let chosen = preference.iter().find_map(|wanted| {
+            content
+                .iter()
+                .find(|(ct, _)| essence(ct) == *wanted)
+                .map(|(ct, m)| (ct.clone(), m.clone()))
+        });
         let Some((content_type, mut media)) = chosen else {
             let listed = content.keys().cloned().collect::<Vec<_>>().join(", ");
-            return Err(format!("request body media types ({listed}) are not supported by progenitor"));
+            return Err(format!(
+                "request body media types ({listed}) are not supported by progenitor"
+            ));
         };
         if content.len() > 1 {
             let dropped: Vec<String> = content.keys().filter(|ct| **ct != content_type).cloned().collect();
-            adaptations.push(format!("{id}: request body sent as {content_type} only (also accepts {})", dropped.join(", ")));
+            adaptations.push(format!(
+                "{id}: request body sent as {content_type} only (also accepts {})",
+                dropped.join(", ")
+            ));
         }
         if let Some(object) = media.as_object_mut() {
             object.remove("encoding");
@@ -162,8 +193,13 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
             }
         }
         for (group, is_member) in [
-            ("success", (|s: &str| s.starts_with('2') || s == "default") as fn(&str) -> bool),
-            ("error", |s: &str| s.starts_with('4') || s.starts_with('5') || s == "default"),
+            (
+                "success",
+                (|s: &str| s.starts_with('2') || s == "default") as fn(&str) -> bool,
+            ),
+            ("error", |s: &str| {
+                s.starts_with('4') || s.starts_with('5') || s == "default"
+            }),
         ] {
             let kinds: std::collections::BTreeSet<String> = responses
                 .iter()
@@ -172,9 +208,12 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
                 .collect();
             if kinds.len() > 1 {
                 for (_, response) in responses.iter_mut().filter(|(status, _)| is_member(status)) {
-                    response["content"] = json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } });
+                    response["content"] =
+                        json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } });
                 }
-                adaptations.push(format!("{id}: {group} responses differ in body type; the client returns them as raw bytes"));
+                adaptations.push(format!(
+                    "{id}: {group} responses differ in body type; the client returns them as raw bytes"
+                ));
             }
         }
     }

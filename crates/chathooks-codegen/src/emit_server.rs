@@ -95,7 +95,9 @@ fn credentials_enum(api: &Api) -> TokenStream {
     let scheme_docs = api.schemes.iter().map(|scheme| {
         let doc = match &scheme.kind {
             SchemeKind::Http { scheme: s } => format!(" - `{}`: `Authorization: {s} <credential>`", scheme.name),
-            SchemeKind::ApiKey { location, name } => format!(" - `{}`: {} `{name}`", scheme.name, location_name(*location)),
+            SchemeKind::ApiKey { location, name } => {
+                format!(" - `{}`: {} `{name}`", scheme.name, location_name(*location))
+            }
         };
         quote! { #[doc = #doc] }
     });
@@ -139,7 +141,12 @@ fn operation_doc(op: &Operation) -> TokenStream {
         text.push_str(description.trim());
         text.push_str("\n\n");
     }
-    text.push_str(&format!("`{} {}` (operation `{}`)", op.method.to_uppercase(), op.path, op.id));
+    text.push_str(&format!(
+        "`{} {}` (operation `{}`)",
+        op.method.to_uppercase(),
+        op.path,
+        op.id
+    ));
     doc_lines(&text)
 }
 
@@ -206,7 +213,11 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
 
 fn param_type(param: &Param) -> TokenStream {
     let ty = type_tokens(&param.ty);
-    if param.required || param.default.is_some() { ty } else { quote! { Option<#ty> } }
+    if param.required || param.default.is_some() {
+        ty
+    } else {
+        quote! { Option<#ty> }
+    }
 }
 
 fn runtime_location(location: Location) -> TokenStream {
@@ -256,7 +267,11 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
         let ty = param_type(param);
         let doc = doc_lines(&format!(
             "{}{} `{}`.",
-            param.description.as_deref().map(|d| format!("{}\n\n", d.trim())).unwrap_or_default(),
+            param
+                .description
+                .as_deref()
+                .map(|d| format!("{}\n\n", d.trim()))
+                .unwrap_or_default(),
             match param.location {
                 Location::Path => "Path parameter",
                 Location::Query => "Query parameter",
@@ -276,11 +291,21 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
             } else {
                 quote! { None }
             };
-            let wrap = |value: TokenStream| if body.required { value } else { quote! { Some(#value) } };
+            let wrap = |value: TokenStream| {
+                if body.required {
+                    value
+                } else {
+                    quote! { Some(#value) }
+                }
+            };
             if body.media.len() == 1 {
                 let media = &body.media[0];
                 let ty = type_tokens(&media.ty);
-                let field_ty = if body.required { ty.clone() } else { quote! { Option<#ty> } };
+                let field_ty = if body.required {
+                    ty.clone()
+                } else {
+                    quote! { Option<#ty> }
+                };
                 let value = wrap(quote! { body });
                 (
                     quote! { #doc pub body: #field_ty, },
@@ -308,7 +333,11 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                         None => #missing,
                     }, }
                 });
-                let field_ty = if body.required { quote! { Body } } else { quote! { Option<Body> } };
+                let field_ty = if body.required {
+                    quote! { Body }
+                } else {
+                    quote! { Option<Body> }
+                };
                 (
                     quote! { #doc pub body: #field_ty, },
                     quote! {
@@ -358,10 +387,18 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                     let field = format_ident!("{}", header.field);
                     let doc = doc_lines(&format!(
                         "{}Header `{}`.",
-                        header.description.as_deref().map(|d| format!("{}\n\n", d.trim())).unwrap_or_default(),
+                        header
+                            .description
+                            .as_deref()
+                            .map(|d| format!("{}\n\n", d.trim()))
+                            .unwrap_or_default(),
                         header.name
                     ));
-                    let ty = if header.required { quote! { String } } else { quote! { Option<String> } };
+                    let ty = if header.required {
+                        quote! { String }
+                    } else {
+                        quote! { Option<String> }
+                    };
                     quote! { #doc pub #field: #ty, }
                 });
                 let doc = format!(" Headers of the `{}` answer.", response.variant);
@@ -371,7 +408,11 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                     pub struct #headers { #(#header_fields)* }
                 });
             }
-            let doc = doc_lines(&format!("{}: {}", status_text(response.status), response.description.trim()));
+            let doc = doc_lines(&format!(
+                "{}: {}",
+                status_text(response.status),
+                response.description.trim()
+            ));
             if fields.is_empty() {
                 quote! { #doc #variant, }
             } else {
@@ -447,18 +488,23 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
     let credentials_fn = match auth(op) {
         Auth::None => quote! {},
         mode => {
-            let arms = op.security.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(index, requirement)| {
-                let variant = credential_variant(requirement);
-                if requirement.len() == 1 {
-                    quote! { #index => Some(Credentials::#variant(values.next()?)), }
-                } else {
-                    let fields = requirement.iter().map(|name| {
-                        let field = format_ident!("{}", snake(name));
-                        quote! { #field: values.next()?, }
-                    });
-                    quote! { #index => Some(Credentials::#variant { #(#fields)* }), }
-                }
-            });
+            let arms = op
+                .security
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(index, requirement)| {
+                    let variant = credential_variant(requirement);
+                    if requirement.len() == 1 {
+                        quote! { #index => Some(Credentials::#variant(values.next()?)), }
+                    } else {
+                        let fields = requirement.iter().map(|name| {
+                            let field = format_ident!("{}", snake(name));
+                            quote! { #field: values.next()?, }
+                        });
+                        quote! { #index => Some(Credentials::#variant { #(#fields)* }), }
+                    }
+                });
             let _ = mode;
             quote! {
                 pub(crate) fn credentials(credential: Option<runtime::Credential>) -> Option<Credentials> {
@@ -571,7 +617,11 @@ fn response_arm(response: &Response) -> TokenStream {
         });
         quote! { #(#inserts)* }
     };
-    let pattern = if bindings.is_empty() { quote! { Self::#variant } } else { quote! { Self::#variant(#(#bindings),*) } };
+    let pattern = if bindings.is_empty() {
+        quote! { Self::#variant }
+    } else {
+        quote! { Self::#variant(#(#bindings),*) }
+    };
     if response.headers.is_empty() {
         quote! { #pattern => #build, }
     } else {

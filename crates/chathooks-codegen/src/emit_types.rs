@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use openapiv3::OpenAPI;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle};
 use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
@@ -37,33 +37,52 @@ pub fn emit(spec: &OpenAPI, raw: &Value, colliding: &BTreeSet<String>) -> Result
         Some(custom_struct(raw, name, schema))
     });
     let count = raw["components"]["schemas"].as_object().map_or(0, |m| m.len());
-    Ok(TypesOutput { tokens: quote! { #tokens #(#custom)* }, count })
+    Ok(TypesOutput {
+        tokens: quote! { #tokens #(#custom)* },
+        count,
+    })
 }
 
 /// A plain serde struct whose field names are made unique by numbering.
 fn custom_struct(raw: &Value, name: &str, schema: &Value) -> TokenStream {
     let ident = format_ident!("{}", name);
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let mut fields = NameSet::default();
-    let properties = schema.get("properties").and_then(Value::as_object).into_iter().flatten().map(|(wire, property)| {
-        let field = format_ident!("{}", fields.unique_snake(&snake(wire)));
-        let ty = field_type(&type_ref(raw, property));
-        let doc = property.get("description").and_then(Value::as_str).map(|d| quote! { #[doc = #d] });
-        if required.contains(&wire.as_str()) {
-            quote! { #doc #[serde(rename = #wire)] pub #field: #ty, }
-        } else {
-            quote! {
-                #doc
-                #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
-                pub #field: Option<#ty>,
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(wire, property)| {
+            let field = format_ident!("{}", fields.unique_snake(&snake(wire)));
+            let ty = field_type(&type_ref(raw, property));
+            let doc = property
+                .get("description")
+                .and_then(Value::as_str)
+                .map(|d| quote! { #[doc = #d] });
+            if required.contains(&wire.as_str()) {
+                quote! { #doc #[serde(rename = #wire)] pub #field: #ty, }
+            } else {
+                quote! {
+                    #doc
+                    #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
+                    pub #field: Option<#ty>,
+                }
             }
-        }
-    });
-    let doc = schema.get("description").and_then(Value::as_str).map(|d| quote! { #[doc = #d] });
+        });
+    let doc = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .map(|d| quote! { #[doc = #d] });
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+        #[derive(Clone, Debug, ::serde::Deserialize, ::serde::Serialize)]
         pub struct #ident { #(#properties)* }
     }
 }

@@ -29,7 +29,7 @@ pub fn rust_file(spec_display: &str, notes: &[String], tokens: TokenStream) -> R
         out.push_str(&format!("// {note}\n"));
     }
     out.push_str("#![cfg_attr(rustfmt, rustfmt::skip)]\n");
-    out.push_str("#![allow(clippy::all, clippy::pedantic, unused_imports, unused_variables, dead_code, deprecated)]\n\n");
+    out.push_str("#![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]\n\n");
     out.push_str(&prettyplease::unparse(&file));
     Ok(out)
 }
@@ -87,7 +87,12 @@ pub fn server_manifest(spec_display: &str, names: &CrateNames, runtime_path: &st
         format!("chathooks-runtime = {{ path = \"{runtime_path}\" }}"),
         SERDE.to_owned(),
     ];
-    manifest(spec_display, &names.server, "Server trait and axum router for the API.", &deps)
+    manifest(
+        spec_display,
+        &names.server,
+        "Server trait and axum router for the API.",
+        &deps,
+    )
 }
 
 pub fn client_manifest(spec_display: &str, names: &CrateNames, code: &str) -> String {
@@ -102,7 +107,12 @@ pub fn client_manifest(spec_display: &str, names: &CrateNames, code: &str) -> St
         "serde_urlencoded = \"0.7\"".into(),
     ];
     optional_dependencies(code, &mut deps);
-    manifest(spec_display, &names.client, "HTTP client for the API (progenitor).", &deps)
+    manifest(
+        spec_display,
+        &names.client,
+        "HTTP client for the API (progenitor).",
+        &deps,
+    )
 }
 
 /// `to` relative to `from` (both absolute directories), with `/` separators.
@@ -111,7 +121,11 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
     let to: Vec<_> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = (common..from.len()).map(|_| "..".to_owned()).collect();
-    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     if parts.is_empty() { ".".into() } else { parts.join("/") }
 }
 

@@ -187,11 +187,14 @@ pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
                     name: name.clone(),
                 },
                 // OAuth2 and OpenID Connect present bearer tokens.
-                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => {
-                    SchemeKind::Http { scheme: "bearer".into() }
-                }
+                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => SchemeKind::Http {
+                    scheme: "bearer".into(),
+                },
             };
-            Some(Scheme { name: name.clone(), kind })
+            Some(Scheme {
+                name: name.clone(),
+                kind,
+            })
         })
         .collect();
 
@@ -260,9 +263,14 @@ fn lower_operation(
             return Err("parameter reference did not resolve".into());
         };
         let (data, location, explode_default) = match param {
-            Parameter::Query { parameter_data, style, .. } => {
+            Parameter::Query {
+                parameter_data, style, ..
+            } => {
                 if matches!(style, openapiv3::QueryStyle::DeepObject) {
-                    return Err(format!("query parameter `{}` uses style deepObject, not supported", parameter_data.name));
+                    return Err(format!(
+                        "query parameter `{}` uses style deepObject, not supported",
+                        parameter_data.name
+                    ));
                 }
                 (parameter_data, Location::Query, true)
             }
@@ -303,14 +311,20 @@ fn lower_operation(
 
     let body = match &operation.request_body {
         None => None,
-        Some(ReferenceOr::Reference { reference }) => return Err(format!("request body reference `{reference}` did not resolve")),
+        Some(ReferenceOr::Reference { reference }) => {
+            return Err(format!("request body reference `{reference}` did not resolve"));
+        }
         Some(ReferenceOr::Item(body)) => {
             let mut variants = NameSet::default();
             let media = body
                 .content
                 .iter()
                 .map(|(content_type, media)| {
-                    let schema = media.schema.as_ref().map(|s| serde_json::to_value(s).unwrap_or(json!({}))).unwrap_or(json!({}));
+                    let schema = media
+                        .schema
+                        .as_ref()
+                        .map(|s| serde_json::to_value(s).unwrap_or(json!({})))
+                        .unwrap_or(json!({}));
                     let kind = media_kind(content_type);
                     let variant = variants.unique(media_kind_name(content_type));
                     let ty = match kind {
@@ -322,10 +336,21 @@ fn lower_operation(
                         MediaKind::Form | MediaKind::Multipart => form_fields(raw, &schema),
                         _ => Vec::new(),
                     };
-                    Media { content_type: content_type.clone(), kind, variant, schema, ty, fields }
+                    Media {
+                        content_type: content_type.clone(),
+                        kind,
+                        variant,
+                        schema,
+                        ty,
+                        fields,
+                    }
                 })
                 .collect::<Vec<_>>();
-            (!media.is_empty()).then(|| Body { required: body.required, description: body.description.clone(), media })
+            (!media.is_empty()).then(|| Body {
+                required: body.required,
+                description: body.description.clone(),
+                media,
+            })
         }
     };
 
@@ -342,7 +367,13 @@ fn lower_operation(
             };
             (status, response)
         })
-        .chain(operation.responses.default.iter().map(|response| (Status::Default, response)));
+        .chain(
+            operation
+                .responses
+                .default
+                .iter()
+                .map(|response| (Status::Default, response)),
+        );
     for (status, response) in entries {
         let ReferenceOr::Item(response) = response else {
             return Err("response reference did not resolve".into());
@@ -353,13 +384,21 @@ fn lower_operation(
         let variant = variants.unique(&status_variant(status));
         let content = pick_content(&response.content).map(|(content_type, media)| {
             let kind = media_kind(content_type);
-            let schema = media.schema.as_ref().map(|s| serde_json::to_value(s).unwrap_or(json!({}))).unwrap_or(json!({}));
+            let schema = media
+                .schema
+                .as_ref()
+                .map(|s| serde_json::to_value(s).unwrap_or(json!({})))
+                .unwrap_or(json!({}));
             let ty = match kind {
                 MediaKind::Json | MediaKind::Form | MediaKind::Multipart => type_ref(raw, &schema),
                 MediaKind::Text => TypeRef::String,
                 MediaKind::Binary => TypeRef::Bytes,
             };
-            Content { content_type: content_type.clone(), kind, ty }
+            Content {
+                content_type: content_type.clone(),
+                kind,
+                ty,
+            }
         });
         let mut header_fields = NameSet::default();
         let headers = response
@@ -372,10 +411,21 @@ fn lower_operation(
                     ReferenceOr::Item(h) => (h.required, h.description.clone()),
                     ReferenceOr::Reference { .. } => (false, None),
                 };
-                Header { name: name.clone(), field: header_fields.unique_snake(&snake(name)), required, description }
+                Header {
+                    name: name.clone(),
+                    field: header_fields.unique_snake(&snake(name)),
+                    required,
+                    description,
+                }
             })
             .collect();
-        responses.push(Response { status, variant, description: response.description.clone(), content, headers });
+        responses.push(Response {
+            status,
+            variant,
+            description: response.description.clone(),
+            content,
+            headers,
+        });
     }
 
     let security_source = operation.security.as_ref().or(spec.security.as_ref());
@@ -404,7 +454,10 @@ fn lower_operation(
 }
 
 fn axum_header_name_ok(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn location_name(location: Location) -> &'static str {
@@ -421,7 +474,10 @@ fn check_path_params(path: &str, params: &[Param]) -> Result<(), String> {
     let mut in_template = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').ok_or_else(|| format!("unbalanced braces in path `{path}`"))? + start;
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| format!("unbalanced braces in path `{path}`"))?
+            + start;
         in_template.push(&rest[start + 1..end]);
         rest = &rest[end + 1..];
     }
@@ -438,7 +494,9 @@ fn check_path_params(path: &str, params: &[Param]) -> Result<(), String> {
     Ok(())
 }
 
-fn pick_content(content: &indexmap::IndexMap<String, openapiv3::MediaType>) -> Option<(&String, &openapiv3::MediaType)> {
+fn pick_content(
+    content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+) -> Option<(&String, &openapiv3::MediaType)> {
     let rank = |ct: &str| match media_kind(ct) {
         MediaKind::Json => 0,
         MediaKind::Text => 1,
@@ -495,7 +553,9 @@ pub fn kind_of(raw: &Value, schema: &Value) -> Kind {
         Some("integer") => Kind::Integer,
         Some("number") => Kind::Number,
         Some("boolean") => Kind::Boolean,
-        Some("array") => Kind::Array(Box::new(schema.get("items").map_or(Kind::String, |items| kind_of(raw, items)))),
+        Some("array") => Kind::Array(Box::new(
+            schema.get("items").map_or(Kind::String, |items| kind_of(raw, items)),
+        )),
         Some(_) => Kind::Json,
         // An enum without a type: strings, most likely.
         None if schema.get("enum").is_some() => Kind::String,
@@ -518,7 +578,9 @@ pub fn type_ref(raw: &Value, schema: &Value) -> TypeRef {
         },
         Some("number") => TypeRef::F64,
         Some("boolean") => TypeRef::Bool,
-        Some("array") => TypeRef::Vec(Box::new(schema.get("items").map_or(TypeRef::Json, |items| type_ref(raw, items)))),
+        Some("array") => TypeRef::Vec(Box::new(
+            schema.get("items").map_or(TypeRef::Json, |items| type_ref(raw, items)),
+        )),
         Some("object") => match schema.get("additionalProperties") {
             Some(additional) if additional.is_object() && additional.as_object().is_some_and(|o| !o.is_empty()) => {
                 TypeRef::Map(Box::new(type_ref(raw, additional)))

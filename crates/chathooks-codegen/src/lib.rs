@@ -36,7 +36,11 @@ pub enum Error {
     #[error("{path}: {message}")]
     Spec { path: PathBuf, message: String },
     #[error("generating {what} for {api}: {message}")]
-    Generate { api: String, what: &'static str, message: String },
+    Generate {
+        api: String,
+        what: &'static str,
+        message: String,
+    },
 }
 
 /// One API to generate.
@@ -69,15 +73,19 @@ pub struct Generated {
 
 /// The workspace this crate lives in.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-    })
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 /// The APIs of this workspace: every `spec/*.yaml`, generated into `crates/`.
 pub fn workspace_apis(root: &Path) -> Result<Vec<ApiSpec>, Error> {
     let spec_dir = root.join("spec");
-    let entries = std::fs::read_dir(&spec_dir).map_err(|source| Error::Io { path: spec_dir.clone(), source })?;
+    let entries = std::fs::read_dir(&spec_dir).map_err(|source| Error::Io {
+        path: spec_dir.clone(),
+        source,
+    })?;
     let mut specs: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
@@ -86,9 +94,15 @@ pub fn workspace_apis(root: &Path) -> Result<Vec<ApiSpec>, Error> {
     Ok(specs
         .into_iter()
         .map(|path| {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             ApiSpec {
-                spec_display: format!("spec/{}", path.file_name().map(|s| s.to_string_lossy()).unwrap_or_default()),
+                spec_display: format!(
+                    "spec/{}",
+                    path.file_name().map(|s| s.to_string_lossy()).unwrap_or_default()
+                ),
                 name,
                 spec_path: path,
                 out_dir: root.join("crates"),
@@ -104,10 +118,18 @@ pub fn generate(api: &ApiSpec) -> Result<Generated, Error> {
 }
 
 pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error> {
-    let fail = |what: &'static str| move |message: String| Error::Generate { api: api.name.clone(), what, message };
+    let fail = |what: &'static str| {
+        move |message: String| Error::Generate {
+            api: api.name.clone(),
+            what,
+            message,
+        }
+    };
     let normalized = normalize::normalize(raw);
-    let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone())
-        .map_err(|e| Error::Spec { path: api.spec_path.clone(), message: format!("not an OpenAPI 3.0 document: {e}") })?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone()).map_err(|e| Error::Spec {
+        path: api.spec_path.clone(),
+        message: format!("not an OpenAPI 3.0 document: {e}"),
+    })?;
     let operations_in_spec = normalize::operations(&normalized.spec).len();
     let mut diagnostics = normalized.diagnostics.clone();
 
@@ -130,7 +152,11 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
         client_notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
         client_notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
         for d in diagnostics.iter().filter(|d| d.target == "client") {
-            client_notes.push(format!("- {}: left out: {}", d.operation.as_deref().unwrap_or("?"), d.message));
+            client_notes.push(format!(
+                "- {}: left out: {}",
+                d.operation.as_deref().unwrap_or("?"),
+                d.message
+            ));
         }
     }
     let types_crate = quote::format_ident!("{}", names.types.replace('-', "_"));
@@ -150,13 +176,34 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
     let runtime_dir = workspace_root().join("crates/chathooks-runtime");
     let runtime_path = files::relative_path(&crate_dir(&names.server), &runtime_dir);
     let files = vec![
-        GeneratedFile { path: crate_dir(&names.types).join("Cargo.toml"), contents: files::types_manifest(display, &names, &types_code) },
-        GeneratedFile { path: crate_dir(&names.types).join("src/lib.rs"), contents: types_code },
-        GeneratedFile { path: crate_dir(&names.server).join("Cargo.toml"), contents: files::server_manifest(display, &names, &runtime_path) },
-        GeneratedFile { path: crate_dir(&names.server).join("src/lib.rs"), contents: server_code },
-        GeneratedFile { path: crate_dir(&names.server).join("src/schemas.json"), contents: server.schemas_json },
-        GeneratedFile { path: crate_dir(&names.client).join("Cargo.toml"), contents: files::client_manifest(display, &names, &client_code) },
-        GeneratedFile { path: crate_dir(&names.client).join("src/lib.rs"), contents: client_code },
+        GeneratedFile {
+            path: crate_dir(&names.types).join("Cargo.toml"),
+            contents: files::types_manifest(display, &names, &types_code),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.types).join("src/lib.rs"),
+            contents: types_code,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("Cargo.toml"),
+            contents: files::server_manifest(display, &names, &runtime_path),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("src/lib.rs"),
+            contents: server_code,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("src/schemas.json"),
+            contents: server.schemas_json,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.client).join("Cargo.toml"),
+            contents: files::client_manifest(display, &names, &client_code),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.client).join("src/lib.rs"),
+            contents: client_code,
+        },
     ];
     diagnostics.sort();
     diagnostics.dedup();
@@ -181,7 +228,11 @@ fn drop_unroutable(api: &mut ir::Api, diagnostics: &mut Vec<Diagnostic>) {
     api.operations.retain(|op| {
         let problem = if !op.path.starts_with('/') {
             Some("path does not start with `/`".to_owned())
-        } else if op.path.split('/').any(|segment| segment.starts_with(':') || segment.starts_with('*')) {
+        } else if op
+            .path
+            .split('/')
+            .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
+        {
             Some("path segments starting with `:` or `*` are not routable".to_owned())
         } else if inserted.contains(&op.path) {
             None

@@ -10,8 +10,14 @@ use crate::Error;
 /// Read a spec (YAML or JSON) into a JSON value, which every later pass
 /// works on.
 pub fn load_value(path: &Path) -> Result<Value, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    parse_value(&text).map_err(|message| Error::Spec { path: path.to_owned(), message })
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_value(&text).map_err(|message| Error::Spec {
+        path: path.to_owned(),
+        message,
+    })
 }
 
 /// Parse YAML (a superset of JSON) text into a JSON value.

@@ -28,7 +28,11 @@ pub fn pascal(input: &str) -> String {
 pub fn snake(input: &str) -> String {
     let out = clean(input).to_snake_case();
     let out = fix_start(out, "x_");
-    if KEYWORDS.contains(&out.as_str()) { format!("{out}_") } else { out }
+    if KEYWORDS.contains(&out.as_str()) {
+        format!("{out}_")
+    } else {
+        out
+    }
 }
 
 fn fix_start(out: String, prefix: &str) -> String {

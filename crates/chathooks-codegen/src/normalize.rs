@@ -61,7 +61,11 @@ pub fn normalize(mut spec: Value) -> Normalized {
     for_each_schema(&mut spec, &mut walk);
     let colliding_objects = find_colliding_objects(&spec, &mut diagnostics);
 
-    Normalized { spec, diagnostics, colliding_objects }
+    Normalized {
+        spec,
+        diagnostics,
+        colliding_objects,
+    }
 }
 
 fn ensure_object(value: &mut Value, key: &str) {
@@ -128,12 +132,11 @@ fn inline_deep_schema_refs(spec: &mut Value) {
 
 /// Replace `{"$ref": r}` objects with `f(r)` where it returns a value.
 fn replace_refs(value: &mut Value, f: &mut dyn FnMut(&str) -> Option<Value>) {
-    if let Some(Value::String(reference)) = value.get("$ref") {
-        if let Some(replacement) = f(&reference.clone()) {
+    if let Some(Value::String(reference)) = value.get("$ref")
+        && let Some(replacement) = f(&reference.clone()) {
             *value = replacement;
             return;
         }
-    }
     match value {
         Value::Object(map) => map.values_mut().for_each(|child| replace_refs(child, f)),
         Value::Array(items) => items.iter_mut().for_each(|child| replace_refs(child, f)),
@@ -146,10 +149,21 @@ fn replace_refs(value: &mut Value, f: &mut dyn FnMut(&str) -> Option<Value>) {
 fn rename_components(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) -> NameSet {
     let schemas = std::mem::take(spec["components"]["schemas"].as_object_mut().expect("ensured above"));
     let mut names = NameSet::default();
+    // Names that are already what Rust would call them keep them; the others
+    // are converted, and numbered where the converted name is taken.
+    for name in schemas.keys() {
+        if pascal(name) == *name {
+            names.reserve(name);
+        }
+    }
     let mut renamed = Map::new();
     let mut mapping = std::collections::HashMap::new();
     for (name, schema) in schemas {
-        let new_name = names.unique(&pascal(&name));
+        let new_name = if pascal(&name) == name {
+            name.clone()
+        } else {
+            names.unique(&pascal(&name))
+        };
         if new_name != name {
             diagnostics.push(Diagnostic {
                 severity: Severity::Adapted,
@@ -164,11 +178,10 @@ fn rename_components(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) -> Nam
     }
     spec["components"]["schemas"] = Value::Object(renamed);
     for_each_ref(spec, &mut |reference| {
-        if let Some(name) = schema_ref_name(reference) {
-            if let Some(new_name) = mapping.get(&name) {
+        if let Some(name) = schema_ref_name(reference)
+            && let Some(new_name) = mapping.get(&name) {
                 *reference = format!("{SCHEMA_PREFIX}{}", pointer_segment(new_name));
             }
-        }
     });
     names
 }
@@ -225,11 +238,10 @@ fn hoist_within(schema: &mut Value, parent: &str, names: &mut NameSet, out: &mut
     if let Some(items) = object.get_mut("items") {
         hoist_or_descend(items, &format!("{parent}Item"), names, out);
     }
-    if let Some(additional) = object.get_mut("additionalProperties") {
-        if additional.is_object() {
+    if let Some(additional) = object.get_mut("additionalProperties")
+        && additional.is_object() {
             hoist_or_descend(additional, &format!("{parent}Value"), names, out);
         }
-    }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(members)) = object.get_mut(key) {
             for (index, member) in members.iter_mut().enumerate() {
@@ -289,7 +301,13 @@ fn hoist_shared_components(spec: &mut Value, names: &mut NameSet) {
 /// Hoist the schemas of a request body or response's `content`. `first` picks
 /// the plain name for the first structured media type; further media types
 /// get their kind in the name.
-fn hoist_content(entry: &mut Value, base: &str, plain_first: bool, names: &mut NameSet, out: &mut Vec<(String, Value)>) {
+fn hoist_content(
+    entry: &mut Value,
+    base: &str,
+    plain_first: bool,
+    names: &mut NameSet,
+    out: &mut Vec<(String, Value)>,
+) {
     let Some(Value::Object(content)) = entry.get_mut("content") else {
         return;
     };
@@ -406,13 +424,14 @@ fn fix_operation_ids(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
             snakes.reserve(&snake(&unique));
             id = unique;
         }
+        let final_id = if original.is_none() { pascal(&id) } else { id.clone() };
         let message = match &original {
-            None => Some(format!("operation has no operationId; using `{id}`")),
+            None => Some(format!("operation has no operationId; using `{final_id}`")),
             Some(o) if *o != id => Some(format!("operationId `{o}` is used more than once; this one is `{id}`")),
             _ => None,
         };
         if let Some(message) = message {
-            let id = if original.is_none() { pascal(&id) } else { id.clone() };
+            let id = final_id;
             diagnostics.push(Diagnostic {
                 severity: Severity::Adapted,
                 location,
@@ -434,7 +453,11 @@ fn hoist_operation_schemas(spec: &mut Value, names: &mut NameSet) {
         let operation = &mut spec["paths"][&path][method];
         let id = pascal(operation["operationId"].as_str().unwrap_or_default());
         if let Some(Value::Array(shared)) = shared {
-            let mut params = operation.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut params = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for param in shared {
                 let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
                 if !params.iter().any(|p| key(p) == key(&param)) {
@@ -478,7 +501,12 @@ fn hoist_operation_schemas(spec: &mut Value, names: &mut NameSet) {
 
 /// Hoist inline schemas nested in component schemas, until none are left.
 fn hoist_nested_schemas(spec: &mut Value, names: &mut NameSet) {
-    let mut queue: Vec<String> = spec["components"]["schemas"].as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
+    let mut queue: Vec<String> = spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.clone())
+        .collect();
     while !queue.is_empty() {
         let mut hoisted = Vec::new();
         for name in std::mem::take(&mut queue) {
@@ -576,7 +604,10 @@ fn sanitize_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Dia
         return;
     }
     let composed = ["oneOf", "anyOf", "allOf"].iter().any(|k| object.contains_key(*k));
-    if !object.contains_key("type") && !composed && (object.contains_key("properties") || object.get("additionalProperties").is_some_and(Value::is_object)) {
+    if !object.contains_key("type")
+        && !composed
+        && (object.contains_key("properties") || object.get("additionalProperties").is_some_and(Value::is_object))
+    {
         object.insert("type".into(), json!("object"));
     }
     if let (Some(Value::String(ty)), Some(Value::Array(values))) = (object.get("type").cloned(), object.get("enum")) {

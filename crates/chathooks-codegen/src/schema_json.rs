@@ -23,13 +23,16 @@ pub fn convert(schema: &Value) -> Value {
             | "readOnly" | "writeOnly" | "title" | "description" => continue,
             k if k.starts_with("x-") => continue,
             "properties" => Value::Object(
-                value.as_object().into_iter().flatten().map(|(name, child)| (name.clone(), convert(child))).collect(),
+                value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, child)| (name.clone(), convert(child)))
+                    .collect(),
             ),
             "items" | "not" => convert(value),
             "additionalProperties" if value.is_object() => convert(value),
-            "oneOf" | "anyOf" | "allOf" => {
-                Value::Array(value.as_array().into_iter().flatten().map(convert).collect())
-            }
+            "oneOf" | "anyOf" | "allOf" => Value::Array(value.as_array().into_iter().flatten().map(convert).collect()),
             _ => value.clone(),
         };
         out.insert(key.clone(), converted);
@@ -38,11 +41,10 @@ pub fn convert(schema: &Value) -> Value {
         if let Some(Value::String(ty)) = out.get("type").cloned() {
             out.insert("type".into(), json!([ty, "null"]));
         }
-        if let Some(Value::Array(values)) = out.get_mut("enum") {
-            if !values.contains(&Value::Null) {
+        if let Some(Value::Array(values)) = out.get_mut("enum")
+            && !values.contains(&Value::Null) {
                 values.push(Value::Null);
             }
-        }
     }
     Value::Object(out)
 }

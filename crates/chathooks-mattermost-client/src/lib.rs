@@ -2,7 +2,7 @@
 // progenitor was handed an adapted copy of the spec:
 // - ExecuteIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded, multipart/form-data)
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, clippy::pedantic, unused_imports, unused_variables, dead_code, deprecated)]
+#![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
 /// The wire types, from the types crate.
 pub use chathooks_mattermost_types as wire;

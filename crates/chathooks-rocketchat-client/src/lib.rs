@@ -15,7 +15,7 @@
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - executeIncomingWebhook: error responses differ in body type; the client returns them as raw bytes
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, clippy::pedantic, unused_imports, unused_variables, dead_code, deprecated)]
+#![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
 /// The wire types, from the types crate.
 pub use chathooks_rocketchat_types as wire;

@@ -20,12 +20,17 @@ pub(crate) async fn read(
         return Ok(None);
     };
     let operation_id = spec.operation_id;
-    let bytes = collect(parts, body).await.map_err(|kind| RequestError { operation_id, kind })?;
+    let bytes = collect(parts, body)
+        .await
+        .map_err(|kind| RequestError { operation_id, kind })?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
 
     if bytes.is_empty() && content_type.is_none() {
         return if body_spec.required {
-            Err(RequestError::invalid(operation_id, vec![ValidationIssue::missing_body()]))
+            Err(RequestError::invalid(
+                operation_id,
+                vec![ValidationIssue::missing_body()],
+            ))
         } else {
             Ok(None)
         };
@@ -43,7 +48,9 @@ pub(crate) async fn read(
     let Some(index) = media_index else {
         return Err(RequestError {
             operation_id,
-            kind: RequestErrorKind::UnsupportedMediaType { content_type: content_type.unwrap_or("").to_owned() },
+            kind: RequestErrorKind::UnsupportedMediaType {
+                content_type: content_type.unwrap_or("").to_owned(),
+            },
         });
     };
     let media = &body_spec.media[index];
@@ -54,7 +61,10 @@ pub(crate) async fn read(
         MediaKind::Json => {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 if body_spec.required {
-                    return Err(RequestError::invalid(operation_id, vec![ValidationIssue::missing_body()]));
+                    return Err(RequestError::invalid(
+                        operation_id,
+                        vec![ValidationIssue::missing_body()],
+                    ));
                 }
                 return Ok(None);
             }
@@ -74,7 +84,10 @@ pub(crate) async fn read(
                 match multipart.next_field().await {
                     Ok(Some(field)) => {
                         let name = field.name().unwrap_or_default().to_owned();
-                        let text = field.text().await.map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
+                        let text = field
+                            .text()
+                            .await
+                            .map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
                         pairs.push((name, text));
                     }
                     Ok(None) => break,
@@ -125,7 +138,7 @@ fn select(media: &[MediaSpec], content_type: &str) -> Option<usize> {
         let Some((lk, ls)) = listed.split_once('/') else {
             return false;
         };
-        (lk == "*" || lk == kind) && (ls == "*" || ls == sub || (ls.ends_with("+json") && sub == ls))
+        (lk == "*" || lk == kind) && (ls == "*" || ls == sub)
             || (m.kind == MediaKind::Json && kind == "application" && sub.ends_with("+json"))
     })
 }
@@ -135,7 +148,11 @@ fn select(media: &[MediaSpec], content_type: &str) -> Option<usize> {
 fn fields_to_object(media: &MediaSpec, pairs: impl Iterator<Item = (String, String)>) -> Value {
     let mut object = Map::new();
     for (name, text) in pairs {
-        let kind = media.fields.iter().find(|(field, _)| *field == name).map(|(_, kind)| *kind);
+        let kind = media
+            .fields
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, kind)| *kind);
         match kind {
             Some(ParamKind::Array(item)) => {
                 let entry = object.entry(name).or_insert_with(|| Value::Array(Vec::new()));

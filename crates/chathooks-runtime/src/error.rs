@@ -113,7 +113,10 @@ pub struct RequestError {
 
 impl RequestError {
     pub fn invalid(operation_id: &'static str, issues: Vec<ValidationIssue>) -> Self {
-        Self { operation_id, kind: RequestErrorKind::Invalid(issues) }
+        Self {
+            operation_id,
+            kind: RequestErrorKind::Invalid(issues),
+        }
     }
 
     pub fn status(&self) -> StatusCode {

@@ -4,9 +4,9 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::{HeaderMap, header, request::Parts};
 use serde_json::{Map, Value};
 
+use crate::Credential;
 use crate::error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 use crate::spec::{OperationSpec, ParamKind, ParamSpec, SchemeSpec};
-use crate::Credential;
 
 /// Match the request against the security alternatives, in order. The first
 /// alternative whose every scheme is present wins.
@@ -27,7 +27,10 @@ pub(crate) fn credentials(spec: &OperationSpec, parts: &Parts) -> Result<Option<
     if spec.security.iter().any(|schemes| schemes.is_empty()) {
         return Ok(None);
     }
-    Err(RequestError { operation_id: spec.operation_id, kind: RequestErrorKind::Unauthenticated })
+    Err(RequestError {
+        operation_id: spec.operation_id,
+        kind: RequestErrorKind::Unauthenticated,
+    })
 }
 
 fn scheme_value(scheme: &SchemeSpec, parts: &Parts) -> Option<String> {
@@ -37,13 +40,20 @@ fn scheme_value(scheme: &SchemeSpec, parts: &Parts) -> Option<String> {
             let (given, credential) = authorization.trim().split_once(' ')?;
             given.eq_ignore_ascii_case(scheme).then(|| credential.trim().to_owned())
         }
-        SchemeSpec::ApiKey { location: Location::Header, name } => {
-            parts.headers.get(*name)?.to_str().ok().map(str::to_owned)
-        }
-        SchemeSpec::ApiKey { location: Location::Query, name } => query_pairs(parts)
+        SchemeSpec::ApiKey {
+            location: Location::Header,
+            name,
+        } => parts.headers.get(*name)?.to_str().ok().map(str::to_owned),
+        SchemeSpec::ApiKey {
+            location: Location::Query,
+            name,
+        } => query_pairs(parts)
             .into_iter()
             .find_map(|(key, value)| (key == *name).then_some(value)),
-        SchemeSpec::ApiKey { location: Location::Cookie, name } => cookie(&parts.headers, name),
+        SchemeSpec::ApiKey {
+            location: Location::Cookie,
+            name,
+        } => cookie(&parts.headers, name),
         SchemeSpec::ApiKey { .. } => None,
     }?;
     (!value.is_empty()).then_some(value)
@@ -92,8 +102,16 @@ pub(crate) async fn parameters(
 
     for param in spec.params {
         let raw: Vec<String> = match param.location {
-            Location::Path => path.iter().filter(|(k, _)| k == param.name).map(|(_, v)| v.clone()).collect(),
-            Location::Query => query.iter().filter(|(k, _)| k == param.name).map(|(_, v)| v.clone()).collect(),
+            Location::Path => path
+                .iter()
+                .filter(|(k, _)| k == param.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            Location::Query => query
+                .iter()
+                .filter(|(k, _)| k == param.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
             Location::Header => parts
                 .headers
                 .get_all(param.name)

@@ -111,7 +111,12 @@ impl Operation {
         if !issues.is_empty() {
             return Err(RequestError::invalid(spec.operation_id, issues));
         }
-        Ok(Prepared { operation_id: spec.operation_id, params, credential, body })
+        Ok(Prepared {
+            operation_id: spec.operation_id,
+            params,
+            credential,
+            body,
+        })
     }
 }
 

@@ -16,7 +16,11 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
 }
 
 pub fn text_response(status: StatusCode, content_type: &str, body: String) -> Response {
-    let content_type = if content_type.contains('*') { "text/plain; charset=utf-8" } else { content_type };
+    let content_type = if content_type.contains('*') {
+        "text/plain; charset=utf-8"
+    } else {
+        content_type
+    };
     raw_response(status, content_type, body.into_bytes())
 }
 

@@ -34,7 +34,11 @@ impl Schemas {
             return None;
         }
         root["definitions"] = self.definitions.clone();
-        match jsonschema::options().with_draft(Draft::Draft4).should_validate_formats(false).build(&root) {
+        match jsonschema::options()
+            .with_draft(Draft::Draft4)
+            .should_validate_formats(false)
+            .build(&root)
+        {
             Ok(validator) => Some(validator),
             Err(error) => {
                 tracing::warn!(%error, schema, "schema could not be compiled; skipping its validation");
@@ -53,9 +57,12 @@ pub(crate) fn check(
 ) {
     for error in validator.iter_errors(value) {
         let property = match error.kind() {
-            jsonschema::error::ValidationErrorKind::Required { property } => {
-                Some(property.as_str().map(str::to_owned).unwrap_or_else(|| property.to_string()))
-            }
+            jsonschema::error::ValidationErrorKind::Required { property } => Some(
+                property
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| property.to_string()),
+            ),
             _ => None,
         };
         issues.push(ValidationIssue {
