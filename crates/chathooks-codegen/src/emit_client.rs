@@ -192,6 +192,23 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
                 }
             }
         }
+        // progenitor counts `default` as a success too; when it only describes
+        // errors (its body differs from the successes'), hand it over as the
+        // 4XX and 5XX ranges instead.
+        if let Some(default) = responses.get("default").cloned() {
+            let success: std::collections::BTreeSet<String> = responses
+                .iter()
+                .filter(|(s, _)| s.starts_with('2'))
+                .map(|(_, r)| response_kind(r))
+                .collect();
+            if !success.is_empty() && !success.contains(&response_kind(&default)) {
+                responses.remove("default");
+                for range in ["4XX", "5XX"] {
+                    responses.entry(range).or_insert_with(|| default.clone());
+                }
+                adaptations.push(format!("{id}: the `default` answer is handed over as 4XX and 5XX"));
+            }
+        }
         for (group, is_member) in [
             (
                 "success",

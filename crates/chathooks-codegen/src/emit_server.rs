@@ -56,6 +56,14 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
             }
         }
 
+        /// Response enums able to carry any error status with one body type:
+        /// the documented variant for the status, else `Default`. Implemented
+        /// for every operation whose errors all share a body type and which
+        /// documents a `default` answer.
+        pub trait ErrorResponse<T>: Sized {
+            fn error(status: axum::http::StatusCode, body: T) -> Self;
+        }
+
         /// Per-operation request and response types.
         pub mod ops {
             #(#modules)*
@@ -421,6 +429,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
         })
         .collect();
     let arms = op.responses.iter().map(response_arm);
+    let error_impl = error_response_impl(op);
 
     // Static spec.
     let operation_id = &op.id;
@@ -551,6 +560,8 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                 }
             }
 
+            #error_impl
+
             pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
                 operation_id: #operation_id,
                 method: #method,
@@ -568,6 +579,57 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #credentials_fn
+        }
+    }
+}
+
+/// `impl ErrorResponse<T>` when every error answer carries the same body type
+/// and a `default` answer catches the undocumented statuses.
+fn error_response_impl(op: &Operation) -> TokenStream {
+    let is_error = |status: Status| match status {
+        Status::Code(code) => code >= 400,
+        Status::Range(range) => range >= 4,
+        Status::Default => true,
+    };
+    let errors: Vec<&Response> = op.responses.iter().filter(|r| is_error(r.status)).collect();
+    let Some(default) = errors.iter().find(|r| r.status == Status::Default) else {
+        return quote! {};
+    };
+    let Some(body) = default.content.as_ref().map(|c| &c.ty) else {
+        return quote! {};
+    };
+    let uniform = errors
+        .iter()
+        .all(|r| r.headers.is_empty() && r.content.as_ref().map(|c| &c.ty) == Some(body));
+    if !uniform {
+        return quote! {};
+    }
+    let body = type_tokens(body);
+    let default_variant = format_ident!("{}", default.variant);
+    let codes = errors.iter().filter_map(|r| match r.status {
+        Status::Code(code) => {
+            let variant = format_ident!("{}", r.variant);
+            Some(quote! { #code => Self::#variant(body), })
+        }
+        _ => None,
+    });
+    let ranges = errors.iter().filter_map(|r| match r.status {
+        Status::Range(range) => {
+            let variant = format_ident!("{}", r.variant);
+            let (low, high) = (range * 100, range * 100 + 99);
+            Some(quote! { #low..=#high => Self::#variant(status, body), })
+        }
+        _ => None,
+    });
+    quote! {
+        impl crate::ErrorResponse<#body> for Response {
+            fn error(status: axum::http::StatusCode, body: #body) -> Self {
+                match status.as_u16() {
+                    #(#codes)*
+                    #(#ranges)*
+                    _ => Self::#default_variant(status, body),
+                }
+            }
         }
     }
 }

@@ -133,10 +133,11 @@ fn inline_deep_schema_refs(spec: &mut Value) {
 /// Replace `{"$ref": r}` objects with `f(r)` where it returns a value.
 fn replace_refs(value: &mut Value, f: &mut dyn FnMut(&str) -> Option<Value>) {
     if let Some(Value::String(reference)) = value.get("$ref")
-        && let Some(replacement) = f(&reference.clone()) {
-            *value = replacement;
-            return;
-        }
+        && let Some(replacement) = f(&reference.clone())
+    {
+        *value = replacement;
+        return;
+    }
     match value {
         Value::Object(map) => map.values_mut().for_each(|child| replace_refs(child, f)),
         Value::Array(items) => items.iter_mut().for_each(|child| replace_refs(child, f)),
@@ -179,9 +180,10 @@ fn rename_components(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) -> Nam
     spec["components"]["schemas"] = Value::Object(renamed);
     for_each_ref(spec, &mut |reference| {
         if let Some(name) = schema_ref_name(reference)
-            && let Some(new_name) = mapping.get(&name) {
-                *reference = format!("{SCHEMA_PREFIX}{}", pointer_segment(new_name));
-            }
+            && let Some(new_name) = mapping.get(&name)
+        {
+            *reference = format!("{SCHEMA_PREFIX}{}", pointer_segment(new_name));
+        }
     });
     names
 }
@@ -239,9 +241,10 @@ fn hoist_within(schema: &mut Value, parent: &str, names: &mut NameSet, out: &mut
         hoist_or_descend(items, &format!("{parent}Item"), names, out);
     }
     if let Some(additional) = object.get_mut("additionalProperties")
-        && additional.is_object() {
-            hoist_or_descend(additional, &format!("{parent}Value"), names, out);
-        }
+        && additional.is_object()
+    {
+        hoist_or_descend(additional, &format!("{parent}Value"), names, out);
+    }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(members)) = object.get_mut(key) {
             for (index, member) in members.iter_mut().enumerate() {

@@ -42,9 +42,10 @@ pub fn convert(schema: &Value) -> Value {
             out.insert("type".into(), json!([ty, "null"]));
         }
         if let Some(Value::Array(values)) = out.get_mut("enum")
-            && !values.contains(&Value::Null) {
-                values.push(Value::Null);
-            }
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
     }
     Value::Object(out)
 }

@@ -611,6 +611,13 @@ pub trait Api: Send + Sync + 'static {
         error.default_response()
     }
 }
+/// Response enums able to carry any error status with one body type:
+/// the documented variant for the status, else `Default`. Implemented
+/// for every operation whose errors all share a body type and which
+/// documents a `default` answer.
+pub trait ErrorResponse<T>: Sized {
+    fn error(status: axum::http::StatusCode, body: T) -> Self;
+}
 /// Per-operation request and response types.
 pub mod ops {
     /// `GetIncomingWebhooks`: `GET /api/v4/hooks/incoming`
@@ -649,6 +656,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -665,6 +674,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -785,6 +808,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -804,6 +829,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -900,6 +940,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -919,6 +961,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1012,6 +1069,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1031,6 +1090,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1138,6 +1212,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1157,6 +1233,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1262,6 +1353,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1278,6 +1371,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1409,6 +1516,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1428,6 +1537,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1524,6 +1648,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1543,6 +1669,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1636,6 +1777,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1655,6 +1798,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1762,6 +1920,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1781,6 +1941,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1872,6 +2047,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1891,6 +2068,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -1994,6 +2186,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// 413: The request body is larger than the server accepts.
             PayloadTooLarge(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2017,6 +2211,21 @@ pub mod ops {
                     Self::PayloadTooLarge(body) => {
                         runtime::json_response(runtime::status(413u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    413u16 => Self::PayloadTooLarge(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2126,6 +2335,8 @@ pub mod ops {
             BadRequest(crate::types::AppError),
             /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
             Unauthorized(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         /// Headers of the `Ok` answer.
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -2154,6 +2365,19 @@ pub mod ops {
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2201,6 +2425,8 @@ pub mod ops {
             Ok(crate::types::User),
             /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
             Unauthorized(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2211,6 +2437,18 @@ pub mod ops {
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    401u16 => Self::Unauthorized(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2286,6 +2524,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2302,6 +2542,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2394,6 +2648,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2410,6 +2666,20 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2497,6 +2767,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2513,6 +2785,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2607,6 +2893,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2626,6 +2914,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2717,6 +3020,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2736,6 +3041,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2829,6 +3149,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2848,6 +3170,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -2949,6 +3286,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2965,6 +3304,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -3059,6 +3412,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3078,6 +3433,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -3173,6 +3543,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3192,6 +3564,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -3295,6 +3682,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// 404: The resource does not exist or has been deleted.
             NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3314,6 +3703,21 @@ pub mod ops {
                     Self::NotFound(body) => {
                         runtime::json_response(runtime::status(404u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -3415,6 +3819,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3431,6 +3837,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -3543,6 +3963,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
             Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3559,6 +3981,20 @@ pub mod ops {
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }

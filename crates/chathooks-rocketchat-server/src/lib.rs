@@ -317,6 +317,13 @@ pub trait Api: Send + Sync + 'static {
         error.default_response()
     }
 }
+/// Response enums able to carry any error status with one body type:
+/// the documented variant for the status, else `Default`. Implemented
+/// for every operation whose errors all share a body type and which
+/// documents a `default` answer.
+pub trait ErrorResponse<T>: Sized {
+    fn error(status: axum::http::StatusCode, body: T) -> Self;
+}
 /// Per-operation request and response types.
 pub mod ops {
     /// `login`: `POST /api/v1/login`

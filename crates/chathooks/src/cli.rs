@@ -1,0 +1,102 @@
+//! The command line: `chathooks serve`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::netguard::AllowList;
+use crate::server::{self, Config};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chathooks",
+    version,
+    about = "A stand-in for Mattermost and Rocket.Chat webhook APIs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the APIs until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CHATHOOKS_LISTEN", default_value = "127.0.0.1:8065")]
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://path.db` or `sqlite::memory:`.
+    #[arg(long, env = "CHATHOOKS_DATABASE", default_value = "sqlite://chathooks.db")]
+    pub database: String,
+    /// Create this system admin at start-up if no user has the name.
+    #[arg(long, env = "CHATHOOKS_ADMIN_USERNAME", requires = "admin_password")]
+    pub admin_username: Option<String>,
+    #[arg(long, env = "CHATHOOKS_ADMIN_PASSWORD", requires = "admin_username")]
+    pub admin_password: Option<String>,
+    /// Hosts, IPs and CIDRs outgoing webhooks may call although internal
+    /// (space or comma separated), like Mattermost's AllowedUntrustedInternalConnections.
+    #[arg(long, env = "CHATHOOKS_ALLOW_INTERNAL_CALLBACKS", default_value = "")]
+    pub allow_internal_callbacks: String,
+    /// Public base URL of this server.
+    #[arg(long, env = "CHATHOOKS_SITE_URL")]
+    pub site_url: Option<String>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CHATHOOKS_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        Ok(Config {
+            listen: self.listen,
+            database: self.database.clone(),
+            admin: self.admin_username.clone().zip(self.admin_password.clone()),
+            allow_internal_callbacks: AllowList::parse(&self.allow_internal_callbacks)
+                .map_err(|e| anyhow::anyhow!("--allow-internal-callbacks: {}", e.0))?,
+            site_url: self
+                .site_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
+            max_body_bytes: self.max_body_bytes,
+            callback_timeout: Duration::from_secs(30),
+        })
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing in-flight requests and deliveries");
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let state = server::open(args.config()?).await?;
+            let running = server::start(state, shutdown_signal()).await?;
+            running.wait().await
+        }
+    }
+}

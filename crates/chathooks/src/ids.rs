@@ -1,0 +1,143 @@
+//! Identifier and token generation in the formats the real servers use.
+//!
+//! Clients (and our own validators) check the *shape* of ids: Mattermost refuses a
+//! `hook_id` that is not 26 letters/digits before it looks anything up, and
+//! Rocket.Chat ids are 17 characters of its "unmistakable" alphabet. Matching both
+//! formats exactly keeps URLs, logs and client-side validation indistinguishable
+//! from the real servers.
+//!
+//! Randomness comes from [`rand::rng`], a CSPRNG (ChaCha) seeded from the operating
+//! system: ids double as secrets (an incoming hook id is the only credential of
+//! `POST /hooks/{id}`), so a predictable generator would be a vulnerability.
+
+use rand::Rng;
+
+/// Alphabet of Mattermost ids: a base32 variant chosen so ids avoid look-alike characters.
+const MM_ALPHABET: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
+
+/// Length of a Mattermost id: 16 random bytes in base32, unpadded.
+pub const MM_ID_LEN: usize = 26;
+
+/// Rocket.Chat's `UNMISTAKABLE_CHARS` (no 0/O, 1/I/l, U/V...).
+const RC_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Length of a Rocket.Chat document id (`Random.id()`).
+pub const RC_ID_LEN: usize = 17;
+
+/// Length of a Rocket.Chat incoming-integration token.
+pub const RC_TOKEN_LEN: usize = 48;
+
+/// A new Mattermost id: 16 random bytes, base32-encoded with Mattermost's alphabet,
+/// no padding, 26 lowercase characters (as `model.NewId()`).
+pub fn new_id() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    encode_base32(&bytes)
+}
+
+/// Whether `id` has the shape of a Mattermost id: exactly 26 ASCII letters or digits.
+///
+/// This is the check Mattermost applies to ids in paths and bodies; it does not
+/// require the Mattermost alphabet, so ids minted elsewhere still pass.
+pub fn is_valid_id(id: &str) -> bool {
+    id.len() == MM_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A new Rocket.Chat id: 17 characters of the unmistakable alphabet.
+pub fn new_rc_id() -> String {
+    random_from(RC_ALPHABET, RC_ID_LEN)
+}
+
+/// A new Rocket.Chat incoming-integration token: 48 characters of the same alphabet.
+pub fn new_rc_token() -> String {
+    random_from(RC_ALPHABET, RC_TOKEN_LEN)
+}
+
+/// `len` characters drawn uniformly (no modulo bias) from `alphabet`.
+fn random_from(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
+
+/// RFC 4648 base32 (most significant bit first) with Mattermost's alphabet, unpadded.
+fn encode_base32(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let mut buffer: u16 = 0;
+    let mut bits: u32 = 0;
+    for &byte in bytes {
+        buffer = (buffer << 8) | u16::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(MM_ALPHABET[usize::from((buffer >> bits) & 0x1f)]));
+        }
+        // Only the low `bits` bits are still pending; drop the rest so the shift
+        // above cannot overflow.
+        buffer &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(char::from(MM_ALPHABET[usize::from((buffer << (5 - bits)) & 0x1f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn mm_ids_have_the_mattermost_shape() {
+        for _ in 0..200 {
+            let id = new_id();
+            assert_eq!(id.len(), MM_ID_LEN, "{id}");
+            assert!(id.bytes().all(|b| MM_ALPHABET.contains(&b)), "{id}");
+            assert!(is_valid_id(&id));
+        }
+    }
+
+    #[test]
+    fn mm_ids_are_unique() {
+        let ids: HashSet<String> = (0..1000).map(|_| new_id()).collect();
+        assert_eq!(ids.len(), 1000);
+    }
+
+    #[test]
+    fn base32_matches_the_go_encoding() {
+        // Go: base32.NewEncoding("ybndrfg8ejkmcpqxot1uwisza345h769").WithPadding(NoPadding)
+        assert_eq!(encode_base32(&[0u8; 16]), "y".repeat(26));
+        // 128 one-bits: 25 groups of 11111, then 111 padded to 11100 (28 = 'h').
+        assert_eq!(encode_base32(&[0xff; 16]), format!("{}h", "9".repeat(25)));
+        // 0x00 0x44 0x32 0x14 0xc7 = 00000 00001 00010 00011 00100 00101 00110 00111
+        assert_eq!(encode_base32(&[0x00, 0x44, 0x32, 0x14, 0xc7]), "ybndrfg8");
+        // A trailing partial group is padded with zero bits: 0xf8 = 11111 000(00)
+        assert_eq!(encode_base32(&[0xf8]), "9y");
+    }
+
+    #[test]
+    fn id_validation() {
+        assert!(is_valid_id("abcdefghijklmnopqrstuvwxyz"));
+        assert!(is_valid_id("ABCDEFGHIJKLMNOPQRSTUVWXY1"));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id("abcdefghijklmnopqrstuvwxy")); // 25
+        assert!(!is_valid_id("abcdefghijklmnopqrstuvwxyz1")); // 27
+        assert!(!is_valid_id("abcdefghijklmnopqrstuvwxy-"));
+        assert!(!is_valid_id("abcdefghijklmnopqrstuvwxyé")); // 27 bytes, 26 chars
+    }
+
+    #[test]
+    fn rc_ids_and_tokens_use_the_unmistakable_alphabet() {
+        for _ in 0..200 {
+            let id = new_rc_id();
+            assert_eq!(id.len(), RC_ID_LEN);
+            assert!(id.bytes().all(|b| RC_ALPHABET.contains(&b)), "{id}");
+            let token = new_rc_token();
+            assert_eq!(token.len(), RC_TOKEN_LEN);
+            assert!(token.bytes().all(|b| RC_ALPHABET.contains(&b)), "{token}");
+        }
+        assert_eq!(RC_ALPHABET.len(), 55);
+        let ids: HashSet<String> = (0..1000).map(|_| new_rc_id()).collect();
+        assert_eq!(ids.len(), 1000);
+    }
+}

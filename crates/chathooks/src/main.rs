@@ -1,0 +1,18 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "chathooks=info,warn".into()),
+        )
+        .init();
+    match chathooks::cli::run(chathooks::cli::Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("chathooks: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

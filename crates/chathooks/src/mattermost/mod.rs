@@ -1,0 +1,336 @@
+//! The Mattermost v4 API, implemented over the generated
+//! `chathooks_mattermost_server::Api` trait.
+//!
+//! Each operation lives in the module of its resource and returns
+//! `ApiResult<Response>`; errors become AppError answers in [`error`].
+
+pub mod auth;
+pub mod channels;
+pub mod convert;
+pub mod error;
+pub mod execute;
+pub mod hooks;
+pub mod outgoing;
+pub mod posts;
+pub mod teams;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chathooks_mattermost_server::{Api, Credentials, ops};
+use chathooks_runtime::{Location, RequestError, RequestErrorKind};
+
+use self::auth::authenticate;
+use self::error::{ApiError, respond};
+use crate::server::Shared;
+use crate::store::Store;
+
+/// The generated router over this implementation, with Mattermost-style 404s.
+pub fn router<S: Store>(state: Shared<S>) -> axum::Router {
+    chathooks_mattermost_server::router(Arc::new(Mattermost { state })).fallback(|| async {
+        let error = ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.");
+        error.into_http()
+    })
+}
+
+/// Paging as Mattermost does it: `per_page` 60 by default, at most 200 (silently).
+pub fn paging(page: i64, per_page: i64) -> (u32, u32) {
+    let page = u32::try_from(page.max(0)).unwrap_or(u32::MAX);
+    (page, clamp_per_page(per_page))
+}
+
+pub fn clamp_per_page(per_page: i64) -> u32 {
+    if per_page <= 0 {
+        60
+    } else {
+        u32::try_from(per_page.min(200)).unwrap_or(200)
+    }
+}
+
+pub struct Mattermost<S> {
+    pub state: Shared<S>,
+}
+
+/// Authenticate, run the operation, answer errors as AppError.
+macro_rules! authenticated {
+    ($self:ident, $credentials:ident, $request:ident, $operation:path) => {
+        respond(
+            async {
+                let caller = authenticate(&$self.state, &$credentials).await?;
+                $operation(&$self.state, caller, $request).await
+            }
+            .await,
+        )
+    };
+}
+
+impl<S: Store> Api for Mattermost<S> {
+    async fn get_incoming_webhooks(
+        &self,
+        credentials: Credentials,
+        request: ops::get_incoming_webhooks::Request,
+    ) -> ops::get_incoming_webhooks::Response {
+        authenticated!(self, credentials, request, hooks::get_incoming_webhooks)
+    }
+
+    async fn create_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::create_incoming_webhook::Request,
+    ) -> ops::create_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::create_incoming_webhook)
+    }
+
+    async fn get_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::get_incoming_webhook::Request,
+    ) -> ops::get_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::get_incoming_webhook)
+    }
+
+    async fn update_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::update_incoming_webhook::Request,
+    ) -> ops::update_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::update_incoming_webhook)
+    }
+
+    async fn delete_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_incoming_webhook::Request,
+    ) -> ops::delete_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::delete_incoming_webhook)
+    }
+
+    async fn get_outgoing_webhooks(
+        &self,
+        credentials: Credentials,
+        request: ops::get_outgoing_webhooks::Request,
+    ) -> ops::get_outgoing_webhooks::Response {
+        authenticated!(self, credentials, request, hooks::get_outgoing_webhooks)
+    }
+
+    async fn create_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::create_outgoing_webhook::Request,
+    ) -> ops::create_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::create_outgoing_webhook)
+    }
+
+    async fn get_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::get_outgoing_webhook::Request,
+    ) -> ops::get_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::get_outgoing_webhook)
+    }
+
+    async fn update_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::update_outgoing_webhook::Request,
+    ) -> ops::update_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::update_outgoing_webhook)
+    }
+
+    async fn delete_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_outgoing_webhook::Request,
+    ) -> ops::delete_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::delete_outgoing_webhook)
+    }
+
+    async fn regen_outgoing_hook_token(
+        &self,
+        credentials: Credentials,
+        request: ops::regen_outgoing_hook_token::Request,
+    ) -> ops::regen_outgoing_hook_token::Response {
+        authenticated!(self, credentials, request, hooks::regen_outgoing_hook_token)
+    }
+
+    async fn execute_incoming_webhook(
+        &self,
+        request: ops::execute_incoming_webhook::Request,
+    ) -> ops::execute_incoming_webhook::Response {
+        respond(execute::execute_incoming_webhook(&self.state, request).await)
+    }
+
+    async fn login(&self, request: ops::login::Request) -> ops::login::Response {
+        respond(users::login(&self.state, request).await)
+    }
+
+    async fn get_me(&self, credentials: Credentials, request: ops::get_me::Request) -> ops::get_me::Response {
+        authenticated!(self, credentials, request, users::get_me)
+    }
+
+    async fn create_user(
+        &self,
+        credentials: Credentials,
+        request: ops::create_user::Request,
+    ) -> ops::create_user::Response {
+        authenticated!(self, credentials, request, users::create_user)
+    }
+
+    async fn get_user(&self, credentials: Credentials, request: ops::get_user::Request) -> ops::get_user::Response {
+        authenticated!(self, credentials, request, users::get_user)
+    }
+
+    async fn create_team(
+        &self,
+        credentials: Credentials,
+        request: ops::create_team::Request,
+    ) -> ops::create_team::Response {
+        authenticated!(self, credentials, request, teams::create_team)
+    }
+
+    async fn get_team(&self, credentials: Credentials, request: ops::get_team::Request) -> ops::get_team::Response {
+        authenticated!(self, credentials, request, teams::get_team)
+    }
+
+    async fn get_team_by_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_team_by_name::Request,
+    ) -> ops::get_team_by_name::Response {
+        authenticated!(self, credentials, request, teams::get_team_by_name)
+    }
+
+    async fn add_team_member(
+        &self,
+        credentials: Credentials,
+        request: ops::add_team_member::Request,
+    ) -> ops::add_team_member::Response {
+        authenticated!(self, credentials, request, teams::add_team_member)
+    }
+
+    async fn create_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::create_channel::Request,
+    ) -> ops::create_channel::Response {
+        authenticated!(self, credentials, request, channels::create_channel)
+    }
+
+    async fn get_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel::Request,
+    ) -> ops::get_channel::Response {
+        authenticated!(self, credentials, request, channels::get_channel)
+    }
+
+    async fn get_channel_by_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_by_name::Request,
+    ) -> ops::get_channel_by_name::Response {
+        authenticated!(self, credentials, request, channels::get_channel_by_name)
+    }
+
+    async fn add_channel_member(
+        &self,
+        credentials: Credentials,
+        request: ops::add_channel_member::Request,
+    ) -> ops::add_channel_member::Response {
+        authenticated!(self, credentials, request, channels::add_channel_member)
+    }
+
+    async fn create_post(
+        &self,
+        credentials: Credentials,
+        request: ops::create_post::Request,
+    ) -> ops::create_post::Response {
+        authenticated!(self, credentials, request, posts::create_post)
+    }
+
+    async fn get_posts_for_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::get_posts_for_channel::Request,
+    ) -> ops::get_posts_for_channel::Response {
+        authenticated!(self, credentials, request, posts::get_posts_for_channel)
+    }
+
+    fn request_error(&self, error: RequestError) -> axum::response::Response {
+        app_error_for(&error).into_http()
+    }
+}
+
+/// Mattermost's error ids for requests the generated router refused.
+fn app_error_for(error: &RequestError) -> ApiError {
+    match &error.kind {
+        RequestErrorKind::Unauthenticated => ApiError::session_expired(),
+        RequestErrorKind::PayloadTooLarge => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.context.request_body_too_large.app_error",
+            "The request body is too large.",
+        ),
+        RequestErrorKind::UnsupportedMediaType { content_type } => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "api.context.invalid_body_param.app_error",
+            format!("Unsupported content type '{content_type}'."),
+        ),
+        RequestErrorKind::Invalid(issues) => {
+            let detail = error.to_string();
+            let Some(issue) = issues.first() else {
+                return ApiError::invalid_body_param("body").detailed(detail);
+            };
+            match issue.location {
+                Location::Body => {
+                    let field = issue
+                        .property
+                        .clone()
+                        .or_else(|| {
+                            issue
+                                .pointer
+                                .trim_start_matches('/')
+                                .split('/')
+                                .next()
+                                .map(str::to_owned)
+                        })
+                        .filter(|f| !f.is_empty())
+                        .unwrap_or_else(|| "body".to_owned());
+                    field_error(error.operation_id, &field)
+                        .unwrap_or_else(|| ApiError::invalid_body_param(&field))
+                        .detailed(detail)
+                }
+                _ => ApiError::invalid_url_param(&issue.name).detailed(detail),
+            }
+        }
+    }
+}
+
+/// Field rules with their own ids in Mattermost (`IsValid` of the models).
+fn field_error(operation_id: &str, field: &str) -> Option<ApiError> {
+    let model = match operation_id {
+        "CreateIncomingWebhook" | "UpdateIncomingWebhook" => "model.incoming_hook",
+        "CreateOutgoingWebhook" | "UpdateOutgoingWebhook" => "model.outgoing_hook.is_valid",
+        "ExecuteIncomingWebhook" => {
+            return Some(ApiError::bad_request(
+                "web.incoming_webhook.parse.app_error",
+                "Unable to parse the incoming data.",
+            ));
+        }
+        _ => return None,
+    };
+    let known = [
+        "display_name",
+        "description",
+        "username",
+        "icon_url",
+        "content_type",
+        "trigger_words",
+        "callback_urls",
+        "trigger_when",
+        "token",
+    ];
+    known
+        .contains(&field)
+        .then(|| ApiError::bad_request(format!("{model}.{field}.app_error"), format!("Invalid {field}.")))
+}

@@ -1,0 +1,206 @@
+//! Login, sessions and users.
+
+use chathooks_mattermost_server::ops::{create_user, get_me, get_user, login};
+use serde_json::json;
+
+use super::auth::Caller;
+use super::convert;
+use super::error::{ApiError, ApiResult};
+use crate::ids::{is_valid_id, new_id};
+use crate::password;
+use crate::server::{AppState, Shared};
+use crate::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+
+/// Sessions last 30 days, Mattermost's default for web sessions.
+const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+pub async fn login<S: Store>(state: &Shared<S>, request: login::Request) -> ApiResult<login::Response> {
+    let body = request.body;
+    let invalid = || {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "api.user.login.invalid_credentials_email_username",
+            "Enter a valid email or username and/or password.",
+        )
+    };
+    let user = state
+        .store
+        .get_user_by_login(body.login_id.trim())
+        .await?
+        .ok_or_else(invalid)?;
+    // Hash checks run on a blocking thread: Argon2 is deliberately slow.
+    let hash = user.password_hash.clone();
+    let given = body.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok || user.delete_at != 0 {
+        return Err(invalid());
+    }
+    let now = now_ms();
+    let session = Session {
+        token: new_id(),
+        user_id: user.id.clone(),
+        create_at: now,
+        expires_at: now + SESSION_LIFETIME_MS,
+        last_activity_at: now,
+    };
+    state.store.create_session(&session).await?;
+    Ok(login::Response::Ok(
+        convert::user(&user),
+        login::OkHeaders {
+            token: Some(session.token),
+        },
+    ))
+}
+
+pub async fn get_me<S: Store>(
+    _state: &Shared<S>,
+    caller: Caller,
+    _request: get_me::Request,
+) -> ApiResult<get_me::Response> {
+    Ok(get_me::Response::Ok(convert::user(&caller.user)))
+}
+
+pub async fn get_user<S: Store>(
+    state: &Shared<S>,
+    caller: Caller,
+    request: get_user::Request,
+) -> ApiResult<get_user::Response> {
+    let id = if request.user_id == "me" {
+        caller.user.id.clone()
+    } else {
+        request.user_id
+    };
+    if !is_valid_id(&id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    let user = state
+        .store
+        .get_user(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
+    Ok(get_user::Response::Ok(convert::user(&user)))
+}
+
+/// Usernames: 3 to 22 characters, lowercase letters, digits, `.`, `-`, `_`,
+/// starting with a letter (Mattermost's `IsValidUsername`).
+fn valid_username(name: &str) -> bool {
+    (3..=22).contains(&name.len())
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+}
+
+/// A new user record; the password is hashed on a blocking thread.
+async fn new_user(username: &str, email: &str, password: &str, roles: &str) -> ApiResult<User> {
+    let username = username.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.username.app_error",
+            "Invalid username.",
+        ));
+    }
+    if !valid_email(&email) {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.email.app_error",
+            "Invalid email.",
+        ));
+    }
+    if password.chars().count() < 5 || password.len() > 72 {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.pwd.app_error",
+            "Your password must contain between 5 and 72 characters.",
+        ));
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let now = now_ms();
+    Ok(User {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        username,
+        email,
+        email_verified: true,
+        first_name: String::new(),
+        last_name: String::new(),
+        nickname: String::new(),
+        password_hash: hash,
+        last_password_update: now,
+        roles: roles.to_owned(),
+        locale: "en".into(),
+        props: json!({}),
+        notify_props: json!({}),
+        timezone: json!({}),
+    })
+}
+
+fn conflict(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(what) if what.contains("email") => ApiError::bad_request(
+            "app.user.save.email_exists.app_error",
+            "An account with that email already exists.",
+        ),
+        StoreError::Conflict(_) => ApiError::bad_request(
+            "app.user.save.username_exists.app_error",
+            "An account with that username already exists.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Creating users is for system admins (open sign-up is off, as on a fresh Mattermost).
+pub async fn create_user<S: Store>(
+    state: &Shared<S>,
+    caller: Caller,
+    request: create_user::Request,
+) -> ApiResult<create_user::Response> {
+    if !caller.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let body = request.body;
+    let mut user = new_user(&body.username, &body.email, &body.password, ROLES_SYSTEM_USER).await?;
+    user.first_name = body.first_name.unwrap_or_default();
+    user.last_name = body.last_name.unwrap_or_default();
+    user.nickname = body.nickname.unwrap_or_default();
+    if let Some(locale) = body.locale.filter(|l| !l.is_empty()) {
+        user.locale = locale;
+    }
+    user.props = serde_json::Value::Object(body.props);
+    user.notify_props = serde_json::Value::Object(body.notify_props);
+    let user = state.store.create_user(&user).await.map_err(conflict)?;
+    Ok(create_user::Response::Created(convert::user(&user)))
+}
+
+/// Create the system admin named on the command line unless the name exists.
+pub async fn ensure_admin<S: Store>(state: &AppState<S>, username: &str, password: &str) -> anyhow::Result<()> {
+    if state
+        .store
+        .get_user_by_username(&username.to_lowercase())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let email = format!("{}@chathooks.localhost", username.to_lowercase());
+    let user = new_user(username, &email, password, ROLES_SYSTEM_ADMIN)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create admin {username}: {}", e.message))?;
+    state.store.create_user(&user).await?;
+    tracing::info!(username, "created system admin");
+    Ok(())
+}

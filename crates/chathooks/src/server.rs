@@ -1,0 +1,140 @@
+//! Wiring: configuration, shared state, the HTTP stack, start-up and
+//! graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio_util::task::TaskTracker;
+
+use crate::netguard::{AllowList, guarded_client};
+use crate::store::{SqliteStore, Store};
+
+/// Everything `chathooks serve` is told.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database: String,
+    pub admin: Option<(String, String)>,
+    pub allow_internal_callbacks: AllowList,
+    /// The public base URL (used in payloads such as Rocket.Chat's `siteUrl`).
+    pub site_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Timeout for outgoing webhook callbacks.
+    pub callback_timeout: Duration,
+}
+
+impl Config {
+    /// Defaults for tests and embedding: an in-memory database on a free port.
+    pub fn ephemeral() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: "sqlite::memory:".into(),
+            admin: None,
+            allow_internal_callbacks: AllowList::empty(),
+            site_url: "http://localhost:8065".into(),
+            max_body_bytes: 2 * 1024 * 1024,
+            callback_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// State shared by every request.
+pub struct AppState<S> {
+    pub store: S,
+    pub config: Config,
+    /// HTTP client for outgoing webhooks: refuses internal addresses unless allowed.
+    pub callbacks: reqwest::Client,
+    /// Background work (outgoing deliveries) that shutdown waits for.
+    pub tasks: TaskTracker,
+}
+
+pub type Shared<S> = Arc<AppState<S>>;
+
+tokio::task_local! {
+    /// The id of the request being served, for error bodies and logs.
+    static REQUEST_ID: String;
+}
+
+/// The current request's id (empty outside a request).
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// Give every request an id: echoed as `X-Request-Id` and carried by errors.
+async fn with_request_id(request: Request, next: Next) -> Response {
+    let id = crate::ids::new_id();
+    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// The complete HTTP application over `state`.
+pub fn app<S: Store>(state: Shared<S>) -> axum::Router {
+    let limit = state.config.max_body_bytes;
+    crate::mattermost::router(state)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(with_request_id))
+}
+
+/// Open the store, apply start-up configuration and build the state.
+pub async fn open(config: Config) -> anyhow::Result<Shared<SqliteStore>> {
+    let store = SqliteStore::connect(&config.database).await?;
+    let callbacks = guarded_client(
+        Arc::new(config.allow_internal_callbacks.clone()),
+        config.callback_timeout,
+    )?;
+    let state = Arc::new(AppState {
+        store,
+        config,
+        callbacks,
+        tasks: TaskTracker::new(),
+    });
+    if let Some((username, password)) = state.config.admin.clone() {
+        crate::mattermost::users::ensure_admin(&state, &username, &password).await?;
+    }
+    Ok(state)
+}
+
+/// A server listening on a socket, until `shutdown` completes.
+pub struct Running {
+    pub addr: SocketAddr,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Wait for the server to stop (after the shutdown signal), including
+    /// in-flight requests and deliveries.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.handle.await?
+    }
+}
+
+/// Bind and serve. Returns once listening; the server stops when `shutdown`
+/// resolves, after finishing in-flight requests and outgoing deliveries.
+pub async fn start<S: Store>(
+    state: Shared<S>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = app(state.clone());
+    tracing::info!(%addr, "chathooks listening");
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        state.tasks.close();
+        state.tasks.wait().await;
+        tracing::info!("chathooks stopped");
+        Ok(())
+    });
+    Ok(Running { addr, handle })
+}

@@ -1,0 +1,316 @@
+//! The records the store keeps: plain data, one struct per table.
+//!
+//! They mirror the wire models of `spec/mattermost.yaml` and `spec/rocketchat.yaml`
+//! closely enough that a handler can build every response field from them, but
+//! they are not the wire types: the generated crates own those, and a record may
+//! hold what must never be sent (a password hash). Hence no serde derives here.
+//!
+//! Timestamps are milliseconds since the Unix epoch; `delete_at == 0` means live.
+//! Free-form JSON (`props`, `notify_props`, Rocket.Chat documents) is a
+//! [`serde_json::Value`], stored as JSON text.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// Roles string of an ordinary Mattermost user.
+pub const ROLES_SYSTEM_USER: &str = "system_user";
+/// Roles string of a Mattermost system administrator.
+pub const ROLES_SYSTEM_ADMIN: &str = "system_admin system_user";
+/// Team roles of an ordinary member.
+pub const ROLES_TEAM_USER: &str = "team_user";
+/// Team roles of a team administrator.
+pub const ROLES_TEAM_ADMIN: &str = "team_admin team_user";
+/// Channel roles of an ordinary member.
+pub const ROLES_CHANNEL_USER: &str = "channel_user";
+
+/// Team type: open to anyone.
+pub const TEAM_OPEN: &str = "O";
+/// Team type: invite only.
+pub const TEAM_INVITE: &str = "I";
+/// Channel type: public.
+pub const CHANNEL_OPEN: &str = "O";
+/// Channel type: private.
+pub const CHANNEL_PRIVATE: &str = "P";
+/// Channel type: direct message between two users.
+pub const CHANNEL_DIRECT: &str = "D";
+
+/// Rocket.Chat integration type of an incoming webhook.
+pub const RC_WEBHOOK_INCOMING: &str = "webhook-incoming";
+/// Rocket.Chat integration type of an outgoing webhook.
+pub const RC_WEBHOOK_OUTGOING: &str = "webhook-outgoing";
+
+/// A user account (Mattermost `User`; Rocket.Chat users are the same rows).
+#[derive(Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    /// Deactivation time; 0 for active users.
+    pub delete_at: i64,
+    /// Unique, stored lowercase.
+    pub username: String,
+    /// Unique when non-empty, stored lowercase.
+    pub email: String,
+    pub email_verified: bool,
+    pub first_name: String,
+    pub last_name: String,
+    pub nickname: String,
+    /// PHC string from [`crate::password::hash`]; empty means password login is impossible.
+    pub password_hash: String,
+    pub last_password_update: i64,
+    /// Space-separated system roles: [`ROLES_SYSTEM_USER`] or [`ROLES_SYSTEM_ADMIN`].
+    pub roles: String,
+    pub locale: String,
+    pub props: Value,
+    pub notify_props: Value,
+    pub timezone: Value,
+}
+
+impl User {
+    /// Whether the roles include `system_admin`.
+    pub fn is_system_admin(&self) -> bool {
+        self.roles.split_whitespace().any(|r| r == "system_admin")
+    }
+}
+
+// Manual Debug so the password hash never ends up in a log line.
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("create_at", &self.create_at)
+            .field("update_at", &self.update_at)
+            .field("delete_at", &self.delete_at)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("nickname", &self.nickname)
+            .field("password_hash", &"<redacted>")
+            .field("last_password_update", &self.last_password_update)
+            .field("roles", &self.roles)
+            .field("locale", &self.locale)
+            .field("props", &self.props)
+            .field("notify_props", &self.notify_props)
+            .field("timezone", &self.timezone)
+            .finish()
+    }
+}
+
+/// A login session; `token` is the bearer token (Mattermost) or auth token (Rocket.Chat).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token: String,
+    pub user_id: String,
+    pub create_at: i64,
+    /// Expiry time; 0 means the session never expires.
+    pub expires_at: i64,
+    pub last_activity_at: i64,
+}
+
+impl Session {
+    /// Whether the session has expired at time `now` (ms).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at != 0 && self.expires_at <= now
+    }
+}
+
+// Manual Debug so the token never ends up in a log line.
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("create_at", &self.create_at)
+            .field("expires_at", &self.expires_at)
+            .field("last_activity_at", &self.last_activity_at)
+            .finish()
+    }
+}
+
+/// A Mattermost team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    /// Unique URL name (case-insensitive).
+    pub name: String,
+    pub display_name: String,
+    /// [`TEAM_OPEN`] or [`TEAM_INVITE`].
+    pub team_type: String,
+    pub description: String,
+    pub email: String,
+    pub allow_open_invite: bool,
+    pub allowed_domains: String,
+    pub invite_id: String,
+}
+
+/// Membership of a user in a team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    pub team_id: String,
+    pub user_id: String,
+    /// [`ROLES_TEAM_USER`] or [`ROLES_TEAM_ADMIN`].
+    pub roles: String,
+    /// When the membership ended; 0 while it lasts.
+    pub delete_at: i64,
+}
+
+impl TeamMember {
+    /// Whether the roles include `team_admin`.
+    pub fn is_team_admin(&self) -> bool {
+        self.roles.split_whitespace().any(|r| r == "team_admin")
+    }
+}
+
+/// A channel (Mattermost); Rocket.Chat rooms map onto the same rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    /// Empty for direct-message channels.
+    pub team_id: String,
+    /// [`CHANNEL_OPEN`], [`CHANNEL_PRIVATE`] or [`CHANNEL_DIRECT`] (also `G`).
+    pub channel_type: String,
+    /// URL name, unique within the team (case-insensitive).
+    pub name: String,
+    pub display_name: String,
+    pub header: String,
+    pub purpose: String,
+    pub creator_id: String,
+    /// Maintained by [`super::Store::create_post`].
+    pub last_post_at: i64,
+    /// Maintained by [`super::Store::create_post`].
+    pub total_msg_count: i64,
+}
+
+/// Membership of a user in a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelMember {
+    pub channel_id: String,
+    pub user_id: String,
+    pub roles: String,
+    pub last_viewed_at: i64,
+    pub msg_count: i64,
+    pub mention_count: i64,
+    pub notify_props: Value,
+    pub last_update_at: i64,
+}
+
+/// A post (message) in a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub edit_at: i64,
+    pub delete_at: i64,
+    pub user_id: String,
+    pub channel_id: String,
+    /// Root post of the thread; empty for a root post.
+    pub root_id: String,
+    pub original_id: String,
+    pub message: String,
+    /// Wire field `type`: empty, `slack_attachment`, `system_*`...
+    pub post_type: String,
+    pub props: Value,
+    pub hashtags: String,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+    pub is_pinned: bool,
+}
+
+/// A Mattermost incoming webhook (wire model `IncomingWebhook`, field for field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingHook {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    pub user_id: String,
+    pub channel_id: String,
+    pub team_id: String,
+    pub display_name: String,
+    pub description: String,
+    pub username: String,
+    pub icon_url: String,
+    pub channel_locked: bool,
+}
+
+/// A Mattermost outgoing webhook (wire model `OutgoingWebhook`, field for field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingHook {
+    pub id: String,
+    pub token: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    pub creator_id: String,
+    /// Empty string for a team-wide hook.
+    pub channel_id: String,
+    pub team_id: String,
+    pub trigger_words: Vec<String>,
+    /// 0: first word equals a trigger word; 1: first word starts with one.
+    pub trigger_when: i32,
+    pub callback_urls: Vec<String>,
+    pub display_name: String,
+    pub description: String,
+    pub content_type: String,
+    pub username: String,
+    pub icon_url: String,
+}
+
+/// A Rocket.Chat integration.
+///
+/// `doc` is the full document as Rocket.Chat returns it (`_id`, `type`, `channel`,
+/// `_createdAt`, `_createdBy`, ...) and is what handlers serve. The other fields
+/// are copies of the values the store filters and looks up by; whoever writes the
+/// record keeps them equal to the document's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RcIntegration {
+    /// `_id`.
+    pub id: String,
+    /// [`RC_WEBHOOK_INCOMING`] or [`RC_WEBHOOK_OUTGOING`].
+    pub integration_type: String,
+    pub name: String,
+    pub enabled: bool,
+    /// Id of the user who created it (`_createdBy._id`).
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Incoming: the generated secret; outgoing: the client's token or empty.
+    pub token: String,
+    pub doc: Value,
+}
+
+/// One entry of an outgoing integration's delivery history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RcHistory {
+    pub id: String,
+    pub integration_id: String,
+    pub created_at: i64,
+    /// History is listed newest-updated first, as Rocket.Chat does.
+    pub updated_at: i64,
+    /// The `IntegrationHistory` document as Rocket.Chat returns it.
+    pub doc: Value,
+}
+
+/// An outgoing delivery waiting to be retried at `due_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RcPendingRetry {
+    pub id: String,
+    pub integration_id: String,
+    /// When to try again (ms).
+    pub due_at: i64,
+    /// Number of the attempt to make (the first retry is attempt 1).
+    pub attempt: i64,
+    /// Whatever the sender needs to rebuild the request (body, history id...).
+    pub payload: Value,
+    pub url: String,
+}

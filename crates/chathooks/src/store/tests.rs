@@ -1,0 +1,1113 @@
+//! Store tests. Each scenario runs twice: against `sqlite::memory:` and against a
+//! database file in a temporary directory (WAL mode, several connections).
+
+use serde_json::json;
+
+use super::*;
+use crate::ids::new_id;
+
+/// Run a scenario `async fn(&SqliteStore)` on both kinds of database.
+macro_rules! on_both {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn memory() {
+                let store = super::SqliteStore::connect("sqlite::memory:").await.unwrap();
+                super::$scenario(&store).await;
+            }
+
+            #[tokio::test]
+            async fn file() {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("store.db").display());
+                let store = super::SqliteStore::connect(&url).await.unwrap();
+                super::$scenario(&store).await;
+                store.close().await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    users,
+    sessions,
+    teams_and_members,
+    channels_and_members,
+    direct_channels,
+    posts,
+    incoming_hooks,
+    incoming_paging_and_filters,
+    outgoing_hooks,
+    rc_integrations,
+    rc_history_and_retries,
+    concurrent_posts,
+);
+
+// ---------------------------------------------------------------------------
+// fixtures
+
+fn user(username: &str, email: &str) -> User {
+    User {
+        id: new_id(),
+        create_at: 1_000,
+        update_at: 1_000,
+        delete_at: 0,
+        username: username.to_owned(),
+        email: email.to_owned(),
+        email_verified: true,
+        first_name: "First".to_owned(),
+        last_name: "Last".to_owned(),
+        nickname: String::new(),
+        password_hash: "$argon2id$fake".to_owned(),
+        last_password_update: 1_000,
+        roles: ROLES_SYSTEM_USER.to_owned(),
+        locale: "en".to_owned(),
+        props: json!({}),
+        notify_props: json!({"email": "true", "push": "mention"}),
+        timezone: json!({"useAutomaticTimezone": "true"}),
+    }
+}
+
+fn team(name: &str) -> Team {
+    Team {
+        id: new_id(),
+        create_at: 1_000,
+        update_at: 1_000,
+        delete_at: 0,
+        name: name.to_owned(),
+        display_name: format!("Team {name}"),
+        team_type: TEAM_OPEN.to_owned(),
+        description: String::new(),
+        email: "team@example.com".to_owned(),
+        allow_open_invite: true,
+        allowed_domains: String::new(),
+        invite_id: new_id(),
+    }
+}
+
+fn channel(team_id: &str, name: &str, creator: &str) -> Channel {
+    Channel {
+        id: new_id(),
+        create_at: 1_000,
+        update_at: 1_000,
+        delete_at: 0,
+        team_id: team_id.to_owned(),
+        channel_type: CHANNEL_OPEN.to_owned(),
+        name: name.to_owned(),
+        display_name: name.to_uppercase(),
+        header: String::new(),
+        purpose: String::new(),
+        creator_id: creator.to_owned(),
+        last_post_at: 0,
+        total_msg_count: 0,
+    }
+}
+
+fn post(channel_id: &str, user_id: &str, create_at: i64, message: &str) -> Post {
+    Post {
+        id: new_id(),
+        create_at,
+        update_at: create_at,
+        edit_at: 0,
+        delete_at: 0,
+        user_id: user_id.to_owned(),
+        channel_id: channel_id.to_owned(),
+        root_id: String::new(),
+        original_id: String::new(),
+        message: message.to_owned(),
+        post_type: String::new(),
+        props: json!({"from_webhook": "true"}),
+        hashtags: String::new(),
+        file_ids: vec![],
+        pending_post_id: String::new(),
+        is_pinned: false,
+    }
+}
+
+fn incoming(id: &str, user_id: &str, channel: &Channel, create_at: i64) -> IncomingHook {
+    IncomingHook {
+        id: id.to_owned(),
+        create_at,
+        update_at: create_at,
+        delete_at: 0,
+        user_id: user_id.to_owned(),
+        channel_id: channel.id.clone(),
+        team_id: channel.team_id.clone(),
+        display_name: "Build bot".to_owned(),
+        description: "CI results".to_owned(),
+        username: "ci".to_owned(),
+        icon_url: "https://example.com/ci.png".to_owned(),
+        channel_locked: true,
+    }
+}
+
+fn outgoing(creator: &str, team_id: &str, channel_id: &str, create_at: i64) -> OutgoingHook {
+    OutgoingHook {
+        id: new_id(),
+        token: new_id(),
+        create_at,
+        update_at: create_at,
+        delete_at: 0,
+        creator_id: creator.to_owned(),
+        channel_id: channel_id.to_owned(),
+        team_id: team_id.to_owned(),
+        trigger_words: vec!["deploy".to_owned(), "rollback".to_owned()],
+        trigger_when: 0,
+        callback_urls: vec!["https://hooks.example.com/a".to_owned()],
+        display_name: "Deployer".to_owned(),
+        description: String::new(),
+        content_type: "application/json".to_owned(),
+        username: String::new(),
+        icon_url: String::new(),
+    }
+}
+
+fn rc_integration(kind: &str, name: &str, created_by: &str, created_at: i64) -> RcIntegration {
+    let id = crate::ids::new_rc_id();
+    let token = if kind == RC_WEBHOOK_INCOMING {
+        crate::ids::new_rc_token()
+    } else {
+        String::new()
+    };
+    RcIntegration {
+        doc: json!({
+            "_id": id, "type": kind, "name": name, "enabled": true,
+            "channel": ["#general"], "urls": ["https://example.com/out"],
+        }),
+        id,
+        integration_type: kind.to_owned(),
+        name: name.to_owned(),
+        enabled: true,
+        created_by: created_by.to_owned(),
+        created_at,
+        updated_at: created_at,
+        token,
+    }
+}
+
+/// A user, a team and a public channel in it.
+async fn world(store: &SqliteStore) -> (User, Team, Channel) {
+    let u = store.create_user(&user("alice", "alice@example.com")).await.unwrap();
+    let t = store.create_team(&team("core")).await.unwrap();
+    let c = store
+        .create_channel(&channel(&t.id, "town-square", &u.id))
+        .await
+        .unwrap();
+    (u, t, c)
+}
+
+fn ids<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|i| id(i).to_owned()).collect()
+}
+
+// ---------------------------------------------------------------------------
+// scenarios
+
+async fn users(store: &SqliteStore) {
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let alice = user("Alice", "Alice@Example.com");
+    let stored = store.create_user(&alice).await.unwrap();
+    assert_eq!(stored.username, "alice", "usernames are stored lowercase");
+    assert_eq!(stored.email, "alice@example.com");
+    assert_eq!(stored.notify_props, alice.notify_props);
+    assert_eq!(stored.timezone, alice.timezone);
+    assert!(!stored.is_system_admin());
+
+    assert_eq!(store.get_user(&alice.id).await.unwrap(), Some(stored.clone()));
+    assert_eq!(store.get_user("nope").await.unwrap(), None);
+    assert_eq!(
+        store.get_user_by_username("ALICE").await.unwrap().map(|u| u.id),
+        Some(alice.id.clone())
+    );
+    for login in ["alice", "ALICE", "alice@example.com", "ALICE@EXAMPLE.COM"] {
+        let found = store.get_user_by_login(login).await.unwrap();
+        assert_eq!(found.map(|u| u.id), Some(alice.id.clone()), "{login}");
+    }
+    assert_eq!(store.get_user_by_login("bob").await.unwrap(), None);
+    assert_eq!(store.get_user_by_login("").await.unwrap(), None);
+
+    // Unique username (any case) and email.
+    let err = store
+        .create_user(&user("ALICE", "other@example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("users.username")),
+        "{err}"
+    );
+    let err = store
+        .create_user(&user("alice2", "ALICE@example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("users.email")),
+        "{err}"
+    );
+    // Empty emails do not collide.
+    store.create_user(&user("bot1", "")).await.unwrap();
+    store.create_user(&user("bot2", "")).await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 3);
+    assert_eq!(store.get_user_by_login("").await.unwrap(), None);
+
+    // Update.
+    let mut admin = stored.clone();
+    admin.roles = ROLES_SYSTEM_ADMIN.to_owned();
+    admin.nickname = "Al".to_owned();
+    admin.update_at = 2_000;
+    admin.create_at = 999_999; // ignored
+    let updated = store.update_user(&admin).await.unwrap();
+    assert!(updated.is_system_admin());
+    assert_eq!(updated.nickname, "Al");
+    assert_eq!(updated.create_at, 1_000);
+    let mut taken = updated.clone();
+    taken.username = "bot1".to_owned();
+    assert!(matches!(store.update_user(&taken).await, Err(StoreError::Conflict(_))));
+    let ghost = user("ghost", "ghost@example.com");
+    assert!(matches!(store.update_user(&ghost).await, Err(StoreError::NotFound)));
+
+    // The password hash stays out of Debug output.
+    let debug = format!("{stored:?}");
+    assert!(!debug.contains("argon2") && debug.contains("<redacted>"), "{debug}");
+}
+
+async fn sessions(store: &SqliteStore) {
+    let u = store.create_user(&user("sam", "sam@example.com")).await.unwrap();
+    let now = now_ms();
+    let live = Session {
+        token: new_id(),
+        user_id: u.id.clone(),
+        create_at: now,
+        expires_at: now + 3_600_000,
+        last_activity_at: now,
+    };
+    let forever = Session {
+        token: new_id(),
+        expires_at: 0,
+        ..live.clone()
+    };
+    let expired = Session {
+        token: new_id(),
+        expires_at: now - 1,
+        ..live.clone()
+    };
+    for s in [&live, &forever, &expired] {
+        store.create_session(s).await.unwrap();
+    }
+    assert_eq!(store.get_session(&live.token).await.unwrap(), Some(live.clone()));
+    assert_eq!(store.get_session(&forever.token).await.unwrap(), Some(forever.clone()));
+    assert_eq!(store.get_session(&expired.token).await.unwrap(), None);
+    assert_eq!(store.get_session("unknown").await.unwrap(), None);
+    assert!(matches!(
+        store.create_session(&live).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    store.touch_session(&live.token, now + 5).await.unwrap();
+    let touched = store.get_session(&live.token).await.unwrap().unwrap();
+    assert_eq!(touched.last_activity_at, now + 5);
+    assert!(matches!(
+        store.touch_session("unknown", 1).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(store.delete_session(&live.token).await.unwrap());
+    assert!(!store.delete_session(&live.token).await.unwrap());
+    assert_eq!(store.get_session(&live.token).await.unwrap(), None);
+
+    let orphan = Session {
+        token: new_id(),
+        user_id: "missing".to_owned(),
+        ..live.clone()
+    };
+    assert!(matches!(store.create_session(&orphan).await, Err(StoreError::NotFound)));
+    assert!(!format!("{touched:?}").contains(&touched.token));
+}
+
+async fn teams_and_members(store: &SqliteStore) {
+    let t = store.create_team(&team("core")).await.unwrap();
+    assert_eq!(store.get_team(&t.id).await.unwrap(), Some(t.clone()));
+    assert_eq!(store.get_team_by_name("CORE").await.unwrap(), Some(t.clone()));
+    assert_eq!(store.get_team_by_name("other").await.unwrap(), None);
+    assert!(matches!(
+        store.create_team(&team("Core")).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let mut users = Vec::new();
+    for i in 0..5 {
+        users.push(store.create_user(&user(&format!("u{i}"), "")).await.unwrap());
+    }
+    for u in &users {
+        let m = TeamMember {
+            team_id: t.id.clone(),
+            user_id: u.id.clone(),
+            roles: ROLES_TEAM_USER.to_owned(),
+            delete_at: 0,
+        };
+        assert_eq!(store.add_team_member(&m).await.unwrap(), m);
+    }
+    // Re-adding updates roles; a left member is not listed.
+    let promoted = TeamMember {
+        team_id: t.id.clone(),
+        user_id: users[0].id.clone(),
+        roles: ROLES_TEAM_ADMIN.to_owned(),
+        delete_at: 0,
+    };
+    assert!(store.add_team_member(&promoted).await.unwrap().is_team_admin());
+    let left = TeamMember {
+        user_id: users[1].id.clone(),
+        delete_at: 5_000,
+        ..promoted.clone()
+    };
+    store.add_team_member(&left).await.unwrap();
+    assert_eq!(
+        store
+            .get_team_member(&t.id, &users[1].id)
+            .await
+            .unwrap()
+            .map(|m| m.delete_at),
+        Some(5_000)
+    );
+    assert_eq!(store.get_team_member(&t.id, "nobody").await.unwrap(), None);
+
+    let mut expected: Vec<String> = users
+        .iter()
+        .filter(|u| u.id != users[1].id)
+        .map(|u| u.id.clone())
+        .collect();
+    expected.sort();
+    let page0 = store.list_team_members(&t.id, 0, 3).await.unwrap();
+    let page1 = store.list_team_members(&t.id, 1, 3).await.unwrap();
+    let page2 = store.list_team_members(&t.id, 2, 3).await.unwrap();
+    assert_eq!((page0.len(), page1.len(), page2.len()), (3, 1, 0));
+    let listed: Vec<String> = page0.iter().chain(&page1).map(|m| m.user_id.clone()).collect();
+    assert_eq!(listed, expected);
+
+    let bad = TeamMember {
+        team_id: "missing".to_owned(),
+        ..promoted
+    };
+    assert!(matches!(store.add_team_member(&bad).await, Err(StoreError::NotFound)));
+}
+
+async fn channels_and_members(store: &SqliteStore) {
+    let (u, t, town) = world(store).await;
+    let other_team = store.create_team(&team("other")).await.unwrap();
+
+    assert_eq!(store.get_channel(&town.id).await.unwrap(), Some(town.clone()));
+    assert_eq!(
+        store.get_channel_by_name(&t.id, "Town-Square").await.unwrap(),
+        Some(town.clone())
+    );
+    assert_eq!(
+        store.get_channel_by_name(&other_team.id, "town-square").await.unwrap(),
+        None
+    );
+    // Names are unique per team only.
+    let err = store
+        .create_channel(&channel(&t.id, "town-square", &u.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    store
+        .create_channel(&channel(&other_team.id, "town-square", &u.id))
+        .await
+        .unwrap();
+
+    let mut archived = channel(&t.id, "archived", &u.id);
+    archived.delete_at = 7;
+    store.create_channel(&archived).await.unwrap();
+    assert_eq!(
+        store.get_channel(&archived.id).await.unwrap().map(|c| c.delete_at),
+        Some(7)
+    );
+    store.create_channel(&channel(&t.id, "a-first", &u.id)).await.unwrap();
+    let listed = store.list_team_channels(&t.id, 0, 10).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a-first", "town-square"]);
+    assert_eq!(
+        store.list_team_channels(&t.id, 1, 1).await.unwrap()[0].name,
+        "town-square"
+    );
+
+    let member = ChannelMember {
+        channel_id: town.id.clone(),
+        user_id: u.id.clone(),
+        roles: ROLES_CHANNEL_USER.to_owned(),
+        last_viewed_at: 10,
+        msg_count: 0,
+        mention_count: 0,
+        notify_props: json!({"desktop": "default"}),
+        last_update_at: 10,
+    };
+    assert_eq!(store.add_channel_member(&member).await.unwrap(), member);
+    // Adding again keeps the existing membership.
+    let again = ChannelMember {
+        roles: "channel_admin channel_user".to_owned(),
+        ..member.clone()
+    };
+    assert_eq!(store.add_channel_member(&again).await.unwrap(), member);
+    assert_eq!(
+        store.get_channel_member(&town.id, &u.id).await.unwrap(),
+        Some(member.clone())
+    );
+    assert_eq!(store.get_channel_member(&town.id, "x").await.unwrap(), None);
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+    store
+        .add_channel_member(&ChannelMember {
+            user_id: bob.id.clone(),
+            ..member.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.count_channel_members(&town.id).await.unwrap(), 2);
+    let members = store.list_channel_members(&town.id, 0, 1).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].user_id, std::cmp::min(&u.id, &bob.id).clone());
+
+    let orphan = ChannelMember {
+        channel_id: "missing".to_owned(),
+        ..member
+    };
+    assert!(matches!(
+        store.add_channel_member(&orphan).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn direct_channels(store: &SqliteStore) {
+    let a = store.create_user(&user("ann", "ann@example.com")).await.unwrap();
+    let b = store.create_user(&user("ben", "ben@example.com")).await.unwrap();
+
+    let dm = store.get_or_create_direct_channel(&a.id, &b.id).await.unwrap();
+    let (low, high) = if a.id < b.id { (&a.id, &b.id) } else { (&b.id, &a.id) };
+    assert_eq!(dm.name, format!("{low}__{high}"));
+    assert_eq!(dm.channel_type, CHANNEL_DIRECT);
+    assert_eq!(dm.team_id, "");
+    assert_eq!(store.count_channel_members(&dm.id).await.unwrap(), 2);
+    assert!(store.get_channel_member(&dm.id, &a.id).await.unwrap().is_some());
+    assert!(store.get_channel_member(&dm.id, &b.id).await.unwrap().is_some());
+
+    // Same channel whatever the argument order.
+    let again = store.get_or_create_direct_channel(&b.id, &a.id).await.unwrap();
+    assert_eq!(again, dm);
+
+    let myself = store.get_or_create_direct_channel(&a.id, &a.id).await.unwrap();
+    assert_eq!(myself.name, format!("{0}__{0}", a.id));
+    assert_eq!(store.count_channel_members(&myself.id).await.unwrap(), 1);
+
+    // A missing user creates nothing.
+    let err = store
+        .get_or_create_direct_channel(&a.id, "zzzz-missing")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let name = format!("{}__zzzz-missing", a.id);
+    assert_eq!(store.get_channel_by_name("", &name).await.unwrap(), None);
+}
+
+async fn posts(store: &SqliteStore) {
+    let (u, _t, c) = world(store).await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let mut p = post(&c.id, &u.id, 10_000 + i, &format!("message {i}"));
+        p.file_ids = vec![format!("file{i}")];
+        p.props = json!({"attachments": [{"text": i}], "from_webhook": "true"});
+        created.push(store.create_post(&p).await.unwrap());
+        assert_eq!(created.last(), Some(&p));
+    }
+    // An older post does not move last_post_at backwards.
+    let old = store.create_post(&post(&c.id, &u.id, 5, "old")).await.unwrap();
+    let ch = store.get_channel(&c.id).await.unwrap().unwrap();
+    assert_eq!(ch.total_msg_count, 6);
+    assert_eq!(ch.last_post_at, 10_004);
+
+    let mut deleted = post(&c.id, &u.id, 20_000, "gone");
+    deleted.delete_at = 20_001;
+    store.create_post(&deleted).await.unwrap();
+    assert_eq!(
+        store.get_post(&deleted.id).await.unwrap().map(|p| p.delete_at),
+        Some(20_001)
+    );
+
+    let page0 = store.list_channel_posts(&c.id, 0, 4).await.unwrap();
+    let page1 = store.list_channel_posts(&c.id, 1, 4).await.unwrap();
+    let messages: Vec<&str> = page0.iter().chain(&page1).map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["message 4", "message 3", "message 2", "message 1", "message 0", "old"]
+    );
+    assert_eq!(store.get_post(&created[2].id).await.unwrap(), Some(created[2].clone()));
+    assert_eq!(store.get_post(&old.id).await.unwrap().unwrap().message, "old");
+    assert_eq!(store.get_post("missing").await.unwrap(), None);
+
+    let orphan = post("missing-channel", &u.id, 1, "x");
+    assert!(matches!(store.create_post(&orphan).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.create_post(&created[0]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let ch = store.get_channel(&c.id).await.unwrap().unwrap();
+    assert_eq!(ch.total_msg_count, 7, "failed inserts do not bump the counter");
+}
+
+async fn incoming_hooks(store: &SqliteStore) {
+    let (u, t, c) = world(store).await;
+    let hook = incoming(&new_id(), &u.id, &c, 1_000);
+    assert_eq!(store.create_incoming(&hook).await.unwrap(), hook);
+    assert_eq!(store.get_incoming(&hook.id).await.unwrap(), Some(hook.clone()));
+    assert!(matches!(
+        store.create_incoming(&hook).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let other = store.create_channel(&channel(&t.id, "other", &u.id)).await.unwrap();
+    let mut changed = hook.clone();
+    changed.channel_id = other.id.clone();
+    changed.display_name = String::new();
+    changed.channel_locked = false;
+    changed.update_at = 2_000;
+    changed.create_at = 5; // not writable
+    let updated = store.update_incoming(&changed).await.unwrap();
+    assert_eq!(updated.channel_id, other.id);
+    assert_eq!(updated.display_name, "");
+    assert!(!updated.channel_locked);
+    assert_eq!(updated.create_at, 1_000);
+    assert_eq!(updated.update_at, 2_000);
+
+    let mut bad_channel = updated.clone();
+    bad_channel.channel_id = "missing".to_owned();
+    assert!(matches!(
+        store.update_incoming(&bad_channel).await,
+        Err(StoreError::NotFound)
+    ));
+
+    store.delete_incoming(&hook.id, 3_000).await.unwrap();
+    assert_eq!(store.get_incoming(&hook.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_incoming(&hook.id, 4_000).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.update_incoming(&updated).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_incoming("missing", 1).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.count_incoming(&IncomingFilter::default()).await.unwrap(), 0);
+
+    let orphan = incoming(&new_id(), "no-such-user", &c, 1);
+    assert!(matches!(
+        store.create_incoming(&orphan).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn incoming_paging_and_filters(store: &SqliteStore) {
+    let (alice, t1, c1) = world(store).await;
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+    let t2 = store.create_team(&team("second")).await.unwrap();
+    let c2 = store
+        .create_channel(&channel(&t2.id, "general", &bob.id))
+        .await
+        .unwrap();
+
+    // Two hooks share a create_at to check the id tie-break; ids chosen in order.
+    let specs = [
+        ("aaaaaaaaaaaaaaaaaaaaaaaaa1", &alice, &c1, 100),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaa2", &bob, &c1, 100),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaa0", &alice, &c2, 300),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaa3", &bob, &c2, 50),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaa4", &alice, &c1, 200),
+    ];
+    for (id, owner, ch, at) in specs {
+        store.create_incoming(&incoming(id, &owner.id, ch, at)).await.unwrap();
+    }
+    store.delete_incoming("aaaaaaaaaaaaaaaaaaaaaaaaa4", 999).await.unwrap();
+
+    let all = store.list_incoming(&IncomingFilter::default(), 0, 60).await.unwrap();
+    assert_eq!(
+        ids(&all, |h| &h.id),
+        [
+            "aaaaaaaaaaaaaaaaaaaaaaaaa3",
+            "aaaaaaaaaaaaaaaaaaaaaaaaa1",
+            "aaaaaaaaaaaaaaaaaaaaaaaaa2",
+            "aaaaaaaaaaaaaaaaaaaaaaaaa0"
+        ]
+    );
+    let page1 = store.list_incoming(&IncomingFilter::default(), 1, 3).await.unwrap();
+    assert_eq!(ids(&page1, |h| &h.id), ["aaaaaaaaaaaaaaaaaaaaaaaaa0"]);
+    assert!(
+        store
+            .list_incoming(&IncomingFilter::default(), 2, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Absurd pages do not overflow.
+    assert!(
+        store
+            .list_incoming(&IncomingFilter::default(), u32::MAX, u32::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let team1 = IncomingFilter {
+        team_id: Some(t1.id.clone()),
+        user_id: None,
+    };
+    let listed = store.list_incoming(&team1, 0, 60).await.unwrap();
+    assert_eq!(
+        ids(&listed, |h| &h.id),
+        ["aaaaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaaaa2"]
+    );
+    assert_eq!(store.count_incoming(&team1).await.unwrap(), 2);
+
+    let alices = IncomingFilter {
+        team_id: None,
+        user_id: Some(alice.id.clone()),
+    };
+    assert_eq!(
+        ids(&store.list_incoming(&alices, 0, 60).await.unwrap(), |h| &h.id),
+        ["aaaaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaaaa0"]
+    );
+    let alice_in_t2 = IncomingFilter {
+        team_id: Some(t2.id.clone()),
+        user_id: Some(alice.id.clone()),
+    };
+    assert_eq!(store.count_incoming(&alice_in_t2).await.unwrap(), 1);
+    assert_eq!(store.count_incoming(&IncomingFilter::default()).await.unwrap(), 4);
+}
+
+async fn outgoing_hooks(store: &SqliteStore) {
+    let (u, t, c) = world(store).await;
+    let other = store.create_channel(&channel(&t.id, "other", &u.id)).await.unwrap();
+    let t2 = store.create_team(&team("second")).await.unwrap();
+
+    let in_channel = outgoing(&u.id, &t.id, &c.id, 100);
+    let team_wide = outgoing(&u.id, &t.id, "", 200);
+    let elsewhere = outgoing(&u.id, &t.id, &other.id, 300);
+    let other_team = outgoing(&u.id, &t2.id, "", 400);
+    for h in [&in_channel, &team_wide, &elsewhere, &other_team] {
+        assert_eq!(&store.create_outgoing(h).await.unwrap(), h);
+    }
+    assert_eq!(
+        store.get_outgoing(&in_channel.id).await.unwrap(),
+        Some(in_channel.clone())
+    );
+
+    let firing = store.outgoing_for_channel(&t.id, &c.id).await.unwrap();
+    assert_eq!(ids(&firing, |h| &h.id), [in_channel.id.as_str(), team_wide.id.as_str()]);
+
+    let by_channel = OutgoingFilter {
+        channel_id: Some(c.id.clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&store.list_outgoing(&by_channel, 0, 60).await.unwrap(), |h| &h.id),
+        [in_channel.id.as_str()]
+    );
+    let by_team = OutgoingFilter {
+        team_id: Some(t.id.clone()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_outgoing(&by_team).await.unwrap(), 3);
+    let page = store.list_outgoing(&by_team, 1, 2).await.unwrap();
+    assert_eq!(ids(&page, |h| &h.id), [elsewhere.id.as_str()]);
+    let by_creator = OutgoingFilter {
+        creator_id: Some("someone-else".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_outgoing(&by_creator).await.unwrap(), 0);
+
+    // Update keeps the token; regen replaces it.
+    let mut changed = team_wide.clone();
+    changed.token = "ignored".to_owned();
+    changed.trigger_words = vec![];
+    changed.trigger_when = 1;
+    changed.callback_urls = vec!["http://a".to_owned(), "http://b".to_owned()];
+    changed.channel_id = c.id.clone();
+    changed.update_at = 250;
+    let updated = store.update_outgoing(&changed).await.unwrap();
+    assert_eq!(updated.token, team_wide.token);
+    assert!(updated.trigger_words.is_empty());
+    assert_eq!(updated.trigger_when, 1);
+    assert_eq!(updated.callback_urls, changed.callback_urls);
+    assert_eq!(updated.channel_id, c.id);
+
+    let regen = store
+        .regen_outgoing_token(&team_wide.id, "newtoken", 260)
+        .await
+        .unwrap();
+    assert_eq!(regen.token, "newtoken");
+    assert_eq!(regen.update_at, 260);
+    assert_eq!(regen.callback_urls, changed.callback_urls);
+
+    store.delete_outgoing(&in_channel.id, 500).await.unwrap();
+    assert_eq!(store.get_outgoing(&in_channel.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_outgoing(&in_channel.id, 501).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.regen_outgoing_token(&in_channel.id, "x", 1).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.update_outgoing(&in_channel).await,
+        Err(StoreError::NotFound)
+    ));
+    let firing = store.outgoing_for_channel(&t.id, &c.id).await.unwrap();
+    assert_eq!(ids(&firing, |h| &h.id), [team_wide.id.as_str()]);
+
+    let bad_team = outgoing(&u.id, "missing-team", "", 1);
+    assert!(matches!(
+        store.create_outgoing(&bad_team).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn rc_integrations(store: &SqliteStore) {
+    let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
+    let dev = store.create_user(&user("dev", "dev@example.com")).await.unwrap();
+
+    let a = rc_integration(RC_WEBHOOK_INCOMING, "Jenkins Builds", &admin.id, 100);
+    let b = rc_integration(RC_WEBHOOK_OUTGOING, "jenkins trigger", &dev.id, 200);
+    let c = rc_integration(RC_WEBHOOK_INCOMING, "GitLab", &dev.id, 300);
+    let mut d = rc_integration(RC_WEBHOOK_OUTGOING, "Alerts", &admin.id, 400);
+    d.token = "client-token".to_owned();
+    for i in [&a, &b, &c, &d] {
+        assert_eq!(&store.create_rc_integration(i).await.unwrap(), i);
+    }
+    assert!(matches!(
+        store.create_rc_integration(&a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_rc_integration(&a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get_rc_integration("nope").await.unwrap(), None);
+    assert_eq!(
+        store.get_rc_integration_by_token(&a.token).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store
+            .get_rc_integration_by_token("client-token")
+            .await
+            .unwrap()
+            .map(|i| i.id),
+        Some(d.id.clone())
+    );
+    assert_eq!(
+        store.get_rc_integration_by_token("").await.unwrap(),
+        None,
+        "outgoing without token"
+    );
+    assert_eq!(
+        store
+            .get_rc_outgoing_by_url("https://example.com/out")
+            .await
+            .unwrap()
+            .map(|i| i.id),
+        Some(b.id.clone())
+    );
+    assert_eq!(
+        store.get_rc_outgoing_by_url("https://example.com/other").await.unwrap(),
+        None
+    );
+
+    let all = RcIntegrationFilter::default();
+    assert_eq!(store.count_rc_integrations(&all).await.unwrap(), 4);
+    let listed = store.list_rc_integrations(&all, 1, 2).await.unwrap();
+    assert_eq!(ids(&listed, |i| &i.id), [b.id.as_str(), c.id.as_str()]);
+
+    let jenkins = RcIntegrationFilter {
+        name: Some("JENKINS".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&store.list_rc_integrations(&jenkins, 0, 50).await.unwrap(), |i| &i.id),
+        [a.id.as_str(), b.id.as_str()]
+    );
+    let percent = RcIntegrationFilter {
+        name: Some("%".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.count_rc_integrations(&percent).await.unwrap(),
+        0,
+        "no LIKE wildcards"
+    );
+    let incoming_only = RcIntegrationFilter {
+        integration_type: Some(RC_WEBHOOK_INCOMING.to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_rc_integrations(&incoming_only).await.unwrap(), 2);
+
+    // dev may manage their own incoming integrations and all outgoing ones.
+    let dev_view = RcIntegrationFilter {
+        incoming: RcVisibility::CreatedBy(dev.id.clone()),
+        outgoing: RcVisibility::All,
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&store.list_rc_integrations(&dev_view, 0, 50).await.unwrap(), |i| &i.id),
+        [b.id.as_str(), c.id.as_str(), d.id.as_str()]
+    );
+    let own_outgoing_only = RcIntegrationFilter {
+        incoming: RcVisibility::Hidden,
+        outgoing: RcVisibility::CreatedBy(admin.id.clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(
+            &store.list_rc_integrations(&own_outgoing_only, 0, 50).await.unwrap(),
+            |i| &i.id
+        ),
+        [d.id.as_str()]
+    );
+    assert_eq!(store.count_rc_integrations(&own_outgoing_only).await.unwrap(), 1);
+
+    let mut disabled = b.clone();
+    disabled.enabled = false;
+    disabled.name = "renamed".to_owned();
+    disabled.updated_at = 999;
+    disabled.created_by = admin.id.clone(); // not writable
+    disabled.doc["enabled"] = json!(false);
+    let updated = store.update_rc_integration(&disabled).await.unwrap();
+    assert!(!updated.enabled);
+    assert_eq!(updated.name, "renamed");
+    assert_eq!(updated.doc["enabled"], json!(false));
+    assert_eq!(updated.created_by, dev.id);
+    let ghost = rc_integration(RC_WEBHOOK_INCOMING, "ghost", &admin.id, 1);
+    assert!(matches!(
+        store.update_rc_integration(&ghost).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let removed = store.delete_rc_integration(&a.id).await.unwrap();
+    assert_eq!(removed, a);
+    assert_eq!(store.get_rc_integration(&a.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_rc_integration(&a.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.count_rc_integrations(&all).await.unwrap(), 3);
+
+    let orphan = rc_integration(RC_WEBHOOK_INCOMING, "x", "missing-user", 1);
+    assert!(matches!(
+        store.create_rc_integration(&orphan).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn rc_history_and_retries(store: &SqliteStore) {
+    let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
+    let out = rc_integration(RC_WEBHOOK_OUTGOING, "out", &admin.id, 1);
+    store.create_rc_integration(&out).await.unwrap();
+
+    for i in 0..5 {
+        let entry = RcHistory {
+            id: format!("h{i}"),
+            integration_id: out.id.clone(),
+            created_at: 100 + i,
+            updated_at: 100 + i,
+            doc: json!({"_id": format!("h{i}"), "step": "start-execute-trigger-url"}),
+        };
+        store.add_rc_history(&entry).await.unwrap();
+    }
+    // h1 progresses, so it becomes the most recently updated.
+    let finished = RcHistory {
+        id: "h1".to_owned(),
+        integration_id: out.id.clone(),
+        created_at: 101,
+        updated_at: 500,
+        doc: json!({"_id": "h1", "step": "finished", "finished": true}),
+    };
+    store.update_rc_history(&finished).await.unwrap();
+    let first = store.list_rc_history(&out.id, 0, 2).await.unwrap();
+    assert_eq!(ids(&first, |h| &h.id), ["h1", "h4"]);
+    assert_eq!(first[0].doc["step"], "finished");
+    let rest = store.list_rc_history(&out.id, 2, 10).await.unwrap();
+    assert_eq!(ids(&rest, |h| &h.id), ["h3", "h2", "h0"]);
+    assert_eq!(store.count_rc_history(&out.id).await.unwrap(), 5);
+    assert_eq!(store.count_rc_history("other").await.unwrap(), 0);
+    let missing = RcHistory {
+        id: "nope".to_owned(),
+        ..finished.clone()
+    };
+    assert!(matches!(
+        store.update_rc_history(&missing).await,
+        Err(StoreError::NotFound)
+    ));
+    let orphan = RcHistory {
+        id: "h9".to_owned(),
+        integration_id: "missing".to_owned(),
+        ..finished
+    };
+    assert!(matches!(store.add_rc_history(&orphan).await, Err(StoreError::NotFound)));
+
+    for (id, due) in [("r1", 1_000), ("r2", 3_000), ("r3", 2_000)] {
+        store
+            .add_retry(&RcPendingRetry {
+                id: id.to_owned(),
+                integration_id: out.id.clone(),
+                due_at: due,
+                attempt: 1,
+                payload: json!({"text": id}),
+                url: "https://example.com/out".to_owned(),
+            })
+            .await
+            .unwrap();
+    }
+    assert!(store.due_retries(999, 10).await.unwrap().is_empty());
+    let due = store.due_retries(2_000, 10).await.unwrap();
+    assert_eq!(ids(&due, |r| &r.id), ["r1", "r3"]);
+    assert_eq!(due[0].payload, json!({"text": "r1"}));
+    assert_eq!(ids(&store.due_retries(5_000, 1).await.unwrap(), |r| &r.id), ["r1"]);
+    assert!(store.delete_retry("r1").await.unwrap());
+    assert!(!store.delete_retry("r1").await.unwrap());
+    assert_eq!(
+        ids(&store.due_retries(5_000, 10).await.unwrap(), |r| &r.id),
+        ["r3", "r2"]
+    );
+
+    // Removing the integration takes its history and retries with it.
+    store.delete_rc_integration(&out.id).await.unwrap();
+    assert_eq!(store.count_rc_history(&out.id).await.unwrap(), 0);
+    assert!(store.due_retries(i64::MAX, 10).await.unwrap().is_empty());
+}
+
+/// Concurrent writers: every post is counted (BEGIN IMMEDIATE + busy timeout).
+async fn concurrent_posts(store: &SqliteStore) {
+    let (u, _t, c) = world(store).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        let p = post(&c.id, &u.id, 1_000 + i, "concurrent");
+        tasks.push(tokio::spawn(async move { store.create_post(&p).await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let ch = store.get_channel(&c.id).await.unwrap().unwrap();
+    assert_eq!(ch.total_msg_count, 20);
+    assert_eq!(ch.last_post_at, 1_019);
+    assert_eq!(store.list_channel_posts(&c.id, 0, 100).await.unwrap().len(), 20);
+}
+
+// ---------------------------------------------------------------------------
+// tests that are not per-backend
+
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("persist.db").display());
+
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let (u, t, c) = world(&store).await;
+    let hook = incoming(&new_id(), &u.id, &c, 1_000);
+    store.create_incoming(&hook).await.unwrap();
+    let p = store.create_post(&post(&c.id, &u.id, 42, "persisted")).await.unwrap();
+    let rc = rc_integration(RC_WEBHOOK_OUTGOING, "out", &u.id, 5);
+    store.create_rc_integration(&rc).await.unwrap();
+    let retry = RcPendingRetry {
+        id: "retry".to_owned(),
+        integration_id: rc.id.clone(),
+        due_at: 10,
+        attempt: 2,
+        payload: json!({"n": 1}),
+        url: "https://example.com".to_owned(),
+    };
+    store.add_retry(&retry).await.unwrap();
+    drop(store); // no close(): the data must already be durable
+
+    // Reopening also re-runs the migrator, which must accept the applied schema.
+    let reopened = SqliteStore::connect(&url).await.unwrap();
+    assert_eq!(reopened.get_user(&u.id).await.unwrap(), Some(u.clone()));
+    assert_eq!(reopened.get_team_by_name("core").await.unwrap(), Some(t));
+    assert_eq!(reopened.get_incoming(&hook.id).await.unwrap(), Some(hook));
+    assert_eq!(reopened.get_post(&p.id).await.unwrap(), Some(p));
+    assert_eq!(reopened.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 1);
+    assert_eq!(reopened.get_rc_integration(&rc.id).await.unwrap(), Some(rc));
+    assert_eq!(reopened.due_retries(10, 10).await.unwrap(), vec![retry]);
+    reopened.close().await;
+}
+
+#[tokio::test]
+async fn memory_databases_are_separate() {
+    let one = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let two = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    one.create_user(&user("solo", "solo@example.com")).await.unwrap();
+    assert_eq!(one.count_users().await.unwrap(), 1);
+    assert_eq!(two.count_users().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn connect_reports_bad_urls() {
+    let err = SqliteStore::connect("postgres://localhost/db").await.unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("no/such/dir/x.db").display());
+    assert!(SqliteStore::connect(&url).await.is_err());
+}
+
+/// Environment variable that turns [`kill9_child`] into the writer of
+/// [`writes_survive_kill_9`]; it holds the database URL.
+const KILL9_DB_ENV: &str = "CHATHOOKS_TEST_KILL9_DB";
+
+/// Child half of [`writes_survive_kill_9`]; does nothing in a normal test run.
+#[tokio::test]
+async fn kill9_child() {
+    use std::io::Write;
+    let Ok(url) = std::env::var(KILL9_DB_ENV) else {
+        return;
+    };
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let u = user("durable", "durable@example.com");
+    store.create_user(&u).await.unwrap();
+    println!("WRITTEN {}", u.id);
+    std::io::stdout().flush().unwrap();
+    // Wait to be killed, with the pool (and its connections) still open.
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+}
+
+/// A write that returned Ok survives SIGKILL of the process: run this test binary
+/// again as a child that writes, report, and get killed mid-flight; then reopen.
+#[test]
+fn writes_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("kill9.db").display());
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "store::tests::kill9_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(KILL9_DB_ENV, &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let written_id = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.split_once("WRITTEN ").map(|(_, id)| id.trim().to_owned()));
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let id = written_id.expect("the child never reported its write");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let found = store.get_user(&id).await.unwrap();
+        assert_eq!(found.map(|u| u.username), Some("durable".to_owned()));
+    });
+}
