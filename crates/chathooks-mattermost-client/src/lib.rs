@@ -93,10 +93,11 @@ this document follows the server and says so in the operation concerned.
   `api.context.invalid_url_param.app_error`.
 - Times are integers counting milliseconds since the Unix epoch.
   `delete_at` is 0 for live objects; deletion is soft.
-- Paged lists take `page` (zero-based, default 0; a negative or
-  unparseable value counts as 0) and `per_page` (default 60; values above
-  200 are cut down to 200 without an error; an unparseable value counts
-  as 60).
+- Paged lists take `page` (zero-based, default 0; a negative value
+  counts as 0) and `per_page` (default 60; values above 200 are cut down
+  to 200 without an error). Unlike the real server, which silently uses
+  the defaults, chathooks answers a value that is not an integer with 400
+  `api.context.invalid_url_param.app_error`.
 - Unknown fields in request bodies are ignored. A body that is not valid
   JSON is answered with 400 `api.context.invalid_body_param.app_error`.
 - Every error answer carries an `AppError` body whose `id` is a stable
@@ -187,8 +188,8 @@ Sends a `GET` request to `/api/v4/hooks/incoming`
 
 Arguments:
 - `include_total_count`: When true, the answer is an `IncomingWebhookListWithCount` object instead of a bare array.
-- `page`: Zero-based page number. Negative or unparseable values count as 0.
-- `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; unparseable values count as 60.
+- `page`: Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
+- `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
 - `team_id`: Only list hooks of this team.
 ```ignore
 let response = client.get_incoming_webhooks()
@@ -364,8 +365,8 @@ Sends a `GET` request to `/api/v4/hooks/outgoing`
 Arguments:
 - `channel_id`: Only list hooks watching this channel. Takes precedence over `team_id`.
 - `include_total_count`: When true, the answer is an `OutgoingWebhookListWithCount` object instead of a bare array.
-- `page`: Zero-based page number. Negative or unparseable values count as 0.
-- `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; unparseable values count as 60.
+- `page`: Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
+- `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
 - `team_id`: Only list hooks of this team.
 ```ignore
 let response = client.get_outgoing_webhooks()

@@ -628,11 +628,11 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Zero-based page number. Negative or unparseable values count as 0.
+            /// Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
             ///
             /// Query parameter `page`.
             pub page: i64,
-            /// Number of hooks per page. Values above 200 are silently reduced to 200; unparseable values count as 60.
+            /// Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
             ///
             /// Query parameter `per_page`.
             pub per_page: i64,
@@ -1321,11 +1321,11 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Zero-based page number. Negative or unparseable values count as 0.
+            /// Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
             ///
             /// Query parameter `page`.
             pub page: i64,
-            /// Number of hooks per page. Values above 200 are silently reduced to 200; unparseable values count as 60.
+            /// Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
             ///
             /// Query parameter `per_page`.
             pub per_page: i64,

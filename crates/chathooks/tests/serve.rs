@@ -1,0 +1,99 @@
+//! The `chathooks` binary itself: configuration from the environment, the
+//! admin bootstrap, durability across `kill -9`, and graceful SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+/// Start `chathooks serve` on a free port, configured through CHATHOOKS_*
+/// variables, and wait for the line saying where it listens.
+fn serve(database: &str) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chathooks"))
+        .arg("serve")
+        .env("CHATHOOKS_LISTEN", "127.0.0.1:0")
+        .env("CHATHOOKS_DATABASE", database)
+        .env("CHATHOOKS_ADMIN_USERNAME", "admin")
+        .env("CHATHOOKS_ADMIN_PASSWORD", "admin-password")
+        .env("RUST_LOG", "chathooks=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the chathooks binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("addr=").nth(1) {
+                let _ = sender.send(addr.split_whitespace().next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let addr = receiver.recv_timeout(Duration::from_secs(60)).expect("the server logs where it listens");
+    Serve { child, base: format!("http://{addr}") }
+}
+
+async fn login(http: &reqwest::Client, base: &str) -> String {
+    let response = http
+        .post(format!("{base}/api/v4/users/login"))
+        .json(&json!({"login_id": "admin", "password": "admin-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.headers()["token"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_answered_write_survives_kill_9_and_sigterm_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("chathooks.db").display());
+    let http = reqwest::Client::new();
+
+    let mut first = serve(&database);
+    let token = login(&http, &first.base).await;
+    let response = http
+        .post(format!("{}/api/v4/teams", first.base))
+        .bearer_auth(&token)
+        .json(&json!({"name": "durable", "display_name": "Durable", "type": "O"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let team: Value = response.json().await.unwrap();
+    // SIGKILL right after the answer: no chance to flush anything.
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+
+    let mut second = serve(&database);
+    let token = login(&http, &second.base).await;
+    let response = http
+        .get(format!("{}/api/v4/teams/name/durable", second.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let found: Value = response.json().await.unwrap();
+    assert_eq!(found["id"], team["id"]);
+
+    // SIGTERM: the server finishes and exits successfully.
+    let status = Command::new("kill").args(["-TERM", &second.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = second.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+}
