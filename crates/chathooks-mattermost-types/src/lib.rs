@@ -1200,7 +1200,7 @@ pub struct LoginBody {
     pub login_id: ::std::string::String,
     ///The account's password.
     pub password: ::std::string::String,
-    ///Multi-factor authentication code, when MFA is active on the account.
+    ///Multi-factor authentication code, when MFA is active on the account. Clients such as mattermostdriver send `null` when there is none.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<::std::string::String>,
 }

@@ -1,0 +1,64 @@
+"""Drive `chathooks serve` with third-party Mattermost clients, unchanged.
+
+Usage: python3 mattermost_clients.py http://127.0.0.1:PORT ADMIN PASSWORD
+Exits non-zero (an assertion or client exception) on any incompatibility.
+"""
+import sys
+from urllib.parse import urlparse
+
+from mattermostdriver import Driver
+from slack_sdk.webhook import WebhookClient
+
+base, admin, password = sys.argv[1], sys.argv[2], sys.argv[3]
+url = urlparse(base)
+
+driver = Driver({
+    "url": url.hostname,
+    "port": url.port,
+    "scheme": url.scheme,
+    "login_id": admin,
+    "password": password,
+    "basepath": "/api/v4",
+    "verify": False,
+})
+me = driver.login()
+assert me["username"] == admin, me
+
+team = driver.teams.create_team(options={"name": "drivers", "display_name": "Drivers", "type": "O"})
+channel = driver.channels.create_channel(options={
+    "team_id": team["id"], "name": "driven", "display_name": "Driven", "type": "O",
+})
+assert driver.channels.get_channel_by_name(team["id"], "driven")["id"] == channel["id"]
+
+hook = driver.webhooks.create_incoming_hook(options={"channel_id": channel["id"], "display_name": "driver"})
+assert len(hook["id"]) == 26 and hook["team_id"] == team["id"], hook
+assert driver.webhooks.get_incoming_hook(hook["id"])["display_name"] == "driver"
+listed = driver.webhooks.list_incoming_hooks(params={"team_id": team["id"]})
+assert [h["id"] for h in listed] == [hook["id"]], listed
+
+# mattermostdriver's own way of calling an incoming webhook.
+answer = driver.webhooks.call_webhook(hook["id"], options={"text": "hello from mattermostdriver"})
+assert answer.status_code == 200 and answer.text == "ok", (answer.status_code, answer.text)
+
+# Slack's incoming-webhook client, pointed at the Mattermost hook URL.
+slack = WebhookClient(f"{base}/hooks/{hook['id']}")
+response = slack.send(text="hello from slack_sdk <!channel>", attachments=[{"title": "Build", "text": "passed"}])
+assert response.status_code == 200 and response.body == "ok", (response.status_code, response.body)
+
+posts = driver.posts.get_posts_for_channel(channel["id"])
+messages = [posts["posts"][i]["message"] for i in posts["order"]]
+assert "hello from mattermostdriver" in messages, messages
+assert "hello from slack_sdk @channel" in messages, messages
+slack_post = next(p for p in posts["posts"].values() if p["message"].startswith("hello from slack_sdk"))
+assert slack_post["type"] == "slack_attachment", slack_post
+assert slack_post["props"]["from_webhook"] == "true", slack_post
+
+outgoing = driver.webhooks.create_outgoing_hook(options={
+    "team_id": team["id"], "channel_id": channel["id"], "display_name": "out",
+    "trigger_words": ["deploy"], "callback_urls": ["http://example.invalid/hook"],
+})
+regenerated = driver.webhooks.regen_token_outgoing_hook(outgoing["id"])
+assert regenerated["token"] != outgoing["token"], (outgoing, regenerated)
+driver.webhooks.delete_outgoing_hook(outgoing["id"])
+driver.webhooks.delete_incoming_hook(hook["id"])
+print("mattermost clients: ok")
