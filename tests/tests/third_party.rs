@@ -50,3 +50,37 @@ async fn mattermostdriver_and_slack_sdk_work_unchanged() {
     assert!(ok, "{output}");
     assert!(output.contains("mattermost clients: ok"), "{output}");
 }
+
+/// schemathesis, a property-based fuzzer, generates requests from
+/// spec/mattermost.yaml (valid and invalid) and checks every answer: no 5xx,
+/// and every status, content type, header and body as the spec documents.
+#[tokio::test]
+async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_answers() {
+    ensure_python_packages();
+    let world = chathooks_tests::World::new().await;
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/mattermost.yaml");
+    let header = format!("Authorization: Bearer {}", world.admin.token);
+    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
+                  response_headers_conformance,response_schema_conformance";
+    let (ok, output) = run(
+        "schemathesis",
+        &[
+            "run",
+            spec.to_str().unwrap(),
+            "--url",
+            &world.server.base,
+            "--header",
+            &header,
+            "--checks",
+            checks,
+            "--max-examples",
+            "30",
+            "--seed",
+            "1",
+            "--workers",
+            "2",
+        ],
+    )
+    .await;
+    assert!(ok, "{output}");
+}
