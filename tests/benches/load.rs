@@ -25,7 +25,10 @@ struct Figures {
 
 /// Send `REQUESTS` requests from `CONCURRENCY` workers; `make` builds each.
 async fn load(make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static) -> Figures {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
     let make = Arc::new(make);
     let started = Instant::now();
     let workers = (0..CONCURRENCY).map(|_| {
@@ -126,7 +129,11 @@ async fn main() {
     let figures = load(move |http| http.get(&url).bearer_auth(&token)).await;
     let base_url = format!("http://{baseline}/api/v4/hooks/incoming");
     let base = load(move |http| http.get(&base_url)).await;
-    report("GET /api/v4/hooks/incoming (1,000 stored, 60 per page)", &figures, &base);
+    report(
+        "GET /api/v4/hooks/incoming (1,000 stored, 60 per page)",
+        &figures,
+        &base,
+    );
 
     // 3. Fan-out: post creation to receipt of the 10th callback, 10 hooks.
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Instant>();
@@ -180,7 +187,10 @@ async fn main() {
         assert_eq!(response.status(), 201);
         let mut last = sent;
         for _ in 0..10 {
-            last = tokio::time::timeout(Duration::from_secs(30), receiver.recv()).await.unwrap().unwrap();
+            last = tokio::time::timeout(Duration::from_secs(30), receiver.recv())
+                .await
+                .unwrap()
+                .unwrap();
         }
         fanout.push(last - sent);
     }

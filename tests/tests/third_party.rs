@@ -38,7 +38,11 @@ async fn run(program: &str, args: &[&str]) -> (bool, String) {
         .output()
         .await
         .unwrap_or_else(|e| panic!("{program} runs: {e}"));
-    let text = format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 
@@ -46,7 +50,11 @@ async fn run(program: &str, args: &[&str]) -> (bool, String) {
 async fn mattermostdriver_and_slack_sdk_work_unchanged() {
     ensure_python_packages();
     let server = TestServer::start().await;
-    let (ok, output) = run("python3", &["mattermost_clients.py", &server.base, ADMIN, ADMIN_PASSWORD]).await;
+    let (ok, output) = run(
+        "python3",
+        &["mattermost_clients.py", &server.base, ADMIN, ADMIN_PASSWORD],
+    )
+    .await;
     assert!(ok, "{output}");
     assert!(output.contains("mattermost clients: ok"), "{output}");
 }

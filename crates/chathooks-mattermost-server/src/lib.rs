@@ -345,10 +345,10 @@ pub trait Api: Send + Sync + 'static {
     ///    `web.incoming_webhook.permissions.app_error`.
     /// 6. A `type` starting with `system_`: 400.
     ///
-    /// Unparseable JSON is answered with 400
-    /// `model.incoming_hook.parse_data.app_error`; a malformed content type or
-    /// form with 400 `api.webhook.incoming.error`. A body larger than the
-    /// server accepts is answered with 413.
+    /// A body that cannot be parsed (JSON, the form's `payload` field, or a
+    /// multipart body) is answered with 400 `web.incoming_webhook.parse.app_error`;
+    /// a content type other than the three listed with 415. A body larger than
+    /// the server accepts is answered with 413.
     ///
     /// What gets posted: Slack markup is converted to Mattermost markdown
     /// (`<!channel>`, `<!here>` and `<!all>` become `@channel`, `@here` and

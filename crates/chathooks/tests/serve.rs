@@ -36,8 +36,13 @@ fn serve(database: &str) -> Serve {
             }
         }
     });
-    let addr = receiver.recv_timeout(Duration::from_secs(60)).expect("the server logs where it listens");
-    Serve { child, base: format!("http://{addr}") }
+    let addr = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server logs where it listens");
+    Serve {
+        child,
+        base: format!("http://{addr}"),
+    }
 }
 
 async fn login(http: &reqwest::Client, base: &str) -> String {
@@ -85,14 +90,20 @@ async fn an_answered_write_survives_kill_9_and_sigterm_stops_gracefully() {
     assert_eq!(found["id"], team["id"]);
 
     // SIGTERM: the server finishes and exits successfully.
-    let status = Command::new("kill").args(["-TERM", &second.child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &second.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let exit = loop {
         if let Some(exit) = second.child.try_wait().unwrap() {
             break exit;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not stop after SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "exit status after SIGTERM: {exit}");
