@@ -26,7 +26,29 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
     let title = format!(" The {} API, to be implemented by a server.", api.title);
     let schemas_json = serde_json::to_string_pretty(&schema_json::definitions(raw)).unwrap_or_default() + "\n";
 
+    let mut crate_doc = format!("Server side of {} (version {}).", api.title, api.version);
+    if let Some(description) = &api.description {
+        crate_doc.push_str(&format!("\n\n{}", description.trim()));
+    }
+    for (url, description) in &api.servers {
+        crate_doc.push_str(&format!("\n\n- server `{url}`"));
+        if let Some(description) = description {
+            crate_doc.push_str(&format!(": {}", description.trim()));
+        }
+    }
+    for tag in &api.tags {
+        crate_doc.push_str(&format!("\n\n- tag `{}`", tag.name));
+        if let Some(description) = &tag.description {
+            crate_doc.push_str(&format!(": {}", description.trim()));
+        }
+    }
+    let crate_doc = crate_doc.lines().map(|line| {
+        let line = format!(" {line}");
+        quote! { #![doc = #line] }
+    });
     let lib = quote! {
+        #(#crate_doc)*
+
         use std::future::Future;
         use std::sync::Arc;
 
@@ -101,12 +123,15 @@ fn credentials_enum(api: &Api) -> TokenStream {
         }
     });
     let scheme_docs = api.schemes.iter().map(|scheme| {
-        let doc = match &scheme.kind {
+        let mut doc = match &scheme.kind {
             SchemeKind::Http { scheme: s } => format!(" - `{}`: `Authorization: {s} <credential>`", scheme.name),
             SchemeKind::ApiKey { location, name } => {
                 format!(" - `{}`: {} `{name}`", scheme.name, location_name(*location))
             }
         };
+        if let Some(description) = &scheme.description {
+            doc.push_str(&format!(". {}", description.trim().replace('\n', " ")));
+        }
         quote! { #[doc = #doc] }
     });
     quote! {

@@ -18,6 +18,9 @@ pub struct Api {
     pub description: Option<String>,
     pub operations: Vec<Operation>,
     pub schemes: Vec<Scheme>,
+    pub tags: Vec<Tag>,
+    /// `servers`: URL and description.
+    pub servers: Vec<(String, Option<String>)>,
     /// Distinct security requirements (sets of scheme names) across the API,
     /// in order of first use: one `Credentials` variant each.
     pub requirements: Vec<Vec<String>>,
@@ -27,6 +30,13 @@ pub struct Api {
 pub struct Scheme {
     pub name: String,
     pub kind: SchemeKind,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,10 +201,13 @@ pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
                     scheme: "bearer".into(),
                 },
             };
-            Some(Scheme {
-                name: name.clone(),
-                kind,
-            })
+            let description = match scheme {
+                SecurityScheme::HTTP { description, .. }
+                | SecurityScheme::APIKey { description, .. }
+                | SecurityScheme::OAuth2 { description, .. }
+                | SecurityScheme::OpenIDConnect { description, .. } => description.clone(),
+            };
+            Some(Scheme { name: name.clone(), kind, description })
         })
         .collect();
 
@@ -240,6 +253,12 @@ pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
             description: spec.info.description.clone(),
             operations,
             schemes,
+            tags: spec
+                .tags
+                .iter()
+                .map(|tag| Tag { name: tag.name.clone(), description: tag.description.clone() })
+                .collect(),
+            servers: spec.servers.iter().map(|server| (server.url.clone(), server.description.clone())).collect(),
             requirements,
         },
         diagnostics,

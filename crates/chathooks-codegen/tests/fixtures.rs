@@ -141,3 +141,43 @@ fn upstream_mattermost_spec() {
     );
     assert!(report.contains("do not match type"), "{report}");
 }
+
+/// Every summary and description of spec/mattermost.yaml reaches generated
+/// code, so changing any of them makes `--check` and the drift test fail:
+/// replace each by a unique marker and find every marker in the output.
+#[test]
+fn every_summary_and_description_of_the_mattermost_spec_is_generated() {
+    fn mark(value: &mut serde_json::Value, key: Option<&str>, count: &mut usize) {
+        match value {
+            serde_json::Value::String(text) if matches!(key, Some("summary" | "description")) => {
+                *count += 1;
+                *text = format!("Marker{count}x");
+            }
+            serde_json::Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    // Inside `properties`, keys are property names, not keywords.
+                    let keyword = if key == Some("properties") { None } else { Some(k.as_str()) };
+                    mark(child, keyword, count);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| mark(item, None, count)),
+            _ => {}
+        }
+    }
+    let root = chathooks_codegen::workspace_root();
+    let mut spec = chathooks_codegen::load::load_value(&root.join("spec/mattermost.yaml")).unwrap();
+    let mut count = 0;
+    mark(&mut spec, None, &mut count);
+    assert!(count > 100, "only {count} descriptions found");
+    let api = ApiSpec {
+        name: "mattermost".into(),
+        spec_path: root.join("spec/mattermost.yaml"),
+        spec_display: "spec/mattermost.yaml".into(),
+        out_dir: root.join("target/codegen-markers"),
+    };
+    let generated = chathooks_codegen::generate_from_value(&api, spec).unwrap();
+    let output: String = generated.files.iter().map(|f| f.contents.as_str()).collect();
+    let missing: Vec<String> =
+        (1..=count).map(|n| format!("Marker{n}x")).filter(|marker| !output.contains(marker.as_str())).collect();
+    assert!(missing.is_empty(), "{} of {count} texts do not reach generated code: {missing:?}", missing.len());
+}

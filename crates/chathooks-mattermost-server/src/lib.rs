@@ -2,6 +2,60 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
+//! Server side of Mattermost webhooks API (chathooks) (version 4.0.0).
+//!
+//! The part of the Mattermost v4 REST API that deals with incoming and
+//! outgoing webhooks, plus the few user, team, channel and post endpoints a
+//! client needs to set up and observe them. This document describes the
+//! chathooks reference server, which stands in for a real Mattermost server:
+//! where the real server and Mattermost's published OpenAPI text disagree,
+//! this document follows the server and says so in the operation concerned.
+//!
+//! ##### Conventions
+//!
+//! - Every request and response body under `/api/v4` is JSON. The webhook
+//!   execution endpoint `POST /hooks/{hook_id}` also takes form bodies and
+//!   answers `text/plain`.
+//! - Ids are 26-character strings of lowercase letters and digits (16 random
+//!   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
+//!   A malformed id in a path is answered with 400
+//!   `api.context.invalid_url_param.app_error`.
+//! - Times are integers counting milliseconds since the Unix epoch.
+//!   `delete_at` is 0 for live objects; deletion is soft.
+//! - Paged lists take `page` (zero-based, default 0; a negative value
+//!   counts as 0) and `per_page` (default 60; values above 200 are cut down
+//!   to 200 without an error). Unlike the real server, which silently uses
+//!   the defaults, chathooks answers a value that is not an integer with 400
+//!   `api.context.invalid_url_param.app_error`.
+//! - Unknown fields in request bodies are ignored. A body that is not valid
+//!   JSON is answered with 400 `api.context.invalid_body_param.app_error`.
+//! - Every error answer carries an `AppError` body whose `id` is a stable
+//!   machine-readable string; `message` is human text and may be translated.
+//! - The real server answers 501 on the webhook routes when incoming or
+//!   outgoing webhooks are switched off in its configuration; this document
+//!   assumes they are switched on.
+//!
+//! ##### Authentication
+//!
+//! Obtain a session token with `POST /api/v4/users/login`; it comes back in
+//! the `Token` response header. A personal access token works the same way.
+//! The server looks for the token in this order: the `MMAUTHTOKEN` cookie,
+//! an `Authorization: Bearer <token>` header (scheme name case-insensitive),
+//! an `Authorization: Token <token>` header, and the `access_token` query
+//! parameter. A missing or unknown token is answered with 401
+//! `api.context.session_expired.app_error`.
+//!
+//! - server `http://localhost:8065`: Default local Mattermost (or chathooks) address
+//!
+//! - tag `webhooks`: Incoming and outgoing webhook management, and execution of incoming webhooks.
+//!
+//! - tag `users`: Logging in and managing user accounts.
+//!
+//! - tag `teams`: Teams and team membership.
+//!
+//! - tag `channels`: Channels and channel membership.
+//!
+//! - tag `posts`: Posting and reading messages.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -12,10 +66,10 @@ use chathooks_runtime::axum::response::IntoResponse;
 /// they satisfied. Validating them is up to the implementation.
 ///
 /// Security schemes:
-/// - `MMAUTHTOKEN`: cookie `MMAUTHTOKEN`
-/// - `bearerAuth`: `Authorization: bearer <credential>`
-/// - `tokenAuth`: `Authorization: token <credential>`
-/// - `accessToken`: query parameter `access_token`
+/// - `MMAUTHTOKEN`: cookie `MMAUTHTOKEN`. Session token in the `MMAUTHTOKEN` cookie, as set by a browser login. Checked first. The real server additionally expects a CSRF header (`X-CSRF-Token`, or `X-Requested-With: XMLHttpRequest`) on cookie-authenticated requests other than GET.
+/// - `bearerAuth`: `Authorization: bearer <credential>`. Session or personal access token in `Authorization: Bearer <token>`.
+/// - `tokenAuth`: `Authorization: token <credential>`. Session or personal access token in `Authorization: Token <token>`.
+/// - `accessToken`: query parameter `access_token`. Session or personal access token in the `access_token` query parameter. Checked last.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// Presented per security requirement `MMAUTHTOKEN`.

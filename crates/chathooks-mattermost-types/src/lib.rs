@@ -226,6 +226,9 @@ pub struct CreateIncomingWebhookBody {
     pub display_name: ::std::option::Option<CreateIncomingWebhookBodyDisplayName>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub icon_url: ::std::option::Option<CreateIncomingWebhookBodyIconUrl>,
+    ///Must be absent or empty; the server chooses ids. A client-supplied id is refused with 400 `model.incoming_hook.id.app_error`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
     ///Owner of the new hook when it is not the caller. The user must exist (404 otherwise).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<::std::string::String>,
@@ -473,6 +476,9 @@ pub struct CreateOutgoingWebhookBody {
     pub display_name: ::std::option::Option<CreateOutgoingWebhookBodyDisplayName>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub icon_url: ::std::option::Option<CreateOutgoingWebhookBodyIconUrl>,
+    ///Must be absent or empty; the server chooses ids. A client-supplied id is refused with 400 `model.outgoing_hook.id.app_error`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
     ///Team the hook watches.
     pub team_id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

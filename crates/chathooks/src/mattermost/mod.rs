@@ -319,18 +319,20 @@ fn field_error(operation_id: &str, field: &str) -> Option<ApiError> {
         }
         _ => return None,
     };
+    // Property name -> the name Mattermost's `IsValid` uses in the error id.
     let known = [
-        "display_name",
-        "description",
-        "username",
-        "icon_url",
-        "content_type",
-        "trigger_words",
-        "callback_urls",
-        "trigger_when",
-        "token",
+        ("display_name", "display_name"),
+        ("description", "description"),
+        ("username", "username"),
+        ("icon_url", "icon_url"),
+        ("content_type", "content_type"),
+        ("token", "token"),
+        ("trigger_words", "words"),
+        ("callback_urls", "callback"),
+        ("trigger_when", "trigger_when"),
     ];
     known
-        .contains(&field)
-        .then(|| ApiError::bad_request(format!("{model}.{field}.app_error"), format!("Invalid {field}.")))
+        .iter()
+        .find(|(property, _)| *property == field)
+        .map(|(_, name)| ApiError::bad_request(format!("{model}.{name}.app_error"), format!("Invalid {field}.")))
 }
