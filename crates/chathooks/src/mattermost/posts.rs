@@ -81,7 +81,7 @@ pub async fn create_post<S: Store>(
     }
     // Clients may not pose as webhooks: that would also dodge loop protection.
     let mut props = body.props;
-    props.remove("from_webhook");
+    props.remove(super::execute::PROP_FROM_WEBHOOK);
     post.props = serde_json::Value::Object(props);
     post.file_ids = body.file_ids;
     let post = state.store.create_post(&post).await?;
