@@ -7,6 +7,9 @@ use crate::password::constant_time_eq;
 use crate::server::AppState;
 use crate::store::{Session, Store, User, now_ms};
 
+/// How stale a session's `last_activity_at` may get before it is rewritten.
+const SESSION_ACTIVITY_RESOLUTION_MS: i64 = 60_000;
+
 /// Who is calling.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -51,7 +54,14 @@ pub async fn authenticate<S: Store>(state: &AppState<S>, credentials: &Credentia
     if user.delete_at != 0 {
         return Err(ApiError::session_expired());
     }
-    let _ = state.store.touch_session(&session.token, now_ms()).await;
+    // Record activity at most once a minute: a write per request would make
+    // every read contend for the database's write lock.
+    let now = now_ms();
+    if now - session.last_activity_at > SESSION_ACTIVITY_RESOLUTION_MS {
+        if let Err(error) = state.store.touch_session(&session.token, now).await {
+            tracing::warn!(%error, "could not record session activity");
+        }
+    }
     Ok(Caller { user, session })
 }
 
