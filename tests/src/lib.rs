@@ -260,3 +260,346 @@ pub fn app_error<T: std::fmt::Debug>(
 
 /// Keep `Arc` in the public API of this crate obviously used.
 pub type SharedState = Arc<chathooks::server::AppState<SqliteStore>>;
+
+/// Support for the Rocket.Chat end-to-end tests: sessions with the generated
+/// Rocket.Chat client, error bodies, and a local HTTP receiver for outgoing
+/// integrations.
+pub mod rocketchat {
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use chathooks_rocketchat_client::{ByteStream, Client, Error, ResponseValue};
+    use chathooks_rocketchat_types as types;
+    use serde_json::{Value, json};
+
+    use super::{ADMIN, ADMIN_PASSWORD, TestServer};
+
+    /// Longest any test waits for something that should happen; only a
+    /// broken server makes a test wait this long.
+    pub const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// A Rocket.Chat login: the generated client and a raw HTTP client, both
+    /// sending `X-Auth-Token` and `X-User-Id`.
+    pub struct RcSession {
+        pub client: Client,
+        pub http: reqwest::Client,
+        pub base: String,
+        pub token: String,
+        pub user_id: String,
+        pub username: String,
+    }
+
+    impl RcSession {
+        /// A session for a token and user id, however they were obtained.
+        pub fn new(base: &str, token: &str, user_id: &str, username: &str) -> Self {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert("X-Auth-Token", token.parse().expect("token is a header value"));
+            headers.insert("X-User-Id", user_id.parse().expect("user id is a header value"));
+            let http = reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("HTTP client builds");
+            Self {
+                client: Client::new_with_client(base, http.clone()),
+                http,
+                base: base.to_owned(),
+                token: token.to_owned(),
+                user_id: user_id.to_owned(),
+                username: username.to_owned(),
+            }
+        }
+
+        /// A raw request to a path of the server, with the session headers.
+        pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+            self.http.request(method, format!("{}{path}", self.base))
+        }
+    }
+
+    /// Log in through `POST /api/v1/login`.
+    pub async fn login(server: &TestServer, username: &str, password: &str) -> RcSession {
+        let answer = Client::new(&server.base)
+            .login()
+            .body(types::LoginBody {
+                user: Some(username.into()),
+                username: None,
+                password: password.into(),
+            })
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("Rocket.Chat login as {username}: {e}"))
+            .into_inner();
+        RcSession::new(&server.base, &answer.data.auth_token, &answer.data.user_id, username)
+    }
+
+    pub async fn admin(server: &TestServer) -> RcSession {
+        login(server, ADMIN, ADMIN_PASSWORD).await
+    }
+
+    /// Create a plain user through `users.create` (as `admin`) and log in.
+    pub async fn create_user(server: &TestServer, admin: &RcSession, username: &str) -> RcSession {
+        let password = format!("{username}-password");
+        admin
+            .client
+            .users_create()
+            .body(
+                serde_json::from_value::<types::UsersCreateBody>(json!({
+                    "email": format!("{username}@example.com"),
+                    "name": format!("User {username}"),
+                    "password": password,
+                    "username": username,
+                }))
+                .expect("a valid body"),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("users.create {username}: {e}"));
+        login(server, username, &password).await
+    }
+
+    /// The status and JSON body of a failed client call.
+    pub async fn error_of<T: std::fmt::Debug>(result: Result<ResponseValue<T>, Error<ByteStream>>) -> (u16, Value) {
+        let response = match result {
+            Err(Error::ErrorResponse(response)) => response,
+            other => panic!("expected an error answer, got {other:?}"),
+        };
+        let status = response.status().as_u16();
+        let mut stream = response.into_inner().into_inner();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            bytes.extend_from_slice(&chunk.expect("error body arrives"));
+        }
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, body)
+    }
+
+    /// The status and JSON body of a raw request.
+    pub async fn send_raw(request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.expect("request is answered");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body arrives");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Call `check` until it returns `Some`, every 20 ms, for at most [`PATIENCE`].
+    pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let attempt = async {
+            loop {
+                if let Some(found) = check().await {
+                    return found;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(PATIENCE, attempt)
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    }
+
+    /// Admin, two plain users, and a public room `general` (created by the
+    /// admin through `channels.create`) that both users belong to.
+    pub struct RcWorld {
+        pub server: TestServer,
+        pub admin: RcSession,
+        pub alice: RcSession,
+        pub bob: RcSession,
+        pub general: types::Room,
+    }
+
+    impl RcWorld {
+        pub async fn new() -> Self {
+            Self::build(TestServer::start().await).await
+        }
+
+        pub async fn build(server: TestServer) -> Self {
+            let admin = admin(&server).await;
+            let alice = create_user(&server, &admin, "alice").await;
+            let bob = create_user(&server, &admin, "bob").await;
+            let general = create_room(&admin, "general", &["alice", "bob"]).await;
+            Self {
+                server,
+                admin,
+                alice,
+                bob,
+                general,
+            }
+        }
+    }
+
+    /// Create a public room through `channels.create`.
+    pub async fn create_room(session: &RcSession, name: &str, members: &[&str]) -> types::Room {
+        session
+            .client
+            .channels_create()
+            .body(
+                serde_json::from_value::<types::ChannelsCreateBody>(json!({"name": name, "members": members}))
+                    .expect("a valid body"),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("channels.create {name}: {e}"))
+            .into_inner()
+            .channel
+    }
+
+    /// Create an integration from a JSON body.
+    pub async fn create_integration(session: &RcSession, body: Value) -> types::Integration {
+        session
+            .client
+            .integrations_create()
+            .body(serde_json::from_value::<types::IntegrationsCreateBody>(body).expect("a valid body"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("integrations.create: {e}"))
+            .into_inner()
+            .integration
+    }
+
+    /// Post a message through `chat.postMessage`.
+    pub async fn post(session: &RcSession, channel: &str, text: &str) -> types::Message {
+        session
+            .client
+            .chat_post_message()
+            .body(
+                serde_json::from_value::<types::ChatPostMessageBody>(json!({"channel": channel, "text": text}))
+                    .expect("a valid body"),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chat.postMessage: {e}"))
+            .into_inner()
+            .message
+    }
+
+    /// The newest messages of a public room, newest first.
+    pub async fn history(session: &RcSession, room_id: &str) -> Vec<types::Message> {
+        session
+            .client
+            .channels_history()
+            .room_id(room_id)
+            .count(100)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("channels.history: {e}"))
+            .into_inner()
+            .messages
+    }
+
+    /// An outgoing integration's delivery history, newest first.
+    pub async fn deliveries(session: &RcSession, integration_id: &str) -> Vec<types::IntegrationHistory> {
+        session
+            .client
+            .integrations_history()
+            .id(integration_id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("integrations.history: {e}"))
+            .into_inner()
+            .history
+    }
+
+    /// One request a [`Receiver`] got.
+    #[derive(Debug, Clone)]
+    pub struct Received {
+        pub path: String,
+        pub content_type: String,
+        pub body: Value,
+    }
+
+    #[derive(Default)]
+    struct ReceiverState {
+        received: Vec<Received>,
+        /// Answers still to give, in order; then `fallback`.
+        script: VecDeque<(u16, String)>,
+        fallback: (u16, String),
+    }
+
+    /// A real HTTP server on 127.0.0.1 for outgoing integrations: it records
+    /// every request and answers from a script, then with a fallback answer.
+    /// It stops when dropped.
+    pub struct Receiver {
+        pub base: String,
+        state: Arc<Mutex<ReceiverState>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Receiver {
+        /// A receiver that always answers `status` with `body`.
+        pub async fn answering(status: u16, body: &str) -> Self {
+            Self::scripted(&[], (status, body)).await
+        }
+
+        /// A receiver that gives the `script` answers first, then `fallback`.
+        pub async fn scripted(script: &[(u16, &str)], fallback: (u16, &str)) -> Self {
+            let state = Arc::new(Mutex::new(ReceiverState {
+                received: Vec::new(),
+                script: script.iter().map(|(s, b)| (*s, (*b).to_owned())).collect(),
+                fallback: (fallback.0, fallback.1.to_owned()),
+            }));
+            let shared = Arc::clone(&state);
+            let app = axum::Router::new().fallback(
+                move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+                    let shared = Arc::clone(&shared);
+                    async move {
+                        let mut state = shared.lock().expect("receiver state");
+                        state.received.push(Received {
+                            path: uri.path().to_owned(),
+                            content_type: headers
+                                .get("content-type")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_owned(),
+                            body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
+                        });
+                        let (status, answer) = state.script.pop_front().unwrap_or_else(|| state.fallback.clone());
+                        let status = axum::http::StatusCode::from_u16(status).expect("valid status");
+                        (status, [("content-type", "application/json")], answer)
+                    }
+                },
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("receiver binds");
+            let addr = listener.local_addr().expect("receiver address");
+            let task = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Self {
+                base: format!("http://{addr}"),
+                state,
+                task,
+            }
+        }
+
+        /// A URL of this receiver.
+        pub fn url(&self, path: &str) -> String {
+            format!("{}{path}", self.base)
+        }
+
+        /// What it has received so far.
+        pub fn received(&self) -> Vec<Received> {
+            self.state.lock().expect("receiver state").received.clone()
+        }
+
+        /// Wait until it has received at least `n` requests; returns them all.
+        pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+            eventually(&format!("{n} requests at the receiver"), || async {
+                let received = self.received();
+                (received.len() >= n).then_some(received)
+            })
+            .await
+        }
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+}

@@ -59,6 +59,19 @@ async fn mattermostdriver_and_slack_sdk_work_unchanged() {
     assert!(output.contains("mattermost clients: ok"), "{output}");
 }
 
+#[tokio::test]
+async fn rocketchat_api_client_works_unchanged() {
+    ensure_python_packages();
+    let server = TestServer::start().await;
+    let (ok, output) = run(
+        "python3",
+        &["rocketchat_clients.py", &server.base, ADMIN, ADMIN_PASSWORD],
+    )
+    .await;
+    assert!(ok, "{output}");
+    assert!(output.contains("rocketchat clients: ok"), "{output}");
+}
+
 /// schemathesis, a property-based fuzzer, generates requests from
 /// spec/mattermost.yaml (valid and invalid) and checks every answer: no 5xx,
 /// and every status, content type, header and body as the spec documents.

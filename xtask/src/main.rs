@@ -107,10 +107,11 @@ fn main() -> ExitCode {
                 }
                 _ => {
                     if let Some(parent) = file.path.parent()
-                        && let Err(error) = std::fs::create_dir_all(parent) {
-                            eprintln!("error: cannot create {}: {error}", parent.display());
-                            return ExitCode::from(1);
-                        }
+                        && let Err(error) = std::fs::create_dir_all(parent)
+                    {
+                        eprintln!("error: cannot create {}: {error}", parent.display());
+                        return ExitCode::from(1);
+                    }
                     if let Err(error) = std::fs::write(&file.path, &file.contents) {
                         eprintln!("error: cannot write {display}: {error}");
                         return ExitCode::from(1);

@@ -207,7 +207,11 @@ pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
                 | SecurityScheme::OAuth2 { description, .. }
                 | SecurityScheme::OpenIDConnect { description, .. } => description.clone(),
             };
-            Some(Scheme { name: name.clone(), kind, description })
+            Some(Scheme {
+                name: name.clone(),
+                kind,
+                description,
+            })
         })
         .collect();
 
@@ -256,9 +260,16 @@ pub fn lower(spec: &OpenAPI, raw: &Value) -> Lowered {
             tags: spec
                 .tags
                 .iter()
-                .map(|tag| Tag { name: tag.name.clone(), description: tag.description.clone() })
+                .map(|tag| Tag {
+                    name: tag.name.clone(),
+                    description: tag.description.clone(),
+                })
                 .collect(),
-            servers: spec.servers.iter().map(|server| (server.url.clone(), server.description.clone())).collect(),
+            servers: spec
+                .servers
+                .iter()
+                .map(|server| (server.url.clone(), server.description.clone()))
+                .collect(),
             requirements,
         },
         diagnostics,

@@ -156,7 +156,11 @@ fn every_summary_and_description_of_the_mattermost_spec_is_generated() {
             serde_json::Value::Object(map) => {
                 for (k, child) in map.iter_mut() {
                     // Inside `properties`, keys are property names, not keywords.
-                    let keyword = if key == Some("properties") { None } else { Some(k.as_str()) };
+                    let keyword = if key == Some("properties") {
+                        None
+                    } else {
+                        Some(k.as_str())
+                    };
                     mark(child, keyword, count);
                 }
             }
@@ -177,7 +181,13 @@ fn every_summary_and_description_of_the_mattermost_spec_is_generated() {
     };
     let generated = chathooks_codegen::generate_from_value(&api, spec).unwrap();
     let output: String = generated.files.iter().map(|f| f.contents.as_str()).collect();
-    let missing: Vec<String> =
-        (1..=count).map(|n| format!("Marker{n}x")).filter(|marker| !output.contains(marker.as_str())).collect();
-    assert!(missing.is_empty(), "{} of {count} texts do not reach generated code: {missing:?}", missing.len());
+    let missing: Vec<String> = (1..=count)
+        .map(|n| format!("Marker{n}x"))
+        .filter(|marker| !output.contains(marker.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {count} texts do not reach generated code: {missing:?}",
+        missing.len()
+    );
 }

@@ -2,6 +2,84 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
+//! Server side of Rocket.Chat v1 integrations API (chathooks reference server) (version 1.0.0).
+//!
+//! The slice of the Rocket.Chat REST API (v1) that chat webhook tooling needs: logging in,
+//! a few user, channel and chat calls used to set up and observe rooms, the `integrations.*`
+//! management calls for incoming and outgoing webhooks, and the `/hooks/...` endpoint that
+//! runs an incoming webhook.
+//!
+//! This document describes what the chathooks reference server does, and that server aims to
+//! behave like a real Rocket.Chat server. Where Rocket.Chat's own published OpenAPI text
+//! disagrees with the behaviour of its server, this document follows the server and says so.
+//! The main differences:
+//!
+//! * Authentication is modelled as two API-key security schemes (`X-Auth-Token` and
+//!   `X-User-Id`, both needed together) rather than as required header parameters on every
+//!   operation.
+//! * `triggerWords` is an array of strings (the published text documents a comma-separated
+//!   string; the server's validator only accepts an array).
+//! * Create and update bodies are a `oneOf` of an incoming and an outgoing variant, chosen by
+//!   `type`, and unknown properties are refused.
+//! * The `/hooks/{hook_id}/{token}` execution endpoint is included.
+//!
+//! Conventions shared by every `/api/v1` call:
+//!
+//! * Successful answers carry `"success": true` (the only exception is `login`, which answers
+//!   with `"status": "success"`).
+//! * Failures answer 400 with `{"success": false, "error": "...", "errorType": "..."}`. When
+//!   the request body or query fails schema validation, `errorType` is `invalid-params` and
+//!   `error` holds the validator's messages, for example
+//!   `must have required property 'type'`.
+//! * A request without valid credentials answers 401 with
+//!   `{"success": false, "status": "error", "message": "You must be logged in to do this."}`.
+//! * A caller who lacks the permission an endpoint needs answers 403 with
+//!   `{"success": false, "error": "User does not have the permissions required for this action [error-unauthorized]"}`.
+//!
+//! Timestamps are ISO 8601 strings in UTC (for example `2024-01-10T14:12:07.739Z`).
+//!
+//! **One server, two APIs.** The chathooks server serves this API and the Mattermost v4 API
+//! on the same port, over the same users, sessions, channels and messages:
+//!
+//! * Users and sessions are shared. `authToken` is a session token: a token obtained from
+//!   this `login` also works as a Mattermost bearer token, and a Mattermost session token
+//!   works as `X-Auth-Token` (with the matching `X-User-Id`). User ids are the server's
+//!   26-character ids rather than Rocket.Chat's 17-character ones.
+//! * Rooms are channels. Rocket.Chat has no teams, so: `channels.create` creates the channel
+//!   in a team named `rocketchat`, created on demand, and adds the caller to it. A room
+//!   named `#name` (in `channel` lists, `roomName`, `targetRoom`...) is looked up in every
+//!   team: the oldest live public or private channel with that name (case-insensitive);
+//!   failing that, `name` is tried as a room id. `@username` names the direct-message room
+//!   between the acting user and that user (created on first use). Public channels are
+//!   `t: c`, private ones `t: p`, direct messages `t: d`. Any logged-in user may read and
+//!   post in a public channel; private and direct rooms need membership.
+//! * Messages are posts: a message posted here is visible through the Mattermost API and
+//!   the other way round. Messages posted by integrations carry the Mattermost
+//!   `from_webhook` mark, so neither API's outgoing webhooks fire on them (loop protection).
+//!
+//! **Permissions.** This server has two kinds of user, and maps Rocket.Chat permissions onto
+//! them: system administrators hold every permission (`manage-incoming-integrations`,
+//! `manage-own-incoming-integrations`, `manage-outgoing-integrations`,
+//! `manage-own-outgoing-integrations`, `create-user`, `create-c`, `message-impersonate`);
+//! other users hold `manage-own-incoming-integrations`, `manage-own-outgoing-integrations`
+//! and `create-c`.
+//!
+//! - server `http://localhost:3000`: A local reference server (Rocket.Chat listens on port 3000 by default).
+//!
+//! - tag `authentication`: Obtaining and checking an auth token.
+//!
+//! - tag `users`: Creating users (used to create bot and test accounts).
+//!
+//! - tag `channels`: Public rooms.
+//!
+//! - tag `chat`: Posting and reading messages.
+//!
+//! - tag `integrations`: Managing incoming and outgoing webhook integrations. Four permissions govern these calls:
+//! `manage-incoming-integrations` and `manage-outgoing-integrations` allow managing every
+//! integration of that kind, while `manage-own-incoming-integrations` and
+//! `manage-own-outgoing-integrations` allow managing only the integrations the caller created.
+//!
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -12,8 +90,8 @@ use chathooks_runtime::axum::response::IntoResponse;
 /// they satisfied. Validating them is up to the implementation.
 ///
 /// Security schemes:
-/// - `authToken`: header `X-Auth-Token`
-/// - `userId`: header `X-User-Id`
+/// - `authToken`: header `X-Auth-Token`. The `authToken` returned by `login`. Must be sent together with `X-User-Id`.
+/// - `userId`: header `X-User-Id`. The `userId` returned by `login`. Must be sent together with `X-Auth-Token`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// Presented per security requirement `authToken + userId`.
@@ -54,7 +132,17 @@ pub trait Api: Send + Sync + 'static {
     /// Create a user
     ///
     /// Creates a user account. Requires the `create-user` permission (403 otherwise). Answers
-    /// 400 when the username or email is already in use or is not valid.
+    /// 400 when the username or email is already in use (`error-field-unavailable`) or is
+    /// not valid (`error-invalid-username`, `error-invalid-email`, `error-invalid-password`).
+    ///
+    /// The account is shared with the Mattermost API, so it follows the rules both accept:
+    /// usernames are 3 to 22 characters, lowercase letters, digits, `.`, `-` and `_`,
+    /// starting with a letter (stored lowercase); passwords are 5 to 72 characters. `roles`
+    /// containing `admin` makes a system administrator (roles `["admin", "user"]`); any
+    /// other list makes an ordinary user (`["user"]`). `active: false` creates a
+    /// deactivated account. `joinDefaultChannels`, `requirePasswordChange` and
+    /// `sendWelcomeEmail` are accepted and ignored (this server has no default channels,
+    /// password policy or mail).
     ///
     /// `POST /api/v1/users.create` (operation `usersCreate`)
     fn users_create(
@@ -65,7 +153,14 @@ pub trait Api: Send + Sync + 'static {
     /// Create a public channel
     ///
     /// Creates a public room (`t: c`) owned by the caller, who becomes a member. Requires the
-    /// `create-c` permission (403 otherwise). Answers 400 when the name is taken or not valid.
+    /// `create-c` permission (403 otherwise). Answers 400 when the name is taken
+    /// (`error-duplicate-channel-name`: a live public or private channel of any team has it),
+    /// not valid (`error-invalid-room-name`), or a member does not exist (`error-invalid-user`).
+    ///
+    /// Rocket.Chat has no teams; the channel is created in the team named `rocketchat`
+    /// (created on first use), and the caller and the members are added to that team. Names
+    /// follow the rule the Mattermost API also accepts: 1 to 64 lowercase letters, digits,
+    /// `-` and `_`, starting with a letter or digit.
     ///
     /// `POST /api/v1/channels.create` (operation `channelsCreate`)
     fn channels_create(
@@ -75,8 +170,10 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ops::channels_create::Response> + Send;
     /// Get a public channel
     ///
-    /// Looks a public room up by id or by name. Give exactly one of `roomId` and `roomName`.
-    /// Answers 400 (`error-room-not-found`) when neither is given or nothing matches.
+    /// Looks a public room up by id or by name. Give exactly one of `roomId` and `roomName`
+    /// (`roomId` wins when both are sent). Answers 400 (`error-room-not-found`) when neither
+    /// is given or no public room matches; private and direct rooms are not `channels` in
+    /// Rocket.Chat's sense and are not found here.
     ///
     /// `GET /api/v1/channels.info` (operation `channelsInfo`)
     fn channels_info(
@@ -87,8 +184,10 @@ pub trait Api: Send + Sync + 'static {
     /// List a public channel's messages
     ///
     /// Returns messages of a public room, newest first. `latest` and `oldest` bound the time
-    /// window; `offset` and `count` page through it. Handy to observe what incoming webhooks
-    /// and outgoing-webhook replies posted. Answers 400 when the room does not exist.
+    /// window; `offset` and `count` (default 20, at most 100; 0 means the default) page
+    /// through it. Handy to observe what incoming webhooks and outgoing-webhook replies
+    /// posted. Answers 400 `error-room-not-found` when no public room has this id, and 400
+    /// `invalid-params` when `latest` or `oldest` is not an ISO 8601 date-time.
     ///
     /// `GET /api/v1/channels.history` (operation `channelsHistory`)
     fn channels_history(
@@ -102,7 +201,11 @@ pub trait Api: Send + Sync + 'static {
     /// (`#room`, `@username`, or a room id). A message needs `text` or at least one attachment.
     /// Answers 400 when the destination is unknown (`error-invalid-channel`) or the caller may
     /// not post there. Setting `alias`, `emoji` or `avatar` needs the `message-impersonate`
-    /// permission in Rocket.Chat; without it the server answers 400.
+    /// permission in Rocket.Chat; without it the server answers 400 (`error-action-not-allowed`).
+    /// A message without text and attachments answers 400 `error-invalid-params`.
+    ///
+    /// The new message fires the outgoing integrations (`sendMessage`) of the room, and the
+    /// Mattermost outgoing webhooks of the channel, in the background.
     ///
     /// `POST /api/v1/chat.postMessage` (operation `chatPostMessage`)
     fn chat_post_message(
@@ -115,8 +218,10 @@ pub trait Api: Send + Sync + 'static {
     /// Creates an integration. The body is one of two shapes, chosen by `type`:
     /// `webhook-incoming` (see `IncomingIntegrationCreate`) or `webhook-outgoing` (see
     /// `OutgoingIntegrationCreate`). Properties not listed in the chosen shape are refused
-    /// with 400 `invalid-params`; so is a body with no `type`
-    /// (`must have required property 'type'`).
+    /// with 400 `invalid-params`; so is a body that matches neither shape, for example one
+    /// with no `type`. The validator reports the `oneOf` failure as a whole
+    /// (`must match exactly one schema in oneOf [invalid-params]`) where Rocket.Chat also
+    /// lists the failures of each shape.
     ///
     /// Permissions: incoming integrations need `manage-incoming-integrations` or
     /// `manage-own-incoming-integrations`; outgoing ones need `manage-outgoing-integrations`
@@ -131,15 +236,19 @@ pub trait Api: Send + Sync + 'static {
     /// only an own-* permission must be a member of every room named.
     ///
     /// Validation failures answer 400 with these error ids:
-    /// * `error-invalid-username`: `username` missing or blank; `error-invalid-user` when no
-    ///   user has that name. The post-as user is given the `bot` role.
+    /// * `error-invalid-username`: `username` blank; `error-invalid-user` when no active
+    ///   user has that name. (Rocket.Chat also gives the post-as user the `bot` role; this
+    ///   server leaves the user's roles alone.)
     /// * `error-invalid-channel`: `channel` missing or blank (where the event needs one), or
     ///   a room the caller may not use; `error-invalid-room` when a named room or user does
     ///   not exist.
     /// * `error-invalid-channel-start-with-chars`: an entry starts with neither `#` nor `@`
     ///   (and is not one of the `all_*` values).
-    /// * `error-invalid-event-type` (outgoing): `event` is not one of the known events.
-    /// * `error-invalid-urls` (outgoing): no non-blank URL in `urls`.
+    /// * `error-invalid-event-type` (outgoing): `event` is not one of the known events
+    ///   (`event` is a free string in the body so that this check, not schema validation,
+    ///   answers).
+    /// * `error-invalid-urls` (outgoing): no non-blank URL in `urls`, or an entry that is
+    ///   not an absolute `http` or `https` URL (Rocket.Chat only checks for blanks).
     /// * `error-invalid-targetRoom` (outgoing): `targetRoom` does not start with `#` or `@`,
     ///   or names no existing room or user; the `userCreated` event requires it.
     ///
@@ -148,7 +257,9 @@ pub trait Api: Send + Sync + 'static {
     /// `/hooks/{_id}/{token}`. An outgoing integration stores whatever `token` the client
     /// sent and includes it in every request it makes, so the receiver can check it.
     /// `scriptEngine` defaults to `isolated-vm`; `overrideDestinationChannelEnabled` defaults
-    /// to false.
+    /// to false. Scripts are stored but never run by this server. Events other than
+    /// `sendMessage` are accepted and stored but this server never fires them, and
+    /// `runOnEdits` has no effect (messages cannot be edited through either API).
     ///
     /// Outgoing behaviour (see `OutgoingWebhookPayload`): when the event happens in a matching
     /// room, the server POSTs JSON to every URL in `urls`. For `sendMessage`, a message
@@ -163,6 +274,13 @@ pub trait Api: Send + Sync + 'static {
     /// 2^(n+1) seconds with `powers-of-two` (2 s, 4 s, 8 s, ...), or (n+1)*2 seconds with
     /// `increments-of-two` (2 s, 4 s, 6 s, ...). Every attempt is recorded and can be read
     /// with `integrations.history`.
+    ///
+    /// Deliveries never delay the message that triggered them. Pending retries are kept in
+    /// the database: a retry that falls due while the server is stopped is made when it
+    /// starts again. A URL the server refuses to call (an internal address that is not
+    /// allow-listed, see the Mattermost API's notes on callbacks) fails without retries.
+    /// With `impersonateUser` the reply is posted as the user who wrote the triggering
+    /// message; `targetRoom` sends replies to that room instead of the triggering one.
     ///
     /// `POST /api/v1/integrations.create` (operation `integrationsCreate`)
     fn integrations_create(
@@ -191,9 +309,14 @@ pub trait Api: Send + Sync + 'static {
     /// `error-invalid-channel`, `error-invalid-channel-start-with-chars`,
     /// `error-invalid-event-type`, `error-invalid-urls`, `error-invalid-targetRoom`). For an
     /// incoming integration `username` may be left out, keeping the current post-as user.
-    /// The integration's `_id`, `token`, `_createdAt` and `_createdBy` never change; the
-    /// server sets `_updatedAt` and `_updatedBy`. The answer is the stored document after the
-    /// change.
+    /// Required fields are replaced; optional fields that are left out keep their current
+    /// values (as with Rocket.Chat, which ignores undefined fields), except that `urls` and
+    /// `triggerWords` are always replaced (an update without `triggerWords` clears them) and
+    /// an empty `targetRoom` removes it. An integration of the other `type` than the body's
+    /// does not match. The integration's `_id`, `_createdAt` and `_createdBy` never change,
+    /// nor does an incoming integration's `token`; an outgoing integration's `token` is
+    /// replaced when the body has one. The server sets `_updatedAt` and `_updatedBy`. The
+    /// answer is the stored document after the change.
     ///
     /// `PUT /api/v1/integrations.update` (operation `integrationsUpdate`)
     fn integrations_update(
@@ -222,7 +345,8 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ops::integrations_get::Response> + Send;
     /// List integrations
     ///
-    /// Lists the integrations the caller may manage, newest first, a page at a time.
+    /// Lists the integrations the caller may manage, oldest first (by creation, as
+    /// Rocket.Chat's natural order), a page at a time.
     ///
     /// Permissions: any one of `manage-incoming-integrations`,
     /// `manage-own-incoming-integrations`, `manage-outgoing-integrations`,
@@ -245,14 +369,16 @@ pub trait Api: Send + Sync + 'static {
     /// An incoming integration is named by `integrationId`. An outgoing one is named by
     /// `integrationId` or by `target_url` (the integration whose `urls` contain it; it wins
     /// when both are sent); sending neither answers 400
-    /// `An integrationId or target_url needs to be provided.`. Nothing matching answers 400
-    /// `No integration found.`.
+    /// `An integrationId or target_url needs to be provided.`; an incoming removal without
+    /// `integrationId` answers 400 `Match error: Missing key 'integrationId'`. Nothing
+    /// matching (or an integration of the other type) answers 400 `No integration found.`.
+    /// The integration's history and pending retries go with it.
     ///
     /// Permissions: any one of the four integration permissions is needed to call this (403
     /// with none). Removing an incoming integration then needs `manage-incoming-integrations`,
     /// or `manage-own-incoming-integrations` for one the caller created; outgoing likewise
     /// with `manage-outgoing-integrations` / `manage-own-outgoing-integrations`. Otherwise the
-    /// answer is 400 with errorType `not_authorized`.
+    /// answer is 400 with errorType `not_authorized` (`Unauthorized [not_authorized]`).
     ///
     /// `POST /api/v1/integrations.remove` (operation `integrationsRemove`)
     fn integrations_remove(
@@ -268,8 +394,18 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Permissions: `manage-outgoing-integrations` (any integration) or
     /// `manage-own-outgoing-integrations` (only integrations the caller created; history of
-    /// other integrations comes back empty). A caller with neither gets 403. A missing or
-    /// blank `id` answers 400.
+    /// other integrations comes back empty, as does the history of an unknown id). A caller
+    /// with neither gets 403. A missing `id` answers 400 `invalid-params`, a blank one 400
+    /// `Invalid integration id.`.
+    ///
+    /// Each delivery attempt is one record. Its `step` is `start-execute-trigger-url` while
+    /// the request is being made, then `finished` (a 2xx answer with a body; `finished` is
+    /// true, `error` false), `failed` (a transport error, a non-2xx status other than 410, an
+    /// empty body, or a refused URL; `error` true and `errorStack` says what happened and
+    /// whether a retry was scheduled) or `disabled` (a 410 answer, which disabled the
+    /// integration). `httpResult` holds the status and body received, `httpError` a
+    /// transport error; `data` holds the triggering user, room and message, and `url` the
+    /// URL called.
     ///
     /// `items` is the number of records in this page and `total` the number across all pages;
     /// the server also sends `count`, equal to `items`.
@@ -299,12 +435,17 @@ pub trait Api: Send + Sync + 'static {
     /// * `icon_url` (or `avatar`): avatar image URL; `icon_emoji` (or `emoji`): avatar emoji.
     /// * `attachments`: Slack-style attachments.
     ///
-    /// An empty payload is accepted and posts nothing. Answers: 404 when no integration has
-    /// this id and token; 503 (plain-text body `Service Unavailable`) when the integration is
-    /// disabled; 400 when the form's `payload` is not valid JSON, the destination is not
-    /// allowed or not found, or the message could not be posted.
+    /// A payload without text and attachments (or no payload) is accepted and posts nothing.
+    /// Answers: 404 when no incoming integration has this id and token (the token is
+    /// compared in constant time); 503 (plain-text body `Service Unavailable`) when the
+    /// integration is disabled; 400 when the form's `payload` is not valid JSON, the
+    /// destination is not allowed, not found (`invalid-channel`), the integration's user no
+    /// longer exists, or the text is longer than 16383 characters. The destination
+    /// (`channel`, or the integration's channels) is a comma-separated list of `#room` /
+    /// `@username` entries; the message is posted to each. Messages posted here do not fire
+    /// outgoing integrations or webhooks (loop protection).
     ///
-    /// `POST /hooks/{integrationId}/{token}` (operation `executeIncomingWebhook`)
+    /// `POST /hooks/{hook_id}/{token}` (operation `executeIncomingWebhook`)
     fn execute_incoming_webhook(
         &self,
         request: ops::execute_incoming_webhook::Request,
@@ -348,6 +489,9 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: Unknown user or wrong password.
             Unauthorized(crate::types::LoginError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -360,6 +504,9 @@ pub mod ops {
                     }
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -408,6 +555,9 @@ pub mod ops {
             Ok(crate::types::MeResponse),
             /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
             Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -417,6 +567,9 @@ pub mod ops {
                     }
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -485,6 +638,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -500,6 +656,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -583,6 +742,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -598,6 +760,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -685,6 +850,9 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
             Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -697,6 +865,9 @@ pub mod ops {
                     }
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -803,6 +974,9 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
             Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -815,6 +989,9 @@ pub mod ops {
                     }
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -933,6 +1110,9 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
             Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -945,6 +1125,9 @@ pub mod ops {
                     }
                     Self::Unauthorized(body) => {
                         runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1028,6 +1211,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1043,6 +1229,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1127,6 +1316,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1142,6 +1334,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1232,6 +1427,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1247,6 +1445,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1327,7 +1528,7 @@ pub mod ops {
             ///
             /// Query parameter `offset`.
             pub offset: Option<i64>,
-            /// How many integrations to return (default 50).
+            /// How many integrations to return (default 50, at most 100; 0 means the default).
             ///
             /// Query parameter `count`.
             pub count: Option<i64>,
@@ -1353,6 +1554,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1368,6 +1572,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1478,6 +1685,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1493,6 +1703,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1569,7 +1782,7 @@ pub mod ops {
             ///
             /// Query parameter `offset`.
             pub offset: Option<i64>,
-            /// How many records to return (default 50).
+            /// How many records to return (default 50, at most 100; 0 means the default).
             ///
             /// Query parameter `count`.
             pub count: Option<i64>,
@@ -1587,6 +1800,9 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1602,6 +1818,9 @@ pub mod ops {
                     }
                     Self::Forbidden(body) => {
                         runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
                     }
                 }
             }
@@ -1678,7 +1897,7 @@ pub mod ops {
             }
         }
     }
-    /// `executeIncomingWebhook`: `POST /hooks/{integrationId}/{token}`
+    /// `executeIncomingWebhook`: `POST /hooks/{hook_id}/{token}`
     pub mod execute_incoming_webhook {
         #[allow(unused_imports)]
         use crate::{runtime, Credentials};
@@ -1686,10 +1905,12 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// The incoming integration's `_id`.
+            /// The incoming integration's `_id` (Rocket.Chat calls it `integrationId`). The name
+            /// `hook_id` is shared with the Mattermost API's `/hooks/{hook_id}`, which the same
+            /// server mounts: routers refuse two parameters with different names at one position.
             ///
-            /// Path parameter `integrationId`.
-            pub integration_id: String,
+            /// Path parameter `hook_id`.
+            pub hook_id: String,
             /// The incoming integration's `token` (URL-encoded if needed).
             ///
             /// Path parameter `token`.
@@ -1718,6 +1939,9 @@ pub mod ops {
             NotFound(crate::types::Error),
             /// 503: The integration exists but is disabled. Like Rocket.Chat, the body is the plain text `Service Unavailable`.
             ServiceUnavailable(String),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1738,16 +1962,19 @@ pub mod ops {
                             body,
                         )
                     }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
                 }
             }
         }
         pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
             operation_id: "executeIncomingWebhook",
             method: "POST",
-            path: "/hooks/{integrationId}/{token}",
+            path: "/hooks/{hook_id}/{token}",
             params: &[
                 runtime::ParamSpec {
-                    name: "integrationId",
+                    name: "hook_id",
                     location: runtime::Location::Path,
                     required: true,
                     kind: runtime::ParamKind::String,
@@ -1788,8 +2015,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                integration_id: prepared
-                    .param("integrationId", runtime::Location::Path)?,
+                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
                 token: prepared.param("token", runtime::Location::Path)?,
                 body: match prepared.body_media() {
                     Some(0usize) => {
@@ -2102,7 +2328,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         );
     let router = router
         .route(
-            "/hooks/{integrationId}/{token}",
+            "/hooks/{hook_id}/{token}",
             axum::routing::MethodRouter::new()
                 .on(
                     axum::routing::MethodFilter::POST,

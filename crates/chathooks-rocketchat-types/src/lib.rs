@@ -48,7 +48,9 @@ pub struct ChannelsCreateBody {
     pub members: ::std::vec::Vec<::std::string::String>,
     ///Room name, without the leading `#`.
     pub name: ::std::string::String,
-    ///When true only privileged users may post.
+    /**Accepted for compatibility but not supported by this server: the room is
+created writable (`ro: false`).
+*/
     #[serde(rename = "readOnly", default)]
     pub read_only: bool,
 }
@@ -566,7 +568,7 @@ pub struct IncomingWebhookForm {
     ///An `IncomingWebhookMessage` serialised as JSON.
     pub payload: ::std::string::String,
 }
-/**Payload for `/hooks/{integrationId}/{token}`. Every field is optional; unknown fields
+/**Payload for `/hooks/{hook_id}/{token}`. Every field is optional; unknown fields
 are ignored, so Slack-style payloads are accepted.
 */
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -713,8 +715,9 @@ Outgoing: the client-chosen token sent with every delivery (absent if none was g
 }
 /**What fires an outgoing integration. `sendMessage` (new message in a matching room,
 filtered by trigger words), `messageEdited` and `messageDeleted`, `fileUploaded`,
-`roomJoined`, `roomLeft` and `roomArchived` apply to the rooms in `channel`;
-`roomCreated` needs no channel; `userCreated` needs no channel but requires `targetRoom`.
+`roomJoined` and `roomLeft` apply to the rooms in `channel`; `roomArchived` and
+`roomCreated` need no channel; `userCreated` needs no channel but requires
+`targetRoom`. This server fires `sendMessage` only; the others are stored as given.
 */
 #[derive(
     ::serde::Deserialize,
@@ -1582,13 +1585,17 @@ pub struct OutgoingIntegrationCreate {
     pub avatar: ::std::option::Option<::std::string::String>,
     /**Rooms to watch: comma-separated `#room` or `@username` entries, or
 `all_public_channels`, `all_private_groups`, `all_direct_messages`. May be empty
-for events that do not use a channel (`roomCreated`, `userCreated`).
+for events that do not use a channel (`roomArchived`, `roomCreated`,
+`userCreated`); for those it is ignored and stored as an empty array.
 */
     pub channel: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub emoji: ::std::option::Option<::std::string::String>,
     pub enabled: bool,
-    pub event: IntegrationEvent,
+    /**One of the `IntegrationEvent` values. A string rather than the enum so that an
+unknown value is answered with `error-invalid-event-type`, as Rocket.Chat does.
+*/
+    pub event: ::std::string::String,
     ///Post replies as the user who triggered the integration.
     #[serde(
         rename = "impersonateUser",
@@ -1834,7 +1841,8 @@ pub struct OutgoingIntegrationUpdate {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub emoji: ::std::option::Option<::std::string::String>,
     pub enabled: bool,
-    pub event: IntegrationEvent,
+    ///One of the `IntegrationEvent` values (see `OutgoingIntegrationCreate.event`).
+    pub event: ::std::string::String,
     #[serde(
         rename = "impersonateUser",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -2086,7 +2094,7 @@ pub struct OutgoingWebhookPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
     pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
-    ///The integration's `token`, so the receiver can check the sender.
+    ///The integration's `token`, so the receiver can check the sender (empty when it has none).
     pub token: ::std::string::String,
     ///The trigger word that matched, if any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2465,7 +2473,7 @@ pub struct UsersCreateBody {
     pub password: ::std::string::String,
     #[serde(rename = "requirePasswordChange", default)]
     pub require_password_change: bool,
-    ///Role names; defaults to `["user"]`.
+    ///Role names; defaults to `["user"]`. Only `admin` changes anything (see above).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub roles: ::std::vec::Vec<::std::string::String>,
     #[serde(rename = "sendWelcomeEmail", default)]

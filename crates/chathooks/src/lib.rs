@@ -10,6 +10,7 @@
 //! - [`markup`]: Slack markup conversion and splitting of over-long posts, as
 //!   Mattermost's incoming webhooks do it.
 //! - [`netguard`]: refusing outgoing-webhook callbacks to internal addresses.
+//! - [`mattermost`] and [`rocketchat`]: the two APIs, served together over one store.
 
 pub mod cli;
 pub mod ids;
@@ -17,5 +18,6 @@ pub mod markup;
 pub mod mattermost;
 pub mod netguard;
 pub mod password;
+pub mod rocketchat;
 pub mod server;
 pub mod store;

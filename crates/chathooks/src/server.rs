@@ -9,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::netguard::{AllowList, guarded_client};
@@ -79,7 +80,10 @@ async fn with_request_id(request: Request, next: Next) -> Response {
 /// The complete HTTP application over `state`.
 pub fn app<S: Store>(state: Shared<S>) -> axum::Router {
     let limit = state.config.max_body_bytes;
-    crate::mattermost::router(state)
+    // Both APIs on one port. Only the Mattermost router has a fallback (axum
+    // refuses to merge two), so unknown paths get Mattermost's 404.
+    crate::mattermost::router(state.clone())
+        .merge(crate::rocketchat::router(state))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(with_request_id))
 }
@@ -119,6 +123,9 @@ impl Running {
 
 /// Bind and serve. Returns once listening; the server stops when `shutdown`
 /// resolves, after finishing in-flight requests and outgoing deliveries.
+///
+/// Also runs the Rocket.Chat retry worker, which stops with the server: retries
+/// not yet due stay in the store for the next start.
 pub async fn start<S: Store>(
     state: Shared<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -127,12 +134,23 @@ pub async fn start<S: Store>(
     let addr = listener.local_addr()?;
     let app = app(state.clone());
     tracing::info!(%addr, "chathooks listening");
+    let stop = CancellationToken::new();
+    state
+        .tasks
+        .spawn(crate::rocketchat::retry::run(state.clone(), stop.clone()));
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let stop_worker = stop.clone();
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_worker.cancel();
+            })
+            .await;
+        // Also when serving failed: the worker must not keep the tracker open.
+        stop.cancel();
         state.tasks.close();
         state.tasks.wait().await;
+        served?;
         tracing::info!("chathooks stopped");
         Ok(())
     });

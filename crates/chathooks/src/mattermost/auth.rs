@@ -57,10 +57,10 @@ pub async fn authenticate<S: Store>(state: &AppState<S>, credentials: &Credentia
     // Record activity at most once a minute: a write per request would make
     // every read contend for the database's write lock.
     let now = now_ms();
-    if now - session.last_activity_at > SESSION_ACTIVITY_RESOLUTION_MS {
-        if let Err(error) = state.store.touch_session(&session.token, now).await {
-            tracing::warn!(%error, "could not record session activity");
-        }
+    if now - session.last_activity_at > SESSION_ACTIVITY_RESOLUTION_MS
+        && let Err(error) = state.store.touch_session(&session.token, now).await
+    {
+        tracing::warn!(%error, "could not record session activity");
     }
     Ok(Caller { user, session })
 }

@@ -306,7 +306,10 @@ pub async fn create_incoming_webhook<S: Store>(
 ) -> ApiResult<create_incoming_webhook::Response> {
     let body = request.body;
     if body.id.as_deref().is_some_and(|id| !id.is_empty()) {
-        return Err(ApiError::bad_request("model.incoming_hook.id.app_error", "Invalid Id: ids are chosen by the server."));
+        return Err(ApiError::bad_request(
+            "model.incoming_hook.id.app_error",
+            "Invalid Id: ids are chosen by the server.",
+        ));
     }
     let channel = body_channel(state, &body.channel_id).await?;
     require_team_permission(state, &caller.user, &channel.team_id, Family::Incoming.own()).await?;
@@ -673,7 +676,10 @@ pub async fn create_outgoing_webhook<S: Store>(
 ) -> ApiResult<create_outgoing_webhook::Response> {
     let body = request.body;
     if body.id.as_deref().is_some_and(|id| !id.is_empty()) {
-        return Err(ApiError::bad_request("model.outgoing_hook.id.app_error", "Invalid Id: ids are chosen by the server."));
+        return Err(ApiError::bad_request(
+            "model.outgoing_hook.id.app_error",
+            "Invalid Id: ids are chosen by the server.",
+        ));
     }
     if !is_valid_id(&body.team_id) {
         return Err(ApiError::invalid_body_param("team_id"));

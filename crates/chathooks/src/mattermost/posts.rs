@@ -86,6 +86,7 @@ pub async fn create_post<S: Store>(
     post.file_ids = body.file_ids;
     let post = state.store.create_post(&post).await?;
     super::outgoing::fire(state, &post, &channel, &caller.user);
+    crate::rocketchat::outgoing::fire(state, &post, &channel, &caller.user);
     Ok(create_post::Response::Created(convert::post(&post)))
 }
 

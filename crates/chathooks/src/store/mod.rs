@@ -345,4 +345,22 @@ pub trait Store: Send + Sync + 'static {
     fn due_retries(&self, now: i64, limit: u32) -> impl Future<Output = StoreResult<Vec<RcPendingRetry>>> + Send;
     /// Remove a retry (done or abandoned); `Ok(false)` if it was already gone.
     fn delete_retry(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // ----- Rocket.Chat rooms and messages -----
+
+    /// The oldest (by `create_at`, then id) live public or private channel named
+    /// `name` (case-insensitive) in any team. Rocket.Chat has no teams, so its room
+    /// names are looked up across all of them.
+    fn find_channel_by_name(&self, name: &str) -> impl Future<Output = StoreResult<Option<Channel>>> + Send;
+    /// Live posts of a channel with `oldest <= create_at <= latest`, newest first
+    /// (by `create_at`, then id), skipping `offset` and returning at most `count`
+    /// (Rocket.Chat's `channels.history` window).
+    fn list_channel_posts_between(
+        &self,
+        channel_id: &str,
+        oldest: i64,
+        latest: i64,
+        offset: u32,
+        count: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Post>>> + Send;
 }

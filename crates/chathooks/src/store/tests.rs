@@ -41,6 +41,7 @@ on_both!(
     rc_integrations,
     rc_history_and_retries,
     concurrent_posts,
+    rc_rooms_and_messages,
 );
 
 // ---------------------------------------------------------------------------
@@ -1110,4 +1111,59 @@ fn writes_survive_kill_9() {
         let found = store.get_user(&id).await.unwrap();
         assert_eq!(found.map(|u| u.username), Some("durable".to_owned()));
     });
+}
+
+/// Room lookup by name across teams, and the `channels.history` window.
+async fn rc_rooms_and_messages(store: &SqliteStore) {
+    let (u, t, c) = world(store).await;
+    let other = store.create_team(&team("other")).await.unwrap();
+    // A newer channel with the same name in another team loses to the older one.
+    let mut newer = channel(&other.id, "town-square", &u.id);
+    newer.create_at = 2_000;
+    store.create_channel(&newer).await.unwrap();
+    let found = store.find_channel_by_name("Town-Square").await.unwrap().unwrap();
+    assert_eq!(found.id, c.id);
+    // Private channels count; archived channels and direct messages do not.
+    let mut private = channel(&t.id, "secret", &u.id);
+    private.channel_type = CHANNEL_PRIVATE.to_owned();
+    store.create_channel(&private).await.unwrap();
+    assert_eq!(
+        store.find_channel_by_name("secret").await.unwrap().map(|c| c.id),
+        Some(private.id.clone())
+    );
+    let mut archived = channel(&t.id, "old", &u.id);
+    archived.delete_at = 5;
+    store.create_channel(&archived).await.unwrap();
+    assert_eq!(store.find_channel_by_name("old").await.unwrap(), None);
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+    let direct = store.get_or_create_direct_channel(&u.id, &bob.id).await.unwrap();
+    assert_eq!(store.find_channel_by_name(&direct.name).await.unwrap(), None);
+    assert_eq!(store.find_channel_by_name("missing").await.unwrap(), None);
+
+    for i in 0..6 {
+        store
+            .create_post(&post(&c.id, &u.id, 100 * (i + 1), &format!("m{i}")))
+            .await
+            .unwrap();
+    }
+    let mut gone = post(&c.id, &u.id, 350, "gone");
+    gone.delete_at = 400;
+    store.create_post(&gone).await.unwrap();
+    let messages = |posts: Vec<Post>| posts.into_iter().map(|p| p.message).collect::<Vec<_>>();
+    let all = store
+        .list_channel_posts_between(&c.id, 0, i64::MAX, 0, 50)
+        .await
+        .unwrap();
+    assert_eq!(messages(all), ["m5", "m4", "m3", "m2", "m1", "m0"]);
+    let window = store.list_channel_posts_between(&c.id, 200, 500, 0, 50).await.unwrap();
+    assert_eq!(messages(window), ["m4", "m3", "m2", "m1"]);
+    let page = store.list_channel_posts_between(&c.id, 200, 500, 1, 2).await.unwrap();
+    assert_eq!(messages(page), ["m3", "m2"]);
+    assert!(
+        store
+            .list_channel_posts_between(&private.id, 0, i64::MAX, 0, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

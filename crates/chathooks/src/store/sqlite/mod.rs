@@ -1049,6 +1049,46 @@ impl Store for SqliteStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    // ----- Rocket.Chat rooms and messages -----
+
+    async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
+        // `name` is COLLATE NOCASE, so the comparison ignores case.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels WHERE name = ? AND delete_at = 0 AND channel_type IN ('O', 'P') \
+             ORDER BY create_at, id LIMIT 1"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn list_channel_posts_between(
+        &self,
+        channel_id: &str,
+        oldest: i64,
+        latest: i64,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            post_cols!(),
+            " FROM posts WHERE channel_id = ? AND delete_at = 0 AND create_at >= ? AND create_at <= ? \
+             ORDER BY create_at DESC, id DESC LIMIT ? OFFSET ?"
+        ))
+        .bind(channel_id)
+        .bind(oldest)
+        .bind(latest)
+        .bind(i64::from(count))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        map_rows(rows, post_row)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,185 @@
+//! The Rocket.Chat v1 integrations API, implemented over the generated
+//! `chathooks_rocketchat_server::Api` trait.
+//!
+//! It is served on the same port as the Mattermost API and works on the same
+//! store, so both APIs see one world:
+//!
+//! - **Users and sessions** are shared ([`auth`], [`users`]): `X-Auth-Token` is
+//!   a session token of either API's login, and `X-User-Id` must be its user.
+//! - **Rooms are channels** ([`rooms`]). Rocket.Chat has no teams: channels it
+//!   creates go to a team named `rocketchat` (created on demand), and a room
+//!   name is looked up across all teams (oldest live public or private channel
+//!   with that name), then as a room id. `@user` is a direct-message room.
+//! - **Messages are posts** ([`chat`]): Rocket.Chat's message fields live in
+//!   post props under the Mattermost API's names, and posts by integrations
+//!   carry Mattermost's `from_webhook` mark, which both APIs' outgoing hooks
+//!   skip (loop protection).
+//! - **Permissions** ([`auth::has_permission`]): system administrators hold
+//!   every Rocket.Chat permission; other users hold
+//!   `manage-own-incoming-integrations`, `manage-own-outgoing-integrations` and
+//!   `create-c`. The own-* permissions restrict a user to the integrations they
+//!   created.
+//! - **Integrations** are stored as Rocket.Chat documents ([`integrations`],
+//!   checked by [`settings`]); incoming ones run at `/hooks/{id}/{token}`
+//!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`]) with
+//!   persisted retries made by a worker ([`retry`]) that the server starts.
+//!
+//! Every operation returns `RcResult<Response>`; errors become Rocket.Chat's
+//! error answers in [`error`], including those of requests the generated
+//! router refused (`request_error`).
+
+pub mod auth;
+pub mod chat;
+pub mod error;
+pub mod execute;
+pub mod integrations;
+pub mod outgoing;
+pub mod retry;
+pub mod rooms;
+pub mod settings;
+pub mod time;
+pub mod users;
+pub mod wire;
+
+use std::sync::Arc;
+
+use chathooks_rocketchat_server::{Api, Credentials, ops};
+use chathooks_runtime::RequestError;
+
+use self::auth::authenticate;
+use self::error::respond;
+use crate::server::Shared;
+use crate::store::Store;
+
+/// The generated router over this implementation. It sets no fallback: it is
+/// merged into the Mattermost router, which answers unknown paths (axum
+/// refuses to merge two fallbacks).
+pub fn router<S: Store>(state: Shared<S>) -> axum::Router {
+    chathooks_rocketchat_server::router(Arc::new(RocketChat { state }))
+}
+
+pub struct RocketChat<S> {
+    pub state: Shared<S>,
+}
+
+/// Authenticate, run the operation, answer errors in Rocket.Chat's shapes.
+macro_rules! authenticated {
+    ($self:ident, $credentials:ident, $request:ident, $operation:path) => {
+        respond(
+            async {
+                let caller = authenticate(&$self.state, &$credentials).await?;
+                $operation(&$self.state, caller, $request).await
+            }
+            .await,
+        )
+    };
+}
+
+impl<S: Store> Api for RocketChat<S> {
+    async fn login(&self, request: ops::login::Request) -> ops::login::Response {
+        respond(users::login(&self.state, request).await)
+    }
+
+    async fn me(&self, credentials: Credentials, request: ops::me::Request) -> ops::me::Response {
+        authenticated!(self, credentials, request, users::me)
+    }
+
+    async fn users_create(
+        &self,
+        credentials: Credentials,
+        request: ops::users_create::Request,
+    ) -> ops::users_create::Response {
+        authenticated!(self, credentials, request, users::users_create)
+    }
+
+    async fn channels_create(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_create::Request,
+    ) -> ops::channels_create::Response {
+        authenticated!(self, credentials, request, rooms::channels_create)
+    }
+
+    async fn channels_info(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_info::Request,
+    ) -> ops::channels_info::Response {
+        authenticated!(self, credentials, request, rooms::channels_info)
+    }
+
+    async fn channels_history(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_history::Request,
+    ) -> ops::channels_history::Response {
+        authenticated!(self, credentials, request, rooms::channels_history)
+    }
+
+    async fn chat_post_message(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_post_message::Request,
+    ) -> ops::chat_post_message::Response {
+        authenticated!(self, credentials, request, chat::chat_post_message)
+    }
+
+    async fn integrations_create(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_create::Request,
+    ) -> ops::integrations_create::Response {
+        authenticated!(self, credentials, request, integrations::integrations_create)
+    }
+
+    async fn integrations_update(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_update::Request,
+    ) -> ops::integrations_update::Response {
+        authenticated!(self, credentials, request, integrations::integrations_update)
+    }
+
+    async fn integrations_get(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_get::Request,
+    ) -> ops::integrations_get::Response {
+        authenticated!(self, credentials, request, integrations::integrations_get)
+    }
+
+    async fn integrations_list(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_list::Request,
+    ) -> ops::integrations_list::Response {
+        authenticated!(self, credentials, request, integrations::integrations_list)
+    }
+
+    async fn integrations_remove(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_remove::Request,
+    ) -> ops::integrations_remove::Response {
+        authenticated!(self, credentials, request, integrations::integrations_remove)
+    }
+
+    async fn integrations_history(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_history::Request,
+    ) -> ops::integrations_history::Response {
+        authenticated!(self, credentials, request, integrations::integrations_history)
+    }
+
+    async fn execute_incoming_webhook(
+        &self,
+        request: ops::execute_incoming_webhook::Request,
+    ) -> ops::execute_incoming_webhook::Response {
+        respond(execute::execute_incoming_webhook(&self.state, request).await)
+    }
+
+    fn request_error(&self, error: RequestError) -> axum::response::Response {
+        error::request_error(&error)
+    }
+}
