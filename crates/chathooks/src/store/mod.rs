@@ -22,7 +22,8 @@
 //! - Records are written as given: ids and timestamps are chosen by the caller
 //!   (see [`crate::ids`] and [`now_ms`]), so handlers control exactly what is sent
 //!   back, and tests are deterministic. Usernames and emails are lowercased.
-//! - A write that returned `Ok` is durable (SQLite: WAL + `synchronous = FULL`).
+//! - A write that returned `Ok` survives the process being killed (SQLite: WAL +
+//!   `synchronous = NORMAL`, writes through one connection).
 
 mod records;
 mod sqlite;

@@ -1,10 +1,11 @@
 //! The SQLite backend of [`Store`].
 //!
-//! Durability: file databases run in WAL mode with `synchronous = FULL`, so a
-//! commit returns only after the WAL is on disk; an `Ok` survives `kill -9` and
-//! power loss. Writes that must go together run in one `BEGIN IMMEDIATE`
-//! transaction (taking the write lock up front, so concurrent writers wait on the
-//! busy timeout instead of failing with `SQLITE_BUSY` mid-transaction).
+//! Durability: file databases run in WAL mode with `synchronous = NORMAL`, so a
+//! commit returns once it is in the WAL file; an `Ok` survives `kill -9` of the
+//! process (an OS crash or power loss may lose the last commits). All writes go
+//! through a single-connection pool, so they queue instead of colliding on the
+//! write lock; reads use their own pool. Writes that must go together run in one
+//! `BEGIN IMMEDIATE` transaction.
 //!
 //! Rows are mapped by hand rather than with sqlx's compile-time macros: no build
 //! step needs a database, and the mapping is explicit about the JSON columns.
@@ -44,7 +45,11 @@ fn migrator() -> Migrator {
 /// [`Store`] on SQLite via sqlx. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads. For a file database, several connections (WAL readers do not block).
     pool: SqlitePool,
+    /// Writes: one connection, so writers queue in the pool instead of
+    /// colliding on SQLite's write lock and sleeping in its busy handler.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -55,36 +60,51 @@ impl SqliteStore {
     /// so every request sees the same data and it lasts as long as the store.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // WAL with `synchronous = NORMAL`: a commit is in the WAL file (the OS
+        // page cache) before it is answered, so it survives the process being
+        // killed (`kill -9`); only an OS crash or power loss can lose the last
+        // commits. FULL would fsync every commit and cap writes at the disk's
+        // fsync rate.
         let options = SqliteConnectOptions::from_str(url)?
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Full);
-        let pool = if in_memory {
-            SqlitePoolOptions::new()
+            .synchronous(SqliteSynchronous::Normal);
+        if in_memory {
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(options)
-                .await?
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(FILE_POOL_SIZE)
-                .connect_with(options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
-                .await?
-        };
-        migrator().run(&pool).await?;
-        Ok(Self { pool })
+                .await?;
+            migrator().run(&pool).await?;
+            return Ok(Self {
+                writer: pool.clone(),
+                pool,
+            });
+        }
+        let options = options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        migrator().run(&writer).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(FILE_POOL_SIZE)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, writer })
     }
 
     /// Close every connection, checkpointing the WAL. Later calls fail.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Begin a transaction that holds the write lock from the start.
     async fn write_tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
@@ -117,7 +137,7 @@ impl Store for SqliteStore {
         .bind(user.props.to_string())
         .bind(user.notify_props.to_string())
         .bind(user.timezone.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("user id, username or email already exists"))?;
         Ok(user_row(&row)?)
@@ -180,7 +200,7 @@ impl Store for SqliteStore {
         .bind(user.props.to_string())
         .bind(user.notify_props.to_string())
         .bind(user.timezone.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(write_err("username or email already exists"))?;
         let row = row.ok_or(StoreError::NotFound)?;
@@ -206,7 +226,7 @@ impl Store for SqliteStore {
         .bind(session.create_at)
         .bind(session.expires_at)
         .bind(session.last_activity_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(write_err("session token already exists"))?;
         Ok(())
@@ -225,7 +245,7 @@ impl Store for SqliteStore {
         let done = sqlx::query("UPDATE sessions SET last_activity_at = ? WHERE token = ?")
             .bind(at)
             .bind(token)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -236,7 +256,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token: &str) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM sessions WHERE token = ?")
             .bind(token)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -262,7 +282,7 @@ impl Store for SqliteStore {
         .bind(team.allow_open_invite)
         .bind(&team.allowed_domains)
         .bind(&team.invite_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("team id or name already exists"))?;
         Ok(team_row(&row)?)
@@ -296,7 +316,7 @@ impl Store for SqliteStore {
         .bind(&member.user_id)
         .bind(&member.roles)
         .bind(member.delete_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("team member"))?;
         Ok(team_member_row(&row)?)
@@ -352,7 +372,7 @@ impl Store for SqliteStore {
         .bind(&channel.creator_id)
         .bind(channel.last_post_at)
         .bind(channel.total_msg_count)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("channel id, or name within the team, already exists"))?;
         Ok(channel_row(&row)?)
@@ -605,7 +625,7 @@ impl Store for SqliteStore {
         .bind(&hook.username)
         .bind(&hook.icon_url)
         .bind(hook.channel_locked)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("incoming webhook id already exists"))?;
         Ok(incoming_row(&row)?)
@@ -640,7 +660,7 @@ impl Store for SqliteStore {
         .bind(&hook.username)
         .bind(&hook.icon_url)
         .bind(hook.channel_locked)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(write_err("incoming webhook"))?;
         let row = row.ok_or(StoreError::NotFound)?;
@@ -652,7 +672,7 @@ impl Store for SqliteStore {
             .bind(at)
             .bind(at)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -713,7 +733,7 @@ impl Store for SqliteStore {
         .bind(&hook.content_type)
         .bind(&hook.username)
         .bind(&hook.icon_url)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("outgoing webhook id already exists"))?;
         Ok(outgoing_row(&row)?)
@@ -752,7 +772,7 @@ impl Store for SqliteStore {
         .bind(&hook.content_type)
         .bind(&hook.username)
         .bind(&hook.icon_url)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(write_err("outgoing webhook"))?;
         let row = row.ok_or(StoreError::NotFound)?;
@@ -768,7 +788,7 @@ impl Store for SqliteStore {
         .bind(token)
         .bind(at)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(outgoing_row(&row)?)
@@ -779,7 +799,7 @@ impl Store for SqliteStore {
             .bind(at)
             .bind(at)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -851,7 +871,7 @@ impl Store for SqliteStore {
         .bind(integration.updated_at)
         .bind(&integration.token)
         .bind(integration.doc.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("integration id already exists"))?;
         Ok(rc_row(&row)?)
@@ -907,7 +927,7 @@ impl Store for SqliteStore {
         .bind(integration.updated_at)
         .bind(&integration.token)
         .bind(integration.doc.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
@@ -920,7 +940,7 @@ impl Store for SqliteStore {
             rc_cols!()
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
@@ -966,7 +986,7 @@ impl Store for SqliteStore {
         .bind(entry.created_at)
         .bind(entry.updated_at)
         .bind(entry.doc.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(write_err("history id already exists"))?;
         Ok(())
@@ -977,7 +997,7 @@ impl Store for SqliteStore {
             .bind(entry.updated_at)
             .bind(entry.doc.to_string())
             .bind(&entry.id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -1023,7 +1043,7 @@ impl Store for SqliteStore {
         .bind(retry.attempt)
         .bind(retry.payload.to_string())
         .bind(&retry.url)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(write_err("retry id already exists"))?;
         Ok(())
@@ -1045,7 +1065,7 @@ impl Store for SqliteStore {
     async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM rc_pending_retries WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -1113,7 +1133,7 @@ mod pragma_tests {
         let url = format!("sqlite://{}", dir.path().join("p.db").display());
         let store = SqliteStore::connect(&url).await.unwrap();
         assert_eq!(pragma(&store, "journal_mode").await, "wal");
-        assert_eq!(pragma(&store, "synchronous").await, "2", "2 = FULL");
+        assert_eq!(pragma(&store, "synchronous").await, "1", "1 = NORMAL");
         assert_eq!(pragma(&store, "foreign_keys").await, "1");
         assert_eq!(pragma(&store, "busy_timeout").await, "10000");
         store.close().await;
