@@ -21,6 +21,7 @@ struct Figures {
     per_second: f64,
     p50: Duration,
     p99: Duration,
+    max: Duration,
 }
 
 /// Send `REQUESTS` requests from `CONCURRENCY` workers; `make` builds each.
@@ -31,20 +32,23 @@ async fn load(make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send 
         .unwrap();
     let make = Arc::new(make);
     let started = Instant::now();
-    let workers = (0..CONCURRENCY).map(|_| {
-        let (http, make) = (http.clone(), make.clone());
-        tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(REQUESTS / CONCURRENCY);
-            for _ in 0..REQUESTS / CONCURRENCY {
-                let sent = Instant::now();
-                let response = make(&http).send().await.expect("request");
-                assert!(response.status().is_success(), "{}", response.status());
-                let _ = response.bytes().await;
-                latencies.push(sent.elapsed());
-            }
-            latencies
+    // Collected, so every worker is spawned before any is awaited.
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (http, make) = (http.clone(), make.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(REQUESTS / CONCURRENCY);
+                for _ in 0..REQUESTS / CONCURRENCY {
+                    let sent = Instant::now();
+                    let response = make(&http).send().await.expect("request");
+                    assert!(response.status().is_success(), "{}", response.status());
+                    let _ = response.bytes().await;
+                    latencies.push(sent.elapsed());
+                }
+                latencies
+            })
         })
-    });
+        .collect();
     let mut latencies: Vec<Duration> = Vec::new();
     for worker in workers {
         latencies.extend(worker.await.unwrap());
@@ -55,15 +59,17 @@ async fn load(make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send 
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: latencies[latencies.len() / 2],
         p99: latencies[latencies.len() * 99 / 100],
+        max: latencies[latencies.len() - 1],
     }
 }
 
 fn report(name: &str, server: &Figures, baseline: &Figures) {
     println!(
-        "{name}: chathooks {:.0} req/s, p50 {:.2?}, p99 {:.2?} | trivial axum {:.0} req/s, p50 {:.2?}, p99 {:.2?} | throughput ratio {:.2}",
+        "{name}: chathooks {:.0} req/s, p50 {:.2?}, p99 {:.2?}, max {:.2?} | trivial axum {:.0} req/s, p50 {:.2?}, p99 {:.2?} | throughput ratio {:.2}",
         server.per_second,
         server.p50,
         server.p99,
+        server.max,
         baseline.per_second,
         baseline.p50,
         baseline.p99,

@@ -30,9 +30,16 @@ fn generated_crates_compile() {
             members.push(format!("\"chathooks-{name}-{kind}\""));
         }
     }
+    // The workspace's own profiles (and lockfile), so dependencies built for
+    // the workspace are reused rather than rebuilt.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let profiles = manifest.find("[profile.").map_or("", |start| &manifest[start..]);
     std::fs::write(
         dir.join("Cargo.toml"),
-        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n{profiles}",
+            members.join(", ")
+        ),
     )
     .unwrap();
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
@@ -41,7 +48,10 @@ fn generated_crates_compile() {
     let output = Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--workspace"])
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| root.join("target").into()),
+        )
         .output()
         .expect("cargo runs");
     eprintln!("generated crates built in {:.1?}", started.elapsed());

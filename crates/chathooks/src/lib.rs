@@ -12,6 +12,7 @@
 //! - [`netguard`]: refusing outgoing-webhook callbacks to internal addresses.
 //! - [`mattermost`] and [`rocketchat`]: the two APIs, served together over one store.
 
+pub mod accounts;
 pub mod cli;
 pub mod ids;
 pub mod markup;

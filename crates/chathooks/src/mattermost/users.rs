@@ -6,6 +6,7 @@ use serde_json::json;
 use super::auth::Caller;
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use crate::accounts::{valid_email, valid_username};
 use crate::ids::{is_valid_id, new_id};
 use crate::password;
 use crate::server::{AppState, Shared};
@@ -81,23 +82,6 @@ pub async fn get_user<S: Store>(
         .await?
         .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
     Ok(get_user::Response::Ok(convert::user(&user)))
-}
-
-/// Usernames: 3 to 22 characters, lowercase letters, digits, `.`, `-`, `_`,
-/// starting with a letter (Mattermost's `IsValidUsername`).
-fn valid_username(name: &str) -> bool {
-    (3..=22).contains(&name.len())
-        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
-}
-
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
 }
 
 /// A new user record; the password is hashed on a blocking thread.

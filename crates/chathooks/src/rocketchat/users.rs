@@ -9,6 +9,7 @@ use serde_json::json;
 use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
+use crate::accounts::{valid_email, valid_username};
 use crate::ids::{new_id, new_rc_token};
 use crate::mattermost::auth::Caller;
 use crate::password;
@@ -65,23 +66,6 @@ pub async fn me<S: Store>(_state: &Shared<S>, caller: Caller, _request: me::Requ
     let mut document = wire::user(&caller.user);
     document["success"] = true.into();
     Ok(me::Response::Ok(wire::typed("me answer", document)?))
-}
-
-/// Usernames both APIs accept (Mattermost's rule): 3 to 22 characters,
-/// lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
-fn valid_username(name: &str) -> bool {
-    (3..=22).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
-}
-
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
 }
 
 /// Split a display name into the first and last names the store keeps.
