@@ -1,7 +1,7 @@
 //! Third-party clients and an API fuzzer against the running server.
 //!
-//! The Python packages they need are pinned in tests/clients/requirements.txt
-//! and installed by this test when missing.
+//! What they need is pinned in tests/clients (requirements.txt for Python,
+//! package-lock.json for npm) and installed by these tests when missing.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -31,6 +31,25 @@ fn ensure_python_packages() {
     });
 }
 
+/// Install the pinned npm packages (package-lock.json) once, if missing.
+fn ensure_node_packages() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        if clients_dir().join("node_modules/@mattermost/client").is_dir() {
+            return;
+        }
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--silent", "--no-audit", "--no-fund"])
+            .current_dir(clients_dir())
+            .status()
+            .expect("npm runs");
+        assert!(
+            status.success(),
+            "npm could not install tests/clients/package-lock.json"
+        );
+    });
+}
+
 async fn run(program: &str, args: &[&str]) -> (bool, String) {
     let output = tokio::process::Command::new(program)
         .args(args)
@@ -57,6 +76,16 @@ async fn mattermostdriver_and_slack_sdk_work_unchanged() {
     .await;
     assert!(ok, "{output}");
     assert!(output.contains("mattermost clients: ok"), "{output}");
+}
+
+/// Mattermost's own JavaScript client, `@mattermost/client` (Client4).
+#[tokio::test]
+async fn mattermost_client4_works_unchanged() {
+    ensure_node_packages();
+    let server = TestServer::start().await;
+    let (ok, output) = run("node", &["mattermost_client4.js", &server.base, ADMIN, ADMIN_PASSWORD]).await;
+    assert!(ok, "{output}");
+    assert!(output.contains("client4: ok"), "{output}");
 }
 
 #[tokio::test]

@@ -1,0 +1,53 @@
+// Drive `chathooks serve` with Mattermost's own JavaScript client (Client4), unchanged.
+// Usage: node mattermost_client4.js http://127.0.0.1:PORT ADMIN PASSWORD
+const assert = require('node:assert/strict');
+const {Client4} = require('@mattermost/client');
+
+async function main() {
+    const [base, admin, password] = process.argv.slice(2);
+    const client = new Client4();
+    client.setUrl(base);
+    const me = await client.login(admin, password);
+    assert.equal(me.username, admin);
+    assert.equal((await client.getMe()).id, me.id);
+
+    const team = await client.createTeam({name: 'client4', display_name: 'Client4', type: 'O'});
+    const channel = await client.createChannel({team_id: team.id, name: 'js', display_name: 'JS', type: 'O'});
+    assert.equal((await client.getChannelByName(team.id, 'js')).id, channel.id);
+
+    const hook = await client.createIncomingWebhook({channel_id: channel.id, display_name: 'client4'});
+    assert.equal(hook.id.length, 26);
+    const hooks = await client.getIncomingWebhooks(team.id);
+    assert.deepEqual(hooks.map((h) => h.id), [hook.id]);
+    const counted = await client.getIncomingWebhooks(team.id, 0, 60, true);
+    assert.equal(counted.total_count, 1);
+
+    const response = await fetch(`${base}/hooks/${hook.id}`, {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({text: 'hello from Client4'}),
+    });
+    assert.equal(await response.text(), 'ok');
+
+    const post = await client.createPost({channel_id: channel.id, message: 'a user post'});
+    assert.equal(post.message, 'a user post');
+    const posts = await client.getPosts(channel.id);
+    const messages = posts.order.map((id) => posts.posts[id].message);
+    assert.deepEqual(messages, ['a user post', 'hello from Client4']);
+
+    const outgoing = await client.createOutgoingWebhook({
+        team_id: team.id, channel_id: channel.id, display_name: 'out',
+        trigger_words: ['deploy'], callback_urls: ['http://example.invalid/hook'],
+    });
+    const regenerated = await client.regenOutgoingHookToken(outgoing.id);
+    assert.notEqual(regenerated.token, outgoing.token);
+    await client.removeOutgoingWebhook(outgoing.id);
+    await client.removeIncomingWebhook(hook.id);
+    await assert.rejects(client.getIncomingWebhook(hook.id), (error) => error.status_code === 404);
+    console.log('client4: ok');
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
