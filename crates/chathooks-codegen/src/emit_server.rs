@@ -521,7 +521,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
     // Credentials conversion.
     let credentials_fn = match auth(op) {
         Auth::None => quote! {},
-        mode => {
+        Auth::Required | Auth::Optional => {
             let arms = op
                 .security
                 .iter()
@@ -539,7 +539,6 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                         quote! { #index => Some(Credentials::#variant { #(#fields)* }), }
                     }
                 });
-            let _ = mode;
             quote! {
                 pub(crate) fn credentials(credential: Option<runtime::Credential>) -> Option<Credentials> {
                     let credential = credential?;
