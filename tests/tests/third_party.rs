@@ -113,8 +113,12 @@ async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";
     let (ok, output) = run(
-        "schemathesis",
+        "python3",
         &[
+            // Through the module: a console script installed a moment ago may
+            // not be on PATH yet (pyenv shims, user installs).
+            "-m",
+            "schemathesis.cli",
             "run",
             spec.to_str().unwrap(),
             "--url",
@@ -157,8 +161,12 @@ async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";
     let (ok, output) = run(
-        "schemathesis",
+        "python3",
         &[
+            // Through the module: a console script installed a moment ago may
+            // not be on PATH yet (pyenv shims, user installs).
+            "-m",
+            "schemathesis.cli",
             "run",
             spec.to_str().unwrap(),
             "--url",
