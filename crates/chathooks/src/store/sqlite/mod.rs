@@ -33,13 +33,22 @@ const FILE_POOL_SIZE: u32 = 4;
 /// The embedded schema migrations, in order. Add new files here, never edit old ones:
 /// sqlx records a checksum of each applied migration and refuses a changed one.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        include_str!("../../../migrations/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("post counts trigger"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0002_post_counts_trigger.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// [`Store`] on SQLite via sqlx. Cheap to clone (the pool is shared).
@@ -539,7 +548,9 @@ impl Store for SqliteStore {
     // ----- posts -----
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
-        let mut tx = self.write_tx().await?;
+        // One statement: the `posts_count_in_channel` trigger updates the
+        // channel in the same transaction, and the foreign key refuses a
+        // post in a channel that does not exist.
         let row = sqlx::query(concat!(
             "INSERT INTO posts (",
             post_cols!(),
@@ -562,23 +573,10 @@ impl Store for SqliteStore {
         .bind(json_list(&post.file_ids))
         .bind(&post.pending_post_id)
         .bind(post.is_pinned)
-        .fetch_one(&mut *tx)
+        .fetch_one(&self.writer)
         .await
         .map_err(write_err("post id already exists"))?;
-        let stored = post_row(&row)?;
-        let updated = sqlx::query(
-            "UPDATE channels SET last_post_at = max(last_post_at, ?), \
-             total_msg_count = total_msg_count + 1 WHERE id = ?",
-        )
-        .bind(post.create_at)
-        .bind(&post.channel_id)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await?;
-        Ok(stored)
+        Ok(post_row(&row)?)
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
