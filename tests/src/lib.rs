@@ -258,7 +258,7 @@ pub fn app_error<T: std::fmt::Debug>(
     }
 }
 
-/// Keep `Arc` in the public API of this crate obviously used.
+/// The server state tests inspect directly (the store behind the API).
 pub type SharedState = Arc<chathooks::server::AppState<SqliteStore>>;
 
 /// Support for the Rocket.Chat end-to-end tests: sessions with the generated

@@ -19,9 +19,9 @@ pub struct ServerOutput {
 pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
     let types_crate = format_ident!("{}", types_crate.replace('-', "_"));
     let credentials = credentials_enum(api);
-    let methods = api.operations.iter().map(|op| trait_method(api, op));
+    let methods = api.operations.iter().map(trait_method);
     let modules = api.operations.iter().map(|op| operation_module(api, op));
-    let handlers = api.operations.iter().map(|op| handler(api, op));
+    let handlers = api.operations.iter().map(handler);
     let routes = routes(api);
     let title = format!(" The {} API, to be implemented by a server.", api.title);
     let schemas_json = serde_json::to_string_pretty(&schema_json::definitions(raw)).unwrap_or_default() + "\n";
@@ -200,7 +200,7 @@ fn auth(op: &Operation) -> Auth {
     }
 }
 
-fn trait_method(_api: &Api, op: &Operation) -> TokenStream {
+fn trait_method(op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.snake);
     let module = format_ident!("{}", op.snake);
     let doc = operation_doc(op);
@@ -719,7 +719,7 @@ fn handler_name(op: &Operation) -> proc_macro2::Ident {
     format_ident!("handle_{}", op.snake)
 }
 
-fn handler(_api: &Api, op: &Operation) -> TokenStream {
+fn handler(op: &Operation) -> TokenStream {
     let name = handler_name(op);
     let module = format_ident!("{}", op.snake);
     let method = format_ident!("{}", op.snake);

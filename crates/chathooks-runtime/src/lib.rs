@@ -77,10 +77,6 @@ impl Operation {
         }
     }
 
-    pub fn spec(&self) -> &'static OperationSpec {
-        self.spec
-    }
-
     /// Extract, parse and validate `request` against this operation's spec.
     pub async fn prepare(&self, request: Request) -> Result<Prepared, RequestError> {
         let spec = self.spec;
@@ -163,17 +159,6 @@ impl Prepared {
     /// A body was required but none arrived.
     pub fn missing_body(&self) -> RequestError {
         RequestError::invalid(self.operation_id, vec![ValidationIssue::missing_body()])
-    }
-
-    /// Take the raw text of a `text/*` body or the bytes of another body.
-    pub fn body_text(&mut self, media: usize) -> Option<String> {
-        match self.body.take() {
-            Some((index, Value::String(text))) if index == media => Some(text),
-            other => {
-                self.body = other;
-                None
-            }
-        }
     }
 
     fn convert<T: DeserializeOwned>(&self, value: Value, location: Location, name: &str) -> Result<T, RequestError> {
