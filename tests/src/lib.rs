@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chathooks::server::{self, Config, Shared};
-use chathooks::store::SqliteStore;
 use chathooks_mattermost_client::Client;
 use chathooks_mattermost_types as types;
 
@@ -16,7 +15,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
-    pub state: Shared<SqliteStore>,
+    pub state: Shared,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     running: Option<server::Running>,
 }
@@ -259,7 +258,7 @@ pub fn app_error<T: std::fmt::Debug>(
 }
 
 /// The server state tests inspect directly (the store behind the API).
-pub type SharedState = Arc<chathooks::server::AppState<SqliteStore>>;
+pub type SharedState = Arc<chathooks::server::AppState>;
 
 /// Support for the Rocket.Chat end-to-end tests: sessions with the generated
 /// Rocket.Chat client, error bodies, and a local HTTP receiver for outgoing

@@ -12,13 +12,9 @@
 //! - [`netguard`]: refusing outgoing-webhook callbacks to internal addresses.
 //! - [`mattermost`] and [`rocketchat`]: the two APIs, served together over one store.
 
-pub mod accounts;
 pub mod cli;
-pub mod ids;
-pub mod markup;
 pub mod mattermost;
-pub mod netguard;
-pub mod password;
 pub mod rocketchat;
 pub mod server;
-pub mod store;
+
+pub use chathooks_core::{accounts, ids, markup, netguard, password, store};

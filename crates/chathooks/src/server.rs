@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::netguard::{AllowList, guarded_client};
-use crate::store::{SqliteStore, Store};
+use crate::store::AnyStore;
 
 /// Everything `chathooks serve` is told.
 #[derive(Debug, Clone)]
@@ -46,8 +46,8 @@ impl Config {
 }
 
 /// State shared by every request.
-pub struct AppState<S> {
-    pub store: S,
+pub struct AppState {
+    pub store: AnyStore,
     pub config: Config,
     /// HTTP client for outgoing webhooks: refuses internal addresses unless allowed.
     pub callbacks: reqwest::Client,
@@ -55,7 +55,7 @@ pub struct AppState<S> {
     pub tasks: TaskTracker,
 }
 
-pub type Shared<S> = Arc<AppState<S>>;
+pub type Shared = Arc<AppState>;
 
 tokio::task_local! {
     /// The id of the request being served, for error bodies and logs.
@@ -78,7 +78,7 @@ async fn with_request_id(request: Request, next: Next) -> Response {
 }
 
 /// The complete HTTP application over `state`.
-pub fn app<S: Store>(state: Shared<S>) -> axum::Router {
+pub fn app(state: Shared) -> axum::Router {
     let limit = state.config.max_body_bytes;
     // Both APIs on one port. Only the Mattermost router has a fallback (axum
     // refuses to merge two), so unknown paths get Mattermost's 404.
@@ -89,8 +89,8 @@ pub fn app<S: Store>(state: Shared<S>) -> axum::Router {
 }
 
 /// Open the store, apply start-up configuration and build the state.
-pub async fn open(config: Config) -> anyhow::Result<Shared<SqliteStore>> {
-    let store = SqliteStore::connect(&config.database).await?;
+pub async fn open(config: Config) -> anyhow::Result<Shared> {
+    let store = AnyStore::connect(&config.database).await?;
     let callbacks = guarded_client(
         Arc::new(config.allow_internal_callbacks.clone()),
         config.callback_timeout,
@@ -126,8 +126,8 @@ impl Running {
 ///
 /// Also runs the Rocket.Chat retry worker, which stops with the server: retries
 /// not yet due stay in the store for the next start.
-pub async fn start<S: Store>(
-    state: Shared<S>,
+pub async fn start(
+    state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;

@@ -29,7 +29,7 @@ pub fn is_system_admin(user: &User) -> bool {
 
 /// The session behind the presented token: 401 when there is none, it
 /// expired, or its user is deactivated.
-pub async fn authenticate<S: Store>(state: &AppState<S>, credentials: &Credentials) -> ApiResult<Caller> {
+pub async fn authenticate(state: &AppState, credentials: &Credentials) -> ApiResult<Caller> {
     let token = match credentials {
         Credentials::Mmauthtoken(token)
         | Credentials::BearerAuth(token)
@@ -92,8 +92,8 @@ impl Permission {
 
 /// Does `user` hold `permission` in `team_id`? System admins hold everything;
 /// team admins every team permission; members the `team_user` ones.
-pub async fn has_team_permission<S: Store>(
-    state: &AppState<S>,
+pub async fn has_team_permission(
+    state: &AppState,
     user: &User,
     team_id: &str,
     permission: Permission,
@@ -112,8 +112,8 @@ pub async fn has_team_permission<S: Store>(
 }
 
 /// Like [`has_team_permission`], as a 403.
-pub async fn require_team_permission<S: Store>(
-    state: &AppState<S>,
+pub async fn require_team_permission(
+    state: &AppState,
     user: &User,
     team_id: &str,
     permission: Permission,
@@ -126,7 +126,7 @@ pub async fn require_team_permission<S: Store>(
 }
 
 /// Is `user` an active member of `team_id` (or a system admin)?
-pub async fn is_team_member<S: Store>(state: &AppState<S>, user: &User, team_id: &str) -> ApiResult<bool> {
+pub async fn is_team_member(state: &AppState, user: &User, team_id: &str) -> ApiResult<bool> {
     if is_system_admin(user) {
         return Ok(true);
     }
@@ -139,11 +139,7 @@ pub async fn is_team_member<S: Store>(state: &AppState<S>, user: &User, team_id:
 
 /// May `user` read `channel`? Public channels: team members; private and
 /// direct channels: channel members. System admins: all.
-pub async fn can_read_channel<S: Store>(
-    state: &AppState<S>,
-    user: &User,
-    channel: &crate::store::Channel,
-) -> ApiResult<bool> {
+pub async fn can_read_channel(state: &AppState, user: &User, channel: &crate::store::Channel) -> ApiResult<bool> {
     if is_system_admin(user) {
         return Ok(true);
     }

@@ -20,7 +20,7 @@ pub fn channel_not_found() -> ApiError {
 }
 
 /// A live channel by id, or 404.
-pub async fn live_channel<S: Store>(state: &AppState<S>, id: &str) -> ApiResult<Channel> {
+pub async fn live_channel(state: &AppState, id: &str) -> ApiResult<Channel> {
     state
         .store
         .get_channel(id)
@@ -43,8 +43,8 @@ pub fn new_member(channel_id: &str, user_id: &str, roles: &str) -> ChannelMember
     }
 }
 
-pub async fn create_channel<S: Store>(
-    state: &Shared<S>,
+pub async fn create_channel(
+    state: &Shared,
     caller: Caller,
     request: create_channel::Request,
 ) -> ApiResult<create_channel::Response> {
@@ -106,8 +106,8 @@ pub async fn create_channel<S: Store>(
     Ok(create_channel::Response::Created(convert::channel(&channel)))
 }
 
-pub async fn get_channel<S: Store>(
-    state: &Shared<S>,
+pub async fn get_channel(
+    state: &Shared,
     caller: Caller,
     request: get_channel::Request,
 ) -> ApiResult<get_channel::Response> {
@@ -125,8 +125,8 @@ pub async fn get_channel<S: Store>(
     Ok(get_channel::Response::Ok(convert::channel(&channel)))
 }
 
-pub async fn get_channel_by_name<S: Store>(
-    state: &Shared<S>,
+pub async fn get_channel_by_name(
+    state: &Shared,
     caller: Caller,
     request: get_channel_by_name::Request,
 ) -> ApiResult<get_channel_by_name::Response> {
@@ -147,8 +147,8 @@ pub async fn get_channel_by_name<S: Store>(
 
 /// Public channels: any team member may join or add team members. Private
 /// channels: only existing members (or system admins) add people.
-pub async fn add_channel_member<S: Store>(
-    state: &Shared<S>,
+pub async fn add_channel_member(
+    state: &Shared,
     caller: Caller,
     request: add_channel_member::Request,
 ) -> ApiResult<add_channel_member::Response> {

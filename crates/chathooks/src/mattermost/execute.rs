@@ -48,8 +48,8 @@ const RESERVED_PROPS: [&str; 4] = [
     PROP_ATTACHMENTS,
 ];
 
-pub async fn execute_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn execute_incoming_webhook(
+    state: &Shared,
     request: execute_incoming_webhook::Request,
 ) -> ApiResult<execute_incoming_webhook::Response> {
     let payload = payload_of(request.body)?;
@@ -129,7 +129,7 @@ fn payload_of(body: Body) -> ApiResult<IncomingWebhookPayload> {
 
 /// The live hook with this id. A malformed id is answered like an unknown
 /// one: the id is the only credential, so how it is wrong is nobody's business.
-async fn live_hook<S: Store>(state: &AppState<S>, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn live_hook(state: &AppState, hook_id: &str) -> ApiResult<IncomingHook> {
     let hook = if is_valid_id(hook_id) {
         state.store.get_incoming(hook_id).await?
     } else {
@@ -153,7 +153,7 @@ fn channel_missing() -> ApiError {
 /// The channel to post in: the hook's own, or the one `requested` names
 /// (`name` or `#name` in the hook's team, `@username` for the direct channel
 /// between the hook's owner and that user).
-async fn target_channel<S: Store>(state: &AppState<S>, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
+async fn target_channel(state: &AppState, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
     let live = |channel: Option<Channel>| channel.filter(|c| c.delete_at == 0).ok_or_else(channel_missing);
     if requested.is_empty() {
         return live(state.store.get_channel(&hook.channel_id).await?);
@@ -215,7 +215,7 @@ pub struct WebhookMessage {
 /// go on the last one, as in Mattermost). Returns the posts in order.
 ///
 /// Never fires outgoing webhooks: a webhook answering a webhook would loop.
-pub async fn create_webhook_posts<S: Store>(state: &AppState<S>, message: WebhookMessage) -> ApiResult<Vec<Post>> {
+pub async fn create_webhook_posts(state: &AppState, message: WebhookMessage) -> ApiResult<Vec<Post>> {
     let post_type = if message.attachments.is_empty() {
         message.post_type
     } else {
@@ -283,8 +283,8 @@ pub async fn create_webhook_posts<S: Store>(state: &AppState<S>, message: Webhoo
 /// Usernames of the users mentioned as `<@USERID>` anywhere in the message, by
 /// id. Only well-formed ids are looked up, each once, so a message full of
 /// Slack ids (which never match ours) costs no queries.
-async fn mentioned_usernames<S: Store>(
-    state: &AppState<S>,
+async fn mentioned_usernames(
+    state: &AppState,
     text: &str,
     attachments: &[SlackAttachment],
 ) -> ApiResult<HashMap<String, String>> {

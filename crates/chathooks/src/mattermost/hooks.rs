@@ -108,8 +108,8 @@ impl Family {
 /// 403 unless `caller` may manage a hook of `family` in `team_id` owned by
 /// `owner_id`: the own-permission always, the others-permission as well when
 /// the hook is someone else's. Users outside the team hold neither.
-async fn require_manage<S: Store>(
-    state: &AppState<S>,
+async fn require_manage(
+    state: &AppState,
     caller: &Caller,
     family: Family,
     team_id: &str,
@@ -123,12 +123,12 @@ async fn require_manage<S: Store>(
 }
 
 /// Does `caller` see every hook of `family` in `team_id`, or only their own?
-async fn sees_others<S: Store>(state: &AppState<S>, caller: &Caller, family: Family, team_id: &str) -> ApiResult<bool> {
+async fn sees_others(state: &AppState, caller: &Caller, family: Family, team_id: &str) -> ApiResult<bool> {
     has_team_permission(state, &caller.user, team_id, family.others()).await
 }
 
 /// 403 unless `caller` may read `channel` (private channels: members only).
-async fn require_read<S: Store>(state: &AppState<S>, caller: &Caller, channel: &Channel) -> ApiResult<()> {
+async fn require_read(state: &AppState, caller: &Caller, channel: &Channel) -> ApiResult<()> {
     if can_read_channel(state, &caller.user, channel).await? {
         Ok(())
     } else {
@@ -138,7 +138,7 @@ async fn require_read<S: Store>(state: &AppState<S>, caller: &Caller, channel: &
 
 /// A channel a hook body names: 400 when the id is malformed, 404 when there
 /// is no live channel with it.
-async fn body_channel<S: Store>(state: &AppState<S>, channel_id: &str) -> ApiResult<Channel> {
+async fn body_channel(state: &AppState, channel_id: &str) -> ApiResult<Channel> {
     if !is_valid_id(channel_id) {
         return Err(ApiError::invalid_body_param("channel_id"));
     }
@@ -148,8 +148,8 @@ async fn body_channel<S: Store>(state: &AppState<S>, channel_id: &str) -> ApiRes
 /// Owner of a new hook: the caller, or the user a body names (`user_id` /
 /// `creator_id`), which needs the others-permission in the team (403) and an
 /// existing user (404), as Mattermost's `GetUser` does.
-async fn new_hook_owner<S: Store>(
-    state: &AppState<S>,
+async fn new_hook_owner(
+    state: &AppState,
     caller: &Caller,
     family: Family,
     team_id: &str,
@@ -192,7 +192,7 @@ fn text<T: Into<String>>(value: Option<T>) -> String {
 
 /// The live incoming hook `hook_id` names: 400 for a malformed id, 404 when
 /// missing or deleted.
-async fn load_incoming<S: Store>(state: &AppState<S>, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn load_incoming(state: &AppState, hook_id: &str) -> ApiResult<IncomingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
@@ -201,7 +201,7 @@ async fn load_incoming<S: Store>(state: &AppState<S>, hook_id: &str) -> ApiResul
 
 /// An incoming hook the caller may manage and whose channel they can read
 /// (get and delete): 404 before 403, as Mattermost loads the hook first.
-async fn managed_incoming<S: Store>(state: &AppState<S>, caller: &Caller, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn managed_incoming(state: &AppState, caller: &Caller, hook_id: &str) -> ApiResult<IncomingHook> {
     let hook = load_incoming(state, hook_id).await?;
     require_manage(state, caller, Family::Incoming, &hook.team_id, &hook.user_id).await?;
     // The hook's channel may be archived since; it still decides who reads it.
@@ -217,12 +217,7 @@ async fn managed_incoming<S: Store>(state: &AppState<S>, caller: &Caller, hook_i
 /// `channel_locked` as stored: what the client asked for, but always true for
 /// callers without `bypass_incoming_webhook_channel_lock` in the team, so they
 /// cannot make a hook that posts to channels they could not pick.
-async fn channel_lock<S: Store>(
-    state: &AppState<S>,
-    caller: &Caller,
-    team_id: &str,
-    requested: bool,
-) -> ApiResult<bool> {
+async fn channel_lock(state: &AppState, caller: &Caller, team_id: &str, requested: bool) -> ApiResult<bool> {
     if requested {
         return Ok(true);
     }
@@ -245,11 +240,7 @@ async fn channel_lock<S: Store>(
 /// grants the webhook permissions per team, so at system level every
 /// signed-in user counts as holding `manage_own` (they list their own hooks,
 /// in every team) and only system admins hold `manage_others` (they list all).
-async fn incoming_filter<S: Store>(
-    state: &AppState<S>,
-    caller: &Caller,
-    team_id: Option<String>,
-) -> ApiResult<IncomingFilter> {
+async fn incoming_filter(state: &AppState, caller: &Caller, team_id: Option<String>) -> ApiResult<IncomingFilter> {
     let Some(team_id) = team_id.filter(|t| !t.is_empty()) else {
         let user_id = (!caller.is_system_admin()).then(|| caller.user.id.clone());
         return Ok(IncomingFilter { team_id: None, user_id });
@@ -268,8 +259,8 @@ async fn incoming_filter<S: Store>(
 
 /// `GET /api/v4/hooks/incoming`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
-pub async fn get_incoming_webhooks<S: Store>(
-    state: &Shared<S>,
+pub async fn get_incoming_webhooks(
+    state: &Shared,
     caller: Caller,
     request: get_incoming_webhooks::Request,
 ) -> ApiResult<get_incoming_webhooks::Response> {
@@ -299,8 +290,8 @@ pub async fn get_incoming_webhooks<S: Store>(
 /// The spec promises that a client-supplied `id` is refused, but the body
 /// schema has no `id` property and unknown fields are ignored, so such an id
 /// never reaches this handler; the hook always gets a new id.
-pub async fn create_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn create_incoming_webhook(
+    state: &Shared,
     caller: Caller,
     request: create_incoming_webhook::Request,
 ) -> ApiResult<create_incoming_webhook::Response> {
@@ -343,8 +334,8 @@ pub async fn create_incoming_webhook<S: Store>(
 }
 
 /// `GET /api/v4/hooks/incoming/{hook_id}`.
-pub async fn get_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn get_incoming_webhook(
+    state: &Shared,
     caller: Caller,
     request: get_incoming_webhook::Request,
 ) -> ApiResult<get_incoming_webhook::Response> {
@@ -360,8 +351,8 @@ pub async fn get_incoming_webhook<S: Store>(
 /// team and channel. Mattermost checks the body's team and channel before the
 /// permission; checking the permission first keeps users who may not touch
 /// the hook from learning anything about channels through it.
-pub async fn update_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn update_incoming_webhook(
+    state: &Shared,
     caller: Caller,
     request: update_incoming_webhook::Request,
 ) -> ApiResult<update_incoming_webhook::Response> {
@@ -396,8 +387,8 @@ pub async fn update_incoming_webhook<S: Store>(
 
 /// `DELETE /api/v4/hooks/incoming/{hook_id}`: a soft delete; the hook then
 /// reads as missing everywhere (404, and executions are refused).
-pub async fn delete_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn delete_incoming_webhook(
+    state: &Shared,
     caller: Caller,
     request: delete_incoming_webhook::Request,
 ) -> ApiResult<delete_incoming_webhook::Response> {
@@ -420,7 +411,7 @@ fn status_ok() -> types::StatusOk {
 
 /// The live outgoing hook `hook_id` names: 400 for a malformed id, 404 when
 /// missing or deleted.
-async fn load_outgoing<S: Store>(state: &AppState<S>, hook_id: &str) -> ApiResult<OutgoingHook> {
+async fn load_outgoing(state: &AppState, hook_id: &str) -> ApiResult<OutgoingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
@@ -428,7 +419,7 @@ async fn load_outgoing<S: Store>(state: &AppState<S>, hook_id: &str) -> ApiResul
 }
 
 /// An outgoing hook the caller may manage: 404 before 403.
-async fn managed_outgoing<S: Store>(state: &AppState<S>, caller: &Caller, hook_id: &str) -> ApiResult<OutgoingHook> {
+async fn managed_outgoing(state: &AppState, caller: &Caller, hook_id: &str) -> ApiResult<OutgoingHook> {
     let hook = load_outgoing(state, hook_id).await?;
     require_manage(state, caller, Family::Outgoing, &hook.team_id, &hook.creator_id).await?;
     Ok(hook)
@@ -457,7 +448,7 @@ impl Action {
 
 /// Everything Mattermost checks on an outgoing hook before storing it, in
 /// its order: where it listens, its fields, then overlap with other hooks.
-async fn check_outgoing<S: Store>(state: &AppState<S>, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
+async fn check_outgoing(state: &AppState, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
     check_outgoing_channel(state, hook).await?;
     check_outgoing_fields(hook)?;
     check_overlap(state, hook, action).await
@@ -469,7 +460,7 @@ async fn check_outgoing<S: Store>(state: &AppState<S>, hook: &OutgoingHook, acti
 ///
 /// The real server answers the missing trigger words with 500 on update; we
 /// answer 400 on both, as it is the client's mistake.
-async fn check_outgoing_channel<S: Store>(state: &AppState<S>, hook: &OutgoingHook) -> ApiResult<()> {
+async fn check_outgoing_channel(state: &AppState, hook: &OutgoingHook) -> ApiResult<()> {
     if hook.channel_id.is_empty() {
         if hook.trigger_words.is_empty() {
             return Err(ApiError::bad_request(
@@ -540,7 +531,7 @@ fn is_http_url(raw: &str) -> bool {
 /// Refuse a hook that would fire together with another live hook of the same
 /// channel (or both team-wide) for the same trigger word and callback URL:
 /// each such message would be delivered twice.
-async fn check_overlap<S: Store>(state: &AppState<S>, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
+async fn check_overlap(state: &AppState, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
     let filter = OutgoingFilter {
         team_id: Some(hook.team_id.clone()),
         channel_id: Some(hook.channel_id.clone()),
@@ -584,8 +575,8 @@ fn content_type(value: Option<String>) -> String {
 /// `manage_own_outgoing_webhooks` in the channel's team and read access to the
 /// channel. An unknown channel is 403 (Mattermost finds no permission on it),
 /// except for system admins, who get an empty list.
-async fn outgoing_filter<S: Store>(
-    state: &AppState<S>,
+async fn outgoing_filter(
+    state: &AppState,
     caller: &Caller,
     team_id: Option<String>,
     channel_id: Option<String>,
@@ -613,11 +604,7 @@ async fn outgoing_filter<S: Store>(
     })
 }
 
-async fn channel_outgoing_filter<S: Store>(
-    state: &AppState<S>,
-    caller: &Caller,
-    channel_id: String,
-) -> ApiResult<OutgoingFilter> {
+async fn channel_outgoing_filter(state: &AppState, caller: &Caller, channel_id: String) -> ApiResult<OutgoingFilter> {
     let Some(channel) = state.store.get_channel(&channel_id).await? else {
         if caller.is_system_admin() {
             return Ok(OutgoingFilter {
@@ -647,8 +634,8 @@ fn outgoing_list(hooks: &[OutgoingHook]) -> ApiResult<Vec<types::OutgoingWebhook
 
 /// `GET /api/v4/hooks/outgoing`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
-pub async fn get_outgoing_webhooks<S: Store>(
-    state: &Shared<S>,
+pub async fn get_outgoing_webhooks(
+    state: &Shared,
     caller: Caller,
     request: get_outgoing_webhooks::Request,
 ) -> ApiResult<get_outgoing_webhooks::Response> {
@@ -669,8 +656,8 @@ pub async fn get_outgoing_webhooks<S: Store>(
 /// `POST /api/v4/hooks/outgoing`: a hook watching `team_id` or one public
 /// channel of it. The token is the client's (26 characters, a schema rule)
 /// or a new id.
-pub async fn create_outgoing_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn create_outgoing_webhook(
+    state: &Shared,
     caller: Caller,
     request: create_outgoing_webhook::Request,
 ) -> ApiResult<create_outgoing_webhook::Response> {
@@ -725,8 +712,8 @@ pub async fn create_outgoing_webhook<S: Store>(
 }
 
 /// `GET /api/v4/hooks/outgoing/{hook_id}`, token included.
-pub async fn get_outgoing_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn get_outgoing_webhook(
+    state: &Shared,
     caller: Caller,
     request: get_outgoing_webhook::Request,
 ) -> ApiResult<get_outgoing_webhook::Response> {
@@ -753,8 +740,8 @@ fn updated_token(stored: &str, requested: Option<String>) -> ApiResult<String> {
 /// field (omitted ones are cleared; an omitted `content_type` becomes the
 /// default, an omitted `token` keeps the current one); creator, team and
 /// `create_at` stay. The rules of creation apply.
-pub async fn update_outgoing_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn update_outgoing_webhook(
+    state: &Shared,
     caller: Caller,
     request: update_outgoing_webhook::Request,
 ) -> ApiResult<update_outgoing_webhook::Response> {
@@ -794,8 +781,8 @@ pub async fn update_outgoing_webhook<S: Store>(
 
 /// `DELETE /api/v4/hooks/outgoing/{hook_id}`: a soft delete; the hook no
 /// longer fires and reads as missing.
-pub async fn delete_outgoing_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn delete_outgoing_webhook(
+    state: &Shared,
     caller: Caller,
     request: delete_outgoing_webhook::Request,
 ) -> ApiResult<delete_outgoing_webhook::Response> {
@@ -810,8 +797,8 @@ pub async fn delete_outgoing_webhook<S: Store>(
 
 /// `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`: a new token; answers
 /// the whole updated hook, as the real server does (not StatusOK).
-pub async fn regen_outgoing_hook_token<S: Store>(
-    state: &Shared<S>,
+pub async fn regen_outgoing_hook_token(
+    state: &Shared,
     caller: Caller,
     request: regen_outgoing_hook_token::Request,
 ) -> ApiResult<regen_outgoing_hook_token::Response> {

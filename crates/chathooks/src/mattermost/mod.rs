@@ -24,10 +24,9 @@ use chathooks_runtime::{Location, RequestError, RequestErrorKind};
 use self::auth::authenticate;
 use self::error::{ApiError, respond};
 use crate::server::Shared;
-use crate::store::Store;
 
 /// The generated router over this implementation, with Mattermost-style 404s.
-pub fn router<S: Store>(state: Shared<S>) -> axum::Router {
+pub fn router(state: Shared) -> axum::Router {
     chathooks_mattermost_server::router(Arc::new(Mattermost { state })).fallback(|| async {
         let error = ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.");
         error.into_http()
@@ -48,8 +47,8 @@ pub fn clamp_per_page(per_page: i64) -> u32 {
     }
 }
 
-pub struct Mattermost<S> {
-    pub state: Shared<S>,
+pub struct Mattermost {
+    pub state: Shared,
 }
 
 /// Authenticate, run the operation, answer errors as AppError.
@@ -65,7 +64,7 @@ macro_rules! authenticated {
     };
 }
 
-impl<S: Store> Api for Mattermost<S> {
+impl Api for Mattermost {
     async fn get_incoming_webhooks(
         &self,
         credentials: Credentials,

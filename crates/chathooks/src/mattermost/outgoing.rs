@@ -38,7 +38,7 @@ const TRIGGER_PREFIX: i32 = 1;
 /// Only posts in public channels fire hooks, and never posts made by webhooks:
 /// an answer that triggered a hook could loop forever. (Webhook code does not
 /// call this at all; the check here also covers any future caller.)
-pub fn fire<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, author: &User) {
+pub fn fire(state: &Shared, post: &Post, channel: &Channel, author: &User) {
     if channel.channel_type != CHANNEL_OPEN || is_from_webhook(post) {
         return;
     }
@@ -56,7 +56,7 @@ fn is_from_webhook(post: &Post) -> bool {
 }
 
 /// Find the hooks `post` triggers and call all their callback URLs at once.
-async fn fire_now<S: Store>(state: &AppState<S>, post: &Post, channel: &Channel, author: &User) -> StoreResult<()> {
+async fn fire_now(state: &AppState, post: &Post, channel: &Channel, author: &User) -> StoreResult<()> {
     let hooks = state.store.outgoing_for_channel(&channel.team_id, &channel.id).await?;
     let first_word = post.message.split_whitespace().next().unwrap_or_default();
     let firing: Vec<(OutgoingHook, String)> = hooks
@@ -210,8 +210,8 @@ enum CallError {
 
 /// Call one callback URL and post its answer, if it gave one. Failures are
 /// logged: nobody is waiting for the outcome.
-async fn deliver<S: Store>(
-    state: &AppState<S>,
+async fn deliver(
+    state: &AppState,
     hook: &OutgoingHook,
     url: &str,
     content_type: &'static str,
@@ -243,8 +243,8 @@ async fn deliver<S: Store>(
 
 /// POST the payload; the answer if it is a JSON object. The status is ignored
 /// (Mattermost posts an answer even from an error status).
-async fn call<S: Store>(
-    state: &AppState<S>,
+async fn call(
+    state: &AppState,
     url: &str,
     content_type: &'static str,
     body: String,
@@ -289,8 +289,8 @@ async fn call<S: Store>(
 /// Post a callback's answer in the channel of the triggering post, as the
 /// hook's creator, if it has text or attachments. Username and icon fall back
 /// to the hook's.
-async fn post_answer<S: Store>(
-    state: &AppState<S>,
+async fn post_answer(
+    state: &AppState,
     hook: &OutgoingHook,
     post: &Post,
     answer: Answer,

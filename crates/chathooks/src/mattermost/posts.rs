@@ -37,8 +37,8 @@ pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
     }
 }
 
-pub async fn create_post<S: Store>(
-    state: &Shared<S>,
+pub async fn create_post(
+    state: &Shared,
     caller: Caller,
     request: create_post::Request,
 ) -> ApiResult<create_post::Response> {
@@ -90,8 +90,8 @@ pub async fn create_post<S: Store>(
     Ok(create_post::Response::Created(convert::post(&post)))
 }
 
-pub async fn get_posts_for_channel<S: Store>(
-    state: &Shared<S>,
+pub async fn get_posts_for_channel(
+    state: &Shared,
     caller: Caller,
     request: get_posts_for_channel::Request,
 ) -> ApiResult<get_posts_for_channel::Response> {

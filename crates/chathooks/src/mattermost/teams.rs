@@ -24,8 +24,8 @@ fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
 }
 
-pub async fn create_team<S: Store>(
-    state: &Shared<S>,
+pub async fn create_team(
+    state: &Shared,
     caller: Caller,
     request: create_team::Request,
 ) -> ApiResult<create_team::Response> {
@@ -80,7 +80,7 @@ pub async fn create_team<S: Store>(
     Ok(create_team::Response::Created(convert::team(&team)))
 }
 
-async fn visible_team<S: Store>(state: &Shared<S>, caller: &Caller, team: Option<Team>) -> ApiResult<Team> {
+async fn visible_team(state: &Shared, caller: &Caller, team: Option<Team>) -> ApiResult<Team> {
     let team = team.filter(|t| t.delete_at == 0).ok_or_else(team_not_found)?;
     if team.team_type == "O" || is_team_member(state, &caller.user, &team.id).await? {
         Ok(team)
@@ -89,11 +89,7 @@ async fn visible_team<S: Store>(state: &Shared<S>, caller: &Caller, team: Option
     }
 }
 
-pub async fn get_team<S: Store>(
-    state: &Shared<S>,
-    caller: Caller,
-    request: get_team::Request,
-) -> ApiResult<get_team::Response> {
+pub async fn get_team(state: &Shared, caller: Caller, request: get_team::Request) -> ApiResult<get_team::Response> {
     if !is_valid_id(&request.team_id) {
         return Err(ApiError::invalid_url_param("team_id"));
     }
@@ -103,8 +99,8 @@ pub async fn get_team<S: Store>(
     )))
 }
 
-pub async fn get_team_by_name<S: Store>(
-    state: &Shared<S>,
+pub async fn get_team_by_name(
+    state: &Shared,
     caller: Caller,
     request: get_team_by_name::Request,
 ) -> ApiResult<get_team_by_name::Response> {
@@ -116,8 +112,8 @@ pub async fn get_team_by_name<S: Store>(
 
 /// Joining an open team yourself is allowed; adding others needs
 /// `add_user_to_team` (team admins, system admins).
-pub async fn add_team_member<S: Store>(
-    state: &Shared<S>,
+pub async fn add_team_member(
+    state: &Shared,
     caller: Caller,
     request: add_team_member::Request,
 ) -> ApiResult<add_team_member::Response> {

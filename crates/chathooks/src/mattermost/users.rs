@@ -15,7 +15,7 @@ use crate::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreE
 /// Sessions last 30 days, Mattermost's default for web sessions.
 const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-pub async fn login<S: Store>(state: &Shared<S>, request: login::Request) -> ApiResult<login::Response> {
+pub async fn login(state: &Shared, request: login::Request) -> ApiResult<login::Response> {
     let body = request.body;
     let invalid = || {
         ApiError::new(
@@ -55,19 +55,11 @@ pub async fn login<S: Store>(state: &Shared<S>, request: login::Request) -> ApiR
     ))
 }
 
-pub async fn get_me<S: Store>(
-    _state: &Shared<S>,
-    caller: Caller,
-    _request: get_me::Request,
-) -> ApiResult<get_me::Response> {
+pub async fn get_me(_state: &Shared, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
     Ok(get_me::Response::Ok(convert::user(&caller.user)))
 }
 
-pub async fn get_user<S: Store>(
-    state: &Shared<S>,
-    caller: Caller,
-    request: get_user::Request,
-) -> ApiResult<get_user::Response> {
+pub async fn get_user(state: &Shared, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
     let id = if request.user_id == "me" {
         caller.user.id.clone()
     } else {
@@ -148,8 +140,8 @@ fn conflict(error: StoreError) -> ApiError {
 }
 
 /// Creating users is for system admins (open sign-up is off, as on a fresh Mattermost).
-pub async fn create_user<S: Store>(
-    state: &Shared<S>,
+pub async fn create_user(
+    state: &Shared,
     caller: Caller,
     request: create_user::Request,
 ) -> ApiResult<create_user::Response> {
@@ -171,7 +163,7 @@ pub async fn create_user<S: Store>(
 }
 
 /// Create the system admin named on the command line unless the name exists.
-pub async fn ensure_admin<S: Store>(state: &AppState<S>, username: &str, password: &str) -> anyhow::Result<()> {
+pub async fn ensure_admin(state: &AppState, username: &str, password: &str) -> anyhow::Result<()> {
     if state
         .store
         .get_user_by_username(&username.to_lowercase())

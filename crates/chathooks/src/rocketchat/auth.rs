@@ -18,7 +18,7 @@ use crate::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, Rc
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
-pub async fn authenticate<S: Store>(state: &AppState<S>, credentials: &Credentials) -> RcResult<Caller> {
+pub async fn authenticate(state: &AppState, credentials: &Credentials) -> RcResult<Caller> {
     let Credentials::AuthTokenUserId { auth_token, user_id } = credentials;
     // The same lookup (constant-time token check, expiry, deactivated users)
     // as the Mattermost API, which owns the sessions.
@@ -142,7 +142,7 @@ pub fn may_manage_integrations(user: &User) -> bool {
 /// May `user` read and post in `channel`? Public channels: every user
 /// (Rocket.Chat has no teams to belong to); private and direct rooms: their
 /// members. System administrators: every room.
-pub async fn can_access_room<S: Store>(state: &AppState<S>, user: &User, channel: &Channel) -> RcResult<bool> {
+pub async fn can_access_room(state: &AppState, user: &User, channel: &Channel) -> RcResult<bool> {
     if is_system_admin(user) || channel.channel_type == CHANNEL_OPEN {
         return Ok(true);
     }
@@ -150,6 +150,6 @@ pub async fn can_access_room<S: Store>(state: &AppState<S>, user: &User, channel
 }
 
 /// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?
-pub async fn is_member<S: Store>(state: &AppState<S>, user: &User, channel: &Channel) -> RcResult<bool> {
+pub async fn is_member(state: &AppState, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(state.store.get_channel_member(&channel.id, &user.id).await?.is_some())
 }

@@ -62,12 +62,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 /// Store `message` by `author` in `channel`, then fire what new messages fire
 /// (see [`after_post`]).
-pub async fn post_message<S: Store>(
-    state: &Shared<S>,
-    channel: &Channel,
-    author: &User,
-    message: NewMessage,
-) -> RcResult<Post> {
+pub async fn post_message(state: &Shared, channel: &Channel, author: &User, message: NewMessage) -> RcResult<Post> {
     if message.text.chars().count() > MAX_POST_RUNES {
         return Err(RcError::typed(
             "error-message-size-exceeded",
@@ -103,19 +98,14 @@ pub async fn post_message<S: Store>(
 /// What a new message sets off, in the background: the Rocket.Chat outgoing
 /// integrations of its room and the Mattermost outgoing webhooks of its
 /// channel. Each skips messages posted by integrations and webhooks.
-pub fn after_post<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, author: &User) {
+pub fn after_post(state: &Shared, post: &Post, channel: &Channel, author: &User) {
     super::outgoing::fire(state, post, channel, author);
     crate::mattermost::outgoing::fire(state, post, channel, author);
 }
 
 /// The room `chat.postMessage` names: `roomId`, else `channel` as `#room`,
 /// `@username` or a bare room id.
-async fn destination<S: Store>(
-    state: &Shared<S>,
-    author: &User,
-    room_id: Option<&str>,
-    channel: Option<&str>,
-) -> RcResult<Channel> {
+async fn destination(state: &Shared, author: &User, room_id: Option<&str>, channel: Option<&str>) -> RcResult<Channel> {
     let invalid = || RcError::typed("error-invalid-channel", "Invalid channel");
     let found = match (room_id.map(str::trim), channel.map(str::trim)) {
         (Some(id), _) if !id.is_empty() => live_channel(state, id).await?,
@@ -126,8 +116,8 @@ async fn destination<S: Store>(
     found.ok_or_else(invalid)
 }
 
-pub async fn chat_post_message<S: Store>(
-    state: &Shared<S>,
+pub async fn chat_post_message(
+    state: &Shared,
     caller: Caller,
     request: chat_post_message::Request,
 ) -> RcResult<chat_post_message::Response> {

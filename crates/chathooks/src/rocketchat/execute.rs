@@ -30,7 +30,7 @@ fn either(first: Option<String>, second: Option<String>) -> Option<String> {
 }
 
 /// The incoming integration with this id and token.
-async fn find<S: Store>(state: &Shared<S>, id: &str, token: &str) -> RcResult<RcIntegration> {
+async fn find(state: &Shared, id: &str, token: &str) -> RcResult<RcIntegration> {
     let integration = state
         .store
         .get_rc_integration(id)
@@ -59,8 +59,8 @@ fn payload(body: Option<Body>) -> RcResult<types::IncomingWebhookMessage> {
 
 /// The rooms to post in: the payload's `roomId` or `channel` (already
 /// allowed by the caller), else the integration's channels.
-async fn destinations<S: Store>(
-    state: &Shared<S>,
+async fn destinations(
+    state: &Shared,
     integration: &RcIntegration,
     poster: &User,
     override_channel: Option<&str>,
@@ -99,8 +99,8 @@ fn trimmed(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-pub async fn execute_incoming_webhook<S: Store>(
-    state: &Shared<S>,
+pub async fn execute_incoming_webhook(
+    state: &Shared,
     request: execute_incoming_webhook::Request,
 ) -> RcResult<execute_incoming_webhook::Response> {
     let integration = find(state, &request.hook_id, &request.token).await?;

@@ -71,12 +71,7 @@ fn answer<T: serde::de::DeserializeOwned>(what: &str, integration: &RcIntegratio
     typed(what, json!({"integration": integration.doc, "success": true}))
 }
 
-async fn check<S: Store>(
-    state: &Shared<S>,
-    check: &Check<'_>,
-    kind: Kind,
-    body: &Map<String, Value>,
-) -> RcResult<Fields> {
+async fn check(state: &Shared, check: &Check<'_>, kind: Kind, body: &Map<String, Value>) -> RcResult<Fields> {
     match kind {
         Kind::Incoming => settings::incoming(state, check, body).await,
         Kind::Outgoing => settings::outgoing(state, check, body).await,
@@ -87,8 +82,8 @@ fn kind_of(body: &Map<String, Value>) -> Kind {
     Kind::of(body.get("type").and_then(Value::as_str).unwrap_or_default())
 }
 
-pub async fn integrations_create<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_create(
+    state: &Shared,
     caller: Caller,
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
@@ -137,8 +132,8 @@ fn created_by(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username})
 }
 
-pub async fn integrations_update<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_update(
+    state: &Shared,
     caller: Caller,
     request: integrations_update::Request,
 ) -> RcResult<integrations_update::Response> {
@@ -194,8 +189,8 @@ pub async fn integrations_update<S: Store>(
     )?))
 }
 
-pub async fn integrations_get<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_get(
+    state: &Shared,
     caller: Caller,
     request: integrations_get::Request,
 ) -> RcResult<integrations_get::Response> {
@@ -217,8 +212,8 @@ pub async fn integrations_get<S: Store>(
     )?))
 }
 
-pub async fn integrations_list<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_list(
+    state: &Shared,
     caller: Caller,
     request: integrations_list::Request,
 ) -> RcResult<integrations_list::Response> {
@@ -248,8 +243,8 @@ pub async fn integrations_list<S: Store>(
     )?))
 }
 
-pub async fn integrations_remove<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_remove(
+    state: &Shared,
     caller: Caller,
     request: integrations_remove::Request,
 ) -> RcResult<integrations_remove::Response> {
@@ -292,8 +287,8 @@ pub async fn integrations_remove<S: Store>(
     )?))
 }
 
-pub async fn integrations_history<S: Store>(
-    state: &Shared<S>,
+pub async fn integrations_history(
+    state: &Shared,
     caller: Caller,
     request: integrations_history::Request,
 ) -> RcResult<integrations_history::Response> {

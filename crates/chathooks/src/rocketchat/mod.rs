@@ -49,17 +49,16 @@ use chathooks_runtime::RequestError;
 use self::auth::authenticate;
 use self::error::respond;
 use crate::server::Shared;
-use crate::store::Store;
 
 /// The generated router over this implementation. It sets no fallback: it is
 /// merged into the Mattermost router, which answers unknown paths (axum
 /// refuses to merge two fallbacks).
-pub fn router<S: Store>(state: Shared<S>) -> axum::Router {
+pub fn router(state: Shared) -> axum::Router {
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state }))
 }
 
-pub struct RocketChat<S> {
-    pub state: Shared<S>,
+pub struct RocketChat {
+    pub state: Shared,
 }
 
 /// Authenticate, run the operation, answer errors in Rocket.Chat's shapes.
@@ -75,7 +74,7 @@ macro_rules! authenticated {
     };
 }
 
-impl<S: Store> Api for RocketChat<S> {
+impl Api for RocketChat {
     async fn login(&self, request: ops::login::Request) -> ops::login::Response {
         respond(users::login(&self.state, request).await)
     }

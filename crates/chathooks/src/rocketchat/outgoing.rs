@@ -58,7 +58,7 @@ pub struct Delivery {
 
 /// Fire the `sendMessage` integrations `post` triggers, in the background.
 /// Messages posted by integrations and webhooks fire nothing (loop protection).
-pub fn fire<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, author: &User) {
+pub fn fire(state: &Shared, post: &Post, channel: &Channel, author: &User) {
     if is_from_integration(post) {
         return;
     }
@@ -71,7 +71,7 @@ pub fn fire<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, author:
     });
 }
 
-async fn fire_now<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, author: &User) -> RcResult<()> {
+async fn fire_now(state: &Shared, post: &Post, channel: &Channel, author: &User) -> RcResult<()> {
     let keys = room_keys(state, channel, author).await?;
     for integration in send_message_integrations(state).await? {
         let doc = &integration.doc;
@@ -111,7 +111,7 @@ async fn fire_now<S: Store>(state: &Shared<S>, post: &Post, channel: &Channel, a
 }
 
 /// Enabled outgoing integrations for `sendMessage`.
-async fn send_message_integrations<S: Store>(state: &Shared<S>) -> RcResult<Vec<RcIntegration>> {
+async fn send_message_integrations(state: &Shared) -> RcResult<Vec<RcIntegration>> {
     let filter = RcIntegrationFilter {
         name: None,
         integration_type: Some(RC_WEBHOOK_OUTGOING.into()),
@@ -148,7 +148,7 @@ fn text<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 /// The `channel` entries (lowercased) that watch `channel`: `#name` and `#id`
 /// of the room, the `all_*` value of its type, and for a direct-message room
 /// `@username` of each participant other than the author.
-async fn room_keys<S: Store>(state: &Shared<S>, channel: &Channel, author: &User) -> RcResult<HashSet<String>> {
+async fn room_keys(state: &Shared, channel: &Channel, author: &User) -> RcResult<HashSet<String>> {
     let mut keys = HashSet::from([format!("#{}", channel.id).to_lowercase()]);
     match channel.channel_type.as_str() {
         CHANNEL_OPEN | CHANNEL_PRIVATE => {
@@ -210,8 +210,8 @@ pub fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
 }
 
 /// The JSON body posted to each URL (`OutgoingWebhookPayload`).
-fn payload<S: Store>(
-    state: &Shared<S>,
+fn payload(
+    state: &Shared,
     doc: &Value,
     post: &Post,
     channel: &Channel,
@@ -243,7 +243,7 @@ enum Outcome {
 }
 
 /// POST `body` to `url` through the guarded callback client.
-async fn call<S: Store>(state: &Shared<S>, url: &str, body: &Value) -> Outcome {
+async fn call(state: &Shared, url: &str, body: &Value) -> Outcome {
     let parsed = match Url::parse(url) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -293,7 +293,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<String, reqwest
 
 /// Make one delivery attempt: record it, call the URL, act on the answer
 /// (reply, disable on 410, schedule a retry on failure) and record the result.
-pub async fn deliver<S: Store>(state: &Shared<S>, delivery: Delivery) -> RcResult<()> {
+pub async fn deliver(state: &Shared, delivery: Delivery) -> RcResult<()> {
     let Some(integration) = state.store.get_rc_integration(&delivery.integration_id).await? else {
         return Ok(()); // removed meanwhile
     };
@@ -395,7 +395,7 @@ fn finish(result: &mut Map<String, Value>, step: &str, error: bool, detail: Stri
 }
 
 /// Rocket.Chat disables an integration whose URL answers 410 Gone.
-async fn disable<S: Store>(state: &Shared<S>, integration: &RcIntegration) -> RcResult<()> {
+async fn disable(state: &Shared, integration: &RcIntegration) -> RcResult<()> {
     let Some(mut current) = state.store.get_rc_integration(&integration.id).await? else {
         return Ok(());
     };
@@ -428,8 +428,8 @@ pub fn retry_delay_ms(retry_delay: Option<&str>, n: u32) -> i64 {
 
 /// Schedule the next attempt if the integration retries failed calls and has
 /// retries left; says what was decided, for the history.
-async fn schedule_retry<S: Store>(
-    state: &Shared<S>,
+async fn schedule_retry(
+    state: &Shared,
     integration: &RcIntegration,
     delivery: &Delivery,
     refused: bool,
@@ -475,12 +475,7 @@ async fn schedule_retry<S: Store>(
 /// triggering room (or `targetRoom`), as the integration's user (or, with
 /// `impersonateUser`, the author), with the answer's or the integration's
 /// alias, avatar and emoji.
-async fn reply<S: Store>(
-    state: &Shared<S>,
-    integration: &RcIntegration,
-    delivery: &Delivery,
-    body: &str,
-) -> RcResult<()> {
+async fn reply(state: &Shared, integration: &RcIntegration, delivery: &Delivery, body: &str) -> RcResult<()> {
     let Ok(answer) = serde_json::from_str::<Value>(body) else {
         return Ok(()); // not JSON: nothing to post
     };
@@ -535,7 +530,7 @@ async fn reply<S: Store>(
 /// Make a pending retry (the worker calls this when it is due), then drop it.
 /// A retry that cannot be read or made is dropped with a warning: keeping it
 /// would make it fail again on every poll.
-pub async fn run_retry<S: Store>(state: &Shared<S>, retry: RcPendingRetry) {
+pub async fn run_retry(state: &Shared, retry: RcPendingRetry) {
     match serde_json::from_value::<Delivery>(retry.payload.clone()) {
         Ok(delivery) => {
             if let Err(error) = deliver(state, delivery).await {

@@ -25,7 +25,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 const BATCH: u32 = 32;
 
 /// Run until `stop` is cancelled.
-pub async fn run<S: Store>(state: Shared<S>, stop: CancellationToken) {
+pub async fn run(state: Shared, stop: CancellationToken) {
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     loop {
         tokio::select! {

@@ -37,7 +37,7 @@ const HISTORY_MAX_COUNT: u32 = 100;
 
 /// A live public or private channel by name (any team), else a live channel
 /// by id.
-pub async fn room_by_name_or_id<S: Store>(state: &AppState<S>, name: &str) -> RcResult<Option<Channel>> {
+pub async fn room_by_name_or_id(state: &AppState, name: &str) -> RcResult<Option<Channel>> {
     if let Some(channel) = state.store.find_channel_by_name(name).await? {
         return Ok(Some(channel));
     }
@@ -45,12 +45,12 @@ pub async fn room_by_name_or_id<S: Store>(state: &AppState<S>, name: &str) -> Rc
 }
 
 /// A live channel by id.
-pub async fn live_channel<S: Store>(state: &AppState<S>, id: &str) -> RcResult<Option<Channel>> {
+pub async fn live_channel(state: &AppState, id: &str) -> RcResult<Option<Channel>> {
     Ok(state.store.get_channel(id).await?.filter(|c| c.delete_at == 0))
 }
 
 /// An active user by username.
-pub async fn active_user<S: Store>(state: &AppState<S>, username: &str) -> RcResult<Option<User>> {
+pub async fn active_user(state: &AppState, username: &str) -> RcResult<Option<User>> {
     Ok(state
         .store
         .get_user_by_username(username.trim())
@@ -61,7 +61,7 @@ pub async fn active_user<S: Store>(state: &AppState<S>, username: &str) -> RcRes
 /// Does a `#room` / `@user` entry name something that exists? (No side
 /// effects: a direct-message room is not created just to validate a setting.)
 /// `Ok(None)` when it names nothing; the channel for rooms, `Some(None)` for users.
-pub async fn check_entry<S: Store>(state: &AppState<S>, entry: &str) -> RcResult<Option<Option<Channel>>> {
+pub async fn check_entry(state: &AppState, entry: &str) -> RcResult<Option<Option<Channel>>> {
     if let Some(name) = entry.strip_prefix('#') {
         Ok(room_by_name_or_id(state, name.trim()).await?.map(Some))
     } else if let Some(username) = entry.strip_prefix('@') {
@@ -73,7 +73,7 @@ pub async fn check_entry<S: Store>(state: &AppState<S>, entry: &str) -> RcResult
 
 /// The room a `#room` / `@user` entry names, for `acting` to post in (the
 /// direct-message room is created if needed). `Ok(None)` when it names nothing.
-pub async fn resolve_entry<S: Store>(state: &AppState<S>, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
+pub async fn resolve_entry(state: &AppState, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
     if let Some(name) = entry.strip_prefix('#') {
         room_by_name_or_id(state, name.trim()).await
     } else if let Some(username) = entry.strip_prefix('@') {
@@ -98,7 +98,7 @@ pub fn entries(list: &str) -> Vec<String> {
 }
 
 /// The [`TEAM_NAME`] team, created if it does not exist yet.
-async fn rocketchat_team<S: Store>(state: &AppState<S>) -> RcResult<Team> {
+async fn rocketchat_team(state: &AppState) -> RcResult<Team> {
     if let Some(team) = state.store.get_team_by_name(TEAM_NAME).await? {
         return Ok(team);
     }
@@ -131,7 +131,7 @@ async fn rocketchat_team<S: Store>(state: &AppState<S>) -> RcResult<Team> {
 
 /// Make `user` a member of `team` unless they are one (an existing membership,
 /// maybe with more roles, is left alone).
-async fn ensure_team_member<S: Store>(state: &AppState<S>, team: &Team, user: &User) -> RcResult<()> {
+async fn ensure_team_member(state: &AppState, team: &Team, user: &User) -> RcResult<()> {
     let member = state.store.get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
         state
@@ -147,8 +147,8 @@ async fn ensure_team_member<S: Store>(state: &AppState<S>, team: &Team, user: &U
     Ok(())
 }
 
-pub async fn channels_create<S: Store>(
-    state: &Shared<S>,
+pub async fn channels_create(
+    state: &Shared,
     caller: Caller,
     request: channels_create::Request,
 ) -> RcResult<channels_create::Response> {
@@ -229,15 +229,15 @@ fn room_not_found() -> RcError {
 }
 
 /// A live *public* channel by id (the `channels.*` endpoints only see those).
-async fn public_room<S: Store>(state: &AppState<S>, id: &str) -> RcResult<Channel> {
+async fn public_room(state: &AppState, id: &str) -> RcResult<Channel> {
     live_channel(state, id)
         .await?
         .filter(|c| c.channel_type == CHANNEL_OPEN)
         .ok_or_else(room_not_found)
 }
 
-pub async fn channels_info<S: Store>(
-    state: &Shared<S>,
+pub async fn channels_info(
+    state: &Shared,
     _caller: Caller,
     request: channels_info::Request,
 ) -> RcResult<channels_info::Response> {
@@ -279,8 +279,8 @@ pub fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max: u32) -
     (offset, count)
 }
 
-pub async fn channels_history<S: Store>(
-    state: &Shared<S>,
+pub async fn channels_history(
+    state: &Shared,
     _caller: Caller,
     request: channels_history::Request,
 ) -> RcResult<channels_history::Response> {

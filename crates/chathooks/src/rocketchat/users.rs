@@ -27,7 +27,7 @@ fn login_failed() -> login::Response {
     })
 }
 
-pub async fn login<S: Store>(state: &Shared<S>, request: login::Request) -> RcResult<login::Response> {
+pub async fn login(state: &Shared, request: login::Request) -> RcResult<login::Response> {
     let body = request.body;
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
@@ -62,7 +62,7 @@ pub async fn login<S: Store>(state: &Shared<S>, request: login::Request) -> RcRe
     )?))
 }
 
-pub async fn me<S: Store>(_state: &Shared<S>, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
+pub async fn me(_state: &Shared, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
     let mut document = wire::user(&caller.user);
     document["success"] = true.into();
     Ok(me::Response::Ok(wire::typed("me answer", document)?))
@@ -76,8 +76,8 @@ fn split_name(name: &str) -> (String, String) {
     }
 }
 
-pub async fn users_create<S: Store>(
-    state: &Shared<S>,
+pub async fn users_create(
+    state: &Shared,
     caller: Caller,
     request: users_create::Request,
 ) -> RcResult<users_create::Response> {

@@ -79,7 +79,7 @@ pub fn room_type(channel: &Channel) -> &'static str {
 }
 
 /// The `Room` document of a channel.
-pub async fn room<S: Store>(state: &AppState<S>, channel: &Channel) -> RcResult<Value> {
+pub async fn room(state: &AppState, channel: &Channel) -> RcResult<Value> {
     let members = state.store.count_channel_members(&channel.id).await?;
     let mut room = json!({
         "_id": channel.id,
@@ -151,7 +151,7 @@ pub fn message(post: &Post, author: Option<&User>) -> Value {
 }
 
 /// `Message` documents of several posts, looking each author up once.
-pub async fn messages<S: Store>(state: &AppState<S>, posts: &[Post]) -> RcResult<Vec<Value>> {
+pub async fn messages(state: &AppState, posts: &[Post]) -> RcResult<Vec<Value>> {
     let mut authors: HashMap<String, Option<User>> = HashMap::new();
     let mut out = Vec::with_capacity(posts.len());
     for post in posts {

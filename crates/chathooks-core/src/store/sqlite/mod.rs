@@ -38,14 +38,14 @@ fn migrator() -> Migrator {
             1,
             Cow::Borrowed("init"),
             MigrationType::Simple,
-            include_str!("../../../migrations/0001_init.sql").into_sql_str(),
+            include_str!("../../../migrations/sqlite/0001_init.sql").into_sql_str(),
             false,
         ),
         Migration::new(
             2,
             Cow::Borrowed("post counts trigger"),
             MigrationType::Simple,
-            include_str!("../../../migrations/0002_post_counts_trigger.sql").into_sql_str(),
+            include_str!("../../../migrations/sqlite/0002_post_counts_trigger.sql").into_sql_str(),
             false,
         ),
     ])

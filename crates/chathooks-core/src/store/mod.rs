@@ -25,6 +25,7 @@
 //! - A write that returned `Ok` survives the process being killed (SQLite: WAL +
 //!   `synchronous = NORMAL`, writes through one connection).
 
+mod any;
 mod records;
 mod sqlite;
 
@@ -34,6 +35,7 @@ mod tests;
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use any::AnyStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 

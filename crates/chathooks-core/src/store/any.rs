@@ -1,0 +1,290 @@
+//! [`AnyStore`]: the store `chathooks serve` runs on, whichever database its URL names.
+//!
+//! An enum rather than `dyn Store` (the trait's `impl Future` methods are not
+//! object safe) or generics all the way up (every handler monomorphized once
+//! per backend): one match per call, and the server is compiled once.
+
+use super::*;
+
+/// Run the same expression on whichever backend `self` holds.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $call.await,
+        }
+    };
+}
+
+/// One of the backends, chosen at start-up from the database URL.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+}
+
+impl AnyStore {
+    /// Open (creating if needed) and migrate the database `url` names:
+    /// `sqlite://path`, `sqlite::memory:`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+    }
+
+    /// Close every connection.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close())
+    }
+}
+
+impl Store for AnyStore {
+    async fn create_user(&self, user: &User) -> StoreResult<User> {
+        dispatch!(self, s => s.create_user(user))
+    }
+
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        dispatch!(self, s => s.get_user(id))
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        dispatch!(self, s => s.get_user_by_username(username))
+    }
+
+    async fn get_user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+        dispatch!(self, s => s.get_user_by_login(login))
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        dispatch!(self, s => s.update_user(user))
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_users())
+    }
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        dispatch!(self, s => s.create_session(session))
+    }
+
+    async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
+        dispatch!(self, s => s.get_session(token))
+    }
+
+    async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
+        dispatch!(self, s => s.touch_session(token, at))
+    }
+
+    async fn delete_session(&self, token: &str) -> StoreResult<bool> {
+        dispatch!(self, s => s.delete_session(token))
+    }
+
+    async fn create_team(&self, team: &Team) -> StoreResult<Team> {
+        dispatch!(self, s => s.create_team(team))
+    }
+
+    async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
+        dispatch!(self, s => s.get_team(id))
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> StoreResult<Option<Team>> {
+        dispatch!(self, s => s.get_team_by_name(name))
+    }
+
+    async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
+        dispatch!(self, s => s.add_team_member(member))
+    }
+
+    async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
+        dispatch!(self, s => s.get_team_member(team_id, user_id))
+    }
+
+    async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
+        dispatch!(self, s => s.list_team_members(team_id, page, per_page))
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
+        dispatch!(self, s => s.create_channel(channel))
+    }
+
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+        dispatch!(self, s => s.get_channel(id))
+    }
+
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
+        dispatch!(self, s => s.get_channel_by_name(team_id, name))
+    }
+
+    async fn list_team_channels(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
+        dispatch!(self, s => s.list_team_channels(team_id, page, per_page))
+    }
+
+    async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
+        dispatch!(self, s => s.add_channel_member(member))
+    }
+
+    async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<Option<ChannelMember>> {
+        dispatch!(self, s => s.get_channel_member(channel_id, user_id))
+    }
+
+    async fn list_channel_members(
+        &self,
+        channel_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<Vec<ChannelMember>> {
+        dispatch!(self, s => s.list_channel_members(channel_id, page, per_page))
+    }
+
+    async fn count_channel_members(&self, channel_id: &str) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_channel_members(channel_id))
+    }
+
+    async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
+        dispatch!(self, s => s.get_or_create_direct_channel(user_a, user_b))
+    }
+
+    async fn create_post(&self, post: &Post) -> StoreResult<Post> {
+        dispatch!(self, s => s.create_post(post))
+    }
+
+    async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
+        dispatch!(self, s => s.get_post(id))
+    }
+
+    async fn list_channel_posts(&self, channel_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Post>> {
+        dispatch!(self, s => s.list_channel_posts(channel_id, page, per_page))
+    }
+
+    async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        dispatch!(self, s => s.create_incoming(hook))
+    }
+
+    async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
+        dispatch!(self, s => s.get_incoming(id))
+    }
+
+    async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        dispatch!(self, s => s.update_incoming(hook))
+    }
+
+    async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
+        dispatch!(self, s => s.delete_incoming(id, at))
+    }
+
+    async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
+        dispatch!(self, s => s.list_incoming(filter, page, per_page))
+    }
+
+    async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_incoming(filter))
+    }
+
+    async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        dispatch!(self, s => s.create_outgoing(hook))
+    }
+
+    async fn get_outgoing(&self, id: &str) -> StoreResult<Option<OutgoingHook>> {
+        dispatch!(self, s => s.get_outgoing(id))
+    }
+
+    async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        dispatch!(self, s => s.update_outgoing(hook))
+    }
+
+    async fn regen_outgoing_token(&self, id: &str, token: &str, at: i64) -> StoreResult<OutgoingHook> {
+        dispatch!(self, s => s.regen_outgoing_token(id, token, at))
+    }
+
+    async fn delete_outgoing(&self, id: &str, at: i64) -> StoreResult<()> {
+        dispatch!(self, s => s.delete_outgoing(id, at))
+    }
+
+    async fn list_outgoing(&self, filter: &OutgoingFilter, page: u32, per_page: u32) -> StoreResult<Vec<OutgoingHook>> {
+        dispatch!(self, s => s.list_outgoing(filter, page, per_page))
+    }
+
+    async fn count_outgoing(&self, filter: &OutgoingFilter) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_outgoing(filter))
+    }
+
+    async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
+        dispatch!(self, s => s.outgoing_for_channel(team_id, channel_id))
+    }
+
+    async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        dispatch!(self, s => s.create_rc_integration(integration))
+    }
+
+    async fn get_rc_integration(&self, id: &str) -> StoreResult<Option<RcIntegration>> {
+        dispatch!(self, s => s.get_rc_integration(id))
+    }
+
+    async fn get_rc_integration_by_token(&self, token: &str) -> StoreResult<Option<RcIntegration>> {
+        dispatch!(self, s => s.get_rc_integration_by_token(token))
+    }
+
+    async fn get_rc_outgoing_by_url(&self, url: &str) -> StoreResult<Option<RcIntegration>> {
+        dispatch!(self, s => s.get_rc_outgoing_by_url(url))
+    }
+
+    async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        dispatch!(self, s => s.update_rc_integration(integration))
+    }
+
+    async fn delete_rc_integration(&self, id: &str) -> StoreResult<RcIntegration> {
+        dispatch!(self, s => s.delete_rc_integration(id))
+    }
+
+    async fn list_rc_integrations(
+        &self,
+        filter: &RcIntegrationFilter,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<RcIntegration>> {
+        dispatch!(self, s => s.list_rc_integrations(filter, offset, count))
+    }
+
+    async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_rc_integrations(filter))
+    }
+
+    async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        dispatch!(self, s => s.add_rc_history(entry))
+    }
+
+    async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        dispatch!(self, s => s.update_rc_history(entry))
+    }
+
+    async fn list_rc_history(&self, integration_id: &str, offset: u32, count: u32) -> StoreResult<Vec<RcHistory>> {
+        dispatch!(self, s => s.list_rc_history(integration_id, offset, count))
+    }
+
+    async fn count_rc_history(&self, integration_id: &str) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_rc_history(integration_id))
+    }
+
+    async fn add_retry(&self, retry: &RcPendingRetry) -> StoreResult<()> {
+        dispatch!(self, s => s.add_retry(retry))
+    }
+
+    async fn due_retries(&self, now: i64, limit: u32) -> StoreResult<Vec<RcPendingRetry>> {
+        dispatch!(self, s => s.due_retries(now, limit))
+    }
+
+    async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
+        dispatch!(self, s => s.delete_retry(id))
+    }
+
+    async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
+        dispatch!(self, s => s.find_channel_by_name(name))
+    }
+
+    async fn list_channel_posts_between(
+        &self,
+        channel_id: &str,
+        oldest: i64,
+        latest: i64,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<Post>> {
+        dispatch!(self, s => s.list_channel_posts_between(channel_id, oldest, latest, offset, count))
+    }
+}
