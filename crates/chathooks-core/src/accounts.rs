@@ -1,4 +1,11 @@
-//! Account rules both APIs share (they manage the same users).
+//! Accounts and sessions, which both APIs share: a user made through one
+//! logs in through the other, and a session token of either API's login
+//! works with both.
+
+use crate::Core;
+use crate::events::Event;
+use crate::password::constant_time_eq;
+use crate::store::{Session, Store, StoreError, StoreResult, User, now_ms};
 
 /// Usernames both APIs accept (Mattermost's `IsValidUsername`): 3 to 22
 /// characters, lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
@@ -16,6 +23,65 @@ pub fn valid_email(email: &str) -> bool {
         return false;
     };
     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+}
+
+/// Who is calling: the session a token names, and its user.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session: Session,
+}
+
+impl Caller {
+    pub fn is_system_admin(&self) -> bool {
+        self.user.is_system_admin()
+    }
+}
+
+/// Why a token does not identify a caller.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No such session, it expired, or its user is deactivated: every API
+    /// answers this with its 401.
+    #[error("no valid session for this token")]
+    Unauthenticated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How stale a session's `last_activity_at` may get before it is rewritten.
+const SESSION_ACTIVITY_RESOLUTION_MS: i64 = 60_000;
+
+/// The caller behind a session token, whichever API presented it.
+pub async fn authenticate(core: &Core, token: &str) -> Result<Caller, AuthError> {
+    let session = core.store.get_session(token).await?.ok_or(AuthError::Unauthenticated)?;
+    // The lookup is by token already; compare again in constant time so a
+    // backend doing prefix or case-insensitive matching cannot leak.
+    if !constant_time_eq(session.token.as_bytes(), token.as_bytes()) {
+        return Err(AuthError::Unauthenticated);
+    }
+    let user = core
+        .store
+        .get_user(&session.user_id)
+        .await?
+        .filter(|u| u.delete_at == 0)
+        .ok_or(AuthError::Unauthenticated)?;
+    // Record activity at most once a minute: a write per request would make
+    // every read contend for the database's write lock.
+    let now = now_ms();
+    if now - session.last_activity_at > SESSION_ACTIVITY_RESOLUTION_MS
+        && let Err(error) = core.store.touch_session(&session.token, now).await
+    {
+        tracing::warn!(%error, "could not record session activity");
+    }
+    Ok(Caller { user, session })
+}
+
+/// Store a new account and tell the event stream.
+pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
+    let user = core.store.create_user(user).await?;
+    core.events.publish(Event::UserCreated { user: user.clone() });
+    Ok(user)
 }
 
 #[cfg(test)]

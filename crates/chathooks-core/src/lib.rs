@@ -5,17 +5,30 @@
 //! errors here to their own error bodies. This crate knows no API dialect: it
 //! depends on no generated crate, and `tests/tests/dependency_rules.rs` checks it.
 //!
+//! - [`Core`]: the store, the [`events`] bus and the [`delivery`] engine,
+//!   shared by every request.
+//! - [`accounts`]: users, sessions and who is calling; [`permissions`]: what
+//!   they may do.
+//! - [`channels`]: teams, channels and membership.
+//! - [`posts`]: the one path new posts take, and the webhook-post pipeline.
+//! - [`events`]: one stream of what happened.
+//! - [`delivery`]: the durable queue of outgoing calls, for both dialects.
 //! - [`store`]: persistence behind the [`store::Store`] trait, one
 //!   implementation per database.
-//! - [`ids`]: ids and tokens in the exact formats of each server.
-//! - [`password`]: Argon2 password hashes and constant-time secret comparison.
-//! - [`accounts`]: account rules both APIs share.
-//! - [`markup`]: Slack markup conversion and splitting of over-long posts.
-//! - [`netguard`]: refusing outgoing calls to internal addresses.
+//! - [`ids`], [`password`], [`markup`], [`netguard`]: formats, secrets, Slack
+//!   markup, and refusing calls to internal addresses.
 
 pub mod accounts;
+pub mod channels;
+mod core;
+pub mod delivery;
+pub mod events;
 pub mod ids;
 pub mod markup;
 pub mod netguard;
 pub mod password;
+pub mod permissions;
+pub mod posts;
 pub mod store;
+
+pub use crate::core::{Core, Settings};

@@ -48,6 +48,13 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "CHATHOOKS_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Seconds an outgoing webhook call may take.
+    #[arg(long, env = "CHATHOOKS_CALLBACK_TIMEOUT_SECS", default_value_t = 30)]
+    pub callback_timeout_secs: u64,
+    /// Seconds a delivery claimed by one instance stays its own before another
+    /// instance on the same database takes it over (at least the call timeout).
+    #[arg(long, env = "CHATHOOKS_DELIVERY_LEASE_SECS", default_value_t = 40)]
+    pub delivery_lease_secs: u64,
 }
 
 impl ServeArgs {
@@ -63,7 +70,8 @@ impl ServeArgs {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", self.listen)),
             max_body_bytes: self.max_body_bytes,
-            callback_timeout: Duration::from_secs(30),
+            callback_timeout: Duration::from_secs(self.callback_timeout_secs),
+            delivery_lease: Duration::from_secs(self.delivery_lease_secs),
         })
     }
 }

@@ -17,4 +17,6 @@ pub mod mattermost;
 pub mod rocketchat;
 pub mod server;
 
-pub use chathooks_core::{accounts, ids, markup, netguard, password, store};
+pub use chathooks_core::{
+    Core, accounts, channels, delivery, events, ids, markup, netguard, password, permissions, posts, store,
+};

@@ -2,6 +2,7 @@
 //! graceful shutdown.
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,10 +10,11 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use chathooks_core::delivery::{DeliverySettings, Outgoing, worker};
+use chathooks_core::{Core, Settings};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use crate::netguard::{AllowList, guarded_client};
+use crate::netguard::AllowList;
 use crate::store::AnyStore;
 
 /// Everything `chathooks serve` is told.
@@ -28,6 +30,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
+    /// How long a delivery claimed by this instance is its own before another
+    /// instance on the same database may take it over (it must outlast a call).
+    pub delivery_lease: Duration,
 }
 
 impl Config {
@@ -41,18 +46,25 @@ impl Config {
             site_url: "http://localhost:8065".into(),
             max_body_bytes: 2 * 1024 * 1024,
             callback_timeout: Duration::from_secs(30),
+            delivery_lease: Duration::from_secs(40),
         }
     }
 }
 
-/// State shared by every request.
+/// State shared by every request: the domain core, and what the HTTP layer
+/// was told.
 pub struct AppState {
-    pub store: AnyStore,
+    pub core: Arc<Core>,
     pub config: Config,
-    /// HTTP client for outgoing webhooks: refuses internal addresses unless allowed.
-    pub callbacks: reqwest::Client,
-    /// Background work (outgoing deliveries) that shutdown waits for.
-    pub tasks: TaskTracker,
+}
+
+/// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
+impl Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 pub type Shared = Arc<AppState>;
@@ -82,25 +94,32 @@ pub fn app(state: Shared) -> axum::Router {
     let limit = state.config.max_body_bytes;
     // Both APIs on one port. Only the Mattermost router has a fallback (axum
     // refuses to merge two), so unknown paths get Mattermost's 404.
-    crate::mattermost::router(state.clone())
-        .merge(crate::rocketchat::router(state))
+    crate::mattermost::router(state.core.clone())
+        .merge(crate::rocketchat::router(state.core.clone()))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(with_request_id))
+}
+
+/// The outgoing hooks of both dialects, for the delivery engine.
+fn outgoing() -> Vec<Arc<dyn Outgoing>> {
+    vec![
+        Arc::new(crate::mattermost::outgoing::MattermostOutgoing),
+        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing),
+    ]
 }
 
 /// Open the store, apply start-up configuration and build the state.
 pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let store = AnyStore::connect(&config.database).await?;
-    let callbacks = guarded_client(
-        Arc::new(config.allow_internal_callbacks.clone()),
-        config.callback_timeout,
-    )?;
-    let state = Arc::new(AppState {
-        store,
-        config,
-        callbacks,
-        tasks: TaskTracker::new(),
-    });
+    let mut delivery = DeliverySettings::with_timeout(config.callback_timeout);
+    delivery.lease = config.delivery_lease.max(config.callback_timeout);
+    let settings = Settings {
+        site_url: config.site_url.clone(),
+        allow_internal_callbacks: config.allow_internal_callbacks.clone(),
+        delivery,
+    };
+    let core = Core::new(store, settings, outgoing())?;
+    let state = Arc::new(AppState { core, config });
     if let Some((username, password)) = state.config.admin.clone() {
         crate::mattermost::users::ensure_admin(&state, &username, &password).await?;
     }
@@ -124,8 +143,9 @@ impl Running {
 /// Bind and serve. Returns once listening; the server stops when `shutdown`
 /// resolves, after finishing in-flight requests and outgoing deliveries.
 ///
-/// Also runs the Rocket.Chat retry worker, which stops with the server: retries
-/// not yet due stay in the store for the next start.
+/// Also runs the delivery worker, which stops claiming jobs with the server:
+/// calls in flight finish, jobs not yet due stay in the store for the next
+/// start (or another instance on the same database).
 pub async fn start(
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -135,9 +155,8 @@ pub async fn start(
     let app = app(state.clone());
     tracing::info!(%addr, "chathooks listening");
     let stop = CancellationToken::new();
-    state
-        .tasks
-        .spawn(crate::rocketchat::retry::run(state.clone(), stop.clone()));
+    let deliveries = state.core.deliveries.tasks.clone();
+    deliveries.spawn(worker::run(state.core.clone(), stop.clone()));
     let handle = tokio::spawn(async move {
         let stop_worker = stop.clone();
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -148,8 +167,8 @@ pub async fn start(
             .await;
         // Also when serving failed: the worker must not keep the tracker open.
         stop.cancel();
-        state.tasks.close();
-        state.tasks.wait().await;
+        deliveries.close();
+        deliveries.wait().await;
         served?;
         tracing::info!("chathooks stopped");
         Ok(())

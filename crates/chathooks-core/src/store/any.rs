@@ -261,18 +261,6 @@ impl Store for AnyStore {
         dispatch!(self, s => s.count_rc_history(integration_id))
     }
 
-    async fn add_retry(&self, retry: &RcPendingRetry) -> StoreResult<()> {
-        dispatch!(self, s => s.add_retry(retry))
-    }
-
-    async fn due_retries(&self, now: i64, limit: u32) -> StoreResult<Vec<RcPendingRetry>> {
-        dispatch!(self, s => s.due_retries(now, limit))
-    }
-
-    async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
-        dispatch!(self, s => s.delete_retry(id))
-    }
-
     async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
         dispatch!(self, s => s.find_channel_by_name(name))
     }

@@ -26,6 +26,7 @@
 //!   `synchronous = NORMAL`, writes through one connection).
 
 mod any;
+mod delivery;
 mod records;
 mod sqlite;
 
@@ -36,6 +37,7 @@ use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use any::AnyStore;
+pub use delivery::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -339,15 +341,6 @@ pub trait Store: Send + Sync + 'static {
         count: u32,
     ) -> impl Future<Output = StoreResult<Vec<RcHistory>>> + Send;
     fn count_rc_history(&self, integration_id: &str) -> impl Future<Output = StoreResult<i64>> + Send;
-
-    // ----- Rocket.Chat retries -----
-
-    /// Schedule a retry. NotFound if the integration does not exist.
-    fn add_retry(&self, retry: &RcPendingRetry) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Up to `limit` retries with `due_at <= now`, earliest first.
-    fn due_retries(&self, now: i64, limit: u32) -> impl Future<Output = StoreResult<Vec<RcPendingRetry>>> + Send;
-    /// Remove a retry (done or abandoned); `Ok(false)` if it was already gone.
-    fn delete_retry(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // ----- Rocket.Chat rooms and messages -----
 

@@ -300,17 +300,3 @@ pub struct RcHistory {
     /// The `IntegrationHistory` document as Rocket.Chat returns it.
     pub doc: Value,
 }
-
-/// An outgoing delivery waiting to be retried at `due_at`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RcPendingRetry {
-    pub id: String,
-    pub integration_id: String,
-    /// When to try again (ms).
-    pub due_at: i64,
-    /// Number of the attempt to make (the first retry is attempt 1).
-    pub attempt: i64,
-    /// Whatever the sender needs to rebuild the request (body, history id...).
-    pub payload: Value,
-    pub url: String,
-}

@@ -39,7 +39,8 @@ on_both!(
     incoming_paging_and_filters,
     outgoing_hooks,
     rc_integrations,
-    rc_history_and_retries,
+    rc_history,
+    delivery_queue,
     concurrent_posts,
     rc_rooms_and_messages,
 );
@@ -904,7 +905,7 @@ async fn rc_integrations(store: &SqliteStore) {
     ));
 }
 
-async fn rc_history_and_retries(store: &SqliteStore) {
+async fn rc_history(store: &SqliteStore) {
     let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
     let out = rc_integration(RC_WEBHOOK_OUTGOING, "out", &admin.id, 1);
     store.create_rc_integration(&out).await.unwrap();
@@ -950,35 +951,9 @@ async fn rc_history_and_retries(store: &SqliteStore) {
     };
     assert!(matches!(store.add_rc_history(&orphan).await, Err(StoreError::NotFound)));
 
-    for (id, due) in [("r1", 1_000), ("r2", 3_000), ("r3", 2_000)] {
-        store
-            .add_retry(&RcPendingRetry {
-                id: id.to_owned(),
-                integration_id: out.id.clone(),
-                due_at: due,
-                attempt: 1,
-                payload: json!({"text": id}),
-                url: "https://example.com/out".to_owned(),
-            })
-            .await
-            .unwrap();
-    }
-    assert!(store.due_retries(999, 10).await.unwrap().is_empty());
-    let due = store.due_retries(2_000, 10).await.unwrap();
-    assert_eq!(ids(&due, |r| &r.id), ["r1", "r3"]);
-    assert_eq!(due[0].payload, json!({"text": "r1"}));
-    assert_eq!(ids(&store.due_retries(5_000, 1).await.unwrap(), |r| &r.id), ["r1"]);
-    assert!(store.delete_retry("r1").await.unwrap());
-    assert!(!store.delete_retry("r1").await.unwrap());
-    assert_eq!(
-        ids(&store.due_retries(5_000, 10).await.unwrap(), |r| &r.id),
-        ["r3", "r2"]
-    );
-
-    // Removing the integration takes its history and retries with it.
+    // Removing the integration takes its history with it.
     store.delete_rc_integration(&out.id).await.unwrap();
     assert_eq!(store.count_rc_history(&out.id).await.unwrap(), 0);
-    assert!(store.due_retries(i64::MAX, 10).await.unwrap().is_empty());
 }
 
 /// Concurrent writers: every post is counted (BEGIN IMMEDIATE + busy timeout).
@@ -1014,15 +989,12 @@ async fn data_survives_reopening_the_file() {
     let p = store.create_post(&post(&c.id, &u.id, 42, "persisted")).await.unwrap();
     let rc = rc_integration(RC_WEBHOOK_OUTGOING, "out", &u.id, 5);
     store.create_rc_integration(&rc).await.unwrap();
-    let retry = RcPendingRetry {
-        id: "retry".to_owned(),
-        integration_id: rc.id.clone(),
-        due_at: 10,
-        attempt: 2,
-        payload: json!({"n": 1}),
-        url: "https://example.com".to_owned(),
-    };
-    store.add_retry(&retry).await.unwrap();
+    let job = job("survivor", &rc.id, 10);
+    let p2 = post(&c.id, &u.id, 43, "with a delivery");
+    store
+        .create_post_with_deliveries(&p2, std::slice::from_ref(&job))
+        .await
+        .unwrap();
     drop(store); // no close(): the data must already be durable
 
     // Reopening also re-runs the migrator, which must accept the applied schema.
@@ -1031,9 +1003,9 @@ async fn data_survives_reopening_the_file() {
     assert_eq!(reopened.get_team_by_name("core").await.unwrap(), Some(t));
     assert_eq!(reopened.get_incoming(&hook.id).await.unwrap(), Some(hook));
     assert_eq!(reopened.get_post(&p.id).await.unwrap(), Some(p));
-    assert_eq!(reopened.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 1);
+    assert_eq!(reopened.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 2);
     assert_eq!(reopened.get_rc_integration(&rc.id).await.unwrap(), Some(rc));
-    assert_eq!(reopened.due_retries(10, 10).await.unwrap(), vec![retry]);
+    assert_eq!(reopened.get_delivery(&job.id).await.unwrap(), Some(job));
     reopened.close().await;
 }
 
@@ -1166,4 +1138,147 @@ async fn rc_rooms_and_messages(store: &SqliteStore) {
             .unwrap()
             .is_empty()
     );
+}
+
+fn job(id: &str, hook_id: &str, due_at: i64) -> DeliveryJob {
+    DeliveryJob {
+        id: id.to_owned(),
+        dialect: "test".to_owned(),
+        hook_id: hook_id.to_owned(),
+        event: "post_created".to_owned(),
+        url: "http://receiver.example/hook".to_owned(),
+        content_type: "application/json".to_owned(),
+        body: format!("{{\"job\":\"{id}\"}}"),
+        context: json!({"post_id": id}),
+        max_attempts: 3,
+        retry_schedule: "powers-of-ten".to_owned(),
+        attempts: 0,
+        status: JOB_PENDING.to_owned(),
+        due_at,
+        lease_owner: String::new(),
+        lease_until: 0,
+        created_at: due_at,
+        updated_at: due_at,
+    }
+}
+
+fn attempt(job: &DeliveryJob, number: i64, instance: &str, started_at: i64) -> DeliveryAttempt {
+    DeliveryAttempt {
+        id: new_id(),
+        job_id: job.id.clone(),
+        number,
+        started_at,
+        duration_ms: 7,
+        url: job.url.clone(),
+        request_body: job.body.clone(),
+        status_code: Some(500),
+        response_excerpt: "oops".to_owned(),
+        error: "HTTP 500".to_owned(),
+        instance: instance.to_owned(),
+    }
+}
+
+/// Jobs stored with their post, claimed once per lease, taken over when a lease
+/// runs out, and moved only by the instance that holds them.
+async fn delivery_queue(store: &SqliteStore) {
+    let (u, _t, c) = world(store).await;
+    let (one, two) = (job("j1", "hook-a", 1_000), job("j2", "hook-b", 1_001));
+    let p = post(&c.id, &u.id, 1_000, "triggers two");
+    store
+        .create_post_with_deliveries(&p, &[one.clone(), two.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 1);
+    assert_eq!(store.get_delivery("j1").await.unwrap(), Some(one.clone()));
+
+    // A post that cannot be stored takes its jobs with it.
+    let orphan = post("no-such-channel", &u.id, 1_000, "lost");
+    assert!(matches!(
+        store
+            .create_post_with_deliveries(&orphan, &[job("j3", "hook-a", 1_000)])
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.get_delivery("j3").await.unwrap(), None);
+
+    // Not due yet, then due: each job goes to one claimant.
+    assert!(store.claim_deliveries("a", 999, 5_000, 10).await.unwrap().is_empty());
+    let claimed = store.claim_deliveries("a", 1_001, 5_000, 10).await.unwrap();
+    assert_eq!(ids(&claimed, |j| &j.id), ["j1", "j2"]);
+    assert!(claimed.iter().all(|j| j.status == JOB_RUNNING && j.lease_owner == "a"));
+    assert!(store.claim_deliveries("b", 1_002, 6_000, 10).await.unwrap().is_empty());
+
+    // The holder finishes j1.
+    let mut done = claimed[0].clone();
+    done.status = JOB_DELIVERED.to_owned();
+    done.attempts = 1;
+    done.updated_at = 2_000;
+    assert!(
+        store
+            .finish_delivery(&done, "a", Some(&attempt(&done, 1, "a", 1_500)))
+            .await
+            .unwrap()
+    );
+    let stored = store.get_delivery("j1").await.unwrap().unwrap();
+    assert_eq!((stored.status.as_str(), stored.attempts), (JOB_DELIVERED, 1));
+    assert_eq!(stored.lease_owner, "");
+
+    // j2's lease runs out (its instance died): b takes it over, and a's late
+    // result no longer moves it, though its attempt is on record.
+    let taken = store.claim_deliveries("b", 5_000, 9_000, 10).await.unwrap();
+    assert_eq!(ids(&taken, |j| &j.id), ["j2"]);
+    let mut late = claimed[1].clone();
+    late.status = JOB_DELIVERED.to_owned();
+    late.attempts = 1;
+    assert!(
+        !store
+            .finish_delivery(&late, "a", Some(&attempt(&late, 1, "a", 1_600)))
+            .await
+            .unwrap()
+    );
+    let mut retry = taken[0].clone();
+    retry.status = JOB_PENDING.to_owned();
+    retry.attempts = 1;
+    retry.due_at = 7_000;
+    assert!(
+        store
+            .finish_delivery(&retry, "b", Some(&attempt(&retry, 1, "b", 5_100)))
+            .await
+            .unwrap()
+    );
+    let history = store.list_attempts("j2").await.unwrap();
+    assert_eq!(history.len(), 2, "the duplicate call shows in the history");
+    assert_eq!(
+        history.iter().map(|a| a.instance.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(history[0].status_code, Some(500));
+
+    // The retry is due at 7 000.
+    assert!(store.claim_deliveries("a", 6_999, 20_000, 10).await.unwrap().is_empty());
+    let again = store.claim_deliveries("a", 7_000, 20_000, 10).await.unwrap();
+    assert_eq!((again[0].id.as_str(), again[0].attempts), ("j2", 1));
+
+    // Other jobs, not tied to a post.
+    store.enqueue_deliveries(&[job("j4", "hook-b", 8_000)]).await.unwrap();
+    let filter = DeliveryFilter {
+        hook_id: Some("hook-b".to_owned()),
+        status: None,
+    };
+    assert_eq!(
+        ids(&store.list_deliveries(&filter, 0, 10).await.unwrap(), |j| &j.id),
+        ["j4", "j2"]
+    );
+    let pending = DeliveryFilter {
+        hook_id: None,
+        status: Some(JOB_PENDING.to_owned()),
+    };
+    assert_eq!(
+        ids(&store.list_deliveries(&pending, 0, 10).await.unwrap(), |j| &j.id),
+        ["j4"]
+    );
+    assert!(matches!(
+        store.enqueue_deliveries(&[job("j4", "hook-b", 8_000)]).await,
+        Err(StoreError::Conflict(_))
+    ));
 }

@@ -2,15 +2,14 @@
 
 use chathooks_mattermost_server::ops::{add_channel_member, create_channel, get_channel, get_channel_by_name};
 use chathooks_mattermost_types as types;
-use serde_json::json;
 
 use super::auth::{Caller, can_read_channel, is_system_admin, is_team_member};
 use super::convert;
 use super::error::{ApiError, ApiResult};
-use super::teams::valid_name;
+use crate::Core;
+use crate::channels::valid_name;
 use crate::ids::{is_valid_id, new_id};
-use crate::server::{AppState, Shared};
-use crate::store::{Channel, ChannelMember, ROLES_CHANNEL_USER, Store, StoreError, now_ms};
+use crate::store::{Channel, ROLES_CHANNEL_USER, Store, StoreError, now_ms};
 
 pub fn channel_not_found() -> ApiError {
     ApiError::not_found(
@@ -20,7 +19,7 @@ pub fn channel_not_found() -> ApiError {
 }
 
 /// A live channel by id, or 404.
-pub async fn live_channel(state: &AppState, id: &str) -> ApiResult<Channel> {
+pub async fn live_channel(state: &Core, id: &str) -> ApiResult<Channel> {
     state
         .store
         .get_channel(id)
@@ -29,22 +28,8 @@ pub async fn live_channel(state: &AppState, id: &str) -> ApiResult<Channel> {
         .ok_or_else(channel_not_found)
 }
 
-pub fn new_member(channel_id: &str, user_id: &str, roles: &str) -> ChannelMember {
-    let now = now_ms();
-    ChannelMember {
-        channel_id: channel_id.to_owned(),
-        user_id: user_id.to_owned(),
-        roles: roles.to_owned(),
-        last_viewed_at: now,
-        msg_count: 0,
-        mention_count: 0,
-        notify_props: json!({"desktop": "default", "email": "default", "mark_unread": "all", "push": "default"}),
-        last_update_at: now,
-    }
-}
-
 pub async fn create_channel(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_channel::Request,
 ) -> ApiResult<create_channel::Response> {
@@ -92,22 +77,20 @@ pub async fn create_channel(
         last_post_at: now,
         total_msg_count: 0,
     };
-    let channel = state.store.create_channel(&channel).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::bad_request(
-            "store.sql_channel.save_channel.exists.app_error",
-            "A channel with that name already exists on the same team.",
-        ),
-        other => other.into(),
-    })?;
-    state
-        .store
-        .add_channel_member(&new_member(&channel.id, &caller.user.id, "channel_user channel_admin"))
-        .await?;
+    let channel = crate::channels::create_channel(state, &channel, &caller.user)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::bad_request(
+                "store.sql_channel.save_channel.exists.app_error",
+                "A channel with that name already exists on the same team.",
+            ),
+            other => other.into(),
+        })?;
     Ok(create_channel::Response::Created(convert::channel(&channel)))
 }
 
 pub async fn get_channel(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_channel::Request,
 ) -> ApiResult<get_channel::Response> {
@@ -126,7 +109,7 @@ pub async fn get_channel(
 }
 
 pub async fn get_channel_by_name(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_channel_by_name::Request,
 ) -> ApiResult<get_channel_by_name::Response> {
@@ -148,7 +131,7 @@ pub async fn get_channel_by_name(
 /// Public channels: any team member may join or add team members. Private
 /// channels: only existing members (or system admins) add people.
 pub async fn add_channel_member(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: add_channel_member::Request,
 ) -> ApiResult<add_channel_member::Response> {
@@ -194,9 +177,6 @@ pub async fn add_channel_member(
             "Failed to add user to channel: the user is not a member of the team.",
         ));
     }
-    let member = state
-        .store
-        .add_channel_member(&new_member(&channel.id, &user.id, ROLES_CHANNEL_USER))
-        .await?;
+    let member = crate::channels::join_channel(state, &channel, &user, ROLES_CHANNEL_USER).await?;
     Ok(add_channel_member::Response::Created(convert::channel_member(&member)))
 }

@@ -1,55 +1,24 @@
 //! `POST /hooks/{hook_id}`: posting through an incoming webhook.
 //!
 //! The second half of the work, turning a Slack-style message into posts, is
-//! [`create_webhook_posts`] (Mattermost's `CreateWebhookPost`); the answers of
-//! outgoing webhook callbacks are posted through it too, so both kinds of
-//! webhook posts look exactly alike.
-
-use std::collections::{HashMap, HashSet};
+//! the core's webhook-post pipeline
+//! ([`chathooks_core::posts::webhook::create_webhook_posts`], Mattermost's
+//! `CreateWebhookPost`); the answers of outgoing webhook callbacks are posted
+//! through it too, so both kinds of webhook posts look exactly alike.
 
 use axum::http::StatusCode;
+use chathooks_core::posts::webhook::{WebhookMessage, WebhookPostError, create_webhook_posts};
 use chathooks_mattermost_server::ops::execute_incoming_webhook::{self, Body};
-use chathooks_mattermost_types::{IncomingWebhookPayload, SlackAttachment};
-use serde_json::{Map, Value};
+use chathooks_mattermost_types::IncomingWebhookPayload;
 
-use super::auth::can_read_channel;
 use super::error::{ApiError, ApiResult};
-use super::posts::new_post;
+use crate::Core;
 use crate::ids::is_valid_id;
-use crate::markup::{
-    MAX_POST_RUNES, expand_announcements, replace_user_mentions, slack_links_to_markdown, slack_user_mentions,
-    split_runes,
-};
-use crate::server::{AppState, Shared};
-use crate::store::{CHANNEL_OPEN, Channel, IncomingHook, Post, Store, now_ms};
-
-/// Marks a post as made by a webhook: clients show it as such, and outgoing
-/// webhooks never fire for it (loop protection).
-pub const PROP_FROM_WEBHOOK: &str = "from_webhook";
-pub const PROP_WEBHOOK_DISPLAY_NAME: &str = "webhook_display_name";
-pub const PROP_OVERRIDE_USERNAME: &str = "override_username";
-pub const PROP_OVERRIDE_ICON_URL: &str = "override_icon_url";
-pub const PROP_OVERRIDE_ICON_EMOJI: &str = "override_icon_emoji";
-pub const PROP_ATTACHMENTS: &str = "attachments";
-/// Post type of a post carrying Slack attachments.
-pub const POST_TYPE_SLACK_ATTACHMENT: &str = "slack_attachment";
-/// Name shown for a webhook post when neither the request nor the hook gives one.
-pub const DEFAULT_WEBHOOK_USERNAME: &str = "webhook";
-
-/// Request props a webhook may not set itself: they would let it pass for
-/// something else (`from_webhook` is set by us; the overrides come from the
-/// dedicated fields, subject to the hook's defaults). `attachments` comes from
-/// the typed `attachments` field only, so it is always converted and valid.
-/// Mattermost's `CreateWebhookPost` skips the same keys.
-const RESERVED_PROPS: [&str; 4] = [
-    PROP_FROM_WEBHOOK,
-    PROP_OVERRIDE_USERNAME,
-    PROP_OVERRIDE_ICON_URL,
-    PROP_ATTACHMENTS,
-];
+use crate::permissions::can_read_channel;
+use crate::store::{CHANNEL_OPEN, Channel, IncomingHook, Store};
 
 pub async fn execute_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     request: execute_incoming_webhook::Request,
 ) -> ApiResult<execute_incoming_webhook::Response> {
     let payload = payload_of(request.body)?;
@@ -81,11 +50,17 @@ pub async fn execute_incoming_webhook(
             "Inappropriate channel permissions.",
         ));
     }
+    let attachments = payload
+        .attachments
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
     create_webhook_posts(
         state,
+        &channel,
+        &owner,
         WebhookMessage {
-            user_id: hook.user_id,
-            channel_id: channel.id,
             root_id: String::new(),
             text,
             username: payload.username.filter(|u| !u.is_empty()).unwrap_or(hook.username),
@@ -93,11 +68,12 @@ pub async fn execute_incoming_webhook(
             icon_emoji: payload.icon_emoji.unwrap_or_default(),
             display_name: hook.display_name,
             props: payload.props,
-            attachments: payload.attachments,
+            attachments,
             post_type: payload.type_.unwrap_or_default(),
         },
     )
-    .await?;
+    .await
+    .map_err(webhook_post_error)?;
     Ok(execute_incoming_webhook::Response::Ok("ok".to_owned()))
 }
 
@@ -129,7 +105,7 @@ fn payload_of(body: Body) -> ApiResult<IncomingWebhookPayload> {
 
 /// The live hook with this id. A malformed id is answered like an unknown
 /// one: the id is the only credential, so how it is wrong is nobody's business.
-async fn live_hook(state: &AppState, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn live_hook(state: &Core, hook_id: &str) -> ApiResult<IncomingHook> {
     let hook = if is_valid_id(hook_id) {
         state.store.get_incoming(hook_id).await?
     } else {
@@ -153,7 +129,7 @@ fn channel_missing() -> ApiError {
 /// The channel to post in: the hook's own, or the one `requested` names
 /// (`name` or `#name` in the hook's team, `@username` for the direct channel
 /// between the hook's owner and that user).
-async fn target_channel(state: &AppState, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
+async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
     let live = |channel: Option<Channel>| channel.filter(|c| c.delete_at == 0).ok_or_else(channel_missing);
     if requested.is_empty() {
         return live(state.store.get_channel(&hook.channel_id).await?);
@@ -184,171 +160,13 @@ async fn target_channel(state: &AppState, hook: &IncomingHook, requested: &str) 
         .await?)
 }
 
-/// A message to post as a webhook: the arguments of Mattermost's `CreateWebhookPost`.
-#[derive(Debug, Clone, Default)]
-pub struct WebhookMessage {
-    /// Author: the hook's owner (incoming) or creator (outgoing).
-    pub user_id: String,
-    pub channel_id: String,
-    /// Thread to reply in; empty for a root post.
-    pub root_id: String,
-    /// Message text with Slack markup, converted here.
-    pub text: String,
-    /// Name to show; empty falls back to [`DEFAULT_WEBHOOK_USERNAME`].
-    pub username: String,
-    /// Profile picture URL to show; empty for none.
-    pub icon_url: String,
-    /// Emoji to show as the profile picture; empty for none.
-    pub icon_emoji: String,
-    /// The hook's display name.
-    pub display_name: String,
-    /// Extra props from the sender; [`RESERVED_PROPS`] are ignored.
-    pub props: Map<String, Value>,
-    /// Slack attachments, with Slack markup, converted here.
-    pub attachments: Vec<SlackAttachment>,
-    /// Requested post type; `slack_attachment` when there are attachments.
-    pub post_type: String,
-}
-
-/// Post `message` as a webhook: convert Slack markup, set the webhook props and
-/// split text longer than [`MAX_POST_RUNES`] over consecutive posts (attachments
-/// go on the last one, as in Mattermost). Returns the posts in order.
-///
-/// Never fires outgoing webhooks: a webhook answering a webhook would loop.
-pub async fn create_webhook_posts(state: &AppState, message: WebhookMessage) -> ApiResult<Vec<Post>> {
-    let post_type = if message.attachments.is_empty() {
-        message.post_type
-    } else {
-        POST_TYPE_SLACK_ATTACHMENT.to_owned()
-    };
-    // System messages (joins, header changes...) are made by the server only.
-    if post_type.starts_with("system_") {
-        return Err(ApiError::bad_request(
+/// Webhook-post refusals as AppErrors.
+pub fn webhook_post_error(error: WebhookPostError) -> ApiError {
+    match error {
+        WebhookPostError::SystemType => ApiError::bad_request(
             "web.incoming_webhook.type.app_error",
             "Webhooks may not post system messages.",
-        ));
-    }
-    let mut attachments = message.attachments;
-    stringify_field_values(&mut attachments);
-    let usernames = mentioned_usernames(state, &message.text, &attachments).await?;
-    let text = to_markdown(&message.text, &usernames);
-    convert_attachments(&mut attachments, &usernames);
-
-    let mut props = message.props;
-    props.retain(|key, _| !RESERVED_PROPS.contains(&key.as_str()));
-    props.insert(PROP_FROM_WEBHOOK.into(), "true".into());
-    props.insert(PROP_WEBHOOK_DISPLAY_NAME.into(), message.display_name.into());
-    let username = if message.username.is_empty() {
-        DEFAULT_WEBHOOK_USERNAME.to_owned()
-    } else {
-        message.username
-    };
-    props.insert(PROP_OVERRIDE_USERNAME.into(), username.into());
-    if !message.icon_url.is_empty() {
-        props.insert(PROP_OVERRIDE_ICON_URL.into(), message.icon_url.into());
-    }
-    if !message.icon_emoji.is_empty() {
-        props.insert(PROP_OVERRIDE_ICON_EMOJI.into(), message.icon_emoji.into());
-    }
-    let attachments = if attachments.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_value(&attachments).map_err(ApiError::internal)?)
-    };
-
-    let chunks = split_runes(&text, MAX_POST_RUNES);
-    let last = chunks.len().saturating_sub(1);
-    let mut posts = Vec::with_capacity(chunks.len());
-    let mut previous_at = 0;
-    for (index, chunk) in chunks.into_iter().enumerate() {
-        let mut post = new_post(&message.channel_id, &message.user_id, chunk);
-        // Channel lists sort by create_at: strictly increasing times keep the
-        // parts of a split message in order even within one millisecond.
-        let at = now_ms().max(previous_at + 1);
-        previous_at = at;
-        post.create_at = at;
-        post.update_at = at;
-        post.root_id.clone_from(&message.root_id);
-        post.post_type.clone_from(&post_type);
-        let mut post_props = props.clone();
-        if let Some(attachments) = attachments.as_ref().filter(|_| index == last) {
-            post_props.insert(PROP_ATTACHMENTS.into(), attachments.clone());
-        }
-        post.props = Value::Object(post_props);
-        posts.push(state.store.create_post(&post).await?);
-    }
-    Ok(posts)
-}
-
-/// Usernames of the users mentioned as `<@USERID>` anywhere in the message, by
-/// id. Only well-formed ids are looked up, each once, so a message full of
-/// Slack ids (which never match ours) costs no queries.
-async fn mentioned_usernames(
-    state: &AppState,
-    text: &str,
-    attachments: &[SlackAttachment],
-) -> ApiResult<HashMap<String, String>> {
-    let mut texts: Vec<&str> = vec![text];
-    for attachment in attachments {
-        texts.extend(
-            [&attachment.pretext, &attachment.text, &attachment.title]
-                .into_iter()
-                .filter_map(|t| t.as_deref()),
-        );
-        texts.extend(attachment.fields.iter().filter_map(|f| f.value.as_ref()?.as_str()));
-    }
-    let ids: HashSet<&str> = texts
-        .into_iter()
-        .flat_map(slack_user_mentions)
-        .filter(|id| is_valid_id(id))
-        .collect();
-    let mut usernames = HashMap::new();
-    for id in ids {
-        if let Some(user) = state.store.get_user(id).await? {
-            usernames.insert(id.to_owned(), user.username);
-        }
-    }
-    Ok(usernames)
-}
-
-/// Mattermost's `ProcessSlackText`: announcements and user mentions.
-fn process_slack_text(text: &str, usernames: &HashMap<String, String>) -> String {
-    replace_user_mentions(&expand_announcements(text), |id| usernames.get(id).cloned())
-}
-
-/// Full conversion: [`process_slack_text`], then `<url|text>` links, in
-/// Mattermost's order (a link label may contain a mention).
-fn to_markdown(text: &str, usernames: &HashMap<String, String>) -> String {
-    slack_links_to_markdown(&process_slack_text(text, usernames))
-}
-
-/// Field values that are not strings become text (`5` -> `"5"`), as Mattermost's
-/// `StringifySlackFieldValue` does: clients render them as text. `null` stays.
-fn stringify_field_values(attachments: &mut [SlackAttachment]) {
-    for field in attachments.iter_mut().flat_map(|a| a.fields.iter_mut()) {
-        if let Some(value) = field.value.take() {
-            field.value = Some(match value {
-                Value::Null | Value::String(_) => value,
-                other => Value::String(other.to_string()),
-            });
-        }
-    }
-}
-
-/// Convert the attachments as Mattermost does: pretext, text and field values
-/// fully; titles without links (Mattermost leaves `<url|text>` in titles).
-fn convert_attachments(attachments: &mut [SlackAttachment], usernames: &HashMap<String, String>) {
-    for attachment in attachments {
-        for text in [&mut attachment.pretext, &mut attachment.text].into_iter().flatten() {
-            *text = to_markdown(text, usernames);
-        }
-        if let Some(title) = &mut attachment.title {
-            *title = process_slack_text(title, usernames);
-        }
-        for field in &mut attachment.fields {
-            if let Some(Value::String(value)) = &mut field.value {
-                *value = to_markdown(value, usernames);
-            }
-        }
+        ),
+        WebhookPostError::Store(error) => error.into(),
     }
 }

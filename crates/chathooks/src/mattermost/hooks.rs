@@ -23,8 +23,8 @@ use super::channels::{channel_not_found, live_channel};
 use super::convert;
 use super::error::{ApiError, ApiResult};
 use super::paging;
+use crate::Core;
 use crate::ids::{is_valid_id, new_id};
-use crate::server::{AppState, Shared};
 use crate::store::{Channel, IncomingFilter, IncomingHook, OutgoingFilter, OutgoingHook, Store, StoreError, now_ms};
 
 /// Mattermost's default `content_type` of an outgoing hook.
@@ -92,15 +92,15 @@ enum Family {
 impl Family {
     fn own(self) -> Permission {
         match self {
-            Family::Incoming => Permission::ManageOwnIncomingWebhooks,
-            Family::Outgoing => Permission::ManageOwnOutgoingWebhooks,
+            Family::Incoming => Permission::ManageOwnIncomingHooks,
+            Family::Outgoing => Permission::ManageOwnOutgoingHooks,
         }
     }
 
     fn others(self) -> Permission {
         match self {
-            Family::Incoming => Permission::ManageOthersIncomingWebhooks,
-            Family::Outgoing => Permission::ManageOthersOutgoingWebhooks,
+            Family::Incoming => Permission::ManageOthersIncomingHooks,
+            Family::Outgoing => Permission::ManageOthersOutgoingHooks,
         }
     }
 }
@@ -108,13 +108,7 @@ impl Family {
 /// 403 unless `caller` may manage a hook of `family` in `team_id` owned by
 /// `owner_id`: the own-permission always, the others-permission as well when
 /// the hook is someone else's. Users outside the team hold neither.
-async fn require_manage(
-    state: &AppState,
-    caller: &Caller,
-    family: Family,
-    team_id: &str,
-    owner_id: &str,
-) -> ApiResult<()> {
+async fn require_manage(state: &Core, caller: &Caller, family: Family, team_id: &str, owner_id: &str) -> ApiResult<()> {
     require_team_permission(state, &caller.user, team_id, family.own()).await?;
     if owner_id != caller.user.id {
         require_team_permission(state, &caller.user, team_id, family.others()).await?;
@@ -123,12 +117,12 @@ async fn require_manage(
 }
 
 /// Does `caller` see every hook of `family` in `team_id`, or only their own?
-async fn sees_others(state: &AppState, caller: &Caller, family: Family, team_id: &str) -> ApiResult<bool> {
+async fn sees_others(state: &Core, caller: &Caller, family: Family, team_id: &str) -> ApiResult<bool> {
     has_team_permission(state, &caller.user, team_id, family.others()).await
 }
 
 /// 403 unless `caller` may read `channel` (private channels: members only).
-async fn require_read(state: &AppState, caller: &Caller, channel: &Channel) -> ApiResult<()> {
+async fn require_read(state: &Core, caller: &Caller, channel: &Channel) -> ApiResult<()> {
     if can_read_channel(state, &caller.user, channel).await? {
         Ok(())
     } else {
@@ -138,7 +132,7 @@ async fn require_read(state: &AppState, caller: &Caller, channel: &Channel) -> A
 
 /// A channel a hook body names: 400 when the id is malformed, 404 when there
 /// is no live channel with it.
-async fn body_channel(state: &AppState, channel_id: &str) -> ApiResult<Channel> {
+async fn body_channel(state: &Core, channel_id: &str) -> ApiResult<Channel> {
     if !is_valid_id(channel_id) {
         return Err(ApiError::invalid_body_param("channel_id"));
     }
@@ -149,7 +143,7 @@ async fn body_channel(state: &AppState, channel_id: &str) -> ApiResult<Channel> 
 /// `creator_id`), which needs the others-permission in the team (403) and an
 /// existing user (404), as Mattermost's `GetUser` does.
 async fn new_hook_owner(
-    state: &AppState,
+    state: &Core,
     caller: &Caller,
     family: Family,
     team_id: &str,
@@ -192,7 +186,7 @@ fn text<T: Into<String>>(value: Option<T>) -> String {
 
 /// The live incoming hook `hook_id` names: 400 for a malformed id, 404 when
 /// missing or deleted.
-async fn load_incoming(state: &AppState, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn load_incoming(state: &Core, hook_id: &str) -> ApiResult<IncomingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
@@ -201,7 +195,7 @@ async fn load_incoming(state: &AppState, hook_id: &str) -> ApiResult<IncomingHoo
 
 /// An incoming hook the caller may manage and whose channel they can read
 /// (get and delete): 404 before 403, as Mattermost loads the hook first.
-async fn managed_incoming(state: &AppState, caller: &Caller, hook_id: &str) -> ApiResult<IncomingHook> {
+async fn managed_incoming(state: &Core, caller: &Caller, hook_id: &str) -> ApiResult<IncomingHook> {
     let hook = load_incoming(state, hook_id).await?;
     require_manage(state, caller, Family::Incoming, &hook.team_id, &hook.user_id).await?;
     // The hook's channel may be archived since; it still decides who reads it.
@@ -217,17 +211,11 @@ async fn managed_incoming(state: &AppState, caller: &Caller, hook_id: &str) -> A
 /// `channel_locked` as stored: what the client asked for, but always true for
 /// callers without `bypass_incoming_webhook_channel_lock` in the team, so they
 /// cannot make a hook that posts to channels they could not pick.
-async fn channel_lock(state: &AppState, caller: &Caller, team_id: &str, requested: bool) -> ApiResult<bool> {
+async fn channel_lock(state: &Core, caller: &Caller, team_id: &str, requested: bool) -> ApiResult<bool> {
     if requested {
         return Ok(true);
     }
-    let bypass = has_team_permission(
-        state,
-        &caller.user,
-        team_id,
-        Permission::BypassIncomingWebhookChannelLock,
-    )
-    .await?;
+    let bypass = has_team_permission(state, &caller.user, team_id, Permission::BypassIncomingHookChannelLock).await?;
     Ok(!bypass)
 }
 
@@ -240,7 +228,7 @@ async fn channel_lock(state: &AppState, caller: &Caller, team_id: &str, requeste
 /// grants the webhook permissions per team, so at system level every
 /// signed-in user counts as holding `manage_own` (they list their own hooks,
 /// in every team) and only system admins hold `manage_others` (they list all).
-async fn incoming_filter(state: &AppState, caller: &Caller, team_id: Option<String>) -> ApiResult<IncomingFilter> {
+async fn incoming_filter(state: &Core, caller: &Caller, team_id: Option<String>) -> ApiResult<IncomingFilter> {
     let Some(team_id) = team_id.filter(|t| !t.is_empty()) else {
         let user_id = (!caller.is_system_admin()).then(|| caller.user.id.clone());
         return Ok(IncomingFilter { team_id: None, user_id });
@@ -260,7 +248,7 @@ async fn incoming_filter(state: &AppState, caller: &Caller, team_id: Option<Stri
 /// `GET /api/v4/hooks/incoming`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
 pub async fn get_incoming_webhooks(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_incoming_webhooks::Request,
 ) -> ApiResult<get_incoming_webhooks::Response> {
@@ -291,7 +279,7 @@ pub async fn get_incoming_webhooks(
 /// schema has no `id` property and unknown fields are ignored, so such an id
 /// never reaches this handler; the hook always gets a new id.
 pub async fn create_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_incoming_webhook::Request,
 ) -> ApiResult<create_incoming_webhook::Response> {
@@ -335,7 +323,7 @@ pub async fn create_incoming_webhook(
 
 /// `GET /api/v4/hooks/incoming/{hook_id}`.
 pub async fn get_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_incoming_webhook::Request,
 ) -> ApiResult<get_incoming_webhook::Response> {
@@ -352,7 +340,7 @@ pub async fn get_incoming_webhook(
 /// permission; checking the permission first keeps users who may not touch
 /// the hook from learning anything about channels through it.
 pub async fn update_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: update_incoming_webhook::Request,
 ) -> ApiResult<update_incoming_webhook::Response> {
@@ -388,7 +376,7 @@ pub async fn update_incoming_webhook(
 /// `DELETE /api/v4/hooks/incoming/{hook_id}`: a soft delete; the hook then
 /// reads as missing everywhere (404, and executions are refused).
 pub async fn delete_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: delete_incoming_webhook::Request,
 ) -> ApiResult<delete_incoming_webhook::Response> {
@@ -411,7 +399,7 @@ fn status_ok() -> types::StatusOk {
 
 /// The live outgoing hook `hook_id` names: 400 for a malformed id, 404 when
 /// missing or deleted.
-async fn load_outgoing(state: &AppState, hook_id: &str) -> ApiResult<OutgoingHook> {
+async fn load_outgoing(state: &Core, hook_id: &str) -> ApiResult<OutgoingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
@@ -419,7 +407,7 @@ async fn load_outgoing(state: &AppState, hook_id: &str) -> ApiResult<OutgoingHoo
 }
 
 /// An outgoing hook the caller may manage: 404 before 403.
-async fn managed_outgoing(state: &AppState, caller: &Caller, hook_id: &str) -> ApiResult<OutgoingHook> {
+async fn managed_outgoing(state: &Core, caller: &Caller, hook_id: &str) -> ApiResult<OutgoingHook> {
     let hook = load_outgoing(state, hook_id).await?;
     require_manage(state, caller, Family::Outgoing, &hook.team_id, &hook.creator_id).await?;
     Ok(hook)
@@ -448,7 +436,7 @@ impl Action {
 
 /// Everything Mattermost checks on an outgoing hook before storing it, in
 /// its order: where it listens, its fields, then overlap with other hooks.
-async fn check_outgoing(state: &AppState, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
+async fn check_outgoing(state: &Core, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
     check_outgoing_channel(state, hook).await?;
     check_outgoing_fields(hook)?;
     check_overlap(state, hook, action).await
@@ -460,7 +448,7 @@ async fn check_outgoing(state: &AppState, hook: &OutgoingHook, action: Action) -
 ///
 /// The real server answers the missing trigger words with 500 on update; we
 /// answer 400 on both, as it is the client's mistake.
-async fn check_outgoing_channel(state: &AppState, hook: &OutgoingHook) -> ApiResult<()> {
+async fn check_outgoing_channel(state: &Core, hook: &OutgoingHook) -> ApiResult<()> {
     if hook.channel_id.is_empty() {
         if hook.trigger_words.is_empty() {
             return Err(ApiError::bad_request(
@@ -531,7 +519,7 @@ fn is_http_url(raw: &str) -> bool {
 /// Refuse a hook that would fire together with another live hook of the same
 /// channel (or both team-wide) for the same trigger word and callback URL:
 /// each such message would be delivered twice.
-async fn check_overlap(state: &AppState, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
+async fn check_overlap(state: &Core, hook: &OutgoingHook, action: Action) -> ApiResult<()> {
     let filter = OutgoingFilter {
         team_id: Some(hook.team_id.clone()),
         channel_id: Some(hook.channel_id.clone()),
@@ -576,7 +564,7 @@ fn content_type(value: Option<String>) -> String {
 /// channel. An unknown channel is 403 (Mattermost finds no permission on it),
 /// except for system admins, who get an empty list.
 async fn outgoing_filter(
-    state: &AppState,
+    state: &Core,
     caller: &Caller,
     team_id: Option<String>,
     channel_id: Option<String>,
@@ -604,7 +592,7 @@ async fn outgoing_filter(
     })
 }
 
-async fn channel_outgoing_filter(state: &AppState, caller: &Caller, channel_id: String) -> ApiResult<OutgoingFilter> {
+async fn channel_outgoing_filter(state: &Core, caller: &Caller, channel_id: String) -> ApiResult<OutgoingFilter> {
     let Some(channel) = state.store.get_channel(&channel_id).await? else {
         if caller.is_system_admin() {
             return Ok(OutgoingFilter {
@@ -635,7 +623,7 @@ fn outgoing_list(hooks: &[OutgoingHook]) -> ApiResult<Vec<types::OutgoingWebhook
 /// `GET /api/v4/hooks/outgoing`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
 pub async fn get_outgoing_webhooks(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_outgoing_webhooks::Request,
 ) -> ApiResult<get_outgoing_webhooks::Response> {
@@ -657,7 +645,7 @@ pub async fn get_outgoing_webhooks(
 /// channel of it. The token is the client's (26 characters, a schema rule)
 /// or a new id.
 pub async fn create_outgoing_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_outgoing_webhook::Request,
 ) -> ApiResult<create_outgoing_webhook::Response> {
@@ -713,7 +701,7 @@ pub async fn create_outgoing_webhook(
 
 /// `GET /api/v4/hooks/outgoing/{hook_id}`, token included.
 pub async fn get_outgoing_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_outgoing_webhook::Request,
 ) -> ApiResult<get_outgoing_webhook::Response> {
@@ -741,7 +729,7 @@ fn updated_token(stored: &str, requested: Option<String>) -> ApiResult<String> {
 /// default, an omitted `token` keeps the current one); creator, team and
 /// `create_at` stay. The rules of creation apply.
 pub async fn update_outgoing_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: update_outgoing_webhook::Request,
 ) -> ApiResult<update_outgoing_webhook::Response> {
@@ -782,7 +770,7 @@ pub async fn update_outgoing_webhook(
 /// `DELETE /api/v4/hooks/outgoing/{hook_id}`: a soft delete; the hook no
 /// longer fires and reads as missing.
 pub async fn delete_outgoing_webhook(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: delete_outgoing_webhook::Request,
 ) -> ApiResult<delete_outgoing_webhook::Response> {
@@ -798,7 +786,7 @@ pub async fn delete_outgoing_webhook(
 /// `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`: a new token; answers
 /// the whole updated hook, as the real server does (not StatusOK).
 pub async fn regen_outgoing_hook_token(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: regen_outgoing_hook_token::Request,
 ) -> ApiResult<regen_outgoing_hook_token::Response> {

@@ -23,10 +23,10 @@ use chathooks_runtime::{Location, RequestError, RequestErrorKind};
 
 use self::auth::authenticate;
 use self::error::{ApiError, respond};
-use crate::server::Shared;
+use crate::Core;
 
 /// The generated router over this implementation, with Mattermost-style 404s.
-pub fn router(state: Shared) -> axum::Router {
+pub fn router(state: Arc<Core>) -> axum::Router {
     chathooks_mattermost_server::router(Arc::new(Mattermost { state })).fallback(|| async {
         let error = ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.");
         error.into_http()
@@ -48,7 +48,7 @@ pub fn clamp_per_page(per_page: i64) -> u32 {
 }
 
 pub struct Mattermost {
-    pub state: Shared,
+    pub state: Arc<Core>,
 }
 
 /// Authenticate, run the operation, answer errors as AppError.

@@ -2,27 +2,26 @@
 //! post triggers get the post's details at their callback URLs, and what they
 //! answer is posted back in the channel.
 //!
-//! Delivery happens in the background ([`fire`] returns at once), on the
-//! server's task tracker so that a graceful shutdown lets it finish. It never
-//! delays or fails the post that triggered it: every failure is logged and
-//! skipped, with no retries (as in Mattermost).
+//! This module tells the core's delivery engine which calls a post starts
+//! ([`MattermostOutgoing::deliveries`]) and what an answer does
+//! ([`MattermostOutgoing::settle`]); the engine stores the calls with the post
+//! and makes them in the background, so a post is never delayed or failed by
+//! its hooks. One attempt per callback URL and no retries, as in Mattermost;
+//! every attempt is on record in the queue.
 
-use std::sync::Arc;
-
+use chathooks_core::delivery::{BoxFuture, CallOutcome, NewDelivery, Outgoing, RetryPolicy, Verdict};
+use chathooks_core::events::Event;
+use chathooks_core::posts::webhook::{WebhookMessage, create_webhook_posts};
 use chathooks_mattermost_types::SlackAttachment;
-use futures_util::future::join_all;
-use reqwest::Url;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::execute::{PROP_FROM_WEBHOOK, WebhookMessage, create_webhook_posts};
-use crate::netguard;
-use crate::server::{AppState, Shared};
-use crate::store::{CHANNEL_OPEN, Channel, OutgoingHook, Post, Store, StoreResult, User};
+use crate::Core;
+use crate::channels::live_channel;
+use crate::store::{CHANNEL_OPEN, Channel, DeliveryJob, OutgoingHook, Post, Store, StoreResult};
 
-/// Largest callback answer read; a longer one is ignored (Mattermost reads 1 MiB).
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// The name of this dialect's jobs in the delivery queue.
+const DIALECT: &str = "mattermost";
 
 /// `content_type` of hooks that want JSON; any other value means a form.
 const JSON: &str = "application/json";
@@ -33,31 +32,55 @@ const TRIGGER_EXACT: i32 = 0;
 /// `trigger_when`: the first word must start with a trigger word.
 const TRIGGER_PREFIX: i32 = 1;
 
-/// Fire the outgoing webhooks `post` triggers, in the background.
-///
-/// Only posts in public channels fire hooks, and never posts made by webhooks:
-/// an answer that triggered a hook could loop forever. (Webhook code does not
-/// call this at all; the check here also covers any future caller.)
-pub fn fire(state: &Shared, post: &Post, channel: &Channel, author: &User) {
-    if channel.channel_type != CHANNEL_OPEN || is_from_webhook(post) {
-        return;
+/// Mattermost's outgoing webhooks, for the delivery engine.
+pub struct MattermostOutgoing;
+
+/// What a job keeps to post the answer: where the triggering post was.
+#[derive(Debug, Serialize, Deserialize)]
+struct Context {
+    post_id: String,
+    root_id: String,
+    channel_id: String,
+}
+
+impl Outgoing for MattermostOutgoing {
+    fn dialect(&self) -> &'static str {
+        DIALECT
     }
-    let shared = Arc::clone(state);
-    let (post, channel, author) = (post.clone(), channel.clone(), author.clone());
-    state.tasks.spawn(async move {
-        if let Err(error) = fire_now(&shared, &post, &channel, &author).await {
-            tracing::warn!(post_id = %post.id, %error, "outgoing webhooks not fired");
-        }
-    });
+
+    fn deliveries<'a>(&'a self, core: &'a Core, event: &'a Event) -> BoxFuture<'a, StoreResult<Vec<NewDelivery>>> {
+        Box::pin(async move {
+            match event {
+                Event::PostCreated { post, channel, author } => deliveries(core, post, channel, &author.username).await,
+                _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
+        Box::pin(async move { !matches!(core.store.get_outgoing(&job.hook_id).await, Ok(None)) })
+    }
+
+    fn settle<'a>(
+        &'a self,
+        core: &'a Core,
+        job: &'a DeliveryJob,
+        _attempt: i64,
+        _retries_left: bool,
+        outcome: &'a CallOutcome,
+    ) -> BoxFuture<'a, Verdict> {
+        Box::pin(settle(core, job, outcome))
+    }
 }
 
-fn is_from_webhook(post: &Post) -> bool {
-    post.props.get(PROP_FROM_WEBHOOK).and_then(Value::as_str) == Some("true")
-}
-
-/// Find the hooks `post` triggers and call all their callback URLs at once.
-async fn fire_now(state: &AppState, post: &Post, channel: &Channel, author: &User) -> StoreResult<()> {
-    let hooks = state.store.outgoing_for_channel(&channel.team_id, &channel.id).await?;
+/// The calls `post` starts: one per callback URL of every hook it triggers.
+/// Only posts in public channels fire hooks (the core already skips posts
+/// made by webhooks).
+async fn deliveries(core: &Core, post: &Post, channel: &Channel, username: &str) -> StoreResult<Vec<NewDelivery>> {
+    if channel.channel_type != CHANNEL_OPEN {
+        return Ok(Vec::new());
+    }
+    let hooks = core.store.outgoing_for_channel(&channel.team_id, &channel.id).await?;
     let first_word = post.message.split_whitespace().next().unwrap_or_default();
     let firing: Vec<(OutgoingHook, String)> = hooks
         .into_iter()
@@ -67,15 +90,20 @@ async fn fire_now(state: &AppState, post: &Post, channel: &Channel, author: &Use
         })
         .collect();
     if firing.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let team_domain = state
+    let team_domain = core
         .store
         .get_team(&channel.team_id)
         .await?
         .map(|team| team.name)
         .unwrap_or_default();
     let file_ids = post.file_ids.join(",");
+    let context = json!(Context {
+        post_id: post.id.clone(),
+        root_id: post.root_id.clone(),
+        channel_id: post.channel_id.clone(),
+    });
     let mut deliveries = Vec::new();
     for (hook, trigger_word) in &firing {
         let payload = Payload {
@@ -86,7 +114,7 @@ async fn fire_now(state: &AppState, post: &Post, channel: &Channel, author: &Use
             channel_name: &channel.name,
             timestamp: post.create_at,
             user_id: &post.user_id,
-            user_name: &author.username,
+            user_name: username,
             post_id: &post.id,
             text: &post.message,
             trigger_word,
@@ -100,11 +128,17 @@ async fn fire_now(state: &AppState, post: &Post, channel: &Channel, author: &Use
             }
         };
         for url in &hook.callback_urls {
-            deliveries.push(deliver(state, hook, url, content_type, body.clone(), post));
+            deliveries.push(NewDelivery {
+                hook_id: hook.id.clone(),
+                url: url.clone(),
+                content_type: content_type.to_owned(),
+                body: body.clone(),
+                context: context.clone(),
+                retry: RetryPolicy::ONCE,
+            });
         }
     }
-    join_all(deliveries).await;
-    Ok(())
+    Ok(deliveries)
 }
 
 /// The trigger word `hook` fires on for a post in `channel_id` whose message
@@ -195,127 +229,89 @@ struct Answer {
     response_type: Option<String>,
 }
 
-/// Why a callback produced nothing to post.
-#[derive(Debug, thiserror::Error)]
-enum CallError {
-    #[error("invalid callback URL: {0}")]
-    Url(#[from] url::ParseError),
-    #[error("refused: {0}")]
-    Refused(String),
-    #[error("request failed: {0}")]
-    Http(reqwest::Error),
-    #[error("answer larger than {MAX_ANSWER_BYTES} bytes ignored")]
-    TooLarge,
-}
-
-/// Call one callback URL and post its answer, if it gave one. Failures are
-/// logged: nobody is waiting for the outcome.
-async fn deliver(
-    state: &AppState,
-    hook: &OutgoingHook,
-    url: &str,
-    content_type: &'static str,
-    body: String,
-    post: &Post,
-) {
-    let answer = match call(state, url, content_type, body).await {
-        Ok(Some(answer)) => answer,
-        Ok(None) => return,
-        Err(error @ CallError::Refused(_)) => {
-            tracing::warn!(hook_id = %hook.id, url, %error, "outgoing webhook callback refused");
-            return;
-        }
-        Err(error) => {
-            tracing::warn!(hook_id = %hook.id, url, %error, "outgoing webhook callback failed");
-            return;
-        }
+/// Post the callback's answer, if it gave one. The status is ignored
+/// (Mattermost posts an answer even from an error status); failures are
+/// logged, since nobody is waiting for the outcome.
+async fn settle(core: &Core, job: &DeliveryJob, outcome: &CallOutcome) -> Verdict {
+    if let Some(error) = &outcome.error {
+        let what = if outcome.refused { "refused" } else { "failed" };
+        tracing::warn!(hook_id = %job.hook_id, url = %job.url, %error, "outgoing webhook callback {what}");
+        return Verdict::GiveUp;
+    }
+    let verdict = if outcome.is_success() {
+        Verdict::Delivered
+    } else {
+        Verdict::GiveUp
     };
-    if let Err(error) = post_answer(state, hook, post, answer).await {
-        tracing::warn!(
-            hook_id = %hook.id,
-            url,
-            error_id = %error.id,
-            detail = %error.detailed,
-            "outgoing webhook answer not posted"
-        );
+    if outcome.truncated {
+        tracing::warn!(hook_id = %job.hook_id, url = %job.url, "outgoing webhook answer over 1 MiB ignored");
+        return verdict;
     }
-}
-
-/// POST the payload; the answer if it is a JSON object. The status is ignored
-/// (Mattermost posts an answer even from an error status).
-async fn call(
-    state: &AppState,
-    url: &str,
-    content_type: &'static str,
-    body: String,
-) -> Result<Option<Answer>, CallError> {
-    let url = Url::parse(url)?;
-    // The guarded client vets the addresses names resolve to, but reqwest does
-    // not resolve IP literals: check those here.
-    netguard::check_url(&url, &state.config.allow_internal_callbacks)
-        .map_err(|refused| CallError::Refused(refused.to_string()))?;
-    let sent = state
-        .callbacks
-        .post(url)
-        .header(CONTENT_TYPE, content_type)
-        .header(ACCEPT, JSON)
-        .body(body)
-        .send()
-        .await;
-    let mut response = sent.map_err(|error| match netguard::refusal(&error) {
-        Some(refused) => CallError::Refused(refused.to_string()),
-        None => CallError::Http(error),
-    })?;
-    let mut raw = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(CallError::Http)? {
-        if raw.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(CallError::TooLarge);
-        }
-        raw.extend_from_slice(&chunk);
+    if outcome.body.iter().all(u8::is_ascii_whitespace) {
+        return verdict;
     }
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    match serde_json::from_slice(&raw) {
-        Ok(answer) => Ok(Some(answer)),
+    let answer: Answer = match serde_json::from_slice(&outcome.body) {
+        Ok(answer) => answer,
         Err(error) => {
             // Plenty of receivers answer "ok" or HTML: not worth a warning.
             tracing::debug!(%error, "outgoing webhook answer is not a JSON object; nothing to post");
-            Ok(None)
+            return verdict;
         }
+    };
+    if let Err(error) = post_answer(core, job, answer).await {
+        tracing::warn!(hook_id = %job.hook_id, url = %job.url, %error, "outgoing webhook answer not posted");
     }
+    verdict
+}
+
+/// Why an answer was not posted.
+#[derive(Debug, thiserror::Error)]
+enum AnswerError {
+    #[error("the job's context is unreadable: {0}")]
+    Context(#[from] serde_json::Error),
+    #[error("the hook, its creator or the channel is gone")]
+    Gone,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Post(#[from] chathooks_core::posts::webhook::WebhookPostError),
 }
 
 /// Post a callback's answer in the channel of the triggering post, as the
 /// hook's creator, if it has text or attachments. Username and icon fall back
 /// to the hook's.
-async fn post_answer(
-    state: &AppState,
-    hook: &OutgoingHook,
-    post: &Post,
-    answer: Answer,
-) -> super::error::ApiResult<()> {
+async fn post_answer(core: &Core, job: &DeliveryJob, answer: Answer) -> Result<(), AnswerError> {
     let text = answer.text.unwrap_or_default();
     let attachments = answer.attachments.unwrap_or_default();
     if text.is_empty() && attachments.is_empty() {
         return Ok(());
     }
+    let context: Context = serde_json::from_value(job.context.clone())?;
+    let hook = core.store.get_outgoing(&job.hook_id).await?.ok_or(AnswerError::Gone)?;
+    let creator = core.store.get_user(&hook.creator_id).await?.ok_or(AnswerError::Gone)?;
+    let channel = live_channel(core, &context.channel_id)
+        .await?
+        .ok_or(AnswerError::Gone)?;
     let root_id = if answer.response_type.as_deref() == Some("comment") {
-        if post.root_id.is_empty() {
-            post.id.clone()
+        if context.root_id.is_empty() {
+            context.post_id
         } else {
-            post.root_id.clone()
+            context.root_id
         }
     } else {
         String::new()
     };
     let non_empty =
         |value: Option<String>, fallback: &str| value.filter(|v| !v.is_empty()).unwrap_or_else(|| fallback.to_owned());
+    let attachments = attachments
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()?;
     create_webhook_posts(
-        state,
+        core,
+        &channel,
+        &creator,
         WebhookMessage {
-            user_id: hook.creator_id.clone(),
-            channel_id: post.channel_id.clone(),
             root_id,
             text,
             username: non_empty(answer.username, &hook.username),

@@ -1,4 +1,5 @@
-//! Posts: create (which may fire outgoing webhooks) and list a channel's.
+//! Posts: create (which may fire outgoing hooks of both APIs, through the
+//! core) and list a channel's.
 
 use std::collections::HashMap;
 
@@ -9,36 +10,14 @@ use super::auth::{Caller, can_read_channel, is_system_admin, is_team_member};
 use super::channels::live_channel;
 use super::convert;
 use super::error::{ApiError, ApiResult};
-use crate::ids::{is_valid_id, new_id};
+use crate::Core;
+use crate::ids::is_valid_id;
 use crate::markup::MAX_POST_RUNES;
-use crate::server::Shared;
-use crate::store::{Post, Store, now_ms};
-
-/// A post as the API creates it: a plain user post.
-pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
-    let now = now_ms();
-    Post {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        edit_at: 0,
-        delete_at: 0,
-        user_id: user_id.to_owned(),
-        channel_id: channel_id.to_owned(),
-        root_id: String::new(),
-        original_id: String::new(),
-        message,
-        post_type: String::new(),
-        props: serde_json::json!({}),
-        hashtags: String::new(),
-        file_ids: Vec::new(),
-        pending_post_id: String::new(),
-        is_pinned: false,
-    }
-}
+use crate::posts::{PROP_FROM_WEBHOOK, new_post};
+use crate::store::Store;
 
 pub async fn create_post(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_post::Request,
 ) -> ApiResult<create_post::Response> {
@@ -81,17 +60,15 @@ pub async fn create_post(
     }
     // Clients may not pose as webhooks: that would also dodge loop protection.
     let mut props = body.props;
-    props.remove(super::execute::PROP_FROM_WEBHOOK);
+    props.remove(PROP_FROM_WEBHOOK);
     post.props = serde_json::Value::Object(props);
     post.file_ids = body.file_ids;
-    let post = state.store.create_post(&post).await?;
-    super::outgoing::fire(state, &post, &channel, &caller.user);
-    crate::rocketchat::outgoing::fire(state, &post, &channel, &caller.user);
+    let post = crate::posts::create_post(state, post, &channel, &caller.user).await?;
     Ok(create_post::Response::Created(convert::post(&post)))
 }
 
 pub async fn get_posts_for_channel(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_posts_for_channel::Request,
 ) -> ApiResult<get_posts_for_channel::Response> {

@@ -6,26 +6,17 @@ use chathooks_mattermost_types as types;
 use super::auth::{Caller, Permission, has_team_permission, is_team_member};
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use crate::Core;
+use crate::channels::valid_name;
 use crate::ids::{is_valid_id, new_id};
-use crate::server::Shared;
 use crate::store::{ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms};
-
-/// Team and channel names: 1 to 64 lowercase letters, digits, `-` and `_`,
-/// starting with a letter or digit.
-pub fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
 
 fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
 }
 
 pub async fn create_team(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_team::Request,
 ) -> ApiResult<create_team::Response> {
@@ -80,7 +71,7 @@ pub async fn create_team(
     Ok(create_team::Response::Created(convert::team(&team)))
 }
 
-async fn visible_team(state: &Shared, caller: &Caller, team: Option<Team>) -> ApiResult<Team> {
+async fn visible_team(state: &Core, caller: &Caller, team: Option<Team>) -> ApiResult<Team> {
     let team = team.filter(|t| t.delete_at == 0).ok_or_else(team_not_found)?;
     if team.team_type == "O" || is_team_member(state, &caller.user, &team.id).await? {
         Ok(team)
@@ -89,7 +80,7 @@ async fn visible_team(state: &Shared, caller: &Caller, team: Option<Team>) -> Ap
     }
 }
 
-pub async fn get_team(state: &Shared, caller: Caller, request: get_team::Request) -> ApiResult<get_team::Response> {
+pub async fn get_team(state: &Core, caller: Caller, request: get_team::Request) -> ApiResult<get_team::Response> {
     if !is_valid_id(&request.team_id) {
         return Err(ApiError::invalid_url_param("team_id"));
     }
@@ -100,7 +91,7 @@ pub async fn get_team(state: &Shared, caller: Caller, request: get_team::Request
 }
 
 pub async fn get_team_by_name(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: get_team_by_name::Request,
 ) -> ApiResult<get_team_by_name::Response> {
@@ -113,7 +104,7 @@ pub async fn get_team_by_name(
 /// Joining an open team yourself is allowed; adding others needs
 /// `add_user_to_team` (team admins, system admins).
 pub async fn add_team_member(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: add_team_member::Request,
 ) -> ApiResult<add_team_member::Response> {

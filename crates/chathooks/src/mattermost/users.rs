@@ -6,16 +6,16 @@ use serde_json::json;
 use super::auth::Caller;
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use crate::Core;
 use crate::accounts::{valid_email, valid_username};
 use crate::ids::{is_valid_id, new_id};
 use crate::password;
-use crate::server::{AppState, Shared};
 use crate::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
 
 /// Sessions last 30 days, Mattermost's default for web sessions.
 const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-pub async fn login(state: &Shared, request: login::Request) -> ApiResult<login::Response> {
+pub async fn login(state: &Core, request: login::Request) -> ApiResult<login::Response> {
     let body = request.body;
     let invalid = || {
         ApiError::new(
@@ -55,11 +55,11 @@ pub async fn login(state: &Shared, request: login::Request) -> ApiResult<login::
     ))
 }
 
-pub async fn get_me(_state: &Shared, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
+pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
     Ok(get_me::Response::Ok(convert::user(&caller.user)))
 }
 
-pub async fn get_user(state: &Shared, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
+pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
     let id = if request.user_id == "me" {
         caller.user.id.clone()
     } else {
@@ -141,7 +141,7 @@ fn conflict(error: StoreError) -> ApiError {
 
 /// Creating users is for system admins (open sign-up is off, as on a fresh Mattermost).
 pub async fn create_user(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: create_user::Request,
 ) -> ApiResult<create_user::Response> {
@@ -158,12 +158,12 @@ pub async fn create_user(
     }
     user.props = serde_json::Value::Object(body.props);
     user.notify_props = serde_json::Value::Object(body.notify_props);
-    let user = state.store.create_user(&user).await.map_err(conflict)?;
+    let user = crate::accounts::create_user(state, &user).await.map_err(conflict)?;
     Ok(create_user::Response::Created(convert::user(&user)))
 }
 
 /// Create the system admin named on the command line unless the name exists.
-pub async fn ensure_admin(state: &AppState, username: &str, password: &str) -> anyhow::Result<()> {
+pub async fn ensure_admin(state: &Core, username: &str, password: &str) -> anyhow::Result<()> {
     if state
         .store
         .get_user_by_username(&username.to_lowercase())
@@ -176,7 +176,7 @@ pub async fn ensure_admin(state: &AppState, username: &str, password: &str) -> a
     let user = new_user(username, &email, password, ROLES_SYSTEM_ADMIN)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create admin {username}: {}", e.message))?;
-    state.store.create_user(&user).await?;
+    crate::accounts::create_user(state, &user).await?;
     tracing::info!(username, "created system admin");
     Ok(())
 }

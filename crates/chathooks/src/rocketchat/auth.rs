@@ -1,36 +1,31 @@
 //! Sessions and permissions of the Rocket.Chat API.
 //!
-//! Sessions are the Mattermost API's: `X-Auth-Token` is a session token of
-//! the shared sessions table, so a token obtained through either API's login
-//! works with both. Rocket.Chat also sends `X-User-Id`, which must name the
+//! Sessions are the core's: `X-Auth-Token` is a session token of the shared
+//! sessions table, so a token obtained through either API's login works with
+//! both. Rocket.Chat also sends `X-User-Id`, which must name the
 //! session's user.
 //!
 //! Rocket.Chat's permissions are mapped onto this server's two kinds of user
 //! (see [`has_permission`]).
 
-use axum::http::StatusCode;
+use chathooks_core::accounts::{self, AuthError};
+use chathooks_core::permissions::{self, Permission as CorePermission};
 use chathooks_rocketchat_server::Credentials;
 
 use super::error::{RcError, RcResult};
-use crate::mattermost::auth::{Caller, is_system_admin};
-use crate::server::AppState;
-use crate::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, Store, User};
+use crate::Core;
+use crate::accounts::Caller;
+use crate::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, User};
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
-pub async fn authenticate(state: &AppState, credentials: &Credentials) -> RcResult<Caller> {
+pub async fn authenticate(state: &Core, credentials: &Credentials) -> RcResult<Caller> {
     let Credentials::AuthTokenUserId { auth_token, user_id } = credentials;
-    // The same lookup (constant-time token check, expiry, deactivated users)
-    // as the Mattermost API, which owns the sessions.
-    let bearer = chathooks_mattermost_server::Credentials::BearerAuth(auth_token.clone());
-    let caller = crate::mattermost::auth::authenticate(state, &bearer)
+    let caller = accounts::authenticate(state, auth_token)
         .await
-        .map_err(|error| {
-            if error.status == StatusCode::UNAUTHORIZED {
-                RcError::Unauthorized
-            } else {
-                RcError::internal(format!("session lookup failed: {} {}", error.message, error.detailed))
-            }
+        .map_err(|error| match error {
+            AuthError::Unauthenticated => RcError::Unauthorized,
+            AuthError::Store(error) => error.into(),
         })?;
     if caller.user.id != *user_id {
         return Err(RcError::Unauthorized);
@@ -52,16 +47,28 @@ pub enum Permission {
     MessageImpersonate,
 }
 
-/// Does `user` hold `permission`? System administrators hold every
-/// permission (Rocket.Chat's `admin` role); other users hold what
-/// Rocket.Chat's `user` role holds by default among those checked here:
-/// managing their own integrations and creating public channels.
+impl Permission {
+    /// The core permission this one is.
+    fn core(self) -> CorePermission {
+        match self {
+            Permission::ManageIncomingIntegrations => CorePermission::ManageOthersIncomingHooks,
+            Permission::ManageOwnIncomingIntegrations => CorePermission::ManageOwnIncomingHooks,
+            Permission::ManageOutgoingIntegrations => CorePermission::ManageOthersOutgoingHooks,
+            Permission::ManageOwnOutgoingIntegrations => CorePermission::ManageOwnOutgoingHooks,
+            Permission::CreateUser => CorePermission::CreateUser,
+            Permission::CreateC => CorePermission::CreatePublicChannel,
+            Permission::MessageImpersonate => CorePermission::Impersonate,
+        }
+    }
+}
+
+/// Does `user` hold `permission`? Rocket.Chat has no teams, so these are the
+/// core's permissions outside teams: system administrators (Rocket.Chat's
+/// `admin` role) hold every one; other users what Rocket.Chat's `user` role
+/// holds by default among those checked here: managing their own
+/// integrations and creating public channels.
 pub fn has_permission(user: &User, permission: Permission) -> bool {
-    is_system_admin(user)
-        || matches!(
-            permission,
-            Permission::ManageOwnIncomingIntegrations | Permission::ManageOwnOutgoingIntegrations | Permission::CreateC
-        )
+    permissions::has_system_permission(user, permission.core())
 }
 
 /// [`has_permission`] as a 403.
@@ -142,14 +149,14 @@ pub fn may_manage_integrations(user: &User) -> bool {
 /// May `user` read and post in `channel`? Public channels: every user
 /// (Rocket.Chat has no teams to belong to); private and direct rooms: their
 /// members. System administrators: every room.
-pub async fn can_access_room(state: &AppState, user: &User, channel: &Channel) -> RcResult<bool> {
-    if is_system_admin(user) || channel.channel_type == CHANNEL_OPEN {
+pub async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    if user.is_system_admin() || channel.channel_type == CHANNEL_OPEN {
         return Ok(true);
     }
     is_member(state, user, channel).await
 }
 
 /// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?
-pub async fn is_member(state: &AppState, user: &User, channel: &Channel) -> RcResult<bool> {
-    Ok(state.store.get_channel_member(&channel.id, &user.id).await?.is_some())
+pub async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    Ok(permissions::is_channel_member(state, user, channel).await?)
 }

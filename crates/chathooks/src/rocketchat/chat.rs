@@ -16,15 +16,15 @@ use super::auth::{Permission, can_access_room, has_permission};
 use super::error::{RcError, RcResult};
 use super::rooms::{live_channel, resolve_entry};
 use super::wire::{self, PROP_INTEGRATION_ID};
+use crate::Core;
+use crate::accounts::Caller;
 use crate::markup::MAX_POST_RUNES;
-use crate::mattermost::auth::Caller;
-use crate::mattermost::execute::{
+use crate::posts::new_post;
+use crate::posts::{
     POST_TYPE_SLACK_ATTACHMENT, PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL,
     PROP_OVERRIDE_USERNAME, PROP_WEBHOOK_DISPLAY_NAME,
 };
-use crate::mattermost::posts::new_post;
-use crate::server::Shared;
-use crate::store::{Channel, Post, Store, User};
+use crate::store::{Channel, Post, User};
 
 /// The integration a message is posted by.
 #[derive(Debug, Clone)]
@@ -60,9 +60,9 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
-/// Store `message` by `author` in `channel`, then fire what new messages fire
-/// (see [`after_post`]).
-pub async fn post_message(state: &Shared, channel: &Channel, author: &User, message: NewMessage) -> RcResult<Post> {
+/// Store `message` by `author` in `channel`, through the core's one path for
+/// new posts (which starts the outgoing hooks of both APIs).
+pub async fn post_message(state: &Core, channel: &Channel, author: &User, message: NewMessage) -> RcResult<Post> {
     if message.text.chars().count() > MAX_POST_RUNES {
         return Err(RcError::typed(
             "error-message-size-exceeded",
@@ -90,22 +90,12 @@ pub async fn post_message(state: &Shared, channel: &Channel, author: &User, mess
         props.insert(PROP_INTEGRATION_ID.into(), posted_by.integration_id.into());
     }
     post.props = Value::Object(props);
-    let post = state.store.create_post(&post).await?;
-    after_post(state, &post, channel, author);
-    Ok(post)
-}
-
-/// What a new message sets off, in the background: the Rocket.Chat outgoing
-/// integrations of its room and the Mattermost outgoing webhooks of its
-/// channel. Each skips messages posted by integrations and webhooks.
-pub fn after_post(state: &Shared, post: &Post, channel: &Channel, author: &User) {
-    super::outgoing::fire(state, post, channel, author);
-    crate::mattermost::outgoing::fire(state, post, channel, author);
+    Ok(crate::posts::create_post(state, post, channel, author).await?)
 }
 
 /// The room `chat.postMessage` names: `roomId`, else `channel` as `#room`,
 /// `@username` or a bare room id.
-async fn destination(state: &Shared, author: &User, room_id: Option<&str>, channel: Option<&str>) -> RcResult<Channel> {
+async fn destination(state: &Core, author: &User, room_id: Option<&str>, channel: Option<&str>) -> RcResult<Channel> {
     let invalid = || RcError::typed("error-invalid-channel", "Invalid channel");
     let found = match (room_id.map(str::trim), channel.map(str::trim)) {
         (Some(id), _) if !id.is_empty() => live_channel(state, id).await?,
@@ -117,7 +107,7 @@ async fn destination(state: &Shared, author: &User, room_id: Option<&str>, chann
 }
 
 pub async fn chat_post_message(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: chat_post_message::Request,
 ) -> RcResult<chat_post_message::Response> {

@@ -12,8 +12,8 @@ use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
 use super::rooms::{entries, live_channel, resolve_entry};
 use super::wire::typed;
+use crate::Core;
 use crate::password::constant_time_eq;
-use crate::server::Shared;
 use crate::store::{Channel, RC_WEBHOOK_INCOMING, RcIntegration, Store, User};
 
 fn not_found() -> RcError {
@@ -30,7 +30,7 @@ fn either(first: Option<String>, second: Option<String>) -> Option<String> {
 }
 
 /// The incoming integration with this id and token.
-async fn find(state: &Shared, id: &str, token: &str) -> RcResult<RcIntegration> {
+async fn find(state: &Core, id: &str, token: &str) -> RcResult<RcIntegration> {
     let integration = state
         .store
         .get_rc_integration(id)
@@ -60,7 +60,7 @@ fn payload(body: Option<Body>) -> RcResult<types::IncomingWebhookMessage> {
 /// The rooms to post in: the payload's `roomId` or `channel` (already
 /// allowed by the caller), else the integration's channels.
 async fn destinations(
-    state: &Shared,
+    state: &Core,
     integration: &RcIntegration,
     poster: &User,
     override_channel: Option<&str>,
@@ -100,7 +100,7 @@ fn trimmed(value: Option<&String>) -> Option<String> {
 }
 
 pub async fn execute_incoming_webhook(
-    state: &Shared,
+    state: &Core,
     request: execute_incoming_webhook::Request,
 ) -> RcResult<execute_incoming_webhook::Response> {
     let integration = find(state, &request.hook_id, &request.token).await?;

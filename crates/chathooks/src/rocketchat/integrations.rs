@@ -18,9 +18,9 @@ use super::rooms::paging;
 use super::settings::{self, Check, Fields};
 use super::time::iso;
 use super::wire::{self, typed};
+use crate::Core;
+use crate::accounts::Caller;
 use crate::ids::{new_rc_id, new_rc_token};
-use crate::mattermost::auth::Caller;
-use crate::server::Shared;
 use crate::store::{RC_WEBHOOK_INCOMING, RcIntegration, RcIntegrationFilter, RcVisibility, Store, User, now_ms};
 
 /// `integrations.list` and `integrations.history` page sizes: Rocket.Chat's
@@ -71,7 +71,7 @@ fn answer<T: serde::de::DeserializeOwned>(what: &str, integration: &RcIntegratio
     typed(what, json!({"integration": integration.doc, "success": true}))
 }
 
-async fn check(state: &Shared, check: &Check<'_>, kind: Kind, body: &Map<String, Value>) -> RcResult<Fields> {
+async fn check(state: &Core, check: &Check<'_>, kind: Kind, body: &Map<String, Value>) -> RcResult<Fields> {
     match kind {
         Kind::Incoming => settings::incoming(state, check, body).await,
         Kind::Outgoing => settings::outgoing(state, check, body).await,
@@ -83,7 +83,7 @@ fn kind_of(body: &Map<String, Value>) -> Kind {
 }
 
 pub async fn integrations_create(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
@@ -133,7 +133,7 @@ fn created_by(user: &User) -> Value {
 }
 
 pub async fn integrations_update(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_update::Request,
 ) -> RcResult<integrations_update::Response> {
@@ -190,7 +190,7 @@ pub async fn integrations_update(
 }
 
 pub async fn integrations_get(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_get::Request,
 ) -> RcResult<integrations_get::Response> {
@@ -213,7 +213,7 @@ pub async fn integrations_get(
 }
 
 pub async fn integrations_list(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_list::Request,
 ) -> RcResult<integrations_list::Response> {
@@ -244,7 +244,7 @@ pub async fn integrations_list(
 }
 
 pub async fn integrations_remove(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_remove::Request,
 ) -> RcResult<integrations_remove::Response> {
@@ -288,7 +288,7 @@ pub async fn integrations_remove(
 }
 
 pub async fn integrations_history(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: integrations_history::Request,
 ) -> RcResult<integrations_history::Response> {

@@ -34,7 +34,6 @@ pub mod error;
 pub mod execute;
 pub mod integrations;
 pub mod outgoing;
-pub mod retry;
 pub mod rooms;
 pub mod settings;
 pub mod time;
@@ -48,17 +47,17 @@ use chathooks_runtime::RequestError;
 
 use self::auth::authenticate;
 use self::error::respond;
-use crate::server::Shared;
+use crate::Core;
 
 /// The generated router over this implementation. It sets no fallback: it is
 /// merged into the Mattermost router, which answers unknown paths (axum
 /// refuses to merge two fallbacks).
-pub fn router(state: Shared) -> axum::Router {
+pub fn router(state: Arc<Core>) -> axum::Router {
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state }))
 }
 
 pub struct RocketChat {
-    pub state: Shared,
+    pub state: Arc<Core>,
 }
 
 /// Authenticate, run the operation, answer errors in Rocket.Chat's shapes.

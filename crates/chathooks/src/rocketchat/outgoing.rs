@@ -1,19 +1,19 @@
 //! Outgoing integrations firing on new messages (`sendMessage`).
 //!
-//! [`fire`] returns at once: matching integrations are found and their URLs
-//! called on the server's task tracker, so a message is never delayed by its
-//! integrations and a graceful shutdown lets deliveries in flight finish.
-//!
-//! Each call to a URL is one [`Delivery`] attempt, recorded in the
-//! integration's history. A failed attempt of an integration with
-//! `retryFailedCalls` schedules the next one as a pending retry in the store,
-//! which the worker in [`super::retry`] makes when it is due, also after a
-//! restart.
+//! This module tells the core's delivery engine which calls a message starts
+//! ([`RocketChatOutgoing::deliveries`]) and what an answer does
+//! ([`RocketChatOutgoing::settle`]). The engine stores the calls with the
+//! message and makes them in the background, so a message is never delayed by
+//! its integrations. Each attempt is recorded in the integration's history;
+//! a failed one is retried as `retryFailedCalls`, `retryCount` and
+//! `retryDelay` say, by the engine's durable queue (also after a restart, and
+//! by any instance on the same database). A 410 answer disables the
+//! integration.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use reqwest::Url;
+use chathooks_core::delivery::{BoxFuture, CallOutcome, NewDelivery, Outgoing, RetryPolicy, Schedule, Verdict};
+use chathooks_core::events::Event;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -21,59 +21,90 @@ use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
 use super::rooms::{live_channel, resolve_entry};
 use super::time::iso;
-use super::wire::is_from_integration;
+use crate::Core;
 use crate::ids::new_rc_id;
-use crate::netguard;
-use crate::server::Shared;
 use crate::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, Post, RC_WEBHOOK_OUTGOING, RcHistory, RcIntegration, RcIntegrationFilter,
-    RcPendingRetry, RcVisibility, Store, StoreError, User, now_ms,
+    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory, RcIntegration,
+    RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
 };
 
-/// Largest answer read from a URL; the rest is ignored.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// The name of this dialect's jobs in the delivery queue.
+const DIALECT: &str = "rocketchat";
 /// Retries when an integration has `retryFailedCalls` but no `retryCount`.
-const DEFAULT_RETRY_COUNT: u64 = 4;
+const DEFAULT_RETRY_COUNT: u32 = 4;
 /// Integrations loaded per query when looking for those a message fires.
 const SCAN_PAGE: u32 = 200;
 
-/// One call of one integration's URL, with all it needs to be made again
-/// later: a pending retry's payload.
+/// Rocket.Chat's outgoing integrations, for the delivery engine.
+pub struct RocketChatOutgoing;
+
+/// What a job keeps to act on the answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Delivery {
-    pub integration_id: String,
-    pub url: String,
-    /// The JSON body sent (history's `httpCallData`).
-    pub body: Value,
+struct Context {
     /// The room of the triggering message: replies go there (unless `targetRoom`).
-    pub room_id: String,
+    room_id: String,
     /// The triggering message's author (`impersonateUser` replies as them).
-    pub author_id: String,
-    pub trigger_word: Option<String>,
+    author_id: String,
+    trigger_word: Option<String>,
     /// The triggering user, room and message (history's `data`).
-    pub data: Value,
-    /// 0 for the first call, n for the n-th retry.
-    pub attempt: u32,
+    data: Value,
 }
 
-/// Fire the `sendMessage` integrations `post` triggers, in the background.
-/// Messages posted by integrations and webhooks fire nothing (loop protection).
-pub fn fire(state: &Shared, post: &Post, channel: &Channel, author: &User) {
-    if is_from_integration(post) {
-        return;
+impl Outgoing for RocketChatOutgoing {
+    fn dialect(&self) -> &'static str {
+        DIALECT
     }
-    let shared = Arc::clone(state);
-    let (post, channel, author) = (post.clone(), channel.clone(), author.clone());
-    state.tasks.spawn(async move {
-        if let Err(error) = fire_now(&shared, &post, &channel, &author).await {
-            tracing::warn!(post_id = %post.id, ?error, "Rocket.Chat outgoing integrations not fired");
-        }
-    });
+
+    fn deliveries<'a>(&'a self, core: &'a Core, event: &'a Event) -> BoxFuture<'a, StoreResult<Vec<NewDelivery>>> {
+        Box::pin(async move {
+            match event {
+                Event::PostCreated { post, channel, author } => deliveries(core, post, channel, author).await,
+                _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            match core.store.get_rc_integration(&job.hook_id).await {
+                Ok(Some(integration)) => integration.enabled,
+                Ok(None) => false,
+                // Let the attempt go ahead: settling reads the store again.
+                Err(_) => true,
+            }
+        })
+    }
+
+    fn settle<'a>(
+        &'a self,
+        core: &'a Core,
+        job: &'a DeliveryJob,
+        attempt: i64,
+        retries_left: bool,
+        outcome: &'a CallOutcome,
+    ) -> BoxFuture<'a, Verdict> {
+        Box::pin(async move {
+            match settle(core, job, attempt, retries_left, outcome).await {
+                Ok(verdict) => verdict,
+                Err(error) => {
+                    tracing::warn!(integration_id = %job.hook_id, ?error, "outgoing delivery not settled");
+                    Verdict::GiveUp
+                }
+            }
+        })
+    }
 }
 
-async fn fire_now(state: &Shared, post: &Post, channel: &Channel, author: &User) -> RcResult<()> {
-    let keys = room_keys(state, channel, author).await?;
-    for integration in send_message_integrations(state).await? {
+/// The calls a message starts: one per URL of every enabled `sendMessage`
+/// integration that watches its room and whose trigger words it matches.
+async fn deliveries(core: &Core, post: &Post, channel: &Channel, author: &User) -> StoreResult<Vec<NewDelivery>> {
+    let integrations = send_message_integrations(core).await?;
+    if integrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = room_keys(core, channel, author).await?;
+    let mut deliveries = Vec::new();
+    for integration in integrations {
         let doc = &integration.doc;
         if !watches(doc, &keys) {
             continue;
@@ -81,37 +112,48 @@ async fn fire_now(state: &Shared, post: &Post, channel: &Channel, author: &User)
         let Some(trigger_word) = triggered(doc, &post.message) else {
             continue;
         };
-        let body = payload(state, doc, post, channel, author, trigger_word.as_deref());
-        let data = json!({
-            "user": {"_id": author.id, "username": author.username},
-            "room": {"_id": channel.id, "name": channel.name, "t": super::wire::room_type(channel)},
-            "message": {"_id": post.id, "msg": post.message, "ts": iso(post.create_at)},
-        });
+        let body = payload(core, doc, post, channel, author, trigger_word.as_deref()).to_string();
+        let context = Context {
+            room_id: channel.id.clone(),
+            author_id: author.id.clone(),
+            trigger_word,
+            data: json!({
+                "user": {"_id": author.id, "username": author.username},
+                "room": {"_id": channel.id, "name": channel.name, "t": super::wire::room_type(channel)},
+                "message": {"_id": post.id, "msg": post.message, "ts": iso(post.create_at)},
+            }),
+        };
+        let context = serde_json::to_value(&context).unwrap_or_default();
         for url in strings(doc, "urls") {
-            let delivery = Delivery {
-                integration_id: integration.id.clone(),
+            deliveries.push(NewDelivery {
+                hook_id: integration.id.clone(),
                 url,
+                content_type: "application/json".into(),
                 body: body.clone(),
-                room_id: channel.id.clone(),
-                author_id: author.id.clone(),
-                trigger_word: trigger_word.clone(),
-                data: data.clone(),
-                attempt: 0,
-            };
-            let shared = Arc::clone(state);
-            state.tasks.spawn(async move {
-                let id = delivery.integration_id.clone();
-                if let Err(error) = deliver(&shared, delivery).await {
-                    tracing::warn!(integration_id = %id, ?error, "outgoing delivery not completed");
-                }
+                context: context.clone(),
+                retry: retry_policy(doc),
             });
         }
     }
-    Ok(())
+    Ok(deliveries)
+}
+
+/// `retryFailedCalls`, `retryCount` and `retryDelay` as the engine's policy.
+fn retry_policy(doc: &Value) -> RetryPolicy {
+    if doc.get("retryFailedCalls").and_then(Value::as_bool) != Some(true) {
+        return RetryPolicy::ONCE;
+    }
+    RetryPolicy {
+        retries: doc
+            .get("retryCount")
+            .and_then(Value::as_u64)
+            .map_or(DEFAULT_RETRY_COUNT, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        schedule: Schedule::parse(text(doc, "retryDelay").unwrap_or_default()),
+    }
 }
 
 /// Enabled outgoing integrations for `sendMessage`.
-async fn send_message_integrations(state: &Shared) -> RcResult<Vec<RcIntegration>> {
+async fn send_message_integrations(state: &Core) -> StoreResult<Vec<RcIntegration>> {
     let filter = RcIntegrationFilter {
         name: None,
         integration_type: Some(RC_WEBHOOK_OUTGOING.into()),
@@ -148,7 +190,7 @@ fn text<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 /// The `channel` entries (lowercased) that watch `channel`: `#name` and `#id`
 /// of the room, the `all_*` value of its type, and for a direct-message room
 /// `@username` of each participant other than the author.
-async fn room_keys(state: &Shared, channel: &Channel, author: &User) -> RcResult<HashSet<String>> {
+async fn room_keys(state: &Core, channel: &Channel, author: &User) -> StoreResult<HashSet<String>> {
     let mut keys = HashSet::from([format!("#{}", channel.id).to_lowercase()]);
     match channel.channel_type.as_str() {
         CHANNEL_OPEN | CHANNEL_PRIVATE => {
@@ -211,7 +253,7 @@ pub fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
 
 /// The JSON body posted to each URL (`OutgoingWebhookPayload`).
 fn payload(
-    state: &Shared,
+    state: &Core,
     doc: &Value,
     post: &Post,
     channel: &Channel,
@@ -228,7 +270,7 @@ fn payload(
         "user_id": author.id,
         "user_name": author.username,
         "text": post.message,
-        "siteUrl": state.config.site_url,
+        "siteUrl": state.site_url,
     });
     if let Some(word) = trigger_word {
         body["trigger_word"] = word.into();
@@ -236,153 +278,130 @@ fn payload(
     body
 }
 
-/// What a URL did with a delivery.
-enum Outcome {
-    Answered { status: u16, body: String },
-    Failed { error: String, refused: bool },
-}
-
-/// POST `body` to `url` through the guarded callback client.
-async fn call(state: &Shared, url: &str, body: &Value) -> Outcome {
-    let parsed = match Url::parse(url) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            return Outcome::Failed {
-                error: format!("invalid URL {url}: {error}"),
-                refused: true,
-            };
-        }
+/// Judge an attempt and act on it: reply with the answer, disable the
+/// integration on 410, and record the attempt in the integration's history,
+/// saying what happens next.
+async fn settle(
+    core: &Core,
+    job: &DeliveryJob,
+    attempt: i64,
+    retries_left: bool,
+    outcome: &CallOutcome,
+) -> RcResult<Verdict> {
+    let Some(integration) = core.store.get_rc_integration(&job.hook_id).await? else {
+        return Ok(Verdict::GiveUp); // removed meanwhile, with its history
     };
-    if let Err(refused) = netguard::check_url(&parsed, &state.config.allow_internal_callbacks) {
-        return Outcome::Failed {
-            error: refused.to_string(),
-            refused: true,
-        };
-    }
-    let response = match state.callbacks.post(parsed).json(body).send().await {
-        Ok(response) => response,
-        Err(error) => {
-            let refused = netguard::refusal(&error).is_some();
-            return Outcome::Failed {
-                error: format!("request to {url} failed: {error}"),
-                refused,
-            };
-        }
-    };
-    let status = response.status().as_u16();
-    match read_limited(response).await {
-        Ok(body) => Outcome::Answered { status, body },
-        Err(error) => Outcome::Failed {
-            error: format!("reading the answer of {url} failed: {error}"),
-            refused: false,
-        },
-    }
-}
-
-async fn read_limited(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER_BYTES.saturating_sub(bytes.len());
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() >= MAX_ANSWER_BYTES {
-            break;
-        }
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Make one delivery attempt: record it, call the URL, act on the answer
-/// (reply, disable on 410, schedule a retry on failure) and record the result.
-pub async fn deliver(state: &Shared, delivery: Delivery) -> RcResult<()> {
-    let Some(integration) = state.store.get_rc_integration(&delivery.integration_id).await? else {
-        return Ok(()); // removed meanwhile
-    };
-    if !integration.enabled {
-        tracing::info!(integration_id = %integration.id, "integration disabled; delivery dropped");
-        return Ok(());
-    }
-    let started = now_ms();
-    let id = new_rc_id();
-    let mut history = RcHistory {
-        doc: history_start(&id, &integration, &delivery, started),
-        id,
-        integration_id: integration.id.clone(),
-        created_at: started,
-        updated_at: started,
-    };
-    match state.store.add_rc_history(&history).await {
-        Err(StoreError::NotFound) => return Ok(()), // removed meanwhile
-        other => other?,
-    }
-
+    let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
     let mut result = Map::new();
-    match call(state, &delivery.url, &delivery.body).await {
-        Outcome::Answered { status, body } => {
-            result.insert(
-                "httpResult".into(),
-                json!({"statusCode": status, "content": body}).to_string().into(),
+    let verdict = if let (Some(error), true) = (&outcome.error, outcome.status.is_none()) {
+        result.insert("httpError".into(), error.clone().into());
+        let (verdict, plan) = retry_plan(&integration, job, attempt, retries_left, outcome.refused);
+        finish(&mut result, "failed", true, format!("{error}; {plan}"));
+        verdict
+    } else {
+        let status = outcome.status.unwrap_or_default();
+        let body = outcome.text();
+        result.insert(
+            "httpResult".into(),
+            json!({"statusCode": status, "content": body}).to_string().into(),
+        );
+        if status == 410 {
+            disable(core, &integration).await?;
+            finish(
+                &mut result,
+                "disabled",
+                true,
+                "410 Gone: the integration was disabled".into(),
             );
-            if status == 410 {
-                disable(state, &integration).await?;
-                finish(
-                    &mut result,
-                    "disabled",
-                    true,
-                    "410 Gone: the integration was disabled".into(),
-                );
-            } else if (200..300).contains(&status) && !body.trim().is_empty() {
-                finish(&mut result, "finished", false, String::new());
-                if let Err(error) = reply(state, &integration, &delivery, &body).await {
-                    tracing::warn!(integration_id = %integration.id, ?error, "reply not posted");
-                }
-            } else {
-                let problem = if (200..300).contains(&status) {
-                    format!("HTTP {status} with an empty body")
-                } else {
-                    format!("HTTP {status}")
-                };
-                let plan = schedule_retry(state, &integration, &delivery, false).await?;
-                finish(&mut result, "failed", true, format!("{problem}; {plan}"));
+            Verdict::GiveUp
+        } else if outcome.is_success() && !body.trim().is_empty() {
+            finish(&mut result, "finished", false, String::new());
+            if let Err(error) = reply(core, &integration, &context, &body).await {
+                tracing::warn!(integration_id = %integration.id, ?error, "reply not posted");
             }
+            Verdict::Delivered
+        } else {
+            let problem = match &outcome.error {
+                Some(error) => error.clone(),
+                None if (200..300).contains(&status) => format!("HTTP {status} with an empty body"),
+                None => format!("HTTP {status}"),
+            };
+            let (verdict, plan) = retry_plan(&integration, job, attempt, retries_left, false);
+            finish(&mut result, "failed", true, format!("{problem}; {plan}"));
+            verdict
         }
-        Outcome::Failed { error, refused } => {
-            result.insert("httpError".into(), error.clone().into());
-            let plan = schedule_retry(state, &integration, &delivery, refused).await?;
-            finish(&mut result, "failed", true, format!("{error}; {plan}"));
-        }
-    }
-
-    let finished = now_ms();
-    if let Value::Object(doc) = &mut history.doc {
-        doc.extend(result);
-        doc.insert("_updatedAt".into(), iso(finished).into());
-    }
-    history.updated_at = finished;
-    match state.store.update_rc_history(&history).await {
-        Err(StoreError::NotFound) => Ok(()), // removed meanwhile, with its history
-        other => Ok(other?),
-    }
+    };
+    record_history(core, &integration, job, &context, result).await?;
+    Ok(verdict)
 }
 
-fn history_start(id: &str, integration: &RcIntegration, delivery: &Delivery, at: i64) -> Value {
+/// Whether a failed attempt is retried, and the history's words for it.
+fn retry_plan(
+    integration: &RcIntegration,
+    job: &DeliveryJob,
+    attempt: i64,
+    retries_left: bool,
+    refused: bool,
+) -> (Verdict, String) {
+    if refused {
+        return (Verdict::GiveUp, "the URL is refused, so it is not retried".into());
+    }
+    if integration.doc.get("retryFailedCalls").and_then(Value::as_bool) != Some(true) {
+        return (Verdict::GiveUp, "not retried (retryFailedCalls is off)".into());
+    }
+    let count = job.max_attempts - 1;
+    let made = attempt - 1;
+    if !retries_left {
+        return (Verdict::Retry, format!("no retries left ({made} of {count} made)"));
+    }
+    let delay = Schedule::parse(&job.retry_schedule).delay_ms(u32::try_from(made).unwrap_or(u32::MAX));
+    (
+        Verdict::Retry,
+        format!("retry {attempt} of {count} scheduled in {delay} ms"),
+    )
+}
+
+/// One history entry per attempt, as Rocket.Chat's `IntegrationHistory`.
+async fn record_history(
+    core: &Core,
+    integration: &RcIntegration,
+    job: &DeliveryJob,
+    context: &Context,
+    result: Map<String, Value>,
+) -> RcResult<()> {
+    let now = now_ms();
+    let id = new_rc_id();
     let mut doc = json!({
         "_id": id,
         "type": "outgoing-webhook",
         "step": "start-execute-trigger-url",
         "integration": {"_id": integration.id},
         "event": "sendMessage",
-        "_createdAt": iso(at),
-        "_updatedAt": iso(at),
-        "data": delivery.data,
+        "_createdAt": iso(now),
+        "_updatedAt": iso(now),
+        "data": context.data,
         "ranPrepareScript": false,
         "finished": false,
-        "url": delivery.url,
-        "httpCallData": delivery.body,
+        "url": job.url,
+        "httpCallData": serde_json::from_str::<Value>(&job.body).unwrap_or(Value::Null),
     });
-    if let Some(word) = &delivery.trigger_word {
+    if let Some(word) = &context.trigger_word {
         doc["triggerWord"] = word.clone().into();
     }
-    doc
+    if let Value::Object(doc) = &mut doc {
+        doc.extend(result);
+    }
+    let entry = RcHistory {
+        id,
+        integration_id: integration.id.clone(),
+        created_at: now,
+        updated_at: now,
+        doc,
+    };
+    match core.store.add_rc_history(&entry).await {
+        Err(StoreError::NotFound) => Ok(()), // removed meanwhile
+        other => Ok(other?),
+    }
 }
 
 fn finish(result: &mut Map<String, Value>, step: &str, error: bool, detail: String) {
@@ -395,7 +414,7 @@ fn finish(result: &mut Map<String, Value>, step: &str, error: bool, detail: Stri
 }
 
 /// Rocket.Chat disables an integration whose URL answers 410 Gone.
-async fn disable(state: &Shared, integration: &RcIntegration) -> RcResult<()> {
+async fn disable(state: &Core, integration: &RcIntegration) -> RcResult<()> {
     let Some(mut current) = state.store.get_rc_integration(&integration.id).await? else {
         return Ok(());
     };
@@ -410,72 +429,11 @@ async fn disable(state: &Shared, integration: &RcIntegration) -> RcResult<()> {
     }
 }
 
-/// Wait before retry `n` (counted from 0), in ms: `powers-of-ten` 10^(n+2) ms
-/// (the default), `powers-of-two` 2^(n+1) s, `increments-of-two` (n+1)*2 s.
-/// Saturates instead of overflowing for absurd retry counts.
-pub fn retry_delay_ms(retry_delay: Option<&str>, n: u32) -> i64 {
-    let n = i64::from(n);
-    match retry_delay {
-        Some("powers-of-two") => 2_i64
-            .checked_pow(u32::try_from(n + 1).unwrap_or(u32::MAX))
-            .map_or(i64::MAX, |s| s.saturating_mul(1000)),
-        Some("increments-of-two") => (n + 1).saturating_mul(2000),
-        _ => 10_i64
-            .checked_pow(u32::try_from(n + 2).unwrap_or(u32::MAX))
-            .unwrap_or(i64::MAX),
-    }
-}
-
-/// Schedule the next attempt if the integration retries failed calls and has
-/// retries left; says what was decided, for the history.
-async fn schedule_retry(
-    state: &Shared,
-    integration: &RcIntegration,
-    delivery: &Delivery,
-    refused: bool,
-) -> RcResult<String> {
-    let doc = &integration.doc;
-    if refused {
-        return Ok("the URL is refused, so it is not retried".into());
-    }
-    if doc.get("retryFailedCalls").and_then(Value::as_bool) != Some(true) {
-        return Ok("not retried (retryFailedCalls is off)".into());
-    }
-    let count = doc
-        .get("retryCount")
-        .and_then(Value::as_u64)
-        .unwrap_or(DEFAULT_RETRY_COUNT);
-    let done = delivery.attempt;
-    if u64::from(done) >= count {
-        return Ok(format!("no retries left ({done} of {count} made)"));
-    }
-    let delay = retry_delay_ms(text(doc, "retryDelay"), done);
-    let next = Delivery {
-        attempt: done + 1,
-        ..delivery.clone()
-    };
-    let retry = RcPendingRetry {
-        id: new_rc_id(),
-        integration_id: integration.id.clone(),
-        due_at: now_ms().saturating_add(delay),
-        attempt: i64::from(next.attempt),
-        payload: serde_json::to_value(&next).map_err(RcError::internal)?,
-        url: next.url.clone(),
-    };
-    match state.store.add_retry(&retry).await {
-        Err(StoreError::NotFound) => Ok("not retried (the integration was removed)".into()),
-        other => {
-            other?;
-            Ok(format!("retry {} of {count} scheduled in {delay} ms", next.attempt))
-        }
-    }
-}
-
 /// Post the URL's answer back, if it holds `text` or `attachments`: in the
 /// triggering room (or `targetRoom`), as the integration's user (or, with
 /// `impersonateUser`, the author), with the answer's or the integration's
 /// alias, avatar and emoji.
-async fn reply(state: &Shared, integration: &RcIntegration, delivery: &Delivery, body: &str) -> RcResult<()> {
+async fn reply(state: &Core, integration: &RcIntegration, context: &Context, body: &str) -> RcResult<()> {
     let Ok(answer) = serde_json::from_str::<Value>(body) else {
         return Ok(()); // not JSON: nothing to post
     };
@@ -491,7 +449,7 @@ async fn reply(state: &Shared, integration: &RcIntegration, delivery: &Delivery,
     let doc = &integration.doc;
     let impersonate = doc.get("impersonateUser").and_then(Value::as_bool) == Some(true);
     let poster_id = if impersonate {
-        delivery.author_id.as_str()
+        context.author_id.as_str()
     } else {
         text(doc, "userId").unwrap_or_default()
     };
@@ -503,7 +461,7 @@ async fn reply(state: &Shared, integration: &RcIntegration, delivery: &Delivery,
         .ok_or_else(|| RcError::failure(format!("the user {poster_id} to reply as does not exist")))?;
     let room = match text(doc, "targetRoom") {
         Some(target) => resolve_entry(state, &poster, target).await?,
-        None => live_channel(state, &delivery.room_id).await?,
+        None => live_channel(state, &context.room_id).await?,
     }
     .ok_or_else(|| RcError::failure("the room to reply in no longer exists"))?;
     let pick = |keys: [&str; 2], fallback: &str| {
@@ -527,38 +485,27 @@ async fn reply(state: &Shared, integration: &RcIntegration, delivery: &Delivery,
     Ok(())
 }
 
-/// Make a pending retry (the worker calls this when it is due), then drop it.
-/// A retry that cannot be read or made is dropped with a warning: keeping it
-/// would make it fail again on every poll.
-pub async fn run_retry(state: &Shared, retry: RcPendingRetry) {
-    match serde_json::from_value::<Delivery>(retry.payload.clone()) {
-        Ok(delivery) => {
-            if let Err(error) = deliver(state, delivery).await {
-                tracing::warn!(retry_id = %retry.id, ?error, "retry not completed");
-            }
-        }
-        Err(error) => tracing::warn!(retry_id = %retry.id, %error, "unreadable pending retry dropped"),
-    }
-    if let Err(error) = state.store.delete_retry(&retry.id).await {
-        tracing::warn!(retry_id = %retry.id, %error, "pending retry not removed; it will run again");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn retry_delays() {
-        let ten: Vec<i64> = (0..4).map(|n| retry_delay_ms(None, n)).collect();
-        assert_eq!(ten, [100, 1_000, 10_000, 100_000]);
-        assert_eq!(retry_delay_ms(Some("powers-of-ten"), 0), 100);
-        let two: Vec<i64> = (0..3).map(|n| retry_delay_ms(Some("powers-of-two"), n)).collect();
-        assert_eq!(two, [2_000, 4_000, 8_000]);
-        let inc: Vec<i64> = (0..3).map(|n| retry_delay_ms(Some("increments-of-two"), n)).collect();
-        assert_eq!(inc, [2_000, 4_000, 6_000]);
-        assert_eq!(retry_delay_ms(None, 1_000), i64::MAX);
-        assert_eq!(retry_delay_ms(Some("powers-of-two"), 1_000), i64::MAX);
+    fn retry_policies() {
+        assert_eq!(retry_policy(&json!({"retryCount": 3})), RetryPolicy::ONCE);
+        assert_eq!(
+            retry_policy(&json!({"retryFailedCalls": true})),
+            RetryPolicy {
+                retries: 4,
+                schedule: Schedule::PowersOfTen
+            }
+        );
+        assert_eq!(
+            retry_policy(&json!({"retryFailedCalls": true, "retryCount": 2, "retryDelay": "powers-of-two"})),
+            RetryPolicy {
+                retries: 2,
+                schedule: Schedule::PowersOfTwo
+            }
+        );
     }
 
     #[test]

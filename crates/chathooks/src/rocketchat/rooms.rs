@@ -19,11 +19,11 @@ use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::time::parse_iso;
 use super::wire;
+use crate::Core;
+use crate::accounts::Caller;
+use crate::channels::new_member;
+use crate::channels::valid_name;
 use crate::ids::new_id;
-use crate::mattermost::auth::Caller;
-use crate::mattermost::channels::new_member;
-use crate::mattermost::teams::valid_name;
-use crate::server::{AppState, Shared};
 use crate::store::{
     CHANNEL_OPEN, Channel, ROLES_TEAM_USER, Store, StoreError, TEAM_OPEN, Team, TeamMember, User, now_ms,
 };
@@ -37,7 +37,7 @@ const HISTORY_MAX_COUNT: u32 = 100;
 
 /// A live public or private channel by name (any team), else a live channel
 /// by id.
-pub async fn room_by_name_or_id(state: &AppState, name: &str) -> RcResult<Option<Channel>> {
+pub async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Option<Channel>> {
     if let Some(channel) = state.store.find_channel_by_name(name).await? {
         return Ok(Some(channel));
     }
@@ -45,12 +45,12 @@ pub async fn room_by_name_or_id(state: &AppState, name: &str) -> RcResult<Option
 }
 
 /// A live channel by id.
-pub async fn live_channel(state: &AppState, id: &str) -> RcResult<Option<Channel>> {
+pub async fn live_channel(state: &Core, id: &str) -> RcResult<Option<Channel>> {
     Ok(state.store.get_channel(id).await?.filter(|c| c.delete_at == 0))
 }
 
 /// An active user by username.
-pub async fn active_user(state: &AppState, username: &str) -> RcResult<Option<User>> {
+pub async fn active_user(state: &Core, username: &str) -> RcResult<Option<User>> {
     Ok(state
         .store
         .get_user_by_username(username.trim())
@@ -61,7 +61,7 @@ pub async fn active_user(state: &AppState, username: &str) -> RcResult<Option<Us
 /// Does a `#room` / `@user` entry name something that exists? (No side
 /// effects: a direct-message room is not created just to validate a setting.)
 /// `Ok(None)` when it names nothing; the channel for rooms, `Some(None)` for users.
-pub async fn check_entry(state: &AppState, entry: &str) -> RcResult<Option<Option<Channel>>> {
+pub async fn check_entry(state: &Core, entry: &str) -> RcResult<Option<Option<Channel>>> {
     if let Some(name) = entry.strip_prefix('#') {
         Ok(room_by_name_or_id(state, name.trim()).await?.map(Some))
     } else if let Some(username) = entry.strip_prefix('@') {
@@ -73,7 +73,7 @@ pub async fn check_entry(state: &AppState, entry: &str) -> RcResult<Option<Optio
 
 /// The room a `#room` / `@user` entry names, for `acting` to post in (the
 /// direct-message room is created if needed). `Ok(None)` when it names nothing.
-pub async fn resolve_entry(state: &AppState, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
+pub async fn resolve_entry(state: &Core, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
     if let Some(name) = entry.strip_prefix('#') {
         room_by_name_or_id(state, name.trim()).await
     } else if let Some(username) = entry.strip_prefix('@') {
@@ -98,7 +98,7 @@ pub fn entries(list: &str) -> Vec<String> {
 }
 
 /// The [`TEAM_NAME`] team, created if it does not exist yet.
-async fn rocketchat_team(state: &AppState) -> RcResult<Team> {
+async fn rocketchat_team(state: &Core) -> RcResult<Team> {
     if let Some(team) = state.store.get_team_by_name(TEAM_NAME).await? {
         return Ok(team);
     }
@@ -131,7 +131,7 @@ async fn rocketchat_team(state: &AppState) -> RcResult<Team> {
 
 /// Make `user` a member of `team` unless they are one (an existing membership,
 /// maybe with more roles, is left alone).
-async fn ensure_team_member(state: &AppState, team: &Team, user: &User) -> RcResult<()> {
+async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
     let member = state.store.get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
         state
@@ -148,7 +148,7 @@ async fn ensure_team_member(state: &AppState, team: &Team, user: &User) -> RcRes
 }
 
 pub async fn channels_create(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: channels_create::Request,
 ) -> RcResult<channels_create::Response> {
@@ -229,7 +229,7 @@ fn room_not_found() -> RcError {
 }
 
 /// A live *public* channel by id (the `channels.*` endpoints only see those).
-async fn public_room(state: &AppState, id: &str) -> RcResult<Channel> {
+async fn public_room(state: &Core, id: &str) -> RcResult<Channel> {
     live_channel(state, id)
         .await?
         .filter(|c| c.channel_type == CHANNEL_OPEN)
@@ -237,7 +237,7 @@ async fn public_room(state: &AppState, id: &str) -> RcResult<Channel> {
 }
 
 pub async fn channels_info(
-    state: &Shared,
+    state: &Core,
     _caller: Caller,
     request: channels_info::Request,
 ) -> RcResult<channels_info::Response> {
@@ -280,7 +280,7 @@ pub fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max: u32) -
 }
 
 pub async fn channels_history(
-    state: &Shared,
+    state: &Core,
     _caller: Caller,
     request: channels_history::Request,
 ) -> RcResult<channels_history::Response> {

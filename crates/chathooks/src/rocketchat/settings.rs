@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::auth::{Kind, has_permission, is_member};
 use super::error::{RcError, RcResult};
 use super::rooms::{active_user, check_entry, entries};
-use crate::server::AppState;
+use crate::Core;
 use crate::store::User;
 
 /// Every event Rocket.Chat's outgoing integrations know.
@@ -125,7 +125,7 @@ fn string_list(body: &Map<String, Value>, key: &str) -> Vec<String> {
 
 /// The post-as user: `username` from the body, else (updates of incoming
 /// integrations) the current one.
-async fn post_as(state: &AppState, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<User> {
+async fn post_as(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<User> {
     let current = check
         .current
         .and_then(|doc| doc.get("username"))
@@ -141,7 +141,7 @@ async fn post_as(state: &AppState, check: &Check<'_>, body: &Map<String, Value>)
 
 /// Check one `#room` / `@user` entry: it must exist, and a caller without
 /// `manage-*-integrations` must be a member of a named room.
-async fn check_room_entry(state: &AppState, check: &Check<'_>, kind: Kind, entry: &str) -> RcResult<()> {
+async fn check_room_entry(state: &Core, check: &Check<'_>, kind: Kind, entry: &str) -> RcResult<()> {
     if !entry.starts_with(['#', '@']) {
         return Err(check.error(
             "error-invalid-channel-start-with-chars",
@@ -167,7 +167,7 @@ fn base_fields(integration_type: &str, user: &User, channels: Vec<String>) -> Fi
 }
 
 /// Check the settings of an incoming integration.
-pub async fn incoming(state: &AppState, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
+pub async fn incoming(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
     let channels = entries(text(body, "channel").unwrap_or_default());
     if channels.is_empty() {
         return Err(check.error("error-invalid-channel", "Invalid Channel"));
@@ -189,7 +189,7 @@ pub async fn incoming(state: &AppState, check: &Check<'_>, body: &Map<String, Va
 }
 
 /// Check the settings of an outgoing integration.
-pub async fn outgoing(state: &AppState, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
+pub async fn outgoing(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
     let event = text(body, "event").unwrap_or_default().trim();
     if !EVENTS.contains(&event) {
         return Err(check.error("error-invalid-event-type", "Invalid event type"));
@@ -249,7 +249,7 @@ pub async fn outgoing(state: &AppState, check: &Check<'_>, body: &Map<String, Va
 /// The `targetRoom` field to write: checked when given, required by
 /// `userCreated`, dropped for events that do not use it. `None`: leave it as is.
 async fn target_room(
-    state: &AppState,
+    state: &Core,
     check: &Check<'_>,
     event: &str,
     body: &Map<String, Value>,

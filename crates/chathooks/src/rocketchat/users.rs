@@ -9,11 +9,11 @@ use serde_json::json;
 use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
+use crate::Core;
+use crate::accounts::Caller;
 use crate::accounts::{valid_email, valid_username};
 use crate::ids::{new_id, new_rc_token};
-use crate::mattermost::auth::Caller;
 use crate::password;
-use crate::server::Shared;
 use crate::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
@@ -27,7 +27,7 @@ fn login_failed() -> login::Response {
     })
 }
 
-pub async fn login(state: &Shared, request: login::Request) -> RcResult<login::Response> {
+pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
     let body = request.body;
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
@@ -62,7 +62,7 @@ pub async fn login(state: &Shared, request: login::Request) -> RcResult<login::R
     )?))
 }
 
-pub async fn me(_state: &Shared, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
+pub async fn me(_state: &Core, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
     let mut document = wire::user(&caller.user);
     document["success"] = true.into();
     Ok(me::Response::Ok(wire::typed("me answer", document)?))
@@ -77,7 +77,7 @@ fn split_name(name: &str) -> (String, String) {
 }
 
 pub async fn users_create(
-    state: &Shared,
+    state: &Core,
     caller: Caller,
     request: users_create::Request,
 ) -> RcResult<users_create::Response> {

@@ -11,11 +11,11 @@ use serde_json::{Map, Value, json};
 
 use super::error::{RcError, RcResult};
 use super::time::iso;
-use crate::mattermost::auth::is_system_admin;
-use crate::mattermost::execute::{
+
+use crate::Core;
+use crate::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME,
 };
-use crate::server::AppState;
 use crate::store::{CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, Post, Store, User};
 
 /// Post prop naming the Rocket.Chat integration that posted a message: the
@@ -42,7 +42,7 @@ pub fn display_name(user: &User) -> String {
 
 /// Rocket.Chat's roles of a user: `admin` for system administrators.
 pub fn roles(user: &User) -> Vec<&'static str> {
-    if is_system_admin(user) {
+    if user.is_system_admin() {
         vec!["admin", "user"]
     } else {
         vec!["user"]
@@ -79,7 +79,7 @@ pub fn room_type(channel: &Channel) -> &'static str {
 }
 
 /// The `Room` document of a channel.
-pub async fn room(state: &AppState, channel: &Channel) -> RcResult<Value> {
+pub async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
     let members = state.store.count_channel_members(&channel.id).await?;
     let mut room = json!({
         "_id": channel.id,
@@ -151,7 +151,7 @@ pub fn message(post: &Post, author: Option<&User>) -> Value {
 }
 
 /// `Message` documents of several posts, looking each author up once.
-pub async fn messages(state: &AppState, posts: &[Post]) -> RcResult<Vec<Value>> {
+pub async fn messages(state: &Core, posts: &[Post]) -> RcResult<Vec<Value>> {
     let mut authors: HashMap<String, Option<User>> = HashMap::new();
     let mut out = Vec::with_capacity(posts.len());
     for post in posts {

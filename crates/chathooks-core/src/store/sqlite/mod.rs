@@ -23,6 +23,7 @@ use super::*;
 // Column-list macros are textually scoped: `rows` must come before their uses.
 #[macro_use]
 mod rows;
+mod delivery;
 use rows::*;
 
 /// How long a statement waits for another connection's write lock.
@@ -46,6 +47,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("post counts trigger"),
             MigrationType::Simple,
             include_str!("../../../migrations/sqlite/0002_post_counts_trigger.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            Cow::Borrowed("delivery queue"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0003_delivery_queue.sql").into_sql_str(),
             false,
         ),
     ])
@@ -115,6 +123,38 @@ impl SqliteStore {
     async fn write_tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
+}
+
+/// Insert a post. One statement: the `posts_count_in_channel` trigger updates
+/// the channel in the same transaction, and the foreign key refuses a post in a
+/// channel that does not exist.
+async fn insert_post(conn: &mut sqlx::SqliteConnection, post: &Post) -> StoreResult<Post> {
+    let row = sqlx::query(concat!(
+        "INSERT INTO posts (",
+        post_cols!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+        post_cols!()
+    ))
+    .bind(&post.id)
+    .bind(post.create_at)
+    .bind(post.update_at)
+    .bind(post.edit_at)
+    .bind(post.delete_at)
+    .bind(&post.user_id)
+    .bind(&post.channel_id)
+    .bind(&post.root_id)
+    .bind(&post.original_id)
+    .bind(&post.message)
+    .bind(&post.post_type)
+    .bind(post.props.to_string())
+    .bind(&post.hashtags)
+    .bind(json_list(&post.file_ids))
+    .bind(&post.pending_post_id)
+    .bind(post.is_pinned)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(write_err("post id already exists"))?;
+    Ok(post_row(&row)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -548,35 +588,8 @@ impl Store for SqliteStore {
     // ----- posts -----
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
-        // One statement: the `posts_count_in_channel` trigger updates the
-        // channel in the same transaction, and the foreign key refuses a
-        // post in a channel that does not exist.
-        let row = sqlx::query(concat!(
-            "INSERT INTO posts (",
-            post_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            post_cols!()
-        ))
-        .bind(&post.id)
-        .bind(post.create_at)
-        .bind(post.update_at)
-        .bind(post.edit_at)
-        .bind(post.delete_at)
-        .bind(&post.user_id)
-        .bind(&post.channel_id)
-        .bind(&post.root_id)
-        .bind(&post.original_id)
-        .bind(&post.message)
-        .bind(&post.post_type)
-        .bind(post.props.to_string())
-        .bind(&post.hashtags)
-        .bind(json_list(&post.file_ids))
-        .bind(&post.pending_post_id)
-        .bind(post.is_pinned)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("post id already exists"))?;
-        Ok(post_row(&row)?)
+        let mut conn = self.writer.acquire().await?;
+        insert_post(&mut conn, post).await
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
@@ -1025,47 +1038,6 @@ impl Store for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
-    }
-
-    // ----- Rocket.Chat retries -----
-
-    async fn add_retry(&self, retry: &RcPendingRetry) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO rc_pending_retries (",
-            retry_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&retry.id)
-        .bind(&retry.integration_id)
-        .bind(retry.due_at)
-        .bind(retry.attempt)
-        .bind(retry.payload.to_string())
-        .bind(&retry.url)
-        .execute(&self.writer)
-        .await
-        .map_err(write_err("retry id already exists"))?;
-        Ok(())
-    }
-
-    async fn due_retries(&self, now: i64, limit: u32) -> StoreResult<Vec<RcPendingRetry>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            retry_cols!(),
-            " FROM rc_pending_retries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"
-        ))
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        map_rows(rows, retry_row)
-    }
-
-    async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM rc_pending_retries WHERE id = ?")
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
     }
 
     // ----- Rocket.Chat rooms and messages -----

@@ -111,12 +111,6 @@ macro_rules! history_cols {
         "id, integration_id, created_at, updated_at, doc"
     };
 }
-macro_rules! retry_cols {
-    () => {
-        "id, integration_id, due_at, attempt, payload, url"
-    };
-}
-
 pub(super) fn user_row(row: &SqliteRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get("id")?,
@@ -286,17 +280,6 @@ pub(super) fn history_row(row: &SqliteRow) -> Result<RcHistory, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         doc: json_col(row, "doc")?,
-    })
-}
-
-pub(super) fn retry_row(row: &SqliteRow) -> Result<RcPendingRetry, sqlx::Error> {
-    Ok(RcPendingRetry {
-        id: row.try_get("id")?,
-        integration_id: row.try_get("integration_id")?,
-        due_at: row.try_get("due_at")?,
-        attempt: row.try_get("attempt")?,
-        payload: json_col(row, "payload")?,
-        url: row.try_get("url")?,
     })
 }
 

@@ -1,0 +1,66 @@
+//! Teams, channels and membership: the writes both APIs make, with the
+//! events they publish.
+
+use serde_json::json;
+
+use crate::Core;
+use crate::events::Event;
+use crate::store::{Channel, ChannelMember, Store, StoreResult, User, now_ms};
+
+/// Channel roles of a channel's creator.
+pub const ROLES_CHANNEL_ADMIN: &str = "channel_user channel_admin";
+
+/// Team and channel names: 1 to 64 lowercase letters, digits, `-` and `_`,
+/// starting with a letter or digit (Mattermost's rule; Rocket.Chat room names
+/// are stored as channel names, so they follow it too).
+pub fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// A membership of `user_id` in `channel_id` with `roles`, starting now.
+pub fn new_member(channel_id: &str, user_id: &str, roles: &str) -> ChannelMember {
+    let now = now_ms();
+    ChannelMember {
+        channel_id: channel_id.to_owned(),
+        user_id: user_id.to_owned(),
+        roles: roles.to_owned(),
+        last_viewed_at: now,
+        msg_count: 0,
+        mention_count: 0,
+        notify_props: json!({"desktop": "default", "email": "default", "mark_unread": "all", "push": "default"}),
+        last_update_at: now,
+    }
+}
+
+/// The channel with this id unless it is archived.
+pub async fn live_channel(core: &Core, id: &str) -> StoreResult<Option<Channel>> {
+    Ok(core.store.get_channel(id).await?.filter(|c| c.delete_at == 0))
+}
+
+/// Store `channel` with `creator` as its first member (a channel admin).
+pub async fn create_channel(core: &Core, channel: &Channel, creator: &User) -> StoreResult<Channel> {
+    let channel = core.store.create_channel(channel).await?;
+    core.events.publish(Event::ChannelCreated {
+        channel: channel.clone(),
+        creator: creator.clone(),
+    });
+    join_channel(core, &channel, creator, ROLES_CHANNEL_ADMIN).await?;
+    Ok(channel)
+}
+
+/// Make `user` a member of `channel` (an existing membership stays as it is).
+pub async fn join_channel(core: &Core, channel: &Channel, user: &User, roles: &str) -> StoreResult<ChannelMember> {
+    let member = core
+        .store
+        .add_channel_member(&new_member(&channel.id, &user.id, roles))
+        .await?;
+    core.events.publish(Event::ChannelJoined {
+        channel: channel.clone(),
+        user: user.clone(),
+    });
+    Ok(member)
+}

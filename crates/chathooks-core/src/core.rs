@@ -1,0 +1,54 @@
+//! [`Core`]: the domain state both dialects work on.
+
+use std::sync::Arc;
+
+use crate::delivery::{Deliveries, DeliverySettings, Outgoing};
+use crate::events::EventBus;
+use crate::ids::new_id;
+use crate::netguard::{AllowList, guarded_client};
+use crate::store::AnyStore;
+
+/// What the core is told at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The public base URL (payloads such as Rocket.Chat's `siteUrl`).
+    pub site_url: String,
+    /// Internal hosts outgoing calls may reach all the same.
+    pub allow_internal_callbacks: AllowList,
+    pub delivery: DeliverySettings,
+}
+
+/// The store, the event bus and the delivery engine, shared by every request.
+pub struct Core {
+    pub store: AnyStore,
+    pub events: EventBus,
+    pub deliveries: Deliveries,
+    pub site_url: String,
+    pub allow_internal_callbacks: AllowList,
+    /// This process's id among instances sharing a database: the owner of
+    /// the delivery leases it takes, recorded with each attempt it makes.
+    pub instance: String,
+}
+
+impl Core {
+    /// The core over `store`, with the dialects' outgoing hooks. Fails only
+    /// when the HTTP client cannot be built.
+    pub fn new(
+        store: AnyStore,
+        settings: Settings,
+        outgoing: Vec<Arc<dyn Outgoing>>,
+    ) -> Result<Arc<Self>, reqwest::Error> {
+        let client = guarded_client(
+            Arc::new(settings.allow_internal_callbacks.clone()),
+            settings.delivery.callback_timeout,
+        )?;
+        Ok(Arc::new(Self {
+            store,
+            events: EventBus::default(),
+            deliveries: Deliveries::new(settings.delivery, client, outgoing),
+            site_url: settings.site_url,
+            allow_internal_callbacks: settings.allow_internal_callbacks,
+            instance: new_id(),
+        }))
+    }
+}

@@ -1,0 +1,151 @@
+//! The worker: claims due jobs and makes their calls, until told to stop.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::{CallOutcome, Schedule, Verdict, call};
+use crate::Core;
+use crate::ids::new_id;
+use crate::store::{
+    DeliveryAttempt, DeliveryJob, DeliveryStore, JOB_CANCELLED, JOB_DELIVERED, JOB_FAILED, JOB_PENDING, now_ms,
+};
+
+/// Longest answer excerpt kept with an attempt, in bytes.
+const EXCERPT_BYTES: usize = 1024;
+
+/// Claim and run jobs until `stop` is cancelled. Calls already started go on
+/// under [`super::Deliveries::tasks`], which shutdown waits for; jobs not yet
+/// claimed stay in the store for the next start (or another instance).
+pub async fn run(core: Arc<Core>, stop: CancellationToken) {
+    let settings = &core.deliveries.settings;
+    let slots = Arc::new(Semaphore::new(settings.max_in_flight));
+    let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        // Drain what is due, as far as there are free slots.
+        loop {
+            let free = slots.available_permits();
+            if free == 0 || stop.is_cancelled() {
+                break;
+            }
+            let now = now_ms();
+            let limit = u32::try_from(free).unwrap_or(u32::MAX);
+            let claimed = core
+                .store
+                .claim_deliveries(&core.instance, now, now.saturating_add(lease_ms), limit)
+                .await;
+            let jobs = match claimed {
+                Ok(jobs) => jobs,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot claim deliveries");
+                    break;
+                }
+            };
+            if jobs.is_empty() {
+                break;
+            }
+            for job in jobs {
+                let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+                    return; // the semaphore is never closed
+                };
+                let core = Arc::clone(&core);
+                core.deliveries.tasks.clone().spawn(async move {
+                    attempt(&core, job).await;
+                    drop(permit);
+                });
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = core.deliveries.wake.notified() => {}
+            () = tokio::time::sleep(settings.poll_interval) => {}
+        }
+    }
+    tracing::debug!("delivery worker stopped");
+}
+
+/// Make one attempt at `job` (which this instance holds) and move it on.
+async fn attempt(core: &Core, mut job: DeliveryJob) {
+    let Some(handler) = core.deliveries.handler(&job.dialect).cloned() else {
+        tracing::warn!(job_id = %job.id, dialect = %job.dialect, "no handler for this dialect; job failed");
+        job.status = JOB_FAILED.to_owned();
+        finish(core, &job, None).await;
+        return;
+    };
+    if !handler.still_wanted(core, &job).await {
+        job.status = JOB_CANCELLED.to_owned();
+        finish(core, &job, None).await;
+        return;
+    }
+    let started_at = now_ms();
+    let outcome = call::post(
+        &core.deliveries.client,
+        &core.allow_internal_callbacks,
+        &job.url,
+        &job.content_type,
+        &job.body,
+    )
+    .await;
+    let number = job.attempts + 1;
+    let retries_left = number < job.max_attempts;
+    let verdict = handler.settle(core, &job, number, retries_left, &outcome).await;
+    let record = DeliveryAttempt {
+        id: new_id(),
+        job_id: job.id.clone(),
+        number,
+        started_at,
+        duration_ms: outcome.duration_ms,
+        url: job.url.clone(),
+        request_body: job.body.clone(),
+        status_code: outcome.status.map(i64::from),
+        response_excerpt: excerpt(&outcome),
+        error: problem(&outcome, verdict),
+        instance: core.instance.clone(),
+    };
+    job.attempts = number;
+    match verdict {
+        Verdict::Delivered => job.status = JOB_DELIVERED.to_owned(),
+        Verdict::Retry if retries_left => {
+            let n = u32::try_from(number - 1).unwrap_or(u32::MAX);
+            let delay = Schedule::parse(&job.retry_schedule).delay_ms(n);
+            job.status = JOB_PENDING.to_owned();
+            job.due_at = now_ms().saturating_add(delay);
+        }
+        Verdict::Retry | Verdict::GiveUp => job.status = JOB_FAILED.to_owned(),
+    }
+    finish(core, &job, Some(&record)).await;
+    if job.status == JOB_PENDING {
+        tracing::debug!(job_id = %job.id, due_at = job.due_at, "delivery will be retried");
+    }
+}
+
+/// Store the job's new state and the attempt. A job this instance no longer
+/// holds (its lease ran out and another instance took it) is left alone.
+async fn finish(core: &Core, job: &DeliveryJob, record: Option<&DeliveryAttempt>) {
+    let mut job = job.clone();
+    job.updated_at = now_ms();
+    match core.store.finish_delivery(&job, &core.instance, record).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job_id = %job.id, "delivery lease lost: another instance took the job over"),
+        Err(error) => tracing::warn!(job_id = %job.id, %error, "delivery result not stored; the job runs again"),
+    }
+}
+
+fn excerpt(outcome: &CallOutcome) -> String {
+    let end = outcome.body.len().min(EXCERPT_BYTES);
+    String::from_utf8_lossy(&outcome.body[..end]).into_owned()
+}
+
+/// What went wrong, for the attempt's record; empty for a success.
+fn problem(outcome: &CallOutcome, verdict: Verdict) -> String {
+    if let Some(error) = &outcome.error {
+        return error.clone();
+    }
+    match (outcome.status, verdict) {
+        (_, Verdict::Delivered) => String::new(),
+        (Some(status), _) if !(200..300).contains(&status) => format!("HTTP {status}"),
+        (Some(status), _) => format!("HTTP {status}, judged a failure by the receiver's API"),
+        (None, _) => "no answer".to_owned(),
+    }
+}

@@ -1,0 +1,117 @@
+//! One stream of "something happened", for whoever wants to know: the
+//! dialects' outgoing triggers (see [`crate::delivery::Outgoing`]) and, later,
+//! live views such as a web UI or a WebSocket.
+//!
+//! Events are published after the write they describe has committed. The bus
+//! is per process: several instances on one database each see their own
+//! writes' events (deliveries, which must not be lost, go through the durable
+//! queue instead).
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::store::{Channel, Post, User};
+
+/// Something that happened in the domain.
+// Events travel behind an `Arc`, built once each: boxing the big variant
+// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A post was stored. `author` is the post's user.
+    PostCreated { post: Post, channel: Channel, author: User },
+    /// A channel was created by `creator`.
+    ChannelCreated { channel: Channel, creator: User },
+    /// `user` became a member of `channel`.
+    ChannelJoined { channel: Channel, user: User },
+    /// An account was created.
+    UserCreated { user: User },
+}
+
+impl Event {
+    /// The name deliveries record as their trigger.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::PostCreated { .. } => "post_created",
+            Event::ChannelCreated { .. } => "channel_created",
+            Event::ChannelJoined { .. } => "channel_joined",
+            Event::UserCreated { .. } => "user_created",
+        }
+    }
+}
+
+/// Events buffered per subscriber before a slow one starts missing them.
+const CAPACITY: usize = 1024;
+
+/// The broadcast bus. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+        }
+    }
+}
+
+impl EventBus {
+    /// Tell every subscriber. Nobody listening is fine.
+    pub fn publish(&self, event: Event) {
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// Receive every event published from now on. A subscriber that falls more
+    /// than [`CAPACITY`] events behind gets `RecvError::Lagged` and goes on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn subscribers_see_what_is_published_after_they_subscribe() {
+        let bus = EventBus::default();
+        bus.publish(Event::UserCreated {
+            user: test_user("early"),
+        });
+        let mut receiver = bus.subscribe();
+        bus.publish(Event::UserCreated {
+            user: test_user("late"),
+        });
+        let event = receiver.recv().await.unwrap();
+        let Event::UserCreated { user } = event.as_ref() else {
+            panic!("unexpected {event:?}");
+        };
+        assert_eq!(user.username, "late");
+        assert_eq!(event.name(), "user_created");
+    }
+
+    fn test_user(username: &str) -> User {
+        User {
+            id: username.to_owned(),
+            create_at: 0,
+            update_at: 0,
+            delete_at: 0,
+            username: username.to_owned(),
+            email: String::new(),
+            email_verified: false,
+            first_name: String::new(),
+            last_name: String::new(),
+            nickname: String::new(),
+            password_hash: String::new(),
+            last_password_update: 0,
+            roles: String::new(),
+            locale: String::new(),
+            props: serde_json::json!({}),
+            notify_props: serde_json::json!({}),
+            timezone: serde_json::json!({}),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Posts: the one path every new post takes into the store, whichever API or
+//! hook made it, and the webhook-post pipeline ([`webhook`]).
+//!
+//! [`create_post`] asks every dialect which outgoing calls the post starts,
+//! stores the post and those jobs in one transaction, then publishes
+//! [`Event::PostCreated`] and wakes the delivery worker. Posts made by webhooks
+//! and integrations start nothing: a hook answering a hook would loop.
+
+pub mod webhook;
+
+use serde_json::Value;
+
+use crate::Core;
+use crate::events::Event;
+use crate::ids::new_id;
+use crate::store::{Channel, DeliveryStore, Post, StoreResult, User, now_ms};
+
+/// Marks a post as made by a webhook or integration: clients show it as such,
+/// and no outgoing hook fires for it (loop protection, in both APIs).
+pub const PROP_FROM_WEBHOOK: &str = "from_webhook";
+pub const PROP_WEBHOOK_DISPLAY_NAME: &str = "webhook_display_name";
+/// The name shown instead of the author's (Rocket.Chat's `alias`).
+pub const PROP_OVERRIDE_USERNAME: &str = "override_username";
+/// The picture shown instead of the author's (Rocket.Chat's `avatar`).
+pub const PROP_OVERRIDE_ICON_URL: &str = "override_icon_url";
+/// The emoji shown instead of the author's picture (Rocket.Chat's `emoji`).
+pub const PROP_OVERRIDE_ICON_EMOJI: &str = "override_icon_emoji";
+/// Slack-style attachments.
+pub const PROP_ATTACHMENTS: &str = "attachments";
+/// Post type of a post carrying Slack attachments.
+pub const POST_TYPE_SLACK_ATTACHMENT: &str = "slack_attachment";
+
+/// A plain post by `user_id` in `channel_id`, created now.
+pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
+    let now = now_ms();
+    Post {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        edit_at: 0,
+        delete_at: 0,
+        user_id: user_id.to_owned(),
+        channel_id: channel_id.to_owned(),
+        root_id: String::new(),
+        original_id: String::new(),
+        message,
+        post_type: String::new(),
+        props: serde_json::json!({}),
+        hashtags: String::new(),
+        file_ids: Vec::new(),
+        pending_post_id: String::new(),
+        is_pinned: false,
+    }
+}
+
+/// Whether a webhook or integration made `post`.
+pub fn is_from_webhook(post: &Post) -> bool {
+    post.props.get(PROP_FROM_WEBHOOK).and_then(Value::as_str) == Some("true")
+}
+
+/// Store `post` by `author` in `channel` with the deliveries it starts.
+pub async fn create_post(core: &Core, post: Post, channel: &Channel, author: &User) -> StoreResult<Post> {
+    let jobs = if is_from_webhook(&post) {
+        Vec::new()
+    } else {
+        let pending = Event::PostCreated {
+            post: post.clone(),
+            channel: channel.clone(),
+            author: author.clone(),
+        };
+        core.deliveries.jobs_for(core, &pending).await
+    };
+    let stored = core.store.create_post_with_deliveries(&post, &jobs).await?;
+    if !jobs.is_empty() {
+        core.deliveries.wake();
+    }
+    core.events.publish(Event::PostCreated {
+        post: stored.clone(),
+        channel: channel.clone(),
+        author: author.clone(),
+    });
+    Ok(stored)
+}
