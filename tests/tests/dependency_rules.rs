@@ -74,10 +74,17 @@ fn the_core_depends_on_no_dialect() {
         .iter()
         .filter(|d| d.starts_with("chathooks-") && d.as_str() != "chathooks-core" || d.as_str() == "axum")
         .collect();
-    assert!(dialect_crates.is_empty(), "chathooks-core depends on {dialect_crates:?}");
+    assert!(
+        dialect_crates.is_empty(),
+        "chathooks-core depends on {dialect_crates:?}"
+    );
     // The server itself does build both dialects on the core.
     let server = normal_dependencies("chathooks");
-    for needed in ["chathooks-core", "chathooks-mattermost-server", "chathooks-rocketchat-server"] {
+    for needed in [
+        "chathooks-core",
+        "chathooks-mattermost-server",
+        "chathooks-rocketchat-server",
+    ] {
         assert!(server.iter().any(|d| d == needed), "chathooks should use {needed}");
     }
 }
