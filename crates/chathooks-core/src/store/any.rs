@@ -1,31 +1,66 @@
-//! [`AnyStore`]: the store `chathooks serve` runs on, whichever database its URL names.
+//! [`AnyStore`]: the store `chathooks serve` runs on, whichever database its
+//! URL names, behind the [`Cache`] of hot lookups.
 //!
-//! An enum rather than `dyn Store` (the trait's `impl Future` methods are not
-//! object safe) or generics all the way up (every handler monomorphized once
-//! per backend): one match per call, and the server is compiled once.
+//! An enum of backends rather than `dyn Store` (the trait's `impl Future`
+//! methods are not object safe) or generics all the way up (every handler
+//! monomorphized once per backend): one match per call, and the server is
+//! compiled once.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::cache::Cache;
 use super::*;
+
+/// How long a cached record is trusted: the most another instance's write
+/// (a logout, a deleted hook) can go unseen here.
+pub const CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// Run the same expression on whichever backend `self` holds.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call.await,
+        match &$self.backend {
+            Backend::Sqlite($s) => $call.await,
         }
     };
 }
 
-/// One of the backends, chosen at start-up from the database URL.
+/// One of the backends.
 #[derive(Debug, Clone)]
-pub enum AnyStore {
+pub enum Backend {
     Sqlite(SqliteStore),
+}
+
+/// A backend chosen at start-up from the database URL, and its cache. Cheap
+/// to clone (clones share the cache).
+#[derive(Debug, Clone)]
+pub struct AnyStore {
+    backend: Backend,
+    cache: Arc<Cache>,
 }
 
 impl AnyStore {
     /// Open (creating if needed) and migrate the database `url` names:
     /// `sqlite://path`, `sqlite::memory:`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        Ok(Self::new(Backend::Sqlite(SqliteStore::connect(url).await?)))
+    }
+
+    /// `backend` behind a cache with [`CACHE_TTL`].
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            backend,
+            cache: Arc::new(Cache::new(CACHE_TTL)),
+        }
+    }
+
+    /// The backend itself, uncached.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    pub(super) fn cache(&self) -> &Cache {
+        &self.cache
     }
 
     /// Close every connection.
@@ -40,7 +75,9 @@ impl Store for AnyStore {
     }
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        dispatch!(self, s => s.get_user(id))
+        self.cache
+            .user(id, async { dispatch!(self, s => s.get_user(id)) })
+            .await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
@@ -52,7 +89,9 @@ impl Store for AnyStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<User> {
-        dispatch!(self, s => s.update_user(user))
+        let updated = dispatch!(self, s => s.update_user(user));
+        self.cache.forget_user(&user.id);
+        updated
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
@@ -64,15 +103,21 @@ impl Store for AnyStore {
     }
 
     async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
-        dispatch!(self, s => s.get_session(token))
+        self.cache
+            .session(token, async { dispatch!(self, s => s.get_session(token)) })
+            .await
     }
 
     async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
-        dispatch!(self, s => s.touch_session(token, at))
+        let touched = dispatch!(self, s => s.touch_session(token, at));
+        self.cache.forget_session(token);
+        touched
     }
 
     async fn delete_session(&self, token: &str) -> StoreResult<bool> {
-        dispatch!(self, s => s.delete_session(token))
+        let deleted = dispatch!(self, s => s.delete_session(token));
+        self.cache.forget_session(token);
+        deleted
     }
 
     async fn create_team(&self, team: &Team) -> StoreResult<Team> {
@@ -88,11 +133,17 @@ impl Store for AnyStore {
     }
 
     async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
-        dispatch!(self, s => s.add_team_member(member))
+        let added = dispatch!(self, s => s.add_team_member(member));
+        self.cache.forget_team_member(&member.team_id, &member.user_id);
+        added
     }
 
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
-        dispatch!(self, s => s.get_team_member(team_id, user_id))
+        self.cache
+            .team_member(team_id, user_id, async {
+                dispatch!(self, s => s.get_team_member(team_id, user_id))
+            })
+            .await
     }
 
     async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
@@ -104,7 +155,9 @@ impl Store for AnyStore {
     }
 
     async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
-        dispatch!(self, s => s.get_channel(id))
+        self.cache
+            .channel(id, async { dispatch!(self, s => s.get_channel(id)) })
+            .await
     }
 
     async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
@@ -141,7 +194,12 @@ impl Store for AnyStore {
     }
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
-        dispatch!(self, s => s.create_post(post))
+        let created = dispatch!(self, s => s.create_post(post));
+        match &created {
+            Ok(post) => self.cache.note_post(post),
+            Err(_) => self.cache.forget_channel(&post.channel_id),
+        }
+        created
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
@@ -153,23 +211,35 @@ impl Store for AnyStore {
     }
 
     async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-        dispatch!(self, s => s.create_incoming(hook))
+        let created = dispatch!(self, s => s.create_incoming(hook));
+        self.cache.forget_incoming(&hook.id);
+        created
     }
 
     async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
-        dispatch!(self, s => s.get_incoming(id))
+        self.cache
+            .incoming(id, async { dispatch!(self, s => s.get_incoming(id)) })
+            .await
     }
 
     async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-        dispatch!(self, s => s.update_incoming(hook))
+        let updated = dispatch!(self, s => s.update_incoming(hook));
+        self.cache.forget_incoming(&hook.id);
+        updated
     }
 
     async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
-        dispatch!(self, s => s.delete_incoming(id, at))
+        let deleted = dispatch!(self, s => s.delete_incoming(id, at));
+        self.cache.forget_incoming(id);
+        deleted
     }
 
     async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
-        dispatch!(self, s => s.list_incoming(filter, page, per_page))
+        self.cache
+            .incoming_page(filter, page, per_page, async {
+                dispatch!(self, s => s.list_incoming(filter, page, per_page))
+            })
+            .await
     }
 
     async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {

@@ -130,14 +130,19 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
 impl DeliveryStore for AnyStore {
     async fn create_post_with_deliveries(&self, post: &Post, jobs: &[DeliveryJob]) -> StoreResult<Post> {
-        match self {
-            AnyStore::Sqlite(s) => s.create_post_with_deliveries(post, jobs).await,
+        let created = match self.backend() {
+            Backend::Sqlite(s) => s.create_post_with_deliveries(post, jobs).await,
+        };
+        match &created {
+            Ok(post) => self.cache().note_post(post),
+            Err(_) => self.cache().forget_channel(&post.channel_id),
         }
+        created
     }
 
     async fn enqueue_deliveries(&self, jobs: &[DeliveryJob]) -> StoreResult<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.enqueue_deliveries(jobs).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.enqueue_deliveries(jobs).await,
         }
     }
 
@@ -148,8 +153,8 @@ impl DeliveryStore for AnyStore {
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryJob>> {
-        match self {
-            AnyStore::Sqlite(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
         }
     }
 
@@ -159,26 +164,26 @@ impl DeliveryStore for AnyStore {
         owner: &str,
         attempt: Option<&DeliveryAttempt>,
     ) -> StoreResult<bool> {
-        match self {
-            AnyStore::Sqlite(s) => s.finish_delivery(job, owner, attempt).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.finish_delivery(job, owner, attempt).await,
         }
     }
 
     async fn get_delivery(&self, id: &str) -> StoreResult<Option<DeliveryJob>> {
-        match self {
-            AnyStore::Sqlite(s) => s.get_delivery(id).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.get_delivery(id).await,
         }
     }
 
     async fn list_deliveries(&self, filter: &DeliveryFilter, offset: u32, count: u32) -> StoreResult<Vec<DeliveryJob>> {
-        match self {
-            AnyStore::Sqlite(s) => s.list_deliveries(filter, offset, count).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.list_deliveries(filter, offset, count).await,
         }
     }
 
     async fn list_attempts(&self, job_id: &str) -> StoreResult<Vec<DeliveryAttempt>> {
-        match self {
-            AnyStore::Sqlite(s) => s.list_attempts(job_id).await,
+        match self.backend() {
+            Backend::Sqlite(s) => s.list_attempts(job_id).await,
         }
     }
 }

@@ -26,6 +26,7 @@
 //!   `synchronous = NORMAL`, writes through one connection).
 
 mod any;
+mod cache;
 mod delivery;
 mod records;
 mod sqlite;
@@ -36,7 +37,7 @@ mod tests;
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use any::AnyStore;
+pub use any::{AnyStore, Backend, CACHE_TTL};
 pub use delivery::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -72,7 +73,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Filter for listing and counting incoming webhooks. `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct IncomingFilter {
     pub team_id: Option<String>,
     /// Only hooks owned by this user (callers without `manage_others_*`).

@@ -42,6 +42,7 @@ on_both!(
     rc_history,
     delivery_queue,
     concurrent_posts,
+    refused_posts_fail_alone,
     rc_rooms_and_messages,
 );
 
@@ -954,6 +955,33 @@ async fn rc_history(store: &SqliteStore) {
     // Removing the integration takes its history with it.
     store.delete_rc_integration(&out.id).await.unwrap();
     assert_eq!(store.count_rc_history(&out.id).await.unwrap(), 0);
+}
+
+/// Posts written concurrently may be committed together; one that is refused
+/// (its channel does not exist) fails alone, and the others are stored.
+async fn refused_posts_fail_alone(store: &SqliteStore) {
+    let (u, _t, c) = world(store).await;
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let store = store.clone();
+        let channel = if i % 5 == 0 {
+            "no-such-channel".to_owned()
+        } else {
+            c.id.clone()
+        };
+        let p = post(&channel, &u.id, 1_000 + i, "burst");
+        tasks.push(tokio::spawn(async move { (i, store.create_post(&p).await) }));
+    }
+    for t in tasks {
+        let (i, result) = t.await.unwrap();
+        if i % 5 == 0 {
+            assert!(matches!(result, Err(StoreError::NotFound)), "post {i}: {result:?}");
+        } else {
+            assert_eq!(result.unwrap().create_at, 1_000 + i);
+        }
+    }
+    assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 24);
+    assert_eq!(store.list_channel_posts(&c.id, 0, 100).await.unwrap().len(), 24);
 }
 
 /// Concurrent writers: every post is counted (BEGIN IMMEDIATE + busy timeout).

@@ -66,7 +66,7 @@ const INSERT_JOB: &str = concat!(
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
 );
 
-async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[DeliveryJob]) -> StoreResult<()> {
+pub(super) async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[DeliveryJob]) -> StoreResult<()> {
     for job in jobs {
         sqlx::query(INSERT_JOB)
             .bind(&job.id)
@@ -95,14 +95,7 @@ async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[DeliveryJob]) -> S
 
 impl DeliveryStore for SqliteStore {
     async fn create_post_with_deliveries(&self, post: &Post, jobs: &[DeliveryJob]) -> StoreResult<Post> {
-        if jobs.is_empty() {
-            return self.create_post(post).await;
-        }
-        let mut tx = self.write_tx().await?;
-        let created = insert_post(&mut tx, post).await?;
-        insert_jobs(&mut tx, jobs).await?;
-        tx.commit().await?;
-        Ok(created)
+        self.write_post(post, jobs.to_vec()).await
     }
 
     async fn enqueue_deliveries(&self, jobs: &[DeliveryJob]) -> StoreResult<()> {

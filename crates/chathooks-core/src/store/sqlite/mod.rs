@@ -23,6 +23,7 @@ use super::*;
 // Column-list macros are textually scoped: `rows` must come before their uses.
 #[macro_use]
 mod rows;
+mod batch;
 mod delivery;
 use rows::*;
 
@@ -67,6 +68,8 @@ pub struct SqliteStore {
     /// Writes: one connection, so writers queue in the pool instead of
     /// colliding on SQLite's write lock and sleeping in its busy handler.
     writer: SqlitePool,
+    /// New posts, committed in groups ([`batch`]).
+    posts: tokio::sync::mpsc::UnboundedSender<batch::Pending>,
 }
 
 impl SqliteStore {
@@ -96,6 +99,7 @@ impl SqliteStore {
                 .await?;
             migrator().run(&pool).await?;
             return Ok(Self {
+                posts: batch::start(pool.clone()),
                 writer: pool.clone(),
                 pool,
             });
@@ -110,7 +114,27 @@ impl SqliteStore {
             .max_connections(FILE_POOL_SIZE)
             .connect_with(options)
             .await?;
-        Ok(Self { pool, writer })
+        Ok(Self {
+            posts: batch::start(writer.clone()),
+            pool,
+            writer,
+        })
+    }
+
+    /// Store a post and its jobs through the group-commit writer.
+    async fn write_post(&self, post: &Post, jobs: Vec<crate::store::DeliveryJob>) -> StoreResult<Post> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let pending = batch::Pending {
+            post: post.clone(),
+            jobs,
+            done,
+        };
+        self.posts
+            .send(pending)
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
     }
 
     /// Close every connection, checkpointing the WAL. Later calls fail.
@@ -128,7 +152,7 @@ impl SqliteStore {
 /// Insert a post. One statement: the `posts_count_in_channel` trigger updates
 /// the channel in the same transaction, and the foreign key refuses a post in a
 /// channel that does not exist.
-async fn insert_post(conn: &mut sqlx::SqliteConnection, post: &Post) -> StoreResult<Post> {
+pub(super) async fn insert_post(conn: &mut sqlx::SqliteConnection, post: &Post) -> StoreResult<Post> {
     let row = sqlx::query(concat!(
         "INSERT INTO posts (",
         post_cols!(),
@@ -588,8 +612,7 @@ impl Store for SqliteStore {
     // ----- posts -----
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
-        let mut conn = self.writer.acquire().await?;
-        insert_post(&mut conn, post).await
+        self.write_post(post, Vec::new()).await
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {

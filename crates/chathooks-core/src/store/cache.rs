@@ -1,0 +1,247 @@
+//! A read-through cache of the records every request looks up: sessions,
+//! users, channels, team memberships and incoming webhooks, and pages of the
+//! incoming-webhook list.
+//!
+//! Why: a request to either API makes two to five such lookups (who is
+//! calling, which hook, which channel, may they), and each is a round trip to
+//! the database through sqlx's worker. Mattermost itself keeps the same
+//! records in memory (its session, user, channel and webhook caches).
+//!
+//! Consistency:
+//! - writes made through this process invalidate what they change, at once;
+//! - writes made by another instance on the same database are seen after at
+//!   most [`Cache::ttl`] (entries expire), which bounds how long, say, a
+//!   logout on one instance leaves the token valid on another;
+//! - only found records are cached, so a record created elsewhere is seen on
+//!   the next lookup.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// Entries kept per map before it is emptied (a crude bound: these maps hold
+/// what is hot, and refilling is cheap).
+const MAX_ENTRIES: usize = 50_000;
+
+/// One map of entries that expire.
+struct Expiring<K, V> {
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get<Q>(&self, key: &Q, ttl: Duration) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let entries = self.lock();
+        let (at, value) = entries.get(key)?;
+        (at.elapsed() < ttl).then(|| value.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (Instant::now(), value));
+    }
+
+    fn remove<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.lock().remove(key);
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// The cached records.
+pub struct Cache {
+    /// How long an entry is trusted without asking the database.
+    pub ttl: Duration,
+    sessions: Expiring<String, Session>,
+    users: Expiring<String, User>,
+    channels: Expiring<String, Channel>,
+    team_members: Expiring<(String, String), TeamMember>,
+    incoming: Expiring<String, IncomingHook>,
+    incoming_pages: Expiring<(IncomingFilter, u32, u32), Vec<IncomingHook>>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}
+
+/// Look `$key` up in `$map`, else run `$load` (a `StoreResult<Option<V>>`)
+/// and keep what it found.
+macro_rules! read_through {
+    ($cache:expr, $map:ident, $key:expr, $load:expr) => {{
+        let cache: &Cache = $cache;
+        if let Some(hit) = cache.$map.get($key, cache.ttl) {
+            return Ok(Some(hit));
+        }
+        let found = $load.await?;
+        if let Some(found) = &found {
+            cache.$map.put($key.to_owned(), found.clone());
+        }
+        Ok(found)
+    }};
+}
+
+impl Cache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            sessions: Expiring::new(),
+            users: Expiring::new(),
+            channels: Expiring::new(),
+            team_members: Expiring::new(),
+            incoming: Expiring::new(),
+            incoming_pages: Expiring::new(),
+        }
+    }
+
+    pub(super) async fn session(
+        &self,
+        token: &str,
+        load: impl Future<Output = StoreResult<Option<Session>>>,
+    ) -> StoreResult<Option<Session>> {
+        if let Some(hit) = self.sessions.get(token, self.ttl) {
+            // Expiry is the session's own rule, not the cache's.
+            return Ok(Some(hit).filter(|s| !s.is_expired(now_ms())));
+        }
+        let found = load.await?;
+        if let Some(found) = &found {
+            self.sessions.put(token.to_owned(), found.clone());
+        }
+        Ok(found)
+    }
+
+    pub(super) async fn user(
+        &self,
+        id: &str,
+        load: impl Future<Output = StoreResult<Option<User>>>,
+    ) -> StoreResult<Option<User>> {
+        read_through!(self, users, id, load)
+    }
+
+    pub(super) async fn channel(
+        &self,
+        id: &str,
+        load: impl Future<Output = StoreResult<Option<Channel>>>,
+    ) -> StoreResult<Option<Channel>> {
+        read_through!(self, channels, id, load)
+    }
+
+    pub(super) async fn team_member(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        load: impl Future<Output = StoreResult<Option<TeamMember>>>,
+    ) -> StoreResult<Option<TeamMember>> {
+        let key = (team_id.to_owned(), user_id.to_owned());
+        if let Some(hit) = self.team_members.get(&key, self.ttl) {
+            return Ok(Some(hit));
+        }
+        let found = load.await?;
+        if let Some(found) = &found {
+            self.team_members.put(key, found.clone());
+        }
+        Ok(found)
+    }
+
+    pub(super) async fn incoming(
+        &self,
+        id: &str,
+        load: impl Future<Output = StoreResult<Option<IncomingHook>>>,
+    ) -> StoreResult<Option<IncomingHook>> {
+        read_through!(self, incoming, id, load)
+    }
+
+    pub(super) async fn incoming_page(
+        &self,
+        filter: &IncomingFilter,
+        page: u32,
+        per_page: u32,
+        load: impl Future<Output = StoreResult<Vec<IncomingHook>>>,
+    ) -> StoreResult<Vec<IncomingHook>> {
+        let key = (filter.clone(), page, per_page);
+        if let Some(hit) = self.incoming_pages.get(&key, self.ttl) {
+            return Ok(hit);
+        }
+        let found = load.await?;
+        self.incoming_pages.put(key, found.clone());
+        Ok(found)
+    }
+
+    // ----- invalidation, after a write through this process -----
+
+    pub(super) fn forget_session(&self, token: &str) {
+        self.sessions.remove(token);
+    }
+
+    pub(super) fn forget_user(&self, id: &str) {
+        self.users.remove(id);
+    }
+
+    pub(super) fn forget_channel(&self, id: &str) {
+        self.channels.remove(id);
+    }
+
+    /// A post was stored: keep the cached channel's counts in step, as the
+    /// database's trigger does, instead of reading the channel again.
+    pub(super) fn note_post(&self, post: &Post) {
+        let mut channels = self.channels.lock();
+        if let Some((_, channel)) = channels.get_mut(&post.channel_id) {
+            channel.last_post_at = channel.last_post_at.max(post.create_at);
+            channel.total_msg_count += 1;
+        }
+    }
+
+    pub(super) fn forget_team_member(&self, team_id: &str, user_id: &str) {
+        self.team_members.remove(&(team_id.to_owned(), user_id.to_owned()));
+    }
+
+    /// Any change to incoming hooks: the hook, and every cached page.
+    pub(super) fn forget_incoming(&self, id: &str) {
+        self.incoming.remove(id);
+        self.incoming_pages.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_are_forgotten() {
+        let map: Expiring<String, i32> = Expiring::new();
+        map.put("a".into(), 1);
+        assert_eq!(map.get("a", Duration::from_secs(60)), Some(1));
+        assert_eq!(map.get("a", Duration::ZERO), None, "older than a zero TTL");
+        map.remove("a");
+        assert_eq!(map.get("a", Duration::from_secs(60)), None);
+        map.put("b".into(), 2);
+        map.clear();
+        assert_eq!(map.get("b", Duration::from_secs(60)), None);
+    }
+}

@@ -1,0 +1,123 @@
+//! Group commit of new posts.
+//!
+//! Posts are the writes that come in bursts (a CI run, a load test, a chatty
+//! integration). One at a time, each costs a trip to the writer connection
+//! and a commit; here a task takes every post waiting, stores them in one
+//! transaction (one multi-row `INSERT`), and only then answers each caller:
+//! the commit is batched, never the acknowledgement, so a post that was
+//! answered is on disk. When idle, a post goes through alone, at once.
+
+use sqlx::{AssertSqlSafe, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use super::delivery::insert_jobs;
+use super::rows::*;
+use super::*;
+use crate::store::DeliveryJob;
+
+/// Most posts stored by one transaction (16 columns each, well under
+/// SQLite's 32 766 bound variables).
+const MAX_BATCH: usize = 256;
+
+/// A post waiting to be written, with the deliveries it starts.
+pub(super) struct Pending {
+    pub post: Post,
+    pub jobs: Vec<DeliveryJob>,
+    pub done: oneshot::Sender<StoreResult<Post>>,
+}
+
+/// Start the writer task; it ends when every sender is dropped.
+pub(super) fn start(writer: SqlitePool) -> mpsc::UnboundedSender<Pending> {
+    let (sender, mut receiver) = mpsc::unbounded_channel::<Pending>();
+    tokio::spawn(async move {
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            write(&writer, batch).await;
+        }
+    });
+    sender
+}
+
+async fn write(writer: &SqlitePool, batch: Vec<Pending>) {
+    if batch.len() > 1 {
+        match write_together(writer, &batch).await {
+            Ok(posts) => {
+                for (pending, post) in batch.into_iter().zip(posts) {
+                    let _ = pending.done.send(Ok(post));
+                }
+                return;
+            }
+            // One of them is refused (a missing channel, say): store each on
+            // its own, so only that one fails.
+            Err(error) => tracing::debug!(%error, "batched posts refused together; storing them one by one"),
+        }
+    }
+    for pending in batch {
+        let result = write_alone(writer, &pending.post, &pending.jobs).await;
+        let _ = pending.done.send(result);
+    }
+}
+
+/// One post and its jobs in one transaction.
+async fn write_alone(writer: &SqlitePool, post: &Post, jobs: &[DeliveryJob]) -> StoreResult<Post> {
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let created = insert_post(&mut tx, post).await?;
+    insert_jobs(&mut tx, jobs).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// All posts of `batch` and their jobs in one transaction; the stored posts
+/// in the batch's order. Any refusal fails them all (and stores nothing).
+async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<Vec<Post>> {
+    let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO posts ({}) VALUES {placeholders} RETURNING {}",
+        post_cols!(),
+        post_cols!()
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for Pending { post, .. } in batch {
+        query = query
+            .bind(&post.id)
+            .bind(post.create_at)
+            .bind(post.update_at)
+            .bind(post.edit_at)
+            .bind(post.delete_at)
+            .bind(&post.user_id)
+            .bind(&post.channel_id)
+            .bind(&post.root_id)
+            .bind(&post.original_id)
+            .bind(&post.message)
+            .bind(&post.post_type)
+            .bind(post.props.to_string())
+            .bind(&post.hashtags)
+            .bind(json_list(&post.file_ids))
+            .bind(&post.pending_post_id)
+            .bind(post.is_pinned);
+    }
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let rows = query
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(write_err("post id already exists"))?;
+    let mut stored: std::collections::HashMap<String, Post> = rows
+        .iter()
+        .map(post_row)
+        .map(|row| row.map(|post| (post.id.clone(), post)))
+        .collect::<Result<_, _>>()?;
+    for Pending { jobs, .. } in batch {
+        insert_jobs(&mut tx, jobs).await?;
+    }
+    tx.commit().await?;
+    batch
+        .iter()
+        .map(|pending| stored.remove(&pending.post.id).ok_or(StoreError::NotFound))
+        .collect()
+}
