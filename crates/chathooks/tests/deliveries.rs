@@ -28,7 +28,10 @@ async fn a_call_in_flight_at_kill_9_is_made_again_after_restart() {
     receiver.set_hang(true);
     let post_id = create_post(&http, &first.base, &token, &channel, "deliver me").await;
     // The call is in flight (the receiver holds it): kill the server now.
-    assert_eq!(receiver.wait_for(1, Duration::from_secs(10)).await, [post_id.clone()]);
+    assert_eq!(
+        receiver.wait_for(1, Duration::from_secs(10)).await,
+        std::slice::from_ref(&post_id)
+    );
     first.kill();
 
     receiver.set_hang(false);
