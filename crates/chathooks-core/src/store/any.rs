@@ -11,6 +11,7 @@ macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
             AnyStore::Sqlite($s) => $call.await,
+            AnyStore::Postgres($s) => $call.await,
         }
     };
 }
@@ -19,19 +20,31 @@ macro_rules! dispatch {
 #[derive(Debug, Clone)]
 pub enum AnyStore {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl AnyStore {
-    /// Open (creating if needed) and migrate the database `url` names:
-    /// `sqlite://path`, `sqlite::memory:`.
+    /// Open and migrate the database `url` names: `postgres://...` or
+    /// `postgresql://...` (an existing PostgreSQL database), otherwise SQLite
+    /// (`sqlite://path`, created if needed, or `sqlite::memory:`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        if is_postgres_url(url) {
+            Ok(Self::Postgres(PgStore::connect(url).await?))
+        } else {
+            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        }
     }
 
     /// Close every connection.
     pub async fn close(&self) {
         dispatch!(self, s => s.close())
     }
+}
+
+/// Whether `url` names a PostgreSQL database (the schemes libpq accepts).
+pub fn is_postgres_url(url: &str) -> bool {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    matches!(scheme.as_deref(), Some("postgres" | "postgresql"))
 }
 
 impl Store for AnyStore {

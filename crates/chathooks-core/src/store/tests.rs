@@ -1,26 +1,43 @@
-//! Store tests. Each scenario runs twice: against `sqlite::memory:` and against a
-//! database file in a temporary directory (WAL mode, several connections).
+//! Store tests. Each scenario runs on every backend, through [`AnyStore`] as the
+//! server uses it: `sqlite::memory:`, a SQLite file in a temporary directory (WAL
+//! mode, several connections), and a fresh PostgreSQL database on the test
+//! cluster of `chathooks-testdb` (skipped, with one line saying so, when
+//! PostgreSQL is not installed, unless CI is set).
 
 use serde_json::json;
 
 use super::*;
 use crate::ids::new_id;
 
-/// Run a scenario `async fn(&SqliteStore)` on both kinds of database.
-macro_rules! on_both {
+/// Run a scenario `async fn(&AnyStore)` on each backend.
+macro_rules! on_every_backend {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
+            use super::{AnyStore, SqliteStore};
+
             #[tokio::test]
-            async fn memory() {
-                let store = super::SqliteStore::connect("sqlite::memory:").await.unwrap();
+            async fn sqlite_memory() {
+                let store = AnyStore::Sqlite(SqliteStore::connect("sqlite::memory:").await.unwrap());
                 super::$scenario(&store).await;
             }
 
             #[tokio::test]
-            async fn file() {
+            async fn sqlite_file() {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("store.db").display());
-                let store = super::SqliteStore::connect(&url).await.unwrap();
+                let store = AnyStore::connect(&url).await.unwrap();
+                assert!(matches!(store, AnyStore::Sqlite(_)));
+                super::$scenario(&store).await;
+                store.close().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(url) = chathooks_testdb::fresh_database() else {
+                    return;
+                };
+                let store = AnyStore::connect(&url).await.unwrap();
+                assert!(matches!(store, AnyStore::Postgres(_)));
                 super::$scenario(&store).await;
                 store.close().await;
             }
@@ -28,7 +45,7 @@ macro_rules! on_both {
     )*};
 }
 
-on_both!(
+on_every_backend!(
     users,
     sessions,
     teams_and_members,
@@ -187,7 +204,11 @@ fn rc_integration(kind: &str, name: &str, created_by: &str, created_at: i64) -> 
 }
 
 /// A user, a team and a public channel in it.
-async fn world(store: &SqliteStore) -> (User, Team, Channel) {
+async fn world(store: &AnyStore) -> (User, Team, Channel) {
+    world_on(store).await
+}
+
+async fn world_on(store: &impl Store) -> (User, Team, Channel) {
     let u = store.create_user(&user("alice", "alice@example.com")).await.unwrap();
     let t = store.create_team(&team("core")).await.unwrap();
     let c = store
@@ -204,7 +225,7 @@ fn ids<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // scenarios
 
-async fn users(store: &SqliteStore) {
+async fn users(store: &AnyStore) {
     assert_eq!(store.count_users().await.unwrap(), 0);
     let alice = user("Alice", "Alice@Example.com");
     let stored = store.create_user(&alice).await.unwrap();
@@ -271,7 +292,7 @@ async fn users(store: &SqliteStore) {
     assert!(!debug.contains("argon2") && debug.contains("<redacted>"), "{debug}");
 }
 
-async fn sessions(store: &SqliteStore) {
+async fn sessions(store: &AnyStore) {
     let u = store.create_user(&user("sam", "sam@example.com")).await.unwrap();
     let now = now_ms();
     let live = Session {
@@ -324,7 +345,7 @@ async fn sessions(store: &SqliteStore) {
     assert!(!format!("{touched:?}").contains(&touched.token));
 }
 
-async fn teams_and_members(store: &SqliteStore) {
+async fn teams_and_members(store: &AnyStore) {
     let t = store.create_team(&team("core")).await.unwrap();
     assert_eq!(store.get_team(&t.id).await.unwrap(), Some(t.clone()));
     assert_eq!(store.get_team_by_name("CORE").await.unwrap(), Some(t.clone()));
@@ -391,7 +412,7 @@ async fn teams_and_members(store: &SqliteStore) {
     assert!(matches!(store.add_team_member(&bad).await, Err(StoreError::NotFound)));
 }
 
-async fn channels_and_members(store: &SqliteStore) {
+async fn channels_and_members(store: &AnyStore) {
     let (u, t, town) = world(store).await;
     let other_team = store.create_team(&team("other")).await.unwrap();
 
@@ -476,7 +497,7 @@ async fn channels_and_members(store: &SqliteStore) {
     ));
 }
 
-async fn direct_channels(store: &SqliteStore) {
+async fn direct_channels(store: &AnyStore) {
     let a = store.create_user(&user("ann", "ann@example.com")).await.unwrap();
     let b = store.create_user(&user("ben", "ben@example.com")).await.unwrap();
 
@@ -507,7 +528,7 @@ async fn direct_channels(store: &SqliteStore) {
     assert_eq!(store.get_channel_by_name("", &name).await.unwrap(), None);
 }
 
-async fn posts(store: &SqliteStore) {
+async fn posts(store: &AnyStore) {
     let (u, _t, c) = world(store).await;
     let mut created = Vec::new();
     for i in 0..5 {
@@ -552,7 +573,7 @@ async fn posts(store: &SqliteStore) {
     assert_eq!(ch.total_msg_count, 7, "failed inserts do not bump the counter");
 }
 
-async fn incoming_hooks(store: &SqliteStore) {
+async fn incoming_hooks(store: &AnyStore) {
     let (u, t, c) = world(store).await;
     let hook = incoming(&new_id(), &u.id, &c, 1_000);
     assert_eq!(store.create_incoming(&hook).await.unwrap(), hook);
@@ -606,7 +627,7 @@ async fn incoming_hooks(store: &SqliteStore) {
     ));
 }
 
-async fn incoming_paging_and_filters(store: &SqliteStore) {
+async fn incoming_paging_and_filters(store: &AnyStore) {
     let (alice, t1, c1) = world(store).await;
     let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
     let t2 = store.create_team(&team("second")).await.unwrap();
@@ -683,7 +704,7 @@ async fn incoming_paging_and_filters(store: &SqliteStore) {
     assert_eq!(store.count_incoming(&IncomingFilter::default()).await.unwrap(), 4);
 }
 
-async fn outgoing_hooks(store: &SqliteStore) {
+async fn outgoing_hooks(store: &AnyStore) {
     let (u, t, c) = world(store).await;
     let other = store.create_channel(&channel(&t.id, "other", &u.id)).await.unwrap();
     let t2 = store.create_team(&team("second")).await.unwrap();
@@ -771,7 +792,7 @@ async fn outgoing_hooks(store: &SqliteStore) {
     ));
 }
 
-async fn rc_integrations(store: &SqliteStore) {
+async fn rc_integrations(store: &AnyStore) {
     let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
     let dev = store.create_user(&user("dev", "dev@example.com")).await.unwrap();
 
@@ -904,7 +925,7 @@ async fn rc_integrations(store: &SqliteStore) {
     ));
 }
 
-async fn rc_history_and_retries(store: &SqliteStore) {
+async fn rc_history_and_retries(store: &AnyStore) {
     let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
     let out = rc_integration(RC_WEBHOOK_OUTGOING, "out", &admin.id, 1);
     store.create_rc_integration(&out).await.unwrap();
@@ -981,8 +1002,9 @@ async fn rc_history_and_retries(store: &SqliteStore) {
     assert!(store.due_retries(i64::MAX, 10).await.unwrap().is_empty());
 }
 
-/// Concurrent writers: every post is counted (BEGIN IMMEDIATE + busy timeout).
-async fn concurrent_posts(store: &SqliteStore) {
+/// Concurrent writers: every post is counted (SQLite: one writer connection;
+/// PostgreSQL: the trigger's row update serializes on the channel row).
+async fn concurrent_posts(store: &AnyStore) {
     let (u, _t, c) = world(store).await;
     let mut tasks = Vec::new();
     for i in 0..20 {
@@ -1008,7 +1030,7 @@ async fn data_survives_reopening_the_file() {
     let url = format!("sqlite://{}", dir.path().join("persist.db").display());
 
     let store = SqliteStore::connect(&url).await.unwrap();
-    let (u, t, c) = world(&store).await;
+    let (u, t, c) = world_on(&store).await;
     let hook = incoming(&new_id(), &u.id, &c, 1_000);
     store.create_incoming(&hook).await.unwrap();
     let p = store.create_post(&post(&c.id, &u.id, 42, "persisted")).await.unwrap();
@@ -1035,6 +1057,61 @@ async fn data_survives_reopening_the_file() {
     assert_eq!(reopened.get_rc_integration(&rc.id).await.unwrap(), Some(rc));
     assert_eq!(reopened.due_retries(10, 10).await.unwrap(), vec![retry]);
     reopened.close().await;
+}
+
+/// PostgreSQL: what one pool wrote, a new pool (new connections, migrator run
+/// again on the applied schema) reads back, without the first being closed.
+#[tokio::test]
+async fn postgres_data_survives_a_new_pool() {
+    let Some(url) = chathooks_testdb::fresh_database() else {
+        return;
+    };
+    let store = PgStore::connect(&url).await.unwrap();
+    let (u, t, c) = world_on(&store).await;
+    let p = store.create_post(&post(&c.id, &u.id, 42, "persisted")).await.unwrap();
+    let rc = rc_integration(RC_WEBHOOK_OUTGOING, "out", &u.id, 5);
+    store.create_rc_integration(&rc).await.unwrap();
+    let retry = RcPendingRetry {
+        id: "retry".to_owned(),
+        integration_id: rc.id.clone(),
+        due_at: 10,
+        attempt: 2,
+        payload: json!({"n": 1}),
+        url: "https://example.com".to_owned(),
+    };
+    store.add_retry(&retry).await.unwrap();
+
+    let second = PgStore::connect(&url).await.unwrap();
+    assert_eq!(second.get_user(&u.id).await.unwrap(), Some(u));
+    assert_eq!(second.get_team_by_name("CORE").await.unwrap(), Some(t));
+    assert_eq!(second.get_post(&p.id).await.unwrap(), Some(p));
+    assert_eq!(second.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 1);
+    assert_eq!(second.get_rc_integration(&rc.id).await.unwrap(), Some(rc));
+    assert_eq!(second.due_retries(10, 10).await.unwrap(), vec![retry]);
+    second.close().await;
+    store.close().await;
+}
+
+#[test]
+fn postgres_urls_pick_postgres() {
+    for url in ["postgres://u@h/db", "postgresql://h/db", "POSTGRES://h/db"] {
+        assert!(is_postgres_url(url), "{url}");
+    }
+    for url in ["sqlite://x.db", "sqlite::memory:", "postgres.db", "mysql://h/db"] {
+        assert!(!is_postgres_url(url), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn postgres_connect_reports_a_missing_database() {
+    let Some(url) = chathooks_testdb::fresh_database() else {
+        return;
+    };
+    let (server, _) = url.rsplit_once('/').unwrap();
+    let err = AnyStore::connect(&format!("{server}/no_such_database"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)), "{err}");
 }
 
 #[tokio::test]
@@ -1114,7 +1191,7 @@ fn writes_survive_kill_9() {
 }
 
 /// Room lookup by name across teams, and the `channels.history` window.
-async fn rc_rooms_and_messages(store: &SqliteStore) {
+async fn rc_rooms_and_messages(store: &AnyStore) {
     let (u, t, c) = world(store).await;
     let other = store.create_team(&team("other")).await.unwrap();
     // A newer channel with the same name in another team loses to the older one.

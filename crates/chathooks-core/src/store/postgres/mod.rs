@@ -1,0 +1,844 @@
+//! The PostgreSQL backend of [`Store`].
+//!
+//! Same schema, same SQL ([`super::sql`]) and the same semantics as
+//! [`super::SqliteStore`]; the differences are the dialect's (case-insensitive
+//! names through `lower(...)` and unique indexes on it, `jsonb` for the one JSON
+//! lookup) and the concurrency model: one pool of connections for reads and
+//! writes, since PostgreSQL locks rows rather than the database. Writes that must
+//! go together run in one transaction.
+//!
+//! Durability: a commit is answered once PostgreSQL has it in its WAL
+//! (`synchronous_commit` on, the server default), so an `Ok` survives the
+//! chathooks process being killed and the database server restarting.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Row, SqlSafeStr};
+
+use super::*;
+
+mod rows;
+use super::rows::{json_list, page_offset, write_err};
+use super::sql;
+use rows::*;
+
+/// Connections of the pool: a server answers many requests at once, and
+/// PostgreSQL handles concurrent writers (unlike SQLite's single write lock).
+const POOL_SIZE: u32 = 16;
+/// Prepared statements kept per connection (sqlx's cache, keyed by SQL text).
+/// The store has fewer than 70 distinct statements, so all of them stay prepared.
+const STATEMENT_CACHE: usize = 128;
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The embedded schema migrations, in order. Add new files here, never edit old ones:
+/// sqlx records a checksum of each applied migration and refuses a changed one.
+/// The versions follow the SQLite ones: the same number is the same change.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("post counts trigger"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0002_post_counts_trigger.sql").into_sql_str(),
+            false,
+        ),
+    ])
+}
+
+/// [`Store`] on PostgreSQL via sqlx. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connect to and migrate the database `url` names:
+    /// `postgres://user:password@host:port/database` (or `postgresql://`).
+    /// The database must exist; the schema is created in it if missing.
+    /// Several processes may migrate the same database at once: sqlx's migrator
+    /// holds an advisory lock while it runs.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Close every connection. Later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+impl Store for PgStore {
+    // ----- users -----
+
+    async fn create_user(&self, user: &User) -> StoreResult<User> {
+        let row = sqlx::query(sql::CREATE_USER)
+            .bind(&user.id)
+            .bind(user.create_at)
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(user.username.to_lowercase())
+            .bind(user.email.to_lowercase())
+            .bind(user.email_verified)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.nickname)
+            .bind(&user.password_hash)
+            .bind(user.last_password_update)
+            .bind(&user.roles)
+            .bind(&user.locale)
+            .bind(user.props.to_string())
+            .bind(user.notify_props.to_string())
+            .bind(user.timezone.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("user id, username or email already exists"))?;
+        Ok(user_row(&row)?)
+    }
+
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sql::GET_USER).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sql::postgres::GET_USER_BY_USERNAME)
+            .bind(username.to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn get_user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+        let login = login.to_lowercase();
+        if login.is_empty() {
+            // The empty email of accounts without one must not match.
+            return Ok(None);
+        }
+        let row = sqlx::query(sql::postgres::GET_USER_BY_LOGIN)
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let row = sqlx::query(sql::UPDATE_USER)
+            .bind(&user.id)
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(user.username.to_lowercase())
+            .bind(user.email.to_lowercase())
+            .bind(user.email_verified)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.nickname)
+            .bind(&user.password_hash)
+            .bind(user.last_password_update)
+            .bind(&user.roles)
+            .bind(&user.locale)
+            .bind(user.props.to_string())
+            .bind(user.notify_props.to_string())
+            .bind(user.timezone.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("username or email already exists"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(user_row(&row)?)
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_USERS).fetch_one(&self.pool).await?)
+    }
+
+    // ----- sessions -----
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sqlx::query(sql::CREATE_SESSION)
+            .bind(&session.token)
+            .bind(&session.user_id)
+            .bind(session.create_at)
+            .bind(session.expires_at)
+            .bind(session.last_activity_at)
+            .execute(&self.pool)
+            .await
+            .map_err(write_err("session token already exists"))?;
+        Ok(())
+    }
+
+    async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(sql::GET_SESSION)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        let session = row.as_ref().map(session_row).transpose()?;
+        Ok(session.filter(|s| !s.is_expired(now_ms())))
+    }
+
+    async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::TOUCH_SESSION)
+            .bind(at)
+            .bind(token)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_session(&self, token: &str) -> StoreResult<bool> {
+        let done = sqlx::query(sql::DELETE_SESSION).bind(token).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ----- teams -----
+
+    async fn create_team(&self, team: &Team) -> StoreResult<Team> {
+        let row = sqlx::query(sql::CREATE_TEAM)
+            .bind(&team.id)
+            .bind(team.create_at)
+            .bind(team.update_at)
+            .bind(team.delete_at)
+            .bind(&team.name)
+            .bind(&team.display_name)
+            .bind(&team.team_type)
+            .bind(&team.description)
+            .bind(&team.email)
+            .bind(team.allow_open_invite)
+            .bind(&team.allowed_domains)
+            .bind(&team.invite_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("team id or name already exists"))?;
+        Ok(team_row(&row)?)
+    }
+
+    async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
+        let row = sqlx::query(sql::GET_TEAM).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(team_row).transpose()?)
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> StoreResult<Option<Team>> {
+        let row = sqlx::query(sql::postgres::GET_TEAM_BY_NAME)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(team_row).transpose()?)
+    }
+
+    async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
+        let row = sqlx::query(sql::ADD_TEAM_MEMBER)
+            .bind(&member.team_id)
+            .bind(&member.user_id)
+            .bind(&member.roles)
+            .bind(member.delete_at)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("team member"))?;
+        Ok(team_member_row(&row)?)
+    }
+
+    async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
+        let row = sqlx::query(sql::GET_TEAM_MEMBER)
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(team_member_row).transpose()?)
+    }
+
+    async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
+        let rows = sqlx::query(sql::LIST_TEAM_MEMBERS)
+            .bind(team_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, team_member_row)
+    }
+
+    // ----- channels -----
+
+    async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
+        let row = sqlx::query(sql::CREATE_CHANNEL)
+            .bind(&channel.id)
+            .bind(channel.create_at)
+            .bind(channel.update_at)
+            .bind(channel.delete_at)
+            .bind(&channel.team_id)
+            .bind(&channel.channel_type)
+            .bind(&channel.name)
+            .bind(&channel.display_name)
+            .bind(&channel.header)
+            .bind(&channel.purpose)
+            .bind(&channel.creator_id)
+            .bind(channel.last_post_at)
+            .bind(channel.total_msg_count)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("channel id, or name within the team, already exists"))?;
+        Ok(channel_row(&row)?)
+    }
+
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::GET_CHANNEL)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
+            .bind(team_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn list_team_channels(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
+        let rows = sqlx::query(sql::postgres::LIST_TEAM_CHANNELS)
+            .bind(team_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, channel_row)
+    }
+
+    async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(sql::ADD_CHANNEL_MEMBER)
+            .bind(&member.channel_id)
+            .bind(&member.user_id)
+            .bind(&member.roles)
+            .bind(member.last_viewed_at)
+            .bind(member.msg_count)
+            .bind(member.mention_count)
+            .bind(member.notify_props.to_string())
+            .bind(member.last_update_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_err("channel member"))?;
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(&member.channel_id)
+            .bind(&member.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(channel_member_row(&row)?)
+    }
+
+    async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<Option<ChannelMember>> {
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(channel_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_member_row).transpose()?)
+    }
+
+    async fn list_channel_members(
+        &self,
+        channel_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<Vec<ChannelMember>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_MEMBERS)
+            .bind(channel_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, channel_member_row)
+    }
+
+    async fn count_channel_members(&self, channel_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_CHANNEL_MEMBERS)
+            .bind(channel_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
+        let (low, high) = if user_a <= user_b {
+            (user_a, user_b)
+        } else {
+            (user_b, user_a)
+        };
+        let name = format!("{low}__{high}");
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(sql::postgres::CREATE_DIRECT_CHANNEL)
+            .bind(crate::ids::new_id())
+            .bind(now)
+            .bind(&name)
+            .bind(user_a)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
+            .bind("")
+            .bind(&name)
+            .fetch_one(&mut *tx)
+            .await?;
+        let channel = channel_row(&row)?;
+        for user in [low, high] {
+            sqlx::query(sql::ADD_DIRECT_MEMBER)
+                .bind(&channel.id)
+                .bind(user)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_err("direct channel member"))?;
+        }
+        tx.commit().await?;
+        Ok(channel)
+    }
+
+    // ----- posts -----
+
+    async fn create_post(&self, post: &Post) -> StoreResult<Post> {
+        let row = sqlx::query(sql::CREATE_POST)
+            .bind(&post.id)
+            .bind(post.create_at)
+            .bind(post.update_at)
+            .bind(post.edit_at)
+            .bind(post.delete_at)
+            .bind(&post.user_id)
+            .bind(&post.channel_id)
+            .bind(&post.root_id)
+            .bind(&post.original_id)
+            .bind(&post.message)
+            .bind(&post.post_type)
+            .bind(post.props.to_string())
+            .bind(&post.hashtags)
+            .bind(json_list(&post.file_ids))
+            .bind(&post.pending_post_id)
+            .bind(post.is_pinned)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("post id already exists"))?;
+        Ok(post_row(&row)?)
+    }
+
+    async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
+        let row = sqlx::query(sql::GET_POST).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(post_row).transpose()?)
+    }
+
+    async fn list_channel_posts(&self, channel_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS)
+            .bind(channel_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, post_row)
+    }
+
+    // ----- incoming hooks -----
+
+    async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        let row = sqlx::query(sql::CREATE_INCOMING)
+            .bind(&hook.id)
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(&hook.user_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .bind(hook.channel_locked)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("incoming webhook id already exists"))?;
+        Ok(incoming_row(&row)?)
+    }
+
+    async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
+        let row = sqlx::query(sql::GET_INCOMING)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(incoming_row).transpose()?)
+    }
+
+    async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        let row = sqlx::query(sql::UPDATE_INCOMING)
+            .bind(&hook.id)
+            .bind(hook.update_at)
+            .bind(&hook.user_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .bind(hook.channel_locked)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("incoming webhook"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(incoming_row(&row)?)
+    }
+
+    async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::DELETE_INCOMING)
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
+        let rows = sqlx::query(sql::LIST_INCOMING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.user_id.as_deref())
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, incoming_row)
+    }
+
+    async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_INCOMING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.user_id.as_deref())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    // ----- outgoing hooks -----
+
+    async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::CREATE_OUTGOING)
+            .bind(&hook.id)
+            .bind(&hook.token)
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(&hook.creator_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(json_list(&hook.trigger_words))
+            .bind(hook.trigger_when)
+            .bind(json_list(&hook.callback_urls))
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.content_type)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("outgoing webhook id already exists"))?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn get_outgoing(&self, id: &str) -> StoreResult<Option<OutgoingHook>> {
+        let row = sqlx::query(sql::GET_OUTGOING)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(outgoing_row).transpose()?)
+    }
+
+    async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::UPDATE_OUTGOING)
+            .bind(&hook.id)
+            .bind(hook.update_at)
+            .bind(&hook.creator_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(json_list(&hook.trigger_words))
+            .bind(hook.trigger_when)
+            .bind(json_list(&hook.callback_urls))
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.content_type)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("outgoing webhook"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn regen_outgoing_token(&self, id: &str, token: &str, at: i64) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::REGEN_OUTGOING_TOKEN)
+            .bind(token)
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn delete_outgoing(&self, id: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::DELETE_OUTGOING)
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_outgoing(&self, filter: &OutgoingFilter, page: u32, per_page: u32) -> StoreResult<Vec<OutgoingHook>> {
+        let rows = sqlx::query(sql::LIST_OUTGOING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.channel_id.as_deref())
+            .bind(filter.creator_id.as_deref())
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, outgoing_row)
+    }
+
+    async fn count_outgoing(&self, filter: &OutgoingFilter) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_OUTGOING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.channel_id.as_deref())
+            .bind(filter.creator_id.as_deref())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
+        let rows = sqlx::query(sql::OUTGOING_FOR_CHANNEL)
+            .bind(team_id)
+            .bind(channel_id)
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, outgoing_row)
+    }
+
+    // ----- Rocket.Chat integrations -----
+
+    async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::CREATE_RC_INTEGRATION)
+            .bind(&integration.id)
+            .bind(&integration.integration_type)
+            .bind(&integration.name)
+            .bind(integration.enabled)
+            .bind(&integration.created_by)
+            .bind(integration.created_at)
+            .bind(integration.updated_at)
+            .bind(&integration.token)
+            .bind(integration.doc.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("integration id already exists"))?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn get_rc_integration(&self, id: &str) -> StoreResult<Option<RcIntegration>> {
+        let row = sqlx::query(sql::GET_RC_INTEGRATION)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(rc_row).transpose()?)
+    }
+
+    async fn get_rc_integration_by_token(&self, token: &str) -> StoreResult<Option<RcIntegration>> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let row = sqlx::query(sql::GET_RC_INTEGRATION_BY_TOKEN)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(rc_row).transpose()?)
+    }
+
+    async fn get_rc_outgoing_by_url(&self, url: &str) -> StoreResult<Option<RcIntegration>> {
+        let row = sqlx::query(sql::postgres::GET_RC_OUTGOING_BY_URL)
+            .bind(url)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(rc_row).transpose()?)
+    }
+
+    async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::UPDATE_RC_INTEGRATION)
+            .bind(&integration.id)
+            .bind(&integration.integration_type)
+            .bind(&integration.name)
+            .bind(integration.enabled)
+            .bind(integration.updated_at)
+            .bind(&integration.token)
+            .bind(integration.doc.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn delete_rc_integration(&self, id: &str) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::DELETE_RC_INTEGRATION)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn list_rc_integrations(
+        &self,
+        filter: &RcIntegrationFilter,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<RcIntegration>> {
+        let query = sqlx::query(sql::postgres::LIST_RC_INTEGRATIONS);
+        let rows = bind_rc_filter(query, filter)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, rc_row)
+    }
+
+    async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
+        let query = sqlx::query(sql::postgres::COUNT_RC_INTEGRATIONS);
+        let row = bind_rc_filter(query, filter).fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    // ----- Rocket.Chat history -----
+
+    async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        sqlx::query(sql::ADD_RC_HISTORY)
+            .bind(&entry.id)
+            .bind(&entry.integration_id)
+            .bind(entry.created_at)
+            .bind(entry.updated_at)
+            .bind(entry.doc.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(write_err("history id already exists"))?;
+        Ok(())
+    }
+
+    async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        let done = sqlx::query(sql::UPDATE_RC_HISTORY)
+            .bind(entry.updated_at)
+            .bind(entry.doc.to_string())
+            .bind(&entry.id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_rc_history(&self, integration_id: &str, offset: u32, count: u32) -> StoreResult<Vec<RcHistory>> {
+        let rows = sqlx::query(sql::LIST_RC_HISTORY)
+            .bind(integration_id)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, history_row)
+    }
+
+    async fn count_rc_history(&self, integration_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_RC_HISTORY)
+            .bind(integration_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    // ----- Rocket.Chat retries -----
+
+    async fn add_retry(&self, retry: &RcPendingRetry) -> StoreResult<()> {
+        sqlx::query(sql::ADD_RETRY)
+            .bind(&retry.id)
+            .bind(&retry.integration_id)
+            .bind(retry.due_at)
+            .bind(retry.attempt)
+            .bind(retry.payload.to_string())
+            .bind(&retry.url)
+            .execute(&self.pool)
+            .await
+            .map_err(write_err("retry id already exists"))?;
+        Ok(())
+    }
+
+    async fn due_retries(&self, now: i64, limit: u32) -> StoreResult<Vec<RcPendingRetry>> {
+        let rows = sqlx::query(sql::DUE_RETRIES)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, retry_row)
+    }
+
+    async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
+        let done = sqlx::query(sql::DELETE_RETRY).bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ----- Rocket.Chat rooms and messages -----
+
+    async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::postgres::FIND_CHANNEL_BY_NAME)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn list_channel_posts_between(
+        &self,
+        channel_id: &str,
+        oldest: i64,
+        latest: i64,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS_BETWEEN)
+            .bind(channel_id)
+            .bind(oldest)
+            .bind(latest)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, post_row)
+    }
+}

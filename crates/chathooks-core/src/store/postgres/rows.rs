@@ -1,0 +1,25 @@
+//! Row mapping for the PostgreSQL backend (see [`crate::store::rows`]).
+
+use sqlx::Row;
+use sqlx::postgres::{PgArguments, PgRow};
+
+use crate::store::rows::visibility_binds;
+use crate::store::*;
+
+row_mappers!(PgRow);
+
+/// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
+pub(super) fn bind_rc_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, PgArguments>,
+    filter: &'q RcIntegrationFilter,
+) -> sqlx::query::Query<'q, sqlx::Postgres, PgArguments> {
+    let (in_all, in_owner) = visibility_binds(&filter.incoming);
+    let (out_all, out_owner) = visibility_binds(&filter.outgoing);
+    query
+        .bind(in_all)
+        .bind(in_owner)
+        .bind(out_all)
+        .bind(out_owner)
+        .bind(filter.name.as_deref())
+        .bind(filter.integration_type.as_deref())
+}
