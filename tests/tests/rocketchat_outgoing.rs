@@ -8,7 +8,7 @@
 //! receiver got. Timeouts only keep a broken server from hanging the tests.
 
 use chathooks::server::Config;
-use chathooks::store::{SqliteStore, Store};
+use chathooks::store::{AnyStore, Store};
 use chathooks_rocketchat_types as types;
 use chathooks_tests::TestServer;
 use chathooks_tests::rocketchat::{
@@ -350,7 +350,8 @@ async fn internal_urls_are_refused() {
 #[tokio::test]
 async fn pending_retries_survive_a_restart() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("chathooks.db").display());
+    // A SQLite file, or a PostgreSQL database with CHATHOOKS_TEST_BACKEND=postgres.
+    let database = chathooks_tests::persistent_database(dir.path());
     let configure = |config: &mut Config| {
         allow_loopback(config);
         config.database = database.clone();
@@ -375,7 +376,7 @@ async fn pending_retries_survive_a_restart() {
     server.shutdown().await;
     assert_eq!(receiver.received().len(), 2);
 
-    let store = SqliteStore::connect(&database).await.expect("the database opens");
+    let store = AnyStore::connect(&database).await.expect("the database opens");
     let pending = store.due_retries(i64::MAX, 10).await.expect("retries are readable");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].attempt, 2);
