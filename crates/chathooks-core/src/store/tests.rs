@@ -59,6 +59,7 @@ on_every_backend!(
     rc_history_and_retries,
     concurrent_posts,
     rc_rooms_and_messages,
+    nul_bytes_match_nothing,
 );
 
 // ---------------------------------------------------------------------------
@@ -1239,6 +1240,63 @@ async fn rc_rooms_and_messages(store: &AnyStore) {
     assert!(
         store
             .list_channel_posts_between(&private.id, 0, i64::MAX, 0, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Lookups with a NUL byte in a key or filter find nothing (PostgreSQL text
+/// cannot hold NUL and refuses such a parameter; the store answers as SQLite
+/// does). Found by fuzzing `GET /api/v4/hooks/incoming?team_id=%00`.
+async fn nul_bytes_match_nothing(store: &AnyStore) {
+    let (u, t, c) = world(store).await;
+    store.create_incoming(&incoming(&new_id(), &u.id, &c, 1)).await.unwrap();
+    let nul = "a\0b";
+    assert_eq!(store.get_user(nul).await.unwrap(), None);
+    assert_eq!(store.get_user_by_username(nul).await.unwrap(), None);
+    assert_eq!(store.get_user_by_login(nul).await.unwrap(), None);
+    assert_eq!(store.get_session(nul).await.unwrap(), None);
+    assert!(matches!(store.touch_session(nul, 1).await, Err(StoreError::NotFound)));
+    assert!(!store.delete_session(nul).await.unwrap());
+    assert_eq!(store.get_team_by_name(nul).await.unwrap(), None);
+    assert_eq!(store.get_channel_by_name(&t.id, nul).await.unwrap(), None);
+    assert!(store.list_team_channels(nul, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.count_channel_members(nul).await.unwrap(), 0);
+    assert!(matches!(
+        store.get_or_create_direct_channel(&u.id, nul).await,
+        Err(StoreError::NotFound)
+    ));
+    let by_team = IncomingFilter {
+        team_id: Some(nul.to_owned()),
+        user_id: None,
+    };
+    assert!(store.list_incoming(&by_team, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.count_incoming(&by_team).await.unwrap(), 0);
+    assert!(matches!(store.delete_incoming(nul, 1).await, Err(StoreError::NotFound)));
+    let by_channel = OutgoingFilter {
+        channel_id: Some(nul.to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_outgoing(&by_channel).await.unwrap(), 0);
+    assert!(store.outgoing_for_channel(&t.id, nul).await.unwrap().is_empty());
+    let by_name = RcIntegrationFilter {
+        name: Some(nul.to_owned()),
+        ..Default::default()
+    };
+    assert!(store.list_rc_integrations(&by_name, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.count_rc_integrations(&by_name).await.unwrap(), 0);
+    assert_eq!(store.get_rc_integration_by_token(nul).await.unwrap(), None);
+    assert_eq!(store.get_rc_outgoing_by_url(nul).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_rc_integration(nul).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(!store.delete_retry(nul).await.unwrap());
+    assert_eq!(store.find_channel_by_name(nul).await.unwrap(), None);
+    assert!(
+        store
+            .list_channel_posts_between(nul, 0, i64::MAX, 0, 10)
             .await
             .unwrap()
             .is_empty()

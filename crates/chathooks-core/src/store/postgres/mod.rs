@@ -86,6 +86,25 @@ impl PgStore {
     }
 }
 
+/// PostgreSQL text cannot hold NUL, so the server refuses a parameter that
+/// contains one (SQLSTATE 22021) where SQLite just finds no match. For a
+/// lookup that refusal means exactly "no match", since no stored value can
+/// contain NUL: the empty answer (`None`, no rows, a count of 0, nothing
+/// affected) instead of a database error.
+fn nothing_on_nul<T: Default>(err: sqlx::Error) -> Result<T, sqlx::Error> {
+    if is_nul_refused(&err) {
+        Ok(T::default())
+    } else {
+        Err(err)
+    }
+}
+
+fn is_nul_refused(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "22021")
+}
+
 // ---------------------------------------------------------------------------
 
 impl Store for PgStore {
@@ -117,7 +136,11 @@ impl Store for PgStore {
     }
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(sql::GET_USER).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sql::GET_USER)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
@@ -125,7 +148,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::postgres::GET_USER_BY_USERNAME)
             .bind(username.to_lowercase())
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
@@ -138,7 +162,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::postgres::GET_USER_BY_LOGIN)
             .bind(login)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
@@ -168,7 +193,10 @@ impl Store for PgStore {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(sql::COUNT_USERS).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(sql::COUNT_USERS)
+            .fetch_one(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?)
     }
 
     // ----- sessions -----
@@ -190,7 +218,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_SESSION)
             .bind(token)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         let session = row.as_ref().map(session_row).transpose()?;
         Ok(session.filter(|s| !s.is_expired(now_ms())))
     }
@@ -200,7 +229,8 @@ impl Store for PgStore {
             .bind(at)
             .bind(token)
             .execute(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -208,7 +238,11 @@ impl Store for PgStore {
     }
 
     async fn delete_session(&self, token: &str) -> StoreResult<bool> {
-        let done = sqlx::query(sql::DELETE_SESSION).bind(token).execute(&self.pool).await?;
+        let done = sqlx::query(sql::DELETE_SESSION)
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -235,7 +269,11 @@ impl Store for PgStore {
     }
 
     async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
-        let row = sqlx::query(sql::GET_TEAM).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sql::GET_TEAM)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(team_row).transpose()?)
     }
 
@@ -243,7 +281,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::postgres::GET_TEAM_BY_NAME)
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(team_row).transpose()?)
     }
 
@@ -264,7 +303,8 @@ impl Store for PgStore {
             .bind(team_id)
             .bind(user_id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(team_member_row).transpose()?)
     }
 
@@ -274,7 +314,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, team_member_row)
     }
 
@@ -305,7 +346,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_CHANNEL)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
@@ -314,7 +356,8 @@ impl Store for PgStore {
             .bind(team_id)
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
@@ -324,7 +367,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, channel_row)
     }
 
@@ -356,7 +400,8 @@ impl Store for PgStore {
             .bind(channel_id)
             .bind(user_id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(channel_member_row).transpose()?)
     }
 
@@ -371,7 +416,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, channel_member_row)
     }
 
@@ -379,7 +425,8 @@ impl Store for PgStore {
         Ok(sqlx::query_scalar(sql::COUNT_CHANNEL_MEMBERS)
             .bind(channel_id)
             .fetch_one(&self.pool)
-            .await?)
+            .await
+            .or_else(nothing_on_nul)?)
     }
 
     async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
@@ -388,6 +435,10 @@ impl Store for PgStore {
         } else {
             (user_b, user_a)
         };
+        if user_a.contains('\0') || user_b.contains('\0') {
+            // No user id can contain NUL here (see `nothing_on_nul`).
+            return Err(StoreError::NotFound);
+        }
         let name = format!("{low}__{high}");
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -444,7 +495,11 @@ impl Store for PgStore {
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
-        let row = sqlx::query(sql::GET_POST).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sql::GET_POST)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(post_row).transpose()?)
     }
 
@@ -454,7 +509,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, post_row)
     }
 
@@ -484,7 +540,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_INCOMING)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(incoming_row).transpose()?)
     }
 
@@ -512,7 +569,8 @@ impl Store for PgStore {
             .bind(at)
             .bind(id)
             .execute(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -526,7 +584,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, incoming_row)
     }
 
@@ -535,7 +594,8 @@ impl Store for PgStore {
             .bind(filter.team_id.as_deref())
             .bind(filter.user_id.as_deref())
             .fetch_one(&self.pool)
-            .await?)
+            .await
+            .or_else(nothing_on_nul)?)
     }
 
     // ----- outgoing hooks -----
@@ -568,7 +628,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_OUTGOING)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(outgoing_row).transpose()?)
     }
 
@@ -610,7 +671,8 @@ impl Store for PgStore {
             .bind(at)
             .bind(id)
             .execute(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -625,7 +687,8 @@ impl Store for PgStore {
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, outgoing_row)
     }
 
@@ -635,7 +698,8 @@ impl Store for PgStore {
             .bind(filter.channel_id.as_deref())
             .bind(filter.creator_id.as_deref())
             .fetch_one(&self.pool)
-            .await?)
+            .await
+            .or_else(nothing_on_nul)?)
     }
 
     async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
@@ -643,7 +707,8 @@ impl Store for PgStore {
             .bind(team_id)
             .bind(channel_id)
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, outgoing_row)
     }
 
@@ -670,7 +735,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_RC_INTEGRATION)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
@@ -681,7 +747,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::GET_RC_INTEGRATION_BY_TOKEN)
             .bind(token)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
@@ -689,7 +756,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::postgres::GET_RC_OUTGOING_BY_URL)
             .bind(url)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
@@ -712,7 +780,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::DELETE_RC_INTEGRATION)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
     }
@@ -728,14 +797,18 @@ impl Store for PgStore {
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, rc_row)
     }
 
     async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
         let query = sqlx::query(sql::postgres::COUNT_RC_INTEGRATIONS);
-        let row = bind_rc_filter(query, filter).fetch_one(&self.pool).await?;
-        Ok(row.try_get("n")?)
+        match bind_rc_filter(query, filter).fetch_one(&self.pool).await {
+            Ok(row) => Ok(row.try_get("n")?),
+            Err(err) if is_nul_refused(&err) => Ok(0),
+            Err(err) => Err(err.into()),
+        }
     }
 
     // ----- Rocket.Chat history -----
@@ -772,7 +845,8 @@ impl Store for PgStore {
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, history_row)
     }
 
@@ -780,7 +854,8 @@ impl Store for PgStore {
         Ok(sqlx::query_scalar(sql::COUNT_RC_HISTORY)
             .bind(integration_id)
             .fetch_one(&self.pool)
-            .await?)
+            .await
+            .or_else(nothing_on_nul)?)
     }
 
     // ----- Rocket.Chat retries -----
@@ -804,12 +879,17 @@ impl Store for PgStore {
             .bind(now)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, retry_row)
     }
 
     async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query(sql::DELETE_RETRY).bind(id).execute(&self.pool).await?;
+        let done = sqlx::query(sql::DELETE_RETRY)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -819,7 +899,8 @@ impl Store for PgStore {
         let row = sqlx::query(sql::postgres::FIND_CHANNEL_BY_NAME)
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
@@ -838,7 +919,8 @@ impl Store for PgStore {
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .or_else(nothing_on_nul)?;
         map_rows(rows, post_row)
     }
 }
