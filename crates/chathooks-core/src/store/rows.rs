@@ -61,14 +61,15 @@ pub(super) fn visibility_binds(v: &RcVisibility) -> (bool, Option<&str>) {
 
 /// The row-to-record functions (`user_row`, `post_row`...) and `map_rows` for
 /// one backend's row type; each backend's `rows` module expands it once.
+/// `$text(row, column)` reads a text column (PostgreSQL decodes its NUL escape).
 macro_rules! row_mappers {
-    ($row:ty) => {
+    ($row:ty, $text:path) => {
         /// Decode a JSON text column.
         pub(in crate::store) fn json_col<T: serde::de::DeserializeOwned>(
             row: &$row,
             column: &str,
         ) -> Result<T, sqlx::Error> {
-            let text: String = row.try_get(column)?;
+            let text: String = $text(row, column)?;
             serde_json::from_str(&text).map_err(|e| sqlx::Error::ColumnDecode {
                 index: column.to_owned(),
                 source: Box::new(e),
@@ -77,20 +78,20 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn user_row(row: &$row) -> Result<User, sqlx::Error> {
             Ok(User {
-                id: row.try_get("id")?,
+                id: $text(row, "id")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 delete_at: row.try_get("delete_at")?,
-                username: row.try_get("username")?,
-                email: row.try_get("email")?,
+                username: $text(row, "username")?,
+                email: $text(row, "email")?,
                 email_verified: row.try_get("email_verified")?,
-                first_name: row.try_get("first_name")?,
-                last_name: row.try_get("last_name")?,
-                nickname: row.try_get("nickname")?,
-                password_hash: row.try_get("password_hash")?,
+                first_name: $text(row, "first_name")?,
+                last_name: $text(row, "last_name")?,
+                nickname: $text(row, "nickname")?,
+                password_hash: $text(row, "password_hash")?,
                 last_password_update: row.try_get("last_password_update")?,
-                roles: row.try_get("roles")?,
-                locale: row.try_get("locale")?,
+                roles: $text(row, "roles")?,
+                locale: $text(row, "locale")?,
                 props: json_col(row, "props")?,
                 notify_props: json_col(row, "notify_props")?,
                 timezone: json_col(row, "timezone")?,
@@ -99,8 +100,8 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn session_row(row: &$row) -> Result<Session, sqlx::Error> {
             Ok(Session {
-                token: row.try_get("token")?,
-                user_id: row.try_get("user_id")?,
+                token: $text(row, "token")?,
+                user_id: $text(row, "user_id")?,
                 create_at: row.try_get("create_at")?,
                 expires_at: row.try_get("expires_at")?,
                 last_activity_at: row.try_get("last_activity_at")?,
@@ -109,43 +110,43 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn team_row(row: &$row) -> Result<Team, sqlx::Error> {
             Ok(Team {
-                id: row.try_get("id")?,
+                id: $text(row, "id")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 delete_at: row.try_get("delete_at")?,
-                name: row.try_get("name")?,
-                display_name: row.try_get("display_name")?,
-                team_type: row.try_get("team_type")?,
-                description: row.try_get("description")?,
-                email: row.try_get("email")?,
+                name: $text(row, "name")?,
+                display_name: $text(row, "display_name")?,
+                team_type: $text(row, "team_type")?,
+                description: $text(row, "description")?,
+                email: $text(row, "email")?,
                 allow_open_invite: row.try_get("allow_open_invite")?,
-                allowed_domains: row.try_get("allowed_domains")?,
-                invite_id: row.try_get("invite_id")?,
+                allowed_domains: $text(row, "allowed_domains")?,
+                invite_id: $text(row, "invite_id")?,
             })
         }
 
         pub(in crate::store) fn team_member_row(row: &$row) -> Result<TeamMember, sqlx::Error> {
             Ok(TeamMember {
-                team_id: row.try_get("team_id")?,
-                user_id: row.try_get("user_id")?,
-                roles: row.try_get("roles")?,
+                team_id: $text(row, "team_id")?,
+                user_id: $text(row, "user_id")?,
+                roles: $text(row, "roles")?,
                 delete_at: row.try_get("delete_at")?,
             })
         }
 
         pub(in crate::store) fn channel_row(row: &$row) -> Result<Channel, sqlx::Error> {
             Ok(Channel {
-                id: row.try_get("id")?,
+                id: $text(row, "id")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 delete_at: row.try_get("delete_at")?,
-                team_id: row.try_get("team_id")?,
-                channel_type: row.try_get("channel_type")?,
-                name: row.try_get("name")?,
-                display_name: row.try_get("display_name")?,
-                header: row.try_get("header")?,
-                purpose: row.try_get("purpose")?,
-                creator_id: row.try_get("creator_id")?,
+                team_id: $text(row, "team_id")?,
+                channel_type: $text(row, "channel_type")?,
+                name: $text(row, "name")?,
+                display_name: $text(row, "display_name")?,
+                header: $text(row, "header")?,
+                purpose: $text(row, "purpose")?,
+                creator_id: $text(row, "creator_id")?,
                 last_post_at: row.try_get("last_post_at")?,
                 total_msg_count: row.try_get("total_msg_count")?,
             })
@@ -153,9 +154,9 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn channel_member_row(row: &$row) -> Result<ChannelMember, sqlx::Error> {
             Ok(ChannelMember {
-                channel_id: row.try_get("channel_id")?,
-                user_id: row.try_get("user_id")?,
-                roles: row.try_get("roles")?,
+                channel_id: $text(row, "channel_id")?,
+                user_id: $text(row, "user_id")?,
+                roles: $text(row, "roles")?,
                 last_viewed_at: row.try_get("last_viewed_at")?,
                 msg_count: row.try_get("msg_count")?,
                 mention_count: row.try_get("mention_count")?,
@@ -166,81 +167,81 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn post_row(row: &$row) -> Result<Post, sqlx::Error> {
             Ok(Post {
-                id: row.try_get("id")?,
+                id: $text(row, "id")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 edit_at: row.try_get("edit_at")?,
                 delete_at: row.try_get("delete_at")?,
-                user_id: row.try_get("user_id")?,
-                channel_id: row.try_get("channel_id")?,
-                root_id: row.try_get("root_id")?,
-                original_id: row.try_get("original_id")?,
-                message: row.try_get("message")?,
-                post_type: row.try_get("post_type")?,
+                user_id: $text(row, "user_id")?,
+                channel_id: $text(row, "channel_id")?,
+                root_id: $text(row, "root_id")?,
+                original_id: $text(row, "original_id")?,
+                message: $text(row, "message")?,
+                post_type: $text(row, "post_type")?,
                 props: json_col(row, "props")?,
-                hashtags: row.try_get("hashtags")?,
+                hashtags: $text(row, "hashtags")?,
                 file_ids: json_col(row, "file_ids")?,
-                pending_post_id: row.try_get("pending_post_id")?,
+                pending_post_id: $text(row, "pending_post_id")?,
                 is_pinned: row.try_get("is_pinned")?,
             })
         }
 
         pub(in crate::store) fn incoming_row(row: &$row) -> Result<IncomingHook, sqlx::Error> {
             Ok(IncomingHook {
-                id: row.try_get("id")?,
+                id: $text(row, "id")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 delete_at: row.try_get("delete_at")?,
-                user_id: row.try_get("user_id")?,
-                channel_id: row.try_get("channel_id")?,
-                team_id: row.try_get("team_id")?,
-                display_name: row.try_get("display_name")?,
-                description: row.try_get("description")?,
-                username: row.try_get("username")?,
-                icon_url: row.try_get("icon_url")?,
+                user_id: $text(row, "user_id")?,
+                channel_id: $text(row, "channel_id")?,
+                team_id: $text(row, "team_id")?,
+                display_name: $text(row, "display_name")?,
+                description: $text(row, "description")?,
+                username: $text(row, "username")?,
+                icon_url: $text(row, "icon_url")?,
                 channel_locked: row.try_get("channel_locked")?,
             })
         }
 
         pub(in crate::store) fn outgoing_row(row: &$row) -> Result<OutgoingHook, sqlx::Error> {
             Ok(OutgoingHook {
-                id: row.try_get("id")?,
-                token: row.try_get("token")?,
+                id: $text(row, "id")?,
+                token: $text(row, "token")?,
                 create_at: row.try_get("create_at")?,
                 update_at: row.try_get("update_at")?,
                 delete_at: row.try_get("delete_at")?,
-                creator_id: row.try_get("creator_id")?,
-                channel_id: row.try_get("channel_id")?,
-                team_id: row.try_get("team_id")?,
+                creator_id: $text(row, "creator_id")?,
+                channel_id: $text(row, "channel_id")?,
+                team_id: $text(row, "team_id")?,
                 trigger_words: json_col(row, "trigger_words")?,
                 trigger_when: row.try_get("trigger_when")?,
                 callback_urls: json_col(row, "callback_urls")?,
-                display_name: row.try_get("display_name")?,
-                description: row.try_get("description")?,
-                content_type: row.try_get("content_type")?,
-                username: row.try_get("username")?,
-                icon_url: row.try_get("icon_url")?,
+                display_name: $text(row, "display_name")?,
+                description: $text(row, "description")?,
+                content_type: $text(row, "content_type")?,
+                username: $text(row, "username")?,
+                icon_url: $text(row, "icon_url")?,
             })
         }
 
         pub(in crate::store) fn rc_row(row: &$row) -> Result<RcIntegration, sqlx::Error> {
             Ok(RcIntegration {
-                id: row.try_get("id")?,
-                integration_type: row.try_get("integration_type")?,
-                name: row.try_get("name")?,
+                id: $text(row, "id")?,
+                integration_type: $text(row, "integration_type")?,
+                name: $text(row, "name")?,
                 enabled: row.try_get("enabled")?,
-                created_by: row.try_get("created_by")?,
+                created_by: $text(row, "created_by")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
-                token: row.try_get("token")?,
+                token: $text(row, "token")?,
                 doc: json_col(row, "doc")?,
             })
         }
 
         pub(in crate::store) fn history_row(row: &$row) -> Result<RcHistory, sqlx::Error> {
             Ok(RcHistory {
-                id: row.try_get("id")?,
-                integration_id: row.try_get("integration_id")?,
+                id: $text(row, "id")?,
+                integration_id: $text(row, "integration_id")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
                 doc: json_col(row, "doc")?,
@@ -249,12 +250,12 @@ macro_rules! row_mappers {
 
         pub(in crate::store) fn retry_row(row: &$row) -> Result<RcPendingRetry, sqlx::Error> {
             Ok(RcPendingRetry {
-                id: row.try_get("id")?,
-                integration_id: row.try_get("integration_id")?,
+                id: $text(row, "id")?,
+                integration_id: $text(row, "integration_id")?,
                 due_at: row.try_get("due_at")?,
                 attempt: row.try_get("attempt")?,
                 payload: json_col(row, "payload")?,
-                url: row.try_get("url")?,
+                url: $text(row, "url")?,
             })
         }
 

@@ -7,7 +7,7 @@
 //! - case-insensitive names: SQLite columns are `COLLATE NOCASE`, PostgreSQL
 //!   compares `lower(...)` (the columns are `COLLATE "C"`, so `lower` folds ASCII
 //!   only, exactly like NOCASE, and unique indexes are on `lower(...)`);
-//! - JSON: `json_each` against `jsonb` containment;
+//! - JSON: `json_each` in SQLite; in PostgreSQL a text prefilter, checked in Rust;
 //! - substring search: `instr` against `strpos`.
 //!
 //! Everything else (the column lists, `RETURNING`, `ON CONFLICT`, paging with
@@ -348,7 +348,6 @@ pub(super) const DELETE_RETRY: &str = "DELETE FROM rc_pending_retries WHERE id =
 macro_rules! dialect_queries {
     (
         fold => ($l:literal, $r:literal),
-        url_listed => $url_listed:literal,
         name_contains => $name_contains:literal $(,)?
     ) => {
         /// The user with username `$1`.
@@ -452,14 +451,6 @@ macro_rules! dialect_queries {
             $r,
             " AND delete_at = 0 AND channel_type IN ('O', 'P') ORDER BY create_at, id LIMIT 1"
         );
-        /// The oldest outgoing integration whose `doc.urls` lists `$1`.
-        pub(in crate::store) const GET_RC_OUTGOING_BY_URL: &str = concat!(
-            "SELECT ",
-            rc_cols!(),
-            " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' AND ",
-            $url_listed,
-            " ORDER BY created_at, id LIMIT 1"
-        );
         pub(in crate::store) const LIST_RC_INTEGRATIONS: &str = concat!(
             "SELECT ",
             rc_cols!(),
@@ -478,16 +469,35 @@ macro_rules! dialect_queries {
 pub(super) mod sqlite {
     dialect_queries! {
         fold => ("", ""),
-        url_listed => "EXISTS (SELECT 1 FROM json_each(doc, '$.urls') WHERE value = $1)",
         name_contains => "instr(lower(name), lower($5)) > 0",
     }
+
+    /// The oldest outgoing integration whose `doc.urls` lists `$1`.
+    pub(in crate::store) const GET_RC_OUTGOING_BY_URL: &str = concat!(
+        "SELECT ",
+        rc_cols!(),
+        " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' \
+         AND EXISTS (SELECT 1 FROM json_each(doc, '$.urls') WHERE value = $1) \
+         ORDER BY created_at, id LIMIT 1"
+    );
 }
 
 /// PostgreSQL: compare and order by `lower(...)`, which the unique indexes cover.
 pub(super) mod postgres {
     dialect_queries! {
         fold => ("lower(", ")"),
-        url_listed => "(doc::jsonb -> 'urls') @> to_jsonb($1::text)",
         name_contains => "strpos(lower(name), lower($5)) > 0",
     }
+
+    /// Candidates for "the oldest outgoing integration whose `doc.urls` lists
+    /// the URL", oldest first: those whose document text contains `$1`, the
+    /// URL as a JSON string. The store checks `urls` itself (`urls_list`):
+    /// casting `doc` to `jsonb` fails on any document holding `\u0000`, which
+    /// jsonb cannot represent, so one such row would break every lookup.
+    pub(in crate::store) const RC_OUTGOING_MENTIONING: &str = concat!(
+        "SELECT ",
+        rc_cols!(),
+        " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' \
+         AND strpos(doc, $1) > 0 ORDER BY created_at, id"
+    );
 }

@@ -60,6 +60,7 @@ on_every_backend!(
     concurrent_posts,
     rc_rooms_and_messages,
     nul_bytes_match_nothing,
+    any_text_round_trips,
 );
 
 // ---------------------------------------------------------------------------
@@ -1301,4 +1302,49 @@ async fn nul_bytes_match_nothing(store: &AnyStore) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Text is stored exactly as given, NUL and U+E000 included (PostgreSQL cannot
+/// hold NUL, so its backend escapes text; this checks the escape is invisible):
+/// read back, looked up by key, case-folded, filtered by substring.
+async fn any_text_round_trips(store: &AnyStore) {
+    let odd = "a\0b\u{E000}c\u{E000}0\0";
+    let mut u = user("nul\0user", "");
+    u.nickname = odd.to_owned();
+    u.props = json!({"odd": odd});
+    let u = store.create_user(&u).await.unwrap();
+    assert_eq!(u.nickname, odd);
+    assert_eq!(u.props["odd"], odd);
+    assert_eq!(store.get_user_by_username("NUL\0USER").await.unwrap(), Some(u.clone()));
+    assert_eq!(store.get_user_by_username("nul").await.unwrap(), None);
+
+    let t = store.create_team(&team("odd")).await.unwrap();
+    let c = store.create_channel(&channel(&t.id, "Chan\0nel", &u.id)).await.unwrap();
+    assert_eq!(
+        store.get_channel_by_name(&t.id, "chan\0NEL").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(
+        store.find_channel_by_name("CHAN\0NEL").await.unwrap().map(|c| c.id),
+        Some(c.id.clone())
+    );
+    assert_eq!(store.get_channel_by_name(&t.id, "chan").await.unwrap(), None);
+    let p = store.create_post(&post(&c.id, &u.id, 5, odd)).await.unwrap();
+    assert_eq!(store.get_post(&p.id).await.unwrap().unwrap().message, odd);
+
+    let mut out = rc_integration(RC_WEBHOOK_OUTGOING, "hook\0one", &u.id, 1);
+    let url = "https://example.com/\0\u{E000}";
+    out.doc["urls"] = json!([url]);
+    out.doc["name"] = json!("hook\0one");
+    store.create_rc_integration(&out).await.unwrap();
+    assert_eq!(store.get_rc_outgoing_by_url(url).await.unwrap(), Some(out.clone()));
+    assert_eq!(
+        store.get_rc_outgoing_by_url("https://example.com/").await.unwrap(),
+        None
+    );
+    let by_name = RcIntegrationFilter {
+        name: Some("K\0O".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_rc_integrations(&by_name).await.unwrap(), 1);
 }

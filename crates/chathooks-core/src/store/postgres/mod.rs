@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
+use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Row, SqlSafeStr};
@@ -86,23 +87,15 @@ impl PgStore {
     }
 }
 
-/// PostgreSQL text cannot hold NUL, so the server refuses a parameter that
-/// contains one (SQLSTATE 22021) where SQLite just finds no match. For a
-/// lookup that refusal means exactly "no match", since no stored value can
-/// contain NUL: the empty answer (`None`, no rows, a count of 0, nothing
-/// affected) instead of a database error.
-fn nothing_on_nul<T: Default>(err: sqlx::Error) -> Result<T, sqlx::Error> {
-    if is_nul_refused(&err) {
-        Ok(T::default())
-    } else {
-        Err(err)
+/// Whether `doc.urls` lists `url`, as SQLite's `json_each(doc, '$.urls')`
+/// sees it: the elements of an array, the values of an object, or the string itself.
+fn urls_list(doc: &Value, url: &str) -> bool {
+    match doc.get("urls") {
+        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(url)),
+        Some(Value::Object(members)) => members.values().any(|v| v.as_str() == Some(url)),
+        Some(Value::String(only)) => only == url,
+        _ => false,
     }
-}
-
-fn is_nul_refused(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .and_then(|db| db.code())
-        .is_some_and(|code| code == "22021")
 }
 
 // ---------------------------------------------------------------------------
@@ -112,23 +105,23 @@ impl Store for PgStore {
 
     async fn create_user(&self, user: &User) -> StoreResult<User> {
         let row = sqlx::query(sql::CREATE_USER)
-            .bind(&user.id)
+            .bind(text(&user.id))
             .bind(user.create_at)
             .bind(user.update_at)
             .bind(user.delete_at)
-            .bind(user.username.to_lowercase())
-            .bind(user.email.to_lowercase())
+            .bind(text(user.username.to_lowercase()))
+            .bind(text(user.email.to_lowercase()))
             .bind(user.email_verified)
-            .bind(&user.first_name)
-            .bind(&user.last_name)
-            .bind(&user.nickname)
-            .bind(&user.password_hash)
+            .bind(text(&user.first_name))
+            .bind(text(&user.last_name))
+            .bind(text(&user.nickname))
+            .bind(text(&user.password_hash))
             .bind(user.last_password_update)
-            .bind(&user.roles)
-            .bind(&user.locale)
-            .bind(user.props.to_string())
-            .bind(user.notify_props.to_string())
-            .bind(user.timezone.to_string())
+            .bind(text(&user.roles))
+            .bind(text(&user.locale))
+            .bind(text(user.props.to_string()))
+            .bind(text(user.notify_props.to_string()))
+            .bind(text(user.timezone.to_string()))
             .fetch_one(&self.pool)
             .await
             .map_err(write_err("user id, username or email already exists"))?;
@@ -137,19 +130,17 @@ impl Store for PgStore {
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
         let row = sqlx::query(sql::GET_USER)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
         let row = sqlx::query(sql::postgres::GET_USER_BY_USERNAME)
-            .bind(username.to_lowercase())
+            .bind(text(username.to_lowercase()))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
@@ -160,31 +151,30 @@ impl Store for PgStore {
             return Ok(None);
         }
         let row = sqlx::query(sql::postgres::GET_USER_BY_LOGIN)
-            .bind(login)
+            .bind(text(login))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<User> {
         let row = sqlx::query(sql::UPDATE_USER)
-            .bind(&user.id)
+            .bind(text(&user.id))
             .bind(user.update_at)
             .bind(user.delete_at)
-            .bind(user.username.to_lowercase())
-            .bind(user.email.to_lowercase())
+            .bind(text(user.username.to_lowercase()))
+            .bind(text(user.email.to_lowercase()))
             .bind(user.email_verified)
-            .bind(&user.first_name)
-            .bind(&user.last_name)
-            .bind(&user.nickname)
-            .bind(&user.password_hash)
+            .bind(text(&user.first_name))
+            .bind(text(&user.last_name))
+            .bind(text(&user.nickname))
+            .bind(text(&user.password_hash))
             .bind(user.last_password_update)
-            .bind(&user.roles)
-            .bind(&user.locale)
-            .bind(user.props.to_string())
-            .bind(user.notify_props.to_string())
-            .bind(user.timezone.to_string())
+            .bind(text(&user.roles))
+            .bind(text(&user.locale))
+            .bind(text(user.props.to_string()))
+            .bind(text(user.notify_props.to_string()))
+            .bind(text(user.timezone.to_string()))
             .fetch_optional(&self.pool)
             .await
             .map_err(write_err("username or email already exists"))?;
@@ -193,18 +183,15 @@ impl Store for PgStore {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(sql::COUNT_USERS)
-            .fetch_one(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?)
+        Ok(sqlx::query_scalar(sql::COUNT_USERS).fetch_one(&self.pool).await?)
     }
 
     // ----- sessions -----
 
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
         sqlx::query(sql::CREATE_SESSION)
-            .bind(&session.token)
-            .bind(&session.user_id)
+            .bind(text(&session.token))
+            .bind(text(&session.user_id))
             .bind(session.create_at)
             .bind(session.expires_at)
             .bind(session.last_activity_at)
@@ -216,10 +203,9 @@ impl Store for PgStore {
 
     async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
         let row = sqlx::query(sql::GET_SESSION)
-            .bind(token)
+            .bind(text(token))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         let session = row.as_ref().map(session_row).transpose()?;
         Ok(session.filter(|s| !s.is_expired(now_ms())))
     }
@@ -227,10 +213,9 @@ impl Store for PgStore {
     async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
         let done = sqlx::query(sql::TOUCH_SESSION)
             .bind(at)
-            .bind(token)
+            .bind(text(token))
             .execute(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -239,10 +224,9 @@ impl Store for PgStore {
 
     async fn delete_session(&self, token: &str) -> StoreResult<bool> {
         let done = sqlx::query(sql::DELETE_SESSION)
-            .bind(token)
+            .bind(text(token))
             .execute(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -250,18 +234,18 @@ impl Store for PgStore {
 
     async fn create_team(&self, team: &Team) -> StoreResult<Team> {
         let row = sqlx::query(sql::CREATE_TEAM)
-            .bind(&team.id)
+            .bind(text(&team.id))
             .bind(team.create_at)
             .bind(team.update_at)
             .bind(team.delete_at)
-            .bind(&team.name)
-            .bind(&team.display_name)
-            .bind(&team.team_type)
-            .bind(&team.description)
-            .bind(&team.email)
+            .bind(text(&team.name))
+            .bind(text(&team.display_name))
+            .bind(text(&team.team_type))
+            .bind(text(&team.description))
+            .bind(text(&team.email))
             .bind(team.allow_open_invite)
-            .bind(&team.allowed_domains)
-            .bind(&team.invite_id)
+            .bind(text(&team.allowed_domains))
+            .bind(text(&team.invite_id))
             .fetch_one(&self.pool)
             .await
             .map_err(write_err("team id or name already exists"))?;
@@ -270,27 +254,25 @@ impl Store for PgStore {
 
     async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
         let row = sqlx::query(sql::GET_TEAM)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(team_row).transpose()?)
     }
 
     async fn get_team_by_name(&self, name: &str) -> StoreResult<Option<Team>> {
         let row = sqlx::query(sql::postgres::GET_TEAM_BY_NAME)
-            .bind(name)
+            .bind(text(name))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(team_row).transpose()?)
     }
 
     async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
         let row = sqlx::query(sql::ADD_TEAM_MEMBER)
-            .bind(&member.team_id)
-            .bind(&member.user_id)
-            .bind(&member.roles)
+            .bind(text(&member.team_id))
+            .bind(text(&member.user_id))
+            .bind(text(&member.roles))
             .bind(member.delete_at)
             .fetch_one(&self.pool)
             .await
@@ -300,22 +282,20 @@ impl Store for PgStore {
 
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
         let row = sqlx::query(sql::GET_TEAM_MEMBER)
-            .bind(team_id)
-            .bind(user_id)
+            .bind(text(team_id))
+            .bind(text(user_id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(team_member_row).transpose()?)
     }
 
     async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
         let rows = sqlx::query(sql::LIST_TEAM_MEMBERS)
-            .bind(team_id)
+            .bind(text(team_id))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, team_member_row)
     }
 
@@ -323,17 +303,17 @@ impl Store for PgStore {
 
     async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
         let row = sqlx::query(sql::CREATE_CHANNEL)
-            .bind(&channel.id)
+            .bind(text(&channel.id))
             .bind(channel.create_at)
             .bind(channel.update_at)
             .bind(channel.delete_at)
-            .bind(&channel.team_id)
-            .bind(&channel.channel_type)
-            .bind(&channel.name)
-            .bind(&channel.display_name)
-            .bind(&channel.header)
-            .bind(&channel.purpose)
-            .bind(&channel.creator_id)
+            .bind(text(&channel.team_id))
+            .bind(text(&channel.channel_type))
+            .bind(text(&channel.name))
+            .bind(text(&channel.display_name))
+            .bind(text(&channel.header))
+            .bind(text(&channel.purpose))
+            .bind(text(&channel.creator_id))
             .bind(channel.last_post_at)
             .bind(channel.total_msg_count)
             .fetch_one(&self.pool)
@@ -344,51 +324,48 @@ impl Store for PgStore {
 
     async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
         let row = sqlx::query(sql::GET_CHANNEL)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
     async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
         let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
-            .bind(team_id)
-            .bind(name)
+            .bind(text(team_id))
+            .bind(text(name))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
     async fn list_team_channels(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
         let rows = sqlx::query(sql::postgres::LIST_TEAM_CHANNELS)
-            .bind(team_id)
+            .bind(text(team_id))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, channel_row)
     }
 
     async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(sql::ADD_CHANNEL_MEMBER)
-            .bind(&member.channel_id)
-            .bind(&member.user_id)
-            .bind(&member.roles)
+            .bind(text(&member.channel_id))
+            .bind(text(&member.user_id))
+            .bind(text(&member.roles))
             .bind(member.last_viewed_at)
             .bind(member.msg_count)
             .bind(member.mention_count)
-            .bind(member.notify_props.to_string())
+            .bind(text(member.notify_props.to_string()))
             .bind(member.last_update_at)
             .execute(&mut *tx)
             .await
             .map_err(write_err("channel member"))?;
         let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
-            .bind(&member.channel_id)
-            .bind(&member.user_id)
+            .bind(text(&member.channel_id))
+            .bind(text(&member.user_id))
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -397,11 +374,10 @@ impl Store for PgStore {
 
     async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<Option<ChannelMember>> {
         let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
-            .bind(channel_id)
-            .bind(user_id)
+            .bind(text(channel_id))
+            .bind(text(user_id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(channel_member_row).transpose()?)
     }
 
@@ -412,21 +388,19 @@ impl Store for PgStore {
         per_page: u32,
     ) -> StoreResult<Vec<ChannelMember>> {
         let rows = sqlx::query(sql::LIST_CHANNEL_MEMBERS)
-            .bind(channel_id)
+            .bind(text(channel_id))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, channel_member_row)
     }
 
     async fn count_channel_members(&self, channel_id: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(sql::COUNT_CHANNEL_MEMBERS)
-            .bind(channel_id)
+            .bind(text(channel_id))
             .fetch_one(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?)
+            .await?)
     }
 
     async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
@@ -435,30 +409,26 @@ impl Store for PgStore {
         } else {
             (user_b, user_a)
         };
-        if user_a.contains('\0') || user_b.contains('\0') {
-            // No user id can contain NUL here (see `nothing_on_nul`).
-            return Err(StoreError::NotFound);
-        }
         let name = format!("{low}__{high}");
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(sql::postgres::CREATE_DIRECT_CHANNEL)
             .bind(crate::ids::new_id())
             .bind(now)
-            .bind(&name)
-            .bind(user_a)
+            .bind(text(&name))
+            .bind(text(user_a))
             .execute(&mut *tx)
             .await?;
         let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
             .bind("")
-            .bind(&name)
+            .bind(text(&name))
             .fetch_one(&mut *tx)
             .await?;
         let channel = channel_row(&row)?;
         for user in [low, high] {
             sqlx::query(sql::ADD_DIRECT_MEMBER)
-                .bind(&channel.id)
-                .bind(user)
+                .bind(text(&channel.id))
+                .bind(text(user))
                 .bind(now)
                 .execute(&mut *tx)
                 .await
@@ -472,21 +442,21 @@ impl Store for PgStore {
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
         let row = sqlx::query(sql::CREATE_POST)
-            .bind(&post.id)
+            .bind(text(&post.id))
             .bind(post.create_at)
             .bind(post.update_at)
             .bind(post.edit_at)
             .bind(post.delete_at)
-            .bind(&post.user_id)
-            .bind(&post.channel_id)
-            .bind(&post.root_id)
-            .bind(&post.original_id)
-            .bind(&post.message)
-            .bind(&post.post_type)
-            .bind(post.props.to_string())
-            .bind(&post.hashtags)
-            .bind(json_list(&post.file_ids))
-            .bind(&post.pending_post_id)
+            .bind(text(&post.user_id))
+            .bind(text(&post.channel_id))
+            .bind(text(&post.root_id))
+            .bind(text(&post.original_id))
+            .bind(text(&post.message))
+            .bind(text(&post.post_type))
+            .bind(text(post.props.to_string()))
+            .bind(text(&post.hashtags))
+            .bind(text(json_list(&post.file_ids)))
+            .bind(text(&post.pending_post_id))
             .bind(post.is_pinned)
             .fetch_one(&self.pool)
             .await
@@ -496,21 +466,19 @@ impl Store for PgStore {
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
         let row = sqlx::query(sql::GET_POST)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(post_row).transpose()?)
     }
 
     async fn list_channel_posts(&self, channel_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Post>> {
         let rows = sqlx::query(sql::LIST_CHANNEL_POSTS)
-            .bind(channel_id)
+            .bind(text(channel_id))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, post_row)
     }
 
@@ -518,17 +486,17 @@ impl Store for PgStore {
 
     async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
         let row = sqlx::query(sql::CREATE_INCOMING)
-            .bind(&hook.id)
+            .bind(text(&hook.id))
             .bind(hook.create_at)
             .bind(hook.update_at)
             .bind(hook.delete_at)
-            .bind(&hook.user_id)
-            .bind(&hook.channel_id)
-            .bind(&hook.team_id)
-            .bind(&hook.display_name)
-            .bind(&hook.description)
-            .bind(&hook.username)
-            .bind(&hook.icon_url)
+            .bind(text(&hook.user_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
             .bind(hook.channel_locked)
             .fetch_one(&self.pool)
             .await
@@ -538,24 +506,23 @@ impl Store for PgStore {
 
     async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
         let row = sqlx::query(sql::GET_INCOMING)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(incoming_row).transpose()?)
     }
 
     async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
         let row = sqlx::query(sql::UPDATE_INCOMING)
-            .bind(&hook.id)
+            .bind(text(&hook.id))
             .bind(hook.update_at)
-            .bind(&hook.user_id)
-            .bind(&hook.channel_id)
-            .bind(&hook.team_id)
-            .bind(&hook.display_name)
-            .bind(&hook.description)
-            .bind(&hook.username)
-            .bind(&hook.icon_url)
+            .bind(text(&hook.user_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
             .bind(hook.channel_locked)
             .fetch_optional(&self.pool)
             .await
@@ -567,10 +534,9 @@ impl Store for PgStore {
     async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
         let done = sqlx::query(sql::DELETE_INCOMING)
             .bind(at)
-            .bind(id)
+            .bind(text(id))
             .execute(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -579,45 +545,43 @@ impl Store for PgStore {
 
     async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
         let rows = sqlx::query(sql::LIST_INCOMING)
-            .bind(filter.team_id.as_deref())
-            .bind(filter.user_id.as_deref())
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.user_id.as_deref()))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, incoming_row)
     }
 
     async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(sql::COUNT_INCOMING)
-            .bind(filter.team_id.as_deref())
-            .bind(filter.user_id.as_deref())
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.user_id.as_deref()))
             .fetch_one(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?)
+            .await?)
     }
 
     // ----- outgoing hooks -----
 
     async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
         let row = sqlx::query(sql::CREATE_OUTGOING)
-            .bind(&hook.id)
-            .bind(&hook.token)
+            .bind(text(&hook.id))
+            .bind(text(&hook.token))
             .bind(hook.create_at)
             .bind(hook.update_at)
             .bind(hook.delete_at)
-            .bind(&hook.creator_id)
-            .bind(&hook.channel_id)
-            .bind(&hook.team_id)
-            .bind(json_list(&hook.trigger_words))
+            .bind(text(&hook.creator_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(json_list(&hook.trigger_words)))
             .bind(hook.trigger_when)
-            .bind(json_list(&hook.callback_urls))
-            .bind(&hook.display_name)
-            .bind(&hook.description)
-            .bind(&hook.content_type)
-            .bind(&hook.username)
-            .bind(&hook.icon_url)
+            .bind(text(json_list(&hook.callback_urls)))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.content_type))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
             .fetch_one(&self.pool)
             .await
             .map_err(write_err("outgoing webhook id already exists"))?;
@@ -626,28 +590,27 @@ impl Store for PgStore {
 
     async fn get_outgoing(&self, id: &str) -> StoreResult<Option<OutgoingHook>> {
         let row = sqlx::query(sql::GET_OUTGOING)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(outgoing_row).transpose()?)
     }
 
     async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
         let row = sqlx::query(sql::UPDATE_OUTGOING)
-            .bind(&hook.id)
+            .bind(text(&hook.id))
             .bind(hook.update_at)
-            .bind(&hook.creator_id)
-            .bind(&hook.channel_id)
-            .bind(&hook.team_id)
-            .bind(json_list(&hook.trigger_words))
+            .bind(text(&hook.creator_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(json_list(&hook.trigger_words)))
             .bind(hook.trigger_when)
-            .bind(json_list(&hook.callback_urls))
-            .bind(&hook.display_name)
-            .bind(&hook.description)
-            .bind(&hook.content_type)
-            .bind(&hook.username)
-            .bind(&hook.icon_url)
+            .bind(text(json_list(&hook.callback_urls)))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.content_type))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
             .fetch_optional(&self.pool)
             .await
             .map_err(write_err("outgoing webhook"))?;
@@ -657,9 +620,9 @@ impl Store for PgStore {
 
     async fn regen_outgoing_token(&self, id: &str, token: &str, at: i64) -> StoreResult<OutgoingHook> {
         let row = sqlx::query(sql::REGEN_OUTGOING_TOKEN)
-            .bind(token)
+            .bind(text(token))
             .bind(at)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
             .await?;
         let row = row.ok_or(StoreError::NotFound)?;
@@ -669,10 +632,9 @@ impl Store for PgStore {
     async fn delete_outgoing(&self, id: &str, at: i64) -> StoreResult<()> {
         let done = sqlx::query(sql::DELETE_OUTGOING)
             .bind(at)
-            .bind(id)
+            .bind(text(id))
             .execute(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -681,34 +643,31 @@ impl Store for PgStore {
 
     async fn list_outgoing(&self, filter: &OutgoingFilter, page: u32, per_page: u32) -> StoreResult<Vec<OutgoingHook>> {
         let rows = sqlx::query(sql::LIST_OUTGOING)
-            .bind(filter.team_id.as_deref())
-            .bind(filter.channel_id.as_deref())
-            .bind(filter.creator_id.as_deref())
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.channel_id.as_deref()))
+            .bind(opt_text(filter.creator_id.as_deref()))
             .bind(i64::from(per_page))
             .bind(page_offset(page, per_page))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, outgoing_row)
     }
 
     async fn count_outgoing(&self, filter: &OutgoingFilter) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(sql::COUNT_OUTGOING)
-            .bind(filter.team_id.as_deref())
-            .bind(filter.channel_id.as_deref())
-            .bind(filter.creator_id.as_deref())
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.channel_id.as_deref()))
+            .bind(opt_text(filter.creator_id.as_deref()))
             .fetch_one(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?)
+            .await?)
     }
 
     async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
         let rows = sqlx::query(sql::OUTGOING_FOR_CHANNEL)
-            .bind(team_id)
-            .bind(channel_id)
+            .bind(text(team_id))
+            .bind(text(channel_id))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, outgoing_row)
     }
 
@@ -716,15 +675,15 @@ impl Store for PgStore {
 
     async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
         let row = sqlx::query(sql::CREATE_RC_INTEGRATION)
-            .bind(&integration.id)
-            .bind(&integration.integration_type)
-            .bind(&integration.name)
+            .bind(text(&integration.id))
+            .bind(text(&integration.integration_type))
+            .bind(text(&integration.name))
             .bind(integration.enabled)
-            .bind(&integration.created_by)
+            .bind(text(&integration.created_by))
             .bind(integration.created_at)
             .bind(integration.updated_at)
-            .bind(&integration.token)
-            .bind(integration.doc.to_string())
+            .bind(text(&integration.token))
+            .bind(text(integration.doc.to_string()))
             .fetch_one(&self.pool)
             .await
             .map_err(write_err("integration id already exists"))?;
@@ -733,10 +692,9 @@ impl Store for PgStore {
 
     async fn get_rc_integration(&self, id: &str) -> StoreResult<Option<RcIntegration>> {
         let row = sqlx::query(sql::GET_RC_INTEGRATION)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
@@ -745,31 +703,36 @@ impl Store for PgStore {
             return Ok(None);
         }
         let row = sqlx::query(sql::GET_RC_INTEGRATION_BY_TOKEN)
-            .bind(token)
+            .bind(text(token))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
     async fn get_rc_outgoing_by_url(&self, url: &str) -> StoreResult<Option<RcIntegration>> {
-        let row = sqlx::query(sql::postgres::GET_RC_OUTGOING_BY_URL)
-            .bind(url)
-            .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
-        Ok(row.as_ref().map(rc_row).transpose()?)
+        let as_json = Value::from(url).to_string();
+        let rows = sqlx::query(sql::postgres::RC_OUTGOING_MENTIONING)
+            .bind(text(as_json))
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            let integration = rc_row(row)?;
+            if urls_list(&integration.doc, url) {
+                return Ok(Some(integration));
+            }
+        }
+        Ok(None)
     }
 
     async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
         let row = sqlx::query(sql::UPDATE_RC_INTEGRATION)
-            .bind(&integration.id)
-            .bind(&integration.integration_type)
-            .bind(&integration.name)
+            .bind(text(&integration.id))
+            .bind(text(&integration.integration_type))
+            .bind(text(&integration.name))
             .bind(integration.enabled)
             .bind(integration.updated_at)
-            .bind(&integration.token)
-            .bind(integration.doc.to_string())
+            .bind(text(&integration.token))
+            .bind(text(integration.doc.to_string()))
             .fetch_optional(&self.pool)
             .await?;
         let row = row.ok_or(StoreError::NotFound)?;
@@ -778,10 +741,9 @@ impl Store for PgStore {
 
     async fn delete_rc_integration(&self, id: &str) -> StoreResult<RcIntegration> {
         let row = sqlx::query(sql::DELETE_RC_INTEGRATION)
-            .bind(id)
+            .bind(text(id))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
     }
@@ -797,29 +759,25 @@ impl Store for PgStore {
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, rc_row)
     }
 
     async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
         let query = sqlx::query(sql::postgres::COUNT_RC_INTEGRATIONS);
-        match bind_rc_filter(query, filter).fetch_one(&self.pool).await {
-            Ok(row) => Ok(row.try_get("n")?),
-            Err(err) if is_nul_refused(&err) => Ok(0),
-            Err(err) => Err(err.into()),
-        }
+        let row = bind_rc_filter(query, filter).fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
     }
 
     // ----- Rocket.Chat history -----
 
     async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
         sqlx::query(sql::ADD_RC_HISTORY)
-            .bind(&entry.id)
-            .bind(&entry.integration_id)
+            .bind(text(&entry.id))
+            .bind(text(&entry.integration_id))
             .bind(entry.created_at)
             .bind(entry.updated_at)
-            .bind(entry.doc.to_string())
+            .bind(text(entry.doc.to_string()))
             .execute(&self.pool)
             .await
             .map_err(write_err("history id already exists"))?;
@@ -829,8 +787,8 @@ impl Store for PgStore {
     async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
         let done = sqlx::query(sql::UPDATE_RC_HISTORY)
             .bind(entry.updated_at)
-            .bind(entry.doc.to_string())
-            .bind(&entry.id)
+            .bind(text(entry.doc.to_string()))
+            .bind(text(&entry.id))
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
@@ -841,33 +799,31 @@ impl Store for PgStore {
 
     async fn list_rc_history(&self, integration_id: &str, offset: u32, count: u32) -> StoreResult<Vec<RcHistory>> {
         let rows = sqlx::query(sql::LIST_RC_HISTORY)
-            .bind(integration_id)
+            .bind(text(integration_id))
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, history_row)
     }
 
     async fn count_rc_history(&self, integration_id: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(sql::COUNT_RC_HISTORY)
-            .bind(integration_id)
+            .bind(text(integration_id))
             .fetch_one(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?)
+            .await?)
     }
 
     // ----- Rocket.Chat retries -----
 
     async fn add_retry(&self, retry: &RcPendingRetry) -> StoreResult<()> {
         sqlx::query(sql::ADD_RETRY)
-            .bind(&retry.id)
-            .bind(&retry.integration_id)
+            .bind(text(&retry.id))
+            .bind(text(&retry.integration_id))
             .bind(retry.due_at)
             .bind(retry.attempt)
-            .bind(retry.payload.to_string())
-            .bind(&retry.url)
+            .bind(text(retry.payload.to_string()))
+            .bind(text(&retry.url))
             .execute(&self.pool)
             .await
             .map_err(write_err("retry id already exists"))?;
@@ -879,17 +835,15 @@ impl Store for PgStore {
             .bind(now)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, retry_row)
     }
 
     async fn delete_retry(&self, id: &str) -> StoreResult<bool> {
         let done = sqlx::query(sql::DELETE_RETRY)
-            .bind(id)
+            .bind(text(id))
             .execute(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -897,10 +851,9 @@ impl Store for PgStore {
 
     async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
         let row = sqlx::query(sql::postgres::FIND_CHANNEL_BY_NAME)
-            .bind(name)
+            .bind(text(name))
             .fetch_optional(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
@@ -913,14 +866,13 @@ impl Store for PgStore {
         count: u32,
     ) -> StoreResult<Vec<Post>> {
         let rows = sqlx::query(sql::LIST_CHANNEL_POSTS_BETWEEN)
-            .bind(channel_id)
+            .bind(text(channel_id))
             .bind(oldest)
             .bind(latest)
             .bind(i64::from(count))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
-            .await
-            .or_else(nothing_on_nul)?;
+            .await?;
         map_rows(rows, post_row)
     }
 }

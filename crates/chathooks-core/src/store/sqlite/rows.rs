@@ -6,7 +6,12 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use crate::store::rows::visibility_binds;
 use crate::store::*;
 
-row_mappers!(SqliteRow);
+/// Text columns are stored as given.
+fn text(row: &SqliteRow, column: &str) -> Result<String, sqlx::Error> {
+    row.try_get(column)
+}
+
+row_mappers!(SqliteRow, text);
 
 /// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
 pub(super) fn bind_rc_filter<'q>(
