@@ -73,6 +73,7 @@ pub fn find_binaries() -> Result<PathBuf, String> {
 
 /// A running cluster, for the life of the process.
 struct Cluster {
+    dir: PathBuf,
     port: u16,
     bin: PathBuf,
     /// Write end of the watchdog's stdin; the watchdog acts when it closes,
@@ -108,6 +109,11 @@ pub fn fresh_database() -> Option<String> {
         Err(why) => panic!("the test PostgreSQL cluster did not start: {why}"),
     };
     Some(cluster.create_database())
+}
+
+/// The directory of this process's cluster (data, socket, log), if it started.
+pub fn cluster_dir() -> Option<PathBuf> {
+    CLUSTER.get()?.as_ref().ok().map(|cluster| cluster.dir.clone())
 }
 
 impl Cluster {
@@ -164,6 +170,7 @@ impl Cluster {
             match started {
                 Ok(()) => {
                     return Ok(Self {
+                        dir: dir.clone(),
                         port,
                         bin,
                         _watchdog: Mutex::new(watchdog),
