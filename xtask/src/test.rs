@@ -21,7 +21,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -37,8 +37,8 @@ const POSTGRES_PACKAGES: [&str; 4] = ["-p", "chathooks-tests", "-p", "chathooks"
 /// One `cargo test` run in the background, its output prefixed line by line.
 struct Run {
     name: &'static str,
-    started: Instant,
-    child: Child,
+    /// Waits for the child: whether it passed, and when it ended.
+    waiter: JoinHandle<(bool, Duration)>,
     readers: Vec<JoinHandle<()>>,
     /// Lines worth repeating in the summary (failures).
     notable: Arc<Mutex<Vec<String>>>,
@@ -159,18 +159,21 @@ impl Run {
                 std::thread::spawn(move || prefix_lines(name, stream, &notable))
             })
             .collect();
+        let started = Instant::now();
+        let waiter = std::thread::spawn(move || {
+            let ok = child.wait().is_ok_and(|s| s.success());
+            (ok, started.elapsed())
+        });
         Ok(Self {
             name,
-            started: Instant::now(),
-            child,
+            waiter,
             readers,
             notable,
         })
     }
 
-    fn wait(mut self) -> (bool, Duration, Vec<String>) {
-        let ok = self.child.wait().is_ok_and(|s| s.success());
-        let elapsed = self.started.elapsed();
+    fn wait(self) -> (bool, Duration, Vec<String>) {
+        let (ok, elapsed) = self.waiter.join().unwrap_or((false, Duration::ZERO));
         for reader in self.readers {
             let _ = reader.join();
         }
