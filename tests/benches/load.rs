@@ -108,7 +108,8 @@ fn incoming(world: &World, n: usize) -> IncomingHook {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("bench.db").display());
+    // A SQLite file, or PostgreSQL with CHATHOOKS_TEST_BACKEND=postgres.
+    let database = chathooks_tests::persistent_database(dir.path());
     let server = TestServer::start_with(|config| {
         config.database = database;
         config.allow_internal_callbacks = "127.0.0.1".parse().unwrap();

@@ -1,7 +1,12 @@
 //! Support for end-to-end tests: start the real server (real socket, real
-//! SQLite) on a free loopback port, and talk to it with the generated client.
+//! database) on a free loopback port, and talk to it with the generated client.
+//!
+//! The database is SQLite in memory, or with `CHATHOOKS_TEST_BACKEND=postgres`
+//! a fresh database on the throwaway PostgreSQL cluster of `chathooks-testdb`
+//! (one per test process), so the whole suite runs on either backend.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use chathooks::server::{self, Config, Shared};
@@ -10,6 +15,43 @@ use chathooks_mattermost_types as types;
 
 pub const ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// The environment variable choosing the backend of the end-to-end tests:
+/// `sqlite` (the default) or `postgres`.
+pub const BACKEND_ENV: &str = "CHATHOOKS_TEST_BACKEND";
+
+/// Whether this run uses PostgreSQL ([`BACKEND_ENV`]` = postgres`).
+///
+/// # Panics
+///
+/// On a value other than `sqlite` or `postgres`.
+pub fn postgres_backend() -> bool {
+    match std::env::var(BACKEND_ENV).as_deref() {
+        Err(_) | Ok("" | "sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("{BACKEND_ENV}={other}: expected `sqlite` or `postgres`"),
+    }
+}
+
+/// A fresh PostgreSQL database for this test.
+///
+/// # Panics
+///
+/// When PostgreSQL is not installed: [`BACKEND_ENV`]` = postgres` asked for it.
+fn fresh_postgres() -> String {
+    chathooks_testdb::fresh_database()
+        .unwrap_or_else(|| panic!("{BACKEND_ENV}=postgres, but PostgreSQL is not installed (see above)"))
+}
+
+/// A database that outlives one server, for tests that restart it: a fresh
+/// PostgreSQL database, or a SQLite file in `dir`, depending on [`BACKEND_ENV`].
+pub fn persistent_database(dir: &Path) -> String {
+    if postgres_backend() {
+        fresh_postgres()
+    } else {
+        format!("sqlite://{}", dir.join("chathooks.db").display())
+    }
+}
 
 /// A running server; it stops when dropped.
 pub struct TestServer {
@@ -21,13 +63,16 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server on an in-memory database with the admin account.
+    /// A server on a fresh database (see [`BACKEND_ENV`]) with the admin account.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::ephemeral();
+        if postgres_backend() {
+            config.database = fresh_postgres();
+        }
         config.admin = Some((ADMIN.into(), ADMIN_PASSWORD.into()));
         configure(&mut config);
         let state = server::open(config).await.expect("server state opens");

@@ -362,7 +362,8 @@ async fn pending_jobs(store: &AnyStore) -> Vec<DeliveryJob> {
 #[tokio::test]
 async fn pending_retries_survive_a_restart() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("chathooks.db").display());
+    // A SQLite file, or a PostgreSQL database with CHATHOOKS_TEST_BACKEND=postgres.
+    let database = chathooks_tests::persistent_database(dir.path());
     let configure = |config: &mut Config| {
         allow_loopback(config);
         config.database = database.clone();

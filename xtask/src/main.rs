@@ -2,13 +2,19 @@
 //!
 //! Exit codes: 0 done (or up to date), 1 failed, 2 generated files are stale
 //! (`--check` only).
+//!
+//! `cargo xtask test [-- <test binary args>]`: every test, on both store
+//! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
+//! failed.
+
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chathooks_codegen::{ApiSpec, FileState, Severity};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask test [-- <test binary args>]";
 
 struct Args {
     check: bool,
@@ -46,6 +52,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(("test", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
+        return test::run(&chathooks_codegen::workspace_root(), rest);
+    }
     // progenitor panics on some constructs; the generator catches those and
     // reports them as diagnostics, so keep the default hook from printing.
     std::panic::set_hook(Box::new(|_| {}));

@@ -30,7 +30,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CHATHOOKS_LISTEN", default_value = "127.0.0.1:8065")]
     pub listen: SocketAddr,
-    /// Database URL: `sqlite://path.db` or `sqlite::memory:`.
+    /// Database URL: `sqlite://path.db` (created if missing), `sqlite::memory:`, or
+    /// `postgres://user:password@host:5432/dbname` (an existing PostgreSQL database;
+    /// `postgresql://` too). The schema is created or migrated at start-up.
     #[arg(long, env = "CHATHOOKS_DATABASE", default_value = "sqlite://chathooks.db")]
     pub database: String,
     /// Create this system admin at start-up if no user has the name.

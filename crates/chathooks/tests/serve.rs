@@ -1,5 +1,6 @@
 //! The `chathooks` binary itself: configuration from the environment, the
-//! admin bootstrap, durability across `kill -9`, and graceful SIGTERM.
+//! admin bootstrap, durability across `kill -9`, and graceful SIGTERM, on a
+//! SQLite file and on a PostgreSQL database.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -60,9 +61,23 @@ async fn login(http: &reqwest::Client, base: &str) -> String {
 async fn an_answered_write_survives_kill_9_and_sigterm_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("chathooks.db").display());
+    survives_kill_9_and_stops_on_sigterm(&database).await;
+}
+
+/// The same on PostgreSQL (`CHATHOOKS_DATABASE=postgres://...`); skipped when
+/// PostgreSQL is not installed, unless CI is set.
+#[tokio::test]
+async fn on_postgres_an_answered_write_survives_kill_9_and_sigterm_stops_gracefully() {
+    let Some(database) = chathooks_testdb::fresh_database() else {
+        return;
+    };
+    survives_kill_9_and_stops_on_sigterm(&database).await;
+}
+
+async fn survives_kill_9_and_stops_on_sigterm(database: &str) {
     let http = reqwest::Client::new();
 
-    let mut first = serve(&database);
+    let mut first = serve(database);
     let token = login(&http, &first.base).await;
     let response = http
         .post(format!("{}/api/v4/teams", first.base))
@@ -77,7 +92,7 @@ async fn an_answered_write_survives_kill_9_and_sigterm_stops_gracefully() {
     first.child.kill().unwrap();
     first.child.wait().unwrap();
 
-    let mut second = serve(&database);
+    let mut second = serve(database);
     let token = login(&http, &second.base).await;
     let response = http
         .get(format!("{}/api/v4/teams/name/durable", second.base))

@@ -21,6 +21,7 @@ macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match &$self.backend {
             Backend::Sqlite($s) => $call.await,
+            Backend::Postgres($s) => $call.await,
         }
     };
 }
@@ -29,6 +30,7 @@ macro_rules! dispatch {
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 /// A backend chosen at start-up from the database URL, and its cache. Cheap
@@ -40,10 +42,16 @@ pub struct AnyStore {
 }
 
 impl AnyStore {
-    /// Open (creating if needed) and migrate the database `url` names:
-    /// `sqlite://path`, `sqlite::memory:`.
+    /// Open and migrate the database `url` names: `postgres://...` or
+    /// `postgresql://...` (an existing PostgreSQL database), otherwise SQLite
+    /// (`sqlite://path`, created if needed, or `sqlite::memory:`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        Ok(Self::new(Backend::Sqlite(SqliteStore::connect(url).await?)))
+        let backend = if is_postgres_url(url) {
+            Backend::Postgres(PgStore::connect(url).await?)
+        } else {
+            Backend::Sqlite(SqliteStore::connect(url).await?)
+        };
+        Ok(Self::new(backend))
     }
 
     /// `backend` behind a cache with [`CACHE_TTL`].
@@ -67,6 +75,12 @@ impl AnyStore {
     pub async fn close(&self) {
         dispatch!(self, s => s.close())
     }
+}
+
+/// Whether `url` names a PostgreSQL database (the schemes libpq accepts).
+pub fn is_postgres_url(url: &str) -> bool {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    matches!(scheme.as_deref(), Some("postgres" | "postgresql"))
 }
 
 impl Store for AnyStore {

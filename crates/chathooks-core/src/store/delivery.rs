@@ -132,6 +132,7 @@ impl DeliveryStore for AnyStore {
     async fn create_post_with_deliveries(&self, post: &Post, jobs: &[DeliveryJob]) -> StoreResult<Post> {
         let created = match self.backend() {
             Backend::Sqlite(s) => s.create_post_with_deliveries(post, jobs).await,
+            Backend::Postgres(s) => s.create_post_with_deliveries(post, jobs).await,
         };
         match &created {
             Ok(post) => self.cache().note_post(post),
@@ -143,6 +144,7 @@ impl DeliveryStore for AnyStore {
     async fn enqueue_deliveries(&self, jobs: &[DeliveryJob]) -> StoreResult<()> {
         match self.backend() {
             Backend::Sqlite(s) => s.enqueue_deliveries(jobs).await,
+            Backend::Postgres(s) => s.enqueue_deliveries(jobs).await,
         }
     }
 
@@ -155,6 +157,7 @@ impl DeliveryStore for AnyStore {
     ) -> StoreResult<Vec<DeliveryJob>> {
         match self.backend() {
             Backend::Sqlite(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
+            Backend::Postgres(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
         }
     }
 
@@ -166,24 +169,28 @@ impl DeliveryStore for AnyStore {
     ) -> StoreResult<bool> {
         match self.backend() {
             Backend::Sqlite(s) => s.finish_delivery(job, owner, attempt).await,
+            Backend::Postgres(s) => s.finish_delivery(job, owner, attempt).await,
         }
     }
 
     async fn get_delivery(&self, id: &str) -> StoreResult<Option<DeliveryJob>> {
         match self.backend() {
             Backend::Sqlite(s) => s.get_delivery(id).await,
+            Backend::Postgres(s) => s.get_delivery(id).await,
         }
     }
 
     async fn list_deliveries(&self, filter: &DeliveryFilter, offset: u32, count: u32) -> StoreResult<Vec<DeliveryJob>> {
         match self.backend() {
             Backend::Sqlite(s) => s.list_deliveries(filter, offset, count).await,
+            Backend::Postgres(s) => s.list_deliveries(filter, offset, count).await,
         }
     }
 
     async fn list_attempts(&self, job_id: &str) -> StoreResult<Vec<DeliveryAttempt>> {
         match self.backend() {
             Backend::Sqlite(s) => s.list_attempts(job_id).await,
+            Backend::Postgres(s) => s.list_attempts(job_id).await,
         }
     }
 }

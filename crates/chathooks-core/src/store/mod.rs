@@ -1,7 +1,9 @@
 //! Persistence for the server, behind the [`Store`] trait.
 //!
-//! Handlers talk to `impl Store` only, so a PostgreSQL backend can be added
-//! without touching them; [`SqliteStore`] is the backend used today.
+//! Handlers talk to `impl Store` only (the server to [`AnyStore`], which picks a
+//! backend from the database URL): [`SqliteStore`] and [`PgStore`]. Both run the
+//! same SQL text where the dialects agree (`sql.rs`) and the same row mapping
+//! (`rows.rs`); the store tests run every scenario on both.
 //!
 //! Conventions every backend follows:
 //!
@@ -23,11 +25,18 @@
 //!   (see [`crate::ids`] and [`now_ms`]), so handlers control exactly what is sent
 //!   back, and tests are deterministic. Usernames and emails are lowercased.
 //! - A write that returned `Ok` survives the process being killed (SQLite: WAL +
-//!   `synchronous = NORMAL`, writes through one connection).
+//!   `synchronous = NORMAL`, writes through one connection; PostgreSQL: the
+//!   commit is in the server's WAL before it is answered).
 
+// Column-list macros are textually scoped: `sql` and `rows` come before their uses.
+#[macro_use]
+mod sql;
+#[macro_use]
+mod rows;
 mod any;
 mod cache;
 mod delivery;
+mod postgres;
 mod records;
 mod sqlite;
 
@@ -37,8 +46,9 @@ mod tests;
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use any::{AnyStore, Backend, CACHE_TTL};
+pub use any::{AnyStore, Backend, CACHE_TTL, is_postgres_url};
 pub use delivery::*;
+pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 

@@ -20,11 +20,11 @@ use sqlx::{Row, SqlSafeStr};
 
 use super::*;
 
-// Column-list macros are textually scoped: `rows` must come before their uses.
-#[macro_use]
-mod rows;
 mod batch;
 mod delivery;
+mod rows;
+use super::rows::{json_list, page_offset, write_err};
+use super::sql;
 use rows::*;
 
 /// How long a statement waits for another connection's write lock.
@@ -187,45 +187,37 @@ impl Store for SqliteStore {
     // ----- users -----
 
     async fn create_user(&self, user: &User) -> StoreResult<User> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO users (",
-            user_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            user_cols!()
-        ))
-        .bind(&user.id)
-        .bind(user.create_at)
-        .bind(user.update_at)
-        .bind(user.delete_at)
-        .bind(user.username.to_lowercase())
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.nickname)
-        .bind(&user.password_hash)
-        .bind(user.last_password_update)
-        .bind(&user.roles)
-        .bind(&user.locale)
-        .bind(user.props.to_string())
-        .bind(user.notify_props.to_string())
-        .bind(user.timezone.to_string())
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("user id, username or email already exists"))?;
+        let row = sqlx::query(sql::CREATE_USER)
+            .bind(&user.id)
+            .bind(user.create_at)
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(user.username.to_lowercase())
+            .bind(user.email.to_lowercase())
+            .bind(user.email_verified)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.nickname)
+            .bind(&user.password_hash)
+            .bind(user.last_password_update)
+            .bind(&user.roles)
+            .bind(&user.locale)
+            .bind(user.props.to_string())
+            .bind(user.notify_props.to_string())
+            .bind(user.timezone.to_string())
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("user id, username or email already exists"))?;
         Ok(user_row(&row)?)
     }
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sql::GET_USER).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE username = ?"))
+        let row = sqlx::query(sql::sqlite::GET_USER_BY_USERNAME)
             .bind(username.to_lowercase())
             .fetch_optional(&self.pool)
             .await?;
@@ -238,75 +230,59 @@ impl Store for SqliteStore {
             // The empty email of accounts without one must not match.
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_cols!(),
-            " FROM users WHERE username = ?1 OR email = ?1 ORDER BY username = ?1 DESC LIMIT 1"
-        ))
-        .bind(login)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::sqlite::GET_USER_BY_LOGIN)
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user_row).transpose()?)
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<User> {
-        let row = sqlx::query(concat!(
-            "UPDATE users SET update_at = ?2, delete_at = ?3, username = ?4, email = ?5, \
-             email_verified = ?6, first_name = ?7, last_name = ?8, nickname = ?9, \
-             password_hash = ?10, last_password_update = ?11, roles = ?12, locale = ?13, \
-             props = ?14, notify_props = ?15, timezone = ?16 WHERE id = ?1 RETURNING ",
-            user_cols!()
-        ))
-        .bind(&user.id)
-        .bind(user.update_at)
-        .bind(user.delete_at)
-        .bind(user.username.to_lowercase())
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.nickname)
-        .bind(&user.password_hash)
-        .bind(user.last_password_update)
-        .bind(&user.roles)
-        .bind(&user.locale)
-        .bind(user.props.to_string())
-        .bind(user.notify_props.to_string())
-        .bind(user.timezone.to_string())
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(write_err("username or email already exists"))?;
+        let row = sqlx::query(sql::UPDATE_USER)
+            .bind(&user.id)
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(user.username.to_lowercase())
+            .bind(user.email.to_lowercase())
+            .bind(user.email_verified)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.nickname)
+            .bind(&user.password_hash)
+            .bind(user.last_password_update)
+            .bind(&user.roles)
+            .bind(&user.locale)
+            .bind(user.props.to_string())
+            .bind(user.notify_props.to_string())
+            .bind(user.timezone.to_string())
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(write_err("username or email already exists"))?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(user_row(&row)?)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(sql::COUNT_USERS).fetch_one(&self.pool).await?)
     }
 
     // ----- sessions -----
 
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO sessions (",
-            session_cols!(),
-            ") VALUES (?, ?, ?, ?, ?)"
-        ))
-        .bind(&session.token)
-        .bind(&session.user_id)
-        .bind(session.create_at)
-        .bind(session.expires_at)
-        .bind(session.last_activity_at)
-        .execute(&self.writer)
-        .await
-        .map_err(write_err("session token already exists"))?;
+        sqlx::query(sql::CREATE_SESSION)
+            .bind(&session.token)
+            .bind(&session.user_id)
+            .bind(session.create_at)
+            .bind(session.expires_at)
+            .bind(session.last_activity_at)
+            .execute(&self.writer)
+            .await
+            .map_err(write_err("session token already exists"))?;
         Ok(())
     }
 
     async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query(concat!("SELECT ", session_cols!(), " FROM sessions WHERE token = ?"))
+        let row = sqlx::query(sql::GET_SESSION)
             .bind(token)
             .fetch_optional(&self.pool)
             .await?;
@@ -315,7 +291,7 @@ impl Store for SqliteStore {
     }
 
     async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE sessions SET last_activity_at = ? WHERE token = ?")
+        let done = sqlx::query(sql::TOUCH_SESSION)
             .bind(at)
             .bind(token)
             .execute(&self.writer)
@@ -327,7 +303,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_session(&self, token: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token = ?")
+        let done = sqlx::query(sql::DELETE_SESSION)
             .bind(token)
             .execute(&self.writer)
             .await?;
@@ -337,40 +313,32 @@ impl Store for SqliteStore {
     // ----- teams -----
 
     async fn create_team(&self, team: &Team) -> StoreResult<Team> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO teams (",
-            team_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            team_cols!()
-        ))
-        .bind(&team.id)
-        .bind(team.create_at)
-        .bind(team.update_at)
-        .bind(team.delete_at)
-        .bind(&team.name)
-        .bind(&team.display_name)
-        .bind(&team.team_type)
-        .bind(&team.description)
-        .bind(&team.email)
-        .bind(team.allow_open_invite)
-        .bind(&team.allowed_domains)
-        .bind(&team.invite_id)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("team id or name already exists"))?;
+        let row = sqlx::query(sql::CREATE_TEAM)
+            .bind(&team.id)
+            .bind(team.create_at)
+            .bind(team.update_at)
+            .bind(team.delete_at)
+            .bind(&team.name)
+            .bind(&team.display_name)
+            .bind(&team.team_type)
+            .bind(&team.description)
+            .bind(&team.email)
+            .bind(team.allow_open_invite)
+            .bind(&team.allowed_domains)
+            .bind(&team.invite_id)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("team id or name already exists"))?;
         Ok(team_row(&row)?)
     }
 
     async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
-        let row = sqlx::query(concat!("SELECT ", team_cols!(), " FROM teams WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sql::GET_TEAM).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(team_row).transpose()?)
     }
 
     async fn get_team_by_name(&self, name: &str) -> StoreResult<Option<Team>> {
-        let row = sqlx::query(concat!("SELECT ", team_cols!(), " FROM teams WHERE name = ?"))
+        let row = sqlx::query(sql::sqlite::GET_TEAM_BY_NAME)
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -378,81 +346,61 @@ impl Store for SqliteStore {
     }
 
     async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO team_members (",
-            team_member_cols!(),
-            ") VALUES (?, ?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET \
-             roles = excluded.roles, delete_at = excluded.delete_at RETURNING ",
-            team_member_cols!()
-        ))
-        .bind(&member.team_id)
-        .bind(&member.user_id)
-        .bind(&member.roles)
-        .bind(member.delete_at)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("team member"))?;
+        let row = sqlx::query(sql::ADD_TEAM_MEMBER)
+            .bind(&member.team_id)
+            .bind(&member.user_id)
+            .bind(&member.roles)
+            .bind(member.delete_at)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("team member"))?;
         Ok(team_member_row(&row)?)
     }
 
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            team_member_cols!(),
-            " FROM team_members WHERE team_id = ? AND user_id = ?"
-        ))
-        .bind(team_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::GET_TEAM_MEMBER)
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(team_member_row).transpose()?)
     }
 
     async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            team_member_cols!(),
-            " FROM team_members WHERE team_id = ? AND delete_at = 0 \
-             ORDER BY user_id LIMIT ? OFFSET ?"
-        ))
-        .bind(team_id)
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_TEAM_MEMBERS)
+            .bind(team_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, team_member_row)
     }
 
     // ----- channels -----
 
     async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO channels (",
-            channel_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            channel_cols!()
-        ))
-        .bind(&channel.id)
-        .bind(channel.create_at)
-        .bind(channel.update_at)
-        .bind(channel.delete_at)
-        .bind(&channel.team_id)
-        .bind(&channel.channel_type)
-        .bind(&channel.name)
-        .bind(&channel.display_name)
-        .bind(&channel.header)
-        .bind(&channel.purpose)
-        .bind(&channel.creator_id)
-        .bind(channel.last_post_at)
-        .bind(channel.total_msg_count)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("channel id, or name within the team, already exists"))?;
+        let row = sqlx::query(sql::CREATE_CHANNEL)
+            .bind(&channel.id)
+            .bind(channel.create_at)
+            .bind(channel.update_at)
+            .bind(channel.delete_at)
+            .bind(&channel.team_id)
+            .bind(&channel.channel_type)
+            .bind(&channel.name)
+            .bind(&channel.display_name)
+            .bind(&channel.header)
+            .bind(&channel.purpose)
+            .bind(&channel.creator_id)
+            .bind(channel.last_post_at)
+            .bind(channel.total_msg_count)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("channel id, or name within the team, already exists"))?;
         Ok(channel_row(&row)?)
     }
 
     async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
-        let row = sqlx::query(concat!("SELECT ", channel_cols!(), " FROM channels WHERE id = ?"))
+        let row = sqlx::query(sql::GET_CHANNEL)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -460,73 +408,53 @@ impl Store for SqliteStore {
     }
 
     async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            channel_cols!(),
-            " FROM channels WHERE team_id = ? AND name = ?"
-        ))
-        .bind(team_id)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::sqlite::GET_CHANNEL_BY_NAME)
+            .bind(team_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
     async fn list_team_channels(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            channel_cols!(),
-            " FROM channels WHERE team_id = ? AND delete_at = 0 ORDER BY name, id LIMIT ? OFFSET ?"
-        ))
-        .bind(team_id)
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::sqlite::LIST_TEAM_CHANNELS)
+            .bind(team_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, channel_row)
     }
 
     async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(concat!(
-            "INSERT INTO channel_members (",
-            channel_member_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING"
-        ))
-        .bind(&member.channel_id)
-        .bind(&member.user_id)
-        .bind(&member.roles)
-        .bind(member.last_viewed_at)
-        .bind(member.msg_count)
-        .bind(member.mention_count)
-        .bind(member.notify_props.to_string())
-        .bind(member.last_update_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(write_err("channel member"))?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            channel_member_cols!(),
-            " FROM channel_members WHERE channel_id = ? AND user_id = ?"
-        ))
-        .bind(&member.channel_id)
-        .bind(&member.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        sqlx::query(sql::ADD_CHANNEL_MEMBER)
+            .bind(&member.channel_id)
+            .bind(&member.user_id)
+            .bind(&member.roles)
+            .bind(member.last_viewed_at)
+            .bind(member.msg_count)
+            .bind(member.mention_count)
+            .bind(member.notify_props.to_string())
+            .bind(member.last_update_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_err("channel member"))?;
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(&member.channel_id)
+            .bind(&member.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(channel_member_row(&row)?)
     }
 
     async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<Option<ChannelMember>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            channel_member_cols!(),
-            " FROM channel_members WHERE channel_id = ? AND user_id = ?"
-        ))
-        .bind(channel_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(channel_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(channel_member_row).transpose()?)
     }
 
@@ -536,26 +464,20 @@ impl Store for SqliteStore {
         page: u32,
         per_page: u32,
     ) -> StoreResult<Vec<ChannelMember>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            channel_member_cols!(),
-            " FROM channel_members WHERE channel_id = ? ORDER BY user_id LIMIT ? OFFSET ?"
-        ))
-        .bind(channel_id)
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_CHANNEL_MEMBERS)
+            .bind(channel_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, channel_member_row)
     }
 
     async fn count_channel_members(&self, channel_id: &str) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM channel_members WHERE channel_id = ?")
-                .bind(channel_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(sql::COUNT_CHANNEL_MEMBERS)
+            .bind(channel_id)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
@@ -567,43 +489,27 @@ impl Store for SqliteStore {
         let name = format!("{low}__{high}");
         let now = now_ms();
         let mut tx = self.write_tx().await?;
-        // Insert-if-absent keyed on the unique (team_id, name): two concurrent calls
-        // end up with the same channel.
-        sqlx::query(
-            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, channel_type, \
-             name, display_name, header, purpose, creator_id, last_post_at, total_msg_count) \
-             VALUES (?, ?, ?, 0, '', 'D', ?, '', '', '', ?, 0, 0) \
-             ON CONFLICT (team_id, name) DO NOTHING",
-        )
-        .bind(crate::ids::new_id())
-        .bind(now)
-        .bind(now)
-        .bind(&name)
-        .bind(user_a)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            channel_cols!(),
-            " FROM channels WHERE team_id = '' AND name = ?"
-        ))
-        .bind(&name)
-        .fetch_one(&mut *tx)
-        .await?;
+        sqlx::query(sql::sqlite::CREATE_DIRECT_CHANNEL)
+            .bind(crate::ids::new_id())
+            .bind(now)
+            .bind(&name)
+            .bind(user_a)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(sql::sqlite::GET_CHANNEL_BY_NAME)
+            .bind("")
+            .bind(&name)
+            .fetch_one(&mut *tx)
+            .await?;
         let channel = channel_row(&row)?;
         for user in [low, high] {
-            sqlx::query(
-                "INSERT INTO channel_members (channel_id, user_id, roles, last_viewed_at, \
-                 msg_count, mention_count, notify_props, last_update_at) \
-                 VALUES (?, ?, 'channel_user', 0, 0, 0, '{}', ?) \
-                 ON CONFLICT (channel_id, user_id) DO NOTHING",
-            )
-            .bind(&channel.id)
-            .bind(user)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_err("direct channel member"))?;
+            sqlx::query(sql::ADD_DIRECT_MEMBER)
+                .bind(&channel.id)
+                .bind(user)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_err("direct channel member"))?;
         }
         tx.commit().await?;
         Ok(channel)
@@ -616,94 +522,71 @@ impl Store for SqliteStore {
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
-        let row = sqlx::query(concat!("SELECT ", post_cols!(), " FROM posts WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sql::GET_POST).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(post_row).transpose()?)
     }
 
     async fn list_channel_posts(&self, channel_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Post>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            post_cols!(),
-            " FROM posts WHERE channel_id = ? AND delete_at = 0 \
-             ORDER BY create_at DESC, id DESC LIMIT ? OFFSET ?"
-        ))
-        .bind(channel_id)
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS)
+            .bind(channel_id)
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, post_row)
     }
 
     // ----- incoming hooks -----
 
     async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO incoming_hooks (",
-            incoming_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            incoming_cols!()
-        ))
-        .bind(&hook.id)
-        .bind(hook.create_at)
-        .bind(hook.update_at)
-        .bind(hook.delete_at)
-        .bind(&hook.user_id)
-        .bind(&hook.channel_id)
-        .bind(&hook.team_id)
-        .bind(&hook.display_name)
-        .bind(&hook.description)
-        .bind(&hook.username)
-        .bind(&hook.icon_url)
-        .bind(hook.channel_locked)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("incoming webhook id already exists"))?;
+        let row = sqlx::query(sql::CREATE_INCOMING)
+            .bind(&hook.id)
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(&hook.user_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .bind(hook.channel_locked)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("incoming webhook id already exists"))?;
         Ok(incoming_row(&row)?)
     }
 
     async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            incoming_cols!(),
-            " FROM incoming_hooks WHERE id = ? AND delete_at = 0"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::GET_INCOMING)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(incoming_row).transpose()?)
     }
 
     async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-        let row = sqlx::query(concat!(
-            "UPDATE incoming_hooks SET update_at = ?2, user_id = ?3, channel_id = ?4, \
-             team_id = ?5, display_name = ?6, description = ?7, username = ?8, icon_url = ?9, \
-             channel_locked = ?10 WHERE id = ?1 AND delete_at = 0 RETURNING ",
-            incoming_cols!()
-        ))
-        .bind(&hook.id)
-        .bind(hook.update_at)
-        .bind(&hook.user_id)
-        .bind(&hook.channel_id)
-        .bind(&hook.team_id)
-        .bind(&hook.display_name)
-        .bind(&hook.description)
-        .bind(&hook.username)
-        .bind(&hook.icon_url)
-        .bind(hook.channel_locked)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(write_err("incoming webhook"))?;
+        let row = sqlx::query(sql::UPDATE_INCOMING)
+            .bind(&hook.id)
+            .bind(hook.update_at)
+            .bind(&hook.user_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .bind(hook.channel_locked)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(write_err("incoming webhook"))?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(incoming_row(&row)?)
     }
 
     async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE incoming_hooks SET delete_at = ?, update_at = ? WHERE id = ? AND delete_at = 0")
-            .bind(at)
+        let done = sqlx::query(sql::DELETE_INCOMING)
             .bind(at)
             .bind(id)
             .execute(&self.writer)
@@ -715,122 +598,93 @@ impl Store for SqliteStore {
     }
 
     async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            incoming_cols!(),
-            " FROM incoming_hooks WHERE delete_at = 0 \
-             AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR user_id = ?2) \
-             ORDER BY create_at, id LIMIT ?3 OFFSET ?4"
-        ))
-        .bind(filter.team_id.as_deref())
-        .bind(filter.user_id.as_deref())
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_INCOMING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.user_id.as_deref())
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, incoming_row)
     }
 
     async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM incoming_hooks WHERE delete_at = 0 \
-             AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
-        )
-        .bind(filter.team_id.as_deref())
-        .bind(filter.user_id.as_deref())
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(sql::COUNT_INCOMING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.user_id.as_deref())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ----- outgoing hooks -----
 
     async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO outgoing_hooks (",
-            outgoing_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            outgoing_cols!()
-        ))
-        .bind(&hook.id)
-        .bind(&hook.token)
-        .bind(hook.create_at)
-        .bind(hook.update_at)
-        .bind(hook.delete_at)
-        .bind(&hook.creator_id)
-        .bind(&hook.channel_id)
-        .bind(&hook.team_id)
-        .bind(json_list(&hook.trigger_words))
-        .bind(hook.trigger_when)
-        .bind(json_list(&hook.callback_urls))
-        .bind(&hook.display_name)
-        .bind(&hook.description)
-        .bind(&hook.content_type)
-        .bind(&hook.username)
-        .bind(&hook.icon_url)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("outgoing webhook id already exists"))?;
+        let row = sqlx::query(sql::CREATE_OUTGOING)
+            .bind(&hook.id)
+            .bind(&hook.token)
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(&hook.creator_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(json_list(&hook.trigger_words))
+            .bind(hook.trigger_when)
+            .bind(json_list(&hook.callback_urls))
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.content_type)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("outgoing webhook id already exists"))?;
         Ok(outgoing_row(&row)?)
     }
 
     async fn get_outgoing(&self, id: &str) -> StoreResult<Option<OutgoingHook>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            outgoing_cols!(),
-            " FROM outgoing_hooks WHERE id = ? AND delete_at = 0"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::GET_OUTGOING)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(outgoing_row).transpose()?)
     }
 
     async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
-        let row = sqlx::query(concat!(
-            "UPDATE outgoing_hooks SET update_at = ?2, creator_id = ?3, channel_id = ?4, \
-             team_id = ?5, trigger_words = ?6, trigger_when = ?7, callback_urls = ?8, \
-             display_name = ?9, description = ?10, content_type = ?11, username = ?12, \
-             icon_url = ?13 WHERE id = ?1 AND delete_at = 0 RETURNING ",
-            outgoing_cols!()
-        ))
-        .bind(&hook.id)
-        .bind(hook.update_at)
-        .bind(&hook.creator_id)
-        .bind(&hook.channel_id)
-        .bind(&hook.team_id)
-        .bind(json_list(&hook.trigger_words))
-        .bind(hook.trigger_when)
-        .bind(json_list(&hook.callback_urls))
-        .bind(&hook.display_name)
-        .bind(&hook.description)
-        .bind(&hook.content_type)
-        .bind(&hook.username)
-        .bind(&hook.icon_url)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(write_err("outgoing webhook"))?;
+        let row = sqlx::query(sql::UPDATE_OUTGOING)
+            .bind(&hook.id)
+            .bind(hook.update_at)
+            .bind(&hook.creator_id)
+            .bind(&hook.channel_id)
+            .bind(&hook.team_id)
+            .bind(json_list(&hook.trigger_words))
+            .bind(hook.trigger_when)
+            .bind(json_list(&hook.callback_urls))
+            .bind(&hook.display_name)
+            .bind(&hook.description)
+            .bind(&hook.content_type)
+            .bind(&hook.username)
+            .bind(&hook.icon_url)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(write_err("outgoing webhook"))?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(outgoing_row(&row)?)
     }
 
     async fn regen_outgoing_token(&self, id: &str, token: &str, at: i64) -> StoreResult<OutgoingHook> {
-        let row = sqlx::query(concat!(
-            "UPDATE outgoing_hooks SET token = ?, update_at = ? WHERE id = ? AND delete_at = 0 \
-             RETURNING ",
-            outgoing_cols!()
-        ))
-        .bind(token)
-        .bind(at)
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await?;
+        let row = sqlx::query(sql::REGEN_OUTGOING_TOKEN)
+            .bind(token)
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(outgoing_row(&row)?)
     }
 
     async fn delete_outgoing(&self, id: &str, at: i64) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE outgoing_hooks SET delete_at = ?, update_at = ? WHERE id = ? AND delete_at = 0")
-            .bind(at)
+        let done = sqlx::query(sql::DELETE_OUTGOING)
             .bind(at)
             .bind(id)
             .execute(&self.writer)
@@ -842,77 +696,56 @@ impl Store for SqliteStore {
     }
 
     async fn list_outgoing(&self, filter: &OutgoingFilter, page: u32, per_page: u32) -> StoreResult<Vec<OutgoingHook>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            outgoing_cols!(),
-            " FROM outgoing_hooks WHERE delete_at = 0 \
-             AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR channel_id = ?2) \
-             AND (?3 IS NULL OR creator_id = ?3) \
-             ORDER BY create_at, id LIMIT ?4 OFFSET ?5"
-        ))
-        .bind(filter.team_id.as_deref())
-        .bind(filter.channel_id.as_deref())
-        .bind(filter.creator_id.as_deref())
-        .bind(i64::from(per_page))
-        .bind(page_offset(page, per_page))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_OUTGOING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.channel_id.as_deref())
+            .bind(filter.creator_id.as_deref())
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, outgoing_row)
     }
 
     async fn count_outgoing(&self, filter: &OutgoingFilter) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outgoing_hooks WHERE delete_at = 0 \
-             AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR channel_id = ?2) \
-             AND (?3 IS NULL OR creator_id = ?3)",
-        )
-        .bind(filter.team_id.as_deref())
-        .bind(filter.channel_id.as_deref())
-        .bind(filter.creator_id.as_deref())
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(sql::COUNT_OUTGOING)
+            .bind(filter.team_id.as_deref())
+            .bind(filter.channel_id.as_deref())
+            .bind(filter.creator_id.as_deref())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            outgoing_cols!(),
-            " FROM outgoing_hooks WHERE delete_at = 0 AND team_id = ? \
-             AND (channel_id = ? OR channel_id = '') ORDER BY create_at, id"
-        ))
-        .bind(team_id)
-        .bind(channel_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::OUTGOING_FOR_CHANNEL)
+            .bind(team_id)
+            .bind(channel_id)
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, outgoing_row)
     }
 
     // ----- Rocket.Chat integrations -----
 
     async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
-        let row = sqlx::query(concat!(
-            "INSERT INTO rc_integrations (",
-            rc_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            rc_cols!()
-        ))
-        .bind(&integration.id)
-        .bind(&integration.integration_type)
-        .bind(&integration.name)
-        .bind(integration.enabled)
-        .bind(&integration.created_by)
-        .bind(integration.created_at)
-        .bind(integration.updated_at)
-        .bind(&integration.token)
-        .bind(integration.doc.to_string())
-        .fetch_one(&self.writer)
-        .await
-        .map_err(write_err("integration id already exists"))?;
+        let row = sqlx::query(sql::CREATE_RC_INTEGRATION)
+            .bind(&integration.id)
+            .bind(&integration.integration_type)
+            .bind(&integration.name)
+            .bind(integration.enabled)
+            .bind(&integration.created_by)
+            .bind(integration.created_at)
+            .bind(integration.updated_at)
+            .bind(&integration.token)
+            .bind(integration.doc.to_string())
+            .fetch_one(&self.writer)
+            .await
+            .map_err(write_err("integration id already exists"))?;
         Ok(rc_row(&row)?)
     }
 
     async fn get_rc_integration(&self, id: &str) -> StoreResult<Option<RcIntegration>> {
-        let row = sqlx::query(concat!("SELECT ", rc_cols!(), " FROM rc_integrations WHERE id = ?"))
+        let row = sqlx::query(sql::GET_RC_INTEGRATION)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -923,59 +756,41 @@ impl Store for SqliteStore {
         if token.is_empty() {
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            rc_cols!(),
-            " FROM rc_integrations WHERE token = ? ORDER BY created_at, id LIMIT 1"
-        ))
-        .bind(token)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::GET_RC_INTEGRATION_BY_TOKEN)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
     async fn get_rc_outgoing_by_url(&self, url: &str) -> StoreResult<Option<RcIntegration>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            rc_cols!(),
-            " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' \
-             AND EXISTS (SELECT 1 FROM json_each(doc, '$.urls') WHERE value = ?) \
-             ORDER BY created_at, id LIMIT 1"
-        ))
-        .bind(url)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::sqlite::GET_RC_OUTGOING_BY_URL)
+            .bind(url)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(rc_row).transpose()?)
     }
 
     async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
-        let row = sqlx::query(concat!(
-            "UPDATE rc_integrations SET integration_type = ?2, name = ?3, enabled = ?4, \
-             updated_at = ?5, token = ?6, doc = ?7 WHERE id = ?1 RETURNING ",
-            rc_cols!()
-        ))
-        .bind(&integration.id)
-        .bind(&integration.integration_type)
-        .bind(&integration.name)
-        .bind(integration.enabled)
-        .bind(integration.updated_at)
-        .bind(&integration.token)
-        .bind(integration.doc.to_string())
-        .fetch_optional(&self.writer)
-        .await?;
+        let row = sqlx::query(sql::UPDATE_RC_INTEGRATION)
+            .bind(&integration.id)
+            .bind(&integration.integration_type)
+            .bind(&integration.name)
+            .bind(integration.enabled)
+            .bind(integration.updated_at)
+            .bind(&integration.token)
+            .bind(integration.doc.to_string())
+            .fetch_optional(&self.writer)
+            .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
     }
 
     async fn delete_rc_integration(&self, id: &str) -> StoreResult<RcIntegration> {
-        // History and pending retries go with it (ON DELETE CASCADE).
-        let row = sqlx::query(concat!(
-            "DELETE FROM rc_integrations WHERE id = ? RETURNING ",
-            rc_cols!()
-        ))
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await?;
+        let row = sqlx::query(sql::DELETE_RC_INTEGRATION)
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await?;
         let row = row.ok_or(StoreError::NotFound)?;
         Ok(rc_row(&row)?)
     }
@@ -986,13 +801,7 @@ impl Store for SqliteStore {
         offset: u32,
         count: u32,
     ) -> StoreResult<Vec<RcIntegration>> {
-        let query = sqlx::query(concat!(
-            "SELECT ",
-            rc_cols!(),
-            " FROM rc_integrations",
-            rc_filter_where!(),
-            " ORDER BY created_at, id LIMIT ?7 OFFSET ?8"
-        ));
+        let query = sqlx::query(sql::sqlite::LIST_RC_INTEGRATIONS);
         let rows = bind_rc_filter(query, filter)
             .bind(i64::from(count))
             .bind(i64::from(offset))
@@ -1002,7 +811,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
-        let query = sqlx::query(concat!("SELECT COUNT(*) AS n FROM rc_integrations", rc_filter_where!()));
+        let query = sqlx::query(sql::sqlite::COUNT_RC_INTEGRATIONS);
         let row = bind_rc_filter(query, filter).fetch_one(&self.pool).await?;
         Ok(row.try_get("n")?)
     }
@@ -1010,24 +819,20 @@ impl Store for SqliteStore {
     // ----- Rocket.Chat history -----
 
     async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO rc_history (",
-            history_cols!(),
-            ") VALUES (?, ?, ?, ?, ?)"
-        ))
-        .bind(&entry.id)
-        .bind(&entry.integration_id)
-        .bind(entry.created_at)
-        .bind(entry.updated_at)
-        .bind(entry.doc.to_string())
-        .execute(&self.writer)
-        .await
-        .map_err(write_err("history id already exists"))?;
+        sqlx::query(sql::ADD_RC_HISTORY)
+            .bind(&entry.id)
+            .bind(&entry.integration_id)
+            .bind(entry.created_at)
+            .bind(entry.updated_at)
+            .bind(entry.doc.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(write_err("history id already exists"))?;
         Ok(())
     }
 
     async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE rc_history SET updated_at = ?, doc = ? WHERE id = ?")
+        let done = sqlx::query(sql::UPDATE_RC_HISTORY)
             .bind(entry.updated_at)
             .bind(entry.doc.to_string())
             .bind(&entry.id)
@@ -1040,42 +845,29 @@ impl Store for SqliteStore {
     }
 
     async fn list_rc_history(&self, integration_id: &str, offset: u32, count: u32) -> StoreResult<Vec<RcHistory>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            history_cols!(),
-            " FROM rc_history WHERE integration_id = ? \
-             ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
-        ))
-        .bind(integration_id)
-        .bind(i64::from(count))
-        .bind(i64::from(offset))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_RC_HISTORY)
+            .bind(integration_id)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, history_row)
     }
 
     async fn count_rc_history(&self, integration_id: &str) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM rc_history WHERE integration_id = ?")
-                .bind(integration_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(sql::COUNT_RC_HISTORY)
+            .bind(integration_id)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ----- Rocket.Chat rooms and messages -----
 
     async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
-        // `name` is COLLATE NOCASE, so the comparison ignores case.
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            channel_cols!(),
-            " FROM channels WHERE name = ? AND delete_at = 0 AND channel_type IN ('O', 'P') \
-             ORDER BY create_at, id LIMIT 1"
-        ))
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::sqlite::FIND_CHANNEL_BY_NAME)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(channel_row).transpose()?)
     }
 
@@ -1087,19 +879,14 @@ impl Store for SqliteStore {
         offset: u32,
         count: u32,
     ) -> StoreResult<Vec<Post>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            post_cols!(),
-            " FROM posts WHERE channel_id = ? AND delete_at = 0 AND create_at >= ? AND create_at <= ? \
-             ORDER BY create_at DESC, id DESC LIMIT ? OFFSET ?"
-        ))
-        .bind(channel_id)
-        .bind(oldest)
-        .bind(latest)
-        .bind(i64::from(count))
-        .bind(i64::from(offset))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS_BETWEEN)
+            .bind(channel_id)
+            .bind(oldest)
+            .bind(latest)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
         map_rows(rows, post_row)
     }
 }

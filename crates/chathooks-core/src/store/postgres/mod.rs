@@ -1,0 +1,860 @@
+//! The PostgreSQL backend of [`Store`].
+//!
+//! Same schema, same SQL ([`super::sql`]) and the same semantics as
+//! [`super::SqliteStore`]; the differences are the dialect's (case-insensitive
+//! names through `lower(...)` and unique indexes on it, `jsonb` for the one JSON
+//! lookup) and the concurrency model: one pool of connections for reads and
+//! writes, since PostgreSQL locks rows rather than the database. Writes that must
+//! go together run in one transaction.
+//!
+//! Durability: a commit is answered once PostgreSQL has it in its WAL
+//! (`synchronous_commit` on, the server default), so an `Ok` survives the
+//! chathooks process being killed and the database server restarting.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Row, SqlSafeStr};
+
+use super::*;
+
+mod delivery;
+mod rows;
+use super::rows::{json_list, page_offset, write_err};
+use super::sql;
+use rows::*;
+
+/// Connections of the pool: a server answers many requests at once, and
+/// PostgreSQL handles concurrent writers (unlike SQLite's single write lock).
+const POOL_SIZE: u32 = 16;
+/// Prepared statements kept per connection (sqlx's cache, keyed by SQL text).
+/// The store has fewer than 70 distinct statements, so all of them stay prepared.
+const STATEMENT_CACHE: usize = 128;
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The embedded schema migrations, in order. Add new files here, never edit old ones:
+/// sqlx records a checksum of each applied migration and refuses a changed one.
+/// The versions follow the SQLite ones: the same number is the same change.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("post counts trigger"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0002_post_counts_trigger.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            Cow::Borrowed("delivery queue"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0003_delivery_queue.sql").into_sql_str(),
+            false,
+        ),
+    ])
+}
+
+/// [`Store`] on PostgreSQL via sqlx. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connect to and migrate the database `url` names:
+    /// `postgres://user:password@host:port/database` (or `postgresql://`).
+    /// The database must exist; the schema is created in it if missing.
+    /// Several processes may migrate the same database at once: sqlx's migrator
+    /// holds an advisory lock while it runs.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Close every connection. Later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Whether `doc.urls` lists `url`, as SQLite's `json_each(doc, '$.urls')`
+/// sees it: the elements of an array, the values of an object, or the string itself.
+fn urls_list(doc: &Value, url: &str) -> bool {
+    match doc.get("urls") {
+        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(url)),
+        Some(Value::Object(members)) => members.values().any(|v| v.as_str() == Some(url)),
+        Some(Value::String(only)) => only == url,
+        _ => false,
+    }
+}
+
+/// Insert a post (the `posts_count_in_channel` trigger updates its channel
+/// in the same statement's transaction).
+pub(super) async fn insert_post(conn: &mut sqlx::PgConnection, post: &Post) -> StoreResult<Post> {
+    let row = sqlx::query(sql::CREATE_POST)
+        .bind(text(&post.id))
+        .bind(post.create_at)
+        .bind(post.update_at)
+        .bind(post.edit_at)
+        .bind(post.delete_at)
+        .bind(text(&post.user_id))
+        .bind(text(&post.channel_id))
+        .bind(text(&post.root_id))
+        .bind(text(&post.original_id))
+        .bind(text(&post.message))
+        .bind(text(&post.post_type))
+        .bind(text(post.props.to_string()))
+        .bind(text(&post.hashtags))
+        .bind(text(json_list(&post.file_ids)))
+        .bind(text(&post.pending_post_id))
+        .bind(post.is_pinned)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(write_err("post id already exists"))?;
+    Ok(post_row(&row)?)
+}
+
+// ---------------------------------------------------------------------------
+
+impl Store for PgStore {
+    // ----- users -----
+
+    async fn create_user(&self, user: &User) -> StoreResult<User> {
+        let row = sqlx::query(sql::CREATE_USER)
+            .bind(text(&user.id))
+            .bind(user.create_at)
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(text(user.username.to_lowercase()))
+            .bind(text(user.email.to_lowercase()))
+            .bind(user.email_verified)
+            .bind(text(&user.first_name))
+            .bind(text(&user.last_name))
+            .bind(text(&user.nickname))
+            .bind(text(&user.password_hash))
+            .bind(user.last_password_update)
+            .bind(text(&user.roles))
+            .bind(text(&user.locale))
+            .bind(text(user.props.to_string()))
+            .bind(text(user.notify_props.to_string()))
+            .bind(text(user.timezone.to_string()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("user id, username or email already exists"))?;
+        Ok(user_row(&row)?)
+    }
+
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sql::GET_USER)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sql::postgres::GET_USER_BY_USERNAME)
+            .bind(text(username.to_lowercase()))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn get_user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+        let login = login.to_lowercase();
+        if login.is_empty() {
+            // The empty email of accounts without one must not match.
+            return Ok(None);
+        }
+        let row = sqlx::query(sql::postgres::GET_USER_BY_LOGIN)
+            .bind(text(login))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let row = sqlx::query(sql::UPDATE_USER)
+            .bind(text(&user.id))
+            .bind(user.update_at)
+            .bind(user.delete_at)
+            .bind(text(user.username.to_lowercase()))
+            .bind(text(user.email.to_lowercase()))
+            .bind(user.email_verified)
+            .bind(text(&user.first_name))
+            .bind(text(&user.last_name))
+            .bind(text(&user.nickname))
+            .bind(text(&user.password_hash))
+            .bind(user.last_password_update)
+            .bind(text(&user.roles))
+            .bind(text(&user.locale))
+            .bind(text(user.props.to_string()))
+            .bind(text(user.notify_props.to_string()))
+            .bind(text(user.timezone.to_string()))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("username or email already exists"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(user_row(&row)?)
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_USERS).fetch_one(&self.pool).await?)
+    }
+
+    // ----- sessions -----
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sqlx::query(sql::CREATE_SESSION)
+            .bind(text(&session.token))
+            .bind(text(&session.user_id))
+            .bind(session.create_at)
+            .bind(session.expires_at)
+            .bind(session.last_activity_at)
+            .execute(&self.pool)
+            .await
+            .map_err(write_err("session token already exists"))?;
+        Ok(())
+    }
+
+    async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(sql::GET_SESSION)
+            .bind(text(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        let session = row.as_ref().map(session_row).transpose()?;
+        Ok(session.filter(|s| !s.is_expired(now_ms())))
+    }
+
+    async fn touch_session(&self, token: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::TOUCH_SESSION)
+            .bind(at)
+            .bind(text(token))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_session(&self, token: &str) -> StoreResult<bool> {
+        let done = sqlx::query(sql::DELETE_SESSION)
+            .bind(text(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ----- teams -----
+
+    async fn create_team(&self, team: &Team) -> StoreResult<Team> {
+        let row = sqlx::query(sql::CREATE_TEAM)
+            .bind(text(&team.id))
+            .bind(team.create_at)
+            .bind(team.update_at)
+            .bind(team.delete_at)
+            .bind(text(&team.name))
+            .bind(text(&team.display_name))
+            .bind(text(&team.team_type))
+            .bind(text(&team.description))
+            .bind(text(&team.email))
+            .bind(team.allow_open_invite)
+            .bind(text(&team.allowed_domains))
+            .bind(text(&team.invite_id))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("team id or name already exists"))?;
+        Ok(team_row(&row)?)
+    }
+
+    async fn get_team(&self, id: &str) -> StoreResult<Option<Team>> {
+        let row = sqlx::query(sql::GET_TEAM)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(team_row).transpose()?)
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> StoreResult<Option<Team>> {
+        let row = sqlx::query(sql::postgres::GET_TEAM_BY_NAME)
+            .bind(text(name))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(team_row).transpose()?)
+    }
+
+    async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
+        let row = sqlx::query(sql::ADD_TEAM_MEMBER)
+            .bind(text(&member.team_id))
+            .bind(text(&member.user_id))
+            .bind(text(&member.roles))
+            .bind(member.delete_at)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("team member"))?;
+        Ok(team_member_row(&row)?)
+    }
+
+    async fn get_team_member(&self, team_id: &str, user_id: &str) -> StoreResult<Option<TeamMember>> {
+        let row = sqlx::query(sql::GET_TEAM_MEMBER)
+            .bind(text(team_id))
+            .bind(text(user_id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(team_member_row).transpose()?)
+    }
+
+    async fn list_team_members(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<TeamMember>> {
+        let rows = sqlx::query(sql::LIST_TEAM_MEMBERS)
+            .bind(text(team_id))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, team_member_row)
+    }
+
+    // ----- channels -----
+
+    async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
+        let row = sqlx::query(sql::CREATE_CHANNEL)
+            .bind(text(&channel.id))
+            .bind(channel.create_at)
+            .bind(channel.update_at)
+            .bind(channel.delete_at)
+            .bind(text(&channel.team_id))
+            .bind(text(&channel.channel_type))
+            .bind(text(&channel.name))
+            .bind(text(&channel.display_name))
+            .bind(text(&channel.header))
+            .bind(text(&channel.purpose))
+            .bind(text(&channel.creator_id))
+            .bind(channel.last_post_at)
+            .bind(channel.total_msg_count)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("channel id, or name within the team, already exists"))?;
+        Ok(channel_row(&row)?)
+    }
+
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::GET_CHANNEL)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
+            .bind(text(team_id))
+            .bind(text(name))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn list_team_channels(&self, team_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
+        let rows = sqlx::query(sql::postgres::LIST_TEAM_CHANNELS)
+            .bind(text(team_id))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, channel_row)
+    }
+
+    async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(sql::ADD_CHANNEL_MEMBER)
+            .bind(text(&member.channel_id))
+            .bind(text(&member.user_id))
+            .bind(text(&member.roles))
+            .bind(member.last_viewed_at)
+            .bind(member.msg_count)
+            .bind(member.mention_count)
+            .bind(text(member.notify_props.to_string()))
+            .bind(member.last_update_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_err("channel member"))?;
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(text(&member.channel_id))
+            .bind(text(&member.user_id))
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(channel_member_row(&row)?)
+    }
+
+    async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<Option<ChannelMember>> {
+        let row = sqlx::query(sql::GET_CHANNEL_MEMBER)
+            .bind(text(channel_id))
+            .bind(text(user_id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_member_row).transpose()?)
+    }
+
+    async fn list_channel_members(
+        &self,
+        channel_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<Vec<ChannelMember>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_MEMBERS)
+            .bind(text(channel_id))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, channel_member_row)
+    }
+
+    async fn count_channel_members(&self, channel_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_CHANNEL_MEMBERS)
+            .bind(text(channel_id))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn get_or_create_direct_channel(&self, user_a: &str, user_b: &str) -> StoreResult<Channel> {
+        let (low, high) = if user_a <= user_b {
+            (user_a, user_b)
+        } else {
+            (user_b, user_a)
+        };
+        let name = format!("{low}__{high}");
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(sql::postgres::CREATE_DIRECT_CHANNEL)
+            .bind(crate::ids::new_id())
+            .bind(now)
+            .bind(text(&name))
+            .bind(text(user_a))
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(sql::postgres::GET_CHANNEL_BY_NAME)
+            .bind("")
+            .bind(text(&name))
+            .fetch_one(&mut *tx)
+            .await?;
+        let channel = channel_row(&row)?;
+        for user in [low, high] {
+            sqlx::query(sql::ADD_DIRECT_MEMBER)
+                .bind(text(&channel.id))
+                .bind(text(user))
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_err("direct channel member"))?;
+        }
+        tx.commit().await?;
+        Ok(channel)
+    }
+
+    // ----- posts -----
+
+    async fn create_post(&self, post: &Post) -> StoreResult<Post> {
+        let mut conn = self.pool.acquire().await?;
+        insert_post(&mut conn, post).await
+    }
+
+    async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {
+        let row = sqlx::query(sql::GET_POST)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(post_row).transpose()?)
+    }
+
+    async fn list_channel_posts(&self, channel_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS)
+            .bind(text(channel_id))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, post_row)
+    }
+
+    // ----- incoming hooks -----
+
+    async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        let row = sqlx::query(sql::CREATE_INCOMING)
+            .bind(text(&hook.id))
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(text(&hook.user_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
+            .bind(hook.channel_locked)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("incoming webhook id already exists"))?;
+        Ok(incoming_row(&row)?)
+    }
+
+    async fn get_incoming(&self, id: &str) -> StoreResult<Option<IncomingHook>> {
+        let row = sqlx::query(sql::GET_INCOMING)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(incoming_row).transpose()?)
+    }
+
+    async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
+        let row = sqlx::query(sql::UPDATE_INCOMING)
+            .bind(text(&hook.id))
+            .bind(hook.update_at)
+            .bind(text(&hook.user_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
+            .bind(hook.channel_locked)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("incoming webhook"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(incoming_row(&row)?)
+    }
+
+    async fn delete_incoming(&self, id: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::DELETE_INCOMING)
+            .bind(at)
+            .bind(text(id))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
+        let rows = sqlx::query(sql::LIST_INCOMING)
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.user_id.as_deref()))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, incoming_row)
+    }
+
+    async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_INCOMING)
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.user_id.as_deref()))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    // ----- outgoing hooks -----
+
+    async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::CREATE_OUTGOING)
+            .bind(text(&hook.id))
+            .bind(text(&hook.token))
+            .bind(hook.create_at)
+            .bind(hook.update_at)
+            .bind(hook.delete_at)
+            .bind(text(&hook.creator_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(json_list(&hook.trigger_words)))
+            .bind(hook.trigger_when)
+            .bind(text(json_list(&hook.callback_urls)))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.content_type))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("outgoing webhook id already exists"))?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn get_outgoing(&self, id: &str) -> StoreResult<Option<OutgoingHook>> {
+        let row = sqlx::query(sql::GET_OUTGOING)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(outgoing_row).transpose()?)
+    }
+
+    async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::UPDATE_OUTGOING)
+            .bind(text(&hook.id))
+            .bind(hook.update_at)
+            .bind(text(&hook.creator_id))
+            .bind(text(&hook.channel_id))
+            .bind(text(&hook.team_id))
+            .bind(text(json_list(&hook.trigger_words)))
+            .bind(hook.trigger_when)
+            .bind(text(json_list(&hook.callback_urls)))
+            .bind(text(&hook.display_name))
+            .bind(text(&hook.description))
+            .bind(text(&hook.content_type))
+            .bind(text(&hook.username))
+            .bind(text(&hook.icon_url))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(write_err("outgoing webhook"))?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn regen_outgoing_token(&self, id: &str, token: &str, at: i64) -> StoreResult<OutgoingHook> {
+        let row = sqlx::query(sql::REGEN_OUTGOING_TOKEN)
+            .bind(text(token))
+            .bind(at)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(outgoing_row(&row)?)
+    }
+
+    async fn delete_outgoing(&self, id: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(sql::DELETE_OUTGOING)
+            .bind(at)
+            .bind(text(id))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_outgoing(&self, filter: &OutgoingFilter, page: u32, per_page: u32) -> StoreResult<Vec<OutgoingHook>> {
+        let rows = sqlx::query(sql::LIST_OUTGOING)
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.channel_id.as_deref()))
+            .bind(opt_text(filter.creator_id.as_deref()))
+            .bind(i64::from(per_page))
+            .bind(page_offset(page, per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, outgoing_row)
+    }
+
+    async fn count_outgoing(&self, filter: &OutgoingFilter) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_OUTGOING)
+            .bind(opt_text(filter.team_id.as_deref()))
+            .bind(opt_text(filter.channel_id.as_deref()))
+            .bind(opt_text(filter.creator_id.as_deref()))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn outgoing_for_channel(&self, team_id: &str, channel_id: &str) -> StoreResult<Vec<OutgoingHook>> {
+        let rows = sqlx::query(sql::OUTGOING_FOR_CHANNEL)
+            .bind(text(team_id))
+            .bind(text(channel_id))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, outgoing_row)
+    }
+
+    // ----- Rocket.Chat integrations -----
+
+    async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::CREATE_RC_INTEGRATION)
+            .bind(text(&integration.id))
+            .bind(text(&integration.integration_type))
+            .bind(text(&integration.name))
+            .bind(integration.enabled)
+            .bind(text(&integration.created_by))
+            .bind(integration.created_at)
+            .bind(integration.updated_at)
+            .bind(text(&integration.token))
+            .bind(text(integration.doc.to_string()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(write_err("integration id already exists"))?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn get_rc_integration(&self, id: &str) -> StoreResult<Option<RcIntegration>> {
+        let row = sqlx::query(sql::GET_RC_INTEGRATION)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(rc_row).transpose()?)
+    }
+
+    async fn get_rc_integration_by_token(&self, token: &str) -> StoreResult<Option<RcIntegration>> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let row = sqlx::query(sql::GET_RC_INTEGRATION_BY_TOKEN)
+            .bind(text(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(rc_row).transpose()?)
+    }
+
+    async fn get_rc_outgoing_by_url(&self, url: &str) -> StoreResult<Option<RcIntegration>> {
+        let as_json = Value::from(url).to_string();
+        let rows = sqlx::query(sql::postgres::RC_OUTGOING_MENTIONING)
+            .bind(text(as_json))
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            let integration = rc_row(row)?;
+            if urls_list(&integration.doc, url) {
+                return Ok(Some(integration));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::UPDATE_RC_INTEGRATION)
+            .bind(text(&integration.id))
+            .bind(text(&integration.integration_type))
+            .bind(text(&integration.name))
+            .bind(integration.enabled)
+            .bind(integration.updated_at)
+            .bind(text(&integration.token))
+            .bind(text(integration.doc.to_string()))
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn delete_rc_integration(&self, id: &str) -> StoreResult<RcIntegration> {
+        let row = sqlx::query(sql::DELETE_RC_INTEGRATION)
+            .bind(text(id))
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok(rc_row(&row)?)
+    }
+
+    async fn list_rc_integrations(
+        &self,
+        filter: &RcIntegrationFilter,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<RcIntegration>> {
+        let query = sqlx::query(sql::postgres::LIST_RC_INTEGRATIONS);
+        let rows = bind_rc_filter(query, filter)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, rc_row)
+    }
+
+    async fn count_rc_integrations(&self, filter: &RcIntegrationFilter) -> StoreResult<i64> {
+        let query = sqlx::query(sql::postgres::COUNT_RC_INTEGRATIONS);
+        let row = bind_rc_filter(query, filter).fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    // ----- Rocket.Chat history -----
+
+    async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        sqlx::query(sql::ADD_RC_HISTORY)
+            .bind(text(&entry.id))
+            .bind(text(&entry.integration_id))
+            .bind(entry.created_at)
+            .bind(entry.updated_at)
+            .bind(text(entry.doc.to_string()))
+            .execute(&self.pool)
+            .await
+            .map_err(write_err("history id already exists"))?;
+        Ok(())
+    }
+
+    async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
+        let done = sqlx::query(sql::UPDATE_RC_HISTORY)
+            .bind(entry.updated_at)
+            .bind(text(entry.doc.to_string()))
+            .bind(text(&entry.id))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_rc_history(&self, integration_id: &str, offset: u32, count: u32) -> StoreResult<Vec<RcHistory>> {
+        let rows = sqlx::query(sql::LIST_RC_HISTORY)
+            .bind(text(integration_id))
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, history_row)
+    }
+
+    async fn count_rc_history(&self, integration_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_RC_HISTORY)
+            .bind(text(integration_id))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    // ----- Rocket.Chat rooms and messages -----
+
+    async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(sql::postgres::FIND_CHANNEL_BY_NAME)
+            .bind(text(name))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(channel_row).transpose()?)
+    }
+
+    async fn list_channel_posts_between(
+        &self,
+        channel_id: &str,
+        oldest: i64,
+        latest: i64,
+        offset: u32,
+        count: u32,
+    ) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(sql::LIST_CHANNEL_POSTS_BETWEEN)
+            .bind(text(channel_id))
+            .bind(oldest)
+            .bind(latest)
+            .bind(i64::from(count))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        map_rows(rows, post_row)
+    }
+}

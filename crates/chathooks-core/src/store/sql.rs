@@ -1,0 +1,555 @@
+//! The SQL text of every store query, written once for both backends.
+//!
+//! Placeholders are `$1`, `$2`...: PostgreSQL's syntax, which SQLite accepts too
+//! (sqlx binds SQLite's `$N` by its number). Where the dialects differ, the two
+//! versions sit side by side in [`sqlite`] and [`postgres`]:
+//!
+//! - case-insensitive names: SQLite columns are `COLLATE NOCASE`, PostgreSQL
+//!   compares `lower(...)` (the columns are `COLLATE "C"`, so `lower` folds ASCII
+//!   only, exactly like NOCASE, and unique indexes are on `lower(...)`);
+//! - JSON: `json_each` in SQLite; in PostgreSQL a text prefilter, checked in Rust;
+//! - substring search: `instr` against `strpos`.
+//!
+//! Everything else (the column lists, `RETURNING`, `ON CONFLICT`, paging with
+//! `LIMIT`/`OFFSET`) is the same text on both.
+
+// Column lists, as macros so `concat!` can build `&'static str` queries from them.
+macro_rules! user_cols {
+    () => {
+        "id, create_at, update_at, delete_at, username, email, email_verified, first_name, \
+         last_name, nickname, password_hash, last_password_update, roles, locale, props, \
+         notify_props, timezone"
+    };
+}
+macro_rules! session_cols {
+    () => {
+        "token, user_id, create_at, expires_at, last_activity_at"
+    };
+}
+macro_rules! team_cols {
+    () => {
+        "id, create_at, update_at, delete_at, name, display_name, team_type, description, \
+         email, allow_open_invite, allowed_domains, invite_id"
+    };
+}
+macro_rules! team_member_cols {
+    () => {
+        "team_id, user_id, roles, delete_at"
+    };
+}
+macro_rules! channel_cols {
+    () => {
+        "id, create_at, update_at, delete_at, team_id, channel_type, name, display_name, \
+         header, purpose, creator_id, last_post_at, total_msg_count"
+    };
+}
+macro_rules! channel_member_cols {
+    () => {
+        "channel_id, user_id, roles, last_viewed_at, msg_count, mention_count, notify_props, \
+         last_update_at"
+    };
+}
+macro_rules! post_cols {
+    () => {
+        "id, create_at, update_at, edit_at, delete_at, user_id, channel_id, root_id, \
+         original_id, message, post_type, props, hashtags, file_ids, pending_post_id, is_pinned"
+    };
+}
+macro_rules! incoming_cols {
+    () => {
+        "id, create_at, update_at, delete_at, user_id, channel_id, team_id, display_name, \
+         description, username, icon_url, channel_locked"
+    };
+}
+macro_rules! outgoing_cols {
+    () => {
+        "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
+         trigger_words, trigger_when, callback_urls, display_name, description, content_type, \
+         username, icon_url"
+    };
+}
+macro_rules! rc_cols {
+    () => {
+        "id, integration_type, name, enabled, created_by, created_at, updated_at, token, doc"
+    };
+}
+macro_rules! history_cols {
+    () => {
+        "id, integration_id, created_at, updated_at, doc"
+    };
+}
+macro_rules! job_cols {
+    () => {
+        "id, dialect, hook_id, event, url, content_type, body, context, max_attempts, \
+         retry_schedule, attempts, status, due_at, lease_owner, lease_until, created_at, updated_at"
+    };
+}
+macro_rules! attempt_cols {
+    () => {
+        "id, job_id, number, started_at, duration_ms, url, request_body, status_code, \
+         response_excerpt, error, instance"
+    };
+}
+
+/// WHERE clause of Rocket.Chat integration lists, around the dialect's
+/// case-insensitive substring test of `name` against `$5`; binds $1..$6 in the
+/// order of the backends' `bind_rc_filter`.
+macro_rules! rc_filter_where {
+    ($name_contains:literal) => {
+        concat!(
+            " WHERE ((integration_type = 'webhook-incoming' AND ($1 OR created_by = $2)) \
+               OR (integration_type = 'webhook-outgoing' AND ($3 OR created_by = $4))) \
+             AND ($5 IS NULL OR ",
+            $name_contains,
+            ") AND ($6 IS NULL OR integration_type = $6)"
+        )
+    };
+}
+
+// ----- users -----
+
+pub(super) const CREATE_USER: &str = concat!(
+    "INSERT INTO users (",
+    user_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+    user_cols!()
+);
+pub(super) const GET_USER: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
+pub(super) const UPDATE_USER: &str = concat!(
+    "UPDATE users SET update_at = $2, delete_at = $3, username = $4, email = $5, \
+     email_verified = $6, first_name = $7, last_name = $8, nickname = $9, \
+     password_hash = $10, last_password_update = $11, roles = $12, locale = $13, \
+     props = $14, notify_props = $15, timezone = $16 WHERE id = $1 RETURNING ",
+    user_cols!()
+);
+pub(super) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+
+// ----- sessions -----
+
+pub(super) const CREATE_SESSION: &str = concat!(
+    "INSERT INTO sessions (",
+    session_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5)"
+);
+pub(super) const GET_SESSION: &str = concat!("SELECT ", session_cols!(), " FROM sessions WHERE token = $1");
+pub(super) const TOUCH_SESSION: &str = "UPDATE sessions SET last_activity_at = $1 WHERE token = $2";
+pub(super) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token = $1";
+
+// ----- teams -----
+
+pub(super) const CREATE_TEAM: &str = concat!(
+    "INSERT INTO teams (",
+    team_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
+    team_cols!()
+);
+pub(super) const GET_TEAM: &str = concat!("SELECT ", team_cols!(), " FROM teams WHERE id = $1");
+pub(super) const ADD_TEAM_MEMBER: &str = concat!(
+    "INSERT INTO team_members (",
+    team_member_cols!(),
+    ") VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, user_id) DO UPDATE SET \
+     roles = excluded.roles, delete_at = excluded.delete_at RETURNING ",
+    team_member_cols!()
+);
+pub(super) const GET_TEAM_MEMBER: &str = concat!(
+    "SELECT ",
+    team_member_cols!(),
+    " FROM team_members WHERE team_id = $1 AND user_id = $2"
+);
+pub(super) const LIST_TEAM_MEMBERS: &str = concat!(
+    "SELECT ",
+    team_member_cols!(),
+    " FROM team_members WHERE team_id = $1 AND delete_at = 0 \
+     ORDER BY user_id LIMIT $2 OFFSET $3"
+);
+
+// ----- channels -----
+
+pub(super) const CREATE_CHANNEL: &str = concat!(
+    "INSERT INTO channels (",
+    channel_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
+    channel_cols!()
+);
+pub(super) const GET_CHANNEL: &str = concat!("SELECT ", channel_cols!(), " FROM channels WHERE id = $1");
+pub(super) const ADD_CHANNEL_MEMBER: &str = concat!(
+    "INSERT INTO channel_members (",
+    channel_member_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel_id, user_id) DO NOTHING"
+);
+pub(super) const GET_CHANNEL_MEMBER: &str = concat!(
+    "SELECT ",
+    channel_member_cols!(),
+    " FROM channel_members WHERE channel_id = $1 AND user_id = $2"
+);
+pub(super) const LIST_CHANNEL_MEMBERS: &str = concat!(
+    "SELECT ",
+    channel_member_cols!(),
+    " FROM channel_members WHERE channel_id = $1 ORDER BY user_id LIMIT $2 OFFSET $3"
+);
+pub(super) const COUNT_CHANNEL_MEMBERS: &str = "SELECT COUNT(*) FROM channel_members WHERE channel_id = $1";
+/// The direct channel's membership rows, added if missing.
+pub(super) const ADD_DIRECT_MEMBER: &str = "INSERT INTO channel_members (channel_id, user_id, roles, last_viewed_at, \
+     msg_count, mention_count, notify_props, last_update_at) \
+     VALUES ($1, $2, 'channel_user', 0, 0, 0, '{}', $3) \
+     ON CONFLICT (channel_id, user_id) DO NOTHING";
+
+// ----- posts -----
+
+/// One statement: the `posts_count_in_channel` trigger updates the channel in
+/// the same transaction, and the foreign key refuses a post in a channel that
+/// does not exist.
+pub(super) const CREATE_POST: &str = concat!(
+    "INSERT INTO posts (",
+    post_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
+    post_cols!()
+);
+pub(super) const GET_POST: &str = concat!("SELECT ", post_cols!(), " FROM posts WHERE id = $1");
+pub(super) const LIST_CHANNEL_POSTS: &str = concat!(
+    "SELECT ",
+    post_cols!(),
+    " FROM posts WHERE channel_id = $1 AND delete_at = 0 \
+     ORDER BY create_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
+pub(super) const LIST_CHANNEL_POSTS_BETWEEN: &str = concat!(
+    "SELECT ",
+    post_cols!(),
+    " FROM posts WHERE channel_id = $1 AND delete_at = 0 AND create_at >= $2 AND create_at <= $3 \
+     ORDER BY create_at DESC, id DESC LIMIT $4 OFFSET $5"
+);
+
+// ----- incoming hooks -----
+
+pub(super) const CREATE_INCOMING: &str = concat!(
+    "INSERT INTO incoming_hooks (",
+    incoming_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
+    incoming_cols!()
+);
+pub(super) const GET_INCOMING: &str = concat!(
+    "SELECT ",
+    incoming_cols!(),
+    " FROM incoming_hooks WHERE id = $1 AND delete_at = 0"
+);
+pub(super) const UPDATE_INCOMING: &str = concat!(
+    "UPDATE incoming_hooks SET update_at = $2, user_id = $3, channel_id = $4, \
+     team_id = $5, display_name = $6, description = $7, username = $8, icon_url = $9, \
+     channel_locked = $10 WHERE id = $1 AND delete_at = 0 RETURNING ",
+    incoming_cols!()
+);
+pub(super) const DELETE_INCOMING: &str =
+    "UPDATE incoming_hooks SET delete_at = $1, update_at = $1 WHERE id = $2 AND delete_at = 0";
+pub(super) const LIST_INCOMING: &str = concat!(
+    "SELECT ",
+    incoming_cols!(),
+    " FROM incoming_hooks WHERE delete_at = 0 \
+     AND ($1 IS NULL OR team_id = $1) AND ($2 IS NULL OR user_id = $2) \
+     ORDER BY create_at, id LIMIT $3 OFFSET $4"
+);
+pub(super) const COUNT_INCOMING: &str = "SELECT COUNT(*) FROM incoming_hooks WHERE delete_at = 0 \
+     AND ($1 IS NULL OR team_id = $1) AND ($2 IS NULL OR user_id = $2)";
+
+// ----- outgoing hooks -----
+
+pub(super) const CREATE_OUTGOING: &str = concat!(
+    "INSERT INTO outgoing_hooks (",
+    outgoing_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
+    outgoing_cols!()
+);
+pub(super) const GET_OUTGOING: &str = concat!(
+    "SELECT ",
+    outgoing_cols!(),
+    " FROM outgoing_hooks WHERE id = $1 AND delete_at = 0"
+);
+pub(super) const UPDATE_OUTGOING: &str = concat!(
+    "UPDATE outgoing_hooks SET update_at = $2, creator_id = $3, channel_id = $4, \
+     team_id = $5, trigger_words = $6, trigger_when = $7, callback_urls = $8, \
+     display_name = $9, description = $10, content_type = $11, username = $12, \
+     icon_url = $13 WHERE id = $1 AND delete_at = 0 RETURNING ",
+    outgoing_cols!()
+);
+pub(super) const REGEN_OUTGOING_TOKEN: &str = concat!(
+    "UPDATE outgoing_hooks SET token = $1, update_at = $2 WHERE id = $3 AND delete_at = 0 \
+     RETURNING ",
+    outgoing_cols!()
+);
+pub(super) const DELETE_OUTGOING: &str =
+    "UPDATE outgoing_hooks SET delete_at = $1, update_at = $1 WHERE id = $2 AND delete_at = 0";
+pub(super) const LIST_OUTGOING: &str = concat!(
+    "SELECT ",
+    outgoing_cols!(),
+    " FROM outgoing_hooks WHERE delete_at = 0 \
+     AND ($1 IS NULL OR team_id = $1) AND ($2 IS NULL OR channel_id = $2) \
+     AND ($3 IS NULL OR creator_id = $3) \
+     ORDER BY create_at, id LIMIT $4 OFFSET $5"
+);
+pub(super) const COUNT_OUTGOING: &str = "SELECT COUNT(*) FROM outgoing_hooks WHERE delete_at = 0 \
+     AND ($1 IS NULL OR team_id = $1) AND ($2 IS NULL OR channel_id = $2) \
+     AND ($3 IS NULL OR creator_id = $3)";
+pub(super) const OUTGOING_FOR_CHANNEL: &str = concat!(
+    "SELECT ",
+    outgoing_cols!(),
+    " FROM outgoing_hooks WHERE delete_at = 0 AND team_id = $1 \
+     AND (channel_id = $2 OR channel_id = '') ORDER BY create_at, id"
+);
+
+// ----- Rocket.Chat integrations -----
+
+pub(super) const CREATE_RC_INTEGRATION: &str = concat!(
+    "INSERT INTO rc_integrations (",
+    rc_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+    rc_cols!()
+);
+pub(super) const GET_RC_INTEGRATION: &str = concat!("SELECT ", rc_cols!(), " FROM rc_integrations WHERE id = $1");
+pub(super) const GET_RC_INTEGRATION_BY_TOKEN: &str = concat!(
+    "SELECT ",
+    rc_cols!(),
+    " FROM rc_integrations WHERE token = $1 ORDER BY created_at, id LIMIT 1"
+);
+pub(super) const UPDATE_RC_INTEGRATION: &str = concat!(
+    "UPDATE rc_integrations SET integration_type = $2, name = $3, enabled = $4, \
+     updated_at = $5, token = $6, doc = $7 WHERE id = $1 RETURNING ",
+    rc_cols!()
+);
+/// History and pending retries go with it (ON DELETE CASCADE).
+pub(super) const DELETE_RC_INTEGRATION: &str =
+    concat!("DELETE FROM rc_integrations WHERE id = $1 RETURNING ", rc_cols!());
+
+// ----- Rocket.Chat history -----
+
+pub(super) const ADD_RC_HISTORY: &str = concat!(
+    "INSERT INTO rc_history (",
+    history_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5)"
+);
+pub(super) const UPDATE_RC_HISTORY: &str = "UPDATE rc_history SET updated_at = $1, doc = $2 WHERE id = $3";
+pub(super) const LIST_RC_HISTORY: &str = concat!(
+    "SELECT ",
+    history_cols!(),
+    " FROM rc_history WHERE integration_id = $1 \
+     ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
+pub(super) const COUNT_RC_HISTORY: &str = "SELECT COUNT(*) FROM rc_history WHERE integration_id = $1";
+
+// ----- Rocket.Chat retries -----
+
+// ----- the delivery queue -----
+
+pub(super) const INSERT_JOB: &str = concat!(
+    "INSERT INTO delivery_jobs (",
+    job_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+);
+/// The subquery of [`claim_jobs!`]: due pending jobs, and running ones whose
+/// lease ran out. `$2` is now, `$4` the limit.
+macro_rules! due_jobs {
+    () => {
+        "SELECT id FROM delivery_jobs \
+         WHERE (status = 'pending' AND due_at <= $2) OR (status = 'running' AND lease_until <= $2) \
+         ORDER BY due_at, id LIMIT $4"
+    };
+}
+/// Claim the jobs `$subquery` picks for owner `$1` until `$3`.
+macro_rules! claim_jobs {
+    ($subquery:expr) => {
+        concat!(
+            "UPDATE delivery_jobs SET status = 'running', lease_owner = $1, lease_until = $3, updated_at = $2 \
+             WHERE id IN (",
+            $subquery,
+            ") RETURNING ",
+            job_cols!()
+        )
+    };
+}
+pub(super) const INSERT_ATTEMPT: &str = concat!(
+    "INSERT INTO delivery_attempts (",
+    attempt_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+);
+pub(super) const FINISH_JOB: &str = "UPDATE delivery_jobs SET status = $1, attempts = $2, due_at = $3, lease_owner = '', \
+     lease_until = 0, updated_at = $4 WHERE id = $5 AND lease_owner = $6 AND status = 'running'";
+pub(super) const GET_JOB: &str = concat!("SELECT ", job_cols!(), " FROM delivery_jobs WHERE id = $1");
+pub(super) const LIST_JOBS: &str = concat!(
+    "SELECT ",
+    job_cols!(),
+    " FROM delivery_jobs WHERE (CAST($1 AS TEXT) IS NULL OR hook_id = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+     ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+);
+pub(super) const LIST_ATTEMPTS: &str = concat!(
+    "SELECT ",
+    attempt_cols!(),
+    " FROM delivery_attempts WHERE job_id = $1 ORDER BY number, started_at, id"
+);
+
+/// The queries whose text differs by dialect; see the module docs. Each
+/// dialect module below expands this with its own pieces: `fold` wraps a
+/// column or parameter whose case is ignored (nothing in SQLite, where those
+/// columns are `COLLATE NOCASE`; `lower(...)` in PostgreSQL).
+macro_rules! dialect_queries {
+    (
+        fold => ($l:literal, $r:literal),
+        name_contains => $name_contains:literal $(,)?
+    ) => {
+        /// The user with username `$1`.
+        pub(in crate::store) const GET_USER_BY_USERNAME: &str = concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE ",
+            $l,
+            "username",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r
+        );
+        /// The user whose username or email is `$1` (the username wins).
+        pub(in crate::store) const GET_USER_BY_LOGIN: &str = concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE ",
+            $l,
+            "username",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r,
+            " OR ",
+            $l,
+            "email",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r,
+            " ORDER BY ",
+            $l,
+            "username",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r,
+            " DESC LIMIT 1"
+        );
+        pub(in crate::store) const GET_TEAM_BY_NAME: &str = concat!(
+            "SELECT ",
+            team_cols!(),
+            " FROM teams WHERE ",
+            $l,
+            "name",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r
+        );
+        pub(in crate::store) const GET_CHANNEL_BY_NAME: &str = concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels WHERE team_id = $1 AND ",
+            $l,
+            "name",
+            $r,
+            " = ",
+            $l,
+            "$2",
+            $r
+        );
+        pub(in crate::store) const LIST_TEAM_CHANNELS: &str = concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels WHERE team_id = $1 AND delete_at = 0 ORDER BY ",
+            $l,
+            "name",
+            $r,
+            ", id LIMIT $2 OFFSET $3"
+        );
+        /// Insert-if-absent keyed on the unique (team, name): two concurrent calls
+        /// end up with the same channel.
+        pub(in crate::store) const CREATE_DIRECT_CHANNEL: &str = concat!(
+            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, channel_type, \
+             name, display_name, header, purpose, creator_id, last_post_at, total_msg_count) \
+             VALUES ($1, $2, $2, 0, '', 'D', $3, '', '', '', $4, 0, 0) ON CONFLICT (team_id, ",
+            $l,
+            "name",
+            $r,
+            ") DO NOTHING"
+        );
+        /// The oldest live public or private channel named `$1`, any team.
+        pub(in crate::store) const FIND_CHANNEL_BY_NAME: &str = concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels WHERE ",
+            $l,
+            "name",
+            $r,
+            " = ",
+            $l,
+            "$1",
+            $r,
+            " AND delete_at = 0 AND channel_type IN ('O', 'P') ORDER BY create_at, id LIMIT 1"
+        );
+        pub(in crate::store) const LIST_RC_INTEGRATIONS: &str = concat!(
+            "SELECT ",
+            rc_cols!(),
+            " FROM rc_integrations",
+            rc_filter_where!($name_contains),
+            " ORDER BY created_at, id LIMIT $7 OFFSET $8"
+        );
+        pub(in crate::store) const COUNT_RC_INTEGRATIONS: &str = concat!(
+            "SELECT COUNT(*) AS n FROM rc_integrations",
+            rc_filter_where!($name_contains)
+        );
+    };
+}
+
+/// SQLite: the name columns are `COLLATE NOCASE`, so `=` and `ORDER BY` ignore case.
+pub(super) mod sqlite {
+    dialect_queries! {
+        fold => ("", ""),
+        name_contains => "instr(lower(name), lower($5)) > 0",
+    }
+
+    /// The oldest outgoing integration whose `doc.urls` lists `$1`.
+    pub(in crate::store) const GET_RC_OUTGOING_BY_URL: &str = concat!(
+        "SELECT ",
+        rc_cols!(),
+        " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' \
+         AND EXISTS (SELECT 1 FROM json_each(doc, '$.urls') WHERE value = $1) \
+         ORDER BY created_at, id LIMIT 1"
+    );
+
+    /// Claim due jobs. Every SQLite write goes through the one writer
+    /// connection, so the statement is atomic with respect to other claims.
+    pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(due_jobs!());
+}
+
+/// PostgreSQL: compare and order by `lower(...)`, which the unique indexes cover.
+pub(super) mod postgres {
+    dialect_queries! {
+        fold => ("lower(", ")"),
+        name_contains => "strpos(lower(name), lower($5)) > 0",
+    }
+
+    /// Candidates for "the oldest outgoing integration whose `doc.urls` lists
+    /// the URL", oldest first: those whose document text contains `$1`, the
+    /// URL as a JSON string. The store checks `urls` itself (`urls_list`):
+    /// casting `doc` to `jsonb` fails on any document holding `\u0000`, which
+    /// jsonb cannot represent, so one such row would break every lookup.
+    pub(in crate::store) const RC_OUTGOING_MENTIONING: &str = concat!(
+        "SELECT ",
+        rc_cols!(),
+        " FROM rc_integrations WHERE integration_type = 'webhook-outgoing' \
+         AND strpos(doc, $1) > 0 ORDER BY created_at, id"
+    );
+
+    /// Claim due jobs. `SKIP LOCKED`: rows another instance is claiming at
+    /// this moment are passed over, so each job goes to exactly one claimant
+    /// and claims never wait on each other.
+    pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(concat!(due_jobs!(), " FOR UPDATE SKIP LOCKED"));
+}
