@@ -39,8 +39,8 @@ async fn a_call_in_flight_at_kill_9_is_made_again_after_restart() {
     let received = receiver.wait_for(2, Duration::from_secs(30)).await;
     assert_eq!(received, [post_id.clone(), post_id], "the same post, delivered again");
 
-    // The queue shows one job, delivered by the second server; the first
-    // server's attempt died with it, unrecorded.
+    // The queue shows one job, delivered by the second server, and both
+    // calls: the first server's, whose outcome died with it, then the second's.
     let store = AnyStore::connect(&database).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let job = loop {
@@ -53,13 +53,14 @@ async fn a_call_in_flight_at_kill_9_is_made_again_after_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let attempts = store.list_attempts(&job.id).await.unwrap();
-    assert_eq!(attempts.len(), 1);
-    assert_eq!(attempts[0].status_code, Some(200));
-    assert_eq!(attempts[0].url, receiver.url());
-    assert!(
-        attempts[0].request_body.contains("deliver me"),
-        "{}",
-        attempts[0].request_body
-    );
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    let (lost, made) = (&attempts[0], &attempts[1]);
+    assert_eq!(lost.status_code, None);
+    assert!(lost.error.contains("stopped during this call"), "{}", lost.error);
+    assert_ne!(lost.instance, made.instance, "two instances made the call");
+    assert_eq!(made.status_code, Some(200));
+    assert_eq!(made.error, "");
+    assert_eq!(made.url, receiver.url());
+    assert!(made.request_body.contains("deliver me"), "{}", made.request_body);
     store.close().await;
 }

@@ -17,6 +17,8 @@ CREATE TABLE delivery_jobs (
     due_at         BIGINT NOT NULL,
     lease_owner    TEXT NOT NULL DEFAULT '',
     lease_until    BIGINT NOT NULL DEFAULT 0,
+    -- Who held the lease before the last claim took the job over from them.
+    previous_owner TEXT NOT NULL DEFAULT '',
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );

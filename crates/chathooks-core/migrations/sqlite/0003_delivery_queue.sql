@@ -22,6 +22,8 @@ CREATE TABLE delivery_jobs (
     due_at         INTEGER NOT NULL,
     lease_owner    TEXT NOT NULL DEFAULT '',
     lease_until    INTEGER NOT NULL DEFAULT 0,
+    -- Who held the lease before the last claim took the job over from them.
+    previous_owner TEXT NOT NULL DEFAULT '',
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 ) STRICT;

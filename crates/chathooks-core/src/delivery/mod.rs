@@ -182,6 +182,7 @@ fn job(dialect: &str, event: &str, delivery: NewDelivery, now: i64) -> DeliveryJ
         due_at: now,
         lease_owner: String::new(),
         lease_until: 0,
+        previous_owner: String::new(),
         created_at: now,
         updated_at: now,
     }

@@ -70,12 +70,12 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
     let Some(handler) = core.deliveries.handler(&job.dialect).cloned() else {
         tracing::warn!(job_id = %job.id, dialect = %job.dialect, "no handler for this dialect; job failed");
         job.status = JOB_FAILED.to_owned();
-        finish(core, &job, None).await;
+        finish(core, &job, &[]).await;
         return;
     };
     if !handler.still_wanted(core, &job).await {
         job.status = JOB_CANCELLED.to_owned();
-        finish(core, &job, None).await;
+        finish(core, &job, &[]).await;
         return;
     }
     let started_at = now_ms();
@@ -114,7 +114,12 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
         }
         Verdict::Retry | Verdict::GiveUp => job.status = JOB_FAILED.to_owned(),
     }
-    finish(core, &job, Some(&record)).await;
+    let mut records = Vec::with_capacity(2);
+    if !job.previous_owner.is_empty() {
+        records.push(lost_call(&job, number, started_at - 1));
+    }
+    records.push(record);
+    finish(core, &job, &records).await;
     if job.status == JOB_PENDING {
         tracing::debug!(job_id = %job.id, due_at = job.due_at, "delivery will be retried");
     }
@@ -122,13 +127,36 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
 
 /// Store the job's new state and the attempt. A job this instance no longer
 /// holds (its lease ran out and another instance took it) is left alone.
-async fn finish(core: &Core, job: &DeliveryJob, record: Option<&DeliveryAttempt>) {
+async fn finish(core: &Core, job: &DeliveryJob, records: &[DeliveryAttempt]) {
     let mut job = job.clone();
     job.updated_at = now_ms();
-    match core.store.finish_delivery(&job, &core.instance, record).await {
+    match core.store.finish_delivery(&job, &core.instance, records).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(job_id = %job.id, "delivery lease lost: another instance took the job over"),
         Err(error) => tracing::warn!(job_id = %job.id, %error, "delivery result not stored; the job runs again"),
+    }
+}
+
+/// The call a previous owner of `job` was making when it stopped (its lease
+/// ran out without a result): it may have reached the receiver, so the
+/// history shows it, under that instance's id, before the attempt that
+/// replaces it (same number: it does not count against the retry policy).
+fn lost_call(job: &DeliveryJob, number: i64, taken_over_at: i64) -> DeliveryAttempt {
+    DeliveryAttempt {
+        id: new_id(),
+        job_id: job.id.clone(),
+        number,
+        started_at: taken_over_at,
+        duration_ms: 0,
+        url: job.url.clone(),
+        request_body: job.body.clone(),
+        status_code: None,
+        response_excerpt: String::new(),
+        error: format!(
+            "instance {} stopped during this call (its lease ran out); the call may have been made",
+            job.previous_owner
+        ),
+        instance: job.previous_owner.clone(),
     }
 }
 

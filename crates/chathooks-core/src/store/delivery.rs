@@ -52,6 +52,10 @@ pub struct DeliveryJob {
     pub lease_owner: String,
     /// When that lease runs out (ms).
     pub lease_until: i64,
+    /// The instance this job was taken over from when its lease ran out
+    /// (empty if it was not): that instance's call may have been made, with
+    /// its outcome unrecorded.
+    pub previous_owner: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -105,16 +109,16 @@ pub trait DeliveryStore: Send + Sync + 'static {
         lease_until: i64,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<DeliveryJob>>> + Send;
-    /// Record `attempt` (if a call was made) and, if `owner` still holds the
-    /// job's lease, move the job to `job.status`, `job.attempts` and
-    /// `job.due_at` (releasing the lease). The attempt is recorded either way:
-    /// the call was made. Returns
+    /// Record `attempts` (the call made, if one was, and any call a previous
+    /// owner may have made) and, if `owner` still holds the job's lease, move
+    /// the job to `job.status`, `job.attempts` and `job.due_at` (releasing the
+    /// lease). The attempts are recorded either way: the calls were made. Returns
     /// whether the job was moved (false: another instance took it over).
     fn finish_delivery(
         &self,
         job: &DeliveryJob,
         owner: &str,
-        attempt: Option<&DeliveryAttempt>,
+        attempts: &[DeliveryAttempt],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn get_delivery(&self, id: &str) -> impl Future<Output = StoreResult<Option<DeliveryJob>>> + Send;
     /// Jobs matching `filter`, newest first.
@@ -161,15 +165,10 @@ impl DeliveryStore for AnyStore {
         }
     }
 
-    async fn finish_delivery(
-        &self,
-        job: &DeliveryJob,
-        owner: &str,
-        attempt: Option<&DeliveryAttempt>,
-    ) -> StoreResult<bool> {
+    async fn finish_delivery(&self, job: &DeliveryJob, owner: &str, attempts: &[DeliveryAttempt]) -> StoreResult<bool> {
         match self.backend() {
-            Backend::Sqlite(s) => s.finish_delivery(job, owner, attempt).await,
-            Backend::Postgres(s) => s.finish_delivery(job, owner, attempt).await,
+            Backend::Sqlite(s) => s.finish_delivery(job, owner, attempts).await,
+            Backend::Postgres(s) => s.finish_delivery(job, owner, attempts).await,
         }
     }
 

@@ -265,6 +265,7 @@ macro_rules! row_mappers {
                 due_at: row.try_get("due_at")?,
                 lease_owner: $text(row, "lease_owner")?,
                 lease_until: row.try_get("lease_until")?,
+                previous_owner: $text(row, "previous_owner")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
             })

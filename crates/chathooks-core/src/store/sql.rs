@@ -81,7 +81,7 @@ macro_rules! history_cols {
 macro_rules! job_cols {
     () => {
         "id, dialect, hook_id, event, url, content_type, body, context, max_attempts, \
-         retry_schedule, attempts, status, due_at, lease_owner, lease_until, created_at, updated_at"
+         retry_schedule, attempts, status, due_at, lease_owner, lease_until, previous_owner, created_at, updated_at"
     };
 }
 macro_rules! attempt_cols {
@@ -341,7 +341,7 @@ pub(super) const COUNT_RC_HISTORY: &str = "SELECT COUNT(*) FROM rc_history WHERE
 pub(super) const INSERT_JOB: &str = concat!(
     "INSERT INTO delivery_jobs (",
     job_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
 );
 /// The subquery of [`claim_jobs!`]: due pending jobs, and running ones whose
 /// lease ran out. `$2` is now, `$4` the limit.
@@ -352,12 +352,14 @@ macro_rules! due_jobs {
          ORDER BY due_at, id LIMIT $4"
     };
 }
-/// Claim the jobs `$subquery` picks for owner `$1` until `$3`.
+/// Claim the jobs `$subquery` picks for owner `$1` until `$3`. A job taken
+/// over from an instance whose lease ran out keeps that instance's id in
+/// `previous_owner` (the right-hand sides read the row before the update).
 macro_rules! claim_jobs {
     ($subquery:expr) => {
         concat!(
-            "UPDATE delivery_jobs SET status = 'running', lease_owner = $1, lease_until = $3, updated_at = $2 \
-             WHERE id IN (",
+            "UPDATE delivery_jobs SET status = 'running', lease_owner = $1, lease_until = $3, updated_at = $2, \
+             previous_owner = CASE WHEN status = 'running' THEN lease_owner ELSE '' END WHERE id IN (",
             $subquery,
             ") RETURNING ",
             job_cols!()

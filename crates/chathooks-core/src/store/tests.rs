@@ -1261,6 +1261,7 @@ fn job(id: &str, hook_id: &str, due_at: i64) -> DeliveryJob {
         due_at,
         lease_owner: String::new(),
         lease_until: 0,
+        previous_owner: String::new(),
         created_at: due_at,
         updated_at: due_at,
     }
@@ -1319,7 +1320,7 @@ async fn delivery_queue(store: &AnyStore) {
     done.updated_at = 2_000;
     assert!(
         store
-            .finish_delivery(&done, "a", Some(&attempt(&done, 1, "a", 1_500)))
+            .finish_delivery(&done, "a", &[attempt(&done, 1, "a", 1_500)])
             .await
             .unwrap()
     );
@@ -1331,12 +1332,13 @@ async fn delivery_queue(store: &AnyStore) {
     // result no longer moves it, though its attempt is on record.
     let taken = store.claim_deliveries("b", 5_000, 9_000, 10).await.unwrap();
     assert_eq!(ids(&taken, |j| &j.id), ["j2"]);
+    assert_eq!(taken[0].previous_owner, "a", "taken over from a");
     let mut late = claimed[1].clone();
     late.status = JOB_DELIVERED.to_owned();
     late.attempts = 1;
     assert!(
         !store
-            .finish_delivery(&late, "a", Some(&attempt(&late, 1, "a", 1_600)))
+            .finish_delivery(&late, "a", &[attempt(&late, 1, "a", 1_600)])
             .await
             .unwrap()
     );
@@ -1346,7 +1348,7 @@ async fn delivery_queue(store: &AnyStore) {
     retry.due_at = 7_000;
     assert!(
         store
-            .finish_delivery(&retry, "b", Some(&attempt(&retry, 1, "b", 5_100)))
+            .finish_delivery(&retry, "b", &[attempt(&retry, 1, "b", 5_100)])
             .await
             .unwrap()
     );
@@ -1362,6 +1364,7 @@ async fn delivery_queue(store: &AnyStore) {
     assert!(store.claim_deliveries("a", 6_999, 20_000, 10).await.unwrap().is_empty());
     let again = store.claim_deliveries("a", 7_000, 20_000, 10).await.unwrap();
     assert_eq!((again[0].id.as_str(), again[0].attempts), ("j2", 1));
+    assert_eq!(again[0].previous_owner, "", "a pending job is nobody's");
 
     // Other jobs, not tied to a post.
     store.enqueue_deliveries(&[job("j4", "hook-b", 8_000)]).await.unwrap();

@@ -24,6 +24,7 @@ pub(super) async fn insert_jobs(tx: &mut sqlx::PgConnection, jobs: &[DeliveryJob
             .bind(job.due_at)
             .bind(text(&job.lease_owner))
             .bind(job.lease_until)
+            .bind(text(&job.previous_owner))
             .bind(job.created_at)
             .bind(job.updated_at)
             .execute(&mut *tx)
@@ -74,14 +75,9 @@ impl DeliveryStore for PgStore {
         Ok(jobs)
     }
 
-    async fn finish_delivery(
-        &self,
-        job: &DeliveryJob,
-        owner: &str,
-        attempt: Option<&DeliveryAttempt>,
-    ) -> StoreResult<bool> {
+    async fn finish_delivery(&self, job: &DeliveryJob, owner: &str, attempts: &[DeliveryAttempt]) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        if let Some(attempt) = attempt {
+        for attempt in attempts {
             sqlx::query(sql::INSERT_ATTEMPT)
                 .bind(text(&attempt.id))
                 .bind(text(&attempt.job_id))

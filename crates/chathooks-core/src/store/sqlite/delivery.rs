@@ -24,6 +24,7 @@ pub(super) async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[Deliver
             .bind(job.due_at)
             .bind(&job.lease_owner)
             .bind(job.lease_until)
+            .bind(&job.previous_owner)
             .bind(job.created_at)
             .bind(job.updated_at)
             .execute(&mut *tx)
@@ -67,14 +68,9 @@ impl DeliveryStore for SqliteStore {
         Ok(jobs)
     }
 
-    async fn finish_delivery(
-        &self,
-        job: &DeliveryJob,
-        owner: &str,
-        attempt: Option<&DeliveryAttempt>,
-    ) -> StoreResult<bool> {
+    async fn finish_delivery(&self, job: &DeliveryJob, owner: &str, attempts: &[DeliveryAttempt]) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
-        if let Some(attempt) = attempt {
+        for attempt in attempts {
             sqlx::query(sql::INSERT_ATTEMPT)
                 .bind(&attempt.id)
                 .bind(&attempt.job_id)
