@@ -1,9 +1,14 @@
-//! Load generator: the running server against a trivial axum handler
-//! measured in the same run on the same machine.
+//! Load generator: the running server against a trivial axum handler that
+//! answers the same routes with canned bodies of the same size, measured in
+//! the same run on the same machine.
 //!
 //! `cargo bench -p chathooks-tests --bench load` prints, per scenario,
-//! requests per second and p50/p99 latency, and the ratio to the baseline.
-//! Nothing here asserts on time: the figures are for the notes.
+//! requests per second and p50/p99 latency, and the ratio to the baseline;
+//! then p99 at half the measured maximum rate, and the fan-out latency.
+//! With `wrk` on PATH (Debian's package) the maximum load comes from it, one
+//! thread and 32 connections, in its own process; otherwise from an
+//! in-process reqwest generator. `CHATHOOKS_TEST_BACKEND=postgres` runs it on
+//! PostgreSQL. Nothing here asserts on time: the figures are for the notes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,7 +70,7 @@ async fn load(make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send 
 
 fn report(name: &str, server: &Figures, baseline: &Figures) {
     println!(
-        "{name}: chathooks {:.0} req/s, p50 {:.2?}, p99 {:.2?}, max {:.2?} | trivial axum {:.0} req/s, p50 {:.2?}, p99 {:.2?} | throughput ratio {:.2}",
+        "{name}: chathooks {:.0} req/s, p50 {:.2?}, p99 {:.2?}, max {:.2?} | trivial axum {:.0} req/s, p50 {:.2?}, p99 {:.2?} | chathooks at {:.1}% of trivial",
         server.per_second,
         server.p50,
         server.p99,
@@ -73,19 +78,170 @@ fn report(name: &str, server: &Figures, baseline: &Figures) {
         baseline.per_second,
         baseline.p50,
         baseline.p99,
-        baseline.per_second / server.per_second,
+        100.0 * server.per_second / baseline.per_second,
     );
 }
 
-/// The baseline: a trivial axum server answering like the real endpoints.
-async fn trivial() -> SocketAddr {
+/// The baseline: a trivial axum server answering the same routes with the
+/// real answers' bodies, canned.
+async fn trivial(hooks_body: String, me_body: String) -> SocketAddr {
+    let json = |body: String| ([(axum::http::header::CONTENT_TYPE, "application/json")], body);
     let app = axum::Router::new()
         .route("/hooks/{id}", post(|| async { "ok" }))
-        .route("/api/v4/hooks/incoming", get(|| async { "[]" }));
+        .route(
+            "/api/v4/hooks/incoming",
+            get(move || std::future::ready(json(hooks_body.clone()))),
+        )
+        .route(
+            "/api/v4/users/me",
+            get(move || std::future::ready(json(me_body.clone()))),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
+}
+
+/// One request of a scenario, for either load generator.
+#[derive(Clone)]
+struct Request {
+    method: &'static str,
+    url: String,
+    token: Option<String>,
+    json_body: Option<String>,
+}
+
+impl Request {
+    fn build(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
+        let mut request = match self.method {
+            "POST" => http.post(&self.url),
+            _ => http.get(&self.url),
+        };
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = &self.json_body {
+            request = request.header("content-type", "application/json").body(body.clone());
+        }
+        request
+    }
+}
+
+/// Maximum load: wrk when it is installed, else the in-process generator.
+async fn max_load(request: &Request) -> Figures {
+    match wrk(request).await {
+        Some(figures) => figures,
+        None => {
+            let request = request.clone();
+            load(move |http| request.build(http)).await
+        }
+    }
+}
+
+/// `wrk -t1 -c32 -d8s --latency`, its figures parsed; `None` without wrk.
+async fn wrk(request: &Request) -> Option<Figures> {
+    let dir = tempfile::tempdir().ok()?;
+    let script = dir.path().join("request.lua");
+    let mut lua = format!("wrk.method = \"{}\"\n", request.method);
+    if let Some(body) = &request.json_body {
+        lua.push_str(&format!(
+            "wrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        ));
+    }
+    if let Some(token) = &request.token {
+        lua.push_str(&format!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"));
+    }
+    std::fs::write(&script, lua).ok()?;
+    let output = tokio::process::Command::new("wrk")
+        .args(["-t1", "-c32", "-d8s", "--latency", "-s"])
+        .arg(&script)
+        .arg(&request.url)
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let per_second = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    let percentile = |p: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(p))
+            .and_then(|v| parse_wrk_duration(v.trim()))
+            .unwrap_or_default()
+    };
+    Some(Figures {
+        per_second,
+        p50: percentile("50%"),
+        p99: percentile("99%"),
+        max: text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Latency"))
+            .and_then(|v| v.split_whitespace().nth(2))
+            .and_then(parse_wrk_duration)
+            .unwrap_or_default(),
+    })
+}
+
+/// wrk's `1.23ms`, `456.00us`, `1.02s`.
+fn parse_wrk_duration(text: &str) -> Option<Duration> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let seconds = match unit {
+        "us" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(seconds))
+}
+
+/// p50/p99 when sending at `rate` requests per second (spread over
+/// `CONCURRENCY` paced workers, for 5 s): latency at a load the server can take.
+async fn paced(request: &Request, rate: f64) -> Figures {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let per_worker = Duration::from_secs_f64(CONCURRENCY as f64 / rate.max(1.0));
+    let count = ((rate * 5.0) as usize / CONCURRENCY).max(1);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|n| {
+            let (http, request) = (http.clone(), request.clone());
+            tokio::spawn(async move {
+                // Stagger the workers over one period.
+                tokio::time::sleep(per_worker.mul_f64(n as f64 / CONCURRENCY as f64)).await;
+                let mut ticks = tokio::time::interval(per_worker);
+                let mut latencies = Vec::with_capacity(count);
+                for _ in 0..count {
+                    ticks.tick().await;
+                    let sent = Instant::now();
+                    let response = request.build(&http).send().await.expect("request");
+                    assert!(response.status().is_success(), "{}", response.status());
+                    let _ = response.bytes().await;
+                    latencies.push(sent.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Figures {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: latencies[latencies.len() / 2],
+        p99: latencies[latencies.len() * 99 / 100],
+        max: latencies[latencies.len() - 1],
+    }
 }
 
 fn incoming(world: &World, n: usize) -> IncomingHook {
@@ -116,31 +272,80 @@ async fn main() {
     })
     .await;
     let world = World::build(server).await;
-    let baseline = trivial().await;
     let store = &world.server.state.store;
-
-    // 1. Incoming webhook execution.
     let hook = store.create_incoming(&incoming(&world, 0)).await.unwrap();
-    let url = format!("{}/hooks/{}", world.server.base, hook.id);
-    let figures = load(move |http| http.post(&url).json(&json!({"text": "load test"}))).await;
-    let base_url = format!("http://{baseline}/hooks/{}", hook.id);
-    let base = load(move |http| http.post(&base_url).json(&json!({"text": "load test"}))).await;
-    report("POST /hooks/{id}", &figures, &base);
-
-    // 2. Listing incoming hooks with 1,000 stored.
     for n in 1..1000 {
         store.create_incoming(&incoming(&world, n)).await.unwrap();
     }
-    let url = format!("{}/api/v4/hooks/incoming?team_id={}", world.server.base, world.team.id);
     let token = world.admin.token.clone();
-    let figures = load(move |http| http.get(&url).bearer_auth(&token)).await;
-    let base_url = format!("http://{baseline}/api/v4/hooks/incoming");
-    let base = load(move |http| http.get(&base_url)).await;
-    report(
-        "GET /api/v4/hooks/incoming (1,000 stored, 60 per page)",
-        &figures,
-        &base,
+    let list_path = format!("/api/v4/hooks/incoming?team_id={}", world.team.id);
+    let http = reqwest::Client::new();
+    let real = |path: &str| {
+        let request = http.get(format!("{}{path}", world.server.base)).bearer_auth(&token);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let baseline = trivial(real(&list_path).await, real("/api/v4/users/me").await).await;
+    println!(
+        "backend: {}; load generator: {}",
+        if chathooks_tests::postgres_backend() {
+            "PostgreSQL"
+        } else {
+            "SQLite file"
+        },
+        if wrk(&Request {
+            method: "GET",
+            url: format!("http://{baseline}/api/v4/users/me"),
+            token: None,
+            json_body: None
+        })
+        .await
+        .is_some()
+        {
+            "wrk -t1 -c32"
+        } else {
+            "in-process reqwest, 32 workers"
+        }
     );
+
+    let scenarios = [
+        (
+            "POST /hooks/{id}",
+            "POST",
+            format!("/hooks/{}", hook.id),
+            Some(r#"{"text":"load test"}"#.to_owned()),
+        ),
+        (
+            "GET /api/v4/hooks/incoming (1,000 stored, 60 per page)",
+            "GET",
+            list_path.clone(),
+            None,
+        ),
+        ("GET /api/v4/users/me", "GET", "/api/v4/users/me".to_owned(), None),
+    ];
+    for (name, method, path, json_body) in scenarios {
+        let server = Request {
+            method,
+            url: format!("{}{path}", world.server.base),
+            token: Some(token.clone()),
+            json_body: json_body.clone(),
+        };
+        let base = Request {
+            url: format!("http://{baseline}{path}"),
+            ..server.clone()
+        };
+        let figures = max_load(&server).await;
+        let base_figures = max_load(&base).await;
+        report(name, &figures, &base_figures);
+        let half = paced(&server, figures.per_second / 2.0).await;
+        println!(
+            "  at half that ({:.0} req/s offered, {:.0} served): p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+            figures.per_second / 2.0,
+            half.per_second,
+            half.p50,
+            half.p99,
+            half.max
+        );
+    }
 
     // 3. Fan-out: post creation to receipt of the 10th callback, 10 hooks.
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Instant>();
