@@ -19,6 +19,10 @@ use chathooks::store::{IncomingHook, OutgoingHook, Store};
 use chathooks_tests::{TestServer, World};
 use serde_json::json;
 
+/// The chathooks binary's allocator, so the in-process server performs as the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONCURRENCY: usize = 32;
 const REQUESTS: usize = 20_000;
 
