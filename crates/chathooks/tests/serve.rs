@@ -2,59 +2,17 @@
 //! admin bootstrap, durability across `kill -9`, and graceful SIGTERM, on a
 //! SQLite file and on a PostgreSQL database.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::{Serve, login};
 
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-/// Start `chathooks serve` on a free port, configured through CHATHOOKS_*
-/// variables, and wait for the line saying where it listens.
+/// The binary on `database`, configured through CHATHOOKS_* variables.
 fn serve(database: &str) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chathooks"))
-        .arg("serve")
-        .env("CHATHOOKS_LISTEN", "127.0.0.1:0")
-        .env("CHATHOOKS_DATABASE", database)
-        .env("CHATHOOKS_ADMIN_USERNAME", "admin")
-        .env("CHATHOOKS_ADMIN_PASSWORD", "admin-password")
-        .env("RUST_LOG", "chathooks=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the chathooks binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("addr=").nth(1) {
-                let _ = sender.send(addr.split_whitespace().next().unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let addr = receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server logs where it listens");
-    Serve {
-        child,
-        base: format!("http://{addr}"),
-    }
-}
-
-async fn login(http: &reqwest::Client, base: &str) -> String {
-    let response = http
-        .post(format!("{base}/api/v4/users/login"))
-        .json(&json!({"login_id": "admin", "password": "admin-password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.headers()["token"].to_str().unwrap().to_owned()
+    Serve::start(database, &[])
 }
 
 #[tokio::test]
@@ -89,8 +47,7 @@ async fn survives_kill_9_and_stops_on_sigterm(database: &str) {
     assert_eq!(response.status(), 201);
     let team: Value = response.json().await.unwrap();
     // SIGKILL right after the answer: no chance to flush anything.
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
 
     let mut second = serve(database);
     let token = login(&http, &second.base).await;

@@ -84,23 +84,7 @@ async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<V
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for Pending { post, .. } in batch {
-        query = query
-            .bind(&post.id)
-            .bind(post.create_at)
-            .bind(post.update_at)
-            .bind(post.edit_at)
-            .bind(post.delete_at)
-            .bind(&post.user_id)
-            .bind(&post.channel_id)
-            .bind(&post.root_id)
-            .bind(&post.original_id)
-            .bind(&post.message)
-            .bind(&post.post_type)
-            .bind(post.props.to_string())
-            .bind(&post.hashtags)
-            .bind(json_list(&post.file_ids))
-            .bind(&post.pending_post_id)
-            .bind(post.is_pinned);
+        query = bind_post(query, post);
     }
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     let rows = query

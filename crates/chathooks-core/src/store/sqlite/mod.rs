@@ -153,32 +153,35 @@ impl SqliteStore {
 /// the channel in the same transaction, and the foreign key refuses a post in a
 /// channel that does not exist.
 pub(super) async fn insert_post(conn: &mut sqlx::SqliteConnection, post: &Post) -> StoreResult<Post> {
-    let row = sqlx::query(concat!(
-        "INSERT INTO posts (",
-        post_cols!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-        post_cols!()
-    ))
-    .bind(&post.id)
-    .bind(post.create_at)
-    .bind(post.update_at)
-    .bind(post.edit_at)
-    .bind(post.delete_at)
-    .bind(&post.user_id)
-    .bind(&post.channel_id)
-    .bind(&post.root_id)
-    .bind(&post.original_id)
-    .bind(&post.message)
-    .bind(&post.post_type)
-    .bind(post.props.to_string())
-    .bind(&post.hashtags)
-    .bind(json_list(&post.file_ids))
-    .bind(&post.pending_post_id)
-    .bind(post.is_pinned)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(write_err("post id already exists"))?;
+    let row = bind_post(sqlx::query(sql::CREATE_POST), post)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(write_err("post id already exists"))?;
     Ok(post_row(&row)?)
+}
+
+/// Bind the 16 columns of `post`, in `post_cols!` order.
+pub(super) fn bind_post<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    post: &'q Post,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(&post.id)
+        .bind(post.create_at)
+        .bind(post.update_at)
+        .bind(post.edit_at)
+        .bind(post.delete_at)
+        .bind(&post.user_id)
+        .bind(&post.channel_id)
+        .bind(&post.root_id)
+        .bind(&post.original_id)
+        .bind(&post.message)
+        .bind(&post.post_type)
+        .bind(post.props.to_string())
+        .bind(&post.hashtags)
+        .bind(json_list(&post.file_ids))
+        .bind(&post.pending_post_id)
+        .bind(post.is_pinned)
 }
 
 // ---------------------------------------------------------------------------
