@@ -60,6 +60,27 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
+    /// The fresh entry for `key`, else what `load` finds (kept if found).
+    async fn read_through<Q>(
+        &self,
+        key: &Q,
+        ttl: Duration,
+        load: impl Future<Output = StoreResult<Option<V>>>,
+    ) -> StoreResult<Option<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(hit) = self.get(key, ttl) {
+            return Ok(Some(hit));
+        }
+        let found = load.await?;
+        if let Some(found) = &found {
+            self.put(key.to_owned(), found.clone());
+        }
+        Ok(found)
+    }
+
     fn remove<Q>(&self, key: &Q)
     where
         K: std::borrow::Borrow<Q>,
@@ -91,22 +112,6 @@ impl std::fmt::Debug for Cache {
     }
 }
 
-/// Look `$key` up in `$map`, else run `$load` (a `StoreResult<Option<V>>`)
-/// and keep what it found.
-macro_rules! read_through {
-    ($cache:expr, $map:ident, $key:expr, $load:expr) => {{
-        let cache: &Cache = $cache;
-        if let Some(hit) = cache.$map.get($key, cache.ttl) {
-            return Ok(Some(hit));
-        }
-        let found = $load.await?;
-        if let Some(found) = &found {
-            cache.$map.put($key.to_owned(), found.clone());
-        }
-        Ok(found)
-    }};
-}
-
 impl Cache {
     pub fn new(ttl: Duration) -> Self {
         Self {
@@ -125,15 +130,9 @@ impl Cache {
         token: &str,
         load: impl Future<Output = StoreResult<Option<Session>>>,
     ) -> StoreResult<Option<Session>> {
-        if let Some(hit) = self.sessions.get(token, self.ttl) {
-            // Expiry is the session's own rule, not the cache's.
-            return Ok(Some(hit).filter(|s| !s.is_expired(now_ms())));
-        }
-        let found = load.await?;
-        if let Some(found) = &found {
-            self.sessions.put(token.to_owned(), found.clone());
-        }
-        Ok(found)
+        let found = self.sessions.read_through(token, self.ttl, load).await?;
+        // Expiry is the session's own rule, not the cache's.
+        Ok(found.filter(|s| !s.is_expired(now_ms())))
     }
 
     pub(super) async fn user(
@@ -141,7 +140,7 @@ impl Cache {
         id: &str,
         load: impl Future<Output = StoreResult<Option<User>>>,
     ) -> StoreResult<Option<User>> {
-        read_through!(self, users, id, load)
+        self.users.read_through(id, self.ttl, load).await
     }
 
     pub(super) async fn channel(
@@ -149,7 +148,7 @@ impl Cache {
         id: &str,
         load: impl Future<Output = StoreResult<Option<Channel>>>,
     ) -> StoreResult<Option<Channel>> {
-        read_through!(self, channels, id, load)
+        self.channels.read_through(id, self.ttl, load).await
     }
 
     pub(super) async fn team_member(
@@ -159,14 +158,7 @@ impl Cache {
         load: impl Future<Output = StoreResult<Option<TeamMember>>>,
     ) -> StoreResult<Option<TeamMember>> {
         let key = (team_id.to_owned(), user_id.to_owned());
-        if let Some(hit) = self.team_members.get(&key, self.ttl) {
-            return Ok(Some(hit));
-        }
-        let found = load.await?;
-        if let Some(found) = &found {
-            self.team_members.put(key, found.clone());
-        }
-        Ok(found)
+        self.team_members.read_through(&key, self.ttl, load).await
     }
 
     pub(super) async fn incoming(
@@ -174,7 +166,7 @@ impl Cache {
         id: &str,
         load: impl Future<Output = StoreResult<Option<IncomingHook>>>,
     ) -> StoreResult<Option<IncomingHook>> {
-        read_through!(self, incoming, id, load)
+        self.incoming.read_through(id, self.ttl, load).await
     }
 
     pub(super) async fn incoming_page(
