@@ -360,3 +360,101 @@ impl Store for AnyStore {
         dispatch!(self, s => s.list_channel_posts_between(channel_id, oldest, latest, offset, count))
     }
 }
+
+impl ContentStore for AnyStore {
+    async fn update_post(&self, post: &Post) -> StoreResult<Post> {
+        dispatch!(self, s => s.update_post(post))
+    }
+
+    async fn delete_post(&self, id: &str, at: i64) -> StoreResult<Vec<Post>> {
+        dispatch!(self, s => s.delete_post(id, at))
+    }
+
+    async fn list_thread(&self, root_id: &str) -> StoreResult<Vec<Post>> {
+        dispatch!(self, s => s.list_thread(root_id))
+    }
+
+    async fn save_reaction(&self, reaction: &Reaction) -> StoreResult<Reaction> {
+        dispatch!(self, s => s.save_reaction(reaction))
+    }
+
+    async fn delete_reaction(&self, post_id: &str, user_id: &str, emoji_name: &str) -> StoreResult<Option<Reaction>> {
+        dispatch!(self, s => s.delete_reaction(post_id, user_id, emoji_name))
+    }
+
+    async fn list_reactions(&self, post_id: &str) -> StoreResult<Vec<Reaction>> {
+        dispatch!(self, s => s.list_reactions(post_id))
+    }
+
+    async fn create_file(&self, info: &FileInfo, data: &[u8]) -> StoreResult<FileInfo> {
+        dispatch!(self, s => s.create_file(info, data))
+    }
+
+    async fn get_file_info(&self, id: &str) -> StoreResult<Option<FileInfo>> {
+        dispatch!(self, s => s.get_file_info(id))
+    }
+
+    async fn get_file_data(&self, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        dispatch!(self, s => s.get_file_data(id))
+    }
+
+    async fn attach_files(&self, post_id: &str, ids: &[String], at: i64) -> StoreResult<()> {
+        dispatch!(self, s => s.attach_files(post_id, ids, at))
+    }
+
+    async fn list_post_files(&self, post_id: &str) -> StoreResult<Vec<FileInfo>> {
+        dispatch!(self, s => s.list_post_files(post_id))
+    }
+}
+
+impl DirectoryStore for AnyStore {
+    async fn create_access_token(&self, token: &AccessToken) -> StoreResult<AccessToken> {
+        dispatch!(self, s => s.create_access_token(token))
+    }
+
+    async fn get_access_token(&self, token: &str) -> StoreResult<Option<AccessToken>> {
+        dispatch!(self, s => s.get_access_token(token))
+    }
+
+    async fn get_access_token_by_id(&self, id: &str) -> StoreResult<Option<AccessToken>> {
+        dispatch!(self, s => s.get_access_token_by_id(id))
+    }
+
+    async fn list_access_tokens(&self, user_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<AccessToken>> {
+        dispatch!(self, s => s.list_access_tokens(user_id, page, per_page))
+    }
+
+    async fn set_access_token_active(&self, id: &str, active: bool) -> StoreResult<()> {
+        dispatch!(self, s => s.set_access_token_active(id, active))
+    }
+
+    async fn delete_access_token(&self, id: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.delete_access_token(id))
+    }
+
+    async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {
+        dispatch!(self, s => s.list_teams(page, per_page))
+    }
+
+    async fn list_user_teams(&self, user_id: &str) -> StoreResult<Vec<Team>> {
+        dispatch!(self, s => s.list_user_teams(user_id))
+    }
+
+    async fn list_public_channels(&self, offset: u32, count: u32) -> StoreResult<Vec<Channel>> {
+        dispatch!(self, s => s.list_public_channels(offset, count))
+    }
+
+    async fn count_public_channels(&self) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_public_channels())
+    }
+
+    async fn remove_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<bool> {
+        dispatch!(self, s => s.remove_channel_member(channel_id, user_id))
+    }
+
+    async fn archive_channel(&self, id: &str, at: i64) -> StoreResult<Channel> {
+        let archived = dispatch!(self, s => s.archive_channel(id, at));
+        self.cache.forget_channel(id);
+        archived
+    }
+}

@@ -35,7 +35,11 @@ mod sql;
 mod rows;
 mod any;
 mod cache;
+#[macro_use]
+mod content;
 mod delivery;
+#[macro_use]
+mod directory;
 mod postgres;
 mod records;
 mod sqlite;
@@ -47,7 +51,9 @@ use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use any::{AnyStore, Backend, CACHE_TTL, is_postgres_url};
+pub use content::ContentStore;
 pub use delivery::*;
+pub use directory::DirectoryStore;
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;

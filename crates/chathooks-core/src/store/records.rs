@@ -300,3 +300,65 @@ pub struct RcHistory {
     /// The `IntegrationHistory` document as Rocket.Chat returns it.
     pub doc: Value,
 }
+
+/// A personal access token (Mattermost `UserAccessToken`): a bearer token that
+/// works like a session token of `user_id`, without expiry, until revoked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub id: String,
+    pub token: String,
+    pub user_id: String,
+    pub description: String,
+    /// A deactivated token authenticates nothing but can be reactivated.
+    pub is_active: bool,
+    pub create_at: i64,
+}
+
+// Manual Debug so the token never ends up in a log line.
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("id", &self.id)
+            .field("token", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("description", &self.description)
+            .field("is_active", &self.is_active)
+            .field("create_at", &self.create_at)
+            .finish()
+    }
+}
+
+/// An emoji reaction of a user to a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub post_id: String,
+    pub user_id: String,
+    /// Without colons (`thumbsup`).
+    pub emoji_name: String,
+    /// The post's channel, copied so events need no lookup.
+    pub channel_id: String,
+    pub create_at: i64,
+}
+
+/// What is known of an uploaded file (Mattermost `FileInfo`); the contents
+/// are read separately ([`super::ContentStore::get_file_data`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub id: String,
+    pub user_id: String,
+    pub channel_id: String,
+    /// The post carrying the file; empty until one does.
+    pub post_id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    pub name: String,
+    /// Lowercase, without the dot (`png`); empty when the name has none.
+    pub extension: String,
+    /// In bytes.
+    pub size: i64,
+    pub mime_type: String,
+    /// Pixels, for images whose size is known; 0 otherwise.
+    pub width: i64,
+    pub height: i64,
+}

@@ -287,6 +287,45 @@ macro_rules! row_mappers {
             })
         }
 
+        pub(in crate::store) fn access_token_row(row: &$row) -> Result<AccessToken, sqlx::Error> {
+            Ok(AccessToken {
+                id: $text(row, "id")?,
+                token: $text(row, "token")?,
+                user_id: $text(row, "user_id")?,
+                description: $text(row, "description")?,
+                is_active: row.try_get("is_active")?,
+                create_at: row.try_get("create_at")?,
+            })
+        }
+
+        pub(in crate::store) fn reaction_row(row: &$row) -> Result<Reaction, sqlx::Error> {
+            Ok(Reaction {
+                post_id: $text(row, "post_id")?,
+                user_id: $text(row, "user_id")?,
+                emoji_name: $text(row, "emoji_name")?,
+                channel_id: $text(row, "channel_id")?,
+                create_at: row.try_get("create_at")?,
+            })
+        }
+
+        pub(in crate::store) fn file_row(row: &$row) -> Result<FileInfo, sqlx::Error> {
+            Ok(FileInfo {
+                id: $text(row, "id")?,
+                user_id: $text(row, "user_id")?,
+                channel_id: $text(row, "channel_id")?,
+                post_id: $text(row, "post_id")?,
+                create_at: row.try_get("create_at")?,
+                update_at: row.try_get("update_at")?,
+                delete_at: row.try_get("delete_at")?,
+                name: $text(row, "name")?,
+                extension: $text(row, "extension")?,
+                size: row.try_get("size")?,
+                mime_type: $text(row, "mime_type")?,
+                width: row.try_get("width")?,
+                height: row.try_get("height")?,
+            })
+        }
+
         /// Map every row, stopping at the first that does not decode.
         pub(in crate::store) fn map_rows<T>(
             rows: Vec<$row>,

@@ -91,6 +91,23 @@ macro_rules! attempt_cols {
     };
 }
 
+macro_rules! access_token_cols {
+    () => {
+        "id, token, user_id, description, is_active, create_at"
+    };
+}
+macro_rules! reaction_cols {
+    () => {
+        "post_id, user_id, emoji_name, channel_id, create_at"
+    };
+}
+macro_rules! file_cols {
+    () => {
+        "id, user_id, channel_id, post_id, create_at, update_at, delete_at, name, extension, \
+         size, mime_type, width, height"
+    };
+}
+
 /// WHERE clause of Rocket.Chat integration lists, around the dialect's
 /// case-insensitive substring test of `name` against `$5`; binds $1..$6 in the
 /// order of the backends' `bind_rc_filter`.
@@ -217,6 +234,97 @@ pub(super) const LIST_CHANNEL_POSTS_BETWEEN: &str = concat!(
     post_cols!(),
     " FROM posts WHERE channel_id = $1 AND delete_at = 0 AND create_at >= $2 AND create_at <= $3 \
      ORDER BY create_at DESC, id DESC LIMIT $4 OFFSET $5"
+);
+
+// ----- post edits, threads (ContentStore) -----
+
+pub(super) const UPDATE_POST: &str = concat!(
+    "UPDATE posts SET update_at = $2, edit_at = $3, message = $4, post_type = $5, props = $6, \
+     hashtags = $7, file_ids = $8, is_pinned = $9 WHERE id = $1 AND delete_at = 0 RETURNING ",
+    post_cols!()
+);
+/// The post `$1` and, if it is a root, its replies.
+pub(super) const DELETE_POST: &str = concat!(
+    "UPDATE posts SET delete_at = $2, update_at = $2 WHERE (id = $1 OR root_id = $1) AND delete_at = 0 \
+     RETURNING ",
+    post_cols!()
+);
+pub(super) const LIST_THREAD: &str = concat!(
+    "SELECT ",
+    post_cols!(),
+    " FROM posts WHERE (id = $1 OR root_id = $1) AND delete_at = 0 \
+     AND EXISTS (SELECT 1 FROM posts r WHERE r.id = $1 AND r.delete_at = 0 AND r.root_id = '') \
+     ORDER BY create_at, id"
+);
+
+// ----- reactions -----
+
+/// Insert, or return the existing reaction unchanged (the no-op update makes
+/// `RETURNING` yield the row on conflict, in both dialects).
+pub(super) const SAVE_REACTION: &str = concat!(
+    "INSERT INTO reactions (",
+    reaction_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5) ON CONFLICT (post_id, user_id, emoji_name) \
+     DO UPDATE SET create_at = reactions.create_at RETURNING ",
+    reaction_cols!()
+);
+pub(super) const DELETE_REACTION: &str = concat!(
+    "DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji_name = $3 RETURNING ",
+    reaction_cols!()
+);
+pub(super) const LIST_REACTIONS: &str = concat!(
+    "SELECT ",
+    reaction_cols!(),
+    " FROM reactions WHERE post_id = $1 ORDER BY create_at, user_id, emoji_name"
+);
+
+// ----- files -----
+
+pub(super) const CREATE_FILE: &str = concat!(
+    "INSERT INTO files (",
+    file_cols!(),
+    ", data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ",
+    file_cols!()
+);
+pub(super) const GET_FILE_INFO: &str = concat!("SELECT ", file_cols!(), " FROM files WHERE id = $1 AND delete_at = 0");
+pub(super) const GET_FILE_DATA: &str = "SELECT data FROM files WHERE id = $1 AND delete_at = 0";
+pub(super) const ATTACH_FILE: &str =
+    "UPDATE files SET post_id = $1, update_at = $3 WHERE id = $2 AND post_id = '' AND delete_at = 0";
+pub(super) const LIST_POST_FILES: &str = concat!(
+    "SELECT ",
+    file_cols!(),
+    " FROM files WHERE post_id = $1 AND delete_at = 0 ORDER BY create_at, id"
+);
+
+// ----- access tokens, listings, membership changes (DirectoryStore) -----
+
+pub(super) const CREATE_ACCESS_TOKEN: &str = concat!(
+    "INSERT INTO access_tokens (",
+    access_token_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+    access_token_cols!()
+);
+pub(super) const GET_ACCESS_TOKEN: &str =
+    concat!("SELECT ", access_token_cols!(), " FROM access_tokens WHERE token = $1");
+pub(super) const GET_ACCESS_TOKEN_BY_ID: &str =
+    concat!("SELECT ", access_token_cols!(), " FROM access_tokens WHERE id = $1");
+pub(super) const LIST_ACCESS_TOKENS: &str = concat!(
+    "SELECT ",
+    access_token_cols!(),
+    " FROM access_tokens WHERE user_id = $1 ORDER BY create_at, id LIMIT $2 OFFSET $3"
+);
+pub(super) const SET_ACCESS_TOKEN_ACTIVE: &str = "UPDATE access_tokens SET is_active = $2 WHERE id = $1";
+pub(super) const DELETE_ACCESS_TOKEN: &str = "DELETE FROM access_tokens WHERE id = $1";
+pub(super) const LIST_PUBLIC_CHANNELS: &str = concat!(
+    "SELECT ",
+    channel_cols!(),
+    " FROM channels WHERE channel_type = 'O' ORDER BY create_at, id LIMIT $1 OFFSET $2"
+);
+pub(super) const COUNT_PUBLIC_CHANNELS: &str = "SELECT COUNT(*) FROM channels WHERE channel_type = 'O'";
+pub(super) const REMOVE_CHANNEL_MEMBER: &str = "DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2";
+pub(super) const ARCHIVE_CHANNEL: &str = concat!(
+    "UPDATE channels SET delete_at = $2, update_at = $2 WHERE id = $1 AND delete_at = 0 RETURNING ",
+    channel_cols!()
 );
 
 // ----- incoming hooks -----
@@ -461,6 +569,25 @@ macro_rules! dialect_queries {
             $l,
             "$2",
             $r
+        );
+        pub(in crate::store) const LIST_TEAMS: &str = concat!(
+            "SELECT ",
+            team_cols!(),
+            " FROM teams WHERE delete_at = 0 ORDER BY ",
+            $l,
+            "name",
+            $r,
+            ", id LIMIT $1 OFFSET $2"
+        );
+        pub(in crate::store) const LIST_USER_TEAMS: &str = concat!(
+            "SELECT ",
+            team_cols!(),
+            " FROM teams WHERE delete_at = 0 AND id IN \
+             (SELECT team_id FROM team_members WHERE user_id = $1 AND delete_at = 0) ORDER BY ",
+            $l,
+            "name",
+            $r,
+            ", id"
         );
         pub(in crate::store) const LIST_TEAM_CHANNELS: &str = concat!(
             "SELECT ",

@@ -63,6 +63,11 @@ on_every_backend!(
     rc_rooms_and_messages,
     nul_bytes_match_nothing,
     any_text_round_trips,
+    post_edits_and_threads,
+    reactions,
+    files,
+    access_tokens,
+    listings_and_membership_changes,
 );
 
 // ---------------------------------------------------------------------------
@@ -1489,4 +1494,290 @@ async fn any_text_round_trips(store: &AnyStore) {
         ..Default::default()
     };
     assert_eq!(store.count_rc_integrations(&by_name).await.unwrap(), 1);
+}
+
+async fn post_edits_and_threads(store: &AnyStore) {
+    let (u, _t, c) = world(store).await;
+    let root = store.create_post(&post(&c.id, &u.id, 100, "root")).await.unwrap();
+    let mut replies = Vec::new();
+    for i in 0..3 {
+        let mut reply = post(&c.id, &u.id, 200 + i, &format!("reply {i}"));
+        reply.root_id = root.id.clone();
+        replies.push(store.create_post(&reply).await.unwrap());
+    }
+    let other = store.create_post(&post(&c.id, &u.id, 150, "elsewhere")).await.unwrap();
+
+    let thread = store.list_thread(&root.id).await.unwrap();
+    assert_eq!(
+        thread.iter().map(|p| p.message.as_str()).collect::<Vec<_>>(),
+        ["root", "reply 0", "reply 1", "reply 2"]
+    );
+    assert!(
+        store.list_thread(&replies[0].id).await.unwrap().is_empty(),
+        "a reply is no root"
+    );
+    assert!(store.list_thread("missing").await.unwrap().is_empty());
+
+    let mut edited = replies[1].clone();
+    edited.message = "edited".into();
+    edited.edit_at = 300;
+    edited.update_at = 300;
+    edited.props = json!({"k": "v"});
+    edited.is_pinned = true;
+    edited.file_ids = vec!["f1".into()];
+    // Fields outside the edit are kept whatever the record says.
+    edited.user_id = "someone-else".into();
+    let updated = store.update_post(&edited).await.unwrap();
+    assert_eq!(updated.message, "edited");
+    assert_eq!(
+        (updated.edit_at, updated.update_at, updated.is_pinned),
+        (300, 300, true)
+    );
+    assert_eq!(updated.user_id, u.id);
+    assert_eq!(updated.file_ids, ["f1"]);
+    assert_eq!(store.get_post(&edited.id).await.unwrap(), Some(updated));
+
+    // Deleting a reply deletes it alone.
+    let gone = store.delete_post(&replies[0].id, 400).await.unwrap();
+    assert_eq!(ids(&gone, |p| &p.id), [replies[0].id.clone()]);
+    assert_eq!(gone[0].delete_at, 400);
+    assert!(matches!(
+        store.delete_post(&replies[0].id, 401).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.list_thread(&root.id).await.unwrap().len(), 3);
+
+    // Deleting the root takes the rest of its thread, root first.
+    let gone = store.delete_post(&root.id, 500).await.unwrap();
+    assert_eq!(gone[0].id, root.id);
+    let mut gone_ids = ids(&gone, |p| &p.id);
+    gone_ids.sort();
+    let mut expected = vec![root.id.clone(), replies[1].id.clone(), replies[2].id.clone()];
+    expected.sort();
+    assert_eq!(gone_ids, expected);
+    assert!(store.list_thread(&root.id).await.unwrap().is_empty());
+    assert!(matches!(store.update_post(&edited).await, Err(StoreError::NotFound)));
+    let live = store.list_channel_posts(&c.id, 0, 60).await.unwrap();
+    assert_eq!(ids(&live, |p| &p.id), [other.id.clone()]);
+    assert!(matches!(
+        store.delete_post("missing", 1).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn reactions(store: &AnyStore) {
+    let (u, _t, c) = world(store).await;
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+    let p = store.create_post(&post(&c.id, &u.id, 100, "hi")).await.unwrap();
+    let reaction = |user_id: &str, emoji: &str, at: i64| Reaction {
+        post_id: p.id.clone(),
+        user_id: user_id.to_owned(),
+        emoji_name: emoji.to_owned(),
+        channel_id: c.id.clone(),
+        create_at: at,
+    };
+    let first = store.save_reaction(&reaction(&u.id, "thumbsup", 10)).await.unwrap();
+    assert_eq!(first, reaction(&u.id, "thumbsup", 10));
+    // The same reaction again is the one there was.
+    assert_eq!(
+        store.save_reaction(&reaction(&u.id, "thumbsup", 20)).await.unwrap(),
+        first
+    );
+    store.save_reaction(&reaction(&bob.id, "thumbsup", 30)).await.unwrap();
+    store.save_reaction(&reaction(&u.id, "tada", 40)).await.unwrap();
+    let all = store.list_reactions(&p.id).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.create_at).collect::<Vec<_>>(), [10, 30, 40]);
+
+    let removed = store.delete_reaction(&p.id, &bob.id, "thumbsup").await.unwrap();
+    assert_eq!(removed, Some(reaction(&bob.id, "thumbsup", 30)));
+    assert_eq!(store.delete_reaction(&p.id, &bob.id, "thumbsup").await.unwrap(), None);
+    assert_eq!(store.list_reactions(&p.id).await.unwrap().len(), 2);
+
+    let mut orphan = reaction(&u.id, "x", 1);
+    orphan.post_id = "missing".into();
+    assert!(matches!(store.save_reaction(&orphan).await, Err(StoreError::NotFound)));
+}
+
+async fn files(store: &AnyStore) {
+    let (u, _t, c) = world(store).await;
+    let info = |id: &str, at: i64| FileInfo {
+        id: id.to_owned(),
+        user_id: u.id.clone(),
+        channel_id: c.id.clone(),
+        post_id: String::new(),
+        create_at: at,
+        update_at: at,
+        delete_at: 0,
+        name: format!("{id}.png"),
+        extension: "png".into(),
+        size: 4,
+        mime_type: "image/png".into(),
+        width: 2,
+        height: 1,
+    };
+    // Every byte value, NUL included, round-trips.
+    let data: Vec<u8> = (0..=255).collect();
+    let a = store.create_file(&info("a", 10), &data).await.unwrap();
+    assert_eq!(a, info("a", 10));
+    store.create_file(&info("b", 20), b"bbbb").await.unwrap();
+    assert_eq!(store.get_file_info("a").await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get_file_data("a").await.unwrap(), Some(data));
+    assert_eq!(store.get_file_data("missing").await.unwrap(), None);
+    assert!(matches!(
+        store.create_file(&info("a", 1), b"").await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut orphan = info("c", 1);
+    orphan.channel_id = "missing".into();
+    assert!(matches!(
+        store.create_file(&orphan, b"").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let p = store.create_post(&post(&c.id, &u.id, 100, "with files")).await.unwrap();
+    store
+        .attach_files(&p.id, &["b".into(), "a".into(), "missing".into()], 50)
+        .await
+        .unwrap();
+    let attached = store.list_post_files(&p.id).await.unwrap();
+    assert_eq!(ids(&attached, |f| &f.id), ["a", "b"]);
+    assert_eq!(attached[0].post_id, p.id);
+    assert_eq!(attached[0].update_at, 50);
+    // A file another post carries stays with it.
+    let q = store.create_post(&post(&c.id, &u.id, 200, "thief")).await.unwrap();
+    store.attach_files(&q.id, &["a".into()], 60).await.unwrap();
+    assert!(store.list_post_files(&q.id).await.unwrap().is_empty());
+}
+
+async fn access_tokens(store: &AnyStore) {
+    let (u, _t, _c) = world(store).await;
+    let token = |id: &str, secret: &str, at: i64| AccessToken {
+        id: id.to_owned(),
+        token: secret.to_owned(),
+        user_id: u.id.clone(),
+        description: format!("token {id}"),
+        is_active: true,
+        create_at: at,
+    };
+    let one = store
+        .create_access_token(&token("one", "secret-one", 10))
+        .await
+        .unwrap();
+    assert_eq!(one, token("one", "secret-one", 10));
+    store
+        .create_access_token(&token("two", "secret-two", 20))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_access_token(&token("three", "secret-one", 30)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut orphan = token("four", "secret-four", 1);
+    orphan.user_id = "missing".into();
+    assert!(matches!(
+        store.create_access_token(&orphan).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(store.get_access_token("secret-one").await.unwrap(), Some(one.clone()));
+    assert_eq!(
+        store.get_access_token_by_id("two").await.unwrap().unwrap().token,
+        "secret-two"
+    );
+    assert_eq!(store.get_access_token("secret").await.unwrap(), None);
+    let listed = store.list_access_tokens(&u.id, 0, 60).await.unwrap();
+    assert_eq!(ids(&listed, |t| &t.id), ["one", "two"]);
+    assert_eq!(
+        ids(&store.list_access_tokens(&u.id, 1, 1).await.unwrap(), |t| &t.id),
+        ["two"]
+    );
+
+    store.set_access_token_active("one", false).await.unwrap();
+    assert!(!store.get_access_token("secret-one").await.unwrap().unwrap().is_active);
+    store.set_access_token_active("one", true).await.unwrap();
+    assert!(store.get_access_token("secret-one").await.unwrap().unwrap().is_active);
+    assert!(matches!(
+        store.set_access_token_active("missing", true).await,
+        Err(StoreError::NotFound)
+    ));
+
+    store.delete_access_token("one").await.unwrap();
+    assert_eq!(store.get_access_token("secret-one").await.unwrap(), None);
+    assert!(matches!(
+        store.delete_access_token("one").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn listings_and_membership_changes(store: &AnyStore) {
+    let (u, t, c) = world(store).await;
+    let other = store.create_team(&team("another")).await.unwrap();
+    let mut gone = team("gone");
+    gone.delete_at = 5;
+    let gone = store.create_team(&gone).await.unwrap();
+    let teams = store.list_teams(0, 60).await.unwrap();
+    assert_eq!(ids(&teams, |t| &t.name), ["another", "core"]);
+    assert_eq!(ids(&store.list_teams(1, 1).await.unwrap(), |t| &t.name), ["core"]);
+
+    assert!(store.list_user_teams(&u.id).await.unwrap().is_empty());
+    for (team_id, delete_at) in [(&t.id, 0), (&other.id, 7), (&gone.id, 0)] {
+        store
+            .add_team_member(&TeamMember {
+                team_id: team_id.clone(),
+                user_id: u.id.clone(),
+                roles: ROLES_TEAM_USER.into(),
+                delete_at,
+            })
+            .await
+            .unwrap();
+    }
+    // Left teams and deleted teams are not the user's.
+    assert_eq!(
+        ids(&store.list_user_teams(&u.id).await.unwrap(), |t| &t.id),
+        [t.id.clone()]
+    );
+
+    let mut private = channel(&t.id, "secret", &u.id);
+    private.channel_type = CHANNEL_PRIVATE.into();
+    store.create_channel(&private).await.unwrap();
+    let mut later = channel(&other.id, "later", &u.id);
+    later.create_at = 2_000;
+    let later = store.create_channel(&later).await.unwrap();
+    let public = store.list_public_channels(0, 50).await.unwrap();
+    assert_eq!(ids(&public, |c| &c.id), [c.id.clone(), later.id.clone()]);
+    assert_eq!(
+        ids(&store.list_public_channels(1, 50).await.unwrap(), |c| &c.id),
+        [later.id.clone()]
+    );
+    assert_eq!(store.count_public_channels().await.unwrap(), 2);
+
+    let archived = store.archive_channel(&later.id, 3_000).await.unwrap();
+    assert_eq!((archived.delete_at, archived.update_at), (3_000, 3_000));
+    assert_eq!(store.get_channel(&later.id).await.unwrap().unwrap().delete_at, 3_000);
+    assert!(matches!(
+        store.archive_channel(&later.id, 4_000).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.count_public_channels().await.unwrap(),
+        2,
+        "archived channels stay listed"
+    );
+
+    store
+        .add_channel_member(&ChannelMember {
+            channel_id: c.id.clone(),
+            user_id: u.id.clone(),
+            roles: ROLES_CHANNEL_USER.into(),
+            last_viewed_at: 0,
+            msg_count: 0,
+            mention_count: 0,
+            notify_props: json!({}),
+            last_update_at: 0,
+        })
+        .await
+        .unwrap();
+    assert!(store.remove_channel_member(&c.id, &u.id).await.unwrap());
+    assert!(!store.remove_channel_member(&c.id, &u.id).await.unwrap());
+    assert_eq!(store.get_channel_member(&c.id, &u.id).await.unwrap(), None);
 }

@@ -63,6 +63,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/postgres/0003_delivery_queue.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            Cow::Borrowed("tokens reactions files"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0004_tokens_reactions_files.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -133,6 +140,9 @@ pub(super) async fn insert_post(conn: &mut sqlx::PgConnection, post: &Post) -> S
 }
 
 // ---------------------------------------------------------------------------
+
+impl_content_store!(PgStore, reads: pool, writes: pool, text: text);
+impl_directory_store!(PgStore, reads: pool, writes: pool, text: text, dialect: postgres);
 
 impl Store for PgStore {
     // ----- users -----

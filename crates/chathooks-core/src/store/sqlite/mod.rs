@@ -57,6 +57,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0003_delivery_queue.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            Cow::Borrowed("tokens reactions files"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0004_tokens_reactions_files.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -183,6 +190,14 @@ pub(super) fn bind_post<'q>(
         .bind(&post.pending_post_id)
         .bind(post.is_pinned)
 }
+
+/// Text is bound as given (see the PostgreSQL backend's `text` for why it is a function).
+fn bound<'a>(value: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
+    value.into()
+}
+
+impl_content_store!(SqliteStore, reads: pool, writes: writer, text: bound);
+impl_directory_store!(SqliteStore, reads: pool, writes: writer, text: bound, dialect: sqlite);
 
 // ---------------------------------------------------------------------------
 

@@ -1,0 +1,171 @@
+//! [`DirectoryStore`]: personal access tokens, and the listings and
+//! membership changes that clients browse and bots make (teams of a user,
+//! public channels, leaving, archiving).
+
+use std::future::Future;
+
+use super::{AccessToken, Channel, StoreResult, Team};
+
+pub trait DirectoryStore: Send + Sync + 'static {
+    // ----- personal access tokens -----
+
+    /// Insert a token. Conflict if the id or token exists; NotFound if the user does not.
+    fn create_access_token(&self, token: &AccessToken) -> impl Future<Output = StoreResult<AccessToken>> + Send;
+    /// The token record whose secret is `token`, active or not.
+    fn get_access_token(&self, token: &str) -> impl Future<Output = StoreResult<Option<AccessToken>>> + Send;
+    /// The token record with this id, active or not.
+    fn get_access_token_by_id(&self, id: &str) -> impl Future<Output = StoreResult<Option<AccessToken>>> + Send;
+    /// A user's tokens, oldest first.
+    fn list_access_tokens(
+        &self,
+        user_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AccessToken>>> + Send;
+    /// Activate or deactivate a token. NotFound if absent.
+    fn set_access_token_active(&self, id: &str, active: bool) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Delete a token (revoke). NotFound if absent.
+    fn delete_access_token(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // ----- teams and channels -----
+
+    /// Live teams, by name.
+    fn list_teams(&self, page: u32, per_page: u32) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+    /// Live teams `user_id` is a current member of, by name.
+    fn list_user_teams(&self, user_id: &str) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+    /// Public channels of every team, archived ones included, oldest first
+    /// (Rocket.Chat's `channels.list`).
+    fn list_public_channels(&self, offset: u32, count: u32) -> impl Future<Output = StoreResult<Vec<Channel>>> + Send;
+    fn count_public_channels(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// End a membership; `Ok(false)` if there was none.
+    fn remove_channel_member(&self, channel_id: &str, user_id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Archive a live channel (`delete_at = update_at = at`). NotFound if it
+    /// is absent or archived already.
+    fn archive_channel(&self, id: &str, at: i64) -> impl Future<Output = StoreResult<Channel>> + Send;
+}
+
+/// `impl DirectoryStore` for a backend, over the shared SQL (see
+/// `impl_content_store!` for the arguments).
+macro_rules! impl_directory_store {
+    ($store:ty, reads: $reads:ident, writes: $writes:ident, text: $text:path, dialect: $dialect:ident) => {
+        impl $crate::store::DirectoryStore for $store {
+            async fn create_access_token(&self, token: &AccessToken) -> StoreResult<AccessToken> {
+                let row = sqlx::query(sql::CREATE_ACCESS_TOKEN)
+                    .bind($text(&token.id))
+                    .bind($text(&token.token))
+                    .bind($text(&token.user_id))
+                    .bind($text(&token.description))
+                    .bind(token.is_active)
+                    .bind(token.create_at)
+                    .fetch_one(&self.$writes)
+                    .await
+                    .map_err(write_err("access token id or token already exists"))?;
+                Ok(access_token_row(&row)?)
+            }
+
+            async fn get_access_token(&self, token: &str) -> StoreResult<Option<AccessToken>> {
+                let row = sqlx::query(sql::GET_ACCESS_TOKEN)
+                    .bind($text(token))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(access_token_row).transpose()?)
+            }
+
+            async fn get_access_token_by_id(&self, id: &str) -> StoreResult<Option<AccessToken>> {
+                let row = sqlx::query(sql::GET_ACCESS_TOKEN_BY_ID)
+                    .bind($text(id))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(access_token_row).transpose()?)
+            }
+
+            async fn list_access_tokens(
+                &self,
+                user_id: &str,
+                page: u32,
+                per_page: u32,
+            ) -> StoreResult<Vec<AccessToken>> {
+                let rows = sqlx::query(sql::LIST_ACCESS_TOKENS)
+                    .bind($text(user_id))
+                    .bind(i64::from(per_page))
+                    .bind(page_offset(page, per_page))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, access_token_row)
+            }
+
+            async fn set_access_token_active(&self, id: &str, active: bool) -> StoreResult<()> {
+                let done = sqlx::query(sql::SET_ACCESS_TOKEN_ACTIVE)
+                    .bind($text(id))
+                    .bind(active)
+                    .execute(&self.$writes)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn delete_access_token(&self, id: &str) -> StoreResult<()> {
+                let done = sqlx::query(sql::DELETE_ACCESS_TOKEN)
+                    .bind($text(id))
+                    .execute(&self.$writes)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {
+                let rows = sqlx::query(sql::$dialect::LIST_TEAMS)
+                    .bind(i64::from(per_page))
+                    .bind(page_offset(page, per_page))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, team_row)
+            }
+
+            async fn list_user_teams(&self, user_id: &str) -> StoreResult<Vec<Team>> {
+                let rows = sqlx::query(sql::$dialect::LIST_USER_TEAMS)
+                    .bind($text(user_id))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, team_row)
+            }
+
+            async fn list_public_channels(&self, offset: u32, count: u32) -> StoreResult<Vec<Channel>> {
+                let rows = sqlx::query(sql::LIST_PUBLIC_CHANNELS)
+                    .bind(i64::from(count))
+                    .bind(i64::from(offset))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, channel_row)
+            }
+
+            async fn count_public_channels(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(sql::COUNT_PUBLIC_CHANNELS)
+                    .fetch_one(&self.$reads)
+                    .await?)
+            }
+
+            async fn remove_channel_member(&self, channel_id: &str, user_id: &str) -> StoreResult<bool> {
+                let done = sqlx::query(sql::REMOVE_CHANNEL_MEMBER)
+                    .bind($text(channel_id))
+                    .bind($text(user_id))
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn archive_channel(&self, id: &str, at: i64) -> StoreResult<Channel> {
+                let row = sqlx::query(sql::ARCHIVE_CHANNEL)
+                    .bind($text(id))
+                    .bind(at)
+                    .fetch_optional(&self.$writes)
+                    .await?;
+                Ok(channel_row(&row.ok_or(StoreError::NotFound)?)?)
+            }
+        }
+    };
+}
