@@ -315,6 +315,22 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
         ));
         quote! { #doc pub #field: #ty, }
     });
+    // Multipart bodies: the file parts' contents, beside the parsed fields.
+    let multipart = op
+        .body
+        .as_ref()
+        .is_some_and(|body| body.media.iter().any(|m| m.kind == MediaKind::Multipart));
+    let (files_field, files_build) = if multipart {
+        (
+            quote! {
+                /// The file parts of a multipart body (their fields in `body` hold the file names).
+                pub files: Vec<runtime::UploadedFile>,
+            },
+            quote! { files: prepared.take_files(), },
+        )
+    } else {
+        (quote! {}, quote! {})
+    };
     let (body_field, body_enum, body_build) = match &op.body {
         None => (quote! {}, quote! {}, quote! {}),
         Some(body) => {
@@ -564,6 +580,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
             pub struct Request {
                 #(#param_fields)*
                 #body_field
+                #files_field
             }
 
             #body_enum
@@ -599,6 +616,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                 Ok(Request {
                     #(#param_builds)*
                     #body_build
+                    #files_build
                 })
             }
 

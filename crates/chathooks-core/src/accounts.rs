@@ -4,8 +4,9 @@
 
 use crate::Core;
 use crate::events::Event;
+use crate::ids::new_id;
 use crate::password::constant_time_eq;
-use crate::store::{Session, Store, StoreError, StoreResult, User, now_ms};
+use crate::store::{AccessToken, DirectoryStore, Session, Store, StoreError, StoreResult, User, now_ms};
 
 /// Usernames both APIs accept (Mattermost's `IsValidUsername`): 3 to 22
 /// characters, lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
@@ -53,8 +54,16 @@ pub enum AuthError {
 const SESSION_ACTIVITY_RESOLUTION_MS: i64 = 60_000;
 
 /// The caller behind a session token, whichever API presented it.
+///
+/// A personal access token works like a session that never expires; the
+/// caller then carries a session made up for it (same token, `expires_at` 0).
 pub async fn authenticate(core: &Core, token: &str) -> Result<Caller, AuthError> {
-    let session = core.store.get_session(token).await?.ok_or(AuthError::Unauthenticated)?;
+    let session = match core.store.get_session(token).await? {
+        Some(session) => session,
+        None => access_token_session(core, token)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?,
+    };
     // The lookup is by token already; compare again in constant time so a
     // backend doing prefix or case-insensitive matching cannot leak.
     if !constant_time_eq(session.token.as_bytes(), token.as_bytes()) {
@@ -77,10 +86,42 @@ pub async fn authenticate(core: &Core, token: &str) -> Result<Caller, AuthError>
     Ok(Caller { user, session })
 }
 
+/// The session an active personal access token stands for.
+async fn access_token_session(core: &Core, token: &str) -> StoreResult<Option<Session>> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let Some(record) = core.store.get_access_token(token).await?.filter(|t| t.is_active) else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        token: record.token,
+        user_id: record.user_id,
+        create_at: record.create_at,
+        expires_at: 0,
+        // Never touched: the record has no activity to keep.
+        last_activity_at: i64::MAX,
+    }))
+}
+
+/// Create a personal access token for `user`; the record holds the secret,
+/// which is shown once.
+pub async fn create_access_token(core: &Core, user: &User, description: &str) -> StoreResult<AccessToken> {
+    let token = AccessToken {
+        id: new_id(),
+        token: new_id(),
+        user_id: user.id.clone(),
+        description: description.to_owned(),
+        is_active: true,
+        create_at: now_ms(),
+    };
+    core.store.create_access_token(&token).await
+}
+
 /// Store a new account and tell the event stream.
 pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
     let user = core.store.create_user(user).await?;
-    core.events.publish(Event::UserCreated { user: user.clone() });
+    core.emit(Event::UserCreated { user: user.clone() }).await;
     Ok(user)
 }
 

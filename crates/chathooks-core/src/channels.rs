@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::Core;
 use crate::events::Event;
-use crate::store::{Channel, ChannelMember, Store, StoreResult, User, now_ms};
+use crate::store::{Channel, ChannelMember, DirectoryStore, Store, StoreResult, User, now_ms};
 
 /// Channel roles of a channel's creator.
 pub const ROLES_CHANNEL_ADMIN: &str = "channel_user channel_admin";
@@ -44,10 +44,11 @@ pub async fn live_channel(core: &Core, id: &str) -> StoreResult<Option<Channel>>
 /// Store `channel` with `creator` as its first member (a channel admin).
 pub async fn create_channel(core: &Core, channel: &Channel, creator: &User) -> StoreResult<Channel> {
     let channel = core.store.create_channel(channel).await?;
-    core.events.publish(Event::ChannelCreated {
+    core.emit(Event::ChannelCreated {
         channel: channel.clone(),
         creator: creator.clone(),
-    });
+    })
+    .await;
     join_channel(core, &channel, creator, ROLES_CHANNEL_ADMIN).await?;
     Ok(channel)
 }
@@ -58,9 +59,34 @@ pub async fn join_channel(core: &Core, channel: &Channel, user: &User, roles: &s
         .store
         .add_channel_member(&new_member(&channel.id, &user.id, roles))
         .await?;
-    core.events.publish(Event::ChannelJoined {
+    core.emit(Event::ChannelJoined {
         channel: channel.clone(),
         user: user.clone(),
-    });
+    })
+    .await;
     Ok(member)
+}
+
+/// End `user`'s membership of `channel`; `Ok(false)` if they were no member.
+pub async fn leave_channel(core: &Core, channel: &Channel, user: &User) -> StoreResult<bool> {
+    let left = core.store.remove_channel_member(&channel.id, &user.id).await?;
+    if left {
+        core.emit(Event::ChannelLeft {
+            channel: channel.clone(),
+            user: user.clone(),
+        })
+        .await;
+    }
+    Ok(left)
+}
+
+/// Archive a live channel on behalf of `by`. NotFound if it is archived already.
+pub async fn archive_channel(core: &Core, channel: &Channel, by: &User) -> StoreResult<Channel> {
+    let archived = core.store.archive_channel(&channel.id, now_ms()).await?;
+    core.emit(Event::ChannelArchived {
+        channel: archived.clone(),
+        by: by.clone(),
+    })
+    .await;
+    Ok(archived)
 }

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use crate::delivery::{Deliveries, DeliverySettings, Outgoing};
-use crate::events::EventBus;
+use crate::events::{Event, EventBus};
 use crate::ids::new_id;
 use crate::netguard::{AllowList, guarded_client};
-use crate::store::AnyStore;
+use crate::store::{AnyStore, DeliveryStore};
 
 /// What the core is told at start-up.
 #[derive(Debug, Clone)]
@@ -50,5 +50,25 @@ impl Core {
             allow_internal_callbacks: settings.allow_internal_callbacks,
             instance: new_id(),
         }))
+    }
+}
+
+impl Core {
+    /// Tell everyone that `event` happened, after its write committed: the
+    /// dialects' outgoing hooks (whose jobs are queued here) and the bus.
+    ///
+    /// New posts do not come here: their jobs are stored in the post's own
+    /// transaction ([`crate::posts::create_post`]). For other events the jobs
+    /// are stored just after the write; a failure to store them is logged
+    /// and the event goes on.
+    pub async fn emit(&self, event: Event) {
+        let jobs = self.deliveries.jobs_for(self, &event).await;
+        if !jobs.is_empty() {
+            match self.store.enqueue_deliveries(&jobs).await {
+                Ok(()) => self.deliveries.wake(),
+                Err(error) => tracing::error!(event = event.name(), %error, "deliveries not stored"),
+            }
+        }
+        self.events.publish(event);
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use crate::store::{Channel, Post, User};
+use crate::store::{Channel, FileInfo, Post, Reaction, User};
 
 /// Something that happened in the domain.
 // Events travel behind an `Arc`, built once each: boxing the big variant
@@ -21,12 +21,40 @@ use crate::store::{Channel, Post, User};
 pub enum Event {
     /// A post was stored. `author` is the post's user.
     PostCreated { post: Post, channel: Channel, author: User },
+    /// A post's message, props or files changed; `post` is the new version.
+    PostEdited { post: Post, channel: Channel, author: User },
+    /// `by` deleted a post (one event per post: a root's replies go with it).
+    PostDeleted { post: Post, channel: Channel, by: User },
+    /// `user` reacted to `post`.
+    ReactionAdded {
+        reaction: Reaction,
+        post: Post,
+        channel: Channel,
+        user: User,
+    },
+    /// A reaction was taken back.
+    ReactionRemoved {
+        reaction: Reaction,
+        post: Post,
+        channel: Channel,
+        user: User,
+    },
     /// A channel was created by `creator`.
     ChannelCreated { channel: Channel, creator: User },
     /// `user` became a member of `channel`.
     ChannelJoined { channel: Channel, user: User },
+    /// `user` stopped being a member of `channel`.
+    ChannelLeft { channel: Channel, user: User },
+    /// `by` archived `channel` (which now has its `delete_at`).
+    ChannelArchived { channel: Channel, by: User },
     /// An account was created.
     UserCreated { user: User },
+    /// `user` uploaded a file into `channel` (no post carries it yet).
+    FileUploaded {
+        file: FileInfo,
+        channel: Channel,
+        user: User,
+    },
 }
 
 impl Event {
@@ -34,9 +62,16 @@ impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Event::PostCreated { .. } => "post_created",
+            Event::PostEdited { .. } => "post_edited",
+            Event::PostDeleted { .. } => "post_deleted",
+            Event::ReactionAdded { .. } => "reaction_added",
+            Event::ReactionRemoved { .. } => "reaction_removed",
             Event::ChannelCreated { .. } => "channel_created",
             Event::ChannelJoined { .. } => "channel_joined",
+            Event::ChannelLeft { .. } => "channel_left",
+            Event::ChannelArchived { .. } => "channel_archived",
             Event::UserCreated { .. } => "user_created",
+            Event::FileUploaded { .. } => "file_uploaded",
         }
     }
 }

@@ -10,7 +10,8 @@
 //! - [`accounts`]: users, sessions and who is calling; [`permissions`]: what
 //!   they may do.
 //! - [`channels`]: teams, channels and membership.
-//! - [`posts`]: the one path new posts take, and the webhook-post pipeline.
+//! - [`posts`]: the one path new posts take, edits, deletion, threads, and the
+//!   webhook-post pipeline; [`reactions`] and [`files`] around them.
 //! - [`events`]: one stream of what happened.
 //! - [`delivery`]: the durable queue of outgoing calls, for both dialects.
 //! - [`store`]: persistence behind the [`store::Store`] trait, one
@@ -23,12 +24,14 @@ pub mod channels;
 mod core;
 pub mod delivery;
 pub mod events;
+pub mod files;
 pub mod ids;
 pub mod markup;
 pub mod netguard;
 pub mod password;
 pub mod permissions;
 pub mod posts;
+pub mod reactions;
 pub mod store;
 
 pub use crate::core::{Core, Settings};

@@ -31,7 +31,16 @@ pub enum Permission {
     CreatePublicChannel,
     /// Post with another name or picture (Rocket.Chat's `alias`, `avatar`, `emoji`).
     Impersonate,
+    /// Create, list and revoke one's own personal access tokens. System
+    /// admins hold it; other users when given the `system_user_access_token`
+    /// role, as on Mattermost.
+    CreateAccessToken,
+    /// Act on other users' records (their tokens, for one).
+    EditOtherUsers,
 }
+
+/// The system role that grants [`Permission::CreateAccessToken`].
+pub const ROLE_USER_ACCESS_TOKEN: &str = "system_user_access_token";
 
 impl Permission {
     /// Held by every member (and, outside teams, every user).
@@ -48,7 +57,10 @@ impl Permission {
 
 /// Does `user` hold `permission` outside any team?
 pub fn has_system_permission(user: &User, permission: Permission) -> bool {
-    user.is_system_admin() || permission.held_by_members()
+    user.is_system_admin()
+        || permission.held_by_members()
+        || (permission == Permission::CreateAccessToken
+            && user.roles.split_whitespace().any(|r| r == ROLE_USER_ACCESS_TOKEN))
 }
 
 /// Does `user` hold `permission` in `team_id`?

@@ -9,12 +9,27 @@ use crate::error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 use crate::extract::coerce;
 use crate::spec::{MediaKind, MediaSpec, OperationSpec, ParamKind};
 
+/// A file part of a multipart body. Its field holds the file's name in the
+/// parsed body (so the schema's `format: binary` string validates); the
+/// contents are here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The form field the part was sent as.
+    pub field: String,
+    /// The part's `filename`.
+    pub filename: String,
+    /// The part's Content-Type, if it had one.
+    pub content_type: Option<String>,
+    pub data: Bytes,
+}
+
 /// Read and parse the body. `Ok(None)` when the operation takes no body or
-/// none was sent.
+/// none was sent. File parts of a multipart body go to `files`.
 pub(crate) async fn read(
     spec: &OperationSpec,
     parts: &Parts,
     body: Body,
+    files: &mut Vec<UploadedFile>,
 ) -> Result<Option<(usize, Value)>, RequestError> {
     let Some(body_spec) = &spec.body else {
         return Ok(None);
@@ -84,6 +99,21 @@ pub(crate) async fn read(
                 match multipart.next_field().await {
                     Ok(Some(field)) => {
                         let name = field.name().unwrap_or_default().to_owned();
+                        if let Some(filename) = field.file_name().map(str::to_owned) {
+                            let content_type = field.content_type().map(ToString::to_string);
+                            let data = field
+                                .bytes()
+                                .await
+                                .map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
+                            pairs.push((name.clone(), filename.clone()));
+                            files.push(UploadedFile {
+                                field: name,
+                                filename,
+                                content_type,
+                                data,
+                            });
+                            continue;
+                        }
                         let text = field
                             .text()
                             .await

@@ -21,6 +21,7 @@ mod respond;
 mod spec;
 mod validate;
 
+pub use body::UploadedFile;
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 pub use respond::{empty_response, insert_header, json_response, raw_response, status, text_response};
 pub use spec::{BodySpec, MediaKind, MediaSpec, OperationSpec, ParamKind, ParamSpec, SchemeSpec};
@@ -64,6 +65,8 @@ pub struct Prepared {
     pub credential: Option<Credential>,
     /// Index into [`BodySpec::media`] and the parsed body, if one was sent.
     pub body: Option<(usize, Value)>,
+    /// The file parts of a multipart body, in the order they came.
+    pub files: Vec<UploadedFile>,
 }
 
 impl Operation {
@@ -95,7 +98,8 @@ impl Operation {
             }
         }
 
-        let body = body::read(spec, &parts, body).await?;
+        let mut files = Vec::new();
+        let body = body::read(spec, &parts, body, &mut files).await?;
         if let (Some((media, value)), Some(body_spec)) = (&body, &spec.body) {
             let schema = body_spec.media[*media].schema;
             let validator = self.media[*media].get_or_init(|| self.schemas.compile(schema));
@@ -112,6 +116,7 @@ impl Operation {
             params,
             credential,
             body,
+            files,
         })
     }
 }
@@ -149,6 +154,11 @@ impl Prepared {
                 Ok(None)
             }
         }
+    }
+
+    /// Take the file parts of a multipart body.
+    pub fn take_files(&mut self) -> Vec<UploadedFile> {
+        std::mem::take(&mut self.files)
     }
 
     /// Which media type the body came in, if any.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_id;
-use crate::store::{Channel, DeliveryStore, Post, StoreResult, User, now_ms};
+use crate::store::{Channel, ContentStore, DeliveryStore, Post, Store, StoreResult, User, now_ms};
 
 /// Marks a post as made by a webhook or integration: clients show it as such,
 /// and no outgoing hook fires for it (loop protection, in both APIs).
@@ -80,4 +80,50 @@ pub async fn create_post(core: &Core, post: Post, channel: &Channel, author: &Us
         author: author.clone(),
     });
     Ok(stored)
+}
+
+/// Store a new version of `post` (its message, props, files or pin) by its
+/// `author`, stamped as edited now. NotFound if the post is deleted.
+pub async fn edit_post(core: &Core, mut post: Post, channel: &Channel, author: &User) -> StoreResult<Post> {
+    let now = now_ms();
+    post.edit_at = now;
+    post.update_at = now;
+    let edited = core.store.update_post(&post).await?;
+    core.emit(Event::PostEdited {
+        post: edited.clone(),
+        channel: channel.clone(),
+        author: author.clone(),
+    })
+    .await;
+    Ok(edited)
+}
+
+/// Delete `post` (and, for a root, its thread) on behalf of `by`; returns what
+/// was deleted, `post` first. NotFound if it is deleted already.
+pub async fn delete_post(core: &Core, post: &Post, channel: &Channel, by: &User) -> StoreResult<Vec<Post>> {
+    let deleted = core.store.delete_post(&post.id, now_ms()).await?;
+    for post in &deleted {
+        core.emit(Event::PostDeleted {
+            post: post.clone(),
+            channel: channel.clone(),
+            by: by.clone(),
+        })
+        .await;
+    }
+    Ok(deleted)
+}
+
+/// The live post with this id.
+pub async fn live_post(core: &Core, id: &str) -> StoreResult<Option<Post>> {
+    Ok(core.store.get_post(id).await?.filter(|p| p.delete_at == 0))
+}
+
+/// The thread `post` belongs to (its root and every reply), oldest first.
+pub async fn thread_of(core: &Core, post: &Post) -> StoreResult<Vec<Post>> {
+    let root = if post.root_id.is_empty() {
+        &post.id
+    } else {
+        &post.root_id
+    };
+    core.store.list_thread(root).await
 }
