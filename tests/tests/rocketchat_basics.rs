@@ -626,3 +626,24 @@ async fn refused_requests_are_invalid_params() {
     .await;
     assert_eq!(status, 413);
 }
+
+#[tokio::test]
+async fn unknown_routes_answer_in_each_apis_shape() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    for path in ["/api/v1/nothing.here", "/api/v1"] {
+        let response = http.get(format!("{}{path}", server.base)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"status": "error", "message": "API endpoint does not exist"}),
+            "{path}"
+        );
+    }
+    // A prefix that only looks alike is Mattermost's.
+    let response = http.get(format!("{}/api/v10/x", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["id"], "api.context.404.app_error");
+}

@@ -92,12 +92,23 @@ async fn with_request_id(request: Request, next: Next) -> Response {
 /// The complete HTTP application over `state`.
 pub fn app(state: Shared) -> axum::Router {
     let limit = state.config.max_body_bytes;
-    // Both APIs on one port. Only the Mattermost router has a fallback (axum
-    // refuses to merge two), so unknown paths get Mattermost's 404.
+    // Both APIs on one port; an unknown path is answered in the dialect its
+    // prefix names.
     crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone()))
+        .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(with_request_id))
+}
+
+/// 404 in Rocket.Chat's shape under `/api/v1`, in Mattermost's elsewhere.
+async fn unknown_route(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path == "/api/v1" || path.starts_with("/api/v1/") {
+        crate::rocketchat::unknown_route()
+    } else {
+        crate::mattermost::unknown_route()
+    }
 }
 
 /// The outgoing hooks of both dialects, for the delivery engine.

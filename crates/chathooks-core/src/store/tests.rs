@@ -1558,7 +1558,7 @@ async fn post_edits_and_threads(store: &AnyStore) {
     assert!(store.list_thread(&root.id).await.unwrap().is_empty());
     assert!(matches!(store.update_post(&edited).await, Err(StoreError::NotFound)));
     let live = store.list_channel_posts(&c.id, 0, 60).await.unwrap();
-    assert_eq!(ids(&live, |p| &p.id), [other.id.clone()]);
+    assert_eq!(ids(&live, |p| &p.id), [other.id.as_str()]);
     assert!(matches!(
         store.delete_post("missing", 1).await,
         Err(StoreError::NotFound)
@@ -1734,7 +1734,7 @@ async fn listings_and_membership_changes(store: &AnyStore) {
     // Left teams and deleted teams are not the user's.
     assert_eq!(
         ids(&store.list_user_teams(&u.id).await.unwrap(), |t| &t.id),
-        [t.id.clone()]
+        [t.id.as_str()]
     );
 
     let mut private = channel(&t.id, "secret", &u.id);
@@ -1747,7 +1747,7 @@ async fn listings_and_membership_changes(store: &AnyStore) {
     assert_eq!(ids(&public, |c| &c.id), [c.id.clone(), later.id.clone()]);
     assert_eq!(
         ids(&store.list_public_channels(1, 50).await.unwrap(), |c| &c.id),
-        [later.id.clone()]
+        [later.id.as_str()]
     );
     assert_eq!(store.count_public_channels().await.unwrap(), 2);
 

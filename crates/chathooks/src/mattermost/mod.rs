@@ -25,12 +25,14 @@ use self::auth::authenticate;
 use self::error::{ApiError, respond};
 use crate::Core;
 
-/// The generated router over this implementation, with Mattermost-style 404s.
+/// The generated router over this implementation.
 pub fn router(state: Arc<Core>) -> axum::Router {
-    chathooks_mattermost_server::router(Arc::new(Mattermost { state })).fallback(|| async {
-        let error = ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.");
-        error.into_http()
-    })
+    chathooks_mattermost_server::router(Arc::new(Mattermost { state }))
+}
+
+/// Mattermost's answer to a path it does not serve.
+pub fn unknown_route() -> axum::response::Response {
+    ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.").into_http()
 }
 
 /// Paging as Mattermost does it: `per_page` 60 by default, at most 200 (silently).

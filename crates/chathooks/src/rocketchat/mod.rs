@@ -49,11 +49,16 @@ use self::auth::authenticate;
 use self::error::respond;
 use crate::Core;
 
-/// The generated router over this implementation. It sets no fallback: it is
-/// merged into the Mattermost router, which answers unknown paths (axum
-/// refuses to merge two fallbacks).
+/// The generated router over this implementation.
 pub fn router(state: Arc<Core>) -> axum::Router {
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state }))
+}
+
+/// Rocket.Chat's answer to an `/api/v1` path it does not serve: 404 with
+/// its router's own body (not the `{success:false}` of its endpoints).
+pub fn unknown_route() -> axum::response::Response {
+    let body = serde_json::json!({"status": "error", "message": "API endpoint does not exist"});
+    chathooks_runtime::json_response(axum::http::StatusCode::NOT_FOUND, &body)
 }
 
 pub struct RocketChat {
