@@ -250,6 +250,32 @@ fn references_allof_and_cycles() {
 }
 
 #[test]
+fn schema_constructs() {
+    let report = case("schemas");
+    let op = "POST /events";
+    let req = |p: &str| format!("request body application/json $.{p}");
+    let res = |p: &str| format!("response 200 application/json $.{p}");
+    let removed = assert_change(&report, VariantRemoved, op, &req("payload"), B, C);
+    assert!(removed.message.contains("Image"), "{}", removed.message);
+    assert_change(&report, EnumAdded, op, &req("color"), B, C);
+    assert_change(&report, FormatChanged, op, &req("when"), B, C);
+    assert_change(&report, TypeChanged, op, &req("labels.*"), B, B);
+    assert_change(&report, ReferenceChanged, op, &req("external"), B, B);
+    assert_change(
+        &report,
+        AdditionalPropertiesChanged,
+        op,
+        "request body application/json",
+        B,
+        C,
+    );
+    assert_change(&report, VariantAdded, op, &res("result"), B, C);
+    assert_change(&report, EnumRemoved, op, &res("kind"), B, C);
+    assert_eq!(report.changes.len(), 8, "{}", text(&report));
+    insta::assert_snapshot!("schemas", text(&report));
+}
+
+#[test]
 fn openapi_31_spellings() {
     let report = case("openapi-31");
     // `type: [string, "null"]` is `nullable: true`, `const` a one-value enum.

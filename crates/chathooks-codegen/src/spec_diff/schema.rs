@@ -348,19 +348,19 @@ impl<'a> Ctx<'a> {
     }
 
     fn compare_variants(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
-        let (old, new) = match (&o.variants, &n.variants) {
+        let (old, (keyword, new)) = match (&o.variants, &n.variants) {
             (None, None) => return,
-            (Some(old), None) => {
+            (Some((_, old)), None) => {
                 let message = format!("a choice of {} variants became a single schema", old.len());
                 self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
                 return;
             }
-            (None, Some(new)) => {
+            (None, Some((_, new))) => {
                 let message = format!("became a choice of {} variants", new.len());
                 self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
                 return;
             }
-            (Some(old), Some(new)) => (old, new),
+            (Some((_, old)), Some(new)) => (old, new),
         };
         // Pair variants by reference first, then by position.
         let reference = |v: &Value| v.get("$ref").and_then(Value::as_str).map(str::to_owned);
@@ -386,12 +386,12 @@ impl<'a> Ctx<'a> {
             }
         }
         let show = |v: &Value, i: usize| match reference(v) {
-            Some(r) => format!("variant {i} (`{r}`)"),
-            None => format!("variant {i}"),
+            Some(r) => format!("{keyword} variant {i} (`{r}`)"),
+            None => format!("{keyword} variant {i}"),
         };
         for (i, j) in pairs {
             match j {
-                Some(j) => self.compare(old[i], new[j], direction, &loc.push(&format!("<variant {j}>"))),
+                Some(j) => self.compare(old[i], new[j], direction, &loc.push(&format!("<{keyword} {j}>"))),
                 None => {
                     let message = format!("{} removed", show(old[i], i));
                     self.effect(ChangeKind::VariantRemoved, loc, message, Effect::Narrower, direction);
@@ -435,7 +435,8 @@ struct Node<'a> {
     required: BTreeSet<&'a str>,
     items: Option<&'a Value>,
     additional: Option<&'a Value>,
-    variants: Option<Vec<&'a Value>>,
+    /// `oneOf` or `anyOf`, and its members.
+    variants: Option<(&'static str, Vec<&'a Value>)>,
 }
 
 fn flatten<'a>(doc: &'a Value, value: &'a Value) -> Node<'a> {
@@ -487,9 +488,8 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
     node.items = object.get("items").filter(|i| i.is_object());
     node.additional = object.get("additionalProperties");
     node.variants = ["oneOf", "anyOf"]
-        .iter()
-        .find_map(|k| object.get(*k).and_then(Value::as_array))
-        .map(|members| members.iter().collect());
+        .into_iter()
+        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect())));
     if let Some(Value::Array(members)) = object.get("allOf") {
         chain.push(schema);
         for member in members {
