@@ -290,7 +290,9 @@ impl Report {
             out.push_str("\nno changes\n");
         }
         if self.truncated {
-            out.push_str("\nnote: the document is too large or deep to compare completely; some schemas were not\n");
+            out.push_str(
+                "\nnote: the documents are too large or deep to compare completely; some schemas were left out\n",
+            );
         }
         let _ = writeln!(
             out,
