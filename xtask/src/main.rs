@@ -6,7 +6,13 @@
 //! `cargo xtask test [-- <test binary args>]`: every test, on both store
 //! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
 //! failed.
+//!
+//! `cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW`:
+//! the changes between two versions of a spec, classed as breaking or
+//! compatible for clients and for servers (see [`spec_diff`]). Exit codes: 0
+//! compatible, 1 failed, 5 breaking.
 
+mod spec_diff;
 mod test;
 
 use std::path::PathBuf;
@@ -14,7 +20,7 @@ use std::process::ExitCode;
 
 use chathooks_codegen::{ApiSpec, FileState, Severity};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask test [-- <test binary args>]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask test [-- <test binary args>]\n       cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW";
 
 struct Args {
     check: bool,
@@ -55,6 +61,9 @@ fn main() -> ExitCode {
     let all: Vec<String> = std::env::args().skip(1).collect();
     if let Some(("test", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
         return test::run(&chathooks_codegen::workspace_root(), rest);
+    }
+    if let Some(("spec-diff", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
+        return spec_diff::run(rest);
     }
     // progenitor panics on some constructs; the generator catches those and
     // reports them as diagnostics, so keep the default hook from printing.

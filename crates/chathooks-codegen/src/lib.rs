@@ -21,6 +21,7 @@ pub mod load;
 pub mod names;
 pub mod normalize;
 pub mod schema_json;
+pub mod spec_diff;
 
 use std::path::{Path, PathBuf};
 

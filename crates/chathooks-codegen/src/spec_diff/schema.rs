@@ -1,0 +1,629 @@
+//! Comparing two schemas, resolved: `$ref`s followed (each pair of schemas
+//! compared at most once on the current path, so cycles end), `allOf`
+//! merged, OpenAPI 3.1 `type` arrays and `const` read as 3.0's `type` +
+//! `nullable` and one-value `enum`.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde_json::Value;
+
+use super::{Change, ChangeKind, Class};
+use crate::normalize::resolve;
+
+/// Which way the data flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Direction {
+    /// Clients write, servers read.
+    Request,
+    /// Servers write, clients read.
+    Response,
+}
+
+/// What a change does to the set of values a schema accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effect {
+    /// Accepts less: breaks whoever writes.
+    Narrower,
+    /// Accepts more: breaks whoever reads.
+    Wider,
+    /// Neither contains the other: breaks both.
+    Incompatible,
+    /// Breaks nobody.
+    Neutral,
+}
+
+/// `(clients, servers)` for an effect in a direction.
+pub(super) fn classes(effect: Effect, direction: Direction) -> (Class, Class) {
+    use Class::{Breaking as B, Compatible as C};
+    match (effect, direction) {
+        (Effect::Incompatible, _) => (B, B),
+        (Effect::Neutral, _) => (C, C),
+        (Effect::Narrower, Direction::Request) | (Effect::Wider, Direction::Response) => (B, C),
+        (Effect::Narrower, Direction::Response) | (Effect::Wider, Direction::Request) => (C, B),
+    }
+}
+
+/// Where in an operation: a section (`response 200 application/json`) and
+/// a path into its schema (`$.user.name`, `$.items[]`).
+#[derive(Debug, Clone)]
+pub(super) struct Loc {
+    section: String,
+    path: String,
+}
+
+impl Loc {
+    pub(super) fn new(section: impl Into<String>) -> Loc {
+        Loc {
+            section: section.into(),
+            path: String::new(),
+        }
+    }
+
+    fn push(&self, segment: &str) -> Loc {
+        let base = if self.path.is_empty() { "$" } else { &self.path };
+        Loc {
+            section: self.section.clone(),
+            path: format!("{base}{segment}"),
+        }
+    }
+
+    fn property(&self, name: &str) -> Loc {
+        let plain = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if plain {
+            self.push(&format!(".{name}"))
+        } else {
+            self.push(&format!("[{}]", Value::String(name.to_owned())))
+        }
+    }
+
+    pub(super) fn render(&self) -> String {
+        if self.path.is_empty() {
+            self.section.clone()
+        } else {
+            format!("{} {}", self.section, self.path)
+        }
+    }
+}
+
+/// The operation being compared, for the lines it reports.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OpLabel {
+    pub method: String,
+    pub path: String,
+    pub id: Option<String>,
+}
+
+/// Schema comparisons allowed per run, so that a pathological document
+/// (many paths into one deep graph) ends in bounded time.
+const BUDGET: usize = 2_000_000;
+/// Nesting depth followed inside one schema.
+const MAX_DEPTH: usize = 64;
+
+pub(super) struct Ctx<'a> {
+    pub old: &'a Value,
+    pub new: &'a Value,
+    /// References that resolve to equal values in both documents, and whose
+    /// targets refer only to such references: comparing them finds nothing.
+    unchanged: HashSet<String>,
+    pub changes: Vec<Change>,
+    pub op: OpLabel,
+    budget: usize,
+    pub truncated: bool,
+    /// Pairs of (old, new) schemas being compared on the current path.
+    stack: Vec<(*const Value, *const Value)>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(old: &'a Value, new: &'a Value) -> Ctx<'a> {
+        Ctx {
+            old,
+            new,
+            unchanged: unchanged_refs(old, new),
+            changes: Vec::new(),
+            op: OpLabel::default(),
+            budget: BUDGET,
+            truncated: false,
+            stack: Vec::new(),
+        }
+    }
+
+    pub(super) fn report(&mut self, kind: ChangeKind, location: String, message: String, classes: (Class, Class)) {
+        self.changes.push(Change {
+            kind,
+            method: self.op.method.clone(),
+            path: self.op.path.clone(),
+            operation_id: self.op.id.clone(),
+            location,
+            message,
+            clients: classes.0,
+            servers: classes.1,
+        });
+    }
+
+    fn effect(&mut self, kind: ChangeKind, loc: &Loc, message: String, effect: Effect, direction: Direction) {
+        self.report(kind, loc.render(), message, classes(effect, direction));
+    }
+
+    /// True if the two values are equal and every reference in them is
+    /// unchanged: nothing below can differ.
+    pub(super) fn same(&self, old: &Value, new: &Value) -> bool {
+        old == new && refs_all(old, &mut |r| self.unchanged.contains(r))
+    }
+
+    /// Compare the schema `old` (in the old document) with `new`.
+    pub(super) fn compare(&mut self, old: &'a Value, new: &'a Value, direction: Direction, loc: &Loc) {
+        if self.same(old, new) {
+            return;
+        }
+        if self.budget == 0 || self.stack.len() >= MAX_DEPTH {
+            self.truncated = true;
+            return;
+        }
+        self.budget -= 1;
+        let o = flatten(self.old, old);
+        let n = flatten(self.new, new);
+        match (o.unresolved, n.unresolved) {
+            (None, None) => {}
+            (a, b) if a == b => return,
+            (a, b) => {
+                let show = |r: Option<&str>| {
+                    r.map(|r| format!("`{r}`"))
+                        .unwrap_or_else(|| "a resolved schema".to_owned())
+                };
+                let message = format!("unresolvable reference: {} -> {}", show(a), show(b));
+                self.effect(
+                    ChangeKind::ReferenceChanged,
+                    loc,
+                    message,
+                    Effect::Incompatible,
+                    direction,
+                );
+                return;
+            }
+        }
+        let pair = (o.id, n.id);
+        if self.stack.contains(&pair) {
+            return;
+        }
+        self.stack.push(pair);
+        self.compare_nodes(&o, &n, direction, loc);
+        self.stack.pop();
+    }
+
+    fn compare_nodes(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        if let Some(effect) = type_effect(&o.types, &n.types) {
+            let message = format!("type {} -> {}", show_types(&o.types), show_types(&n.types));
+            self.effect(ChangeKind::TypeChanged, loc, message, effect, direction);
+            if effect == Effect::Incompatible {
+                return;
+            }
+        }
+        if let Some(effect) = format_effect(o.format, n.format) {
+            let show = |f: Option<&str>| f.map(|f| format!("`{f}`")).unwrap_or_else(|| "none".to_owned());
+            let message = format!("format {} -> {}", show(o.format), show(n.format));
+            self.effect(ChangeKind::FormatChanged, loc, message, effect, direction);
+        }
+        self.compare_enums(o, n, direction, loc);
+        self.compare_properties(o, n, direction, loc);
+        if let (Some(a), Some(b)) = (o.items, n.items) {
+            self.compare(a, b, direction, &loc.push("[]"));
+        }
+        self.compare_additional(o, n, direction, loc);
+        self.compare_variants(o, n, direction, loc);
+    }
+
+    fn compare_enums(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        match (&o.enumeration, &n.enumeration) {
+            (Some(old), Some(new)) => {
+                for value in old.iter().filter(|v| !new.contains(v)) {
+                    let message = format!("enum value {value} removed");
+                    self.effect(ChangeKind::EnumValueRemoved, loc, message, Effect::Narrower, direction);
+                }
+                for value in new.iter().filter(|v| !old.contains(v)) {
+                    let message = format!("enum value {value} added");
+                    self.effect(ChangeKind::EnumValueAdded, loc, message, Effect::Wider, direction);
+                }
+            }
+            (None, Some(new)) => {
+                let message = format!("now restricted to the values {}", show_values(new));
+                self.effect(ChangeKind::EnumAdded, loc, message, Effect::Narrower, direction);
+            }
+            (Some(old), None) => {
+                let message = format!("no longer restricted to the values {}", show_values(old));
+                self.effect(ChangeKind::EnumRemoved, loc, message, Effect::Wider, direction);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn compare_properties(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        // readOnly properties are not part of requests, writeOnly ones not of responses.
+        let old_props = self.visible(self.old, &o.properties, direction);
+        let new_props = self.visible(self.new, &n.properties, direction);
+        let forbids_more = n.additional.is_some_and(|a| *a == Value::Bool(false));
+        for &(name, old_schema) in &old_props {
+            let was_required = o.required.contains(name);
+            let here = loc.property(name);
+            match new_props.iter().find(|(other, _)| *other == name) {
+                None => {
+                    let servers = match direction {
+                        Direction::Request => was_required,
+                        Direction::Response => forbids_more,
+                    };
+                    let required = if was_required { " (it was required)" } else { "" };
+                    self.report(
+                        ChangeKind::PropertyRemoved,
+                        here.render(),
+                        format!("property `{name}` removed{required}"),
+                        (Class::Breaking, Class::of(servers)),
+                    );
+                }
+                Some(&(_, new_schema)) => {
+                    let is_required = n.required.contains(name);
+                    if is_required && !was_required {
+                        let message = format!("property `{name}` is now required");
+                        self.effect(
+                            ChangeKind::PropertyBecameRequired,
+                            &here,
+                            message,
+                            Effect::Narrower,
+                            direction,
+                        );
+                    } else if was_required && !is_required {
+                        let message = format!("property `{name}` is no longer required");
+                        self.effect(
+                            ChangeKind::PropertyBecameOptional,
+                            &here,
+                            message,
+                            Effect::Wider,
+                            direction,
+                        );
+                    }
+                    self.compare(old_schema, new_schema, direction, &here);
+                }
+            }
+        }
+        for &(name, _) in &new_props {
+            if old_props.iter().any(|(other, _)| *other == name) {
+                continue;
+            }
+            let (effect, which) = if n.required.contains(name) {
+                (Effect::Narrower, "required")
+            } else {
+                (Effect::Neutral, "optional")
+            };
+            let message = format!("{which} property `{name}` added");
+            self.effect(
+                ChangeKind::PropertyAdded,
+                &loc.property(name),
+                message,
+                effect,
+                direction,
+            );
+        }
+    }
+
+    fn visible(
+        &self,
+        doc: &'a Value,
+        properties: &[(&'a str, &'a Value)],
+        direction: Direction,
+    ) -> Vec<(&'a str, &'a Value)> {
+        let hidden = match direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        properties
+            .iter()
+            .filter(|(_, schema)| {
+                let target = chase(doc, schema).unwrap_or(schema);
+                target.get(hidden) != Some(&Value::Bool(true)) && schema.get(hidden) != Some(&Value::Bool(true))
+            })
+            .copied()
+            .collect()
+    }
+
+    fn compare_additional(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        let forbidden = |a: Option<&Value>| a == Some(&Value::Bool(false));
+        match (o.additional, n.additional) {
+            (Some(a), Some(b)) if a.is_object() && b.is_object() => self.compare(a, b, direction, &loc.push(".*")),
+            (a, b) if forbidden(a) != forbidden(b) => {
+                let (message, effect) = if forbidden(b) {
+                    ("additional properties are no longer allowed", Effect::Narrower)
+                } else {
+                    ("additional properties are now allowed", Effect::Wider)
+                };
+                self.effect(
+                    ChangeKind::AdditionalPropertiesChanged,
+                    loc,
+                    message.to_owned(),
+                    effect,
+                    direction,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn compare_variants(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        let (old, (keyword, new)) = match (&o.variants, &n.variants) {
+            (None, None) => return,
+            (Some((_, old)), None) => {
+                let message = format!("a choice of {} variants became a single schema", old.len());
+                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+                return;
+            }
+            (None, Some((_, new))) => {
+                let message = format!("became a choice of {} variants", new.len());
+                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+                return;
+            }
+            (Some((_, old)), Some(new)) => (old, new),
+        };
+        // Pair variants by reference first, then by position.
+        let reference = |v: &Value| v.get("$ref").and_then(Value::as_str).map(str::to_owned);
+        let mut pairs: Vec<(usize, Option<usize>)> = Vec::new();
+        let mut taken = vec![false; new.len()];
+        for (i, variant) in old.iter().enumerate() {
+            let by_ref = reference(variant)
+                .and_then(|r| (0..new.len()).find(|&j| !taken[j] && reference(new[j]).as_deref() == Some(r.as_str())));
+            if let Some(j) = by_ref {
+                taken[j] = true;
+            }
+            pairs.push((i, by_ref));
+        }
+        for pair in pairs.iter_mut().filter(|(_, j)| j.is_none()) {
+            let free = (0..new.len()).find(|&j| {
+                !taken[j]
+                    && reference(new[j])
+                        .is_none_or(|r| !old.iter().any(|v| reference(v).as_deref() == Some(r.as_str())))
+            });
+            if let Some(j) = free {
+                taken[j] = true;
+                pair.1 = Some(j);
+            }
+        }
+        let show = |v: &Value, i: usize| match reference(v) {
+            Some(r) => format!("{keyword} variant {i} (`{r}`)"),
+            None => format!("{keyword} variant {i}"),
+        };
+        for (i, j) in pairs {
+            match j {
+                Some(j) => self.compare(old[i], new[j], direction, &loc.push(&format!("<{keyword} {j}>"))),
+                None => {
+                    let message = format!("{} removed", show(old[i], i));
+                    self.effect(ChangeKind::VariantRemoved, loc, message, Effect::Narrower, direction);
+                }
+            }
+        }
+        for (j, variant) in new.iter().enumerate().filter(|(j, _)| !taken[*j]) {
+            let message = format!("{} added", show(variant, j));
+            self.effect(ChangeKind::VariantAdded, loc, message, Effect::Wider, direction);
+        }
+    }
+}
+
+/// Follow `$ref`s from `value` to a schema; `Err` carries a reference that
+/// does not resolve, or for a cycle of nothing but references, the first.
+pub(super) fn chase<'a>(doc: &'a Value, value: &'a Value) -> Result<&'a Value, &'a str> {
+    let mut current = value;
+    let mut first = None;
+    for _ in 0..64 {
+        match current.get("$ref").and_then(Value::as_str) {
+            None => return Ok(current),
+            Some(reference) => {
+                first.get_or_insert(reference);
+                current = resolve(doc, reference).ok_or(reference)?;
+            }
+        }
+    }
+    Err(first.unwrap_or_default())
+}
+
+/// One schema, resolved and merged.
+struct Node<'a> {
+    /// Identity of the resolved schema, for cycle detection.
+    id: *const Value,
+    unresolved: Option<&'a str>,
+    /// `None`: any type. Includes `"null"` when nullable.
+    types: Option<BTreeSet<&'a str>>,
+    format: Option<&'a str>,
+    enumeration: Option<Vec<&'a Value>>,
+    properties: Vec<(&'a str, &'a Value)>,
+    required: BTreeSet<&'a str>,
+    items: Option<&'a Value>,
+    additional: Option<&'a Value>,
+    /// `oneOf` or `anyOf`, and its members.
+    variants: Option<(&'static str, Vec<&'a Value>)>,
+}
+
+fn flatten<'a>(doc: &'a Value, value: &'a Value) -> Node<'a> {
+    let mut chain = Vec::new();
+    flatten_in(doc, value, &mut chain)
+}
+
+fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value>) -> Node<'a> {
+    let mut node = Node {
+        id: value,
+        unresolved: None,
+        types: None,
+        format: None,
+        enumeration: None,
+        properties: Vec::new(),
+        required: BTreeSet::new(),
+        items: None,
+        additional: None,
+        variants: None,
+    };
+    let schema = match chase(doc, value) {
+        Ok(schema) => schema,
+        Err(reference) => {
+            node.unresolved = Some(reference);
+            return node;
+        }
+    };
+    node.id = schema;
+    let Some(object) = schema.as_object() else {
+        return node;
+    };
+    node.types = match object.get("type") {
+        Some(Value::String(t)) => Some(BTreeSet::from([t.as_str()])),
+        Some(Value::Array(ts)) => Some(ts.iter().filter_map(Value::as_str).collect()),
+        _ => None,
+    };
+    node.format = object.get("format").and_then(Value::as_str);
+    node.enumeration = match (object.get("enum"), object.get("const")) {
+        (Some(Value::Array(values)), _) => Some(values.iter().collect()),
+        (_, Some(value)) => Some(vec![value]),
+        _ => None,
+    };
+    if let Some(Value::Object(properties)) = object.get("properties") {
+        node.properties = properties.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    }
+    if let Some(Value::Array(required)) = object.get("required") {
+        node.required = required.iter().filter_map(Value::as_str).collect();
+    }
+    node.items = object.get("items").filter(|i| i.is_object());
+    node.additional = object.get("additionalProperties");
+    node.variants = ["oneOf", "anyOf"]
+        .into_iter()
+        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect())));
+    if let Some(Value::Array(members)) = object.get("allOf") {
+        chain.push(schema);
+        for member in members {
+            let target = chase(doc, member).unwrap_or(member);
+            if chain.len() > 8 || chain.contains(&(target as *const Value)) {
+                continue;
+            }
+            let member = flatten_in(doc, member, chain);
+            merge(&mut node, member);
+        }
+        chain.pop();
+    }
+    if node.types.is_none() {
+        if !node.properties.is_empty() || node.additional.is_some_and(Value::is_object) {
+            node.types = Some(BTreeSet::from(["object"]));
+        } else if node.items.is_some() {
+            node.types = Some(BTreeSet::from(["array"]));
+        }
+    }
+    if object.get("nullable") == Some(&Value::Bool(true))
+        && let Some(types) = node.types.as_mut()
+    {
+        types.insert("null");
+    }
+    node
+}
+
+/// Merge an `allOf` member into the schema holding it.
+fn merge<'a>(node: &mut Node<'a>, member: Node<'a>) {
+    node.types = match (node.types.take(), member.types) {
+        (Some(a), Some(b)) => {
+            let both: BTreeSet<&str> = a.intersection(&b).copied().collect();
+            Some(if both.is_empty() { a } else { both })
+        }
+        (a, b) => a.or(b),
+    };
+    node.format = node.format.or(member.format);
+    node.enumeration = node.enumeration.take().or(member.enumeration);
+    for (name, schema) in member.properties {
+        if !node.properties.iter().any(|(n, _)| *n == name) {
+            node.properties.push((name, schema));
+        }
+    }
+    node.required.extend(member.required);
+    node.items = node.items.or(member.items);
+    node.additional = match (node.additional, member.additional) {
+        // `false` in any member forbids what the others do not declare.
+        (Some(Value::Bool(false)), _) | (_, Some(Value::Bool(false))) => Some(&Value::Bool(false)),
+        (a, b) => a.or(b),
+    };
+    node.variants = node.variants.take().or(member.variants);
+}
+
+fn type_effect(old: &Option<BTreeSet<&str>>, new: &Option<BTreeSet<&str>>) -> Option<Effect> {
+    // `a` accepts everything `b` does (an integer is a number).
+    let covers = |a: &BTreeSet<&str>, b: &BTreeSet<&str>| {
+        b.iter()
+            .all(|t| a.contains(t) || (*t == "integer" && a.contains("number")))
+    };
+    match (old, new) {
+        (None, None) => None,
+        (Some(_), None) => Some(Effect::Wider),
+        (None, Some(_)) => Some(Effect::Narrower),
+        (Some(o), Some(n)) if o == n => None,
+        (Some(o), Some(n)) if covers(n, o) => Some(Effect::Wider),
+        (Some(o), Some(n)) if covers(o, n) => Some(Effect::Narrower),
+        _ => Some(Effect::Incompatible),
+    }
+}
+
+fn format_effect(old: Option<&str>, new: Option<&str>) -> Option<Effect> {
+    match (old, new) {
+        (a, b) if a == b => None,
+        (Some(_), None) => Some(Effect::Wider),
+        (None, Some(_)) => Some(Effect::Narrower),
+        (Some("int32"), Some("int64")) | (Some("float"), Some("double")) => Some(Effect::Wider),
+        (Some("int64"), Some("int32")) | (Some("double"), Some("float")) => Some(Effect::Narrower),
+        _ => Some(Effect::Incompatible),
+    }
+}
+
+fn show_types(types: &Option<BTreeSet<&str>>) -> String {
+    match types {
+        None => "any".to_owned(),
+        Some(types) => {
+            // `null` last: `string | null`.
+            let mut list: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
+            if types.contains("null") {
+                list.push("null");
+            }
+            format!("`{}`", list.join(" | "))
+        }
+    }
+}
+
+fn show_values(values: &[&Value]) -> String {
+    let list: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    format!("[{}]", list.join(", "))
+}
+
+/// True if `f` holds for every `$ref` in `value`.
+fn refs_all(value: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
+    match value {
+        Value::Object(map) => map.iter().all(|(key, child)| match (key.as_str(), child) {
+            ("$ref", Value::String(reference)) => f(reference),
+            _ => refs_all(child, f),
+        }),
+        Value::Array(items) => items.iter().all(|item| refs_all(item, f)),
+        _ => true,
+    }
+}
+
+/// References whose targets are equal in both documents and refer only to
+/// such references (a fixed point), or that resolve in neither.
+fn unchanged_refs(old: &Value, new: &Value) -> HashSet<String> {
+    let mut all = BTreeSet::new();
+    for doc in [old, new] {
+        refs_all(doc, &mut |r| {
+            all.insert(r.to_owned());
+            true
+        });
+    }
+    let mut unchanged: HashSet<String> = all.into_iter().filter(|r| resolve(old, r) == resolve(new, r)).collect();
+    loop {
+        let drop: Vec<String> = unchanged
+            .iter()
+            .filter(|r| resolve(old, r).is_some_and(|target| !refs_all(target, &mut |inner| unchanged.contains(inner))))
+            .cloned()
+            .collect();
+        if drop.is_empty() {
+            return unchanged;
+        }
+        for r in drop {
+            unchanged.remove(&r);
+        }
+    }
+}
