@@ -136,12 +136,13 @@ async fn malformed_bodies_oversized_bodies_and_unknown_types_are_app_errors() {
             400,
             "api.context.invalid_body_param.app_error",
         ),
+        // Read as JSON whatever the Content-Type says, as the real server does.
         (
             http.post(&url)
                 .header("Authorization", &bearer)
                 .header("Content-Type", "application/xml")
                 .body("<team/>"),
-            415,
+            400,
             "api.context.invalid_body_param.app_error",
         ),
         (
@@ -158,6 +159,21 @@ async fn malformed_bodies_oversized_bodies_and_unknown_types_are_app_errors() {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["id"], id, "{body}");
         assert_eq!(body["status_code"], status);
+    }
+    // A JSON body sent as text (or as anything else) is taken as JSON.
+    for content_type in ["text/plain", "application/x-unknown"] {
+        let name = format!("lenient-{}", content_type.len());
+        let response = http
+            .post(&url)
+            .header("Authorization", &bearer)
+            .header("Content-Type", content_type)
+            .body(serde_json::json!({"name": name, "display_name": "Lenient", "type": "O"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{content_type}");
+        let team: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(team["name"], name.as_str());
     }
     let response = http
         .get(format!("{}/api/v4/nothing/here", server.base))

@@ -241,14 +241,30 @@ async fn json_payload_carries_the_post_with_a_millisecond_timestamp() {
         h.callback_urls = vec![receiver.url("/hook")];
     })
     .await;
+    let mut file_ids = Vec::new();
+    for name in ["a.txt", "b.txt"] {
+        let uploaded = world
+            .other_member
+            .client
+            .upload_file()
+            .channel_id(world.open_channel.id.clone())
+            .filename(name)
+            .body(name.as_bytes().to_vec())
+            .send()
+            .await
+            .expect("file uploaded")
+            .into_inner();
+        file_ids.push(uploaded.file_infos[0].id.clone());
+    }
     let request = world.other_member.client.create_post().body(types::CreatePostBody {
         channel_id: world.open_channel.id.clone(),
         message: "deploy  the thing".into(),
-        file_ids: vec!["file1".into(), "file2".into()],
+        file_ids: file_ids.clone(),
         props: Default::default(),
         root_id: None,
     });
     let post = request.send().await.expect("post created").into_inner();
+    assert_eq!(post.file_ids, file_ids);
 
     let call = receiver.next().await;
     assert_eq!(
@@ -263,7 +279,9 @@ async fn json_payload_carries_the_post_with_a_millisecond_timestamp() {
     assert_eq!(payload["user_id"], world.other_member.user.id.as_str());
     assert_eq!(payload["post_id"], post.id.as_str());
     assert_eq!(payload["timestamp"], post.create_at);
+    assert_eq!(payload["file_ids"], file_ids.join(",").as_str());
     insta::assert_json_snapshot!("outgoing_json_payload", payload, {
+        ".file_ids" => "[file_ids]",
         ".token" => "[token]",
         ".team_id" => "[team_id]",
         ".channel_id" => "[channel_id]",

@@ -228,7 +228,7 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::I64 => quote! { i64 },
         TypeRef::F64 => quote! { f64 },
         TypeRef::Bool => quote! { bool },
-        TypeRef::Bytes => quote! { Vec<u8> },
+        TypeRef::Bytes => quote! { crate::runtime::Binary },
         TypeRef::Vec(item) => {
             let item = type_tokens(item);
             quote! { Vec<#item> }
@@ -288,6 +288,16 @@ fn media_kind_tokens(kind: MediaKind) -> TokenStream {
 
 fn schema_literal(schema: &Value) -> Literal {
     Literal::string(&serde_json::to_string(&schema_json::convert(schema)).unwrap_or_else(|_| "{}".into()))
+}
+
+/// The expression taking the body sent as media `index` from `prepared`:
+/// binary bodies as they came, the others deserialized into `ty`.
+fn take_body(kind: MediaKind, ty: &TokenStream, index: usize) -> TokenStream {
+    if kind == MediaKind::Binary {
+        quote! { prepared.binary_body(#index) }
+    } else {
+        quote! { prepared.body_as::<#ty>(#index)? }
+    }
 }
 
 fn operation_module(api: &Api, op: &Operation) -> TokenStream {
@@ -356,11 +366,12 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                     quote! { Option<#ty> }
                 };
                 let value = wrap(quote! { body });
+                let take = take_body(media.kind, &ty, 0);
                 (
                     quote! { #doc pub body: #field_ty, },
                     quote! {},
                     quote! {
-                        body: match prepared.body_as::<#ty>(0)? {
+                        body: match #take {
                             Some(body) => #value,
                             None => #missing,
                         },
@@ -377,7 +388,8 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                     let variant = format_ident!("{}", media.variant);
                     let ty = type_tokens(&media.ty);
                     let value = wrap(quote! { Body::#variant(body) });
-                    quote! { Some(#index) => match prepared.body_as::<#ty>(#index)? {
+                    let take = take_body(media.kind, &ty, index);
+                    quote! { Some(#index) => match #take {
                         Some(body) => #value,
                         None => #missing,
                     }, }
@@ -501,6 +513,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
         None => quote! { None },
         Some(body) => {
             let required = body.required;
+            let lenient_json = body.lenient_json;
             let media = body.media.iter().map(|media| {
                 let content_type = &media.content_type;
                 let kind = media_kind_tokens(media.kind);
@@ -516,7 +529,7 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                     runtime::MediaSpec { content_type: #content_type, kind: #kind, fields: &[#(#fields)*], schema: #schema },
                 }
             });
-            quote! { Some(runtime::BodySpec { required: #required, media: &[#(#media)*] }) }
+            quote! { Some(runtime::BodySpec { required: #required, lenient_json: #lenient_json, media: &[#(#media)*] }) }
         }
     };
     let security = op.security.iter().map(|requirement| {
@@ -700,7 +713,7 @@ fn response_arm(response: &Response) -> TokenStream {
             let content_type = &content.content_type;
             match content.kind {
                 MediaKind::Text => quote! { runtime::text_response(#status, #content_type, body) },
-                MediaKind::Binary => quote! { runtime::raw_response(#status, #content_type, body) },
+                MediaKind::Binary => quote! { runtime::binary_response(#status, #content_type, body) },
                 _ => quote! { runtime::json_response(#status, &body) },
             }
         }

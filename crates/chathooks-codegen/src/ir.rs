@@ -90,7 +90,15 @@ pub struct Body {
     pub required: bool,
     pub description: Option<String>,
     pub media: Vec<Media>,
+    /// Read a body whose Content-Type matches none of `media` as JSON
+    /// ([`LENIENT_JSON`]); only set when `media` has JSON.
+    pub lenient_json: bool,
 }
+
+/// The extension saying a server reads request bodies as JSON whatever
+/// their Content-Type (as Mattermost does): `true` on the document's root for
+/// every body, or on one request body (where `false` overrides the root).
+pub const LENIENT_JSON: &str = "x-chathooks-lenient-json";
 
 #[derive(Debug, Clone)]
 pub struct Media {
@@ -376,10 +384,18 @@ fn lower_operation(
                     }
                 })
                 .collect::<Vec<_>>();
+            let lenient_json = body
+                .extensions
+                .get(LENIENT_JSON)
+                .or_else(|| raw.get(LENIENT_JSON))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                && media.iter().any(|m| m.kind == MediaKind::Json);
             (!media.is_empty()).then(|| Body {
                 required: body.required,
                 description: body.description.clone(),
                 media,
+                lenient_json,
             })
         }
     };

@@ -49,6 +49,12 @@ pub enum Event {
     ChannelArchived { channel: Channel, by: User },
     /// An account was created.
     UserCreated { user: User },
+    /// A post shown to `user_id` only, now, and never stored.
+    EphemeralPost {
+        post: Post,
+        channel: Channel,
+        user_id: String,
+    },
     /// `user` uploaded a file into `channel` (no post carries it yet).
     FileUploaded {
         file: FileInfo,
@@ -72,6 +78,7 @@ impl Event {
             Event::ChannelArchived { .. } => "channel_archived",
             Event::UserCreated { .. } => "user_created",
             Event::FileUploaded { .. } => "file_uploaded",
+            Event::EphemeralPost { .. } => "ephemeral_post",
         }
     }
 }

@@ -37,6 +37,15 @@ pub enum Permission {
     CreateAccessToken,
     /// Act on other users' records (their tokens, for one).
     EditOtherUsers,
+    /// Edit other users' posts (team admins).
+    EditOthersPosts,
+    /// Delete other users' posts (team admins).
+    DeleteOthersPosts,
+    /// Take back other users' reactions.
+    RemoveOthersReactions,
+    /// Show a post to one user only, without storing it (Mattermost's
+    /// `create_post_ephemeral`).
+    CreateEphemeralPost,
 }
 
 /// The system role that grants [`Permission::CreateAccessToken`].

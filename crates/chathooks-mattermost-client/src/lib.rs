@@ -17,6 +17,7 @@
 // - GetMe: the `default` answer is handed over as 4XX and 5XX
 // - CreateUser: the `default` answer is handed over as 4XX and 5XX
 // - GetUser: the `default` answer is handed over as 4XX and 5XX
+// - GetAllTeams: the `default` answer is handed over as 4XX and 5XX
 // - CreateTeam: the `default` answer is handed over as 4XX and 5XX
 // - GetTeam: the `default` answer is handed over as 4XX and 5XX
 // - GetTeamByName: the `default` answer is handed over as 4XX and 5XX
@@ -24,9 +25,34 @@
 // - CreateChannel: the `default` answer is handed over as 4XX and 5XX
 // - GetChannel: the `default` answer is handed over as 4XX and 5XX
 // - GetChannelByName: the `default` answer is handed over as 4XX and 5XX
+// - GetChannelMembers: the `default` answer is handed over as 4XX and 5XX
 // - AddChannelMember: the `default` answer is handed over as 4XX and 5XX
 // - CreatePost: the `default` answer is handed over as 4XX and 5XX
 // - GetPostsForChannel: the `default` answer is handed over as 4XX and 5XX
+// - Logout: the `default` answer is handed over as 4XX and 5XX
+// - GetUserByUsername: the `default` answer is handed over as 4XX and 5XX
+// - GetTeamsForUser: the `default` answer is handed over as 4XX and 5XX
+// - GetUserAccessTokensForUser: the `default` answer is handed over as 4XX and 5XX
+// - CreateUserAccessToken: the `default` answer is handed over as 4XX and 5XX
+// - RevokeUserAccessToken: the `default` answer is handed over as 4XX and 5XX
+// - DisableUserAccessToken: the `default` answer is handed over as 4XX and 5XX
+// - EnableUserAccessToken: the `default` answer is handed over as 4XX and 5XX
+// - GetChannelByNameForTeamName: the `default` answer is handed over as 4XX and 5XX
+// - CreateDirectChannel: the `default` answer is handed over as 4XX and 5XX
+// - GetPost: the `default` answer is handed over as 4XX and 5XX
+// - UpdatePost: the `default` answer is handed over as 4XX and 5XX
+// - DeletePost: the `default` answer is handed over as 4XX and 5XX
+// - PatchPost: the `default` answer is handed over as 4XX and 5XX
+// - GetPostThread: the `default` answer is handed over as 4XX and 5XX
+// - CreatePostEphemeral: the `default` answer is handed over as 4XX and 5XX
+// - SaveReaction: the `default` answer is handed over as 4XX and 5XX
+// - GetReactions: the `default` answer is handed over as 4XX and 5XX
+// - DeleteReaction: the `default` answer is handed over as 4XX and 5XX
+// - UploadFile: request body sent as application/octet-stream only (also accepts multipart/form-data, */*)
+// - UploadFile: the `default` answer is handed over as 4XX and 5XX
+// - GetFile: the `default` answer is handed over as 4XX and 5XX
+// - GetFileInfo: the `default` answer is handed over as 4XX and 5XX
+// - GetPing: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -84,9 +110,13 @@ this document follows the server and says so in the operation concerned.
 
 ##### Conventions
 
-- Every request and response body under `/api/v4` is JSON. The webhook
-  execution endpoint `POST /hooks/{hook_id}` also takes form bodies and
-  answers `text/plain`.
+- Every request and response body under `/api/v4` is JSON, except file
+  uploads and downloads. Like the real server, chathooks reads a request
+  body as JSON whatever its Content-Type says (`text/plain`, none, or
+  anything else that is not listed for the operation); the document's
+  `x-chathooks-lenient-json` extension says so to the generator. The
+  webhook execution endpoint `POST /hooks/{hook_id}` also takes form
+  bodies and answers `text/plain`.
 - Ids are 26-character strings of lowercase letters and digits (16 random
   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
   A malformed id in a path is answered with 400
@@ -728,6 +758,31 @@ let response = client.get_user()
     pub fn get_user(&self) -> builder::GetUser<'_> {
         builder::GetUser::new(self)
     }
+    /**List teams
+
+Returns teams by name, a page at a time. System administrators see
+every team; other users see the teams they belong to and open teams.
+
+##### Permissions
+
+An active session.
+
+
+Sends a `GET` request to `/api/v4/teams`
+
+Arguments:
+- `page`: Zero-based page number. Negative values count as 0.
+- `per_page`: Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+```ignore
+let response = client.get_all_teams()
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn get_all_teams(&self) -> builder::GetAllTeams<'_> {
+        builder::GetAllTeams::new(self)
+    }
     /**Create a team
 
 Creates a team; the caller becomes its first member and team
@@ -893,6 +948,33 @@ let response = client.get_channel_by_name()
     pub fn get_channel_by_name(&self) -> builder::GetChannelByName<'_> {
         builder::GetChannelByName::new(self)
     }
+    /**List a channel's members
+
+Returns the memberships of a channel, ordered by user id, a page at a
+time.
+
+##### Permissions
+
+`read_channel` on the channel.
+
+
+Sends a `GET` request to `/api/v4/channels/{channel_id}/members`
+
+Arguments:
+- `channel_id`: Id of the channel.
+- `page`: Zero-based page number. Negative values count as 0.
+- `per_page`: Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+```ignore
+let response = client.get_channel_members()
+    .channel_id(channel_id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn get_channel_members(&self) -> builder::GetChannelMembers<'_> {
+        builder::GetChannelMembers::new(self)
+    }
     /**Add a user to a channel
 
 Makes a user a member of the channel. The user must already be a member
@@ -978,6 +1060,564 @@ let response = client.get_posts_for_channel()
 ```*/
     pub fn get_posts_for_channel(&self) -> builder::GetPostsForChannel<'_> {
         builder::GetPostsForChannel::new(self)
+    }
+    /**Log out
+
+Ends the session the request is authenticated with; the caller's other
+sessions and personal access tokens stay valid. Logging out with a
+personal access token leaves the token valid. Without a valid session
+the answer is still 200: there is nothing left to end.
+
+
+Sends a `POST` request to `/api/v4/users/logout`
+
+```ignore
+let response = client.logout()
+    .send()
+    .await;
+```*/
+    pub fn logout(&self) -> builder::Logout<'_> {
+        builder::Logout::new(self)
+    }
+    /**Get a user by username
+
+Returns the user with this username (compared without regard to case).
+A missing user is answered with 404 `app.user.missing_account.const`.
+
+##### Permissions
+
+An active session.
+
+
+Sends a `GET` request to `/api/v4/users/username/{username}`
+
+Arguments:
+- `username`: The username, without a leading `@`.
+```ignore
+let response = client.get_user_by_username()
+    .username(username)
+    .send()
+    .await;
+```*/
+    pub fn get_user_by_username(&self) -> builder::GetUserByUsername<'_> {
+        builder::GetUserByUsername::new(self)
+    }
+    /**List a user's teams
+
+Returns the teams a user currently belongs to, by name.
+
+##### Permissions
+
+The user themself (`me` names the caller), or `manage_system`.
+
+
+Sends a `GET` request to `/api/v4/users/{user_id}/teams`
+
+Arguments:
+- `user_id`: Id of the user, or `me` for the caller.
+```ignore
+let response = client.get_teams_for_user()
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn get_teams_for_user(&self) -> builder::GetTeamsForUser<'_> {
+        builder::GetTeamsForUser::new(self)
+    }
+    /**List a user's personal access tokens
+
+Returns a user's tokens, oldest first, without their secrets.
+
+##### Permissions
+
+`create_user_access_token` for one's own tokens; for another user's
+also `edit_other_users`.
+
+
+Sends a `GET` request to `/api/v4/users/{user_id}/tokens`
+
+Arguments:
+- `user_id`: Id of the user, or `me` for the caller.
+- `page`: Zero-based page number. Negative values count as 0.
+- `per_page`: Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+```ignore
+let response = client.get_user_access_tokens_for_user()
+    .user_id(user_id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn get_user_access_tokens_for_user(
+        &self,
+    ) -> builder::GetUserAccessTokensForUser<'_> {
+        builder::GetUserAccessTokensForUser::new(self)
+    }
+    /**Create a personal access token
+
+Creates a personal access token for a user. The secret is in `token`
+and is shown only in this answer; the token then works wherever a
+session token does, until it is revoked. An empty `description` is
+answered with 400 `api.context.invalid_body_param.app_error`.
+
+##### Permissions
+
+`create_user_access_token` (system administrators, and users given
+the `system_user_access_token` role); for another user also
+`edit_other_users`.
+
+
+Sends a `POST` request to `/api/v4/users/{user_id}/tokens`
+
+Arguments:
+- `user_id`: Id of the user, or `me` for the caller.
+- `body`: What the token is for.
+```ignore
+let response = client.create_user_access_token()
+    .user_id(user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_user_access_token(&self) -> builder::CreateUserAccessToken<'_> {
+        builder::CreateUserAccessToken::new(self)
+    }
+    /**Revoke a personal access token
+
+Deletes a token; it no longer authenticates anything. A missing token
+is answered with 404 `app.user_access_token.get.app_error`.
+
+##### Permissions
+
+`revoke_user_access_token` on one's own tokens (held with
+`create_user_access_token`); for another user's also `edit_other_users`.
+
+
+Sends a `POST` request to `/api/v4/users/tokens/revoke`
+
+Arguments:
+- `body`: The token to revoke.
+```ignore
+let response = client.revoke_user_access_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn revoke_user_access_token(&self) -> builder::RevokeUserAccessToken<'_> {
+        builder::RevokeUserAccessToken::new(self)
+    }
+    /**Deactivate a personal access token
+
+Makes a token authenticate nothing until it is enabled again.
+Permissions as for revoking.
+
+
+Sends a `POST` request to `/api/v4/users/tokens/disable`
+
+Arguments:
+- `body`: The token to deactivate.
+```ignore
+let response = client.disable_user_access_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn disable_user_access_token(&self) -> builder::DisableUserAccessToken<'_> {
+        builder::DisableUserAccessToken::new(self)
+    }
+    /**Reactivate a personal access token
+
+Makes a deactivated token work again. Permissions as for creating one.
+
+
+Sends a `POST` request to `/api/v4/users/tokens/enable`
+
+Arguments:
+- `body`: The token to reactivate.
+```ignore
+let response = client.enable_user_access_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn enable_user_access_token(&self) -> builder::EnableUserAccessToken<'_> {
+        builder::EnableUserAccessToken::new(self)
+    }
+    /**Get a channel by team name and channel name
+
+Returns the channel with the given URL name in the team with the given
+URL name: how bots resolve `team/channel` without knowing ids. A
+missing team is answered with 404 `app.team.get_by_name.missing.app_error`,
+a missing channel with 404 `app.channel.get_by_name.missing.app_error`.
+(The upstream text names the first parameter `team_name`; the path is
+the same.)
+
+##### Permissions
+
+`read_channel` on the channel.
+
+
+Sends a `GET` request to `/api/v4/teams/name/{name}/channels/name/{channel_name}`
+
+Arguments:
+- `name`: URL name of the team.
+- `channel_name`: URL name of the channel.
+```ignore
+let response = client.get_channel_by_name_for_team_name()
+    .name(name)
+    .channel_name(channel_name)
+    .send()
+    .await;
+```*/
+    pub fn get_channel_by_name_for_team_name(
+        &self,
+    ) -> builder::GetChannelByNameForTeamName<'_> {
+        builder::GetChannelByNameForTeamName::new(self)
+    }
+    /**Open a direct message channel
+
+Returns the direct message channel of two users, creating it (with
+both as members) the first time. The body is the two user ids; both
+may be the caller's, for a channel with oneself. An unknown user is
+answered with 400 `api.context.invalid_body_param.app_error`.
+
+##### Permissions
+
+`create_direct_channel`, and the caller must be one of the two unless
+they hold `manage_system`.
+
+
+Sends a `POST` request to `/api/v4/channels/direct`
+
+Arguments:
+- `body`: The ids of the two users.
+```ignore
+let response = client.create_direct_channel()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_direct_channel(&self) -> builder::CreateDirectChannel<'_> {
+        builder::CreateDirectChannel::new(self)
+    }
+    /**Get a post
+
+Returns a post. A deleted post is answered like a missing one: 404
+`app.post.get.app_error`.
+
+##### Permissions
+
+`read_channel` on the post's channel.
+
+
+Sends a `GET` request to `/api/v4/posts/{post_id}`
+
+Arguments:
+- `post_id`: Id of the post.
+```ignore
+let response = client.get_post()
+    .post_id(post_id)
+    .send()
+    .await;
+```*/
+    pub fn get_post(&self) -> builder::GetPost<'_> {
+        builder::GetPost::new(self)
+    }
+    /**Update a post
+
+Replaces a post's message (and, when given, its props and pin); the
+post is marked edited. `id` in the body, if sent, must be the path's
+post id (400 otherwise). Posts made by webhooks keep their webhook
+props.
+
+##### Permissions
+
+`edit_post` on one's own post; `edit_others_posts` for another's.
+
+
+Sends a `PUT` request to `/api/v4/posts/{post_id}`
+
+Arguments:
+- `post_id`: Id of the post.
+- `body`: The new version.
+```ignore
+let response = client.update_post()
+    .post_id(post_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_post(&self) -> builder::UpdatePost<'_> {
+        builder::UpdatePost::new(self)
+    }
+    /**Delete a post
+
+Soft-deletes a post; deleting a thread's root deletes its replies too.
+
+##### Permissions
+
+`delete_post` on one's own post; `delete_others_posts` for another's.
+
+
+Sends a `DELETE` request to `/api/v4/posts/{post_id}`
+
+Arguments:
+- `post_id`: Id of the post.
+```ignore
+let response = client.delete_post()
+    .post_id(post_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_post(&self) -> builder::DeletePost<'_> {
+        builder::DeletePost::new(self)
+    }
+    /**Patch a post
+
+Changes only the fields sent: `message`, `is_pinned`, `props`,
+`file_ids`. The post is marked edited.
+
+##### Permissions
+
+As for updating.
+
+
+Sends a `PUT` request to `/api/v4/posts/{post_id}/patch`
+
+Arguments:
+- `post_id`: Id of the post.
+- `body`: The fields to change.
+```ignore
+let response = client.patch_post()
+    .post_id(post_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn patch_post(&self) -> builder::PatchPost<'_> {
+        builder::PatchPost::new(self)
+    }
+    /**Get a thread
+
+Returns the whole thread a post belongs to: its root and every reply
+(replies carry the root's id in `root_id`), the newest first in
+`order`.
+
+##### Permissions
+
+`read_channel` on the post's channel.
+
+
+Sends a `GET` request to `/api/v4/posts/{post_id}/thread`
+
+Arguments:
+- `post_id`: Id of the post.
+```ignore
+let response = client.get_post_thread()
+    .post_id(post_id)
+    .send()
+    .await;
+```*/
+    pub fn get_post_thread(&self) -> builder::GetPostThread<'_> {
+        builder::GetPostThread::new(self)
+    }
+    /**Create an ephemeral post
+
+Shows a post to one user only, now, without storing it: it reaches
+that user's WebSocket connections as an `ephemeral_message` event and
+is answered here, with a fresh id and `type` `system_ephemeral`.
+
+##### Permissions
+
+`create_post_ephemeral` (system administrators).
+
+
+Sends a `POST` request to `/api/v4/posts/ephemeral`
+
+Arguments:
+- `body`: The post and who sees it.
+```ignore
+let response = client.create_post_ephemeral()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_post_ephemeral(&self) -> builder::CreatePostEphemeral<'_> {
+        builder::CreatePostEphemeral::new(self)
+    }
+    /**React to a post
+
+Adds the caller's reaction with an emoji to a post; reacting twice with
+the same emoji is one reaction. `user_id` must be the caller's (403
+otherwise). An emoji name that is not 1 to 64 letters, digits, `_`,
+`-` or `+` is answered with 400.
+
+##### Permissions
+
+`add_reaction` on the post's channel (reading it is enough by default).
+
+
+Sends a `POST` request to `/api/v4/reactions`
+
+Arguments:
+- `body`: The reaction.
+```ignore
+let response = client.save_reaction()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn save_reaction(&self) -> builder::SaveReaction<'_> {
+        builder::SaveReaction::new(self)
+    }
+    /**List a post's reactions
+
+Returns the reactions to a post, oldest first.
+
+##### Permissions
+
+`read_channel` on the post's channel.
+
+
+Sends a `GET` request to `/api/v4/posts/{post_id}/reactions`
+
+Arguments:
+- `post_id`: Id of the post.
+```ignore
+let response = client.get_reactions()
+    .post_id(post_id)
+    .send()
+    .await;
+```*/
+    pub fn get_reactions(&self) -> builder::GetReactions<'_> {
+        builder::GetReactions::new(self)
+    }
+    /**Remove a reaction
+
+Takes back a user's reaction to a post. Removing a reaction that does
+not exist succeeds.
+
+##### Permissions
+
+`remove_reaction` for one's own; `remove_others_reactions` for
+another user's.
+
+
+Sends a `DELETE` request to `/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`
+
+Arguments:
+- `user_id`: Id of the user whose reaction it is, or `me`.
+- `post_id`: Id of the post.
+- `emoji_name`: The emoji, without colons.
+```ignore
+let response = client.delete_reaction()
+    .user_id(user_id)
+    .post_id(post_id)
+    .emoji_name(emoji_name)
+    .send()
+    .await;
+```*/
+    pub fn delete_reaction(&self) -> builder::DeleteReaction<'_> {
+        builder::DeleteReaction::new(self)
+    }
+    /**Upload files
+
+Stores files in a channel, to be attached to a post by listing their
+ids in its `file_ids`. Two forms:
+
+- `multipart/form-data` with a field `channel_id` (before the files)
+  and one part per file named `files`; `client_ids` fields, one per
+  file, are echoed back in `client_ids`;
+- the file's bytes as the whole body, with `channel_id` and
+  `filename` in the query.
+
+A body larger than the server's file limit is answered with 413
+`api.file.upload_file.too_large_detailed.app_error`; no file at all
+with 400 `api.file.upload_file.incorrect_number_of_files.app_error`.
+
+##### Permissions
+
+`upload_file` on the channel (its members).
+
+
+Sends a `POST` request to `/api/v4/files`
+
+Arguments:
+- `channel_id`: Channel of a raw upload (multipart uploads send it as a field).
+- `filename`: Name of a raw upload.
+- `body`: The files.
+```ignore
+let response = client.upload_file()
+    .channel_id(channel_id)
+    .filename(filename)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn upload_file(&self) -> builder::UploadFile<'_> {
+        builder::UploadFile::new(self)
+    }
+    /**Download a file
+
+Returns a file's contents, sent as the file's MIME type, with a
+`Content-Disposition: attachment` header carrying its name.
+
+##### Permissions
+
+`read_channel` on the file's channel.
+
+
+Sends a `GET` request to `/api/v4/files/{file_id}`
+
+Arguments:
+- `file_id`: Id of the file.
+```ignore
+let response = client.get_file()
+    .file_id(file_id)
+    .send()
+    .await;
+```*/
+    pub fn get_file(&self) -> builder::GetFile<'_> {
+        builder::GetFile::new(self)
+    }
+    /**Get a file's metadata
+
+Returns what is known of a file: name, size, type, image dimensions and
+the post carrying it.
+
+##### Permissions
+
+`read_channel` on the file's channel.
+
+
+Sends a `GET` request to `/api/v4/files/{file_id}/info`
+
+Arguments:
+- `file_id`: Id of the file.
+```ignore
+let response = client.get_file_info()
+    .file_id(file_id)
+    .send()
+    .await;
+```*/
+    pub fn get_file_info(&self) -> builder::GetFileInfo<'_> {
+        builder::GetFileInfo::new(self)
+    }
+    /**Check the server is up
+
+Answers `{"status": "OK"}` while the server serves requests, with or
+without a session (clients call it before logging in).
+
+
+Sends a `GET` request to `/api/v4/system/ping`
+
+```ignore
+let response = client.get_ping()
+    .send()
+    .await;
+```*/
+    pub fn get_ping(&self) -> builder::GetPing<'_> {
+        builder::GetPing::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -2878,6 +3518,115 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_all_teams`]
+
+[`Client::get_all_teams`]: super::Client::get_all_teams*/
+    #[derive(Debug, Clone)]
+    pub struct GetAllTeams<'a> {
+        client: &'a super::Client,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<i64>, String>,
+    }
+    impl<'a> GetAllTeams<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/teams`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<chathooks_mattermost_types::Team>>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, page, per_page } = self;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/teams", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_all_teams",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::create_team`]
 
 [`Client::create_team`]: super::Client::create_team*/
@@ -3681,6 +4430,147 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_channel_members`]
+
+[`Client::get_channel_members`]: super::Client::get_channel_members*/
+    #[derive(Debug, Clone)]
+    pub struct GetChannelMembers<'a> {
+        client: &'a super::Client,
+        channel_id: Result<::std::string::String, String>,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<i64>, String>,
+    }
+    impl<'a> GetChannelMembers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                channel_id: Err("channel_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn channel_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.channel_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for channel_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/channels/{channel_id}/members`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<chathooks_mattermost_types::ChannelMember>>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, channel_id, page, per_page } = self;
+            let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/channels/{}/members", client.baseurl, encode_path(& channel_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_channel_members",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::add_channel_member`]
 
 [`Client::add_channel_member`]: super::Client::add_channel_member*/
@@ -4079,6 +4969,2629 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::logout`]
+
+[`Client::logout`]: super::Client::logout*/
+    #[derive(Debug, Clone)]
+    pub struct Logout<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> Logout<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/api/v4/users/logout`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/v4/users/logout", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "logout",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_user_by_username`]
+
+[`Client::get_user_by_username`]: super::Client::get_user_by_username*/
+    #[derive(Debug, Clone)]
+    pub struct GetUserByUsername<'a> {
+        client: &'a super::Client,
+        username: Result<::std::string::String, String>,
+    }
+    impl<'a> GetUserByUsername<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                username: Err("username was not initialized".to_string()),
+            }
+        }
+        pub fn username<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.username = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for username failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/users/username/{username}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::User>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, username } = self;
+            let username = username.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/username/{}", client.baseurl, encode_path(& username
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_user_by_username",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_teams_for_user`]
+
+[`Client::get_teams_for_user`]: super::Client::get_teams_for_user*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeamsForUser<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeamsForUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/users/{user_id}/teams`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<chathooks_mattermost_types::Team>>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, user_id } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/{}/teams", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_teams_for_user",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_user_access_tokens_for_user`]
+
+[`Client::get_user_access_tokens_for_user`]: super::Client::get_user_access_tokens_for_user*/
+    #[derive(Debug, Clone)]
+    pub struct GetUserAccessTokensForUser<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<i64>, String>,
+    }
+    impl<'a> GetUserAccessTokensForUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/users/{user_id}/tokens`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::std::vec::Vec<chathooks_mattermost_types::UserAccessTokenSanitized>,
+            >,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, user_id, page, per_page } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/{}/tokens", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_user_access_tokens_for_user",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_user_access_token`]
+
+[`Client::create_user_access_token`]: super::Client::create_user_access_token*/
+    #[derive(Debug, Clone)]
+    pub struct CreateUserAccessToken<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::CreateUserAccessTokenBody, String>,
+    }
+    impl<'a> CreateUserAccessToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<
+                chathooks_mattermost_types::CreateUserAccessTokenBody,
+            >,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: CreateUserAccessTokenBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/users/{user_id}/tokens`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::UserAccessToken>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, user_id, body } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/{}/tokens", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_user_access_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::revoke_user_access_token`]
+
+[`Client::revoke_user_access_token`]: super::Client::revoke_user_access_token*/
+    #[derive(Debug, Clone)]
+    pub struct RevokeUserAccessToken<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::TokenIdRequest, String>,
+    }
+    impl<'a> RevokeUserAccessToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::TokenIdRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: TokenIdRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/users/tokens/revoke`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/users/tokens/revoke", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "revoke_user_access_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::disable_user_access_token`]
+
+[`Client::disable_user_access_token`]: super::Client::disable_user_access_token*/
+    #[derive(Debug, Clone)]
+    pub struct DisableUserAccessToken<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::TokenIdRequest, String>,
+    }
+    impl<'a> DisableUserAccessToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::TokenIdRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: TokenIdRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/users/tokens/disable`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/users/tokens/disable", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "disable_user_access_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::enable_user_access_token`]
+
+[`Client::enable_user_access_token`]: super::Client::enable_user_access_token*/
+    #[derive(Debug, Clone)]
+    pub struct EnableUserAccessToken<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::TokenIdRequest, String>,
+    }
+    impl<'a> EnableUserAccessToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::TokenIdRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: TokenIdRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/users/tokens/enable`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/users/tokens/enable", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "enable_user_access_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_channel_by_name_for_team_name`]
+
+[`Client::get_channel_by_name_for_team_name`]: super::Client::get_channel_by_name_for_team_name*/
+    #[derive(Debug, Clone)]
+    pub struct GetChannelByNameForTeamName<'a> {
+        client: &'a super::Client,
+        name: Result<::std::string::String, String>,
+        channel_name: Result<::std::string::String, String>,
+    }
+    impl<'a> GetChannelByNameForTeamName<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                name: Err("name was not initialized".to_string()),
+                channel_name: Err("channel_name was not initialized".to_string()),
+            }
+        }
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn channel_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.channel_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for channel_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/teams/name/{name}/channels/name/{channel_name}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Channel>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, name, channel_name } = self;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let channel_name = channel_name.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/teams/name/{}/channels/name/{}", client.baseurl, encode_path(&
+                name.to_string()), encode_path(& channel_name.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_channel_by_name_for_team_name",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_direct_channel`]
+
+[`Client::create_direct_channel`]: super::Client::create_direct_channel*/
+    #[derive(Debug, Clone)]
+    pub struct CreateDirectChannel<'a> {
+        client: &'a super::Client,
+        body: Result<[::std::string::String; 2usize], String>,
+    }
+    impl<'a> CreateDirectChannel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<[::std::string::String; 2usize]>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `[:: std :: string :: String ; 2usize]` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/channels/direct`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Channel>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/channels/direct", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_direct_channel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_post`]
+
+[`Client::get_post`]: super::Client::get_post*/
+    #[derive(Debug, Clone)]
+    pub struct GetPost<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetPost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/posts/{post_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Post>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}", client.baseurl, encode_path(& post_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_post",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_post`]
+
+[`Client::update_post`]: super::Client::update_post*/
+    #[derive(Debug, Clone)]
+    pub struct UpdatePost<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::UpdatePostBody, String>,
+    }
+    impl<'a> UpdatePost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::UpdatePostBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: UpdatePostBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/posts/{post_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Post>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id, body } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}", client.baseurl, encode_path(& post_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_post",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_post`]
+
+[`Client::delete_post`]: super::Client::delete_post*/
+    #[derive(Debug, Clone)]
+    pub struct DeletePost<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeletePost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v4/posts/{post_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}", client.baseurl, encode_path(& post_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_post",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::patch_post`]
+
+[`Client::patch_post`]: super::Client::patch_post*/
+    #[derive(Debug, Clone)]
+    pub struct PatchPost<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::PatchPostBody, String>,
+    }
+    impl<'a> PatchPost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::PatchPostBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: PatchPostBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/posts/{post_id}/patch`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Post>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id, body } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}/patch", client.baseurl, encode_path(& post_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "patch_post",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_post_thread`]
+
+[`Client::get_post_thread`]: super::Client::get_post_thread*/
+    #[derive(Debug, Clone)]
+    pub struct GetPostThread<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetPostThread<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/posts/{post_id}/thread`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::PostList>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}/thread", client.baseurl, encode_path(& post_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_post_thread",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_post_ephemeral`]
+
+[`Client::create_post_ephemeral`]: super::Client::create_post_ephemeral*/
+    #[derive(Debug, Clone)]
+    pub struct CreatePostEphemeral<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::CreatePostEphemeralBody, String>,
+    }
+    impl<'a> CreatePostEphemeral<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<
+                chathooks_mattermost_types::CreatePostEphemeralBody,
+            >,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: CreatePostEphemeralBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/posts/ephemeral`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Post>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/posts/ephemeral", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_post_ephemeral",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::save_reaction`]
+
+[`Client::save_reaction`]: super::Client::save_reaction*/
+    #[derive(Debug, Clone)]
+    pub struct SaveReaction<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::SaveReactionBody, String>,
+    }
+    impl<'a> SaveReaction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::SaveReactionBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: SaveReactionBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/reactions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Reaction>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/reactions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "save_reaction",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_reactions`]
+
+[`Client::get_reactions`]: super::Client::get_reactions*/
+    #[derive(Debug, Clone)]
+    pub struct GetReactions<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetReactions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/posts/{post_id}/reactions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<chathooks_mattermost_types::Reaction>>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}/reactions", client.baseurl, encode_path(& post_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_reactions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_reaction`]
+
+[`Client::delete_reaction`]: super::Client::delete_reaction*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteReaction<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+        post_id: Result<::std::string::String, String>,
+        emoji_name: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteReaction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                post_id: Err("post_id was not initialized".to_string()),
+                emoji_name: Err("emoji_name was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn emoji_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.emoji_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for emoji_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, user_id, post_id, emoji_name } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let emoji_name = emoji_name.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/{}/posts/{}/reactions/{}", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& post_id.to_string()), encode_path(&
+                emoji_name.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_reaction",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::upload_file`]
+
+[`Client::upload_file`]: super::Client::upload_file*/
+    #[derive(Debug)]
+    pub struct UploadFile<'a> {
+        client: &'a super::Client,
+        channel_id: Result<Option<::std::string::String>, String>,
+        filename: Result<Option<::std::string::String>, String>,
+        body: Result<reqwest::Body, String>,
+    }
+    impl<'a> UploadFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                channel_id: Ok(None),
+                filename: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn channel_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.channel_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for channel_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filename<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filename = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filename failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<B>(mut self, value: B) -> Self
+        where
+            B: std::convert::TryInto<reqwest::Body>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `reqwest::Body` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/files`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::FileUploadResponse>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, channel_id, filename, body } = self;
+            let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let filename = filename.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/files", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/octet-stream",
+                    ),
+                )
+                .body(body)
+                .query(&progenitor_client::QueryParam::new("channel_id", &channel_id))
+                .query(&progenitor_client::QueryParam::new("filename", &filename))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "upload_file",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_file`]
+
+[`Client::get_file`]: super::Client::get_file*/
+    #[derive(Debug, Clone)]
+    pub struct GetFile<'a> {
+        client: &'a super::Client,
+        file_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                file_id: Err("file_id was not initialized".to_string()),
+            }
+        }
+        pub fn file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for file_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/files/{file_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<ByteStream>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, file_id } = self;
+            let file_id = file_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/files/{}", client.baseurl, encode_path(& file_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "get_file",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_file_info`]
+
+[`Client::get_file_info`]: super::Client::get_file_info*/
+    #[derive(Debug, Clone)]
+    pub struct GetFileInfo<'a> {
+        client: &'a super::Client,
+        file_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetFileInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                file_id: Err("file_id was not initialized".to_string()),
+            }
+        }
+        pub fn file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for file_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/files/{file_id}/info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::FileInfo>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, file_id } = self;
+            let file_id = file_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/files/{}/info", client.baseurl, encode_path(& file_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_file_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ping`]
+
+[`Client::get_ping`]: super::Client::get_ping*/
+    #[derive(Debug, Clone)]
+    pub struct GetPing<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetPing<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/v4/system/ping`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::SystemStatus>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/v4/system/ping", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ping",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -13,9 +13,13 @@
 //!
 //! ##### Conventions
 //!
-//! - Every request and response body under `/api/v4` is JSON. The webhook
-//!   execution endpoint `POST /hooks/{hook_id}` also takes form bodies and
-//!   answers `text/plain`.
+//! - Every request and response body under `/api/v4` is JSON, except file
+//!   uploads and downloads. Like the real server, chathooks reads a request
+//!   body as JSON whatever its Content-Type says (`text/plain`, none, or
+//!   anything else that is not listed for the operation); the document's
+//!   `x-chathooks-lenient-json` extension says so to the generator. The
+//!   webhook execution endpoint `POST /hooks/{hook_id}` also takes form
+//!   bodies and answers `text/plain`.
 //! - Ids are 26-character strings of lowercase letters and digits (16 random
 //!   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
 //!   A malformed id in a path is answered with 400
@@ -56,6 +60,12 @@
 //! - tag `channels`: Channels and channel membership.
 //!
 //! - tag `posts`: Posting and reading messages.
+//!
+//! - tag `reactions`: Emoji reactions to posts.
+//!
+//! - tag `files`: Uploading and downloading files.
+//!
+//! - tag `system`: The server itself.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -502,6 +512,21 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_user::Request,
     ) -> impl Future<Output = ops::get_user::Response> + Send;
+    /// List teams
+    ///
+    /// Returns teams by name, a page at a time. System administrators see
+    /// every team; other users see the teams they belong to and open teams.
+    ///
+    /// ##### Permissions
+    ///
+    /// An active session.
+    ///
+    /// `GET /api/v4/teams` (operation `GetAllTeams`)
+    fn get_all_teams(
+        &self,
+        credentials: Credentials,
+        request: ops::get_all_teams::Request,
+    ) -> impl Future<Output = ops::get_all_teams::Response> + Send;
     /// Create a team
     ///
     /// Creates a team; the caller becomes its first member and team
@@ -607,6 +632,21 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_channel_by_name::Request,
     ) -> impl Future<Output = ops::get_channel_by_name::Response> + Send;
+    /// List a channel's members
+    ///
+    /// Returns the memberships of a channel, ordered by user id, a page at a
+    /// time.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the channel.
+    ///
+    /// `GET /api/v4/channels/{channel_id}/members` (operation `GetChannelMembers`)
+    fn get_channel_members(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_members::Request,
+    ) -> impl Future<Output = ops::get_channel_members::Response> + Send;
     /// Add a user to a channel
     ///
     /// Makes a user a member of the channel. The user must already be a member
@@ -657,6 +697,361 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_posts_for_channel::Request,
     ) -> impl Future<Output = ops::get_posts_for_channel::Response> + Send;
+    /// Log out
+    ///
+    /// Ends the session the request is authenticated with; the caller's other
+    /// sessions and personal access tokens stay valid. Logging out with a
+    /// personal access token leaves the token valid. Without a valid session
+    /// the answer is still 200: there is nothing left to end.
+    ///
+    /// `POST /api/v4/users/logout` (operation `Logout`)
+    fn logout(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::logout::Request,
+    ) -> impl Future<Output = ops::logout::Response> + Send;
+    /// Get a user by username
+    ///
+    /// Returns the user with this username (compared without regard to case).
+    /// A missing user is answered with 404 `app.user.missing_account.const`.
+    ///
+    /// ##### Permissions
+    ///
+    /// An active session.
+    ///
+    /// `GET /api/v4/users/username/{username}` (operation `GetUserByUsername`)
+    fn get_user_by_username(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_by_username::Request,
+    ) -> impl Future<Output = ops::get_user_by_username::Response> + Send;
+    /// List a user's teams
+    ///
+    /// Returns the teams a user currently belongs to, by name.
+    ///
+    /// ##### Permissions
+    ///
+    /// The user themself (`me` names the caller), or `manage_system`.
+    ///
+    /// `GET /api/v4/users/{user_id}/teams` (operation `GetTeamsForUser`)
+    fn get_teams_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_teams_for_user::Request,
+    ) -> impl Future<Output = ops::get_teams_for_user::Response> + Send;
+    /// List a user's personal access tokens
+    ///
+    /// Returns a user's tokens, oldest first, without their secrets.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_user_access_token` for one's own tokens; for another user's
+    /// also `edit_other_users`.
+    ///
+    /// `GET /api/v4/users/{user_id}/tokens` (operation `GetUserAccessTokensForUser`)
+    fn get_user_access_tokens_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_access_tokens_for_user::Request,
+    ) -> impl Future<Output = ops::get_user_access_tokens_for_user::Response> + Send;
+    /// Create a personal access token
+    ///
+    /// Creates a personal access token for a user. The secret is in `token`
+    /// and is shown only in this answer; the token then works wherever a
+    /// session token does, until it is revoked. An empty `description` is
+    /// answered with 400 `api.context.invalid_body_param.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_user_access_token` (system administrators, and users given
+    /// the `system_user_access_token` role); for another user also
+    /// `edit_other_users`.
+    ///
+    /// `POST /api/v4/users/{user_id}/tokens` (operation `CreateUserAccessToken`)
+    fn create_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::create_user_access_token::Request,
+    ) -> impl Future<Output = ops::create_user_access_token::Response> + Send;
+    /// Revoke a personal access token
+    ///
+    /// Deletes a token; it no longer authenticates anything. A missing token
+    /// is answered with 404 `app.user_access_token.get.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `revoke_user_access_token` on one's own tokens (held with
+    /// `create_user_access_token`); for another user's also `edit_other_users`.
+    ///
+    /// `POST /api/v4/users/tokens/revoke` (operation `RevokeUserAccessToken`)
+    fn revoke_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::revoke_user_access_token::Request,
+    ) -> impl Future<Output = ops::revoke_user_access_token::Response> + Send;
+    /// Deactivate a personal access token
+    ///
+    /// Makes a token authenticate nothing until it is enabled again.
+    /// Permissions as for revoking.
+    ///
+    /// `POST /api/v4/users/tokens/disable` (operation `DisableUserAccessToken`)
+    fn disable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::disable_user_access_token::Request,
+    ) -> impl Future<Output = ops::disable_user_access_token::Response> + Send;
+    /// Reactivate a personal access token
+    ///
+    /// Makes a deactivated token work again. Permissions as for creating one.
+    ///
+    /// `POST /api/v4/users/tokens/enable` (operation `EnableUserAccessToken`)
+    fn enable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::enable_user_access_token::Request,
+    ) -> impl Future<Output = ops::enable_user_access_token::Response> + Send;
+    /// Get a channel by team name and channel name
+    ///
+    /// Returns the channel with the given URL name in the team with the given
+    /// URL name: how bots resolve `team/channel` without knowing ids. A
+    /// missing team is answered with 404 `app.team.get_by_name.missing.app_error`,
+    /// a missing channel with 404 `app.channel.get_by_name.missing.app_error`.
+    /// (The upstream text names the first parameter `team_name`; the path is
+    /// the same.)
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the channel.
+    ///
+    /// `GET /api/v4/teams/name/{name}/channels/name/{channel_name}` (operation `GetChannelByNameForTeamName`)
+    fn get_channel_by_name_for_team_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_by_name_for_team_name::Request,
+    ) -> impl Future<Output = ops::get_channel_by_name_for_team_name::Response> + Send;
+    /// Open a direct message channel
+    ///
+    /// Returns the direct message channel of two users, creating it (with
+    /// both as members) the first time. The body is the two user ids; both
+    /// may be the caller's, for a channel with oneself. An unknown user is
+    /// answered with 400 `api.context.invalid_body_param.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_direct_channel`, and the caller must be one of the two unless
+    /// they hold `manage_system`.
+    ///
+    /// `POST /api/v4/channels/direct` (operation `CreateDirectChannel`)
+    fn create_direct_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::create_direct_channel::Request,
+    ) -> impl Future<Output = ops::create_direct_channel::Response> + Send;
+    /// Get a post
+    ///
+    /// Returns a post. A deleted post is answered like a missing one: 404
+    /// `app.post.get.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the post's channel.
+    ///
+    /// `GET /api/v4/posts/{post_id}` (operation `GetPost`)
+    fn get_post(
+        &self,
+        credentials: Credentials,
+        request: ops::get_post::Request,
+    ) -> impl Future<Output = ops::get_post::Response> + Send;
+    /// Update a post
+    ///
+    /// Replaces a post's message (and, when given, its props and pin); the
+    /// post is marked edited. `id` in the body, if sent, must be the path's
+    /// post id (400 otherwise). Posts made by webhooks keep their webhook
+    /// props.
+    ///
+    /// ##### Permissions
+    ///
+    /// `edit_post` on one's own post; `edit_others_posts` for another's.
+    ///
+    /// `PUT /api/v4/posts/{post_id}` (operation `UpdatePost`)
+    fn update_post(
+        &self,
+        credentials: Credentials,
+        request: ops::update_post::Request,
+    ) -> impl Future<Output = ops::update_post::Response> + Send;
+    /// Delete a post
+    ///
+    /// Soft-deletes a post; deleting a thread's root deletes its replies too.
+    ///
+    /// ##### Permissions
+    ///
+    /// `delete_post` on one's own post; `delete_others_posts` for another's.
+    ///
+    /// `DELETE /api/v4/posts/{post_id}` (operation `DeletePost`)
+    fn delete_post(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_post::Request,
+    ) -> impl Future<Output = ops::delete_post::Response> + Send;
+    /// Patch a post
+    ///
+    /// Changes only the fields sent: `message`, `is_pinned`, `props`,
+    /// `file_ids`. The post is marked edited.
+    ///
+    /// ##### Permissions
+    ///
+    /// As for updating.
+    ///
+    /// `PUT /api/v4/posts/{post_id}/patch` (operation `PatchPost`)
+    fn patch_post(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_post::Request,
+    ) -> impl Future<Output = ops::patch_post::Response> + Send;
+    /// Get a thread
+    ///
+    /// Returns the whole thread a post belongs to: its root and every reply
+    /// (replies carry the root's id in `root_id`), the newest first in
+    /// `order`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the post's channel.
+    ///
+    /// `GET /api/v4/posts/{post_id}/thread` (operation `GetPostThread`)
+    fn get_post_thread(
+        &self,
+        credentials: Credentials,
+        request: ops::get_post_thread::Request,
+    ) -> impl Future<Output = ops::get_post_thread::Response> + Send;
+    /// Create an ephemeral post
+    ///
+    /// Shows a post to one user only, now, without storing it: it reaches
+    /// that user's WebSocket connections as an `ephemeral_message` event and
+    /// is answered here, with a fresh id and `type` `system_ephemeral`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_post_ephemeral` (system administrators).
+    ///
+    /// `POST /api/v4/posts/ephemeral` (operation `CreatePostEphemeral`)
+    fn create_post_ephemeral(
+        &self,
+        credentials: Credentials,
+        request: ops::create_post_ephemeral::Request,
+    ) -> impl Future<Output = ops::create_post_ephemeral::Response> + Send;
+    /// React to a post
+    ///
+    /// Adds the caller's reaction with an emoji to a post; reacting twice with
+    /// the same emoji is one reaction. `user_id` must be the caller's (403
+    /// otherwise). An emoji name that is not 1 to 64 letters, digits, `_`,
+    /// `-` or `+` is answered with 400.
+    ///
+    /// ##### Permissions
+    ///
+    /// `add_reaction` on the post's channel (reading it is enough by default).
+    ///
+    /// `POST /api/v4/reactions` (operation `SaveReaction`)
+    fn save_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::save_reaction::Request,
+    ) -> impl Future<Output = ops::save_reaction::Response> + Send;
+    /// List a post's reactions
+    ///
+    /// Returns the reactions to a post, oldest first.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the post's channel.
+    ///
+    /// `GET /api/v4/posts/{post_id}/reactions` (operation `GetReactions`)
+    fn get_reactions(
+        &self,
+        credentials: Credentials,
+        request: ops::get_reactions::Request,
+    ) -> impl Future<Output = ops::get_reactions::Response> + Send;
+    /// Remove a reaction
+    ///
+    /// Takes back a user's reaction to a post. Removing a reaction that does
+    /// not exist succeeds.
+    ///
+    /// ##### Permissions
+    ///
+    /// `remove_reaction` for one's own; `remove_others_reactions` for
+    /// another user's.
+    ///
+    /// `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}` (operation `DeleteReaction`)
+    fn delete_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_reaction::Request,
+    ) -> impl Future<Output = ops::delete_reaction::Response> + Send;
+    /// Upload files
+    ///
+    /// Stores files in a channel, to be attached to a post by listing their
+    /// ids in its `file_ids`. Two forms:
+    ///
+    /// - `multipart/form-data` with a field `channel_id` (before the files)
+    ///   and one part per file named `files`; `client_ids` fields, one per
+    ///   file, are echoed back in `client_ids`;
+    /// - the file's bytes as the whole body, with `channel_id` and
+    ///   `filename` in the query.
+    ///
+    /// A body larger than the server's file limit is answered with 413
+    /// `api.file.upload_file.too_large_detailed.app_error`; no file at all
+    /// with 400 `api.file.upload_file.incorrect_number_of_files.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `upload_file` on the channel (its members).
+    ///
+    /// `POST /api/v4/files` (operation `UploadFile`)
+    fn upload_file(
+        &self,
+        credentials: Credentials,
+        request: ops::upload_file::Request,
+    ) -> impl Future<Output = ops::upload_file::Response> + Send;
+    /// Download a file
+    ///
+    /// Returns a file's contents, sent as the file's MIME type, with a
+    /// `Content-Disposition: attachment` header carrying its name.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the file's channel.
+    ///
+    /// `GET /api/v4/files/{file_id}` (operation `GetFile`)
+    fn get_file(
+        &self,
+        credentials: Credentials,
+        request: ops::get_file::Request,
+    ) -> impl Future<Output = ops::get_file::Response> + Send;
+    /// Get a file's metadata
+    ///
+    /// Returns what is known of a file: name, size, type, image dimensions and
+    /// the post carrying it.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the file's channel.
+    ///
+    /// `GET /api/v4/files/{file_id}/info` (operation `GetFileInfo`)
+    fn get_file_info(
+        &self,
+        credentials: Credentials,
+        request: ops::get_file_info::Request,
+    ) -> impl Future<Output = ops::get_file_info::Response> + Send;
+    /// Check the server is up
+    ///
+    /// Answers `{"status": "OK"}` while the server serves requests, with or
+    /// without a session (clients call it before logging in).
+    ///
+    /// `GET /api/v4/system/ping` (operation `GetPing`)
+    fn get_ping(
+        &self,
+        request: ops::get_ping::Request,
+    ) -> impl Future<Output = ops::get_ping::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -908,6 +1303,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -947,7 +1343,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 body: match prepared
-                    .body_as::<crate::types::CreateIncomingWebhookBody>(0)?
+                    .body_as::<crate::types::CreateIncomingWebhookBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1179,6 +1575,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1219,7 +1616,7 @@ pub mod ops {
             Ok(Request {
                 hook_id: prepared.param("hook_id", runtime::Location::Path)?,
                 body: match prepared
-                    .body_as::<crate::types::UpdateIncomingWebhookBody>(0)?
+                    .body_as::<crate::types::UpdateIncomingWebhookBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1616,6 +2013,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1655,7 +2053,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 body: match prepared
-                    .body_as::<crate::types::CreateOutgoingWebhookBody>(0)?
+                    .body_as::<crate::types::CreateOutgoingWebhookBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1887,6 +2285,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1927,7 +2326,7 @@ pub mod ops {
             Ok(Request {
                 hook_id: prepared.param("hook_id", runtime::Location::Path)?,
                 body: match prepared
-                    .body_as::<crate::types::UpdateOutgoingWebhookBody>(0)?
+                    .body_as::<crate::types::UpdateOutgoingWebhookBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -2216,6 +2615,8 @@ pub mod ops {
             pub hook_id: String,
             /// The message to post.
             pub body: Body,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
         }
         /// The request body, in whichever media type it was sent.
         #[derive(Debug, Clone)]
@@ -2300,6 +2701,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -2366,6 +2768,7 @@ pub mod ops {
                     }
                     _ => return Err(prepared.missing_body()),
                 },
+                files: prepared.take_files(),
             })
         }
     }
@@ -2442,6 +2845,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -2457,7 +2861,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0)? {
+                body: match prepared.body_as::<crate::types::LoginBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -2620,6 +3024,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -2658,7 +3063,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateUserBody>(0)? {
+                body: match prepared.body_as::<crate::types::CreateUserBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -2799,6 +3204,135 @@ pub mod ops {
             }
         }
     }
+    /// `GetAllTeams`: `GET /api/v4/teams`
+    pub mod get_all_teams {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Zero-based page number. Negative values count as 0.
+            ///
+            /// Query parameter `page`.
+            pub page: i64,
+            /// Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+            ///
+            /// Query parameter `per_page`.
+            pub per_page: i64,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The teams.
+            Ok(Vec<crate::types::Team>),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetAllTeams",
+            method: "GET",
+            path: "/api/v4/teams",
+            params: &[
+                runtime::ParamSpec {
+                    name: "page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("0"),
+                    schema: "{\"default\":0,\"type\":\"integer\"}",
+                },
+                runtime::ParamSpec {
+                    name: "per_page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("60"),
+                    schema: "{\"default\":60,\"type\":\"integer\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                page: prepared.param("page", runtime::Location::Query)?,
+                per_page: prepared.param("per_page", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
     /// `CreateTeam`: `POST /api/v4/teams`
     pub mod create_team {
         #[allow(unused_imports)]
@@ -2863,6 +3397,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -2901,7 +3436,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateTeamBody>(0)? {
+                body: match prepared.body_as::<crate::types::CreateTeamBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3259,6 +3794,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -3298,7 +3834,8 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 team_id: prepared.param("team_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::AddTeamMemberBody>(0)? {
+                body: match prepared.body_as::<crate::types::AddTeamMemberBody>(0usize)?
+                {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3382,6 +3919,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -3420,7 +3958,8 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateChannelBody>(0)? {
+                body: match prepared.body_as::<crate::types::CreateChannelBody>(0usize)?
+                {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3708,6 +4247,161 @@ pub mod ops {
             }
         }
     }
+    /// `GetChannelMembers`: `GET /api/v4/channels/{channel_id}/members`
+    pub mod get_channel_members {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the channel.
+            ///
+            /// Path parameter `channel_id`.
+            pub channel_id: String,
+            /// Zero-based page number. Negative values count as 0.
+            ///
+            /// Query parameter `page`.
+            pub page: i64,
+            /// Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+            ///
+            /// Query parameter `per_page`.
+            pub per_page: i64,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The memberships.
+            Ok(Vec<crate::types::ChannelMember>),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetChannelMembers",
+            method: "GET",
+            path: "/api/v4/channels/{channel_id}/members",
+            params: &[
+                runtime::ParamSpec {
+                    name: "channel_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("0"),
+                    schema: "{\"default\":0,\"type\":\"integer\"}",
+                },
+                runtime::ParamSpec {
+                    name: "per_page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("60"),
+                    schema: "{\"default\":60,\"type\":\"integer\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                channel_id: prepared.param("channel_id", runtime::Location::Path)?,
+                page: prepared.param("page", runtime::Location::Query)?,
+                per_page: prepared.param("per_page", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
     /// `AddChannelMember`: `POST /api/v4/channels/{channel_id}/members`
     pub mod add_channel_member {
         #[allow(unused_imports)]
@@ -3792,6 +4486,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -3831,7 +4526,9 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::AddChannelMemberBody>(0)? {
+                body: match prepared
+                    .body_as::<crate::types::AddChannelMemberBody>(0usize)?
+                {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3915,6 +4612,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: true,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -3953,7 +4651,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreatePostBody>(0)? {
+                body: match prepared.body_as::<crate::types::CreatePostBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -4162,6 +4860,3033 @@ pub mod ops {
                 3usize => Some(Credentials::AccessToken(values.next()?)),
                 _ => None,
             }
+        }
+    }
+    /// `Logout`: `POST /api/v4/users/logout`
+    pub mod logout {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {}
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The session has ended.
+            Ok(crate::types::StatusOk),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "Logout",
+            method: "POST",
+            path: "/api/v4/users/logout",
+            params: &[],
+            body: None,
+            security: &[
+                &[],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {})
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                1usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                2usize => Some(Credentials::BearerAuth(values.next()?)),
+                3usize => Some(Credentials::TokenAuth(values.next()?)),
+                4usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetUserByUsername`: `GET /api/v4/users/username/{username}`
+    pub mod get_user_by_username {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The username, without a leading `@`.
+            ///
+            /// Path parameter `username`.
+            pub username: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The user.
+            Ok(crate::types::User),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetUserByUsername",
+            method: "GET",
+            path: "/api/v4/users/username/{username}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "username",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                username: prepared.param("username", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetTeamsForUser`: `GET /api/v4/users/{user_id}/teams`
+    pub mod get_teams_for_user {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the user, or `me` for the caller.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The user's teams.
+            Ok(Vec<crate::types::Team>),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetTeamsForUser",
+            method: "GET",
+            path: "/api/v4/users/{user_id}/teams",
+            params: &[
+                runtime::ParamSpec {
+                    name: "user_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                user_id: prepared.param("user_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetUserAccessTokensForUser`: `GET /api/v4/users/{user_id}/tokens`
+    pub mod get_user_access_tokens_for_user {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the user, or `me` for the caller.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+            /// Zero-based page number. Negative values count as 0.
+            ///
+            /// Query parameter `page`.
+            pub page: i64,
+            /// Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+            ///
+            /// Query parameter `per_page`.
+            pub per_page: i64,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The tokens.
+            Ok(Vec<crate::types::UserAccessTokenSanitized>),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetUserAccessTokensForUser",
+            method: "GET",
+            path: "/api/v4/users/{user_id}/tokens",
+            params: &[
+                runtime::ParamSpec {
+                    name: "user_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("0"),
+                    schema: "{\"default\":0,\"type\":\"integer\"}",
+                },
+                runtime::ParamSpec {
+                    name: "per_page",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: Some("60"),
+                    schema: "{\"default\":60,\"type\":\"integer\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                user_id: prepared.param("user_id", runtime::Location::Path)?,
+                page: prepared.param("page", runtime::Location::Query)?,
+                per_page: prepared.param("per_page", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `CreateUserAccessToken`: `POST /api/v4/users/{user_id}/tokens`
+    pub mod create_user_access_token {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the user, or `me` for the caller.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+            /// What the token is for.
+            pub body: crate::types::CreateUserAccessTokenBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The token, with its secret.
+            Created(crate::types::UserAccessToken),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => {
+                        runtime::json_response(runtime::status(201u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "CreateUserAccessToken",
+            method: "POST",
+            path: "/api/v4/users/{user_id}/tokens",
+            params: &[
+                runtime::ParamSpec {
+                    name: "user_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/CreateUserAccessTokenBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                user_id: prepared.param("user_id", runtime::Location::Path)?,
+                body: match prepared
+                    .body_as::<crate::types::CreateUserAccessTokenBody>(0usize)?
+                {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `RevokeUserAccessToken`: `POST /api/v4/users/tokens/revoke`
+    pub mod revoke_user_access_token {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The token to revoke.
+            pub body: crate::types::TokenIdRequest,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The token is revoked.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "RevokeUserAccessToken",
+            method: "POST",
+            path: "/api/v4/users/tokens/revoke",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `DisableUserAccessToken`: `POST /api/v4/users/tokens/disable`
+    pub mod disable_user_access_token {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The token to deactivate.
+            pub body: crate::types::TokenIdRequest,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The token is inactive.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "DisableUserAccessToken",
+            method: "POST",
+            path: "/api/v4/users/tokens/disable",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `EnableUserAccessToken`: `POST /api/v4/users/tokens/enable`
+    pub mod enable_user_access_token {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The token to reactivate.
+            pub body: crate::types::TokenIdRequest,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The token is active.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "EnableUserAccessToken",
+            method: "POST",
+            path: "/api/v4/users/tokens/enable",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetChannelByNameForTeamName`: `GET /api/v4/teams/name/{name}/channels/name/{channel_name}`
+    pub mod get_channel_by_name_for_team_name {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// URL name of the team.
+            ///
+            /// Path parameter `name`.
+            pub name: String,
+            /// URL name of the channel.
+            ///
+            /// Path parameter `channel_name`.
+            pub channel_name: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The channel.
+            Ok(crate::types::Channel),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetChannelByNameForTeamName",
+            method: "GET",
+            path: "/api/v4/teams/name/{name}/channels/name/{channel_name}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "name",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "channel_name",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                name: prepared.param("name", runtime::Location::Path)?,
+                channel_name: prepared.param("channel_name", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `CreateDirectChannel`: `POST /api/v4/channels/direct`
+    pub mod create_direct_channel {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The ids of the two users.
+            pub body: Vec<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The direct message channel.
+            Created(crate::types::Channel),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => {
+                        runtime::json_response(runtime::status(201u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "CreateDirectChannel",
+            method: "POST",
+            path: "/api/v4/channels/direct",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":2,\"maxItems\":2}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_as::<Vec<String>>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetPost`: `GET /api/v4/posts/{post_id}`
+    pub mod get_post {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The post.
+            Ok(crate::types::Post),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetPost",
+            method: "GET",
+            path: "/api/v4/posts/{post_id}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `UpdatePost`: `PUT /api/v4/posts/{post_id}`
+    pub mod update_post {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+            /// The new version.
+            pub body: crate::types::UpdatePostBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The updated post.
+            Ok(crate::types::Post),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "UpdatePost",
+            method: "PUT",
+            path: "/api/v4/posts/{post_id}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/UpdatePostBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+                body: match prepared.body_as::<crate::types::UpdatePostBody>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `DeletePost`: `DELETE /api/v4/posts/{post_id}`
+    pub mod delete_post {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The post is deleted.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "DeletePost",
+            method: "DELETE",
+            path: "/api/v4/posts/{post_id}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `PatchPost`: `PUT /api/v4/posts/{post_id}/patch`
+    pub mod patch_post {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+            /// The fields to change.
+            pub body: crate::types::PatchPostBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The patched post.
+            Ok(crate::types::Post),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "PatchPost",
+            method: "PUT",
+            path: "/api/v4/posts/{post_id}/patch",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/PatchPostBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+                body: match prepared.body_as::<crate::types::PatchPostBody>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetPostThread`: `GET /api/v4/posts/{post_id}/thread`
+    pub mod get_post_thread {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The thread.
+            Ok(crate::types::PostList),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetPostThread",
+            method: "GET",
+            path: "/api/v4/posts/{post_id}/thread",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `CreatePostEphemeral`: `POST /api/v4/posts/ephemeral`
+    pub mod create_post_ephemeral {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The post and who sees it.
+            pub body: crate::types::CreatePostEphemeralBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The ephemeral post as shown.
+            Created(crate::types::Post),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => {
+                        runtime::json_response(runtime::status(201u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "CreatePostEphemeral",
+            method: "POST",
+            path: "/api/v4/posts/ephemeral",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/CreatePostEphemeralBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared
+                    .body_as::<crate::types::CreatePostEphemeralBody>(0usize)?
+                {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `SaveReaction`: `POST /api/v4/reactions`
+    pub mod save_reaction {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The reaction.
+            pub body: crate::types::SaveReactionBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The reaction. (The upstream text says 201; the server answers 200.)
+            Ok(crate::types::Reaction),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "SaveReaction",
+            method: "POST",
+            path: "/api/v4/reactions",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/SaveReactionBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_as::<crate::types::SaveReactionBody>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetReactions`: `GET /api/v4/posts/{post_id}/reactions`
+    pub mod get_reactions {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The reactions.
+            Ok(Vec<crate::types::Reaction>),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetReactions",
+            method: "GET",
+            path: "/api/v4/posts/{post_id}/reactions",
+            params: &[
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `DeleteReaction`: `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`
+    pub mod delete_reaction {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the user whose reaction it is, or `me`.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+            /// The emoji, without colons.
+            ///
+            /// Path parameter `emoji_name`.
+            pub emoji_name: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The reaction is gone.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "DeleteReaction",
+            method: "DELETE",
+            path: "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "user_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "post_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "emoji_name",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                user_id: prepared.param("user_id", runtime::Location::Path)?,
+                post_id: prepared.param("post_id", runtime::Location::Path)?,
+                emoji_name: prepared.param("emoji_name", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `UploadFile`: `POST /api/v4/files`
+    pub mod upload_file {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Channel of a raw upload (multipart uploads send it as a field).
+            ///
+            /// Query parameter `channel_id`.
+            pub channel_id: Option<String>,
+            /// Name of a raw upload.
+            ///
+            /// Query parameter `filename`.
+            pub filename: Option<String>,
+            /// The files.
+            pub body: Body,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `multipart/form-data`.
+            Multipart(crate::types::UploadFileBody),
+            /// Sent as `application/octet-stream`.
+            Binary(crate::runtime::Binary),
+            /// Sent as `*/*`.
+            Binary2(crate::runtime::Binary),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The stored files.
+            Created(crate::types::FileUploadResponse),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// 413: The request body is larger than the server accepts.
+            PayloadTooLarge(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => {
+                        runtime::json_response(runtime::status(201u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::PayloadTooLarge(body) => {
+                        runtime::json_response(runtime::status(413u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    413u16 => Self::PayloadTooLarge(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "UploadFile",
+            method: "POST",
+            path: "/api/v4/files",
+            params: &[
+                runtime::ParamSpec {
+                    name: "channel_id",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::String,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "filename",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::String,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "multipart/form-data",
+                        kind: runtime::MediaKind::Multipart,
+                        fields: &[
+                            ("channel_id", runtime::ParamKind::String),
+                            (
+                                "files",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            (
+                                "client_ids",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/UploadFileBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/octet-stream",
+                        kind: runtime::MediaKind::Binary,
+                        fields: &[],
+                        schema: "{}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "*/*",
+                        kind: runtime::MediaKind::Binary,
+                        fields: &[],
+                        schema: "{}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                channel_id: prepared
+                    .optional_param("channel_id", runtime::Location::Query)?,
+                filename: prepared.optional_param("filename", runtime::Location::Query)?,
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::UploadFileBody>(0usize)? {
+                            Some(body) => Body::Multipart(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.binary_body(1usize) {
+                            Some(body) => Body::Binary(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(2usize) => {
+                        match prepared.binary_body(2usize) {
+                            Some(body) => Body::Binary2(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+                files: prepared.take_files(),
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetFile`: `GET /api/v4/files/{file_id}`
+    pub mod get_file {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the file.
+            ///
+            /// Path parameter `file_id`.
+            pub file_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The file's contents.
+            Ok(crate::runtime::Binary, OkHeaders),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        /// Headers of the `Ok` answer.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct OkHeaders {
+            /// `attachment` with the file's name.
+            ///
+            /// Header `Content-Disposition`.
+            pub content_disposition: Option<String>,
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body, headers) => {
+                        let mut response = runtime::binary_response(
+                            runtime::status(200u16),
+                            "*/*",
+                            body,
+                        );
+                        if let Some(value) = &headers.content_disposition {
+                            runtime::insert_header(
+                                &mut response,
+                                "content-disposition",
+                                value,
+                            );
+                        }
+                        response
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetFile",
+            method: "GET",
+            path: "/api/v4/files/{file_id}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "file_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                file_id: prepared.param("file_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetFileInfo`: `GET /api/v4/files/{file_id}/info`
+    pub mod get_file_info {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the file.
+            ///
+            /// Path parameter `file_id`.
+            pub file_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The file's metadata.
+            Ok(crate::types::FileInfo),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::NotFound(body) => {
+                        runtime::json_response(runtime::status(404u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetFileInfo",
+            method: "GET",
+            path: "/api/v4/files/{file_id}/info",
+            params: &[
+                runtime::ParamSpec {
+                    name: "file_id",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Cookie,
+                        name: "MMAUTHTOKEN",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "bearer",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::Http {
+                        scheme: "token",
+                    },
+                ],
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Query,
+                        name: "access_token",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                file_id: prepared.param("file_id", runtime::Location::Path)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(Credentials::BearerAuth(values.next()?)),
+                2usize => Some(Credentials::TokenAuth(values.next()?)),
+                3usize => Some(Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    /// `GetPing`: `GET /api/v4/system/ping`
+    pub mod get_ping {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {}
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The server is up.
+            Ok(crate::types::SystemStatus),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "GetPing",
+            method: "GET",
+            path: "/api/v4/system/ping",
+            params: &[],
+            body: None,
+            security: &[&[]],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {})
         }
     }
 }
@@ -4492,6 +8217,23 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
             "/api/v4/teams",
             axum::routing::MethodRouter::new()
                 .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_all_teams::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_all_teams(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                )
+                .on(
                     axum::routing::MethodFilter::POST,
                     {
                         let api = api.clone();
@@ -4646,6 +8388,23 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
             "/api/v4/channels/{channel_id}/members",
             axum::routing::MethodRouter::new()
                 .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_channel_members::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_channel_members(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                )
+                .on(
                     axum::routing::MethodFilter::POST,
                     {
                         let api = api.clone();
@@ -4700,6 +8459,494 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
                             ),
                         );
                         move |request: axum::extract::Request| handle_get_posts_for_channel(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/logout",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(&ops::logout::SPEC, schemas.clone()),
+                        );
+                        move |request: axum::extract::Request| handle_logout(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/username/{username}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_user_by_username::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_user_by_username(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/{user_id}/teams",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_teams_for_user::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_teams_for_user(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/{user_id}/tokens",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_user_access_tokens_for_user::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_user_access_tokens_for_user(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::create_user_access_token::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_create_user_access_token(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/tokens/revoke",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::revoke_user_access_token::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_revoke_user_access_token(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/tokens/disable",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::disable_user_access_token::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_disable_user_access_token(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/tokens/enable",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::enable_user_access_token::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_enable_user_access_token(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/teams/name/{name}/channels/name/{channel_name}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_channel_by_name_for_team_name::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_channel_by_name_for_team_name(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/channels/direct",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::create_direct_channel::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_create_direct_channel(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/posts/{post_id}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_post::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_post(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                )
+                .on(
+                    axum::routing::MethodFilter::PUT,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::update_post::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_update_post(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::delete_post::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_delete_post(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/posts/{post_id}/patch",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::PUT,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::patch_post::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_patch_post(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/posts/{post_id}/thread",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_post_thread::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_post_thread(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/posts/ephemeral",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::create_post_ephemeral::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_create_post_ephemeral(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/reactions",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::save_reaction::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_save_reaction(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/posts/{post_id}/reactions",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_reactions::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_reactions(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::delete_reaction::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_delete_reaction(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/files",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::upload_file::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_upload_file(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/files/{file_id}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_file::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_file(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/files/{file_id}/info",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_file_info::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_file_info(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v4/system/ping",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::get_ping::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_get_ping(
                             api.clone(),
                             operation.clone(),
                             request,
@@ -5070,6 +9317,29 @@ async fn handle_get_user<A: Api>(
     };
     api.get_user(credentials, request).await.into_response()
 }
+async fn handle_get_all_teams<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_all_teams::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_all_teams::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_all_teams::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_all_teams(credentials, request).await.into_response()
+}
 async fn handle_create_team<A: Api>(
     api: Arc<A>,
     operation: Arc<runtime::Operation>,
@@ -5232,6 +9502,30 @@ async fn handle_get_channel_by_name<A: Api>(
     };
     api.get_channel_by_name(credentials, request).await.into_response()
 }
+async fn handle_get_channel_members<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_channel_members::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_channel_members::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_channel_members::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_channel_members(credentials, request).await.into_response()
+}
 async fn handle_add_channel_member<A: Api>(
     api: Arc<A>,
     operation: Arc<runtime::Operation>,
@@ -5302,4 +9596,526 @@ async fn handle_get_posts_for_channel<A: Api>(
         Err(error) => return api.request_error(error),
     };
     api.get_posts_for_channel(credentials, request).await.into_response()
+}
+async fn handle_logout<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let credentials = ops::logout::credentials(prepared.credential.take());
+    let request = match ops::logout::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.logout(credentials, request).await.into_response()
+}
+async fn handle_get_user_by_username<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_user_by_username::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_user_by_username::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_user_by_username::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_user_by_username(credentials, request).await.into_response()
+}
+async fn handle_get_teams_for_user<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_teams_for_user::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_teams_for_user::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_teams_for_user::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_teams_for_user(credentials, request).await.into_response()
+}
+async fn handle_get_user_access_tokens_for_user<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_user_access_tokens_for_user::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_user_access_tokens_for_user::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_user_access_tokens_for_user::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_user_access_tokens_for_user(credentials, request).await.into_response()
+}
+async fn handle_create_user_access_token<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::create_user_access_token::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::create_user_access_token::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::create_user_access_token::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.create_user_access_token(credentials, request).await.into_response()
+}
+async fn handle_revoke_user_access_token<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::revoke_user_access_token::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::revoke_user_access_token::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::revoke_user_access_token::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.revoke_user_access_token(credentials, request).await.into_response()
+}
+async fn handle_disable_user_access_token<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::disable_user_access_token::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::disable_user_access_token::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::disable_user_access_token::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.disable_user_access_token(credentials, request).await.into_response()
+}
+async fn handle_enable_user_access_token<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::enable_user_access_token::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::enable_user_access_token::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::enable_user_access_token::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.enable_user_access_token(credentials, request).await.into_response()
+}
+async fn handle_get_channel_by_name_for_team_name<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_channel_by_name_for_team_name::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_channel_by_name_for_team_name::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_channel_by_name_for_team_name::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_channel_by_name_for_team_name(credentials, request).await.into_response()
+}
+async fn handle_create_direct_channel<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::create_direct_channel::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::create_direct_channel::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::create_direct_channel::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.create_direct_channel(credentials, request).await.into_response()
+}
+async fn handle_get_post<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_post::credentials(prepared.credential.take()) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_post::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_post::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_post(credentials, request).await.into_response()
+}
+async fn handle_update_post<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::update_post::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::update_post::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::update_post::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.update_post(credentials, request).await.into_response()
+}
+async fn handle_delete_post<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::delete_post::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::delete_post::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::delete_post::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.delete_post(credentials, request).await.into_response()
+}
+async fn handle_patch_post<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::patch_post::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::patch_post::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::patch_post::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.patch_post(credentials, request).await.into_response()
+}
+async fn handle_get_post_thread<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_post_thread::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_post_thread::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_post_thread::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_post_thread(credentials, request).await.into_response()
+}
+async fn handle_create_post_ephemeral<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::create_post_ephemeral::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::create_post_ephemeral::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::create_post_ephemeral::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.create_post_ephemeral(credentials, request).await.into_response()
+}
+async fn handle_save_reaction<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::save_reaction::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::save_reaction::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::save_reaction::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.save_reaction(credentials, request).await.into_response()
+}
+async fn handle_get_reactions<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_reactions::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_reactions::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_reactions::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_reactions(credentials, request).await.into_response()
+}
+async fn handle_delete_reaction<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::delete_reaction::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::delete_reaction::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::delete_reaction::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.delete_reaction(credentials, request).await.into_response()
+}
+async fn handle_upload_file<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::upload_file::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::upload_file::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::upload_file::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.upload_file(credentials, request).await.into_response()
+}
+async fn handle_get_file<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_file::credentials(prepared.credential.take()) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_file::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_file::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_file(credentials, request).await.into_response()
+}
+async fn handle_get_file_info<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::get_file_info::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::get_file_info::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::get_file_info::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_file_info(credentials, request).await.into_response()
+}
+async fn handle_get_ping<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let request = match ops::get_ping::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.get_ping(request).await.into_response()
 }

@@ -953,6 +953,21 @@ pub struct CreatePostBody {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub root_id: ::std::option::Option<::std::string::String>,
 }
+///`CreatePostEphemeralBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CreatePostEphemeralBody {
+    pub post: CreatePostEphemeralBodyPost,
+    ///The user who sees the post.
+    pub user_id: ::std::string::String,
+}
+///`CreatePostEphemeralBodyPost`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CreatePostEphemeralBodyPost {
+    pub channel_id: ::std::string::String,
+    pub message: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub props: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
 ///`CreateTeamBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct CreateTeamBody {
@@ -1018,6 +1033,12 @@ impl ::std::convert::TryFrom<::std::string::String> for CreateTeamBodyType {
         value.parse()
     }
 }
+///`CreateUserAccessTokenBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CreateUserAccessTokenBody {
+    ///What the token is used for (1 to 255 characters).
+    pub description: ::std::string::String,
+}
 ///`CreateUserBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct CreateUserBody {
@@ -1070,6 +1091,39 @@ pub struct ExecuteIncomingWebhookMultipartBody {
     ///Name to show the post under.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
+}
+///What is known of an uploaded file.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct FileInfo {
+    pub channel_id: ::std::string::String,
+    pub create_at: i64,
+    pub delete_at: i64,
+    ///Lower-case, without the dot.
+    pub extension: ::std::string::String,
+    ///Always false here (no previews are made).
+    pub has_preview_image: bool,
+    ///Pixels, for images; 0 otherwise.
+    pub height: i64,
+    pub id: ::std::string::String,
+    pub mime_type: ::std::string::String,
+    pub name: ::std::string::String,
+    ///The post carrying it; empty until a post does.
+    pub post_id: ::std::string::String,
+    ///In bytes.
+    pub size: i64,
+    pub update_at: i64,
+    ///Who uploaded it.
+    pub user_id: ::std::string::String,
+    ///Pixels, for images; 0 otherwise.
+    pub width: i64,
+}
+///`FileUploadResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct FileUploadResponse {
+    ///The `client_ids` sent, in order; empty when none were.
+    pub client_ids: ::std::vec::Vec<::std::string::String>,
+    ///The stored files, in the order they were sent.
+    pub file_infos: ::std::vec::Vec<FileInfo>,
 }
 ///`GetIncomingWebhooksResponse`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1312,6 +1366,21 @@ impl<'de> ::serde::Deserialize<'de> for OutgoingWebhookTriggerWhen {
             .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
     }
 }
+///`PatchPostBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct PatchPostBody {
+    ///The files the post carries; left unchanged when missing or null.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_pinned: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub props: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+}
 ///A message in a channel.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Post {
@@ -1361,6 +1430,31 @@ pub struct PostList {
     pub posts: ::std::collections::HashMap<::std::string::String, Post>,
     ///Id of the post before this set; empty when there is none or it does not apply.
     pub prev_post_id: ::std::string::String,
+}
+///An emoji reaction of a user to a post.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Reaction {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
+    pub create_at: i64,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub delete_at: ::std::option::Option<i64>,
+    pub emoji_name: ::std::string::String,
+    pub post_id: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_at: ::std::option::Option<i64>,
+    pub user_id: ::std::string::String,
+}
+///`SaveReactionBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SaveReactionBody {
+    ///Ignored; the server sets the time.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub create_at: ::std::option::Option<i64>,
+    ///Without colons, e.g. `thumbsup`.
+    pub emoji_name: ::std::string::String,
+    pub post_id: ::std::string::String,
+    pub user_id: ::std::string::String,
 }
 ///A Slack message attachment.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -1474,6 +1568,12 @@ impl ::std::convert::TryFrom<::std::string::String> for StatusOkStatus {
         value.parse()
     }
 }
+///`SystemStatus`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SystemStatus {
+    ///`OK` while the server serves requests.
+    pub status: ::std::string::String,
+}
 ///A team.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Team {
@@ -1572,6 +1672,12 @@ impl ::std::convert::TryFrom<::std::string::String> for TeamType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///`TokenIdRequest`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TokenIdRequest {
+    ///Id of the personal access token (not its secret).
+    pub token_id: ::std::string::String,
 }
 ///`UpdateIncomingWebhookBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2219,6 +2325,38 @@ impl<'de> ::serde::Deserialize<'de> for UpdateOutgoingWebhookBodyUsername {
             })
     }
 }
+///`UpdatePostBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UpdatePostBody {
+    ///The files the post carries; left unchanged when missing or null.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    ///The post's id (must match the path).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_pinned: ::std::option::Option<bool>,
+    ///The new message.
+    pub message: ::std::string::String,
+    ///The new props; left unchanged when missing.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub props: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+}
+///`UploadFileBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct UploadFileBody {
+    ///Channel the files go to.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
+    ///Client-chosen ids, echoed back in order.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub client_ids: ::std::vec::Vec<::std::string::String>,
+    ///The files, one part each.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub files: ::std::vec::Vec<::std::string::String>,
+}
 ///A user account. Never carries the password.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct User {
@@ -2264,6 +2402,24 @@ pub struct User {
     ///Last update time in milliseconds.
     pub update_at: i64,
     pub username: ::std::string::String,
+}
+///A personal access token as created, with its secret.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UserAccessToken {
+    pub description: ::std::string::String,
+    pub id: ::std::string::String,
+    pub is_active: bool,
+    ///The secret, shown only when the token is created.
+    pub token: ::std::string::String,
+    pub user_id: ::std::string::String,
+}
+///A personal access token without its secret.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UserAccessTokenSanitized {
+    pub description: ::std::string::String,
+    pub id: ::std::string::String,
+    pub is_active: bool,
+    pub user_id: ::std::string::String,
 }
 /// Error types.
 pub mod error {

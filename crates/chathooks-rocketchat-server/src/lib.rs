@@ -518,6 +518,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -533,7 +534,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0)? {
+                body: match prepared.body_as::<crate::types::LoginBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -670,6 +671,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -696,7 +698,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::UsersCreateBody>(0)? {
+                body: match prepared.body_as::<crate::types::UsersCreateBody>(0usize)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -774,6 +776,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -800,7 +803,8 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::ChannelsCreateBody>(0)? {
+                body: match prepared.body_as::<crate::types::ChannelsCreateBody>(0usize)?
+                {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -1139,6 +1143,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1165,7 +1170,9 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::ChatPostMessageBody>(0)? {
+                body: match prepared
+                    .body_as::<crate::types::ChatPostMessageBody>(0usize)?
+                {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -1243,6 +1250,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1269,7 +1277,8 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsCreateBody>(0)?
+                body: match prepared
+                    .body_as::<crate::types::IntegrationsCreateBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1348,6 +1357,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1374,7 +1384,8 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsUpdateBody>(0)?
+                body: match prepared
+                    .body_as::<crate::types::IntegrationsUpdateBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1717,6 +1728,7 @@ pub mod ops {
             params: &[],
             body: Some(runtime::BodySpec {
                 required: true,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",
@@ -1743,7 +1755,8 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsRemoveBody>(0)?
+                body: match prepared
+                    .body_as::<crate::types::IntegrationsRemoveBody>(0usize)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1994,6 +2007,7 @@ pub mod ops {
             ],
             body: Some(runtime::BodySpec {
                 required: false,
+                lenient_json: false,
                 media: &[
                     runtime::MediaSpec {
                         content_type: "application/json",

@@ -30,6 +30,7 @@ pub(crate) async fn read(
     parts: &Parts,
     body: Body,
     files: &mut Vec<UploadedFile>,
+    binary: &mut Option<crate::Binary>,
 ) -> Result<Option<(usize, Value)>, RequestError> {
     let Some(body_spec) = &spec.body else {
         return Ok(None);
@@ -52,12 +53,19 @@ pub(crate) async fn read(
     }
 
     let media_index = match content_type {
-        Some(content_type) => select(body_spec.media, content_type),
-        // No Content-Type: take JSON if the operation accepts it, else the first listed type.
+        Some(content_type) => select(body_spec.media, content_type).or_else(|| {
+            body_spec
+                .lenient_json
+                .then(|| body_spec.media.iter().position(|m| m.kind == MediaKind::Json))
+                .flatten()
+        }),
+        // No Content-Type: take JSON if the operation accepts it, else raw
+        // bytes, else the first listed type.
         None => body_spec
             .media
             .iter()
             .position(|m| m.kind == MediaKind::Json)
+            .or_else(|| body_spec.media.iter().position(|m| m.kind == MediaKind::Binary))
             .or(if body_spec.media.is_empty() { None } else { Some(0) }),
     };
     let Some(index) = media_index else {
@@ -131,8 +139,14 @@ pub(crate) async fn read(
                 .map_err(|_| malformed("the text body is not valid UTF-8".to_owned()))?;
             Value::String(text)
         }
-        // Handed over as a byte array (what `Vec<u8>` deserializes from).
-        MediaKind::Binary => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
+        // Handed over as they came, beside the (null) parsed body.
+        MediaKind::Binary => {
+            *binary = Some(crate::Binary {
+                data: bytes,
+                content_type: content_type.map(str::to_owned),
+            });
+            Value::Null
+        }
     };
     Ok(Some((index, value)))
 }

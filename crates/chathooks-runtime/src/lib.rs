@@ -23,12 +23,32 @@ mod validate;
 
 pub use body::UploadedFile;
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
-pub use respond::{empty_response, insert_header, json_response, raw_response, status, text_response};
+pub use respond::{binary_response, empty_response, insert_header, json_response, raw_response, status, text_response};
 pub use spec::{BodySpec, MediaKind, MediaSpec, OperationSpec, ParamKind, ParamSpec, SchemeSpec};
 pub use validate::Schemas;
 
 /// Re-exported so generated crates and their users agree on one version.
 pub use axum;
+pub use bytes::Bytes;
+
+/// A binary body (media types read as raw bytes): the bytes, and the media
+/// type they came as or are to be sent as. A response's `content_type`,
+/// when set, replaces the one the spec lists (for `*/*` and `image/*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Binary {
+    pub data: Bytes,
+    pub content_type: Option<String>,
+}
+
+impl Binary {
+    /// `data` sent as `content_type`.
+    pub fn new(data: impl Into<Bytes>, content_type: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            content_type: Some(content_type.into()),
+        }
+    }
+}
 pub use serde_json;
 
 use std::sync::{Arc, OnceLock};
@@ -67,6 +87,8 @@ pub struct Prepared {
     pub body: Option<(usize, Value)>,
     /// The file parts of a multipart body, in the order they came.
     pub files: Vec<UploadedFile>,
+    /// A binary body, kept out of `body` (which then holds `null`).
+    binary: Option<Binary>,
 }
 
 impl Operation {
@@ -99,8 +121,10 @@ impl Operation {
         }
 
         let mut files = Vec::new();
-        let body = body::read(spec, &parts, body, &mut files).await?;
-        if let (Some((media, value)), Some(body_spec)) = (&body, &spec.body) {
+        let mut binary = None;
+        let body = body::read(spec, &parts, body, &mut files, &mut binary).await?;
+        let is_binary = binary.is_some();
+        if let (Some((media, value)), Some(body_spec), false) = (&body, &spec.body, is_binary) {
             let schema = body_spec.media[*media].schema;
             let validator = self.media[*media].get_or_init(|| self.schemas.compile(schema));
             if let Some(validator) = validator {
@@ -117,6 +141,7 @@ impl Operation {
             credential,
             body,
             files,
+            binary,
         })
     }
 }
@@ -153,6 +178,17 @@ impl Prepared {
                 self.body = other;
                 Ok(None)
             }
+        }
+    }
+
+    /// Take a binary body if it was sent in the media type at `media`.
+    pub fn binary_body(&mut self, media: usize) -> Option<Binary> {
+        match &self.body {
+            Some((index, _)) if *index == media => {
+                self.body = None;
+                self.binary.take()
+            }
+            _ => None,
         }
     }
 

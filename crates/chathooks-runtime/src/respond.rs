@@ -33,6 +33,13 @@ pub fn raw_response(status: StatusCode, content_type: &str, body: impl Into<Body
     response
 }
 
+/// A binary answer: sent as the body's own media type when it names one,
+/// else as the one the spec lists.
+pub fn binary_response(status: StatusCode, content_type: &str, body: crate::Binary) -> Response {
+    let content_type = body.content_type.as_deref().unwrap_or(content_type);
+    raw_response(status, content_type, body.data)
+}
+
 pub fn empty_response(status: StatusCode) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status;

@@ -55,6 +55,9 @@ pub struct MediaSpec {
 #[derive(Debug)]
 pub struct BodySpec {
     pub required: bool,
+    /// A Content-Type matching none of `media` is read as JSON (the spec's
+    /// `x-chathooks-lenient-json`), instead of answered 415.
+    pub lenient_json: bool,
     pub media: &'static [MediaSpec],
 }
 

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "CHATHOOKS_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest file upload accepted (Mattermost `POST /api/v4/files`,
+    /// Rocket.Chat `rooms.upload`), in bytes.
+    #[arg(long, env = "CHATHOOKS_MAX_FILE_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_file_bytes: usize,
     /// Seconds an outgoing webhook call may take.
     #[arg(long, env = "CHATHOOKS_CALLBACK_TIMEOUT_SECS", default_value_t = 30)]
     pub callback_timeout_secs: u64,
@@ -72,6 +76,7 @@ impl ServeArgs {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", self.listen)),
             max_body_bytes: self.max_body_bytes,
+            max_file_bytes: self.max_file_bytes,
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
         })

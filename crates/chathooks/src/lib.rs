@@ -1,16 +1,13 @@
 //! The chathooks server: a faithful stand-in for the Mattermost and Rocket.Chat
 //! webhook APIs.
 //!
-//! This crate holds the hand-written parts of the server:
+//! This crate holds the HTTP side of the server:
 //!
-//! - [`store`]: persistence behind the [`store::Store`] trait (SQLite today, so the
-//!   handlers do not depend on the database).
-//! - [`ids`]: ids and tokens in the exact formats of each server.
-//! - [`password`]: Argon2 password hashes and constant-time secret comparison.
-//! - [`markup`]: Slack markup conversion and splitting of over-long posts, as
-//!   Mattermost's incoming webhooks do it.
-//! - [`netguard`]: refusing outgoing-webhook callbacks to internal addresses.
-//! - [`mattermost`] and [`rocketchat`]: the two APIs, served together over one store.
+//! - [`mattermost`] and [`rocketchat`]: the two APIs, thin adapters over the
+//!   domain core ([`chathooks_core`], re-exported here by module), served
+//!   together over one store;
+//! - [`server`]: configuration, the HTTP stack, start-up and shutdown;
+//! - [`cli`]: the `chathooks serve` command line.
 
 pub mod cli;
 pub mod mattermost;
@@ -18,5 +15,6 @@ pub mod rocketchat;
 pub mod server;
 
 pub use chathooks_core::{
-    Core, accounts, channels, delivery, events, ids, markup, netguard, password, permissions, posts, store,
+    Core, accounts, channels, delivery, events, files, ids, markup, netguard, password, permissions, posts, reactions,
+    store,
 };

@@ -26,8 +26,10 @@ pub struct Config {
     pub allow_internal_callbacks: AllowList,
     /// The public base URL (used in payloads such as Rocket.Chat's `siteUrl`).
     pub site_url: String,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (uploads excepted).
     pub max_body_bytes: usize,
+    /// Largest file upload accepted, in bytes.
+    pub max_file_bytes: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
     /// How long a delivery claimed by this instance is its own before another
@@ -45,6 +47,7 @@ impl Config {
             allow_internal_callbacks: AllowList::empty(),
             site_url: "http://localhost:8065".into(),
             max_body_bytes: 2 * 1024 * 1024,
+            max_file_bytes: 50 * 1024 * 1024,
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
         }
@@ -89,15 +92,44 @@ async fn with_request_id(request: Request, next: Next) -> Response {
     response
 }
 
+/// Room a multipart upload needs beyond its files (boundaries, part headers,
+/// the other fields).
+const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// Whether `path` is a file upload, which gets the file limit instead of the
+/// body limit.
+fn is_upload(path: &str) -> bool {
+    path == "/api/v4/files" || path.starts_with("/api/v1/rooms.upload/")
+}
+
+/// Limit every request body: uploads to the file limit, the rest to the body
+/// limit. Reading past it fails, which the APIs answer with their 413.
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<(usize, usize)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (body_limit, file_limit) = limits;
+    let limit = if is_upload(request.uri().path()) {
+        file_limit.saturating_add(UPLOAD_OVERHEAD_BYTES)
+    } else {
+        body_limit
+    };
+    let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
 /// The complete HTTP application over `state`.
 pub fn app(state: Shared) -> axum::Router {
-    let limit = state.config.max_body_bytes;
+    let limits = (state.config.max_body_bytes, state.config.max_file_bytes);
     // Both APIs on one port; an unknown path is answered in the dialect its
     // prefix names.
     crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone()))
         .fallback(unknown_route)
-        .layer(DefaultBodyLimit::max(limit))
+        // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(limits, limit_body))
         .layer(middleware::from_fn(with_request_id))
 }
 

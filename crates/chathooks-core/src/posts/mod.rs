@@ -127,3 +127,13 @@ pub async fn thread_of(core: &Core, post: &Post) -> StoreResult<Vec<Post>> {
     };
     core.store.list_thread(root).await
 }
+
+/// Show `post` to `user_id` alone (live views only; nothing is stored and no
+/// outgoing hook fires).
+pub fn show_ephemeral(core: &Core, post: Post, channel: &Channel, user_id: &str) {
+    core.events.publish(Event::EphemeralPost {
+        post,
+        channel: channel.clone(),
+        user_id: user_id.to_owned(),
+    });
+}

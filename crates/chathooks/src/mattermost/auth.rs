@@ -18,16 +18,22 @@ pub fn is_system_admin(user: &User) -> bool {
 /// The session behind the presented token: 401 when there is none, it
 /// expired, or its user is deactivated.
 pub async fn authenticate(core: &Core, credentials: &Credentials) -> ApiResult<Caller> {
-    let token = match credentials {
+    accounts::authenticate(core, token(credentials))
+        .await
+        .map_err(|error| match error {
+            AuthError::Unauthenticated => ApiError::session_expired(),
+            AuthError::Store(error) => error.into(),
+        })
+}
+
+/// The token presented, whichever way it came.
+pub fn token(credentials: &Credentials) -> &str {
+    match credentials {
         Credentials::Mmauthtoken(token)
         | Credentials::BearerAuth(token)
         | Credentials::TokenAuth(token)
         | Credentials::AccessToken(token) => token,
-    };
-    accounts::authenticate(core, token).await.map_err(|error| match error {
-        AuthError::Unauthenticated => ApiError::session_expired(),
-        AuthError::Store(error) => error.into(),
-    })
+    }
 }
 
 /// Does `user` hold `permission` in `team_id`?

@@ -1,11 +1,15 @@
 //! Channels and channel membership.
 
-use chathooks_mattermost_server::ops::{add_channel_member, create_channel, get_channel, get_channel_by_name};
+use chathooks_mattermost_server::ops::{
+    add_channel_member, create_channel, create_direct_channel, get_channel, get_channel_by_name,
+    get_channel_by_name_for_team_name, get_channel_members,
+};
 use chathooks_mattermost_types as types;
 
 use super::auth::{Caller, can_read_channel, is_system_admin, is_team_member};
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use super::users::user_not_found;
 use crate::Core;
 use crate::channels::valid_name;
 use crate::ids::{is_valid_id, new_id};
@@ -179,4 +183,84 @@ pub async fn add_channel_member(
     }
     let member = crate::channels::join_channel(state, &channel, &user, ROLES_CHANNEL_USER).await?;
     Ok(add_channel_member::Response::Created(convert::channel_member(&member)))
+}
+
+/// `team/channel` by names, as bots resolve it.
+pub async fn get_channel_by_name_for_team_name(
+    state: &Core,
+    caller: Caller,
+    request: get_channel_by_name_for_team_name::Request,
+) -> ApiResult<get_channel_by_name_for_team_name::Response> {
+    let team = state
+        .store
+        .get_team_by_name(&request.name)
+        .await?
+        .filter(|t| t.delete_at == 0)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "app.team.get_by_name.missing.app_error",
+                "Unable to find the existing team.",
+            )
+        })?;
+    let channel = state
+        .store
+        .get_channel_by_name(&team.id, &request.channel_name)
+        .await?
+        .filter(|c| c.delete_at == 0)
+        .ok_or_else(|| ApiError::not_found("app.channel.get_by_name.missing.app_error", "Channel does not exist."))?;
+    if !can_read_channel(state, &caller.user, &channel).await? {
+        return Err(ApiError::forbidden());
+    }
+    Ok(get_channel_by_name_for_team_name::Response::Ok(convert::channel(
+        &channel,
+    )))
+}
+
+pub async fn get_channel_members(
+    state: &Core,
+    caller: Caller,
+    request: get_channel_members::Request,
+) -> ApiResult<get_channel_members::Response> {
+    if !is_valid_id(&request.channel_id) {
+        return Err(ApiError::invalid_url_param("channel_id"));
+    }
+    let channel = state
+        .store
+        .get_channel(&request.channel_id)
+        .await?
+        .ok_or_else(channel_not_found)?;
+    if !can_read_channel(state, &caller.user, &channel).await? {
+        return Err(ApiError::forbidden());
+    }
+    let (page, per_page) = super::paging(request.page, request.per_page);
+    let members = state.store.list_channel_members(&channel.id, page, per_page).await?;
+    Ok(get_channel_members::Response::Ok(
+        members.iter().map(convert::channel_member).collect(),
+    ))
+}
+
+/// The direct channel of the two users in the body; the caller must be one
+/// of them (system admins may open anyone's).
+pub async fn create_direct_channel(
+    state: &Core,
+    caller: Caller,
+    request: create_direct_channel::Request,
+) -> ApiResult<create_direct_channel::Response> {
+    let [a, b] = request.body.as_slice() else {
+        return Err(ApiError::invalid_body_param("user_ids"));
+    };
+    if !is_valid_id(a) || !is_valid_id(b) {
+        return Err(ApiError::invalid_body_param("user_ids"));
+    }
+    if caller.user.id != *a && caller.user.id != *b && !is_system_admin(&caller.user) {
+        return Err(ApiError::forbidden());
+    }
+    for id in [a, b] {
+        let exists = state.store.get_user(id).await?.is_some_and(|u| u.delete_at == 0);
+        if !exists {
+            return Err(ApiError::invalid_body_param("user_ids").detailed(user_not_found().message));
+        }
+    }
+    let channel = state.store.get_or_create_direct_channel(a, b).await?;
+    Ok(create_direct_channel::Response::Created(convert::channel(&channel)))
 }

@@ -22,7 +22,7 @@ use super::auth::{Caller, Permission, can_read_channel, has_team_permission, req
 use super::channels::{channel_not_found, live_channel};
 use super::convert;
 use super::error::{ApiError, ApiResult};
-use super::paging;
+use super::{paging, status_ok};
 use crate::Core;
 use crate::ids::{is_valid_id, new_id};
 use crate::store::{Channel, IncomingFilter, IncomingHook, OutgoingFilter, OutgoingHook, Store, StoreError, now_ms};
@@ -387,12 +387,6 @@ pub async fn delete_incoming_webhook(
         .await
         .map_err(or_missing(incoming_not_found))?;
     Ok(delete_incoming_webhook::Response::Ok(status_ok()))
-}
-
-fn status_ok() -> types::StatusOk {
-    types::StatusOk {
-        status: types::StatusOkStatus::Ok,
-    }
 }
 
 // ----- outgoing hooks -----

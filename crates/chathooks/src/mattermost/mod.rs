@@ -9,10 +9,13 @@ pub mod channels;
 pub mod convert;
 pub mod error;
 pub mod execute;
+pub mod files;
 pub mod hooks;
 pub mod outgoing;
 pub mod posts;
+pub mod reactions;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 
 use std::sync::Arc;
@@ -33,6 +36,13 @@ pub fn router(state: Arc<Core>) -> axum::Router {
 /// Mattermost's answer to a path it does not serve.
 pub fn unknown_route() -> axum::response::Response {
     ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.").into_http()
+}
+
+/// The answer of operations with nothing else to say.
+pub fn status_ok() -> chathooks_mattermost_types::StatusOk {
+    chathooks_mattermost_types::StatusOk {
+        status: chathooks_mattermost_types::StatusOkStatus::Ok,
+    }
 }
 
 /// Paging as Mattermost does it: `per_page` 60 by default, at most 200 (silently).
@@ -258,6 +268,190 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, posts::get_posts_for_channel)
     }
 
+    async fn get_all_teams(
+        &self,
+        credentials: Credentials,
+        request: ops::get_all_teams::Request,
+    ) -> ops::get_all_teams::Response {
+        authenticated!(self, credentials, request, teams::get_all_teams)
+    }
+
+    async fn get_channel_members(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_members::Request,
+    ) -> ops::get_channel_members::Response {
+        authenticated!(self, credentials, request, channels::get_channel_members)
+    }
+
+    async fn get_user_by_username(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_by_username::Request,
+    ) -> ops::get_user_by_username::Response {
+        authenticated!(self, credentials, request, users::get_user_by_username)
+    }
+
+    async fn get_teams_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_teams_for_user::Request,
+    ) -> ops::get_teams_for_user::Response {
+        authenticated!(self, credentials, request, teams::get_teams_for_user)
+    }
+
+    async fn get_user_access_tokens_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_access_tokens_for_user::Request,
+    ) -> ops::get_user_access_tokens_for_user::Response {
+        authenticated!(self, credentials, request, tokens::get_user_access_tokens_for_user)
+    }
+
+    async fn create_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::create_user_access_token::Request,
+    ) -> ops::create_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::create_user_access_token)
+    }
+
+    async fn revoke_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::revoke_user_access_token::Request,
+    ) -> ops::revoke_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::revoke_user_access_token)
+    }
+
+    async fn disable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::disable_user_access_token::Request,
+    ) -> ops::disable_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::disable_user_access_token)
+    }
+
+    async fn enable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::enable_user_access_token::Request,
+    ) -> ops::enable_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::enable_user_access_token)
+    }
+
+    async fn get_channel_by_name_for_team_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_by_name_for_team_name::Request,
+    ) -> ops::get_channel_by_name_for_team_name::Response {
+        authenticated!(self, credentials, request, channels::get_channel_by_name_for_team_name)
+    }
+
+    async fn create_direct_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::create_direct_channel::Request,
+    ) -> ops::create_direct_channel::Response {
+        authenticated!(self, credentials, request, channels::create_direct_channel)
+    }
+
+    async fn get_post(&self, credentials: Credentials, request: ops::get_post::Request) -> ops::get_post::Response {
+        authenticated!(self, credentials, request, posts::get_post)
+    }
+
+    async fn update_post(
+        &self,
+        credentials: Credentials,
+        request: ops::update_post::Request,
+    ) -> ops::update_post::Response {
+        authenticated!(self, credentials, request, posts::update_post)
+    }
+
+    async fn delete_post(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_post::Request,
+    ) -> ops::delete_post::Response {
+        authenticated!(self, credentials, request, posts::delete_post)
+    }
+
+    async fn patch_post(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_post::Request,
+    ) -> ops::patch_post::Response {
+        authenticated!(self, credentials, request, posts::patch_post)
+    }
+
+    async fn get_post_thread(
+        &self,
+        credentials: Credentials,
+        request: ops::get_post_thread::Request,
+    ) -> ops::get_post_thread::Response {
+        authenticated!(self, credentials, request, posts::get_post_thread)
+    }
+
+    async fn create_post_ephemeral(
+        &self,
+        credentials: Credentials,
+        request: ops::create_post_ephemeral::Request,
+    ) -> ops::create_post_ephemeral::Response {
+        authenticated!(self, credentials, request, posts::create_post_ephemeral)
+    }
+
+    async fn save_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::save_reaction::Request,
+    ) -> ops::save_reaction::Response {
+        authenticated!(self, credentials, request, reactions::save_reaction)
+    }
+
+    async fn get_reactions(
+        &self,
+        credentials: Credentials,
+        request: ops::get_reactions::Request,
+    ) -> ops::get_reactions::Response {
+        authenticated!(self, credentials, request, reactions::get_reactions)
+    }
+
+    async fn delete_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_reaction::Request,
+    ) -> ops::delete_reaction::Response {
+        authenticated!(self, credentials, request, reactions::delete_reaction)
+    }
+
+    async fn upload_file(
+        &self,
+        credentials: Credentials,
+        request: ops::upload_file::Request,
+    ) -> ops::upload_file::Response {
+        authenticated!(self, credentials, request, files::upload_file)
+    }
+
+    async fn get_file(&self, credentials: Credentials, request: ops::get_file::Request) -> ops::get_file::Response {
+        authenticated!(self, credentials, request, files::get_file)
+    }
+
+    async fn get_file_info(
+        &self,
+        credentials: Credentials,
+        request: ops::get_file_info::Request,
+    ) -> ops::get_file_info::Response {
+        authenticated!(self, credentials, request, files::get_file_info)
+    }
+
+    async fn logout(&self, credentials: Option<Credentials>, request: ops::logout::Request) -> ops::logout::Response {
+        respond(users::logout(&self.state, credentials, request).await)
+    }
+
+    async fn get_ping(&self, _request: ops::get_ping::Request) -> ops::get_ping::Response {
+        ops::get_ping::Response::Ok(chathooks_mattermost_types::SystemStatus { status: "OK".into() })
+    }
+
     fn request_error(&self, error: RequestError) -> axum::response::Response {
         app_error_for(&error).into_http()
     }
@@ -267,6 +461,11 @@ impl Api for Mattermost {
 fn app_error_for(error: &RequestError) -> ApiError {
     match &error.kind {
         RequestErrorKind::Unauthenticated => ApiError::session_expired(),
+        RequestErrorKind::PayloadTooLarge if error.operation_id == "UploadFile" => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.file.upload_file.too_large_detailed.app_error",
+            "Unable to upload file(s): the request is larger than the server's file size limit.",
+        ),
         RequestErrorKind::PayloadTooLarge => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "api.context.request_body_too_large.app_error",

@@ -1,17 +1,20 @@
 //! Teams and team membership.
 
-use chathooks_mattermost_server::ops::{add_team_member, create_team, get_team, get_team_by_name};
+use chathooks_mattermost_server::ops::{
+    add_team_member, create_team, get_all_teams, get_team, get_team_by_name, get_teams_for_user,
+};
 use chathooks_mattermost_types as types;
 
 use super::auth::{Caller, Permission, has_team_permission, is_team_member};
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use super::users::resolve_user_id;
 use crate::Core;
 use crate::channels::valid_name;
 use crate::ids::{is_valid_id, new_id};
-use crate::store::{ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms};
+use crate::store::{DirectoryStore, ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms};
 
-fn team_not_found() -> ApiError {
+pub fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
 }
 
@@ -99,6 +102,61 @@ pub async fn get_team_by_name(
     Ok(get_team_by_name::Response::Ok(convert::team(
         &visible_team(state, &caller, team).await?,
     )))
+}
+
+/// Teams the caller may see: every team for system admins; for others the
+/// teams they belong to and the open ones. Paged after filtering (a
+/// stand-in holds few teams, so they are filtered in memory).
+pub async fn get_all_teams(
+    state: &Core,
+    caller: Caller,
+    request: get_all_teams::Request,
+) -> ApiResult<get_all_teams::Response> {
+    let (page, per_page) = super::paging(request.page, request.per_page);
+    let mut visible = Vec::new();
+    let mine: Vec<String> = state
+        .store
+        .list_user_teams(&caller.user.id)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    for batch in 0.. {
+        let teams = state.store.list_teams(batch, 200).await?;
+        let done = teams.len() < 200;
+        visible.extend(
+            teams.into_iter().filter(|t| {
+                caller.is_system_admin() || t.allow_open_invite || t.team_type == "O" || mine.contains(&t.id)
+            }),
+        );
+        if done {
+            break;
+        }
+    }
+    let start = (page as usize).saturating_mul(per_page as usize);
+    let teams = visible
+        .iter()
+        .skip(start)
+        .take(per_page as usize)
+        .map(convert::team)
+        .collect();
+    Ok(get_all_teams::Response::Ok(teams))
+}
+
+/// The teams a user belongs to: one's own, or anyone's for system admins.
+pub async fn get_teams_for_user(
+    state: &Core,
+    caller: Caller,
+    request: get_teams_for_user::Request,
+) -> ApiResult<get_teams_for_user::Response> {
+    let id = resolve_user_id(&caller, &request.user_id)?;
+    if id != caller.user.id && !caller.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let teams = state.store.list_user_teams(&id).await?;
+    Ok(get_teams_for_user::Response::Ok(
+        teams.iter().map(convert::team).collect(),
+    ))
 }
 
 /// Joining an open team yourself is allowed; adding others needs

@@ -1,11 +1,13 @@
 //! Login, sessions and users.
 
-use chathooks_mattermost_server::ops::{create_user, get_me, get_user, login};
+use chathooks_mattermost_server::Credentials;
+use chathooks_mattermost_server::ops::{create_user, get_me, get_user, get_user_by_username, login, logout};
 use serde_json::json;
 
 use super::auth::Caller;
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use super::status_ok;
 use crate::Core;
 use crate::accounts::{valid_email, valid_username};
 use crate::ids::{is_valid_id, new_id};
@@ -59,21 +61,58 @@ pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) ->
     Ok(get_me::Response::Ok(convert::user(&caller.user)))
 }
 
-pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
-    let id = if request.user_id == "me" {
-        caller.user.id.clone()
+pub fn user_not_found() -> ApiError {
+    ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
+}
+
+/// A `user_id` path parameter: `me` is the caller; anything else must be an id.
+pub fn resolve_user_id(caller: &Caller, user_id: &str) -> ApiResult<String> {
+    let id = if user_id == "me" {
+        caller.user.id.as_str()
     } else {
-        request.user_id
+        user_id
     };
-    if !is_valid_id(&id) {
+    if !is_valid_id(id) {
         return Err(ApiError::invalid_url_param("user_id"));
+    }
+    Ok(id.to_owned())
+}
+
+pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
+    let id = resolve_user_id(&caller, &request.user_id)?;
+    let user = state.store.get_user(&id).await?.ok_or_else(user_not_found)?;
+    Ok(get_user::Response::Ok(convert::user(&user)))
+}
+
+pub async fn get_user_by_username(
+    state: &Core,
+    _caller: Caller,
+    request: get_user_by_username::Request,
+) -> ApiResult<get_user_by_username::Response> {
+    let username = request.username.trim().trim_start_matches('@').to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::invalid_url_param("username"));
     }
     let user = state
         .store
-        .get_user(&id)
+        .get_user_by_username(&username)
         .await?
-        .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
-    Ok(get_user::Response::Ok(convert::user(&user)))
+        .ok_or_else(user_not_found)?;
+    Ok(get_user_by_username::Response::Ok(convert::user(&user)))
+}
+
+/// End the session the request came with, if any; other sessions and
+/// personal access tokens are left alone.
+pub async fn logout(
+    state: &Core,
+    credentials: Option<Credentials>,
+    _request: logout::Request,
+) -> ApiResult<logout::Response> {
+    if let Some(credentials) = credentials {
+        let token = super::auth::token(&credentials);
+        state.store.delete_session(token).await?;
+    }
+    Ok(logout::Response::Ok(status_ok()))
 }
 
 /// A new user record; the password is hashed on a blocking thread.
