@@ -28,6 +28,9 @@ pub struct Core {
     /// This process's id among instances sharing a database: the owner of
     /// the delivery leases it takes, recorded with each attempt it makes.
     pub instance: String,
+    /// Cancelled when the server shuts down, so long-lived connections
+    /// (WebSockets) end and let it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Core {
@@ -49,6 +52,7 @@ impl Core {
             site_url: settings.site_url,
             allow_internal_callbacks: settings.allow_internal_callbacks,
             instance: new_id(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }))
     }
 }

@@ -31,11 +31,16 @@ pub fn describe(name: &str, claimed_type: Option<&str>, data: &[u8]) -> (String,
         .map(|(_, ext)| ext.to_ascii_lowercase())
         .filter(|ext| !ext.is_empty() && ext.len() <= 16)
         .unwrap_or_default();
+    // The name's type, unless it says no more than "bytes" and the client
+    // said better.
+    const BYTES: &str = "application/octet-stream";
+    let claimed = claimed_type.filter(|t| !t.is_empty() && *t != BYTES);
     let mime = mime_guess::from_path(name)
         .first_raw()
-        .map(str::to_owned)
-        .or_else(|| claimed_type.filter(|t| !t.is_empty()).map(str::to_owned))
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
+        .filter(|guess| *guess != BYTES)
+        .or(claimed)
+        .unwrap_or(BYTES)
+        .to_owned();
     let (width, height) = if mime.starts_with("image/") {
         imagesize::blob_size(data)
             .map(|size| (size.width as i64, size.height as i64))

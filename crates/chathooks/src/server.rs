@@ -202,10 +202,12 @@ pub async fn start(
     deliveries.spawn(worker::run(state.core.clone(), stop.clone()));
     let handle = tokio::spawn(async move {
         let stop_worker = stop.clone();
+        let core = state.core.clone();
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stop_worker.cancel();
+                core.shutdown.cancel();
             })
             .await;
         // Also when serving failed: the worker must not keep the tracker open.

@@ -17,6 +17,7 @@ pub mod reactions;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod websocket;
 
 use std::sync::Arc;
 
@@ -28,9 +29,13 @@ use self::auth::authenticate;
 use self::error::{ApiError, respond};
 use crate::Core;
 
-/// The generated router over this implementation.
+/// The generated router over this implementation, and the WebSocket (which
+/// OpenAPI cannot describe).
 pub fn router(state: Arc<Core>) -> axum::Router {
-    chathooks_mattermost_server::router(Arc::new(Mattermost { state }))
+    let websocket = axum::Router::new()
+        .route("/api/v4/websocket", axum::routing::get(websocket::upgrade))
+        .with_state(state.clone());
+    chathooks_mattermost_server::router(Arc::new(Mattermost { state })).merge(websocket)
 }
 
 /// Mattermost's answer to a path it does not serve.
