@@ -1,7 +1,7 @@
 // Drive `chathooks serve` with Mattermost's own JavaScript client (Client4), unchanged.
 // Usage: node mattermost_client4.js http://127.0.0.1:PORT ADMIN PASSWORD
 const assert = require('node:assert/strict');
-const {Client4} = require('@mattermost/client');
+const {Client4, WebSocketClient} = require('@mattermost/client');
 
 async function main() {
     const [base, admin, password] = process.argv.slice(2);
@@ -44,6 +44,38 @@ async function main() {
     await client.removeOutgoingWebhook(outgoing.id);
     await client.removeIncomingWebhook(hook.id);
     await assert.rejects(client.getIncomingWebhook(hook.id), (error) => error.status_code === 404);
+
+    // Files, patches and the WebSocket, as the web app uses them.
+    const form = new FormData();
+    form.append('channel_id', channel.id);
+    form.append('files', new Blob(['attached by Client4']), 'client4.txt');
+    const uploaded = await client.uploadFile(form);
+    assert.equal(uploaded.file_infos[0].name, 'client4.txt');
+    const withFile = await client.createPost({channel_id: channel.id, message: 'with a file', file_ids: [uploaded.file_infos[0].id]});
+    assert.deepEqual(withFile.file_ids, [uploaded.file_infos[0].id]);
+    const patched = await client.patchPost({id: withFile.id, message: 'with a file, patched'});
+    assert.equal(patched.message, 'with a file, patched');
+
+    const socket = new WebSocketClient();
+    const heard = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no posted event within 10 s')), 10000);
+        socket.addMessageListener((message) => {
+            if (message.event === 'posted') {
+                clearTimeout(timer);
+                resolve(JSON.parse(message.data.post));
+            }
+        });
+    });
+    const connected = new Promise((resolve) => socket.addFirstConnectListener(resolve));
+    socket.initialize(`${base.replace(/^http/, 'ws')}/api/v4/websocket`, client.getToken());
+    await connected;
+    // The hello (seq 0) follows the authentication; give it a moment, then post.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const live = await client.createPost({channel_id: channel.id, message: 'live'});
+    const livePost = await heard;
+    assert.equal(livePost.id, live.id);
+    socket.close();
+    await client.logout();
     console.log('client4: ok');
 }
 

@@ -3,7 +3,10 @@
 Usage: python3 mattermost_clients.py http://127.0.0.1:PORT ADMIN PASSWORD
 Exits non-zero (an assertion or client exception) on any incompatibility.
 """
+import asyncio
+import json
 import sys
+import threading
 from urllib.parse import urlparse
 
 from mattermostdriver import Driver
@@ -68,4 +71,57 @@ updated = driver.webhooks.update_incoming_hook(hook["id"], options={
 assert updated["display_name"] == "renamed", updated
 # mattermostdriver has no delete for incoming hooks; its HTTP client does.
 driver.client.delete(f"/hooks/incoming/{hook['id']}")
+
+# A bot's day: a file, a post carrying it, a patch, a thread, reactions.
+uploaded = driver.files.upload_file(channel["id"], files={"files": ("report.txt", b"all green\n")})
+file_info = uploaded["file_infos"][0]
+assert file_info["name"] == "report.txt" and file_info["size"] == 10, uploaded
+root = driver.posts.create_post(options={
+    "channel_id": channel["id"], "message": "nightly build", "file_ids": [file_info["id"]],
+})
+assert root["file_ids"] == [file_info["id"]], root
+assert driver.files.get_file_metadata(file_info["id"])["post_id"] == root["id"]
+assert driver.files.get_file(file_info["id"]).content == b"all green\n"
+patched = driver.posts.patch_post(root["id"], options={"message": "nightly build: passed"})
+assert patched["message"] == "nightly build: passed" and patched["edit_at"] > 0, patched
+reply = driver.posts.create_post(options={"channel_id": channel["id"], "message": "details", "root_id": root["id"]})
+thread = driver.posts.get_thread(reply["id"])
+assert set(thread["order"]) == {root["id"], reply["id"]}, thread
+driver.reactions.create_reaction(options={"user_id": me["id"], "post_id": root["id"], "emoji_name": "white_check_mark"})
+reactions = driver.reactions.get_reactions_of_post(root["id"])
+assert [r["emoji_name"] for r in reactions] == ["white_check_mark"], reactions
+driver.reactions.delete_reaction(me["id"], root["id"], "white_check_mark")
+assert driver.reactions.get_reactions_of_post(root["id"]) == [], "reaction removed"
+
+# init_websocket blocks until the driver disconnects: run it on its own
+# thread (with its own event loop) and stop it from the handler.
+hello = threading.Event()
+posted = []
+
+
+async def on_event(message):
+    event = json.loads(message)
+    if event.get("event") == "hello":
+        hello.set()
+    if event.get("event") == "posted":
+        posted.append(event)
+        driver.disconnect()
+
+
+def listen():
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    driver.init_websocket(on_event)
+
+
+listener = threading.Thread(target=listen, daemon=True)
+listener.start()
+assert hello.wait(10), "hello arrived"
+sent = driver.posts.create_post(options={"channel_id": channel["id"], "message": "over the websocket"})
+listener.join(10)
+assert not listener.is_alive(), "the websocket loop ended"
+assert len(posted) == 1, posted
+heard = json.loads(posted[0]["data"]["post"])
+assert heard["id"] == sent["id"] and heard["message"] == "over the websocket", heard
+assert posted[0]["data"]["sender_name"] == "@" + admin, posted[0]
+driver.logout()
 print("mattermost clients: ok")

@@ -119,6 +119,53 @@ async fn limit_body(
     next.run(request).await
 }
 
+/// `path` with empty and `.` segments removed and `..` applied, as the real
+/// Mattermost router cleans paths; `None` when it is clean already.
+fn cleaned_path(path: &str) -> Option<String> {
+    if !path.contains("//")
+        && !path.contains("/./")
+        && !path.contains("/../")
+        && !path.ends_with("/.")
+        && !path.ends_with("/..")
+    {
+        return None;
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            segment => segments.push(segment),
+        }
+    }
+    let mut clean = format!("/{}", segments.join("/"));
+    if path.ends_with('/') && clean.len() > 1 {
+        clean.push('/');
+    }
+    Some(clean)
+}
+
+/// Redirect (301) a request for an unclean path (`/posts/x//reactions`) to
+/// its clean form, as Mattermost's router does; some clients build such
+/// paths and rely on the redirect.
+async fn clean_paths(request: Request, next: Next) -> Response {
+    let Some(clean) = cleaned_path(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let location = match request.uri().query() {
+        Some(query) => format!("{clean}?{query}"),
+        None => clean,
+    };
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = axum::http::StatusCode::MOVED_PERMANENTLY;
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(axum::http::header::LOCATION, value);
+    }
+    response
+}
+
 /// The complete HTTP application over `state`.
 pub fn app(state: Shared) -> axum::Router {
     let limits = (state.config.max_body_bytes, state.config.max_file_bytes);
@@ -130,6 +177,7 @@ pub fn app(state: Shared) -> axum::Router {
         // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(limits, limit_body))
+        .layer(middleware::from_fn(clean_paths))
         .layer(middleware::from_fn(with_request_id))
 }
 
@@ -219,4 +267,25 @@ pub async fn start(
         Ok(())
     });
     Ok(Running { addr, handle })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cleaned_path;
+
+    #[test]
+    fn paths_are_cleaned_like_mattermosts_router() {
+        assert_eq!(cleaned_path("/api/v4/posts/x/reactions"), None);
+        assert_eq!(
+            cleaned_path("/api/v4/posts/x//reactions").as_deref(),
+            Some("/api/v4/posts/x/reactions")
+        );
+        assert_eq!(
+            cleaned_path("/api/v4/./users/../teams").as_deref(),
+            Some("/api/v4/teams")
+        );
+        assert_eq!(cleaned_path("//").as_deref(), Some("/"));
+        assert_eq!(cleaned_path("/a//b/").as_deref(), Some("/a/b/"));
+        assert_eq!(cleaned_path("/../..").as_deref(), Some("/"));
+    }
 }
