@@ -35,6 +35,11 @@ pub struct ServeArgs {
     /// `postgresql://` too). The schema is created or migrated at start-up.
     #[arg(long, env = "CHATHOOKS_DATABASE", default_value = "sqlite://chathooks.db")]
     pub database: String,
+    /// A seed file (TOML) declaring users, teams, channels and hooks to create
+    /// or update at every start; see the README. Without it (and without the
+    /// admin flags) an empty database gets a default admin, team and hooks.
+    #[arg(long, env = "CHATHOOKS_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     /// Create this system admin at start-up if no user has the name.
     #[arg(long, env = "CHATHOOKS_ADMIN_USERNAME", requires = "admin_password")]
     pub admin_username: Option<String>,
@@ -79,6 +84,7 @@ impl ServeArgs {
             max_file_bytes: self.max_file_bytes,
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
+            seed: self.config.clone(),
         })
     }
 }

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod mattermost;
 pub mod rocketchat;
+pub mod seed;
 pub mod server;
 
 pub use chathooks_core::{

@@ -32,6 +32,8 @@ pub struct Config {
     pub max_file_bytes: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
+    /// The seed file to apply at start-up (`--config`).
+    pub seed: Option<std::path::PathBuf>,
     /// How long a delivery claimed by this instance is its own before another
     /// instance on the same database may take it over (it must outlast a call).
     pub delivery_lease: Duration,
@@ -50,6 +52,7 @@ impl Config {
             max_file_bytes: 50 * 1024 * 1024,
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
+            seed: None,
         }
     }
 }
@@ -213,6 +216,22 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let state = Arc::new(AppState { core, config });
     if let Some((username, password)) = state.config.admin.clone() {
         crate::mattermost::users::ensure_admin(&state, &username, &password).await?;
+    }
+    match &state.config.seed {
+        Some(path) => {
+            let file = crate::seed::load(path)?;
+            let applied = crate::seed::apply(&state.core, &file)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), created = applied.created, updated = applied.updated, "seed file applied");
+        }
+        None if state.config.admin.is_none() => {
+            // Printed, not logged: the newcomer's first lines.
+            for line in crate::seed::zero_config(&state.core).await? {
+                println!("chathooks: {line}");
+            }
+        }
+        None => {}
     }
     Ok(state)
 }

@@ -88,8 +88,20 @@ pub async fn integrations_create(
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
     let body = fields_of(&request.body)?;
-    let kind = kind_of(&body);
-    if !kind.may_manage_any(&caller.user) {
+    let integration = new_integration(state, &caller.user, &body).await?;
+    let integration = state.store.create_rc_integration(&integration).await?;
+    Ok(integrations_create::Response::Ok(answer(
+        "integrations.create answer",
+        &integration,
+    )?))
+}
+
+/// A new integration `creator` asks for with `body` (the wire fields of
+/// `integrations.create`), checked, with a new id and (incoming) token; not
+/// stored yet.
+pub async fn new_integration(state: &Core, creator: &User, body: &Map<String, Value>) -> RcResult<RcIntegration> {
+    let kind = kind_of(body);
+    if !kind.may_manage_any(creator) {
         return Err(RcError::Forbidden);
     }
     let method = match kind {
@@ -99,12 +111,12 @@ pub async fn integrations_create(
     let fields = check(
         state,
         &Check {
-            caller: &caller.user,
+            caller: creator,
             method,
             current: None,
         },
         kind,
-        &body,
+        body,
     )
     .await?;
     let now = now_ms();
@@ -117,15 +129,26 @@ pub async fn integrations_create(
     apply(&mut doc, fields);
     doc.insert("_id".into(), new_rc_id().into());
     doc.insert("_createdAt".into(), iso(now).into());
-    doc.insert("_createdBy".into(), created_by(&caller.user));
-    let integration = state
-        .store
-        .create_rc_integration(&record(doc, &caller.user.id, now, now))
-        .await?;
-    Ok(integrations_create::Response::Ok(answer(
-        "integrations.create answer",
-        &integration,
-    )?))
+    doc.insert("_createdBy".into(), created_by(creator));
+    Ok(record(doc, &creator.id, now, now))
+}
+
+/// `integration` with the given id and token (a seed file's fixed ones),
+/// in its document and its columns alike.
+pub fn with_fixed_identity(integration: RcIntegration, id: &str, token: Option<&str>) -> RcIntegration {
+    let Value::Object(mut doc) = integration.doc else {
+        return integration;
+    };
+    doc.insert("_id".into(), id.into());
+    if let Some(token) = token {
+        doc.insert("token".into(), token.into());
+    }
+    record(
+        doc,
+        &integration.created_by,
+        integration.created_at,
+        integration.updated_at,
+    )
 }
 
 fn created_by(user: &User) -> Value {

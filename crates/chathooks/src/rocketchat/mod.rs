@@ -35,6 +35,7 @@ pub mod execute;
 pub mod integrations;
 pub mod outgoing;
 pub mod rooms;
+pub mod seed;
 pub mod settings;
 pub mod time;
 pub mod users;

@@ -1,0 +1,535 @@
+//! Seeding: what `chathooks serve --config chathooks.toml` declares, made
+//! to exist at every start.
+//!
+//! Applying is idempotent: each declared object is found by its fixed id or
+//! its name, created when missing and updated to match when it differs.
+//! Objects made through the APIs are left alone. The file is checked whole
+//! ([`config`]) before anything is written.
+//!
+//! - Users are found by `id` when given, else by username. A declared
+//!   password is set when it does not already match; fixed `tokens` become
+//!   personal access tokens.
+//! - Teams get a `town-square` channel, as on Mattermost. Channel members
+//!   are made team members too.
+//! - Mattermost hooks keep their declared ids (`/hooks/<id>` is stable).
+
+pub mod config;
+
+use std::collections::HashMap;
+
+use chathooks_core::accounts;
+use serde_json::json;
+
+pub use self::config::{SeedError, SeedFile, load, parse};
+use crate::Core;
+use crate::channels::{ROLES_CHANNEL_ADMIN, join_channel};
+use crate::ids::new_id;
+use crate::store::{
+    AccessToken, CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DirectoryStore, IncomingHook, OutgoingHook,
+    ROLES_CHANNEL_USER, ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, ROLES_TEAM_USER, Store, TEAM_OPEN, Team, TeamMember,
+    User, now_ms,
+};
+
+/// What applying changed, for the start-up log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// The records applying has found or made, by the names the file uses.
+struct World {
+    users: HashMap<String, User>,
+    teams: HashMap<String, Team>,
+    /// By `team/channel`.
+    channels: HashMap<String, Channel>,
+    applied: Applied,
+}
+
+/// Make everything `file` declares exist.
+pub async fn apply(core: &Core, file: &SeedFile) -> anyhow::Result<Applied> {
+    let mut world = World {
+        users: HashMap::new(),
+        teams: HashMap::new(),
+        channels: HashMap::new(),
+        applied: Applied::default(),
+    };
+    for user in &file.users {
+        apply_user(core, &mut world, user).await?;
+    }
+    for team in &file.teams {
+        apply_team(core, &mut world, team).await?;
+    }
+    for channel in &file.channels {
+        apply_channel(core, &mut world, channel).await?;
+    }
+    for hook in &file.mattermost.incoming {
+        apply_incoming(core, &mut world, hook).await?;
+    }
+    for hook in &file.mattermost.outgoing {
+        apply_outgoing(core, &mut world, hook).await?;
+    }
+    if !file.rocketchat.incoming.is_empty() || !file.rocketchat.outgoing.is_empty() {
+        crate::rocketchat::seed::apply(
+            core,
+            &world.users,
+            &file.rocketchat,
+            &mut world.applied.created,
+            &mut world.applied.updated,
+        )
+        .await?;
+    }
+    Ok(world.applied)
+}
+
+async fn hash(password: &str) -> anyhow::Result<String> {
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || crate::password::hash(&password)).await??)
+}
+
+async fn password_matches(password: &str, hash: &str) -> anyhow::Result<bool> {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    Ok(tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash)).await?)
+}
+
+async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> anyhow::Result<()> {
+    let username = seed.username.get_ref().clone();
+    let existing = match &seed.id {
+        Some(id) => core.store.get_user(id.get_ref()).await?,
+        None => core.store.get_user_by_username(&username).await?,
+    };
+    let roles = if seed.system_admin {
+        ROLES_SYSTEM_ADMIN
+    } else {
+        ROLES_SYSTEM_USER
+    };
+    let email = seed
+        .email
+        .clone()
+        .unwrap_or_else(|| format!("{username}@chathooks.localhost"));
+    let user = match existing {
+        None => {
+            let now = now_ms();
+            let password_hash = match &seed.password {
+                Some(password) => hash(password).await?,
+                None => String::new(),
+            };
+            let user = User {
+                id: seed.id.as_ref().map_or_else(new_id, |id| id.get_ref().clone()),
+                create_at: now,
+                update_at: now,
+                delete_at: 0,
+                username: username.clone(),
+                email,
+                email_verified: true,
+                first_name: String::new(),
+                last_name: String::new(),
+                nickname: String::new(),
+                password_hash,
+                last_password_update: now,
+                roles: roles.to_owned(),
+                locale: "en".into(),
+                props: json!({}),
+                notify_props: json!({}),
+                timezone: json!({}),
+            };
+            world.applied.created += 1;
+            accounts::create_user(core, &user)
+                .await
+                .map_err(|e| anyhow::anyhow!("user `{username}`: {e}"))?
+        }
+        Some(mut user) => {
+            let mut changed =
+                user.username != username || user.email != email || user.roles != roles || user.delete_at != 0;
+            user.username = username.clone();
+            user.email = email;
+            user.roles = roles.to_owned();
+            user.delete_at = 0;
+            if let Some(password) = &seed.password
+                && !password_matches(password, &user.password_hash).await?
+            {
+                user.password_hash = hash(password).await?;
+                user.last_password_update = now_ms();
+                changed = true;
+            }
+            if changed {
+                user.update_at = now_ms();
+                world.applied.updated += 1;
+                core.store
+                    .update_user(&user)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("user `{username}`: {e}"))?
+            } else {
+                user
+            }
+        }
+    };
+    for token in &seed.tokens {
+        let secret = token.get_ref();
+        match core.store.get_access_token(secret).await? {
+            Some(existing) if existing.user_id == user.id => {
+                if !existing.is_active {
+                    core.store.set_access_token_active(&existing.id, true).await?;
+                    world.applied.updated += 1;
+                }
+            }
+            Some(_) => anyhow::bail!("a token of user `{username}` already belongs to another user"),
+            None => {
+                core.store
+                    .create_access_token(&AccessToken {
+                        id: new_id(),
+                        token: secret.clone(),
+                        user_id: user.id.clone(),
+                        description: "declared in the seed file".into(),
+                        is_active: true,
+                        create_at: now_ms(),
+                    })
+                    .await?;
+                world.applied.created += 1;
+            }
+        }
+    }
+    world.users.insert(username, user);
+    Ok(())
+}
+
+fn user<'a>(world: &'a World, name: &str) -> anyhow::Result<&'a User> {
+    world
+        .users
+        .get(name)
+        .ok_or_else(|| anyhow::anyhow!("unknown user `{name}`"))
+}
+
+/// `user` a member of `team` (a membership that ended is renewed).
+async fn ensure_team_member(core: &Core, world: &mut World, team: &Team, user_id: &str) -> anyhow::Result<()> {
+    let current = core.store.get_team_member(&team.id, user_id).await?;
+    if current.is_none_or(|m| m.delete_at != 0) {
+        core.store
+            .add_team_member(&TeamMember {
+                team_id: team.id.clone(),
+                user_id: user_id.to_owned(),
+                roles: ROLES_TEAM_USER.into(),
+                delete_at: 0,
+            })
+            .await?;
+        world.applied.created += 1;
+    }
+    Ok(())
+}
+
+async fn apply_team(core: &Core, world: &mut World, seed: &config::TeamSeed) -> anyhow::Result<()> {
+    let name = seed.name.get_ref().clone();
+    let display_name = seed.display_name.clone().unwrap_or_else(|| name.clone());
+    let team = match core.store.get_team_by_name(&name).await? {
+        Some(team) if team.display_name == display_name => team,
+        Some(_) => anyhow::bail!(
+            "team `{name}` exists with another display name; chathooks does not rename teams (change the file or the team)"
+        ),
+        None => {
+            let now = now_ms();
+            world.applied.created += 1;
+            core.store
+                .create_team(&Team {
+                    id: new_id(),
+                    create_at: now,
+                    update_at: now,
+                    delete_at: 0,
+                    name: name.clone(),
+                    display_name,
+                    team_type: TEAM_OPEN.into(),
+                    description: String::new(),
+                    email: String::new(),
+                    allow_open_invite: true,
+                    allowed_domains: String::new(),
+                    invite_id: new_id(),
+                })
+                .await?
+        }
+    };
+    for member in &seed.members {
+        let user_id = user(world, member.get_ref())?.id.clone();
+        ensure_team_member(core, world, &team, &user_id).await?;
+    }
+    // Every Mattermost team has a town square.
+    let town_square = ensure_channel(core, world, &team, "town-square", "Town Square", false).await?;
+    world.channels.insert(format!("{name}/town-square"), town_square);
+    world.teams.insert(name, team);
+    Ok(())
+}
+
+async fn ensure_channel(
+    core: &Core,
+    world: &mut World,
+    team: &Team,
+    name: &str,
+    display_name: &str,
+    private: bool,
+) -> anyhow::Result<Channel> {
+    let kind = if private { CHANNEL_PRIVATE } else { CHANNEL_OPEN };
+    if let Some(channel) = core.store.get_channel_by_name(&team.id, name).await? {
+        if channel.channel_type != kind || channel.delete_at != 0 {
+            anyhow::bail!(
+                "channel `{}/{name}` exists as {} channel; the file declares a {} one",
+                team.name,
+                if channel.delete_at != 0 {
+                    "an archived"
+                } else if channel.channel_type == CHANNEL_PRIVATE {
+                    "a private"
+                } else {
+                    "a public"
+                },
+                if private { "private" } else { "public" }
+            );
+        }
+        return Ok(channel);
+    }
+    let now = now_ms();
+    world.applied.created += 1;
+    let channel = Channel {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        team_id: team.id.clone(),
+        channel_type: kind.to_owned(),
+        name: name.to_owned(),
+        display_name: display_name.to_owned(),
+        header: String::new(),
+        purpose: String::new(),
+        creator_id: String::new(),
+        last_post_at: now,
+        total_msg_count: 0,
+    };
+    let channel = core.store.create_channel(&channel).await?;
+    core.emit(crate::events::Event::ChannelCreated {
+        channel: channel.clone(),
+        creator: world
+            .users
+            .values()
+            .find(|u| u.is_system_admin())
+            .cloned()
+            .unwrap_or_else(|| system_user()),
+    })
+    .await;
+    Ok(channel)
+}
+
+/// Who made what the seed file declares, where an event needs a user and
+/// the file names none.
+fn system_user() -> User {
+    User {
+        id: String::new(),
+        create_at: 0,
+        update_at: 0,
+        delete_at: 0,
+        username: "chathooks".into(),
+        email: String::new(),
+        email_verified: false,
+        first_name: String::new(),
+        last_name: String::new(),
+        nickname: String::new(),
+        password_hash: String::new(),
+        last_password_update: 0,
+        roles: ROLES_SYSTEM_ADMIN.into(),
+        locale: "en".into(),
+        props: json!({}),
+        notify_props: json!({}),
+        timezone: json!({}),
+    }
+}
+
+async fn apply_channel(core: &Core, world: &mut World, seed: &config::ChannelSeed) -> anyhow::Result<()> {
+    let team = world
+        .teams
+        .get(seed.team.get_ref())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("unknown team `{}`", seed.team.get_ref()))?;
+    let name = seed.name.get_ref();
+    let display_name = seed.display_name.clone().unwrap_or_else(|| name.clone());
+    let channel = ensure_channel(core, world, &team, name, &display_name, seed.private).await?;
+    for member in &seed.members {
+        let member = user(world, member.get_ref())?.clone();
+        ensure_team_member(core, world, &team, &member.id).await?;
+        if core.store.get_channel_member(&channel.id, &member.id).await?.is_none() {
+            let roles = if channel.creator_id == member.id {
+                ROLES_CHANNEL_ADMIN
+            } else {
+                ROLES_CHANNEL_USER
+            };
+            join_channel(core, &channel, &member, roles).await?;
+            world.applied.created += 1;
+        }
+    }
+    world.channels.insert(format!("{}/{name}", team.name), channel);
+    Ok(())
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+async fn apply_incoming(core: &Core, world: &mut World, seed: &config::MmIncomingSeed) -> anyhow::Result<()> {
+    let channel = world
+        .channels
+        .get(seed.channel.get_ref())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("unknown channel `{}`", seed.channel.get_ref()))?;
+    let owner = user(world, seed.owner.get_ref())?.id.clone();
+    let now = now_ms();
+    let wanted = IncomingHook {
+        id: seed.id.get_ref().clone(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        user_id: owner,
+        channel_id: channel.id.clone(),
+        team_id: channel.team_id.clone(),
+        display_name: text(&seed.display_name),
+        description: text(&seed.description),
+        username: text(&seed.username),
+        icon_url: text(&seed.icon_url),
+        channel_locked: seed.channel_locked,
+    };
+    match core.store.get_incoming(&wanted.id).await? {
+        None => {
+            core.store
+                .create_incoming(&wanted)
+                .await
+                .map_err(|e| anyhow::anyhow!("incoming hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
+            world.applied.created += 1;
+        }
+        Some(current) => {
+            let same = IncomingHook {
+                create_at: current.create_at,
+                update_at: current.update_at,
+                ..wanted.clone()
+            } == current;
+            if !same {
+                core.store.update_incoming(&wanted).await?;
+                world.applied.updated += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn apply_outgoing(core: &Core, world: &mut World, seed: &config::MmOutgoingSeed) -> anyhow::Result<()> {
+    let team = world
+        .teams
+        .get(seed.team.get_ref())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("unknown team `{}`", seed.team.get_ref()))?;
+    let channel_id = match &seed.channel {
+        Some(name) => world
+            .channels
+            .get(&format!("{}/{}", team.name, name.get_ref()))
+            .map(|c| c.id.clone())
+            .ok_or_else(|| anyhow::anyhow!("unknown channel `{}/{}`", team.name, name.get_ref()))?,
+        None => String::new(),
+    };
+    let creator = user(world, seed.owner.get_ref())?.id.clone();
+    let now = now_ms();
+    let current = core.store.get_outgoing(seed.id.get_ref()).await?;
+    let token = match (&seed.token, &current) {
+        (Some(token), _) => token.get_ref().clone(),
+        (None, Some(current)) => current.token.clone(),
+        (None, None) => new_id(),
+    };
+    let wanted = OutgoingHook {
+        id: seed.id.get_ref().clone(),
+        token,
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        creator_id: creator,
+        channel_id,
+        team_id: team.id.clone(),
+        trigger_words: seed.trigger_words.clone(),
+        trigger_when: i32::from(seed.trigger_when.as_ref().is_some_and(|w| w.get_ref() == "starts_with")),
+        callback_urls: seed.callback_urls.iter().map(|u| u.get_ref().clone()).collect(),
+        display_name: text(&seed.display_name),
+        description: text(&seed.description),
+        content_type: seed.content_type.as_ref().map_or_else(
+            || "application/x-www-form-urlencoded".to_owned(),
+            |c| c.get_ref().clone(),
+        ),
+        username: text(&seed.username),
+        icon_url: text(&seed.icon_url),
+    };
+    match current {
+        None => {
+            core.store
+                .create_outgoing(&wanted)
+                .await
+                .map_err(|e| anyhow::anyhow!("outgoing hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
+            world.applied.created += 1;
+        }
+        Some(current) => {
+            let same = OutgoingHook {
+                create_at: current.create_at,
+                update_at: current.update_at,
+                ..wanted.clone()
+            } == current;
+            if !same {
+                core.store.update_outgoing(&wanted).await?;
+                if current.token != wanted.token {
+                    core.store.regen_outgoing_token(&wanted.id, &wanted.token, now).await?;
+                }
+                world.applied.updated += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a start on an empty database without a seed file or admin flags
+/// creates, so a newcomer can `curl` a message at once: an admin with a
+/// random password, a team with its town square, and an incoming hook of
+/// each API. Returns the lines to print (credentials and hook URLs), or
+/// nothing when the database has users already.
+pub async fn zero_config(core: &Core) -> anyhow::Result<Vec<String>> {
+    if core.store.count_users().await? > 0 {
+        return Ok(Vec::new());
+    }
+    let password = crate::ids::new_rc_token()[..20].to_owned();
+    let mattermost_id = new_id();
+    let rocketchat_id = crate::ids::new_rc_id();
+    let rocketchat_token = crate::ids::new_rc_token();
+    let text = format!(
+        r##"
+[[users]]
+username = "admin"
+password = "{password}"
+system_admin = true
+
+[[teams]]
+name = "chathooks"
+display_name = "chathooks"
+members = ["admin"]
+
+[[mattermost.incoming]]
+id = "{mattermost_id}"
+channel = "chathooks/town-square"
+owner = "admin"
+display_name = "default"
+
+[[rocketchat.incoming]]
+id = "{rocketchat_id}"
+token = "{rocketchat_token}"
+name = "default"
+channel = "#town-square"
+username = "admin"
+"##
+    );
+    let file = parse(std::path::Path::new("<zero-config default>"), &text)?;
+    apply(core, &file).await?;
+    let site = core.site_url.trim_end_matches('/');
+    Ok(vec![
+        format!("created an admin: username admin, password {password}"),
+        format!("Mattermost incoming webhook: {site}/hooks/{mattermost_id}"),
+        format!("Rocket.Chat incoming webhook: {site}/hooks/{rocketchat_id}/{rocketchat_token}"),
+        format!(
+            "try: curl -H 'Content-Type: application/json' -d '{{\"text\": \"hello\"}}' {site}/hooks/{mattermost_id}"
+        ),
+    ])
+}
