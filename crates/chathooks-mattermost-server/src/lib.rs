@@ -2216,6 +2216,8 @@ pub mod ops {
             pub hook_id: String,
             /// The message to post.
             pub body: Body,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
         }
         /// The request body, in whichever media type it was sent.
         #[derive(Debug, Clone)]
@@ -2366,6 +2368,7 @@ pub mod ops {
                     }
                     _ => return Err(prepared.missing_body()),
                 },
+                files: prepared.take_files(),
             })
         }
     }
