@@ -25,6 +25,14 @@
 //!
 //! Conventions shared by every `/api/v1` call:
 //!
+//! * Request bodies may be JSON (`application/json`) or a form
+//!   (`application/x-www-form-urlencoded`), as Rocket.Chat accepts both on every endpoint;
+//!   both media types have the same schema. Form fields are read by the type their
+//!   property declares (`true`/`false` or `1`/`0` for booleans, numbers for integers), an
+//!   array property collects repeated fields (`members=a&members=b`), and a field that
+//!   holds an object or a list of objects takes it as JSON text. Text that does not fit
+//!   the declared type is refused like a JSON body of the wrong type (400
+//!   `invalid-params`, for example `must be boolean`).
 //! * Successful answers carry `"success": true` (the only exception is `login`, which answers
 //!   with `"status": "success"`).
 //! * Failures answer 400 with `{"success": false, "error": "...", "errorType": "..."}`. When
@@ -476,7 +484,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::LoginBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::LoginBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::LoginBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -525,6 +541,16 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("user", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("password", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
+                    },
                 ],
             }),
             security: &[],
@@ -533,9 +559,20 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::LoginBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::LoginBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -623,7 +660,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::UsersCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::UsersCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::UsersCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -677,6 +722,26 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("email", runtime::ParamKind::String),
+                            ("name", runtime::ParamKind::String),
+                            ("password", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("active", runtime::ParamKind::Boolean),
+                            (
+                                "roles",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("joinDefaultChannels", runtime::ParamKind::Boolean),
+                            ("requirePasswordChange", runtime::ParamKind::Boolean),
+                            ("sendWelcomeEmail", runtime::ParamKind::Boolean),
+                            ("verified", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -696,9 +761,22 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::UsersCreateBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -727,7 +805,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::ChannelsCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -781,6 +867,19 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("name", runtime::ParamKind::String),
+                            (
+                                "members",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("readOnly", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -800,9 +899,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::ChannelsCreateBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1097,7 +1211,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::ChatPostMessageBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChatPostMessageBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChatPostMessageBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1146,6 +1268,23 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("text", runtime::ParamKind::String),
+                            ("alias", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            (
+                                "attachments",
+                                runtime::ParamKind::Array(&runtime::ParamKind::Json),
+                            ),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1165,9 +1304,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::ChatPostMessageBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChatPostMessageBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChatPostMessageBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1196,7 +1350,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1250,6 +1412,45 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("scriptEnabled", runtime::ParamKind::Boolean),
+                            ("name", runtime::ParamKind::String),
+                            ("enabled", runtime::ParamKind::Boolean),
+                            ("alias", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("script", runtime::ParamKind::String),
+                            ("scriptEngine", runtime::ParamKind::String),
+                            (
+                                "overrideDestinationChannelEnabled",
+                                runtime::ParamKind::Boolean,
+                            ),
+                            ("event", runtime::ParamKind::String),
+                            (
+                                "urls",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            (
+                                "triggerWords",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                            ("token", runtime::ParamKind::String),
+                            ("targetRoom", runtime::ParamKind::String),
+                            ("runOnEdits", runtime::ParamKind::Boolean),
+                            ("retryFailedCalls", runtime::ParamKind::Boolean),
+                            ("retryCount", runtime::ParamKind::Integer),
+                            ("retryDelay", runtime::ParamKind::String),
+                            ("impersonateUser", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1269,10 +1470,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsCreateBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1301,7 +1516,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsUpdateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsUpdateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsUpdateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1355,6 +1578,47 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("integrationId", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("scriptEnabled", runtime::ParamKind::Boolean),
+                            ("name", runtime::ParamKind::String),
+                            ("enabled", runtime::ParamKind::Boolean),
+                            ("alias", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("script", runtime::ParamKind::String),
+                            ("scriptEngine", runtime::ParamKind::String),
+                            (
+                                "overrideDestinationChannelEnabled",
+                                runtime::ParamKind::Boolean,
+                            ),
+                            ("target_url", runtime::ParamKind::String),
+                            ("event", runtime::ParamKind::String),
+                            (
+                                "urls",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            (
+                                "triggerWords",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                            ("token", runtime::ParamKind::String),
+                            ("targetRoom", runtime::ParamKind::String),
+                            ("runOnEdits", runtime::ParamKind::Boolean),
+                            ("retryFailedCalls", runtime::ParamKind::Boolean),
+                            ("retryCount", runtime::ParamKind::Integer),
+                            ("retryDelay", runtime::ParamKind::String),
+                            ("impersonateUser", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1374,10 +1638,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsUpdateBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsUpdateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsUpdateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1670,7 +1948,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsRemoveBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsRemoveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsRemoveBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1724,6 +2010,16 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("integrationId", runtime::ParamKind::String),
+                            ("target_url", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1743,10 +2039,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::IntegrationsRemoveBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsRemoveBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsRemoveBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }

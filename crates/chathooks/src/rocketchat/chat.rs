@@ -111,7 +111,7 @@ pub async fn chat_post_message(
     caller: Caller,
     request: chat_post_message::Request,
 ) -> RcResult<chat_post_message::Response> {
-    let body = request.body;
+    let body = body_of!(request, chat_post_message);
     let impersonates = [&body.alias, &body.emoji, &body.avatar]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));

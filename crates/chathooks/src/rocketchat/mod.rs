@@ -21,12 +21,26 @@
 //!   created.
 //! - **Integrations** are stored as Rocket.Chat documents ([`integrations`],
 //!   checked by [`settings`]); incoming ones run at `/hooks/{id}/{token}`
-//!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`]) with
-//!   persisted retries made by a worker ([`retry`]) that the server starts.
+//!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`], the
+//!   `Outgoing` of the core's delivery queue, whose worker makes the calls
+//!   and their retries).
+//! - **Bodies** are JSON or forms: the spec gives both media types one schema,
+//!   and [`body_of!`] takes the body out of whichever was sent.
 //!
 //! Every operation returns `RcResult<Response>`; errors become Rocket.Chat's
 //! error answers in [`error`], including those of requests the generated
 //! router refused (`request_error`).
+
+/// The body of an operation that takes one schema as JSON or as a form (the
+/// generated `Body` has a variant per media type, both of that schema's type).
+macro_rules! body_of {
+    ($request:expr, $op:ident) => {
+        match $request.body {
+            chathooks_rocketchat_server::ops::$op::Body::Json(body)
+            | chathooks_rocketchat_server::ops::$op::Body::Form(body) => body,
+        }
+    };
+}
 
 pub mod auth;
 pub mod chat;

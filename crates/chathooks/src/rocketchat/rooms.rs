@@ -153,7 +153,7 @@ pub async fn channels_create(
     request: channels_create::Request,
 ) -> RcResult<channels_create::Response> {
     require(&caller.user, Permission::CreateC)?;
-    let body = request.body;
+    let body = body_of!(request, channels_create);
     let name = body.name.trim();
     if !valid_name(name) {
         return Err(RcError::typed(

@@ -28,7 +28,7 @@ fn login_failed() -> login::Response {
 }
 
 pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
-    let body = request.body;
+    let body = body_of!(request, login);
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
     };
@@ -82,7 +82,7 @@ pub async fn users_create(
     request: users_create::Request,
 ) -> RcResult<users_create::Response> {
     require(&caller.user, Permission::CreateUser)?;
-    let body = request.body;
+    let body = body_of!(request, users_create);
     let username = body.username.trim().to_lowercase();
     let email = body.email.trim().to_lowercase();
     if !valid_username(&username) {
