@@ -117,6 +117,16 @@ async fn form_bodies_are_read_as_their_json_twins() {
             "must have required property 'password' [invalid-params]",
         ),
         (
+            "/api/v1/chat.delete",
+            vec![("roomId", "x"), ("msgId", "y"), ("asUser", "sometimes")],
+            "must be boolean [invalid-params]",
+        ),
+        (
+            "/api/v1/chat.react",
+            vec![("messageId", "x"), ("shouldReact", "perhaps")],
+            "must be boolean [invalid-params]",
+        ),
+        (
             "/api/v1/integrations.create",
             vec![("type", "webhook-incoming"), ("enabled", "yes")],
             "must match exactly one schema in oneOf [invalid-params]",

@@ -20,8 +20,28 @@
 // - integrationsRemove: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - integrationsRemove: error responses differ in body type; the client returns them as raw bytes
 // - integrationsHistory: error responses differ in body type; the client returns them as raw bytes
+// - logout: error responses differ in body type; the client returns them as raw bytes
+// - usersInfo: error responses differ in body type; the client returns them as raw bytes
+// - imCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - imCreate: error responses differ in body type; the client returns them as raw bytes
+// - dmCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - dmCreate: error responses differ in body type; the client returns them as raw bytes
+// - channelsList: error responses differ in body type; the client returns them as raw bytes
+// - channelsJoin: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - channelsJoin: error responses differ in body type; the client returns them as raw bytes
+// - channelsLeave: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - channelsLeave: error responses differ in body type; the client returns them as raw bytes
+// - channelsArchive: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - channelsArchive: error responses differ in body type; the client returns them as raw bytes
+// - chatUpdate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - chatUpdate: error responses differ in body type; the client returns them as raw bytes
+// - chatDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - chatDelete: error responses differ in body type; the client returns them as raw bytes
+// - chatReact: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - chatReact: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - executeIncomingWebhook: error responses differ in body type; the client returns them as raw bytes
+// - roomsUpload: left out: request body media types (multipart/form-data) are not supported by progenitor
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -70,10 +90,11 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Rocket.Chat v1 integrations API (chathooks reference server)
 
-The slice of the Rocket.Chat REST API (v1) that chat webhook tooling needs: logging in,
-a few user, channel and chat calls used to set up and observe rooms, the `integrations.*`
-management calls for incoming and outgoing webhooks, and the `/hooks/...` endpoint that
-runs an incoming webhook.
+The slice of the Rocket.Chat REST API (v1) that chat webhook tooling and bots need:
+logging in and out, the server's version, the user, room, channel and chat calls used to
+set up and observe rooms, edit, delete and react to messages and upload files, the
+`integrations.*` management calls for incoming and outgoing webhooks, and the
+`/hooks/...` endpoint that runs an incoming webhook.
 
 This document describes what the chathooks reference server does, and that server aims to
 behave like a real Rocket.Chat server. Where Rocket.Chat's own published OpenAPI text
@@ -135,8 +156,13 @@ on the same port, over the same users, sessions, channels and messages:
 them: system administrators hold every permission (`manage-incoming-integrations`,
 `manage-own-incoming-integrations`, `manage-outgoing-integrations`,
 `manage-own-outgoing-integrations`, `create-user`, `create-c`, `message-impersonate`);
-other users hold `manage-own-incoming-integrations`, `manage-own-outgoing-integrations`
-and `create-c`.
+other users hold `manage-own-incoming-integrations`, `manage-own-outgoing-integrations`,
+`create-c`, `create-d` and `view-c-room`. The permissions Rocket.Chat gives a room's
+owner by default, `edit-message`, `delete-message`, `force-delete-message` and
+`archive-room`, are held in a room by system administrators and by its owner (the user
+who created it, a channel admin in the Mattermost API's terms). Authors may edit and
+delete their own messages (`Message_AllowEditing` and `Message_AllowDeleting` on, with
+no time limit).
 
 
 Version: 1.0.0*/
@@ -281,7 +307,9 @@ let response = client.channels_create()
 Looks a public room up by id or by name. Give exactly one of `roomId` and `roomName`
 (`roomId` wins when both are sent). Answers 400 (`error-room-not-found`) when neither
 is given or no public room matches; private and direct rooms are not `channels` in
-Rocket.Chat's sense and are not found here.
+Rocket.Chat's sense and are not found here. An archived room is found by its id (with
+`archived: true`), as Rocket.Chat does; by name only live rooms are found (the lookup
+across teams sees live channels only).
 
 
 Sends a `GET` request to `/api/v1/channels.info`
@@ -304,8 +332,11 @@ let response = client.channels_info()
 Returns messages of a public room, newest first. `latest` and `oldest` bound the time
 window; `offset` and `count` (default 20, at most 100; 0 means the default) page
 through it. Handy to observe what incoming webhooks and outgoing-webhook replies
-posted. Answers 400 `error-room-not-found` when no public room has this id, and 400
-`invalid-params` when `latest` or `oldest` is not an ISO 8601 date-time.
+posted. Name the room with `roomId` or `roomName` (`roomId` wins when both are sent),
+as Rocket.Chat's `findChannelByIdOrName` does; archived rooms are found by id, and
+their history can still be read. Answers 400 `error-room-not-found` when neither is
+given or no public room matches, and 400 `invalid-params` when `latest` or `oldest`
+is not an ISO 8601 date-time.
 
 
 Sends a `GET` request to `/api/v1/channels.history`
@@ -316,6 +347,7 @@ Arguments:
 - `offset`: How many messages to skip.
 - `oldest`: Only messages posted at or after this time.
 - `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
 ```ignore
 let response = client.channels_history()
     .count(count)
@@ -323,6 +355,7 @@ let response = client.channels_history()
     .offset(offset)
     .oldest(oldest)
     .room_id(room_id)
+    .room_name(room_name)
     .send()
     .await;
 ```*/
@@ -609,6 +642,269 @@ let response = client.integrations_history()
 ```*/
     pub fn integrations_history(&self) -> builder::IntegrationsHistory<'_> {
         builder::IntegrationsHistory::new(self)
+    }
+    /**Log out
+
+Ends the session whose token is sent as `X-Auth-Token`. Only that session ends: other
+logins of the same user (through either API) and personal access tokens keep working.
+A request body, if any, is ignored. Like `login`, the answer uses `"status": "success"`
+and no `success` flag, as Rocket.Chat does.
+
+Logging out with a personal access token (which is not a session) answers success and
+leaves the token valid: revoking tokens is a separate call.
+
+
+Sends a `POST` request to `/api/v1/logout`
+
+```ignore
+let response = client.logout()
+    .send()
+    .await;
+```*/
+    pub fn logout(&self) -> builder::Logout<'_> {
+        builder::Logout::new(self)
+    }
+    /**The server's version
+
+Public information about the server (no credentials needed), as clients read it to
+choose which endpoints to use. `version` is the Rocket.Chat release whose REST API this
+server follows, trimmed to major and minor as Rocket.Chat answers callers without the
+`view-statistics` permission. Rocket.Chat also sends `minimumClientVersions` and a
+signed `supportedVersions` token; this server sends neither.
+
+
+Sends a `GET` request to `/api/info`
+
+```ignore
+let response = client.info()
+    .send()
+    .await;
+```*/
+    pub fn info(&self) -> builder::Info<'_> {
+        builder::Info::new(self)
+    }
+    /**Get a user
+
+Looks a user up by `userId`, or by `username` (case-insensitive); `userId` wins when
+both are sent. Deactivated users are found too (`active: false`). Answers 400
+`invalid-params` when neither is given, and 400 `User not found.` when nothing
+matches.
+
+
+Sends a `GET` request to `/api/v1/users.info`
+
+Arguments:
+- `user_id`: The user's `_id`.
+- `username`: The user's username.
+```ignore
+let response = client.users_info()
+    .user_id(user_id)
+    .username(username)
+    .send()
+    .await;
+```*/
+    pub fn users_info(&self) -> builder::UsersInfo<'_> {
+        builder::UsersInfo::new(self)
+    }
+    /**Open a direct-message room
+
+The direct-message room (`t: d`) between the caller and `username`, created with both
+memberships on first use; calling it again answers the same room. A room with oneself
+is allowed, as in Rocket.Chat. `usernames` (comma-separated) is accepted when it names
+exactly one other user: this server's direct rooms have two members, so a group
+conversation answers 400 `error-not-allowed`. An unknown or deactivated user answers
+400 `error-invalid-user`; neither field answers 400 `invalid-params`. The room is the
+same channel the Mattermost API's `POST /channels/direct` gives for the pair.
+
+
+Sends a `POST` request to `/api/v1/im.create`
+
+```ignore
+let response = client.im_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn im_create(&self) -> builder::ImCreate<'_> {
+        builder::ImCreate::new(self)
+    }
+    /**Open a direct-message room (alias of `im.create`)
+
+The same call as `im.create`, under the name newer Rocket.Chat clients use.
+
+Sends a `POST` request to `/api/v1/dm.create`
+
+```ignore
+let response = client.dm_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn dm_create(&self) -> builder::DmCreate<'_> {
+        builder::DmCreate::new(self)
+    }
+    /**List public channels
+
+Every public room (`t: c`) of the server, archived ones included (with
+`archived: true`), a page at a time: `offset` (default 0) and `count` (default 50, at
+most 100; 0 means the default). `count` is the number of rooms in this page, `total`
+the number of public rooms. Every user holds `view-c-room`, so everyone sees every
+public room. Rocket.Chat sorts by name by default; this server lists oldest first
+(the order the store pages in), and does not read `sort`, `fields` or `query`.
+
+
+Sends a `GET` request to `/api/v1/channels.list`
+
+Arguments:
+- `count`: How many rooms to return.
+- `offset`: How many rooms to skip.
+```ignore
+let response = client.channels_list()
+    .count(count)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn channels_list(&self) -> builder::ChannelsList<'_> {
+        builder::ChannelsList::new(self)
+    }
+    /**Join a public channel
+
+Makes the caller a member of a public room named by `roomId` or `roomName` (`roomId`
+wins). Joining a room one is in already changes nothing. The caller also becomes a
+member of the room's team, so the channel is theirs through the Mattermost API too.
+This server has no join codes: `joinCode` is accepted and ignored. Answers 400
+`error-room-not-found` (no such public room) or `error-room-archived` (the room is
+archived). The answer is the room after the join.
+
+
+Sends a `POST` request to `/api/v1/channels.join`
+
+```ignore
+let response = client.channels_join()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn channels_join(&self) -> builder::ChannelsJoin<'_> {
+        builder::ChannelsJoin::new(self)
+    }
+    /**Leave a public channel
+
+Ends the caller's membership of a public room named by `roomId` or `roomName`.
+Answers 400 `error-room-not-found`, `error-room-archived`, `error-user-not-in-room`
+(the caller is no member) or `error-you-are-last-owner` (the caller is the room's only
+owner, as Rocket.Chat refuses; a room's creator is its owner). The answer is the room
+after the leave.
+
+
+Sends a `POST` request to `/api/v1/channels.leave`
+
+```ignore
+let response = client.channels_leave()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn channels_leave(&self) -> builder::ChannelsLeave<'_> {
+        builder::ChannelsLeave::new(self)
+    }
+    /**Archive a public channel
+
+Archives a public room named by `roomId` or `roomName`. Needs `archive-room` in the
+room (system administrators and the room's owner): without it the answer is 400
+`error-not-authorized`, as Rocket.Chat's `archiveRoom` method answers. Answers 400
+`error-room-not-found` or `error-room-archived` (archived already). An archived room
+takes no new messages; it stays listed by `channels.list` and readable by id. It is
+the Mattermost API's archived channel (`delete_at` set).
+
+
+Sends a `POST` request to `/api/v1/channels.archive`
+
+```ignore
+let response = client.channels_archive()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn channels_archive(&self) -> builder::ChannelsArchive<'_> {
+        builder::ChannelsArchive::new(self)
+    }
+    /**Edit a message
+
+Replaces the text of message `msgId` in room `roomId`. The author may edit their own
+messages (Rocket.Chat's `Message_AllowEditing`, on by default, with no time limit);
+editing someone else's needs `edit-message` in the room (system administrators and
+the room's owner). Otherwise the answer is 400 `error-action-not-allowed`
+(`Message editing not allowed`). Answers 400 `No message found with the id of "…".`
+for an unknown or deleted message, and `The room id provided does not match where the
+message is from.` when `roomId` is not the message's room. For a message carrying an
+uploaded file, the text edited is the file's description, as in Rocket.Chat. Text
+equal to the current one changes nothing. The edited message has `editedAt` and
+`editedBy`.
+
+
+Sends a `POST` request to `/api/v1/chat.update`
+
+```ignore
+let response = client.chat_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn chat_update(&self) -> builder::ChatUpdate<'_> {
+        builder::ChatUpdate::new(self)
+    }
+    /**Delete a message
+
+Deletes message `msgId` of room `roomId`. Authors may delete their own messages
+(`Message_AllowDeleting`, on by default); others' need `delete-message` in the room
+(system administrators and the room's owner), else 400 `error-action-not-allowed`
+(`Not allowed`). `asUser: true` deletes the message as its author, which for someone
+else's message needs `force-delete-message` (system administrators and the room's
+owner): 400 `Unauthorized. You must have the permission "force-delete-message" to
+delete other's message as them.` otherwise. Unknown message and room mismatch answer
+as `chat.update` does. Deleting a thread's first message deletes its replies too (the
+shared store's rule). The answer's `ts` is the time of deletion in milliseconds, as a
+string, and `message` the deleted message's `_id`, `rid` and `u`, as Rocket.Chat
+answers.
+
+
+Sends a `POST` request to `/api/v1/chat.delete`
+
+```ignore
+let response = client.chat_delete()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn chat_delete(&self) -> builder::ChatDelete<'_> {
+        builder::ChatDelete::new(self)
+    }
+    /**React to a message
+
+Adds or takes back the caller's reaction `emoji` (with or without colons: `smile`
+and `:smile:` are the same) to message `messageId`. `shouldReact: true` adds,
+`false` takes back, and without it the reaction toggles; asking for what is already
+the case changes nothing. `reaction` is accepted in place of `emoji`. The message's
+`reactions` then list, per `:emoji:`, the usernames that reacted. Answers 400
+`error-message-not-found` (unknown or deleted message), `error-emoji-param-not-provided`
+(no emoji), `error-not-allowed` (`Invalid emoji provided.`: this server has no emoji
+list and accepts names of 1 to 64 letters, digits, `_`, `-` and `+`) or
+`not-authorized` (the caller may not read the room). Reactions are shared with the
+Mattermost API's.
+
+
+Sends a `POST` request to `/api/v1/chat.react`
+
+```ignore
+let response = client.chat_react()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn chat_react(&self) -> builder::ChatReact<'_> {
+        builder::ChatReact::new(self)
     }
     /**Run an incoming webhook
 
@@ -1041,7 +1337,8 @@ pub mod builder {
         latest: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
         offset: Result<Option<u64>, String>,
         oldest: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
-        room_id: Result<::std::string::String, String>,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ChannelsHistory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1051,7 +1348,8 @@ pub mod builder {
                 latest: Ok(None),
                 offset: Ok(None),
                 oldest: Ok(None),
-                room_id: Err("room_id was not initialized".to_string()),
+                room_id: Ok(None),
+                room_name: Ok(None),
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -1106,8 +1404,22 @@ pub mod builder {
         {
             self.room_id = value
                 .try_into()
+                .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
                         .to_string()
                 });
             self
@@ -1119,12 +1431,13 @@ pub mod builder {
             ResponseValue<chathooks_rocketchat_types::ChannelsHistoryResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, count, latest, offset, oldest, room_id } = self;
+            let Self { client, count, latest, offset, oldest, room_id, room_name } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let latest = latest.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let oldest = oldest.map_err(Error::InvalidRequest)?;
             let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/channels.history", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1147,6 +1460,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .query(&progenitor_client::QueryParam::new("oldest", &oldest))
                 .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -1763,6 +2077,867 @@ pub mod builder {
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::logout`]
+
+[`Client::logout`]: super::Client::logout*/
+    #[derive(Debug, Clone)]
+    pub struct Logout<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> Logout<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/api/v1/logout`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::LogoutResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/v1/logout", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "logout",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::info`]
+
+[`Client::info`]: super::Client::info*/
+    #[derive(Debug, Clone)]
+    pub struct Info<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> Info<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::InfoResponse>,
+            Error<chathooks_rocketchat_types::Error>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/info", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::users_info`]
+
+[`Client::users_info`]: super::Client::users_info*/
+    #[derive(Debug, Clone)]
+    pub struct UsersInfo<'a> {
+        client: &'a super::Client,
+        user_id: Result<Option<::std::string::String>, String>,
+        username: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> UsersInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Ok(None),
+                username: Ok(None),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn username<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.username = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for username failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/users.info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::UsersInfoResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, user_id, username } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let username = username.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/users.info", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("userId", &user_id))
+                .query(&progenitor_client::QueryParam::new("username", &username))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "users_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::im_create`]
+
+[`Client::im_create`]: super::Client::im_create*/
+    #[derive(Debug, Clone)]
+    pub struct ImCreate<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ImCreateBody, String>,
+    }
+    impl<'a> ImCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ImCreateBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ImCreateBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/im.create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::DirectRoomResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/im.create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "im_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::dm_create`]
+
+[`Client::dm_create`]: super::Client::dm_create*/
+    #[derive(Debug, Clone)]
+    pub struct DmCreate<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ImCreateBody, String>,
+    }
+    impl<'a> DmCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ImCreateBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ImCreateBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/dm.create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::DirectRoomResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/dm.create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "dm_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_list`]
+
+[`Client::channels_list`]: super::Client::channels_list*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsList<'a> {
+        client: &'a super::Client,
+        count: Result<Option<u64>, String>,
+        offset: Result<Option<u64>, String>,
+    }
+    impl<'a> ChannelsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for count failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/channels.list`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChannelsListResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, count, offset } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.list", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_join`]
+
+[`Client::channels_join`]: super::Client::channels_join*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsJoin<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsJoinBody, String>,
+    }
+    impl<'a> ChannelsJoin<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsJoinBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsJoinBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/channels.join`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChannelResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.join", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_join",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_leave`]
+
+[`Client::channels_leave`]: super::Client::channels_leave*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsLeave<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsLeaveBody, String>,
+    }
+    impl<'a> ChannelsLeave<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsLeaveBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsLeaveBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/channels.leave`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChannelResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.leave", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_leave",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_archive`]
+
+[`Client::channels_archive`]: super::Client::channels_archive*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsArchive<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsArchiveBody, String>,
+    }
+    impl<'a> ChannelsArchive<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsArchiveBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsArchiveBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/channels.archive`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.archive", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_archive",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::chat_update`]
+
+[`Client::chat_update`]: super::Client::chat_update*/
+    #[derive(Debug, Clone)]
+    pub struct ChatUpdate<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChatUpdateBody, String>,
+    }
+    impl<'a> ChatUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChatUpdateBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChatUpdateBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/chat.update`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChatUpdateResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/chat.update", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::chat_delete`]
+
+[`Client::chat_delete`]: super::Client::chat_delete*/
+    #[derive(Debug, Clone)]
+    pub struct ChatDelete<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChatDeleteBody, String>,
+    }
+    impl<'a> ChatDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChatDeleteBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChatDeleteBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/chat.delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChatDeleteResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/chat.delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::chat_react`]
+
+[`Client::chat_react`]: super::Client::chat_react*/
+    #[derive(Debug, Clone)]
+    pub struct ChatReact<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChatReactBody, String>,
+    }
+    impl<'a> ChatReact<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChatReactBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChatReactBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/chat.react`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/chat.react", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_react",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }

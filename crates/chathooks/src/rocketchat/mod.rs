@@ -19,6 +19,8 @@
 //!   `manage-own-incoming-integrations`, `manage-own-outgoing-integrations` and
 //!   `create-c`. The own-* permissions restrict a user to the integrations they
 //!   created.
+//!   Edits, deletions and reactions ([`chat`]) and uploads ([`uploads`]) go
+//!   through the core, so both APIs (and their events) see them.
 //! - **Integrations** are stored as Rocket.Chat documents ([`integrations`],
 //!   checked by [`settings`]); incoming ones run at `/hooks/{id}/{token}`
 //!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`], the
@@ -51,6 +53,7 @@ pub mod outgoing;
 pub mod rooms;
 pub mod settings;
 pub mod time;
+pub mod uploads;
 pub mod users;
 pub mod wire;
 
@@ -187,6 +190,94 @@ impl Api for RocketChat {
         request: ops::integrations_history::Request,
     ) -> ops::integrations_history::Response {
         authenticated!(self, credentials, request, integrations::integrations_history)
+    }
+
+    async fn logout(&self, credentials: Credentials, request: ops::logout::Request) -> ops::logout::Response {
+        authenticated!(self, credentials, request, users::logout)
+    }
+
+    async fn info(&self, request: ops::info::Request) -> ops::info::Response {
+        respond(users::info(&self.state, request).await)
+    }
+
+    async fn users_info(
+        &self,
+        credentials: Credentials,
+        request: ops::users_info::Request,
+    ) -> ops::users_info::Response {
+        authenticated!(self, credentials, request, users::users_info)
+    }
+
+    async fn im_create(&self, credentials: Credentials, request: ops::im_create::Request) -> ops::im_create::Response {
+        authenticated!(self, credentials, request, rooms::im_create)
+    }
+
+    async fn dm_create(&self, credentials: Credentials, request: ops::dm_create::Request) -> ops::dm_create::Response {
+        authenticated!(self, credentials, request, rooms::dm_create)
+    }
+
+    async fn channels_list(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_list::Request,
+    ) -> ops::channels_list::Response {
+        authenticated!(self, credentials, request, rooms::channels_list)
+    }
+
+    async fn channels_join(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_join::Request,
+    ) -> ops::channels_join::Response {
+        authenticated!(self, credentials, request, rooms::channels_join)
+    }
+
+    async fn channels_leave(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_leave::Request,
+    ) -> ops::channels_leave::Response {
+        authenticated!(self, credentials, request, rooms::channels_leave)
+    }
+
+    async fn channels_archive(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_archive::Request,
+    ) -> ops::channels_archive::Response {
+        authenticated!(self, credentials, request, rooms::channels_archive)
+    }
+
+    async fn chat_update(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_update::Request,
+    ) -> ops::chat_update::Response {
+        authenticated!(self, credentials, request, chat::chat_update)
+    }
+
+    async fn chat_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_delete::Request,
+    ) -> ops::chat_delete::Response {
+        authenticated!(self, credentials, request, chat::chat_delete)
+    }
+
+    async fn chat_react(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_react::Request,
+    ) -> ops::chat_react::Response {
+        authenticated!(self, credentials, request, chat::chat_react)
+    }
+
+    async fn rooms_upload(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_upload::Request,
+    ) -> ops::rooms_upload::Response {
+        authenticated!(self, credentials, request, uploads::rooms_upload)
     }
 
     async fn execute_incoming_webhook(
