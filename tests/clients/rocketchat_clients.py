@@ -4,7 +4,9 @@ Usage: python3 rocketchat_clients.py http://127.0.0.1:PORT ADMIN PASSWORD
 Exits non-zero (an assertion or client exception) on any incompatibility.
 """
 import io
+import os
 import sys
+import tempfile
 
 import requests
 from rocketchat_API.APIExceptions.RocketExceptions import RocketApiException
@@ -83,8 +85,8 @@ history = {m["_id"]: m for m in rocket.channels_history(rid)}
 assert history[posted["_id"]]["reactions"] == {":smile:": {"usernames": [admin]}}, history[posted["_id"]]
 
 # rooms.upload: rocketchat_API 3.7.1 has no `rooms_upload` helper any more (it
-# follows Rocket.Chat 7's rooms.media), so the upload goes through the
-# library's own call_api_post, which sends the multipart body with the file.
+# follows Rocket.Chat's newer rooms.media, tried below), so the upload goes
+# through the library's own call_api_post, which sends the multipart body.
 uploaded = rocket.call_api_post(
     "rooms.upload/" + rid,
     files={"file": ("notes.txt", io.BytesIO(b"uploaded by rocketchat_API"), "text/plain")},
@@ -95,6 +97,15 @@ message = uploaded["message"]
 assert message["msg"] == "a file" and message["file"]["name"] == "notes.txt", uploaded
 assert message["attachments"][0]["description"] == "some notes", uploaded
 assert rocket.chat_delete(rid, message["_id"])["success"] is True
+# The library's own two-step upload: rooms.media, then rooms.mediaConfirm.
+with tempfile.TemporaryDirectory() as directory:
+    path = os.path.join(directory, "two-steps.txt")
+    with open(path, "wb") as handle:
+        handle.write(b"uploaded in two steps")
+    media = rocket.rooms_media(rid, path)
+confirmed = rocket.rooms_media_confirm(rid, media["file"]["_id"], msg="two steps")
+assert confirmed["message"]["msg"] == "two steps", confirmed
+assert confirmed["message"]["file"]["_id"] == media["file"]["_id"], confirmed
 
 # A second user, a direct room, and logging out of one session only.
 rocket.users_create("rocketeer@example.com", "Rocketeer", "rocketeer-pw", "rocketeer")

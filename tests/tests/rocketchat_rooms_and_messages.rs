@@ -1013,3 +1013,89 @@ async fn an_upload_over_the_body_limit_is_a_file_too_large() {
         (200, Some(32 * 1024))
     );
 }
+
+#[tokio::test]
+async fn rooms_media_then_confirm_posts_the_file_once() {
+    let world = RcWorld::new().await;
+    let room = &world.general;
+    let (content_type, body) = multipart(&[("file", Some(("report.txt", "text/plain")), b"all good")]);
+    let (status, stored) = send_raw(
+        world
+            .alice
+            .request(Method::POST, &format!("/api/v1/rooms.media/{}", room.id))
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{stored}");
+    let file_id = stored["file"]["_id"].as_str().expect("a file id").to_owned();
+    assert_eq!(
+        stored,
+        json!({"file": {"_id": file_id, "url": format!("/file-upload/{file_id}/report.txt")}, "success": true})
+    );
+    // Nothing is posted until the upload is confirmed.
+    assert!(history(&world.bob, &room.id).await.is_empty());
+
+    let confirm = |session: &RcSession, rid: &str, file_id: &str| {
+        session.request(Method::POST, &format!("/api/v1/rooms.mediaConfirm/{rid}/{file_id}"))
+    };
+    // Someone else's upload, or one of another room, is not there to confirm.
+    let (status, error) = send_raw(confirm(&world.bob, &room.id, &file_id).json(&json!({}))).await;
+    assert_eq!(
+        (status, error),
+        (
+            400,
+            json!({"success": false, "error": "[invalid-file]", "errorType": "invalid-file"})
+        )
+    );
+    let other = create_room(&world.alice, "other-room", &[]).await;
+    let (status, _) = send_raw(confirm(&world.alice, &other.id, &file_id).json(&json!({}))).await;
+    assert_eq!(status, 400);
+    let (status, _) = send_raw(confirm(&world.alice, "no-such-room", &file_id).json(&json!({}))).await;
+    assert_eq!(status, 403);
+
+    let (status, answer) = send_raw(
+        confirm(&world.alice, &room.id, &file_id).form(&[("msg", "the report"), ("description", "Tuesday's")]),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let message = &answer["message"];
+    assert_eq!(message["msg"], "the report");
+    assert_eq!(message["file"]["_id"], file_id);
+    assert_eq!(message["attachments"][0]["description"], "Tuesday's");
+    assert_eq!(
+        history(&world.bob, &room.id)
+            .await
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        [message["_id"].as_str().unwrap()]
+    );
+    // A file is posted once.
+    let (status, error) = send_raw(confirm(&world.alice, &room.id, &file_id)).await;
+    assert_eq!((status, error["errorType"].as_str()), (400, Some("invalid-file")));
+
+    // Without a body the message has no text.
+    let (content_type, body) = multipart(&[("file", Some(("b.txt", "text/plain")), b"b")]);
+    let (_, stored) = send_raw(
+        world
+            .bob
+            .request(Method::POST, &format!("/api/v1/rooms.media/{}", room.id))
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await;
+    let (status, answer) = send_raw(confirm(&world.bob, &room.id, stored["file"]["_id"].as_str().unwrap())).await;
+    assert_eq!((status, answer["message"]["msg"].as_str()), (200, Some("")), "{answer}");
+    // The upload's own refusals.
+    let (content_type, body) = multipart(&[("msg", None, b"no file")]);
+    let (status, error) = send_raw(
+        world
+            .bob
+            .request(Method::POST, &format!("/api/v1/rooms.media/{}", room.id))
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await;
+    assert_eq!((status, error["errorType"].as_str()), (400, Some("invalid-field")));
+}

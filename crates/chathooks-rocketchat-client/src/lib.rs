@@ -39,9 +39,12 @@
 // - chatDelete: error responses differ in body type; the client returns them as raw bytes
 // - chatReact: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - chatReact: error responses differ in body type; the client returns them as raw bytes
+// - roomsMediaConfirm: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - roomsMediaConfirm: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - executeIncomingWebhook: error responses differ in body type; the client returns them as raw bytes
 // - roomsUpload: left out: request body media types (multipart/form-data) are not supported by progenitor
+// - roomsMedia: left out: request body media types (multipart/form-data) are not supported by progenitor
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -955,6 +958,35 @@ let response = client.execute_incoming_webhook()
 ```*/
     pub fn execute_incoming_webhook(&self) -> builder::ExecuteIncomingWebhook<'_> {
         builder::ExecuteIncomingWebhook::new(self)
+    }
+    /**Post a message carrying a file uploaded with `rooms.media`
+
+Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
+into that room with `rooms.media`, with the same fields and message shape as
+`rooms.upload` (`msg`, `description`, `tmid`). Answers 403 `unauthorized` for a room
+the caller may not use, and 400 `invalid-file` when no such upload of the caller's is
+waiting in that room: unknown, someone else's, another room's, or already posted
+(Rocket.Chat would post an already confirmed file again; this server posts a file
+once). `fileName` and `fileContent` (end-to-end encryption) are not supported and
+are ignored. A body is optional.
+
+
+Sends a `POST` request to `/api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+
+Arguments:
+- `rid`: The room's id.
+- `file_id`: The `_id` `rooms.media` answered.
+- `body`
+```ignore
+let response = client.rooms_media_confirm()
+    .rid(rid)
+    .file_id(file_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn rooms_media_confirm(&self) -> builder::RoomsMediaConfirm<'_> {
+        builder::RoomsMediaConfirm::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -3045,6 +3077,112 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rooms_media_confirm`]
+
+[`Client::rooms_media_confirm`]: super::Client::rooms_media_confirm*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsMediaConfirm<'a> {
+        client: &'a super::Client,
+        rid: Result<::std::string::String, String>,
+        file_id: Result<::std::string::String, String>,
+        body: Result<chathooks_rocketchat_types::RoomsMediaConfirmBody, String>,
+    }
+    impl<'a> RoomsMediaConfirm<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                rid: Err("rid was not initialized".to_string()),
+                file_id: Err("file_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn rid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.rid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for rid failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for file_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::RoomsMediaConfirmBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: RoomsMediaConfirmBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::MessageResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, rid, file_id, body } = self;
+            let rid = rid.map_err(Error::InvalidRequest)?;
+            let file_id = file_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/rooms.mediaConfirm/{}/{}", client.baseurl, encode_path(& rid
+                .to_string()), encode_path(& file_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_media_confirm",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -634,6 +634,9 @@ pub trait Api: Send + Sync + 'static {
     /// guessed from the file name, else the part's Content-Type. The file is stored in the
     /// database and is the same upload the Mattermost API lists in the post's `file_ids`.
     ///
+    /// This is Rocket.Chat's older one-step upload (deprecated there in favour of `rooms.media`
+    /// and `rooms.mediaConfirm`, which this server also serves).
+    ///
     /// Answers 403 `{success: false, error: "unauthorized"}` when the caller may not use the
     /// room (unknown room, or a private or direct room they are no member of), as
     /// Rocket.Chat does; 400 `invalid-field` without a `file` part; 400
@@ -650,6 +653,39 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::rooms_upload::Request,
     ) -> impl Future<Output = ops::rooms_upload::Response> + Send;
+    /// Upload a file into a room, to post it later
+    ///
+    /// The first half of Rocket.Chat's newer two-step upload: stores the file sent as the
+    /// multipart part `file` for room `rid` without posting anything, and answers its `_id`
+    /// and `url` (`/file-upload/{_id}/{name}`). `rooms.mediaConfirm/{rid}/{fileId}` then posts
+    /// the message that carries it. The same refusals as `rooms.upload`: 403
+    /// `unauthorized` for a room the caller may not use, 400 `invalid-field` without a
+    /// `file` part, 400 `error-room-archived`, and 400 `error-file-too-large` over the body
+    /// limit. Rocket.Chat drops unconfirmed uploads after a day; this server keeps them.
+    ///
+    /// `POST /api/v1/rooms.media/{rid}` (operation `roomsMedia`)
+    fn rooms_media(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media::Request,
+    ) -> impl Future<Output = ops::rooms_media::Response> + Send;
+    /// Post a message carrying a file uploaded with `rooms.media`
+    ///
+    /// Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
+    /// into that room with `rooms.media`, with the same fields and message shape as
+    /// `rooms.upload` (`msg`, `description`, `tmid`). Answers 403 `unauthorized` for a room
+    /// the caller may not use, and 400 `invalid-file` when no such upload of the caller's is
+    /// waiting in that room: unknown, someone else's, another room's, or already posted
+    /// (Rocket.Chat would post an already confirmed file again; this server posts a file
+    /// once). `fileName` and `fileContent` (end-to-end encryption) are not supported and
+    /// are ignored. A body is optional.
+    ///
+    /// `POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}` (operation `roomsMediaConfirm`)
+    fn rooms_media_confirm(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media_confirm::Request,
+    ) -> impl Future<Output = ops::rooms_media_confirm::Response> + Send;
     /// Run an incoming webhook
     ///
     /// Posts a message through an incoming integration. No session headers are needed: the
@@ -3953,6 +3989,294 @@ pub mod ops {
             }
         }
     }
+    /// `roomsMedia`: `POST /api/v1/rooms.media/{rid}`
+    pub mod rooms_media {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Path parameter `rid`.
+            pub rid: String,
+            /// The request body.
+            pub body: crate::types::RoomsMediaBody,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The stored file.
+            Ok(crate::types::RoomsMediaResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "roomsMedia",
+            method: "POST",
+            path: "/api/v1/rooms.media/{rid}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "rid",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "multipart/form-data",
+                        kind: runtime::MediaKind::Multipart,
+                        fields: &[("file", runtime::ParamKind::String)],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                rid: prepared.param("rid", runtime::Location::Path)?,
+                body: match prepared.body_as::<crate::types::RoomsMediaBody>(0)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+                files: prepared.take_files(),
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `roomsMediaConfirm`: `POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+    pub mod rooms_media_confirm {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Path parameter `rid`.
+            pub rid: String,
+            /// The `_id` `rooms.media` answered.
+            ///
+            /// Path parameter `fileId`.
+            pub file_id: String,
+            /// The request body.
+            pub body: Option<Body>,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::RoomsMediaConfirmBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::RoomsMediaConfirmBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The message carrying the file.
+            Ok(crate::types::MessageResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "roomsMediaConfirm",
+            method: "POST",
+            path: "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "rid",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "fileId",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("msg", runtime::ParamKind::String),
+                            ("description", runtime::ParamKind::String),
+                            ("tmid", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                rid: prepared.param("rid", runtime::Location::Path)?,
+                file_id: prepared.param("fileId", runtime::Location::Path)?,
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::RoomsMediaConfirmBody>(0usize)?
+                        {
+                            Some(body) => Some(Body::Json(body)),
+                            None => None,
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::RoomsMediaConfirmBody>(1usize)?
+                        {
+                            Some(body) => Some(Body::Form(body)),
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
     /// `executeIncomingWebhook`: `POST /hooks/{hook_id}/{token}`
     pub mod execute_incoming_webhook {
         #[allow(unused_imports)]
@@ -4664,6 +4988,50 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         );
     let router = router
         .route(
+            "/api/v1/rooms.media/{rid}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::rooms_media::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_rooms_media(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::rooms_media_confirm::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_rooms_media_confirm(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
             "/hooks/{hook_id}/{token}",
             axum::routing::MethodRouter::new()
                 .on(
@@ -5272,6 +5640,53 @@ async fn handle_rooms_upload<A: Api>(
         Err(error) => return api.request_error(error),
     };
     api.rooms_upload(credentials, request).await.into_response()
+}
+async fn handle_rooms_media<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::rooms_media::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::rooms_media::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::rooms_media::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.rooms_media(credentials, request).await.into_response()
+}
+async fn handle_rooms_media_confirm<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::rooms_media_confirm::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::rooms_media_confirm::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::rooms_media_confirm::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.rooms_media_confirm(credentials, request).await.into_response()
 }
 async fn handle_execute_incoming_webhook<A: Api>(
     api: Arc<A>,

@@ -2921,6 +2921,85 @@ impl ::std::convert::TryFrom<::std::string::String> for RoomT {
         value.parse()
     }
 }
+/**The multipart body of `rooms.media`: the file in part `file` (needed, but not marked
+required, for the same reason as in `RoomsUploadBody`).
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RoomsMediaBody {
+    ///The file (a part with a file name).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<::std::string::String>,
+}
+///Body of `rooms.mediaConfirm`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RoomsMediaConfirmBody {
+    ///The file's description, shown in its attachment.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Text of the message that carries the file.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub msg: ::std::option::Option<::std::string::String>,
+    ///Post the message in this thread (the `_id` of its first message).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tmid: ::std::option::Option<::std::string::String>,
+}
+///`RoomsMediaResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RoomsMediaResponse {
+    pub file: RoomsMediaResponseFile,
+    pub success: RoomsMediaResponseSuccess,
+}
+///`RoomsMediaResponseFile`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RoomsMediaResponseFile {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    ///Where Rocket.Chat serves the file, `/file-upload/{_id}/{name}`.
+    pub url: ::std::string::String,
+}
+///`RoomsMediaResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct RoomsMediaResponseSuccess(pub bool);
+impl ::std::ops::Deref for RoomsMediaResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<RoomsMediaResponseSuccess> for bool {
+    fn from(value: RoomsMediaResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for RoomsMediaResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for RoomsMediaResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for RoomsMediaResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for RoomsMediaResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for RoomsMediaResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
 /**The multipart body of `rooms.upload`. `file` is needed, but not marked required: as
 in Rocket.Chat, a body without it (or with a file in another part) is answered 400
 `invalid-field` rather than with a schema error.

@@ -24,8 +24,8 @@ pub const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
 pub const NOT_PERMITTED: &str = "User does not have the permissions required for this action [error-unauthorized]";
 /// `errorType` of schema validation failures.
 pub const INVALID_PARAMS: &str = "invalid-params";
-/// The operation id of `rooms.upload`, whose too large bodies are files too large.
-const UPLOAD_OPERATION: &str = "roomsUpload";
+/// The operations whose too large bodies are files too large.
+const UPLOAD_OPERATIONS: [&str; 2] = ["roomsUpload", "roomsMedia"];
 
 /// An error on its way to becoming a Rocket.Chat answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +238,8 @@ from_rc_error! {
     chat_delete => [BadRequest, Unauthorized, InternalServerError];
     chat_react => [BadRequest, Unauthorized, InternalServerError];
     rooms_upload => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media_confirm => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
 /// Turn an operation's outcome into its answer.
@@ -264,7 +266,7 @@ pub fn request_error(error: &RequestError) -> Response {
         }
         // An upload larger than the body limit is a file too large, as
         // Rocket.Chat's upload endpoints answer one over `FileUpload_MaxFileSize`.
-        RequestErrorKind::PayloadTooLarge if error.operation_id == UPLOAD_OPERATION => {
+        RequestErrorKind::PayloadTooLarge if UPLOAD_OPERATIONS.contains(&error.operation_id) => {
             RcError::bare("error-file-too-large").into_http()
         }
         RequestErrorKind::PayloadTooLarge => {

@@ -280,6 +280,22 @@ impl Api for RocketChat {
         authenticated!(self, credentials, request, uploads::rooms_upload)
     }
 
+    async fn rooms_media(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media::Request,
+    ) -> ops::rooms_media::Response {
+        authenticated!(self, credentials, request, uploads::rooms_media)
+    }
+
+    async fn rooms_media_confirm(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media_confirm::Request,
+    ) -> ops::rooms_media_confirm::Response {
+        authenticated!(self, credentials, request, uploads::rooms_media_confirm)
+    }
+
     async fn execute_incoming_webhook(
         &self,
         request: ops::execute_incoming_webhook::Request,

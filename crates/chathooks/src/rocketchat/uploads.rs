@@ -1,5 +1,6 @@
-//! `rooms.upload/{rid}`: a file uploaded into a room, and the message that
-//! carries it.
+//! Files uploaded into a room, and the messages that carry them:
+//! `rooms.upload/{rid}` in one step, `rooms.media/{rid}` then
+//! `rooms.mediaConfirm/{rid}/{fileId}` in two.
 //!
 //! The file goes through the core's `files::upload` (stored in the database,
 //! shared with the Mattermost API, which lists it in the post's `file_ids`);
@@ -8,7 +9,7 @@
 //! rendered by [`wire`] from the stored file, as Rocket.Chat's
 //! `sendFileMessage` builds them.
 
-use chathooks_rocketchat_server::ops::rooms_upload;
+use chathooks_rocketchat_server::ops::{rooms_media, rooms_media_confirm, rooms_upload};
 use chathooks_runtime::UploadedFile;
 use serde_json::json;
 
@@ -19,7 +20,7 @@ use super::wire;
 use crate::Core;
 use crate::accounts::Caller;
 use crate::posts;
-use crate::store::{Channel, Store};
+use crate::store::{Channel, ContentStore, FileInfo, Store, User};
 use chathooks_core::files;
 
 /// The multipart part that holds the file.
@@ -51,54 +52,140 @@ async fn thread_root(state: &Core, channel: &Channel, tmid: &str) -> RcResult<St
     Ok(if post.root_id.is_empty() { post.id } else { post.root_id })
 }
 
-pub async fn rooms_upload(
-    state: &Core,
-    caller: Caller,
-    request: rooms_upload::Request,
-) -> RcResult<rooms_upload::Response> {
-    // Rocket.Chat answers `API.v1.unauthorized()` (a 403) for a room the
-    // caller cannot access, unknown rooms included.
-    let channel = match state.store.get_channel(&request.rid).await? {
-        Some(channel) if can_access_room(state, &caller.user, &channel).await? => channel,
+/// The room `rid` for `user` to upload into: Rocket.Chat answers
+/// `API.v1.unauthorized()` (a 403) for a room the caller cannot access,
+/// unknown rooms included, and archived rooms take no files.
+async fn upload_room(state: &Core, user: &User, rid: &str) -> RcResult<Channel> {
+    let channel = match state.store.get_channel(rid).await? {
+        Some(channel) if can_access_room(state, user, &channel).await? => channel,
         _ => return Err(RcError::refused("unauthorized")),
     };
-    let file = the_file(request.files)?;
-    let body = request.body;
     if channel.delete_at != 0 {
         return Err(RcError::typed(
             "error-room-archived",
             &format!("The channel, {}, is archived", channel.name),
         ));
     }
-    let text = body.msg.unwrap_or_default();
-    check_size(&text)?;
-    if let Some(description) = &body.description {
-        check_size(description)?;
+    Ok(channel)
+}
+
+/// What the message carrying a file says (the multipart fields of
+/// `rooms.upload`, the body of `rooms.mediaConfirm`).
+struct FileMessage {
+    msg: Option<String>,
+    description: Option<String>,
+    tmid: Option<String>,
+}
+
+impl FileMessage {
+    /// Check the fields before anything is stored; the thread root `tmid` names.
+    async fn checked(&self, state: &Core, channel: &Channel) -> RcResult<Option<String>> {
+        check_size(self.msg.as_deref().unwrap_or_default())?;
+        if let Some(description) = &self.description {
+            check_size(description)?;
+        }
+        match self.tmid.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(tmid) => Ok(Some(thread_root(state, channel, tmid).await?)),
+            None => Ok(None),
+        }
     }
-    let root_id = match body.tmid.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(tmid) => Some(thread_root(state, &channel, tmid).await?),
-        None => None,
+}
+
+/// Post the message carrying `file` (Rocket.Chat's `sendFileMessage`) and
+/// answer it as the upload endpoints do.
+async fn send_file_message<T: serde::de::DeserializeOwned>(
+    state: &Core,
+    user: &User,
+    channel: &Channel,
+    file: FileInfo,
+    fields: FileMessage,
+    root_id: Option<String>,
+) -> RcResult<T> {
+    let message = NewMessage {
+        text: fields.msg.unwrap_or_default(),
+        file_ids: vec![file.id],
+        file_description: fields.description,
+        root_id,
+        ..NewMessage::default()
     };
-    let info = files::upload(
+    let post = post_message(state, channel, user, message).await?;
+    let document = wire::full_message(state, &post, Some(user)).await?;
+    wire::typed("upload answer", json!({"message": document, "success": true}))
+}
+
+/// Store the file part of a multipart body for `user` in `channel`.
+async fn store_file(state: &Core, user: &User, channel: &Channel, file: UploadedFile) -> RcResult<FileInfo> {
+    Ok(files::upload(
         state,
-        &caller.user,
-        &channel,
+        user,
+        channel,
         &file.filename,
         file.content_type.as_deref(),
         &file.data,
     )
-    .await?;
-    let message = NewMessage {
-        text,
-        file_ids: vec![info.id],
-        file_description: body.description,
-        root_id,
-        ..NewMessage::default()
+    .await?)
+}
+
+pub async fn rooms_upload(
+    state: &Core,
+    caller: Caller,
+    request: rooms_upload::Request,
+) -> RcResult<rooms_upload::Response> {
+    let channel = upload_room(state, &caller.user, &request.rid).await?;
+    let file = the_file(request.files)?;
+    let fields = FileMessage {
+        msg: request.body.msg,
+        description: request.body.description,
+        tmid: request.body.tmid,
     };
-    let post = post_message(state, &channel, &caller.user, message).await?;
-    let document = wire::full_message(state, &post, Some(&caller.user)).await?;
-    Ok(rooms_upload::Response::Ok(wire::typed(
-        "rooms.upload answer",
-        json!({"message": document, "success": true}),
+    let root_id = fields.checked(state, &channel).await?;
+    let info = store_file(state, &caller.user, &channel, file).await?;
+    Ok(rooms_upload::Response::Ok(
+        send_file_message(state, &caller.user, &channel, info, fields, root_id).await?,
+    ))
+}
+
+pub async fn rooms_media(
+    state: &Core,
+    caller: Caller,
+    request: rooms_media::Request,
+) -> RcResult<rooms_media::Response> {
+    let channel = upload_room(state, &caller.user, &request.rid).await?;
+    let file = the_file(request.files)?;
+    let info = store_file(state, &caller.user, &channel, file).await?;
+    Ok(rooms_media::Response::Ok(wire::typed(
+        "rooms.media answer",
+        json!({"file": {"_id": info.id, "url": wire::file_url(&info)}, "success": true}),
     )?))
+}
+
+pub async fn rooms_media_confirm(
+    state: &Core,
+    caller: Caller,
+    request: rooms_media_confirm::Request,
+) -> RcResult<rooms_media_confirm::Response> {
+    let channel = upload_room(state, &caller.user, &request.rid).await?;
+    // Rocket.Chat's findOneByIdAndUserIdAndRoomId; a file is posted once.
+    let info = state
+        .store
+        .get_file_info(&request.file_id)
+        .await?
+        .filter(|f| f.user_id == caller.user.id && f.channel_id == channel.id && f.post_id.is_empty())
+        .ok_or_else(|| RcError::bare("invalid-file"))?;
+    let fields = match request.body {
+        Some(rooms_media_confirm::Body::Json(body) | rooms_media_confirm::Body::Form(body)) => FileMessage {
+            msg: body.msg,
+            description: body.description,
+            tmid: body.tmid,
+        },
+        None => FileMessage {
+            msg: None,
+            description: None,
+            tmid: None,
+        },
+    };
+    let root_id = fields.checked(state, &channel).await?;
+    Ok(rooms_media_confirm::Response::Ok(
+        send_file_message(state, &caller.user, &channel, info, fields, root_id).await?,
+    ))
 }
