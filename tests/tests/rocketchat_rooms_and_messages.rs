@@ -1099,3 +1099,38 @@ async fn rooms_media_then_confirm_posts_the_file_once() {
     .await;
     assert_eq!((status, error["errorType"].as_str()), (400, Some("invalid-field")));
 }
+
+/// Every new call but `/api/info` needs a session, and says so in
+/// Rocket.Chat's 401 shape, whatever the body.
+#[tokio::test]
+async fn every_call_but_info_needs_a_session() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let not_logged_in = json!({"success": false, "status": "error", "message": "You must be logged in to do this."});
+    let calls = [
+        (Method::POST, "/api/v1/logout"),
+        (Method::GET, "/api/v1/users.info?username=admin"),
+        (Method::POST, "/api/v1/im.create"),
+        (Method::POST, "/api/v1/dm.create"),
+        (Method::GET, "/api/v1/channels.list"),
+        (Method::POST, "/api/v1/channels.join"),
+        (Method::POST, "/api/v1/channels.leave"),
+        (Method::POST, "/api/v1/channels.archive"),
+        (Method::POST, "/api/v1/chat.update"),
+        (Method::POST, "/api/v1/chat.delete"),
+        (Method::POST, "/api/v1/chat.react"),
+        (Method::POST, "/api/v1/rooms.upload/x"),
+        (Method::POST, "/api/v1/rooms.media/x"),
+        (Method::POST, "/api/v1/rooms.mediaConfirm/x/y"),
+    ];
+    for (method, path) in calls {
+        let (status, body) = send_raw(
+            http.request(method.clone(), format!("{}{path}", server.base))
+                .json(&json!({"roomId": "x"})),
+        )
+        .await;
+        assert_eq!((status, body), (401, not_logged_in.clone()), "{method} {path}");
+    }
+    let (status, _) = send_raw(http.get(format!("{}/api/info", server.base))).await;
+    assert_eq!(status, 200);
+}
