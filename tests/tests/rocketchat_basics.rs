@@ -546,7 +546,15 @@ async fn hook_paths_of_both_apis_coexist() {
             json!({"success": false, "error": "Invalid integration id or token provided."})
         )
     );
-    // Unknown hook paths are Mattermost's (see also unknown_routes_answer_in_each_apis_shape).
+    // An unknown path answers in the shape of the API its prefix names.
+    let (status, unknown) = send_raw(http.get(format!("{}/api/v1/nothing.here", server.base))).await;
+    assert_eq!(
+        (status, unknown),
+        (
+            404,
+            json!({"status": "error", "message": "API endpoint does not exist"})
+        )
+    );
     let (status, unknown) = send_raw(http.get(format!("{}/hooks/a/b/c", server.base))).await;
     assert_eq!(status, 404);
     assert_eq!(unknown["id"], "api.context.404.app_error");

@@ -637,13 +637,68 @@ pub fn type_ref(raw: &Value, schema: &Value) -> TypeRef {
     }
 }
 
+/// The fields of a form or multipart body and how each is coerced: the
+/// schema's properties, and those of its `oneOf`/`anyOf`/`allOf` branches
+/// (a field declared by several branches takes the first declaration), so
+/// that a form body of a `oneOf` schema is read as typed as its JSON twin.
 fn form_fields(raw: &Value, schema: &Value) -> Vec<(String, Kind)> {
+    let mut fields = Vec::new();
+    collect_form_fields(raw, schema, &mut fields, 0);
+    fields
+}
+
+fn collect_form_fields(raw: &Value, schema: &Value, fields: &mut Vec<(String, Kind)>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
     let schema = resolve_schema(raw, schema);
-    schema
+    for (name, property) in schema
         .get("properties")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .map(|(name, property)| (name.clone(), kind_of(raw, property)))
-        .collect()
+    {
+        if !fields.iter().any(|(field, _)| field == name) {
+            fields.push((name.clone(), kind_of(raw, property)));
+        }
+    }
+    for keyword in ["allOf", "oneOf", "anyOf"] {
+        for branch in schema.get(keyword).and_then(Value::as_array).into_iter().flatten() {
+            collect_form_fields(raw, branch, fields, depth + 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_of_a_one_of_body_are_those_of_its_branches() {
+        let raw = json!({"components": {"schemas": {
+            "Incoming": {"type": "object", "properties": {
+                "type": {"type": "string"},
+                "enabled": {"type": "boolean"},
+            }},
+            "Outgoing": {"type": "object", "properties": {
+                "type": {"type": "integer"},
+                "urls": {"type": "array", "items": {"type": "string"}},
+            }},
+        }}});
+        let schema = json!({"oneOf": [
+            {"$ref": "#/components/schemas/Incoming"},
+            {"$ref": "#/components/schemas/Outgoing"},
+        ]});
+        assert_eq!(
+            form_fields(&raw, &schema),
+            [
+                ("type".to_owned(), Kind::String),
+                ("enabled".to_owned(), Kind::Boolean),
+                ("urls".to_owned(), Kind::Array(Box::new(Kind::String))),
+            ]
+        );
+        // A schema referring to itself ends.
+        let raw = json!({"components": {"schemas": {"Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}]}}}});
+        assert!(form_fields(&raw, &json!({"$ref": "#/components/schemas/Loop"})).is_empty());
+    }
 }

@@ -4,10 +4,11 @@
 
 //! Server side of Rocket.Chat v1 integrations API (chathooks reference server) (version 1.0.0).
 //!
-//! The slice of the Rocket.Chat REST API (v1) that chat webhook tooling needs: logging in,
-//! a few user, channel and chat calls used to set up and observe rooms, the `integrations.*`
-//! management calls for incoming and outgoing webhooks, and the `/hooks/...` endpoint that
-//! runs an incoming webhook.
+//! The slice of the Rocket.Chat REST API (v1) that chat webhook tooling and bots need:
+//! logging in and out, the server's version, the user, room, channel and chat calls used to
+//! set up and observe rooms, edit, delete and react to messages and upload files, the
+//! `integrations.*` management calls for incoming and outgoing webhooks, and the
+//! `/hooks/...` endpoint that runs an incoming webhook.
 //!
 //! This document describes what the chathooks reference server does, and that server aims to
 //! behave like a real Rocket.Chat server. Where Rocket.Chat's own published OpenAPI text
@@ -25,6 +26,14 @@
 //!
 //! Conventions shared by every `/api/v1` call:
 //!
+//! * Request bodies may be JSON (`application/json`) or a form
+//!   (`application/x-www-form-urlencoded`), as Rocket.Chat accepts both on every endpoint;
+//!   both media types have the same schema. Form fields are read by the type their
+//!   property declares (`true`/`false` or `1`/`0` for booleans, numbers for integers), an
+//!   array property collects repeated fields (`members=a&members=b`), and a field that
+//!   holds an object or a list of objects takes it as JSON text. Text that does not fit
+//!   the declared type is refused like a JSON body of the wrong type (400
+//!   `invalid-params`, for example `must be boolean`).
 //! * Successful answers carry `"success": true` (the only exception is `login`, which answers
 //!   with `"status": "success"`).
 //! * Failures answer 400 with `{"success": false, "error": "...", "errorType": "..."}`. When
@@ -61,8 +70,13 @@
 //! them: system administrators hold every permission (`manage-incoming-integrations`,
 //! `manage-own-incoming-integrations`, `manage-outgoing-integrations`,
 //! `manage-own-outgoing-integrations`, `create-user`, `create-c`, `message-impersonate`);
-//! other users hold `manage-own-incoming-integrations`, `manage-own-outgoing-integrations`
-//! and `create-c`.
+//! other users hold `manage-own-incoming-integrations`, `manage-own-outgoing-integrations`,
+//! `create-c`, `create-d` and `view-c-room`. The permissions Rocket.Chat gives a room's
+//! owner by default, `edit-message`, `delete-message`, `force-delete-message` and
+//! `archive-room`, are held in a room by system administrators and by its owner (the user
+//! who created it, a channel admin in the Mattermost API's terms). Authors may edit and
+//! delete their own messages (`Message_AllowEditing` and `Message_AllowDeleting` on, with
+//! no time limit).
 //!
 //! - server `http://localhost:3000`: A local reference server (Rocket.Chat listens on port 3000 by default).
 //!
@@ -72,7 +86,9 @@
 //!
 //! - tag `channels`: Public rooms.
 //!
-//! - tag `chat`: Posting and reading messages.
+//! - tag `chat`: Posting, editing, deleting and reacting to messages.
+//!
+//! - tag `rooms`: Direct-message rooms and file uploads, for rooms of any kind.
 //!
 //! - tag `integrations`: Managing incoming and outgoing webhook integrations. Four permissions govern these calls:
 //! `manage-incoming-integrations` and `manage-outgoing-integrations` allow managing every
@@ -173,7 +189,9 @@ pub trait Api: Send + Sync + 'static {
     /// Looks a public room up by id or by name. Give exactly one of `roomId` and `roomName`
     /// (`roomId` wins when both are sent). Answers 400 (`error-room-not-found`) when neither
     /// is given or no public room matches; private and direct rooms are not `channels` in
-    /// Rocket.Chat's sense and are not found here.
+    /// Rocket.Chat's sense and are not found here. An archived room is found by its id (with
+    /// `archived: true`), as Rocket.Chat does; by name only live rooms are found (the lookup
+    /// across teams sees live channels only).
     ///
     /// `GET /api/v1/channels.info` (operation `channelsInfo`)
     fn channels_info(
@@ -186,8 +204,11 @@ pub trait Api: Send + Sync + 'static {
     /// Returns messages of a public room, newest first. `latest` and `oldest` bound the time
     /// window; `offset` and `count` (default 20, at most 100; 0 means the default) page
     /// through it. Handy to observe what incoming webhooks and outgoing-webhook replies
-    /// posted. Answers 400 `error-room-not-found` when no public room has this id, and 400
-    /// `invalid-params` when `latest` or `oldest` is not an ISO 8601 date-time.
+    /// posted. Name the room with `roomId` or `roomName` (`roomId` wins when both are sent),
+    /// as Rocket.Chat's `findChannelByIdOrName` does; archived rooms are found by id, and
+    /// their history can still be read. Answers 400 `error-room-not-found` when neither is
+    /// given or no public room matches, and 400 `invalid-params` when `latest` or `oldest`
+    /// is not an ISO 8601 date-time.
     ///
     /// `GET /api/v1/channels.history` (operation `channelsHistory`)
     fn channels_history(
@@ -416,6 +437,255 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::integrations_history::Request,
     ) -> impl Future<Output = ops::integrations_history::Response> + Send;
+    /// Log out
+    ///
+    /// Ends the session whose token is sent as `X-Auth-Token`. Only that session ends: other
+    /// logins of the same user (through either API) and personal access tokens keep working.
+    /// A request body, if any, is ignored. Like `login`, the answer uses `"status": "success"`
+    /// and no `success` flag, as Rocket.Chat does.
+    ///
+    /// Logging out with a personal access token (which is not a session) answers success and
+    /// leaves the token valid: revoking tokens is a separate call.
+    ///
+    /// `POST /api/v1/logout` (operation `logout`)
+    fn logout(
+        &self,
+        credentials: Credentials,
+        request: ops::logout::Request,
+    ) -> impl Future<Output = ops::logout::Response> + Send;
+    /// The server's version
+    ///
+    /// Public information about the server (no credentials needed), as clients read it to
+    /// choose which endpoints to use. `version` is the Rocket.Chat release whose REST API this
+    /// server follows, trimmed to major and minor as Rocket.Chat answers callers without the
+    /// `view-statistics` permission. Rocket.Chat also sends `minimumClientVersions` and a
+    /// signed `supportedVersions` token; this server sends neither.
+    ///
+    /// `GET /api/info` (operation `info`)
+    fn info(
+        &self,
+        request: ops::info::Request,
+    ) -> impl Future<Output = ops::info::Response> + Send;
+    /// Get a user
+    ///
+    /// Looks a user up by `userId`, or by `username` (case-insensitive); `userId` wins when
+    /// both are sent. Deactivated users are found too (`active: false`). Answers 400
+    /// `invalid-params` when neither is given, and 400 `User not found.` when nothing
+    /// matches.
+    ///
+    /// `GET /api/v1/users.info` (operation `usersInfo`)
+    fn users_info(
+        &self,
+        credentials: Credentials,
+        request: ops::users_info::Request,
+    ) -> impl Future<Output = ops::users_info::Response> + Send;
+    /// Open a direct-message room
+    ///
+    /// The direct-message room (`t: d`) between the caller and `username`, created with both
+    /// memberships on first use; calling it again answers the same room. A room with oneself
+    /// is allowed, as in Rocket.Chat. `usernames` (comma-separated) is accepted when it names
+    /// exactly one other user: this server's direct rooms have two members, so a group
+    /// conversation answers 400 `error-not-allowed`. An unknown or deactivated user answers
+    /// 400 `error-invalid-user`; neither field answers 400 `invalid-params`. The room is the
+    /// same channel the Mattermost API's `POST /channels/direct` gives for the pair.
+    ///
+    /// `POST /api/v1/im.create` (operation `imCreate`)
+    fn im_create(
+        &self,
+        credentials: Credentials,
+        request: ops::im_create::Request,
+    ) -> impl Future<Output = ops::im_create::Response> + Send;
+    /// Open a direct-message room (alias of `im.create`)
+    ///
+    /// The same call as `im.create`, under the name newer Rocket.Chat clients use.
+    ///
+    /// `POST /api/v1/dm.create` (operation `dmCreate`)
+    fn dm_create(
+        &self,
+        credentials: Credentials,
+        request: ops::dm_create::Request,
+    ) -> impl Future<Output = ops::dm_create::Response> + Send;
+    /// List public channels
+    ///
+    /// Every public room (`t: c`) of the server, archived ones included (with
+    /// `archived: true`), a page at a time: `offset` (default 0) and `count` (default 50, at
+    /// most 100; 0 means the default). `count` is the number of rooms in this page, `total`
+    /// the number of public rooms. Every user holds `view-c-room`, so everyone sees every
+    /// public room. Rocket.Chat sorts by name by default; this server lists oldest first
+    /// (the order the store pages in), and does not read `sort`, `fields` or `query`.
+    ///
+    /// `GET /api/v1/channels.list` (operation `channelsList`)
+    fn channels_list(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_list::Request,
+    ) -> impl Future<Output = ops::channels_list::Response> + Send;
+    /// Join a public channel
+    ///
+    /// Makes the caller a member of a public room named by `roomId` or `roomName` (`roomId`
+    /// wins). Joining a room one is in already changes nothing. The caller also becomes a
+    /// member of the room's team, so the channel is theirs through the Mattermost API too.
+    /// This server has no join codes: `joinCode` is accepted and ignored. Answers 400
+    /// `error-room-not-found` (no such public room) or `error-room-archived` (the room is
+    /// archived). The answer is the room after the join.
+    ///
+    /// `POST /api/v1/channels.join` (operation `channelsJoin`)
+    fn channels_join(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_join::Request,
+    ) -> impl Future<Output = ops::channels_join::Response> + Send;
+    /// Leave a public channel
+    ///
+    /// Ends the caller's membership of a public room named by `roomId` or `roomName`.
+    /// Answers 400 `error-room-not-found`, `error-room-archived`, `error-user-not-in-room`
+    /// (the caller is no member) or `error-you-are-last-owner` (the caller is the room's only
+    /// owner, as Rocket.Chat refuses; a room's creator is its owner). The answer is the room
+    /// after the leave.
+    ///
+    /// `POST /api/v1/channels.leave` (operation `channelsLeave`)
+    fn channels_leave(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_leave::Request,
+    ) -> impl Future<Output = ops::channels_leave::Response> + Send;
+    /// Archive a public channel
+    ///
+    /// Archives a public room named by `roomId` or `roomName`. Needs `archive-room` in the
+    /// room (system administrators and the room's owner): without it the answer is 400
+    /// `error-not-authorized`, as Rocket.Chat's `archiveRoom` method answers. Answers 400
+    /// `error-room-not-found` or `error-room-archived` (archived already). An archived room
+    /// takes no new messages; it stays listed by `channels.list` and readable by id. It is
+    /// the Mattermost API's archived channel (`delete_at` set).
+    ///
+    /// `POST /api/v1/channels.archive` (operation `channelsArchive`)
+    fn channels_archive(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_archive::Request,
+    ) -> impl Future<Output = ops::channels_archive::Response> + Send;
+    /// Edit a message
+    ///
+    /// Replaces the text of message `msgId` in room `roomId`. The author may edit their own
+    /// messages (Rocket.Chat's `Message_AllowEditing`, on by default, with no time limit);
+    /// editing someone else's needs `edit-message` in the room (system administrators and
+    /// the room's owner). Otherwise the answer is 400 `error-action-not-allowed`
+    /// (`Message editing not allowed`). Answers 400 `No message found with the id of "…".`
+    /// for an unknown or deleted message, and `The room id provided does not match where the
+    /// message is from.` when `roomId` is not the message's room. For a message carrying an
+    /// uploaded file, the text edited is the file's description, as in Rocket.Chat. Text
+    /// equal to the current one changes nothing. The edited message has `editedAt` and
+    /// `editedBy`.
+    ///
+    /// `POST /api/v1/chat.update` (operation `chatUpdate`)
+    fn chat_update(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_update::Request,
+    ) -> impl Future<Output = ops::chat_update::Response> + Send;
+    /// Delete a message
+    ///
+    /// Deletes message `msgId` of room `roomId`. Authors may delete their own messages
+    /// (`Message_AllowDeleting`, on by default); others' need `delete-message` in the room
+    /// (system administrators and the room's owner), else 400 `error-action-not-allowed`
+    /// (`Not allowed`). `asUser: true` deletes the message as its author, which for someone
+    /// else's message needs `force-delete-message` (system administrators and the room's
+    /// owner): 400 `Unauthorized. You must have the permission "force-delete-message" to
+    /// delete other's message as them.` otherwise. Unknown message and room mismatch answer
+    /// as `chat.update` does. Deleting a thread's first message deletes its replies too (the
+    /// shared store's rule). The answer's `ts` is the time of deletion in milliseconds, as a
+    /// string, and `message` the deleted message's `_id`, `rid` and `u`, as Rocket.Chat
+    /// answers.
+    ///
+    /// `POST /api/v1/chat.delete` (operation `chatDelete`)
+    fn chat_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_delete::Request,
+    ) -> impl Future<Output = ops::chat_delete::Response> + Send;
+    /// React to a message
+    ///
+    /// Adds or takes back the caller's reaction `emoji` (with or without colons: `smile`
+    /// and `:smile:` are the same) to message `messageId`. `shouldReact: true` adds,
+    /// `false` takes back, and without it the reaction toggles; asking for what is already
+    /// the case changes nothing. `reaction` is accepted in place of `emoji`. The message's
+    /// `reactions` then list, per `:emoji:`, the usernames that reacted. Answers 400
+    /// `error-message-not-found` (unknown or deleted message), `error-emoji-param-not-provided`
+    /// (no emoji), `error-not-allowed` (`Invalid emoji provided.`: this server has no emoji
+    /// list and accepts names of 1 to 64 letters, digits, `_`, `-` and `+`) or
+    /// `not-authorized` (the caller may not read the room). Reactions are shared with the
+    /// Mattermost API's.
+    ///
+    /// `POST /api/v1/chat.react` (operation `chatReact`)
+    fn chat_react(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_react::Request,
+    ) -> impl Future<Output = ops::chat_react::Response> + Send;
+    /// Upload a file into a room
+    ///
+    /// Stores the file sent as the multipart part `file` and posts a message carrying it in
+    /// room `rid`, as the caller. Fields: `msg` (the message text), `description` (the file's
+    /// description, shown in its attachment) and `tmid` (post in that thread). The message
+    /// has `file` (`_id`, `name`, `type`, `size`), `files` (the same, as a list) and an
+    /// attachment of type `file` whose `title_link` is `/file-upload/{_id}/{name}` (images
+    /// also get `image_url`, `image_type`, `image_size` and, when the header says,
+    /// `image_dimensions`), as Rocket.Chat's `sendFileMessage` builds it. The type is
+    /// guessed from the file name, else the part's Content-Type. The file is stored in the
+    /// database and is the same upload the Mattermost API lists in the post's `file_ids`.
+    ///
+    /// This is Rocket.Chat's older one-step upload (deprecated there in favour of `rooms.media`
+    /// and `rooms.mediaConfirm`, which this server also serves).
+    ///
+    /// Answers 403 `{success: false, error: "unauthorized"}` when the caller may not use the
+    /// room (unknown room, or a private or direct room they are no member of), as
+    /// Rocket.Chat does; 400 `invalid-field` without a `file` part; 400
+    /// `error-message-size-exceeded` for a too long `msg` or `description`; 400
+    /// `error-invalid-message` for an unknown `tmid`; 400 `error-room-archived` for an
+    /// archived room. A body larger than the server's upload limit (`--max-file-bytes` of
+    /// `chathooks serve`, 50 MiB by default, where Rocket.Chat's `FileUpload_MaxFileSize` is
+    /// 100 MiB) answers 400 `error-file-too-large`. A new message fires outgoing
+    /// integrations (`sendMessage`) like any other.
+    ///
+    /// `POST /api/v1/rooms.upload/{rid}` (operation `roomsUpload`)
+    fn rooms_upload(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_upload::Request,
+    ) -> impl Future<Output = ops::rooms_upload::Response> + Send;
+    /// Upload a file into a room, to post it later
+    ///
+    /// The first half of Rocket.Chat's newer two-step upload: stores the file sent as the
+    /// multipart part `file` for room `rid` without posting anything, and answers its `_id`
+    /// and `url` (`/file-upload/{_id}/{name}`). `rooms.mediaConfirm/{rid}/{fileId}` then posts
+    /// the message that carries it. The same refusals as `rooms.upload`: 403
+    /// `unauthorized` for a room the caller may not use, 400 `invalid-field` without a
+    /// `file` part, 400 `error-room-archived`, and 400 `error-file-too-large` over the upload
+    /// limit. Rocket.Chat drops unconfirmed uploads after a day; this server keeps them.
+    ///
+    /// `POST /api/v1/rooms.media/{rid}` (operation `roomsMedia`)
+    fn rooms_media(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media::Request,
+    ) -> impl Future<Output = ops::rooms_media::Response> + Send;
+    /// Post a message carrying a file uploaded with `rooms.media`
+    ///
+    /// Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
+    /// into that room with `rooms.media`, with the same fields and message shape as
+    /// `rooms.upload` (`msg`, `description`, `tmid`). Answers 403 `unauthorized` for a room
+    /// the caller may not use, and 400 `invalid-file` when no such upload of the caller's is
+    /// waiting in that room: unknown, someone else's, another room's, or already posted
+    /// (Rocket.Chat would post an already confirmed file again; this server posts a file
+    /// once). `fileName` and `fileContent` (end-to-end encryption) are not supported and
+    /// are ignored. A body is optional.
+    ///
+    /// `POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}` (operation `roomsMediaConfirm`)
+    fn rooms_media_confirm(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media_confirm::Request,
+    ) -> impl Future<Output = ops::rooms_media_confirm::Response> + Send;
     /// Run an incoming webhook
     ///
     /// Posts a message through an incoming integration. No session headers are needed: the
@@ -476,7 +746,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::LoginBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::LoginBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::LoginBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -526,6 +804,16 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("user", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("password", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
+                    },
                 ],
             }),
             security: &[],
@@ -534,9 +822,20 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0usize)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::LoginBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::LoginBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -624,7 +923,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::UsersCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::UsersCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::UsersCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -679,6 +986,26 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("email", runtime::ParamKind::String),
+                            ("name", runtime::ParamKind::String),
+                            ("password", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("active", runtime::ParamKind::Boolean),
+                            (
+                                "roles",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("joinDefaultChannels", runtime::ParamKind::Boolean),
+                            ("requirePasswordChange", runtime::ParamKind::Boolean),
+                            ("sendWelcomeEmail", runtime::ParamKind::Boolean),
+                            ("verified", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -698,9 +1025,22 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::UsersCreateBody>(0usize)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -729,7 +1069,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::ChannelsCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -784,6 +1132,19 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("name", runtime::ParamKind::String),
+                            (
+                                "members",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("readOnly", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -803,10 +1164,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::ChannelsCreateBody>(0usize)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -949,7 +1324,11 @@ pub mod ops {
             /// The room's id.
             ///
             /// Query parameter `roomId`.
-            pub room_id: String,
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
             /// Only messages posted at or before this time (defaults to now).
             ///
             /// Query parameter `latest`.
@@ -1008,7 +1387,16 @@ pub mod ops {
                 runtime::ParamSpec {
                     name: "roomId",
                     location: runtime::Location::Query,
-                    required: true,
+                    required: false,
+                    kind: runtime::ParamKind::String,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "roomName",
+                    location: runtime::Location::Query,
+                    required: false,
                     kind: runtime::ParamKind::String,
                     explode: true,
                     default: None,
@@ -1069,7 +1457,9 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                room_id: prepared.param("roomId", runtime::Location::Query)?,
+                room_id: prepared.optional_param("roomId", runtime::Location::Query)?,
+                room_name: prepared
+                    .optional_param("roomName", runtime::Location::Query)?,
                 latest: prepared.optional_param("latest", runtime::Location::Query)?,
                 oldest: prepared.optional_param("oldest", runtime::Location::Query)?,
                 count: prepared.optional_param("count", runtime::Location::Query)?,
@@ -1101,7 +1491,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::ChatPostMessageBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChatPostMessageBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChatPostMessageBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1151,6 +1549,23 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("text", runtime::ParamKind::String),
+                            ("alias", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            (
+                                "attachments",
+                                runtime::ParamKind::Array(&runtime::ParamKind::Json),
+                            ),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1170,11 +1585,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::ChatPostMessageBody>(0usize)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChatPostMessageBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChatPostMessageBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1203,7 +1631,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsCreateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsCreateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1258,6 +1694,45 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("scriptEnabled", runtime::ParamKind::Boolean),
+                            ("name", runtime::ParamKind::String),
+                            ("enabled", runtime::ParamKind::Boolean),
+                            ("alias", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("script", runtime::ParamKind::String),
+                            ("scriptEngine", runtime::ParamKind::String),
+                            (
+                                "overrideDestinationChannelEnabled",
+                                runtime::ParamKind::Boolean,
+                            ),
+                            ("event", runtime::ParamKind::String),
+                            (
+                                "urls",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            (
+                                "triggerWords",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                            ("token", runtime::ParamKind::String),
+                            ("targetRoom", runtime::ParamKind::String),
+                            ("runOnEdits", runtime::ParamKind::Boolean),
+                            ("retryFailedCalls", runtime::ParamKind::Boolean),
+                            ("retryCount", runtime::ParamKind::Integer),
+                            ("retryDelay", runtime::ParamKind::String),
+                            ("impersonateUser", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1277,11 +1752,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::IntegrationsCreateBody>(0usize)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsCreateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsCreateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1310,7 +1798,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsUpdateBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsUpdateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsUpdateBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1365,6 +1861,47 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("integrationId", runtime::ParamKind::String),
+                            ("username", runtime::ParamKind::String),
+                            ("channel", runtime::ParamKind::String),
+                            ("scriptEnabled", runtime::ParamKind::Boolean),
+                            ("name", runtime::ParamKind::String),
+                            ("enabled", runtime::ParamKind::Boolean),
+                            ("alias", runtime::ParamKind::String),
+                            ("avatar", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("script", runtime::ParamKind::String),
+                            ("scriptEngine", runtime::ParamKind::String),
+                            (
+                                "overrideDestinationChannelEnabled",
+                                runtime::ParamKind::Boolean,
+                            ),
+                            ("target_url", runtime::ParamKind::String),
+                            ("event", runtime::ParamKind::String),
+                            (
+                                "urls",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            (
+                                "triggerWords",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                            ("token", runtime::ParamKind::String),
+                            ("targetRoom", runtime::ParamKind::String),
+                            ("runOnEdits", runtime::ParamKind::Boolean),
+                            ("retryFailedCalls", runtime::ParamKind::Boolean),
+                            ("retryCount", runtime::ParamKind::Integer),
+                            ("retryDelay", runtime::ParamKind::String),
+                            ("impersonateUser", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1384,11 +1921,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::IntegrationsUpdateBody>(0usize)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsUpdateBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsUpdateBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1681,7 +2231,15 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub struct Request {
             /// The request body.
-            pub body: crate::types::IntegrationsRemoveBody,
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsRemoveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsRemoveBody),
         }
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
@@ -1736,6 +2294,16 @@ pub mod ops {
                         fields: &[],
                         schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
                     },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("type", runtime::ParamKind::String),
+                            ("integrationId", runtime::ParamKind::String),
+                            ("target_url", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
+                    },
                 ],
             }),
             security: &[
@@ -1755,11 +2323,24 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::IntegrationsRemoveBody>(0usize)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsRemoveBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::IntegrationsRemoveBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
                 },
             })
         }
@@ -1892,6 +2473,1810 @@ pub mod ops {
                 id: prepared.param("id", runtime::Location::Query)?,
                 offset: prepared.optional_param("offset", runtime::Location::Query)?,
                 count: prepared.optional_param("count", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `logout`: `POST /api/v1/logout`
+    pub mod logout {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {}
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Logged out.
+            Ok(crate::types::LogoutResponse),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "logout",
+            method: "POST",
+            path: "/api/v1/logout",
+            params: &[],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {})
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `info`: `GET /api/info`
+    pub mod info {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {}
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The version.
+            Ok(crate::types::InfoResponse),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "info",
+            method: "GET",
+            path: "/api/info",
+            params: &[],
+            body: None,
+            security: &[],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {})
+        }
+    }
+    /// `usersInfo`: `GET /api/v1/users.info`
+    pub mod users_info {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The user's `_id`.
+            ///
+            /// Query parameter `userId`.
+            pub user_id: Option<String>,
+            /// The user's username.
+            ///
+            /// Query parameter `username`.
+            pub username: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The user.
+            Ok(crate::types::UsersInfoResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "usersInfo",
+            method: "GET",
+            path: "/api/v1/users.info",
+            params: &[
+                runtime::ParamSpec {
+                    name: "userId",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::String,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "username",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::String,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                user_id: prepared.optional_param("userId", runtime::Location::Query)?,
+                username: prepared.optional_param("username", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `imCreate`: `POST /api/v1/im.create`
+    pub mod im_create {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ImCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ImCreateBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The room.
+            Ok(crate::types::DirectRoomResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "imCreate",
+            method: "POST",
+            path: "/api/v1/im.create",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("username", runtime::ParamKind::String),
+                            ("usernames", runtime::ParamKind::String),
+                            ("excludeSelf", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ImCreateBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ImCreateBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `dmCreate`: `POST /api/v1/dm.create`
+    pub mod dm_create {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ImCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ImCreateBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The room.
+            Ok(crate::types::DirectRoomResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "dmCreate",
+            method: "POST",
+            path: "/api/v1/dm.create",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("username", runtime::ParamKind::String),
+                            ("usernames", runtime::ParamKind::String),
+                            ("excludeSelf", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ImCreateBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ImCreateBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `channelsList`: `GET /api/v1/channels.list`
+    pub mod channels_list {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// How many rooms to skip.
+            ///
+            /// Query parameter `offset`.
+            pub offset: Option<i64>,
+            /// How many rooms to return.
+            ///
+            /// Query parameter `count`.
+            pub count: Option<i64>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: A page of rooms.
+            Ok(crate::types::ChannelsListResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "channelsList",
+            method: "GET",
+            path: "/api/v1/channels.list",
+            params: &[
+                runtime::ParamSpec {
+                    name: "offset",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"integer\",\"minimum\":0}",
+                },
+                runtime::ParamSpec {
+                    name: "count",
+                    location: runtime::Location::Query,
+                    required: false,
+                    kind: runtime::ParamKind::Integer,
+                    explode: true,
+                    default: None,
+                    schema: "{\"type\":\"integer\",\"minimum\":0}",
+                },
+            ],
+            body: None,
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                offset: prepared.optional_param("offset", runtime::Location::Query)?,
+                count: prepared.optional_param("count", runtime::Location::Query)?,
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `channelsJoin`: `POST /api/v1/channels.join`
+    pub mod channels_join {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsJoinBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsJoinBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The room.
+            Ok(crate::types::ChannelResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "channelsJoin",
+            method: "POST",
+            path: "/api/v1/channels.join",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsJoinBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("roomName", runtime::ParamKind::String),
+                            ("joinCode", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsJoinBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ChannelsJoinBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ChannelsJoinBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `channelsLeave`: `POST /api/v1/channels.leave`
+    pub mod channels_leave {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsLeaveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsLeaveBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The room.
+            Ok(crate::types::ChannelResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "channelsLeave",
+            method: "POST",
+            path: "/api/v1/channels.leave",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsLeaveBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("roomName", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsLeaveBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsLeaveBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsLeaveBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `channelsArchive`: `POST /api/v1/channels.archive`
+    pub mod channels_archive {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsArchiveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsArchiveBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Archived.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "channelsArchive",
+            method: "POST",
+            path: "/api/v1/channels.archive",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsArchiveBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("roomName", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChannelsArchiveBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsArchiveBody>(0usize)?
+                        {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::ChannelsArchiveBody>(1usize)?
+                        {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `chatUpdate`: `POST /api/v1/chat.update`
+    pub mod chat_update {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChatUpdateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChatUpdateBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The message after the edit.
+            Ok(crate::types::ChatUpdateResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "chatUpdate",
+            method: "POST",
+            path: "/api/v1/chat.update",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChatUpdateBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("msgId", runtime::ParamKind::String),
+                            ("text", runtime::ParamKind::String),
+                            (
+                                "previewUrls",
+                                runtime::ParamKind::Array(&runtime::ParamKind::String),
+                            ),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChatUpdateBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ChatUpdateBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ChatUpdateBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `chatDelete`: `POST /api/v1/chat.delete`
+    pub mod chat_delete {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChatDeleteBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChatDeleteBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Deleted.
+            Ok(crate::types::ChatDeleteResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "chatDelete",
+            method: "POST",
+            path: "/api/v1/chat.delete",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChatDeleteBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("roomId", runtime::ParamKind::String),
+                            ("msgId", runtime::ParamKind::String),
+                            ("asUser", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChatDeleteBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ChatDeleteBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ChatDeleteBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `chatReact`: `POST /api/v1/chat.react`
+    pub mod chat_react {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChatReactBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChatReactBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Done.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "chatReact",
+            method: "POST",
+            path: "/api/v1/chat.react",
+            params: &[],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/ChatReactBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("messageId", runtime::ParamKind::String),
+                            ("emoji", runtime::ParamKind::String),
+                            ("reaction", runtime::ParamKind::String),
+                            ("shouldReact", runtime::ParamKind::Boolean),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/ChatReactBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared.body_as::<crate::types::ChatReactBody>(0usize)? {
+                            Some(body) => Body::Json(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared.body_as::<crate::types::ChatReactBody>(1usize)? {
+                            Some(body) => Body::Form(body),
+                            None => return Err(prepared.missing_body()),
+                        }
+                    }
+                    _ => return Err(prepared.missing_body()),
+                },
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `roomsUpload`: `POST /api/v1/rooms.upload/{rid}`
+    pub mod rooms_upload {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Path parameter `rid`.
+            pub rid: String,
+            /// The request body.
+            pub body: crate::types::RoomsUploadBody,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The message carrying the file.
+            Ok(crate::types::MessageResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "roomsUpload",
+            method: "POST",
+            path: "/api/v1/rooms.upload/{rid}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "rid",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "multipart/form-data",
+                        kind: runtime::MediaKind::Multipart,
+                        fields: &[
+                            ("file", runtime::ParamKind::String),
+                            ("msg", runtime::ParamKind::String),
+                            ("description", runtime::ParamKind::String),
+                            ("tmid", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/RoomsUploadBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                rid: prepared.param("rid", runtime::Location::Path)?,
+                body: match prepared.body_as::<crate::types::RoomsUploadBody>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+                files: prepared.take_files(),
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `roomsMedia`: `POST /api/v1/rooms.media/{rid}`
+    pub mod rooms_media {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Path parameter `rid`.
+            pub rid: String,
+            /// The request body.
+            pub body: crate::types::RoomsMediaBody,
+            /// The file parts of a multipart body (their fields in `body` hold the file names).
+            pub files: Vec<runtime::UploadedFile>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The stored file.
+            Ok(crate::types::RoomsMediaResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "roomsMedia",
+            method: "POST",
+            path: "/api/v1/rooms.media/{rid}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "rid",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: true,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "multipart/form-data",
+                        kind: runtime::MediaKind::Multipart,
+                        fields: &[("file", runtime::ParamKind::String)],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                rid: prepared.param("rid", runtime::Location::Path)?,
+                body: match prepared.body_as::<crate::types::RoomsMediaBody>(0usize)? {
+                    Some(body) => body,
+                    None => return Err(prepared.missing_body()),
+                },
+                files: prepared.take_files(),
+            })
+        }
+        pub(crate) fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Credentials> {
+            let credential = credential?;
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    /// `roomsMediaConfirm`: `POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+    pub mod rooms_media_confirm {
+        #[allow(unused_imports)]
+        use crate::{runtime, Credentials};
+        use crate::runtime::axum;
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Path parameter `rid`.
+            pub rid: String,
+            /// The `_id` `rooms.media` answered.
+            ///
+            /// Path parameter `fileId`.
+            pub file_id: String,
+            /// The request body.
+            pub body: Option<Body>,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::RoomsMediaConfirmBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::RoomsMediaConfirmBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The message carrying the file.
+            Ok(crate::types::MessageResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => {
+                        runtime::json_response(runtime::status(200u16), &body)
+                    }
+                    Self::BadRequest(body) => {
+                        runtime::json_response(runtime::status(400u16), &body)
+                    }
+                    Self::Unauthorized(body) => {
+                        runtime::json_response(runtime::status(401u16), &body)
+                    }
+                    Self::Forbidden(body) => {
+                        runtime::json_response(runtime::status(403u16), &body)
+                    }
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(runtime::status(500u16), &body)
+                    }
+                }
+            }
+        }
+        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
+            operation_id: "roomsMediaConfirm",
+            method: "POST",
+            path: "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
+            params: &[
+                runtime::ParamSpec {
+                    name: "rid",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+                runtime::ParamSpec {
+                    name: "fileId",
+                    location: runtime::Location::Path,
+                    required: true,
+                    kind: runtime::ParamKind::String,
+                    explode: false,
+                    default: None,
+                    schema: "{\"type\":\"string\"}",
+                },
+            ],
+            body: Some(runtime::BodySpec {
+                required: false,
+                lenient_json: false,
+                media: &[
+                    runtime::MediaSpec {
+                        content_type: "application/json",
+                        kind: runtime::MediaKind::Json,
+                        fields: &[],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
+                    },
+                    runtime::MediaSpec {
+                        content_type: "application/x-www-form-urlencoded",
+                        kind: runtime::MediaKind::Form,
+                        fields: &[
+                            ("msg", runtime::ParamKind::String),
+                            ("description", runtime::ParamKind::String),
+                            ("tmid", runtime::ParamKind::String),
+                        ],
+                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
+                    },
+                ],
+            }),
+            security: &[
+                &[
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-Auth-Token",
+                    },
+                    runtime::SchemeSpec::ApiKey {
+                        location: runtime::Location::Header,
+                        name: "X-User-Id",
+                    },
+                ],
+            ],
+        };
+        pub(crate) fn request(
+            prepared: &mut runtime::Prepared,
+        ) -> Result<Request, runtime::RequestError> {
+            Ok(Request {
+                rid: prepared.param("rid", runtime::Location::Path)?,
+                file_id: prepared.param("fileId", runtime::Location::Path)?,
+                body: match prepared.body_media() {
+                    Some(0usize) => {
+                        match prepared
+                            .body_as::<crate::types::RoomsMediaConfirmBody>(0usize)?
+                        {
+                            Some(body) => Some(Body::Json(body)),
+                            None => None,
+                        }
+                    }
+                    Some(1usize) => {
+                        match prepared
+                            .body_as::<crate::types::RoomsMediaConfirmBody>(1usize)?
+                        {
+                            Some(body) => Some(Body::Form(body)),
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                },
             })
         }
         pub(crate) fn credentials(
@@ -2342,6 +4727,330 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         );
     let router = router
         .route(
+            "/api/v1/logout",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(&ops::logout::SPEC, schemas.clone()),
+                        );
+                        move |request: axum::extract::Request| handle_logout(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/info",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(&ops::info::SPEC, schemas.clone()),
+                        );
+                        move |request: axum::extract::Request| handle_info(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/users.info",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::users_info::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_users_info(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/im.create",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::im_create::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_im_create(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/dm.create",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::dm_create::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_dm_create(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/channels.list",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::channels_list::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_channels_list(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/channels.join",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::channels_join::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_channels_join(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/channels.leave",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::channels_leave::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_channels_leave(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/channels.archive",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::channels_archive::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_channels_archive(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/chat.update",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::chat_update::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_chat_update(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/chat.delete",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::chat_delete::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_chat_delete(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/chat.react",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::chat_react::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_chat_react(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/rooms.upload/{rid}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::rooms_upload::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_rooms_upload(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/rooms.media/{rid}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::rooms_media::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_rooms_media(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
+            "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
+            axum::routing::MethodRouter::new()
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    {
+                        let api = api.clone();
+                        let operation = Arc::new(
+                            runtime::Operation::new(
+                                &ops::rooms_media_confirm::SPEC,
+                                schemas.clone(),
+                            ),
+                        );
+                        move |request: axum::extract::Request| handle_rooms_media_confirm(
+                            api.clone(),
+                            operation.clone(),
+                            request,
+                        )
+                    },
+                ),
+        );
+    let router = router
+        .route(
             "/hooks/{hook_id}/{token}",
             axum::routing::MethodRouter::new()
                 .on(
@@ -2661,6 +5370,342 @@ async fn handle_integrations_history<A: Api>(
         Err(error) => return api.request_error(error),
     };
     api.integrations_history(credentials, request).await.into_response()
+}
+async fn handle_logout<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::logout::credentials(prepared.credential.take()) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::logout::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::logout::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.logout(credentials, request).await.into_response()
+}
+async fn handle_info<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let request = match ops::info::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.info(request).await.into_response()
+}
+async fn handle_users_info<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::users_info::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::users_info::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::users_info::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.users_info(credentials, request).await.into_response()
+}
+async fn handle_im_create<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::im_create::credentials(prepared.credential.take()) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::im_create::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::im_create::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.im_create(credentials, request).await.into_response()
+}
+async fn handle_dm_create<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::dm_create::credentials(prepared.credential.take()) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::dm_create::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::dm_create::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.dm_create(credentials, request).await.into_response()
+}
+async fn handle_channels_list<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::channels_list::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::channels_list::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::channels_list::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.channels_list(credentials, request).await.into_response()
+}
+async fn handle_channels_join<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::channels_join::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::channels_join::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::channels_join::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.channels_join(credentials, request).await.into_response()
+}
+async fn handle_channels_leave<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::channels_leave::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::channels_leave::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::channels_leave::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.channels_leave(credentials, request).await.into_response()
+}
+async fn handle_channels_archive<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::channels_archive::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::channels_archive::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::channels_archive::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.channels_archive(credentials, request).await.into_response()
+}
+async fn handle_chat_update<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::chat_update::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::chat_update::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::chat_update::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.chat_update(credentials, request).await.into_response()
+}
+async fn handle_chat_delete<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::chat_delete::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::chat_delete::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::chat_delete::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.chat_delete(credentials, request).await.into_response()
+}
+async fn handle_chat_react<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::chat_react::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::chat_react::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::chat_react::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.chat_react(credentials, request).await.into_response()
+}
+async fn handle_rooms_upload<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::rooms_upload::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::rooms_upload::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::rooms_upload::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.rooms_upload(credentials, request).await.into_response()
+}
+async fn handle_rooms_media<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::rooms_media::credentials(prepared.credential.take())
+    else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::rooms_media::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::rooms_media::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.rooms_media(credentials, request).await.into_response()
+}
+async fn handle_rooms_media_confirm<A: Api>(
+    api: Arc<A>,
+    operation: Arc<runtime::Operation>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let mut prepared = match operation.prepare(request).await {
+        Ok(prepared) => prepared,
+        Err(error) => return api.request_error(error),
+    };
+    let Some(credentials) = ops::rooms_media_confirm::credentials(
+        prepared.credential.take(),
+    ) else {
+        return api
+            .request_error(runtime::RequestError {
+                operation_id: ops::rooms_media_confirm::SPEC.operation_id,
+                kind: runtime::RequestErrorKind::Unauthenticated,
+            });
+    };
+    let request = match ops::rooms_media_confirm::request(&mut prepared) {
+        Ok(request) => request,
+        Err(error) => return api.request_error(error),
+    };
+    api.rooms_media_confirm(credentials, request).await.into_response()
 }
 async fn handle_execute_incoming_webhook<A: Api>(
     api: Arc<A>,

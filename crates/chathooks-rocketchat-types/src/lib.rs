@@ -14,12 +14,27 @@ pub struct Attachment {
     ///Bar colour, for example `#764FA5` or `good`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub color: ::std::option::Option<::std::string::String>,
+    ///An uploaded file's description.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub fields: ::std::vec::Vec<AttachmentField>,
+    ///An uploaded file's extension, upper case.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub format: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_dimensions: ::std::option::Option<AttachmentImageDimensions>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_size: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_type: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_url: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pretext: ::std::option::Option<::std::string::String>,
+    ///An uploaded file's size in bytes.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub size: ::std::option::Option<i64>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -28,6 +43,11 @@ pub struct Attachment {
     pub title: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title_link: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub title_link_download: ::std::option::Option<bool>,
+    ///`file` for the attachment of an uploaded file.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
 }
 ///`AttachmentField`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -39,6 +59,72 @@ pub struct AttachmentField {
     pub title: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
+}
+///`AttachmentImageDimensions`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct AttachmentImageDimensions {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub height: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub width: ::std::option::Option<i64>,
+}
+///An answer carrying one room.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChannelResponse {
+    pub channel: Room,
+    pub success: ChannelResponseSuccess,
+}
+///`ChannelResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChannelResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChannelResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChannelResponseSuccess> for bool {
+    fn from(value: ChannelResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChannelResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChannelResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChannelResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChannelResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChannelResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///Body of `channels.archive`; give `roomId` or `roomName`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ChannelsArchiveBody {
+    #[serde(rename = "roomId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_id: ::std::option::Option<::std::string::String>,
+    ///The room's name, without `#`.
+    #[serde(rename = "roomName", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_name: ::std::option::Option<::std::string::String>,
 }
 ///`ChannelsCreateBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -201,6 +287,153 @@ impl ::std::convert::TryFrom<String> for ChannelsInfoResponseSuccess {
         value.parse()
     }
 }
+///Body of `channels.join`; give `roomId` or `roomName`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ChannelsJoinBody {
+    ///Accepted and ignored (this server has no join codes).
+    #[serde(rename = "joinCode", skip_serializing_if = "::std::option::Option::is_none")]
+    pub join_code: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "roomId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_id: ::std::option::Option<::std::string::String>,
+    ///The room's name, without `#`.
+    #[serde(rename = "roomName", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_name: ::std::option::Option<::std::string::String>,
+}
+///Body of `channels.leave`; give `roomId` or `roomName`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ChannelsLeaveBody {
+    #[serde(rename = "roomId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_id: ::std::option::Option<::std::string::String>,
+    ///The room's name, without `#`.
+    #[serde(rename = "roomName", skip_serializing_if = "::std::option::Option::is_none")]
+    pub room_name: ::std::option::Option<::std::string::String>,
+}
+///`ChannelsListResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChannelsListResponse {
+    pub channels: ::std::vec::Vec<Room>,
+    pub count: i64,
+    pub offset: i64,
+    pub success: ChannelsListResponseSuccess,
+    pub total: i64,
+}
+///`ChannelsListResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChannelsListResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChannelsListResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChannelsListResponseSuccess> for bool {
+    fn from(value: ChannelsListResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChannelsListResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChannelsListResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChannelsListResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChannelsListResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChannelsListResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///Body of `chat.delete`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatDeleteBody {
+    ///Delete as the message's author (needs `force-delete-message` for others' messages).
+    #[serde(rename = "asUser", default)]
+    pub as_user: bool,
+    ///The message's `_id`.
+    #[serde(rename = "msgId")]
+    pub msg_id: ::std::string::String,
+    ///The message's room.
+    #[serde(rename = "roomId")]
+    pub room_id: ::std::string::String,
+}
+///`ChatDeleteResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatDeleteResponse {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub message: ChatDeleteResponseMessage,
+    pub success: ChatDeleteResponseSuccess,
+    ///Milliseconds since the Unix epoch, as a string.
+    pub ts: ::std::string::String,
+}
+///`ChatDeleteResponseMessage`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatDeleteResponseMessage {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub rid: ::std::string::String,
+    pub u: UserRef,
+}
+///`ChatDeleteResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChatDeleteResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChatDeleteResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChatDeleteResponseSuccess> for bool {
+    fn from(value: ChatDeleteResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChatDeleteResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChatDeleteResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChatDeleteResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChatDeleteResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChatDeleteResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
 ///`ChatPostMessageBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct ChatPostMessageBody {
@@ -275,6 +508,221 @@ impl ::std::convert::TryFrom<&str> for ChatPostMessageResponseSuccess {
 impl ::std::convert::TryFrom<String> for ChatPostMessageResponseSuccess {
     type Error = <bool as ::std::str::FromStr>::Err;
     fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///Body of `chat.react`; give `emoji` (or `reaction`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatReactBody {
+    ///The emoji, with or without colons (`smile`, `:smile:`).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub emoji: ::std::option::Option<::std::string::String>,
+    ///The message's `_id`.
+    #[serde(rename = "messageId")]
+    pub message_id: ::std::string::String,
+    ///Alternative to `emoji`, as older clients send it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub reaction: ::std::option::Option<::std::string::String>,
+    ///True adds the reaction, false takes it back; without it the reaction toggles.
+    #[serde(
+        rename = "shouldReact",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub should_react: ::std::option::Option<bool>,
+}
+///Body of `chat.update`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatUpdateBody {
+    ///The message's `_id`.
+    #[serde(rename = "msgId")]
+    pub msg_id: ::std::string::String,
+    ///Accepted and ignored (this server makes no URL previews).
+    #[serde(
+        rename = "previewUrls",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub preview_urls: ::std::vec::Vec<::std::string::String>,
+    ///The message's room.
+    #[serde(rename = "roomId")]
+    pub room_id: ::std::string::String,
+    ///The new text.
+    pub text: ::std::string::String,
+}
+///`ChatUpdateResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChatUpdateResponse {
+    pub message: Message,
+    pub success: ChatUpdateResponseSuccess,
+}
+///`ChatUpdateResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChatUpdateResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChatUpdateResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChatUpdateResponseSuccess> for bool {
+    fn from(value: ChatUpdateResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChatUpdateResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChatUpdateResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChatUpdateResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChatUpdateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChatUpdateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+/**A direct-message room as `im.create` answers it: the room document with `rid` (the
+room's id again, as Rocket.Chat's `createDirectMessage` gives it) and the two members'
+`usernames` and `uids`, sorted by username.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct DirectRoom {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub msgs: ::std::option::Option<i64>,
+    pub rid: ::std::string::String,
+    pub t: DirectRoomT,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub uids: ::std::vec::Vec<::std::string::String>,
+    #[serde(
+        rename = "_updatedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    pub usernames: ::std::vec::Vec<::std::string::String>,
+    #[serde(
+        rename = "usersCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub users_count: ::std::option::Option<i64>,
+}
+///The answer of `im.create`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct DirectRoomResponse {
+    pub room: DirectRoom,
+    pub success: DirectRoomResponseSuccess,
+}
+///`DirectRoomResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct DirectRoomResponseSuccess(pub bool);
+impl ::std::ops::Deref for DirectRoomResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<DirectRoomResponseSuccess> for bool {
+    fn from(value: DirectRoomResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for DirectRoomResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for DirectRoomResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for DirectRoomResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for DirectRoomResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for DirectRoomResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`DirectRoomT`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum DirectRoomT {
+    #[serde(rename = "d")]
+    D,
+}
+impl ::std::fmt::Display for DirectRoomT {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::D => f.write_str("d"),
+        }
+    }
+}
+impl ::std::str::FromStr for DirectRoomT {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "d" => Ok(Self::D),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for DirectRoomT {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for DirectRoomT {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -384,6 +832,35 @@ impl ::std::convert::TryFrom<String> for ExecuteIncomingWebhookResponseSuccess {
     fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
     }
+}
+///An uploaded file as a message lists it (`file`, `files`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct FileRef {
+    ///The file name's extension, upper case (`PNG`), empty when it has none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub format: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    ///In bytes.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub size: ::std::option::Option<i64>,
+    ///The MIME type.
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+}
+///Body of `im.create` / `dm.create`; give `username` or `usernames`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ImCreateBody {
+    ///Accepted and ignored (it only matters for group conversations).
+    #[serde(rename = "excludeSelf", default)]
+    pub exclude_self: bool,
+    ///The other user's username.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+    ///Comma-separated usernames; this server accepts exactly one other user.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub usernames: ::std::option::Option<::std::string::String>,
 }
 ///Body of `integrations.create` for an incoming webhook.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -605,6 +1082,55 @@ pub struct IncomingWebhookMessage {
     ///Display name shown on the message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
+}
+///`InfoResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct InfoResponse {
+    pub success: InfoResponseSuccess,
+    pub version: ::std::string::String,
+}
+///`InfoResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct InfoResponseSuccess(pub bool);
+impl ::std::ops::Deref for InfoResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<InfoResponseSuccess> for bool {
+    fn from(value: InfoResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for InfoResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for InfoResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for InfoResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for InfoResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for InfoResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
 }
 /**A stored integration, incoming or outgoing. The outgoing-only fields (`event`, `urls`,
 `triggerWords`, `triggerWordAnywhere`, `targetRoom`, `runOnEdits`, `retryFailedCalls`,
@@ -1471,6 +1997,68 @@ impl ::std::convert::TryFrom<::std::string::String> for LoginResponseStatus {
         value.parse()
     }
 }
+///`LogoutResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct LogoutResponse {
+    pub data: LogoutResponseData,
+    pub status: LogoutResponseStatus,
+}
+///`LogoutResponseData`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct LogoutResponseData {
+    pub message: ::std::string::String,
+}
+///`LogoutResponseStatus`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum LogoutResponseStatus {
+    #[serde(rename = "success")]
+    Success,
+}
+impl ::std::fmt::Display for LogoutResponseStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Success => f.write_str("success"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogoutResponseStatus {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "success" => Ok(Self::Success),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogoutResponseStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogoutResponseStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 ///`MeResponse`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct MeResponse {
@@ -1554,14 +2142,27 @@ pub struct Message {
     ///Present on messages posted by integrations; `i` holds the integration id.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub bot: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///When the message was last edited.
+    #[serde(rename = "editedAt", skip_serializing_if = "::std::option::Option::is_none")]
+    pub edited_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(rename = "editedBy", skip_serializing_if = "::std::option::Option::is_none")]
+    pub edited_by: ::std::option::Option<UserRef>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub emoji: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<FileRef>,
+    ///The files the message carries (uploads through `rooms.upload` or the Mattermost API).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub files: ::std::vec::Vec<FileRef>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub groupable: ::std::option::Option<bool>,
     #[serde(rename = "_id")]
     pub id: ::std::string::String,
     ///The message text.
     pub msg: ::std::string::String,
+    ///Reactions, keyed by `:emoji:`.
+    #[serde(default, skip_serializing_if = ":: std :: collections :: HashMap::is_empty")]
+    pub reactions: ::std::collections::HashMap<::std::string::String, Reaction>,
     ///Id of the room the message belongs to.
     pub rid: ::std::string::String,
     ///Id of the thread's first message, for replies in a thread.
@@ -1574,6 +2175,55 @@ pub struct Message {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+}
+///An answer carrying one message.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct MessageResponse {
+    pub message: Message,
+    pub success: MessageResponseSuccess,
+}
+///`MessageResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct MessageResponseSuccess(pub bool);
+impl ::std::ops::Deref for MessageResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<MessageResponseSuccess> for bool {
+    fn from(value: MessageResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for MessageResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for MessageResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for MessageResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for MessageResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for MessageResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
 }
 ///Body of `integrations.create` for an outgoing webhook.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2104,6 +2754,11 @@ pub struct OutgoingWebhookPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_name: ::std::option::Option<::std::string::String>,
 }
+///Who reacted with one emoji.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Reaction {
+    pub usernames: ::std::vec::Vec<::std::string::String>,
+}
 /**Wait before retry n (counting from 0): `powers-of-ten` 10^(n+2) ms (default),
 `powers-of-two` 2^(n+1) s, `increments-of-two` (n+1)*2 s.
 */
@@ -2168,6 +2823,9 @@ impl ::std::convert::TryFrom<::std::string::String> for RetryDelay {
 ///`Room`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Room {
+    ///Present (true) on archived rooms.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub archived: ::std::option::Option<bool>,
     ///New users join this room automatically.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<bool>,
@@ -2263,6 +2921,104 @@ impl ::std::convert::TryFrom<::std::string::String> for RoomT {
         value.parse()
     }
 }
+/**The multipart body of `rooms.media`: the file in part `file` (needed, but not marked
+required, for the same reason as in `RoomsUploadBody`).
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RoomsMediaBody {
+    ///The file (a part with a file name).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<::std::string::String>,
+}
+///Body of `rooms.mediaConfirm`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RoomsMediaConfirmBody {
+    ///The file's description, shown in its attachment.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Text of the message that carries the file.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub msg: ::std::option::Option<::std::string::String>,
+    ///Post the message in this thread (the `_id` of its first message).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tmid: ::std::option::Option<::std::string::String>,
+}
+///`RoomsMediaResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RoomsMediaResponse {
+    pub file: RoomsMediaResponseFile,
+    pub success: RoomsMediaResponseSuccess,
+}
+///`RoomsMediaResponseFile`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RoomsMediaResponseFile {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    ///Where Rocket.Chat serves the file, `/file-upload/{_id}/{name}`.
+    pub url: ::std::string::String,
+}
+///`RoomsMediaResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct RoomsMediaResponseSuccess(pub bool);
+impl ::std::ops::Deref for RoomsMediaResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<RoomsMediaResponseSuccess> for bool {
+    fn from(value: RoomsMediaResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for RoomsMediaResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for RoomsMediaResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for RoomsMediaResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for RoomsMediaResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for RoomsMediaResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+/**The multipart body of `rooms.upload`. `file` is needed, but not marked required: as
+in Rocket.Chat, a body without it (or with a file in another part) is answered 400
+`invalid-field` rather than with a schema error.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RoomsUploadBody {
+    ///The file's description, shown in its attachment.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///The file (a part with a file name).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<::std::string::String>,
+    ///Text of the message that carries the file.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub msg: ::std::option::Option<::std::string::String>,
+    ///Post the message in this thread (the `_id` of its first message).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tmid: ::std::option::Option<::std::string::String>,
+}
 ///Sandbox for integration scripts. Only `isolated-vm` is accepted.
 #[derive(
     ::serde::Deserialize,
@@ -2311,6 +3067,54 @@ impl ::std::convert::TryFrom<::std::string::String> for ScriptEngine {
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///An answer that carries nothing but the success flag.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SuccessResponse {
+    pub success: SuccessResponseSuccess,
+}
+///`SuccessResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct SuccessResponseSuccess(pub bool);
+impl ::std::ops::Deref for SuccessResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<SuccessResponseSuccess> for bool {
+    fn from(value: SuccessResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for SuccessResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for SuccessResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for SuccessResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for SuccessResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for SuccessResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
     }
 }
@@ -2527,6 +3331,55 @@ impl ::std::convert::TryFrom<&str> for UsersCreateResponseSuccess {
     }
 }
 impl ::std::convert::TryFrom<String> for UsersCreateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`UsersInfoResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UsersInfoResponse {
+    pub success: UsersInfoResponseSuccess,
+    pub user: User,
+}
+///`UsersInfoResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct UsersInfoResponseSuccess(pub bool);
+impl ::std::ops::Deref for UsersInfoResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<UsersInfoResponseSuccess> for bool {
+    fn from(value: UsersInfoResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for UsersInfoResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for UsersInfoResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for UsersInfoResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for UsersInfoResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for UsersInfoResponseSuccess {
     type Error = <bool as ::std::str::FromStr>::Err;
     fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()

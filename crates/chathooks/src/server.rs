@@ -102,7 +102,7 @@ const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
 /// Whether `path` is a file upload, which gets the file limit instead of the
 /// body limit.
 fn is_upload(path: &str) -> bool {
-    path == "/api/v4/files" || path.starts_with("/api/v1/rooms.upload/")
+    path == "/api/v4/files" || path.starts_with("/api/v1/rooms.upload/") || path.starts_with("/api/v1/rooms.media/")
 }
 
 /// Limit every request body: uploads to the file limit, the rest to the body

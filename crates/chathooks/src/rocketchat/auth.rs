@@ -15,7 +15,7 @@ use chathooks_rocketchat_server::Credentials;
 use super::error::{RcError, RcResult};
 use crate::Core;
 use crate::accounts::Caller;
-use crate::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, User};
+use crate::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, Store, User};
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
@@ -160,3 +160,51 @@ pub async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> Rc
 pub async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(permissions::is_channel_member(state, user, channel).await?)
 }
+
+/// The room permissions Rocket.Chat gives a room's owners (and admins) by
+/// default, checked in one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomPermission {
+    /// Edit others' messages.
+    EditMessage,
+    /// Delete others' messages.
+    DeleteMessage,
+    /// Delete others' messages as them (`asUser`).
+    ForceDeleteMessage,
+    ArchiveRoom,
+}
+
+/// Does `user` hold `permission` in `channel`? System administrators hold
+/// every room permission; a room's owner (its creator, a channel admin in the
+/// Mattermost API's terms) holds them in that room.
+pub async fn has_room_permission(
+    state: &Core,
+    user: &User,
+    channel: &Channel,
+    permission: RoomPermission,
+) -> RcResult<bool> {
+    if user.is_system_admin() {
+        return Ok(true);
+    }
+    // Rocket.Chat's default roles for each: `admin` and `owner` (and
+    // `moderator`, a role this server does not have, for the first two).
+    let held_by_owners = match permission {
+        RoomPermission::EditMessage
+        | RoomPermission::DeleteMessage
+        | RoomPermission::ForceDeleteMessage
+        | RoomPermission::ArchiveRoom => true,
+    };
+    Ok(held_by_owners && is_owner(state, user, channel).await?)
+}
+
+/// Is `user` an owner of `channel` (a member with the channel admin role)?
+pub async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    Ok(state
+        .store
+        .get_channel_member(&channel.id, &user.id)
+        .await?
+        .is_some_and(|member| member.roles.split_whitespace().any(|role| role == ROLE_CHANNEL_ADMIN)))
+}
+
+/// The channel role that makes a member the room's owner.
+pub const ROLE_CHANNEL_ADMIN: &str = "channel_admin";

@@ -24,6 +24,8 @@ pub const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
 pub const NOT_PERMITTED: &str = "User does not have the permissions required for this action [error-unauthorized]";
 /// `errorType` of schema validation failures.
 pub const INVALID_PARAMS: &str = "invalid-params";
+/// The operations whose too large bodies are files too large.
+const UPLOAD_OPERATIONS: [&str; 2] = ["roomsUpload", "roomsMedia"];
 
 /// An error on its way to becoming a Rocket.Chat answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +40,9 @@ pub enum RcError {
     Unauthorized,
     /// 403: the caller lacks a permission.
     Forbidden,
+    /// 403 with another error text (Rocket.Chat's `API.v1.unauthorized()`
+    /// answers `unauthorized`).
+    Refused(String),
     /// 404 (`/hooks` only), with the error text.
     NotFound(String),
     /// 503 (`/hooks` only): the integration is disabled.
@@ -66,6 +71,21 @@ impl RcError {
             error_type: Some(error_type.to_owned()),
             details: Map::new(),
         }
+    }
+
+    /// A failure with an error id and no message: a `Meteor.Error` without a
+    /// reason renders as `"[<id>]"`.
+    pub fn bare(error_type: &str) -> Self {
+        Self::BadRequest {
+            error: format!("[{error_type}]"),
+            error_type: Some(error_type.to_owned()),
+            details: Map::new(),
+        }
+    }
+
+    /// A 403 whose error is `error`.
+    pub fn refused(error: impl Into<String>) -> Self {
+        Self::Refused(error.into())
     }
 
     /// Schema validation failures, with ajv-style messages.
@@ -103,6 +123,7 @@ impl RcError {
                 success: Some(false.into()),
             }),
             Self::Forbidden => Answer::Forbidden(error_body(NOT_PERMITTED.into(), None, Map::new())),
+            Self::Refused(error) => Answer::Forbidden(error_body(error, None, Map::new())),
             Self::NotFound(error) => Answer::NotFound(error_body(error, None, Map::new())),
             Self::ServiceUnavailable => Answer::ServiceUnavailable("Service Unavailable".into()),
             Self::Internal(_) => Answer::InternalServerError(error_body(
@@ -204,6 +225,21 @@ from_rc_error! {
     integrations_remove => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     execute_incoming_webhook => [BadRequest, NotFound, ServiceUnavailable, InternalServerError];
+    logout => [Unauthorized, InternalServerError];
+    info => [InternalServerError];
+    users_info => [BadRequest, Unauthorized, InternalServerError];
+    im_create => [BadRequest, Unauthorized, InternalServerError];
+    dm_create => [BadRequest, Unauthorized, InternalServerError];
+    channels_list => [BadRequest, Unauthorized, InternalServerError];
+    channels_join => [BadRequest, Unauthorized, InternalServerError];
+    channels_leave => [BadRequest, Unauthorized, InternalServerError];
+    channels_archive => [BadRequest, Unauthorized, InternalServerError];
+    chat_update => [BadRequest, Unauthorized, InternalServerError];
+    chat_delete => [BadRequest, Unauthorized, InternalServerError];
+    chat_react => [BadRequest, Unauthorized, InternalServerError];
+    rooms_upload => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media_confirm => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
 /// Turn an operation's outcome into its answer.
@@ -227,6 +263,11 @@ pub fn request_error(error: &RequestError) -> Response {
                 Map::new(),
             );
             chathooks_runtime::json_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, &body)
+        }
+        // An upload larger than the upload limit is a file too large, as
+        // Rocket.Chat's upload endpoints answer one over `FileUpload_MaxFileSize`.
+        RequestErrorKind::PayloadTooLarge if UPLOAD_OPERATIONS.contains(&error.operation_id) => {
+            RcError::bare("error-file-too-large").into_http()
         }
         RequestErrorKind::PayloadTooLarge => {
             let body = error_body("request entity too large".into(), None, Map::new());

@@ -133,6 +133,7 @@ pub async fn execute_incoming_webhook(
             integration_id: integration.id.clone(),
             integration_name: integration.name.clone(),
         }),
+        ..NewMessage::default()
     };
     if !new_message.is_empty() {
         let poster = match text(doc, "userId") {

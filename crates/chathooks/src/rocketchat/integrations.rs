@@ -87,7 +87,7 @@ pub async fn integrations_create(
     caller: Caller,
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
-    let body = fields_of(&request.body)?;
+    let body = fields_of(&body_of!(request, integrations_create))?;
     let integration = new_integration(state, &caller.user, &body).await?;
     let integration = state.store.create_rc_integration(&integration).await?;
     Ok(integrations_create::Response::Ok(answer(
@@ -160,7 +160,7 @@ pub async fn integrations_update(
     caller: Caller,
     request: integrations_update::Request,
 ) -> RcResult<integrations_update::Response> {
-    let body = fields_of(&request.body)?;
+    let body = fields_of(&body_of!(request, integrations_update))?;
     let kind = kind_of(&body);
     if !kind.may_manage_any(&caller.user) {
         return Err(RcError::Forbidden);
@@ -274,7 +274,7 @@ pub async fn integrations_remove(
     if !may_manage_integrations(&caller.user) {
         return Err(RcError::Forbidden);
     }
-    let body = request.body;
+    let body = body_of!(request, integrations_remove);
     let kind = Kind::of(&body.type_.to_string());
     let id = body.integration_id.filter(|s| !s.is_empty());
     let url = body.target_url.filter(|s| !s.is_empty());

@@ -19,14 +19,30 @@
 //!   `manage-own-incoming-integrations`, `manage-own-outgoing-integrations` and
 //!   `create-c`. The own-* permissions restrict a user to the integrations they
 //!   created.
+//!   Edits, deletions and reactions ([`chat`]) and uploads ([`uploads`]) go
+//!   through the core, so both APIs (and their events) see them.
 //! - **Integrations** are stored as Rocket.Chat documents ([`integrations`],
 //!   checked by [`settings`]); incoming ones run at `/hooks/{id}/{token}`
-//!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`]) with
-//!   persisted retries made by a worker ([`retry`]) that the server starts.
+//!   ([`execute`]), outgoing ones fire on new messages ([`outgoing`], the
+//!   `Outgoing` of the core's delivery queue, whose worker makes the calls
+//!   and their retries).
+//! - **Bodies** are JSON or forms: the spec gives both media types one schema,
+//!   and [`body_of!`] takes the body out of whichever was sent.
 //!
 //! Every operation returns `RcResult<Response>`; errors become Rocket.Chat's
 //! error answers in [`error`], including those of requests the generated
 //! router refused (`request_error`).
+
+/// The body of an operation that takes one schema as JSON or as a form (the
+/// generated `Body` has a variant per media type, both of that schema's type).
+macro_rules! body_of {
+    ($request:expr, $op:ident) => {
+        match $request.body {
+            chathooks_rocketchat_server::ops::$op::Body::Json(body)
+            | chathooks_rocketchat_server::ops::$op::Body::Form(body) => body,
+        }
+    };
+}
 
 pub mod auth;
 pub mod chat;
@@ -38,6 +54,7 @@ pub mod rooms;
 pub mod seed;
 pub mod settings;
 pub mod time;
+pub mod uploads;
 pub mod users;
 pub mod wire;
 
@@ -174,6 +191,110 @@ impl Api for RocketChat {
         request: ops::integrations_history::Request,
     ) -> ops::integrations_history::Response {
         authenticated!(self, credentials, request, integrations::integrations_history)
+    }
+
+    async fn logout(&self, credentials: Credentials, request: ops::logout::Request) -> ops::logout::Response {
+        authenticated!(self, credentials, request, users::logout)
+    }
+
+    async fn info(&self, request: ops::info::Request) -> ops::info::Response {
+        respond(users::info(&self.state, request).await)
+    }
+
+    async fn users_info(
+        &self,
+        credentials: Credentials,
+        request: ops::users_info::Request,
+    ) -> ops::users_info::Response {
+        authenticated!(self, credentials, request, users::users_info)
+    }
+
+    async fn im_create(&self, credentials: Credentials, request: ops::im_create::Request) -> ops::im_create::Response {
+        authenticated!(self, credentials, request, rooms::im_create)
+    }
+
+    async fn dm_create(&self, credentials: Credentials, request: ops::dm_create::Request) -> ops::dm_create::Response {
+        authenticated!(self, credentials, request, rooms::dm_create)
+    }
+
+    async fn channels_list(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_list::Request,
+    ) -> ops::channels_list::Response {
+        authenticated!(self, credentials, request, rooms::channels_list)
+    }
+
+    async fn channels_join(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_join::Request,
+    ) -> ops::channels_join::Response {
+        authenticated!(self, credentials, request, rooms::channels_join)
+    }
+
+    async fn channels_leave(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_leave::Request,
+    ) -> ops::channels_leave::Response {
+        authenticated!(self, credentials, request, rooms::channels_leave)
+    }
+
+    async fn channels_archive(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_archive::Request,
+    ) -> ops::channels_archive::Response {
+        authenticated!(self, credentials, request, rooms::channels_archive)
+    }
+
+    async fn chat_update(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_update::Request,
+    ) -> ops::chat_update::Response {
+        authenticated!(self, credentials, request, chat::chat_update)
+    }
+
+    async fn chat_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_delete::Request,
+    ) -> ops::chat_delete::Response {
+        authenticated!(self, credentials, request, chat::chat_delete)
+    }
+
+    async fn chat_react(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_react::Request,
+    ) -> ops::chat_react::Response {
+        authenticated!(self, credentials, request, chat::chat_react)
+    }
+
+    async fn rooms_upload(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_upload::Request,
+    ) -> ops::rooms_upload::Response {
+        authenticated!(self, credentials, request, uploads::rooms_upload)
+    }
+
+    async fn rooms_media(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media::Request,
+    ) -> ops::rooms_media::Response {
+        authenticated!(self, credentials, request, uploads::rooms_media)
+    }
+
+    async fn rooms_media_confirm(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_media_confirm::Request,
+    ) -> ops::rooms_media_confirm::Response {
+        authenticated!(self, credentials, request, uploads::rooms_media_confirm)
     }
 
     async fn execute_incoming_webhook(

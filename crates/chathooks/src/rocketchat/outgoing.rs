@@ -480,6 +480,7 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, bod
             integration_id: integration.id.clone(),
             integration_name: integration.name.clone(),
         }),
+        ..NewMessage::default()
     };
     post_message(state, &room, &poster, message).await?;
     Ok(())

@@ -12,20 +12,24 @@
 //! - `@username` is the direct-message room between the acting user and that
 //!   user, created on first use.
 
-use chathooks_rocketchat_server::ops::{channels_create, channels_history, channels_info};
+use chathooks_rocketchat_server::ops::{
+    channels_archive, channels_create, channels_history, channels_info, channels_join, channels_leave, channels_list,
+    dm_create, im_create,
+};
+use chathooks_rocketchat_types as types;
 use serde_json::json;
 
-use super::auth::{Permission, require};
+use super::auth::{Permission, RoomPermission, has_room_permission, is_owner, require};
 use super::error::{RcError, RcResult};
 use super::time::parse_iso;
 use super::wire;
 use crate::Core;
 use crate::accounts::Caller;
-use crate::channels::new_member;
-use crate::channels::valid_name;
+use crate::channels::{self, new_member, valid_name};
 use crate::ids::new_id;
 use crate::store::{
-    CHANNEL_OPEN, Channel, ROLES_TEAM_USER, Store, StoreError, TEAM_OPEN, Team, TeamMember, User, now_ms,
+    CHANNEL_OPEN, Channel, DirectoryStore, ROLES_CHANNEL_USER, ROLES_TEAM_USER, Store, StoreError, TEAM_OPEN, Team,
+    TeamMember, User, now_ms,
 };
 
 /// Name of the team that holds the channels created through this API.
@@ -34,6 +38,10 @@ pub const TEAM_NAME: &str = "rocketchat";
 /// `channels.history` page size: Rocket.Chat's default and upper limit.
 const HISTORY_DEFAULT_COUNT: u32 = 20;
 const HISTORY_MAX_COUNT: u32 = 100;
+/// Other lists' page size: Rocket.Chat's `API_Default_Count` and
+/// `API_Upper_Count_Limit`.
+const LIST_DEFAULT_COUNT: u32 = 50;
+const LIST_MAX_COUNT: u32 = 100;
 
 /// A live public or private channel by name (any team), else a live channel
 /// by id.
@@ -153,7 +161,7 @@ pub async fn channels_create(
     request: channels_create::Request,
 ) -> RcResult<channels_create::Response> {
     require(&caller.user, Permission::CreateC)?;
-    let body = request.body;
+    let body = body_of!(request, channels_create);
     let name = body.name.trim();
     if !valid_name(name) {
         return Err(RcError::typed(
@@ -228,12 +236,32 @@ fn room_not_found() -> RcError {
     )
 }
 
-/// A live *public* channel by id (the `channels.*` endpoints only see those).
-async fn public_room(state: &Core, id: &str) -> RcResult<Channel> {
-    live_channel(state, id)
-        .await?
+/// The public room `roomId` or `roomName` names (`roomId` wins), as
+/// Rocket.Chat's `findChannelByIdOrName` finds it: by id archived rooms are
+/// found too, and `check_archived` refuses them with `error-room-archived`.
+/// By name only live channels are found (the lookup across teams sees those).
+pub async fn find_channel(
+    state: &Core,
+    room_id: Option<&str>,
+    room_name: Option<&str>,
+    check_archived: bool,
+) -> RcResult<Channel> {
+    let given = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let found = match (given(room_id), given(room_name)) {
+        (Some(id), _) => state.store.get_channel(&id).await?,
+        (None, Some(name)) => state.store.find_channel_by_name(name.trim_start_matches('#')).await?,
+        (None, None) => None,
+    };
+    let channel = found
         .filter(|c| c.channel_type == CHANNEL_OPEN)
-        .ok_or_else(room_not_found)
+        .ok_or_else(room_not_found)?;
+    if check_archived && channel.delete_at != 0 {
+        return Err(RcError::typed(
+            "error-room-archived",
+            &format!("The channel, {}, is archived", channel.name),
+        ));
+    }
+    Ok(channel)
 }
 
 pub async fn channels_info(
@@ -241,16 +269,7 @@ pub async fn channels_info(
     _caller: Caller,
     request: channels_info::Request,
 ) -> RcResult<channels_info::Response> {
-    let channel = match (request.room_id, request.room_name) {
-        (Some(id), _) => public_room(state, &id).await?,
-        (None, Some(name)) => state
-            .store
-            .find_channel_by_name(name.trim().trim_start_matches('#'))
-            .await?
-            .filter(|c| c.channel_type == CHANNEL_OPEN)
-            .ok_or_else(room_not_found)?,
-        (None, None) => return Err(room_not_found()),
-    };
+    let channel = find_channel(state, request.room_id.as_deref(), request.room_name.as_deref(), false).await?;
     let room = wire::room(state, &channel).await?;
     Ok(channels_info::Response::Ok(wire::typed(
         "channels.info answer",
@@ -286,7 +305,7 @@ pub async fn channels_history(
 ) -> RcResult<channels_history::Response> {
     let latest = bound("latest", request.latest.as_deref())?.unwrap_or(i64::MAX);
     let oldest = bound("oldest", request.oldest.as_deref())?.unwrap_or(i64::MIN);
-    let channel = public_room(state, &request.room_id).await?;
+    let channel = find_channel(state, request.room_id.as_deref(), request.room_name.as_deref(), false).await?;
     let (offset, count) = paging(request.offset, request.count, HISTORY_DEFAULT_COUNT, HISTORY_MAX_COUNT);
     let posts = state
         .store
@@ -297,4 +316,184 @@ pub async fn channels_history(
         "channels.history answer",
         json!({"messages": messages, "success": true}),
     )?))
+}
+
+pub async fn channels_list(
+    state: &Core,
+    _caller: Caller,
+    request: channels_list::Request,
+) -> RcResult<channels_list::Response> {
+    let (offset, count) = paging(request.offset, request.count, LIST_DEFAULT_COUNT, LIST_MAX_COUNT);
+    let channels = state.store.list_public_channels(offset, count).await?;
+    let total = state.store.count_public_channels().await?;
+    let mut rooms = Vec::with_capacity(channels.len());
+    for channel in &channels {
+        rooms.push(wire::room(state, channel).await?);
+    }
+    Ok(channels_list::Response::Ok(wire::typed(
+        "channels.list answer",
+        json!({"channels": rooms, "count": channels.len(), "offset": offset, "total": total, "success": true}),
+    )?))
+}
+
+/// The answer carrying a room, read again after a change.
+async fn channel_answer<T: serde::de::DeserializeOwned>(state: &Core, what: &str, channel: &Channel) -> RcResult<T> {
+    let current = state
+        .store
+        .get_channel(&channel.id)
+        .await?
+        .unwrap_or_else(|| channel.clone());
+    let room = wire::room(state, &current).await?;
+    wire::typed(what, json!({"channel": room, "success": true}))
+}
+
+pub async fn channels_join(
+    state: &Core,
+    caller: Caller,
+    request: channels_join::Request,
+) -> RcResult<channels_join::Response> {
+    let body = body_of!(request, channels_join);
+    let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
+    if let Some(team) = state.store.get_team(&channel.team_id).await? {
+        ensure_team_member(state, &team, &caller.user).await?;
+    }
+    if state
+        .store
+        .get_channel_member(&channel.id, &caller.user.id)
+        .await?
+        .is_none()
+    {
+        channels::join_channel(state, &channel, &caller.user, ROLES_CHANNEL_USER).await?;
+    }
+    Ok(channels_join::Response::Ok(
+        channel_answer(state, "channels.join answer", &channel).await?,
+    ))
+}
+
+/// How many owners `channel` has.
+async fn count_owners(state: &Core, channel: &Channel) -> RcResult<usize> {
+    const PAGE: u32 = 200;
+    let mut owners = 0;
+    for page in 0.. {
+        let members = state.store.list_channel_members(&channel.id, page, PAGE).await?;
+        owners += members
+            .iter()
+            .filter(|m| m.roles.split_whitespace().any(|r| r == super::auth::ROLE_CHANNEL_ADMIN))
+            .count();
+        if members.len() < PAGE as usize {
+            break;
+        }
+    }
+    Ok(owners)
+}
+
+pub async fn channels_leave(
+    state: &Core,
+    caller: Caller,
+    request: channels_leave::Request,
+) -> RcResult<channels_leave::Response> {
+    let body = body_of!(request, channels_leave);
+    let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
+    if state
+        .store
+        .get_channel_member(&channel.id, &caller.user.id)
+        .await?
+        .is_none()
+    {
+        return Err(RcError::typed("error-user-not-in-room", "You are not in this room").in_method("leaveRoom"));
+    }
+    if is_owner(state, &caller.user, &channel).await? && count_owners(state, &channel).await? <= 1 {
+        return Err(RcError::typed(
+            "error-you-are-last-owner",
+            "You are the last owner. Please set new owner before leaving the room.",
+        )
+        .in_method("leaveRoom"));
+    }
+    channels::leave_channel(state, &channel, &caller.user).await?;
+    Ok(channels_leave::Response::Ok(
+        channel_answer(state, "channels.leave answer", &channel).await?,
+    ))
+}
+
+pub async fn channels_archive(
+    state: &Core,
+    caller: Caller,
+    request: channels_archive::Request,
+) -> RcResult<channels_archive::Response> {
+    let body = body_of!(request, channels_archive);
+    let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
+    if !has_room_permission(state, &caller.user, &channel, RoomPermission::ArchiveRoom).await? {
+        return Err(RcError::typed("error-not-authorized", "Not authorized").in_method("archiveRoom"));
+    }
+    channels::archive_channel(state, &channel, &caller.user)
+        .await
+        .map_err(|error| match error {
+            // Archived concurrently by someone else.
+            StoreError::NotFound => RcError::typed(
+                "error-room-archived",
+                &format!("The channel, {}, is archived", channel.name),
+            ),
+            other => other.into(),
+        })?;
+    Ok(channels_archive::Response::Ok(wire::typed(
+        "channels.archive answer",
+        json!({"success": true}),
+    )?))
+}
+
+/// `im.create` / `dm.create`: the direct room between the caller and one
+/// other user (or themself).
+async fn direct_room(state: &Core, caller: &User, body: types::ImCreateBody) -> RcResult<types::DirectRoomResponse> {
+    let mut names: Vec<String> = match (body.username, body.usernames) {
+        (Some(username), _) if !username.trim().is_empty() => vec![username.trim().to_owned()],
+        (_, Some(list)) => entries(&list),
+        _ => Vec::new(),
+    };
+    if names.is_empty() {
+        return Err(RcError::invalid_params(&[
+            "must have required property 'username'".into()
+        ]));
+    }
+    names.dedup();
+    if names.len() > 1 {
+        names.retain(|name| !name.eq_ignore_ascii_case(&caller.username));
+    }
+    if names.len() > 1 {
+        return Err(RcError::typed(
+            "error-not-allowed",
+            "Direct messages with more than two participants are not supported by this server",
+        )
+        .in_method("createDirectMessage"));
+    }
+    let other = active_user(state, &names[0])
+        .await?
+        .ok_or_else(|| RcError::typed("error-invalid-user", "Invalid user").in_method("createDirectMessage"))?;
+    let channel = state.store.get_or_create_direct_channel(&caller.id, &other.id).await?;
+    let mut members = vec![caller.clone()];
+    if other.id != caller.id {
+        members.push(other);
+    }
+    members.sort_by(|a, b| a.username.cmp(&b.username));
+    let room = json!({
+        "_id": channel.id,
+        "rid": channel.id,
+        "t": "d",
+        "usernames": members.iter().map(|u| u.username.clone()).collect::<Vec<_>>(),
+        "uids": members.iter().map(|u| u.id.clone()).collect::<Vec<_>>(),
+        "msgs": channel.total_msg_count,
+        "usersCount": members.len(),
+        "ts": super::time::iso(channel.create_at),
+        "_updatedAt": super::time::iso(channel.update_at.max(channel.last_post_at)),
+    });
+    wire::typed("im.create answer", json!({"room": room, "success": true}))
+}
+
+pub async fn im_create(state: &Core, caller: Caller, request: im_create::Request) -> RcResult<im_create::Response> {
+    let body = body_of!(request, im_create);
+    Ok(im_create::Response::Ok(direct_room(state, &caller.user, body).await?))
+}
+
+pub async fn dm_create(state: &Core, caller: Caller, request: dm_create::Request) -> RcResult<dm_create::Response> {
+    let body = body_of!(request, dm_create);
+    Ok(dm_create::Response::Ok(direct_room(state, &caller.user, body).await?))
 }

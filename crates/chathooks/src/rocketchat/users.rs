@@ -2,7 +2,7 @@
 //! API also uses: an account made here logs in there, and a token from either
 //! login works with both APIs.
 
-use chathooks_rocketchat_server::ops::{login, me, users_create};
+use chathooks_rocketchat_server::ops::{info, login, logout, me, users_create, users_info};
 use chathooks_rocketchat_types as types;
 use serde_json::json;
 
@@ -19,6 +19,10 @@ use crate::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreE
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
 const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
+/// The Rocket.Chat release whose REST API this server follows, as `GET
+/// /api/info` answers callers without `view-statistics` (major and minor).
+pub const RC_VERSION: &str = "6.13";
+
 fn login_failed() -> login::Response {
     login::Response::Unauthorized(types::LoginError {
         error: Some("Unauthorized".into()),
@@ -28,7 +32,7 @@ fn login_failed() -> login::Response {
 }
 
 pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
-    let body = request.body;
+    let body = body_of!(request, login);
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
     };
@@ -82,7 +86,7 @@ pub async fn users_create(
     request: users_create::Request,
 ) -> RcResult<users_create::Response> {
     require(&caller.user, Permission::CreateUser)?;
-    let body = request.body;
+    let body = body_of!(request, users_create);
     let username = body.username.trim().to_lowercase();
     let email = body.email.trim().to_lowercase();
     if !valid_username(&username) {
@@ -145,5 +149,49 @@ pub async fn users_create(
     Ok(users_create::Response::Ok(wire::typed(
         "users.create answer",
         json!({"user": wire::user(&user), "success": true}),
+    )?))
+}
+
+/// End the caller's session, and only it: other sessions of the user (and
+/// personal access tokens, which are not sessions) keep working.
+pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
+    state.store.delete_session(&caller.session.token).await?;
+    Ok(logout::Response::Ok(wire::typed(
+        "logout answer",
+        json!({"status": "success", "data": {"message": "You've been logged out!"}}),
+    )?))
+}
+
+pub async fn info(_state: &Core, _request: info::Request) -> RcResult<info::Response> {
+    Ok(info::Response::Ok(wire::typed(
+        "info answer",
+        json!({"version": RC_VERSION, "success": true}),
+    )?))
+}
+
+pub async fn users_info(state: &Core, caller: Caller, request: users_info::Request) -> RcResult<users_info::Response> {
+    let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let found = match (given(request.user_id), given(request.username)) {
+        (Some(id), _) => state.store.get_user(&id).await?,
+        (None, Some(username)) => state.store.get_user_by_username(&username).await?,
+        (None, None) => {
+            return Err(RcError::invalid_params(
+                &["must have required property 'userId'".into()],
+            ));
+        }
+    };
+    let user = found.ok_or_else(|| RcError::failure("User not found."))?;
+    let mut document = wire::user(&user);
+    // Email addresses are for the user themself and for holders of
+    // `view-full-other-user-info` (administrators).
+    if user.id != caller.user.id
+        && !caller.is_system_admin()
+        && let serde_json::Value::Object(fields) = &mut document
+    {
+        fields.remove("emails");
+    }
+    Ok(users_info::Response::Ok(wire::typed(
+        "users.info answer",
+        json!({"user": document, "success": true}),
     )?))
 }

@@ -16,11 +16,17 @@ use crate::Core;
 use crate::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME,
 };
-use crate::store::{CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, Post, Store, User};
+use crate::store::{CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ContentStore, FileInfo, Post, Reaction, Store, User};
 
 /// Post prop naming the Rocket.Chat integration that posted a message: the
 /// message's `bot.i`.
 pub const PROP_INTEGRATION_ID: &str = "rc_integration_id";
+/// Post prop holding who last edited a message through this API (`{_id,
+/// username}`): the message's `editedBy`.
+pub const PROP_EDITED_BY: &str = "rc_edited_by";
+/// Post prop holding the description of the file a message carries
+/// (`rooms.upload`'s `description`), shown in the file's attachment.
+pub const PROP_FILE_DESCRIPTION: &str = "rc_file_description";
 
 /// Read a JSON document into a generated wire type. A mismatch is a bug in
 /// this server (a document that does not follow the spec), hence a 500.
@@ -69,6 +75,11 @@ pub fn user_ref(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username, "name": display_name(user)})
 }
 
+/// A message's `editedBy`: who edited it, as Rocket.Chat records it.
+pub fn edited_by(user: &User) -> Value {
+    json!({"_id": user.id, "username": user.username})
+}
+
 /// Rocket.Chat's room type letter of a channel.
 pub fn room_type(channel: &Channel) -> &'static str {
     match channel.channel_type.as_str() {
@@ -94,6 +105,9 @@ pub async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
         "sysMes": true,
         "_updatedAt": iso(channel.update_at.max(channel.last_post_at)),
     });
+    if channel.delete_at != 0 {
+        room["archived"] = true.into();
+    }
     if let Some(creator) = state.store.get_user(&channel.creator_id).await? {
         room["u"] = json!({"_id": creator.id, "username": creator.username});
     }
@@ -147,20 +161,145 @@ pub fn message(post: &Post, author: Option<&User>) -> Value {
     if !post.root_id.is_empty() {
         message.insert("tmid".into(), post.root_id.clone().into());
     }
+    if post.edit_at != 0 {
+        message.insert("editedAt".into(), iso(post.edit_at).into());
+        if let Some(by) = post.props.get(PROP_EDITED_BY).filter(|by| by.get("_id").is_some()) {
+            message.insert("editedBy".into(), by.clone());
+        }
+    }
     Value::Object(message)
+}
+
+/// What a message shows besides its post: the files it carries and who
+/// reacted how. `usernames` resolves reacting users' ids.
+pub fn with_extras(
+    mut message: Value,
+    post: &Post,
+    files: &[FileInfo],
+    reactions: &[Reaction],
+    usernames: &HashMap<String, String>,
+) -> Value {
+    if !files.is_empty() {
+        let refs: Vec<Value> = files.iter().map(file_ref).collect();
+        message["file"] = refs[0].clone();
+        message["files"] = Value::Array(refs);
+        let description = prop(post, PROP_FILE_DESCRIPTION);
+        let mut attachments = match message.get("attachments") {
+            Some(Value::Array(existing)) => existing.clone(),
+            _ => Vec::new(),
+        };
+        for (index, file) in files.iter().enumerate() {
+            attachments.push(file_attachment(file, if index == 0 { description } else { None }));
+        }
+        message["attachments"] = Value::Array(attachments);
+    }
+    if !reactions.is_empty() {
+        let mut by_emoji = Map::new();
+        for reaction in reactions {
+            let Some(username) = usernames.get(&reaction.user_id) else {
+                continue;
+            };
+            let entry = by_emoji
+                .entry(format!(":{}:", reaction.emoji_name))
+                .or_insert_with(|| json!({"usernames": []}));
+            if let Some(Value::Array(names)) = entry.get_mut("usernames") {
+                names.push(username.clone().into());
+            }
+        }
+        message["reactions"] = Value::Object(by_emoji);
+    }
+    message
+}
+
+/// A file as a message lists it (`file`, `files`).
+pub fn file_ref(file: &FileInfo) -> Value {
+    json!({
+        "_id": file.id,
+        "name": file.name,
+        "type": file.mime_type,
+        "size": file.size,
+        "format": file.extension.to_uppercase(),
+    })
+}
+
+/// Where Rocket.Chat serves an upload: `/file-upload/{id}/{name}` (the name
+/// URL-encoded as `encodeURI` does).
+pub fn file_url(file: &FileInfo) -> String {
+    const KEEP: &str = "-_.!~*'();/?:@&=+$,#";
+    let mut name = String::new();
+    for byte in file.name.bytes() {
+        if byte.is_ascii_alphanumeric() || KEEP.as_bytes().contains(&byte) {
+            name.push(char::from(byte));
+        } else {
+            name.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("/file-upload/{}/{name}", file.id)
+}
+
+/// The attachment Rocket.Chat's `sendFileMessage` gives a file (images also
+/// show as one).
+fn file_attachment(file: &FileInfo, description: Option<&str>) -> Value {
+    let url = file_url(file);
+    let mut attachment = json!({
+        "title": file.name,
+        "type": "file",
+        "title_link": url,
+        "title_link_download": true,
+        "format": file.extension.to_uppercase(),
+        "size": file.size,
+    });
+    if let Some(description) = description {
+        attachment["description"] = description.into();
+    }
+    if file.mime_type.starts_with("image/") {
+        attachment["image_url"] = url.into();
+        attachment["image_type"] = file.mime_type.clone().into();
+        attachment["image_size"] = file.size.into();
+        if file.width > 0 && file.height > 0 {
+            attachment["image_dimensions"] = json!({"width": file.width, "height": file.height});
+        }
+    }
+    attachment
+}
+
+/// The whole `Message` document of one post: [`message`] with its files
+/// and reactions.
+pub async fn full_message(state: &Core, post: &Post, author: Option<&User>) -> RcResult<Value> {
+    let mut authors = HashMap::new();
+    if let Some(author) = author {
+        authors.insert(author.id.clone(), Some(author.clone()));
+    }
+    let mut documents = documents(state, std::slice::from_ref(post), &mut authors).await?;
+    Ok(documents.pop().unwrap_or(Value::Null))
 }
 
 /// `Message` documents of several posts, looking each author up once.
 pub async fn messages(state: &Core, posts: &[Post]) -> RcResult<Vec<Value>> {
-    let mut authors: HashMap<String, Option<User>> = HashMap::new();
+    documents(state, posts, &mut HashMap::new()).await
+}
+
+async fn documents(state: &Core, posts: &[Post], users: &mut HashMap<String, Option<User>>) -> RcResult<Vec<Value>> {
     let mut out = Vec::with_capacity(posts.len());
     for post in posts {
-        if !authors.contains_key(&post.user_id) {
-            let author = state.store.get_user(&post.user_id).await?;
-            authors.insert(post.user_id.clone(), author);
+        let files = if post.file_ids.is_empty() {
+            Vec::new()
+        } else {
+            state.store.list_post_files(&post.id).await?
+        };
+        let reactions = state.store.list_reactions(&post.id).await?;
+        let mut usernames = HashMap::new();
+        for id in reactions.iter().map(|r| &r.user_id).chain([&post.user_id]) {
+            if !users.contains_key(id) {
+                let user = state.store.get_user(id).await?;
+                users.insert(id.clone(), user);
+            }
+            if let Some(Some(user)) = users.get(id) {
+                usernames.insert(id.clone(), user.username.clone());
+            }
         }
-        let author = authors.get(&post.user_id).and_then(Option::as_ref);
-        out.push(message(post, author));
+        let author = users.get(&post.user_id).and_then(Option::as_ref);
+        out.push(with_extras(message(post, author), post, &files, &reactions, &usernames));
     }
     Ok(out)
 }
