@@ -1,5 +1,5 @@
-//! Third-party clients, a bot framework (mmpy_bot) and an API fuzzer against
-//! the running server.
+//! Third-party clients, a bot framework (mmpy_bot), a notification library
+//! (apprise) and an API fuzzer against the running server.
 //!
 //! What they need is pinned in tests/clients (requirements.txt for Python,
 //! package-lock.json for npm) and installed by these tests when missing.
@@ -24,7 +24,7 @@ fn ensure_python_packages() {
         let present = std::process::Command::new("python3")
             .args([
                 "-c",
-                "import mattermostdriver, slack_sdk, rocketchat_API, schemathesis, mmpy_bot",
+                "import mattermostdriver, slack_sdk, rocketchat_API, schemathesis, mmpy_bot, apprise",
             ])
             .status()
             .is_ok_and(|s| s.success());
@@ -498,4 +498,77 @@ async fn an_mmpy_bot_bot_replies_in_the_thread_and_reacts() {
     let output = process.output();
     let status = process.stop().await;
     assert!(status.success(), "{status}:\n{output}");
+}
+
+/// apprise, a notification library, in its Mattermost bot mode with a file:
+/// a personal access token, the channel resolved by team and channel name,
+/// the file uploaded, then posted with the message.
+#[tokio::test]
+async fn apprise_in_bot_mode_posts_a_notification_with_a_file() {
+    ensure_python_packages();
+    let world = World::new().await;
+    let (notifier, token) = bot_user(&world, "notifier").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    let content = "suite,passed,failed\nunit,412,0\ne2e,97,0 ✓\n";
+    std::fs::write(&path, content).unwrap();
+    let port = world.server.addr.port().to_string();
+    let (ok, output) = run(
+        "python3",
+        &[
+            "apprise_check.py",
+            "127.0.0.1",
+            &port,
+            &token,
+            &world.team.name,
+            &world.open_channel.name,
+            "nightly build: passed",
+            path.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok && output.contains("apprise: ok"), "{output}");
+
+    let client = &world.member.client;
+    let posts = client
+        .get_posts_for_channel()
+        .channel_id(&world.open_channel.id)
+        .send()
+        .await
+        .expect("channel posts")
+        .into_inner();
+    let sent: Vec<_> = posts.posts.values().filter(|p| p.user_id == notifier.id).collect();
+    assert_eq!(sent.len(), 1, "{sent:?}\n{output}");
+    let post = sent[0];
+    assert_eq!(
+        (post.message.as_str(), post.root_id.as_str()),
+        ("nightly build: passed", "")
+    );
+    assert_eq!(post.file_ids.len(), 1, "{post:?}");
+    let info = client
+        .get_file_info()
+        .file_id(&post.file_ids[0])
+        .send()
+        .await
+        .expect("file info")
+        .into_inner();
+    assert_eq!(
+        (
+            info.name.as_str(),
+            info.extension.as_str(),
+            info.mime_type.as_str(),
+            info.size,
+            info.post_id.as_str(),
+            info.channel_id.as_str(),
+        ),
+        (
+            "results.csv",
+            "csv",
+            "text/csv",
+            i64::try_from(content.len()).unwrap(),
+            post.id.as_str(),
+            world.open_channel.id.as_str(),
+        )
+    );
+    assert_eq!(download(client, &info.id).await, content.as_bytes());
 }
