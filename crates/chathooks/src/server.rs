@@ -62,6 +62,8 @@ impl Config {
 pub struct AppState {
     pub core: Arc<Core>,
     pub config: Config,
+    /// What the zero-config default made, printed once the server listens.
+    pub welcome: Option<crate::seed::Welcome>,
 }
 
 /// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
@@ -213,27 +215,22 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         delivery,
     };
     let core = Core::new(store, settings, outgoing())?;
-    let state = Arc::new(AppState { core, config });
-    if let Some((username, password)) = state.config.admin.clone() {
-        crate::mattermost::users::ensure_admin(&state, &username, &password).await?;
+    if let Some((username, password)) = config.admin.clone() {
+        crate::mattermost::users::ensure_admin(&core, &username, &password).await?;
     }
-    match &state.config.seed {
+    let mut welcome = None;
+    match &config.seed {
         Some(path) => {
             let file = crate::seed::load(path)?;
-            let applied = crate::seed::apply(&state.core, &file)
+            let applied = crate::seed::apply(&core, &file)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             tracing::info!(path = %path.display(), created = applied.created, updated = applied.updated, "seed file applied");
         }
-        None if state.config.admin.is_none() => {
-            // Printed, not logged: the newcomer's first lines.
-            for line in crate::seed::zero_config(&state.core).await? {
-                println!("chathooks: {line}");
-            }
-        }
+        None if config.admin.is_none() => welcome = crate::seed::zero_config(&core).await?,
         None => {}
     }
-    Ok(state)
+    Ok(Arc::new(AppState { core, config, welcome }))
 }
 
 /// A server listening on a socket, until `shutdown` completes.
@@ -263,6 +260,20 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let app = app(state.clone());
+    if let Some(welcome) = &state.welcome {
+        // The configured base URL, unless it is the default one made from a
+        // port still to be chosen (`:0`).
+        let derived = state.config.site_url == format!("http://{}", state.config.listen);
+        let base = if derived {
+            format!("http://{addr}")
+        } else {
+            state.config.site_url.clone()
+        };
+        // Printed, not logged: the newcomer's first lines.
+        for line in welcome.lines(&base) {
+            println!("chathooks: {line}");
+        }
+    }
     tracing::info!(%addr, "chathooks listening");
     let stop = CancellationToken::new();
     let deliveries = state.core.deliveries.tasks.clone();

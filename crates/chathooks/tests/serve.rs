@@ -80,3 +80,95 @@ async fn survives_kill_9_and_stops_on_sigterm(database: &str) {
     };
     assert!(exit.success(), "exit status after SIGTERM: {exit}");
 }
+
+/// An empty database, no seed file, no admin flags: the newcomer's start.
+#[tokio::test]
+async fn a_bare_start_creates_and_prints_an_admin_a_team_and_a_hook_per_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("bare.db").display());
+    let (mut server, printed) = Serve::start_printing(&database, &[]);
+    let find = |prefix: &str| {
+        printed
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("a line `{prefix}...` in {printed:?}"))
+            .to_owned()
+    };
+    let password = find("created an admin: username admin, password ");
+    let mattermost = find("Mattermost incoming webhook: ");
+    let rocketchat = find("Rocket.Chat incoming webhook: ");
+    assert!(
+        mattermost.starts_with(&format!("{}/hooks/", server.base)),
+        "{mattermost}"
+    );
+
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(&mattermost)
+        .json(&json!({"text": "hello mattermost"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.status().as_u16(), answer.text().await.unwrap().as_str()),
+        (200, "ok")
+    );
+    let answer: Value = http
+        .post(&rocketchat)
+        .json(&json!({"text": "hello rocket.chat"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"success": true}));
+
+    // The printed password logs in, and both messages are in the town square.
+    let login = http
+        .post(format!("{}/api/v4/users/login", server.base))
+        .json(&json!({"login_id": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let token = login.headers()["token"].to_str().unwrap().to_owned();
+    let channel: Value = http
+        .get(format!(
+            "{}/api/v4/teams/name/chathooks/channels/name/town-square",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let posts: Value = http
+        .get(format!(
+            "{}/api/v4/channels/{}/posts",
+            server.base,
+            channel["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut messages: Vec<&str> = posts["posts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|p| p["message"].as_str())
+        .collect();
+    messages.sort();
+    assert_eq!(messages, ["hello mattermost", "hello rocket.chat"]);
+    server.kill();
+
+    // The next start on the same database creates and prints nothing.
+    let (_again, printed) = Serve::start_printing(&database, &[]);
+    assert!(printed.is_empty(), "{printed:?}");
+}

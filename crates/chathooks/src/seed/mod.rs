@@ -308,7 +308,7 @@ async fn ensure_channel(
             .values()
             .find(|u| u.is_system_admin())
             .cloned()
-            .unwrap_or_else(|| system_user()),
+            .unwrap_or_else(system_user),
     })
     .await;
     Ok(channel)
@@ -482,14 +482,38 @@ async fn apply_outgoing(core: &Core, world: &mut World, seed: &config::MmOutgoin
     Ok(())
 }
 
+/// What [`zero_config`] made, to tell the newcomer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    pub password: String,
+    pub mattermost_hook: String,
+    pub rocketchat_hook: (String, String),
+}
+
+impl Welcome {
+    /// The lines to print, with URLs under `base` (`http://host:port`).
+    pub fn lines(&self, base: &str) -> Vec<String> {
+        let base = base.trim_end_matches('/');
+        let (id, token) = &self.rocketchat_hook;
+        vec![
+            format!("created an admin: username admin, password {}", self.password),
+            format!("Mattermost incoming webhook: {base}/hooks/{}", self.mattermost_hook),
+            format!("Rocket.Chat incoming webhook: {base}/hooks/{id}/{token}"),
+            format!(
+                "try: curl -H 'Content-Type: application/json' -d '{{\"text\": \"hello\"}}' {base}/hooks/{}",
+                self.mattermost_hook
+            ),
+        ]
+    }
+}
+
 /// What a start on an empty database without a seed file or admin flags
 /// creates, so a newcomer can `curl` a message at once: an admin with a
 /// random password, a team with its town square, and an incoming hook of
-/// each API. Returns the lines to print (credentials and hook URLs), or
-/// nothing when the database has users already.
-pub async fn zero_config(core: &Core) -> anyhow::Result<Vec<String>> {
+/// each API. `None` when the database has users already.
+pub async fn zero_config(core: &Core) -> anyhow::Result<Option<Welcome>> {
     if core.store.count_users().await? > 0 {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let password = crate::ids::new_rc_token()[..20].to_owned();
     let mattermost_id = new_id();
@@ -523,13 +547,9 @@ username = "admin"
     );
     let file = parse(std::path::Path::new("<zero-config default>"), &text)?;
     apply(core, &file).await?;
-    let site = core.site_url.trim_end_matches('/');
-    Ok(vec![
-        format!("created an admin: username admin, password {password}"),
-        format!("Mattermost incoming webhook: {site}/hooks/{mattermost_id}"),
-        format!("Rocket.Chat incoming webhook: {site}/hooks/{rocketchat_id}/{rocketchat_token}"),
-        format!(
-            "try: curl -H 'Content-Type: application/json' -d '{{\"text\": \"hello\"}}' {site}/hooks/{mattermost_id}"
-        ),
-    ])
+    Ok(Some(Welcome {
+        password,
+        mattermost_hook: mattermost_id,
+        rocketchat_hook: (rocketchat_id, rocketchat_token),
+    }))
 }

@@ -22,13 +22,25 @@ impl Serve {
     /// account, loopback callbacks allowed, and `env` on top; wait for the
     /// line saying where it listens.
     pub fn start(database: &str, env: &[(&str, &str)]) -> Self {
+        let mut with_admin = vec![
+            ("CHATHOOKS_ADMIN_USERNAME", "admin"),
+            ("CHATHOOKS_ADMIN_PASSWORD", "admin-password"),
+        ];
+        with_admin.extend_from_slice(env);
+        Self::start_printing(database, &with_admin).0
+    }
+
+    /// Start the binary like [`Serve::start`] but without the admin flags;
+    /// returns the `chathooks: ...` lines it printed before listening.
+    pub fn start_printing(database: &str, env: &[(&str, &str)]) -> (Self, Vec<String>) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_chathooks"));
         command
             .arg("serve")
             .env("CHATHOOKS_LISTEN", "127.0.0.1:0")
             .env("CHATHOOKS_DATABASE", database)
-            .env("CHATHOOKS_ADMIN_USERNAME", "admin")
-            .env("CHATHOOKS_ADMIN_PASSWORD", "admin-password")
+            .env_remove("CHATHOOKS_ADMIN_USERNAME")
+            .env_remove("CHATHOOKS_ADMIN_PASSWORD")
+            .env_remove("CHATHOOKS_CONFIG")
             .env("CHATHOOKS_ALLOW_INTERNAL_CALLBACKS", "127.0.0.1")
             .env("RUST_LOG", "chathooks=info")
             .env("NO_COLOR", "1")
@@ -41,19 +53,25 @@ impl Serve {
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut printed = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(text) = line.strip_prefix("chathooks: ") {
+                    printed.push(text.to_owned());
+                }
                 if let Some(addr) = line.split("addr=").nth(1) {
-                    let _ = sender.send(addr.split_whitespace().next().unwrap_or_default().to_owned());
+                    let addr = addr.split_whitespace().next().unwrap_or_default().to_owned();
+                    let _ = sender.send((addr, std::mem::take(&mut printed)));
                 }
             }
         });
-        let addr = receiver
+        let (addr, printed) = receiver
             .recv_timeout(Duration::from_secs(60))
             .expect("the server logs where it listens");
-        Self {
+        let serve = Self {
             child,
             base: format!("http://{addr}"),
-        }
+        };
+        (serve, printed)
     }
 
     /// SIGKILL, and reap.
