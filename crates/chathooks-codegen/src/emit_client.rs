@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catch::catch;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::normalize::{METHODS, operations};
+use crate::normalize::{METHODS, operations, refs_in};
 
 pub struct ClientOutput {
     pub tokens: TokenStream,
@@ -54,7 +54,9 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let tokens = match attempt(&spec) {
         Ok(tokens) => tokens,
         Err(_) => {
-            // Find the operations progenitor refuses, one at a time.
+            // Find the operations progenitor refuses, each tried alone with
+            // only the components it reaches: the cost of an attempt is that
+            // operation's size, not the spec's, so finding them stays linear.
             for (path, method) in operations(&spec) {
                 let alone = only_operation(&spec, &path, method);
                 if let Err(reason) = attempt(&alone) {
@@ -111,11 +113,40 @@ fn skip(spec: &mut Value, path: &str, method: &str, id: &str, reason: String, di
     }
 }
 
+/// The spec with one operation and the component schemas it reaches.
 fn only_operation(spec: &Value, path: &str, method: &str) -> Value {
-    let mut alone = spec.clone();
     let operation = spec["paths"][path][method].clone();
-    alone["paths"] = json!({ path: { method: operation } });
-    alone
+    let mut alone = Map::new();
+    for (key, value) in spec.as_object().into_iter().flatten() {
+        if key != "paths" && key != "components" {
+            alone.insert(key.clone(), value.clone());
+        }
+    }
+    let mut components = spec["components"].clone();
+    if let Some(object) = components.as_object_mut() {
+        object.insert("schemas".into(), Value::Object(reachable_schemas(spec, &operation)));
+    }
+    alone.insert("components".into(), components);
+    alone.insert("paths".into(), json!({ path: { method: operation } }));
+    Value::Object(alone)
+}
+
+/// The component schemas `from` refers to, directly or through others.
+fn reachable_schemas(spec: &Value, from: &Value) -> Map<String, Value> {
+    let all = &spec["components"]["schemas"];
+    let mut out = Map::new();
+    let mut queue = Vec::new();
+    refs_in(from, &mut queue);
+    while let Some(name) = queue.pop() {
+        if out.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = all.get(&name) {
+            refs_in(schema, &mut queue);
+            out.insert(name, schema.clone());
+        }
+    }
+    out
 }
 
 fn essence(content_type: &str) -> String {

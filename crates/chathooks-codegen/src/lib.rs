@@ -139,7 +139,8 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
     drop_unroutable(&mut server_api, &mut diagnostics);
 
     let names = files::CrateNames::new(&api.name);
-    let types = emit_types::emit(&spec, &normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
+    let mut types = emit_types::emit(&normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
+    diagnostics.append(&mut types.diagnostics);
     let server = emit_server::emit(&server_api, &normalized.spec, &names.types);
     let mut client = emit_client::emit(&normalized.spec, &names.types).map_err(fail("client"))?;
     diagnostics.append(&mut client.diagnostics);
@@ -228,12 +229,13 @@ fn drop_unroutable(api: &mut ir::Api, diagnostics: &mut Vec<Diagnostic>) {
     api.operations.retain(|op| {
         let problem = if !op.path.starts_with('/') {
             Some("path does not start with `/`".to_owned())
-        } else if op
-            .path
-            .split('/')
-            .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
-        {
-            Some("path segments starting with `:` or `*` are not routable".to_owned())
+        } else if let Some(segment) = op.path.split('/').find(|s| s.starts_with(':')) {
+            Some(format!(
+                "Express-style path segment `{segment}` has no declared path parameter `{}`, so it is not routable",
+                &segment[1..]
+            ))
+        } else if op.path.split('/').any(|segment| segment.starts_with('*')) {
+            Some("path segments starting with `*` are not routable".to_owned())
         } else if inserted.contains(&op.path) {
             None
         } else {

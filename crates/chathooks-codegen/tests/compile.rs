@@ -7,6 +7,17 @@ use std::process::Command;
 
 use chathooks_codegen::{ApiSpec, generate};
 
+/// Every fixture that generates: each class fixture, and the large ones.
+const FIXTURES: &[&str] = &[
+    "petstore",
+    "edge-cases",
+    "naming",
+    "field-collisions",
+    "express-paths",
+    "typify-hostile",
+    "mattermost-api-v4",
+];
+
 #[test]
 fn generated_crates_compile() {
     let root = chathooks_codegen::workspace_root();
@@ -15,7 +26,7 @@ fn generated_crates_compile() {
     std::fs::create_dir_all(&dir).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut members = Vec::new();
-    for name in ["petstore", "edge-cases", "mattermost-api-v4"] {
+    for &name in FIXTURES {
         let api = ApiSpec {
             name: name.to_owned(),
             spec_path: fixtures.join(format!("{name}.yaml")),
