@@ -1,11 +1,12 @@
-//! Generates, from one OpenAPI 3.0 spec, three crates:
+//! Generates, from one OpenAPI 3.0 or 3.1 spec, three crates:
 //!
 //! * `chathooks-{name}-types`: every wire type, defined once (typify);
 //! * `chathooks-{name}-server`: an async trait with one method per operation
 //!   and an axum router doing the HTTP work (our own emitter);
 //! * `chathooks-{name}-client`: a progenitor client over the same types.
 //!
-//! Pipeline: [`load`] reads YAML once; [`normalize`] rewrites the spec so
+//! Pipeline: [`load`] reads YAML once; [`upgrade`] checks the version and
+//! brings 3.1 down to 3.0.3; [`normalize`] rewrites the spec so
 //! that names are unique and every named type is a component; [`ir`] lowers
 //! each operation; the emitters read the IR (server) or the normalized spec
 //! (types, client); [`files`] formats and compares.
@@ -21,6 +22,7 @@ pub mod load;
 pub mod names;
 pub mod normalize;
 pub mod schema_json;
+pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 
@@ -117,7 +119,7 @@ pub fn generate(api: &ApiSpec) -> Result<Generated, Error> {
     generate_from_value(api, raw)
 }
 
-pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error> {
+pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, Error> {
     let fail = |what: &'static str| {
         move |message: String| Error::Generate {
             api: api.name.clone(),
@@ -125,13 +127,18 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
             message,
         }
     };
+    let upgraded = upgrade::to_openapi_30(&mut raw).map_err(|message| Error::Spec {
+        path: api.spec_path.clone(),
+        message,
+    })?;
     let normalized = normalize::normalize(raw);
     let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone()).map_err(|e| Error::Spec {
         path: api.spec_path.clone(),
         message: format!("not an OpenAPI 3.0 document: {e}"),
     })?;
     let operations_in_spec = normalize::operations(&normalized.spec).len();
-    let mut diagnostics = normalized.diagnostics.clone();
+    let mut diagnostics = upgraded;
+    diagnostics.extend(normalized.diagnostics.iter().cloned());
 
     let mut lowered = ir::lower(&spec, &normalized.spec);
     diagnostics.append(&mut lowered.diagnostics);

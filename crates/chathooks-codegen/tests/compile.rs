@@ -15,6 +15,8 @@ const FIXTURES: &[&str] = &[
     "field-collisions",
     "express-paths",
     "typify-hostile",
+    "openapi31",
+    "chat31",
     "mattermost-api-v4",
 ];
 

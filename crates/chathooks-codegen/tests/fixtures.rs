@@ -169,6 +169,80 @@ fn typify_hostile() {
 }
 
 #[test]
+fn openapi_31() {
+    let generated = class_fixture("openapi31");
+    let report = diagnostics(&generated);
+    for expected in [
+        "OpenAPI 3.1.0 is read as 3.0.3",
+        "jsonSchemaDialect",
+        "webhooks (`postCreated`) are not generated",
+        "`type` arrays rewritten",
+        "`const` rewritten as a one-value enum",
+        "`examples` arrays rewritten",
+        "exclusiveMinimum/exclusiveMaximum rewritten",
+        "`$ref` siblings rewritten",
+        "several types left untyped",
+    ] {
+        assert!(report.contains(expected), "`{expected}` not reported:\n{report}");
+    }
+    assert_eq!(generated.summary.server_operations, 2, "{report}");
+    assert_eq!(generated.summary.client_operations, 2, "{report}");
+    let types = types_code(&generated, "openapi31");
+    // `type: [string, "null"]` is an optional string; `const` an enum.
+    assert!(
+        types.contains("pub root_id: ::std::option::Option<::std::string::String>"),
+        "{types}"
+    );
+    assert!(types.contains("pub enum PostKind"), "{types}");
+    let schemas = file(&generated, "chathooks-openapi31-server/src/schemas.json");
+    // The exclusive bound reaches run-time validation in draft-4 form.
+    let server = server_code(&generated, "openapi31");
+    assert!(
+        server.contains(r#"\"exclusiveMinimum\":true"#) && server.contains(r#"\"minimum\":0"#),
+        "{server}"
+    );
+    assert!(
+        schemas.contains("\"nullable\"") || schemas.contains("\"null\""),
+        "{schemas}"
+    );
+}
+
+/// A large 3.1 spec of a chat platform's shape (our own): every operation
+/// reaches both crates, and the compile test builds them.
+#[test]
+fn chat_platform_31() {
+    let generated = generate(&fixture("chat31")).unwrap();
+    assert_names_agree(&generated, "chat31");
+    let summary = &generated.summary;
+    assert!(summary.operations_in_spec >= 50, "{summary:?}");
+    assert_eq!(
+        summary.server_operations,
+        summary.operations_in_spec,
+        "{}",
+        diagnostics(&generated)
+    );
+    // All but the multipart uploads, which progenitor cannot send.
+    assert_eq!(
+        summary.client_operations,
+        summary.operations_in_spec - 2,
+        "{}",
+        diagnostics(&generated)
+    );
+    insta::assert_snapshot!("chat31_diagnostics", diagnostics(&generated));
+}
+
+#[test]
+fn swagger_2_is_refused_by_name() {
+    let error = generate(&fixture("swagger2")).unwrap_err().to_string();
+    assert!(error.contains("swagger2.yaml"), "{error}");
+    assert!(
+        error.contains("Swagger 2.0") && error.contains("swagger2openapi"),
+        "{error}"
+    );
+    assert!(error.contains("editor.swagger.io"), "{error}");
+}
+
+#[test]
 fn petstore() {
     let generated = generate(&fixture("petstore")).unwrap();
     assert_eq!(generated.summary.operations_in_spec, 4);
