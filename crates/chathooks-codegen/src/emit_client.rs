@@ -5,7 +5,8 @@
 //! adaptation is listed in the generated file's header:
 //!
 //! * one request media type per operation (JSON, else form, text, bytes);
-//!   operations with none of those (multipart only) are left out;
+//!   operations with none of those but multipart/form-data are handed to
+//!   [`crate::emit_multipart`] instead;
 //! * within the success responses, and within the error responses, one body
 //!   type: where they differ, all of that group become raw bytes;
 //! * cookie parameters are dropped (operations requiring one are left out);
@@ -22,6 +23,9 @@ use crate::normalize::{METHODS, operations, refs_in};
 
 pub struct ClientOutput {
     pub tokens: TokenStream,
+    /// Operations whose body is only multipart/form-data, left to
+    /// [`crate::emit_multipart`]: their operation ids.
+    pub multipart: Vec<String>,
     /// One line per adaptation, for the file header.
     pub adaptations: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -32,12 +36,19 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let mut spec = raw.clone();
     let mut adaptations = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut multipart = Vec::new();
 
     for (path, method) in operations(&spec) {
         let operation = &mut spec["paths"][&path][method];
         let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
-        if let Err(reason) = adapt_operation(operation, &mut adaptations, &id) {
-            skip(&mut spec, &path, method, &id, reason, &mut diagnostics);
+        match adapt_operation(operation, &mut adaptations, &id) {
+            Ok(()) => {}
+            Err(Refusal::Multipart) => {
+                let mut ignored = Vec::new();
+                skip(&mut spec, &path, method, &id, String::new(), &mut ignored);
+                multipart.push(id);
+            }
+            Err(Refusal::Other(reason)) => skip(&mut spec, &path, method, &id, reason, &mut diagnostics),
         }
     }
 
@@ -73,6 +84,7 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let count = operations(&spec).len();
     Ok(ClientOutput {
         tokens,
+        multipart,
         adaptations,
         diagnostics,
         operations: count,
@@ -153,7 +165,19 @@ fn essence(content_type: &str) -> String {
     content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &str) -> Result<(), String> {
+enum Refusal {
+    /// The body is only multipart/form-data: for our own emitter.
+    Multipart,
+    Other(String),
+}
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Refusal::Other(reason.to_owned())
+    }
+}
+
+fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &str) -> Result<(), Refusal> {
     if let Some(object) = operation.as_object_mut() {
         object.remove("security");
     }
@@ -183,10 +207,13 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
                 .map(|(ct, m)| (ct.clone(), m.clone()))
         });
         let Some((content_type, mut media)) = chosen else {
+            if content.keys().any(|ct| essence(ct) == "multipart/form-data") {
+                return Err(Refusal::Multipart);
+            }
             let listed = content.keys().cloned().collect::<Vec<_>>().join(", ");
-            return Err(format!(
+            return Err(Refusal::Other(format!(
                 "request body media types ({listed}) are not supported by progenitor"
-            ));
+            )));
         };
         if content.len() > 1 {
             let dropped: Vec<String> = content.keys().filter(|ct| **ct != content_type).cloned().collect();

@@ -3,7 +3,8 @@
 //! * `chathooks-{name}-types`: every wire type, defined once (typify);
 //! * `chathooks-{name}-server`: an async trait with one method per operation
 //!   and an axum router doing the HTTP work (our own emitter);
-//! * `chathooks-{name}-client`: a progenitor client over the same types.
+//! * `chathooks-{name}-client`: a progenitor client over the same types, plus
+//!   our own methods for multipart uploads, which progenitor cannot send.
 //!
 //! Pipeline: [`load`] reads YAML once; [`upgrade`] checks the version and
 //! brings 3.1 down to 3.0.3; [`normalize`] rewrites the spec so
@@ -14,6 +15,7 @@
 pub mod catch;
 pub mod diagnostics;
 pub mod emit_client;
+pub mod emit_multipart;
 pub mod emit_server;
 pub mod emit_types;
 pub mod files;
@@ -143,6 +145,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
     let mut lowered = ir::lower(&spec, &normalized.spec);
     diagnostics.append(&mut lowered.diagnostics);
     let mut server_api = lowered.api;
+    let all_operations = server_api.operations.clone();
     drop_unroutable(&mut server_api, &mut diagnostics);
 
     let names = files::CrateNames::new(&api.name);
@@ -151,12 +154,43 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
     let server = emit_server::emit(&server_api, &normalized.spec, &names.types);
     let mut client = emit_client::emit(&normalized.spec, &names.types).map_err(fail("client"))?;
     diagnostics.append(&mut client.diagnostics);
+    let mut multipart_ops = Vec::new();
+    for id in &client.multipart {
+        match all_operations.iter().find(|op| &op.id == id) {
+            Some(op) => multipart_ops.push(op),
+            None => diagnostics.push(Diagnostic {
+                severity: Severity::Skipped,
+                location: String::new(),
+                operation: Some(id.clone()),
+                target: "client",
+                message: "multipart/form-data body, and the operation could not be lowered (see the server's skip)"
+                    .into(),
+            }),
+        }
+    }
+    let multipart = emit_multipart::emit(&multipart_ops, &normalized.spec, &names.types);
 
     let display = &api.spec_display;
     let types_code = files::rust_file(display, &[], types.tokens).map_err(fail("types"))?;
     let server_code = files::rust_file(display, &[], server.lib).map_err(fail("server"))?;
+    let client_operations = client.operations + multipart.operations;
     let mut client_notes = Vec::new();
-    if !client.adaptations.is_empty() || client.operations < operations_in_spec {
+    if multipart.operations > 0 {
+        client_notes.push(format!(
+            "progenitor cannot send multipart/form-data bodies: the {} operation(s) sent that way ({}) are",
+            multipart.operations,
+            multipart_ops
+                .iter()
+                .map(|op| op.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        client_notes.push(
+            "emitted by chathooks-codegen (emit_multipart) as methods of an extra `impl Client`, their bodies in `multipart`."
+                .to_owned(),
+        );
+    }
+    if !client.adaptations.is_empty() || client_operations < operations_in_spec {
         client_notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
         client_notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
         for d in diagnostics.iter().filter(|d| d.target == "client") {
@@ -169,6 +203,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
     }
     let types_crate = quote::format_ident!("{}", names.types.replace('-', "_"));
     let client_tokens = client.tokens;
+    let multipart_tokens = multipart.tokens;
     let client_code = files::rust_file(
         display,
         &client_notes,
@@ -176,6 +211,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
             /// The wire types, from the types crate.
             pub use #types_crate as wire;
             #client_tokens
+            #multipart_tokens
         },
     )
     .map_err(fail("client"))?;
@@ -206,7 +242,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
         },
         GeneratedFile {
             path: crate_dir(&names.client).join("Cargo.toml"),
-            contents: files::client_manifest(display, &names, &client_code),
+            contents: files::client_manifest(display, &names, &client_code, multipart.operations > 0),
         },
         GeneratedFile {
             path: crate_dir(&names.client).join("src/lib.rs"),
@@ -221,7 +257,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
             name: api.name.clone(),
             operations_in_spec,
             server_operations: server_api.operations.len(),
-            client_operations: client.operations,
+            client_operations,
             types: types.count,
         },
         diagnostics,

@@ -169,6 +169,37 @@ fn typify_hostile() {
 }
 
 #[test]
+fn multipart() {
+    let generated = class_fixture("multipart");
+    let report = diagnostics(&generated);
+    // Every operation reaches the client: progenitor's, and ours for multipart.
+    assert_eq!(generated.summary.client_operations, 4, "{report}");
+    assert!(!report.contains("skipped"), "{report}");
+    let client = file(&generated, "chathooks-multipart-client/src/lib.rs");
+    for expected in [
+        "pub async fn upload_file(",
+        "pub async fn rooms_upload(",
+        "pub async fn create_emoji(",
+        "pub files: ::std::vec::Vec<::reqwest::multipart::Part>,",
+        "pub file: ::reqwest::multipart::Part,",
+        "form = form.part(\"files\", part);",
+        "form = form.text(\"channel_id\", text(&self.channel_id));",
+        "Error<chathooks_multipart_types::Error>",
+        "request.multipart(body.into_form())",
+        "// progenitor cannot send multipart/form-data bodies",
+    ] {
+        assert!(client.contains(expected), "`{expected}` missing from the client");
+    }
+    let manifest = file(&generated, "chathooks-multipart-client/Cargo.toml");
+    assert!(manifest.contains("\"multipart\""), "{manifest}");
+    // The JSON-or-multipart operation stays progenitor's.
+    assert!(
+        client.contains("pub fn create_note(&self)"),
+        "create_note is not progenitor's"
+    );
+}
+
+#[test]
 fn openapi_31() {
     let generated = class_fixture("openapi31");
     let report = diagnostics(&generated);
@@ -221,10 +252,10 @@ fn chat_platform_31() {
         "{}",
         diagnostics(&generated)
     );
-    // All but the multipart uploads, which progenitor cannot send.
+    // The multipart uploads included.
     assert_eq!(
         summary.client_operations,
-        summary.operations_in_spec - 2,
+        summary.operations_in_spec,
         "{}",
         diagnostics(&generated)
     );
@@ -338,15 +369,18 @@ fn upstream_mattermost_spec() {
     let summary = &generated.summary;
     assert_eq!(summary.operations_in_spec, 425);
     assert_eq!(summary.server_operations, 425, "{}", diagnostics(&generated));
-    // multipart-only uploads are all progenitor cannot take.
-    assert_eq!(summary.client_operations, 409, "{}", diagnostics(&generated));
-    for skipped in generated.diagnostics.iter().filter(|d| d.severity == Severity::Skipped) {
-        assert!(
-            skipped.operation.is_some() && skipped.location.starts_with("/paths/"),
-            "{skipped}"
-        );
-        assert!(skipped.message.contains("multipart/form-data"), "{skipped}");
-    }
+    // Every operation reaches the client, the multipart uploads through our
+    // own emitter; nothing is skipped anywhere.
+    assert_eq!(summary.client_operations, 425, "{}", diagnostics(&generated));
+    let skipped: Vec<String> = generated
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Skipped)
+        .map(ToString::to_string)
+        .collect();
+    assert!(skipped.is_empty(), "{skipped:#?}");
+    let client = file(&generated, "chathooks-mattermost-api-v4-client/src/lib.rs");
+    assert_eq!(client.matches("request.multipart(body.into_form())").count(), 16);
     // The duplicated operationId and the enum whose values do not match its type.
     let report = diagnostics(&generated);
     assert!(
