@@ -3,10 +3,14 @@
 //! Exit codes: 0 done (or up to date), 1 failed, 2 generated files are stale
 //! (`--check` only).
 //!
+//! `cargo xtask bench [--runs N]`: generation time against progenitor alone
+//! (see [`bench`]).
+//!
 //! `cargo xtask test [-- <test binary args>]`: every test, on both store
 //! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
 //! failed.
 
+mod bench;
 mod test;
 
 use std::path::PathBuf;
@@ -14,7 +18,7 @@ use std::process::ExitCode;
 
 use chathooks_codegen::{ApiSpec, FileState, Severity};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask test [-- <test binary args>]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask bench [--runs N]\n       cargo xtask test [-- <test binary args>]";
 
 struct Args {
     check: bool,
@@ -55,6 +59,10 @@ fn main() -> ExitCode {
     let all: Vec<String> = std::env::args().skip(1).collect();
     if let Some(("test", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
         return test::run(&chathooks_codegen::workspace_root(), rest);
+    }
+    if let Some(("bench", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
+        std::panic::set_hook(Box::new(|_| {}));
+        return bench::run(&chathooks_codegen::workspace_root(), rest);
     }
     // progenitor panics on some constructs; the generator catches those and
     // reports them as diagnostics, so keep the default hook from printing.

@@ -32,7 +32,16 @@ pub struct ClientOutput {
     pub operations: usize,
 }
 
-pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
+/// The copy of the normalized spec progenitor is handed, with what was
+/// adapted, what was left out, and the multipart operations set aside.
+pub struct Adapted {
+    pub spec: Value,
+    pub adaptations: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub multipart: Vec<String>,
+}
+
+pub fn adapt(raw: &Value) -> Adapted {
     let mut spec = raw.clone();
     let mut adaptations = Vec::new();
     let mut diagnostics = Vec::new();
@@ -51,7 +60,21 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
             Err(Refusal::Other(reason)) => skip(&mut spec, &path, method, &id, reason, &mut diagnostics),
         }
     }
+    Adapted {
+        spec,
+        adaptations,
+        diagnostics,
+        multipart,
+    }
+}
 
+pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
+    let Adapted {
+        mut spec,
+        adaptations,
+        mut diagnostics,
+        multipart,
+    } = adapt(raw);
     let settings = settings(raw, types_crate);
     let attempt = |spec: &Value| -> Result<TokenStream, String> {
         let parsed: OpenAPI = serde_json::from_value(spec.clone()).map_err(|e| format!("spec does not parse: {e}"))?;

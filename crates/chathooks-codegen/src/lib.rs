@@ -12,6 +12,7 @@
 //! each operation; the emitters read the IR (server) or the normalized spec
 //! (types, client); [`files`] formats and compares.
 
+pub mod baseline;
 pub mod catch;
 pub mod diagnostics;
 pub mod emit_client;
