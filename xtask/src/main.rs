@@ -3,6 +3,9 @@
 //! Exit codes: 0 done (or up to date), 1 failed, 2 generated files are stale
 //! (`--check` only).
 //!
+//! `cargo xtask bench [--runs N]`: generation time against progenitor alone
+//! (see [`bench`]).
+//!
 //! `cargo xtask test [-- <test binary args>]`: every test, on both store
 //! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
 //! failed.
@@ -12,6 +15,7 @@
 //! compatible for clients and for servers (see [`spec_diff`]). Exit codes: 0
 //! compatible, 1 failed, 5 breaking.
 
+mod bench;
 mod spec_diff;
 mod test;
 
@@ -20,7 +24,7 @@ use std::process::ExitCode;
 
 use chathooks_codegen::{ApiSpec, FileState, Severity};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask test [-- <test binary args>]\n       cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask bench [--runs N]\n       cargo xtask test [-- <test binary args>]\n       cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW";
 
 struct Args {
     check: bool,
@@ -64,6 +68,10 @@ fn main() -> ExitCode {
     }
     if let Some(("spec-diff", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
         return spec_diff::run(rest);
+    }
+    if let Some(("bench", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
+        std::panic::set_hook(Box::new(|_| {}));
+        return bench::run(&chathooks_codegen::workspace_root(), rest);
     }
     // progenitor panics on some constructs; the generator catches those and
     // reports them as diagnostics, so keep the default hook from printing.

@@ -13,10 +13,14 @@ pub fn catch<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(format!(
-                "generator panicked: {}",
-                message.lines().next().unwrap_or_default()
-            ))
+            // The whole message on one line (typify's include the schema it
+            // refused), cut short.
+            let mut flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some((cut, _)) = flat.char_indices().nth(300) {
+                flat.truncate(cut);
+                flat.push_str(" ...");
+            }
+            Err(format!("generator panicked: {flat}"))
         }
     }
 }

@@ -5,7 +5,8 @@
 //! adaptation is listed in the generated file's header:
 //!
 //! * one request media type per operation (JSON, else form, text, bytes);
-//!   operations with none of those (multipart only) are left out;
+//!   operations with none of those but multipart/form-data are handed to
+//!   [`crate::emit_multipart`] instead;
 //! * within the success responses, and within the error responses, one body
 //!   type: where they differ, all of that group become raw bytes;
 //! * cookie parameters are dropped (operations requiring one are left out);
@@ -18,29 +19,62 @@ use serde_json::{Map, Value, json};
 
 use crate::catch::catch;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::normalize::{METHODS, operations};
+use crate::normalize::{METHODS, operations, refs_in};
 
 pub struct ClientOutput {
     pub tokens: TokenStream,
+    /// Operations whose body is only multipart/form-data, left to
+    /// [`crate::emit_multipart`]: their operation ids.
+    pub multipart: Vec<String>,
     /// One line per adaptation, for the file header.
     pub adaptations: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub operations: usize,
 }
 
-pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
+/// The copy of the normalized spec progenitor is handed, with what was
+/// adapted, what was left out, and the multipart operations set aside.
+pub struct Adapted {
+    pub spec: Value,
+    pub adaptations: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub multipart: Vec<String>,
+}
+
+pub fn adapt(raw: &Value) -> Adapted {
     let mut spec = raw.clone();
     let mut adaptations = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut multipart = Vec::new();
 
     for (path, method) in operations(&spec) {
         let operation = &mut spec["paths"][&path][method];
         let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
-        if let Err(reason) = adapt_operation(operation, &mut adaptations, &id) {
-            skip(&mut spec, &path, method, &id, reason, &mut diagnostics);
+        match adapt_operation(operation, &mut adaptations, &id) {
+            Ok(()) => {}
+            Err(Refusal::Multipart) => {
+                let mut ignored = Vec::new();
+                skip(&mut spec, &path, method, &id, String::new(), &mut ignored);
+                multipart.push(id);
+            }
+            Err(Refusal::Other(reason)) => skip(&mut spec, &path, method, &id, reason, &mut diagnostics),
         }
     }
+    Adapted {
+        spec,
+        adaptations,
+        diagnostics,
+        multipart,
+    }
+}
 
+pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
+    let Adapted {
+        mut spec,
+        adaptations,
+        mut diagnostics,
+        multipart,
+    } = adapt(raw);
     let settings = settings(raw, types_crate);
     let attempt = |spec: &Value| -> Result<TokenStream, String> {
         let parsed: OpenAPI = serde_json::from_value(spec.clone()).map_err(|e| format!("spec does not parse: {e}"))?;
@@ -54,7 +88,9 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let tokens = match attempt(&spec) {
         Ok(tokens) => tokens,
         Err(_) => {
-            // Find the operations progenitor refuses, one at a time.
+            // Find the operations progenitor refuses, each tried alone with
+            // only the components it reaches: the cost of an attempt is that
+            // operation's size, not the spec's, so finding them stays linear.
             for (path, method) in operations(&spec) {
                 let alone = only_operation(&spec, &path, method);
                 if let Err(reason) = attempt(&alone) {
@@ -71,6 +107,7 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     let count = operations(&spec).len();
     Ok(ClientOutput {
         tokens,
+        multipart,
         adaptations,
         diagnostics,
         operations: count,
@@ -111,18 +148,59 @@ fn skip(spec: &mut Value, path: &str, method: &str, id: &str, reason: String, di
     }
 }
 
+/// The spec with one operation and the component schemas it reaches.
 fn only_operation(spec: &Value, path: &str, method: &str) -> Value {
-    let mut alone = spec.clone();
     let operation = spec["paths"][path][method].clone();
-    alone["paths"] = json!({ path: { method: operation } });
-    alone
+    let mut alone = Map::new();
+    for (key, value) in spec.as_object().into_iter().flatten() {
+        if key != "paths" && key != "components" {
+            alone.insert(key.clone(), value.clone());
+        }
+    }
+    let mut components = spec["components"].clone();
+    if let Some(object) = components.as_object_mut() {
+        object.insert("schemas".into(), Value::Object(reachable_schemas(spec, &operation)));
+    }
+    alone.insert("components".into(), components);
+    alone.insert("paths".into(), json!({ path: { method: operation } }));
+    Value::Object(alone)
+}
+
+/// The component schemas `from` refers to, directly or through others.
+fn reachable_schemas(spec: &Value, from: &Value) -> Map<String, Value> {
+    let all = &spec["components"]["schemas"];
+    let mut out = Map::new();
+    let mut queue = Vec::new();
+    refs_in(from, &mut queue);
+    while let Some(name) = queue.pop() {
+        if out.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = all.get(&name) {
+            refs_in(schema, &mut queue);
+            out.insert(name, schema.clone());
+        }
+    }
+    out
 }
 
 fn essence(content_type: &str) -> String {
     content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &str) -> Result<(), String> {
+enum Refusal {
+    /// The body is only multipart/form-data: for our own emitter.
+    Multipart,
+    Other(String),
+}
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Refusal::Other(reason.to_owned())
+    }
+}
+
+fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &str) -> Result<(), Refusal> {
     if let Some(object) = operation.as_object_mut() {
         object.remove("security");
     }
@@ -152,10 +230,13 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
                 .map(|(ct, m)| (ct.clone(), m.clone()))
         });
         let Some((content_type, mut media)) = chosen else {
+            if content.keys().any(|ct| essence(ct) == "multipart/form-data") {
+                return Err(Refusal::Multipart);
+            }
             let listed = content.keys().cloned().collect::<Vec<_>>().join(", ");
-            return Err(format!(
+            return Err(Refusal::Other(format!(
                 "request body media types ({listed}) are not supported by progenitor"
-            ));
+            )));
         };
         if content.len() > 1 {
             let dropped: Vec<String> = content.keys().filter(|ct| **ct != content_type).cloned().collect();

@@ -95,13 +95,19 @@ pub fn server_manifest(spec_display: &str, names: &CrateNames, runtime_path: &st
     )
 }
 
-pub fn client_manifest(spec_display: &str, names: &CrateNames, code: &str) -> String {
+pub fn client_manifest(spec_display: &str, names: &CrateNames, code: &str, multipart: bool) -> String {
+    // reqwest's `multipart` feature only where a multipart body is sent.
+    let reqwest = if multipart {
+        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "multipart", "query", "stream"] }"#
+    } else {
+        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "query", "stream"] }"#
+    };
     let mut deps = vec![
         format!("{} = {{ path = \"../{}\" }}", names.types, names.types),
         "bytes = \"1\"".into(),
         "futures-core = \"0.3\"".into(),
         "progenitor-client = \"0.15.1\"".into(),
-        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "query", "stream"] }"#.into(),
+        reqwest.into(),
         SERDE.to_owned(),
         SERDE_JSON.to_owned(),
         "serde_urlencoded = \"0.7\"".into(),

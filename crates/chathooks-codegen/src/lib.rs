@@ -1,18 +1,22 @@
-//! Generates, from one OpenAPI 3.0 spec, three crates:
+//! Generates, from one OpenAPI 3.0 or 3.1 spec, three crates:
 //!
 //! * `chathooks-{name}-types`: every wire type, defined once (typify);
 //! * `chathooks-{name}-server`: an async trait with one method per operation
 //!   and an axum router doing the HTTP work (our own emitter);
-//! * `chathooks-{name}-client`: a progenitor client over the same types.
+//! * `chathooks-{name}-client`: a progenitor client over the same types, plus
+//!   our own methods for multipart uploads, which progenitor cannot send.
 //!
-//! Pipeline: [`load`] reads YAML once; [`normalize`] rewrites the spec so
+//! Pipeline: [`load`] reads YAML once; [`upgrade`] checks the version and
+//! brings 3.1 down to 3.0.3; [`normalize`] rewrites the spec so
 //! that names are unique and every named type is a component; [`ir`] lowers
 //! each operation; the emitters read the IR (server) or the normalized spec
 //! (types, client); [`files`] formats and compares.
 
+pub mod baseline;
 pub mod catch;
 pub mod diagnostics;
 pub mod emit_client;
+pub mod emit_multipart;
 pub mod emit_server;
 pub mod emit_types;
 pub mod files;
@@ -22,6 +26,7 @@ pub mod names;
 pub mod normalize;
 pub mod schema_json;
 pub mod spec_diff;
+pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 
@@ -118,7 +123,7 @@ pub fn generate(api: &ApiSpec) -> Result<Generated, Error> {
     generate_from_value(api, raw)
 }
 
-pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error> {
+pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, Error> {
     let fail = |what: &'static str| {
         move |message: String| Error::Generate {
             api: api.name.clone(),
@@ -126,30 +131,68 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
             message,
         }
     };
+    let upgraded = upgrade::to_openapi_30(&mut raw).map_err(|message| Error::Spec {
+        path: api.spec_path.clone(),
+        message,
+    })?;
     let normalized = normalize::normalize(raw);
     let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone()).map_err(|e| Error::Spec {
         path: api.spec_path.clone(),
         message: format!("not an OpenAPI 3.0 document: {e}"),
     })?;
     let operations_in_spec = normalize::operations(&normalized.spec).len();
-    let mut diagnostics = normalized.diagnostics.clone();
+    let mut diagnostics = upgraded;
+    diagnostics.extend(normalized.diagnostics.iter().cloned());
 
     let mut lowered = ir::lower(&spec, &normalized.spec);
     diagnostics.append(&mut lowered.diagnostics);
     let mut server_api = lowered.api;
+    let all_operations = server_api.operations.clone();
     drop_unroutable(&mut server_api, &mut diagnostics);
 
     let names = files::CrateNames::new(&api.name);
-    let types = emit_types::emit(&spec, &normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
+    let mut types = emit_types::emit(&normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
+    diagnostics.append(&mut types.diagnostics);
     let server = emit_server::emit(&server_api, &normalized.spec, &names.types);
     let mut client = emit_client::emit(&normalized.spec, &names.types).map_err(fail("client"))?;
     diagnostics.append(&mut client.diagnostics);
+    let mut multipart_ops = Vec::new();
+    for id in &client.multipart {
+        match all_operations.iter().find(|op| &op.id == id) {
+            Some(op) => multipart_ops.push(op),
+            None => diagnostics.push(Diagnostic {
+                severity: Severity::Skipped,
+                location: String::new(),
+                operation: Some(id.clone()),
+                target: "client",
+                message: "multipart/form-data body, and the operation could not be lowered (see the server's skip)"
+                    .into(),
+            }),
+        }
+    }
+    let multipart = emit_multipart::emit(&multipart_ops, &normalized.spec, &names.types);
 
     let display = &api.spec_display;
     let types_code = files::rust_file(display, &[], types.tokens).map_err(fail("types"))?;
     let server_code = files::rust_file(display, &[], server.lib).map_err(fail("server"))?;
+    let client_operations = client.operations + multipart.operations;
     let mut client_notes = Vec::new();
-    if !client.adaptations.is_empty() || client.operations < operations_in_spec {
+    if multipart.operations > 0 {
+        client_notes.push(format!(
+            "progenitor cannot send multipart/form-data bodies: the {} operation(s) sent that way ({}) are",
+            multipart.operations,
+            multipart_ops
+                .iter()
+                .map(|op| op.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        client_notes.push(
+            "emitted by chathooks-codegen (emit_multipart) as methods of an extra `impl Client`, their bodies in `multipart`."
+                .to_owned(),
+        );
+    }
+    if !client.adaptations.is_empty() || client_operations < operations_in_spec {
         client_notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
         client_notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
         for d in diagnostics.iter().filter(|d| d.target == "client") {
@@ -162,6 +205,7 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
     }
     let types_crate = quote::format_ident!("{}", names.types.replace('-', "_"));
     let client_tokens = client.tokens;
+    let multipart_tokens = multipart.tokens;
     let client_code = files::rust_file(
         display,
         &client_notes,
@@ -169,6 +213,7 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
             /// The wire types, from the types crate.
             pub use #types_crate as wire;
             #client_tokens
+            #multipart_tokens
         },
     )
     .map_err(fail("client"))?;
@@ -199,7 +244,7 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
         },
         GeneratedFile {
             path: crate_dir(&names.client).join("Cargo.toml"),
-            contents: files::client_manifest(display, &names, &client_code),
+            contents: files::client_manifest(display, &names, &client_code, multipart.operations > 0),
         },
         GeneratedFile {
             path: crate_dir(&names.client).join("src/lib.rs"),
@@ -214,7 +259,7 @@ pub fn generate_from_value(api: &ApiSpec, raw: Value) -> Result<Generated, Error
             name: api.name.clone(),
             operations_in_spec,
             server_operations: server_api.operations.len(),
-            client_operations: client.operations,
+            client_operations,
             types: types.count,
         },
         diagnostics,
@@ -229,12 +274,13 @@ fn drop_unroutable(api: &mut ir::Api, diagnostics: &mut Vec<Diagnostic>) {
     api.operations.retain(|op| {
         let problem = if !op.path.starts_with('/') {
             Some("path does not start with `/`".to_owned())
-        } else if op
-            .path
-            .split('/')
-            .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
-        {
-            Some("path segments starting with `:` or `*` are not routable".to_owned())
+        } else if let Some(segment) = op.path.split('/').find(|s| s.starts_with(':')) {
+            Some(format!(
+                "Express-style path segment `{segment}` has no declared path parameter `{}`, so it is not routable",
+                &segment[1..]
+            ))
+        } else if op.path.split('/').any(|segment| segment.starts_with('*')) {
+            Some("path segments starting with `*` are not routable".to_owned())
         } else if inserted.contains(&op.path) {
             None
         } else {

@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use crate::diagnostics::{Diagnostic, Severity, pointer, pointer_segment};
-use crate::names::{NameSet, pascal, snake};
+use crate::names::{NameSet, field_name, is_type_name, pascal, snake};
 
 pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -54,12 +54,16 @@ pub fn normalize(mut spec: Value) -> Normalized {
     let mut names = rename_components(&mut spec, &mut diagnostics);
     hoist_shared_components(&mut spec, &mut names);
     inline_component_refs(&mut spec, &mut diagnostics);
+    express_paths(&mut spec, &mut diagnostics);
+    let mut simplify = |schema: &mut Value, location: &str| simplify_schema(schema, location, &mut diagnostics);
+    for_each_schema(&mut spec, &mut simplify);
     fix_operation_ids(&mut spec, &mut diagnostics);
     hoist_operation_schemas(&mut spec, &mut names);
+    match_template_params(&mut spec, &mut diagnostics);
     hoist_nested_schemas(&mut spec, &mut names);
     let mut walk = |schema: &mut Value, location: &str| sanitize_schema(schema, location, &mut diagnostics);
     for_each_schema(&mut spec, &mut walk);
-    let colliding_objects = find_colliding_objects(&spec, &mut diagnostics);
+    let colliding_objects = find_colliding_objects(&mut spec, &mut diagnostics);
 
     Normalized {
         spec,
@@ -85,6 +89,23 @@ pub fn schema_ref_name(reference: &str) -> Option<String> {
 
 pub fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("{SCHEMA_PREFIX}{}", pointer_segment(name)) })
+}
+
+/// The component schemas `value` refers to (`#/components/schemas/...`),
+/// appended to `out` in document order.
+pub fn refs_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(reference)) => out.extend(schema_ref_name(reference)),
+                    (_, child) => refs_in(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| refs_in(item, out)),
+        _ => {}
+    }
 }
 
 /// Visit every `$ref` string in the document.
@@ -153,17 +174,17 @@ fn rename_components(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) -> Nam
     // Names that are already what Rust would call them keep them; the others
     // are converted, and numbered where the converted name is taken.
     for name in schemas.keys() {
-        if pascal(name) == *name {
+        if is_type_name(name) {
             names.reserve(name);
         }
     }
     let mut renamed = Map::new();
     let mut mapping = std::collections::HashMap::new();
     for (name, schema) in schemas {
-        let new_name = if pascal(&name) == name {
+        let new_name = if is_type_name(&name) {
             name.clone()
         } else {
-            names.unique(&pascal(&name))
+            names.unique_type(&name)
         };
         if new_name != name {
             diagnostics.push(Diagnostic {
@@ -218,7 +239,7 @@ pub fn needs_name(schema: &Value) -> bool {
 /// Move `schema` into components under a unique name derived from `base`,
 /// leaving a reference in its place.
 fn hoist(schema: &mut Value, base: &str, names: &mut NameSet, out: &mut Vec<(String, Value)>) {
-    let name = names.unique(base);
+    let name = names.unique_type(base);
     let taken = std::mem::replace(schema, schema_ref(&name));
     out.push((name, taken));
 }
@@ -397,6 +418,89 @@ fn inline_component_refs(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
     spec["paths"] = paths;
 }
 
+/// Express-style segments (`/things/:id`) become templates (`/things/{id}`)
+/// for the operations that declare a path parameter of that name. The others
+/// keep the path as written, which the server cannot route: it reports and
+/// skips them.
+fn express_paths(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut out = Map::new();
+    for (path, mut item) in std::mem::take(paths) {
+        let captures: Vec<&str> = path.split('/').filter_map(|s| s.strip_prefix(':')).collect();
+        if captures.is_empty() || !item.is_object() {
+            merge_path_item(&mut out, &path, item);
+            continue;
+        }
+        let templated: String = path
+            .split('/')
+            .map(|segment| match segment.strip_prefix(':') {
+                Some(name) => format!("{{{name}}}"),
+                None => segment.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let shared = item.get("parameters").cloned().unwrap_or(json!([]));
+        let declares = |operation: &Value, name: &str| {
+            operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .chain(shared.as_array().into_iter().flatten())
+                .any(|p| p["in"] == "path" && p["name"] == name)
+        };
+        let mut moved = Map::new();
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            if !captures.iter().all(|name| declares(operation, name)) {
+                continue;
+            }
+            if out.get(&templated).and_then(|i| i.get(method)).is_some() {
+                continue;
+            }
+            diagnostics.push(Diagnostic {
+                severity: Severity::Adapted,
+                location: pointer(&["paths", &path, method]),
+                operation: operation.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                target: "spec",
+                message: format!("Express-style path `{path}` is served as `{templated}`"),
+            });
+            let operation = item.as_object_mut().and_then(|i| i.remove(method)).unwrap_or_default();
+            moved.insert(method.to_owned(), operation);
+        }
+        if !moved.is_empty() {
+            if let Some(parameters) = item.get("parameters") {
+                moved.insert("parameters".into(), parameters.clone());
+            }
+            merge_path_item(&mut out, &templated, Value::Object(moved));
+        }
+        if item
+            .as_object()
+            .is_some_and(|i| i.keys().any(|k| METHODS.contains(&k.as_str())))
+        {
+            merge_path_item(&mut out, &path, item);
+        }
+    }
+    *paths = out;
+}
+
+fn merge_path_item(out: &mut Map<String, Value>, path: &str, item: Value) {
+    match (out.get_mut(path), item) {
+        (Some(Value::Object(existing)), Value::Object(item)) => {
+            for (key, value) in item {
+                existing.entry(key).or_insert(value);
+            }
+        }
+        (_, item) => {
+            out.insert(path.to_owned(), item);
+        }
+    }
+}
+
 /// Iterate over `(path, method)` of every operation in document order.
 pub fn operations(spec: &Value) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
@@ -502,6 +606,65 @@ fn hoist_operation_schemas(spec: &mut Value, names: &mut NameSet) {
     insert_components(spec, hoisted);
 }
 
+/// The names in a path template (`/a/{b}/c/{d}`: `b`, `d`).
+pub fn template_names(path: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(&rest[start + 1..start + end]);
+        rest = &rest[start + end + 1..];
+    }
+    names
+}
+
+/// Every name in the path template has a path parameter, and every path
+/// parameter is in the template: an undeclared one is declared (a required
+/// string), a path parameter missing from the template is dropped. Both
+/// generators refuse the mismatch otherwise (progenitor panics).
+fn match_template_params(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
+    for (path, method) in operations(spec) {
+        let operation = &mut spec["paths"][&path][method];
+        let id = operation.get("operationId").and_then(Value::as_str).map(str::to_owned);
+        let names = template_names(&path);
+        if !operation.get("parameters").is_some_and(Value::is_array) {
+            operation["parameters"] = json!([]);
+        }
+        let Some(params) = operation.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let mut report = |message: String| {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Adapted,
+                location: pointer(&["paths", &path, method, "parameters"]),
+                operation: id.clone(),
+                target: "spec",
+                message,
+            })
+        };
+        params.retain(|p| {
+            let keep = p["in"] != "path" || p["name"].as_str().is_some_and(|n| names.contains(&n));
+            if !keep {
+                report(format!("path parameter {} is not in the path; dropped", p["name"]));
+            }
+            keep
+        });
+        for name in &names {
+            if !params.iter().any(|p| p["in"] == "path" && p["name"] == *name) {
+                report(format!(
+                    "path parameter `{name}` is not declared; declared as a required string"
+                ));
+                params.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
+            }
+        }
+        if params.is_empty() {
+            operation.as_object_mut().map(|o| o.remove("parameters"));
+        }
+    }
+}
+
 /// Hoist inline schemas nested in component schemas, until none are left.
 fn hoist_nested_schemas(spec: &mut Value, names: &mut NameSet) {
     let mut queue: Vec<String> = spec["components"]["schemas"]
@@ -596,6 +759,64 @@ fn walk_schema(schema: &mut Value, location: &str, f: &mut dyn FnMut(&mut Value,
     }
 }
 
+/// Before hoisting: constructs typify cannot merge, rewritten into the
+/// equivalent it can.
+///
+/// * A `oneOf`/`anyOf` whose members are each one value (`enum: [v]`, with
+///   at most a title or description) is an `enum` of those values.
+/// * An `enum` next to `allOf`/`oneOf`/`anyOf` is the enum: the values are
+///   listed, the composition can only restate them (typify's merge panics).
+fn simplify_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    for key in ["oneOf", "anyOf"] {
+        let Some(Value::Array(members)) = object.get(key) else {
+            continue;
+        };
+        let values: Option<Vec<Value>> = members
+            .iter()
+            .map(|member| {
+                let member = member.as_object()?;
+                if member
+                    .keys()
+                    .any(|k| !matches!(k.as_str(), "enum" | "title" | "description" | "type"))
+                {
+                    return None;
+                }
+                match member.get("enum") {
+                    Some(Value::Array(values)) if values.len() == 1 => Some(values[0].clone()),
+                    _ => None,
+                }
+            })
+            .collect();
+        if let Some(values) = values.filter(|v| !v.is_empty())
+            && !object.contains_key("enum")
+        {
+            object.remove(key);
+            object.insert("enum".into(), Value::Array(values));
+        }
+    }
+    if object.contains_key("enum") {
+        let dropped: Vec<&str> = ["allOf", "oneOf", "anyOf"]
+            .into_iter()
+            .filter(|key| object.remove(*key).is_some())
+            .collect();
+        if !dropped.is_empty() {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Adapted,
+                location: location.to_owned(),
+                operation: None,
+                target: "types",
+                message: format!(
+                    "`enum` next to `{}`: the enum is kept, the composition dropped",
+                    dropped.join("`, `")
+                ),
+            });
+        }
+    }
+}
+
 /// Make one schema something every emitter accepts.
 fn sanitize_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Diagnostic>) {
     let Some(object) = schema.as_object_mut() else {
@@ -606,12 +827,11 @@ fn sanitize_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Dia
         object.retain(|key, _| key == "$ref");
         return;
     }
-    let composed = ["oneOf", "anyOf", "allOf"].iter().any(|k| object.contains_key(*k));
-    if !object.contains_key("type")
-        && !composed
-        && (object.contains_key("properties") || object.get("additionalProperties").is_some_and(Value::is_object))
-    {
-        object.insert("type".into(), json!("object"));
+    let composed = ["oneOf", "anyOf", "allOf", "not", "enum"]
+        .iter()
+        .any(|k| object.contains_key(*k));
+    if !object.contains_key("type") && !composed {
+        infer_type(object, location, diagnostics);
     }
     if let (Some(Value::String(ty)), Some(Value::Array(values))) = (object.get("type").cloned(), object.get("enum")) {
         let nullable = object.get("nullable") == Some(&Value::Bool(true));
@@ -641,6 +861,17 @@ fn sanitize_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Dia
                 message: format!("enum values {} do not match type `{ty}`; dropped", dropped.join(", ")),
             });
         }
+        let texts: Vec<&str> = kept.iter().filter_map(Value::as_str).collect();
+        if ty == "string" && crate::names::variants_collide(&texts) {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Adapted,
+                location: location.to_owned(),
+                operation: None,
+                target: "types",
+                message: "enum values cannot be told apart as Rust variants; the schema is a plain string".into(),
+            });
+            kept.clear();
+        }
         if kept.is_empty() {
             object.remove("enum");
         } else {
@@ -660,29 +891,195 @@ fn sanitize_schema(schema: &mut Value, location: &str, diagnostics: &mut Vec<Dia
     }
 }
 
+/// A schema without `type` whose keywords belong to one type (`format`,
+/// `minLength`, `minimum`, `items`, `properties`, ...) gets that type: typify
+/// refuses a bare `{"format": "date-time"}` ("invalid (or unexpected)
+/// schema"). A `format` that names no type (`format: object`) is dropped.
+fn infer_type(object: &mut Map<String, Value>, location: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let has = |keys: &[&str]| keys.iter().any(|k| object.contains_key(*k));
+    let from_format = object.get("format").and_then(Value::as_str).map(|format| match format {
+        "int32" | "int64" | "int8" | "int16" | "uint8" | "uint16" | "uint32" | "uint64" => Some("integer"),
+        "float" | "double" | "decimal" => Some("number"),
+        "date-time" | "date" | "time" | "duration" | "uuid" | "email" | "idn-email" | "uri" | "uri-reference"
+        | "iri" | "iri-reference" | "hostname" | "idn-hostname" | "ipv4" | "ipv6" | "byte" | "binary" | "password"
+        | "regex" | "json-pointer" | "uri-template" => Some("string"),
+        _ => None,
+    });
+    let inferred = if has(&["properties", "required", "minProperties", "maxProperties"])
+        || object.get("additionalProperties").is_some_and(Value::is_object)
+    {
+        Some("object")
+    } else if has(&["items", "minItems", "maxItems", "uniqueItems"]) {
+        Some("array")
+    } else if has(&["minLength", "maxLength", "pattern"]) {
+        Some("string")
+    } else if let Some(Some(ty)) = from_format {
+        Some(ty)
+    } else if has(&[
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ]) {
+        Some("number")
+    } else {
+        None
+    };
+    if from_format == Some(None) && inferred.is_none() {
+        let format = object.remove("format").unwrap_or_default();
+        diagnostics.push(Diagnostic {
+            severity: Severity::Adapted,
+            location: location.to_owned(),
+            operation: None,
+            target: "types",
+            message: format!("untyped schema with format {format} (which names no type): the format is dropped"),
+        });
+        return;
+    }
+    let Some(ty) = inferred else {
+        return;
+    };
+    object.insert("type".into(), json!(ty));
+    // Properties alone making an object is the common, unremarkable case.
+    if ty != "object" {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Adapted,
+            location: location.to_owned(),
+            operation: None,
+            target: "types",
+            message: format!("schema has no `type`; its keywords make it `{ty}`"),
+        });
+    }
+}
+
 /// Objects whose property names turn into the same Rust field name (`_id`
-/// and `id`, `fooBar` and `foo_bar`).
-fn find_colliding_objects(spec: &Value, diagnostics: &mut Vec<Diagnostic>) -> BTreeSet<String> {
+/// and `id`, `" _id"` and `id`, `a-b` and `a_b`), judged on the identifiers
+/// typify would emit ([`field_name`]), including the properties an `allOf`
+/// merges in.
+fn find_colliding_objects(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    let mut merge = Vec::new();
     for (name, schema) in spec["components"]["schemas"].as_object().into_iter().flatten() {
-        let Some(Value::Object(properties)) = schema.get("properties") else {
+        let mut properties = Vec::new();
+        collect_properties(spec, schema, &mut properties, 0);
+        if properties.is_empty() {
             continue;
-        };
-        let mut seen = BTreeSet::new();
-        let clashes: Vec<&String> = properties.keys().filter(|p| !seen.insert(snake(p))).collect();
-        if !clashes.is_empty() {
-            diagnostics.push(Diagnostic {
-                severity: Severity::Adapted,
-                location: pointer(&["components", "schemas", name, "properties"]),
-                operation: None,
-                target: "types",
-                message: format!(
-                    "properties {} collide with others as Rust fields; numbered fields are used",
-                    clashes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-                ),
-            });
-            out.insert(name.clone());
         }
+        let mut seen = BTreeSet::new();
+        let mut wire_seen = BTreeSet::new();
+        let clashes: Vec<&String> = properties
+            .iter()
+            .filter(|p| wire_seen.insert(p.as_str()))
+            .filter(|p| !seen.insert(field_name(p)))
+            .collect();
+        if clashes.is_empty() {
+            continue;
+        }
+        let merged = schema.get("allOf").is_some();
+        // Our struct emitter reads `properties`: the object with its `allOf`
+        // merged, and the required names that have no property (typify makes
+        // a field of any JSON for each) as properties of any value.
+        merge.push((name.clone(), merged_object(spec, schema)));
+        diagnostics.push(Diagnostic {
+            severity: Severity::Adapted,
+            location: pointer(&["components", "schemas", name, "properties"]),
+            operation: None,
+            target: "types",
+            message: format!(
+                "properties {} collide with others as Rust fields; numbered fields are used{}",
+                clashes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                if merged {
+                    " (allOf members merged into one object)"
+                } else {
+                    ""
+                }
+            ),
+        });
+        out.insert(name.clone());
+    }
+    for (name, schema) in merge {
+        spec["components"]["schemas"][&name] = schema;
     }
     out
+}
+
+/// The property names an object ends up with: its own, and those of its
+/// `allOf` members (followed through references), in order.
+fn collect_properties(spec: &Value, schema: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(target) = resolve(spec, reference) {
+            collect_properties(spec, target, out, depth + 1);
+        }
+        return;
+    }
+    if let Some(Value::Object(properties)) = schema.get("properties") {
+        out.extend(properties.keys().cloned());
+    }
+    // typify adds a field for a required name without a property, too.
+    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        out.extend(name.as_str().map(str::to_owned));
+    }
+    for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        collect_properties(spec, member, out, depth + 1);
+    }
+}
+
+/// An object whose fields collide as one object schema: its own and its
+/// `allOf` members' properties and `required`, and each required name
+/// without a property as a property of any value.
+fn merged_object(spec: &Value, schema: &Value) -> Value {
+    let mut properties = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    merge_into(spec, schema, &mut properties, &mut required, 0);
+    for name in required.iter().filter_map(Value::as_str) {
+        if !properties.contains_key(name) {
+            properties.insert(name.to_owned(), json!({}));
+        }
+    }
+    let mut out = schema.as_object().cloned().unwrap_or_default();
+    out.remove("allOf");
+    out.insert("type".into(), json!("object"));
+    out.insert("properties".into(), Value::Object(properties));
+    if !required.is_empty() {
+        out.insert("required".into(), Value::Array(required));
+    }
+    Value::Object(out)
+}
+
+fn merge_into(
+    spec: &Value,
+    schema: &Value,
+    properties: &mut Map<String, Value>,
+    required: &mut Vec<Value>,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(target) = resolve(spec, reference) {
+            merge_into(spec, target, properties, required, depth + 1);
+        }
+        return;
+    }
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        properties.entry(name.clone()).or_insert_with(|| property.clone());
+    }
+    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        if !required.contains(name) {
+            required.push(name.clone());
+        }
+    }
+    for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        merge_into(spec, member, properties, required, depth + 1);
+    }
 }

@@ -1,11 +1,26 @@
 //! What the generator writes compiles: the fixtures and the whole upstream
 //! Mattermost API, as one temporary workspace, built with the workspace's
-//! lockfile and target directory (so dependencies are built once).
+//! lockfile and target directory (so dependencies are built once). Then the
+//! generated multipart client uploads to a listener (`upload-check`).
 
 use std::path::Path;
 use std::process::Command;
 
 use chathooks_codegen::{ApiSpec, generate};
+
+/// Every fixture that generates: each class fixture, and the large ones.
+const FIXTURES: &[&str] = &[
+    "petstore",
+    "edge-cases",
+    "naming",
+    "field-collisions",
+    "express-paths",
+    "typify-hostile",
+    "multipart",
+    "openapi31",
+    "chat31",
+    "mattermost-api-v4",
+];
 
 #[test]
 fn generated_crates_compile() {
@@ -15,7 +30,7 @@ fn generated_crates_compile() {
     std::fs::create_dir_all(&dir).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut members = Vec::new();
-    for name in ["petstore", "edge-cases", "mattermost-api-v4"] {
+    for &name in FIXTURES {
         let api = ApiSpec {
             name: name.to_owned(),
             spec_path: fixtures.join(format!("{name}.yaml")),
@@ -30,6 +45,24 @@ fn generated_crates_compile() {
             members.push(format!("\"chathooks-{name}-{kind}\""));
         }
     }
+    // A program that uploads with the generated multipart client (see
+    // tests/support/upload_check.rs), run once the workspace is built.
+    let check = dir.join("upload-check");
+    std::fs::create_dir_all(check.join("src")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/upload_check.rs"),
+        check.join("src/main.rs"),
+    )
+    .unwrap();
+    std::fs::write(
+        check.join("Cargo.toml"),
+        "[package]\nname = \"upload-check\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nchathooks-multipart-client = { path = \"../chathooks-multipart-client\" }\n\
+         reqwest = { version = \"0.13\", default-features = false, features = [\"multipart\"] }\n\
+         tokio = { version = \"1\", features = [\"macros\", \"net\", \"io-util\", \"rt\"] }\n",
+    )
+    .unwrap();
+    members.push("\"upload-check\"".to_owned());
     // The workspace's own profiles (and lockfile), so dependencies built for
     // the workspace are reused rather than rebuilt.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
@@ -59,5 +92,21 @@ fn generated_crates_compile() {
         output.status.success(),
         "generated code does not compile:\n{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+
+    let upload = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "-p", "upload-check"])
+        .current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| root.join("target").into()),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        upload.status.success(),
+        "the generated multipart client does not upload:\n{}{}",
+        String::from_utf8_lossy(&upload.stdout),
+        String::from_utf8_lossy(&upload.stderr)
     );
 }

@@ -28,6 +28,251 @@ fn diagnostics(generated: &Generated) -> String {
     generated.diagnostics.iter().map(|d| format!("{d}\n")).collect()
 }
 
+/// Type names a generated crate refers to through `prefix` (`crate::types::`).
+fn referenced(code: &str, prefix: &str) -> std::collections::BTreeSet<String> {
+    code.match_indices(prefix)
+        .map(|(at, _)| {
+            code[at + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| name.chars().next().is_some_and(char::is_uppercase))
+        .collect()
+}
+
+/// Type names the types crate defines.
+fn defined(types: &str) -> std::collections::BTreeSet<String> {
+    ["pub struct ", "pub enum ", "pub type "]
+        .iter()
+        .flat_map(|prefix| referenced(types, prefix))
+        .collect()
+}
+
+/// Every type the server and the client name is defined by the types crate,
+/// under exactly that spelling.
+fn assert_names_agree(generated: &Generated, name: &str) {
+    let types = defined(file(generated, &format!("chathooks-{name}-types/src/lib.rs")));
+    let server = referenced(
+        file(generated, &format!("chathooks-{name}-server/src/lib.rs")),
+        "crate::types::",
+    );
+    let client_prefix = format!("chathooks_{}_types::", name.replace('-', "_"));
+    let client = referenced(
+        file(generated, &format!("chathooks-{name}-client/src/lib.rs")),
+        &client_prefix,
+    );
+    for (who, names) in [("server", server), ("client", client)] {
+        let missing: Vec<&String> = names.iter().filter(|n| !types.contains(*n)).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: the {who} names types the types crate does not define: {missing:?}"
+        );
+    }
+}
+
+/// Generate a class fixture, check the names agree, and snapshot everything.
+fn class_fixture(name: &str) -> Generated {
+    let generated = generate(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_names_agree(&generated, name);
+    let snap = name.replace('-', "_");
+    insta::assert_snapshot!(format!("{snap}_diagnostics"), diagnostics(&generated));
+    for kind in ["types", "server", "client"] {
+        insta::assert_snapshot!(
+            format!("{snap}_{kind}"),
+            file(&generated, &format!("chathooks-{name}-{kind}/src/lib.rs"))
+        );
+    }
+    generated
+}
+
+fn server_code<'a>(generated: &'a Generated, name: &str) -> &'a str {
+    file(generated, &format!("chathooks-{name}-server/src/lib.rs"))
+}
+
+fn types_code<'a>(generated: &'a Generated, name: &str) -> &'a str {
+    file(generated, &format!("chathooks-{name}-types/src/lib.rs"))
+}
+
+#[test]
+fn naming() {
+    let generated = class_fixture("naming");
+    let types = types_code(&generated, "naming");
+    // heck's `V1E2e` -> `V1e2e`: the name is made final before anyone uses it.
+    assert!(types.contains("pub struct GetApiV1e2eFetchMyKeysResponse"), "{types}");
+    assert!(types.contains("pub struct V1e2eKey"));
+    assert!(types.contains("pub struct HttpServer"));
+    assert_eq!(generated.summary.client_operations, 2);
+}
+
+#[test]
+fn field_collisions() {
+    let generated = class_fixture("field-collisions");
+    let report = diagnostics(&generated);
+    for schema in ["Message", "Extended", "MarkUnreadBodyFirstUnreadMessage"] {
+        assert!(
+            report.contains(&format!("/components/schemas/{schema}/properties: properties")),
+            "{schema} not reported:\n{report}"
+        );
+    }
+    let types = types_code(&generated, "field-collisions");
+    for field in ["pub id_2: ", "pub a_b_2: ", "pub wont_2: "] {
+        assert!(types.contains(field), "{field} missing");
+    }
+    // `Base` alone has no collision and stays typify's.
+    assert!(!report.contains("schemas/Base/"), "{report}");
+}
+
+#[test]
+fn express_paths() {
+    let generated = class_fixture("express-paths");
+    let server = server_code(&generated, "express-paths");
+    assert!(server.contains("\"/things/{id}\""), "captured path missing");
+    assert!(server.contains("\"/rooms/{rid}/members/{uid}\""));
+    assert!(server.contains("\"/livechat/{rid}/messages\""));
+    // Declared: routed. Undeclared `:key`: skipped by the server, with a reason.
+    assert_eq!(generated.summary.operations_in_spec, 5);
+    assert_eq!(generated.summary.server_operations, 4);
+    let report = diagnostics(&generated);
+    assert!(
+        report.contains("skipped (server) getAttribute") && report.contains("`:key` has no declared path parameter"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`rid` is not declared; declared as a required string"),
+        "{report}"
+    );
+    assert!(report.contains("\"stale\" is not in the path; dropped"), "{report}");
+    assert_eq!(generated.summary.client_operations, 5, "{report}");
+}
+
+#[test]
+fn typify_hostile() {
+    let generated = class_fixture("typify-hostile");
+    let report = diagnostics(&generated);
+    // Nothing reached the panic guard: each construct was rewritten instead.
+    assert!(!report.contains("panicked"), "{report}");
+    assert!(!report.contains("typify refuses"), "{report}");
+    assert_eq!(generated.summary.client_operations, 1, "{report}");
+    for expected in [
+        "format \"object\" (which names no type): the format is dropped",
+        "its keywords make it `string`",
+        "its keywords make it `integer`",
+        "its keywords make it `number`",
+        "the enum is kept, the composition dropped",
+        "cannot be told apart as Rust variants",
+    ] {
+        assert!(report.contains(expected), "`{expected}` not reported:\n{report}");
+    }
+    let types = types_code(&generated, "typify-hostile");
+    assert!(types.contains("pub enum Kinds"), "a oneOf of values is an enum");
+}
+
+#[test]
+fn multipart() {
+    let generated = class_fixture("multipart");
+    let report = diagnostics(&generated);
+    // Every operation reaches the client: progenitor's, and ours for multipart.
+    assert_eq!(generated.summary.client_operations, 4, "{report}");
+    assert!(!report.contains("skipped"), "{report}");
+    let client = file(&generated, "chathooks-multipart-client/src/lib.rs");
+    for expected in [
+        "pub async fn upload_file(",
+        "pub async fn rooms_upload(",
+        "pub async fn create_emoji(",
+        "pub files: ::std::vec::Vec<::reqwest::multipart::Part>,",
+        "pub file: ::reqwest::multipart::Part,",
+        "form = form.part(\"files\", part);",
+        "form = form.text(\"channel_id\", text(&self.channel_id));",
+        "Error<chathooks_multipart_types::Error>",
+        "request.multipart(body.into_form())",
+        "// progenitor cannot send multipart/form-data bodies",
+    ] {
+        assert!(client.contains(expected), "`{expected}` missing from the client");
+    }
+    let manifest = file(&generated, "chathooks-multipart-client/Cargo.toml");
+    assert!(manifest.contains("\"multipart\""), "{manifest}");
+    // The JSON-or-multipart operation stays progenitor's.
+    assert!(
+        client.contains("pub fn create_note(&self)"),
+        "create_note is not progenitor's"
+    );
+}
+
+#[test]
+fn openapi_31() {
+    let generated = class_fixture("openapi31");
+    let report = diagnostics(&generated);
+    for expected in [
+        "OpenAPI 3.1.0 is read as 3.0.3",
+        "jsonSchemaDialect",
+        "webhooks (`postCreated`) are not generated",
+        "`type` arrays rewritten",
+        "`const` rewritten as a one-value enum",
+        "`examples` arrays rewritten",
+        "exclusiveMinimum/exclusiveMaximum rewritten",
+        "`$ref` siblings rewritten",
+        "several types left untyped",
+    ] {
+        assert!(report.contains(expected), "`{expected}` not reported:\n{report}");
+    }
+    assert_eq!(generated.summary.server_operations, 2, "{report}");
+    assert_eq!(generated.summary.client_operations, 2, "{report}");
+    let types = types_code(&generated, "openapi31");
+    // `type: [string, "null"]` is an optional string; `const` an enum.
+    assert!(
+        types.contains("pub root_id: ::std::option::Option<::std::string::String>"),
+        "{types}"
+    );
+    assert!(types.contains("pub enum PostKind"), "{types}");
+    let schemas = file(&generated, "chathooks-openapi31-server/src/schemas.json");
+    // The exclusive bound reaches run-time validation in draft-4 form.
+    let server = server_code(&generated, "openapi31");
+    assert!(
+        server.contains(r#"\"exclusiveMinimum\":true"#) && server.contains(r#"\"minimum\":0"#),
+        "{server}"
+    );
+    assert!(
+        schemas.contains("\"nullable\"") || schemas.contains("\"null\""),
+        "{schemas}"
+    );
+}
+
+/// A large 3.1 spec of a chat platform's shape (our own): every operation
+/// reaches both crates, and the compile test builds them.
+#[test]
+fn chat_platform_31() {
+    let generated = generate(&fixture("chat31")).unwrap();
+    assert_names_agree(&generated, "chat31");
+    let summary = &generated.summary;
+    assert!(summary.operations_in_spec >= 50, "{summary:?}");
+    assert_eq!(
+        summary.server_operations,
+        summary.operations_in_spec,
+        "{}",
+        diagnostics(&generated)
+    );
+    // The multipart uploads included.
+    assert_eq!(
+        summary.client_operations,
+        summary.operations_in_spec,
+        "{}",
+        diagnostics(&generated)
+    );
+    insta::assert_snapshot!("chat31_diagnostics", diagnostics(&generated));
+}
+
+#[test]
+fn swagger_2_is_refused_by_name() {
+    let error = generate(&fixture("swagger2")).unwrap_err().to_string();
+    assert!(error.contains("swagger2.yaml"), "{error}");
+    assert!(
+        error.contains("Swagger 2.0") && error.contains("swagger2openapi"),
+        "{error}"
+    );
+    assert!(error.contains("editor.swagger.io"), "{error}");
+}
+
 #[test]
 fn petstore() {
     let generated = generate(&fixture("petstore")).unwrap();
@@ -124,15 +369,18 @@ fn upstream_mattermost_spec() {
     let summary = &generated.summary;
     assert_eq!(summary.operations_in_spec, 425);
     assert_eq!(summary.server_operations, 425, "{}", diagnostics(&generated));
-    // multipart-only uploads are all progenitor cannot take.
-    assert_eq!(summary.client_operations, 409, "{}", diagnostics(&generated));
-    for skipped in generated.diagnostics.iter().filter(|d| d.severity == Severity::Skipped) {
-        assert!(
-            skipped.operation.is_some() && skipped.location.starts_with("/paths/"),
-            "{skipped}"
-        );
-        assert!(skipped.message.contains("multipart/form-data"), "{skipped}");
-    }
+    // Every operation reaches the client, the multipart uploads through our
+    // own emitter; nothing is skipped anywhere.
+    assert_eq!(summary.client_operations, 425, "{}", diagnostics(&generated));
+    let skipped: Vec<String> = generated
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Skipped)
+        .map(ToString::to_string)
+        .collect();
+    assert!(skipped.is_empty(), "{skipped:#?}");
+    let client = file(&generated, "chathooks-mattermost-api-v4-client/src/lib.rs");
+    assert_eq!(client.matches("request.multipart(body.into_form())").count(), 16);
     // The duplicated operationId and the enum whose values do not match its type.
     let report = diagnostics(&generated);
     assert!(
