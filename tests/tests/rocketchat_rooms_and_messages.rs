@@ -1139,3 +1139,36 @@ async fn every_call_but_info_needs_a_session() {
     let (status, _) = send_raw(http.get(format!("{}/api/info", server.base))).await;
     assert_eq!(status, 200);
 }
+
+/// The generated client's own multipart method (progenitor has none).
+#[tokio::test]
+async fn the_generated_client_uploads_a_file() {
+    let server = TestServer::start().await;
+    let admin = admin(&server).await;
+    let room = create_room(&admin, "generated", &[]).await;
+    let part = reqwest::multipart::Part::bytes(b"from the generated client".to_vec()).file_name("generated.txt");
+    let answer = admin
+        .client
+        .rooms_upload(
+            room.id.clone(),
+            chathooks_rocketchat_client::multipart::RoomsUpload {
+                file: Some(part),
+                msg: Some("uploaded".into()),
+                description: None,
+                tmid: None,
+            },
+        )
+        .await
+        .expect("uploaded")
+        .into_inner();
+    assert!(*answer.success);
+    assert_eq!(
+        (answer.message.msg.as_str(), answer.message.rid.as_str()),
+        ("uploaded", room.id.as_str())
+    );
+    let body = serde_json::to_value(&answer.message).unwrap();
+    assert_eq!(body["file"]["name"], "generated.txt", "{body}");
+    let file_id = body["file"]["_id"].as_str().unwrap();
+    let stored = server.state.core.store.get_file_data(file_id).await.unwrap();
+    assert_eq!(stored.as_deref(), Some(&b"from the generated client"[..]));
+}
