@@ -89,11 +89,12 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
 
     let mut runs = Vec::new();
     let mut workspace = cargo(root);
-    workspace.args(["test", "--workspace"]);
+    // --no-fail-fast: a failing test binary must not hide what the others would say.
+    workspace.args(["test", "--workspace", "--no-fail-fast"]);
     runs.push(Run::spawn("sqlite", workspace, test_args));
     if postgres {
         let mut e2e = cargo(root);
-        e2e.arg("test")
+        e2e.args(["test", "--no-fail-fast"])
             .args(POSTGRES_PACKAGES)
             .env("CHATHOOKS_TEST_BACKEND", "postgres");
         runs.push(Run::spawn("postgres", e2e, test_args));

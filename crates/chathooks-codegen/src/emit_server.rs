@@ -293,6 +293,7 @@ fn schema_literal(schema: &Value) -> Literal {
 /// The expression taking the body sent as media `index` from `prepared`:
 /// binary bodies as they came, the others deserialized into `ty`.
 fn take_body(kind: MediaKind, ty: &TokenStream, index: usize) -> TokenStream {
+    let index = Literal::usize_unsuffixed(index);
     if kind == MediaKind::Binary {
         quote! { prepared.binary_body(#index) }
     } else {

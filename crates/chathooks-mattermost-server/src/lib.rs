@@ -1343,7 +1343,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 body: match prepared
-                    .body_as::<crate::types::CreateIncomingWebhookBody>(0usize)?
+                    .body_as::<crate::types::CreateIncomingWebhookBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -1616,7 +1616,7 @@ pub mod ops {
             Ok(Request {
                 hook_id: prepared.param("hook_id", runtime::Location::Path)?,
                 body: match prepared
-                    .body_as::<crate::types::UpdateIncomingWebhookBody>(0usize)?
+                    .body_as::<crate::types::UpdateIncomingWebhookBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -2053,7 +2053,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 body: match prepared
-                    .body_as::<crate::types::CreateOutgoingWebhookBody>(0usize)?
+                    .body_as::<crate::types::CreateOutgoingWebhookBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -2326,7 +2326,7 @@ pub mod ops {
             Ok(Request {
                 hook_id: prepared.param("hook_id", runtime::Location::Path)?,
                 body: match prepared
-                    .body_as::<crate::types::UpdateOutgoingWebhookBody>(0usize)?
+                    .body_as::<crate::types::UpdateOutgoingWebhookBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -2740,7 +2740,7 @@ pub mod ops {
                 body: match prepared.body_media() {
                     Some(0usize) => {
                         match prepared
-                            .body_as::<crate::types::IncomingWebhookPayload>(0usize)?
+                            .body_as::<crate::types::IncomingWebhookPayload>(0)?
                         {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
@@ -2748,9 +2748,7 @@ pub mod ops {
                     }
                     Some(1usize) => {
                         match prepared
-                            .body_as::<
-                                crate::types::ExecuteIncomingWebhookFormBody,
-                            >(1usize)?
+                            .body_as::<crate::types::ExecuteIncomingWebhookFormBody>(1)?
                         {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
@@ -2760,7 +2758,7 @@ pub mod ops {
                         match prepared
                             .body_as::<
                                 crate::types::ExecuteIncomingWebhookMultipartBody,
-                            >(2usize)?
+                            >(2)?
                         {
                             Some(body) => Body::Multipart(body),
                             None => return Err(prepared.missing_body()),
@@ -2861,7 +2859,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::LoginBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3063,7 +3061,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateUserBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::CreateUserBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3436,7 +3434,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateTeamBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::CreateTeamBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3834,8 +3832,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 team_id: prepared.param("team_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::AddTeamMemberBody>(0usize)?
-                {
+                body: match prepared.body_as::<crate::types::AddTeamMemberBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -3958,8 +3955,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateChannelBody>(0usize)?
-                {
+                body: match prepared.body_as::<crate::types::CreateChannelBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -4526,9 +4522,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-                body: match prepared
-                    .body_as::<crate::types::AddChannelMemberBody>(0usize)?
-                {
+                body: match prepared.body_as::<crate::types::AddChannelMemberBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -4651,7 +4645,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::CreatePostBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::CreatePostBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -5465,7 +5459,7 @@ pub mod ops {
             Ok(Request {
                 user_id: prepared.param("user_id", runtime::Location::Path)?,
                 body: match prepared
-                    .body_as::<crate::types::CreateUserAccessTokenBody>(0usize)?
+                    .body_as::<crate::types::CreateUserAccessTokenBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -5595,7 +5589,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -5724,7 +5718,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -5853,7 +5847,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0usize)? {
+                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -6117,7 +6111,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<Vec<String>>(0usize)? {
+                body: match prepared.body_as::<Vec<String>>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -6388,7 +6382,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 post_id: prepared.param("post_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::UpdatePostBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::UpdatePostBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -6659,7 +6653,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 post_id: prepared.param("post_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::PatchPostBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::PatchPostBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -6915,8 +6909,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::CreatePostEphemeralBody>(0usize)?
+                body: match prepared.body_as::<crate::types::CreatePostEphemeralBody>(0)?
                 {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
@@ -7046,7 +7039,7 @@ pub mod ops {
             prepared: &mut runtime::Prepared,
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
-                body: match prepared.body_as::<crate::types::SaveReactionBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::SaveReactionBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -7529,19 +7522,19 @@ pub mod ops {
                 filename: prepared.optional_param("filename", runtime::Location::Query)?,
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::UploadFileBody>(0usize)? {
+                        match prepared.body_as::<crate::types::UploadFileBody>(0)? {
                             Some(body) => Body::Multipart(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.binary_body(1usize) {
+                        match prepared.binary_body(1) {
                             Some(body) => Body::Binary(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(2usize) => {
-                        match prepared.binary_body(2usize) {
+                        match prepared.binary_body(2) {
                             Some(body) => Body::Binary2(body),
                             None => return Err(prepared.missing_body()),
                         }

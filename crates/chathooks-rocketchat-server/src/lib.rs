@@ -824,13 +824,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::LoginBody>(0usize)? {
+                        match prepared.body_as::<crate::types::LoginBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::LoginBody>(1usize)? {
+                        match prepared.body_as::<crate::types::LoginBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -1027,15 +1027,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::UsersCreateBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::UsersCreateBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::UsersCreateBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -1166,17 +1164,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsCreateBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsCreateBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsCreateBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsCreateBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -1587,17 +1581,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChatPostMessageBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChatPostMessageBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChatPostMessageBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChatPostMessageBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -1755,7 +1745,7 @@ pub mod ops {
                 body: match prepared.body_media() {
                     Some(0usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsCreateBody>(0usize)?
+                            .body_as::<crate::types::IntegrationsCreateBody>(0)?
                         {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
@@ -1763,7 +1753,7 @@ pub mod ops {
                     }
                     Some(1usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsCreateBody>(1usize)?
+                            .body_as::<crate::types::IntegrationsCreateBody>(1)?
                         {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
@@ -1924,7 +1914,7 @@ pub mod ops {
                 body: match prepared.body_media() {
                     Some(0usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsUpdateBody>(0usize)?
+                            .body_as::<crate::types::IntegrationsUpdateBody>(0)?
                         {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
@@ -1932,7 +1922,7 @@ pub mod ops {
                     }
                     Some(1usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsUpdateBody>(1usize)?
+                            .body_as::<crate::types::IntegrationsUpdateBody>(1)?
                         {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
@@ -2326,7 +2316,7 @@ pub mod ops {
                 body: match prepared.body_media() {
                     Some(0usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsRemoveBody>(0usize)?
+                            .body_as::<crate::types::IntegrationsRemoveBody>(0)?
                         {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
@@ -2334,7 +2324,7 @@ pub mod ops {
                     }
                     Some(1usize) => {
                         match prepared
-                            .body_as::<crate::types::IntegrationsRemoveBody>(1usize)?
+                            .body_as::<crate::types::IntegrationsRemoveBody>(1)?
                         {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
@@ -2818,13 +2808,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(0usize)? {
+                        match prepared.body_as::<crate::types::ImCreateBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(1usize)? {
+                        match prepared.body_as::<crate::types::ImCreateBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -2947,13 +2937,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(0usize)? {
+                        match prepared.body_as::<crate::types::ImCreateBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(1usize)? {
+                        match prepared.body_as::<crate::types::ImCreateBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3188,15 +3178,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChannelsJoinBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsJoinBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChannelsJoinBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsJoinBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3318,17 +3306,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsLeaveBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsLeaveBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsLeaveBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsLeaveBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3450,17 +3434,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsArchiveBody>(0usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsArchiveBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::ChannelsArchiveBody>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::ChannelsArchiveBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3587,13 +3567,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatUpdateBody>(0usize)? {
+                        match prepared.body_as::<crate::types::ChatUpdateBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatUpdateBody>(1usize)? {
+                        match prepared.body_as::<crate::types::ChatUpdateBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3716,13 +3696,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatDeleteBody>(0usize)? {
+                        match prepared.body_as::<crate::types::ChatDeleteBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatDeleteBody>(1usize)? {
+                        match prepared.body_as::<crate::types::ChatDeleteBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3846,13 +3826,13 @@ pub mod ops {
             Ok(Request {
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatReactBody>(0usize)? {
+                        match prepared.body_as::<crate::types::ChatReactBody>(0)? {
                             Some(body) => Body::Json(body),
                             None => return Err(prepared.missing_body()),
                         }
                     }
                     Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatReactBody>(1usize)? {
+                        match prepared.body_as::<crate::types::ChatReactBody>(1)? {
                             Some(body) => Body::Form(body),
                             None => return Err(prepared.missing_body()),
                         }
@@ -3982,7 +3962,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 rid: prepared.param("rid", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::RoomsUploadBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::RoomsUploadBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -4105,7 +4085,7 @@ pub mod ops {
         ) -> Result<Request, runtime::RequestError> {
             Ok(Request {
                 rid: prepared.param("rid", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::RoomsMediaBody>(0usize)? {
+                body: match prepared.body_as::<crate::types::RoomsMediaBody>(0)? {
                     Some(body) => body,
                     None => return Err(prepared.missing_body()),
                 },
@@ -4260,16 +4240,14 @@ pub mod ops {
                 file_id: prepared.param("fileId", runtime::Location::Path)?,
                 body: match prepared.body_media() {
                     Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::RoomsMediaConfirmBody>(0usize)?
+                        match prepared.body_as::<crate::types::RoomsMediaConfirmBody>(0)?
                         {
                             Some(body) => Some(Body::Json(body)),
                             None => None,
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::RoomsMediaConfirmBody>(1usize)?
+                        match prepared.body_as::<crate::types::RoomsMediaConfirmBody>(1)?
                         {
                             Some(body) => Some(Body::Form(body)),
                             None => None,
@@ -4419,16 +4397,14 @@ pub mod ops {
                 body: match prepared.body_media() {
                     Some(0usize) => {
                         match prepared
-                            .body_as::<crate::types::IncomingWebhookMessage>(0usize)?
+                            .body_as::<crate::types::IncomingWebhookMessage>(0)?
                         {
                             Some(body) => Some(Body::Json(body)),
                             None => None,
                         }
                     }
                     Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::IncomingWebhookForm>(1usize)?
-                        {
+                        match prepared.body_as::<crate::types::IncomingWebhookForm>(1)? {
                             Some(body) => Some(Body::Form(body)),
                             None => None,
                         }
