@@ -22,6 +22,8 @@ use super::auth::{Caller, Permission, can_read_channel, has_team_permission, req
 use super::channels::{channel_not_found, live_channel};
 use super::convert;
 use super::error::{ApiError, ApiResult};
+use super::teams::team_not_found;
+use super::users::user_not_found;
 use super::{paging, status_ok};
 use crate::Core;
 use crate::ids::{is_valid_id, new_id};
@@ -61,14 +63,6 @@ fn team_mismatch() -> ApiError {
         "api.webhook.team_mismatch.app_error",
         "Unable to update a webhook across teams.",
     )
-}
-
-fn user_not_found() -> ApiError {
-    ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
-}
-
-fn team_not_found() -> ApiError {
-    ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
 }
 
 /// A store `NotFound` while writing a hook means it was deleted meanwhile:

@@ -212,54 +212,60 @@ pub async fn update_post(
     if body.id.as_deref().is_some_and(|id| id != request.post_id) {
         return Err(ApiError::invalid_body_param("id"));
     }
-    let (mut post, channel, author) =
-        changeable_post(state, &caller, &request.post_id, Permission::EditOthersPosts).await?;
-    if body.message.chars().count() > MAX_POST_RUNES {
-        return Err(too_long());
-    }
-    post.message = body.message;
-    if let Some(props) = body.props {
-        post.props = client_props(&post, props);
-    }
-    if let Some(pinned) = body.is_pinned {
-        post.is_pinned = pinned;
-    }
-    if let Some(file_ids) = body.file_ids {
-        post.file_ids = keep_or_add_files(state, &caller, &channel, &post, file_ids).await?;
-    }
-    let edited = crate::posts::edit_post(state, post, &channel, &author).await?;
-    state
-        .store
-        .attach_files(&edited.id, &edited.file_ids, edited.update_at)
-        .await?;
+    let change = Change {
+        message: Some(body.message),
+        props: body.props,
+        is_pinned: body.is_pinned,
+        file_ids: body.file_ids,
+    };
+    let edited = edit(state, &caller, &request.post_id, change).await?;
     Ok(update_post::Response::Ok(convert::post(&edited)))
 }
 
 pub async fn patch_post(state: &Core, caller: Caller, request: patch_post::Request) -> ApiResult<patch_post::Response> {
     let body = request.body;
-    let (mut post, channel, author) =
-        changeable_post(state, &caller, &request.post_id, Permission::EditOthersPosts).await?;
-    if let Some(message) = body.message {
+    let change = Change {
+        message: body.message,
+        props: body.props,
+        is_pinned: body.is_pinned,
+        file_ids: body.file_ids,
+    };
+    let edited = edit(state, &caller, &request.post_id, change).await?;
+    Ok(patch_post::Response::Ok(convert::post(&edited)))
+}
+
+/// What an update or a patch changes; `None` leaves a field as it is.
+struct Change {
+    message: Option<String>,
+    props: Option<Map<String, Value>>,
+    is_pinned: Option<bool>,
+    file_ids: Option<Vec<String>>,
+}
+
+/// Apply `change` to the post `post_id` on behalf of `caller`, as an edit.
+async fn edit(state: &Core, caller: &Caller, post_id: &str, change: Change) -> ApiResult<Post> {
+    let (mut post, channel, author) = changeable_post(state, caller, post_id, Permission::EditOthersPosts).await?;
+    if let Some(message) = change.message {
         if message.chars().count() > MAX_POST_RUNES {
             return Err(too_long());
         }
         post.message = message;
     }
-    if let Some(props) = body.props {
+    if let Some(props) = change.props {
         post.props = client_props(&post, props);
     }
-    if let Some(pinned) = body.is_pinned {
+    if let Some(pinned) = change.is_pinned {
         post.is_pinned = pinned;
     }
-    if let Some(file_ids) = body.file_ids {
-        post.file_ids = keep_or_add_files(state, &caller, &channel, &post, file_ids).await?;
+    if let Some(file_ids) = change.file_ids {
+        post.file_ids = keep_or_add_files(state, caller, &channel, &post, file_ids).await?;
     }
     let edited = crate::posts::edit_post(state, post, &channel, &author).await?;
     state
         .store
         .attach_files(&edited.id, &edited.file_ids, edited.update_at)
         .await?;
-    Ok(patch_post::Response::Ok(convert::post(&edited)))
+    Ok(edited)
 }
 
 /// A post's new file list: the files it carries already, plus the caller's
