@@ -50,6 +50,7 @@ pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
         file_ids: Vec::new(),
         pending_post_id: String::new(),
         is_pinned: false,
+        hook_id: String::new(),
     }
 }
 

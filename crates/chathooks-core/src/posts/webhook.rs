@@ -50,6 +50,8 @@ pub struct WebhookMessage {
     pub attachments: Vec<Value>,
     /// Requested post type; `slack_attachment` when there are attachments.
     pub post_type: String,
+    /// The hook the message came through (recorded as the posts' `hook_id`).
+    pub hook_id: String,
 }
 
 /// Why a webhook message was refused.
@@ -117,6 +119,7 @@ pub async fn create_webhook_posts(
         post.update_at = at;
         post.root_id.clone_from(&message.root_id);
         post.post_type.clone_from(&post_type);
+        post.hook_id.clone_from(&message.hook_id);
         let mut post_props = props.clone();
         if let Some(attachments) = attachments.as_ref().filter(|_| index == last) {
             post_props.insert(PROP_ATTACHMENTS.into(), attachments.clone());

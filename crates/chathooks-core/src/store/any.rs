@@ -458,3 +458,25 @@ impl DirectoryStore for AnyStore {
         archived
     }
 }
+
+impl InspectStore for AnyStore {
+    async fn search_posts(&self, search: &PostSearch, end: SearchEnd, limit: u32) -> StoreResult<Vec<Post>> {
+        dispatch!(self, s => s.search_posts(search, end, limit))
+    }
+
+    async fn list_all_channels(&self) -> StoreResult<Vec<Channel>> {
+        dispatch!(self, s => s.list_all_channels())
+    }
+
+    async fn wipe(&self) -> StoreResult<()> {
+        let wiped = dispatch!(self, s => s.wipe());
+        // Also after a failure: part of it may have been done.
+        self.cache.clear();
+        wiped
+    }
+
+    async fn prune_posts(&self, before: i64, keep: Option<u64>) -> StoreResult<u64> {
+        // Posts are not cached, so nothing to forget.
+        dispatch!(self, s => s.prune_posts(before, keep))
+    }
+}

@@ -125,6 +125,16 @@ impl Cache {
         }
     }
 
+    /// Forget everything (the database was emptied).
+    pub(super) fn clear(&self) {
+        self.sessions.clear();
+        self.users.clear();
+        self.channels.clear();
+        self.team_members.clear();
+        self.incoming.clear();
+        self.incoming_pages.clear();
+    }
+
     pub(super) async fn session(
         &self,
         token: &str,

@@ -40,6 +40,8 @@ mod content;
 mod delivery;
 #[macro_use]
 mod directory;
+#[macro_use]
+mod inspect;
 mod postgres;
 mod records;
 mod sqlite;
@@ -54,6 +56,7 @@ pub use any::{AnyStore, Backend, CACHE_TTL, is_postgres_url};
 pub use content::ContentStore;
 pub use delivery::*;
 pub use directory::DirectoryStore;
+pub use inspect::{InspectStore, PostSearch, SearchEnd};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;

@@ -224,6 +224,9 @@ pub struct Post {
     pub file_ids: Vec<String>,
     pub pending_post_id: String,
     pub is_pinned: bool,
+    /// The incoming webhook, integration or outgoing hook that made the post;
+    /// empty for a post made by a user. Not part of either API's wire model.
+    pub hook_id: String,
 }
 
 /// A Mattermost incoming webhook (wire model `IncomingWebhook`, field for field).

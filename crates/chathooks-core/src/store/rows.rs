@@ -183,6 +183,7 @@ macro_rules! row_mappers {
                 file_ids: json_col(row, "file_ids")?,
                 pending_post_id: $text(row, "pending_post_id")?,
                 is_pinned: row.try_get("is_pinned")?,
+                hook_id: $text(row, "hook_id")?,
             })
         }
 

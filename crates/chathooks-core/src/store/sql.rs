@@ -52,7 +52,7 @@ macro_rules! channel_member_cols {
 macro_rules! post_cols {
     () => {
         "id, create_at, update_at, edit_at, delete_at, user_id, channel_id, root_id, \
-         original_id, message, post_type, props, hashtags, file_ids, pending_post_id, is_pinned"
+         original_id, message, post_type, props, hashtags, file_ids, pending_post_id, is_pinned, hook_id"
     };
 }
 macro_rules! incoming_cols {
@@ -219,7 +219,7 @@ pub(super) const ADD_DIRECT_MEMBER: &str = "INSERT INTO channel_members (channel
 pub(super) const CREATE_POST: &str = concat!(
     "INSERT INTO posts (",
     post_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
     post_cols!()
 );
 pub(super) const GET_POST: &str = concat!("SELECT ", post_cols!(), " FROM posts WHERE id = $1");
@@ -637,6 +637,41 @@ macro_rules! dialect_queries {
     };
 }
 
+// ----- whole-server reads and housekeeping (InspectStore) -----
+
+/// Posts matching a [`super::PostSearch`]: `$1` channel, `$2` hook, `$3`
+/// user (each `''` for any), `$4` text contained (`''` for any, `$contains`
+/// is the dialect's substring test), `$5` created after, `$6` limit.
+macro_rules! search_posts {
+    ($contains:literal, $order:literal) => {
+        concat!(
+            "SELECT ",
+            post_cols!(),
+            " FROM posts WHERE delete_at = 0 AND ($1 = '' OR channel_id = $1) \
+             AND ($2 = '' OR hook_id = $2) AND ($3 = '' OR user_id = $3) \
+             AND ($4 = '' OR ",
+            $contains,
+            ") AND create_at > $5 ORDER BY ",
+            $order,
+            " LIMIT $6"
+        )
+    };
+}
+pub(super) const LIST_ALL_CHANNELS_SQL: &str = concat!(
+    "SELECT ",
+    channel_cols!(),
+    " FROM channels WHERE delete_at = 0 AND channel_type IN ('O', 'P') ORDER BY team_id, name, id"
+);
+pub(super) const PRUNE_POSTS_BEFORE: &str = "DELETE FROM posts WHERE create_at < $1";
+/// Files whose post is gone (retention deletes posts, not their files).
+pub(super) const PRUNE_ORPHAN_FILES: &str =
+    "DELETE FROM files WHERE post_id <> '' AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = files.post_id)";
+
+/// `"name"`, quoted as an SQL identifier (table names read from the catalog).
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// SQLite: the name columns are `COLLATE NOCASE`, so `=` and `ORDER BY` ignore case.
 pub(super) mod sqlite {
     dialect_queries! {
@@ -656,6 +691,26 @@ pub(super) mod sqlite {
     /// Claim due jobs. Every SQLite write goes through the one writer
     /// connection, so the statement is atomic with respect to other claims.
     pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(due_jobs!());
+
+    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str =
+        search_posts!("instr(message, $4) > 0", "create_at, id");
+    pub(in crate::store) const SEARCH_POSTS_NEWEST: &str =
+        search_posts!("instr(message, $4) > 0", "create_at DESC, id DESC");
+    pub(in crate::store) const LIST_ALL_CHANNELS: &str = super::LIST_ALL_CHANNELS_SQL;
+    /// All but the newest `$1` posts (SQLite needs a `LIMIT` before `OFFSET`).
+    pub(in crate::store) const PRUNE_POSTS_BEYOND: &str = "DELETE FROM posts WHERE id IN \
+         (SELECT id FROM posts ORDER BY create_at DESC, id DESC LIMIT -1 OFFSET $1)";
+    pub(in crate::store) const LIST_TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name";
+    /// Foreign keys are checked at commit, when every table is empty, so the
+    /// tables can be emptied in any order.
+    pub(in crate::store) const WIPE_PREPARE: &str = "PRAGMA defer_foreign_keys = ON";
+    pub(in crate::store) fn wipe_statements(tables: &[String]) -> Vec<String> {
+        tables
+            .iter()
+            .map(|table| format!("DELETE FROM {}", super::quoted(table)))
+            .collect()
+    }
 }
 
 /// PostgreSQL: compare and order by `lower(...)`, which the unique indexes cover.
@@ -681,4 +736,24 @@ pub(super) mod postgres {
     /// this moment are passed over, so each job goes to exactly one claimant
     /// and claims never wait on each other.
     pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(concat!(due_jobs!(), " FOR UPDATE SKIP LOCKED"));
+
+    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str =
+        search_posts!("strpos(message, $4) > 0", "create_at, id");
+    pub(in crate::store) const SEARCH_POSTS_NEWEST: &str =
+        search_posts!("strpos(message, $4) > 0", "create_at DESC, id DESC");
+    pub(in crate::store) const LIST_ALL_CHANNELS: &str = super::LIST_ALL_CHANNELS_SQL;
+    pub(in crate::store) const PRUNE_POSTS_BEYOND: &str =
+        "DELETE FROM posts WHERE id IN (SELECT id FROM posts ORDER BY create_at DESC, id DESC OFFSET $1)";
+    pub(in crate::store) const LIST_TABLES: &str = "SELECT tablename::text FROM pg_tables \
+         WHERE schemaname = current_schema() AND tablename <> '_sqlx_migrations' ORDER BY tablename";
+    /// Nothing to prepare: one `TRUNCATE` of every table at once satisfies
+    /// the foreign keys by itself.
+    pub(in crate::store) const WIPE_PREPARE: &str = "";
+    pub(in crate::store) fn wipe_statements(tables: &[String]) -> Vec<String> {
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        let list: Vec<String> = tables.iter().map(|table| super::quoted(table)).collect();
+        vec![format!("TRUNCATE {}", list.join(", "))]
+    }
 }

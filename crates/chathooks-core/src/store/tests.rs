@@ -68,6 +68,8 @@ on_every_backend!(
     files,
     access_tokens,
     listings_and_membership_changes,
+    searching_posts,
+    wiping_and_pruning,
 );
 
 // ---------------------------------------------------------------------------
@@ -148,6 +150,7 @@ fn post(channel_id: &str, user_id: &str, create_at: i64, message: &str) -> Post 
         file_ids: vec![],
         pending_post_id: String::new(),
         is_pinned: false,
+        hook_id: String::new(),
     }
 }
 
@@ -1780,4 +1783,105 @@ async fn listings_and_membership_changes(store: &AnyStore) {
     assert!(store.remove_channel_member(&c.id, &u.id).await.unwrap());
     assert!(!store.remove_channel_member(&c.id, &u.id).await.unwrap());
     assert_eq!(store.get_channel_member(&c.id, &u.id).await.unwrap(), None);
+}
+
+async fn searching_posts(store: &AnyStore) {
+    let (u, t, c) = world(store).await;
+    let other = store.create_channel(&channel(&t.id, "other", &u.id)).await.unwrap();
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+    let mut hooked = post(&c.id, &u.id, 1_000, "deploy finished");
+    hooked.hook_id = "hook1".into();
+    let hooked = store.create_post(&hooked).await.unwrap();
+    assert_eq!(hooked.hook_id, "hook1", "hook_id round-trips");
+    let plain = store.create_post(&post(&c.id, &u.id, 2_000, "Deploy started")).await.unwrap();
+    let elsewhere = store.create_post(&post(&other.id, &bob.id, 3_000, "deploy elsewhere")).await.unwrap();
+    let gone = store.create_post(&post(&c.id, &u.id, 4_000, "deploy deleted")).await.unwrap();
+    store.delete_post(&gone.id, 5_000).await.unwrap();
+
+    let find = |search: PostSearch, end: SearchEnd, limit: u32| async move {
+        let found = store.search_posts(&search, end, limit).await.unwrap();
+        for post in &found {
+            assert!(search.matches(post), "the query and `matches` agree on {post:?}");
+        }
+        found.into_iter().map(|p| p.id).collect::<Vec<_>>()
+    };
+    let all = PostSearch::default();
+    assert_eq!(
+        find(all.clone(), SearchEnd::Oldest, 10).await,
+        [hooked.id.clone(), plain.id.clone(), elsewhere.id.clone()],
+        "oldest first, deleted posts left out"
+    );
+    assert_eq!(
+        find(all.clone(), SearchEnd::Newest, 2).await,
+        [plain.id.clone(), elsewhere.id.clone()],
+        "the newest two, still oldest first"
+    );
+    assert_eq!(find(all.clone(), SearchEnd::Oldest, 1).await, [hooked.id.clone()]);
+    let by = |f: fn(&mut PostSearch)| {
+        let mut search = PostSearch::default();
+        f(&mut search);
+        search
+    };
+    assert_eq!(find(by(|s| s.hook_id = "hook1".into()), SearchEnd::Oldest, 10).await, [hooked.id.clone()]);
+    let in_other = PostSearch {
+        channel_id: other.id.clone(),
+        ..PostSearch::default()
+    };
+    assert_eq!(find(in_other, SearchEnd::Oldest, 10).await, [elsewhere.id.clone()]);
+    let by_bob = PostSearch {
+        user_id: bob.id.clone(),
+        ..PostSearch::default()
+    };
+    assert_eq!(find(by_bob, SearchEnd::Oldest, 10).await, [elsewhere.id.clone()]);
+    assert_eq!(
+        find(by(|s| s.text = "deploy".into()), SearchEnd::Oldest, 10).await,
+        [hooked.id.clone(), elsewhere.id.clone()],
+        "text is matched case-sensitively"
+    );
+    assert_eq!(
+        find(by(|s| s.after = 1_000), SearchEnd::Oldest, 10).await,
+        [plain.id.clone(), elsewhere.id.clone()],
+        "strictly after"
+    );
+    assert!(find(by(|s| s.text = "nothing like it".into()), SearchEnd::Oldest, 10).await.is_empty());
+
+    let channels = store.list_all_channels().await.unwrap();
+    assert_eq!(ids(&channels, |c| &c.id), [other.id.clone(), c.id.clone()], "by name");
+    store.get_or_create_direct_channel(&u.id, &bob.id).await.unwrap();
+    assert_eq!(store.list_all_channels().await.unwrap().len(), 2, "direct channels are left out");
+}
+
+async fn wiping_and_pruning(store: &AnyStore) {
+    let (u, _t, c) = world(store).await;
+    let mut ids_made = Vec::new();
+    for at in 1..=5 {
+        let made = store.create_post(&post(&c.id, &u.id, at * 1_000, "m")).await.unwrap();
+        ids_made.push(made.id);
+    }
+    store
+        .save_reaction(&Reaction {
+            post_id: ids_made[0].clone(),
+            user_id: u.id.clone(),
+            emoji_name: "tada".into(),
+            channel_id: c.id.clone(),
+            create_at: 1_500,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.prune_posts(2_500, None).await.unwrap(), 2, "older than the age limit");
+    assert_eq!(store.get_post(&ids_made[0]).await.unwrap(), None);
+    assert!(store.list_reactions(&ids_made[0]).await.unwrap().is_empty());
+    assert_eq!(store.prune_posts(0, Some(2)).await.unwrap(), 1, "beyond the count limit");
+    let left = store.search_posts(&PostSearch::default(), SearchEnd::Oldest, 10).await.unwrap();
+    assert_eq!(ids(&left, |p| &p.id), [ids_made[3].clone(), ids_made[4].clone()]);
+    assert_eq!(store.prune_posts(0, Some(2)).await.unwrap(), 0);
+
+    store.wipe().await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    assert_eq!(store.get_user(&u.id).await.unwrap(), None, "the cache forgot too");
+    assert_eq!(store.get_channel(&c.id).await.unwrap(), None);
+    assert!(store.search_posts(&PostSearch::default(), SearchEnd::Oldest, 10).await.unwrap().is_empty());
+    // The schema is intact: the store works as new.
+    let (again, _, _) = world(store).await;
+    assert_eq!(store.get_user(&again.id).await.unwrap().map(|u| u.id), Some(again.id));
 }

@@ -67,6 +67,7 @@ pub async fn execute_incoming_webhook(
             icon_url: payload.icon_url.filter(|u| !u.is_empty()).unwrap_or(hook.icon_url),
             icon_emoji: payload.icon_emoji.unwrap_or_default(),
             display_name: hook.display_name,
+            hook_id: hook.id,
             props: payload.props,
             attachments,
             post_type: payload.type_.unwrap_or_default(),

@@ -321,6 +321,7 @@ async fn post_answer(core: &Core, job: &DeliveryJob, answer: Answer) -> Result<(
             props: answer.props.unwrap_or_default(),
             attachments,
             post_type: answer.post_type.unwrap_or_default(),
+            hook_id: hook.id.clone(),
         },
     )
     .await?;

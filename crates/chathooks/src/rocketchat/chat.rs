@@ -96,6 +96,7 @@ pub async fn post_message(state: &Core, channel: &Channel, author: &User, messag
     if let Some(posted_by) = message.posted_by {
         props.insert(PROP_FROM_WEBHOOK.into(), "true".into());
         props.insert(PROP_WEBHOOK_DISPLAY_NAME.into(), posted_by.integration_name.into());
+        post.hook_id.clone_from(&posted_by.integration_id);
         props.insert(PROP_INTEGRATION_ID.into(), posted_by.integration_id.into());
     }
     if let Some(description) = message.file_description {

@@ -70,6 +70,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/postgres/0004_tokens_reactions_files.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            Cow::Borrowed("post sources and retention"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0006_post_sources_and_retention.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -133,6 +140,7 @@ pub(super) async fn insert_post(conn: &mut sqlx::PgConnection, post: &Post) -> S
         .bind(text(json_list(&post.file_ids)))
         .bind(text(&post.pending_post_id))
         .bind(post.is_pinned)
+        .bind(text(&post.hook_id))
         .fetch_one(&mut *conn)
         .await
         .map_err(write_err("post id already exists"))?;
@@ -143,6 +151,7 @@ pub(super) async fn insert_post(conn: &mut sqlx::PgConnection, post: &Post) -> S
 
 impl_content_store!(PgStore, reads: pool, writes: pool, text: text);
 impl_directory_store!(PgStore, reads: pool, writes: pool, text: text, dialect: postgres);
+impl_inspect_store!(PgStore, reads: pool, writes: pool, text: text, dialect: postgres);
 
 impl Store for PgStore {
     // ----- users -----

@@ -15,7 +15,7 @@ use super::rows::*;
 use super::*;
 use crate::store::DeliveryJob;
 
-/// Most posts stored by one transaction (16 columns each, well under
+/// Most posts stored by one transaction (17 columns each, well under
 /// SQLite's 32 766 bound variables).
 const MAX_BATCH: usize = 256;
 
@@ -76,7 +76,7 @@ async fn write_alone(writer: &SqlitePool, post: &Post, jobs: &[DeliveryJob]) -> 
 /// All posts of `batch` and their jobs in one transaction; the stored posts
 /// in the batch's order. Any refusal fails them all (and stores nothing).
 async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<Vec<Post>> {
-    let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+    let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
     let sql = format!(
         "INSERT INTO posts ({}) VALUES {placeholders} RETURNING {}",
         post_cols!(),

@@ -64,6 +64,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0004_tokens_reactions_files.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            Cow::Borrowed("post sources and retention"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0006_post_sources_and_retention.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -167,7 +174,7 @@ pub(super) async fn insert_post(conn: &mut sqlx::SqliteConnection, post: &Post) 
     Ok(post_row(&row)?)
 }
 
-/// Bind the 16 columns of `post`, in `post_cols!` order.
+/// Bind the 17 columns of `post`, in `post_cols!` order.
 pub(super) fn bind_post<'q>(
     query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
     post: &'q Post,
@@ -189,6 +196,7 @@ pub(super) fn bind_post<'q>(
         .bind(json_list(&post.file_ids))
         .bind(&post.pending_post_id)
         .bind(post.is_pinned)
+        .bind(&post.hook_id)
 }
 
 /// Text is bound as given (see the PostgreSQL backend's `text` for why it is a function).
@@ -198,6 +206,7 @@ fn bound<'a>(value: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
 
 impl_content_store!(SqliteStore, reads: pool, writes: writer, text: bound);
 impl_directory_store!(SqliteStore, reads: pool, writes: writer, text: bound, dialect: sqlite);
+impl_inspect_store!(SqliteStore, reads: pool, writes: writer, text: bound, dialect: sqlite);
 
 // ---------------------------------------------------------------------------
 

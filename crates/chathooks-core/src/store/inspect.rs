@@ -1,0 +1,142 @@
+//! [`InspectStore`]: reading across the whole server, as a test or the web UI
+//! looks at it (every channel's posts, filtered), and the housekeeping of a
+//! stand-in: emptying the database, and retention.
+
+use std::future::Future;
+
+use super::{Channel, Post, StoreResult};
+
+/// Which posts to find. Empty strings mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostSearch {
+    pub channel_id: String,
+    pub hook_id: String,
+    pub user_id: String,
+    /// Text the message contains (case-sensitive).
+    pub text: String,
+    /// Only posts created strictly after this time (ms).
+    pub after: i64,
+}
+
+impl PostSearch {
+    /// Whether `post` (live) matches, as the query would decide.
+    pub fn matches(&self, post: &Post) -> bool {
+        post.delete_at == 0
+            && post.create_at > self.after
+            && (self.channel_id.is_empty() || post.channel_id == self.channel_id)
+            && (self.hook_id.is_empty() || post.hook_id == self.hook_id)
+            && (self.user_id.is_empty() || post.user_id == self.user_id)
+            && (self.text.is_empty() || post.message.contains(&self.text))
+    }
+}
+
+/// Which end of the matches a search returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchEnd {
+    /// The first matches in time (what "wait for the next message" wants).
+    Oldest,
+    /// The last matches in time (what a listing of recent messages wants).
+    Newest,
+}
+
+pub trait InspectStore: Send + Sync + 'static {
+    /// Live posts matching `search`, oldest first: the `limit` oldest or
+    /// newest of them, as `end` says.
+    fn search_posts(
+        &self,
+        search: &PostSearch,
+        end: SearchEnd,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Post>>> + Send;
+    /// Live channels that are not direct-message channels, by team id then name.
+    fn list_all_channels(&self) -> impl Future<Output = StoreResult<Vec<Channel>>> + Send;
+    /// Delete every row of every table (the schema and its migrations stay),
+    /// in one transaction.
+    fn wipe(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Delete posts created before `before` (ms; 0: none for age) and all but
+    /// the newest `keep` posts (`None`: no count limit), with their
+    /// reactions and files. Returns how many posts were deleted.
+    fn prune_posts(&self, before: i64, keep: Option<u64>) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// `impl InspectStore` for a backend (see `impl_directory_store!` for the
+/// arguments).
+macro_rules! impl_inspect_store {
+    ($store:ty, reads: $reads:ident, writes: $writes:ident, text: $text:path, dialect: $dialect:ident) => {
+        impl $crate::store::InspectStore for $store {
+            async fn search_posts(
+                &self,
+                search: &$crate::store::PostSearch,
+                end: $crate::store::SearchEnd,
+                limit: u32,
+            ) -> StoreResult<Vec<Post>> {
+                let query = match end {
+                    $crate::store::SearchEnd::Oldest => sql::$dialect::SEARCH_POSTS_OLDEST,
+                    $crate::store::SearchEnd::Newest => sql::$dialect::SEARCH_POSTS_NEWEST,
+                };
+                let rows = sqlx::query(query)
+                    .bind($text(&search.channel_id))
+                    .bind($text(&search.hook_id))
+                    .bind($text(&search.user_id))
+                    .bind($text(&search.text))
+                    .bind(search.after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                let mut posts = map_rows(rows, post_row)?;
+                if end == $crate::store::SearchEnd::Newest {
+                    posts.reverse();
+                }
+                Ok(posts)
+            }
+
+            async fn list_all_channels(&self) -> StoreResult<Vec<Channel>> {
+                let rows = sqlx::query(sql::$dialect::LIST_ALL_CHANNELS)
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, channel_row)
+            }
+
+            async fn wipe(&self) -> StoreResult<()> {
+                let mut tx = self.$writes.begin().await?;
+                // Every table the migrations made, whatever migrations came
+                // later; the order of deletion does not matter (see `WIPE_PREPARE`).
+                let tables: Vec<String> = sqlx::query_scalar(sql::$dialect::LIST_TABLES)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if !sql::$dialect::WIPE_PREPARE.is_empty() {
+                    sqlx::query(sql::$dialect::WIPE_PREPARE).execute(&mut *tx).await?;
+                }
+                for statement in sql::$dialect::wipe_statements(&tables) {
+                    sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn prune_posts(&self, before: i64, keep: Option<u64>) -> StoreResult<u64> {
+                let mut tx = self.$writes.begin().await?;
+                let mut deleted = 0;
+                if before > 0 {
+                    deleted += sqlx::query(sql::PRUNE_POSTS_BEFORE)
+                        .bind(before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                if let Some(keep) = keep {
+                    deleted += sqlx::query(sql::$dialect::PRUNE_POSTS_BEYOND)
+                        .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                if deleted > 0 {
+                    sqlx::query(sql::PRUNE_ORPHAN_FILES).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(deleted)
+            }
+        }
+    };
+}
