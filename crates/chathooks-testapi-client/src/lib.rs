@@ -251,7 +251,7 @@ let response = client.reset()
     pub fn reset(&self) -> builder::Reset<'_> {
         builder::Reset::new(self)
     }
-    /**The chaos rules
+    /**The chaos rules, and the answers they made
 
 Sends a `GET` request to `/_chathooks/api/v1/chaos`
 
@@ -879,7 +879,7 @@ pub mod builder {
         ///Sends a `GET` request to `/_chathooks/api/v1/chaos`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<chathooks_testapi_types::Chaos>, Error<()>> {
+        ) -> Result<ResponseValue<chathooks_testapi_types::ChaosState>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/_chathooks/api/v1/chaos", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -944,7 +944,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<chathooks_testapi_types::Chaos>,
+            ResponseValue<chathooks_testapi_types::ChaosState>,
             Error<chathooks_testapi_types::Error>,
         > {
             let Self { client, body } = self;

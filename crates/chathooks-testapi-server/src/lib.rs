@@ -118,7 +118,7 @@ pub trait Api: Send + Sync + 'static {
         credentials: Option<Credentials>,
         request: ops::reset::Request,
     ) -> impl Future<Output = ops::reset::Response> + Send;
-    /// The chaos rules
+    /// The chaos rules, and the answers they made
     ///
     /// `GET /_chathooks/api/v1/chaos` (operation `getChaos`)
     fn get_chaos(
@@ -728,8 +728,8 @@ pub mod ops {
         /// The answers the spec documents, one variant per status.
         #[derive(Debug, Clone)]
         pub enum Response {
-            /// 200: The rules in force.
-            Ok(crate::types::Chaos),
+            /// 200: The rules in force and the latest chaos answers.
+            Ok(crate::types::ChaosState),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -786,7 +786,7 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub enum Response {
             /// 200: The rules now in force.
-            Ok(crate::types::Chaos),
+            Ok(crate::types::ChaosState),
             /// 400: The request was refused.
             BadRequest(crate::types::Error),
         }

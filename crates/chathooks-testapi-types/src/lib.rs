@@ -40,6 +40,69 @@ pub struct ChannelSummary {
 pub struct Chaos {
     pub rules: ::std::vec::Vec<ChaosRule>,
 }
+///`ChaosAnswer`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChaosAnswer {
+    pub api: ChaosAnswerApi,
+    pub at: i64,
+    pub hook_id: ::std::string::String,
+    pub status: i64,
+}
+///`ChaosAnswerApi`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum ChaosAnswerApi {
+    #[serde(rename = "mattermost")]
+    Mattermost,
+    #[serde(rename = "rocketchat")]
+    Rocketchat,
+}
+impl ::std::fmt::Display for ChaosAnswerApi {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Mattermost => f.write_str("mattermost"),
+            Self::Rocketchat => f.write_str("rocketchat"),
+        }
+    }
+}
+impl ::std::str::FromStr for ChaosAnswerApi {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "mattermost" => Ok(Self::Mattermost),
+            "rocketchat" => Ok(Self::Rocketchat),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChaosAnswerApi {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ChaosAnswerApi {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 ///`ChaosRule`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +173,15 @@ impl<'de> ::serde::Deserialize<'de> for ChaosRuleHook {
                 <D::Error as ::serde::de::Error>::custom(e.to_string())
             })
     }
+}
+///`ChaosState`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChaosState {
+    /**The latest failing answers chaos made (at most 100, newest first), kept in memory
+by this server instance.
+*/
+    pub answers: ::std::vec::Vec<ChaosAnswer>,
+    pub rules: ::std::vec::Vec<ChaosRule>,
 }
 ///`Delivery`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
