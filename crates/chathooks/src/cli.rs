@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// instance on the same database takes it over (at least the call timeout).
     #[arg(long, env = "CHATHOOKS_DELIVERY_LEASE_SECS", default_value_t = 40)]
     pub delivery_lease_secs: u64,
+    /// Never run Rocket.Chat integration scripts: scripted integrations behave
+    /// as if `scriptEnabled` were false (Rocket.Chat's DISABLE_INTEGRATION_SCRIPTS).
+    #[arg(long, env = "CHATHOOKS_DISABLE_SCRIPTS")]
+    pub disable_scripts: bool,
 }
 
 impl ServeArgs {
@@ -85,6 +89,7 @@ impl ServeArgs {
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
             seed: self.config.clone(),
+            disable_scripts: self.disable_scripts,
         })
     }
 }
@@ -119,5 +124,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let running = server::start(state, shutdown_signal()).await?;
             running.wait().await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    fn disable_scripts(args: &[&str]) -> bool {
+        let Command::Serve(serve) = Cli::try_parse_from(args).expect("arguments parse").command;
+        serve.disable_scripts
+    }
+
+    #[test]
+    fn scripts_are_on_unless_disabled() {
+        // SAFETY (std::env): no other test of this binary reads or writes this variable.
+        unsafe { std::env::remove_var("CHATHOOKS_DISABLE_SCRIPTS") };
+        assert!(!disable_scripts(&["chathooks", "serve"]));
+        assert!(disable_scripts(&["chathooks", "serve", "--disable-scripts"]));
+        unsafe { std::env::set_var("CHATHOOKS_DISABLE_SCRIPTS", "true") };
+        assert!(disable_scripts(&["chathooks", "serve"]));
+        unsafe { std::env::set_var("CHATHOOKS_DISABLE_SCRIPTS", "false") };
+        assert!(!disable_scripts(&["chathooks", "serve"]));
+        unsafe { std::env::remove_var("CHATHOOKS_DISABLE_SCRIPTS") };
     }
 }

@@ -15,6 +15,7 @@ use chathooks_core::{Core, Settings};
 use tokio_util::sync::CancellationToken;
 
 use crate::netguard::AllowList;
+use crate::rocketchat::scripts::Scripts;
 use crate::store::AnyStore;
 
 /// Everything `chathooks serve` is told.
@@ -37,6 +38,8 @@ pub struct Config {
     /// How long a delivery claimed by this instance is its own before another
     /// instance on the same database may take it over (it must outlast a call).
     pub delivery_lease: Duration,
+    /// Never run integration scripts (Rocket.Chat's `DISABLE_INTEGRATION_SCRIPTS`).
+    pub disable_scripts: bool,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
             seed: None,
+            disable_scripts: false,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct AppState {
     pub config: Config,
     /// What the zero-config default made, printed once the server listens.
     pub welcome: Option<crate::seed::Welcome>,
+    /// The Rocket.Chat integrations' script engine (off with `--disable-scripts`).
+    pub scripts: Arc<Scripts>,
 }
 
 /// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
@@ -177,7 +183,7 @@ pub fn app(state: Shared) -> axum::Router {
     // Both APIs on one port; an unknown path is answered in the dialect its
     // prefix names.
     crate::mattermost::router(state.core.clone())
-        .merge(crate::rocketchat::router(state.core.clone()))
+        .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
         .fallback(unknown_route)
         // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
         .layer(DefaultBodyLimit::disable())
@@ -197,10 +203,10 @@ async fn unknown_route(uri: axum::http::Uri) -> Response {
 }
 
 /// The outgoing hooks of both dialects, for the delivery engine.
-fn outgoing() -> Vec<Arc<dyn Outgoing>> {
+fn outgoing(scripts: &Arc<Scripts>) -> Vec<Arc<dyn Outgoing>> {
     vec![
         Arc::new(crate::mattermost::outgoing::MattermostOutgoing),
-        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing),
+        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing::new(scripts.clone())),
     ]
 }
 
@@ -214,7 +220,12 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         allow_internal_callbacks: config.allow_internal_callbacks.clone(),
         delivery,
     };
-    let core = Core::new(store, settings, outgoing())?;
+    let scripts = if config.disable_scripts {
+        Scripts::disabled()
+    } else {
+        Scripts::new(true).map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?
+    };
+    let core = Core::new(store, settings, outgoing(&scripts))?;
     if let Some((username, password)) = config.admin.clone() {
         crate::mattermost::users::ensure_admin(&core, &username, &password).await?;
     }
@@ -230,7 +241,12 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         None if config.admin.is_none() => welcome = crate::seed::zero_config(&core).await?,
         None => {}
     }
-    Ok(Arc::new(AppState { core, config, welcome }))
+    Ok(Arc::new(AppState {
+        core,
+        config,
+        welcome,
+        scripts,
+    }))
 }
 
 /// A server listening on a socket, until `shutdown` completes.
