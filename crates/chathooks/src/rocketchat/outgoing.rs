@@ -34,8 +34,8 @@ use super::wire;
 use crate::Core;
 use crate::ids::new_rc_id;
 use crate::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory, RcIntegration,
-    RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
+    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ContentStore, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory,
+    RcIntegration, RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
 };
 
 /// The name of this dialect's jobs in the delivery queue.
@@ -191,7 +191,14 @@ async fn message_deliveries(
         if event == FILE_UPLOADED {
             body["user"] = wire::user(author);
             body["room"] = room_doc(core, channel).await?;
-            body["message"] = wire::message(post, Some(author));
+            // The files by id: the post is not stored yet (its jobs are
+            // stored with it), so they are not attached to it yet either.
+            let mut files = Vec::with_capacity(post.file_ids.len());
+            for id in &post.file_ids {
+                files.extend(core.store.get_file_info(id).await?);
+            }
+            let message = wire::message(post, Some(author));
+            body["message"] = wire::with_extras(message, post, &files, &[], &Default::default());
         }
         let context = Context {
             event: event.to_owned(),
