@@ -429,7 +429,10 @@ pub trait Api: Send + Sync + 'static {
     /// sent (`httpCallData`), the reply or error, and whether it finished. Records of
     /// scripted integrations also hold what the script logged (`scriptLogs`) and why it
     /// failed (`scriptError`); an incoming integration's script leaves one record per call
-    /// (`type: incoming-webhook`, `step` `finished` or `failed`). Reading an incoming
+    /// (`type: incoming-webhook`, `step` `finished` or `failed`). An outgoing script that
+    /// cancels the call leaves a record with `step` `after-prepare-no-opts` (it returned
+    /// nothing) or `after-prepare-no-url_or_method`; one whose `process_outgoing_response`
+    /// returned `false`, `after-process-false-result`. Reading an incoming
     /// integration's history needs the incoming permissions instead. Rocket.Chat itself
     /// keeps no history of incoming integrations.
     ///
@@ -747,15 +750,18 @@ pub trait Api: Send + Sync + 'static {
     ///   `attachments`, `alias`/`username`, `avatar`/`icon_url`, `emoji`/`icon_emoji`, and
     ///   `channel`/`roomId` when the destination may be overridden); `response`, if present,
     ///   is merged into the success answer;
-    /// * `{error: ...}`: 400; a string becomes `error`, an object's fields are the answer's
-    ///   (with `error` set to `the script returned an error` when it has none);
+    /// * `{error: ...}`: 400; a string is the answer's `error`; an object gives its `error`
+    ///   (`the script returned an error` when it has none) and `errorType`, and its other
+    ///   fields go into `details`;
     /// * `{response: {...}}` without content: 200 with the success answer merged with it.
     ///
-    /// A script that throws, does not compile, runs longer than 3 s of CPU time or uses more
-    /// than 8 MB of memory is answered 400 `{"success": false, "error": "<what happened>",
-    /// "errorType": "error-running-script"}` (the compile error also with
-    /// `error-compiling-script`), never 200. Every call is recorded in the integration's
-    /// history (`integrations.history`) with what the script logged.
+    /// A script that throws, has no `process_incoming_request`, runs longer than 3 s of CPU
+    /// time or uses more than 8 MB of memory is answered 400 `{"success": false, "error":
+    /// "<what happened>", "errorType": "error-running-script"}`; one that does not compile
+    /// (or defines no `class Script`) gets `errorType` `error-compiling-script`. Never 200.
+    /// Every call is recorded in the integration's history (`integrations.history`) with what
+    /// the script logged. (Rocket.Chat answers a throwing script with `error-running-script`
+    /// alone; the message is this server's addition.)
     ///
     /// `POST /hooks/{hook_id}/{token}` (operation `executeIncomingWebhook`)
     fn execute_incoming_webhook(

@@ -1332,6 +1332,22 @@ pub struct IntegrationHistory {
     #[serde(rename = "_id")]
     pub id: ::std::string::String,
     pub integration: IntegrationHistoryIntegration,
+    /**`prepare_outgoing_request` returned a `message` and it was posted (Rocket.Chat
+stores the messages themselves here).
+*/
+    #[serde(
+        rename = "prepareSentMessage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub prepare_sent_message: ::std::option::Option<bool>,
+    /**`process_outgoing_response` returned `content` and it was posted (Rocket.Chat stores
+the messages themselves here).
+*/
+    #[serde(
+        rename = "processSentMessage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub process_sent_message: ::std::option::Option<bool>,
     #[serde(rename = "ranPrepareScript")]
     pub ran_prepare_script: bool,
     ///The outgoing script's `process_outgoing_response` ran on the answer.
