@@ -551,8 +551,13 @@ pub mod rocketchat {
     /// One request a [`Receiver`] got.
     #[derive(Debug, Clone)]
     pub struct Received {
+        pub method: String,
         pub path: String,
+        /// The query string, if any.
+        pub query: Option<String>,
         pub content_type: String,
+        /// Every header, names lower-case (the last of repeated ones).
+        pub headers: std::collections::HashMap<String, String>,
         pub body: Value,
     }
 
@@ -588,12 +593,23 @@ pub mod rocketchat {
             }));
             let shared = Arc::clone(&state);
             let app = axum::Router::new().fallback(
-                move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+                move |method: axum::http::Method,
+                      uri: axum::http::Uri,
+                      headers: axum::http::HeaderMap,
+                      body: String| {
                     let shared = Arc::clone(&shared);
                     async move {
                         let mut state = shared.lock().expect("receiver state");
                         state.received.push(Received {
+                            method: method.as_str().to_owned(),
                             path: uri.path().to_owned(),
+                            query: uri.query().map(str::to_owned),
+                            headers: headers
+                                .iter()
+                                .map(|(name, value)| {
+                                    (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned())
+                                })
+                                .collect(),
                             content_type: headers
                                 .get("content-type")
                                 .and_then(|v| v.to_str().ok())

@@ -278,9 +278,24 @@ pub trait Api: Send + Sync + 'static {
     /// `/hooks/{_id}/{token}`. An outgoing integration stores whatever `token` the client
     /// sent and includes it in every request it makes, so the receiver can check it.
     /// `scriptEngine` defaults to `isolated-vm`; `overrideDestinationChannelEnabled` defaults
-    /// to false. Scripts are stored but never run by this server. Events other than
-    /// `sendMessage` are accepted and stored but this server never fires them, and
-    /// `runOnEdits` has no effect (messages cannot be edited through either API).
+    /// to false.
+    ///
+    /// Scripts: with `scriptEnabled` and a non-blank `script`, the script is compiled when
+    /// the integration is saved. A script that does not compile is stored all the same,
+    /// with the compile error in `scriptError` (as Rocket.Chat does); a later save that
+    /// compiles removes it. The script defines `class Script`, instantiated once and kept
+    /// until the integration is updated. Incoming integrations call its
+    /// `process_incoming_request` (see `executeIncomingWebhook`), outgoing ones its
+    /// `prepare_outgoing_request` and `process_outgoing_response`. Scripts run in a sandbox
+    /// with `console` (captured in the integration's history), `Store` (`get`/`set`,
+    /// persistent per integration) and nothing else: no network, file system or process. A
+    /// call may use 8 MB of memory and 3 s of CPU time. A server started with
+    /// `--disable-scripts` never runs scripts: integrations behave as if `scriptEnabled`
+    /// were false.
+    ///
+    /// Events (see `IntegrationEvent` and `OutgoingWebhookPayload`): every event but
+    /// `messageEdited` and `messageDeleted` fires. With `runOnEdits`, a `sendMessage`
+    /// integration also fires on edits of matching messages, with `isEdited: true`.
     ///
     /// Outgoing behaviour (see `OutgoingWebhookPayload`): when the event happens in a matching
     /// room, the server POSTs JSON to every URL in `urls`. For `sendMessage`, a message
@@ -407,11 +422,19 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::integrations_remove::Request,
     ) -> impl Future<Output = ops::integrations_remove::Response> + Send;
-    /// List an outgoing integration's delivery history
+    /// List an integration's history (deliveries and script runs)
     ///
     /// Lists the recorded steps of an outgoing integration's deliveries, most recently
     /// updated first. Every attempt (including each retry) leaves a record with the request
-    /// sent (`httpCallData`), the reply or error, and whether it finished.
+    /// sent (`httpCallData`), the reply or error, and whether it finished. Records of
+    /// scripted integrations also hold what the script logged (`scriptLogs`) and why it
+    /// failed (`scriptError`); an incoming integration's script leaves one record per call
+    /// (`type: incoming-webhook`, `step` `finished` or `failed`). An outgoing script that
+    /// cancels the call leaves a record with `step` `after-prepare-no-opts` (it returned
+    /// nothing) or `after-prepare-no-url_or_method`; one whose `process_outgoing_response`
+    /// returned `false`, `after-process-false-result`. Reading an incoming
+    /// integration's history needs the incoming permissions instead. Rocket.Chat itself
+    /// keeps no history of incoming integrations.
     ///
     /// Permissions: `manage-outgoing-integrations` (any integration) or
     /// `manage-own-outgoing-integrations` (only integrations the caller created; history of
@@ -714,6 +737,31 @@ pub trait Api: Send + Sync + 'static {
     /// (`channel`, or the integration's channels) is a comma-separated list of `#room` /
     /// `@username` entries; the message is posted to each. Messages posted here do not fire
     /// outgoing integrations or webhooks (loop protection).
+    ///
+    /// Scripted integrations (`scriptEnabled` with a non-blank `script`, unless the server
+    /// runs with `--disable-scripts`): the script's `process_incoming_request({request})` is
+    /// called with `request` holding `url` (`hash`, `search`, `query`, `pathname`, `path`),
+    /// `url_raw`, `url_params` (`integrationId`, `token`), `content` (the JSON body, or the
+    /// form's fields, a lone `payload` field parsed as JSON), `content_raw` (the body as
+    /// sent), `body` (as `content`), `headers` (lower-case names) and `user` (`_id`, `name`,
+    /// `username` of the integration's user). What it returns decides the answer:
+    /// * nothing (or a falsy value): 200 `{"success": true}`, nothing posted;
+    /// * `{content: {...}}`: `content` is posted as a payload would be (`text`,
+    ///   `attachments`, `alias`/`username`, `avatar`/`icon_url`, `emoji`/`icon_emoji`, and
+    ///   `channel`/`roomId` when the destination may be overridden); `response`, if present,
+    ///   is merged into the success answer;
+    /// * `{error: ...}`: 400; a string is the answer's `error`; an object gives its `error`
+    ///   (`the script returned an error` when it has none) and `errorType`, and its other
+    ///   fields go into `details`;
+    /// * `{response: {...}}` without content: 200 with the success answer merged with it.
+    ///
+    /// A script that throws, has no `process_incoming_request`, runs longer than 3 s of CPU
+    /// time or uses more than 8 MB of memory is answered 400 `{"success": false, "error":
+    /// "<what happened>", "errorType": "error-running-script"}`; one that does not compile
+    /// (or defines no `class Script`) gets `errorType` `error-compiling-script`. Never 200.
+    /// Every call is recorded in the integration's history (`integrations.history`) with what
+    /// the script logged. (Rocket.Chat answers a throwing script with `error-running-script`
+    /// alone; the message is this server's addition.)
     ///
     /// `POST /hooks/{hook_id}/{token}` (operation `executeIncomingWebhook`)
     fn execute_incoming_webhook(
@@ -4306,7 +4354,12 @@ pub mod ops {
         #[derive(Debug, Clone)]
         pub enum Response {
             /// 200: The message was posted (or there was nothing to post).
-            Ok(crate::types::ExecuteIncomingWebhookResponse),
+            Ok(
+                crate::runtime::serde_json::Map<
+                    String,
+                    crate::runtime::serde_json::Value,
+                >,
+            ),
             /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
             /// is one (for example `invalid-params` for schema validation failures, or
             /// `error-invalid-channel`).

@@ -785,54 +785,6 @@ impl ::std::convert::TryFrom<String> for ErrorSuccess {
         value.parse()
     }
 }
-///`ExecuteIncomingWebhookResponse`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-pub struct ExecuteIncomingWebhookResponse {
-    pub success: ExecuteIncomingWebhookResponseSuccess,
-}
-///`ExecuteIncomingWebhookResponseSuccess`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-#[serde(transparent)]
-pub struct ExecuteIncomingWebhookResponseSuccess(pub bool);
-impl ::std::ops::Deref for ExecuteIncomingWebhookResponseSuccess {
-    type Target = bool;
-    fn deref(&self) -> &bool {
-        &self.0
-    }
-}
-impl ::std::convert::From<ExecuteIncomingWebhookResponseSuccess> for bool {
-    fn from(value: ExecuteIncomingWebhookResponseSuccess) -> Self {
-        value.0
-    }
-}
-impl ::std::convert::From<bool> for ExecuteIncomingWebhookResponseSuccess {
-    fn from(value: bool) -> Self {
-        Self(value)
-    }
-}
-impl ::std::fmt::Display for ExecuteIncomingWebhookResponseSuccess {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-impl ::std::str::FromStr for ExecuteIncomingWebhookResponseSuccess {
-    type Err = <bool as ::std::str::FromStr>::Err;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(Self(value.parse()?))
-    }
-}
-impl ::std::convert::TryFrom<&str> for ExecuteIncomingWebhookResponseSuccess {
-    type Error = <bool as ::std::str::FromStr>::Err;
-    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<String> for ExecuteIncomingWebhookResponseSuccess {
-    type Error = <bool as ::std::str::FromStr>::Err;
-    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
-        value.parse()
-    }
-}
 ///An uploaded file as a message lists it (`file`, `files`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct FileRef {
@@ -1199,6 +1151,11 @@ pub struct Integration {
     )]
     pub script_engine: ::std::option::Option<ScriptEngine>,
     #[serde(
+        rename = "scriptError",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub script_error: ::std::option::Option<ScriptError>,
+    #[serde(
         rename = "targetRoom",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
@@ -1243,7 +1200,11 @@ Outgoing: the client-chosen token sent with every delivery (absent if none was g
 filtered by trigger words), `messageEdited` and `messageDeleted`, `fileUploaded`,
 `roomJoined` and `roomLeft` apply to the rooms in `channel`; `roomArchived` and
 `roomCreated` need no channel; `userCreated` needs no channel but requires
-`targetRoom`. This server fires `sendMessage` only; the others are stored as given.
+`targetRoom`. A room event fires for the rooms in `channel` as `sendMessage` does
+(`#name`, `#id`, `@user` for direct rooms, or an `all_*` value); an empty `channel`
+means `all_public_channels`. `userCreated` fires for every new account, its answer
+going to `targetRoom`. This server fires every event but `messageEdited` and
+`messageDeleted`, which are stored as given.
 */
 #[derive(
     ::serde::Deserialize,
@@ -1327,7 +1288,9 @@ impl ::std::convert::TryFrom<::std::string::String> for IntegrationEvent {
         value.parse()
     }
 }
-///One recorded delivery attempt (or step of one) of an outgoing integration.
+/**One recorded delivery attempt (or step of one) of an outgoing integration, or one run of
+an incoming integration's script.
+*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct IntegrationHistory {
     #[serde(rename = "_createdAt")]
@@ -1369,8 +1332,42 @@ pub struct IntegrationHistory {
     #[serde(rename = "_id")]
     pub id: ::std::string::String,
     pub integration: IntegrationHistoryIntegration,
+    /**`prepare_outgoing_request` returned a `message` and it was posted (Rocket.Chat
+stores the messages themselves here).
+*/
+    #[serde(
+        rename = "prepareSentMessage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub prepare_sent_message: ::std::option::Option<bool>,
+    /**`process_outgoing_response` returned `content` and it was posted (Rocket.Chat stores
+the messages themselves here).
+*/
+    #[serde(
+        rename = "processSentMessage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub process_sent_message: ::std::option::Option<bool>,
     #[serde(rename = "ranPrepareScript")]
     pub ran_prepare_script: bool,
+    ///The outgoing script's `process_outgoing_response` ran on the answer.
+    #[serde(
+        rename = "ranProcessResponseScript",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ran_process_response_script: ::std::option::Option<bool>,
+    #[serde(
+        rename = "scriptError",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub script_error: ::std::option::Option<ScriptError>,
+    ///What the script wrote with `console` during this call, in order.
+    #[serde(
+        rename = "scriptLogs",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub script_logs: ::std::vec::Vec<ScriptLogLine>,
     ///The last step reached, for example `start-execute-trigger-url` or `finished`.
     pub step: ::std::string::String,
     ///The trigger word that matched, if any.
@@ -1409,11 +1406,14 @@ pub struct IntegrationHistoryIntegration {
 pub enum IntegrationHistoryType {
     #[serde(rename = "outgoing-webhook")]
     OutgoingWebhook,
+    #[serde(rename = "incoming-webhook")]
+    IncomingWebhook,
 }
 impl ::std::fmt::Display for IntegrationHistoryType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match *self {
             Self::OutgoingWebhook => f.write_str("outgoing-webhook"),
+            Self::IncomingWebhook => f.write_str("incoming-webhook"),
         }
     }
 }
@@ -1424,6 +1424,7 @@ impl ::std::str::FromStr for IntegrationHistoryType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "outgoing-webhook" => Ok(Self::OutgoingWebhook),
+            "incoming-webhook" => Ok(Self::IncomingWebhook),
             _ => Err("invalid value".into()),
         }
     }
@@ -2725,30 +2726,61 @@ impl<'de> ::serde::Deserialize<'de> for OutgoingIntegrationUpdateUrlsItem {
     }
 }
 /**The JSON body the server POSTs to each of an outgoing integration's `urls` when it
-fires for `sendMessage` (other events send the fields that apply to them). The
-receiver may answer with JSON holding `text` and/or `attachments` to post a reply.
+fires. Every event sends `token` and `bot: false`; then:
+* `sendMessage`: `channel_id`, `channel_name`, `message_id`, `timestamp`, `user_id`,
+  `user_name`, `text`, `siteUrl`, and `trigger_word` when one matched; on an edit
+  (with `runOnEdits`) also `isEdited: true`.
+* `fileUploaded`: the `sendMessage` fields (the message is the upload's), plus the
+  `user`, `room` and `message` objects.
+* `roomCreated`: `channel_id`, `channel_name`, `timestamp`, `owner` (the creator) and
+  `room`.
+* `roomJoined`, `roomLeft`, `roomArchived`: `channel_id`, `channel_name`, `user_id`,
+  `user_name`, `user`, `room` and `timestamp`.
+* `userCreated`: `user_id`, `user_name`, `user` and `timestamp`.
+
+`user`, `owner` and `room` are Rocket.Chat documents (`_id`, `username`, `name` for
+users; `_id`, `name`, `t` for rooms). An outgoing script may rewrite the request
+before it is sent. The receiver may answer with JSON holding `text` and/or
+`attachments` to post a reply.
 */
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct OutgoingWebhookPayload {
     ///False for messages from people; the `bot` object for messages posted by integrations.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bot: ::std::option::Option<::serde_json::Value>,
-    pub channel_id: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub channel_name: ::std::option::Option<::std::string::String>,
+    ///The message was edited (`sendMessage` with `runOnEdits`).
+    #[serde(rename = "isEdited", skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_edited: ::std::option::Option<bool>,
+    ///The message carrying the upload (`fileUploaded`).
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub message: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message_id: ::std::option::Option<::std::string::String>,
+    ///The creator of the room (`roomCreated`).
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub owner: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///The room the event happened in.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub room: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ///The server's public base URL.
     #[serde(rename = "siteUrl", skip_serializing_if = "::std::option::Option::is_none")]
     pub site_url: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
-    pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub timestamp: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///The integration's `token`, so the receiver can check the sender (empty when it has none).
     pub token: ::std::string::String,
     ///The trigger word that matched, if any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trigger_word: ::std::option::Option<::std::string::String>,
+    ///The user the event is about.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub user: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3063,6 +3095,94 @@ impl ::std::convert::TryFrom<&str> for ScriptEngine {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ScriptEngine {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+/**Why an integration's script failed: set on the integration when its script does not
+compile (and removed by a save that compiles), and on history records of calls that
+failed.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ScriptError {
+    pub message: ::std::string::String,
+    /**The error's kind: `SyntaxError` and the like for what the script threw, or
+`compile`, `timeout` (over 3 s of CPU time) or `memory` (over 8 MB).
+*/
+    pub name: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub stack: ::std::option::Option<::std::string::String>,
+}
+///One line a script wrote with `console.log`, `info`, `warn`, `error` or `debug`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ScriptLogLine {
+    pub level: ScriptLogLineLevel,
+    ///The arguments, strings as they are and other values as JSON, joined by spaces.
+    pub text: ::std::string::String,
+}
+///`ScriptLogLineLevel`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum ScriptLogLineLevel {
+    #[serde(rename = "log")]
+    Log,
+    #[serde(rename = "info")]
+    Info,
+    #[serde(rename = "warn")]
+    Warn,
+    #[serde(rename = "error")]
+    Error,
+    #[serde(rename = "debug")]
+    Debug,
+}
+impl ::std::fmt::Display for ScriptLogLineLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Log => f.write_str("log"),
+            Self::Info => f.write_str("info"),
+            Self::Warn => f.write_str("warn"),
+            Self::Error => f.write_str("error"),
+            Self::Debug => f.write_str("debug"),
+        }
+    }
+}
+impl ::std::str::FromStr for ScriptLogLineLevel {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "log" => Ok(Self::Log),
+            "info" => Ok(Self::Info),
+            "warn" => Ok(Self::Warn),
+            "error" => Ok(Self::Error),
+            "debug" => Ok(Self::Debug),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ScriptLogLineLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ScriptLogLineLevel {
     type Error = self::error::ConversionError;
     fn try_from(
         value: ::std::string::String,

@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// Delete posts older than this (`90s`, `30m`, `12h`, `7d`...).
     #[arg(long, env = "CHATHOOKS_MAX_AGE", value_parser = humantime::parse_duration)]
     pub max_age: Option<Duration>,
+    /// Never run Rocket.Chat integration scripts: scripted integrations behave
+    /// as if `scriptEnabled` were false (Rocket.Chat's DISABLE_INTEGRATION_SCRIPTS).
+    #[arg(long, env = "CHATHOOKS_DISABLE_SCRIPTS")]
+    pub disable_scripts: bool,
 }
 
 impl ServeArgs {
@@ -110,6 +114,7 @@ impl ServeArgs {
                 max_posts: self.max_posts,
                 max_age: self.max_age,
             },
+            disable_scripts: self.disable_scripts,
         })
     }
 
@@ -192,5 +197,23 @@ mod tests {
         assert_eq!(args.config().unwrap().ui_auth, expected);
         let bad = serve(&["--ui-auth", "no-colon"]).unwrap().config().unwrap_err();
         assert!(bad.to_string().contains("--ui-auth"), "{bad}");
+    }
+
+    fn disable_scripts(args: &[&str]) -> bool {
+        let Command::Serve(serve) = Cli::try_parse_from(args).expect("arguments parse").command;
+        serve.disable_scripts
+    }
+
+    #[test]
+    fn scripts_are_on_unless_disabled() {
+        // SAFETY (std::env): no other test of this binary reads or writes this variable.
+        unsafe { std::env::remove_var("CHATHOOKS_DISABLE_SCRIPTS") };
+        assert!(!disable_scripts(&["chathooks", "serve"]));
+        assert!(disable_scripts(&["chathooks", "serve", "--disable-scripts"]));
+        unsafe { std::env::set_var("CHATHOOKS_DISABLE_SCRIPTS", "true") };
+        assert!(disable_scripts(&["chathooks", "serve"]));
+        unsafe { std::env::set_var("CHATHOOKS_DISABLE_SCRIPTS", "false") };
+        assert!(!disable_scripts(&["chathooks", "serve"]));
+        unsafe { std::env::remove_var("CHATHOOKS_DISABLE_SCRIPTS") };
     }
 }

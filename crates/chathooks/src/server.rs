@@ -15,6 +15,7 @@ use chathooks_core::{Core, Settings};
 use tokio_util::sync::CancellationToken;
 
 use crate::netguard::AllowList;
+use crate::rocketchat::scripts::Scripts;
 use crate::store::AnyStore;
 
 /// Everything `chathooks serve` is told.
@@ -43,6 +44,8 @@ pub struct Config {
     pub ui_insecure: bool,
     /// Retention limits (`--max-posts`, `--max-age`).
     pub retention: crate::retention::Retention,
+    /// Never run integration scripts (Rocket.Chat's `DISABLE_INTEGRATION_SCRIPTS`).
+    pub disable_scripts: bool,
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             ui_auth: crate::access::UiAuth::default(),
             ui_insecure: false,
             retention: crate::retention::Retention::default(),
+            disable_scripts: false,
         }
     }
 }
@@ -77,6 +81,8 @@ pub struct AppState {
     pub chaos: crate::chaos::Chaos,
     /// What `/metrics` reports.
     pub metrics: crate::metrics::Metrics,
+    /// The Rocket.Chat integrations' script engine (off with `--disable-scripts`).
+    pub scripts: Arc<Scripts>,
 }
 
 /// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
@@ -190,7 +196,7 @@ pub fn app(state: Shared) -> axum::Router {
     // Both APIs on one port; an unknown path is answered in the dialect its
     // prefix names.
     crate::mattermost::router(state.core.clone())
-        .merge(crate::rocketchat::router(state.core.clone()))
+        .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
         .fallback(unknown_route)
@@ -224,10 +230,10 @@ async fn unknown_route(uri: axum::http::Uri) -> Response {
 }
 
 /// The outgoing hooks of both dialects, for the delivery engine.
-fn outgoing() -> Vec<Arc<dyn Outgoing>> {
+fn outgoing(scripts: &Arc<Scripts>) -> Vec<Arc<dyn Outgoing>> {
     vec![
         Arc::new(crate::mattermost::outgoing::MattermostOutgoing),
-        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing),
+        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing::new(scripts.clone())),
     ]
 }
 
@@ -242,7 +248,12 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         allow_internal_callbacks: config.allow_internal_callbacks.clone(),
         delivery,
     };
-    let core = Core::new(store, settings, outgoing())?;
+    let scripts = if config.disable_scripts {
+        Scripts::disabled()
+    } else {
+        Scripts::new(true).map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?
+    };
+    let core = Core::new(store, settings, outgoing(&scripts))?;
     if let Some((username, password)) = config.admin.clone() {
         crate::mattermost::users::ensure_admin(&core, &username, &password).await?;
     }
@@ -267,6 +278,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         welcome,
         chaos: crate::chaos::Chaos::new(chaos),
         metrics,
+        scripts,
     }))
 }
 

@@ -1,10 +1,40 @@
-//! Making one call: a POST through the guarded client, its answer read up to a
-//! limit, everything about it kept for the attempt's record.
+//! Making one call: a request (a job's POST, or what the dialect prepared
+//! from it) through the guarded client, its answer read up to a limit,
+//! everything about it kept for the attempt's record.
 
 use std::time::Instant;
 
-use reqwest::Url;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+/// The request a call makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRequest {
+    pub method: String,
+    pub url: String,
+    /// Extra headers (a `Content-Type` here replaces the job's).
+    pub headers: Vec<(String, String)>,
+    pub content_type: String,
+    pub body: String,
+    /// What the dialect wants back when it settles the attempt (for example
+    /// what a script logged while preparing the request).
+    pub notes: Value,
+}
+
+impl CallRequest {
+    /// A job's own call: a POST of its body.
+    pub fn post(url: &str, content_type: &str, body: &str) -> Self {
+        Self {
+            method: "POST".into(),
+            url: url.to_owned(),
+            headers: Vec::new(),
+            content_type: content_type.to_owned(),
+            body: body.to_owned(),
+            notes: Value::Null,
+        }
+    }
+}
 
 use crate::netguard::{self, AllowList};
 
@@ -13,10 +43,14 @@ use crate::netguard::{self, AllowList};
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// What came of one call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CallOutcome {
+    /// What was sent.
+    pub request: CallRequest,
     /// The answer's status; `None` when no answer came.
     pub status: Option<u16>,
+    /// The answer's headers (names lower-case), in order.
+    pub headers: Vec<(String, String)>,
     /// The answer's body, at most [`MAX_ANSWER_BYTES`].
     pub body: Vec<u8>,
     /// The answer was longer than [`MAX_ANSWER_BYTES`].
@@ -39,9 +73,11 @@ impl CallOutcome {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn failed(error: String, refused: bool, started: Instant) -> Self {
+    fn failed(request: &CallRequest, error: String, refused: bool, started: Instant) -> Self {
         Self {
+            request: request.clone(),
             status: None,
+            headers: Vec::new(),
             body: Vec::new(),
             truncated: false,
             error: Some(error),
@@ -55,41 +91,61 @@ fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// POST `body` as `content_type` to `url`. The client refuses internal
-/// addresses that names resolve to; IP literals are checked here, since
-/// reqwest does not resolve them.
-pub async fn post(
-    client: &reqwest::Client,
-    allow: &AllowList,
-    url: &str,
-    content_type: &str,
-    body: &str,
-) -> CallOutcome {
+/// Make `request`. The client refuses internal addresses that names resolve
+/// to; IP literals are checked here, since reqwest does not resolve them.
+pub async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallRequest) -> CallOutcome {
     let started = Instant::now();
+    let url = request.url.as_str();
+    let failed = |error: String, refused: bool| CallOutcome::failed(request, error, refused, started);
     let parsed = match Url::parse(url) {
         Ok(parsed) => parsed,
-        Err(error) => return CallOutcome::failed(format!("invalid URL {url}: {error}"), true, started),
+        Err(error) => return failed(format!("invalid URL {url}: {error}"), true),
     };
     if let Err(refused) = netguard::check_url(&parsed, allow) {
-        return CallOutcome::failed(format!("refused: {refused}"), true, started);
+        return failed(format!("refused: {refused}"), true);
     }
-    let sent = client
-        .post(parsed)
-        .header(CONTENT_TYPE, content_type)
-        .header(ACCEPT, "application/json")
-        .body(body.to_owned())
-        .send()
-        .await;
+    let method = match Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()) {
+        Ok(method) => method,
+        Err(_) => return failed(format!("invalid method {}", request.method), true),
+    };
+    let mut headers = HeaderMap::new();
+    let content_type = HeaderValue::from_str(&request.content_type);
+    headers.insert(
+        CONTENT_TYPE,
+        content_type.unwrap_or(HeaderValue::from_static("application/json")),
+    );
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    // Later headers replace earlier ones of the same name, the job's own included.
+    for (name, value) in &request.headers {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(name), Ok(value)) => {
+                headers.insert(name, value);
+            }
+            _ => return failed(format!("invalid header {name}: {value}"), true),
+        }
+    }
+    let builder = client.request(method, parsed).headers(headers);
+    let sent = builder.body(request.body.clone()).send().await;
     let mut response = match sent {
         Ok(response) => response,
         Err(error) => {
             return match netguard::refusal(&error) {
-                Some(refused) => CallOutcome::failed(format!("refused: {refused}"), true, started),
-                None => CallOutcome::failed(format!("request to {url} failed: {error}"), false, started),
+                Some(refused) => failed(format!("refused: {refused}"), true),
+                None => failed(format!("request to {url} failed: {error}"), false),
             };
         }
     };
     let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let mut raw = Vec::new();
     let mut truncated = false;
     let mut error = None;
@@ -112,7 +168,9 @@ pub async fn post(
         }
     }
     CallOutcome {
+        request: request.clone(),
         status: Some(status),
+        headers,
         body: raw,
         truncated,
         error,

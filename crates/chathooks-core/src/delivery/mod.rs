@@ -29,7 +29,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
-pub use self::call::{CallOutcome, MAX_ANSWER_BYTES};
+pub use self::call::{CallOutcome, CallRequest, MAX_ANSWER_BYTES};
 pub use self::schedule::{RetryPolicy, Schedule};
 use crate::Core;
 use crate::events::Event;
@@ -63,6 +63,27 @@ pub enum Verdict {
     GiveUp,
 }
 
+/// What a claimed job does, as its dialect prepares it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prepared {
+    /// Make this call, then settle it.
+    Call(CallRequest),
+    /// Make no call: the job ends with this status (the dialect has recorded
+    /// why, for example a script that cancelled the call or failed).
+    Skip(Skipped),
+}
+
+/// How a job that makes no call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skipped {
+    /// Done without a call (say, a script posted a message instead).
+    Done,
+    /// Not wanted after all.
+    Cancelled,
+    /// Could not be prepared.
+    Failed,
+}
+
 /// A dialect's outgoing hooks, as the engine sees them.
 pub trait Outgoing: Send + Sync + 'static {
     /// The dialect's name, stored with its jobs so the right handler settles them.
@@ -76,8 +97,16 @@ pub trait Outgoing: Send + Sync + 'static {
     /// or disabled since): `false` cancels it without a call.
     fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool>;
 
+    /// The call attempt number `attempt` makes. By default the job's own: a
+    /// POST of its body to its URL. A dialect may rewrite it (an integration
+    /// script), or make none. Runs off the request path, before each attempt.
+    fn prepare<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, attempt: i64) -> BoxFuture<'a, Prepared> {
+        let _ = (core, attempt);
+        Box::pin(async move { Prepared::Call(CallRequest::post(&job.url, &job.content_type, &job.body)) })
+    }
+
     /// Act on the outcome of attempt number `attempt` (1 for the first) and
-    /// judge it. `retries_left` says whether a [`Verdict::Retry`] would be retried.
+    /// judge it. `outcome.request` is the call that was made. `retries_left` says whether a [`Verdict::Retry`] would be retried.
     fn settle<'a>(
         &'a self,
         core: &'a Core,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{CallOutcome, Schedule, Verdict, call};
+use super::{CallOutcome, Prepared, Schedule, Skipped, Verdict, call};
 use crate::Core;
 use crate::ids::new_id;
 use crate::store::{
@@ -78,16 +78,22 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
         finish(core, &job, &[]).await;
         return;
     }
-    let started_at = now_ms();
-    let outcome = call::post(
-        &core.deliveries.client,
-        &core.allow_internal_callbacks,
-        &job.url,
-        &job.content_type,
-        &job.body,
-    )
-    .await;
     let number = job.attempts + 1;
+    let request = match handler.prepare(core, &job, number).await {
+        Prepared::Call(request) => request,
+        Prepared::Skip(skipped) => {
+            job.status = match skipped {
+                Skipped::Done => JOB_DELIVERED,
+                Skipped::Cancelled => JOB_CANCELLED,
+                Skipped::Failed => JOB_FAILED,
+            }
+            .to_owned();
+            finish(core, &job, &[]).await;
+            return;
+        }
+    };
+    let started_at = now_ms();
+    let outcome = call::send(&core.deliveries.client, &core.allow_internal_callbacks, &request).await;
     let retries_left = number < job.max_attempts;
     let verdict = handler.settle(core, &job, number, retries_left, &outcome).await;
     let record = DeliveryAttempt {
@@ -96,8 +102,8 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
         number,
         started_at,
         duration_ms: outcome.duration_ms,
-        url: job.url.clone(),
-        request_body: job.body.clone(),
+        url: request.url.clone(),
+        request_body: request.body.clone(),
         status_code: outcome.status.map(i64::from),
         response_excerpt: excerpt(&outcome),
         error: problem(&outcome, verdict),

@@ -345,6 +345,14 @@ impl Store for AnyStore {
         dispatch!(self, s => s.count_rc_history(integration_id))
     }
 
+    async fn get_rc_script_store(&self, integration_id: &str) -> StoreResult<Vec<(String, String)>> {
+        dispatch!(self, s => s.get_rc_script_store(integration_id))
+    }
+
+    async fn set_rc_script_values(&self, integration_id: &str, values: &[(String, String)]) -> StoreResult<()> {
+        dispatch!(self, s => s.set_rc_script_values(integration_id, values))
+    }
+
     async fn find_channel_by_name(&self, name: &str) -> StoreResult<Option<Channel>> {
         dispatch!(self, s => s.find_channel_by_name(name))
     }

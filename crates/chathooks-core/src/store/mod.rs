@@ -362,6 +362,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<RcHistory>>> + Send;
     fn count_rc_history(&self, integration_id: &str) -> impl Future<Output = StoreResult<i64>> + Send;
 
+    // ----- Rocket.Chat script store -----
+
+    /// What an integration's script keeps with `Store.set`: `(key, JSON)`.
+    fn get_rc_script_store(
+        &self,
+        integration_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<(String, String)>>> + Send;
+    /// Insert or overwrite values of an integration's script store, in order.
+    /// NotFound if the integration does not exist.
+    fn set_rc_script_values(
+        &self,
+        integration_id: &str,
+        values: &[(String, String)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     // ----- Rocket.Chat rooms and messages -----
 
     /// The oldest (by `create_at`, then id) live public or private channel named

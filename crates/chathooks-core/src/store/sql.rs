@@ -442,6 +442,14 @@ pub(super) const LIST_RC_HISTORY: &str = concat!(
 );
 pub(super) const COUNT_RC_HISTORY: &str = "SELECT COUNT(*) FROM rc_history WHERE integration_id = $1";
 
+// ----- Rocket.Chat script store -----
+
+pub(super) const GET_RC_SCRIPT_STORE: &str =
+    "SELECT key, value FROM rc_script_store WHERE integration_id = $1 ORDER BY key";
+pub(super) const SET_RC_SCRIPT_VALUE: &str = "INSERT INTO rc_script_store (integration_id, key, value, updated_at) \
+     VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (integration_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
 // ----- Rocket.Chat retries -----
 
 // ----- the delivery queue -----

@@ -57,6 +57,7 @@ on_every_backend!(
     outgoing_hooks,
     rc_integrations,
     rc_history,
+    rc_script_store,
     delivery_queue,
     concurrent_posts,
     refused_posts_fail_alone,
@@ -986,6 +987,33 @@ async fn rc_history(store: &AnyStore) {
     // Removing the integration takes its history with it.
     store.delete_rc_integration(&out.id).await.unwrap();
     assert_eq!(store.count_rc_history(&out.id).await.unwrap(), 0);
+}
+
+async fn rc_script_store(store: &AnyStore) {
+    let admin = store.create_user(&user("admin", "admin@example.com")).await.unwrap();
+    let hook = rc_integration(RC_WEBHOOK_INCOMING, "in", &admin.id, 1);
+    store.create_rc_integration(&hook).await.unwrap();
+    assert!(store.get_rc_script_store(&hook.id).await.unwrap().is_empty());
+    let values = [
+        ("count".to_owned(), "1".to_owned()),
+        ("last".to_owned(), r#"{"n":1}"#.to_owned()),
+        ("count".to_owned(), "2".to_owned()),
+    ];
+    store.set_rc_script_values(&hook.id, &values).await.unwrap();
+    assert_eq!(
+        store.get_rc_script_store(&hook.id).await.unwrap(),
+        [
+            ("count".to_owned(), "2".to_owned()),
+            ("last".to_owned(), r#"{"n":1}"#.to_owned())
+        ],
+        "the last write of a key wins"
+    );
+    assert!(matches!(
+        store.set_rc_script_values("missing", &values).await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_rc_integration(&hook.id).await.unwrap();
+    assert!(store.get_rc_script_store(&hook.id).await.unwrap().is_empty());
 }
 
 /// Posts written concurrently may be committed together; one that is refused

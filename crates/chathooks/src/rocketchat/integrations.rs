@@ -15,13 +15,14 @@ use serde_json::{Map, Value, json};
 use super::auth::{Kind, may_manage, may_manage_integrations};
 use super::error::{RcError, RcResult};
 use super::rooms::paging;
+use super::scripts::Scripts;
 use super::settings::{self, Check, Fields};
 use super::time::iso;
 use super::wire::{self, typed};
 use crate::Core;
 use crate::accounts::Caller;
 use crate::ids::{new_rc_id, new_rc_token};
-use crate::store::{RC_WEBHOOK_INCOMING, RcIntegration, RcIntegrationFilter, RcVisibility, Store, User, now_ms};
+use crate::store::{RcIntegration, RcIntegrationFilter, Store, User, now_ms};
 
 /// `integrations.list` and `integrations.history` page sizes: Rocket.Chat's
 /// default and upper limit.
@@ -84,11 +85,13 @@ fn kind_of(body: &Map<String, Value>) -> Kind {
 
 pub async fn integrations_create(
     state: &Core,
+    scripts: &Scripts,
     caller: Caller,
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
     let body = fields_of(&body_of!(request, integrations_create))?;
-    let integration = new_integration(state, &caller.user, &body).await?;
+    let mut integration = new_integration(state, &caller.user, &body).await?;
+    check_script(scripts, &mut integration).await;
     let integration = state.store.create_rc_integration(&integration).await?;
     Ok(integrations_create::Response::Ok(answer(
         "integrations.create answer",
@@ -151,12 +154,21 @@ pub fn with_fixed_identity(integration: RcIntegration, id: &str, token: Option<&
     )
 }
 
+/// Compile the integration's script, recording a compile error in its
+/// document (`scriptError`), as Rocket.Chat does on saving.
+pub async fn check_script(scripts: &Scripts, integration: &mut RcIntegration) {
+    if let Value::Object(doc) = &mut integration.doc {
+        scripts.check_on_save(doc).await;
+    }
+}
+
 fn created_by(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username})
 }
 
 pub async fn integrations_update(
     state: &Core,
+    scripts: &Scripts,
     caller: Caller,
     request: integrations_update::Request,
 ) -> RcResult<integrations_update::Response> {
@@ -198,6 +210,7 @@ pub async fn integrations_update(
     apply(&mut doc, fields);
     doc.insert("_updatedAt".into(), iso(now).into());
     doc.insert("_updatedBy".into(), created_by(&caller.user));
+    scripts.check_on_save(&mut doc).await;
     let integration = state
         .store
         .update_rc_integration(&record(doc, &current.created_by, current.created_at, now))
@@ -268,6 +281,7 @@ pub async fn integrations_list(
 
 pub async fn integrations_remove(
     state: &Core,
+    scripts: &Scripts,
     caller: Caller,
     request: integrations_remove::Request,
 ) -> RcResult<integrations_remove::Response> {
@@ -304,6 +318,7 @@ pub async fn integrations_remove(
             crate::store::StoreError::NotFound => no_integration(),
             other => other.into(),
         })?;
+    scripts.forget(&removed.id);
     Ok(integrations_remove::Response::Ok(answer(
         "integrations.remove answer",
         &removed,
@@ -315,8 +330,7 @@ pub async fn integrations_history(
     caller: Caller,
     request: integrations_history::Request,
 ) -> RcResult<integrations_history::Response> {
-    let visibility = Kind::Outgoing.visibility(&caller.user);
-    if visibility == RcVisibility::Hidden {
+    if !may_manage_integrations(&caller.user) {
         return Err(RcError::Forbidden);
     }
     let id = request.id.trim();
@@ -330,7 +344,7 @@ pub async fn integrations_history(
         .store
         .get_rc_integration(id)
         .await?
-        .is_some_and(|i| i.integration_type != RC_WEBHOOK_INCOMING && may_manage(&caller.user, &i));
+        .is_some_and(|i| may_manage(&caller.user, &i));
     let (history, total) = if visible {
         let history = state.store.list_rc_history(id, offset, count).await?;
         let total = state.store.count_rc_history(id).await?;

@@ -51,6 +51,7 @@ pub mod execute;
 pub mod integrations;
 pub mod outgoing;
 pub mod rooms;
+pub mod scripts;
 pub mod seed;
 pub mod settings;
 pub mod time;
@@ -65,11 +66,14 @@ use chathooks_runtime::RequestError;
 
 use self::auth::authenticate;
 use self::error::respond;
+use self::scripts::Scripts;
 use crate::Core;
 
-/// The generated router over this implementation.
-pub fn router(state: Arc<Core>) -> axum::Router {
-    chathooks_rocketchat_server::router(Arc::new(RocketChat { state }))
+/// The generated router over this implementation. Incoming integrations'
+/// requests are also kept raw ([`execute::keep_raw`]) for their scripts.
+pub fn router(state: Arc<Core>, scripts: Arc<Scripts>) -> axum::Router {
+    chathooks_rocketchat_server::router(Arc::new(RocketChat { state, scripts }))
+        .route_layer(axum::middleware::from_fn(execute::keep_raw))
 }
 
 /// Rocket.Chat's answer to an `/api/v1` path it does not serve: 404 with
@@ -91,6 +95,7 @@ pub fn chaos_answer(status: axum::http::StatusCode) -> axum::response::Response 
 
 pub struct RocketChat {
     pub state: Arc<Core>,
+    pub scripts: Arc<Scripts>,
 }
 
 /// Authenticate, run the operation, answer errors in Rocket.Chat's shapes.
@@ -160,7 +165,13 @@ impl Api for RocketChat {
         credentials: Credentials,
         request: ops::integrations_create::Request,
     ) -> ops::integrations_create::Response {
-        authenticated!(self, credentials, request, integrations::integrations_create)
+        respond(
+            async {
+                let caller = authenticate(&self.state, &credentials).await?;
+                integrations::integrations_create(&self.state, &self.scripts, caller, request).await
+            }
+            .await,
+        )
     }
 
     async fn integrations_update(
@@ -168,7 +179,13 @@ impl Api for RocketChat {
         credentials: Credentials,
         request: ops::integrations_update::Request,
     ) -> ops::integrations_update::Response {
-        authenticated!(self, credentials, request, integrations::integrations_update)
+        respond(
+            async {
+                let caller = authenticate(&self.state, &credentials).await?;
+                integrations::integrations_update(&self.state, &self.scripts, caller, request).await
+            }
+            .await,
+        )
     }
 
     async fn integrations_get(
@@ -192,7 +209,13 @@ impl Api for RocketChat {
         credentials: Credentials,
         request: ops::integrations_remove::Request,
     ) -> ops::integrations_remove::Response {
-        authenticated!(self, credentials, request, integrations::integrations_remove)
+        respond(
+            async {
+                let caller = authenticate(&self.state, &credentials).await?;
+                integrations::integrations_remove(&self.state, &self.scripts, caller, request).await
+            }
+            .await,
+        )
     }
 
     async fn integrations_history(
@@ -311,7 +334,7 @@ impl Api for RocketChat {
         &self,
         request: ops::execute_incoming_webhook::Request,
     ) -> ops::execute_incoming_webhook::Response {
-        respond(execute::execute_incoming_webhook(&self.state, request).await)
+        respond(execute::execute_incoming_webhook(&self.state, &self.scripts, request).await)
     }
 
     fn request_error(&self, error: RequestError) -> axum::response::Response {

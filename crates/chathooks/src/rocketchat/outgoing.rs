@@ -1,18 +1,26 @@
-//! Outgoing integrations firing on new messages (`sendMessage`).
+//! Outgoing integrations, firing on the core's events: `sendMessage` (new
+//! messages, and edits with `runOnEdits`), `fileUploaded` (new messages with
+//! files), `roomCreated`, `roomJoined`, `roomLeft`, `roomArchived` and
+//! `userCreated`.
 //!
-//! This module tells the core's delivery engine which calls a message starts
-//! ([`RocketChatOutgoing::deliveries`]) and what an answer does
+//! This module tells the core's delivery engine which calls an event starts
+//! ([`RocketChatOutgoing::deliveries`]), what each call is
+//! ([`RocketChatOutgoing::prepare`]: the job's POST, or what the
+//! integration's script makes of it) and what an answer does
 //! ([`RocketChatOutgoing::settle`]). The engine stores the calls with the
-//! message and makes them in the background, so a message is never delayed by
-//! its integrations. Each attempt is recorded in the integration's history;
+//! event and makes them in the background, so nothing is delayed by its
+//! integrations. Each attempt is recorded in the integration's history;
 //! a failed one is retried as `retryFailedCalls`, `retryCount` and
 //! `retryDelay` say, by the engine's durable queue (also after a restart, and
 //! by any instance on the same database). A 410 answer disables the
 //! integration.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use chathooks_core::delivery::{BoxFuture, CallOutcome, NewDelivery, Outgoing, RetryPolicy, Schedule, Verdict};
+use chathooks_core::delivery::{
+    BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, Prepared, RetryPolicy, Schedule, Skipped, Verdict,
+};
 use chathooks_core::events::Event;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -20,12 +28,14 @@ use serde_json::{Map, Value, json};
 use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
 use super::rooms::{live_channel, resolve_entry};
+use super::scripts::{Scripts, error_doc, logs_doc, truthy};
 use super::time::iso;
+use super::wire;
 use crate::Core;
 use crate::ids::new_rc_id;
 use crate::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory, RcIntegration,
-    RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
+    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ContentStore, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory,
+    RcIntegration, RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
 };
 
 /// The name of this dialect's jobs in the delivery queue.
@@ -36,14 +46,29 @@ const DEFAULT_RETRY_COUNT: u32 = 4;
 const SCAN_PAGE: u32 = 200;
 
 /// Rocket.Chat's outgoing integrations, for the delivery engine.
-pub struct RocketChatOutgoing;
+pub struct RocketChatOutgoing {
+    scripts: Arc<Scripts>,
+}
+
+impl RocketChatOutgoing {
+    /// With the script engine the integrations' scripts run in.
+    pub fn new(scripts: Arc<Scripts>) -> Self {
+        Self { scripts }
+    }
+}
 
 /// What a job keeps to act on the answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Context {
-    /// The room of the triggering message: replies go there (unless `targetRoom`).
+    /// The event, as Rocket.Chat names it (jobs stored before other events
+    /// fired are all `sendMessage`).
+    #[serde(default = "send_message")]
+    event: String,
+    /// The room of the triggering event: replies go there (unless
+    /// `targetRoom`); empty for `userCreated`.
     room_id: String,
-    /// The triggering message's author (`impersonateUser` replies as them).
+    /// The triggering message's author, or the user the event is about
+    /// (`impersonateUser` replies as them).
     author_id: String,
     trigger_word: Option<String>,
     /// The triggering user, room and message (history's `data`).
@@ -58,8 +83,36 @@ impl Outgoing for RocketChatOutgoing {
     fn deliveries<'a>(&'a self, core: &'a Core, event: &'a Event) -> BoxFuture<'a, StoreResult<Vec<NewDelivery>>> {
         Box::pin(async move {
             match event {
-                Event::PostCreated { post, channel, author } => deliveries(core, post, channel, author).await,
+                Event::PostCreated { post, channel, author } => {
+                    let mut found = message_deliveries(core, SEND_MESSAGE, post, channel, author, false).await?;
+                    if !post.file_ids.is_empty() {
+                        found.extend(message_deliveries(core, FILE_UPLOADED, post, channel, author, false).await?);
+                    }
+                    Ok(found)
+                }
+                Event::PostEdited { post, channel, author } if !wire::is_from_integration(post) => {
+                    message_deliveries(core, SEND_MESSAGE, post, channel, author, true).await
+                }
+                Event::ChannelCreated { channel, creator } => {
+                    room_deliveries(core, "roomCreated", channel, creator).await
+                }
+                Event::ChannelJoined { channel, user } => room_deliveries(core, "roomJoined", channel, user).await,
+                Event::ChannelLeft { channel, user } => room_deliveries(core, "roomLeft", channel, user).await,
+                Event::ChannelArchived { channel, by } => room_deliveries(core, "roomArchived", channel, by).await,
+                Event::UserCreated { user } => user_deliveries(core, user).await,
                 _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn prepare<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, _attempt: i64) -> BoxFuture<'a, Prepared> {
+        Box::pin(async move {
+            match prepare(core, &self.scripts, job).await {
+                Ok(prepared) => prepared,
+                Err(error) => {
+                    tracing::warn!(integration_id = %job.hook_id, ?error, "outgoing delivery not prepared");
+                    Prepared::Skip(Skipped::Failed)
+                }
             }
         })
     }
@@ -84,7 +137,7 @@ impl Outgoing for RocketChatOutgoing {
         outcome: &'a CallOutcome,
     ) -> BoxFuture<'a, Verdict> {
         Box::pin(async move {
-            match settle(core, job, attempt, retries_left, outcome).await {
+            match settle(core, &self.scripts, job, attempt, retries_left, outcome).await {
                 Ok(verdict) => verdict,
                 Err(error) => {
                     tracing::warn!(integration_id = %job.hook_id, ?error, "outgoing delivery not settled");
@@ -95,10 +148,26 @@ impl Outgoing for RocketChatOutgoing {
     }
 }
 
-/// The calls a message starts: one per URL of every enabled `sendMessage`
-/// integration that watches its room and whose trigger words it matches.
-async fn deliveries(core: &Core, post: &Post, channel: &Channel, author: &User) -> StoreResult<Vec<NewDelivery>> {
-    let integrations = send_message_integrations(core).await?;
+const SEND_MESSAGE: &str = "sendMessage";
+const FILE_UPLOADED: &str = "fileUploaded";
+
+fn send_message() -> String {
+    SEND_MESSAGE.into()
+}
+
+/// The calls a message starts for `event` (`sendMessage` or `fileUploaded`):
+/// one per URL of every enabled integration of that event that watches its
+/// room and whose trigger words it matches; for an edit, only those with
+/// `runOnEdits`.
+async fn message_deliveries(
+    core: &Core,
+    event: &str,
+    post: &Post,
+    channel: &Channel,
+    author: &User,
+    edited: bool,
+) -> StoreResult<Vec<NewDelivery>> {
+    let integrations = event_integrations(core, event).await?;
     if integrations.is_empty() {
         return Ok(Vec::new());
     }
@@ -106,36 +175,145 @@ async fn deliveries(core: &Core, post: &Post, channel: &Channel, author: &User) 
     let mut deliveries = Vec::new();
     for integration in integrations {
         let doc = &integration.doc;
+        if edited && doc.get("runOnEdits").and_then(Value::as_bool) != Some(true) {
+            continue;
+        }
         if !watches(doc, &keys) {
             continue;
         }
         let Some(trigger_word) = triggered(doc, &post.message) else {
             continue;
         };
-        let body = payload(core, doc, post, channel, author, trigger_word.as_deref()).to_string();
+        let mut body = payload(core, doc, post, channel, author, trigger_word.as_deref());
+        if edited {
+            body["isEdited"] = true.into();
+        }
+        if event == FILE_UPLOADED {
+            body["user"] = wire::user(author);
+            body["room"] = room_doc(core, channel).await?;
+            // The files by id: the post is not stored yet (its jobs are
+            // stored with it), so they are not attached to it yet either.
+            let mut files = Vec::with_capacity(post.file_ids.len());
+            for id in &post.file_ids {
+                files.extend(core.store.get_file_info(id).await?);
+            }
+            let message = wire::message(post, Some(author));
+            body["message"] = wire::with_extras(message, post, &files, &[], &Default::default());
+        }
         let context = Context {
+            event: event.to_owned(),
             room_id: channel.id.clone(),
             author_id: author.id.clone(),
             trigger_word,
             data: json!({
                 "user": {"_id": author.id, "username": author.username},
-                "room": {"_id": channel.id, "name": channel.name, "t": super::wire::room_type(channel)},
+                "room": {"_id": channel.id, "name": channel.name, "t": wire::room_type(channel)},
                 "message": {"_id": post.id, "msg": post.message, "ts": iso(post.create_at)},
             }),
         };
-        let context = serde_json::to_value(&context).unwrap_or_default();
-        for url in strings(doc, "urls") {
-            deliveries.push(NewDelivery {
-                hook_id: integration.id.clone(),
-                url,
-                content_type: "application/json".into(),
-                body: body.clone(),
-                context: context.clone(),
-                retry: retry_policy(doc),
-            });
-        }
+        deliveries.extend(to_urls(&integration, &body, &context));
     }
     Ok(deliveries)
+}
+
+/// The calls a room event starts: every enabled integration of the event
+/// that watches the room (an empty `channel` watches every public room).
+async fn room_deliveries(core: &Core, event: &str, channel: &Channel, user: &User) -> StoreResult<Vec<NewDelivery>> {
+    let integrations = event_integrations(core, event).await?;
+    if integrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = room_keys(core, channel, user).await?;
+    let room = room_doc(core, channel).await?;
+    let mut deliveries = Vec::new();
+    for integration in integrations {
+        let doc = &integration.doc;
+        if !watches(doc, &keys) {
+            continue;
+        }
+        let mut body = json!({
+            "token": text(doc, "token").unwrap_or_default(),
+            "bot": false,
+            "channel_id": channel.id,
+            "channel_name": channel.name,
+            "room": room,
+        });
+        if event == "roomCreated" {
+            body["owner"] = wire::user(user);
+            body["timestamp"] = iso(channel.create_at).into();
+        } else {
+            body["user_id"] = user.id.clone().into();
+            body["user_name"] = user.username.clone().into();
+            body["user"] = wire::user(user);
+            body["timestamp"] = iso(now_ms()).into();
+        }
+        let context = Context {
+            event: event.to_owned(),
+            room_id: channel.id.clone(),
+            author_id: user.id.clone(),
+            trigger_word: None,
+            data: json!({
+                "user": {"_id": user.id, "username": user.username},
+                "room": {"_id": channel.id, "name": channel.name, "t": wire::room_type(channel)},
+            }),
+        };
+        deliveries.extend(to_urls(&integration, &body, &context));
+    }
+    Ok(deliveries)
+}
+
+/// The calls a new account starts: every enabled `userCreated` integration
+/// (whose answers go to its `targetRoom`).
+async fn user_deliveries(core: &Core, user: &User) -> StoreResult<Vec<NewDelivery>> {
+    let integrations = event_integrations(core, "userCreated").await?;
+    let mut deliveries = Vec::new();
+    for integration in integrations {
+        let doc = &integration.doc;
+        let body = json!({
+            "token": text(doc, "token").unwrap_or_default(),
+            "bot": false,
+            "user_id": user.id,
+            "user_name": user.username,
+            "user": wire::user(user),
+            "timestamp": iso(user.create_at),
+        });
+        let context = Context {
+            event: "userCreated".into(),
+            room_id: String::new(),
+            author_id: user.id.clone(),
+            trigger_word: None,
+            data: json!({"user": {"_id": user.id, "username": user.username}}),
+        };
+        deliveries.extend(to_urls(&integration, &body, &context));
+    }
+    Ok(deliveries)
+}
+
+/// A room document for a payload; a room that cannot be described is `{}`
+/// (the event goes on).
+async fn room_doc(core: &Core, channel: &Channel) -> StoreResult<Value> {
+    match wire::room(core, channel).await {
+        Ok(room) => Ok(room),
+        Err(RcError::Internal(detail)) => Err(StoreError::Conflict(detail)),
+        Err(_) => Ok(json!({})),
+    }
+}
+
+/// One call per URL of the integration.
+fn to_urls(integration: &RcIntegration, body: &Value, context: &Context) -> Vec<NewDelivery> {
+    let body = body.to_string();
+    let context = serde_json::to_value(context).unwrap_or_default();
+    strings(&integration.doc, "urls")
+        .into_iter()
+        .map(|url| NewDelivery {
+            hook_id: integration.id.clone(),
+            url,
+            content_type: "application/json".into(),
+            body: body.clone(),
+            context: context.clone(),
+            retry: retry_policy(&integration.doc),
+        })
+        .collect()
 }
 
 /// `retryFailedCalls`, `retryCount` and `retryDelay` as the engine's policy.
@@ -152,8 +330,8 @@ fn retry_policy(doc: &Value) -> RetryPolicy {
     }
 }
 
-/// Enabled outgoing integrations for `sendMessage`.
-async fn send_message_integrations(state: &Core) -> StoreResult<Vec<RcIntegration>> {
+/// Enabled outgoing integrations for `event`.
+async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<RcIntegration>> {
     let filter = RcIntegrationFilter {
         name: None,
         integration_type: Some(RC_WEBHOOK_OUTGOING.into()),
@@ -167,7 +345,7 @@ async fn send_message_integrations(state: &Core) -> StoreResult<Vec<RcIntegratio
         let full = page.len() == SCAN_PAGE as usize;
         found.extend(
             page.into_iter()
-                .filter(|i| i.enabled && i.doc.get("event").and_then(Value::as_str) == Some("sendMessage")),
+                .filter(|i| i.enabled && i.doc.get("event").and_then(Value::as_str) == Some(event)),
         );
         if !full {
             return Ok(found);
@@ -221,10 +399,17 @@ async fn room_keys(state: &Core, channel: &Channel, author: &User) -> StoreResul
     Ok(keys)
 }
 
+/// Does the integration's `channel` name one of the room's keys? An empty
+/// `channel` means `all_public_channels`, as on Rocket.Chat.
 fn watches(doc: &Value, keys: &HashSet<String>) -> bool {
-    strings(doc, "channel")
-        .iter()
-        .any(|entry| keys.contains(&entry.trim().to_lowercase()))
+    let entries: Vec<String> = strings(doc, "channel")
+        .into_iter()
+        .filter(|e| !e.trim().is_empty())
+        .collect();
+    if entries.is_empty() {
+        return keys.contains("all_public_channels");
+    }
+    entries.iter().any(|entry| keys.contains(&entry.trim().to_lowercase()))
 }
 
 /// Does `message` fire the integration? `None`: no. `Some(None)`: yes, it has
@@ -278,11 +463,244 @@ fn payload(
     body
 }
 
-/// Judge an attempt and act on it: reply with the answer, disable the
-/// integration on 410, and record the attempt in the integration's history,
-/// saying what happens next.
+/// What an integration's script does with a claimed job before its call:
+/// `prepare_outgoing_request` may rewrite the request, post a message
+/// instead, or cancel the call. Without a script (or that method) the job's
+/// own POST is made.
+async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<Prepared> {
+    let default = CallRequest::post(&job.url, &job.content_type, &job.body);
+    let Some(integration) = core.store.get_rc_integration(&job.hook_id).await? else {
+        return Ok(Prepared::Skip(Skipped::Cancelled));
+    };
+    if scripts.source_of(&integration.doc).is_none() {
+        return Ok(Prepared::Call(default));
+    }
+    let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
+    let request = json!({
+        "params": {},
+        "method": "POST",
+        "url": job.url,
+        "data": serde_json::from_str::<Value>(&job.body).unwrap_or(Value::Null),
+        "auth": null,
+        "headers": {},
+    });
+    let outcome = scripts
+        .call(
+            core,
+            &integration,
+            "prepare_outgoing_request",
+            json!({"request": request}),
+        )
+        .await;
+    let mut result = Map::new();
+    result.insert("ranPrepareScript".into(), true.into());
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(failure) => {
+            result.insert("scriptLogs".into(), logs_doc(&failure.logs));
+            result.insert("scriptError".into(), error_doc(&failure));
+            finish(
+                &mut result,
+                "failed",
+                true,
+                format!("prepare_outgoing_request failed: {failure}"),
+            );
+            record_history(core, &integration, &job.url, &job.body, &context, result).await?;
+            return Ok(Prepared::Skip(Skipped::Failed));
+        }
+    };
+    if outcome.missing_method {
+        let mut call = default;
+        call.notes = json!({"logs": logs_doc(&outcome.logs)});
+        return Ok(Prepared::Call(call));
+    }
+    result.insert("scriptLogs".into(), logs_doc(&outcome.logs));
+    let Some(prepared) = outcome.value.filter(truthy) else {
+        finish(&mut result, "after-prepare-no-opts", false, String::new());
+        record_history(core, &integration, &job.url, &job.body, &context, result).await?;
+        return Ok(Prepared::Skip(Skipped::Cancelled));
+    };
+    let mut posted = false;
+    if let Some(message) = prepared.get("message").filter(|m| truthy(m)) {
+        match reply(core, &integration, &context, message).await {
+            Ok(sent) => posted = sent,
+            Err(error) => tracing::warn!(integration_id = %integration.id, ?error, "script message not posted"),
+        }
+        result.insert("prepareSentMessage".into(), posted.into());
+    }
+    let url = prepared.get("url").and_then(Value::as_str).filter(|u| !u.is_empty());
+    let method = prepared.get("method").and_then(Value::as_str).filter(|m| !m.is_empty());
+    let (Some(url), Some(method)) = (url, method) else {
+        finish(&mut result, "after-prepare-no-url_or_method", false, String::new());
+        record_history(core, &integration, &job.url, &job.body, &context, result).await?;
+        return Ok(Prepared::Skip(if posted { Skipped::Done } else { Skipped::Cancelled }));
+    };
+    let mut headers: Vec<(String, String)> = match prepared.get("headers") {
+        Some(Value::Object(fields)) => fields
+            .iter()
+            .map(|(name, value)| {
+                let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                (name.clone(), value)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(auth) = prepared.get("auth").and_then(Value::as_str).filter(|a| !a.is_empty()) {
+        headers.push(("Authorization".into(), format!("Basic {}", base64(auth.as_bytes()))));
+    }
+    let body = match prepared.get("data") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(data) => data.to_string(),
+    };
+    let call = CallRequest {
+        method: method.to_owned(),
+        url: with_params(url, prepared.get("params")),
+        headers,
+        content_type: "application/json".into(),
+        body,
+        notes: json!({"logs": logs_doc(&outcome.logs), "request": prepared, "ranPrepareScript": true}),
+    };
+    Ok(Prepared::Call(call))
+}
+
+/// `url` with the script's `params` added to its query.
+fn with_params(url: &str, params: Option<&Value>) -> String {
+    let Some(Value::Object(params)) = params else {
+        return url.to_owned();
+    };
+    if params.is_empty() {
+        return url.to_owned();
+    }
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    {
+        let mut query = parsed.query_pairs_mut();
+        for (name, value) in params {
+            let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            query.append_pair(name, &value);
+        }
+    }
+    parsed.into()
+}
+
+/// Standard base64 with padding (`auth: "user:pass"` as a Basic credential).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// What `process_outgoing_response` decided, when it decided.
+enum ScriptVerdict {
+    /// It returned `{content}` (posted) or `false` (nothing posted): done.
+    Handled(&'static str),
+    /// It failed.
+    Failed(chathooks_script::Failure),
+}
+
+/// Run `process_outgoing_response` on the answer, if the integration has a
+/// script; `None` when the default handling applies.
+async fn process_response(
+    core: &Core,
+    scripts: &Scripts,
+    integration: &RcIntegration,
+    context: &Context,
+    outcome: &CallOutcome,
+    result: &mut Map<String, Value>,
+) -> Option<ScriptVerdict> {
+    scripts.source_of(&integration.doc)?;
+    if outcome.refused {
+        return None;
+    }
+    let notes = &outcome.request.notes;
+    let mut logs: Vec<Value> = notes.get("logs").and_then(Value::as_array).cloned().unwrap_or_default();
+    let content_raw = outcome.text();
+    let headers: Map<String, Value> = outcome
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect();
+    let request = notes.get("request").cloned().unwrap_or_else(|| {
+        json!({
+            "params": {},
+            "method": outcome.request.method,
+            "url": outcome.request.url,
+            "data": serde_json::from_str::<Value>(&outcome.request.body).unwrap_or(Value::Null),
+            "auth": null,
+            "headers": {},
+        })
+    });
+    let response = json!({
+        "error": outcome.error,
+        "status_code": outcome.status,
+        "content": serde_json::from_str::<Value>(&content_raw).unwrap_or(Value::Null),
+        "content_raw": content_raw,
+        "headers": headers,
+    });
+    let called = scripts
+        .call(
+            core,
+            integration,
+            "process_outgoing_response",
+            json!({"request": request, "response": response}),
+        )
+        .await;
+    let verdict = match called {
+        Err(failure) => {
+            logs.extend(logs_doc(&failure.logs).as_array().cloned().unwrap_or_default());
+            Some(ScriptVerdict::Failed(failure))
+        }
+        Ok(called) => {
+            logs.extend(logs_doc(&called.logs).as_array().cloned().unwrap_or_default());
+            if called.missing_method {
+                None
+            } else {
+                result.insert("ranProcessResponseScript".into(), true.into());
+                match called.value {
+                    Some(Value::Bool(false)) => Some(ScriptVerdict::Handled("after-process-false-result")),
+                    Some(value) => match value.get("content").filter(|c| truthy(c)) {
+                        Some(content) => {
+                            let posted = match reply(core, integration, context, content).await {
+                                Ok(posted) => posted,
+                                Err(error) => {
+                                    tracing::warn!(integration_id = %integration.id, ?error, "script content not posted");
+                                    false
+                                }
+                            };
+                            result.insert("processSentMessage".into(), posted.into());
+                            Some(ScriptVerdict::Handled("finished"))
+                        }
+                        None => None,
+                    },
+                    None => None,
+                }
+            }
+        }
+    };
+    result.insert("scriptLogs".into(), Value::Array(logs));
+    verdict
+}
+
+/// Judge an attempt and act on it: let the script handle the answer, or
+/// reply with it, disable the integration on 410, and record the attempt in
+/// the integration's history, saying what happens next.
 async fn settle(
     core: &Core,
+    scripts: &Scripts,
     job: &DeliveryJob,
     attempt: i64,
     retries_left: bool,
@@ -293,45 +711,99 @@ async fn settle(
     };
     let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
     let mut result = Map::new();
-    let verdict = if let (Some(error), true) = (&outcome.error, outcome.status.is_none()) {
-        result.insert("httpError".into(), error.clone().into());
-        let (verdict, plan) = retry_plan(&integration, job, attempt, retries_left, outcome.refused);
-        finish(&mut result, "failed", true, format!("{error}; {plan}"));
-        verdict
-    } else {
-        let status = outcome.status.unwrap_or_default();
-        let body = outcome.text();
+    if outcome.request.notes.get("ranPrepareScript") == Some(&Value::Bool(true)) {
+        result.insert("ranPrepareScript".into(), true.into());
+    }
+    if let Some(status) = outcome.status {
         result.insert(
             "httpResult".into(),
-            json!({"statusCode": status, "content": body}).to_string().into(),
+            json!({"statusCode": status, "content": outcome.text()})
+                .to_string()
+                .into(),
         );
-        if status == 410 {
-            disable(core, &integration).await?;
+    }
+    let scripted = process_response(core, scripts, &integration, &context, outcome, &mut result).await;
+    let verdict = match scripted {
+        Some(ScriptVerdict::Handled(step)) => {
+            finish(&mut result, step, false, String::new());
+            Verdict::Delivered
+        }
+        Some(ScriptVerdict::Failed(failure)) => {
+            result.insert("scriptError".into(), error_doc(&failure));
             finish(
                 &mut result,
-                "disabled",
+                "failed",
                 true,
-                "410 Gone: the integration was disabled".into(),
+                format!("process_outgoing_response failed: {failure}"),
             );
             Verdict::GiveUp
-        } else if outcome.is_success() && !body.trim().is_empty() {
-            finish(&mut result, "finished", false, String::new());
-            if let Err(error) = reply(core, &integration, &context, &body).await {
-                tracing::warn!(integration_id = %integration.id, ?error, "reply not posted");
-            }
-            Verdict::Delivered
-        } else {
-            let problem = match &outcome.error {
-                Some(error) => error.clone(),
-                None if (200..300).contains(&status) => format!("HTTP {status} with an empty body"),
-                None => format!("HTTP {status}"),
-            };
-            let (verdict, plan) = retry_plan(&integration, job, attempt, retries_left, false);
-            finish(&mut result, "failed", true, format!("{problem}; {plan}"));
-            verdict
+        }
+        None => {
+            default_settle(
+                core,
+                &integration,
+                job,
+                &context,
+                attempt,
+                retries_left,
+                outcome,
+                &mut result,
+            )
+            .await?
         }
     };
-    record_history(core, &integration, job, &context, result).await?;
+    let request = &outcome.request;
+    record_history(core, &integration, &request.url, &request.body, &context, result).await?;
+    Ok(verdict)
+}
+
+/// Rocket.Chat's handling of an answer without a script (or one the script
+/// left alone).
+#[allow(clippy::too_many_arguments)]
+async fn default_settle(
+    core: &Core,
+    integration: &RcIntegration,
+    job: &DeliveryJob,
+    context: &Context,
+    attempt: i64,
+    retries_left: bool,
+    outcome: &CallOutcome,
+    result: &mut Map<String, Value>,
+) -> RcResult<Verdict> {
+    if let (Some(error), true) = (&outcome.error, outcome.status.is_none()) {
+        result.insert("httpError".into(), error.clone().into());
+        let (verdict, plan) = retry_plan(integration, job, attempt, retries_left, outcome.refused);
+        finish(result, "failed", true, format!("{error}; {plan}"));
+        return Ok(verdict);
+    }
+    let status = outcome.status.unwrap_or_default();
+    let body = outcome.text();
+    if status == 410 {
+        disable(core, integration).await?;
+        finish(
+            result,
+            "disabled",
+            true,
+            "410 Gone: the integration was disabled".into(),
+        );
+        return Ok(Verdict::GiveUp);
+    }
+    if outcome.is_success() && !body.trim().is_empty() {
+        finish(result, "finished", false, String::new());
+        if let Ok(answer) = serde_json::from_str::<Value>(&body)
+            && let Err(error) = reply(core, integration, context, &answer).await
+        {
+            tracing::warn!(integration_id = %integration.id, ?error, "reply not posted");
+        }
+        return Ok(Verdict::Delivered);
+    }
+    let problem = match &outcome.error {
+        Some(error) => error.clone(),
+        None if (200..300).contains(&status) => format!("HTTP {status} with an empty body"),
+        None => format!("HTTP {status}"),
+    };
+    let (verdict, plan) = retry_plan(integration, job, attempt, retries_left, false);
+    finish(result, "failed", true, format!("{problem}; {plan}"));
     Ok(verdict)
 }
 
@@ -365,7 +837,8 @@ fn retry_plan(
 async fn record_history(
     core: &Core,
     integration: &RcIntegration,
-    job: &DeliveryJob,
+    url: &str,
+    body: &str,
     context: &Context,
     result: Map<String, Value>,
 ) -> RcResult<()> {
@@ -376,14 +849,14 @@ async fn record_history(
         "type": "outgoing-webhook",
         "step": "start-execute-trigger-url",
         "integration": {"_id": integration.id},
-        "event": "sendMessage",
+        "event": context.event,
         "_createdAt": iso(now),
         "_updatedAt": iso(now),
         "data": context.data,
         "ranPrepareScript": false,
         "finished": false,
-        "url": job.url,
-        "httpCallData": serde_json::from_str::<Value>(&job.body).unwrap_or(Value::Null),
+        "url": url,
+        "httpCallData": serde_json::from_str::<Value>(body).unwrap_or(Value::Null),
     });
     if let Some(word) = &context.trigger_word {
         doc["triggerWord"] = word.clone().into();
@@ -429,22 +902,24 @@ async fn disable(state: &Core, integration: &RcIntegration) -> RcResult<()> {
     }
 }
 
-/// Post the URL's answer back, if it holds `text` or `attachments`: in the
-/// triggering room (or `targetRoom`), as the integration's user (or, with
-/// `impersonateUser`, the author), with the answer's or the integration's
-/// alias, avatar and emoji.
-async fn reply(state: &Core, integration: &RcIntegration, context: &Context, body: &str) -> RcResult<()> {
-    let Ok(answer) = serde_json::from_str::<Value>(body) else {
-        return Ok(()); // not JSON: nothing to post
-    };
-    let message_text = text(&answer, "text").unwrap_or_default().to_owned();
+/// Post a message back (the URL's answer, or what a script returned), if it
+/// holds `text` or `attachments`: in the triggering room (or `targetRoom`),
+/// as the integration's user (or, with `impersonateUser`, the author), with
+/// the message's or the integration's alias, avatar and emoji. `Ok(false)`:
+/// nothing to post.
+async fn reply(state: &Core, integration: &RcIntegration, context: &Context, answer: &Value) -> RcResult<bool> {
+    let answer = answer.clone();
+    let message_text = text(&answer, "text")
+        .or_else(|| text(&answer, "msg"))
+        .unwrap_or_default()
+        .to_owned();
     let attachments = answer
         .get("attachments")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     if message_text.is_empty() && attachments.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let doc = &integration.doc;
     let impersonate = doc.get("impersonateUser").and_then(Value::as_bool) == Some(true);
@@ -483,7 +958,7 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, bod
         ..NewMessage::default()
     };
     post_message(state, &room, &poster, message).await?;
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

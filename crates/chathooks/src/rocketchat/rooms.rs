@@ -222,6 +222,14 @@ pub async fn channels_create(
             .add_channel_member(&new_member(&channel.id, &member.id, "channel_user"))
             .await?;
     }
+    // After the members: Rocket.Chat fires roomCreated, not roomJoined, for
+    // the members a room is created with.
+    state
+        .emit(crate::events::Event::ChannelCreated {
+            channel: channel.clone(),
+            creator: caller.user.clone(),
+        })
+        .await;
     let room = wire::room(state, &channel).await?;
     Ok(channels_create::Response::Ok(wire::typed(
         "channels.create answer",

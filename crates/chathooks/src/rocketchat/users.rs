@@ -134,18 +134,20 @@ pub async fn users_create(
         notify_props: json!({}),
         timezone: json!({}),
     };
-    let user = state.store.create_user(&user).await.map_err(|error| match error {
-        StoreError::Conflict(what) => {
-            // The message ends with SQLite's, naming the column: `... users.email`.
-            let field = if what.contains("users.email") {
-                "email"
-            } else {
-                "username"
-            };
-            RcError::typed("error-field-unavailable", &format!("The {field} is already in use :("))
-        }
-        other => other.into(),
-    })?;
+    let user = crate::accounts::create_user(state, &user)
+        .await
+        .map_err(|error| match error {
+            StoreError::Conflict(what) => {
+                // The message ends with SQLite's, naming the column: `... users.email`.
+                let field = if what.contains("users.email") {
+                    "email"
+                } else {
+                    "username"
+                };
+                RcError::typed("error-field-unavailable", &format!("The {field} is already in use :("))
+            }
+            other => other.into(),
+        })?;
     Ok(users_create::Response::Ok(wire::typed(
         "users.create answer",
         json!({"user": wire::user(&user), "success": true}),

@@ -65,6 +65,13 @@ fn migrator() -> Migrator {
             false,
         ),
         Migration::new(
+            5,
+            Cow::Borrowed("script store"),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0005_script_store.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
             6,
             Cow::Borrowed("post sources and retention"),
             MigrationType::Simple,
@@ -886,6 +893,33 @@ impl Store for SqliteStore {
             .bind(integration_id)
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    // ----- Rocket.Chat script store -----
+
+    async fn get_rc_script_store(&self, integration_id: &str) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query(sql::GET_RC_SCRIPT_STORE)
+            .bind(integration_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
+            .collect()
+    }
+
+    async fn set_rc_script_values(&self, integration_id: &str, values: &[(String, String)]) -> StoreResult<()> {
+        let now = now_ms();
+        for (key, value) in values {
+            sqlx::query(sql::SET_RC_SCRIPT_VALUE)
+                .bind(integration_id)
+                .bind(key.as_str())
+                .bind(value.as_str())
+                .bind(now)
+                .execute(&self.writer)
+                .await
+                .map_err(write_err("script store value"))?;
+        }
+        Ok(())
     }
 
     // ----- Rocket.Chat rooms and messages -----

@@ -1,0 +1,446 @@
+//! One worker thread: its instances, and running calls on them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use rquickjs::context::EvalOptions;
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value as JsValue};
+use serde_json::Value;
+
+use crate::{Call, Failure, FailureKind, Job, Limits, LogLine, Outcome};
+
+/// QuickJS's stack limit; the worker threads have 8 MiB.
+const STACK_LIMIT: usize = 1024 * 1024;
+/// Instances kept per worker; past that the cache is emptied (rare: one per
+/// scripted integration).
+const MAX_INSTANCES: usize = 1024;
+/// Console lines kept per call, and bytes per line.
+const MAX_LOG_LINES: usize = 200;
+const MAX_LOG_LINE_BYTES: usize = 4096;
+
+/// The sandbox's globals and the driver the worker calls through. The host
+/// functions are taken out of the global object at once, so the script
+/// cannot reach them except through `console` and `Store`.
+const PRELUDE: &str = r#"(() => {
+  const host = globalThis.__chathooks_host;
+  delete globalThis.__chathooks_host;
+  const show = (value) => {
+    if (typeof value === 'string') return value;
+    if (value instanceof Error) return String(value.stack ? `${value}\n${value.stack}` : value);
+    try {
+      const json = JSON.stringify(value);
+      return json === undefined ? String(value) : json;
+    } catch (e) {
+      return String(value);
+    }
+  };
+  const writer = (level) => (...args) => { host.log(level, args.map(show).join(' ')); };
+  globalThis.console = Object.freeze({
+    log: writer('log'), info: writer('info'), warn: writer('warn'),
+    error: writer('error'), debug: writer('debug'),
+  });
+  globalThis.Store = Object.freeze({
+    get(key) {
+      const json = host.get(String(key));
+      return json === undefined ? undefined : JSON.parse(json);
+    },
+    set(key, value) {
+      const json = JSON.stringify(value);
+      host.set(String(key), json === undefined ? 'null' : json);
+      return value;
+    },
+  });
+  let instance = null;
+  return Object.freeze({
+    check(source) { new Function(source); },
+    instantiate(ScriptClass) {
+      if (typeof ScriptClass !== 'function') throw new Error('class Script not found');
+      instance = new ScriptClass();
+    },
+    call(method, argument) {
+      const fn = instance[method];
+      if (typeof fn !== 'function') return '{"missing":true}';
+      const result = fn.call(instance, JSON.parse(argument));
+      if (result === undefined) return '{}';
+      return JSON.stringify({ value: result });
+    },
+  });
+})()"#;
+
+/// What the host functions of one instance share with the worker.
+#[derive(Default)]
+struct Shared {
+    deadline: Cell<Option<Instant>>,
+    interrupted: Cell<bool>,
+    logs: RefCell<Vec<LogLine>>,
+    store: RefCell<HashMap<String, Value>>,
+    writes: RefCell<Vec<(String, Value)>>,
+}
+
+impl Shared {
+    fn start(&self, limits: &Limits) {
+        self.interrupted.set(false);
+        self.deadline.set(Some(Instant::now() + limits.cpu_time));
+    }
+
+    fn stop(&self) {
+        self.deadline.set(None);
+    }
+
+    fn take_logs(&self) -> Vec<LogLine> {
+        std::mem::take(&mut self.logs.borrow_mut())
+    }
+
+    fn take_writes(&self) -> Vec<(String, Value)> {
+        std::mem::take(&mut self.writes.borrow_mut())
+    }
+}
+
+/// A context (which holds its runtime) with the driver inside. Fields drop in
+/// order: the driver before the context.
+struct Instance {
+    version: String,
+    driver: Persistent<Object<'static>>,
+    context: Context,
+    shared: Rc<Shared>,
+}
+
+pub(crate) fn run(jobs: mpsc::Receiver<Job>, limits: Limits) {
+    let mut instances: HashMap<String, Instance> = HashMap::new();
+    while let Ok(job) = jobs.recv() {
+        match job {
+            Job::Call(call, answer) => {
+                let key = call.key.clone();
+                let result = catch_unwind(AssertUnwindSafe(|| call_script(&mut instances, *call, &limits)));
+                let result = result.unwrap_or_else(|_| {
+                    // The instance may be in any state: never touch it again
+                    // (leaked, not dropped, as dropping could panic too).
+                    if let Some(instance) = instances.remove(&key) {
+                        std::mem::forget(instance);
+                    }
+                    Err(Failure::new(
+                        FailureKind::Runtime,
+                        "the script engine failed on this script",
+                    ))
+                });
+                let _ = answer.send(result);
+            }
+            Job::Check(source, answer) => {
+                let result = catch_unwind(AssertUnwindSafe(|| check(&source, &limits)))
+                    .unwrap_or_else(|_| Err(Failure::new(FailureKind::Compile, "the script could not be checked")));
+                let _ = answer.send(result);
+            }
+            Job::Forget(key) => {
+                instances.remove(&key);
+            }
+        }
+    }
+}
+
+fn call_script(instances: &mut HashMap<String, Instance>, call: Call, limits: &Limits) -> Result<Outcome, Failure> {
+    let cached = instances.get(&call.key).is_some_and(|i| i.version == call.version);
+    if !cached {
+        instances.remove(&call.key);
+        if instances.len() >= MAX_INSTANCES {
+            instances.clear();
+        }
+        let instance = instantiate(&call.source, &call.version, limits)?;
+        instances.insert(call.key.clone(), instance);
+    }
+    let instance = instances.get(&call.key).expect("just inserted");
+    let result = invoke(instance, &call, limits);
+    if let Err(failure) = &result
+        && matches!(failure.kind, FailureKind::Timeout | FailureKind::Memory)
+    {
+        // A runaway script's state is not worth keeping.
+        instances.remove(&call.key);
+    }
+    result.map(|mut outcome| {
+        outcome.instantiated = !cached;
+        outcome
+    })
+}
+
+/// A fresh runtime with the sandbox's limits and globals, and the driver.
+fn sandbox(limits: &Limits) -> Result<(Runtime, Context, Rc<Shared>, Persistent<Object<'static>>), Failure> {
+    let engine_error = |e: rquickjs::Error| Failure::new(FailureKind::Memory, format!("cannot start a script: {e}"));
+    let runtime = Runtime::new().map_err(engine_error)?;
+    runtime.set_memory_limit(limits.memory_bytes);
+    runtime.set_max_stack_size(STACK_LIMIT);
+    let shared = Rc::new(Shared::default());
+    let watched = Rc::clone(&shared);
+    runtime.set_interrupt_handler(Some(Box::new(move || {
+        let over = watched
+            .deadline
+            .get()
+            .is_some_and(|deadline| Instant::now() >= deadline);
+        if over {
+            watched.interrupted.set(true);
+        }
+        over
+    })));
+    let context = Context::full(&runtime).map_err(engine_error)?;
+    shared.start(limits);
+    let driver = context.with(|ctx| -> Result<Persistent<Object<'static>>, Failure> {
+        install_host(&ctx, &shared).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
+        let driver: Object = ctx.eval(PRELUDE).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
+        Ok(Persistent::save(&ctx, driver))
+    });
+    shared.stop();
+    let driver = settled(limits, driver)?;
+    Ok((runtime, context, shared, driver))
+}
+
+fn install_host<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<()> {
+    let host = Object::new(ctx.clone())?;
+    let logs = Rc::clone(shared);
+    host.set(
+        "log",
+        Function::new(ctx.clone(), move |level: String, text: String| {
+            let mut lines = logs.logs.borrow_mut();
+            if lines.len() < MAX_LOG_LINES {
+                lines.push(LogLine {
+                    level,
+                    text: truncate(text, MAX_LOG_LINE_BYTES),
+                });
+            }
+        })?,
+    )?;
+    let store = Rc::clone(shared);
+    host.set(
+        "get",
+        Function::new(ctx.clone(), move |key: String| -> Option<String> {
+            store.store.borrow().get(&key).map(Value::to_string)
+        })?,
+    )?;
+    let store = Rc::clone(shared);
+    host.set(
+        "set",
+        Function::new(ctx.clone(), move |key: String, json: String| {
+            let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+            store.store.borrow_mut().insert(key.clone(), value.clone());
+            store.writes.borrow_mut().push((key, value));
+        })?,
+    )?;
+    ctx.globals().set("__chathooks_host", host)
+}
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+fn instantiate(source: &str, version: &str, limits: &Limits) -> Result<Instance, Failure> {
+    let (_runtime, context, shared, driver) = sandbox(limits)?;
+    shared.start(limits);
+    let result = context.with(|ctx| -> Result<(), Failure> {
+        let fail = |e| failure_of(&ctx, &shared, e, limits);
+        let driver = driver.clone().restore(&ctx).map_err(fail)?;
+        let mut options = EvalOptions::default();
+        options.strict = false;
+        options.filename = Some("script.js".into());
+        let class: JsValue = ctx
+            .eval_with_options(
+                format!("{source}\n;typeof Script === 'undefined' ? undefined : Script"),
+                options,
+            )
+            .map_err(fail)?;
+        let instantiate: Function = driver.get("instantiate").map_err(fail)?;
+        instantiate.call::<_, ()>((class,)).map_err(fail)
+    });
+    shared.stop();
+    let result = settled(limits, result);
+    let logs = shared.take_logs();
+    let writes = shared.take_writes();
+    match result {
+        Ok(()) => {
+            // Instantiation's own log lines go with the first call's.
+            shared.logs.replace(logs);
+            shared.writes.replace(writes);
+            Ok(Instance {
+                version: version.to_owned(),
+                driver,
+                context,
+                shared,
+            })
+        }
+        Err(mut failure) => {
+            if failure.message == "Error: class Script not found" {
+                failure.kind = FailureKind::Compile;
+            }
+            failure.logs = logs;
+            failure.store_writes = writes;
+            Err(failure)
+        }
+    }
+}
+
+fn invoke(instance: &Instance, call: &Call, limits: &Limits) -> Result<Outcome, Failure> {
+    let shared = &instance.shared;
+    shared.store.replace(call.store.clone());
+    shared.start(limits);
+    let result = instance.context.with(|ctx| -> Result<String, Failure> {
+        let fail = |e| failure_of(&ctx, shared, e, limits);
+        let driver = instance.driver.clone().restore(&ctx).map_err(fail)?;
+        let method: Function = driver.get("call").map_err(fail)?;
+        method
+            .call::<_, String>((call.method.as_str(), call.argument.to_string()))
+            .map_err(fail)
+    });
+    shared.stop();
+    let result = settled(limits, result);
+    shared.store.borrow_mut().clear();
+    let logs = shared.take_logs();
+    let store_writes = shared.take_writes();
+    match result {
+        Ok(json) => {
+            let answer: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+            Ok(Outcome {
+                value: answer.get("value").cloned(),
+                missing_method: answer.get("missing").is_some(),
+                logs,
+                store_writes,
+                instantiated: false,
+            })
+        }
+        Err(mut failure) => {
+            failure.logs = logs;
+            failure.store_writes = store_writes;
+            Err(failure)
+        }
+    }
+}
+
+/// Compile `source` as a function body in a throwaway runtime: a syntax
+/// check that runs nothing.
+fn check(source: &str, limits: &Limits) -> Result<(), Failure> {
+    let (_runtime, context, shared, driver) = sandbox(limits)?;
+    shared.start(limits);
+    let result = context.with(|ctx| -> Result<(), Failure> {
+        let fail = |e| failure_of(&ctx, &shared, e, limits);
+        let driver = driver.clone().restore(&ctx).map_err(fail)?;
+        let check: Function = driver.get("check").map_err(fail)?;
+        check.call::<_, ()>((source,)).map_err(fail)
+    });
+    shared.stop();
+    drop(driver);
+    settled(limits, result).map_err(|mut failure| {
+        if failure.kind == FailureKind::Runtime {
+            failure.kind = FailureKind::Compile;
+        }
+        failure
+    })
+}
+
+/// The failure an engine error stands for: the limit that was hit, or the
+/// exception the script threw.
+fn failure_of(ctx: &Ctx<'_>, shared: &Shared, error: rquickjs::Error, limits: &Limits) -> Failure {
+    let exception = matches!(error, rquickjs::Error::Exception).then(|| ctx.catch());
+    if shared.interrupted.get() {
+        return Failure::new(
+            FailureKind::Timeout,
+            format!(
+                "the script ran longer than {} ms and was stopped",
+                limits.cpu_time.as_millis()
+            ),
+        );
+    }
+    let memory = || {
+        Failure::new(
+            FailureKind::Memory,
+            format!(
+                "the script used more than {} bytes of memory and was stopped",
+                limits.memory_bytes
+            ),
+        )
+    };
+    if matches!(error, rquickjs::Error::Allocation) {
+        return memory();
+    }
+    let Some(exception) = exception else {
+        return Failure::new(FailureKind::Runtime, error.to_string());
+    };
+    let (message, stack) = describe(&exception);
+    if message.contains("out of memory") {
+        return memory();
+    }
+    if message.contains("stack overflow") {
+        let mut failure = memory();
+        failure.message = format!("{message} (the script's stack is limited to {STACK_LIMIT} bytes)");
+        return failure;
+    }
+    // An exception QuickJS could not allocate arrives as `null`: see `settled`.
+    if exception.is_null() {
+        return Failure::new(FailureKind::Runtime, NULL_EXCEPTION);
+    }
+    let kind = if message.starts_with("SyntaxError") {
+        FailureKind::Compile
+    } else {
+        FailureKind::Runtime
+    };
+    Failure {
+        kind,
+        message,
+        stack,
+        logs: Vec::new(),
+        store_writes: Vec::new(),
+    }
+}
+
+const NULL_EXCEPTION: &str = "null";
+
+/// A `null` exception is what QuickJS throws when it cannot even allocate the
+/// error: out of memory (by then the heap may be freed again, so it is not
+/// measured; a script that throws `null` itself is taken for the same).
+fn settled<T>(limits: &Limits, result: Result<T, Failure>) -> Result<T, Failure> {
+    result.map_err(|mut failure| {
+        if failure.kind == FailureKind::Runtime && failure.message == NULL_EXCEPTION {
+            failure.kind = FailureKind::Memory;
+            failure.message = format!(
+                "the script used more than {} bytes of memory and was stopped",
+                limits.memory_bytes
+            );
+        }
+        failure
+    })
+}
+
+/// `Name: message` and the stack of a thrown value.
+fn describe(exception: &JsValue<'_>) -> (String, Option<String>) {
+    if let Some(object) = exception.as_object() {
+        let name: Option<String> = object.get("name").ok();
+        let message: Option<String> = object.get("message").ok();
+        let stack: Option<String> = object.get("stack").ok().filter(|s: &String| !s.is_empty());
+        if name.is_some() || message.is_some() {
+            let text = match (name, message) {
+                (Some(name), Some(message)) if !message.is_empty() => format!("{name}: {message}"),
+                (Some(name), _) => name,
+                (None, Some(message)) => message,
+                (None, None) => unreachable!(),
+            };
+            return (text, stack);
+        }
+    }
+    if let Some(text) = exception.as_string().and_then(|s| s.to_string().ok()) {
+        return (text, None);
+    }
+    let text = exception
+        .ctx()
+        .json_stringify(exception.clone())
+        .ok()
+        .flatten()
+        .and_then(|s| s.to_string().ok())
+        .unwrap_or_else(|| format!("{exception:?}"));
+    (text, None)
+}
