@@ -20,9 +20,13 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
     let types_crate = format_ident!("{}", types_crate.replace('-', "_"));
     let credentials = credentials_enum(api);
     let methods = api.operations.iter().map(trait_method);
-    let modules = api.operations.iter().map(|op| operation_module(api, op));
-    let handlers = api.operations.iter().map(handler);
-    let routes = routes(api);
+    let securities = securities(api);
+    let security_module = security_module(api, &securities);
+    let modules = api.operations.iter().map(|op| operation_module(api, &securities, op));
+    let routes = api.operations.iter().map(|op| {
+        let module = format_ident!("{}", op.snake);
+        quote! { .serve::<ops::#module::Request>() }
+    });
     let title = format!(" The {} API, to be implemented by a server.", api.title);
     let schemas_json = serde_json::to_string_pretty(&schema_json::definitions(raw)).unwrap_or_default() + "\n";
 
@@ -56,7 +60,6 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
         pub use #types_crate as types;
 
         use chathooks_runtime::axum;
-        use chathooks_runtime::axum::response::IntoResponse;
 
         #credentials
 
@@ -86,7 +89,14 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
             fn error(status: axum::http::StatusCode, body: T) -> Self;
         }
 
-        /// Per-operation request and response types.
+        #security_module
+
+        /// Per-operation request and response types. Each `Request` is the
+        /// operation's [`runtime::Endpoint`]: its static spec, how it is taken
+        /// from a validated request, and the [`Api`] method serving it.
+        // `call` answers the operation's `Response`, more precisely than the
+        // trait's `impl IntoResponse`, on purpose.
+        #[allow(refining_impl_trait)]
         pub mod ops {
             #(#modules)*
         }
@@ -96,13 +106,10 @@ pub fn emit(api: &Api, raw: &Value, types_crate: &str) -> ServerOutput {
 
         /// An axum router serving every operation at its spec path.
         pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
-            let schemas = Arc::new(runtime::Schemas::new(SCHEMAS));
-            let router = axum::Router::new();
-            #routes
-            router
+            runtime::Router::new(api, SCHEMAS, A::request_error)
+                #(#routes)*
+                .finish()
         }
-
-        #(#handlers)*
     };
     ServerOutput { lib, schemas_json }
 }
@@ -286,8 +293,8 @@ fn media_kind_tokens(kind: MediaKind) -> TokenStream {
     }
 }
 
-fn schema_literal(schema: &Value) -> Literal {
-    Literal::string(&serde_json::to_string(&schema_json::convert(schema)).unwrap_or_else(|_| "{}".into()))
+fn schema_literal(schema: &Value) -> TokenStream {
+    str_literal(&serde_json::to_string(&schema_json::convert(schema)).unwrap_or_else(|_| "{}".into()))
 }
 
 /// The expression taking the body sent as media `index` from `prepared`:
@@ -301,7 +308,7 @@ fn take_body(kind: MediaKind, ty: &TokenStream, index: usize) -> TokenStream {
     }
 }
 
-fn operation_module(api: &Api, op: &Operation) -> TokenStream {
+fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> TokenStream {
     let module = format_ident!("{}", op.snake);
     let module_doc = format!(" `{}`: `{} {}`", op.id, op.method.to_uppercase(), op.path);
 
@@ -366,18 +373,13 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                 } else {
                     quote! { Option<#ty> }
                 };
-                let value = wrap(quote! { body });
-                let take = take_body(media.kind, &ty, 0);
-                (
-                    quote! { #doc pub body: #field_ty, },
-                    quote! {},
-                    quote! {
-                        body: match #take {
-                            Some(body) => #value,
-                            None => #missing,
-                        },
-                    },
-                )
+                let take = match (media.kind, body.required) {
+                    (MediaKind::Binary, true) => quote! { prepared.binary(0)? },
+                    (MediaKind::Binary, false) => quote! { prepared.binary_body(0) },
+                    (_, true) => quote! { prepared.body(0)? },
+                    (_, false) => quote! { prepared.body_as(0)? },
+                };
+                (quote! { #doc pub body: #field_ty, }, quote! {}, quote! { body: #take, })
             } else {
                 let variants = body.media.iter().map(|media| {
                     let variant = format_ident!("{}", media.variant);
@@ -417,14 +419,13 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     };
-    let param_builds = op.params.iter().map(|param| {
+    let param_builds = op.params.iter().enumerate().map(|(index, param)| {
         let field = format_ident!("{}", param.field);
-        let name = &param.name;
-        let location = runtime_location(param.location);
+        let index = Literal::usize_unsuffixed(index);
         if param.required || param.default.is_some() {
-            quote! { #field: prepared.param(#name, #location)?, }
+            quote! { #field: prepared.required(#index)?, }
         } else {
-            quote! { #field: prepared.optional_param(#name, #location)?, }
+            quote! { #field: prepared.optional(#index)?, }
         }
     });
 
@@ -487,34 +488,49 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
 
     // Static spec.
     let operation_id = &op.id;
-    let method = op.method.to_uppercase();
+    let http_method = op.method.to_uppercase();
     let path = &op.path;
+    // Each parameter as the usual one of its location, and what differs.
     let params = op.params.iter().map(|param| {
         let name = &param.name;
-        let location = runtime_location(param.location);
-        let required = param.required;
-        let kind = kind_tokens(&param.kind);
-        let explode = param.explode;
-        let default = match &param.default {
-            Some(value) => {
-                let text = serde_json::to_string(value).unwrap_or_default();
-                quote! { Some(#text) }
-            }
-            None => quote! { None },
+        let base = match param.location {
+            Location::Path => quote! { path },
+            Location::Query => quote! { query },
+            Location::Header => quote! { header },
+            Location::Cookie => quote! { cookie },
         };
-        let schema = schema_literal(&param.schema);
-        quote! {
-            runtime::ParamSpec {
-                name: #name, location: #location, required: #required, kind: #kind,
-                explode: #explode, default: #default, schema: #schema,
-            },
-        }
+        let required = (param.required != (param.location == Location::Path)).then(|| {
+            let required = param.required;
+            quote! { .required(#required) }
+        });
+        let kind = (param.kind != Kind::String).then(|| {
+            let kind = kind_tokens(&param.kind);
+            quote! { .kind(#kind) }
+        });
+        let explode = (param.explode != matches!(param.location, Location::Query | Location::Cookie)).then(|| {
+            let explode = param.explode;
+            quote! { .explode(#explode) }
+        });
+        let default = param.default.as_ref().map(|value| {
+            let text = str_literal(&serde_json::to_string(value).unwrap_or_default());
+            quote! { .default(#text) }
+        });
+        let schema_text = serde_json::to_string(&schema_json::convert(&param.schema)).unwrap_or_else(|_| "{}".into());
+        let schema = (schema_text != r#"{"type":"string"}"#).then(|| {
+            let schema = str_literal(&schema_text);
+            quote! { .schema(#schema) }
+        });
+        quote! { runtime::ParamSpec::#base(#name) #required #kind #explode #default #schema, }
     });
     let body_spec = match &op.body {
         None => quote! { None },
         Some(body) => {
-            let required = body.required;
-            let lenient_json = body.lenient_json;
+            let base = if body.required {
+                quote! { REQUIRED }
+            } else {
+                quote! { OPTIONAL }
+            };
+            let lenient_json = body.lenient_json.then(|| quote! { lenient_json: true, });
             let media = body.media.iter().map(|media| {
                 let content_type = &media.content_type;
                 let kind = media_kind_tokens(media.kind);
@@ -524,70 +540,52 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
                 });
                 let schema = match media.kind {
                     MediaKind::Json | MediaKind::Form | MediaKind::Multipart => schema_literal(&media.schema),
-                    MediaKind::Text | MediaKind::Binary => Literal::string("{}"),
+                    MediaKind::Text | MediaKind::Binary => quote! { "{}" },
                 };
-                quote! {
-                    runtime::MediaSpec { content_type: #content_type, kind: #kind, fields: &[#(#fields)*], schema: #schema },
+                if media.kind == MediaKind::Json && content_type == "application/json" && media.fields.is_empty() {
+                    quote! { runtime::MediaSpec::json(#schema), }
+                } else {
+                    quote! {
+                        runtime::MediaSpec { content_type: #content_type, kind: #kind, fields: &[#(#fields)*], schema: #schema },
+                    }
                 }
             });
-            quote! { Some(runtime::BodySpec { required: #required, lenient_json: #lenient_json, media: &[#(#media)*] }) }
+            quote! { Some(runtime::BodySpec { #lenient_json media: &[#(#media)*], ..runtime::BodySpec::#base }) }
         }
     };
-    let security = op.security.iter().map(|requirement| {
-        let schemes = requirement.iter().map(|name| {
-            let scheme = api.schemes.iter().find(|s| &s.name == name).map(|s| &s.kind);
-            match scheme {
-                Some(SchemeKind::Http { scheme }) => quote! { runtime::SchemeSpec::Http { scheme: #scheme }, },
-                Some(SchemeKind::ApiKey { location, name }) => {
-                    let location = runtime_location(*location);
-                    quote! { runtime::SchemeSpec::ApiKey { location: #location, name: #name }, }
-                }
-                None => quote! {},
-            }
-        });
-        quote! { &[#(#schemes)*], }
-    });
-
-    // Credentials conversion.
-    let credentials_fn = match auth(op) {
-        Auth::None => quote! {},
-        Auth::Required | Auth::Optional => {
-            let arms = op
-                .security
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| !r.is_empty())
-                .map(|(index, requirement)| {
-                    let variant = credential_variant(requirement);
-                    if requirement.len() == 1 {
-                        quote! { #index => Some(Credentials::#variant(values.next()?)), }
-                    } else {
-                        let fields = requirement.iter().map(|name| {
-                            let field = format_ident!("{}", snake(name));
-                            quote! { #field: values.next()?, }
-                        });
-                        quote! { #index => Some(Credentials::#variant { #(#fields)* }), }
-                    }
-                });
-            quote! {
-                pub(crate) fn credentials(credential: Option<runtime::Credential>) -> Option<Credentials> {
-                    let credential = credential?;
-                    let mut values = credential.values.into_iter();
-                    match credential.requirement {
-                        #(#arms)*
-                        _ => None,
-                    }
-                }
-            }
+    let (security_type, security) = match security_of(securities, op) {
+        Some(list) => {
+            let name = &list.name;
+            (
+                quote! { crate::security::#name },
+                quote! { crate::security::#name::SCHEMES },
+            )
         }
+        None => (quote! { runtime::Anonymous }, schemes_tokens(api, &op.security)),
+    };
+    let method = format_ident!("{}", op.snake);
+    let call = match auth(op) {
+        Auth::None => quote! {
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.#method(request).await
+            }
+        },
+        Auth::Required => quote! {
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.#method(credentials, request).await
+            }
+        },
+        Auth::Optional => quote! {
+            async fn call(api: &A, credentials: Option<Credentials>, request: Self) -> Response {
+                api.#method(credentials, request).await
+            }
+        },
     };
 
     quote! {
         #[doc = #module_doc]
         pub mod #module {
-            #[allow(unused_imports)]
-            use crate::{runtime, Credentials};
-            use crate::runtime::axum;
+            use crate::{runtime, runtime::axum, Credentials};
 
             /// The operation's parameters and body, validated against the spec.
             #[derive(Debug, Clone)]
@@ -617,24 +615,28 @@ fn operation_module(api: &Api, op: &Operation) -> TokenStream {
 
             #error_impl
 
-            pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-                operation_id: #operation_id,
-                method: #method,
-                path: #path,
-                params: &[#(#params)*],
-                body: #body_spec,
-                security: &[#(#security)*],
-            };
+            impl<A: crate::Api> runtime::Endpoint<A> for Request {
+                type Security = #security_type;
 
-            pub(crate) fn request(prepared: &mut runtime::Prepared) -> Result<Request, runtime::RequestError> {
-                Ok(Request {
-                    #(#param_builds)*
-                    #body_build
-                    #files_build
-                })
+                const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                    operation_id: #operation_id,
+                    method: #http_method,
+                    path: #path,
+                    params: &[#(#params)*],
+                    body: #body_spec,
+                    security: #security,
+                };
+
+                fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                    Ok(Self {
+                        #(#param_builds)*
+                        #body_build
+                        #files_build
+                    })
+                }
+
+                #call
             }
-
-            #credentials_fn
         }
     }
 }
@@ -702,7 +704,7 @@ fn response_arm(response: &Response) -> TokenStream {
     let variant = format_ident!("{}", response.variant);
     let mut bindings = Vec::new();
     let status = match response.status {
-        Status::Code(code) => quote! { runtime::status(#code) },
+        Status::Code(code) => quote! { #code },
         Status::Range(_) | Status::Default => {
             bindings.push(quote! { status });
             quote! { status }
@@ -747,72 +749,161 @@ fn response_arm(response: &Response) -> TokenStream {
     }
 }
 
-fn handler_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("handle_{}", op.snake)
+/// A distinct list of security requirement alternatives, shared by the
+/// operations declaring it: `pub struct` in `mod security`.
+struct SecurityList {
+    requirements: Vec<Vec<String>>,
+    name: proc_macro2::Ident,
 }
 
-fn handler(op: &Operation) -> TokenStream {
-    let name = handler_name(op);
-    let module = format_ident!("{}", op.snake);
-    let method = format_ident!("{}", op.snake);
-    let (get_credentials, call) = match auth(op) {
-        Auth::None => (quote! {}, quote! { api.#method(request).await }),
-        Auth::Optional => (
-            quote! { let credentials = ops::#module::credentials(prepared.credential.take()); },
-            quote! { api.#method(credentials, request).await },
-        ),
-        Auth::Required => (
-            quote! {
-                let Some(credentials) = ops::#module::credentials(prepared.credential.take()) else {
-                    return api.request_error(runtime::RequestError {
-                        operation_id: ops::#module::SPEC.operation_id,
-                        kind: runtime::RequestErrorKind::Unauthenticated,
-                    });
-                };
-            },
-            quote! { api.#method(credentials, request).await },
-        ),
-    };
-    quote! {
-        async fn #name<A: Api>(api: Arc<A>, operation: Arc<runtime::Operation>, request: axum::extract::Request) -> axum::response::Response {
-            let mut prepared = match operation.prepare(request).await {
-                Ok(prepared) => prepared,
-                Err(error) => return api.request_error(error),
-            };
-            #get_credentials
-            let request = match ops::#module::request(&mut prepared) {
-                Ok(request) => request,
-                Err(error) => return api.request_error(error),
-            };
-            #call.into_response()
+/// The security lists of operations that take credentials, in order of first
+/// use, each with a unique type name.
+fn securities(api: &Api) -> Vec<SecurityList> {
+    let mut lists: Vec<SecurityList> = Vec::new();
+    for op in api.operations.iter().filter(|op| auth(op) != Auth::None) {
+        if lists.iter().any(|list| list.requirements == op.security) {
+            continue;
         }
+        let alternatives: Vec<String> = op
+            .security
+            .iter()
+            .filter(|r| !r.is_empty())
+            .map(|r| r.join(" "))
+            .collect();
+        let mut name = pascal(&alternatives.join(" or "));
+        if auth(op) == Auth::Optional {
+            name = format!("Optional{name}");
+        }
+        if lists.iter().any(|list| list.name == name) {
+            name = format!("{name}{}", lists.len());
+        }
+        lists.push(SecurityList {
+            requirements: op.security.clone(),
+            name: format_ident!("{}", name),
+        });
     }
+    lists
 }
 
-fn routes(api: &Api) -> TokenStream {
-    // Group operations by path: axum wants one route per path.
-    let mut paths: Vec<&str> = Vec::new();
-    for op in &api.operations {
-        if !paths.contains(&op.path.as_str()) {
-            paths.push(&op.path);
-        }
-    }
-    let routes = paths.iter().map(|path| {
-        let methods = api.operations.iter().filter(|op| op.path == *path).map(|op| {
-            let filter = format_ident!("{}", op.method.to_uppercase());
-            let module = format_ident!("{}", op.snake);
-            let handler = handler_name(op);
-            quote! {
-                .on(axum::routing::MethodFilter::#filter, {
-                    let api = api.clone();
-                    let operation = Arc::new(runtime::Operation::new(&ops::#module::SPEC, schemas.clone()));
-                    move |request: axum::extract::Request| #handler(api.clone(), operation.clone(), request)
-                })
+fn security_of<'a>(securities: &'a [SecurityList], op: &Operation) -> Option<&'a SecurityList> {
+    securities.iter().find(|list| list.requirements == op.security)
+}
+
+/// `&[&[SchemeSpec, ...], ...]`: the alternatives as the runtime extracts them.
+fn schemes_tokens(api: &Api, requirements: &[Vec<String>]) -> TokenStream {
+    let alternatives = requirements.iter().map(|requirement| {
+        let schemes = requirement.iter().map(|name| {
+            let scheme = api.schemes.iter().find(|s| &s.name == name).map(|s| &s.kind);
+            match scheme {
+                Some(SchemeKind::Http { scheme }) => quote! { runtime::SchemeSpec::Http { scheme: #scheme }, },
+                Some(SchemeKind::ApiKey { location, name }) => {
+                    let location = runtime_location(*location);
+                    quote! { runtime::SchemeSpec::ApiKey { location: #location, name: #name }, }
+                }
+                None => quote! {},
             }
         });
+        quote! { &[#(#schemes)*], }
+    });
+    quote! { &[#(#alternatives)*] }
+}
+
+fn security_module(api: &Api, securities: &[SecurityList]) -> TokenStream {
+    if securities.is_empty() {
+        return quote! {};
+    }
+    let lists = securities.iter().map(|list| {
+        let name = &list.name;
+        let described: Vec<String> = list
+            .requirements
+            .iter()
+            .map(|r| {
+                if r.is_empty() {
+                    "none".to_owned()
+                } else {
+                    format!("`{}`", r.join(" + "))
+                }
+            })
+            .collect();
+        let doc = format!(" Operations secured by {}.", described.join(" or "));
+        let schemes = schemes_tokens(api, &list.requirements);
+        let arms = list
+            .requirements
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(index, requirement)| {
+                let variant = credential_variant(requirement);
+                if requirement.len() == 1 {
+                    quote! { #index => Some(crate::Credentials::#variant(values.next()?)), }
+                } else {
+                    let fields = requirement.iter().map(|name| {
+                        let field = format_ident!("{}", snake(name));
+                        quote! { #field: values.next()?, }
+                    });
+                    quote! { #index => Some(crate::Credentials::#variant { #(#fields)* }), }
+                }
+            });
+        let optional = list.requirements.iter().any(Vec::is_empty);
+        let (credentials, take) = if optional {
+            (
+                quote! { Option<crate::Credentials> },
+                quote! { Some(credential.and_then(Self::from)) },
+            )
+        } else {
+            (
+                quote! { crate::Credentials },
+                quote! { credential.and_then(Self::from) },
+            )
+        };
         quote! {
-            let router = router.route(#path, axum::routing::MethodRouter::new() #(#methods)*);
+            #[doc = #doc]
+            pub struct #name;
+
+            impl #name {
+                /// The alternatives, as the runtime extracts them.
+                pub const SCHEMES: &'static [&'static [runtime::SchemeSpec]] = #schemes;
+
+                fn from(credential: runtime::Credential) -> Option<crate::Credentials> {
+                    let mut values = credential.values.into_iter();
+                    match credential.requirement {
+                        #(#arms)*
+                        _ => None,
+                    }
+                }
+            }
+
+            impl runtime::Security for #name {
+                type Credentials = #credentials;
+
+                fn credentials(credential: Option<runtime::Credential>) -> Option<#credentials> {
+                    #take
+                }
+            }
         }
     });
-    quote! { #(#routes)* }
+    quote! {
+        /// The security requirement lists operations declare, and the
+        /// [`Credentials`] each hands to its operations.
+        pub mod security {
+            use crate::runtime;
+
+            #(#lists)*
+        }
+    }
+}
+
+/// A string literal for generated code: raw when the text holds quotes or
+/// backslashes, so JSON stays readable.
+fn str_literal(text: &str) -> TokenStream {
+    if !text.contains('"') && !text.contains('\\') {
+        return quote! { #text };
+    }
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| quote! { #text })
 }

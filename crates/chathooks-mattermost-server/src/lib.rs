@@ -71,7 +71,6 @@ use std::sync::Arc;
 pub use chathooks_runtime as runtime;
 pub use chathooks_mattermost_types as types;
 use chathooks_runtime::axum;
-use chathooks_runtime::axum::response::IntoResponse;
 /// The credentials a request presented, by the security requirement
 /// they satisfied. Validating them is up to the implementation.
 ///
@@ -1067,13 +1066,114 @@ pub trait Api: Send + Sync + 'static {
 pub trait ErrorResponse<T>: Sized {
     fn error(status: axum::http::StatusCode, body: T) -> Self;
 }
-/// Per-operation request and response types.
+/// The security requirement lists operations declare, and the
+/// [`Credentials`] each hands to its operations.
+pub mod security {
+    use crate::runtime;
+    /// Operations secured by `MMAUTHTOKEN` or `bearerAuth` or `tokenAuth` or `accessToken`.
+    pub struct MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+    impl MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken {
+        /// The alternatives, as the runtime extracts them.
+        pub const SCHEMES: &'static [&'static [runtime::SchemeSpec]] = &[
+            &[
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Cookie,
+                    name: "MMAUTHTOKEN",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::Http {
+                    scheme: "bearer",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::Http {
+                    scheme: "token",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Query,
+                    name: "access_token",
+                },
+            ],
+        ];
+        fn from(credential: runtime::Credential) -> Option<crate::Credentials> {
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => Some(crate::Credentials::Mmauthtoken(values.next()?)),
+                1usize => Some(crate::Credentials::BearerAuth(values.next()?)),
+                2usize => Some(crate::Credentials::TokenAuth(values.next()?)),
+                3usize => Some(crate::Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    impl runtime::Security for MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken {
+        type Credentials = crate::Credentials;
+        fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<crate::Credentials> {
+            credential.and_then(Self::from)
+        }
+    }
+    /// Operations secured by none or `MMAUTHTOKEN` or `bearerAuth` or `tokenAuth` or `accessToken`.
+    pub struct OptionalMmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+    impl OptionalMmauthtokenOrBearerAuthOrTokenAuthOrAccessToken {
+        /// The alternatives, as the runtime extracts them.
+        pub const SCHEMES: &'static [&'static [runtime::SchemeSpec]] = &[
+            &[],
+            &[
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Cookie,
+                    name: "MMAUTHTOKEN",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::Http {
+                    scheme: "bearer",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::Http {
+                    scheme: "token",
+                },
+            ],
+            &[
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Query,
+                    name: "access_token",
+                },
+            ],
+        ];
+        fn from(credential: runtime::Credential) -> Option<crate::Credentials> {
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                1usize => Some(crate::Credentials::Mmauthtoken(values.next()?)),
+                2usize => Some(crate::Credentials::BearerAuth(values.next()?)),
+                3usize => Some(crate::Credentials::TokenAuth(values.next()?)),
+                4usize => Some(crate::Credentials::AccessToken(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    impl runtime::Security for OptionalMmauthtokenOrBearerAuthOrTokenAuthOrAccessToken {
+        type Credentials = Option<crate::Credentials>;
+        fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Option<crate::Credentials>> {
+            Some(credential.and_then(Self::from))
+        }
+    }
+}
+/// Per-operation request and response types. Each `Request` is the
+/// operation's [`runtime::Endpoint`]: its static spec, how it is taken
+/// from a validated request, and the [`Api`] method serving it.
+#[allow(refining_impl_trait)]
 pub mod ops {
     /// `GetIncomingWebhooks`: `GET /api/v4/hooks/incoming`
     pub mod get_incoming_webhooks {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1111,18 +1211,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1140,104 +1232,46 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetIncomingWebhooks",
-            method: "GET",
-            path: "/api/v4/hooks/incoming",
-            params: &[
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "team_id",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "include_total_count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Boolean,
-                    explode: true,
-                    default: Some("false"),
-                    schema: "{\"default\":false,\"type\":\"boolean\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetIncomingWebhooks",
+                method: "GET",
+                path: "/api/v4/hooks/incoming",
+                params: &[
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
+                    runtime::ParamSpec::query("team_id"),
+                    runtime::ParamSpec::query("include_total_count")
+                        .kind(runtime::ParamKind::Boolean)
+                        .default("false")
+                        .schema(r#"{"default":false,"type":"boolean"}"#),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-                team_id: prepared.optional_param("team_id", runtime::Location::Query)?,
-                include_total_count: prepared
-                    .param("include_total_count", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    page: prepared.required(0)?,
+                    per_page: prepared.required(1)?,
+                    team_id: prepared.optional(2)?,
+                    include_total_count: prepared.required(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_incoming_webhooks(credentials, request).await
             }
         }
     }
     /// `CreateIncomingWebhook`: `POST /api/v4/hooks/incoming`
     pub mod create_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1263,21 +1297,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1296,79 +1320,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateIncomingWebhook",
-            method: "POST",
-            path: "/api/v4/hooks/incoming",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateIncomingWebhookBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::CreateIncomingWebhookBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateIncomingWebhook",
+                method: "POST",
+                path: "/api/v4/hooks/incoming",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateIncomingWebhookBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_incoming_webhook(credentials, request).await
             }
         }
     }
     /// `GetIncomingWebhook`: `GET /api/v4/hooks/incoming/{hook_id}`
     pub mod get_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1396,21 +1376,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1429,73 +1399,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetIncomingWebhook",
-            method: "GET",
-            path: "/api/v4/hooks/incoming/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetIncomingWebhook",
+                method: "GET",
+                path: "/api/v4/hooks/incoming/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_incoming_webhook(credentials, request).await
             }
         }
     }
     /// `UpdateIncomingWebhook`: `PUT /api/v4/hooks/incoming/{hook_id}`
     pub mod update_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1525,21 +1451,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1558,90 +1474,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "UpdateIncomingWebhook",
-            method: "PUT",
-            path: "/api/v4/hooks/incoming/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/UpdateIncomingWebhookBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-                body: match prepared
-                    .body_as::<crate::types::UpdateIncomingWebhookBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UpdateIncomingWebhook",
+                method: "PUT",
+                path: "/api/v4/hooks/incoming/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UpdateIncomingWebhookBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.update_incoming_webhook(credentials, request).await
             }
         }
     }
     /// `DeleteIncomingWebhook`: `DELETE /api/v4/hooks/incoming/{hook_id}`
     pub mod delete_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1669,21 +1533,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1702,73 +1556,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "DeleteIncomingWebhook",
-            method: "DELETE",
-            path: "/api/v4/hooks/incoming/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DeleteIncomingWebhook",
+                method: "DELETE",
+                path: "/api/v4/hooks/incoming/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.delete_incoming_webhook(credentials, request).await
             }
         }
     }
     /// `GetOutgoingWebhooks`: `GET /api/v4/hooks/outgoing`
     pub mod get_outgoing_webhooks {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1810,18 +1620,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -1839,115 +1641,48 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetOutgoingWebhooks",
-            method: "GET",
-            path: "/api/v4/hooks/outgoing",
-            params: &[
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "team_id",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "include_total_count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Boolean,
-                    explode: true,
-                    default: Some("false"),
-                    schema: "{\"default\":false,\"type\":\"boolean\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetOutgoingWebhooks",
+                method: "GET",
+                path: "/api/v4/hooks/outgoing",
+                params: &[
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
+                    runtime::ParamSpec::query("team_id"),
+                    runtime::ParamSpec::query("channel_id"),
+                    runtime::ParamSpec::query("include_total_count")
+                        .kind(runtime::ParamKind::Boolean)
+                        .default("false")
+                        .schema(r#"{"default":false,"type":"boolean"}"#),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-                team_id: prepared.optional_param("team_id", runtime::Location::Query)?,
-                channel_id: prepared
-                    .optional_param("channel_id", runtime::Location::Query)?,
-                include_total_count: prepared
-                    .param("include_total_count", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    page: prepared.required(0)?,
+                    per_page: prepared.required(1)?,
+                    team_id: prepared.optional(2)?,
+                    channel_id: prepared.optional(3)?,
+                    include_total_count: prepared.required(4)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_outgoing_webhooks(credentials, request).await
             }
         }
     }
     /// `CreateOutgoingWebhook`: `POST /api/v4/hooks/outgoing`
     pub mod create_outgoing_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1973,21 +1708,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2006,79 +1731,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateOutgoingWebhook",
-            method: "POST",
-            path: "/api/v4/hooks/outgoing",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateOutgoingWebhookBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared
-                    .body_as::<crate::types::CreateOutgoingWebhookBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateOutgoingWebhook",
+                method: "POST",
+                path: "/api/v4/hooks/outgoing",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateOutgoingWebhookBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_outgoing_webhook(credentials, request).await
             }
         }
     }
     /// `GetOutgoingWebhook`: `GET /api/v4/hooks/outgoing/{hook_id}`
     pub mod get_outgoing_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2106,21 +1787,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2139,73 +1810,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetOutgoingWebhook",
-            method: "GET",
-            path: "/api/v4/hooks/outgoing/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetOutgoingWebhook",
+                method: "GET",
+                path: "/api/v4/hooks/outgoing/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_outgoing_webhook(credentials, request).await
             }
         }
     }
     /// `UpdateOutgoingWebhook`: `PUT /api/v4/hooks/outgoing/{hook_id}`
     pub mod update_outgoing_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2235,21 +1862,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2268,90 +1885,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "UpdateOutgoingWebhook",
-            method: "PUT",
-            path: "/api/v4/hooks/outgoing/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/UpdateOutgoingWebhookBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-                body: match prepared
-                    .body_as::<crate::types::UpdateOutgoingWebhookBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UpdateOutgoingWebhook",
+                method: "PUT",
+                path: "/api/v4/hooks/outgoing/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UpdateOutgoingWebhookBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.update_outgoing_webhook(credentials, request).await
             }
         }
     }
     /// `DeleteOutgoingWebhook`: `DELETE /api/v4/hooks/outgoing/{hook_id}`
     pub mod delete_outgoing_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2379,21 +1944,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2412,73 +1967,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "DeleteOutgoingWebhook",
-            method: "DELETE",
-            path: "/api/v4/hooks/outgoing/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DeleteOutgoingWebhook",
+                method: "DELETE",
+                path: "/api/v4/hooks/outgoing/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.delete_outgoing_webhook(credentials, request).await
             }
         }
     }
     /// `RegenOutgoingHookToken`: `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`
     pub mod regen_outgoing_hook_token {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2506,21 +2017,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2539,73 +2040,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "RegenOutgoingHookToken",
-            method: "POST",
-            path: "/api/v4/hooks/outgoing/{hook_id}/regen_token",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "RegenOutgoingHookToken",
+                method: "POST",
+                path: "/api/v4/hooks/outgoing/{hook_id}/regen_token",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.regen_outgoing_hook_token(credentials, request).await
             }
         }
     }
     /// `ExecuteIncomingWebhook`: `POST /hooks/{hook_id}`
     pub mod execute_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2647,25 +2104,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::text_response(
-                            runtime::status(200u16),
-                            "text/plain",
-                            body,
-                        )
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
-                    Self::PayloadTooLarge(body) => {
-                        runtime::json_response(runtime::status(413u16), &body)
-                    }
+                    Self::Ok(body) => runtime::text_response(200u16, "text/plain", body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::PayloadTooLarge(body) => runtime::json_response(413u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2684,97 +2127,86 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "ExecuteIncomingWebhook",
-            method: "POST",
-            path: "/hooks/{hook_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/IncomingWebhookPayload\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[("payload", runtime::ParamKind::String)],
-                        schema: "{\"$ref\":\"#/definitions/ExecuteIncomingWebhookFormBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "multipart/form-data",
-                        kind: runtime::MediaKind::Multipart,
-                        fields: &[
-                            ("text", runtime::ParamKind::String),
-                            ("username", runtime::ParamKind::String),
-                            ("icon_url", runtime::ParamKind::String),
-                            ("icon_emoji", runtime::ParamKind::String),
-                            ("channel", runtime::ParamKind::String),
-                            ("type", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ExecuteIncomingWebhookMultipartBody\"}",
-                    },
-                ],
-            }),
-            security: &[],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::IncomingWebhookPayload>(0)?
-                        {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ExecuteIncomingWebhook",
+                method: "POST",
+                path: "/hooks/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IncomingWebhookPayload"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[("payload", runtime::ParamKind::String)],
+                            schema: r##"{"$ref":"#/definitions/ExecuteIncomingWebhookFormBody"}"##,
+                        },
+                        runtime::MediaSpec {
+                            content_type: "multipart/form-data",
+                            kind: runtime::MediaKind::Multipart,
+                            fields: &[
+                                ("text", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("icon_url", runtime::ParamKind::String),
+                                ("icon_emoji", runtime::ParamKind::String),
+                                ("channel", runtime::ParamKind::String),
+                                ("type", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ExecuteIncomingWebhookMultipartBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IncomingWebhookPayload>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::ExecuteIncomingWebhookFormBody>(1)?
-                        {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ExecuteIncomingWebhookFormBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(2usize) => {
-                        match prepared
-                            .body_as::<
-                                crate::types::ExecuteIncomingWebhookMultipartBody,
-                            >(2)?
-                        {
-                            Some(body) => Body::Multipart(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(2usize) => {
+                            match prepared
+                                .body_as::<
+                                    crate::types::ExecuteIncomingWebhookMultipartBody,
+                                >(2)?
+                            {
+                                Some(body) => Body::Multipart(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-                files: prepared.take_files(),
-            })
+                        _ => return Err(prepared.missing_body()),
+                    },
+                    files: prepared.take_files(),
+                })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.execute_incoming_webhook(request).await
+            }
         }
     }
     /// `Login`: `POST /api/v4/users/login`
     pub mod login {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2805,21 +2237,14 @@ pub mod ops {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body, headers) => {
-                        let mut response = runtime::json_response(
-                            runtime::status(200u16),
-                            &body,
-                        );
+                        let mut response = runtime::json_response(200u16, &body);
                         if let Some(value) = &headers.token {
                             runtime::insert_header(&mut response, "token", value);
                         }
                         response
                     }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2836,41 +2261,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "Login",
-            method: "POST",
-            path: "/api/v4/users/login",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
-                    },
-                ],
-            }),
-            security: &[],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::LoginBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "Login",
+                method: "POST",
+                path: "/api/v4/users/login",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/LoginBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.login(request).await
+            }
         }
     }
     /// `GetMe`: `GET /api/v4/users/me`
     pub mod get_me {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -2887,12 +2306,8 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -2908,61 +2323,27 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetMe",
-            method: "GET",
-            path: "/api/v4/users/me",
-            params: &[],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetMe",
+                method: "GET",
+                path: "/api/v4/users/me",
+                params: &[],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_me(credentials, request).await
             }
         }
     }
     /// `CreateUser`: `POST /api/v4/users`
     pub mod create_user {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2986,18 +2367,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3015,77 +2388,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateUser",
-            method: "POST",
-            path: "/api/v4/users",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateUserBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateUserBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateUser",
+                method: "POST",
+                path: "/api/v4/users",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateUserBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_user(credentials, request).await
             }
         }
     }
     /// `GetUser`: `GET /api/v4/users/{user_id}`
     pub mod get_user {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3111,18 +2442,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3140,73 +2463,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetUser",
-            method: "GET",
-            path: "/api/v4/users/{user_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "user_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.param("user_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetUser",
+                method: "GET",
+                path: "/api/v4/users/{user_id}",
+                params: &[runtime::ParamSpec::path("user_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_user(credentials, request).await
             }
         }
     }
     /// `GetAllTeams`: `GET /api/v4/teams`
     pub mod get_all_teams {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3234,15 +2513,9 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3259,83 +2532,39 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetAllTeams",
-            method: "GET",
-            path: "/api/v4/teams",
-            params: &[
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetAllTeams",
+                method: "GET",
+                path: "/api/v4/teams",
+                params: &[
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    page: prepared.required(0)?,
+                    per_page: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_all_teams(credentials, request).await
             }
         }
     }
     /// `CreateTeam`: `POST /api/v4/teams`
     pub mod create_team {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3359,18 +2588,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3388,77 +2609,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateTeam",
-            method: "POST",
-            path: "/api/v4/teams",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateTeamBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateTeamBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateTeam",
+                method: "POST",
+                path: "/api/v4/teams",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateTeamBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_team(credentials, request).await
             }
         }
     }
     /// `GetTeam`: `GET /api/v4/teams/{team_id}`
     pub mod get_team {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3486,21 +2665,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3519,73 +2688,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetTeam",
-            method: "GET",
-            path: "/api/v4/teams/{team_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "team_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                team_id: prepared.param("team_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetTeam",
+                method: "GET",
+                path: "/api/v4/teams/{team_id}",
+                params: &[runtime::ParamSpec::path("team_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_team(credentials, request).await
             }
         }
     }
     /// `GetTeamByName`: `GET /api/v4/teams/name/{name}`
     pub mod get_team_by_name {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3613,21 +2738,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3646,73 +2761,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetTeamByName",
-            method: "GET",
-            path: "/api/v4/teams/name/{name}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "name",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                name: prepared.param("name", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetTeamByName",
+                method: "GET",
+                path: "/api/v4/teams/name/{name}",
+                params: &[runtime::ParamSpec::path("name")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    name: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_team_by_name(credentials, request).await
             }
         }
     }
     /// `AddTeamMember`: `POST /api/v4/teams/{team_id}/members`
     pub mod add_team_member {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3742,21 +2813,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3775,88 +2836,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "AddTeamMember",
-            method: "POST",
-            path: "/api/v4/teams/{team_id}/members",
-            params: &[
-                runtime::ParamSpec {
-                    name: "team_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/AddTeamMemberBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                team_id: prepared.param("team_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::AddTeamMemberBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "AddTeamMember",
+                method: "POST",
+                path: "/api/v4/teams/{team_id}/members",
+                params: &[runtime::ParamSpec::path("team_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/AddTeamMemberBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.add_team_member(credentials, request).await
             }
         }
     }
     /// `CreateChannel`: `POST /api/v4/channels`
     pub mod create_channel {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3880,18 +2891,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -3909,77 +2912,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateChannel",
-            method: "POST",
-            path: "/api/v4/channels",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateChannelBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::CreateChannelBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateChannel",
+                method: "POST",
+                path: "/api/v4/channels",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateChannelBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_channel(credentials, request).await
             }
         }
     }
     /// `GetChannel`: `GET /api/v4/channels/{channel_id}`
     pub mod get_channel {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4007,21 +2968,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4040,73 +2991,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetChannel",
-            method: "GET",
-            path: "/api/v4/channels/{channel_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetChannel",
+                method: "GET",
+                path: "/api/v4/channels/{channel_id}",
+                params: &[runtime::ParamSpec::path("channel_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_channel(credentials, request).await
             }
         }
     }
     /// `GetChannelByName`: `GET /api/v4/teams/{team_id}/channels/name/{channel_name}`
     pub mod get_channel_by_name {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4138,21 +3045,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4171,83 +3068,33 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetChannelByName",
-            method: "GET",
-            path: "/api/v4/teams/{team_id}/channels/name/{channel_name}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "team_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "channel_name",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetChannelByName",
+                method: "GET",
+                path: "/api/v4/teams/{team_id}/channels/name/{channel_name}",
+                params: &[
+                    runtime::ParamSpec::path("team_id"),
+                    runtime::ParamSpec::path("channel_name"),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                team_id: prepared.param("team_id", runtime::Location::Path)?,
-                channel_name: prepared.param("channel_name", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                    channel_name: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_channel_by_name(credentials, request).await
             }
         }
     }
     /// `GetChannelMembers`: `GET /api/v4/channels/{channel_id}/members`
     pub mod get_channel_members {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4283,21 +3130,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4316,93 +3153,41 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetChannelMembers",
-            method: "GET",
-            path: "/api/v4/channels/{channel_id}/members",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetChannelMembers",
+                method: "GET",
+                path: "/api/v4/channels/{channel_id}/members",
+                params: &[
+                    runtime::ParamSpec::path("channel_id"),
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel_id: prepared.required(0)?,
+                    page: prepared.required(1)?,
+                    per_page: prepared.required(2)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_channel_members(credentials, request).await
             }
         }
     }
     /// `AddChannelMember`: `POST /api/v4/channels/{channel_id}/members`
     pub mod add_channel_member {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4432,21 +3217,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4465,88 +3240,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "AddChannelMember",
-            method: "POST",
-            path: "/api/v4/channels/{channel_id}/members",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/AddChannelMemberBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::AddChannelMemberBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "AddChannelMember",
+                method: "POST",
+                path: "/api/v4/channels/{channel_id}/members",
+                params: &[runtime::ParamSpec::path("channel_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/AddChannelMemberBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.add_channel_member(credentials, request).await
             }
         }
     }
     /// `CreatePost`: `POST /api/v4/posts`
     pub mod create_post {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4570,18 +3295,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4599,77 +3316,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreatePost",
-            method: "POST",
-            path: "/api/v4/posts",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreatePostBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::CreatePostBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreatePost",
+                method: "POST",
+                path: "/api/v4/posts",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreatePostBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_post(credentials, request).await
             }
         }
     }
     /// `GetPostsForChannel`: `GET /api/v4/channels/{channel_id}/posts`
     pub mod get_posts_for_channel {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4715,18 +3390,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4744,123 +3411,49 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetPostsForChannel",
-            method: "GET",
-            path: "/api/v4/channels/{channel_id}/posts",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "since",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"format\":\"int64\"}",
-                },
-                runtime::ParamSpec {
-                    name: "before",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "after",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetPostsForChannel",
+                method: "GET",
+                path: "/api/v4/channels/{channel_id}/posts",
+                params: &[
+                    runtime::ParamSpec::path("channel_id"),
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
+                    runtime::ParamSpec::query("since")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","format":"int64"}"#),
+                    runtime::ParamSpec::query("before"),
+                    runtime::ParamSpec::query("after"),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel_id: prepared.param("channel_id", runtime::Location::Path)?,
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-                since: prepared.optional_param("since", runtime::Location::Query)?,
-                before: prepared.optional_param("before", runtime::Location::Query)?,
-                after: prepared.optional_param("after", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel_id: prepared.required(0)?,
+                    page: prepared.required(1)?,
+                    per_page: prepared.required(2)?,
+                    since: prepared.optional(3)?,
+                    before: prepared.optional(4)?,
+                    after: prepared.optional(5)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_posts_for_channel(credentials, request).await
             }
         }
     }
     /// `Logout`: `POST /api/v4/users/logout`
     pub mod logout {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -4875,9 +3468,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -4892,62 +3483,31 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "Logout",
-            method: "POST",
-            path: "/api/v4/users/logout",
-            params: &[],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                2usize => Some(Credentials::BearerAuth(values.next()?)),
-                3usize => Some(Credentials::TokenAuth(values.next()?)),
-                4usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalMmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "Logout",
+                method: "POST",
+                path: "/api/v4/users/logout",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalMmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.logout(credentials, request).await
             }
         }
     }
     /// `GetUserByUsername`: `GET /api/v4/users/username/{username}`
     pub mod get_user_by_username {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4973,18 +3533,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5002,73 +3554,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetUserByUsername",
-            method: "GET",
-            path: "/api/v4/users/username/{username}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "username",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                username: prepared.param("username", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetUserByUsername",
+                method: "GET",
+                path: "/api/v4/users/username/{username}",
+                params: &[runtime::ParamSpec::path("username")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    username: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_user_by_username(credentials, request).await
             }
         }
     }
     /// `GetTeamsForUser`: `GET /api/v4/users/{user_id}/teams`
     pub mod get_teams_for_user {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5094,18 +3602,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5123,73 +3623,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetTeamsForUser",
-            method: "GET",
-            path: "/api/v4/users/{user_id}/teams",
-            params: &[
-                runtime::ParamSpec {
-                    name: "user_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.param("user_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetTeamsForUser",
+                method: "GET",
+                path: "/api/v4/users/{user_id}/teams",
+                params: &[runtime::ParamSpec::path("user_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_teams_for_user(credentials, request).await
             }
         }
     }
     /// `GetUserAccessTokensForUser`: `GET /api/v4/users/{user_id}/tokens`
     pub mod get_user_access_tokens_for_user {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5223,18 +3679,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5252,93 +3700,41 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetUserAccessTokensForUser",
-            method: "GET",
-            path: "/api/v4/users/{user_id}/tokens",
-            params: &[
-                runtime::ParamSpec {
-                    name: "user_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("0"),
-                    schema: "{\"default\":0,\"type\":\"integer\"}",
-                },
-                runtime::ParamSpec {
-                    name: "per_page",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("60"),
-                    schema: "{\"default\":60,\"type\":\"integer\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetUserAccessTokensForUser",
+                method: "GET",
+                path: "/api/v4/users/{user_id}/tokens",
+                params: &[
+                    runtime::ParamSpec::path("user_id"),
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.param("user_id", runtime::Location::Path)?,
-                page: prepared.param("page", runtime::Location::Query)?,
-                per_page: prepared.param("per_page", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                    page: prepared.required(1)?,
+                    per_page: prepared.required(2)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_user_access_tokens_for_user(credentials, request).await
             }
         }
     }
     /// `CreateUserAccessToken`: `POST /api/v4/users/{user_id}/tokens`
     pub mod create_user_access_token {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5368,21 +3764,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5401,90 +3787,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateUserAccessToken",
-            method: "POST",
-            path: "/api/v4/users/{user_id}/tokens",
-            params: &[
-                runtime::ParamSpec {
-                    name: "user_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreateUserAccessTokenBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.param("user_id", runtime::Location::Path)?,
-                body: match prepared
-                    .body_as::<crate::types::CreateUserAccessTokenBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateUserAccessToken",
+                method: "POST",
+                path: "/api/v4/users/{user_id}/tokens",
+                params: &[runtime::ParamSpec::path("user_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreateUserAccessTokenBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_user_access_token(credentials, request).await
             }
         }
     }
     /// `RevokeUserAccessToken`: `POST /api/v4/users/tokens/revoke`
     pub mod revoke_user_access_token {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5510,21 +3844,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5543,77 +3867,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "RevokeUserAccessToken",
-            method: "POST",
-            path: "/api/v4/users/tokens/revoke",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "RevokeUserAccessToken",
+                method: "POST",
+                path: "/api/v4/users/tokens/revoke",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/TokenIdRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.revoke_user_access_token(credentials, request).await
             }
         }
     }
     /// `DisableUserAccessToken`: `POST /api/v4/users/tokens/disable`
     pub mod disable_user_access_token {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5639,21 +3921,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5672,77 +3944,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "DisableUserAccessToken",
-            method: "POST",
-            path: "/api/v4/users/tokens/disable",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DisableUserAccessToken",
+                method: "POST",
+                path: "/api/v4/users/tokens/disable",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/TokenIdRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.disable_user_access_token(credentials, request).await
             }
         }
     }
     /// `EnableUserAccessToken`: `POST /api/v4/users/tokens/enable`
     pub mod enable_user_access_token {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5768,21 +3998,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5801,77 +4021,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "EnableUserAccessToken",
-            method: "POST",
-            path: "/api/v4/users/tokens/enable",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/TokenIdRequest\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::TokenIdRequest>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "EnableUserAccessToken",
+                method: "POST",
+                path: "/api/v4/users/tokens/enable",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/TokenIdRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.enable_user_access_token(credentials, request).await
             }
         }
     }
     /// `GetChannelByNameForTeamName`: `GET /api/v4/teams/name/{name}/channels/name/{channel_name}`
     pub mod get_channel_by_name_for_team_name {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -5903,21 +4081,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -5936,83 +4104,33 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetChannelByNameForTeamName",
-            method: "GET",
-            path: "/api/v4/teams/name/{name}/channels/name/{channel_name}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "name",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "channel_name",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetChannelByNameForTeamName",
+                method: "GET",
+                path: "/api/v4/teams/name/{name}/channels/name/{channel_name}",
+                params: &[
+                    runtime::ParamSpec::path("name"),
+                    runtime::ParamSpec::path("channel_name"),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                name: prepared.param("name", runtime::Location::Path)?,
-                channel_name: prepared.param("channel_name", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    name: prepared.required(0)?,
+                    channel_name: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_channel_by_name_for_team_name(credentials, request).await
             }
         }
     }
     /// `CreateDirectChannel`: `POST /api/v4/channels/direct`
     pub mod create_direct_channel {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6036,18 +4154,10 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6065,77 +4175,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreateDirectChannel",
-            method: "POST",
-            path: "/api/v4/channels/direct",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":2,\"maxItems\":2}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<Vec<String>>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateDirectChannel",
+                method: "POST",
+                path: "/api/v4/channels/direct",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r#"{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":2}"#,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_direct_channel(credentials, request).await
             }
         }
     }
     /// `GetPost`: `GET /api/v4/posts/{post_id}`
     pub mod get_post {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6163,21 +4231,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6196,73 +4254,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetPost",
-            method: "GET",
-            path: "/api/v4/posts/{post_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetPost",
+                method: "GET",
+                path: "/api/v4/posts/{post_id}",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_post(credentials, request).await
             }
         }
     }
     /// `UpdatePost`: `PUT /api/v4/posts/{post_id}`
     pub mod update_post {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6292,21 +4306,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6325,88 +4329,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "UpdatePost",
-            method: "PUT",
-            path: "/api/v4/posts/{post_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/UpdatePostBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::UpdatePostBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UpdatePost",
+                method: "PUT",
+                path: "/api/v4/posts/{post_id}",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UpdatePostBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.update_post(credentials, request).await
             }
         }
     }
     /// `DeletePost`: `DELETE /api/v4/posts/{post_id}`
     pub mod delete_post {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6434,21 +4388,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6467,73 +4411,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "DeletePost",
-            method: "DELETE",
-            path: "/api/v4/posts/{post_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DeletePost",
+                method: "DELETE",
+                path: "/api/v4/posts/{post_id}",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.delete_post(credentials, request).await
             }
         }
     }
     /// `PatchPost`: `PUT /api/v4/posts/{post_id}/patch`
     pub mod patch_post {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6563,21 +4463,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6596,88 +4486,38 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "PatchPost",
-            method: "PUT",
-            path: "/api/v4/posts/{post_id}/patch",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/PatchPostBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::PatchPostBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "PatchPost",
+                method: "PUT",
+                path: "/api/v4/posts/{post_id}/patch",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/PatchPostBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.patch_post(credentials, request).await
             }
         }
     }
     /// `GetPostThread`: `GET /api/v4/posts/{post_id}/thread`
     pub mod get_post_thread {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6705,21 +4545,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6738,73 +4568,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetPostThread",
-            method: "GET",
-            path: "/api/v4/posts/{post_id}/thread",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetPostThread",
+                method: "GET",
+                path: "/api/v4/posts/{post_id}/thread",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_post_thread(credentials, request).await
             }
         }
     }
     /// `CreatePostEphemeral`: `POST /api/v4/posts/ephemeral`
     pub mod create_post_ephemeral {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6830,21 +4616,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6863,78 +4639,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "CreatePostEphemeral",
-            method: "POST",
-            path: "/api/v4/posts/ephemeral",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/CreatePostEphemeralBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::CreatePostEphemeralBody>(0)?
-                {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreatePostEphemeral",
+                method: "POST",
+                path: "/api/v4/posts/ephemeral",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CreatePostEphemeralBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_post_ephemeral(credentials, request).await
             }
         }
     }
     /// `SaveReaction`: `POST /api/v4/reactions`
     pub mod save_reaction {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -6960,21 +4693,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -6993,77 +4716,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "SaveReaction",
-            method: "POST",
-            path: "/api/v4/reactions",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: true,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/SaveReactionBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::SaveReactionBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "SaveReaction",
+                method: "POST",
+                path: "/api/v4/reactions",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/SaveReactionBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.save_reaction(credentials, request).await
             }
         }
     }
     /// `GetReactions`: `GET /api/v4/posts/{post_id}/reactions`
     pub mod get_reactions {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -7091,21 +4772,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7124,73 +4795,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetReactions",
-            method: "GET",
-            path: "/api/v4/posts/{post_id}/reactions",
-            params: &[
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetReactions",
+                method: "GET",
+                path: "/api/v4/posts/{post_id}/reactions",
+                params: &[runtime::ParamSpec::path("post_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_reactions(credentials, request).await
             }
         }
     }
     /// `DeleteReaction`: `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`
     pub mod delete_reaction {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -7226,21 +4853,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7259,93 +4876,35 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "DeleteReaction",
-            method: "DELETE",
-            path: "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "user_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "post_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "emoji_name",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DeleteReaction",
+                method: "DELETE",
+                path: "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
+                params: &[
+                    runtime::ParamSpec::path("user_id"),
+                    runtime::ParamSpec::path("post_id"),
+                    runtime::ParamSpec::path("emoji_name"),
                 ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.param("user_id", runtime::Location::Path)?,
-                post_id: prepared.param("post_id", runtime::Location::Path)?,
-                emoji_name: prepared.param("emoji_name", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                    post_id: prepared.required(1)?,
+                    emoji_name: prepared.required(2)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.delete_reaction(credentials, request).await
             }
         }
     }
     /// `UploadFile`: `POST /api/v4/files`
     pub mod upload_file {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -7393,24 +4952,12 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Created(body) => {
-                        runtime::json_response(runtime::status(201u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
-                    Self::PayloadTooLarge(body) => {
-                        runtime::json_response(runtime::status(413u16), &body)
-                    }
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::PayloadTooLarge(body) => runtime::json_response(413u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7430,139 +4977,87 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "UploadFile",
-            method: "POST",
-            path: "/api/v4/files",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel_id",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "filename",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "multipart/form-data",
-                        kind: runtime::MediaKind::Multipart,
-                        fields: &[
-                            ("channel_id", runtime::ParamKind::String),
-                            (
-                                "files",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            (
-                                "client_ids",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/UploadFileBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/octet-stream",
-                        kind: runtime::MediaKind::Binary,
-                        fields: &[],
-                        schema: "{}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "*/*",
-                        kind: runtime::MediaKind::Binary,
-                        fields: &[],
-                        schema: "{}",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UploadFile",
+                method: "POST",
+                path: "/api/v4/files",
+                params: &[
+                    runtime::ParamSpec::query("channel_id"),
+                    runtime::ParamSpec::query("filename"),
                 ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel_id: prepared
-                    .optional_param("channel_id", runtime::Location::Query)?,
-                filename: prepared.optional_param("filename", runtime::Location::Query)?,
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::UploadFileBody>(0)? {
-                            Some(body) => Body::Multipart(body),
-                            None => return Err(prepared.missing_body()),
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec {
+                            content_type: "multipart/form-data",
+                            kind: runtime::MediaKind::Multipart,
+                            fields: &[
+                                ("channel_id", runtime::ParamKind::String),
+                                (
+                                    "files",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                (
+                                    "client_ids",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/UploadFileBody"}"##,
+                        },
+                        runtime::MediaSpec {
+                            content_type: "application/octet-stream",
+                            kind: runtime::MediaKind::Binary,
+                            fields: &[],
+                            schema: "{}",
+                        },
+                        runtime::MediaSpec {
+                            content_type: "*/*",
+                            kind: runtime::MediaKind::Binary,
+                            fields: &[],
+                            schema: "{}",
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel_id: prepared.optional(0)?,
+                    filename: prepared.optional(1)?,
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::UploadFileBody>(0)? {
+                                Some(body) => Body::Multipart(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.binary_body(1) {
-                            Some(body) => Body::Binary(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.binary_body(1) {
+                                Some(body) => Body::Binary(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(2usize) => {
-                        match prepared.binary_body(2) {
-                            Some(body) => Body::Binary2(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(2usize) => {
+                            match prepared.binary_body(2) {
+                                Some(body) => Body::Binary2(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-                files: prepared.take_files(),
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                    files: prepared.take_files(),
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.upload_file(credentials, request).await
             }
         }
     }
     /// `GetFile`: `GET /api/v4/files/{file_id}`
     pub mod get_file {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -7599,11 +5094,7 @@ pub mod ops {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body, headers) => {
-                        let mut response = runtime::binary_response(
-                            runtime::status(200u16),
-                            "*/*",
-                            body,
-                        );
+                        let mut response = runtime::binary_response(200u16, "*/*", body);
                         if let Some(value) = &headers.content_disposition {
                             runtime::insert_header(
                                 &mut response,
@@ -7613,18 +5104,10 @@ pub mod ops {
                         }
                         response
                     }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7643,73 +5126,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetFile",
-            method: "GET",
-            path: "/api/v4/files/{file_id}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "file_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                file_id: prepared.param("file_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetFile",
+                method: "GET",
+                path: "/api/v4/files/{file_id}",
+                params: &[runtime::ParamSpec::path("file_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    file_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_file(credentials, request).await
             }
         }
     }
     /// `GetFileInfo`: `GET /api/v4/files/{file_id}/info`
     pub mod get_file_info {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -7737,21 +5176,11 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7770,73 +5199,29 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetFileInfo",
-            method: "GET",
-            path: "/api/v4/files/{file_id}/info",
-            params: &[
-                runtime::ParamSpec {
-                    name: "file_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Cookie,
-                        name: "MMAUTHTOKEN",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "bearer",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "token",
-                    },
-                ],
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Query,
-                        name: "access_token",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                file_id: prepared.param("file_id", runtime::Location::Path)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => Some(Credentials::Mmauthtoken(values.next()?)),
-                1usize => Some(Credentials::BearerAuth(values.next()?)),
-                2usize => Some(Credentials::TokenAuth(values.next()?)),
-                3usize => Some(Credentials::AccessToken(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetFileInfo",
+                method: "GET",
+                path: "/api/v4/files/{file_id}/info",
+                params: &[runtime::ParamSpec::path("file_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    file_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_file_info(credentials, request).await
             }
         }
     }
     /// `GetPing`: `GET /api/v4/system/ping`
     pub mod get_ping {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -7851,9 +5236,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -7868,18 +5251,22 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "GetPing",
-            method: "GET",
-            path: "/api/v4/system/ping",
-            params: &[],
-            body: None,
-            security: &[&[]],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetPing",
+                method: "GET",
+                path: "/api/v4/system/ping",
+                params: &[],
+                body: None,
+                security: &[&[]],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.get_ping(request).await
+            }
         }
     }
 }
@@ -7887,2228 +5274,57 @@ pub mod ops {
 const SCHEMAS: &str = include_str!("schemas.json");
 /// An axum router serving every operation at its spec path.
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
-    let schemas = Arc::new(runtime::Schemas::new(SCHEMAS));
-    let router = axum::Router::new();
-    let router = router
-        .route(
-            "/api/v4/hooks/incoming",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_incoming_webhooks::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_incoming_webhooks(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/hooks/incoming/{hook_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::update_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_update_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::DELETE,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::delete_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_delete_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/hooks/outgoing",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_outgoing_webhooks::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_outgoing_webhooks(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_outgoing_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_outgoing_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/hooks/outgoing/{hook_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_outgoing_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_outgoing_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::update_outgoing_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_update_outgoing_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::DELETE,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::delete_outgoing_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_delete_outgoing_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/hooks/outgoing/{hook_id}/regen_token",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::regen_outgoing_hook_token::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_regen_outgoing_hook_token(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/hooks/{hook_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::execute_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_execute_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/login",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::login::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_login(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/me",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::get_me::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_get_me(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_user::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_user(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/{user_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_user::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_user(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_all_teams::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_all_teams(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_team::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_team(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams/{team_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_team::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_team(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams/name/{name}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_team_by_name::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_team_by_name(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams/{team_id}/members",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::add_team_member::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_add_team_member(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/channels",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_channel::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_channel(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/channels/{channel_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_channel::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_channel(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams/{team_id}/channels/name/{channel_name}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_channel_by_name::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_channel_by_name(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/channels/{channel_id}/members",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_channel_members::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_channel_members(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::add_channel_member::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_add_channel_member(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_post::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_post(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/channels/{channel_id}/posts",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_posts_for_channel::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_posts_for_channel(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/logout",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::logout::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_logout(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/username/{username}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_user_by_username::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_user_by_username(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/{user_id}/teams",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_teams_for_user::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_teams_for_user(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/{user_id}/tokens",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_user_access_tokens_for_user::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_user_access_tokens_for_user(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_user_access_token::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_user_access_token(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/tokens/revoke",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::revoke_user_access_token::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_revoke_user_access_token(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/tokens/disable",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::disable_user_access_token::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_disable_user_access_token(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/tokens/enable",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::enable_user_access_token::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_enable_user_access_token(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/teams/name/{name}/channels/name/{channel_name}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_channel_by_name_for_team_name::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_channel_by_name_for_team_name(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/channels/direct",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_direct_channel::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_direct_channel(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts/{post_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_post::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_post(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::update_post::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_update_post(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::DELETE,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::delete_post::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_delete_post(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts/{post_id}/patch",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::patch_post::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_patch_post(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts/{post_id}/thread",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_post_thread::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_post_thread(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts/ephemeral",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::create_post_ephemeral::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_create_post_ephemeral(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/reactions",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::save_reaction::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_save_reaction(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/posts/{post_id}/reactions",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_reactions::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_reactions(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::DELETE,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::delete_reaction::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_delete_reaction(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/files",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::upload_file::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_upload_file(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/files/{file_id}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_file::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_file(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/files/{file_id}/info",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_file_info::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_file_info(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v4/system/ping",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_ping::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_ping(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    router
-}
-async fn handle_get_incoming_webhooks<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_incoming_webhooks::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_incoming_webhooks::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_incoming_webhooks::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_incoming_webhooks(credentials, request).await.into_response()
-}
-async fn handle_create_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_incoming_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_incoming_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_incoming_webhook(credentials, request).await.into_response()
-}
-async fn handle_get_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_incoming_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_incoming_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_incoming_webhook(credentials, request).await.into_response()
-}
-async fn handle_update_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::update_incoming_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::update_incoming_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::update_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.update_incoming_webhook(credentials, request).await.into_response()
-}
-async fn handle_delete_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::delete_incoming_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::delete_incoming_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::delete_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.delete_incoming_webhook(credentials, request).await.into_response()
-}
-async fn handle_get_outgoing_webhooks<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_outgoing_webhooks::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_outgoing_webhooks::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_outgoing_webhooks::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_outgoing_webhooks(credentials, request).await.into_response()
-}
-async fn handle_create_outgoing_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_outgoing_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_outgoing_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_outgoing_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_outgoing_webhook(credentials, request).await.into_response()
-}
-async fn handle_get_outgoing_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_outgoing_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_outgoing_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_outgoing_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_outgoing_webhook(credentials, request).await.into_response()
-}
-async fn handle_update_outgoing_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::update_outgoing_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::update_outgoing_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::update_outgoing_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.update_outgoing_webhook(credentials, request).await.into_response()
-}
-async fn handle_delete_outgoing_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::delete_outgoing_webhook::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::delete_outgoing_webhook::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::delete_outgoing_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.delete_outgoing_webhook(credentials, request).await.into_response()
-}
-async fn handle_regen_outgoing_hook_token<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::regen_outgoing_hook_token::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::regen_outgoing_hook_token::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::regen_outgoing_hook_token::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.regen_outgoing_hook_token(credentials, request).await.into_response()
-}
-async fn handle_execute_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::execute_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.execute_incoming_webhook(request).await.into_response()
-}
-async fn handle_login<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::login::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.login(request).await.into_response()
-}
-async fn handle_get_me<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_me::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_me::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_me::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_me(credentials, request).await.into_response()
-}
-async fn handle_create_user<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_user::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_user::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_user::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_user(credentials, request).await.into_response()
-}
-async fn handle_get_user<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_user::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_user::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_user::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_user(credentials, request).await.into_response()
-}
-async fn handle_get_all_teams<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_all_teams::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_all_teams::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_all_teams::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_all_teams(credentials, request).await.into_response()
-}
-async fn handle_create_team<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_team::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_team::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_team::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_team(credentials, request).await.into_response()
-}
-async fn handle_get_team<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_team::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_team::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_team::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_team(credentials, request).await.into_response()
-}
-async fn handle_get_team_by_name<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_team_by_name::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_team_by_name::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_team_by_name::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_team_by_name(credentials, request).await.into_response()
-}
-async fn handle_add_team_member<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::add_team_member::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::add_team_member::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::add_team_member::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.add_team_member(credentials, request).await.into_response()
-}
-async fn handle_create_channel<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_channel::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_channel::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_channel::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_channel(credentials, request).await.into_response()
-}
-async fn handle_get_channel<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_channel::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_channel::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_channel::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_channel(credentials, request).await.into_response()
-}
-async fn handle_get_channel_by_name<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_channel_by_name::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_channel_by_name::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_channel_by_name::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_channel_by_name(credentials, request).await.into_response()
-}
-async fn handle_get_channel_members<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_channel_members::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_channel_members::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_channel_members::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_channel_members(credentials, request).await.into_response()
-}
-async fn handle_add_channel_member<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::add_channel_member::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::add_channel_member::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::add_channel_member::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.add_channel_member(credentials, request).await.into_response()
-}
-async fn handle_create_post<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_post::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_post::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_post::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_post(credentials, request).await.into_response()
-}
-async fn handle_get_posts_for_channel<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_posts_for_channel::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_posts_for_channel::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_posts_for_channel::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_posts_for_channel(credentials, request).await.into_response()
-}
-async fn handle_logout<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::logout::credentials(prepared.credential.take());
-    let request = match ops::logout::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.logout(credentials, request).await.into_response()
-}
-async fn handle_get_user_by_username<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_user_by_username::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_user_by_username::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_user_by_username::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_user_by_username(credentials, request).await.into_response()
-}
-async fn handle_get_teams_for_user<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_teams_for_user::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_teams_for_user::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_teams_for_user::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_teams_for_user(credentials, request).await.into_response()
-}
-async fn handle_get_user_access_tokens_for_user<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_user_access_tokens_for_user::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_user_access_tokens_for_user::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_user_access_tokens_for_user::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_user_access_tokens_for_user(credentials, request).await.into_response()
-}
-async fn handle_create_user_access_token<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_user_access_token::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_user_access_token::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_user_access_token::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_user_access_token(credentials, request).await.into_response()
-}
-async fn handle_revoke_user_access_token<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::revoke_user_access_token::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::revoke_user_access_token::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::revoke_user_access_token::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.revoke_user_access_token(credentials, request).await.into_response()
-}
-async fn handle_disable_user_access_token<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::disable_user_access_token::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::disable_user_access_token::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::disable_user_access_token::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.disable_user_access_token(credentials, request).await.into_response()
-}
-async fn handle_enable_user_access_token<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::enable_user_access_token::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::enable_user_access_token::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::enable_user_access_token::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.enable_user_access_token(credentials, request).await.into_response()
-}
-async fn handle_get_channel_by_name_for_team_name<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_channel_by_name_for_team_name::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_channel_by_name_for_team_name::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_channel_by_name_for_team_name::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_channel_by_name_for_team_name(credentials, request).await.into_response()
-}
-async fn handle_create_direct_channel<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_direct_channel::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_direct_channel::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_direct_channel::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_direct_channel(credentials, request).await.into_response()
-}
-async fn handle_get_post<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_post::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_post::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_post::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_post(credentials, request).await.into_response()
-}
-async fn handle_update_post<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::update_post::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::update_post::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::update_post::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.update_post(credentials, request).await.into_response()
-}
-async fn handle_delete_post<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::delete_post::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::delete_post::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::delete_post::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.delete_post(credentials, request).await.into_response()
-}
-async fn handle_patch_post<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::patch_post::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::patch_post::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::patch_post::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.patch_post(credentials, request).await.into_response()
-}
-async fn handle_get_post_thread<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_post_thread::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_post_thread::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_post_thread::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_post_thread(credentials, request).await.into_response()
-}
-async fn handle_create_post_ephemeral<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::create_post_ephemeral::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::create_post_ephemeral::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::create_post_ephemeral::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.create_post_ephemeral(credentials, request).await.into_response()
-}
-async fn handle_save_reaction<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::save_reaction::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::save_reaction::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::save_reaction::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.save_reaction(credentials, request).await.into_response()
-}
-async fn handle_get_reactions<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_reactions::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_reactions::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_reactions::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_reactions(credentials, request).await.into_response()
-}
-async fn handle_delete_reaction<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::delete_reaction::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::delete_reaction::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::delete_reaction::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.delete_reaction(credentials, request).await.into_response()
-}
-async fn handle_upload_file<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::upload_file::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::upload_file::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::upload_file::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.upload_file(credentials, request).await.into_response()
-}
-async fn handle_get_file<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_file::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_file::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_file::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_file(credentials, request).await.into_response()
-}
-async fn handle_get_file_info<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::get_file_info::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::get_file_info::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::get_file_info::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_file_info(credentials, request).await.into_response()
-}
-async fn handle_get_ping<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::get_ping::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_ping(request).await.into_response()
+    runtime::Router::new(api, SCHEMAS, A::request_error)
+        .serve::<ops::get_incoming_webhooks::Request>()
+        .serve::<ops::create_incoming_webhook::Request>()
+        .serve::<ops::get_incoming_webhook::Request>()
+        .serve::<ops::update_incoming_webhook::Request>()
+        .serve::<ops::delete_incoming_webhook::Request>()
+        .serve::<ops::get_outgoing_webhooks::Request>()
+        .serve::<ops::create_outgoing_webhook::Request>()
+        .serve::<ops::get_outgoing_webhook::Request>()
+        .serve::<ops::update_outgoing_webhook::Request>()
+        .serve::<ops::delete_outgoing_webhook::Request>()
+        .serve::<ops::regen_outgoing_hook_token::Request>()
+        .serve::<ops::execute_incoming_webhook::Request>()
+        .serve::<ops::login::Request>()
+        .serve::<ops::get_me::Request>()
+        .serve::<ops::create_user::Request>()
+        .serve::<ops::get_user::Request>()
+        .serve::<ops::get_all_teams::Request>()
+        .serve::<ops::create_team::Request>()
+        .serve::<ops::get_team::Request>()
+        .serve::<ops::get_team_by_name::Request>()
+        .serve::<ops::add_team_member::Request>()
+        .serve::<ops::create_channel::Request>()
+        .serve::<ops::get_channel::Request>()
+        .serve::<ops::get_channel_by_name::Request>()
+        .serve::<ops::get_channel_members::Request>()
+        .serve::<ops::add_channel_member::Request>()
+        .serve::<ops::create_post::Request>()
+        .serve::<ops::get_posts_for_channel::Request>()
+        .serve::<ops::logout::Request>()
+        .serve::<ops::get_user_by_username::Request>()
+        .serve::<ops::get_teams_for_user::Request>()
+        .serve::<ops::get_user_access_tokens_for_user::Request>()
+        .serve::<ops::create_user_access_token::Request>()
+        .serve::<ops::revoke_user_access_token::Request>()
+        .serve::<ops::disable_user_access_token::Request>()
+        .serve::<ops::enable_user_access_token::Request>()
+        .serve::<ops::get_channel_by_name_for_team_name::Request>()
+        .serve::<ops::create_direct_channel::Request>()
+        .serve::<ops::get_post::Request>()
+        .serve::<ops::update_post::Request>()
+        .serve::<ops::delete_post::Request>()
+        .serve::<ops::patch_post::Request>()
+        .serve::<ops::get_post_thread::Request>()
+        .serve::<ops::create_post_ephemeral::Request>()
+        .serve::<ops::save_reaction::Request>()
+        .serve::<ops::get_reactions::Request>()
+        .serve::<ops::delete_reaction::Request>()
+        .serve::<ops::upload_file::Request>()
+        .serve::<ops::get_file::Request>()
+        .serve::<ops::get_file_info::Request>()
+        .serve::<ops::get_ping::Request>()
+        .finish()
 }

@@ -101,7 +101,6 @@ use std::sync::Arc;
 pub use chathooks_runtime as runtime;
 pub use chathooks_rocketchat_types as types;
 use chathooks_runtime::axum;
-use chathooks_runtime::axum::response::IntoResponse;
 /// The credentials a request presented, by the security requirement
 /// they satisfied. Validating them is up to the implementation.
 ///
@@ -783,13 +782,56 @@ pub trait Api: Send + Sync + 'static {
 pub trait ErrorResponse<T>: Sized {
     fn error(status: axum::http::StatusCode, body: T) -> Self;
 }
-/// Per-operation request and response types.
+/// The security requirement lists operations declare, and the
+/// [`Credentials`] each hands to its operations.
+pub mod security {
+    use crate::runtime;
+    /// Operations secured by `authToken + userId`.
+    pub struct AuthTokenUserId;
+    impl AuthTokenUserId {
+        /// The alternatives, as the runtime extracts them.
+        pub const SCHEMES: &'static [&'static [runtime::SchemeSpec]] = &[
+            &[
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Header,
+                    name: "X-Auth-Token",
+                },
+                runtime::SchemeSpec::ApiKey {
+                    location: runtime::Location::Header,
+                    name: "X-User-Id",
+                },
+            ],
+        ];
+        fn from(credential: runtime::Credential) -> Option<crate::Credentials> {
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                0usize => {
+                    Some(crate::Credentials::AuthTokenUserId {
+                        auth_token: values.next()?,
+                        user_id: values.next()?,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+    impl runtime::Security for AuthTokenUserId {
+        type Credentials = crate::Credentials;
+        fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<crate::Credentials> {
+            credential.and_then(Self::from)
+        }
+    }
+}
+/// Per-operation request and response types. Each `Request` is the
+/// operation's [`runtime::Endpoint`]: its static spec, how it is taken
+/// from a validated request, and the [`Api`] method serving it.
+#[allow(refining_impl_trait)]
 pub mod ops {
     /// `login`: `POST /api/v1/login`
     pub mod login {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -822,77 +864,69 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "login",
-            method: "POST",
-            path: "/api/v1/login",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("user", runtime::ParamKind::String),
-                            ("username", runtime::ParamKind::String),
-                            ("password", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/LoginBody\"}",
-                    },
-                ],
-            }),
-            security: &[],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::LoginBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "login",
+                method: "POST",
+                path: "/api/v1/login",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/LoginBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("user", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("password", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/LoginBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::LoginBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::LoginBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::LoginBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.login(request).await
+            }
         }
     }
     /// `me`: `GET /api/v1/me`
     pub mod me {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -910,63 +944,35 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "me",
-            method: "GET",
-            path: "/api/v1/me",
-            params: &[],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "me",
+                method: "GET",
+                path: "/api/v1/me",
+                params: &[],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.me(credentials, request).await
             }
         }
     }
     /// `usersCreate`: `POST /api/v1/users.create`
     pub mod users_create {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1001,116 +1007,80 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "usersCreate",
-            method: "POST",
-            path: "/api/v1/users.create",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("email", runtime::ParamKind::String),
-                            ("name", runtime::ParamKind::String),
-                            ("password", runtime::ParamKind::String),
-                            ("username", runtime::ParamKind::String),
-                            ("active", runtime::ParamKind::Boolean),
-                            (
-                                "roles",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            ("joinDefaultChannels", runtime::ParamKind::Boolean),
-                            ("requirePasswordChange", runtime::ParamKind::Boolean),
-                            ("sendWelcomeEmail", runtime::ParamKind::Boolean),
-                            ("verified", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/UsersCreateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::UsersCreateBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "usersCreate",
+                method: "POST",
+                path: "/api/v1/users.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UsersCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("email", runtime::ParamKind::String),
+                                ("name", runtime::ParamKind::String),
+                                ("password", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("active", runtime::ParamKind::Boolean),
+                                (
+                                    "roles",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("joinDefaultChannels", runtime::ParamKind::Boolean),
+                                ("requirePasswordChange", runtime::ParamKind::Boolean),
+                                ("sendWelcomeEmail", runtime::ParamKind::Boolean),
+                                ("verified", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/UsersCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::UsersCreateBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::UsersCreateBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::UsersCreateBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.users_create(credentials, request).await
             }
         }
     }
     /// `channelsCreate`: `POST /api/v1/channels.create`
     pub mod channels_create {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1145,109 +1115,77 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsCreate",
-            method: "POST",
-            path: "/api/v1/channels.create",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("name", runtime::ParamKind::String),
-                            (
-                                "members",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            ("readOnly", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsCreateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChannelsCreateBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsCreate",
+                method: "POST",
+                path: "/api/v1/channels.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("name", runtime::ParamKind::String),
+                                (
+                                    "members",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("readOnly", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsCreateBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChannelsCreateBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsCreateBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_create(credentials, request).await
             }
         }
     }
     /// `channelsInfo`: `GET /api/v1/channels.info`
     pub mod channels_info {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1278,88 +1216,42 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsInfo",
-            method: "GET",
-            path: "/api/v1/channels.info",
-            params: &[
-                runtime::ParamSpec {
-                    name: "roomId",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "roomName",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsInfo",
+                method: "GET",
+                path: "/api/v1/channels.info",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                room_id: prepared.optional_param("roomId", runtime::Location::Query)?,
-                room_name: prepared.optional_param("roomName", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_info(credentials, request).await
             }
         }
     }
     /// `channelsHistory`: `GET /api/v1/channels.history`
     pub mod channels_history {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1406,129 +1298,56 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsHistory",
-            method: "GET",
-            path: "/api/v1/channels.history",
-            params: &[
-                runtime::ParamSpec {
-                    name: "roomId",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "roomName",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "latest",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\",\"format\":\"date-time\"}",
-                },
-                runtime::ParamSpec {
-                    name: "oldest",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\",\"format\":\"date-time\"}",
-                },
-                runtime::ParamSpec {
-                    name: "count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-                runtime::ParamSpec {
-                    name: "offset",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsHistory",
+                method: "GET",
+                path: "/api/v1/channels.history",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                    runtime::ParamSpec::query("latest")
+                        .schema(r#"{"type":"string","format":"date-time"}"#),
+                    runtime::ParamSpec::query("oldest")
+                        .schema(r#"{"type":"string","format":"date-time"}"#),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                room_id: prepared.optional_param("roomId", runtime::Location::Query)?,
-                room_name: prepared
-                    .optional_param("roomName", runtime::Location::Query)?,
-                latest: prepared.optional_param("latest", runtime::Location::Query)?,
-                oldest: prepared.optional_param("oldest", runtime::Location::Query)?,
-                count: prepared.optional_param("count", runtime::Location::Query)?,
-                offset: prepared.optional_param("offset", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                    latest: prepared.optional(2)?,
+                    oldest: prepared.optional(3)?,
+                    count: prepared.optional(4)?,
+                    offset: prepared.optional(5)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_history(credentials, request).await
             }
         }
     }
     /// `chatPostMessage`: `POST /api/v1/chat.postMessage`
     pub mod chat_post_message {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1561,110 +1380,80 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "chatPostMessage",
-            method: "POST",
-            path: "/api/v1/chat.postMessage",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("channel", runtime::ParamKind::String),
-                            ("text", runtime::ParamKind::String),
-                            ("alias", runtime::ParamKind::String),
-                            ("emoji", runtime::ParamKind::String),
-                            ("avatar", runtime::ParamKind::String),
-                            (
-                                "attachments",
-                                runtime::ParamKind::Array(&runtime::ParamKind::Json),
-                            ),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChatPostMessageBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatPostMessageBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "chatPostMessage",
+                method: "POST",
+                path: "/api/v1/chat.postMessage",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChatPostMessageBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("channel", runtime::ParamKind::String),
+                                ("text", runtime::ParamKind::String),
+                                ("alias", runtime::ParamKind::String),
+                                ("emoji", runtime::ParamKind::String),
+                                ("avatar", runtime::ParamKind::String),
+                                (
+                                    "attachments",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::Json),
+                                ),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChatPostMessageBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChatPostMessageBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatPostMessageBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChatPostMessageBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.chat_post_message(credentials, request).await
             }
         }
     }
     /// `integrationsCreate`: `POST /api/v1/integrations.create`
     pub mod integrations_create {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1699,139 +1488,103 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsCreate",
-            method: "POST",
-            path: "/api/v1/integrations.create",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("type", runtime::ParamKind::String),
-                            ("username", runtime::ParamKind::String),
-                            ("channel", runtime::ParamKind::String),
-                            ("scriptEnabled", runtime::ParamKind::Boolean),
-                            ("name", runtime::ParamKind::String),
-                            ("enabled", runtime::ParamKind::Boolean),
-                            ("alias", runtime::ParamKind::String),
-                            ("avatar", runtime::ParamKind::String),
-                            ("emoji", runtime::ParamKind::String),
-                            ("script", runtime::ParamKind::String),
-                            ("scriptEngine", runtime::ParamKind::String),
-                            (
-                                "overrideDestinationChannelEnabled",
-                                runtime::ParamKind::Boolean,
-                            ),
-                            ("event", runtime::ParamKind::String),
-                            (
-                                "urls",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            (
-                                "triggerWords",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
-                            ("token", runtime::ParamKind::String),
-                            ("targetRoom", runtime::ParamKind::String),
-                            ("runOnEdits", runtime::ParamKind::Boolean),
-                            ("retryFailedCalls", runtime::ParamKind::Boolean),
-                            ("retryCount", runtime::ParamKind::Integer),
-                            ("retryDelay", runtime::ParamKind::String),
-                            ("impersonateUser", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsCreateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsCreateBody>(0)?
-                        {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsCreate",
+                method: "POST",
+                path: "/api/v1/integrations.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("type", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("channel", runtime::ParamKind::String),
+                                ("scriptEnabled", runtime::ParamKind::Boolean),
+                                ("name", runtime::ParamKind::String),
+                                ("enabled", runtime::ParamKind::Boolean),
+                                ("alias", runtime::ParamKind::String),
+                                ("avatar", runtime::ParamKind::String),
+                                ("emoji", runtime::ParamKind::String),
+                                ("script", runtime::ParamKind::String),
+                                ("scriptEngine", runtime::ParamKind::String),
+                                (
+                                    "overrideDestinationChannelEnabled",
+                                    runtime::ParamKind::Boolean,
+                                ),
+                                ("event", runtime::ParamKind::String),
+                                (
+                                    "urls",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                (
+                                    "triggerWords",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                                ("token", runtime::ParamKind::String),
+                                ("targetRoom", runtime::ParamKind::String),
+                                ("runOnEdits", runtime::ParamKind::Boolean),
+                                ("retryFailedCalls", runtime::ParamKind::Boolean),
+                                ("retryCount", runtime::ParamKind::Integer),
+                                ("retryDelay", runtime::ParamKind::String),
+                                ("impersonateUser", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsCreateBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsCreateBody>(1)?
-                        {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsCreateBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_create(credentials, request).await
             }
         }
     }
     /// `integrationsUpdate`: `PUT /api/v1/integrations.update`
     pub mod integrations_update {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -1866,141 +1619,105 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsUpdate",
-            method: "PUT",
-            path: "/api/v1/integrations.update",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("type", runtime::ParamKind::String),
-                            ("integrationId", runtime::ParamKind::String),
-                            ("username", runtime::ParamKind::String),
-                            ("channel", runtime::ParamKind::String),
-                            ("scriptEnabled", runtime::ParamKind::Boolean),
-                            ("name", runtime::ParamKind::String),
-                            ("enabled", runtime::ParamKind::Boolean),
-                            ("alias", runtime::ParamKind::String),
-                            ("avatar", runtime::ParamKind::String),
-                            ("emoji", runtime::ParamKind::String),
-                            ("script", runtime::ParamKind::String),
-                            ("scriptEngine", runtime::ParamKind::String),
-                            (
-                                "overrideDestinationChannelEnabled",
-                                runtime::ParamKind::Boolean,
-                            ),
-                            ("target_url", runtime::ParamKind::String),
-                            ("event", runtime::ParamKind::String),
-                            (
-                                "urls",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            (
-                                "triggerWords",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                            ("triggerWordAnywhere", runtime::ParamKind::Boolean),
-                            ("token", runtime::ParamKind::String),
-                            ("targetRoom", runtime::ParamKind::String),
-                            ("runOnEdits", runtime::ParamKind::Boolean),
-                            ("retryFailedCalls", runtime::ParamKind::Boolean),
-                            ("retryCount", runtime::ParamKind::Integer),
-                            ("retryDelay", runtime::ParamKind::String),
-                            ("impersonateUser", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsUpdateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsUpdateBody>(0)?
-                        {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsUpdate",
+                method: "PUT",
+                path: "/api/v1/integrations.update",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsUpdateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("type", runtime::ParamKind::String),
+                                ("integrationId", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("channel", runtime::ParamKind::String),
+                                ("scriptEnabled", runtime::ParamKind::Boolean),
+                                ("name", runtime::ParamKind::String),
+                                ("enabled", runtime::ParamKind::Boolean),
+                                ("alias", runtime::ParamKind::String),
+                                ("avatar", runtime::ParamKind::String),
+                                ("emoji", runtime::ParamKind::String),
+                                ("script", runtime::ParamKind::String),
+                                ("scriptEngine", runtime::ParamKind::String),
+                                (
+                                    "overrideDestinationChannelEnabled",
+                                    runtime::ParamKind::Boolean,
+                                ),
+                                ("target_url", runtime::ParamKind::String),
+                                ("event", runtime::ParamKind::String),
+                                (
+                                    "urls",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                (
+                                    "triggerWords",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("triggerWordAnywhere", runtime::ParamKind::Boolean),
+                                ("token", runtime::ParamKind::String),
+                                ("targetRoom", runtime::ParamKind::String),
+                                ("runOnEdits", runtime::ParamKind::Boolean),
+                                ("retryFailedCalls", runtime::ParamKind::Boolean),
+                                ("retryCount", runtime::ParamKind::Integer),
+                                ("retryDelay", runtime::ParamKind::String),
+                                ("impersonateUser", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsUpdateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsUpdateBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsUpdateBody>(1)?
-                        {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsUpdateBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_update(credentials, request).await
             }
         }
     }
     /// `integrationsGet`: `GET /api/v1/integrations.get`
     pub mod integrations_get {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2033,93 +1750,43 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsGet",
-            method: "GET",
-            path: "/api/v1/integrations.get",
-            params: &[
-                runtime::ParamSpec {
-                    name: "integrationId",
-                    location: runtime::Location::Query,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "createdBy",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsGet",
+                method: "GET",
+                path: "/api/v1/integrations.get",
+                params: &[
+                    runtime::ParamSpec::query("integrationId").required(true),
+                    runtime::ParamSpec::query("createdBy"),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                integration_id: prepared
-                    .param("integrationId", runtime::Location::Query)?,
-                created_by: prepared
-                    .optional_param("createdBy", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    integration_id: prepared.required(0)?,
+                    created_by: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_get(credentials, request).await
             }
         }
     }
     /// `integrationsList`: `GET /api/v1/integrations.list`
     pub mod integrations_list {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2160,111 +1827,52 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsList",
-            method: "GET",
-            path: "/api/v1/integrations.list",
-            params: &[
-                runtime::ParamSpec {
-                    name: "offset",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-                runtime::ParamSpec {
-                    name: "count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-                runtime::ParamSpec {
-                    name: "name",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "type",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"$ref\":\"#/definitions/IntegrationType\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsList",
+                method: "GET",
+                path: "/api/v1/integrations.list",
+                params: &[
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("name"),
+                    runtime::ParamSpec::query("type")
+                        .schema(r##"{"$ref":"#/definitions/IntegrationType"}"##),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                offset: prepared.optional_param("offset", runtime::Location::Query)?,
-                count: prepared.optional_param("count", runtime::Location::Query)?,
-                name: prepared.optional_param("name", runtime::Location::Query)?,
-                type_: prepared.optional_param("type", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    offset: prepared.optional(0)?,
+                    count: prepared.optional(1)?,
+                    name: prepared.optional(2)?,
+                    type_: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_list(credentials, request).await
             }
         }
     }
     /// `integrationsRemove`: `POST /api/v1/integrations.remove`
     pub mod integrations_remove {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2299,110 +1907,74 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsRemove",
-            method: "POST",
-            path: "/api/v1/integrations.remove",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("type", runtime::ParamKind::String),
-                            ("integrationId", runtime::ParamKind::String),
-                            ("target_url", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/IntegrationsRemoveBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsRemoveBody>(0)?
-                        {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsRemove",
+                method: "POST",
+                path: "/api/v1/integrations.remove",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsRemoveBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("type", runtime::ParamKind::String),
+                                ("integrationId", runtime::ParamKind::String),
+                                ("target_url", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsRemoveBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsRemoveBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared
-                            .body_as::<crate::types::IntegrationsRemoveBody>(1)?
-                        {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsRemoveBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_remove(credentials, request).await
             }
         }
     }
     /// `integrationsHistory`: `GET /api/v1/integrations.history`
     pub mod integrations_history {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2439,101 +2011,49 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "integrationsHistory",
-            method: "GET",
-            path: "/api/v1/integrations.history",
-            params: &[
-                runtime::ParamSpec {
-                    name: "id",
-                    location: runtime::Location::Query,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "offset",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-                runtime::ParamSpec {
-                    name: "count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsHistory",
+                method: "GET",
+                path: "/api/v1/integrations.history",
+                params: &[
+                    runtime::ParamSpec::query("id").required(true),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                id: prepared.param("id", runtime::Location::Query)?,
-                offset: prepared.optional_param("offset", runtime::Location::Query)?,
-                count: prepared.optional_param("count", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    id: prepared.required(0)?,
+                    offset: prepared.optional(1)?,
+                    count: prepared.optional(2)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_history(credentials, request).await
             }
         }
     }
     /// `logout`: `POST /api/v1/logout`
     pub mod logout {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -2551,63 +2071,35 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "logout",
-            method: "POST",
-            path: "/api/v1/logout",
-            params: &[],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "logout",
+                method: "POST",
+                path: "/api/v1/logout",
+                params: &[],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.logout(credentials, request).await
             }
         }
     }
     /// `info`: `GET /api/info`
     pub mod info {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -2623,34 +2115,34 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "info",
-            method: "GET",
-            path: "/api/info",
-            params: &[],
-            body: None,
-            security: &[],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "info",
+                method: "GET",
+                path: "/api/info",
+                params: &[],
+                body: None,
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.info(request).await
+            }
         }
     }
     /// `usersInfo`: `GET /api/v1/users.info`
     pub mod users_info {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2681,88 +2173,42 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "usersInfo",
-            method: "GET",
-            path: "/api/v1/users.info",
-            params: &[
-                runtime::ParamSpec {
-                    name: "userId",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "username",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "usersInfo",
+                method: "GET",
+                path: "/api/v1/users.info",
+                params: &[
+                    runtime::ParamSpec::query("userId"),
+                    runtime::ParamSpec::query("username"),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                user_id: prepared.optional_param("userId", runtime::Location::Query)?,
-                username: prepared.optional_param("username", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.optional(0)?,
+                    username: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.users_info(credentials, request).await
             }
         }
     }
     /// `imCreate`: `POST /api/v1/im.create`
     pub mod im_create {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2795,103 +2241,69 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "imCreate",
-            method: "POST",
-            path: "/api/v1/im.create",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("username", runtime::ParamKind::String),
-                            ("usernames", runtime::ParamKind::String),
-                            ("excludeSelf", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "imCreate",
+                method: "POST",
+                path: "/api/v1/im.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ImCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("username", runtime::ParamKind::String),
+                                ("usernames", runtime::ParamKind::String),
+                                ("excludeSelf", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ImCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ImCreateBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ImCreateBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.im_create(credentials, request).await
             }
         }
     }
     /// `dmCreate`: `POST /api/v1/dm.create`
     pub mod dm_create {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -2924,103 +2336,69 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "dmCreate",
-            method: "POST",
-            path: "/api/v1/dm.create",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("username", runtime::ParamKind::String),
-                            ("usernames", runtime::ParamKind::String),
-                            ("excludeSelf", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ImCreateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "dmCreate",
+                method: "POST",
+                path: "/api/v1/dm.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ImCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("username", runtime::ParamKind::String),
+                                ("usernames", runtime::ParamKind::String),
+                                ("excludeSelf", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ImCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ImCreateBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ImCreateBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ImCreateBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.dm_create(credentials, request).await
             }
         }
     }
     /// `channelsList`: `GET /api/v1/channels.list`
     pub mod channels_list {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3051,88 +2429,46 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsList",
-            method: "GET",
-            path: "/api/v1/channels.list",
-            params: &[
-                runtime::ParamSpec {
-                    name: "offset",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-                runtime::ParamSpec {
-                    name: "count",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"minimum\":0}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsList",
+                method: "GET",
+                path: "/api/v1/channels.list",
+                params: &[
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                offset: prepared.optional_param("offset", runtime::Location::Query)?,
-                count: prepared.optional_param("count", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    offset: prepared.optional(0)?,
+                    count: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_list(credentials, request).await
             }
         }
     }
     /// `channelsJoin`: `POST /api/v1/channels.join`
     pub mod channels_join {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3165,103 +2501,71 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsJoin",
-            method: "POST",
-            path: "/api/v1/channels.join",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsJoinBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("roomName", runtime::ParamKind::String),
-                            ("joinCode", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsJoinBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChannelsJoinBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsJoin",
+                method: "POST",
+                path: "/api/v1/channels.join",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsJoinBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("roomName", runtime::ParamKind::String),
+                                ("joinCode", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsJoinBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ChannelsJoinBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChannelsJoinBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ChannelsJoinBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_join(credentials, request).await
             }
         }
     }
     /// `channelsLeave`: `POST /api/v1/channels.leave`
     pub mod channels_leave {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3294,102 +2598,70 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsLeave",
-            method: "POST",
-            path: "/api/v1/channels.leave",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsLeaveBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("roomName", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsLeaveBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChannelsLeaveBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsLeave",
+                method: "POST",
+                path: "/api/v1/channels.leave",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsLeaveBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("roomName", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsLeaveBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ChannelsLeaveBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChannelsLeaveBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ChannelsLeaveBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_leave(credentials, request).await
             }
         }
     }
     /// `channelsArchive`: `POST /api/v1/channels.archive`
     pub mod channels_archive {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3422,102 +2694,72 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "channelsArchive",
-            method: "POST",
-            path: "/api/v1/channels.archive",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsArchiveBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("roomName", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChannelsArchiveBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChannelsArchiveBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsArchive",
+                method: "POST",
+                path: "/api/v1/channels.archive",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("roomName", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChannelsArchiveBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_archive(credentials, request).await
             }
         }
     }
     /// `chatUpdate`: `POST /api/v1/chat.update`
     pub mod chat_update {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3550,107 +2792,73 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "chatUpdate",
-            method: "POST",
-            path: "/api/v1/chat.update",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChatUpdateBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("msgId", runtime::ParamKind::String),
-                            ("text", runtime::ParamKind::String),
-                            (
-                                "previewUrls",
-                                runtime::ParamKind::Array(&runtime::ParamKind::String),
-                            ),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChatUpdateBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatUpdateBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "chatUpdate",
+                method: "POST",
+                path: "/api/v1/chat.update",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChatUpdateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("msgId", runtime::ParamKind::String),
+                                ("text", runtime::ParamKind::String),
+                                (
+                                    "previewUrls",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChatUpdateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ChatUpdateBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatUpdateBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ChatUpdateBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.chat_update(credentials, request).await
             }
         }
     }
     /// `chatDelete`: `POST /api/v1/chat.delete`
     pub mod chat_delete {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3683,103 +2891,69 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "chatDelete",
-            method: "POST",
-            path: "/api/v1/chat.delete",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChatDeleteBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("roomId", runtime::ParamKind::String),
-                            ("msgId", runtime::ParamKind::String),
-                            ("asUser", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChatDeleteBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatDeleteBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "chatDelete",
+                method: "POST",
+                path: "/api/v1/chat.delete",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChatDeleteBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("msgId", runtime::ParamKind::String),
+                                ("asUser", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChatDeleteBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ChatDeleteBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatDeleteBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ChatDeleteBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.chat_delete(credentials, request).await
             }
         }
     }
     /// `chatReact`: `POST /api/v1/chat.react`
     pub mod chat_react {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3812,104 +2986,70 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "chatReact",
-            method: "POST",
-            path: "/api/v1/chat.react",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/ChatReactBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("messageId", runtime::ParamKind::String),
-                            ("emoji", runtime::ParamKind::String),
-                            ("reaction", runtime::ParamKind::String),
-                            ("shouldReact", runtime::ParamKind::Boolean),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/ChatReactBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::ChatReactBody>(0)? {
-                            Some(body) => Body::Json(body),
-                            None => return Err(prepared.missing_body()),
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "chatReact",
+                method: "POST",
+                path: "/api/v1/chat.react",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChatReactBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("messageId", runtime::ParamKind::String),
+                                ("emoji", runtime::ParamKind::String),
+                                ("reaction", runtime::ParamKind::String),
+                                ("shouldReact", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChatReactBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::ChatReactBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::ChatReactBody>(1)? {
-                            Some(body) => Body::Form(body),
-                            None => return Err(prepared.missing_body()),
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::ChatReactBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
                         }
-                    }
-                    _ => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.chat_react(credentials, request).await
             }
         }
     }
     /// `roomsUpload`: `POST /api/v1/rooms.upload/{rid}`
     pub mod rooms_upload {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -3942,102 +3082,56 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "roomsUpload",
-            method: "POST",
-            path: "/api/v1/rooms.upload/{rid}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "rid",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "multipart/form-data",
-                        kind: runtime::MediaKind::Multipart,
-                        fields: &[
-                            ("file", runtime::ParamKind::String),
-                            ("msg", runtime::ParamKind::String),
-                            ("description", runtime::ParamKind::String),
-                            ("tmid", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/RoomsUploadBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                rid: prepared.param("rid", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::RoomsUploadBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-                files: prepared.take_files(),
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "roomsUpload",
+                method: "POST",
+                path: "/api/v1/rooms.upload/{rid}",
+                params: &[runtime::ParamSpec::path("rid")],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec {
+                            content_type: "multipart/form-data",
+                            kind: runtime::MediaKind::Multipart,
+                            fields: &[
+                                ("file", runtime::ParamKind::String),
+                                ("msg", runtime::ParamKind::String),
+                                ("description", runtime::ParamKind::String),
+                                ("tmid", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/RoomsUploadBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    rid: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                    files: prepared.take_files(),
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.rooms_upload(credentials, request).await
             }
         }
     }
     /// `roomsMedia`: `POST /api/v1/rooms.media/{rid}`
     pub mod rooms_media {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4070,97 +3164,51 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "roomsMedia",
-            method: "POST",
-            path: "/api/v1/rooms.media/{rid}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "rid",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "multipart/form-data",
-                        kind: runtime::MediaKind::Multipart,
-                        fields: &[("file", runtime::ParamKind::String)],
-                        schema: "{\"$ref\":\"#/definitions/RoomsMediaBody\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                rid: prepared.param("rid", runtime::Location::Path)?,
-                body: match prepared.body_as::<crate::types::RoomsMediaBody>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-                files: prepared.take_files(),
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "roomsMedia",
+                method: "POST",
+                path: "/api/v1/rooms.media/{rid}",
+                params: &[runtime::ParamSpec::path("rid")],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec {
+                            content_type: "multipart/form-data",
+                            kind: runtime::MediaKind::Multipart,
+                            fields: &[("file", runtime::ParamKind::String)],
+                            schema: r##"{"$ref":"#/definitions/RoomsMediaBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    rid: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                    files: prepared.take_files(),
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.rooms_media(credentials, request).await
             }
         }
     }
     /// `roomsMediaConfirm`: `POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}`
     pub mod rooms_media_confirm {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4203,129 +3251,79 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::Unauthorized(body) => {
-                        runtime::json_response(runtime::status(401u16), &body)
-                    }
-                    Self::Forbidden(body) => {
-                        runtime::json_response(runtime::status(403u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "roomsMediaConfirm",
-            method: "POST",
-            path: "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "rid",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "fileId",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: false,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[
-                            ("msg", runtime::ParamKind::String),
-                            ("description", runtime::ParamKind::String),
-                            ("tmid", runtime::ParamKind::String),
-                        ],
-                        schema: "{\"$ref\":\"#/definitions/RoomsMediaConfirmBody\"}",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "roomsMediaConfirm",
+                method: "POST",
+                path: "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
+                params: &[
+                    runtime::ParamSpec::path("rid"),
+                    runtime::ParamSpec::path("fileId"),
                 ],
-            }),
-            security: &[
-                &[
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-Auth-Token",
-                    },
-                    runtime::SchemeSpec::ApiKey {
-                        location: runtime::Location::Header,
-                        name: "X-User-Id",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                rid: prepared.param("rid", runtime::Location::Path)?,
-                file_id: prepared.param("fileId", runtime::Location::Path)?,
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared.body_as::<crate::types::RoomsMediaConfirmBody>(0)?
-                        {
-                            Some(body) => Some(Body::Json(body)),
-                            None => None,
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/RoomsMediaConfirmBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("msg", runtime::ParamKind::String),
+                                ("description", runtime::ParamKind::String),
+                                ("tmid", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/RoomsMediaConfirmBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::OPTIONAL
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    rid: prepared.required(0)?,
+                    file_id: prepared.required(1)?,
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::RoomsMediaConfirmBody>(0)?
+                            {
+                                Some(body) => Some(Body::Json(body)),
+                                None => None,
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::RoomsMediaConfirmBody>(1)?
-                        {
-                            Some(body) => Some(Body::Form(body)),
-                            None => None,
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::RoomsMediaConfirmBody>(1)?
+                            {
+                                Some(body) => Some(Body::Form(body)),
+                                None => None,
+                            }
                         }
-                    }
-                    _ => None,
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                0usize => {
-                    Some(Credentials::AuthTokenUserId {
-                        auth_token: values.next()?,
-                        user_id: values.next()?,
-                    })
-                }
-                _ => None,
+                        _ => None,
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.rooms_media_confirm(credentials, request).await
             }
         }
     }
     /// `executeIncomingWebhook`: `POST /hooks/{hook_id}/{token}`
     pub mod execute_incoming_webhook {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -4375,96 +3373,72 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
-                    Self::NotFound(body) => {
-                        runtime::json_response(runtime::status(404u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::ServiceUnavailable(body) => {
-                        runtime::text_response(
-                            runtime::status(503u16),
-                            "text/plain",
-                            body,
-                        )
+                        runtime::text_response(503u16, "text/plain", body)
                     }
                     Self::InternalServerError(body) => {
-                        runtime::json_response(runtime::status(500u16), &body)
+                        runtime::json_response(500u16, &body)
                     }
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "executeIncomingWebhook",
-            method: "POST",
-            path: "/hooks/{hook_id}/{token}",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook_id",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "token",
-                    location: runtime::Location::Path,
-                    required: true,
-                    kind: runtime::ParamKind::String,
-                    explode: false,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-            ],
-            body: Some(runtime::BodySpec {
-                required: false,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/IncomingWebhookMessage\"}",
-                    },
-                    runtime::MediaSpec {
-                        content_type: "application/x-www-form-urlencoded",
-                        kind: runtime::MediaKind::Form,
-                        fields: &[("payload", runtime::ParamKind::String)],
-                        schema: "{\"$ref\":\"#/definitions/IncomingWebhookForm\"}",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "executeIncomingWebhook",
+                method: "POST",
+                path: "/hooks/{hook_id}/{token}",
+                params: &[
+                    runtime::ParamSpec::path("hook_id"),
+                    runtime::ParamSpec::path("token"),
                 ],
-            }),
-            security: &[],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook_id: prepared.param("hook_id", runtime::Location::Path)?,
-                token: prepared.param("token", runtime::Location::Path)?,
-                body: match prepared.body_media() {
-                    Some(0usize) => {
-                        match prepared
-                            .body_as::<crate::types::IncomingWebhookMessage>(0)?
-                        {
-                            Some(body) => Some(Body::Json(body)),
-                            None => None,
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IncomingWebhookMessage"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[("payload", runtime::ParamKind::String)],
+                            schema: r##"{"$ref":"#/definitions/IncomingWebhookForm"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::OPTIONAL
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                    token: prepared.required(1)?,
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IncomingWebhookMessage>(0)?
+                            {
+                                Some(body) => Some(Body::Json(body)),
+                                None => None,
+                            }
                         }
-                    }
-                    Some(1usize) => {
-                        match prepared.body_as::<crate::types::IncomingWebhookForm>(1)? {
-                            Some(body) => Some(Body::Form(body)),
-                            None => None,
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IncomingWebhookForm>(1)?
+                            {
+                                Some(body) => Some(Body::Form(body)),
+                                None => None,
+                            }
                         }
-                    }
-                    _ => None,
-                },
-            })
+                        _ => None,
+                    },
+                })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.execute_incoming_webhook(request).await
+            }
         }
     }
 }
@@ -4472,1282 +3446,35 @@ pub mod ops {
 const SCHEMAS: &str = include_str!("schemas.json");
 /// An axum router serving every operation at its spec path.
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
-    let schemas = Arc::new(runtime::Schemas::new(SCHEMAS));
-    let router = axum::Router::new();
-    let router = router
-        .route(
-            "/api/v1/login",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::login::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_login(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/me",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::me::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_me(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/users.create",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::users_create::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_users_create(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.create",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_create::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_create(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.info",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_info::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_info(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.history",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_history::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_history(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/chat.postMessage",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::chat_post_message::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_chat_post_message(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.create",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_create::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_create(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.update",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_update::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_update(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.get",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_get::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_get(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.list",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_list::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_list(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.remove",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_remove::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_remove(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/integrations.history",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::integrations_history::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_integrations_history(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/logout",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::logout::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_logout(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/info",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::info::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_info(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/users.info",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::users_info::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_users_info(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/im.create",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::im_create::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_im_create(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/dm.create",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::dm_create::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_dm_create(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.list",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_list::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_list(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.join",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_join::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_join(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.leave",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_leave::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_leave(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/channels.archive",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::channels_archive::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_channels_archive(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/chat.update",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::chat_update::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_chat_update(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/chat.delete",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::chat_delete::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_chat_delete(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/chat.react",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::chat_react::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_chat_react(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/rooms.upload/{rid}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::rooms_upload::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_rooms_upload(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/rooms.media/{rid}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::rooms_media::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_rooms_media(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/api/v1/rooms.mediaConfirm/{rid}/{fileId}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::rooms_media_confirm::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_rooms_media_confirm(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/hooks/{hook_id}/{token}",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::execute_incoming_webhook::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_execute_incoming_webhook(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    router
-}
-async fn handle_login<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::login::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.login(request).await.into_response()
-}
-async fn handle_me<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::me::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::me::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::me::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.me(credentials, request).await.into_response()
-}
-async fn handle_users_create<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::users_create::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::users_create::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::users_create::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.users_create(credentials, request).await.into_response()
-}
-async fn handle_channels_create<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_create::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_create::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_create::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_create(credentials, request).await.into_response()
-}
-async fn handle_channels_info<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_info::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_info::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_info::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_info(credentials, request).await.into_response()
-}
-async fn handle_channels_history<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_history::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_history::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_history::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_history(credentials, request).await.into_response()
-}
-async fn handle_chat_post_message<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::chat_post_message::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::chat_post_message::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::chat_post_message::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.chat_post_message(credentials, request).await.into_response()
-}
-async fn handle_integrations_create<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_create::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_create::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_create::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_create(credentials, request).await.into_response()
-}
-async fn handle_integrations_update<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_update::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_update::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_update::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_update(credentials, request).await.into_response()
-}
-async fn handle_integrations_get<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_get::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_get::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_get::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_get(credentials, request).await.into_response()
-}
-async fn handle_integrations_list<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_list::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_list::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_list::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_list(credentials, request).await.into_response()
-}
-async fn handle_integrations_remove<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_remove::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_remove::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_remove::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_remove(credentials, request).await.into_response()
-}
-async fn handle_integrations_history<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::integrations_history::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::integrations_history::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::integrations_history::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.integrations_history(credentials, request).await.into_response()
-}
-async fn handle_logout<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::logout::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::logout::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::logout::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.logout(credentials, request).await.into_response()
-}
-async fn handle_info<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::info::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.info(request).await.into_response()
-}
-async fn handle_users_info<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::users_info::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::users_info::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::users_info::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.users_info(credentials, request).await.into_response()
-}
-async fn handle_im_create<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::im_create::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::im_create::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::im_create::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.im_create(credentials, request).await.into_response()
-}
-async fn handle_dm_create<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::dm_create::credentials(prepared.credential.take()) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::dm_create::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::dm_create::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.dm_create(credentials, request).await.into_response()
-}
-async fn handle_channels_list<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_list::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_list::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_list::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_list(credentials, request).await.into_response()
-}
-async fn handle_channels_join<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_join::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_join::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_join::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_join(credentials, request).await.into_response()
-}
-async fn handle_channels_leave<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_leave::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_leave::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_leave::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_leave(credentials, request).await.into_response()
-}
-async fn handle_channels_archive<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::channels_archive::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::channels_archive::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::channels_archive::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.channels_archive(credentials, request).await.into_response()
-}
-async fn handle_chat_update<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::chat_update::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::chat_update::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::chat_update::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.chat_update(credentials, request).await.into_response()
-}
-async fn handle_chat_delete<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::chat_delete::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::chat_delete::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::chat_delete::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.chat_delete(credentials, request).await.into_response()
-}
-async fn handle_chat_react<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::chat_react::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::chat_react::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::chat_react::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.chat_react(credentials, request).await.into_response()
-}
-async fn handle_rooms_upload<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::rooms_upload::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::rooms_upload::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::rooms_upload::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.rooms_upload(credentials, request).await.into_response()
-}
-async fn handle_rooms_media<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::rooms_media::credentials(prepared.credential.take())
-    else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::rooms_media::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::rooms_media::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.rooms_media(credentials, request).await.into_response()
-}
-async fn handle_rooms_media_confirm<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let Some(credentials) = ops::rooms_media_confirm::credentials(
-        prepared.credential.take(),
-    ) else {
-        return api
-            .request_error(runtime::RequestError {
-                operation_id: ops::rooms_media_confirm::SPEC.operation_id,
-                kind: runtime::RequestErrorKind::Unauthenticated,
-            });
-    };
-    let request = match ops::rooms_media_confirm::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.rooms_media_confirm(credentials, request).await.into_response()
-}
-async fn handle_execute_incoming_webhook<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let request = match ops::execute_incoming_webhook::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.execute_incoming_webhook(request).await.into_response()
+    runtime::Router::new(api, SCHEMAS, A::request_error)
+        .serve::<ops::login::Request>()
+        .serve::<ops::me::Request>()
+        .serve::<ops::users_create::Request>()
+        .serve::<ops::channels_create::Request>()
+        .serve::<ops::channels_info::Request>()
+        .serve::<ops::channels_history::Request>()
+        .serve::<ops::chat_post_message::Request>()
+        .serve::<ops::integrations_create::Request>()
+        .serve::<ops::integrations_update::Request>()
+        .serve::<ops::integrations_get::Request>()
+        .serve::<ops::integrations_list::Request>()
+        .serve::<ops::integrations_remove::Request>()
+        .serve::<ops::integrations_history::Request>()
+        .serve::<ops::logout::Request>()
+        .serve::<ops::info::Request>()
+        .serve::<ops::users_info::Request>()
+        .serve::<ops::im_create::Request>()
+        .serve::<ops::dm_create::Request>()
+        .serve::<ops::channels_list::Request>()
+        .serve::<ops::channels_join::Request>()
+        .serve::<ops::channels_leave::Request>()
+        .serve::<ops::channels_archive::Request>()
+        .serve::<ops::chat_update::Request>()
+        .serve::<ops::chat_delete::Request>()
+        .serve::<ops::chat_react::Request>()
+        .serve::<ops::rooms_upload::Request>()
+        .serve::<ops::rooms_media::Request>()
+        .serve::<ops::rooms_media_confirm::Request>()
+        .serve::<ops::execute_incoming_webhook::Request>()
+        .finish()
 }

@@ -5,7 +5,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
 
-pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+pub fn json_response<T: Serialize + ?Sized>(status: impl IntoStatus, body: &T) -> Response {
+    let status = status.into_status();
     match serde_json::to_vec(body) {
         Ok(bytes) => raw_response(status, "application/json", bytes),
         Err(error) => {
@@ -15,7 +16,7 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     }
 }
 
-pub fn text_response(status: StatusCode, content_type: &str, body: String) -> Response {
+pub fn text_response(status: impl IntoStatus, content_type: &str, body: String) -> Response {
     let content_type = if content_type.contains('*') {
         "text/plain; charset=utf-8"
     } else {
@@ -24,9 +25,9 @@ pub fn text_response(status: StatusCode, content_type: &str, body: String) -> Re
     raw_response(status, content_type, body.into_bytes())
 }
 
-pub fn raw_response(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
+pub fn raw_response(status: impl IntoStatus, content_type: &str, body: impl Into<Body>) -> Response {
     let mut response = Response::new(body.into());
-    *response.status_mut() = status;
+    *response.status_mut() = status.into_status();
     if let Ok(value) = HeaderValue::from_str(content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
@@ -35,14 +36,14 @@ pub fn raw_response(status: StatusCode, content_type: &str, body: impl Into<Body
 
 /// A binary answer: sent as the body's own media type when it names one,
 /// else as the one the spec lists.
-pub fn binary_response(status: StatusCode, content_type: &str, body: crate::Binary) -> Response {
+pub fn binary_response(status: impl IntoStatus, content_type: &str, body: crate::Binary) -> Response {
     let content_type = body.content_type.as_deref().unwrap_or(content_type);
     raw_response(status, content_type, body.data)
 }
 
-pub fn empty_response(status: StatusCode) -> Response {
+pub fn empty_response(status: impl IntoStatus) -> Response {
     let mut response = Response::new(Body::empty());
-    *response.status_mut() = status;
+    *response.status_mut() = status.into_status();
     response
 }
 
@@ -56,4 +57,22 @@ pub fn insert_header(response: &mut Response, name: &'static str, value: &str) {
 /// A status code from the spec; the generator only emits valid ones.
 pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A status as generated code writes it: the spec's code (`201u16`), or the
+/// `StatusCode` a range or `default` variant carries.
+pub trait IntoStatus {
+    fn into_status(self) -> StatusCode;
+}
+
+impl IntoStatus for StatusCode {
+    fn into_status(self) -> StatusCode {
+        self
+    }
+}
+
+impl IntoStatus for u16 {
+    fn into_status(self) -> StatusCode {
+        status(self)
+    }
 }

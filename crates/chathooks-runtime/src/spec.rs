@@ -31,6 +31,70 @@ pub struct ParamSpec {
     pub schema: &'static str,
 }
 
+/// Generated specs build parameters from the usual one of their location
+/// and name what differs: `ParamSpec::query("page").kind(..).default("0").schema(..)`.
+impl ParamSpec {
+    /// A path parameter: required, not exploded (OpenAPI's `simple` style),
+    /// a string (`{"type":"string"}`) without default.
+    pub const fn path(name: &'static str) -> Self {
+        Self::base(name, Location::Path, true, false)
+    }
+
+    /// A query parameter: optional, exploded (`form` style), a string without
+    /// default.
+    pub const fn query(name: &'static str) -> Self {
+        Self::base(name, Location::Query, false, true)
+    }
+
+    /// A header: optional, not exploded, a string without default.
+    pub const fn header(name: &'static str) -> Self {
+        Self::base(name, Location::Header, false, false)
+    }
+
+    /// A cookie: optional, exploded, a string without default.
+    pub const fn cookie(name: &'static str) -> Self {
+        Self::base(name, Location::Cookie, false, true)
+    }
+
+    const fn base(name: &'static str, location: Location, required: bool, explode: bool) -> Self {
+        Self {
+            name,
+            location,
+            required,
+            kind: ParamKind::String,
+            explode,
+            default: None,
+            schema: r#"{"type":"string"}"#,
+        }
+    }
+
+    pub const fn required(self, required: bool) -> Self {
+        Self { required, ..self }
+    }
+
+    pub const fn kind(self, kind: ParamKind) -> Self {
+        Self { kind, ..self }
+    }
+
+    /// Arrays as repeated keys (`true`) or one comma-separated value.
+    pub const fn explode(self, explode: bool) -> Self {
+        Self { explode, ..self }
+    }
+
+    /// The schema's `default`, as JSON text.
+    pub const fn default(self, default: &'static str) -> Self {
+        Self {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    /// The parameter's schema, as draft-4 JSON Schema text.
+    pub const fn schema(self, schema: &'static str) -> Self {
+        Self { schema, ..self }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaKind {
     Json,
@@ -52,6 +116,18 @@ pub struct MediaSpec {
     pub schema: &'static str,
 }
 
+impl MediaSpec {
+    /// An `application/json` body of the given schema.
+    pub const fn json(schema: &'static str) -> Self {
+        Self {
+            content_type: "application/json",
+            kind: MediaKind::Json,
+            fields: &[],
+            schema,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct BodySpec {
     pub required: bool,
@@ -59,6 +135,21 @@ pub struct BodySpec {
     /// `x-chathooks-lenient-json`), instead of answered 415.
     pub lenient_json: bool,
     pub media: &'static [MediaSpec],
+}
+
+impl BodySpec {
+    /// A required body, refused with 415 in a media type not listed;
+    /// generated specs set the media (`..BodySpec::REQUIRED`).
+    pub const REQUIRED: Self = Self {
+        required: true,
+        lenient_json: false,
+        media: &[],
+    };
+    /// An optional body, refused with 415 in a media type not listed.
+    pub const OPTIONAL: Self = Self {
+        required: false,
+        ..Self::REQUIRED
+    };
 }
 
 /// One security scheme, as far as extracting a credential goes.
