@@ -25,7 +25,6 @@ use std::sync::Arc;
 pub use chathooks_runtime as runtime;
 pub use chathooks_testapi_types as types;
 use chathooks_runtime::axum;
-use chathooks_runtime::axum::response::IntoResponse;
 /// The credentials a request presented, by the security requirement
 /// they satisfied. Validating them is up to the implementation.
 ///
@@ -157,13 +156,47 @@ pub trait Api: Send + Sync + 'static {
 pub trait ErrorResponse<T>: Sized {
     fn error(status: axum::http::StatusCode, body: T) -> Self;
 }
-/// Per-operation request and response types.
+/// The security requirement lists operations declare, and the
+/// [`Credentials`] each hands to its operations.
+pub mod security {
+    use crate::runtime;
+    /// Operations secured by none or `basic`.
+    pub struct OptionalBasic;
+    impl OptionalBasic {
+        /// The alternatives, as the runtime extracts them.
+        pub const SCHEMES: &'static [&'static [runtime::SchemeSpec]] = &[
+            &[],
+            &[
+                runtime::SchemeSpec::Http {
+                    scheme: "basic",
+                },
+            ],
+        ];
+        fn from(credential: runtime::Credential) -> Option<crate::Credentials> {
+            let mut values = credential.values.into_iter();
+            match credential.requirement {
+                1usize => Some(crate::Credentials::Basic(values.next()?)),
+                _ => None,
+            }
+        }
+    }
+    impl runtime::Security for OptionalBasic {
+        type Credentials = Option<crate::Credentials>;
+        fn credentials(
+            credential: Option<runtime::Credential>,
+        ) -> Option<Option<crate::Credentials>> {
+            Some(credential.and_then(Self::from))
+        }
+    }
+}
+/// Per-operation request and response types. Each `Request` is the
+/// operation's [`runtime::Endpoint`]: its static spec, how it is taken
+/// from a validated request, and the [`Api`] method serving it.
+#[allow(refining_impl_trait)]
 pub mod ops {
     /// `listMessages`: `GET /_chathooks/api/v1/messages`
     pub mod list_messages {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -205,12 +238,8 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -223,104 +252,52 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "listMessages",
-            method: "GET",
-            path: "/_chathooks/api/v1/messages",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "hook",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "author",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "text",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "since",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"format\":\"int64\"}",
-                },
-                runtime::ParamSpec {
-                    name: "limit",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("100"),
-                    schema: "{\"default\":100,\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1,\"maximum\":1000}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listMessages",
+                method: "GET",
+                path: "/_chathooks/api/v1/messages",
+                params: &[
+                    runtime::ParamSpec::query("channel"),
+                    runtime::ParamSpec::query("hook"),
+                    runtime::ParamSpec::query("author"),
+                    runtime::ParamSpec::query("text"),
+                    runtime::ParamSpec::query("since")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","format":"int64"}"#),
+                    runtime::ParamSpec::query("limit")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("100")
+                        .schema(
+                            r#"{"default":100,"type":"integer","format":"int64","minimum":1,"maximum":1000}"#,
+                        ),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel: prepared.optional_param("channel", runtime::Location::Query)?,
-                hook: prepared.optional_param("hook", runtime::Location::Query)?,
-                author: prepared.optional_param("author", runtime::Location::Query)?,
-                text: prepared.optional_param("text", runtime::Location::Query)?,
-                since: prepared.optional_param("since", runtime::Location::Query)?,
-                limit: prepared.param("limit", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel: prepared.optional(0)?,
+                    hook: prepared.optional(1)?,
+                    author: prepared.optional(2)?,
+                    text: prepared.optional(3)?,
+                    since: prepared.optional(4)?,
+                    limit: prepared.required(5)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_messages(credentials, request).await
             }
         }
     }
     /// `waitForMessage`: `GET /_chathooks/api/v1/messages/wait`
     pub mod wait_for_message {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -362,12 +339,8 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -380,104 +353,52 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "waitForMessage",
-            method: "GET",
-            path: "/_chathooks/api/v1/messages/wait",
-            params: &[
-                runtime::ParamSpec {
-                    name: "channel",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "hook",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "author",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "text",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "since",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"integer\",\"format\":\"int64\"}",
-                },
-                runtime::ParamSpec {
-                    name: "timeout_ms",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("10000"),
-                    schema: "{\"default\":10000,\"type\":\"integer\",\"format\":\"int64\",\"minimum\":0,\"maximum\":120000}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "waitForMessage",
+                method: "GET",
+                path: "/_chathooks/api/v1/messages/wait",
+                params: &[
+                    runtime::ParamSpec::query("channel"),
+                    runtime::ParamSpec::query("hook"),
+                    runtime::ParamSpec::query("author"),
+                    runtime::ParamSpec::query("text"),
+                    runtime::ParamSpec::query("since")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","format":"int64"}"#),
+                    runtime::ParamSpec::query("timeout_ms")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("10000")
+                        .schema(
+                            r#"{"default":10000,"type":"integer","format":"int64","minimum":0,"maximum":120000}"#,
+                        ),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                channel: prepared.optional_param("channel", runtime::Location::Query)?,
-                hook: prepared.optional_param("hook", runtime::Location::Query)?,
-                author: prepared.optional_param("author", runtime::Location::Query)?,
-                text: prepared.optional_param("text", runtime::Location::Query)?,
-                since: prepared.optional_param("since", runtime::Location::Query)?,
-                timeout_ms: prepared.param("timeout_ms", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    channel: prepared.optional(0)?,
+                    hook: prepared.optional(1)?,
+                    author: prepared.optional(2)?,
+                    text: prepared.optional(3)?,
+                    since: prepared.optional(4)?,
+                    timeout_ms: prepared.required(5)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.wait_for_message(credentials, request).await
             }
         }
     }
     /// `listChannels`: `GET /_chathooks/api/v1/channels`
     pub mod list_channels {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -492,9 +413,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -506,42 +425,31 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "listChannels",
-            method: "GET",
-            path: "/_chathooks/api/v1/channels",
-            params: &[],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listChannels",
+                method: "GET",
+                path: "/_chathooks/api/v1/channels",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_channels(credentials, request).await
             }
         }
     }
     /// `listHooks`: `GET /_chathooks/api/v1/hooks`
     pub mod list_hooks {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -556,9 +464,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -570,42 +476,31 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "listHooks",
-            method: "GET",
-            path: "/_chathooks/api/v1/hooks",
-            params: &[],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listHooks",
+                method: "GET",
+                path: "/_chathooks/api/v1/hooks",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_hooks(credentials, request).await
             }
         }
     }
     /// `listDeliveries`: `GET /_chathooks/api/v1/deliveries`
     pub mod list_deliveries {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -635,12 +530,8 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -653,74 +544,45 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "listDeliveries",
-            method: "GET",
-            path: "/_chathooks/api/v1/deliveries",
-            params: &[
-                runtime::ParamSpec {
-                    name: "hook",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"type\":\"string\"}",
-                },
-                runtime::ParamSpec {
-                    name: "status",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::String,
-                    explode: true,
-                    default: None,
-                    schema: "{\"$ref\":\"#/definitions/DeliveryStatus\"}",
-                },
-                runtime::ParamSpec {
-                    name: "limit",
-                    location: runtime::Location::Query,
-                    required: false,
-                    kind: runtime::ParamKind::Integer,
-                    explode: true,
-                    default: Some("100"),
-                    schema: "{\"default\":100,\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1,\"maximum\":1000}",
-                },
-            ],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listDeliveries",
+                method: "GET",
+                path: "/_chathooks/api/v1/deliveries",
+                params: &[
+                    runtime::ParamSpec::query("hook"),
+                    runtime::ParamSpec::query("status")
+                        .schema(r##"{"$ref":"#/definitions/DeliveryStatus"}"##),
+                    runtime::ParamSpec::query("limit")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("100")
+                        .schema(
+                            r#"{"default":100,"type":"integer","format":"int64","minimum":1,"maximum":1000}"#,
+                        ),
                 ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                hook: prepared.optional_param("hook", runtime::Location::Query)?,
-                status: prepared.optional_param("status", runtime::Location::Query)?,
-                limit: prepared.param("limit", runtime::Location::Query)?,
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook: prepared.optional(0)?,
+                    status: prepared.optional(1)?,
+                    limit: prepared.required(2)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_deliveries(credentials, request).await
             }
         }
     }
     /// `reset`: `POST /_chathooks/api/v1/reset`
     pub mod reset {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -735,9 +597,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -749,42 +609,31 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "reset",
-            method: "POST",
-            path: "/_chathooks/api/v1/reset",
-            params: &[],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "reset",
+                method: "POST",
+                path: "/_chathooks/api/v1/reset",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.reset(credentials, request).await
             }
         }
     }
     /// `getChaos`: `GET /_chathooks/api/v1/chaos`
     pub mod get_chaos {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {}
@@ -799,9 +648,7 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -813,42 +660,31 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "getChaos",
-            method: "GET",
-            path: "/_chathooks/api/v1/chaos",
-            params: &[],
-            body: None,
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {})
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "getChaos",
+                method: "GET",
+                path: "/_chathooks/api/v1/chaos",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.get_chaos(credentials, request).await
             }
         }
     }
     /// `setChaos`: `PUT /_chathooks/api/v1/chaos`
     pub mod set_chaos {
-        #[allow(unused_imports)]
-        use crate::{runtime, Credentials};
-        use crate::runtime::axum;
+        use crate::{runtime, runtime::axum, Credentials};
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
@@ -868,12 +704,8 @@ pub mod ops {
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
-                    Self::Ok(body) => {
-                        runtime::json_response(runtime::status(200u16), &body)
-                    }
-                    Self::BadRequest(body) => {
-                        runtime::json_response(runtime::status(400u16), &body)
-                    }
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                 }
             }
@@ -886,50 +718,30 @@ pub mod ops {
                 }
             }
         }
-        pub(crate) static SPEC: runtime::OperationSpec = runtime::OperationSpec {
-            operation_id: "setChaos",
-            method: "PUT",
-            path: "/_chathooks/api/v1/chaos",
-            params: &[],
-            body: Some(runtime::BodySpec {
-                required: true,
-                lenient_json: false,
-                media: &[
-                    runtime::MediaSpec {
-                        content_type: "application/json",
-                        kind: runtime::MediaKind::Json,
-                        fields: &[],
-                        schema: "{\"$ref\":\"#/definitions/Chaos\"}",
-                    },
-                ],
-            }),
-            security: &[
-                &[],
-                &[
-                    runtime::SchemeSpec::Http {
-                        scheme: "basic",
-                    },
-                ],
-            ],
-        };
-        pub(crate) fn request(
-            prepared: &mut runtime::Prepared,
-        ) -> Result<Request, runtime::RequestError> {
-            Ok(Request {
-                body: match prepared.body_as::<crate::types::Chaos>(0)? {
-                    Some(body) => body,
-                    None => return Err(prepared.missing_body()),
-                },
-            })
-        }
-        pub(crate) fn credentials(
-            credential: Option<runtime::Credential>,
-        ) -> Option<Credentials> {
-            let credential = credential?;
-            let mut values = credential.values.into_iter();
-            match credential.requirement {
-                1usize => Some(Credentials::Basic(values.next()?)),
-                _ => None,
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "setChaos",
+                method: "PUT",
+                path: "/_chathooks/api/v1/chaos",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(r##"{"$ref":"#/definitions/Chaos"}"##),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.set_chaos(credentials, request).await
             }
         }
     }
@@ -938,303 +750,14 @@ pub mod ops {
 const SCHEMAS: &str = include_str!("schemas.json");
 /// An axum router serving every operation at its spec path.
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
-    let schemas = Arc::new(runtime::Schemas::new(SCHEMAS));
-    let router = axum::Router::new();
-    let router = router
-        .route(
-            "/_chathooks/api/v1/messages",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::list_messages::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_list_messages(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/messages/wait",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::wait_for_message::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_wait_for_message(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/channels",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::list_channels::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_list_channels(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/hooks",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::list_hooks::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_list_hooks(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/deliveries",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::list_deliveries::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_list_deliveries(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/reset",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::POST,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(&ops::reset::SPEC, schemas.clone()),
-                        );
-                        move |request: axum::extract::Request| handle_reset(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    let router = router
-        .route(
-            "/_chathooks/api/v1/chaos",
-            axum::routing::MethodRouter::new()
-                .on(
-                    axum::routing::MethodFilter::GET,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::get_chaos::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_get_chaos(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                )
-                .on(
-                    axum::routing::MethodFilter::PUT,
-                    {
-                        let api = api.clone();
-                        let operation = Arc::new(
-                            runtime::Operation::new(
-                                &ops::set_chaos::SPEC,
-                                schemas.clone(),
-                            ),
-                        );
-                        move |request: axum::extract::Request| handle_set_chaos(
-                            api.clone(),
-                            operation.clone(),
-                            request,
-                        )
-                    },
-                ),
-        );
-    router
-}
-async fn handle_list_messages<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::list_messages::credentials(prepared.credential.take());
-    let request = match ops::list_messages::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.list_messages(credentials, request).await.into_response()
-}
-async fn handle_wait_for_message<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::wait_for_message::credentials(prepared.credential.take());
-    let request = match ops::wait_for_message::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.wait_for_message(credentials, request).await.into_response()
-}
-async fn handle_list_channels<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::list_channels::credentials(prepared.credential.take());
-    let request = match ops::list_channels::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.list_channels(credentials, request).await.into_response()
-}
-async fn handle_list_hooks<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::list_hooks::credentials(prepared.credential.take());
-    let request = match ops::list_hooks::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.list_hooks(credentials, request).await.into_response()
-}
-async fn handle_list_deliveries<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::list_deliveries::credentials(prepared.credential.take());
-    let request = match ops::list_deliveries::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.list_deliveries(credentials, request).await.into_response()
-}
-async fn handle_reset<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::reset::credentials(prepared.credential.take());
-    let request = match ops::reset::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.reset(credentials, request).await.into_response()
-}
-async fn handle_get_chaos<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::get_chaos::credentials(prepared.credential.take());
-    let request = match ops::get_chaos::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.get_chaos(credentials, request).await.into_response()
-}
-async fn handle_set_chaos<A: Api>(
-    api: Arc<A>,
-    operation: Arc<runtime::Operation>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let mut prepared = match operation.prepare(request).await {
-        Ok(prepared) => prepared,
-        Err(error) => return api.request_error(error),
-    };
-    let credentials = ops::set_chaos::credentials(prepared.credential.take());
-    let request = match ops::set_chaos::request(&mut prepared) {
-        Ok(request) => request,
-        Err(error) => return api.request_error(error),
-    };
-    api.set_chaos(credentials, request).await.into_response()
+    runtime::Router::new(api, SCHEMAS, A::request_error)
+        .serve::<ops::list_messages::Request>()
+        .serve::<ops::wait_for_message::Request>()
+        .serve::<ops::list_channels::Request>()
+        .serve::<ops::list_hooks::Request>()
+        .serve::<ops::list_deliveries::Request>()
+        .serve::<ops::reset::Request>()
+        .serve::<ops::get_chaos::Request>()
+        .serve::<ops::set_chaos::Request>()
+        .finish()
 }
