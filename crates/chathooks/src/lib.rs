@@ -7,6 +7,7 @@
 //!   domain core ([`chathooks_core`], re-exported here by module), served
 //!   together over one store;
 //! - [`server`]: configuration, the HTTP stack, start-up and shutdown;
+//! - [`ui`]: the web UI at `/` and its live stream;
 //! - [`cli`]: the `chathooks serve` command line.
 
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod mattermost;
 pub mod rocketchat;
 pub mod seed;
 pub mod server;
+pub mod ui;
 
 pub use chathooks_core::{
     Core, accounts, channels, delivery, events, files, ids, markup, netguard, password, permissions, posts, reactions,

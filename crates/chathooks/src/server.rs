@@ -178,6 +178,7 @@ pub fn app(state: Shared) -> axum::Router {
     // prefix names.
     crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone()))
+        .merge(crate::ui::router(state.clone()))
         .fallback(unknown_route)
         // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
         .layer(DefaultBodyLimit::disable())
