@@ -69,6 +69,25 @@
     }
   }
 
+  const ICONS = {
+    // A padlock and a page: drawn, so they show without an emoji font.
+    lock: 'M5 7V5a3 3 0 0 1 6 0v2h1v7H4V7h1zm1.5 0h3V5a1.5 1.5 0 0 0-3 0v2z',
+    file: 'M4 1h5l4 4v10H4V1zm5 1.5V6h3.5L9 2.5z',
+    hash: 'M6 2 5.4 5H3v1.5h2.1l-.6 3H2V11h2.2l-.6 3h1.5l.6-3h3l-.6 3h1.5l.6-3H13V9.5h-2.1l.6-3H14V5h-2.2l.6-3h-1.5l-.6 3h-3L7.5 2H6zm.9 4.5h3l-.6 3h-3l.6-3z',
+  };
+
+  function icon(name, cls = 'icon') {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('class', cls);
+    svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    path.setAttribute('d', ICONS[name]);
+    path.setAttribute('fill', 'currentColor');
+    svg.append(path);
+    return svg;
+  }
+
   const safeImage = (url) => safeUrl(url, ['http:', 'https:', 'data:']);
 
   function link(url, ...children) {
@@ -425,7 +444,7 @@
                     selectChannel(channel.id);
                   },
                 },
-                h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.private ? '🔒' : '#'),
+                icon(channel.private ? 'lock' : 'hash', 'icon channel-icon'),
                 h('span', { class: 'channel-name' }, channel.display_name || channel.name),
                 channel.total_msg_count > 0
                   ? h('span', { class: 'channel-count', title: `${channel.total_msg_count} messages` }, channel.total_msg_count)
@@ -715,7 +734,7 @@
             title: `${file.name} (${file.mime_type})`,
             dataset: { fileId: file.id },
           },
-          h('span', { class: 'file-icon', 'aria-hidden': 'true' }, /^image\//.test(file.mime_type) ? '🖼' : '📄'),
+          icon('file', 'icon file-icon'),
           h('span', { class: 'file-name' }, file.name),
           h('span', { class: 'file-size muted' }, humanSize(file.size)),
         ),
