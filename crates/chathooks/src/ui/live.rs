@@ -200,7 +200,8 @@ mod tests {
     async fn a_subscriber_that_fell_behind_is_told_to_resync() {
         let bus = EventBus::default();
         let mut stream = Box::pin(stream(bus.subscribe(), CancellationToken::new()));
-        stream.next().await.expect("hello").unwrap();
+        let hello = wire(stream.next().await.expect("hello").unwrap()).await;
+        assert!(hello.starts_with("event: hello\n"), "{hello}");
         for n in 0..1100 {
             bus.publish(Event::UserCreated {
                 user: user(&format!("u{n}")),
