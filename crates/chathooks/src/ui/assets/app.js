@@ -329,9 +329,22 @@
     for (const name of Object.keys(LOAD)) refresh(name);
   }
 
+  // What each panel last drew from: an answer that changed nothing redraws
+  // nothing (no flicker, open details and selections stay, and elements a
+  // test holds stay attached).
+  const drawn = {};
+
+  function changed(key, data) {
+    const json = JSON.stringify(data);
+    if (drawn[key] === json) return false;
+    drawn[key] = json;
+    return true;
+  }
+
   const LOAD = {
     async channels() {
       const { channels } = await api('/channels');
+      const fresh = changed('channels', channels) || !state.loaded.channels;
       state.channels = channels;
       state.loaded.channels = true;
       if (!state.selected || !channels.some((c) => c.id === state.selected)) {
@@ -344,8 +357,11 @@
           state.selected = null;
         }
       }
-      renderChannels();
-      renderChannelHeader();
+      if (fresh || !drawn.selection || drawn.selection !== state.selected) {
+        drawn.selection = state.selected;
+        renderChannels();
+        renderChannelHeader();
+      }
     },
     async messages() {
       let path;
@@ -361,22 +377,28 @@
       // The selection changed while this was on its way: its own fetch follows.
       if (wanted !== `${state.search}\u0000${state.selected}`) return;
       state.messages = messages;
-      renderMessages();
+      if (changed('messages', [wanted, messages])) renderMessages();
     },
     async hooks() {
       const { hooks } = await api('/hooks');
+      if (!changed('hooks', hooks)) return;
       state.hooks = hooks;
       renderHooks();
+      // Chaos and deliveries show hook names; an empty channel, its hooks.
       renderChaos();
+      renderDeliveries();
       if (!state.messages.length) renderMessages();
     },
     async deliveries() {
       const { deliveries } = await api(`/deliveries?${query({ limit: DELIVERY_LIMIT })}`);
       state.deliveries = deliveries;
-      renderDeliveries();
+      if (changed('deliveries', deliveries)) renderDeliveries();
+      else scheduleDeliveryPoll();
     },
     async chaos() {
-      state.chaos = await api('/chaos');
+      const chaos = await api('/chaos');
+      if (!changed('chaos', chaos)) return;
+      state.chaos = chaos;
       renderChaos();
     },
   };
@@ -850,10 +872,22 @@
         ? shown.map(renderDelivery)
         : [h('p', { class: 'empty' }, 'No outgoing deliveries yet. They appear when a message triggers an outgoing webhook.')]),
     );
-    // Retries happen on their own: look again while any is under way.
+    scheduleDeliveryPoll();
+  }
+
+  /** Retries happen on their own: look again while any delivery is under way. */
+  function scheduleDeliveryPoll() {
     clearTimeout(pollTimer);
     if (state.deliveries.some((d) => d.status === 'pending' || d.status === 'running')) {
       pollTimer = setTimeout(() => refresh('deliveries'), 1000);
+    }
+  }
+
+  /** The "next retry in N s" texts, brought up to date in place. */
+  function tickNextRetries() {
+    for (const el of document.querySelectorAll('.delivery-next[data-at]')) {
+      const at = Number(el.dataset.at);
+      el.textContent = `next retry ${clock(at, true)} (${relative(at)})`;
     }
   }
 
@@ -1040,6 +1074,7 @@
       state.selected = null;
       state.messages = [];
       state.openDetails.clear();
+      for (const key of Object.keys(drawn)) delete drawn[key];
       history.replaceState(null, '', location.pathname);
       toast(`Cleared: the seed made ${result.created} object${result.created === 1 ? '' : 's'} again`);
       refreshAll();
@@ -1108,8 +1143,8 @@
       if (document.hidden) return;
       refresh('hooks');
       if (state.tab === 'chaos') refresh('chaos');
-      if (state.tab === 'deliveries') renderDeliveries();
     }, 10000);
+    setInterval(tickNextRetries, 1000);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
