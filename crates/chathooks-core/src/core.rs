@@ -31,6 +31,8 @@ pub struct Core {
     /// Cancelled when the server shuts down, so long-lived connections
     /// (WebSockets) end and let it.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Counters for the server's `/metrics`.
+    pub metrics: crate::metrics::CoreMetrics,
 }
 
 impl Core {
@@ -53,6 +55,7 @@ impl Core {
             allow_internal_callbacks: settings.allow_internal_callbacks,
             instance: new_id(),
             shutdown: tokio_util::sync::CancellationToken::new(),
+            metrics: crate::metrics::CoreMetrics::default(),
         }))
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use crate::store::{Channel, FileInfo, Post, Reaction, User};
+use crate::store::{Channel, DeliveryJob, FileInfo, Post, Reaction, User};
 
 /// Something that happened in the domain.
 // Events travel behind an `Arc`, built once each: boxing the big variant
@@ -61,6 +61,9 @@ pub enum Event {
         channel: Channel,
         user: User,
     },
+    /// An outgoing delivery was attempted (or dropped) and `job` is its new
+    /// state: `pending` again when it will be retried.
+    DeliveryFinished { job: DeliveryJob },
 }
 
 impl Event {
@@ -79,6 +82,7 @@ impl Event {
             Event::UserCreated { .. } => "user_created",
             Event::FileUploaded { .. } => "file_uploaded",
             Event::EphemeralPost { .. } => "ephemeral_post",
+            Event::DeliveryFinished { .. } => "delivery_finished",
         }
     }
 }

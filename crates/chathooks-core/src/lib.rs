@@ -27,6 +27,7 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod markup;
+pub mod metrics;
 pub mod netguard;
 pub mod password;
 pub mod permissions;

@@ -197,8 +197,10 @@ pub mod ops {
         pub enum Response {
             /// 200: The messages.
             Ok(crate::types::MessageList),
-            /// 400: The request was refused.
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
             BadRequest(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -209,6 +211,15 @@ pub mod ops {
                     Self::BadRequest(body) => {
                         runtime::json_response(runtime::status(400u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -343,8 +354,10 @@ pub mod ops {
         pub enum Response {
             /// 200: The message, or the end of the wait.
             Ok(crate::types::WaitResult),
-            /// 400: The request was refused.
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
             BadRequest(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -355,6 +368,15 @@ pub mod ops {
                     Self::BadRequest(body) => {
                         runtime::json_response(runtime::status(400u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -464,6 +486,8 @@ pub mod ops {
         pub enum Response {
             /// 200: The channels.
             Ok(crate::types::ChannelList),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -471,6 +495,14 @@ pub mod ops {
                     Self::Ok(body) => {
                         runtime::json_response(runtime::status(200u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -518,6 +550,8 @@ pub mod ops {
         pub enum Response {
             /// 200: The hooks.
             Ok(crate::types::HookList),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -525,6 +559,14 @@ pub mod ops {
                     Self::Ok(body) => {
                         runtime::json_response(runtime::status(200u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -585,8 +627,10 @@ pub mod ops {
         pub enum Response {
             /// 200: The deliveries.
             Ok(crate::types::DeliveryList),
-            /// 400: The request was refused.
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
             BadRequest(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -597,6 +641,15 @@ pub mod ops {
                     Self::BadRequest(body) => {
                         runtime::json_response(runtime::status(400u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -676,6 +729,8 @@ pub mod ops {
         pub enum Response {
             /// 200: The server was reset.
             Ok(crate::types::ResetResult),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -683,6 +738,14 @@ pub mod ops {
                     Self::Ok(body) => {
                         runtime::json_response(runtime::status(200u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -730,6 +793,8 @@ pub mod ops {
         pub enum Response {
             /// 200: The rules in force and the latest chaos answers.
             Ok(crate::types::ChaosState),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -737,6 +802,14 @@ pub mod ops {
                     Self::Ok(body) => {
                         runtime::json_response(runtime::status(200u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
                 }
             }
         }
@@ -787,8 +860,10 @@ pub mod ops {
         pub enum Response {
             /// 200: The rules now in force.
             Ok(crate::types::ChaosState),
-            /// 400: The request was refused.
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
             BadRequest(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -799,6 +874,15 @@ pub mod ops {
                     Self::BadRequest(body) => {
                         runtime::json_response(runtime::status(400u16), &body)
                     }
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
                 }
             }
         }

@@ -66,6 +66,25 @@ pub struct ServeArgs {
     /// instance on the same database takes it over (at least the call timeout).
     #[arg(long, env = "CHATHOOKS_DELIVERY_LEASE_SECS", default_value_t = 40)]
     pub delivery_lease_secs: u64,
+    /// `user:password` that may use the web UI and the test API (repeat for
+    /// several). Needed when listening on a non-loopback address.
+    #[arg(long, env = "CHATHOOKS_UI_AUTH")]
+    pub ui_auth: Vec<String>,
+    /// A file of `user:password` lines (blank lines and `#` comments ignored),
+    /// in addition to `--ui-auth`.
+    #[arg(long, env = "CHATHOOKS_UI_AUTH_FILE")]
+    pub ui_auth_file: Option<std::path::PathBuf>,
+    /// Serve the web UI and the test API without credentials even on a
+    /// non-loopback address (anyone who can reach it can read and erase everything).
+    #[arg(long, env = "CHATHOOKS_UI_INSECURE")]
+    pub ui_insecure: bool,
+    /// Keep at most this many posts: older ones are deleted (with their
+    /// reactions and files).
+    #[arg(long, env = "CHATHOOKS_MAX_POSTS")]
+    pub max_posts: Option<u64>,
+    /// Delete posts older than this (`90s`, `30m`, `12h`, `7d`...).
+    #[arg(long, env = "CHATHOOKS_MAX_AGE", value_parser = humantime::parse_duration)]
+    pub max_age: Option<Duration>,
 }
 
 impl ServeArgs {
@@ -85,7 +104,24 @@ impl ServeArgs {
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
             seed: self.config.clone(),
+            ui_auth: self.ui_auth()?,
+            ui_insecure: self.ui_insecure,
+            retention: crate::retention::Retention {
+                max_posts: self.max_posts,
+                max_age: self.max_age,
+            },
         })
+    }
+
+    fn ui_auth(&self) -> anyhow::Result<crate::access::UiAuth> {
+        let file = match &self.ui_auth_file {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("--ui-auth-file {}: {e}", path.display()))?
+            }
+            None => String::new(),
+        };
+        crate::access::UiAuth::parse(self.ui_auth.iter().map(String::as_str).chain(file.lines()))
+            .map_err(|e| anyhow::anyhow!("--ui-auth: {e}"))
     }
 }
 

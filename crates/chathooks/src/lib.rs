@@ -6,15 +6,24 @@
 //! - [`mattermost`] and [`rocketchat`]: the two APIs, thin adapters over the
 //!   domain core ([`chathooks_core`], re-exported here by module), served
 //!   together over one store;
+//! - [`testapi`]: chathooks' own API for tests and the web UI, with
+//!   [`chaos`] (failures on demand), [`access`] (`--ui-auth`), [`metrics`],
+//!   [`health`] and [`retention`] around it;
 //! - [`server`]: configuration, the HTTP stack, start-up and shutdown;
 //! - [`ui`]: the web UI at `/` and its live stream;
 //! - [`cli`]: the `chathooks serve` command line.
 
+pub mod access;
+pub mod chaos;
 pub mod cli;
+pub mod health;
 pub mod mattermost;
+pub mod metrics;
+pub mod retention;
 pub mod rocketchat;
 pub mod seed;
 pub mod server;
+pub mod testapi;
 pub mod ui;
 
 pub use chathooks_core::{

@@ -37,6 +37,12 @@ pub struct Config {
     /// How long a delivery claimed by this instance is its own before another
     /// instance on the same database may take it over (it must outlast a call).
     pub delivery_lease: Duration,
+    /// Credentials for the web UI and the test API (`--ui-auth`).
+    pub ui_auth: crate::access::UiAuth,
+    /// Serve the UI and the test API openly on a non-loopback address.
+    pub ui_insecure: bool,
+    /// Retention limits (`--max-posts`, `--max-age`).
+    pub retention: crate::retention::Retention,
 }
 
 impl Config {
@@ -53,6 +59,9 @@ impl Config {
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
             seed: None,
+            ui_auth: crate::access::UiAuth::default(),
+            ui_insecure: false,
+            retention: crate::retention::Retention::default(),
         }
     }
 }
@@ -64,6 +73,10 @@ pub struct AppState {
     pub config: Config,
     /// What the zero-config default made, printed once the server listens.
     pub welcome: Option<crate::seed::Welcome>,
+    /// Failures on demand for incoming webhooks.
+    pub chaos: crate::chaos::Chaos,
+    /// What `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
@@ -178,13 +191,27 @@ pub fn app(state: Shared) -> axum::Router {
     // prefix names.
     crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone()))
+        .merge(crate::testapi::router(state.clone()))
+        .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
         .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::chaos::apply))
         // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(limits, limit_body))
         .layer(middleware::from_fn(clean_paths))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::access::require))
         .layer(middleware::from_fn(with_request_id))
+        .layer(middleware::from_fn_with_state(state, crate::metrics::observe))
+}
+
+/// `/metrics`, `/healthz` and `/readyz`.
+fn operations(state: Shared) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .route("/healthz", axum::routing::get(crate::health::healthz))
+        .route("/readyz", axum::routing::get(crate::health::readyz))
+        .with_state(state)
 }
 
 /// 404 in Rocket.Chat's shape under `/api/v1`, in Mattermost's elsewhere.
@@ -207,6 +234,7 @@ fn outgoing() -> Vec<Arc<dyn Outgoing>> {
 
 /// Open the store, apply start-up configuration and build the state.
 pub async fn open(config: Config) -> anyhow::Result<Shared> {
+    crate::access::check_exposure(config.listen, &config.ui_auth, config.ui_insecure).map_err(anyhow::Error::msg)?;
     let store = AnyStore::connect(&config.database).await?;
     let mut delivery = DeliverySettings::with_timeout(config.callback_timeout);
     delivery.lease = config.delivery_lease.max(config.callback_timeout);
@@ -220,9 +248,11 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         crate::mattermost::users::ensure_admin(&core, &username, &password).await?;
     }
     let mut welcome = None;
+    let mut chaos = Vec::new();
     match &config.seed {
         Some(path) => {
             let file = crate::seed::load(path)?;
+            chaos = crate::seed::chaos_rules(&file);
             let applied = crate::seed::apply(&core, &file)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -231,7 +261,14 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         None if config.admin.is_none() => welcome = crate::seed::zero_config(&core).await?,
         None => {}
     }
-    Ok(Arc::new(AppState { core, config, welcome }))
+    let metrics = crate::metrics::Metrics::new(&core.metrics);
+    Ok(Arc::new(AppState {
+        core,
+        config,
+        welcome,
+        chaos: crate::chaos::Chaos::new(chaos),
+        metrics,
+    }))
 }
 
 /// A server listening on a socket, until `shutdown` completes.
@@ -279,6 +316,11 @@ pub async fn start(
     let stop = CancellationToken::new();
     let deliveries = state.core.deliveries.tasks.clone();
     deliveries.spawn(worker::run(state.core.clone(), stop.clone()));
+    deliveries.spawn(crate::retention::run(
+        state.core.clone(),
+        state.config.retention,
+        stop.clone(),
+    ));
     let handle = tokio::spawn(async move {
         let stop_worker = stop.clone();
         let core = state.core.clone();

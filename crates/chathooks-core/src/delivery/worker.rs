@@ -131,7 +131,10 @@ async fn finish(core: &Core, job: &DeliveryJob, records: &[DeliveryAttempt]) {
     let mut job = job.clone();
     job.updated_at = now_ms();
     match core.store.finish_delivery(&job, &core.instance, records).await {
-        Ok(true) => {}
+        Ok(true) => {
+            core.metrics.delivery_finished(&job);
+            core.events.publish(crate::events::Event::DeliveryFinished { job });
+        }
         Ok(false) => tracing::warn!(job_id = %job.id, "delivery lease lost: another instance took the job over"),
         Err(error) => tracing::warn!(job_id = %job.id, %error, "delivery result not stored; the job runs again"),
     }

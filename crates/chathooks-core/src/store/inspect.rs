@@ -108,7 +108,9 @@ macro_rules! impl_inspect_store {
                     sqlx::query(sql::$dialect::WIPE_PREPARE).execute(&mut *tx).await?;
                 }
                 for statement in sql::$dialect::wipe_statements(&tables) {
-                    sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(statement))
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(())

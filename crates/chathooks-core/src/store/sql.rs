@@ -692,8 +692,7 @@ pub(super) mod sqlite {
     /// connection, so the statement is atomic with respect to other claims.
     pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(due_jobs!());
 
-    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str =
-        search_posts!("instr(message, $4) > 0", "create_at, id");
+    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str = search_posts!("instr(message, $4) > 0", "create_at, id");
     pub(in crate::store) const SEARCH_POSTS_NEWEST: &str =
         search_posts!("instr(message, $4) > 0", "create_at DESC, id DESC");
     pub(in crate::store) const LIST_ALL_CHANNELS: &str = super::LIST_ALL_CHANNELS_SQL;
@@ -737,8 +736,7 @@ pub(super) mod postgres {
     /// and claims never wait on each other.
     pub(in crate::store) const CLAIM_JOBS: &str = claim_jobs!(concat!(due_jobs!(), " FOR UPDATE SKIP LOCKED"));
 
-    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str =
-        search_posts!("strpos(message, $4) > 0", "create_at, id");
+    pub(in crate::store) const SEARCH_POSTS_OLDEST: &str = search_posts!("strpos(message, $4) > 0", "create_at, id");
     pub(in crate::store) const SEARCH_POSTS_NEWEST: &str =
         search_posts!("strpos(message, $4) > 0", "create_at DESC, id DESC");
     pub(in crate::store) const LIST_ALL_CHANNELS: &str = super::LIST_ALL_CHANNELS_SQL;

@@ -1793,9 +1793,18 @@ async fn searching_posts(store: &AnyStore) {
     hooked.hook_id = "hook1".into();
     let hooked = store.create_post(&hooked).await.unwrap();
     assert_eq!(hooked.hook_id, "hook1", "hook_id round-trips");
-    let plain = store.create_post(&post(&c.id, &u.id, 2_000, "Deploy started")).await.unwrap();
-    let elsewhere = store.create_post(&post(&other.id, &bob.id, 3_000, "deploy elsewhere")).await.unwrap();
-    let gone = store.create_post(&post(&c.id, &u.id, 4_000, "deploy deleted")).await.unwrap();
+    let plain = store
+        .create_post(&post(&c.id, &u.id, 2_000, "Deploy started"))
+        .await
+        .unwrap();
+    let elsewhere = store
+        .create_post(&post(&other.id, &bob.id, 3_000, "deploy elsewhere"))
+        .await
+        .unwrap();
+    let gone = store
+        .create_post(&post(&c.id, &u.id, 4_000, "deploy deleted"))
+        .await
+        .unwrap();
     store.delete_post(&gone.id, 5_000).await.unwrap();
 
     let find = |search: PostSearch, end: SearchEnd, limit: u32| async move {
@@ -1816,23 +1825,26 @@ async fn searching_posts(store: &AnyStore) {
         [plain.id.clone(), elsewhere.id.clone()],
         "the newest two, still oldest first"
     );
-    assert_eq!(find(all.clone(), SearchEnd::Oldest, 1).await, [hooked.id.clone()]);
+    assert_eq!(find(all.clone(), SearchEnd::Oldest, 1).await, [hooked.id.as_str()]);
     let by = |f: fn(&mut PostSearch)| {
         let mut search = PostSearch::default();
         f(&mut search);
         search
     };
-    assert_eq!(find(by(|s| s.hook_id = "hook1".into()), SearchEnd::Oldest, 10).await, [hooked.id.clone()]);
+    assert_eq!(
+        find(by(|s| s.hook_id = "hook1".into()), SearchEnd::Oldest, 10).await,
+        [hooked.id.as_str()]
+    );
     let in_other = PostSearch {
         channel_id: other.id.clone(),
         ..PostSearch::default()
     };
-    assert_eq!(find(in_other, SearchEnd::Oldest, 10).await, [elsewhere.id.clone()]);
+    assert_eq!(find(in_other, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     let by_bob = PostSearch {
         user_id: bob.id.clone(),
         ..PostSearch::default()
     };
-    assert_eq!(find(by_bob, SearchEnd::Oldest, 10).await, [elsewhere.id.clone()]);
+    assert_eq!(find(by_bob, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     assert_eq!(
         find(by(|s| s.text = "deploy".into()), SearchEnd::Oldest, 10).await,
         [hooked.id.clone(), elsewhere.id.clone()],
@@ -1843,12 +1855,20 @@ async fn searching_posts(store: &AnyStore) {
         [plain.id.clone(), elsewhere.id.clone()],
         "strictly after"
     );
-    assert!(find(by(|s| s.text = "nothing like it".into()), SearchEnd::Oldest, 10).await.is_empty());
+    assert!(
+        find(by(|s| s.text = "nothing like it".into()), SearchEnd::Oldest, 10)
+            .await
+            .is_empty()
+    );
 
     let channels = store.list_all_channels().await.unwrap();
     assert_eq!(ids(&channels, |c| &c.id), [other.id.clone(), c.id.clone()], "by name");
     store.get_or_create_direct_channel(&u.id, &bob.id).await.unwrap();
-    assert_eq!(store.list_all_channels().await.unwrap().len(), 2, "direct channels are left out");
+    assert_eq!(
+        store.list_all_channels().await.unwrap().len(),
+        2,
+        "direct channels are left out"
+    );
 }
 
 async fn wiping_and_pruning(store: &AnyStore) {
@@ -1868,11 +1888,22 @@ async fn wiping_and_pruning(store: &AnyStore) {
         })
         .await
         .unwrap();
-    assert_eq!(store.prune_posts(2_500, None).await.unwrap(), 2, "older than the age limit");
+    assert_eq!(
+        store.prune_posts(2_500, None).await.unwrap(),
+        2,
+        "older than the age limit"
+    );
     assert_eq!(store.get_post(&ids_made[0]).await.unwrap(), None);
     assert!(store.list_reactions(&ids_made[0]).await.unwrap().is_empty());
-    assert_eq!(store.prune_posts(0, Some(2)).await.unwrap(), 1, "beyond the count limit");
-    let left = store.search_posts(&PostSearch::default(), SearchEnd::Oldest, 10).await.unwrap();
+    assert_eq!(
+        store.prune_posts(0, Some(2)).await.unwrap(),
+        1,
+        "beyond the count limit"
+    );
+    let left = store
+        .search_posts(&PostSearch::default(), SearchEnd::Oldest, 10)
+        .await
+        .unwrap();
     assert_eq!(ids(&left, |p| &p.id), [ids_made[3].clone(), ids_made[4].clone()]);
     assert_eq!(store.prune_posts(0, Some(2)).await.unwrap(), 0);
 
@@ -1880,7 +1911,13 @@ async fn wiping_and_pruning(store: &AnyStore) {
     assert_eq!(store.count_users().await.unwrap(), 0);
     assert_eq!(store.get_user(&u.id).await.unwrap(), None, "the cache forgot too");
     assert_eq!(store.get_channel(&c.id).await.unwrap(), None);
-    assert!(store.search_posts(&PostSearch::default(), SearchEnd::Oldest, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .search_posts(&PostSearch::default(), SearchEnd::Oldest, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The schema is intact: the store works as new.
     let (again, _, _) = world(store).await;
     assert_eq!(store.get_user(&again.id).await.unwrap().map(|u| u.id), Some(again.id));

@@ -43,6 +43,18 @@ pub fn unknown_route() -> axum::response::Response {
     ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.").into_http()
 }
 
+/// Mattermost's shape for a failure chaos makes on purpose (an AppError
+/// with the given status), so the sender sees what a failing server sends.
+pub fn chaos_answer(status: StatusCode) -> axum::response::Response {
+    let mut error = ApiError::new(
+        status,
+        "chathooks.chaos.app_error",
+        "This request was failed on purpose (chathooks chaos).",
+    );
+    error.detailed = "a chaos rule of chathooks serve applies to this hook".into();
+    error.into_http()
+}
+
 /// The answer of operations with nothing else to say.
 pub fn status_ok() -> chathooks_mattermost_types::StatusOk {
     chathooks_mattermost_types::StatusOk {

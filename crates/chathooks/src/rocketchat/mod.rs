@@ -79,6 +79,16 @@ pub fn unknown_route() -> axum::response::Response {
     chathooks_runtime::json_response(axum::http::StatusCode::NOT_FOUND, &body)
 }
 
+/// Rocket.Chat's shape for a failure chaos makes on purpose:
+/// `{success: false, error}` with the given status.
+pub fn chaos_answer(status: axum::http::StatusCode) -> axum::response::Response {
+    let body = serde_json::json!({
+        "success": false,
+        "error": "This request was failed on purpose (chathooks chaos).",
+    });
+    chathooks_runtime::json_response(status, &body)
+}
+
 pub struct RocketChat {
     pub state: Arc<Core>,
 }

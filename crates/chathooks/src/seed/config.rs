@@ -26,6 +26,25 @@ pub struct SeedFile {
     pub mattermost: MattermostSeed,
     #[serde(default)]
     pub rocketchat: RocketChatSeed,
+    /// Failures on demand for incoming webhooks (see `crate::chaos`).
+    #[serde(default)]
+    pub chaos: Vec<ChaosSeed>,
+}
+
+/// `[[chaos]]`: a chaos rule in force from the start.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChaosSeed {
+    /// An incoming webhook's id (either API's), or `*` for all of them.
+    pub hook: Spanned<String>,
+    /// Percent of executions that fail.
+    pub probability: Spanned<u8>,
+    /// The failing answer's status (default 503).
+    pub status: Option<Spanned<u16>>,
+    /// `Retry-After` seconds.
+    pub retry_after: Option<u64>,
+    /// Added to every execution the rule applies to (default 0).
+    pub latency_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -434,11 +453,38 @@ fn check(source: &Source<'_>, file: &SeedFile) -> Result<(), SeedError> {
             user(name)?;
         }
     }
-    Ok(())
+    check_chaos(source, &file.chaos)
 }
 
 /// A Rocket.Chat room reference: `#room` naming a declared channel (of any
 /// team: Rocket.Chat has none), or `@user` naming a declared user.
+/// Chaos rules: a hook id of either API (or `*`), and values in range.
+fn check_chaos(source: &Source<'_>, rules: &[ChaosSeed]) -> Result<(), SeedError> {
+    for rule in rules {
+        let hook = rule.hook.get_ref();
+        if hook != crate::chaos::EVERY_HOOK && !is_valid_id(hook) && !valid_rc_id(hook) {
+            return Err(source.at(
+                &rule.hook,
+                format!("invalid hook `{hook}` (a Mattermost or Rocket.Chat incoming webhook id, or `*`)"),
+            ));
+        }
+        if *rule.probability.get_ref() > 100 {
+            return Err(source.at(&rule.probability, "`probability` is a percentage, 0 to 100"));
+        }
+        if let Some(status) = &rule.status
+            && !(400..=599).contains(status.get_ref())
+        {
+            return Err(source.at(status, "`status` must be 400 to 599"));
+        }
+        if let Some(latency) = &rule.latency_ms
+            && *latency.get_ref() > 60_000
+        {
+            return Err(source.at(latency, "`latency_ms` must be at most 60000"));
+        }
+    }
+    Ok(())
+}
+
 fn check_room(
     source: &Source<'_>,
     room: &Spanned<String>,
@@ -499,6 +545,29 @@ mod tests {
         assert!(e.message.contains("unknown channel `eng/builds`"), "{e}");
         // A team's town square needs no declaration.
         parse(Path::new("x.toml"), &text.replace("eng/builds", "eng/town-square")).expect("town-square exists");
+    }
+
+    #[test]
+    fn chaos_rules_are_checked() {
+        let e = error("[[chaos]]\nhook = \"nope\"\nprobability = 10\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("invalid hook `nope`"), "{e}");
+        let e = error("[[chaos]]\nhook = \"*\"\nprobability = 101\n");
+        assert_eq!((e.line, e.message.contains("0 to 100")), (Some(3), true), "{e}");
+        let e = error("[[chaos]]\nhook = \"*\"\nprobability = 5\nstatus = 200\n");
+        assert_eq!((e.line, e.message.contains("400 to 599")), (Some(4), true), "{e}");
+        let e = error("[[chaos]]\nhook = \"*\"\nprobability = 5\nlatency_ms = 60001\n");
+        assert_eq!(e.line, Some(4), "{e}");
+        let e = error("[[chaos]]\nhook = \"*\"\nprobability = 5\nodds = 3\n");
+        assert!(e.message.contains("odds"), "{e}");
+        let file = parse(
+            Path::new("c.toml"),
+            "[[chaos]]\nhook = \"BuildHook00000001\"\nprobability = 100\nstatus = 429\nretry_after = 3\n",
+        )
+        .unwrap();
+        let rules = crate::seed::chaos_rules(&file);
+        assert_eq!(rules.len(), 1);
+        assert_eq!((rules[0].status.as_u16(), rules[0].retry_after), (429, Some(3)));
     }
 
     #[test]

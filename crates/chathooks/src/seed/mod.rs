@@ -515,10 +515,22 @@ pub async fn zero_config(core: &Core) -> anyhow::Result<Option<Welcome>> {
     if core.store.count_users().await? > 0 {
         return Ok(None);
     }
-    let password = crate::ids::new_rc_token()[..20].to_owned();
-    let mattermost_id = new_id();
-    let rocketchat_id = crate::ids::new_rc_id();
-    let rocketchat_token = crate::ids::new_rc_token();
+    let welcome = Welcome {
+        password: crate::ids::new_rc_token()[..20].to_owned(),
+        mattermost_hook: new_id(),
+        rocketchat_hook: (crate::ids::new_rc_id(), crate::ids::new_rc_token()),
+    };
+    apply_welcome(core, &welcome).await?;
+    Ok(Some(welcome))
+}
+
+/// Make (or make again, after a reset) what `welcome` describes.
+pub async fn apply_welcome(core: &Core, welcome: &Welcome) -> anyhow::Result<Applied> {
+    let Welcome {
+        password,
+        mattermost_hook,
+        rocketchat_hook: (rocketchat_id, rocketchat_token),
+    } = welcome;
     let text = format!(
         r##"
 [[users]]
@@ -532,7 +544,7 @@ display_name = "chathooks"
 members = ["admin"]
 
 [[mattermost.incoming]]
-id = "{mattermost_id}"
+id = "{mattermost_hook}"
 channel = "chathooks/town-square"
 owner = "admin"
 display_name = "default"
@@ -546,10 +558,23 @@ username = "admin"
 "##
     );
     let file = parse(std::path::Path::new("<zero-config default>"), &text)?;
-    apply(core, &file).await?;
-    Ok(Some(Welcome {
-        password,
-        mattermost_hook: mattermost_id,
-        rocketchat_hook: (rocketchat_id, rocketchat_token),
-    }))
+    apply(core, &file).await
+}
+
+/// The chaos rules a seed file declares.
+pub fn chaos_rules(file: &SeedFile) -> Vec<crate::chaos::Rule> {
+    file.chaos
+        .iter()
+        .map(|rule| crate::chaos::Rule {
+            hook: rule.hook.get_ref().clone(),
+            probability: *rule.probability.get_ref(),
+            status: rule
+                .status
+                .as_ref()
+                .and_then(|s| axum::http::StatusCode::from_u16(*s.get_ref()).ok())
+                .unwrap_or(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+            retry_after: rule.retry_after,
+            latency: std::time::Duration::from_millis(rule.latency_ms.as_ref().map_or(0, |l| *l.get_ref())),
+        })
+        .collect()
 }

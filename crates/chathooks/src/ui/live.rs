@@ -1,15 +1,16 @@
 //! `GET /_chathooks/events`: the web UI's live updates, as Server-Sent Events.
 //!
 //! Each event of the core's bus becomes a small SSE event naming what changed
-//! (`post` with the channel and post ids, `channel`, `delivery`...); the page
+//! (`post` with the channel and post ids, `channel`, `delivery`...), and so
+//! does each failing answer chaos makes (`chaos`); the page
 //! then fetches the new state through the test API, so this stream never has
 //! to carry (or keep in step with) the shapes the test API answers.
 //!
 //! - On connecting, the stream starts with `hello`; a page refetches
 //!   everything then, which also covers what it missed while it was away
 //!   (`EventSource` reconnects by itself).
-//! - A subscriber that fell behind the bus (`RecvError::Lagged`) gets `resync`,
-//!   which means the same.
+//! - A subscriber that fell behind the bus or chaos (`RecvError::Lagged`)
+//!   gets `resync`, which means the same.
 //! - A comment every [`KEEP_ALIVE`] keeps proxies from closing an idle stream.
 //! - The stream ends when the core shuts down, so open pages do not hold up a
 //!   graceful shutdown.
@@ -27,6 +28,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
+use crate::chaos::Answer;
 use crate::events::Event;
 use crate::server::Shared;
 
@@ -38,7 +40,11 @@ const RETRY: Duration = Duration::from_secs(1);
 
 /// The SSE endpoint.
 pub async fn events(State(state): State<Shared>) -> Response {
-    let stream = stream(state.core.events.subscribe(), state.core.shutdown.clone());
+    let stream = stream(
+        state.core.events.subscribe(),
+        state.chaos.subscribe(),
+        state.core.shutdown.clone(),
+    );
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();
@@ -58,17 +64,20 @@ enum Phase {
 
 struct Live {
     events: broadcast::Receiver<Arc<Event>>,
+    chaos: broadcast::Receiver<Answer>,
     shutdown: CancellationToken,
     phase: Phase,
 }
 
-/// The SSE events for a subscription to the bus, until `shutdown`.
+/// The SSE events for subscriptions to the bus and to chaos, until `shutdown`.
 fn stream(
     events: broadcast::Receiver<Arc<Event>>,
+    chaos: broadcast::Receiver<Answer>,
     shutdown: CancellationToken,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static {
     let live = Live {
         events,
+        chaos,
         shutdown,
         phase: Phase::Start,
     };
@@ -81,13 +90,12 @@ fn stream(
         loop {
             let received = tokio::select! {
                 () = live.shutdown.cancelled() => return None,
-                received = live.events.recv() => received,
+                received = live.events.recv() => received.map(|event| describe(&event)),
+                received = live.chaos.recv() => received.map(|answer| Some(describe_chaos(&answer))),
             };
             let sse = match received {
-                Ok(event) => match describe(&event) {
-                    Some((name, data)) => sse_event(name, &data),
-                    None => continue,
-                },
+                Ok(Some((name, data))) => sse_event(name, &data),
+                Ok(None) => continue,
                 Err(RecvError::Lagged(missed)) => sse_event("resync", &json!({ "missed": missed })),
                 Err(RecvError::Closed) => return None,
             };
@@ -136,8 +144,31 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
             "file",
             json!({ "kind": kind, "id": file.id, "channel_id": file.channel_id }),
         ),
+        Event::DeliveryFinished { job } => (
+            "delivery",
+            json!({
+                "kind": kind,
+                "id": job.id,
+                "hook_id": job.hook_id,
+                "status": job.status,
+                "attempts": job.attempts,
+            }),
+        ),
         Event::EphemeralPost { .. } => return None,
     })
+}
+
+/// The SSE event for a failing answer chaos made.
+pub fn describe_chaos(answer: &Answer) -> (&'static str, Value) {
+    (
+        "chaos",
+        json!({
+            "at": answer.at,
+            "api": answer.api.name(),
+            "hook_id": answer.hook_id,
+            "status": answer.status.as_u16(),
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -183,7 +214,8 @@ mod tests {
     async fn says_hello_then_each_event_then_ends_at_shutdown() {
         let bus = EventBus::default();
         let shutdown = CancellationToken::new();
-        let mut stream = Box::pin(stream(bus.subscribe(), shutdown.clone()));
+        let (chaos, answers) = broadcast::channel(16);
+        let mut stream = Box::pin(stream(bus.subscribe(), answers, shutdown.clone()));
         let hello = wire(stream.next().await.expect("hello").unwrap()).await;
         assert!(hello.starts_with("event: hello\n"), "{hello}");
         bus.publish(Event::UserCreated { user: user("u1") });
@@ -192,6 +224,19 @@ mod tests {
             created,
             "event: user\ndata: {\"kind\":\"user_created\",\"id\":\"u1\"}\n\n"
         );
+        chaos
+            .send(Answer {
+                at: 7,
+                api: crate::chaos::HookApi::Mattermost,
+                hook_id: "h1".into(),
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            })
+            .unwrap();
+        let failed = wire(stream.next().await.expect("a chaos event").unwrap()).await;
+        assert_eq!(
+            failed,
+            "event: chaos\ndata: {\"at\":7,\"api\":\"mattermost\",\"hook_id\":\"h1\",\"status\":503}\n\n"
+        );
         shutdown.cancel();
         assert!(stream.next().await.is_none(), "the stream ends at shutdown");
     }
@@ -199,7 +244,8 @@ mod tests {
     #[tokio::test]
     async fn a_subscriber_that_fell_behind_is_told_to_resync() {
         let bus = EventBus::default();
-        let mut stream = Box::pin(stream(bus.subscribe(), CancellationToken::new()));
+        let (_chaos, answers) = broadcast::channel(16);
+        let mut stream = Box::pin(stream(bus.subscribe(), answers, CancellationToken::new()));
         let hello = wire(stream.next().await.expect("hello").unwrap()).await;
         assert!(hello.starts_with("event: hello\n"), "{hello}");
         for n in 0..1100 {

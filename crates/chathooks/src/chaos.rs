@@ -1,0 +1,247 @@
+//! Failures on demand for incoming webhooks, so a sender's retry logic can
+//! be tested: rules from the seed file or the test API say, per hook or for
+//! every hook, how often an execution fails, with which status (and
+//! `Retry-After`), and how much latency every execution gets.
+//!
+//! Chaos sits in front of both APIs' `/hooks/...` routes as a middleware: a
+//! failed execution never reaches the dialect, so nothing is posted, and it
+//! is answered in the error shape of the hook's API. Rules and the record of
+//! recent failures are per server instance (in memory).
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use tokio::sync::broadcast;
+
+use crate::server::Shared;
+use crate::store::now_ms;
+
+/// The hook name that makes a rule apply to every incoming webhook.
+pub const EVERY_HOOK: &str = "*";
+/// Failures remembered for the test API and the UI.
+const KEPT_ANSWERS: usize = 100;
+
+/// One rule. Checked where it is made (seed file, test API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// A hook id, or [`EVERY_HOOK`].
+    pub hook: String,
+    /// Percent of executions that fail, 0 to 100.
+    pub probability: u8,
+    /// The failing answer's status, 400 to 599.
+    pub status: StatusCode,
+    /// `Retry-After` seconds sent with a failing answer.
+    pub retry_after: Option<u64>,
+    /// Added before every execution the rule applies to.
+    pub latency: Duration,
+}
+
+/// Whose hook an execution is: the path tells (`/hooks/{id}` is
+/// Mattermost's, `/hooks/{id}/{token}` Rocket.Chat's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookApi {
+    Mattermost,
+    RocketChat,
+}
+
+impl HookApi {
+    pub fn name(self) -> &'static str {
+        match self {
+            HookApi::Mattermost => "mattermost",
+            HookApi::RocketChat => "rocketchat",
+        }
+    }
+}
+
+/// A failing answer chaos made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub at: i64,
+    pub api: HookApi,
+    pub hook_id: String,
+    pub status: StatusCode,
+}
+
+/// The rules in force and the failures they made.
+#[derive(Debug)]
+pub struct Chaos {
+    rules: RwLock<Vec<Rule>>,
+    answers: Mutex<VecDeque<Answer>>,
+    sender: broadcast::Sender<Answer>,
+}
+
+impl Chaos {
+    pub fn new(rules: Vec<Rule>) -> Self {
+        Self {
+            rules: RwLock::new(rules),
+            answers: Mutex::new(VecDeque::new()),
+            sender: broadcast::channel(256).0,
+        }
+    }
+
+    /// Replace every rule.
+    pub fn set(&self, rules: Vec<Rule>) {
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = rules;
+    }
+
+    pub fn rules(&self) -> Vec<Rule> {
+        self.rules.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The latest failures, newest first.
+    pub fn answers(&self) -> Vec<Answer> {
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Every failure chaos makes from now on (for live views).
+    pub fn subscribe(&self) -> broadcast::Receiver<Answer> {
+        self.sender.subscribe()
+    }
+
+    /// The rule for `hook_id`: the first naming it, else the first `*` rule.
+    pub fn rule_for(&self, hook_id: &str) -> Option<Rule> {
+        let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);
+        rules
+            .iter()
+            .find(|rule| rule.hook == hook_id)
+            .or_else(|| rules.iter().find(|rule| rule.hook == EVERY_HOOK))
+            .cloned()
+    }
+
+    fn record(&self, answer: Answer) {
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.push_front(answer.clone());
+        answers.truncate(KEPT_ANSWERS);
+        drop(answers);
+        let _ = self.sender.send(answer);
+    }
+}
+
+/// Whether an execution under `rule` fails: `probability` percent do.
+fn fails(rule: &Rule) -> bool {
+    match rule.probability {
+        0 => false,
+        100.. => true,
+        p => rand::random_range(0..100u8) < p,
+    }
+}
+
+/// The hook an incoming execution names, and whose it is.
+pub fn hook_of<'p>(method: &Method, path: &'p str) -> Option<(HookApi, &'p str)> {
+    if method != Method::POST {
+        return None;
+    }
+    let rest = path.strip_prefix("/hooks/")?;
+    match rest.split('/').collect::<Vec<_>>()[..] {
+        [id] if !id.is_empty() => Some((HookApi::Mattermost, id)),
+        [id, token] if !id.is_empty() && !token.is_empty() => Some((HookApi::RocketChat, id)),
+        _ => None,
+    }
+}
+
+/// The middleware: delay and maybe fail executions a rule applies to.
+pub async fn apply(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let Some((api, hook_id)) = hook_of(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let Some(rule) = state.chaos.rule_for(hook_id) else {
+        return next.run(request).await;
+    };
+    let hook_id = hook_id.to_owned();
+    if !rule.latency.is_zero() {
+        tokio::time::sleep(rule.latency).await;
+    }
+    if !fails(&rule) {
+        return next.run(request).await;
+    }
+    tracing::info!(hook_id, status = rule.status.as_u16(), "chaos: failing an execution");
+    state.metrics.chaos_answer(api, &hook_id);
+    state.chaos.record(Answer {
+        at: now_ms(),
+        api,
+        hook_id,
+        status: rule.status,
+    });
+    let mut response = match api {
+        HookApi::Mattermost => crate::mattermost::chaos_answer(rule.status),
+        HookApi::RocketChat => crate::rocketchat::chaos_answer(rule.status),
+    };
+    if let Some(seconds) = rule.retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(hook: &str, probability: u8) -> Rule {
+        Rule {
+            hook: hook.into(),
+            probability,
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: None,
+            latency: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_rule_naming_the_hook_wins_over_every_hook() {
+        let chaos = Chaos::new(vec![rule(EVERY_HOOK, 100), rule("abc", 0)]);
+        assert_eq!(chaos.rule_for("abc").map(|r| r.probability), Some(0));
+        assert_eq!(chaos.rule_for("other").map(|r| r.probability), Some(100));
+        chaos.set(vec![rule("abc", 50)]);
+        assert_eq!(chaos.rule_for("other"), None);
+    }
+
+    #[test]
+    fn probabilities_at_the_ends_are_certain() {
+        assert!((0..1000).all(|_| !fails(&rule("x", 0))));
+        assert!((0..1000).all(|_| fails(&rule("x", 100))));
+        let some = (0..1000).filter(|_| fails(&rule("x", 50))).count();
+        assert!((1..1000).contains(&some), "50% fails some, not all: {some}");
+    }
+
+    #[test]
+    fn the_path_names_the_api() {
+        assert_eq!(hook_of(&Method::POST, "/hooks/abc"), Some((HookApi::Mattermost, "abc")));
+        assert_eq!(
+            hook_of(&Method::POST, "/hooks/abc/tok"),
+            Some((HookApi::RocketChat, "abc"))
+        );
+        assert_eq!(hook_of(&Method::GET, "/hooks/abc"), None);
+        assert_eq!(hook_of(&Method::POST, "/hooks/"), None);
+        assert_eq!(hook_of(&Method::POST, "/api/v4/hooks/incoming"), None);
+    }
+
+    #[test]
+    fn the_latest_answers_are_kept_newest_first() {
+        let chaos = Chaos::new(Vec::new());
+        let mut live = chaos.subscribe();
+        for n in 0..(KEPT_ANSWERS + 5) {
+            chaos.record(Answer {
+                at: n as i64,
+                api: HookApi::Mattermost,
+                hook_id: "h".into(),
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+            });
+        }
+        let answers = chaos.answers();
+        assert_eq!(answers.len(), KEPT_ANSWERS);
+        assert_eq!(answers[0].at, (KEPT_ANSWERS + 4) as i64);
+        assert_eq!(live.try_recv().map(|a| a.at), Ok(0));
+    }
+}

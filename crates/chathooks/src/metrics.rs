@@ -1,0 +1,163 @@
+//! `GET /metrics`: Prometheus counters and histograms (OpenMetrics text).
+//!
+//! - `chathooks_http_request_duration_seconds{api,status}`: every request,
+//!   by the API its path belongs to and the answer's status;
+//! - `chathooks_messages_received_total{api,hook}`: incoming webhook
+//!   executions answered with success, per API and hook;
+//! - `chathooks_chaos_answers_total{api,hook}`: executions chaos failed;
+//! - `chathooks_deliveries_total{api,outcome}`: outgoing delivery attempts by
+//!   the job's status after them (kept by the core, see
+//!   [`chathooks_core::metrics`]).
+//!
+//! Values are this instance's own: with several instances on one database,
+//! Prometheus sums them.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::chaos::HookApi;
+use crate::server::Shared;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub api: &'static str,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HookLabels {
+    pub api: &'static str,
+    pub hook: String,
+}
+
+/// Every metric of this instance, and the registry that exposes them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Histogram>,
+    messages: Family<HookLabels, Counter>,
+    chaos: Family<HookLabels, Counter>,
+}
+
+/// Request durations from 0.5 ms to about 16 s, doubling.
+fn new_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+impl Metrics {
+    /// The server's metrics, with the core's counters registered beside them.
+    pub fn new(core: &chathooks_core::metrics::CoreMetrics) -> Self {
+        let mut registry = Registry::with_prefix("chathooks");
+        let requests = Family::<RequestLabels, Histogram>::new_with_constructor(new_histogram as fn() -> Histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by API and status",
+            requests.clone(),
+        );
+        let messages = Family::<HookLabels, Counter>::default();
+        registry.register(
+            "messages_received",
+            "Incoming webhook executions answered with success, by API and hook",
+            messages.clone(),
+        );
+        let chaos = Family::<HookLabels, Counter>::default();
+        registry.register(
+            "chaos_answers",
+            "Incoming webhook executions failed on purpose, by API and hook",
+            chaos.clone(),
+        );
+        registry.register(
+            "deliveries",
+            "Outgoing delivery attempts, by API and the delivery's status after them",
+            core.deliveries.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            messages,
+            chaos,
+        }
+    }
+
+    /// Count an execution chaos failed.
+    pub fn chaos_answer(&self, api: HookApi, hook_id: &str) {
+        self.chaos
+            .get_or_create(&HookLabels {
+                api: api.name(),
+                hook: hook_id.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+/// The API a path belongs to, as a label: the two chat APIs (their
+/// `/hooks/...` executions included), chathooks' own surfaces, or `other`.
+pub fn api_of(path: &str) -> &'static str {
+    if path.starts_with("/api/v4/") || path == "/api/v4" {
+        "mattermost"
+    } else if path.starts_with("/api/v1/") || path == "/api/v1" || path == "/api/info" {
+        "rocketchat"
+    } else if let Some(rest) = path.strip_prefix("/hooks/") {
+        if rest.contains('/') { "rocketchat" } else { "mattermost" }
+    } else if path.starts_with("/_chathooks/api/") {
+        "testapi"
+    } else if path == "/" || path.starts_with("/_chathooks/") {
+        "ui"
+    } else {
+        "other"
+    }
+}
+
+/// The middleware: time every request, and count successful executions.
+pub async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let api = api_of(request.uri().path());
+    let hook = crate::chaos::hook_of(request.method(), request.uri().path()).map(|(api, id)| (api, id.to_owned()));
+    let response = next.run(request).await;
+    let status = response.status();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            api,
+            status: status.as_u16(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    if let Some((api, hook)) = hook
+        && status.is_success()
+    {
+        state
+            .metrics
+            .messages
+            .get_or_create(&HookLabels { api: api.name(), hook })
+            .inc();
+    }
+    response
+}
+
+/// `GET /metrics`.
+pub async fn serve(State(state): State<Shared>) -> Response {
+    let mut response = state.metrics.encode().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}

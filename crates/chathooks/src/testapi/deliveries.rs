@@ -1,0 +1,76 @@
+//! Outgoing deliveries with every attempt.
+
+use chathooks_testapi_server::ops::list_deliveries;
+use chathooks_testapi_types::{self as types, DeliveryStatus};
+
+use super::TestResult;
+use crate::server::AppState;
+use crate::store::{
+    DeliveryFilter, DeliveryJob, DeliveryStore, JOB_CANCELLED, JOB_DELIVERED, JOB_FAILED, JOB_PENDING, JOB_RUNNING,
+};
+
+fn status_name(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Pending => JOB_PENDING,
+        DeliveryStatus::Running => JOB_RUNNING,
+        DeliveryStatus::Delivered => JOB_DELIVERED,
+        DeliveryStatus::Failed => JOB_FAILED,
+        DeliveryStatus::Cancelled => JOB_CANCELLED,
+    }
+}
+
+fn status_of(job: &DeliveryJob) -> DeliveryStatus {
+    match job.status.as_str() {
+        JOB_PENDING => DeliveryStatus::Pending,
+        JOB_RUNNING => DeliveryStatus::Running,
+        JOB_DELIVERED => DeliveryStatus::Delivered,
+        JOB_CANCELLED => DeliveryStatus::Cancelled,
+        _ => DeliveryStatus::Failed,
+    }
+}
+
+pub async fn list(state: &AppState, request: list_deliveries::Request) -> TestResult<list_deliveries::Response> {
+    let filter = DeliveryFilter {
+        hook_id: request.hook.filter(|h| !h.is_empty()),
+        status: request.status.map(|s| status_name(s).to_owned()),
+    };
+    let limit = u32::try_from(request.limit.clamp(1, 1000)).unwrap_or(1000);
+    let store = &state.core.store;
+    let jobs = store.list_deliveries(&filter, 0, limit).await?;
+    let mut deliveries = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let attempt_log = store
+            .list_attempts(&job.id)
+            .await?
+            .into_iter()
+            .map(|attempt| types::Attempt {
+                number: attempt.number,
+                started_at: attempt.started_at,
+                duration_ms: attempt.duration_ms,
+                url: attempt.url,
+                request_body: attempt.request_body,
+                status_code: attempt.status_code,
+                response_excerpt: attempt.response_excerpt,
+                error: attempt.error,
+            })
+            .collect();
+        let status = status_of(&job);
+        deliveries.push(types::Delivery {
+            next_attempt_at: (status == DeliveryStatus::Pending).then_some(job.due_at),
+            status,
+            id: job.id,
+            api: job.dialect,
+            hook_id: job.hook_id,
+            event: job.event,
+            url: job.url,
+            content_type: job.content_type,
+            request_body: job.body,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            attempt_log,
+        });
+    }
+    Ok(list_deliveries::Response::Ok(types::DeliveryList { deliveries }))
+}

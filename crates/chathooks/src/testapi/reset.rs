@@ -1,0 +1,58 @@
+//! Reset: back to the state the server started in (the seed file, or the
+//! zero-config default), with everything made since erased.
+
+use chathooks_testapi_server::ops::reset as op;
+use chathooks_testapi_types as types;
+
+use super::{TestError, TestResult};
+use crate::server::AppState;
+use crate::store::InspectStore;
+
+pub async fn reset(state: &AppState) -> TestResult<op::Response> {
+    // Read the seed file first: a file that no longer parses leaves
+    // everything as it is.
+    let seed = match &state.config.seed {
+        Some(path) => Some(
+            crate::seed::load(path)
+                .map_err(|error| TestError::bad_request("invalid-seed", format!("nothing was reset: {error}")))?,
+        ),
+        None => None,
+    };
+    let core = &state.core;
+    core.store.wipe().await?;
+    if let Some((username, password)) = &state.config.admin {
+        crate::mattermost::users::ensure_admin(core, username, password).await?;
+    }
+    let mut applied = crate::seed::Applied::default();
+    match (&seed, &state.welcome) {
+        (Some(file), _) => {
+            applied = crate::seed::apply(core, file).await?;
+            state.chaos.set(crate::seed::chaos_rules(file));
+        }
+        (None, Some(welcome)) => {
+            applied = crate::seed::apply_welcome(core, welcome).await?;
+            state.chaos.set(Vec::new());
+        }
+        (None, None) => {
+            state.chaos.set(Vec::new());
+            // Started on a database that already had users: there is no
+            // welcome to make again, so a new default is made and logged.
+            if state.config.admin.is_none()
+                && let Some(welcome) = crate::seed::zero_config(core).await?
+            {
+                for line in welcome.lines(&core.site_url) {
+                    tracing::info!("reset: {line}");
+                }
+            }
+        }
+    }
+    tracing::info!(
+        created = applied.created,
+        updated = applied.updated,
+        "reset to the seeded state"
+    );
+    Ok(op::Response::Ok(types::ResetResult {
+        created: i64::try_from(applied.created).unwrap_or(i64::MAX),
+        updated: i64::try_from(applied.updated).unwrap_or(i64::MAX),
+    }))
+}
