@@ -1076,7 +1076,8 @@
       state.openDetails.clear();
       for (const key of Object.keys(drawn)) delete drawn[key];
       history.replaceState(null, '', location.pathname);
-      toast(`Cleared: the seed made ${result.created} object${result.created === 1 ? '' : 's'} again`);
+      const seeded = result.created + result.updated;
+      toast(seeded ? `Cleared everything; the seed made ${seeded} object${seeded === 1 ? '' : 's'} again` : 'Cleared everything');
       refreshAll();
     } catch (e) {
       toast(e.message, 'error');
