@@ -245,6 +245,42 @@ async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_
     assert!(ok, "{output}");
 }
 
+/// The same for spec/testapi.yaml, the test API. The long poll is left out:
+/// the fuzzer would pick its longest timeouts (two minutes) again and again;
+/// `test_api.rs` tests it.
+#[tokio::test]
+async fn fuzzing_the_test_api_spec_finds_no_server_errors_and_no_undocumented_answers() {
+    ensure_python_packages();
+    let world = chathooks_tests::World::new().await;
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/testapi.yaml");
+    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
+                  response_headers_conformance,response_schema_conformance";
+    let (ok, output) = run(
+        "python3",
+        &[
+            "-m",
+            "schemathesis.cli",
+            "run",
+            spec.to_str().unwrap(),
+            "--url",
+            &world.server.base,
+            "--exclude-operation-id",
+            "waitForMessage",
+            "--checks",
+            checks,
+            "--max-examples",
+            "30",
+            "--seed",
+            "1",
+            // See the Mattermost fuzz test for why one worker.
+            "--workers",
+            "1",
+        ],
+    )
+    .await;
+    assert!(ok, "{output}");
+}
+
 /// Longest a bot test waits for a third-party process to do something. Only
 /// a broken server (or client) makes a test wait this long.
 const BOT_PATIENCE: Duration = Duration::from_secs(30);
