@@ -218,7 +218,35 @@
     heavy_plus_sign: '➕', raised_hands: '🙌', muscle: '💪', coffee: '☕', skull: '💀', ghost: '👻',
   };
 
-  const emoji = (name) => EMOJI[name] || `:${name}:`;
+  /** Whether this machine draws emoji in color (a box means no emoji font: show `:name:` then). */
+  let colorEmoji = null;
+
+  function canDrawEmoji() {
+    if (colorEmoji === null) {
+      colorEmoji = true;
+      try {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 24;
+        const context = canvas.getContext('2d', { willReadFrequently: true });
+        context.textBaseline = 'top';
+        context.font = '18px sans-serif';
+        context.fillText('😀', 0, 0);
+        const pixels = context.getImageData(0, 0, 24, 24).data;
+        colorEmoji = false;
+        for (let i = 0; i < pixels.length; i += 4) {
+          if (pixels[i + 3] && (pixels[i] !== pixels[i + 1] || pixels[i + 1] !== pixels[i + 2])) {
+            colorEmoji = true;
+            break;
+          }
+        }
+      } catch {
+        // No canvas: assume emoji draw.
+      }
+    }
+    return colorEmoji;
+  }
+
+  const emoji = (name) => (EMOJI[name] && canDrawEmoji() ? EMOJI[name] : `:${name}:`);
 
   // ---- A little Markdown, for attachments ---------------------------------
   //
@@ -577,7 +605,7 @@
       });
       return img;
     }
-    if (message.icon_emoji) {
+    if (message.icon_emoji && canDrawEmoji()) {
       return h('span', { class: 'avatar avatar-emoji', 'aria-hidden': 'true' }, emoji(message.icon_emoji.replace(/^:|:$/g, '')));
     }
     const initial = fallback();
