@@ -157,3 +157,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["chathooks", "serve"].iter().chain(args))?;
+        let Command::Serve(args) = cli.command;
+        Ok(args)
+    }
+
+    #[test]
+    fn retention_flags_take_counts_and_durations() {
+        let args = serve(&["--max-posts", "1000", "--max-age", "7d"]).unwrap();
+        let retention = args.config().unwrap().retention;
+        assert_eq!(retention.max_posts, Some(1000));
+        assert_eq!(retention.max_age, Some(Duration::from_secs(7 * 24 * 3600)));
+        assert_eq!(
+            serve(&["--max-age", "90s"]).unwrap().max_age,
+            Some(Duration::from_secs(90))
+        );
+        assert!(serve(&["--max-age", "soon"]).is_err());
+        assert!(serve(&[]).unwrap().config().unwrap().retention.is_unlimited());
+    }
+
+    #[test]
+    fn ui_credentials_come_from_flags_and_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ui-users");
+        std::fs::write(&file, "# operators\nops:from-file\n\n").unwrap();
+        let args = serve(&["--ui-auth", "ci:one", "--ui-auth-file", file.to_str().unwrap()]).unwrap();
+        let expected = crate::access::UiAuth::parse(["ci:one", "ops:from-file"]).unwrap();
+        assert_eq!(args.config().unwrap().ui_auth, expected);
+        let bad = serve(&["--ui-auth", "no-colon"]).unwrap().config().unwrap_err();
+        assert!(bad.to_string().contains("--ui-auth"), "{bad}");
+    }
+}
