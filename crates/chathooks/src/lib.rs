@@ -10,6 +10,7 @@
 //!   [`chaos`] (failures on demand), [`access`] (`--ui-auth`), [`metrics`],
 //!   [`health`] and [`retention`] around it;
 //! - [`server`]: configuration, the HTTP stack, start-up and shutdown;
+//! - [`ui`]: the web UI at `/` and its live stream;
 //! - [`cli`]: the `chathooks serve` command line.
 
 pub mod access;
@@ -23,6 +24,7 @@ pub mod rocketchat;
 pub mod seed;
 pub mod server;
 pub mod testapi;
+pub mod ui;
 
 pub use chathooks_core::{
     Core, accounts, channels, delivery, events, files, ids, markup, netguard, password, permissions, posts, reactions,

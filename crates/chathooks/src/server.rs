@@ -199,6 +199,7 @@ pub fn app(state: Shared) -> axum::Router {
         .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
+        .merge(crate::ui::router(state.clone()))
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(state.clone(), crate::chaos::apply))
         // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
