@@ -124,6 +124,34 @@ impl Fixture {
         answer(response).await
     }
 
+    /// Post `message` in engineering/builds as the bot, through the
+    /// Mattermost API (which fires the outgoing hook on `deploy`).
+    async fn post_as_bot(&self, message: &str) -> (u16, Value) {
+        let channel: Value = self
+            .http
+            .get(format!(
+                "{}/api/v4/teams/name/engineering/channels/name/builds",
+                self.server.base
+            ))
+            .bearer_auth(BOT_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let response = self
+            .http
+            .post(format!("{}/api/v4/posts", self.server.base))
+            .bearer_auth(BOT_TOKEN)
+            .json(&json!({"channel_id": channel["id"], "message": message}))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, post) = answer(response).await;
+        (status, post)
+    }
+
     async fn messages(&self) -> Vec<types::Message> {
         self.api.list_messages().send().await.unwrap().into_inner().messages
     }
@@ -340,28 +368,7 @@ async fn wait_returns_as_soon_as_a_message_arrives_and_times_out_cleanly() {
 #[tokio::test]
 async fn failed_deliveries_are_listed_with_their_attempts() {
     let f = Fixture::start().await;
-    let bot = reqwest::Client::new();
-    let channel: Value = bot
-        .get(format!(
-            "{}/api/v4/teams/name/engineering/channels/name/builds",
-            f.server.base
-        ))
-        .bearer_auth(BOT_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (status, _, post) = answer(
-        bot.post(format!("{}/api/v4/posts", f.server.base))
-            .bearer_auth(BOT_TOKEN)
-            .json(&json!({"channel_id": channel["id"], "message": "deploy now"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, post) = f.post_as_bot("deploy now").await;
     assert_eq!(status, 201, "{post}");
     f.receiver.wait_for(1).await;
     let delivery = chathooks_tests::rocketchat::eventually("the failed delivery", || async {
@@ -542,25 +549,7 @@ async fn metrics_count_a_known_sequence_of_requests() {
     );
     assert_eq!(f.rocketchat_hook(json!({"text": "chaos"})).await.0, 503);
     // An outgoing delivery that fails.
-    let bot = reqwest::Client::new();
-    let channel: Value = bot
-        .get(format!(
-            "{}/api/v4/teams/name/engineering/channels/name/builds",
-            f.server.base
-        ))
-        .bearer_auth(BOT_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    bot.post(format!("{}/api/v4/posts", f.server.base))
-        .bearer_auth(BOT_TOKEN)
-        .json(&json!({"channel_id": channel["id"], "message": "deploy please"}))
-        .send()
-        .await
-        .unwrap();
+    f.post_as_bot("deploy please").await;
     let text = chathooks_tests::rocketchat::eventually("the delivery counted", || async {
         let response = reqwest::get(format!("{}/metrics", f.server.base)).await.unwrap();
         assert_eq!(response.status(), 200);

@@ -142,9 +142,11 @@ pub fn hook_of<'p>(method: &Method, path: &'p str) -> Option<(HookApi, &'p str)>
         return None;
     }
     let rest = path.strip_prefix("/hooks/")?;
-    match rest.split('/').collect::<Vec<_>>()[..] {
-        [id] if !id.is_empty() => Some((HookApi::Mattermost, id)),
-        [id, token] if !id.is_empty() && !token.is_empty() => Some((HookApi::RocketChat, id)),
+    match rest.split_once('/') {
+        None if !rest.is_empty() => Some((HookApi::Mattermost, rest)),
+        Some((id, token)) if !id.is_empty() && !token.is_empty() && !token.contains('/') => {
+            Some((HookApi::RocketChat, id))
+        }
         _ => None,
     }
 }

@@ -17,6 +17,24 @@ use crate::store::{
 /// Rows asked for per page when reading a whole table.
 const PAGE: u32 = 200;
 
+/// Every row of a paged listing: pages of [`PAGE`] until a short one.
+async fn all_pages<T, F, Fut>(mut list: F) -> Result<Vec<T>, StoreError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let mut all = Vec::new();
+    for page in 0.. {
+        let batch = list(page).await?;
+        let done = batch.len() < PAGE as usize;
+        all.extend(batch);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
+}
+
 /// Team id to team name, read once per call.
 async fn team_names(
     state: &AppState,
@@ -75,24 +93,9 @@ pub async fn hooks(state: &AppState) -> TestResult<list_hooks::Response> {
     let base = state.core.site_url.trim_end_matches('/');
     let mut hooks = Vec::new();
 
-    let mut incoming = Vec::new();
-    for page in 0.. {
-        let batch = store.list_incoming(&IncomingFilter::default(), page, PAGE).await?;
-        let done = batch.len() < PAGE as usize;
-        incoming.extend(batch);
-        if done {
-            break;
-        }
-    }
-    let mut outgoing = Vec::new();
-    for page in 0.. {
-        let batch = store.list_outgoing(&OutgoingFilter::default(), page, PAGE).await?;
-        let done = batch.len() < PAGE as usize;
-        outgoing.extend(batch);
-        if done {
-            break;
-        }
-    }
+    let (any_incoming, any_outgoing) = (IncomingFilter::default(), OutgoingFilter::default());
+    let incoming = all_pages(|page| store.list_incoming(&any_incoming, page, PAGE)).await?;
+    let outgoing = all_pages(|page| store.list_outgoing(&any_outgoing, page, PAGE)).await?;
     let team_ids = incoming
         .iter()
         .map(|h| h.team_id.as_str())
