@@ -1,10 +1,11 @@
 //! `cargo xtask bench [--runs N]`: generation time, side by side on the same
 //! specs, of chathooks-codegen (all three crates, formatted, from the spec
-//! file's value) and of progenitor alone (its client, with its own types,
-//! formatted; see `chathooks_codegen::baseline`): on the copy of the spec we
+//! file's value; the three on threads of their own) and of progenitor alone
+//! (its client in the shape of ours, with its own types, formatted, on one
+//! thread; see `chathooks_codegen::baseline`): on the copy of the spec we
 //! hand it, since it refuses every one as written (the last column says
 //! why). Each figure is the median of N runs (default 5), in this process,
-//! after one warm-up run.
+//! after one warm-up run: wall time, which is what a user waits.
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -24,6 +24,10 @@ use std::process::ExitCode;
 
 use chathooks_codegen::{ApiSpec, FileState, Severity};
 
+/// mimalloc: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask bench [--runs N]\n       cargo xtask test [-- <test binary args>]\n       cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW";
 
 struct Args {

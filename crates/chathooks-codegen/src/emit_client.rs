@@ -114,11 +114,18 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
     })
 }
 
-fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
+/// The shape of our clients: builder-style methods on one `Client`. The
+/// benchmark's progenitor baseline makes its client in the same shape.
+pub fn style() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged);
+    settings
+}
+
+fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
+    let mut settings = style();
     let krate = types_crate.replace('-', "_");
     for (name, schema) in raw["components"]["schemas"].as_object().into_iter().flatten() {
         let string_enum = schema.get("enum").is_some() && schema.get("type").and_then(Value::as_str) == Some("string");

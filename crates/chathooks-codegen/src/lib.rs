@@ -136,26 +136,180 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
         message,
     })?;
     let normalized = normalize::normalize(raw);
-    let spec: openapiv3::OpenAPI = serde_json::from_value(normalized.spec.clone()).map_err(|e| Error::Spec {
+    let operations_in_spec = normalize::operations(&normalized.spec).len();
+    let names = files::CrateNames::new(&api.name);
+    let (display, spec, types_crate) = (&api.spec_display, &normalized.spec, names.types.as_str());
+    // The three crates do not depend on each other's output, so each is
+    // emitted and formatted on a thread of its own. The types and the client
+    // start at once from the normalized spec; the client's multipart methods
+    // need the lowered operations, which reach it through a channel. Token
+    // streams cannot cross threads, so each thread hands back text.
+    let (operations_tx, operations_rx) = std::sync::mpsc::channel();
+    let (lowered, types, server, client) = std::thread::scope(|scope| {
+        let client =
+            scope.spawn(move || emit_client_file(display, spec, types_crate, operations_in_spec, operations_rx));
+        let types = scope.spawn(|| emit_types_file(display, &normalized));
+        let lowered = lower(api, spec);
+        if let Ok(lowered) = &lowered {
+            let _ = operations_tx.send(lowered.all_operations.clone());
+        }
+        // A spec that could not be lowered leaves the client waiting for
+        // nothing: closing the channel ends its wait.
+        drop(operations_tx);
+        // (Its error, when lowering failed, is never read: that failure is.)
+        let server = lowered
+            .as_ref()
+            .map_err(|_| String::new())
+            .and_then(|lowered| emit_server_file(display, &lowered.server_api, spec, types_crate));
+        (
+            lowered,
+            joined("types", types.join()),
+            server,
+            joined("client", client.join()),
+        )
+    });
+    let lowered = lowered?;
+    let types = types.map_err(fail("types"))?;
+    let server = server.map_err(fail("server"))?;
+    let mut client = client.map_err(fail("client"))?;
+    let mut diagnostics = upgraded;
+    diagnostics.extend(normalized.diagnostics.iter().cloned());
+    diagnostics.extend(lowered.diagnostics);
+    diagnostics.extend(types.diagnostics);
+    diagnostics.append(&mut client.diagnostics);
+
+    let crate_dir = |name: &str| api.out_dir.join(name);
+    let runtime_dir = workspace_root().join("crates/chathooks-runtime");
+    let runtime_path = files::relative_path(&crate_dir(&names.server), &runtime_dir);
+    let files = vec![
+        GeneratedFile {
+            path: crate_dir(&names.types).join("Cargo.toml"),
+            contents: files::types_manifest(display, &names, &types.code),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.types).join("src/lib.rs"),
+            contents: types.code,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("Cargo.toml"),
+            contents: files::server_manifest(display, &names, &runtime_path),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("src/lib.rs"),
+            contents: server.code,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.server).join("src/schemas.json"),
+            contents: server.schemas_json,
+        },
+        GeneratedFile {
+            path: crate_dir(&names.client).join("Cargo.toml"),
+            contents: files::client_manifest(display, &names, &client.code, client.multipart_operations > 0),
+        },
+        GeneratedFile {
+            path: crate_dir(&names.client).join("src/lib.rs"),
+            contents: client.code,
+        },
+    ];
+    diagnostics.sort();
+    diagnostics.dedup();
+    Ok(Generated {
+        files,
+        summary: Summary {
+            name: api.name.clone(),
+            operations_in_spec,
+            server_operations: lowered.server_api.operations.len(),
+            client_operations: client.operations,
+            types: types.count,
+        },
+        diagnostics,
+    })
+}
+
+/// The operations the server serves (the routable ones), every lowered
+/// operation (the client's multipart methods are made from these), and what
+/// lowering noticed.
+struct Lowered {
+    server_api: ir::Api,
+    all_operations: Vec<ir::Operation>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn lower(api: &ApiSpec, raw: &Value) -> Result<Lowered, Error> {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone()).map_err(|e| Error::Spec {
         path: api.spec_path.clone(),
         message: format!("not an OpenAPI 3.0 document: {e}"),
     })?;
-    let operations_in_spec = normalize::operations(&normalized.spec).len();
-    let mut diagnostics = upgraded;
-    diagnostics.extend(normalized.diagnostics.iter().cloned());
-
-    let mut lowered = ir::lower(&spec, &normalized.spec);
-    diagnostics.append(&mut lowered.diagnostics);
-    let mut server_api = lowered.api;
+    let ir::Lowered {
+        api: mut server_api,
+        mut diagnostics,
+    } = ir::lower(&spec, raw);
     let all_operations = server_api.operations.clone();
     drop_unroutable(&mut server_api, &mut diagnostics);
+    Ok(Lowered {
+        server_api,
+        all_operations,
+        diagnostics,
+    })
+}
 
-    let names = files::CrateNames::new(&api.name);
-    let mut types = emit_types::emit(&normalized.spec, &normalized.colliding_objects).map_err(fail("types"))?;
-    diagnostics.append(&mut types.diagnostics);
-    let server = emit_server::emit(&server_api, &normalized.spec, &names.types);
-    let mut client = emit_client::emit(&normalized.spec, &names.types).map_err(fail("client"))?;
-    diagnostics.append(&mut client.diagnostics);
+/// An emitter's answer from its thread; a panic the emitter did not catch
+/// itself (its calls into progenitor and typify are caught) is an error too.
+fn joined<T>(what: &str, result: std::thread::Result<Result<T, String>>) -> Result<T, String> {
+    result.unwrap_or_else(|_| Err(format!("the {what} emitter panicked")))
+}
+
+struct EmittedTypes {
+    code: String,
+    count: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn emit_types_file(display: &str, normalized: &normalize::Normalized) -> Result<EmittedTypes, String> {
+    let types = emit_types::emit(&normalized.spec, &normalized.colliding_objects)?;
+    Ok(EmittedTypes {
+        code: files::rust_file(display, &[], types.tokens)?,
+        count: types.count,
+        diagnostics: types.diagnostics,
+    })
+}
+
+struct EmittedServer {
+    code: String,
+    schemas_json: String,
+}
+
+fn emit_server_file(display: &str, api: &ir::Api, raw: &Value, types_crate: &str) -> Result<EmittedServer, String> {
+    let server = emit_server::emit(api, raw, types_crate);
+    Ok(EmittedServer {
+        code: files::rust_file(display, &[], server.lib)?,
+        schemas_json: server.schemas_json,
+    })
+}
+
+struct EmittedClient {
+    code: String,
+    /// Operations the client has a method for, progenitor's and ours.
+    operations: usize,
+    multipart_operations: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// progenitor's client, plus our multipart methods for the operations it
+/// cannot send (found among every lowered operation, routable or not), with a
+/// header saying what progenitor was handed.
+fn emit_client_file(
+    display: &str,
+    raw: &Value,
+    types_crate: &str,
+    operations_in_spec: usize,
+    all_operations: std::sync::mpsc::Receiver<Vec<ir::Operation>>,
+) -> Result<EmittedClient, String> {
+    let client = emit_client::emit(raw, types_crate)?;
+    let all_operations = all_operations
+        .recv()
+        .map_err(|_| "the spec's operations could not be lowered".to_owned())?;
+    let mut diagnostics = client.diagnostics;
     let mut multipart_ops = Vec::new();
     for id in &client.multipart {
         match all_operations.iter().find(|op| &op.id == id) {
@@ -170,15 +324,11 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
             }),
         }
     }
-    let multipart = emit_multipart::emit(&multipart_ops, &normalized.spec, &names.types);
-
-    let display = &api.spec_display;
-    let types_code = files::rust_file(display, &[], types.tokens).map_err(fail("types"))?;
-    let server_code = files::rust_file(display, &[], server.lib).map_err(fail("server"))?;
-    let client_operations = client.operations + multipart.operations;
-    let mut client_notes = Vec::new();
+    let multipart = emit_multipart::emit(&multipart_ops, raw, types_crate);
+    let operations = client.operations + multipart.operations;
+    let mut notes = Vec::new();
     if multipart.operations > 0 {
-        client_notes.push(format!(
+        notes.push(format!(
             "progenitor cannot send multipart/form-data bodies: the {} operation(s) sent that way ({}) are",
             multipart.operations,
             multipart_ops
@@ -187,81 +337,39 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        client_notes.push(
+        notes.push(
             "emitted by chathooks-codegen (emit_multipart) as methods of an extra `impl Client`, their bodies in `multipart`."
                 .to_owned(),
         );
     }
-    if !client.adaptations.is_empty() || client_operations < operations_in_spec {
-        client_notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
-        client_notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
+    if !client.adaptations.is_empty() || operations < operations_in_spec {
+        notes.push("progenitor was handed an adapted copy of the spec:".to_owned());
+        notes.extend(client.adaptations.iter().map(|a| format!("- {a}")));
         for d in diagnostics.iter().filter(|d| d.target == "client") {
-            client_notes.push(format!(
+            notes.push(format!(
                 "- {}: left out: {}",
                 d.operation.as_deref().unwrap_or("?"),
                 d.message
             ));
         }
     }
-    let types_crate = quote::format_ident!("{}", names.types.replace('-', "_"));
+    let types_ident = quote::format_ident!("{}", types_crate.replace('-', "_"));
     let client_tokens = client.tokens;
     let multipart_tokens = multipart.tokens;
-    let client_code = files::rust_file(
+    let code = files::rust_file(
         display,
-        &client_notes,
+        &notes,
         quote::quote! {
             /// The wire types, from the types crate.
-            pub use #types_crate as wire;
+            pub use #types_ident as wire;
             #client_tokens
             #multipart_tokens
         },
-    )
-    .map_err(fail("client"))?;
-
-    let crate_dir = |name: &str| api.out_dir.join(name);
-    let runtime_dir = workspace_root().join("crates/chathooks-runtime");
-    let runtime_path = files::relative_path(&crate_dir(&names.server), &runtime_dir);
-    let files = vec![
-        GeneratedFile {
-            path: crate_dir(&names.types).join("Cargo.toml"),
-            contents: files::types_manifest(display, &names, &types_code),
-        },
-        GeneratedFile {
-            path: crate_dir(&names.types).join("src/lib.rs"),
-            contents: types_code,
-        },
-        GeneratedFile {
-            path: crate_dir(&names.server).join("Cargo.toml"),
-            contents: files::server_manifest(display, &names, &runtime_path),
-        },
-        GeneratedFile {
-            path: crate_dir(&names.server).join("src/lib.rs"),
-            contents: server_code,
-        },
-        GeneratedFile {
-            path: crate_dir(&names.server).join("src/schemas.json"),
-            contents: server.schemas_json,
-        },
-        GeneratedFile {
-            path: crate_dir(&names.client).join("Cargo.toml"),
-            contents: files::client_manifest(display, &names, &client_code, multipart.operations > 0),
-        },
-        GeneratedFile {
-            path: crate_dir(&names.client).join("src/lib.rs"),
-            contents: client_code,
-        },
-    ];
-    diagnostics.sort();
-    diagnostics.dedup();
-    Ok(Generated {
-        files,
-        summary: Summary {
-            name: api.name.clone(),
-            operations_in_spec,
-            server_operations: server_api.operations.len(),
-            client_operations,
-            types: types.count,
-        },
+    )?;
+    Ok(EmittedClient {
+        code,
+        operations,
+        multipart_operations: multipart.operations,
         diagnostics,
     })
 }
