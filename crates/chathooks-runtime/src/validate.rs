@@ -55,6 +55,11 @@ pub(crate) fn check(
     name: &str,
     issues: &mut Vec<ValidationIssue>,
 ) {
+    // Nearly every request is valid: `is_valid` answers that without building
+    // the errors' iterator; only an invalid value is walked again for them.
+    if validator.is_valid(value) {
+        return;
+    }
     for error in validator.iter_errors(value) {
         let property = match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => Some(

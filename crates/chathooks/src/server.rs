@@ -191,24 +191,34 @@ async fn clean_paths(request: Request, next: Next) -> Response {
 }
 
 /// The complete HTTP application over `state`.
+///
+/// The middleware every request goes through wraps the router once, as one
+/// service: it runs before routing (so path cleaning decides the route), and
+/// a request costs one clone of the stack. Applied with `Router::layer`
+/// instead, each route got its own copy of the stack, and every layer cloned
+/// the boxed routes beneath it per request: a tenth of `GET /users/me`.
+/// Outermost first.
 pub fn app(state: Shared) -> axum::Router {
     let limits = (state.config.max_body_bytes, state.config.max_file_bytes);
     // Both APIs on one port; an unknown path is answered in the dialect its
     // prefix names.
-    crate::mattermost::router(state.core.clone())
+    let routes = crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
-        .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::chaos::apply))
-        // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
-        .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(limits, limit_body))
-        .layer(middleware::from_fn(clean_paths))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::access::require))
+        .fallback(unknown_route);
+    let front = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::observe))
         .layer(middleware::from_fn(with_request_id))
-        .layer(middleware::from_fn_with_state(state, crate::metrics::observe))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::access::require))
+        .layer(middleware::from_fn(clean_paths))
+        // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
+        .layer(middleware::from_fn_with_state(limits, limit_body))
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state, crate::chaos::apply))
+        .service(routes);
+    axum::Router::new().fallback_service(front)
 }
 
 /// `/metrics`, `/healthz` and `/readyz`.
