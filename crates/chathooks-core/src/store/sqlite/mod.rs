@@ -995,15 +995,24 @@ mod pragma_tests {
     async fn the_wal_is_checkpointed_off_the_commit_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let store = SqliteStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-        let row = sqlx::query("PRAGMA wal_autocheckpoint").fetch_one(&store.writer).await.unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let row = sqlx::query("PRAGMA wal_autocheckpoint")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
         assert_eq!(row.try_get::<i64, _>(0).unwrap(), 0);
         let pages = || std::fs::metadata(&path).unwrap().len() / 4096;
         let deadline = std::time::Instant::now() + checkpoint::EVERY * 20;
         while pages() < 10 && std::time::Instant::now() < deadline {
             tokio::time::sleep(checkpoint::EVERY).await;
         }
-        assert!(pages() >= 10, "the migrations are still only in the WAL: {} pages", pages());
+        assert!(
+            pages() >= 10,
+            "the migrations are still only in the WAL: {} pages",
+            pages()
+        );
         store.close().await;
     }
 
