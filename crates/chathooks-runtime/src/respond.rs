@@ -7,8 +7,11 @@ use serde::Serialize;
 
 pub fn json_response<T: Serialize + ?Sized>(status: impl IntoStatus, body: &T) -> Response {
     let status = status.into_status();
-    match serde_json::to_vec(body) {
-        Ok(bytes) => raw_response(status, "application/json", bytes),
+    // Most answers are under a kilobyte; a list grows this a few times
+    // instead of a dozen from empty.
+    let mut bytes = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => raw_response(status, "application/json", bytes),
         Err(error) => {
             tracing::error!(%error, "could not serialize a response body");
             empty_response(StatusCode::INTERNAL_SERVER_ERROR)

@@ -134,19 +134,21 @@ pub fn post(post: &Post) -> types::Post {
     }
 }
 
-pub fn incoming(hook: &IncomingHook) -> types::IncomingWebhook {
+/// By value: a page of hooks is moved into its wire form, not copied (the
+/// hook list was a tenth string copies).
+pub fn incoming(hook: IncomingHook) -> types::IncomingWebhook {
     types::IncomingWebhook {
-        id: hook.id.clone(),
+        id: hook.id,
         create_at: hook.create_at,
         update_at: hook.update_at,
         delete_at: hook.delete_at,
-        user_id: hook.user_id.clone(),
-        channel_id: hook.channel_id.clone(),
-        team_id: hook.team_id.clone(),
-        display_name: hook.display_name.clone(),
-        description: hook.description.clone(),
-        username: hook.username.clone(),
-        icon_url: hook.icon_url.clone(),
+        user_id: hook.user_id,
+        channel_id: hook.channel_id,
+        team_id: hook.team_id,
+        display_name: hook.display_name,
+        description: hook.description,
+        username: hook.username,
+        icon_url: hook.icon_url,
         channel_locked: hook.channel_locked,
     }
 }

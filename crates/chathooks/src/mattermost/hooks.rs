@@ -252,7 +252,7 @@ pub async fn get_incoming_webhooks(
         .store
         .list_incoming(&filter, page, per_page)
         .await?
-        .iter()
+        .into_iter()
         .map(convert::incoming)
         .collect();
     let body = if request.include_total_count {
@@ -312,7 +312,7 @@ pub async fn create_incoming_webhook(
         channel_locked,
     };
     let hook = state.store.create_incoming(&hook).await?;
-    Ok(create_incoming_webhook::Response::Created(convert::incoming(&hook)))
+    Ok(create_incoming_webhook::Response::Created(convert::incoming(hook)))
 }
 
 /// `GET /api/v4/hooks/incoming/{hook_id}`.
@@ -322,7 +322,7 @@ pub async fn get_incoming_webhook(
     request: get_incoming_webhook::Request,
 ) -> ApiResult<get_incoming_webhook::Response> {
     let hook = managed_incoming(state, &caller, &request.hook_id).await?;
-    Ok(get_incoming_webhook::Response::Ok(convert::incoming(&hook)))
+    Ok(get_incoming_webhook::Response::Ok(convert::incoming(hook)))
 }
 
 /// `PUT /api/v4/hooks/incoming/{hook_id}`: the body replaces every mutable
@@ -364,7 +364,7 @@ pub async fn update_incoming_webhook(
         .update_incoming(&updated)
         .await
         .map_err(or_missing(incoming_not_found))?;
-    Ok(update_incoming_webhook::Response::Created(convert::incoming(&stored)))
+    Ok(update_incoming_webhook::Response::Created(convert::incoming(stored)))
 }
 
 /// `DELETE /api/v4/hooks/incoming/{hook_id}`: a soft delete; the hook then
