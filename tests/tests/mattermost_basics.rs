@@ -328,3 +328,88 @@ async fn posts_are_listed_newest_first() {
     );
     assert_eq!(status, 403);
 }
+
+/// Send `head`, then `body` after a pause (as urllib3 does, in two writes),
+/// and read one answer; `None` if the server closed the connection instead.
+async fn exchange(stream: &mut tokio::net::TcpStream, head: &str, body: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.ok()?;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stream.write_all(body.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Every answer here has `content-length: N` and a short body: read until it is all in.
+    loop {
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buffer))
+            .await
+            .ok()?
+            .ok()?;
+        if read == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length: "))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if rest.len() >= length {
+                return Some(text);
+            }
+        }
+    }
+}
+
+/// A request whose small body arrives after its headers, answered without
+/// reading the body (the redirect of an unclean path, an unknown route, an
+/// operation that takes no body), leaves the connection usable: the next
+/// request on it is answered. mattermostdriver sends `{}` with every GET and
+/// follows the redirect on the same connection.
+#[tokio::test]
+async fn answers_made_without_reading_the_body_keep_the_connection() {
+    let server = TestServer::start().await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let host = server.addr;
+    let with_body = |method: &str, path: &str| {
+        format!(
+            "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n"
+        )
+    };
+    let redirect = exchange(&mut stream, &with_body("GET", "/api/v4/posts/abc//reactions"), "{}")
+        .await
+        .expect("the redirect is answered");
+    assert!(redirect.starts_with("HTTP/1.1 301"), "{redirect}");
+    assert!(
+        !redirect.to_ascii_lowercase().contains("connection: close"),
+        "{redirect}"
+    );
+    let unknown = exchange(&mut stream, &with_body("GET", "/api/v4/no/such/route"), "{}")
+        .await
+        .expect("the connection survived the redirect");
+    assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+    let ping = exchange(&mut stream, &with_body("GET", "/api/v4/system/ping"), "{}")
+        .await
+        .expect("the connection survived the unknown route");
+    assert!(ping.starts_with("HTTP/1.1 200"), "{ping}");
+    // Past what the server reads up front: the generated server drains it.
+    let large = "x".repeat(100_000);
+    let head = format!(
+        "GET /api/v4/system/ping HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\n\r\n",
+        large.len()
+    );
+    let drained = exchange(&mut stream, &head, &large)
+        .await
+        .expect("the connection survived an operation that takes no body");
+    assert!(drained.starts_with("HTTP/1.1 200"), "{drained}");
+    let after = exchange(
+        &mut stream,
+        &format!("GET /api/v4/system/ping HTTP/1.1\r\nhost: {host}\r\n\r\n"),
+        "",
+    )
+    .await
+    .expect("the connection survived a large body it did not need");
+    assert!(after.starts_with("HTTP/1.1 200"), "{after}");
+    server.shutdown().await;
+}

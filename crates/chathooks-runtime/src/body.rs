@@ -33,6 +33,7 @@ pub(crate) async fn read(
     binary: &mut Option<crate::Binary>,
 ) -> Result<Option<(usize, Value)>, RequestError> {
     let Some(body_spec) = &spec.body else {
+        drain(body).await;
         return Ok(None);
     };
     let operation_id = spec.operation_id;
@@ -213,4 +214,26 @@ fn fields_to_object(media: &MediaSpec, pairs: impl Iterator<Item = (String, Stri
         }
     }
     Value::Object(object)
+}
+
+/// Most of an unread body [`drain`] reads, and how long it waits for it.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Read and discard a request body that the answer does not need, so the
+/// connection can serve the client's next request.
+///
+/// hyper keeps a connection alive only when the request's body was read to
+/// its end. For a body found unread, it makes one attempt to read the rest.
+/// If that attempt comes after the answer's head is written (an answer made
+/// at once, such as a redirect) and the rest has not arrived yet, hyper
+/// closes the connection after an answer it sent as keep-alive. A client
+/// that reuses the connection meanwhile gets no answer at all. Python's
+/// urllib3 sends headers and body in separate writes, and mattermostdriver
+/// sends `{}` with every GET.
+///
+/// Bounded by [`DRAIN_LIMIT`] and [`DRAIN_WAIT`]: past those the connection
+/// is given up, as hyper would.
+pub async fn drain(body: Body) {
+    let _ = tokio::time::timeout(DRAIN_WAIT, axum::body::to_bytes(body, DRAIN_LIMIT)).await;
 }

@@ -23,7 +23,7 @@ mod respond;
 mod spec;
 mod validate;
 
-pub use body::UploadedFile;
+pub use body::{UploadedFile, drain};
 pub use endpoint::{Anonymous, Endpoint, Refuse, Result, Router, Security, handle};
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 pub use respond::{
@@ -112,7 +112,13 @@ impl Operation {
         let spec = self.spec;
         let (mut parts, body) = request.into_parts();
 
-        let credential = extract::credentials(spec, &parts)?;
+        let credential = match extract::credentials(spec, &parts) {
+            Ok(credential) => credential,
+            Err(error) => {
+                body::drain(body).await;
+                return Err(error);
+            }
+        };
 
         let mut issues = Vec::new();
         let params = extract::parameters(spec, &mut parts, &mut issues).await;

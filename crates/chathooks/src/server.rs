@@ -116,6 +116,49 @@ async fn with_request_id(request: Request, next: Next) -> Response {
     response
 }
 
+/// Bodies up to this size are read whole before anything answers.
+const READ_FIRST_BYTES: u64 = 64 * 1024;
+
+/// Read a small request body whole before the request goes on, so that
+/// every answer, even one made without looking at the body (a redirect, a
+/// refusal, an unknown route, a chaos failure, a 405), leaves the connection
+/// reusable.
+///
+/// hyper keeps a connection alive only when the request's body was read to
+/// its end. For a body found unread, it makes one attempt to read the rest.
+/// If that attempt comes after the answer's head is written and the rest has
+/// not arrived yet, hyper closes the connection after an answer it sent as
+/// keep-alive, and the client's next request on it gets no answer. Python's
+/// urllib3 sends headers and body in separate writes, and mattermostdriver
+/// sends `{}` with every GET: its redirected `GET .../posts/{id}//reactions`
+/// failed this way now and then. Larger bodies (uploads) stream on as sent;
+/// the generated servers drain what their operation does not read
+/// (`chathooks_runtime::drain`).
+async fn read_small_bodies(request: Request, next: Next) -> Response {
+    let small = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|length| length > 0 && length <= READ_FIRST_BYTES);
+    if !small {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, READ_FIRST_BYTES as usize).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        // The client went away or sent more than it announced: nothing to answer.
+        Err(error) => {
+            tracing::debug!(%error, "request body could not be read");
+            let mut response = Response::new(axum::body::Body::empty());
+            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            response
+        }
+    }
+}
+
 /// Room a multipart upload needs beyond its files (boundaries, part headers,
 /// the other fields).
 const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
@@ -210,6 +253,7 @@ pub fn app(state: Shared) -> axum::Router {
         .fallback(unknown_route);
     let front = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::observe))
+        .layer(middleware::from_fn(read_small_bodies))
         .layer(middleware::from_fn(with_request_id))
         .layer(middleware::from_fn_with_state(state.clone(), crate::access::require))
         .layer(middleware::from_fn(clean_paths))
