@@ -122,18 +122,11 @@ const READ_FIRST_BYTES: u64 = 64 * 1024;
 /// Read a small request body whole before the request goes on, so that
 /// every answer, even one made without looking at the body (a redirect, a
 /// refusal, an unknown route, a chaos failure, a 405), leaves the connection
-/// reusable.
-///
-/// hyper keeps a connection alive only when the request's body was read to
-/// its end. For a body found unread, it makes one attempt to read the rest.
-/// If that attempt comes after the answer's head is written and the rest has
-/// not arrived yet, hyper closes the connection after an answer it sent as
-/// keep-alive, and the client's next request on it gets no answer. Python's
-/// urllib3 sends headers and body in separate writes, and mattermostdriver
-/// sends `{}` with every GET: its redirected `GET .../posts/{id}//reactions`
-/// failed this way now and then. Larger bodies (uploads) stream on as sent;
-/// the generated servers drain what their operation does not read
-/// (`chathooks_runtime::drain`).
+/// reusable: why hyper would otherwise close it is on
+/// [`chathooks_runtime::drain`]. mattermostdriver's redirected
+/// `GET .../posts/{id}//reactions` (sent with `{}`) failed this way now and
+/// then. Larger bodies (uploads) stream on as sent; the generated servers
+/// drain what their operation does not read.
 async fn read_small_bodies(request: Request, next: Next) -> Response {
     let small = request
         .headers()
@@ -152,9 +145,7 @@ async fn read_small_bodies(request: Request, next: Next) -> Response {
         // The client went away or sent more than it announced: nothing to answer.
         Err(error) => {
             tracing::debug!(%error, "request body could not be read");
-            let mut response = Response::new(axum::body::Body::empty());
-            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            response
+            chathooks_runtime::empty_response(axum::http::StatusCode::BAD_REQUEST)
         }
     }
 }

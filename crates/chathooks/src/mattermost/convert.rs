@@ -135,7 +135,7 @@ pub fn post(post: &Post) -> types::Post {
 }
 
 /// By value: a page of hooks is moved into its wire form, not copied (the
-/// hook list was a tenth string copies).
+/// copies were 6% of the hook list's profile).
 pub fn incoming(hook: IncomingHook) -> types::IncomingWebhook {
     types::IncomingWebhook {
         id: hook.id,
