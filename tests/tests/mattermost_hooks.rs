@@ -375,6 +375,11 @@ async fn incoming_create_get_update_delete() {
         .unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(to_json(&got.into_inner()), to_json(&created));
+    let listed = || async { incoming_list(alice.client.get_incoming_webhooks().send().await.unwrap().into_inner()) };
+    // Asked twice: the second answer is the page encoded for the first.
+    for _ in 0..2 {
+        assert_eq!(to_json(&listed().await), json!([to_json(&created)]));
+    }
 
     // Full replacement: fields left out are cleared; moving within the team is fine.
     let updated = alice
@@ -418,6 +423,11 @@ async fn incoming_create_get_update_delete() {
         .unwrap()
         .into_inner();
     assert_eq!(to_json(&reread), to_json(&updated));
+    assert_eq!(
+        to_json(&listed().await),
+        json!([to_json(&updated)]),
+        "the list answers with the hook as it is now"
+    );
 
     // Deletion is soft and answers StatusOK; afterwards the hook is gone everywhere.
     let (status, answer) = raw(
@@ -443,8 +453,7 @@ async fn incoming_create_get_update_delete() {
             .await,
     );
     assert_eq!((status, error.id.as_str()), (404, INCOMING_NOT_FOUND));
-    let listed = alice.client.get_incoming_webhooks().send().await.unwrap().into_inner();
-    assert!(incoming_list(listed).is_empty(), "deleted hooks are not listed");
+    assert!(listed().await.is_empty(), "deleted hooks are not listed");
 }
 
 #[tokio::test]

@@ -601,6 +601,8 @@ fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> T
             #[derive(Debug, Clone)]
             pub enum Response {
                 #(#variants)*
+                /// One of the answers above, encoded once and served again (a cached page).
+                Encoded(runtime::Encoded<Response>),
             }
 
             #(#header_structs)*
@@ -609,6 +611,7 @@ fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> T
                 fn into_response(self) -> axum::response::Response {
                     match self {
                         #(#arms)*
+                        Self::Encoded(encoded) => axum::response::IntoResponse::into_response(encoded),
                     }
                 }
             }

@@ -1207,6 +1207,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1216,6 +1218,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1293,6 +1298,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1303,6 +1310,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1372,6 +1382,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1382,6 +1394,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1447,6 +1462,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1457,6 +1474,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1529,6 +1549,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1539,6 +1561,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1616,6 +1641,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1625,6 +1652,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1704,6 +1734,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1714,6 +1746,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1783,6 +1818,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1793,6 +1830,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1858,6 +1898,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1868,6 +1910,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -1940,6 +1985,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1950,6 +1997,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2013,6 +2063,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2023,6 +2075,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2100,6 +2155,8 @@ pub mod ops {
             PayloadTooLarge(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2110,6 +2167,9 @@ pub mod ops {
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::PayloadTooLarge(body) => runtime::json_response(413u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2224,6 +2284,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         /// Headers of the `Ok` answer.
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -2246,6 +2308,9 @@ pub mod ops {
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2302,6 +2367,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2309,6 +2376,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2363,6 +2433,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2372,6 +2444,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2438,6 +2513,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2447,6 +2524,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2509,6 +2589,8 @@ pub mod ops {
             Unauthorized(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2517,6 +2599,9 @@ pub mod ops {
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2584,6 +2669,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2593,6 +2680,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2661,6 +2751,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2671,6 +2763,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2734,6 +2829,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2744,6 +2841,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2809,6 +2909,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2819,6 +2921,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2887,6 +2992,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2896,6 +3003,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -2964,6 +3074,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2974,6 +3086,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3041,6 +3156,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3051,6 +3168,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3126,6 +3246,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3136,6 +3258,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3213,6 +3338,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3223,6 +3350,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3291,6 +3421,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3300,6 +3432,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3386,6 +3521,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3395,6 +3532,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3464,12 +3604,17 @@ pub mod ops {
             Ok(crate::types::StatusOk),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3529,6 +3674,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3538,6 +3685,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3598,6 +3748,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3607,6 +3759,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3675,6 +3830,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3684,6 +3841,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3760,6 +3920,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3770,6 +3932,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3840,6 +4005,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3850,6 +4017,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3917,6 +4087,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3927,6 +4099,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -3994,6 +4169,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4004,6 +4181,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4077,6 +4257,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4087,6 +4269,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4150,6 +4335,8 @@ pub mod ops {
             Forbidden(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4159,6 +4346,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4227,6 +4417,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4237,6 +4429,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4302,6 +4497,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4312,6 +4509,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4384,6 +4584,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4394,6 +4596,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4459,6 +4664,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4469,6 +4676,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4541,6 +4751,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4551,6 +4763,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4612,6 +4827,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4622,6 +4839,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4689,6 +4909,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4699,6 +4921,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4768,6 +4993,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4778,6 +5005,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4849,6 +5079,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4859,6 +5091,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -4948,6 +5183,8 @@ pub mod ops {
             PayloadTooLarge(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -4959,6 +5196,9 @@ pub mod ops {
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::PayloadTooLarge(body) => runtime::json_response(413u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -5081,6 +5321,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         /// Headers of the `Ok` answer.
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -5109,6 +5351,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -5172,6 +5417,8 @@ pub mod ops {
             NotFound(crate::types::AppError),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -5182,6 +5429,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -5232,12 +5482,17 @@ pub mod ops {
             Ok(crate::types::SystemStatus),
             /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
             Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }

@@ -860,6 +860,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -869,6 +871,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -940,6 +945,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -948,6 +955,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1003,6 +1013,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1013,6 +1025,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1111,6 +1126,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1121,6 +1138,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1212,6 +1232,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1221,6 +1243,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1294,6 +1319,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1303,6 +1330,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1376,6 +1406,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1385,6 +1417,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1484,6 +1519,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1494,6 +1531,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1615,6 +1655,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1625,6 +1667,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1746,6 +1791,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1756,6 +1803,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1823,6 +1873,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1833,6 +1885,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -1903,6 +1958,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -1913,6 +1970,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2007,6 +2067,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2017,6 +2079,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2067,6 +2132,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2075,6 +2142,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2111,6 +2181,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2118,6 +2190,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2169,6 +2244,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2178,6 +2255,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2237,6 +2317,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2246,6 +2328,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2332,6 +2417,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2341,6 +2428,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2425,6 +2515,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2434,6 +2526,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2497,6 +2592,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2506,6 +2603,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2594,6 +2694,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2603,6 +2705,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2690,6 +2795,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2699,6 +2806,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2788,6 +2898,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2797,6 +2909,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2887,6 +3002,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2896,6 +3013,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -2982,6 +3102,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -2991,6 +3113,9 @@ pub mod ops {
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -3078,6 +3203,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3088,6 +3215,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -3160,6 +3290,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3170,6 +3302,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -3247,6 +3382,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3257,6 +3394,9 @@ pub mod ops {
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }
@@ -3369,6 +3509,8 @@ pub mod ops {
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -3381,6 +3523,9 @@ pub mod ops {
                     }
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
                     }
                 }
             }

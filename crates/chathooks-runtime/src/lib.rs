@@ -16,6 +16,7 @@
 //! implementation's error hook so the answer uses the API's own error body.
 
 mod body;
+mod encoded;
 mod endpoint;
 mod error;
 mod extract;
@@ -24,6 +25,7 @@ mod spec;
 mod validate;
 
 pub use body::{UploadedFile, drain};
+pub use encoded::Encoded;
 pub use endpoint::{Anonymous, Endpoint, Refuse, Result, Router, Security, handle};
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 pub use respond::{

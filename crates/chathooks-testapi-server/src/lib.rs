@@ -234,6 +234,8 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -241,6 +243,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -335,6 +340,8 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -342,6 +349,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -409,12 +419,17 @@ pub mod ops {
             Ok(crate::types::ChannelList),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -460,12 +475,17 @@ pub mod ops {
             Ok(crate::types::HookList),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -526,6 +546,8 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -533,6 +555,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -593,12 +618,17 @@ pub mod ops {
             Ok(crate::types::ResetResult),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -644,12 +674,17 @@ pub mod ops {
             Ok(crate::types::ChaosState),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
                 match self {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }
@@ -700,6 +735,8 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -707,6 +744,9 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
                 }
             }
         }

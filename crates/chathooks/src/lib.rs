@@ -19,6 +19,7 @@ pub mod cli;
 pub mod health;
 pub mod mattermost;
 pub mod metrics;
+pub mod page_answers;
 pub mod retention;
 pub mod rocketchat;
 pub mod seed;

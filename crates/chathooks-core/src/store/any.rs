@@ -71,6 +71,23 @@ impl AnyStore {
         &self.cache
     }
 
+    /// One page of incoming hooks as [`Store::list_incoming`] finds it, shared
+    /// with the cache instead of copied. While the page is unchanged, the same
+    /// allocation comes back, so an adapter may keep what it derives from a
+    /// page (its encoded answer) for as long as `Arc::ptr_eq` holds.
+    pub async fn incoming_page(
+        &self,
+        filter: &IncomingFilter,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<Arc<[IncomingHook]>> {
+        self.cache
+            .incoming_page(filter, page, per_page, async {
+                dispatch!(self, s => s.list_incoming(filter, page, per_page))
+            })
+            .await
+    }
+
     /// Close every connection.
     pub async fn close(&self) {
         dispatch!(self, s => s.close())
@@ -249,11 +266,7 @@ impl Store for AnyStore {
     }
 
     async fn list_incoming(&self, filter: &IncomingFilter, page: u32, per_page: u32) -> StoreResult<Vec<IncomingHook>> {
-        self.cache
-            .incoming_page(filter, page, per_page, async {
-                dispatch!(self, s => s.list_incoming(filter, page, per_page))
-            })
-            .await
+        Ok(self.incoming_page(filter, page, per_page).await?.to_vec())
     }
 
     async fn count_incoming(&self, filter: &IncomingFilter) -> StoreResult<i64> {

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -103,7 +103,7 @@ pub struct Cache {
     channels: Expiring<String, Channel>,
     team_members: Expiring<(String, String), TeamMember>,
     incoming: Expiring<String, IncomingHook>,
-    incoming_pages: Expiring<(IncomingFilter, u32, u32), Vec<IncomingHook>>,
+    incoming_pages: Expiring<(IncomingFilter, u32, u32), Arc<[IncomingHook]>>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -185,12 +185,12 @@ impl Cache {
         page: u32,
         per_page: u32,
         load: impl Future<Output = StoreResult<Vec<IncomingHook>>>,
-    ) -> StoreResult<Vec<IncomingHook>> {
+    ) -> StoreResult<Arc<[IncomingHook]>> {
         let key = (filter.clone(), page, per_page);
         if let Some(hit) = self.incoming_pages.get(&key, self.ttl) {
             return Ok(hit);
         }
-        let found = load.await?;
+        let found: Arc<[IncomingHook]> = load.await?.into();
         self.incoming_pages.put(key, found.clone());
         Ok(found)
     }

@@ -17,6 +17,7 @@ use chathooks_mattermost_server::ops::{
     regen_outgoing_hook_token, update_incoming_webhook, update_outgoing_webhook,
 };
 use chathooks_mattermost_types as types;
+use chathooks_runtime::Encoded;
 
 use super::auth::{Caller, Permission, can_read_channel, has_team_permission, require_team_permission};
 use super::channels::{channel_not_found, live_channel};
@@ -27,6 +28,7 @@ use super::users::user_not_found;
 use super::{paging, status_ok};
 use crate::Core;
 use crate::ids::{is_valid_id, new_id};
+use crate::page_answers::PageAnswers;
 use crate::store::{Channel, IncomingFilter, IncomingHook, OutgoingFilter, OutgoingHook, Store, StoreError, now_ms};
 
 /// Mattermost's default `content_type` of an outgoing hook.
@@ -239,31 +241,40 @@ async fn incoming_filter(state: &Core, caller: &Caller, team_id: Option<String>)
     })
 }
 
+/// Encoded pages of `GET /api/v4/hooks/incoming`, by filter, page and page size.
+pub type IncomingPages = PageAnswers<(IncomingFilter, u32, u32), IncomingHook, get_incoming_webhooks::Response>;
+
 /// `GET /api/v4/hooks/incoming`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
+///
+/// A page without the count is encoded once and served from `pages` while the
+/// store returns the same page (see [`PageAnswers`]).
 pub async fn get_incoming_webhooks(
     state: &Core,
+    pages: &IncomingPages,
     caller: Caller,
     request: get_incoming_webhooks::Request,
 ) -> ApiResult<get_incoming_webhooks::Response> {
     let (page, per_page) = paging(request.page, request.per_page);
     let filter = incoming_filter(state, &caller, request.team_id).await?;
-    let hooks: Vec<_> = state
-        .store
-        .list_incoming(&filter, page, per_page)
-        .await?
-        .into_iter()
-        .map(convert::incoming)
-        .collect();
-    let body = if request.include_total_count {
-        types::GetIncomingWebhooksResponse::Variant1(types::IncomingWebhookListWithCount {
-            incoming_webhooks: hooks,
+    let records = state.store.incoming_page(&filter, page, per_page).await?;
+    let hooks = || records.iter().cloned().map(convert::incoming).collect();
+    if request.include_total_count {
+        // The count is not cached, so neither is this answer.
+        let body = types::GetIncomingWebhooksResponse::Variant1(types::IncomingWebhookListWithCount {
+            incoming_webhooks: hooks(),
             total_count: state.store.count_incoming(&filter).await?,
-        })
-    } else {
-        types::GetIncomingWebhooksResponse::Variant0(types::IncomingWebhookList(hooks))
-    };
-    Ok(get_incoming_webhooks::Response::Ok(body))
+        });
+        return Ok(get_incoming_webhooks::Response::Ok(body));
+    }
+    let key = (filter, page, per_page);
+    if let Some(encoded) = pages.get(&key, &records) {
+        return Ok(get_incoming_webhooks::Response::Encoded(encoded));
+    }
+    let body = types::GetIncomingWebhooksResponse::Variant0(types::IncomingWebhookList(hooks()));
+    let encoded = Encoded::of(get_incoming_webhooks::Response::Ok(body)).await;
+    pages.put(key, &records, encoded.clone());
+    Ok(get_incoming_webhooks::Response::Encoded(encoded))
 }
 
 /// `POST /api/v4/hooks/incoming`: the channel decides the team; the owner is

@@ -35,7 +35,11 @@ pub fn router(state: Arc<Core>) -> axum::Router {
     let websocket = axum::Router::new()
         .route("/api/v4/websocket", axum::routing::get(websocket::upgrade))
         .with_state(state.clone());
-    chathooks_mattermost_server::router(Arc::new(Mattermost { state })).merge(websocket)
+    chathooks_mattermost_server::router(Arc::new(Mattermost {
+        state,
+        incoming_pages: hooks::IncomingPages::default(),
+    }))
+    .merge(websocket)
 }
 
 /// Mattermost's answer to a path it does not serve.
@@ -78,6 +82,8 @@ pub fn clamp_per_page(per_page: i64) -> u32 {
 
 pub struct Mattermost {
     pub state: Arc<Core>,
+    /// Encoded pages of the incoming-hook list ([`hooks::get_incoming_webhooks`]).
+    incoming_pages: hooks::IncomingPages,
 }
 
 /// Authenticate, run the operation, answer errors as AppError.
@@ -99,7 +105,13 @@ impl Api for Mattermost {
         credentials: Credentials,
         request: ops::get_incoming_webhooks::Request,
     ) -> ops::get_incoming_webhooks::Response {
-        authenticated!(self, credentials, request, hooks::get_incoming_webhooks)
+        respond(
+            async {
+                let caller = authenticate(&self.state, &credentials).await?;
+                hooks::get_incoming_webhooks(&self.state, &self.incoming_pages, caller, request).await
+            }
+            .await,
+        )
     }
 
     async fn create_incoming_webhook(
