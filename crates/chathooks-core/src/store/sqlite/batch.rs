@@ -11,7 +11,6 @@ use sqlx::{AssertSqlSafe, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::delivery::insert_jobs;
-use super::rows::*;
 use super::*;
 use crate::store::DeliveryJob;
 
@@ -47,9 +46,9 @@ pub(super) fn start(writer: SqlitePool) -> mpsc::UnboundedSender<Pending> {
 async fn write(writer: &SqlitePool, batch: Vec<Pending>) {
     if batch.len() > 1 {
         match write_together(writer, &batch).await {
-            Ok(posts) => {
-                for (pending, post) in batch.into_iter().zip(posts) {
-                    let _ = pending.done.send(Ok(post));
+            Ok(()) => {
+                for pending in batch {
+                    let _ = pending.done.send(Ok(pending.post));
                 }
                 return;
             }
@@ -73,35 +72,27 @@ async fn write_alone(writer: &SqlitePool, post: &Post, jobs: &[DeliveryJob]) -> 
     Ok(created)
 }
 
-/// All posts of `batch` and their jobs in one transaction; the stored posts
-/// in the batch's order. Any refusal fails them all (and stores nothing).
-async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<Vec<Post>> {
+/// All posts of `batch` and their jobs in one transaction. Any refusal fails
+/// them all (and stores nothing).
+///
+/// Every column is bound from the post, so the stored rows are the posts as
+/// given: they are not read back (`RETURNING` and decoding the rows were 5% of
+/// the server's time under a post load).
+async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<()> {
     let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
-    let sql = format!(
-        "INSERT INTO posts ({}) VALUES {placeholders} RETURNING {}",
-        post_cols!(),
-        post_cols!()
-    );
+    let sql = format!("INSERT INTO posts ({}) VALUES {placeholders}", post_cols!());
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for Pending { post, .. } in batch {
         query = bind_post(query, post);
     }
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    let rows = query
-        .fetch_all(&mut *tx)
+    query
+        .execute(&mut *tx)
         .await
         .map_err(write_err("post id already exists"))?;
-    let mut stored: std::collections::HashMap<String, Post> = rows
-        .iter()
-        .map(post_row)
-        .map(|row| row.map(|post| (post.id.clone(), post)))
-        .collect::<Result<_, _>>()?;
     for Pending { jobs, .. } in batch {
         insert_jobs(&mut tx, jobs).await?;
     }
     tx.commit().await?;
-    batch
-        .iter()
-        .map(|pending| stored.remove(&pending.post.id).ok_or(StoreError::NotFound))
-        .collect()
+    Ok(())
 }
