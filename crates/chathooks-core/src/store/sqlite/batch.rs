@@ -76,8 +76,9 @@ async fn write_alone(writer: &SqlitePool, post: &Post, jobs: &[DeliveryJob]) -> 
 /// them all (and stores nothing).
 ///
 /// Every column is bound from the post, so the stored rows are the posts as
-/// given: they are not read back (`RETURNING` and decoding the rows were 5% of
-/// the server's time under a post load).
+/// given: they are not read back. Under a post load, sqlx building the
+/// returned rows was 2.8% of the server's samples and decoding them
+/// (`post_row`) 2.5%.
 async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<()> {
     let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
     let sql = format!("INSERT INTO posts ({}) VALUES {placeholders}", post_cols!());
