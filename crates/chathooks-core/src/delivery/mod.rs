@@ -33,7 +33,7 @@ pub use self::call::{CallOutcome, CallRequest, MAX_ANSWER_BYTES};
 pub use self::schedule::{RetryPolicy, Schedule};
 use crate::Core;
 use crate::events::Event;
-use crate::ids::new_id;
+use crate::ids::new_ordered_id;
 use crate::store::{DeliveryJob, JOB_PENDING, StoreResult, now_ms};
 
 /// A boxed future, for the object-safe [`Outgoing`] trait.
@@ -196,7 +196,7 @@ impl Deliveries {
 
 fn job(dialect: &str, event: &str, delivery: NewDelivery, now: i64) -> DeliveryJob {
     DeliveryJob {
-        id: new_id(),
+        id: new_ordered_id(),
         dialect: dialect.to_owned(),
         hook_id: delivery.hook_id,
         event: event.to_owned(),

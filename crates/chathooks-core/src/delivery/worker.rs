@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CallOutcome, Prepared, Schedule, Skipped, Verdict, call};
 use crate::Core;
-use crate::ids::new_id;
+use crate::ids::new_ordered_id;
 use crate::store::{
     DeliveryAttempt, DeliveryJob, DeliveryStore, JOB_CANCELLED, JOB_DELIVERED, JOB_FAILED, JOB_PENDING, now_ms,
 };
@@ -97,7 +97,7 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
     let retries_left = number < job.max_attempts;
     let verdict = handler.settle(core, &job, number, retries_left, &outcome).await;
     let record = DeliveryAttempt {
-        id: new_id(),
+        id: new_ordered_id(),
         job_id: job.id.clone(),
         number,
         started_at,
@@ -152,7 +152,7 @@ async fn finish(core: &Core, job: &DeliveryJob, records: &[DeliveryAttempt]) {
 /// replaces it (same number: it does not count against the retry policy).
 fn lost_call(job: &DeliveryJob, number: i64, taken_over_at: i64) -> DeliveryAttempt {
     DeliveryAttempt {
-        id: new_id(),
+        id: new_ordered_id(),
         job_id: job.id.clone(),
         number,
         started_at: taken_over_at,

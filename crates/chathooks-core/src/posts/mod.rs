@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::Core;
 use crate::events::Event;
-use crate::ids::new_id;
+use crate::ids::new_ordered_id;
 use crate::store::{Channel, ContentStore, DeliveryStore, Post, Store, StoreResult, User, now_ms};
 
 /// Marks a post as made by a webhook or integration: clients show it as such,
@@ -34,7 +34,7 @@ pub const POST_TYPE_SLACK_ATTACHMENT: &str = "slack_attachment";
 pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
     let now = now_ms();
     Post {
-        id: new_id(),
+        id: new_ordered_id(),
         create_at: now,
         update_at: now,
         edit_at: 0,
