@@ -61,6 +61,7 @@ on_every_backend!(
     delivery_queue,
     concurrent_posts,
     refused_posts_fail_alone,
+    concurrent_posts_with_deliveries,
     rc_rooms_and_messages,
     nul_bytes_match_nothing,
     any_text_round_trips,
@@ -1041,6 +1042,55 @@ async fn refused_posts_fail_alone(store: &AnyStore) {
     }
     assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 24);
     assert_eq!(store.list_channel_posts(&c.id, 0, 100).await.unwrap().len(), 24);
+}
+
+/// A burst of posts with deliveries (SQLite stores them as one batch): every
+/// post keeps its own jobs, and a post whose job id is taken fails alone,
+/// named for the job, without taking the others (or later writes) with it.
+async fn concurrent_posts_with_deliveries(store: &AnyStore) {
+    let (u, _t, c) = world(store).await;
+    store
+        .enqueue_deliveries(&[job("taken", "hook-a", 1_000)])
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = store.clone();
+        let p = post(&c.id, &u.id, 1_000 + i, "with deliveries");
+        let ids = if i == 7 {
+            vec!["taken".to_owned(), "never-stored".to_owned()]
+        } else {
+            vec![format!("job-{i}-a"), format!("job-{i}-b")]
+        };
+        let jobs: Vec<DeliveryJob> = ids.iter().map(|id| job(id, "hook-a", 1_000 + i)).collect();
+        tasks.push(tokio::spawn(async move {
+            (i, store.create_post_with_deliveries(&p, &jobs).await)
+        }));
+    }
+    for t in tasks {
+        let (i, result) = t.await.unwrap();
+        if i == 7 {
+            let Err(StoreError::Conflict(why)) = &result else {
+                panic!("post 7 reused a job id: {result:?}");
+            };
+            assert!(why.starts_with("delivery job id already exists"), "{why}");
+        } else {
+            assert_eq!(result.unwrap().create_at, 1_000 + i);
+            for suffix in ["a", "b"] {
+                let id = format!("job-{i}-{suffix}");
+                assert!(store.get_delivery(&id).await.unwrap().is_some(), "{id} is missing");
+            }
+        }
+    }
+    assert_eq!(store.get_delivery("never-stored").await.unwrap(), None);
+    assert_eq!(store.list_channel_posts(&c.id, 0, 100).await.unwrap().len(), 23);
+    // The writer is usable after the refusal.
+    let after = post(&c.id, &u.id, 2_000, "after");
+    store
+        .create_post_with_deliveries(&after, &[job("after", "hook-a", 2_000)])
+        .await
+        .unwrap();
+    assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 24);
 }
 
 /// Concurrent writers: every post is counted (SQLite: one writer connection;

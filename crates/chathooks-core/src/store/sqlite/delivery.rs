@@ -8,30 +8,38 @@ use crate::store::delivery::*;
 /// Insert `jobs` in the transaction `tx`.
 pub(super) async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[DeliveryJob]) -> StoreResult<()> {
     for job in jobs {
-        sqlx::query(sql::INSERT_JOB)
-            .bind(&job.id)
-            .bind(&job.dialect)
-            .bind(&job.hook_id)
-            .bind(&job.event)
-            .bind(&job.url)
-            .bind(&job.content_type)
-            .bind(&job.body)
-            .bind(job.context.to_string())
-            .bind(job.max_attempts)
-            .bind(&job.retry_schedule)
-            .bind(job.attempts)
-            .bind(&job.status)
-            .bind(job.due_at)
-            .bind(&job.lease_owner)
-            .bind(job.lease_until)
-            .bind(&job.previous_owner)
-            .bind(job.created_at)
-            .bind(job.updated_at)
+        bind_job(sqlx::query(sql::INSERT_JOB), job)
             .execute(&mut *tx)
             .await
             .map_err(write_err("delivery job id already exists"))?;
     }
     Ok(())
+}
+
+/// Bind the 18 columns of `job`, in `job_cols!` order.
+pub(super) fn bind_job<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    job: &'q DeliveryJob,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(&job.id)
+        .bind(&job.dialect)
+        .bind(&job.hook_id)
+        .bind(&job.event)
+        .bind(&job.url)
+        .bind(&job.content_type)
+        .bind(&job.body)
+        .bind(job.context.to_string())
+        .bind(job.max_attempts)
+        .bind(&job.retry_schedule)
+        .bind(job.attempts)
+        .bind(&job.status)
+        .bind(job.due_at)
+        .bind(&job.lease_owner)
+        .bind(job.lease_until)
+        .bind(&job.previous_owner)
+        .bind(job.created_at)
+        .bind(job.updated_at)
 }
 
 impl DeliveryStore for SqliteStore {
