@@ -153,11 +153,14 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests and deliveries");
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Run the command. `listening` is called once the server is up, its startup
+/// work done (the binary returns the memory that work freed).
+pub async fn run(cli: Cli, listening: impl FnOnce()) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let state = server::open(args.config()?).await?;
             let running = server::start(state, shutdown_signal()).await?;
+            listening();
             running.wait().await
         }
     }

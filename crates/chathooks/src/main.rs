@@ -5,6 +5,17 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Return to the OS what startup allocated and freed. Creating the admin hashes
+/// its password with Argon2, whose work area is 19 MiB; freed, mimalloc keeps
+/// those pages until a later allocation gets round to purging them, which an
+/// idle server never makes. First start on a new database, resident at idle
+/// (measured with the arena still on huge pages): 51-53 MB without this,
+/// 31.5-34.7 MB with it.
+fn release_freed_memory() {
+    // SAFETY: mi_collect takes no pointers; it only frees what is unused.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -12,7 +23,7 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "chathooks=info,warn".into()),
         )
         .init();
-    match chathooks::cli::run(chathooks::cli::Cli::parse()).await {
+    match chathooks::cli::run(chathooks::cli::Cli::parse(), release_freed_memory).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");

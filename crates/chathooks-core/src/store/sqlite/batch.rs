@@ -32,7 +32,7 @@ pub(super) struct Pending {
 /// Once a post arrives the task yields once before it takes what else is
 /// waiting: the requests that are ready to run get to hand in their posts
 /// first, so under load a batch holds more of them (16 posts on average
-/// under the load benchmark's 32 connections; 5% fewer bytes written and 14%
+/// under the load benchmark's 32 connections; 8% fewer bytes written and 14%
 /// fewer context switches per post than without the yield). Idle, the yield
 /// costs one pass of the scheduler.
 pub(super) fn start(writer: SqlitePool) -> mpsc::UnboundedSender<Pending> {
