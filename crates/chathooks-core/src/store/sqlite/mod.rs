@@ -139,7 +139,10 @@ impl SqliteStore {
                 pool,
             });
         }
-        let options = options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("journal_size_limit", checkpoint::SIZE_LIMIT.to_string());
         // The writer leaves checkpoints to `checkpoint`, off the commit path.
         let writer = pool_options()
             .max_connections(1)
@@ -150,7 +153,7 @@ impl SqliteStore {
             .max_connections(FILE_POOL_SIZE)
             .connect_with(options)
             .await?;
-        checkpoint::start(pool.clone());
+        checkpoint::start(pool.clone(), writer.clone(), checkpoint::Schedule::SERVER);
         Ok(Self {
             posts: batch::start(writer.clone()),
             pool,
