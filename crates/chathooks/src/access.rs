@@ -9,14 +9,13 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
 use crate::password::constant_time_eq;
-use crate::server::Shared;
+use crate::server::AppState;
 
 /// The accepted `user:password` pairs; empty means no credentials needed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,14 +87,15 @@ pub fn is_protected(path: &str) -> bool {
     path == "/" || path.starts_with("/_chathooks/")
 }
 
-/// The middleware: Basic credentials for the UI and the test API.
-pub async fn require(State(state): State<Shared>, request: Request, next: Next) -> Response {
+/// The answer to a request for the UI or the test API without the Basic
+/// credentials `--ui-auth` asks for; `None` lets the request through.
+pub fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     let auth = &state.config.ui_auth;
     if !auth.is_enabled()
         || !is_protected(request.uri().path())
         || auth.admits(request.headers().get(header::AUTHORIZATION))
     {
-        return next.run(request).await;
+        return None;
     }
     let body = serde_json::json!({"error": "unauthorized", "message": "credentials needed (--ui-auth)"});
     let mut response = chathooks_runtime::json_response(StatusCode::UNAUTHORIZED, &body);
@@ -103,7 +103,7 @@ pub async fn require(State(state): State<Shared>, request: Request, next: Next) 
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"chathooks\", charset=\"UTF-8\""),
     );
-    response
+    Some(response)
 }
 
 #[cfg(test)]

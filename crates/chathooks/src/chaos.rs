@@ -3,7 +3,7 @@
 //! every hook, how often an execution fails, with which status (and
 //! `Retry-After`), and how much latency every execution gets.
 //!
-//! Chaos sits in front of both APIs' `/hooks/...` routes as a middleware: a
+//! Chaos sits in front of both APIs' `/hooks/...` routes ([`crate::front`]): a
 //! failed execution never reaches the dialect, so nothing is posted, and it
 //! is answered in the error shape of the hook's API. Rules and the record of
 //! recent failures are per server instance (in memory).
@@ -12,13 +12,11 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::broadcast;
 
-use crate::server::Shared;
+use crate::server::AppState;
 use crate::store::now_ms;
 
 /// The hook name that makes a rule apply to every incoming webhook.
@@ -151,21 +149,18 @@ pub fn hook_of<'p>(method: &Method, path: &'p str) -> Option<(HookApi, &'p str)>
     }
 }
 
-/// The middleware: delay and maybe fail executions a rule applies to.
-pub async fn apply(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    let Some((api, hook_id)) = hook_of(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
-    let Some(rule) = state.chaos.rule_for(hook_id) else {
-        return next.run(request).await;
-    };
-    let hook_id = hook_id.to_owned();
+/// Delay an execution of `hook` (from [`hook_of`]) that a rule applies to,
+/// and answer it if the rule fails it; `None` lets it through.
+pub async fn answer(state: &AppState, hook: Option<(HookApi, &str)>) -> Option<Response> {
+    let (api, hook_id) = hook?;
+    let rule = state.chaos.rule_for(hook_id)?;
     if !rule.latency.is_zero() {
         tokio::time::sleep(rule.latency).await;
     }
     if !fails(&rule) {
-        return next.run(request).await;
+        return None;
     }
+    let hook_id = hook_id.to_owned();
     tracing::info!(hook_id, status = rule.status.as_u16(), "chaos: failing an execution");
     state.metrics.chaos_answer(api, &hook_id);
     state.chaos.record(Answer {
@@ -183,7 +178,7 @@ pub async fn apply(State(state): State<Shared>, request: Request, next: Next) ->
             .headers_mut()
             .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
     }
-    response
+    Some(response)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 pub mod access;
 pub mod chaos;
 pub mod cli;
+pub mod front;
 pub mod health;
 pub mod mattermost;
 pub mod metrics;

@@ -12,11 +12,10 @@
 //! Values are this instance's own: with several instances on one database,
 //! Prometheus sums them.
 
-use std::time::Instant;
+use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -125,31 +124,28 @@ pub fn api_of(path: &str) -> &'static str {
     }
 }
 
-/// The middleware: time every request, and count successful executions.
-pub async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let api = api_of(request.uri().path());
-    let hook = crate::chaos::hook_of(request.method(), request.uri().path()).map(|(api, id)| (api, id.to_owned()));
-    let response = next.run(request).await;
-    let status = response.status();
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            api,
-            status: status.as_u16(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    if let Some((api, hook)) = hook
-        && status.is_success()
-    {
-        state
-            .metrics
-            .messages
-            .get_or_create(&HookLabels { api: api.name(), hook })
-            .inc();
+impl Metrics {
+    /// Record a request to `path` answered with `status` after `elapsed`,
+    /// and count it as a message received if it was a successful execution
+    /// of `hook` (from [`crate::chaos::hook_of`]).
+    pub fn observe(&self, path: &str, hook: Option<(HookApi, &str)>, status: StatusCode, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                api: api_of(path),
+                status: status.as_u16(),
+            })
+            .observe(elapsed.as_secs_f64());
+        if let Some((api, hook)) = hook
+            && status.is_success()
+        {
+            self.messages
+                .get_or_create(&HookLabels {
+                    api: api.name(),
+                    hook: hook.to_owned(),
+                })
+                .inc();
+        }
     }
-    response
 }
 
 /// `GET /metrics`.

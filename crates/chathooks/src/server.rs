@@ -6,9 +6,6 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::HeaderValue;
-use axum::middleware::{self, Next};
 use axum::response::Response;
 use chathooks_core::delivery::{DeliverySettings, Outgoing, worker};
 use chathooks_core::{Core, Settings};
@@ -96,164 +93,17 @@ impl Deref for AppState {
 
 pub type Shared = Arc<AppState>;
 
-tokio::task_local! {
-    /// The id of the request being served, for error bodies and logs.
-    static REQUEST_ID: String;
-}
-
-/// The current request's id (empty outside a request).
-pub fn request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
-}
-
-/// Give every request an id: echoed as `X-Request-Id` and carried by errors.
-async fn with_request_id(request: Request, next: Next) -> Response {
-    let id = crate::ids::new_id();
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
-}
-
-/// Bodies up to this size are read whole before anything answers.
-const READ_FIRST_BYTES: u64 = 64 * 1024;
-
-/// Read a small request body whole before the request goes on, so that
-/// every answer, even one made without looking at the body (a redirect, a
-/// refusal, an unknown route, a chaos failure, a 405), leaves the connection
-/// reusable: why hyper would otherwise close it is on
-/// [`chathooks_runtime::drain`]. mattermostdriver's redirected
-/// `GET .../posts/{id}//reactions` (sent with `{}`) failed this way now and
-/// then. Larger bodies (uploads) stream on as sent; the generated servers
-/// drain what their operation does not read.
-async fn read_small_bodies(request: Request, next: Next) -> Response {
-    let small = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|length| length > 0 && length <= READ_FIRST_BYTES);
-    if !small {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, READ_FIRST_BYTES as usize).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
-        }
-        // The client went away or sent more than it announced: nothing to answer.
-        Err(error) => {
-            tracing::debug!(%error, "request body could not be read");
-            chathooks_runtime::empty_response(axum::http::StatusCode::BAD_REQUEST)
-        }
-    }
-}
-
-/// Room a multipart upload needs beyond its files (boundaries, part headers,
-/// the other fields).
-const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
-
-/// Whether `path` is a file upload, which gets the file limit instead of the
-/// body limit.
-fn is_upload(path: &str) -> bool {
-    path == "/api/v4/files" || path.starts_with("/api/v1/rooms.upload/") || path.starts_with("/api/v1/rooms.media/")
-}
-
-/// Limit every request body: uploads to the file limit, the rest to the body
-/// limit. Reading past it fails, which the APIs answer with their 413.
-async fn limit_body(
-    axum::extract::State(limits): axum::extract::State<(usize, usize)>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (body_limit, file_limit) = limits;
-    let limit = if is_upload(request.uri().path()) {
-        file_limit.saturating_add(UPLOAD_OVERHEAD_BYTES)
-    } else {
-        body_limit
-    };
-    let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-    next.run(request).await
-}
-
-/// `path` with empty and `.` segments removed and `..` applied, as the real
-/// Mattermost router cleans paths; `None` when it is clean already.
-fn cleaned_path(path: &str) -> Option<String> {
-    if !path.contains("//")
-        && !path.contains("/./")
-        && !path.contains("/../")
-        && !path.ends_with("/.")
-        && !path.ends_with("/..")
-    {
-        return None;
-    }
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            segment => segments.push(segment),
-        }
-    }
-    let mut clean = format!("/{}", segments.join("/"));
-    if path.ends_with('/') && clean.len() > 1 {
-        clean.push('/');
-    }
-    Some(clean)
-}
-
-/// Redirect (301) a request for an unclean path (`/posts/x//reactions`) to
-/// its clean form, as Mattermost's router does; some clients build such
-/// paths and rely on the redirect.
-async fn clean_paths(request: Request, next: Next) -> Response {
-    let Some(clean) = cleaned_path(request.uri().path()) else {
-        return next.run(request).await;
-    };
-    let location = match request.uri().query() {
-        Some(query) => format!("{clean}?{query}"),
-        None => clean,
-    };
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = axum::http::StatusCode::MOVED_PERMANENTLY;
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(axum::http::header::LOCATION, value);
-    }
-    response
-}
-
-/// The complete HTTP application over `state`.
-///
-/// The middleware every request goes through wraps the router once, as one
-/// service: it runs before routing (so path cleaning decides the route), and
-/// a request costs one clone of the stack. Applied with `Router::layer`
-/// instead, each route got its own copy of the stack, and every layer cloned
-/// the boxed routes beneath it per request: a tenth of `GET /users/me`.
-/// Outermost first.
+/// The complete HTTP application over `state`: both APIs on one port, the
+/// test API, the UI and the operations endpoints, behind [`crate::front`].
+/// An unknown path is answered in the dialect its prefix names.
 pub fn app(state: Shared) -> axum::Router {
-    let limits = (state.config.max_body_bytes, state.config.max_file_bytes);
-    // Both APIs on one port; an unknown path is answered in the dialect its
-    // prefix names.
     let routes = crate::mattermost::router(state.core.clone())
         .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
         .fallback(unknown_route);
-    let front = tower::ServiceBuilder::new()
-        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::observe))
-        .layer(middleware::from_fn(read_small_bodies))
-        .layer(middleware::from_fn(with_request_id))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::access::require))
-        .layer(middleware::from_fn(clean_paths))
-        // The limits are `limit_body`'s, per path; axum's own would cap uploads too.
-        .layer(middleware::from_fn_with_state(limits, limit_body))
-        .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(state, crate::chaos::apply))
-        .service(routes);
-    axum::Router::new().fallback_service(front)
+    axum::Router::new().fallback_service(crate::front::Front::new(state, routes))
 }
 
 /// `/metrics`, `/healthz` and `/readyz`.
@@ -397,25 +247,4 @@ pub async fn start(
         Ok(())
     });
     Ok(Running { addr, handle })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cleaned_path;
-
-    #[test]
-    fn paths_are_cleaned_like_mattermosts_router() {
-        assert_eq!(cleaned_path("/api/v4/posts/x/reactions"), None);
-        assert_eq!(
-            cleaned_path("/api/v4/posts/x//reactions").as_deref(),
-            Some("/api/v4/posts/x/reactions")
-        );
-        assert_eq!(
-            cleaned_path("/api/v4/./users/../teams").as_deref(),
-            Some("/api/v4/teams")
-        );
-        assert_eq!(cleaned_path("//").as_deref(), Some("/"));
-        assert_eq!(cleaned_path("/a//b/").as_deref(), Some("/a/b/"));
-        assert_eq!(cleaned_path("/../..").as_deref(), Some("/"));
-    }
 }

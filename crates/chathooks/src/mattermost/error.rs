@@ -89,7 +89,7 @@ impl ApiError {
             id: self.id.clone(),
             message: self.message.clone(),
             detailed_error: self.detailed.clone(),
-            request_id: Some(crate::server::request_id()),
+            request_id: Some(crate::front::request_id()),
             status_code: i64::from(self.status.as_u16()),
             is_oauth: Some(false),
         }
