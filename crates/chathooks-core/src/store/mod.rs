@@ -40,6 +40,7 @@ mod content;
 mod delivery;
 #[macro_use]
 mod directory;
+mod group_commit;
 #[macro_use]
 mod inspect;
 mod postgres;

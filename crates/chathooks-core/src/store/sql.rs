@@ -213,15 +213,6 @@ pub(super) const ADD_DIRECT_MEMBER: &str = "INSERT INTO channel_members (channel
 
 // ----- posts -----
 
-/// One statement: the `posts_count_in_channel` trigger updates the channel in
-/// the same transaction, and the foreign key refuses a post in a channel that
-/// does not exist.
-pub(super) const CREATE_POST: &str = concat!(
-    "INSERT INTO posts (",
-    post_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
-    post_cols!()
-);
 pub(super) const GET_POST: &str = concat!("SELECT ", post_cols!(), " FROM posts WHERE id = $1");
 pub(super) const LIST_CHANNEL_POSTS: &str = concat!(
     "SELECT ",

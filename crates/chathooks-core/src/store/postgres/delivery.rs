@@ -8,25 +8,7 @@ use crate::store::delivery::*;
 /// Insert `jobs` in the transaction `tx`.
 pub(super) async fn insert_jobs(tx: &mut sqlx::PgConnection, jobs: &[DeliveryJob]) -> StoreResult<()> {
     for job in jobs {
-        sqlx::query(sql::INSERT_JOB)
-            .bind(text(&job.id))
-            .bind(text(&job.dialect))
-            .bind(text(&job.hook_id))
-            .bind(text(&job.event))
-            .bind(text(&job.url))
-            .bind(text(&job.content_type))
-            .bind(text(&job.body))
-            .bind(text(job.context.to_string()))
-            .bind(job.max_attempts)
-            .bind(text(&job.retry_schedule))
-            .bind(job.attempts)
-            .bind(text(&job.status))
-            .bind(job.due_at)
-            .bind(text(&job.lease_owner))
-            .bind(job.lease_until)
-            .bind(text(&job.previous_owner))
-            .bind(job.created_at)
-            .bind(job.updated_at)
+        batch::bind_job(sqlx::query(sql::INSERT_JOB), job)
             .execute(&mut *tx)
             .await
             .map_err(write_err("delivery job id already exists"))?;
@@ -36,14 +18,7 @@ pub(super) async fn insert_jobs(tx: &mut sqlx::PgConnection, jobs: &[DeliveryJob
 
 impl DeliveryStore for PgStore {
     async fn create_post_with_deliveries(&self, post: &Post, jobs: &[DeliveryJob]) -> StoreResult<Post> {
-        if jobs.is_empty() {
-            return self.create_post(post).await;
-        }
-        let mut tx = self.pool.begin().await?;
-        let created = insert_post(&mut tx, post).await?;
-        insert_jobs(&mut tx, jobs).await?;
-        tx.commit().await?;
-        Ok(created)
+        self.posts.write(post, jobs.to_vec()).await
     }
 
     async fn enqueue_deliveries(&self, jobs: &[DeliveryJob]) -> StoreResult<()> {

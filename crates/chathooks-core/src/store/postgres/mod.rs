@@ -22,8 +22,10 @@ use sqlx::{Row, SqlSafeStr};
 
 use super::*;
 
+mod batch;
 mod delivery;
 mod rows;
+use super::group_commit::GroupCommit;
 use super::rows::{json_list, page_offset, write_err};
 use super::sql;
 use rows::*;
@@ -91,6 +93,8 @@ fn migrator() -> Migrator {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// New posts, committed in groups ([`batch`]).
+    posts: GroupCommit,
 }
 
 impl PgStore {
@@ -107,7 +111,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            posts: GroupCommit::start(batch::Writer(pool.clone())),
+            pool,
+        })
     }
 
     /// Close every connection. Later calls fail.
@@ -125,33 +132,6 @@ fn urls_list(doc: &Value, url: &str) -> bool {
         Some(Value::String(only)) => only == url,
         _ => false,
     }
-}
-
-/// Insert a post (the `posts_count_in_channel` trigger updates its channel
-/// in the same statement's transaction).
-pub(super) async fn insert_post(conn: &mut sqlx::PgConnection, post: &Post) -> StoreResult<Post> {
-    let row = sqlx::query(sql::CREATE_POST)
-        .bind(text(&post.id))
-        .bind(post.create_at)
-        .bind(post.update_at)
-        .bind(post.edit_at)
-        .bind(post.delete_at)
-        .bind(text(&post.user_id))
-        .bind(text(&post.channel_id))
-        .bind(text(&post.root_id))
-        .bind(text(&post.original_id))
-        .bind(text(&post.message))
-        .bind(text(&post.post_type))
-        .bind(text(post.props.to_string()))
-        .bind(text(&post.hashtags))
-        .bind(text(json_list(&post.file_ids)))
-        .bind(text(&post.pending_post_id))
-        .bind(post.is_pinned)
-        .bind(text(&post.hook_id))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(write_err("post id already exists"))?;
-    Ok(post_row(&row)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -501,8 +481,7 @@ impl Store for PgStore {
     // ----- posts -----
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
-        let mut conn = self.pool.acquire().await?;
-        insert_post(&mut conn, post).await
+        self.posts.write(post, Vec::new()).await
     }
 
     async fn get_post(&self, id: &str) -> StoreResult<Option<Post>> {

@@ -1,75 +1,21 @@
-//! Group commit of new posts.
-//!
-//! Posts are the writes that come in bursts (a CI run, a load test, a chatty
-//! integration). One at a time, each costs a trip to the writer connection
-//! and a commit; here a task takes every post waiting, stores them in one
-//! transaction (one multi-row `INSERT`), and only then answers each caller:
-//! the commit is batched, never the acknowledgement, so a post that was
-//! answered is on disk. When idle, a post goes through alone, at once.
+//! SQLite's half of the group commit ([`crate::store::group_commit`]): a
+//! batch of posts and their jobs as one query to the single writer
+//! connection.
 
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Sqlite, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
 
 use super::delivery::bind_job;
 use super::*;
 use crate::store::DeliveryJob;
+use crate::store::group_commit::{MAX_BATCH, Pending, WriteTogether};
 
-/// Most posts stored by one transaction, and most rows per `INSERT` (posts
-/// have 17 columns, jobs 18: well under SQLite's 32 766 bound variables per
-/// statement; a post's jobs take as many statements as they need).
-const MAX_BATCH: usize = 256;
+/// The writer connection, as the group commit's backend.
+pub(super) struct Writer(pub SqlitePool);
 
-/// A post waiting to be written, with the deliveries it starts.
-pub(super) struct Pending {
-    pub post: Post,
-    pub jobs: Vec<DeliveryJob>,
-    pub done: oneshot::Sender<StoreResult<Post>>,
-}
-
-/// Start the writer task; it ends when every sender is dropped.
-///
-/// Once a post arrives the task yields once before it takes what else is
-/// waiting: the requests that are ready to run get to hand in their posts
-/// first, so under load a batch holds more of them (16 posts on average
-/// under the load benchmark's 32 connections; 8% fewer bytes written and 14%
-/// fewer context switches per post than without the yield). Idle, the yield
-/// costs one pass of the scheduler.
-pub(super) fn start(writer: SqlitePool) -> mpsc::UnboundedSender<Pending> {
-    let (sender, mut receiver) = mpsc::unbounded_channel::<Pending>();
-    tokio::spawn(async move {
-        while let Some(first) = receiver.recv().await {
-            tokio::task::yield_now().await;
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            write(&writer, batch).await;
-        }
-    });
-    sender
-}
-
-async fn write(writer: &SqlitePool, batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        match write_together(writer, &batch).await {
-            Ok(()) => {
-                for pending in batch {
-                    let _ = pending.done.send(Ok(pending.post));
-                }
-                return;
-            }
-            // One of them is refused (a missing channel, say): store each on
-            // its own, so only that one fails.
-            Err(error) => tracing::debug!(%error, "batched posts refused together; storing them one by one"),
-        }
-    }
-    for pending in batch {
-        let result = write_together(writer, std::slice::from_ref(&pending)).await;
-        let _ = pending.done.send(result.map(|()| pending.post));
+impl WriteTogether for Writer {
+    async fn write_together(&self, batch: &[Pending]) -> StoreResult<()> {
+        write_together(&self.0, batch).await
     }
 }
 

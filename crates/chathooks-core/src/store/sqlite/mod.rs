@@ -24,6 +24,7 @@ mod batch;
 mod checkpoint;
 mod delivery;
 mod rows;
+use super::group_commit::GroupCommit;
 use super::rows::{json_list, page_offset, write_err};
 use super::sql;
 use rows::*;
@@ -99,7 +100,7 @@ pub struct SqliteStore {
     /// colliding on SQLite's write lock and sleeping in its busy handler.
     writer: SqlitePool,
     /// New posts, committed in groups ([`batch`]).
-    posts: tokio::sync::mpsc::UnboundedSender<batch::Pending>,
+    posts: GroupCommit,
 }
 
 impl SqliteStore {
@@ -134,7 +135,7 @@ impl SqliteStore {
                 .await?;
             migrator().run(&pool).await?;
             return Ok(Self {
-                posts: batch::start(pool.clone()),
+                posts: GroupCommit::start(batch::Writer(pool.clone())),
                 writer: pool.clone(),
                 pool,
             });
@@ -155,7 +156,7 @@ impl SqliteStore {
             .await?;
         checkpoint::start(pool.clone(), writer.clone(), checkpoint::Schedule::SERVER);
         Ok(Self {
-            posts: batch::start(writer.clone()),
+            posts: GroupCommit::start(batch::Writer(writer.clone())),
             pool,
             writer,
         })
@@ -163,18 +164,7 @@ impl SqliteStore {
 
     /// Store a post and its jobs through the group-commit writer.
     async fn write_post(&self, post: &Post, jobs: Vec<crate::store::DeliveryJob>) -> StoreResult<Post> {
-        let (done, answer) = tokio::sync::oneshot::channel();
-        let pending = batch::Pending {
-            post: post.clone(),
-            jobs,
-            done,
-        };
-        self.posts
-            .send(pending)
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+        self.posts.write(post, jobs).await
     }
 
     /// Close every connection, checkpointing the WAL. Later calls fail.
