@@ -42,19 +42,16 @@ pub struct Front<S> {
     inner: S,
 }
 
-impl Front<()> {
-    /// The front of `routes`. axum's own body limit is off: the limits are
-    /// [`limit_body`]'s, per path (axum's would cap uploads too).
-    pub fn new(
-        state: Shared,
-        routes: axum::Router,
-    ) -> Front<
-        impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static,
-    > {
-        Front {
-            state,
-            inner: DefaultBodyLimit::disable().layer(routes),
-        }
+/// `routes` behind the front. axum's own body limit is off: the limits are
+/// [`limit_body`]'s, per path (axum's would cap uploads too).
+pub fn around(
+    state: Shared,
+    routes: axum::Router,
+) -> Front<impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static>
+{
+    Front {
+        state,
+        inner: DefaultBodyLimit::disable().layer(routes),
     }
 }
 

@@ -103,7 +103,7 @@ pub fn app(state: Shared) -> axum::Router {
         .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
         .fallback(unknown_route);
-    axum::Router::new().fallback_service(crate::front::Front::new(state, routes))
+    axum::Router::new().fallback_service(crate::front::around(state, routes))
 }
 
 /// `/metrics`, `/healthz` and `/readyz`.
