@@ -13,15 +13,6 @@ use crate::store::group_commit::{MAX_BATCH, Pending, WriteTogether};
 /// The writer connection, as the group commit's backend.
 pub(super) struct Writer(pub SqlitePool);
 
-impl WriteTogether for Writer {
-    async fn write_together(&self, batch: &[Pending]) -> StoreResult<()> {
-        write_together(&self.0, batch).await
-    }
-}
-
-/// All posts of `batch` and their jobs in one transaction. Any refusal fails
-/// them all (and stores nothing).
-///
 /// The `posts_count_in_channel` trigger updates each channel in the same
 /// transaction, and the foreign key refuses a post in a channel that does not
 /// exist.
@@ -36,34 +27,36 @@ impl WriteTogether for Writer {
 /// given: they are not read back. Under a post load, sqlx building the
 /// returned rows was 2.8% of the server's samples and decoding them
 /// (`post_row`) 2.5%.
-async fn write_together(writer: &SqlitePool, batch: &[Pending]) -> StoreResult<()> {
-    let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
-    let mut sql = format!(
-        "BEGIN IMMEDIATE; INSERT INTO posts ({}) VALUES {};",
-        post_cols!(),
-        placeholders(17, batch.len())
-    );
-    for rows in jobs.chunks(MAX_BATCH) {
-        sql += &format!(
-            " INSERT INTO delivery_jobs ({}) VALUES {};",
-            job_cols!(),
-            placeholders(18, rows.len())
+impl WriteTogether for Writer {
+    async fn write_together(&self, batch: &[Pending]) -> StoreResult<()> {
+        let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
+        let mut sql = format!(
+            "BEGIN IMMEDIATE; INSERT INTO posts ({}) VALUES {};",
+            post_cols!(),
+            placeholders(17, batch.len())
         );
-    }
-    sql += " COMMIT";
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for Pending { post, .. } in batch {
-        query = bind_post(query, post);
-    }
-    for job in jobs {
-        query = bind_job(query, job);
-    }
-    let mut conn = writer.acquire().await?;
-    match query.execute(&mut *conn).await {
-        Ok(_) => Ok(()),
-        Err(error) => {
-            end_transaction(&mut conn).await;
-            Err(refused(error))
+        for rows in jobs.chunks(MAX_BATCH) {
+            sql += &format!(
+                " INSERT INTO delivery_jobs ({}) VALUES {};",
+                job_cols!(),
+                placeholders(18, rows.len())
+            );
+        }
+        sql += " COMMIT";
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for Pending { post, .. } in batch {
+            query = bind_post(query, post);
+        }
+        for job in jobs {
+            query = bind_job(query, job);
+        }
+        let mut conn = self.0.acquire().await?;
+        match query.execute(&mut *conn).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                end_transaction(&mut conn).await;
+                Err(refused(error))
+            }
         }
     }
 }

@@ -14,13 +14,13 @@
 //! only when a write begins with every frame already copied, and under a
 //! steady load the writer has always appended more by the time a checkpoint
 //! on another connection finishes. The WAL then grew without end (3 GB after
-//! 40 s of posts at 20,000 a second, and each post costlier than the last:
-//! 48 -> 66 µs of CPU). So once the WAL holds [`RESTART_AFTER`] frames, the task
-//! checkpoints once more on the writer's own connection, between two
-//! batches: the reader's checkpoint has copied nearly everything, this one
-//! copies the rest while nothing can be appended, and the next batch starts
-//! the WAL over. [`SIZE_LIMIT`] then gives back what a burst made the file
-//! grow to.
+//! 32 s of posts at about 22,000 a second, and each post costlier than the
+//! last: 50 -> 66 µs of CPU). So once the WAL holds [`RESTART_AFTER`] frames,
+//! the task checkpoints once more on the writer's own connection, between
+//! two batches: the reader's checkpoint has copied nearly everything, this
+//! one copies the rest while nothing can be appended, and the next batch
+//! starts the WAL over. [`SIZE_LIMIT`] then gives back what a burst made
+//! the file grow to.
 
 use std::time::Duration;
 

@@ -17,10 +17,7 @@ pub(super) async fn insert_jobs(tx: &mut sqlx::SqliteConnection, jobs: &[Deliver
 }
 
 /// Bind the 18 columns of `job`, in `job_cols!` order.
-pub(super) fn bind_job<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    job: &'q DeliveryJob,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+pub(super) fn bind_job<'q>(query: Query<'q>, job: &'q DeliveryJob) -> Query<'q> {
     query
         .bind(&job.id)
         .bind(&job.dialect)

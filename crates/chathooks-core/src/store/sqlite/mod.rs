@@ -179,11 +179,11 @@ impl SqliteStore {
     }
 }
 
+/// A query with SQLite arguments, as the `bind_*` helpers take and give it.
+pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
 /// Bind the 17 columns of `post`, in `post_cols!` order.
-pub(super) fn bind_post<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    post: &'q Post,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+pub(super) fn bind_post<'q>(query: Query<'q>, post: &'q Post) -> Query<'q> {
     query
         .bind(&post.id)
         .bind(post.create_at)
