@@ -62,6 +62,7 @@ on_every_backend!(
     concurrent_posts,
     refused_posts_fail_alone,
     concurrent_posts_with_deliveries,
+    other_writes_get_through_a_stream_of_posts,
     rc_rooms_and_messages,
     nul_bytes_match_nothing,
     any_text_round_trips,
@@ -1091,6 +1092,50 @@ async fn concurrent_posts_with_deliveries(store: &AnyStore) {
         .await
         .unwrap();
     assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, 24);
+}
+
+/// The group commit keeps its connection while posts keep coming, but not
+/// for ever: other writes (here a new channel) still get their turn while
+/// posts never stop arriving, and none of those posts is lost.
+async fn other_writes_get_through_a_stream_of_posts(store: &AnyStore) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (u, t, c) = world(store).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut posters = Vec::new();
+    for i in 0..16 {
+        let (store, stop, channel_id, user_id) = (store.clone(), stop.clone(), c.id.clone(), u.id.clone());
+        posters.push(tokio::spawn(async move {
+            let mut stored = 0_i64;
+            while !stop.load(Ordering::Relaxed) {
+                store
+                    .create_post(&post(&channel_id, &user_id, 1_000 + i, "stream"))
+                    .await
+                    .unwrap();
+                stored += 1;
+            }
+            stored
+        }));
+    }
+    // Let the stream get going, so the writer task is holding its connection.
+    while store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count < 200 {
+        tokio::task::yield_now().await;
+    }
+    let other = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        store.create_channel(&channel(&t.id, "meanwhile", &u.id)),
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let mut stored = 0;
+    for poster in posters {
+        stored += poster.await.unwrap();
+    }
+    other
+        .expect("a channel was still waiting for the writer after 30 s of posts")
+        .unwrap();
+    assert_eq!(store.get_channel(&c.id).await.unwrap().unwrap().total_msg_count, stored);
 }
 
 /// Concurrent writers: every post is counted (SQLite: one writer connection;

@@ -8,6 +8,7 @@
 //! `INSERT` (a single statement, so atomic without a transaction), or, with
 //! delivery jobs, a transaction of the posts and the jobs.
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgArguments;
 use sqlx::{AssertSqlSafe, Postgres};
 
@@ -21,17 +22,23 @@ type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 pub(super) struct Writer(pub PgPool);
 
 impl WriteTogether for Writer {
-    async fn write_together(&self, batch: &[Pending]) -> StoreResult<()> {
+    type Connection = PoolConnection<Postgres>;
+
+    async fn connection(&self) -> StoreResult<Self::Connection> {
+        Ok(self.0.acquire().await?)
+    }
+
+    async fn write_together(&self, conn: &mut Self::Connection, batch: &[Pending]) -> StoreResult<()> {
         let posts = posts_insert(batch);
         let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
         if jobs.is_empty() {
             posts
-                .execute(&self.0)
+                .execute(&mut **conn)
                 .await
                 .map_err(write_err("post id already exists"))?;
             return Ok(());
         }
-        let mut tx = self.0.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut **conn).await?;
         posts
             .execute(&mut *tx)
             .await

@@ -28,7 +28,13 @@ pub(super) struct Writer(pub SqlitePool);
 /// returned rows was 2.8% of the server's samples and decoding them
 /// (`post_row`) 2.5%.
 impl WriteTogether for Writer {
-    async fn write_together(&self, batch: &[Pending]) -> StoreResult<()> {
+    type Connection = PoolConnection<Sqlite>;
+
+    async fn connection(&self) -> StoreResult<Self::Connection> {
+        Ok(self.0.acquire().await?)
+    }
+
+    async fn write_together(&self, conn: &mut Self::Connection, batch: &[Pending]) -> StoreResult<()> {
         let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
         let mut sql = format!(
             "BEGIN IMMEDIATE; INSERT INTO posts ({}) VALUES {};",
@@ -50,11 +56,10 @@ impl WriteTogether for Writer {
         for job in jobs {
             query = bind_job(query, job);
         }
-        let mut conn = self.0.acquire().await?;
-        match query.execute(&mut *conn).await {
+        match query.execute(&mut **conn).await {
             Ok(_) => Ok(()),
             Err(error) => {
-                end_transaction(&mut conn).await;
+                end_transaction(conn).await;
                 Err(refused(error))
             }
         }
