@@ -54,6 +54,22 @@ impl AnyStore {
         Ok(Self::new(backend))
     }
 
+    /// The channel to post in, for the webhook paths that look it up on every
+    /// call: from the cache, so its counters (`total_msg_count`,
+    /// `last_post_at`) may be up to [`CACHE_TTL`] behind; everything else is
+    /// current for this process's writes. Use [`Store::get_channel`] for a
+    /// channel that is shown.
+    ///
+    /// Why not keep cached counters in step with each post: a lookup that
+    /// reads the channel while a post commits may or may not see it, so
+    /// counting the post afterwards could count it twice (and did, under a
+    /// stream of posts).
+    pub async fn get_channel_for_posting(&self, id: &str) -> StoreResult<Option<Channel>> {
+        self.cache
+            .channel(id, async { dispatch!(self, s => s.get_channel(id)) })
+            .await
+    }
+
     /// `backend` behind a cache with [`CACHE_TTL`].
     pub fn new(backend: Backend) -> Self {
         Self {
@@ -185,10 +201,10 @@ impl Store for AnyStore {
         dispatch!(self, s => s.create_channel(channel))
     }
 
+    /// From the database, so its counters are exact; see
+    /// [`AnyStore::get_channel_for_posting`] for the cached lookup.
     async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
-        self.cache
-            .channel(id, async { dispatch!(self, s => s.get_channel(id)) })
-            .await
+        dispatch!(self, s => s.get_channel(id))
     }
 
     async fn get_channel_by_name(&self, team_id: &str, name: &str) -> StoreResult<Option<Channel>> {
@@ -226,9 +242,9 @@ impl Store for AnyStore {
 
     async fn create_post(&self, post: &Post) -> StoreResult<Post> {
         let created = dispatch!(self, s => s.create_post(post));
-        match &created {
-            Ok(post) => self.cache.note_post(post),
-            Err(_) => self.cache.forget_channel(&post.channel_id),
+        if created.is_err() {
+            // Perhaps the channel is gone: look it up afresh next time.
+            self.cache.forget_channel(&post.channel_id);
         }
         created
     }

@@ -8,12 +8,19 @@
 //! records in memory (its session, user, channel and webhook caches).
 //!
 //! Consistency:
-//! - writes made through this process invalidate what they change, at once;
+//! - writes made through this process invalidate what they change, at once,
+//!   also against a lookup that was reading the database meanwhile: what it
+//!   read may be from before the write, so it is answered but not kept;
 //! - writes made by another instance on the same database are seen after at
 //!   most [`Cache::ttl`] (entries expire), which bounds how long, say, a
 //!   logout on one instance leaves the token valid on another;
 //! - only found records are cached, so a record created elsewhere is seen on
-//!   the next lookup.
+//!   the next lookup;
+//! - a cached channel's counters (`total_msg_count`, `last_post_at`) are as
+//!   they were when it was read: posts do not invalidate it, because the
+//!   webhook paths look the channel up on every post. Only
+//!   [`AnyStore::get_channel_for_posting`](super::AnyStore::get_channel_for_posting)
+//!   reads channels through here; `get_channel` reads the database.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -28,17 +35,29 @@ const MAX_ENTRIES: usize = 50_000;
 
 /// One map of entries that expire.
 struct Expiring<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    entries: Mutex<Entries<K, V>>,
+}
+
+struct Entries<K, V> {
+    map: HashMap<K, (Instant, V)>,
+    /// Counts invalidations. A lookup notes it before reading the database
+    /// and keeps what it read only if it has not moved since: otherwise a
+    /// write may have committed, and been forgotten here, after the lookup's
+    /// read, which would put the old record back until it expires.
+    generation: u64,
 }
 
 impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
     fn new() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                generation: 0,
+            }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -48,16 +67,25 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         Q: Eq + Hash + ?Sized,
     {
         let entries = self.lock();
-        let (at, value) = entries.get(key)?;
+        let (at, value) = entries.map.get(key)?;
         (at.elapsed() < ttl).then(|| value.clone())
     }
 
-    fn put(&self, key: K, value: V) {
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// Keep `value`, read from the database when the map was at
+    /// `generation`, unless something was invalidated since.
+    fn put_if_unchanged(&self, generation: u64, key: K, value: V) {
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        if entries.generation != generation {
+            return;
         }
-        entries.insert(key, (Instant::now(), value));
+        if entries.map.len() >= MAX_ENTRIES {
+            entries.map.clear();
+        }
+        entries.map.insert(key, (Instant::now(), value));
     }
 
     /// The fresh entry for `key`, else what `load` finds (kept if found).
@@ -74,9 +102,10 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         if let Some(hit) = self.get(key, ttl) {
             return Ok(Some(hit));
         }
+        let generation = self.generation();
         let found = load.await?;
         if let Some(found) = &found {
-            self.put(key.to_owned(), found.clone());
+            self.put_if_unchanged(generation, key.to_owned(), found.clone());
         }
         Ok(found)
     }
@@ -86,11 +115,15 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        self.lock().remove(key);
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.map.remove(key);
     }
 
     fn clear(&self) {
-        self.lock().clear();
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.map.clear();
     }
 }
 
@@ -190,8 +223,9 @@ impl Cache {
         if let Some(hit) = self.incoming_pages.get(&key, self.ttl) {
             return Ok(hit);
         }
+        let generation = self.incoming_pages.generation();
         let found: Arc<[IncomingHook]> = load.await?.into();
-        self.incoming_pages.put(key, found.clone());
+        self.incoming_pages.put_if_unchanged(generation, key, found.clone());
         Ok(found)
     }
 
@@ -207,16 +241,6 @@ impl Cache {
 
     pub(super) fn forget_channel(&self, id: &str) {
         self.channels.remove(id);
-    }
-
-    /// A post was stored: keep the cached channel's counts in step, as the
-    /// database's trigger does, instead of reading the channel again.
-    pub(super) fn note_post(&self, post: &Post) {
-        let mut channels = self.channels.lock();
-        if let Some((_, channel)) = channels.get_mut(&post.channel_id) {
-            channel.last_post_at = channel.last_post_at.max(post.create_at);
-            channel.total_msg_count += 1;
-        }
     }
 
     pub(super) fn forget_team_member(&self, team_id: &str, user_id: &str) {
@@ -237,13 +261,33 @@ mod tests {
     #[test]
     fn entries_expire_and_are_forgotten() {
         let map: Expiring<String, i32> = Expiring::new();
-        map.put("a".into(), 1);
+        map.put_if_unchanged(map.generation(), "a".into(), 1);
         assert_eq!(map.get("a", Duration::from_secs(60)), Some(1));
         assert_eq!(map.get("a", Duration::ZERO), None, "older than a zero TTL");
         map.remove("a");
         assert_eq!(map.get("a", Duration::from_secs(60)), None);
-        map.put("b".into(), 2);
+        map.put_if_unchanged(map.generation(), "b".into(), 2);
         map.clear();
         assert_eq!(map.get("b", Duration::from_secs(60)), None);
+    }
+
+    /// A lookup reads the old record; a write lands and forgets the key
+    /// while that read is under way: the old record is answered, not kept.
+    #[tokio::test]
+    async fn a_lookup_overtaken_by_a_write_keeps_nothing() {
+        let map: Expiring<String, i32> = Expiring::new();
+        let ttl = Duration::from_secs(60);
+        let read = map
+            .read_through("a", ttl, async {
+                map.remove("a");
+                Ok(Some(1))
+            })
+            .await
+            .unwrap();
+        assert_eq!(read, Some(1));
+        assert_eq!(map.get("a", ttl), None, "the stale read was kept");
+        // Without a write in between, what was read is kept.
+        map.read_through("a", ttl, async { Ok(Some(2)) }).await.unwrap();
+        assert_eq!(map.get("a", ttl), Some(2));
     }
 }

@@ -138,9 +138,9 @@ impl DeliveryStore for AnyStore {
             Backend::Sqlite(s) => s.create_post_with_deliveries(post, jobs).await,
             Backend::Postgres(s) => s.create_post_with_deliveries(post, jobs).await,
         };
-        match &created {
-            Ok(post) => self.cache().note_post(post),
-            Err(_) => self.cache().forget_channel(&post.channel_id),
+        if created.is_err() {
+            // Perhaps the channel is gone: look it up afresh next time.
+            self.cache().forget_channel(&post.channel_id);
         }
         created
     }

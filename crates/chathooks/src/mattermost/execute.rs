@@ -133,7 +133,7 @@ fn channel_missing() -> ApiError {
 async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
     let live = |channel: Option<Channel>| channel.filter(|c| c.delete_at == 0).ok_or_else(channel_missing);
     if requested.is_empty() {
-        return live(state.store.get_channel(&hook.channel_id).await?);
+        return live(state.store.get_channel_for_posting(&hook.channel_id).await?);
     }
     let Some(username) = requested.strip_prefix('@') else {
         let name = requested.strip_prefix('#').unwrap_or(requested);
