@@ -56,7 +56,7 @@ async fn a_call_in_flight_at_kill_9_is_made_again_after_restart() {
     assert_eq!(attempts.len(), 2, "{attempts:#?}");
     let (lost, made) = (&attempts[0], &attempts[1]);
     assert_eq!(lost.status_code, None);
-    assert!(lost.error.contains("stopped during this call"), "{}", lost.error);
+    assert!(lost.error.contains("lost its lease during this call"), "{}", lost.error);
     assert_ne!(lost.instance, made.instance, "two instances made the call");
     assert_eq!(made.status_code, Some(200));
     assert_eq!(made.error, "");

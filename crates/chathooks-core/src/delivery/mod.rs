@@ -7,7 +7,8 @@
 //! - The calls a new post starts are stored as jobs **in the post's own
 //!   transaction** ([`crate::posts::create_post`]), then the worker is woken.
 //!   A post that was acknowledged has its deliveries, also across `kill -9`.
-//! - Workers ([`worker::run`]) claim due jobs with a lease, make the call
+//! - Workers ([`worker::run`]) claim due jobs with a lease (renewed while the
+//!   attempt lasts, so only a stopped instance loses it), make the call
 //!   through the internal-address guard, let the dialect settle it, and record
 //!   the attempt (time, URL, request body, status, answer excerpt, duration,
 //!   error) while moving the job on: delivered, failed, or pending again at the

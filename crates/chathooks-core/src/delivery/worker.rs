@@ -1,6 +1,8 @@
 //! The worker: claims due jobs and makes their calls, until told to stop.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -65,8 +67,98 @@ pub async fn run(core: Arc<Core>, stop: CancellationToken) {
     tracing::debug!("delivery worker stopped");
 }
 
-/// Make one attempt at `job` (which this instance holds) and move it on.
-async fn attempt(core: &Core, mut job: DeliveryJob) {
+/// Make one attempt at `job` (which this instance holds) and move it on,
+/// renewing the lease for as long as the attempt lasts.
+async fn attempt(core: &Core, job: DeliveryJob) {
+    let lease = Lease::new(core, &job);
+    tokio::select! {
+        () = attempt_holding(core, job.clone(), &lease) => {}
+        () = lease.keep() => {}
+    }
+}
+
+/// This instance's lease on one job while its attempt runs.
+///
+/// Why renew: a lease that runs out under a live instance (a slow database,
+/// a busy process) lets another instance take the job over and make the same
+/// call again. Renewed every quarter lease, it only runs out when the
+/// instance stops, which is what leases are for.
+struct Lease<'a> {
+    core: &'a Core,
+    job_id: String,
+    /// When the lease runs out, as last stored (ms).
+    until: AtomicI64,
+    /// Another instance took the job over: this one must not call.
+    lost: AtomicBool,
+}
+
+impl<'a> Lease<'a> {
+    fn new(core: &'a Core, job: &DeliveryJob) -> Self {
+        Self {
+            core,
+            job_id: job.id.clone(),
+            until: AtomicI64::new(job.lease_until),
+            lost: AtomicBool::new(false),
+        }
+    }
+
+    fn length_ms(&self) -> i64 {
+        i64::try_from(self.core.deliveries.settings.lease.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Renew every quarter lease; never returns (the attempt ends it).
+    async fn keep(&self) {
+        let every = (self.core.deliveries.settings.lease / 4).max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(every).await;
+            if !self.renew().await {
+                // Lost for good (or the store is away): nothing left to keep.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Extend the lease by its length from now; false if it is no longer
+    /// this instance's (or cannot be extended now).
+    async fn renew(&self) -> bool {
+        if self.lost.load(Ordering::Relaxed) {
+            return false;
+        }
+        let until = now_ms().saturating_add(self.length_ms());
+        match self
+            .core
+            .store
+            .renew_delivery(&self.job_id, &self.core.instance, until)
+            .await
+        {
+            Ok(true) => {
+                self.until.fetch_max(until, Ordering::Relaxed);
+                true
+            }
+            Ok(false) => {
+                self.lost.store(true, Ordering::Relaxed);
+                false
+            }
+            Err(error) => {
+                tracing::warn!(job_id = %self.job_id, %error, "cannot renew a delivery lease");
+                false
+            }
+        }
+    }
+
+    /// Whether the call may be made now: the job is still this instance's
+    /// for at least the call's timeout, renewing the lease if need be.
+    async fn covers_call(&self) -> bool {
+        if self.lost.load(Ordering::Relaxed) {
+            return false;
+        }
+        let timeout = i64::try_from(self.core.deliveries.settings.callback_timeout.as_millis()).unwrap_or(i64::MAX);
+        now_ms().saturating_add(timeout) < self.until.load(Ordering::Relaxed) || self.renew().await
+    }
+}
+
+/// The attempt itself, while `lease` is kept.
+async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
     let Some(handler) = core.deliveries.handler(&job.dialect).cloned() else {
         tracing::warn!(job_id = %job.id, dialect = %job.dialect, "no handler for this dialect; job failed");
         job.status = JOB_FAILED.to_owned();
@@ -92,6 +184,13 @@ async fn attempt(core: &Core, mut job: DeliveryJob) {
             return;
         }
     };
+    if !lease.covers_call().await {
+        // Taken over meanwhile, or the store cannot extend the lease: no
+        // call. Whoever claims the job next (perhaps this instance, once the
+        // lease ran out) makes it.
+        tracing::warn!(job_id = %job.id, "delivery lease lost before the call; not calling");
+        return;
+    }
     let started_at = now_ms();
     let outcome = call::send(&core.deliveries.client, &core.allow_internal_callbacks, &request).await;
     let retries_left = number < job.max_attempts;
@@ -162,7 +261,8 @@ fn lost_call(job: &DeliveryJob, number: i64, taken_over_at: i64) -> DeliveryAtte
         status_code: None,
         response_excerpt: String::new(),
         error: format!(
-            "instance {} stopped during this call (its lease ran out); the call may have been made",
+            "instance {} lost its lease during this call (it stopped, or could not renew the lease in time); \
+             the call may have been made",
             job.previous_owner
         ),
         instance: job.previous_owner.clone(),

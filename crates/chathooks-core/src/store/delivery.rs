@@ -109,6 +109,11 @@ pub trait DeliveryStore: Send + Sync + 'static {
         lease_until: i64,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<DeliveryJob>>> + Send;
+    /// Extend `owner`'s lease on job `id` to `lease_until`, while its attempt
+    /// is under way. Returns false if `owner` no longer holds the job (its
+    /// lease ran out and another instance took it over, or it was finished).
+    fn renew_delivery(&self, id: &str, owner: &str, lease_until: i64)
+    -> impl Future<Output = StoreResult<bool>> + Send;
     /// Record `attempts` (the call made, if one was, and any call a previous
     /// owner may have made) and, if `owner` still holds the job's lease, move
     /// the job to `job.status`, `job.attempts` and `job.due_at` (releasing the
@@ -162,6 +167,13 @@ impl DeliveryStore for AnyStore {
         match self.backend() {
             Backend::Sqlite(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
             Backend::Postgres(s) => s.claim_deliveries(owner, now, lease_until, limit).await,
+        }
+    }
+
+    async fn renew_delivery(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<bool> {
+        match self.backend() {
+            Backend::Sqlite(s) => s.renew_delivery(id, owner, lease_until).await,
+            Backend::Postgres(s) => s.renew_delivery(id, owner, lease_until).await,
         }
     }
 

@@ -478,6 +478,8 @@ pub(super) const INSERT_ATTEMPT: &str = concat!(
     attempt_cols!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 );
+pub(super) const RENEW_JOB: &str =
+    "UPDATE delivery_jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'running'";
 pub(super) const FINISH_JOB: &str = "UPDATE delivery_jobs SET status = $1, attempts = $2, due_at = $3, lease_owner = '', \
      lease_until = 0, updated_at = $4 WHERE id = $5 AND lease_owner = $6 AND status = 'running'";
 pub(super) const GET_JOB: &str = concat!("SELECT ", job_cols!(), " FROM delivery_jobs WHERE id = $1");

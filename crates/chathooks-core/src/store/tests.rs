@@ -1464,11 +1464,27 @@ async fn delivery_queue(store: &AnyStore) {
     assert_eq!((stored.status.as_str(), stored.attempts), (JOB_DELIVERED, 1));
     assert_eq!(stored.lease_owner, "");
 
+    // The holder may extend its lease; nobody else may.
+    assert!(store.renew_delivery("j2", "a", 5_000).await.unwrap());
+    assert!(
+        !store.renew_delivery("j2", "b", 50_000).await.unwrap(),
+        "b does not hold j2"
+    );
+    assert!(
+        !store.renew_delivery("j1", "a", 50_000).await.unwrap(),
+        "j1 is finished"
+    );
+    assert_eq!(store.get_delivery("j2").await.unwrap().unwrap().lease_until, 5_000);
+
     // j2's lease runs out (its instance died): b takes it over, and a's late
     // result no longer moves it, though its attempt is on record.
     let taken = store.claim_deliveries("b", 5_000, 9_000, 10).await.unwrap();
     assert_eq!(ids(&taken, |j| &j.id), ["j2"]);
     assert_eq!(taken[0].previous_owner, "a", "taken over from a");
+    assert!(
+        !store.renew_delivery("j2", "a", 50_000).await.unwrap(),
+        "a lost j2 to b"
+    );
     let mut late = claimed[1].clone();
     late.status = JOB_DELIVERED.to_owned();
     late.attempts = 1;

@@ -50,6 +50,16 @@ impl DeliveryStore for PgStore {
         Ok(jobs)
     }
 
+    async fn renew_delivery(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<bool> {
+        let renewed = sqlx::query(sql::RENEW_JOB)
+            .bind(lease_until)
+            .bind(text(id))
+            .bind(text(owner))
+            .execute(&self.pool)
+            .await?;
+        Ok(renewed.rows_affected() > 0)
+    }
+
     async fn finish_delivery(&self, job: &DeliveryJob, owner: &str, attempts: &[DeliveryAttempt]) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         for attempt in attempts {

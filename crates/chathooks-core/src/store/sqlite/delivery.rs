@@ -73,6 +73,16 @@ impl DeliveryStore for SqliteStore {
         Ok(jobs)
     }
 
+    async fn renew_delivery(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<bool> {
+        let renewed = sqlx::query(sql::RENEW_JOB)
+            .bind(lease_until)
+            .bind(id)
+            .bind(owner)
+            .execute(&self.writer)
+            .await?;
+        Ok(renewed.rows_affected() > 0)
+    }
+
     async fn finish_delivery(&self, job: &DeliveryJob, owner: &str, attempts: &[DeliveryAttempt]) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
         for attempt in attempts {
