@@ -72,7 +72,7 @@ pub async fn run(core: Arc<Core>, stop: CancellationToken) {
 async fn attempt(core: &Core, job: DeliveryJob) {
     let lease = Lease::new(core, &job);
     tokio::select! {
-        () = attempt_holding(core, job.clone(), &lease) => {}
+        () = attempt_holding(core, job, &lease) => {}
         () = lease.keep() => {}
     }
 }
