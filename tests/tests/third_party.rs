@@ -2,7 +2,8 @@
 //! (apprise) and an API fuzzer against the running server.
 //!
 //! What they need is pinned in tests/clients (requirements.txt for Python,
-//! package-lock.json for npm) and installed by these tests when missing.
+//! package-lock.json for npm) and installed into the project by
+//! `chathooks_testclients` (a virtual environment, `npm ci`) when missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,54 +18,27 @@ fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("clients")
 }
 
-/// Install the pinned packages once per test binary, if an import fails.
-fn ensure_python_packages() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let present = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import mattermostdriver, slack_sdk, rocketchat_API, schemathesis, mmpy_bot, apprise",
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !present {
-            let status = std::process::Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
-                .arg(clients_dir().join("requirements.txt"))
-                .status()
-                .expect("python3 runs");
-            assert!(status.success(), "pip could not install tests/clients/requirements.txt");
-        }
-    });
+/// The pinned clients, installed once (`chathooks_testclients`: a project-local
+/// virtual environment and `npm ci`, under a lock; `cargo xtask test` has
+/// usually done it before the suites started). Returns the environment's
+/// interpreter.
+fn python() -> &'static Path {
+    &installed().python
 }
 
-/// Install the pinned npm packages (package-lock.json) once, if missing.
-fn ensure_node_packages() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        if clients_dir().join("node_modules/@mattermost/client").is_dir() {
-            return;
-        }
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--silent", "--no-audit", "--no-fund"])
-            .current_dir(clients_dir())
-            .status()
-            .expect("npm runs");
-        assert!(
-            status.success(),
-            "npm could not install tests/clients/package-lock.json"
-        );
-    });
+fn installed() -> &'static chathooks_testclients::Installed {
+    static INSTALLED: OnceLock<chathooks_testclients::Installed> = OnceLock::new();
+    INSTALLED.get_or_init(|| chathooks_testclients::install().unwrap_or_else(|e| panic!("{e}")))
 }
 
-async fn run(program: &str, args: &[&str]) -> (bool, String) {
+async fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> (bool, String) {
+    let program = program.as_ref();
     let output = tokio::process::Command::new(program)
         .args(args)
         .current_dir(clients_dir())
         .output()
         .await
-        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
     let text = format!(
         "{}\n{}",
         String::from_utf8_lossy(&output.stdout),
@@ -81,10 +55,9 @@ async fn node_has_websocket() -> bool {
 
 #[tokio::test]
 async fn mattermostdriver_and_slack_sdk_work_unchanged() {
-    ensure_python_packages();
     let server = TestServer::start().await;
     let (ok, output) = run(
-        "python3",
+        python(),
         &["mattermost_clients.py", &server.base, ADMIN, ADMIN_PASSWORD],
     )
     .await;
@@ -95,7 +68,7 @@ async fn mattermostdriver_and_slack_sdk_work_unchanged() {
 /// Mattermost's own JavaScript client, `@mattermost/client` (Client4).
 #[tokio::test]
 async fn mattermost_client4_works_unchanged() {
-    ensure_node_packages();
+    installed();
     let server = TestServer::start().await;
     // Client4's WebSocketClient uses the global WebSocket, which Node 20 has
     // behind a flag (later versions by default).
@@ -113,10 +86,9 @@ async fn mattermost_client4_works_unchanged() {
 
 #[tokio::test]
 async fn rocketchat_api_client_works_unchanged() {
-    ensure_python_packages();
     let server = TestServer::start().await;
     let (ok, output) = run(
-        "python3",
+        python(),
         &["rocketchat_clients.py", &server.base, ADMIN, ADMIN_PASSWORD],
     )
     .await;
@@ -129,7 +101,6 @@ async fn rocketchat_api_client_works_unchanged() {
 /// and every status, content type, header and body as the spec documents.
 #[tokio::test]
 async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_answers() {
-    ensure_python_packages();
     let world = chathooks_tests::World::new().await;
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/mattermost.yaml");
     // A personal access token: the fuzzer calls `users/logout`, which would
@@ -151,7 +122,7 @@ async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";
     let (ok, output) = run(
-        "python3",
+        python(),
         &[
             // Through the module: a console script installed a moment ago may
             // not be on PATH yet (pyenv shims, user installs).
@@ -192,7 +163,6 @@ async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_
 #[tokio::test]
 async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_answers() {
     use chathooks::store::Store;
-    ensure_python_packages();
     let server = TestServer::start().await;
     let admin = server
         .state
@@ -210,7 +180,7 @@ async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";
     let (ok, output) = run(
-        "python3",
+        python(),
         &[
             // Through the module: a console script installed a moment ago may
             // not be on PATH yet (pyenv shims, user installs).
@@ -250,13 +220,12 @@ async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_
 /// `test_api.rs` tests it.
 #[tokio::test]
 async fn fuzzing_the_test_api_spec_finds_no_server_errors_and_no_undocumented_answers() {
-    ensure_python_packages();
     let world = chathooks_tests::World::new().await;
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/testapi.yaml");
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";
     let (ok, output) = run(
-        "python3",
+        python(),
         &[
             "-m",
             "schemathesis.cli",
@@ -448,11 +417,10 @@ impl Process {
 /// reacts to it.
 #[tokio::test]
 async fn an_mmpy_bot_bot_replies_in_the_thread_and_reacts() {
-    ensure_python_packages();
     let world = World::new().await;
     let (bot, token) = bot_user(&world, "statusbot").await;
     let mut process = Process::spawn(
-        tokio::process::Command::new("python3")
+        tokio::process::Command::new(python())
             .arg("mmpy_bot_check.py")
             .env("MATTERMOST_URL", "http://127.0.0.1")
             .env("MATTERMOST_PORT", world.server.addr.port().to_string())
@@ -562,7 +530,6 @@ async fn an_mmpy_bot_bot_replies_in_the_thread_and_reacts() {
 /// the file uploaded, then posted with the message.
 #[tokio::test]
 async fn apprise_in_bot_mode_posts_a_notification_with_a_file() {
-    ensure_python_packages();
     let world = World::new().await;
     let (notifier, token) = bot_user(&world, "notifier").await;
     let dir = tempfile::tempdir().unwrap();
@@ -571,7 +538,7 @@ async fn apprise_in_bot_mode_posts_a_notification_with_a_file() {
     std::fs::write(&path, content).unwrap();
     let port = world.server.addr.port().to_string();
     let (ok, output) = run(
-        "python3",
+        python(),
         &[
             "apprise_check.py",
             "127.0.0.1",

@@ -3,6 +3,9 @@
 //! 1. Build every test once, up front: `cargo test --workspace --no-run`, and
 //!    the same for the PostgreSQL run's packages (their features unify
 //!    differently from the whole workspace's, so some of their artifacts differ).
+//!    Meanwhile, on a thread of its own, install the third-party clients the
+//!    end-to-end tests drive (`chathooks_testclients`: a project-local virtual
+//!    environment and `npm ci`), so the two runs never install them at once.
 //! 2. Run, in parallel, sharing the target directory:
 //!    - `cargo test --workspace`: everything on SQLite, plus the store tests
 //!      (which run each scenario on SQLite and PostgreSQL);
@@ -66,6 +69,8 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         }
     };
 
+    println!("xtask test: installing the third-party clients (tests/clients) while building");
+    let clients = std::thread::spawn(chathooks_testclients::install);
     println!("xtask test: building every test (cargo test --workspace --no-run)");
     if !cargo(root)
         .args(["test", "--workspace", "--no-run"])
@@ -84,6 +89,18 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         if !built {
             eprintln!("xtask test: the build of the PostgreSQL run failed");
             return ExitCode::from(EXIT_BUILD_FAILED);
+        }
+    }
+
+    match clients.join() {
+        Ok(Ok(installed)) => println!("xtask test: third-party clients ready ({})", installed.python.display()),
+        Ok(Err(why)) => {
+            eprintln!("xtask test: cannot install the third-party clients: {why}");
+            return ExitCode::from(EXIT_TESTS_FAILED);
+        }
+        Err(_) => {
+            eprintln!("xtask test: installing the third-party clients panicked");
+            return ExitCode::from(EXIT_TESTS_FAILED);
         }
     }
 
