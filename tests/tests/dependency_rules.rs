@@ -1,10 +1,10 @@
-//! Layering rules, checked on the real dependency graph (`cargo tree`) and on
-//! the sources:
+//! Layering rules, checked on the real dependency graph (`cargo tree`):
 //!
 //! - a crate that uses only the generated client must not build axum; one
 //!   that uses only the generated server must not build reqwest;
 //! - the domain core (`chathooks-core`) depends on no generated crate;
-//! - the Mattermost and Rocket.Chat adapters never import each other.
+//! - the Mattermost and Rocket.Chat adapters are crates that depend on
+//!   neither each other nor the server.
 
 use std::process::Command;
 
@@ -80,61 +80,54 @@ fn the_core_depends_on_no_dialect() {
     );
     // The server itself does build both dialects on the core.
     let server = normal_dependencies("chathooks");
-    for needed in [
-        "chathooks-core",
-        "chathooks-mattermost-server",
-        "chathooks-rocketchat-server",
-    ] {
+    for needed in ["chathooks-core", "chathooks-mattermost", "chathooks-rocketchat"] {
         assert!(server.iter().any(|d| d == needed), "chathooks should use {needed}");
     }
 }
 
-/// Lines of Rust source (comments left out) that name one of `forbidden`.
-fn mentions(source: &str, forbidden: &[&str]) -> Vec<String> {
-    source
-        .lines()
-        .map(|line| line.split("//").next().unwrap_or_default())
-        .filter(|code| forbidden.iter().any(|f| code.contains(f)))
-        .map(|code| code.trim().to_owned())
-        .collect()
-}
-
-/// Every `.rs` file under `dir`, recursively, with its text.
-fn rust_sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            found.extend(rust_sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).expect("readable source");
-            found.push((path, text));
-        }
-    }
-    found
-}
-
+/// Each dialect is a crate of its own: it builds on the core, the runtime,
+/// the dialect contract and its own generated crates, never on another
+/// dialect (or its generated crates) or on the server that composes them.
 #[test]
-fn the_scan_sees_a_dialect_import() {
-    let sample = "use crate::rocketchat::outgoing;\n// crate::rocketchat in a comment\nlet x = 1; // rocketchat::\n";
-    assert_eq!(
-        mentions(sample, &["rocketchat::"]),
-        ["use crate::rocketchat::outgoing;"]
-    );
+fn dialects_depend_on_neither_each_other_nor_the_server() {
+    let dialects = ["mattermost", "rocketchat"];
+    for dialect in dialects {
+        let package = format!("chathooks-{dialect}");
+        let dependencies = normal_dependencies(&package);
+        for needed in [
+            "chathooks-core",
+            "chathooks-dialect",
+            &format!("chathooks-{dialect}-server"),
+        ] {
+            assert!(
+                dependencies.iter().any(|d| d == needed),
+                "{package} should use {needed}: {dependencies:?}"
+            );
+        }
+        let forbidden: Vec<&String> = dependencies
+            .iter()
+            .filter(|d| {
+                d.as_str() == "chathooks"
+                    || d.starts_with("chathooks-testapi")
+                    || dialects
+                        .iter()
+                        .filter(|other| **other != dialect)
+                        .any(|other| d.starts_with(&format!("chathooks-{other}")))
+            })
+            .collect();
+        assert!(forbidden.is_empty(), "{package} depends on {forbidden:?}");
+    }
 }
 
-/// The dialects are adapters over the core: neither imports the other.
+/// The contract between the server and the dialects names no dialect: of
+/// our crates it builds only on the core and the script engine.
 #[test]
-fn dialects_do_not_import_each_other() {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/chathooks/src");
-    for (dialect, other) in [("mattermost", "rocketchat"), ("rocketchat", "mattermost")] {
-        let forbidden = [format!("{other}::"), format!("chathooks_{other}")];
-        let forbidden: Vec<&str> = forbidden.iter().map(String::as_str).collect();
-        let sources = rust_sources(&src.join(dialect));
-        assert!(!sources.is_empty(), "no sources found for {dialect}");
-        for (path, text) in sources {
-            let hits = mentions(&text, &forbidden);
-            assert!(hits.is_empty(), "{} uses the {other} dialect: {hits:?}", path.display());
-        }
-    }
+fn the_dialect_contract_names_no_dialect() {
+    let allowed = ["chathooks-dialect", "chathooks-core", "chathooks-script"];
+    let contract = normal_dependencies("chathooks-dialect");
+    let named: Vec<&String> = contract
+        .iter()
+        .filter(|d| d.starts_with("chathooks") && !allowed.contains(&d.as_str()))
+        .collect();
+    assert!(named.is_empty(), "chathooks-dialect depends on {named:?}");
 }

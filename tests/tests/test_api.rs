@@ -494,7 +494,7 @@ async fn chaos_fails_executions_in_each_apis_error_format() {
         (MM_HOOK, 503),
         "newest first"
     );
-    assert_eq!(answers[1].api, types::ChaosAnswerApi::Rocketchat);
+    assert_eq!(answers[1].api, "rocketchat");
 
     // Rules out of range are refused by the schema.
     let (status, _, body) = answer(

@@ -43,65 +43,11 @@ pub struct Chaos {
 ///`ChaosAnswer`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ChaosAnswer {
-    pub api: ChaosAnswerApi,
+    ///The chat API, by its dialect's name: `mattermost` or `rocketchat` in this server (a string, not an enum, so that a server with another dialect needs no new spec).
+    pub api: ::std::string::String,
     pub at: i64,
     pub hook_id: ::std::string::String,
     pub status: i64,
-}
-///`ChaosAnswerApi`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum ChaosAnswerApi {
-    #[serde(rename = "mattermost")]
-    Mattermost,
-    #[serde(rename = "rocketchat")]
-    Rocketchat,
-}
-impl ::std::fmt::Display for ChaosAnswerApi {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Mattermost => f.write_str("mattermost"),
-            Self::Rocketchat => f.write_str("rocketchat"),
-        }
-    }
-}
-impl ::std::str::FromStr for ChaosAnswerApi {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "mattermost" => Ok(Self::Mattermost),
-            "rocketchat" => Ok(Self::Rocketchat),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for ChaosAnswerApi {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ChaosAnswerApi {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 ///`ChaosRule`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -302,7 +248,8 @@ pub struct HookList {
 ///`HookSummary`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct HookSummary {
-    pub api: HookSummaryApi,
+    ///The chat API, by its dialect's name: `mattermost` or `rocketchat` in this server (a string, not an enum, so that a server with another dialect needs no new spec).
+    pub api: ::std::string::String,
     /**Where it posts or listens: `team/channel` for Mattermost (empty for a whole-team
 outgoing hook), Rocket.Chat's `channel` field as given.
 */
@@ -322,61 +269,6 @@ outgoing hook), Rocket.Chat's `channel` field as given.
 spaces.
 */
     pub url: ::std::string::String,
-}
-///`HookSummaryApi`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum HookSummaryApi {
-    #[serde(rename = "mattermost")]
-    Mattermost,
-    #[serde(rename = "rocketchat")]
-    Rocketchat,
-}
-impl ::std::fmt::Display for HookSummaryApi {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Mattermost => f.write_str("mattermost"),
-            Self::Rocketchat => f.write_str("rocketchat"),
-        }
-    }
-}
-impl ::std::str::FromStr for HookSummaryApi {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "mattermost" => Ok(Self::Mattermost),
-            "rocketchat" => Ok(Self::Rocketchat),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for HookSummaryApi {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for HookSummaryApi {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 ///`HookSummaryDirection`
 #[derive(

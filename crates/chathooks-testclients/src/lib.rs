@@ -42,7 +42,8 @@ pub fn install() -> Result<Installed, String> {
     let dir = clients_dir();
     let lock_path = dir.join(".install.lock");
     let lock = File::create(&lock_path).map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-    lock.lock().map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
     let python = install_python(&dir)?;
     install_node(&dir)?;
     // The lock is released when `lock` is dropped (and by the kernel if we die).

@@ -39,28 +39,23 @@ pub struct Rule {
     pub latency: Duration,
 }
 
-/// Whose hook an execution is: the path tells (`/hooks/{id}` is
-/// Mattermost's, `/hooks/{id}/{token}` Rocket.Chat's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HookApi {
-    Mattermost,
-    RocketChat,
-}
+/// An incoming webhook execution: the API (its dialect's name) and the hook
+/// id the path names.
+pub type Execution<'p> = (&'static str, &'p str);
 
-impl HookApi {
-    pub fn name(self) -> &'static str {
-        match self {
-            HookApi::Mattermost => "mattermost",
-            HookApi::RocketChat => "rocketchat",
-        }
-    }
+/// The execution a request is, if it is one: each dialect knows its own
+/// paths.
+pub fn execution_of<'p>(state: &AppState, method: &Method, path: &'p str) -> Option<Execution<'p>> {
+    let (dialect, hook) = state.dialects.incoming_hook(method, path)?;
+    Some((dialect.name(), hook))
 }
 
 /// A failing answer chaos made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub at: i64,
-    pub api: HookApi,
+    /// The dialect's name.
+    pub api: &'static str,
     pub hook_id: String,
     pub status: StatusCode,
 }
@@ -134,24 +129,9 @@ fn fails(rule: &Rule) -> bool {
     }
 }
 
-/// The hook an incoming execution names, and whose it is.
-pub fn hook_of<'p>(method: &Method, path: &'p str) -> Option<(HookApi, &'p str)> {
-    if method != Method::POST {
-        return None;
-    }
-    let rest = path.strip_prefix("/hooks/")?;
-    match rest.split_once('/') {
-        None if !rest.is_empty() => Some((HookApi::Mattermost, rest)),
-        Some((id, token)) if !id.is_empty() && !token.is_empty() && !token.contains('/') => {
-            Some((HookApi::RocketChat, id))
-        }
-        _ => None,
-    }
-}
-
-/// Delay an execution of `hook` (from [`hook_of`]) that a rule applies to,
-/// and answer it if the rule fails it; `None` lets it through.
-pub async fn answer(state: &AppState, hook: Option<(HookApi, &str)>) -> Option<Response> {
+/// Delay an execution (from [`execution_of`]) that a rule applies to, and
+/// answer it in its API's shape if the rule fails it; `None` lets it through.
+pub async fn answer(state: &AppState, hook: Option<Execution<'_>>) -> Option<Response> {
     let (api, hook_id) = hook?;
     let rule = state.chaos.rule_for(hook_id)?;
     if !rule.latency.is_zero() {
@@ -169,10 +149,7 @@ pub async fn answer(state: &AppState, hook: Option<(HookApi, &str)>) -> Option<R
         hook_id,
         status: rule.status,
     });
-    let mut response = match api {
-        HookApi::Mattermost => crate::mattermost::chaos_answer(rule.status),
-        HookApi::RocketChat => crate::rocketchat::chaos_answer(rule.status),
-    };
+    let mut response = state.dialects.named(api)?.chaos_answer(rule.status);
     if let Some(seconds) = rule.retry_after {
         response
             .headers_mut()
@@ -213,25 +190,13 @@ mod tests {
     }
 
     #[test]
-    fn the_path_names_the_api() {
-        assert_eq!(hook_of(&Method::POST, "/hooks/abc"), Some((HookApi::Mattermost, "abc")));
-        assert_eq!(
-            hook_of(&Method::POST, "/hooks/abc/tok"),
-            Some((HookApi::RocketChat, "abc"))
-        );
-        assert_eq!(hook_of(&Method::GET, "/hooks/abc"), None);
-        assert_eq!(hook_of(&Method::POST, "/hooks/"), None);
-        assert_eq!(hook_of(&Method::POST, "/api/v4/hooks/incoming"), None);
-    }
-
-    #[test]
     fn the_latest_answers_are_kept_newest_first() {
         let chaos = Chaos::new(Vec::new());
         let mut live = chaos.subscribe();
         for n in 0..(KEPT_ANSWERS + 5) {
             chaos.record(Answer {
                 at: n as i64,
-                api: HookApi::Mattermost,
+                api: "mattermost",
                 hook_id: "h".into(),
                 status: StatusCode::INTERNAL_SERVER_ERROR,
             });

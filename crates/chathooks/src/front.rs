@@ -25,16 +25,6 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::server::{AppState, Shared};
 
-tokio::task_local! {
-    /// The id of the request being served, for error bodies and logs.
-    static REQUEST_ID: String;
-}
-
-/// The current request's id (empty outside a request).
-pub fn request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
-}
-
 /// Every request's way in, in front of `S` (the router).
 #[derive(Clone)]
 pub struct Front<S> {
@@ -87,24 +77,23 @@ where
         // Cheap clones (shared bytes), so the path outlives the request.
         let method = request.method().clone();
         let uri = request.uri().clone();
-        let hook = crate::chaos::hook_of(&method, uri.path());
         let state = self.state.clone();
+        let hook = crate::chaos::execution_of(&state, &method, uri.path());
         let response = self.identified(request, hook).await;
-        state
-            .metrics
-            .observe(uri.path(), hook, response.status(), started.elapsed());
+        let api = crate::metrics::api_of(&state.dialects, uri.path());
+        state.metrics.observe(api, hook, response.status(), started.elapsed());
         response
     }
 
     /// Read a small body, then give the request its id: echoed as
     /// `X-Request-Id` and carried by errors.
-    async fn identified(self, request: Request, hook: Option<(crate::chaos::HookApi, &str)>) -> Response {
+    async fn identified(self, request: Request, hook: Option<crate::chaos::Execution<'_>>) -> Response {
         let request = match read_small_body(request).await {
             Ok(request) => request,
             Err(refused) => return refused,
         };
         let id = crate::ids::new_id();
-        let mut response = REQUEST_ID.scope(id.clone(), self.checked(request, hook)).await;
+        let mut response = chathooks_dialect::request_id::scope(id.clone(), self.checked(request, hook)).await;
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert("x-request-id", value);
         }
@@ -112,7 +101,7 @@ where
     }
 
     /// Credentials, clean paths, body limits and chaos, then the router.
-    async fn checked(self, request: Request, hook: Option<(crate::chaos::HookApi, &str)>) -> Response {
+    async fn checked(self, request: Request, hook: Option<crate::chaos::Execution<'_>>) -> Response {
         if let Some(refusal) = crate::access::refusal(&self.state, &request) {
             return refusal;
         }
@@ -165,16 +154,10 @@ async fn read_small_body(request: Request) -> Result<Request, Response> {
 /// the other fields).
 const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
 
-/// Whether `path` is a file upload, which gets the file limit instead of the
-/// body limit.
-fn is_upload(path: &str) -> bool {
-    path == "/api/v4/files" || path.starts_with("/api/v1/rooms.upload/") || path.starts_with("/api/v1/rooms.media/")
-}
-
 /// Limit every request body: uploads to the file limit, the rest to the body
 /// limit. Reading past it fails, which the APIs answer with their 413.
 fn limit_body(state: &AppState, request: Request) -> Request {
-    let limit = if is_upload(request.uri().path()) {
+    let limit = if state.dialects.is_upload(request.uri().path()) {
         state.config.max_file_bytes.saturating_add(UPLOAD_OVERHEAD_BYTES)
     } else {
         state.config.max_body_bytes

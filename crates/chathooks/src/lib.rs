@@ -3,9 +3,10 @@
 //!
 //! This crate holds the HTTP side of the server:
 //!
-//! - [`mattermost`] and [`rocketchat`]: the two APIs, thin adapters over the
-//!   domain core ([`chathooks_core`], re-exported here by module), served
-//!   together over one store;
+//! - [`dialects`]: the chat APIs served, each a crate of its own
+//!   (`chathooks-mattermost`, `chathooks-rocketchat`) behind the
+//!   `chathooks_dialect::Dialect` descriptor, over the domain core
+//!   ([`chathooks_core`], re-exported here by module) and one store;
 //! - [`testapi`]: chathooks' own API for tests and the web UI, with
 //!   [`chaos`] (failures on demand), [`access`] (`--ui-auth`), [`metrics`],
 //!   [`health`] and [`retention`] around it;
@@ -16,13 +17,11 @@
 pub mod access;
 pub mod chaos;
 pub mod cli;
+pub mod dialects;
 pub mod front;
 pub mod health;
-pub mod mattermost;
 pub mod metrics;
-pub mod page_answers;
 pub mod retention;
-pub mod rocketchat;
 pub mod seed;
 pub mod server;
 pub mod testapi;

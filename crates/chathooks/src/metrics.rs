@@ -23,7 +23,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::chaos::HookApi;
+use crate::chaos::Execution;
+use crate::dialects::Dialects;
 use crate::server::Shared;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -88,10 +89,10 @@ impl Metrics {
     }
 
     /// Count an execution chaos failed.
-    pub fn chaos_answer(&self, api: HookApi, hook_id: &str) {
+    pub fn chaos_answer(&self, api: &'static str, hook_id: &str) {
         self.chaos
             .get_or_create(&HookLabels {
-                api: api.name(),
+                api,
                 hook: hook_id.to_owned(),
             })
             .inc();
@@ -106,15 +107,11 @@ impl Metrics {
     }
 }
 
-/// The API a path belongs to, as a label: the two chat APIs (their
+/// The API a path belongs to, as a label: the dialect owning it (its
 /// `/hooks/...` executions included), chathooks' own surfaces, or `other`.
-pub fn api_of(path: &str) -> &'static str {
-    if path.starts_with("/api/v4/") || path == "/api/v4" {
-        "mattermost"
-    } else if path.starts_with("/api/v1/") || path == "/api/v1" || path == "/api/info" {
-        "rocketchat"
-    } else if let Some(rest) = path.strip_prefix("/hooks/") {
-        if rest.contains('/') { "rocketchat" } else { "mattermost" }
+pub fn api_of(dialects: &Dialects, path: &str) -> &'static str {
+    if let Some(dialect) = dialects.owner_of(path) {
+        dialect.name()
     } else if path.starts_with("/_chathooks/api/") {
         "testapi"
     } else if path == "/" || path.starts_with("/_chathooks/") {
@@ -125,13 +122,13 @@ pub fn api_of(path: &str) -> &'static str {
 }
 
 impl Metrics {
-    /// Record a request to `path` answered with `status` after `elapsed`,
-    /// and count it as a message received if it was a successful execution
-    /// of `hook` (from [`crate::chaos::hook_of`]).
-    pub fn observe(&self, path: &str, hook: Option<(HookApi, &str)>, status: StatusCode, elapsed: Duration) {
+    /// Record a request to `api` (from [`api_of`]) answered with `status`
+    /// after `elapsed`, and count it as a message received if it was a
+    /// successful execution of `hook` (from [`crate::chaos::execution_of`]).
+    pub fn observe(&self, api: &'static str, hook: Option<Execution<'_>>, status: StatusCode, elapsed: Duration) {
         self.requests
             .get_or_create(&RequestLabels {
-                api: api_of(path),
+                api,
                 status: status.as_u16(),
             })
             .observe(elapsed.as_secs_f64());
@@ -140,7 +137,7 @@ impl Metrics {
         {
             self.messages
                 .get_or_create(&HookLabels {
-                    api: api.name(),
+                    api,
                     hook: hook.to_owned(),
                 })
                 .inc();

@@ -6,14 +6,18 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::response::Response;
 use chathooks_core::delivery::{DeliverySettings, Outgoing, worker};
 use chathooks_core::{Core, Settings};
 use tokio_util::sync::CancellationToken;
 
+use crate::dialects::Dialects;
 use crate::netguard::AllowList;
-use crate::rocketchat::scripts::Scripts;
 use crate::store::AnyStore;
+
+/// Worker threads of the integration script engine. Each script's calls run
+/// on one of them, one call at a time; a runaway script holds its worker for
+/// at most the CPU limit.
+const SCRIPT_THREADS: usize = 2;
 
 /// Everything `chathooks serve` is told.
 #[derive(Debug, Clone)]
@@ -78,8 +82,8 @@ pub struct AppState {
     pub chaos: crate::chaos::Chaos,
     /// What `/metrics` reports.
     pub metrics: crate::metrics::Metrics,
-    /// The Rocket.Chat integrations' script engine (off with `--disable-scripts`).
-    pub scripts: Arc<Scripts>,
+    /// The chat APIs served.
+    pub dialects: Dialects,
 }
 
 /// Code that only needs the core takes `&Core`; `&AppState` coerces to it.
@@ -93,16 +97,24 @@ impl Deref for AppState {
 
 pub type Shared = Arc<AppState>;
 
-/// The complete HTTP application over `state`: both APIs on one port, the
-/// test API, the UI and the operations endpoints, behind [`crate::front`].
-/// An unknown path is answered in the dialect its prefix names.
+/// The complete HTTP application over `state`: every dialect on one port,
+/// the test API, the UI and the operations endpoints, behind
+/// [`crate::front`]. An unknown path is answered in the shape of the dialect
+/// owning it.
 pub fn app(state: Shared) -> axum::Router {
-    let routes = crate::mattermost::router(state.core.clone())
-        .merge(crate::rocketchat::router(state.core.clone(), state.scripts.clone()))
+    let mut routes = axum::Router::new();
+    for dialect in state.dialects.iter() {
+        routes = routes.merge(dialect.router(state.core.clone()));
+    }
+    let dialects = state.dialects.clone();
+    let routes = routes
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
-        .fallback(unknown_route);
+        .fallback(move |uri: axum::http::Uri| {
+            let answer = dialects.not_found(uri.path());
+            async move { answer }
+        });
     axum::Router::new().fallback_service(crate::front::around(state, routes))
 }
 
@@ -113,24 +125,6 @@ fn operations(state: Shared) -> axum::Router {
         .route("/healthz", axum::routing::get(crate::health::healthz))
         .route("/readyz", axum::routing::get(crate::health::readyz))
         .with_state(state)
-}
-
-/// 404 in Rocket.Chat's shape under `/api/v1`, in Mattermost's elsewhere.
-async fn unknown_route(uri: axum::http::Uri) -> Response {
-    let path = uri.path();
-    if path == "/api/v1" || path.starts_with("/api/v1/") {
-        crate::rocketchat::unknown_route()
-    } else {
-        crate::mattermost::unknown_route()
-    }
-}
-
-/// The outgoing hooks of both dialects, for the delivery engine.
-fn outgoing(scripts: &Arc<Scripts>) -> Vec<Arc<dyn Outgoing>> {
-    vec![
-        Arc::new(crate::mattermost::outgoing::MattermostOutgoing),
-        Arc::new(crate::rocketchat::outgoing::RocketChatOutgoing::new(scripts.clone())),
-    ]
 }
 
 /// Open the store, apply start-up configuration and build the state.
@@ -145,13 +139,17 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         delivery,
     };
     let scripts = if config.disable_scripts {
-        Scripts::disabled()
+        None
     } else {
-        Scripts::new(true).map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?
+        let engine = chathooks_script::Engine::new(SCRIPT_THREADS, chathooks_script::Limits::default())
+            .map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?;
+        Some(Arc::new(engine))
     };
-    let core = Core::new(store, settings, outgoing(&scripts))?;
+    let dialects = Dialects::new(&chathooks_dialect::Options { scripts });
+    let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
+    let core = Core::new(store, settings, outgoing)?;
     if let Some((username, password)) = config.admin.clone() {
-        crate::mattermost::users::ensure_admin(&core, &username, &password).await?;
+        chathooks_mattermost::users::ensure_admin(&core, &username, &password).await?;
     }
     let mut welcome = None;
     let mut chaos = Vec::new();
@@ -164,7 +162,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             tracing::info!(path = %path.display(), created = applied.created, updated = applied.updated, "seed file applied");
         }
-        None if config.admin.is_none() => welcome = crate::seed::zero_config(&core).await?,
+        None if config.admin.is_none() => welcome = crate::seed::zero_config(&core, &dialects).await?,
         None => {}
     }
     let metrics = crate::metrics::Metrics::new(&core.metrics);
@@ -174,7 +172,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         welcome,
         chaos: crate::chaos::Chaos::new(chaos),
         metrics,
-        scripts,
+        dialects,
     }))
 }
 

@@ -3,32 +3,44 @@
 //! the line it is on, before anything is written.
 
 use std::collections::HashSet;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use chathooks_dialect::seed::{Declared, LoadedSection, SeedSection, SeedSource, valid_secret};
 use serde::Deserialize;
 use toml::Spanned;
+
+pub use chathooks_dialect::seed::SeedError;
 
 use crate::channels::valid_name;
 use crate::ids::is_valid_id;
 
-/// What the file declares. Unknown keys are errors.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The sections every file may have, whatever the dialects.
+const COMMON_KEYS: [&str; 4] = ["users", "teams", "channels", "chaos"];
+
+/// What the file declares: the common sections, and each dialect's section
+/// as that dialect parsed and checked it. Unknown keys are errors.
+#[derive(Debug, Default)]
 pub struct SeedFile {
-    #[serde(default)]
     pub users: Vec<UserSeed>,
-    #[serde(default)]
     pub teams: Vec<TeamSeed>,
-    #[serde(default)]
     pub channels: Vec<ChannelSeed>,
-    #[serde(default)]
-    pub mattermost: MattermostSeed,
-    #[serde(default)]
-    pub rocketchat: RocketChatSeed,
     /// Failures on demand for incoming webhooks (see `crate::chaos`).
-    #[serde(default)]
     pub chaos: Vec<ChaosSeed>,
+    /// The dialects' sections, in the order of `crate::dialects::REGISTERED`.
+    pub dialects: Vec<Box<dyn LoadedSection>>,
+}
+
+/// The common sections as the file has them.
+#[derive(Debug, Default, Deserialize)]
+struct CommonSections {
+    #[serde(default)]
+    users: Vec<UserSeed>,
+    #[serde(default)]
+    teams: Vec<TeamSeed>,
+    #[serde(default)]
+    channels: Vec<ChannelSeed>,
+    #[serde(default)]
+    chaos: Vec<ChaosSeed>,
 }
 
 /// `[[chaos]]`: a chaos rule in force from the start.
@@ -84,139 +96,8 @@ pub struct ChannelSeed {
     pub members: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MattermostSeed {
-    #[serde(default)]
-    pub incoming: Vec<MmIncomingSeed>,
-    #[serde(default)]
-    pub outgoing: Vec<MmOutgoingSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MmIncomingSeed {
-    pub id: Spanned<String>,
-    /// `team/channel`.
-    pub channel: Spanned<String>,
-    pub owner: Spanned<String>,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub username: Option<String>,
-    pub icon_url: Option<String>,
-    #[serde(default)]
-    pub channel_locked: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MmOutgoingSeed {
-    pub id: Spanned<String>,
-    pub token: Option<Spanned<String>>,
-    pub team: Spanned<String>,
-    /// A channel name in `team`; without it the hook watches the whole team.
-    pub channel: Option<Spanned<String>>,
-    #[serde(default)]
-    pub trigger_words: Vec<String>,
-    /// `first_word` (the default: the first word equals a trigger word) or
-    /// `starts_with` (the first word starts with one).
-    pub trigger_when: Option<Spanned<String>>,
-    pub callback_urls: Vec<Spanned<String>>,
-    pub content_type: Option<Spanned<String>>,
-    pub owner: Spanned<String>,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub username: Option<String>,
-    pub icon_url: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RocketChatSeed {
-    #[serde(default)]
-    pub incoming: Vec<RcIncomingSeed>,
-    #[serde(default)]
-    pub outgoing: Vec<RcOutgoingSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RcIncomingSeed {
-    pub id: Spanned<String>,
-    pub token: Spanned<String>,
-    pub name: String,
-    /// `#room` (or `@user`).
-    pub channel: Spanned<String>,
-    /// The user messages are posted as (and the integration's creator).
-    pub username: Spanned<String>,
-    pub script: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RcOutgoingSeed {
-    pub id: Spanned<String>,
-    pub token: Option<String>,
-    pub name: String,
-    #[serde(default = "send_message")]
-    pub event: String,
-    /// Room keys (`#room`, `all_public_channels`...); empty for all public channels.
-    #[serde(default)]
-    pub channel: Vec<String>,
-    pub urls: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub trigger_words: Vec<String>,
-    #[serde(default)]
-    pub retry_failed_calls: bool,
-    /// The user the integration runs as; defaults to the first system admin declared.
-    pub username: Option<Spanned<String>>,
-    pub script: Option<String>,
-}
-
-fn send_message() -> String {
-    "sendMessage".to_owned()
-}
-
-/// Why a seed file was refused: the file, a line (when one is to blame) and
-/// the reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct SeedError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-/// The text of a seed file, to turn byte spans into line numbers.
-struct Source<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Source<'_> {
-    fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> SeedError {
-        SeedError {
-            path: self.path.to_owned(),
-            line: span.map(|span| line_of(self.text, span.start)),
-            message: message.into(),
-        }
-    }
-
-    fn at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> SeedError {
-        self.error(Some(value.span()), message)
-    }
-}
-
-/// 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
-/// Read and check the seed file at `path`.
+/// Read and check the seed file at `path`, with every registered dialect's
+/// section.
 pub fn load(path: &Path) -> Result<SeedFile, SeedError> {
     let text = std::fs::read_to_string(path).map_err(|error| SeedError {
         path: path.to_owned(),
@@ -226,28 +107,67 @@ pub fn load(path: &Path) -> Result<SeedFile, SeedError> {
     parse(path, &text)
 }
 
-/// Parse and check seed text (`path` names it in errors).
+/// Parse and check seed text (`path` names it in errors), with every
+/// registered dialect's section.
 pub fn parse(path: &Path, text: &str) -> Result<SeedFile, SeedError> {
-    let source = Source { path, text };
-    let file: SeedFile = toml::from_str(text).map_err(|error| {
-        // toml's message names the key; the span gives the line.
-        source.error(error.span(), error.message().trim().to_owned())
-    })?;
-    check(&source, &file)?;
-    Ok(file)
+    parse_with(path, text, &crate::dialects::seed_sections())
 }
 
-/// Rocket.Chat ids: 17 characters of its alphabet (letters and digits).
-fn valid_rc_id(id: &str) -> bool {
-    id.len() == 17 && id.chars().all(|c| c.is_ascii_alphanumeric())
+/// Parse and check seed text with the sections of `dialects`.
+fn parse_with(path: &Path, text: &str, dialects: &[&'static dyn SeedSection]) -> Result<SeedFile, SeedError> {
+    let source = SeedSource { path, text };
+    let keys: toml::Table = source.parse()?;
+    let dialect_keys: Vec<&str> = dialects.iter().map(|d| d.key()).collect();
+    for key in keys.keys() {
+        if !COMMON_KEYS.contains(&key.as_str()) && !dialect_keys.contains(&key.as_str()) {
+            let expected = COMMON_KEYS
+                .iter()
+                .chain(&dialect_keys)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>();
+            return Err(source.error(
+                key_span(text, key),
+                format!("unknown field `{key}`, expected one of {}", expected.join(", ")),
+            ));
+        }
+    }
+    let common: CommonSections = source.parse()?;
+    let declared = check(&source, &common)?;
+    let hook_ids = |id: &str| dialects.iter().any(|d| d.is_hook_id(id));
+    check_chaos(&source, &common.chaos, &hook_ids)?;
+    let sections = dialects
+        .iter()
+        .map(|d| d.load(&source, &declared))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SeedFile {
+        users: common.users,
+        teams: common.teams,
+        channels: common.channels,
+        chaos: common.chaos,
+        dialects: sections,
+    })
 }
 
-/// A secret given in the file: printable, no spaces, 16 to 128 characters.
-fn valid_secret(token: &str) -> bool {
-    (16..=128).contains(&token.len()) && token.chars().all(|c| c.is_ascii_graphic())
+/// Where top-level `key` is first written (`key =`, `[key]`, `[[key]]`,
+/// `[key.x]`...), for the line of an unknown key.
+fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_start().trim_start_matches('[').trim_start();
+        let named = bare
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(['=', '.', ']']));
+        if named {
+            return Some(offset..offset + line.len());
+        }
+        offset += line.len();
+    }
+    None
 }
 
-fn check(source: &Source<'_>, file: &SeedFile) -> Result<(), SeedError> {
+/// Check the common sections; return the names they declare, for the
+/// dialects' sections to refer to.
+fn check(source: &SeedSource<'_>, file: &CommonSections) -> Result<Declared, SeedError> {
     let mut usernames = HashSet::new();
     let mut tokens = HashSet::new();
     for user in &file.users {
@@ -322,150 +242,25 @@ fn check(source: &Source<'_>, file: &SeedFile) -> Result<(), SeedError> {
         }
         channel.members.iter().try_for_each(user)?;
     }
-    let known_channel = |team: &str, name: &str| {
-        channels.contains(&format!("{team}/{name}")) || name == "town-square" && teams.contains(team)
-    };
-
-    let mut ids = HashSet::new();
-    for hook in &file.mattermost.incoming {
-        if !is_valid_id(hook.id.get_ref()) {
-            return Err(source.at(
-                &hook.id,
-                format!("invalid hook id `{}` (26 characters of a-z and 0-9)", hook.id.get_ref()),
-            ));
-        }
-        if !ids.insert(hook.id.get_ref().as_str()) {
-            return Err(source.at(&hook.id, "this id is declared twice"));
-        }
-        let Some((team, channel)) = hook.channel.get_ref().split_once('/') else {
-            return Err(source.at(&hook.channel, "`channel` must be `team/channel`"));
-        };
-        if !known_channel(team, channel) {
-            return Err(source.at(
-                &hook.channel,
-                format!("unknown channel `{team}/{channel}` (declare it under [[channels]])"),
-            ));
-        }
-        user(&hook.owner)?;
-    }
-    for hook in &file.mattermost.outgoing {
-        if !is_valid_id(hook.id.get_ref()) {
-            return Err(source.at(
-                &hook.id,
-                format!("invalid hook id `{}` (26 characters of a-z and 0-9)", hook.id.get_ref()),
-            ));
-        }
-        if !ids.insert(hook.id.get_ref().as_str()) {
-            return Err(source.at(&hook.id, "this id is declared twice"));
-        }
-        if let Some(token) = &hook.token
-            && !is_valid_id(token.get_ref())
-        {
-            return Err(source.at(token, "invalid outgoing hook token (26 characters of a-z and 0-9)"));
-        }
-        if !teams.contains(hook.team.get_ref().as_str()) {
-            return Err(source.at(&hook.team, format!("unknown team `{}`", hook.team.get_ref())));
-        }
-        if let Some(channel) = &hook.channel
-            && !known_channel(hook.team.get_ref(), channel.get_ref())
-        {
-            return Err(source.at(
-                channel,
-                format!("unknown channel `{}/{}`", hook.team.get_ref(), channel.get_ref()),
-            ));
-        }
-        if let Some(when) = &hook.trigger_when
-            && !matches!(when.get_ref().as_str(), "first_word" | "starts_with")
-        {
-            return Err(source.at(when, "`trigger_when` is `first_word` or `starts_with`"));
-        }
-        if let Some(kind) = &hook.content_type
-            && !matches!(
-                kind.get_ref().as_str(),
-                "application/json" | "application/x-www-form-urlencoded"
-            )
-        {
-            return Err(source.at(
-                kind,
-                "`content_type` is `application/json` or `application/x-www-form-urlencoded`",
-            ));
-        }
-        if hook.callback_urls.is_empty() {
-            return Err(source.at(&hook.id, "an outgoing hook needs `callback_urls`"));
-        }
-        for url in &hook.callback_urls {
-            if url::Url::parse(url.get_ref()).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
-                return Err(source.at(url, format!("invalid callback URL `{}`", url.get_ref())));
-            }
-        }
-        user(&hook.owner)?;
-    }
-
-    let mut rc_ids = HashSet::new();
-    for integration in &file.rocketchat.incoming {
-        if !valid_rc_id(integration.id.get_ref()) {
-            return Err(source.at(
-                &integration.id,
-                format!(
-                    "invalid integration id `{}` (17 letters and digits)",
-                    integration.id.get_ref()
-                ),
-            ));
-        }
-        if !rc_ids.insert(integration.id.get_ref().as_str()) {
-            return Err(source.at(&integration.id, "this id is declared twice"));
-        }
-        if !valid_secret(integration.token.get_ref()) {
-            return Err(source.at(
-                &integration.token,
-                "invalid token (16 to 128 printable characters, no spaces)",
-            ));
-        }
-        let known_room = |name: &str| {
-            name == "town-square" && !teams.is_empty() || channels.iter().any(|c| c.rsplit('/').next() == Some(name))
-        };
-        let known_user = |name: &str| usernames.contains(name);
-        check_room(source, &integration.channel, &known_room, &known_user)?;
-        user(&integration.username)?;
-    }
-    for integration in &file.rocketchat.outgoing {
-        if !valid_rc_id(integration.id.get_ref()) {
-            return Err(source.at(
-                &integration.id,
-                format!(
-                    "invalid integration id `{}` (17 letters and digits)",
-                    integration.id.get_ref()
-                ),
-            ));
-        }
-        if !rc_ids.insert(integration.id.get_ref().as_str()) {
-            return Err(source.at(&integration.id, "this id is declared twice"));
-        }
-        if integration.urls.is_empty() {
-            return Err(source.at(&integration.id, "an outgoing integration needs `urls`"));
-        }
-        for url in &integration.urls {
-            if url::Url::parse(url.get_ref()).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
-                return Err(source.at(url, format!("invalid URL `{}`", url.get_ref())));
-            }
-        }
-        if let Some(name) = &integration.username {
-            user(name)?;
-        }
-    }
-    check_chaos(source, &file.chaos)
+    Ok(Declared {
+        usernames: usernames.into_iter().map(str::to_owned).collect(),
+        teams: teams.into_iter().map(str::to_owned).collect(),
+        channels,
+    })
 }
 
-/// A Rocket.Chat room reference: `#room` naming a declared channel (of any
-/// team: Rocket.Chat has none), or `@user` naming a declared user.
-/// Chaos rules: a hook id of either API (or `*`), and values in range.
-fn check_chaos(source: &Source<'_>, rules: &[ChaosSeed]) -> Result<(), SeedError> {
+/// Chaos rules: a hook id of some dialect (or `*`), and values in range.
+fn check_chaos(
+    source: &SeedSource<'_>,
+    rules: &[ChaosSeed],
+    is_hook_id: &dyn Fn(&str) -> bool,
+) -> Result<(), SeedError> {
     for rule in rules {
         let hook = rule.hook.get_ref();
-        if hook != crate::chaos::EVERY_HOOK && !is_valid_id(hook) && !valid_rc_id(hook) {
+        if hook != crate::chaos::EVERY_HOOK && !is_hook_id(hook) {
             return Err(source.at(
                 &rule.hook,
-                format!("invalid hook `{hook}` (a Mattermost or Rocket.Chat incoming webhook id, or `*`)"),
+                format!("invalid hook `{hook}` (an incoming webhook id of one of the APIs, or `*`)"),
             ));
         }
         if *rule.probability.get_ref() > 100 {
@@ -483,30 +278,6 @@ fn check_chaos(source: &Source<'_>, rules: &[ChaosSeed]) -> Result<(), SeedError
         }
     }
     Ok(())
-}
-
-fn check_room(
-    source: &Source<'_>,
-    room: &Spanned<String>,
-    known_room: &dyn Fn(&str) -> bool,
-    known_user: &dyn Fn(&str) -> bool,
-) -> Result<(), SeedError> {
-    let value = room.get_ref();
-    if let Some(name) = value.strip_prefix('@') {
-        return if known_user(name) {
-            Ok(())
-        } else {
-            Err(source.at(room, format!("unknown user `{name}`")))
-        };
-    }
-    let Some(name) = value.strip_prefix('#') else {
-        return Err(source.at(room, "`channel` is `#room` or `@user`"));
-    };
-    if known_room(name) {
-        Ok(())
-    } else {
-        Err(source.at(room, format!("unknown room `{name}` (declare it under [[channels]])")))
-    }
 }
 
 #[cfg(test)]
@@ -597,6 +368,6 @@ mod tests {
     #[test]
     fn an_empty_file_declares_nothing() {
         let file = parse(Path::new("empty.toml"), "").unwrap();
-        assert!(file.users.is_empty() && file.teams.is_empty() && file.mattermost.incoming.is_empty());
+        assert!(file.users.is_empty() && file.teams.is_empty() && file.chaos.is_empty());
     }
 }

@@ -11,47 +11,39 @@
 //!   personal access tokens.
 //! - Teams get a `town-square` channel, as on Mattermost. Channel members
 //!   are made team members too.
-//! - Mattermost hooks keep their declared ids (`/hooks/<id>` is stable).
+//! - Each dialect's section (`[[mattermost.incoming]]`,
+//!   `[[rocketchat.outgoing]]`...) is parsed, checked and applied by that
+//!   dialect's crate (`chathooks_dialect::seed`), after the common sections;
+//!   hooks keep their declared ids, so their URLs are stable.
 
 pub mod config;
 
-use std::collections::HashMap;
-
 use chathooks_core::accounts;
+use chathooks_dialect::seed::{Seeded, WelcomeHook};
 use serde_json::json;
 
 pub use self::config::{SeedError, SeedFile, load, parse};
 use crate::Core;
 use crate::channels::{ROLES_CHANNEL_ADMIN, join_channel};
+use crate::dialects::Dialects;
 use crate::ids::new_id;
 use crate::store::{
-    AccessToken, CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DirectoryStore, IncomingHook, OutgoingHook,
-    ROLES_CHANNEL_USER, ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, ROLES_TEAM_USER, Store, TEAM_OPEN, Team, TeamMember,
-    User, now_ms,
+    AccessToken, CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DirectoryStore, ROLES_CHANNEL_USER, ROLES_SYSTEM_ADMIN,
+    ROLES_SYSTEM_USER, ROLES_TEAM_USER, Store, TEAM_OPEN, Team, TeamMember, User, now_ms,
 };
+pub use chathooks_dialect::seed::Applied;
 
-/// What applying changed, for the start-up log.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub created: usize,
-    pub updated: usize,
-}
-
-/// The records applying has found or made, by the names the file uses.
+/// The records applying has found or made, by the names the file uses,
+/// and what it changed.
 struct World {
-    users: HashMap<String, User>,
-    teams: HashMap<String, Team>,
-    /// By `team/channel`.
-    channels: HashMap<String, Channel>,
+    seeded: Seeded,
     applied: Applied,
 }
 
 /// Make everything `file` declares exist.
 pub async fn apply(core: &Core, file: &SeedFile) -> anyhow::Result<Applied> {
     let mut world = World {
-        users: HashMap::new(),
-        teams: HashMap::new(),
-        channels: HashMap::new(),
+        seeded: Seeded::default(),
         applied: Applied::default(),
     };
     for user in &file.users {
@@ -63,21 +55,8 @@ pub async fn apply(core: &Core, file: &SeedFile) -> anyhow::Result<Applied> {
     for channel in &file.channels {
         apply_channel(core, &mut world, channel).await?;
     }
-    for hook in &file.mattermost.incoming {
-        apply_incoming(core, &mut world, hook).await?;
-    }
-    for hook in &file.mattermost.outgoing {
-        apply_outgoing(core, &mut world, hook).await?;
-    }
-    if !file.rocketchat.incoming.is_empty() || !file.rocketchat.outgoing.is_empty() {
-        crate::rocketchat::seed::apply(
-            core,
-            &world.users,
-            &file.rocketchat,
-            &mut world.applied.created,
-            &mut world.applied.updated,
-        )
-        .await?;
+    for section in &file.dialects {
+        section.apply(core, &world.seeded, &mut world.applied).await?;
     }
     Ok(world.applied)
 }
@@ -189,12 +168,13 @@ async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> 
             }
         }
     }
-    world.users.insert(username, user);
+    world.seeded.users.insert(username, user);
     Ok(())
 }
 
 fn user<'a>(world: &'a World, name: &str) -> anyhow::Result<&'a User> {
     world
+        .seeded
         .users
         .get(name)
         .ok_or_else(|| anyhow::anyhow!("unknown user `{name}`"))
@@ -252,8 +232,8 @@ async fn apply_team(core: &Core, world: &mut World, seed: &config::TeamSeed) -> 
     }
     // Every Mattermost team has a town square.
     let town_square = ensure_channel(core, world, &team, "town-square", "Town Square", false).await?;
-    world.channels.insert(format!("{name}/town-square"), town_square);
-    world.teams.insert(name, team);
+    world.seeded.channels.insert(format!("{name}/town-square"), town_square);
+    world.seeded.teams.insert(name, team);
     Ok(())
 }
 
@@ -304,6 +284,7 @@ async fn ensure_channel(
     core.emit(crate::events::Event::ChannelCreated {
         channel: channel.clone(),
         creator: world
+            .seeded
             .users
             .values()
             .find(|u| u.is_system_admin())
@@ -340,6 +321,7 @@ fn system_user() -> User {
 
 async fn apply_channel(core: &Core, world: &mut World, seed: &config::ChannelSeed) -> anyhow::Result<()> {
     let team = world
+        .seeded
         .teams
         .get(seed.team.get_ref())
         .cloned()
@@ -360,125 +342,7 @@ async fn apply_channel(core: &Core, world: &mut World, seed: &config::ChannelSee
             world.applied.created += 1;
         }
     }
-    world.channels.insert(format!("{}/{name}", team.name), channel);
-    Ok(())
-}
-
-fn text(value: &Option<String>) -> String {
-    value.clone().unwrap_or_default()
-}
-
-async fn apply_incoming(core: &Core, world: &mut World, seed: &config::MmIncomingSeed) -> anyhow::Result<()> {
-    let channel = world
-        .channels
-        .get(seed.channel.get_ref())
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("unknown channel `{}`", seed.channel.get_ref()))?;
-    let owner = user(world, seed.owner.get_ref())?.id.clone();
-    let now = now_ms();
-    let wanted = IncomingHook {
-        id: seed.id.get_ref().clone(),
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        user_id: owner,
-        channel_id: channel.id.clone(),
-        team_id: channel.team_id.clone(),
-        display_name: text(&seed.display_name),
-        description: text(&seed.description),
-        username: text(&seed.username),
-        icon_url: text(&seed.icon_url),
-        channel_locked: seed.channel_locked,
-    };
-    match core.store.get_incoming(&wanted.id).await? {
-        None => {
-            core.store
-                .create_incoming(&wanted)
-                .await
-                .map_err(|e| anyhow::anyhow!("incoming hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
-            world.applied.created += 1;
-        }
-        Some(current) => {
-            let same = IncomingHook {
-                create_at: current.create_at,
-                update_at: current.update_at,
-                ..wanted.clone()
-            } == current;
-            if !same {
-                core.store.update_incoming(&wanted).await?;
-                world.applied.updated += 1;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn apply_outgoing(core: &Core, world: &mut World, seed: &config::MmOutgoingSeed) -> anyhow::Result<()> {
-    let team = world
-        .teams
-        .get(seed.team.get_ref())
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("unknown team `{}`", seed.team.get_ref()))?;
-    let channel_id = match &seed.channel {
-        Some(name) => world
-            .channels
-            .get(&format!("{}/{}", team.name, name.get_ref()))
-            .map(|c| c.id.clone())
-            .ok_or_else(|| anyhow::anyhow!("unknown channel `{}/{}`", team.name, name.get_ref()))?,
-        None => String::new(),
-    };
-    let creator = user(world, seed.owner.get_ref())?.id.clone();
-    let now = now_ms();
-    let current = core.store.get_outgoing(seed.id.get_ref()).await?;
-    let token = match (&seed.token, &current) {
-        (Some(token), _) => token.get_ref().clone(),
-        (None, Some(current)) => current.token.clone(),
-        (None, None) => new_id(),
-    };
-    let wanted = OutgoingHook {
-        id: seed.id.get_ref().clone(),
-        token,
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        creator_id: creator,
-        channel_id,
-        team_id: team.id.clone(),
-        trigger_words: seed.trigger_words.clone(),
-        trigger_when: i32::from(seed.trigger_when.as_ref().is_some_and(|w| w.get_ref() == "starts_with")),
-        callback_urls: seed.callback_urls.iter().map(|u| u.get_ref().clone()).collect(),
-        display_name: text(&seed.display_name),
-        description: text(&seed.description),
-        content_type: seed.content_type.as_ref().map_or_else(
-            || "application/x-www-form-urlencoded".to_owned(),
-            |c| c.get_ref().clone(),
-        ),
-        username: text(&seed.username),
-        icon_url: text(&seed.icon_url),
-    };
-    match current {
-        None => {
-            core.store
-                .create_outgoing(&wanted)
-                .await
-                .map_err(|e| anyhow::anyhow!("outgoing hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
-            world.applied.created += 1;
-        }
-        Some(current) => {
-            let same = OutgoingHook {
-                create_at: current.create_at,
-                update_at: current.update_at,
-                ..wanted.clone()
-            } == current;
-            if !same {
-                core.store.update_outgoing(&wanted).await?;
-                if current.token != wanted.token {
-                    core.store.regen_outgoing_token(&wanted.id, &wanted.token, now).await?;
-                }
-                world.applied.updated += 1;
-            }
-        }
-    }
+    world.seeded.channels.insert(format!("{}/{name}", team.name), channel);
     Ok(())
 }
 
@@ -486,24 +350,25 @@ async fn apply_outgoing(core: &Core, world: &mut World, seed: &config::MmOutgoin
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Welcome {
     pub password: String,
-    pub mattermost_hook: String,
-    pub rocketchat_hook: (String, String),
+    /// Each dialect's incoming hook: its title and what it declared.
+    pub hooks: Vec<(&'static str, WelcomeHook)>,
 }
 
 impl Welcome {
     /// The lines to print, with URLs under `base` (`http://host:port`).
     pub fn lines(&self, base: &str) -> Vec<String> {
         let base = base.trim_end_matches('/');
-        let (id, token) = &self.rocketchat_hook;
-        vec![
-            format!("created an admin: username admin, password {}", self.password),
-            format!("Mattermost incoming webhook: {base}/hooks/{}", self.mattermost_hook),
-            format!("Rocket.Chat incoming webhook: {base}/hooks/{id}/{token}"),
-            format!(
-                "try: curl -H 'Content-Type: application/json' -d '{{\"text\": \"hello\"}}' {base}/hooks/{}",
-                self.mattermost_hook
-            ),
-        ]
+        let mut lines = vec![format!("created an admin: username admin, password {}", self.password)];
+        for (title, hook) in &self.hooks {
+            lines.push(format!("{title} incoming webhook: {base}{}", hook.path));
+        }
+        if let Some((_, first)) = self.hooks.first() {
+            lines.push(format!(
+                "try: curl -H 'Content-Type: application/json' -d '{{\"text\": \"hello\"}}' {base}{}",
+                first.path
+            ));
+        }
+        lines
     }
 }
 
@@ -511,14 +376,16 @@ impl Welcome {
 /// creates, so a newcomer can `curl` a message at once: an admin with a
 /// random password, a team with its town square, and an incoming hook of
 /// each API. `None` when the database has users already.
-pub async fn zero_config(core: &Core) -> anyhow::Result<Option<Welcome>> {
+pub async fn zero_config(core: &Core, dialects: &Dialects) -> anyhow::Result<Option<Welcome>> {
     if core.store.count_users().await? > 0 {
         return Ok(None);
     }
     let welcome = Welcome {
         password: crate::ids::new_rc_token()[..20].to_owned(),
-        mattermost_hook: new_id(),
-        rocketchat_hook: (crate::ids::new_rc_id(), crate::ids::new_rc_token()),
+        hooks: dialects
+            .iter()
+            .filter_map(|d| Some((d.title(), d.welcome_hook()?)))
+            .collect(),
     };
     apply_welcome(core, &welcome).await?;
     Ok(Some(welcome))
@@ -526,37 +393,24 @@ pub async fn zero_config(core: &Core) -> anyhow::Result<Option<Welcome>> {
 
 /// Make (or make again, after a reset) what `welcome` describes.
 pub async fn apply_welcome(core: &Core, welcome: &Welcome) -> anyhow::Result<Applied> {
-    let Welcome {
-        password,
-        mattermost_hook,
-        rocketchat_hook: (rocketchat_id, rocketchat_token),
-    } = welcome;
-    let text = format!(
+    let mut text = format!(
         r##"
 [[users]]
 username = "admin"
-password = "{password}"
+password = "{}"
 system_admin = true
 
 [[teams]]
 name = "chathooks"
 display_name = "chathooks"
 members = ["admin"]
-
-[[mattermost.incoming]]
-id = "{mattermost_hook}"
-channel = "chathooks/town-square"
-owner = "admin"
-display_name = "default"
-
-[[rocketchat.incoming]]
-id = "{rocketchat_id}"
-token = "{rocketchat_token}"
-name = "default"
-channel = "#town-square"
-username = "admin"
-"##
+"##,
+        welcome.password
     );
+    for (_, hook) in &welcome.hooks {
+        text.push('\n');
+        text.push_str(&hook.seed);
+    }
     let file = parse(std::path::Path::new("<zero-config default>"), &text)?;
     apply(core, &file).await
 }

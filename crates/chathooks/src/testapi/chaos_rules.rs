@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use chathooks_testapi_server::ops::set_chaos;
-use chathooks_testapi_types::{self as types, ChaosAnswerApi};
+use chathooks_testapi_types as types;
 
 use super::{TestError, TestResult};
-use crate::chaos::{HookApi, Rule};
+use crate::chaos::Rule;
 use crate::server::AppState;
 
 /// A rule from the wire (its ranges are checked by the schema already;
@@ -59,10 +59,7 @@ pub fn state(state: &AppState) -> types::ChaosState {
             .into_iter()
             .map(|answer| types::ChaosAnswer {
                 at: answer.at,
-                api: match answer.api {
-                    HookApi::Mattermost => ChaosAnswerApi::Mattermost,
-                    HookApi::RocketChat => ChaosAnswerApi::Rocketchat,
-                },
+                api: answer.api.to_owned(),
                 hook_id: answer.hook_id,
                 status: i64::from(answer.status.as_u16()),
             })

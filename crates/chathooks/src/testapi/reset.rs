@@ -21,7 +21,7 @@ pub async fn reset(state: &AppState) -> TestResult<op::Response> {
     let core = &state.core;
     core.store.wipe().await?;
     if let Some((username, password)) = &state.config.admin {
-        crate::mattermost::users::ensure_admin(core, username, password).await?;
+        chathooks_mattermost::users::ensure_admin(core, username, password).await?;
     }
     let mut applied = crate::seed::Applied::default();
     match (&seed, &state.welcome) {
@@ -38,7 +38,7 @@ pub async fn reset(state: &AppState) -> TestResult<op::Response> {
             // Started on a database that already had users: there is no
             // welcome to make again, so a new default is made and logged.
             if state.config.admin.is_none()
-                && let Some(welcome) = crate::seed::zero_config(core).await?
+                && let Some(welcome) = crate::seed::zero_config(core, &state.dialects).await?
             {
                 for line in welcome.lines(&core.site_url) {
                     tracing::info!("reset: {line}");

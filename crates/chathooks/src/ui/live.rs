@@ -164,7 +164,7 @@ pub fn describe_chaos(answer: &Answer) -> (&'static str, Value) {
         "chaos",
         json!({
             "at": answer.at,
-            "api": answer.api.name(),
+            "api": answer.api,
             "hook_id": answer.hook_id,
             "status": answer.status.as_u16(),
         }),
@@ -227,7 +227,7 @@ mod tests {
         chaos
             .send(Answer {
                 at: 7,
-                api: crate::chaos::HookApi::Mattermost,
+                api: "mattermost",
                 hook_id: "h1".into(),
                 status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
             })

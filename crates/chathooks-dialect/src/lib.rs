@@ -1,0 +1,136 @@
+//! What a chat API adapter (a *dialect*) gives the chathooks server.
+//!
+//! The server speaks several chat APIs on one port over one domain core. Each
+//! API lives in a crate of its own (`chathooks-mattermost`,
+//! `chathooks-rocketchat`) that depends on the core, the runtime, its own
+//! generated crates and this crate, and never on another dialect or on the
+//! server. The server reads each dialect through one [`Dialect`] descriptor:
+//! whatever asks "which API is this path?" or "what does this API answer
+//! here?" asks the descriptors, so a new dialect needs no edits outside its
+//! own crate and one line of registration in the server.
+//!
+//! The descriptor carries:
+//!
+//! - its router (generated from its spec, plus what OpenAPI cannot describe,
+//!   such as a WebSocket) over the core;
+//! - the paths it owns, and the incoming-webhook executions among them;
+//! - its answers where the server answers for it: an unknown path, a failure
+//!   chaos makes on purpose;
+//! - its `Outgoing`, the core's delivery queue's view of its outgoing hooks;
+//! - the hook a zero-config start makes;
+//! - its hooks as the test API lists them, with the URLs an application is
+//!   given.
+//!
+//! A dialect crate also exports a [`Registration`]: its section of the seed
+//! file ([`seed`]), which the server checks before anything runs, and how to
+//! build its descriptor from the server's [`Options`].
+//!
+//! [`request_id`] is the one thing a dialect reads back from the server: the
+//! id of the request being served, which its error bodies carry.
+
+pub mod request_id;
+pub mod seed;
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use chathooks_core::Core;
+use chathooks_core::delivery::Outgoing;
+use chathooks_core::store::StoreError;
+use futures_util::future::BoxFuture;
+
+pub use self::seed::SeedSection;
+
+/// One chat API, as the server sees it.
+pub trait Dialect: Send + Sync + 'static {
+    /// Short and stable: the `api` label of metrics, the test API's `api`
+    /// field, the seed file's section (`[mattermost]`).
+    fn name(&self) -> &'static str;
+
+    /// For people: "Mattermost".
+    fn title(&self) -> &'static str;
+
+    /// Whether `path` belongs to this API, so that an unknown path is
+    /// answered in its shape and counted under its name.
+    fn owns(&self, path: &str) -> bool;
+
+    /// The incoming webhook a request executes, if it is one of this API's
+    /// executions: chaos and the message counters work on these.
+    fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<&'p str>;
+
+    /// Whether `path` takes file uploads, which get the file size limit
+    /// instead of the body limit.
+    fn is_upload(&self, path: &str) -> bool;
+
+    /// The WebSocket path of this API's realtime channel, if it has one
+    /// (for the server's checks on upgrades).
+    fn websocket_path(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Every route of this API over `core`.
+    fn router(&self, core: Arc<Core>) -> axum::Router;
+
+    /// This API's answer to a path of its own that it does not serve.
+    fn not_found(&self) -> Response;
+
+    /// This API's answer to an execution chaos fails on purpose, with
+    /// `status`.
+    fn chaos_answer(&self, status: StatusCode) -> Response;
+
+    /// The core's delivery queue's view of this API's outgoing hooks.
+    fn outgoing(&self) -> Arc<dyn Outgoing>;
+
+    /// The incoming hook a zero-config start makes for this API (random
+    /// secrets, made once; a reset makes the same one again).
+    fn welcome_hook(&self) -> Option<seed::WelcomeHook> {
+        None
+    }
+
+    /// This API's hooks and integrations, for the test API and the web UI,
+    /// with URLs under `base` (`http://host:port`).
+    fn hooks<'a>(&'a self, core: &'a Core, base: &'a str) -> BoxFuture<'a, Result<Vec<HookSummary>, StoreError>>;
+}
+
+/// How the server registers a dialect: one constant per dialect crate, one
+/// line in the server's list.
+#[derive(Clone, Copy)]
+pub struct Registration {
+    /// Its section of the seed file, which is checked before anything runs.
+    pub seed: &'static dyn SeedSection,
+    /// Make the dialect, once per server.
+    pub build: fn(&Options) -> Arc<dyn Dialect>,
+}
+
+/// What the server was told that a dialect may need.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// The sandbox integration scripts run in; `None` when scripts are off
+    /// (`--disable-scripts`).
+    pub scripts: Option<Arc<chathooks_script::Engine>>,
+}
+
+/// Which way a hook goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// A hook or integration of some API, as the test API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSummary {
+    pub id: String,
+    pub name: String,
+    pub direction: Direction,
+    /// An incoming hook's URL, or an outgoing hook's callbacks (space-separated).
+    pub url: String,
+    /// Where it posts or listens, in the API's own notation.
+    pub channel: String,
+    pub trigger_words: Vec<String>,
+    /// The event an outgoing integration fires on, where the API has several.
+    pub event: Option<String>,
+    pub enabled: bool,
+    pub create_at: i64,
+}

@@ -1,0 +1,557 @@
+//! The Mattermost v4 dialect of `chathooks serve`: the generated
+//! `chathooks_mattermost_server::Api` trait implemented over the domain core,
+//! the WebSocket, and outgoing webhooks. The server knows it only through
+//! [`REGISTRATION`] (see `chathooks_dialect`).
+//!
+//! Each operation lives in the module of its resource and returns
+//! `ApiResult<Response>`; errors become AppError answers in [`error`].
+
+mod auth;
+mod channels;
+mod convert;
+mod dialect;
+mod error;
+mod execute;
+mod files;
+mod hooks;
+mod outgoing;
+mod page_answers;
+mod posts;
+mod reactions;
+mod seed;
+mod teams;
+mod tokens;
+pub mod users;
+mod websocket;
+
+pub use self::dialect::REGISTRATION;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chathooks_mattermost_server::{Api, Credentials, ops};
+use chathooks_runtime::{Location, RequestError, RequestErrorKind};
+
+use self::auth::authenticate;
+use self::error::{ApiError, respond};
+use chathooks_core::Core;
+
+/// The generated router over this implementation, and the WebSocket (which
+/// OpenAPI cannot describe).
+fn router(state: Arc<Core>) -> axum::Router {
+    let websocket = axum::Router::new()
+        .route("/api/v4/websocket", axum::routing::get(websocket::upgrade))
+        .with_state(state.clone());
+    chathooks_mattermost_server::router(Arc::new(Mattermost {
+        state,
+        incoming_pages: hooks::IncomingPages::default(),
+    }))
+    .merge(websocket)
+}
+
+/// The answer of operations with nothing else to say.
+pub fn status_ok() -> chathooks_mattermost_types::StatusOk {
+    chathooks_mattermost_types::StatusOk {
+        status: chathooks_mattermost_types::StatusOkStatus::Ok,
+    }
+}
+
+/// Paging as Mattermost does it: `per_page` 60 by default, at most 200 (silently).
+pub fn paging(page: i64, per_page: i64) -> (u32, u32) {
+    let page = u32::try_from(page.max(0)).unwrap_or(u32::MAX);
+    (page, clamp_per_page(per_page))
+}
+
+pub fn clamp_per_page(per_page: i64) -> u32 {
+    if per_page <= 0 {
+        60
+    } else {
+        u32::try_from(per_page.min(200)).unwrap_or(200)
+    }
+}
+
+pub struct Mattermost {
+    pub state: Arc<Core>,
+    /// Encoded pages of the incoming-hook list ([`hooks::get_incoming_webhooks`]).
+    incoming_pages: hooks::IncomingPages,
+}
+
+/// Authenticate, run the operation, answer errors as AppError.
+macro_rules! authenticated {
+    ($self:ident, $credentials:ident, $request:ident, $operation:path) => {
+        respond(
+            async {
+                let caller = authenticate(&$self.state, &$credentials).await?;
+                $operation(&$self.state, caller, $request).await
+            }
+            .await,
+        )
+    };
+}
+
+impl Api for Mattermost {
+    async fn get_incoming_webhooks(
+        &self,
+        credentials: Credentials,
+        request: ops::get_incoming_webhooks::Request,
+    ) -> ops::get_incoming_webhooks::Response {
+        respond(
+            async {
+                let caller = authenticate(&self.state, &credentials).await?;
+                hooks::get_incoming_webhooks(&self.state, &self.incoming_pages, caller, request).await
+            }
+            .await,
+        )
+    }
+
+    async fn create_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::create_incoming_webhook::Request,
+    ) -> ops::create_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::create_incoming_webhook)
+    }
+
+    async fn get_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::get_incoming_webhook::Request,
+    ) -> ops::get_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::get_incoming_webhook)
+    }
+
+    async fn update_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::update_incoming_webhook::Request,
+    ) -> ops::update_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::update_incoming_webhook)
+    }
+
+    async fn delete_incoming_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_incoming_webhook::Request,
+    ) -> ops::delete_incoming_webhook::Response {
+        authenticated!(self, credentials, request, hooks::delete_incoming_webhook)
+    }
+
+    async fn get_outgoing_webhooks(
+        &self,
+        credentials: Credentials,
+        request: ops::get_outgoing_webhooks::Request,
+    ) -> ops::get_outgoing_webhooks::Response {
+        authenticated!(self, credentials, request, hooks::get_outgoing_webhooks)
+    }
+
+    async fn create_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::create_outgoing_webhook::Request,
+    ) -> ops::create_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::create_outgoing_webhook)
+    }
+
+    async fn get_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::get_outgoing_webhook::Request,
+    ) -> ops::get_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::get_outgoing_webhook)
+    }
+
+    async fn update_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::update_outgoing_webhook::Request,
+    ) -> ops::update_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::update_outgoing_webhook)
+    }
+
+    async fn delete_outgoing_webhook(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_outgoing_webhook::Request,
+    ) -> ops::delete_outgoing_webhook::Response {
+        authenticated!(self, credentials, request, hooks::delete_outgoing_webhook)
+    }
+
+    async fn regen_outgoing_hook_token(
+        &self,
+        credentials: Credentials,
+        request: ops::regen_outgoing_hook_token::Request,
+    ) -> ops::regen_outgoing_hook_token::Response {
+        authenticated!(self, credentials, request, hooks::regen_outgoing_hook_token)
+    }
+
+    async fn execute_incoming_webhook(
+        &self,
+        request: ops::execute_incoming_webhook::Request,
+    ) -> ops::execute_incoming_webhook::Response {
+        respond(execute::execute_incoming_webhook(&self.state, request).await)
+    }
+
+    async fn login(&self, request: ops::login::Request) -> ops::login::Response {
+        respond(users::login(&self.state, request).await)
+    }
+
+    async fn get_me(&self, credentials: Credentials, request: ops::get_me::Request) -> ops::get_me::Response {
+        authenticated!(self, credentials, request, users::get_me)
+    }
+
+    async fn create_user(
+        &self,
+        credentials: Credentials,
+        request: ops::create_user::Request,
+    ) -> ops::create_user::Response {
+        authenticated!(self, credentials, request, users::create_user)
+    }
+
+    async fn get_user(&self, credentials: Credentials, request: ops::get_user::Request) -> ops::get_user::Response {
+        authenticated!(self, credentials, request, users::get_user)
+    }
+
+    async fn create_team(
+        &self,
+        credentials: Credentials,
+        request: ops::create_team::Request,
+    ) -> ops::create_team::Response {
+        authenticated!(self, credentials, request, teams::create_team)
+    }
+
+    async fn get_team(&self, credentials: Credentials, request: ops::get_team::Request) -> ops::get_team::Response {
+        authenticated!(self, credentials, request, teams::get_team)
+    }
+
+    async fn get_team_by_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_team_by_name::Request,
+    ) -> ops::get_team_by_name::Response {
+        authenticated!(self, credentials, request, teams::get_team_by_name)
+    }
+
+    async fn add_team_member(
+        &self,
+        credentials: Credentials,
+        request: ops::add_team_member::Request,
+    ) -> ops::add_team_member::Response {
+        authenticated!(self, credentials, request, teams::add_team_member)
+    }
+
+    async fn create_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::create_channel::Request,
+    ) -> ops::create_channel::Response {
+        authenticated!(self, credentials, request, channels::create_channel)
+    }
+
+    async fn get_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel::Request,
+    ) -> ops::get_channel::Response {
+        authenticated!(self, credentials, request, channels::get_channel)
+    }
+
+    async fn get_channel_by_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_by_name::Request,
+    ) -> ops::get_channel_by_name::Response {
+        authenticated!(self, credentials, request, channels::get_channel_by_name)
+    }
+
+    async fn add_channel_member(
+        &self,
+        credentials: Credentials,
+        request: ops::add_channel_member::Request,
+    ) -> ops::add_channel_member::Response {
+        authenticated!(self, credentials, request, channels::add_channel_member)
+    }
+
+    async fn create_post(
+        &self,
+        credentials: Credentials,
+        request: ops::create_post::Request,
+    ) -> ops::create_post::Response {
+        authenticated!(self, credentials, request, posts::create_post)
+    }
+
+    async fn get_posts_for_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::get_posts_for_channel::Request,
+    ) -> ops::get_posts_for_channel::Response {
+        authenticated!(self, credentials, request, posts::get_posts_for_channel)
+    }
+
+    async fn get_all_teams(
+        &self,
+        credentials: Credentials,
+        request: ops::get_all_teams::Request,
+    ) -> ops::get_all_teams::Response {
+        authenticated!(self, credentials, request, teams::get_all_teams)
+    }
+
+    async fn get_channel_members(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_members::Request,
+    ) -> ops::get_channel_members::Response {
+        authenticated!(self, credentials, request, channels::get_channel_members)
+    }
+
+    async fn get_user_by_username(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_by_username::Request,
+    ) -> ops::get_user_by_username::Response {
+        authenticated!(self, credentials, request, users::get_user_by_username)
+    }
+
+    async fn get_teams_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_teams_for_user::Request,
+    ) -> ops::get_teams_for_user::Response {
+        authenticated!(self, credentials, request, teams::get_teams_for_user)
+    }
+
+    async fn get_user_access_tokens_for_user(
+        &self,
+        credentials: Credentials,
+        request: ops::get_user_access_tokens_for_user::Request,
+    ) -> ops::get_user_access_tokens_for_user::Response {
+        authenticated!(self, credentials, request, tokens::get_user_access_tokens_for_user)
+    }
+
+    async fn create_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::create_user_access_token::Request,
+    ) -> ops::create_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::create_user_access_token)
+    }
+
+    async fn revoke_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::revoke_user_access_token::Request,
+    ) -> ops::revoke_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::revoke_user_access_token)
+    }
+
+    async fn disable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::disable_user_access_token::Request,
+    ) -> ops::disable_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::disable_user_access_token)
+    }
+
+    async fn enable_user_access_token(
+        &self,
+        credentials: Credentials,
+        request: ops::enable_user_access_token::Request,
+    ) -> ops::enable_user_access_token::Response {
+        authenticated!(self, credentials, request, tokens::enable_user_access_token)
+    }
+
+    async fn get_channel_by_name_for_team_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_channel_by_name_for_team_name::Request,
+    ) -> ops::get_channel_by_name_for_team_name::Response {
+        authenticated!(self, credentials, request, channels::get_channel_by_name_for_team_name)
+    }
+
+    async fn create_direct_channel(
+        &self,
+        credentials: Credentials,
+        request: ops::create_direct_channel::Request,
+    ) -> ops::create_direct_channel::Response {
+        authenticated!(self, credentials, request, channels::create_direct_channel)
+    }
+
+    async fn get_post(&self, credentials: Credentials, request: ops::get_post::Request) -> ops::get_post::Response {
+        authenticated!(self, credentials, request, posts::get_post)
+    }
+
+    async fn update_post(
+        &self,
+        credentials: Credentials,
+        request: ops::update_post::Request,
+    ) -> ops::update_post::Response {
+        authenticated!(self, credentials, request, posts::update_post)
+    }
+
+    async fn delete_post(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_post::Request,
+    ) -> ops::delete_post::Response {
+        authenticated!(self, credentials, request, posts::delete_post)
+    }
+
+    async fn patch_post(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_post::Request,
+    ) -> ops::patch_post::Response {
+        authenticated!(self, credentials, request, posts::patch_post)
+    }
+
+    async fn get_post_thread(
+        &self,
+        credentials: Credentials,
+        request: ops::get_post_thread::Request,
+    ) -> ops::get_post_thread::Response {
+        authenticated!(self, credentials, request, posts::get_post_thread)
+    }
+
+    async fn create_post_ephemeral(
+        &self,
+        credentials: Credentials,
+        request: ops::create_post_ephemeral::Request,
+    ) -> ops::create_post_ephemeral::Response {
+        authenticated!(self, credentials, request, posts::create_post_ephemeral)
+    }
+
+    async fn save_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::save_reaction::Request,
+    ) -> ops::save_reaction::Response {
+        authenticated!(self, credentials, request, reactions::save_reaction)
+    }
+
+    async fn get_reactions(
+        &self,
+        credentials: Credentials,
+        request: ops::get_reactions::Request,
+    ) -> ops::get_reactions::Response {
+        authenticated!(self, credentials, request, reactions::get_reactions)
+    }
+
+    async fn delete_reaction(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_reaction::Request,
+    ) -> ops::delete_reaction::Response {
+        authenticated!(self, credentials, request, reactions::delete_reaction)
+    }
+
+    async fn upload_file(
+        &self,
+        credentials: Credentials,
+        request: ops::upload_file::Request,
+    ) -> ops::upload_file::Response {
+        authenticated!(self, credentials, request, files::upload_file)
+    }
+
+    async fn get_file(&self, credentials: Credentials, request: ops::get_file::Request) -> ops::get_file::Response {
+        authenticated!(self, credentials, request, files::get_file)
+    }
+
+    async fn get_file_info(
+        &self,
+        credentials: Credentials,
+        request: ops::get_file_info::Request,
+    ) -> ops::get_file_info::Response {
+        authenticated!(self, credentials, request, files::get_file_info)
+    }
+
+    async fn logout(&self, credentials: Option<Credentials>, request: ops::logout::Request) -> ops::logout::Response {
+        respond(users::logout(&self.state, credentials, request).await)
+    }
+
+    async fn get_ping(&self, _request: ops::get_ping::Request) -> ops::get_ping::Response {
+        ops::get_ping::Response::Ok(chathooks_mattermost_types::SystemStatus { status: "OK".into() })
+    }
+
+    fn request_error(&self, error: RequestError) -> axum::response::Response {
+        app_error_for(&error).into_http()
+    }
+}
+
+/// Mattermost's error ids for requests the generated router refused.
+fn app_error_for(error: &RequestError) -> ApiError {
+    match &error.kind {
+        RequestErrorKind::Unauthenticated => ApiError::session_expired(),
+        RequestErrorKind::PayloadTooLarge if error.operation_id == "UploadFile" => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.file.upload_file.too_large_detailed.app_error",
+            "Unable to upload file(s): the request is larger than the server's file size limit.",
+        ),
+        RequestErrorKind::PayloadTooLarge => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.context.request_body_too_large.app_error",
+            "The request body is too large.",
+        ),
+        RequestErrorKind::UnsupportedMediaType { content_type } => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "api.context.invalid_body_param.app_error",
+            format!("Unsupported content type '{content_type}'."),
+        ),
+        RequestErrorKind::Invalid(issues) => {
+            let detail = error.to_string();
+            let Some(issue) = issues.first() else {
+                return ApiError::invalid_body_param("body").detailed(detail);
+            };
+            match issue.location {
+                Location::Body => {
+                    let field = issue
+                        .property
+                        .clone()
+                        .or_else(|| {
+                            issue
+                                .pointer
+                                .trim_start_matches('/')
+                                .split('/')
+                                .next()
+                                .map(str::to_owned)
+                        })
+                        .filter(|f| !f.is_empty())
+                        .unwrap_or_else(|| "body".to_owned());
+                    field_error(error.operation_id, &field)
+                        .unwrap_or_else(|| ApiError::invalid_body_param(&field))
+                        .detailed(detail)
+                }
+                _ => ApiError::invalid_url_param(&issue.name).detailed(detail),
+            }
+        }
+    }
+}
+
+/// Field rules with their own ids in Mattermost (`IsValid` of the models).
+fn field_error(operation_id: &str, field: &str) -> Option<ApiError> {
+    let model = match operation_id {
+        "CreateIncomingWebhook" | "UpdateIncomingWebhook" => "model.incoming_hook",
+        "CreateOutgoingWebhook" | "UpdateOutgoingWebhook" => "model.outgoing_hook.is_valid",
+        "ExecuteIncomingWebhook" => {
+            return Some(ApiError::bad_request(
+                "web.incoming_webhook.parse.app_error",
+                "Unable to parse the incoming data.",
+            ));
+        }
+        _ => return None,
+    };
+    // Property name -> the name Mattermost's `IsValid` uses in the error id.
+    let known = [
+        ("display_name", "display_name"),
+        ("description", "description"),
+        ("username", "username"),
+        ("icon_url", "icon_url"),
+        ("content_type", "content_type"),
+        ("token", "token"),
+        ("trigger_words", "words"),
+        ("callback_urls", "callback"),
+        ("trigger_when", "trigger_when"),
+    ];
+    known
+        .iter()
+        .find(|(property, _)| *property == field)
+        .map(|(_, name)| ApiError::bad_request(format!("{model}.{name}.app_error"), format!("Invalid {field}.")))
+}

@@ -1,0 +1,212 @@
+//! Teams and team membership.
+
+use chathooks_mattermost_server::ops::{
+    add_team_member, create_team, get_all_teams, get_team, get_team_by_name, get_teams_for_user,
+};
+use chathooks_mattermost_types as types;
+
+use super::auth::{Caller, Permission, has_team_permission, is_team_member};
+use super::convert;
+use super::error::{ApiError, ApiResult};
+use super::users::resolve_user_id;
+use chathooks_core::Core;
+use chathooks_core::channels::valid_name;
+use chathooks_core::ids::{is_valid_id, new_id};
+use chathooks_core::store::{
+    DirectoryStore, ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms,
+};
+
+pub fn team_not_found() -> ApiError {
+    ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
+}
+
+pub async fn create_team(
+    state: &Core,
+    caller: Caller,
+    request: create_team::Request,
+) -> ApiResult<create_team::Response> {
+    let body = request.body;
+    if !valid_name(&body.name) {
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.url.app_error",
+            "Invalid URL Identifier",
+        ));
+    }
+    if body.display_name.trim().is_empty() || body.display_name.chars().count() > 64 {
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.name.app_error",
+            "Invalid name.",
+        ));
+    }
+    let now = now_ms();
+    let team = Team {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        name: body.name,
+        display_name: body.display_name,
+        team_type: match body.type_ {
+            types::CreateTeamBodyType::I => "I".into(),
+            types::CreateTeamBodyType::O => "O".into(),
+        },
+        description: body.description.unwrap_or_default(),
+        email: caller.user.email.clone(),
+        allow_open_invite: false,
+        allowed_domains: String::new(),
+        invite_id: new_id(),
+    };
+    let team = state.store.create_team(&team).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::bad_request(
+            "app.team.save.existing.app_error",
+            "A team with that name already exists.",
+        ),
+        other => other.into(),
+    })?;
+    // The creator administers the team.
+    state
+        .store
+        .add_team_member(&TeamMember {
+            team_id: team.id.clone(),
+            user_id: caller.user.id.clone(),
+            roles: ROLES_TEAM_ADMIN.into(),
+            delete_at: 0,
+        })
+        .await?;
+    Ok(create_team::Response::Created(convert::team(&team)))
+}
+
+async fn visible_team(state: &Core, caller: &Caller, team: Option<Team>) -> ApiResult<Team> {
+    let team = team.filter(|t| t.delete_at == 0).ok_or_else(team_not_found)?;
+    if team.team_type == "O" || is_team_member(state, &caller.user, &team.id).await? {
+        Ok(team)
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+pub async fn get_team(state: &Core, caller: Caller, request: get_team::Request) -> ApiResult<get_team::Response> {
+    if !is_valid_id(&request.team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    let team = state.store.get_team(&request.team_id).await?;
+    Ok(get_team::Response::Ok(convert::team(
+        &visible_team(state, &caller, team).await?,
+    )))
+}
+
+pub async fn get_team_by_name(
+    state: &Core,
+    caller: Caller,
+    request: get_team_by_name::Request,
+) -> ApiResult<get_team_by_name::Response> {
+    let team = state.store.get_team_by_name(&request.name).await?;
+    Ok(get_team_by_name::Response::Ok(convert::team(
+        &visible_team(state, &caller, team).await?,
+    )))
+}
+
+/// Teams the caller may see: every team for system admins; for others the
+/// teams they belong to and the open ones. Paged after filtering (a
+/// stand-in holds few teams, so they are filtered in memory).
+pub async fn get_all_teams(
+    state: &Core,
+    caller: Caller,
+    request: get_all_teams::Request,
+) -> ApiResult<get_all_teams::Response> {
+    let (page, per_page) = super::paging(request.page, request.per_page);
+    let mut visible = Vec::new();
+    let mine: Vec<String> = state
+        .store
+        .list_user_teams(&caller.user.id)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    for batch in 0.. {
+        let teams = state.store.list_teams(batch, 200).await?;
+        let done = teams.len() < 200;
+        visible.extend(
+            teams.into_iter().filter(|t| {
+                caller.is_system_admin() || t.allow_open_invite || t.team_type == "O" || mine.contains(&t.id)
+            }),
+        );
+        if done {
+            break;
+        }
+    }
+    let start = (page as usize).saturating_mul(per_page as usize);
+    let teams = visible
+        .iter()
+        .skip(start)
+        .take(per_page as usize)
+        .map(convert::team)
+        .collect();
+    Ok(get_all_teams::Response::Ok(teams))
+}
+
+/// The teams a user belongs to: one's own, or anyone's for system admins.
+pub async fn get_teams_for_user(
+    state: &Core,
+    caller: Caller,
+    request: get_teams_for_user::Request,
+) -> ApiResult<get_teams_for_user::Response> {
+    let id = resolve_user_id(&caller, &request.user_id)?;
+    if id != caller.user.id && !caller.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let teams = state.store.list_user_teams(&id).await?;
+    Ok(get_teams_for_user::Response::Ok(
+        teams.iter().map(convert::team).collect(),
+    ))
+}
+
+/// Joining an open team yourself is allowed; adding others needs
+/// `add_user_to_team` (team admins, system admins).
+pub async fn add_team_member(
+    state: &Core,
+    caller: Caller,
+    request: add_team_member::Request,
+) -> ApiResult<add_team_member::Response> {
+    let body = request.body;
+    if !is_valid_id(&request.team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    if body.team_id != request.team_id {
+        return Err(ApiError::invalid_body_param("team_id"));
+    }
+    if !is_valid_id(&body.user_id) {
+        return Err(ApiError::invalid_body_param("user_id"));
+    }
+    let team = state
+        .store
+        .get_team(&request.team_id)
+        .await?
+        .filter(|t| t.delete_at == 0)
+        .ok_or_else(team_not_found)?;
+    let joining_open_team = body.user_id == caller.user.id && team.team_type == "O";
+    if !joining_open_team && !has_team_permission(state, &caller.user, &team.id, Permission::AddUserToTeam).await? {
+        return Err(ApiError::forbidden());
+    }
+    let user = state
+        .store
+        .get_user(&body.user_id)
+        .await?
+        .filter(|u| u.delete_at == 0)
+        .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
+    let existing = state.store.get_team_member(&team.id, &user.id).await?;
+    let roles = existing
+        .filter(|m| m.delete_at == 0)
+        .map(|m| m.roles)
+        .unwrap_or_else(|| ROLES_TEAM_USER.into());
+    let member = state
+        .store
+        .add_team_member(&TeamMember {
+            team_id: team.id,
+            user_id: user.id,
+            roles,
+            delete_at: 0,
+        })
+        .await?;
+    Ok(add_team_member::Response::Created(convert::team_member(&member)))
+}

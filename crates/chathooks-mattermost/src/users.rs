@@ -1,0 +1,223 @@
+//! Login, sessions and users.
+
+use chathooks_mattermost_server::Credentials;
+use chathooks_mattermost_server::ops::{create_user, get_me, get_user, get_user_by_username, login, logout};
+use serde_json::json;
+
+use super::auth::Caller;
+use super::convert;
+use super::error::{ApiError, ApiResult};
+use super::status_ok;
+use chathooks_core::Core;
+use chathooks_core::accounts::{valid_email, valid_username};
+use chathooks_core::ids::{is_valid_id, new_id};
+use chathooks_core::password;
+use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+
+/// Sessions last 30 days, Mattermost's default for web sessions.
+const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+pub async fn login(state: &Core, request: login::Request) -> ApiResult<login::Response> {
+    let body = request.body;
+    let invalid = || {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "api.user.login.invalid_credentials_email_username",
+            "Enter a valid email or username and/or password.",
+        )
+    };
+    let user = state
+        .store
+        .get_user_by_login(body.login_id.trim())
+        .await?
+        .ok_or_else(invalid)?;
+    // Hash checks run on a blocking thread: Argon2 is deliberately slow.
+    let hash = user.password_hash.clone();
+    let given = body.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok || user.delete_at != 0 {
+        return Err(invalid());
+    }
+    let now = now_ms();
+    let session = Session {
+        token: new_id(),
+        user_id: user.id.clone(),
+        create_at: now,
+        expires_at: now + SESSION_LIFETIME_MS,
+        last_activity_at: now,
+    };
+    state.store.create_session(&session).await?;
+    Ok(login::Response::Ok(
+        convert::user(&user),
+        login::OkHeaders {
+            token: Some(session.token),
+        },
+    ))
+}
+
+pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
+    Ok(get_me::Response::Ok(convert::user(&caller.user)))
+}
+
+pub fn user_not_found() -> ApiError {
+    ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
+}
+
+/// A `user_id` path parameter: `me` is the caller; anything else must be an id.
+pub fn resolve_user_id(caller: &Caller, user_id: &str) -> ApiResult<String> {
+    let id = if user_id == "me" {
+        caller.user.id.as_str()
+    } else {
+        user_id
+    };
+    if !is_valid_id(id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    Ok(id.to_owned())
+}
+
+pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
+    let id = resolve_user_id(&caller, &request.user_id)?;
+    let user = state.store.get_user(&id).await?.ok_or_else(user_not_found)?;
+    Ok(get_user::Response::Ok(convert::user(&user)))
+}
+
+pub async fn get_user_by_username(
+    state: &Core,
+    _caller: Caller,
+    request: get_user_by_username::Request,
+) -> ApiResult<get_user_by_username::Response> {
+    let username = request.username.trim().trim_start_matches('@').to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::invalid_url_param("username"));
+    }
+    let user = state
+        .store
+        .get_user_by_username(&username)
+        .await?
+        .ok_or_else(user_not_found)?;
+    Ok(get_user_by_username::Response::Ok(convert::user(&user)))
+}
+
+/// End the session the request came with, if any; other sessions and
+/// personal access tokens are left alone.
+pub async fn logout(
+    state: &Core,
+    credentials: Option<Credentials>,
+    _request: logout::Request,
+) -> ApiResult<logout::Response> {
+    if let Some(credentials) = credentials {
+        let token = super::auth::token(&credentials);
+        state.store.delete_session(token).await?;
+    }
+    Ok(logout::Response::Ok(status_ok()))
+}
+
+/// A new user record; the password is hashed on a blocking thread.
+async fn new_user(username: &str, email: &str, password: &str, roles: &str) -> ApiResult<User> {
+    let username = username.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.username.app_error",
+            "Invalid username.",
+        ));
+    }
+    if !valid_email(&email) {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.email.app_error",
+            "Invalid email.",
+        ));
+    }
+    if password.chars().count() < 5 || password.len() > 72 {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.pwd.app_error",
+            "Your password must contain between 5 and 72 characters.",
+        ));
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let now = now_ms();
+    Ok(User {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        username,
+        email,
+        email_verified: true,
+        first_name: String::new(),
+        last_name: String::new(),
+        nickname: String::new(),
+        password_hash: hash,
+        last_password_update: now,
+        roles: roles.to_owned(),
+        locale: "en".into(),
+        props: json!({}),
+        notify_props: json!({}),
+        timezone: json!({}),
+    })
+}
+
+fn conflict(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(what) if what.contains("email") => ApiError::bad_request(
+            "app.user.save.email_exists.app_error",
+            "An account with that email already exists.",
+        ),
+        StoreError::Conflict(_) => ApiError::bad_request(
+            "app.user.save.username_exists.app_error",
+            "An account with that username already exists.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Creating users is for system admins (open sign-up is off, as on a fresh Mattermost).
+pub async fn create_user(
+    state: &Core,
+    caller: Caller,
+    request: create_user::Request,
+) -> ApiResult<create_user::Response> {
+    if !caller.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    let body = request.body;
+    let mut user = new_user(&body.username, &body.email, &body.password, ROLES_SYSTEM_USER).await?;
+    user.first_name = body.first_name.unwrap_or_default();
+    user.last_name = body.last_name.unwrap_or_default();
+    user.nickname = body.nickname.unwrap_or_default();
+    if let Some(locale) = body.locale.filter(|l| !l.is_empty()) {
+        user.locale = locale;
+    }
+    user.props = serde_json::Value::Object(body.props);
+    user.notify_props = serde_json::Value::Object(body.notify_props);
+    let user = chathooks_core::accounts::create_user(state, &user)
+        .await
+        .map_err(conflict)?;
+    Ok(create_user::Response::Created(convert::user(&user)))
+}
+
+/// Create the system admin named on the command line unless the name exists.
+pub async fn ensure_admin(state: &Core, username: &str, password: &str) -> anyhow::Result<()> {
+    if state
+        .store
+        .get_user_by_username(&username.to_lowercase())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let email = format!("{}@chathooks.localhost", username.to_lowercase());
+    let user = new_user(username, &email, password, ROLES_SYSTEM_ADMIN)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create admin {username}: {}", e.message))?;
+    chathooks_core::accounts::create_user(state, &user).await?;
+    tracing::info!(username, "created system admin");
+    Ok(())
+}

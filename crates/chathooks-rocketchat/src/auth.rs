@@ -1,0 +1,210 @@
+//! Sessions and permissions of the Rocket.Chat API.
+//!
+//! Sessions are the core's: `X-Auth-Token` is a session token of the shared
+//! sessions table, so a token obtained through either API's login works with
+//! both. Rocket.Chat also sends `X-User-Id`, which must name the
+//! session's user.
+//!
+//! Rocket.Chat's permissions are mapped onto this server's two kinds of user
+//! (see [`has_permission`]).
+
+use chathooks_core::accounts::{self, AuthError};
+use chathooks_core::permissions::{self, Permission as CorePermission};
+use chathooks_rocketchat_server::Credentials;
+
+use super::error::{RcError, RcResult};
+use chathooks_core::Core;
+use chathooks_core::accounts::Caller;
+use chathooks_core::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, Store, User};
+
+/// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
+/// there is none, it expired, its user is deactivated, or the ids differ.
+pub async fn authenticate(state: &Core, credentials: &Credentials) -> RcResult<Caller> {
+    let Credentials::AuthTokenUserId { auth_token, user_id } = credentials;
+    let caller = accounts::authenticate(state, auth_token)
+        .await
+        .map_err(|error| match error {
+            AuthError::Unauthenticated => RcError::Unauthorized,
+            AuthError::Store(error) => error.into(),
+        })?;
+    if caller.user.id != *user_id {
+        return Err(RcError::Unauthorized);
+    }
+    Ok(caller)
+}
+
+/// The Rocket.Chat permissions this server checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ManageIncomingIntegrations,
+    ManageOwnIncomingIntegrations,
+    ManageOutgoingIntegrations,
+    ManageOwnOutgoingIntegrations,
+    CreateUser,
+    /// Create public channels.
+    CreateC,
+    /// Set `alias`, `emoji` or `avatar` on a message.
+    MessageImpersonate,
+}
+
+impl Permission {
+    /// The core permission this one is.
+    fn core(self) -> CorePermission {
+        match self {
+            Permission::ManageIncomingIntegrations => CorePermission::ManageOthersIncomingHooks,
+            Permission::ManageOwnIncomingIntegrations => CorePermission::ManageOwnIncomingHooks,
+            Permission::ManageOutgoingIntegrations => CorePermission::ManageOthersOutgoingHooks,
+            Permission::ManageOwnOutgoingIntegrations => CorePermission::ManageOwnOutgoingHooks,
+            Permission::CreateUser => CorePermission::CreateUser,
+            Permission::CreateC => CorePermission::CreatePublicChannel,
+            Permission::MessageImpersonate => CorePermission::Impersonate,
+        }
+    }
+}
+
+/// Does `user` hold `permission`? Rocket.Chat has no teams, so these are the
+/// core's permissions outside teams: system administrators (Rocket.Chat's
+/// `admin` role) hold every one; other users what Rocket.Chat's `user` role
+/// holds by default among those checked here: managing their own
+/// integrations and creating public channels.
+pub fn has_permission(user: &User, permission: Permission) -> bool {
+    permissions::has_system_permission(user, permission.core())
+}
+
+/// [`has_permission`] as a 403.
+pub fn require(user: &User, permission: Permission) -> RcResult<()> {
+    if has_permission(user, permission) {
+        Ok(())
+    } else {
+        Err(RcError::Forbidden)
+    }
+}
+
+/// The kind of an integration, with the pair of permissions that govern it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Incoming,
+    Outgoing,
+}
+
+impl Kind {
+    /// From a stored or requested `type`.
+    pub fn of(integration_type: &str) -> Self {
+        if integration_type == RC_WEBHOOK_INCOMING {
+            Kind::Incoming
+        } else {
+            Kind::Outgoing
+        }
+    }
+
+    /// `manage-*-integrations`: every integration of this kind.
+    pub fn manage_all(self) -> Permission {
+        match self {
+            Kind::Incoming => Permission::ManageIncomingIntegrations,
+            Kind::Outgoing => Permission::ManageOutgoingIntegrations,
+        }
+    }
+
+    /// `manage-own-*-integrations`: integrations of this kind the user created.
+    pub fn manage_own(self) -> Permission {
+        match self {
+            Kind::Incoming => Permission::ManageOwnIncomingIntegrations,
+            Kind::Outgoing => Permission::ManageOwnOutgoingIntegrations,
+        }
+    }
+
+    /// Does `user` hold either permission of this kind? (403 otherwise.)
+    pub fn may_manage_any(self, user: &User) -> bool {
+        has_permission(user, self.manage_all()) || has_permission(user, self.manage_own())
+    }
+
+    /// Which integrations of this kind `user` may see and change.
+    pub fn visibility(self, user: &User) -> RcVisibility {
+        if has_permission(user, self.manage_all()) {
+            RcVisibility::All
+        } else if has_permission(user, self.manage_own()) {
+            RcVisibility::CreatedBy(user.id.clone())
+        } else {
+            RcVisibility::Hidden
+        }
+    }
+}
+
+/// May `user` see and change `integration`? `manage-*` covers every one of its
+/// kind, `manage-own-*` those the user created.
+pub fn may_manage(user: &User, integration: &RcIntegration) -> bool {
+    match Kind::of(&integration.integration_type).visibility(user) {
+        RcVisibility::All => true,
+        RcVisibility::CreatedBy(id) => integration.created_by == id,
+        RcVisibility::Hidden => false,
+    }
+}
+
+/// Does any of the four integration permissions let `user` call the
+/// integration endpoints at all?
+pub fn may_manage_integrations(user: &User) -> bool {
+    Kind::Incoming.may_manage_any(user) || Kind::Outgoing.may_manage_any(user)
+}
+
+/// May `user` read and post in `channel`? Public channels: every user
+/// (Rocket.Chat has no teams to belong to); private and direct rooms: their
+/// members. System administrators: every room.
+pub async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    if user.is_system_admin() || channel.channel_type == CHANNEL_OPEN {
+        return Ok(true);
+    }
+    is_member(state, user, channel).await
+}
+
+/// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?
+pub async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    Ok(permissions::is_channel_member(state, user, channel).await?)
+}
+
+/// The room permissions Rocket.Chat gives a room's owners (and admins) by
+/// default, checked in one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomPermission {
+    /// Edit others' messages.
+    EditMessage,
+    /// Delete others' messages.
+    DeleteMessage,
+    /// Delete others' messages as them (`asUser`).
+    ForceDeleteMessage,
+    ArchiveRoom,
+}
+
+/// Does `user` hold `permission` in `channel`? System administrators hold
+/// every room permission; a room's owner (its creator, a channel admin in the
+/// Mattermost API's terms) holds them in that room.
+pub async fn has_room_permission(
+    state: &Core,
+    user: &User,
+    channel: &Channel,
+    permission: RoomPermission,
+) -> RcResult<bool> {
+    if user.is_system_admin() {
+        return Ok(true);
+    }
+    // Rocket.Chat's default roles for each: `admin` and `owner` (and
+    // `moderator`, a role this server does not have, for the first two).
+    let held_by_owners = match permission {
+        RoomPermission::EditMessage
+        | RoomPermission::DeleteMessage
+        | RoomPermission::ForceDeleteMessage
+        | RoomPermission::ArchiveRoom => true,
+    };
+    Ok(held_by_owners && is_owner(state, user, channel).await?)
+}
+
+/// Is `user` an owner of `channel` (a member with the channel admin role)?
+pub async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+    Ok(state
+        .store
+        .get_channel_member(&channel.id, &user.id)
+        .await?
+        .is_some_and(|member| member.roles.split_whitespace().any(|role| role == ROLE_CHANNEL_ADMIN)))
+}
+
+/// The channel role that makes a member the room's owner.
+pub const ROLE_CHANNEL_ADMIN: &str = "channel_admin";

@@ -1,0 +1,351 @@
+//! Rocket.Chat's error answers.
+//!
+//! Rocket.Chat answers failures in a few fixed shapes, and clients match on
+//! them: `{success: false, error, errorType?, details?}` with 400 (and 403 for a
+//! missing permission), `{success: false, status: "error", message}` with 401,
+//! and a plain-text 503 from `/hooks`. [`RcError`] is an error on its way to one
+//! of those; [`FromRcError`] turns it into the answer of any operation, and
+//! [`request_error`] answers requests the generated router refused.
+
+use std::fmt;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chathooks_rocketchat_server::ops;
+use chathooks_rocketchat_types as types;
+use chathooks_runtime::{RequestError, RequestErrorKind, ValidationIssue};
+use serde_json::{Map, Value};
+
+use chathooks_core::store::StoreError;
+
+/// The message of every 401.
+pub const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
+/// The error of every 403.
+pub const NOT_PERMITTED: &str = "User does not have the permissions required for this action [error-unauthorized]";
+/// `errorType` of schema validation failures.
+pub const INVALID_PARAMS: &str = "invalid-params";
+/// The operations whose too large bodies are files too large.
+const UPLOAD_OPERATIONS: [&str; 2] = ["roomsUpload", "roomsMedia"];
+
+/// An error on its way to becoming a Rocket.Chat answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RcError {
+    /// 400 `{success: false, error, errorType?, details?}`.
+    BadRequest {
+        error: String,
+        error_type: Option<String>,
+        details: Map<String, Value>,
+    },
+    /// 401: no valid session.
+    Unauthorized,
+    /// 403: the caller lacks a permission.
+    Forbidden,
+    /// 403 with another error text (Rocket.Chat's `API.v1.unauthorized()`
+    /// answers `unauthorized`).
+    Refused(String),
+    /// 404 (`/hooks` only), with the error text.
+    NotFound(String),
+    /// 503 (`/hooks` only): the integration is disabled.
+    ServiceUnavailable,
+    /// 500; the detail is logged, never sent.
+    Internal(String),
+}
+
+pub type RcResult<T> = Result<T, RcError>;
+
+impl RcError {
+    /// A failure without an error id (`API.v1.failure("...")` in Rocket.Chat).
+    pub fn failure(error: impl Into<String>) -> Self {
+        Self::BadRequest {
+            error: error.into(),
+            error_type: None,
+            details: Map::new(),
+        }
+    }
+
+    /// A failure with an error id: `error` is `"<message> [<id>]"`, as Rocket.Chat
+    /// renders a `Meteor.Error`.
+    pub fn typed(error_type: &str, message: &str) -> Self {
+        Self::BadRequest {
+            error: format!("{message} [{error_type}]"),
+            error_type: Some(error_type.to_owned()),
+            details: Map::new(),
+        }
+    }
+
+    /// A failure with an error id and no message: a `Meteor.Error` without a
+    /// reason renders as `"[<id>]"`.
+    pub fn bare(error_type: &str) -> Self {
+        Self::BadRequest {
+            error: format!("[{error_type}]"),
+            error_type: Some(error_type.to_owned()),
+            details: Map::new(),
+        }
+    }
+
+    /// A 403 whose error is `error`.
+    pub fn refused(error: impl Into<String>) -> Self {
+        Self::Refused(error.into())
+    }
+
+    /// Schema validation failures, with ajv-style messages.
+    pub fn invalid_params(messages: &[String]) -> Self {
+        Self::typed(INVALID_PARAMS, &messages.join("\n "))
+    }
+
+    /// Name the server method that failed in `details.method`, as Rocket.Chat
+    /// does for errors thrown by its integration methods.
+    pub fn in_method(mut self, method: &str) -> Self {
+        if let Self::BadRequest { details, .. } = &mut self {
+            details.insert("method".into(), method.into());
+        }
+        self
+    }
+
+    /// An internal failure: logged here with its detail, answered as a bare 500.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        let detail = detail.to_string();
+        tracing::error!(%detail, "internal error in the Rocket.Chat API");
+        Self::Internal(detail)
+    }
+
+    /// The body and status this error is answered with.
+    pub fn answer(self) -> Answer {
+        match self {
+            Self::BadRequest {
+                error,
+                error_type,
+                details,
+            } => Answer::BadRequest(error_body(error, error_type, details)),
+            Self::Unauthorized => Answer::Unauthorized(types::UnauthorizedError {
+                message: NOT_LOGGED_IN.into(),
+                status: types::UnauthorizedErrorStatus::Error,
+                success: Some(false.into()),
+            }),
+            Self::Forbidden => Answer::Forbidden(error_body(NOT_PERMITTED.into(), None, Map::new())),
+            Self::Refused(error) => Answer::Forbidden(error_body(error, None, Map::new())),
+            Self::NotFound(error) => Answer::NotFound(error_body(error, None, Map::new())),
+            Self::ServiceUnavailable => Answer::ServiceUnavailable("Service Unavailable".into()),
+            Self::Internal(_) => Answer::InternalServerError(error_body(
+                "Internal server error".into(),
+                Some("error-internal".into()),
+                Map::new(),
+            )),
+        }
+    }
+
+    /// A complete HTTP answer, for errors outside an operation.
+    pub fn into_http(self) -> Response {
+        use chathooks_runtime::{json_response, text_response};
+        match self.answer() {
+            Answer::BadRequest(body) => json_response(StatusCode::BAD_REQUEST, &body),
+            Answer::Unauthorized(body) => json_response(StatusCode::UNAUTHORIZED, &body),
+            Answer::Forbidden(body) => json_response(StatusCode::FORBIDDEN, &body),
+            Answer::NotFound(body) => json_response(StatusCode::NOT_FOUND, &body),
+            Answer::ServiceUnavailable(text) => text_response(StatusCode::SERVICE_UNAVAILABLE, "text/plain", text),
+            Answer::InternalServerError(body) => json_response(StatusCode::INTERNAL_SERVER_ERROR, &body),
+        }
+    }
+}
+
+fn error_body(error: String, error_type: Option<String>, details: Map<String, Value>) -> types::Error {
+    types::Error {
+        details,
+        error,
+        error_type,
+        success: false.into(),
+    }
+}
+
+impl From<StoreError> for RcError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            // A record that vanished between a lookup and a write (a concurrent
+            // removal), or a reference to a missing one.
+            StoreError::NotFound => Self::failure("The requested record no longer exists."),
+            StoreError::Conflict(what) => Self::typed("error-duplicate", &format!("Already exists: {what}")),
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// An error's answer. The variant names are those of the generated response
+/// enums, so [`FromRcError`] can be implemented by a macro.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    BadRequest(types::Error),
+    Unauthorized(types::UnauthorizedError),
+    Forbidden(types::Error),
+    NotFound(types::Error),
+    ServiceUnavailable(String),
+    InternalServerError(types::Error),
+}
+
+/// An operation's response built from an error.
+pub trait FromRcError {
+    fn from_rc_error(error: RcError) -> Self;
+}
+
+/// Implement [`FromRcError`] for operations, naming the error variants each
+/// documents; an error whose status an operation does not document is
+/// answered as a 500 (it would be a bug in this server).
+macro_rules! from_rc_error {
+    ($($op:ident => [$($variant:ident),*];)*) => {$(
+        impl FromRcError for ops::$op::Response {
+            fn from_rc_error(error: RcError) -> Self {
+                match error.answer() {
+                    $(Answer::$variant(body) => Self::$variant(body),)*
+                    #[allow(unreachable_patterns)]
+                    other => {
+                        tracing::error!(operation = stringify!($op), ?other, "undocumented error status");
+                        Self::InternalServerError(error_body(
+                            "Internal server error".into(),
+                            Some("error-internal".into()),
+                            Map::new(),
+                        ))
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+from_rc_error! {
+    login => [BadRequest, InternalServerError];
+    me => [Unauthorized, InternalServerError];
+    users_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    channels_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    channels_info => [BadRequest, Unauthorized, InternalServerError];
+    channels_history => [BadRequest, Unauthorized, InternalServerError];
+    chat_post_message => [BadRequest, Unauthorized, InternalServerError];
+    integrations_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_update => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_get => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_list => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_remove => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    execute_incoming_webhook => [BadRequest, NotFound, ServiceUnavailable, InternalServerError];
+    logout => [Unauthorized, InternalServerError];
+    info => [InternalServerError];
+    users_info => [BadRequest, Unauthorized, InternalServerError];
+    im_create => [BadRequest, Unauthorized, InternalServerError];
+    dm_create => [BadRequest, Unauthorized, InternalServerError];
+    channels_list => [BadRequest, Unauthorized, InternalServerError];
+    channels_join => [BadRequest, Unauthorized, InternalServerError];
+    channels_leave => [BadRequest, Unauthorized, InternalServerError];
+    channels_archive => [BadRequest, Unauthorized, InternalServerError];
+    chat_update => [BadRequest, Unauthorized, InternalServerError];
+    chat_delete => [BadRequest, Unauthorized, InternalServerError];
+    chat_react => [BadRequest, Unauthorized, InternalServerError];
+    rooms_upload => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    rooms_media_confirm => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+}
+
+/// Turn an operation's outcome into its answer.
+pub fn respond<R: FromRcError>(result: RcResult<R>) -> R {
+    result.unwrap_or_else(R::from_rc_error)
+}
+
+/// The answer to a request the generated router refused before calling the
+/// implementation.
+pub fn request_error(error: &RequestError) -> Response {
+    match &error.kind {
+        RequestErrorKind::Unauthenticated => RcError::Unauthorized.into_http(),
+        RequestErrorKind::Invalid(issues) => {
+            let messages: Vec<String> = issues.iter().map(ajv_message).collect();
+            RcError::invalid_params(&messages).into_http()
+        }
+        RequestErrorKind::UnsupportedMediaType { content_type } => {
+            let body = error_body(
+                format!("Unsupported content type '{content_type}'"),
+                Some(INVALID_PARAMS.into()),
+                Map::new(),
+            );
+            chathooks_runtime::json_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, &body)
+        }
+        // An upload larger than the upload limit is a file too large, as
+        // Rocket.Chat's upload endpoints answer one over `FileUpload_MaxFileSize`.
+        RequestErrorKind::PayloadTooLarge if UPLOAD_OPERATIONS.contains(&error.operation_id) => {
+            RcError::bare("error-file-too-large").into_http()
+        }
+        RequestErrorKind::PayloadTooLarge => {
+            let body = error_body("request entity too large".into(), None, Map::new());
+            chathooks_runtime::json_response(StatusCode::PAYLOAD_TOO_LARGE, &body)
+        }
+    }
+}
+
+/// A validation issue worded as Rocket.Chat's validator (ajv) words it, so that
+/// clients matching on the text keep working.
+fn ajv_message(issue: &ValidationIssue) -> String {
+    match issue.keyword.as_str() {
+        "required" => match &issue.property {
+            Some(property) => format!("must have required property '{property}'"),
+            None => issue.message.clone(),
+        },
+        "additionalProperties" => "must NOT have additional properties".into(),
+        "oneOf" => "must match exactly one schema in oneOf".into(),
+        "enum" => "must be equal to one of the allowed values".into(),
+        // jsonschema says `"x" is not of type "boolean"`; ajv says `must be boolean`.
+        "type" => match expected_type(&issue.message) {
+            Some(expected) => format!("must be {expected}"),
+            None => issue.message.clone(),
+        },
+        _ => issue.message.clone(),
+    }
+}
+
+fn expected_type(message: &str) -> Option<&str> {
+    let (_, rest) = message.rsplit_once("is not of type ")?;
+    let name = rest.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic())).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chathooks_runtime::Location;
+
+    fn issue(keyword: &str, property: Option<&str>, message: &str) -> ValidationIssue {
+        ValidationIssue {
+            location: Location::Body,
+            name: String::new(),
+            pointer: String::new(),
+            keyword: keyword.into(),
+            property: property.map(Into::into),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn validation_messages_read_like_ajv() {
+        assert_eq!(
+            ajv_message(&issue("required", Some("type"), "\"type\" is a required property")),
+            "must have required property 'type'"
+        );
+        assert_eq!(
+            ajv_message(&issue("type", None, "\"yes\" is not of type \"boolean\"")),
+            "must be boolean"
+        );
+        assert_eq!(
+            ajv_message(&issue("additionalProperties", None, "x")),
+            "must NOT have additional properties"
+        );
+        assert_eq!(
+            ajv_message(&issue("minimum", None, "-1 is less than 0")),
+            "-1 is less than 0"
+        );
+    }
+
+    #[test]
+    fn typed_errors_carry_the_id_in_the_text() {
+        let error = RcError::typed("error-invalid-urls", "Invalid URLs").in_method("addOutgoingIntegration");
+        let Answer::BadRequest(body) = error.answer() else {
+            panic!("a 400");
+        };
+        assert_eq!(body.error, "Invalid URLs [error-invalid-urls]");
+        assert_eq!(body.error_type.as_deref(), Some("error-invalid-urls"));
+        assert_eq!(body.details["method"], "addOutgoingIntegration");
+    }
+}

@@ -1,0 +1,199 @@
+//! Login, `me` and `users.create`, over the users and sessions the Mattermost
+//! API also uses: an account made here logs in there, and a token from either
+//! login works with both APIs.
+
+use chathooks_rocketchat_server::ops::{info, login, logout, me, users_create, users_info};
+use chathooks_rocketchat_types as types;
+use serde_json::json;
+
+use super::auth::{Permission, require};
+use super::error::{RcError, RcResult};
+use super::wire;
+use chathooks_core::Core;
+use chathooks_core::accounts::Caller;
+use chathooks_core::accounts::{valid_email, valid_username};
+use chathooks_core::ids::{new_id, new_rc_token};
+use chathooks_core::password;
+use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+
+/// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
+const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// The Rocket.Chat release whose REST API this server follows, as `GET
+/// /api/info` answers callers without `view-statistics` (major and minor).
+pub const RC_VERSION: &str = "6.13";
+
+fn login_failed() -> login::Response {
+    login::Response::Unauthorized(types::LoginError {
+        error: Some("Unauthorized".into()),
+        message: "Unauthorized".into(),
+        status: types::LoginErrorStatus::Error,
+    })
+}
+
+pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
+    let body = body_of!(request, login);
+    let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
+        return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
+    };
+    let Some(user) = state.store.get_user_by_login(&name).await? else {
+        return Ok(login_failed());
+    };
+    // Argon2 is deliberately slow: verify on a blocking thread.
+    let hash = user.password_hash.clone();
+    let given = body.password;
+    let verified = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+        .await
+        .map_err(|error| RcError::internal(format!("password check did not finish: {error}")))?;
+    if !verified || user.delete_at != 0 {
+        return Ok(login_failed());
+    }
+    let now = now_ms();
+    let session = Session {
+        token: new_rc_token(),
+        user_id: user.id.clone(),
+        create_at: now,
+        expires_at: now + SESSION_LIFETIME_MS,
+        last_activity_at: now,
+    };
+    state.store.create_session(&session).await?;
+    Ok(login::Response::Ok(wire::typed(
+        "login answer",
+        json!({
+            "status": "success",
+            "data": {"authToken": session.token, "userId": user.id, "me": wire::user(&user)},
+        }),
+    )?))
+}
+
+pub async fn me(_state: &Core, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
+    let mut document = wire::user(&caller.user);
+    document["success"] = true.into();
+    Ok(me::Response::Ok(wire::typed("me answer", document)?))
+}
+
+/// Split a display name into the first and last names the store keeps.
+fn split_name(name: &str) -> (String, String) {
+    match name.trim().split_once(' ') {
+        Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
+        None => (name.trim().to_owned(), String::new()),
+    }
+}
+
+pub async fn users_create(
+    state: &Core,
+    caller: Caller,
+    request: users_create::Request,
+) -> RcResult<users_create::Response> {
+    require(&caller.user, Permission::CreateUser)?;
+    let body = body_of!(request, users_create);
+    let username = body.username.trim().to_lowercase();
+    let email = body.email.trim().to_lowercase();
+    if !valid_username(&username) {
+        return Err(RcError::typed(
+            "error-invalid-username",
+            &format!("{} is not a valid username", body.username),
+        ));
+    }
+    if !valid_email(&email) {
+        return Err(RcError::typed(
+            "error-invalid-email",
+            &format!("Invalid email {}", body.email),
+        ));
+    }
+    if body.password.chars().count() < 5 || body.password.len() > 72 {
+        return Err(RcError::typed(
+            "error-invalid-password",
+            "The password must have between 5 and 72 characters",
+        ));
+    }
+    let given = body.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&given))
+        .await
+        .map_err(|error| RcError::internal(format!("password hashing did not finish: {error}")))?
+        .map_err(RcError::internal)?;
+    let now = now_ms();
+    let (first_name, last_name) = split_name(&body.name);
+    let admin = body.roles.iter().any(|role| role == "admin");
+    let user = User {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: if body.active { 0 } else { now },
+        username,
+        email,
+        email_verified: body.verified,
+        first_name,
+        last_name,
+        nickname: String::new(),
+        password_hash: hash,
+        last_password_update: now,
+        roles: if admin { ROLES_SYSTEM_ADMIN } else { ROLES_SYSTEM_USER }.into(),
+        locale: "en".into(),
+        props: json!({}),
+        notify_props: json!({}),
+        timezone: json!({}),
+    };
+    let user = chathooks_core::accounts::create_user(state, &user)
+        .await
+        .map_err(|error| match error {
+            StoreError::Conflict(what) => {
+                // The message ends with SQLite's, naming the column: `... users.email`.
+                let field = if what.contains("users.email") {
+                    "email"
+                } else {
+                    "username"
+                };
+                RcError::typed("error-field-unavailable", &format!("The {field} is already in use :("))
+            }
+            other => other.into(),
+        })?;
+    Ok(users_create::Response::Ok(wire::typed(
+        "users.create answer",
+        json!({"user": wire::user(&user), "success": true}),
+    )?))
+}
+
+/// End the caller's session, and only it: other sessions of the user (and
+/// personal access tokens, which are not sessions) keep working.
+pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
+    state.store.delete_session(&caller.session.token).await?;
+    Ok(logout::Response::Ok(wire::typed(
+        "logout answer",
+        json!({"status": "success", "data": {"message": "You've been logged out!"}}),
+    )?))
+}
+
+pub async fn info(_state: &Core, _request: info::Request) -> RcResult<info::Response> {
+    Ok(info::Response::Ok(wire::typed(
+        "info answer",
+        json!({"version": RC_VERSION, "success": true}),
+    )?))
+}
+
+pub async fn users_info(state: &Core, caller: Caller, request: users_info::Request) -> RcResult<users_info::Response> {
+    let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let found = match (given(request.user_id), given(request.username)) {
+        (Some(id), _) => state.store.get_user(&id).await?,
+        (None, Some(username)) => state.store.get_user_by_username(&username).await?,
+        (None, None) => {
+            return Err(RcError::invalid_params(
+                &["must have required property 'userId'".into()],
+            ));
+        }
+    };
+    let user = found.ok_or_else(|| RcError::failure("User not found."))?;
+    let mut document = wire::user(&user);
+    // Email addresses are for the user themself and for holders of
+    // `view-full-other-user-info` (administrators).
+    if user.id != caller.user.id
+        && !caller.is_system_admin()
+        && let serde_json::Value::Object(fields) = &mut document
+    {
+        fields.remove("emails");
+    }
+    Ok(users_info::Response::Ok(wire::typed(
+        "users.info answer",
+        json!({"user": document, "success": true}),
+    )?))
+}
