@@ -59,6 +59,24 @@ pub(super) fn visibility_binds(v: &RcVisibility) -> (bool, Option<&str>) {
     }
 }
 
+/// `None` for the empty text that stands for "none" in a column.
+pub(super) fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// `Some(text)` as stored where `''` stands for "none".
+pub(super) fn or_empty(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// A stored job status, which the schema's `CHECK` keeps to the known names.
+pub(super) fn job_status(name: &str) -> Result<JobStatus, sqlx::Error> {
+    JobStatus::parse(name).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "status".to_owned(),
+        source: format!("unknown delivery job status {name:?}").into(),
+    })
+}
+
 /// The row-to-record functions (`user_row`, `post_row`...) and `map_rows` for
 /// one backend's row type; each backend's `rows` module expands it once.
 /// `$text(row, column)` reads a text column (PostgreSQL decodes its NUL escape).
@@ -260,13 +278,13 @@ macro_rules! row_mappers {
                 body: $text(row, "body")?,
                 context: json_col(row, "context")?,
                 max_attempts: row.try_get("max_attempts")?,
-                retry_schedule: $text(row, "retry_schedule")?,
+                retry_schedule: $crate::delivery::Schedule::parse(&$text(row, "retry_schedule")?),
                 attempts: row.try_get("attempts")?,
-                status: $text(row, "status")?,
+                status: job_status(&$text(row, "status")?)?,
                 due_at: row.try_get("due_at")?,
-                lease_owner: $text(row, "lease_owner")?,
+                lease_owner: non_empty($text(row, "lease_owner")?),
                 lease_until: row.try_get("lease_until")?,
-                previous_owner: $text(row, "previous_owner")?,
+                previous_owner: non_empty($text(row, "previous_owner")?),
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -283,7 +301,7 @@ macro_rules! row_mappers {
                 request_body: $text(row, "request_body")?,
                 status_code: row.try_get("status_code")?,
                 response_excerpt: $text(row, "response_excerpt")?,
-                error: $text(row, "error")?,
+                error: non_empty($text(row, "error")?),
                 instance: $text(row, "instance")?,
             })
         }
@@ -333,6 +351,71 @@ macro_rules! row_mappers {
             f: impl Fn(&$row) -> Result<T, sqlx::Error>,
         ) -> StoreResult<Vec<T>> {
             Ok(rows.iter().map(f).collect::<Result<_, _>>()?)
+        }
+    };
+}
+
+/// The binders of the records written by more than one query (`bind_post`,
+/// `bind_job`, and the Rocket.Chat list filter), for one backend's query
+/// type: `$query` is `Query<'q>` of that backend, `$text` encodes bound text.
+macro_rules! binders {
+    ($query:ident, $text:path) => {
+        /// Bind the 17 columns of `post`, in `post_cols!` order.
+        pub(in crate::store) fn bind_post<'q>(query: $query<'q>, post: &'q Post) -> $query<'q> {
+            query
+                .bind($text(&post.id))
+                .bind(post.create_at)
+                .bind(post.update_at)
+                .bind(post.edit_at)
+                .bind(post.delete_at)
+                .bind($text(&post.user_id))
+                .bind($text(&post.channel_id))
+                .bind($text(&post.root_id))
+                .bind($text(&post.original_id))
+                .bind($text(&post.message))
+                .bind($text(&post.post_type))
+                .bind($text(post.props.to_string()))
+                .bind($text(&post.hashtags))
+                .bind($text(json_list(&post.file_ids)))
+                .bind($text(&post.pending_post_id))
+                .bind(post.is_pinned)
+                .bind($text(&post.hook_id))
+        }
+
+        /// Bind the 18 columns of `job`, in `job_cols!` order.
+        pub(in crate::store) fn bind_job<'q>(query: $query<'q>, job: &'q DeliveryJob) -> $query<'q> {
+            query
+                .bind($text(&job.id))
+                .bind($text(&job.dialect))
+                .bind($text(&job.hook_id))
+                .bind($text(&job.event))
+                .bind($text(&job.url))
+                .bind($text(&job.content_type))
+                .bind($text(&job.body))
+                .bind($text(job.context.to_string()))
+                .bind(job.max_attempts)
+                .bind(job.retry_schedule.as_str())
+                .bind(job.attempts)
+                .bind(job.status.as_str())
+                .bind(job.due_at)
+                .bind($text(or_empty(&job.lease_owner)))
+                .bind(job.lease_until)
+                .bind($text(or_empty(&job.previous_owner)))
+                .bind(job.created_at)
+                .bind(job.updated_at)
+        }
+
+        /// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
+        pub(in crate::store) fn bind_rc_filter<'q>(query: $query<'q>, filter: &'q RcIntegrationFilter) -> $query<'q> {
+            let (in_all, in_owner) = visibility_binds(&filter.incoming);
+            let (out_all, out_owner) = visibility_binds(&filter.outgoing);
+            query
+                .bind(in_all)
+                .bind(in_owner.map($text))
+                .bind(out_all)
+                .bind(out_owner.map($text))
+                .bind(filter.name.as_deref().map($text))
+                .bind(filter.integration_type.as_deref().map($text))
         }
     };
 }

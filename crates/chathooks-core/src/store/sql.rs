@@ -673,8 +673,45 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The schema migrations of one backend, in order: a `fn migrator()` over
+/// the files under `migrations/<$dir>/`. Both backends have the same list (the
+/// same number is the same change in each dialect), so it is written once
+/// here. Add new files at the end, never edit old ones: sqlx records a
+/// checksum of each applied migration and refuses a changed one.
+macro_rules! migrator {
+    ($dir:literal) => {
+        pub(in crate::store) fn migrator() -> sqlx::migrate::Migrator {
+            sqlx::migrate::Migrator::with_migrations(vec![
+                migrator!(@ $dir, 1, "init", "0001_init.sql"),
+                migrator!(@ $dir, 2, "post counts trigger", "0002_post_counts_trigger.sql"),
+                migrator!(@ $dir, 3, "delivery queue", "0003_delivery_queue.sql"),
+                migrator!(@ $dir, 4, "tokens reactions files", "0004_tokens_reactions_files.sql"),
+                migrator!(@ $dir, 5, "script store", "0005_script_store.sql"),
+                migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
+            ])
+        }
+    };
+    (@ $dir:literal, $version:literal, $description:literal, $file:literal) => {
+        sqlx::migrate::Migration::new(
+            $version,
+            std::borrow::Cow::Borrowed($description),
+            sqlx::migrate::MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/migrations/",
+                $dir,
+                "/",
+                $file
+            ))),
+            false,
+        )
+    };
+}
+
 /// SQLite: the name columns are `COLLATE NOCASE`, so `=` and `ORDER BY` ignore case.
 pub(super) mod sqlite {
+    migrator!("sqlite");
+
     dialect_queries! {
         fold => ("", ""),
         name_contains => "instr(lower(name), lower($5)) > 0",
@@ -715,6 +752,8 @@ pub(super) mod sqlite {
 
 /// PostgreSQL: compare and order by `lower(...)`, which the unique indexes cover.
 pub(super) mod postgres {
+    migrator!("postgres");
+
     dialect_queries! {
         fold => ("lower(", ")"),
         name_contains => "strpos(lower(name), lower($5)) > 0",
