@@ -641,16 +641,16 @@ macro_rules! dialect_queries {
 // ----- whole-server reads and housekeeping (InspectStore) -----
 
 /// Posts matching a [`super::PostSearch`]: `$1` channel, `$2` hook, `$3`
-/// user (each `''` for any), `$4` text contained (`''` for any, `$contains`
-/// is the dialect's substring test), `$5` created after, `$6` limit.
+/// user, `$4` text contained (each NULL for any; `$contains` is the
+/// dialect's substring test), `$5` created after, `$6` limit.
 macro_rules! search_posts {
     ($contains:literal, $order:literal) => {
         concat!(
             "SELECT ",
             post_cols!(),
-            " FROM posts WHERE delete_at = 0 AND ($1 = '' OR channel_id = $1) \
-             AND ($2 = '' OR hook_id = $2) AND ($3 = '' OR user_id = $3) \
-             AND ($4 = '' OR ",
+            " FROM posts WHERE delete_at = 0 AND ($1 IS NULL OR channel_id = $1) \
+             AND ($2 IS NULL OR hook_id = $2) AND ($3 IS NULL OR user_id = $3) \
+             AND ($4 IS NULL OR ",
             $contains,
             ") AND create_at > $5 ORDER BY ",
             $order,

@@ -1981,21 +1981,21 @@ async fn searching_posts(store: &AnyStore) {
         search
     };
     assert_eq!(
-        find(by(|s| s.hook_id = "hook1".into()), SearchEnd::Oldest, 10).await,
+        find(by(|s| s.hook_id = Some("hook1".into())), SearchEnd::Oldest, 10).await,
         [hooked.id.as_str()]
     );
     let in_other = PostSearch {
-        channel_id: other.id.clone(),
+        channel_id: Some(other.id.clone()),
         ..PostSearch::default()
     };
     assert_eq!(find(in_other, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     let by_bob = PostSearch {
-        user_id: bob.id.clone(),
+        user_id: Some(bob.id.clone()),
         ..PostSearch::default()
     };
     assert_eq!(find(by_bob, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     assert_eq!(
-        find(by(|s| s.text = "deploy".into()), SearchEnd::Oldest, 10).await,
+        find(by(|s| s.text = Some("deploy".into())), SearchEnd::Oldest, 10).await,
         [hooked.id.clone(), elsewhere.id.clone()],
         "text is matched case-sensitively"
     );
@@ -2005,7 +2005,7 @@ async fn searching_posts(store: &AnyStore) {
         "strictly after"
     );
     assert!(
-        find(by(|s| s.text = "nothing like it".into()), SearchEnd::Oldest, 10)
+        find(by(|s| s.text = Some("nothing like it".into())), SearchEnd::Oldest, 10)
             .await
             .is_empty()
     );
