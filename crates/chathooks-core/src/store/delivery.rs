@@ -30,6 +30,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Every status, in the order a job usually goes through them.
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::Delivered,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,15 +52,7 @@ impl JobStatus {
 
     /// From a stored name; `None` for any other text.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            JobStatus::Pending,
-            JobStatus::Running,
-            JobStatus::Delivered,
-            JobStatus::Failed,
-            JobStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == name)
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
     }
 }
 
@@ -309,18 +310,7 @@ macro_rules! impl_delivery_store {
             ) -> StoreResult<bool> {
                 let mut tx = self.write_tx().await?;
                 for attempt in attempts {
-                    sqlx::query(sql::INSERT_ATTEMPT)
-                        .bind($text(&attempt.id))
-                        .bind($text(&attempt.job_id))
-                        .bind(attempt.number)
-                        .bind(attempt.started_at)
-                        .bind(attempt.duration_ms)
-                        .bind($text(&attempt.url))
-                        .bind($text(&attempt.request_body))
-                        .bind(attempt.status_code)
-                        .bind($text(&attempt.response_excerpt))
-                        .bind($text(attempt.error.as_deref().unwrap_or_default()))
-                        .bind($text(&attempt.instance))
+                    bind_attempt(sqlx::query(sql::INSERT_ATTEMPT), attempt)
                         .execute(&mut *tx)
                         .await
                         .map_err(write_err("delivery attempt id already exists"))?;
@@ -371,4 +361,32 @@ macro_rules! impl_delivery_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus;
+
+    #[test]
+    fn statuses_read_back_from_their_stored_names() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(JobStatus::parse("Pending"), None);
+        assert_eq!(JobStatus::parse(""), None);
+    }
+
+    /// The names are the ones both schemas' `CHECK` admits, so every stored
+    /// job decodes and every status can be stored.
+    #[test]
+    fn stored_names_are_the_ones_the_schema_admits() {
+        let names: Vec<String> = JobStatus::ALL.iter().map(|s| format!("'{s}'")).collect();
+        let check = format!("CHECK (status IN ({}))", names.join(", "));
+        for schema in [
+            include_str!("../../migrations/sqlite/0003_delivery_queue.sql"),
+            include_str!("../../migrations/postgres/0003_delivery_queue.sql"),
+        ] {
+            assert!(schema.contains(&check), "{check} not in {schema}");
+        }
+    }
 }

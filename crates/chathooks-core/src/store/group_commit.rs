@@ -15,10 +15,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{DeliveryJob, Post, StoreError, StoreResult};
 
-/// Most posts stored by one transaction, and most rows per `INSERT` (posts
-/// have 17 columns, jobs 18: well under SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters per statement).
+/// Most posts stored by one transaction, and most rows per `INSERT`: a batch
+/// of posts or of jobs stays under SQLite's 32,766 bound parameters per
+/// statement (PostgreSQL takes 65,535), as checked below.
 pub(super) const MAX_BATCH: usize = 256;
+const _: () = assert!(MAX_BATCH * super::sql::POST_COLUMNS <= 32_766 && MAX_BATCH * super::sql::JOB_COLUMNS <= 32_766);
 
 /// A post waiting to be written, with the deliveries it starts.
 pub(super) struct Pending {

@@ -32,24 +32,7 @@ macro_rules! impl_store {
     ($store:ty, reads: $reads:ident, writes: $writes:ident, text: $text:path, dialect: $dialect:ident) => {
         impl $crate::store::Store for $store {
             async fn create_user(&self, user: &User) -> StoreResult<User> {
-                let row = sqlx::query(sql::CREATE_USER)
-                    .bind($text(&user.id))
-                    .bind(user.create_at)
-                    .bind(user.update_at)
-                    .bind(user.delete_at)
-                    .bind($text(user.username.to_lowercase()))
-                    .bind($text(user.email.to_lowercase()))
-                    .bind(user.email_verified)
-                    .bind($text(&user.first_name))
-                    .bind($text(&user.last_name))
-                    .bind($text(&user.nickname))
-                    .bind($text(&user.password_hash))
-                    .bind(user.last_password_update)
-                    .bind($text(&user.roles))
-                    .bind($text(&user.locale))
-                    .bind($text(user.props.to_string()))
-                    .bind($text(user.notify_props.to_string()))
-                    .bind($text(user.timezone.to_string()))
+                let row = bind_new_user(sqlx::query(sql::CREATE_USER), user)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("user id, username or email already exists"))?;
@@ -86,23 +69,7 @@ macro_rules! impl_store {
             }
 
             async fn update_user(&self, user: &User) -> StoreResult<User> {
-                let row = sqlx::query(sql::UPDATE_USER)
-                    .bind($text(&user.id))
-                    .bind(user.update_at)
-                    .bind(user.delete_at)
-                    .bind($text(user.username.to_lowercase()))
-                    .bind($text(user.email.to_lowercase()))
-                    .bind(user.email_verified)
-                    .bind($text(&user.first_name))
-                    .bind($text(&user.last_name))
-                    .bind($text(&user.nickname))
-                    .bind($text(&user.password_hash))
-                    .bind(user.last_password_update)
-                    .bind($text(&user.roles))
-                    .bind($text(&user.locale))
-                    .bind($text(user.props.to_string()))
-                    .bind($text(user.notify_props.to_string()))
-                    .bind($text(user.timezone.to_string()))
+                let row = bind_user_update(sqlx::query(sql::UPDATE_USER), user)
                     .fetch_optional(&self.$writes)
                     .await
                     .map_err(write_err("username or email already exists"))?;
@@ -119,12 +86,7 @@ macro_rules! impl_store {
             // ----- sessions -----
 
             async fn create_session(&self, session: &Session) -> StoreResult<()> {
-                sqlx::query(sql::CREATE_SESSION)
-                    .bind($text(&session.token))
-                    .bind($text(&session.user_id))
-                    .bind(session.create_at)
-                    .bind(session.expires_at)
-                    .bind(session.last_activity_at)
+                bind_session(sqlx::query(sql::CREATE_SESSION), session)
                     .execute(&self.$writes)
                     .await
                     .map_err(write_err("session token already exists"))?;
@@ -163,19 +125,7 @@ macro_rules! impl_store {
             // ----- teams -----
 
             async fn create_team(&self, team: &Team) -> StoreResult<Team> {
-                let row = sqlx::query(sql::CREATE_TEAM)
-                    .bind($text(&team.id))
-                    .bind(team.create_at)
-                    .bind(team.update_at)
-                    .bind(team.delete_at)
-                    .bind($text(&team.name))
-                    .bind($text(&team.display_name))
-                    .bind($text(&team.team_type))
-                    .bind($text(&team.description))
-                    .bind($text(&team.email))
-                    .bind(team.allow_open_invite)
-                    .bind($text(&team.allowed_domains))
-                    .bind($text(&team.invite_id))
+                let row = bind_team(sqlx::query(sql::CREATE_TEAM), team)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("team id or name already exists"))?;
@@ -199,11 +149,7 @@ macro_rules! impl_store {
             }
 
             async fn add_team_member(&self, member: &TeamMember) -> StoreResult<TeamMember> {
-                let row = sqlx::query(sql::ADD_TEAM_MEMBER)
-                    .bind($text(&member.team_id))
-                    .bind($text(&member.user_id))
-                    .bind($text(&member.roles))
-                    .bind(member.delete_at)
+                let row = bind_team_member(sqlx::query(sql::ADD_TEAM_MEMBER), member)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("team member"))?;
@@ -232,20 +178,7 @@ macro_rules! impl_store {
             // ----- channels -----
 
             async fn create_channel(&self, channel: &Channel) -> StoreResult<Channel> {
-                let row = sqlx::query(sql::CREATE_CHANNEL)
-                    .bind($text(&channel.id))
-                    .bind(channel.create_at)
-                    .bind(channel.update_at)
-                    .bind(channel.delete_at)
-                    .bind($text(&channel.team_id))
-                    .bind($text(&channel.channel_type))
-                    .bind($text(&channel.name))
-                    .bind($text(&channel.display_name))
-                    .bind($text(&channel.header))
-                    .bind($text(&channel.purpose))
-                    .bind($text(&channel.creator_id))
-                    .bind(channel.last_post_at)
-                    .bind(channel.total_msg_count)
+                let row = bind_channel(sqlx::query(sql::CREATE_CHANNEL), channel)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("channel id, or name within the team, already exists"))?;
@@ -281,15 +214,7 @@ macro_rules! impl_store {
 
             async fn add_channel_member(&self, member: &ChannelMember) -> StoreResult<ChannelMember> {
                 let mut tx = self.write_tx().await?;
-                sqlx::query(sql::ADD_CHANNEL_MEMBER)
-                    .bind($text(&member.channel_id))
-                    .bind($text(&member.user_id))
-                    .bind($text(&member.roles))
-                    .bind(member.last_viewed_at)
-                    .bind(member.msg_count)
-                    .bind(member.mention_count)
-                    .bind($text(member.notify_props.to_string()))
-                    .bind(member.last_update_at)
+                bind_channel_member(sqlx::query(sql::ADD_CHANNEL_MEMBER), member)
                     .execute(&mut *tx)
                     .await
                     .map_err(write_err("channel member"))?;
@@ -395,19 +320,7 @@ macro_rules! impl_store {
             // ----- incoming hooks -----
 
             async fn create_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-                let row = sqlx::query(sql::CREATE_INCOMING)
-                    .bind($text(&hook.id))
-                    .bind(hook.create_at)
-                    .bind(hook.update_at)
-                    .bind(hook.delete_at)
-                    .bind($text(&hook.user_id))
-                    .bind($text(&hook.channel_id))
-                    .bind($text(&hook.team_id))
-                    .bind($text(&hook.display_name))
-                    .bind($text(&hook.description))
-                    .bind($text(&hook.username))
-                    .bind($text(&hook.icon_url))
-                    .bind(hook.channel_locked)
+                let row = bind_incoming(sqlx::query(sql::CREATE_INCOMING), hook)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("incoming webhook id already exists"))?;
@@ -423,17 +336,7 @@ macro_rules! impl_store {
             }
 
             async fn update_incoming(&self, hook: &IncomingHook) -> StoreResult<IncomingHook> {
-                let row = sqlx::query(sql::UPDATE_INCOMING)
-                    .bind($text(&hook.id))
-                    .bind(hook.update_at)
-                    .bind($text(&hook.user_id))
-                    .bind($text(&hook.channel_id))
-                    .bind($text(&hook.team_id))
-                    .bind($text(&hook.display_name))
-                    .bind($text(&hook.description))
-                    .bind($text(&hook.username))
-                    .bind($text(&hook.icon_url))
-                    .bind(hook.channel_locked)
+                let row = bind_incoming_update(sqlx::query(sql::UPDATE_INCOMING), hook)
                     .fetch_optional(&self.$writes)
                     .await
                     .map_err(write_err("incoming webhook"))?;
@@ -480,23 +383,7 @@ macro_rules! impl_store {
             // ----- outgoing hooks -----
 
             async fn create_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
-                let row = sqlx::query(sql::CREATE_OUTGOING)
-                    .bind($text(&hook.id))
-                    .bind($text(&hook.token))
-                    .bind(hook.create_at)
-                    .bind(hook.update_at)
-                    .bind(hook.delete_at)
-                    .bind($text(&hook.creator_id))
-                    .bind($text(&hook.channel_id))
-                    .bind($text(&hook.team_id))
-                    .bind($text(json_list(&hook.trigger_words)))
-                    .bind(hook.trigger_when)
-                    .bind($text(json_list(&hook.callback_urls)))
-                    .bind($text(&hook.display_name))
-                    .bind($text(&hook.description))
-                    .bind($text(&hook.content_type))
-                    .bind($text(&hook.username))
-                    .bind($text(&hook.icon_url))
+                let row = bind_outgoing(sqlx::query(sql::CREATE_OUTGOING), hook)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("outgoing webhook id already exists"))?;
@@ -512,20 +399,7 @@ macro_rules! impl_store {
             }
 
             async fn update_outgoing(&self, hook: &OutgoingHook) -> StoreResult<OutgoingHook> {
-                let row = sqlx::query(sql::UPDATE_OUTGOING)
-                    .bind($text(&hook.id))
-                    .bind(hook.update_at)
-                    .bind($text(&hook.creator_id))
-                    .bind($text(&hook.channel_id))
-                    .bind($text(&hook.team_id))
-                    .bind($text(json_list(&hook.trigger_words)))
-                    .bind(hook.trigger_when)
-                    .bind($text(json_list(&hook.callback_urls)))
-                    .bind($text(&hook.display_name))
-                    .bind($text(&hook.description))
-                    .bind($text(&hook.content_type))
-                    .bind($text(&hook.username))
-                    .bind($text(&hook.icon_url))
+                let row = bind_outgoing_update(sqlx::query(sql::UPDATE_OUTGOING), hook)
                     .fetch_optional(&self.$writes)
                     .await
                     .map_err(write_err("outgoing webhook"))?;
@@ -594,16 +468,7 @@ macro_rules! impl_store {
             // ----- Rocket.Chat integrations -----
 
             async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
-                let row = sqlx::query(sql::CREATE_RC_INTEGRATION)
-                    .bind($text(&integration.id))
-                    .bind($text(&integration.integration_type))
-                    .bind($text(&integration.name))
-                    .bind(integration.enabled)
-                    .bind($text(&integration.created_by))
-                    .bind(integration.created_at)
-                    .bind(integration.updated_at)
-                    .bind($text(&integration.token))
-                    .bind($text(integration.doc.to_string()))
+                let row = bind_rc(sqlx::query(sql::CREATE_RC_INTEGRATION), integration)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("integration id already exists"))?;
@@ -635,14 +500,7 @@ macro_rules! impl_store {
             }
 
             async fn update_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
-                let row = sqlx::query(sql::UPDATE_RC_INTEGRATION)
-                    .bind($text(&integration.id))
-                    .bind($text(&integration.integration_type))
-                    .bind($text(&integration.name))
-                    .bind(integration.enabled)
-                    .bind(integration.updated_at)
-                    .bind($text(&integration.token))
-                    .bind($text(integration.doc.to_string()))
+                let row = bind_rc_update(sqlx::query(sql::UPDATE_RC_INTEGRATION), integration)
                     .fetch_optional(&self.$writes)
                     .await?;
                 let row = row.ok_or(StoreError::NotFound)?;
@@ -682,12 +540,7 @@ macro_rules! impl_store {
             // ----- Rocket.Chat history -----
 
             async fn add_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
-                sqlx::query(sql::ADD_RC_HISTORY)
-                    .bind($text(&entry.id))
-                    .bind($text(&entry.integration_id))
-                    .bind(entry.created_at)
-                    .bind(entry.updated_at)
-                    .bind($text(entry.doc.to_string()))
+                bind_history(sqlx::query(sql::ADD_RC_HISTORY), entry)
                     .execute(&self.$writes)
                     .await
                     .map_err(write_err("history id already exists"))?;
@@ -695,10 +548,7 @@ macro_rules! impl_store {
             }
 
             async fn update_rc_history(&self, entry: &RcHistory) -> StoreResult<()> {
-                let done = sqlx::query(sql::UPDATE_RC_HISTORY)
-                    .bind(entry.updated_at)
-                    .bind($text(entry.doc.to_string()))
-                    .bind($text(&entry.id))
+                let done = bind_history_update(sqlx::query(sql::UPDATE_RC_HISTORY), entry)
                     .execute(&self.$writes)
                     .await?;
                 if done.rows_affected() == 0 {

@@ -108,6 +108,24 @@ macro_rules! file_cols {
     };
 }
 
+/// How many columns a column list names (its commas, plus one).
+const fn count_columns(list: &str) -> usize {
+    let bytes = list.as_bytes();
+    let mut count = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+/// Columns of `post_cols!`, as the batch writers bind them.
+pub(super) const POST_COLUMNS: usize = count_columns(post_cols!());
+/// Columns of `job_cols!`, as the batch writers bind them.
+pub(super) const JOB_COLUMNS: usize = count_columns(job_cols!());
+
 /// WHERE clause of Rocket.Chat integration lists, around the dialect's
 /// case-insensitive substring test of `name` against `$5`; binds $1..$6 in the
 /// order of the backends' `bind_rc_filter`.

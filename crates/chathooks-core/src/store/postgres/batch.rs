@@ -40,7 +40,7 @@ impl WriteTogether for Batch {
             let sql = format!(
                 "INSERT INTO delivery_jobs ({}) VALUES {}",
                 job_cols!(),
-                placeholders(18, rows.len())
+                placeholders(sql::JOB_COLUMNS, rows.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for job in rows {
@@ -61,7 +61,7 @@ fn posts_insert(batch: &[Pending]) -> Query<'_> {
     let sql = format!(
         "INSERT INTO posts ({}) VALUES {}",
         post_cols!(),
-        placeholders(17, batch.len())
+        placeholders(sql::POST_COLUMNS, batch.len())
     );
     batch.iter().fold(sqlx::query(AssertSqlSafe(sql)), |query, pending| {
         bind_post(query, &pending.post)
@@ -93,5 +93,13 @@ mod tests {
     fn placeholders_number_across_rows() {
         assert_eq!(placeholders(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(placeholders(3, 1), "($1, $2, $3)");
+    }
+
+    #[test]
+    fn column_lists_are_counted() {
+        assert_eq!(
+            (crate::store::sql::POST_COLUMNS, crate::store::sql::JOB_COLUMNS),
+            (17, 18)
+        );
     }
 }

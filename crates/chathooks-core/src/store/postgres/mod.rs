@@ -23,7 +23,7 @@ use super::*;
 mod batch;
 mod rows;
 use super::group_commit::GroupCommit;
-use super::rows::{json_list, page_offset, write_err};
+use super::rows::{page_offset, write_err};
 use super::sql;
 use rows::*;
 

@@ -34,13 +34,13 @@ impl WriteTogether for Batch {
         let mut sql = format!(
             "BEGIN IMMEDIATE; INSERT INTO posts ({}) VALUES {};",
             post_cols!(),
-            placeholders(17, batch.len())
+            placeholders(sql::POST_COLUMNS, batch.len())
         );
         for rows in jobs.chunks(MAX_BATCH) {
             sql += &format!(
                 " INSERT INTO delivery_jobs ({}) VALUES {};",
                 job_cols!(),
-                placeholders(18, rows.len())
+                placeholders(sql::JOB_COLUMNS, rows.len())
             );
         }
         sql += " COMMIT";

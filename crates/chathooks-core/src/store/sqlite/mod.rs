@@ -22,7 +22,7 @@ mod batch;
 mod checkpoint;
 mod rows;
 use super::group_commit::GroupCommit;
-use super::rows::{json_list, page_offset, write_err};
+use super::rows::{page_offset, write_err};
 use super::sql;
 use rows::*;
 
