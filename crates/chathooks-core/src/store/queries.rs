@@ -11,7 +11,8 @@
 //! writes through one pool); `$text`, how bound text is encoded (as given on
 //! SQLite, with PostgreSQL's NUL escape there); and its dialect module. It
 //! also provides `write_tx` (a transaction that will write), `posts` (the
-//! group commit) and, from its `rows` module, the row mappers and `text_col`.
+//! group commit) and, from its `rows` module, the row mappers, the binders
+//! and `text_col`: no query here lists a record's columns itself.
 
 /// Every store trait for a backend, each from its one definition: this
 /// module's [`Store`](super::Store) queries, `impl_delivery_store!`,
