@@ -8,7 +8,7 @@
 //! receiver got. Timeouts only keep a broken server from hanging the tests.
 
 use chathooks::server::Config;
-use chathooks::store::{AnyStore, DeliveryFilter, DeliveryJob, DeliveryStore, JOB_PENDING};
+use chathooks::store::{AnyStore, DeliveryFilter, DeliveryJob, DeliveryStore, JobStatus};
 use chathooks_rocketchat_types as types;
 use chathooks_tests::TestServer;
 use chathooks_tests::rocketchat::{
@@ -349,7 +349,7 @@ async fn internal_urls_are_refused() {
 async fn pending_jobs(store: &AnyStore) -> Vec<DeliveryJob> {
     let filter = DeliveryFilter {
         hook_id: None,
-        status: Some(JOB_PENDING.to_owned()),
+        status: Some(JobStatus::Pending),
     };
     store
         .list_deliveries(&filter, 0, 100)

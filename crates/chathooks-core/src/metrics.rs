@@ -31,7 +31,7 @@ impl CoreMetrics {
         self.deliveries
             .get_or_create(&DeliveryLabels {
                 api: job.dialect.clone(),
-                outcome: job.status.clone(),
+                outcome: job.status.as_str().to_owned(),
             })
             .inc();
     }

@@ -812,7 +812,7 @@ fn retry_plan(
     if !retries_left {
         return (Verdict::Retry, format!("no retries left ({made} of {count} made)"));
     }
-    let delay = Schedule::parse(&job.retry_schedule).delay_ms(u32::try_from(made).unwrap_or(u32::MAX));
+    let delay = job.retry_schedule.delay_ms(u32::try_from(made).unwrap_or(u32::MAX));
     (
         Verdict::Retry,
         format!("retry {attempt} of {count} scheduled in {delay} ms"),

@@ -188,7 +188,7 @@ async fn an_instance_killed_mid_run_loses_no_callback() {
         .unwrap();
     let taken_over: HashSet<String> = jobs
         .iter()
-        .filter(|job| !job.previous_owner.is_empty())
+        .filter(|job| job.previous_owner.is_some())
         .map(|job| job.id.clone())
         .collect();
     let repeated = counts.values().filter(|n| **n > 1).count();
@@ -203,9 +203,12 @@ async fn an_instance_killed_mid_run_loses_no_callback() {
         let attempts = store.list_attempts(&job.id).await.unwrap();
         assert!(attempts.len() >= 2, "job {}: {attempts:?}", job.id);
         assert!(
-            attempts.iter().any(|a| a.instance == job.previous_owner
+            attempts.iter().any(|a| Some(&a.instance) == job.previous_owner.as_ref()
                 && a.status_code.is_none()
-                && a.error.contains("lost its lease during this call")),
+                && a.error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("lost its lease during this call")),
             "{attempts:?}"
         );
     }

@@ -35,7 +35,7 @@ pub use self::schedule::{RetryPolicy, Schedule};
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_ordered_id;
-use crate::store::{DeliveryJob, JOB_PENDING, StoreResult, now_ms};
+use crate::store::{DeliveryJob, JobStatus, StoreResult, now_ms};
 
 /// A boxed future, for the object-safe [`Outgoing`] trait.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -206,13 +206,13 @@ fn job(dialect: &str, event: &str, delivery: NewDelivery, now: i64) -> DeliveryJ
         body: delivery.body,
         context: delivery.context,
         max_attempts: i64::from(delivery.retry.retries) + 1,
-        retry_schedule: delivery.retry.schedule.as_str().to_owned(),
+        retry_schedule: delivery.retry.schedule,
         attempts: 0,
-        status: JOB_PENDING.to_owned(),
+        status: JobStatus::Pending,
         due_at: now,
-        lease_owner: String::new(),
+        lease_owner: None,
         lease_until: 0,
-        previous_owner: String::new(),
+        previous_owner: None,
         created_at: now,
         updated_at: now,
     }

@@ -7,12 +7,10 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{CallOutcome, Prepared, Schedule, Skipped, Verdict, call};
+use super::{CallOutcome, Prepared, Skipped, Verdict, call};
 use crate::Core;
 use crate::ids::new_ordered_id;
-use crate::store::{
-    DeliveryAttempt, DeliveryJob, DeliveryStore, JOB_CANCELLED, JOB_DELIVERED, JOB_FAILED, JOB_PENDING, now_ms,
-};
+use crate::store::{DeliveryAttempt, DeliveryJob, DeliveryStore, JobStatus, now_ms};
 
 /// Longest answer excerpt kept with an attempt, in bytes.
 const EXCERPT_BYTES: usize = 1024;
@@ -161,12 +159,12 @@ impl<'a> Lease<'a> {
 async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
     let Some(handler) = core.deliveries.handler(&job.dialect).cloned() else {
         tracing::warn!(job_id = %job.id, dialect = %job.dialect, "no handler for this dialect; job failed");
-        job.status = JOB_FAILED.to_owned();
+        job.status = JobStatus::Failed;
         finish(core, &job, &[]).await;
         return;
     };
     if !handler.still_wanted(core, &job).await {
-        job.status = JOB_CANCELLED.to_owned();
+        job.status = JobStatus::Cancelled;
         finish(core, &job, &[]).await;
         return;
     }
@@ -175,11 +173,10 @@ async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
         Prepared::Call(request) => request,
         Prepared::Skip(skipped) => {
             job.status = match skipped {
-                Skipped::Done => JOB_DELIVERED,
-                Skipped::Cancelled => JOB_CANCELLED,
-                Skipped::Failed => JOB_FAILED,
-            }
-            .to_owned();
+                Skipped::Done => JobStatus::Delivered,
+                Skipped::Cancelled => JobStatus::Cancelled,
+                Skipped::Failed => JobStatus::Failed,
+            };
             finish(core, &job, &[]).await;
             return;
         }
@@ -210,22 +207,22 @@ async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
     };
     job.attempts = number;
     match verdict {
-        Verdict::Delivered => job.status = JOB_DELIVERED.to_owned(),
+        Verdict::Delivered => job.status = JobStatus::Delivered,
         Verdict::Retry if retries_left => {
             let n = u32::try_from(number - 1).unwrap_or(u32::MAX);
-            let delay = Schedule::parse(&job.retry_schedule).delay_ms(n);
-            job.status = JOB_PENDING.to_owned();
+            let delay = job.retry_schedule.delay_ms(n);
+            job.status = JobStatus::Pending;
             job.due_at = now_ms().saturating_add(delay);
         }
-        Verdict::Retry | Verdict::GiveUp => job.status = JOB_FAILED.to_owned(),
+        Verdict::Retry | Verdict::GiveUp => job.status = JobStatus::Failed,
     }
     let mut records = Vec::with_capacity(2);
-    if !job.previous_owner.is_empty() {
-        records.push(lost_call(&job, number, started_at - 1));
+    if let Some(previous_owner) = &job.previous_owner {
+        records.push(lost_call(&job, previous_owner, number, started_at - 1));
     }
     records.push(record);
     finish(core, &job, &records).await;
-    if job.status == JOB_PENDING {
+    if job.status == JobStatus::Pending {
         tracing::debug!(job_id = %job.id, due_at = job.due_at, "delivery will be retried");
     }
 }
@@ -249,7 +246,7 @@ async fn finish(core: &Core, job: &DeliveryJob, records: &[DeliveryAttempt]) {
 /// ran out without a result): it may have reached the receiver, so the
 /// history shows it, under that instance's id, before the attempt that
 /// replaces it (same number: it does not count against the retry policy).
-fn lost_call(job: &DeliveryJob, number: i64, taken_over_at: i64) -> DeliveryAttempt {
+fn lost_call(job: &DeliveryJob, previous_owner: &str, number: i64, taken_over_at: i64) -> DeliveryAttempt {
     DeliveryAttempt {
         id: new_ordered_id(),
         job_id: job.id.clone(),
@@ -260,12 +257,11 @@ fn lost_call(job: &DeliveryJob, number: i64, taken_over_at: i64) -> DeliveryAtte
         request_body: job.body.clone(),
         status_code: None,
         response_excerpt: String::new(),
-        error: format!(
-            "instance {} lost its lease during this call (it stopped, or could not renew the lease in time); \
-             the call may have been made",
-            job.previous_owner
-        ),
-        instance: job.previous_owner.clone(),
+        error: Some(format!(
+            "instance {previous_owner} lost its lease during this call (it stopped, or could not renew the lease \
+             in time); the call may have been made"
+        )),
+        instance: previous_owner.to_owned(),
     }
 }
 
@@ -274,15 +270,15 @@ fn excerpt(outcome: &CallOutcome) -> String {
     String::from_utf8_lossy(&outcome.body[..end]).into_owned()
 }
 
-/// What went wrong, for the attempt's record; empty for a success.
-fn problem(outcome: &CallOutcome, verdict: Verdict) -> String {
+/// What went wrong, for the attempt's record; `None` for a success.
+fn problem(outcome: &CallOutcome, verdict: Verdict) -> Option<String> {
     if let Some(error) = &outcome.error {
-        return error.clone();
+        return Some(error.clone());
     }
     match (outcome.status, verdict) {
-        (_, Verdict::Delivered) => String::new(),
-        (Some(status), _) if !(200..300).contains(&status) => format!("HTTP {status}"),
-        (Some(status), _) => format!("HTTP {status}, judged a failure by the receiver's API"),
-        (None, _) => "no answer".to_owned(),
+        (_, Verdict::Delivered) => None,
+        (Some(status), _) if !(200..300).contains(&status) => Some(format!("HTTP {status}")),
+        (Some(status), _) => Some(format!("HTTP {status}, judged a failure by the receiver's API")),
+        (None, _) => Some("no answer".to_owned()),
     }
 }

@@ -58,16 +58,7 @@ macro_rules! impl_content_store {
     ($store:ty, reads: $reads:ident, writes: $writes:ident, text: $text:path) => {
         impl $crate::store::ContentStore for $store {
             async fn update_post(&self, post: &Post) -> StoreResult<Post> {
-                let row = sqlx::query(sql::UPDATE_POST)
-                    .bind($text(&post.id))
-                    .bind(post.update_at)
-                    .bind(post.edit_at)
-                    .bind($text(&post.message))
-                    .bind($text(&post.post_type))
-                    .bind($text(post.props.to_string()))
-                    .bind($text(&post.hashtags))
-                    .bind($text(json_list(&post.file_ids)))
-                    .bind(post.is_pinned)
+                let row = bind_post_update(sqlx::query(sql::UPDATE_POST), post)
                     .fetch_optional(&self.$writes)
                     .await?;
                 Ok(post_row(&row.ok_or(StoreError::NotFound)?)?)
@@ -96,12 +87,7 @@ macro_rules! impl_content_store {
             }
 
             async fn save_reaction(&self, reaction: &Reaction) -> StoreResult<Reaction> {
-                let row = sqlx::query(sql::SAVE_REACTION)
-                    .bind($text(&reaction.post_id))
-                    .bind($text(&reaction.user_id))
-                    .bind($text(&reaction.emoji_name))
-                    .bind($text(&reaction.channel_id))
-                    .bind(reaction.create_at)
+                let row = bind_reaction(sqlx::query(sql::SAVE_REACTION), reaction)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("reaction"))?;
@@ -132,20 +118,7 @@ macro_rules! impl_content_store {
             }
 
             async fn create_file(&self, info: &FileInfo, data: &[u8]) -> StoreResult<FileInfo> {
-                let row = sqlx::query(sql::CREATE_FILE)
-                    .bind($text(&info.id))
-                    .bind($text(&info.user_id))
-                    .bind($text(&info.channel_id))
-                    .bind($text(&info.post_id))
-                    .bind(info.create_at)
-                    .bind(info.update_at)
-                    .bind(info.delete_at)
-                    .bind($text(&info.name))
-                    .bind($text(&info.extension))
-                    .bind(info.size)
-                    .bind($text(&info.mime_type))
-                    .bind(info.width)
-                    .bind(info.height)
+                let row = bind_file(sqlx::query(sql::CREATE_FILE), info)
                     .bind(data)
                     .fetch_one(&self.$writes)
                     .await

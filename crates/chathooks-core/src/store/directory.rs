@@ -50,13 +50,7 @@ macro_rules! impl_directory_store {
     ($store:ty, reads: $reads:ident, writes: $writes:ident, text: $text:path, dialect: $dialect:ident) => {
         impl $crate::store::DirectoryStore for $store {
             async fn create_access_token(&self, token: &AccessToken) -> StoreResult<AccessToken> {
-                let row = sqlx::query(sql::CREATE_ACCESS_TOKEN)
-                    .bind($text(&token.id))
-                    .bind($text(&token.token))
-                    .bind($text(&token.user_id))
-                    .bind($text(&token.description))
-                    .bind(token.is_active)
-                    .bind(token.create_at)
+                let row = bind_access_token(sqlx::query(sql::CREATE_ACCESS_TOKEN), token)
                     .fetch_one(&self.$writes)
                     .await
                     .map_err(write_err("access token id or token already exists"))?;

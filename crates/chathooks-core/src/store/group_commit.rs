@@ -10,14 +10,16 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{DeliveryJob, Post, StoreError, StoreResult};
 
-/// Most posts stored by one transaction, and most rows per `INSERT` (posts
-/// have 17 columns, jobs 18: well under SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters per statement).
+/// Most posts stored by one transaction, and most rows per `INSERT`: a batch
+/// of posts or of jobs stays under SQLite's 32,766 bound parameters per
+/// statement (PostgreSQL takes 65,535), as checked below.
 pub(super) const MAX_BATCH: usize = 256;
+const _: () = assert!(MAX_BATCH * super::sql::POST_COLUMNS <= 32_766 && MAX_BATCH * super::sql::JOB_COLUMNS <= 32_766);
 
 /// A post waiting to be written, with the deliveries it starts.
 pub(super) struct Pending {
@@ -28,18 +30,14 @@ pub(super) struct Pending {
 
 /// How a backend stores a batch.
 pub(super) trait WriteTogether: Send + Sync + 'static {
-    /// What batches are written through: a connection from the backend's
-    /// pool, held over consecutive batches (see [`HOLD_AT_MOST`]).
-    type Connection: Send;
-
-    /// Take a connection from the pool, waiting for one if need be.
-    fn connection(&self) -> impl Future<Output = StoreResult<Self::Connection>> + Send;
+    type Db: sqlx::Database;
 
     /// All posts of `batch` and their jobs in one transaction on
-    /// `connection`. Any refusal fails them all and stores nothing.
+    /// `connection`, a connection of the pool given to [`GroupCommit::start`]
+    /// (held over consecutive batches, see [`HOLD_AT_MOST`]). Any refusal
+    /// fails them all and stores nothing.
     fn write_together(
-        &self,
-        connection: &mut Self::Connection,
+        connection: &mut PoolConnection<Self::Db>,
         batch: &[Pending],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
@@ -63,7 +61,7 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Start the task that writes what is handed in through `writer`.
+    /// Start the task that writes what is handed in to `pool`, as `W` writes a batch.
     ///
     /// Once a post arrives the task yields once before it takes what else is
     /// waiting: the requests that are ready to run get to hand in their
@@ -75,12 +73,12 @@ impl GroupCommit {
     /// Batches that follow each other without a pause are written on one
     /// connection, for up to [`HOLD_AT_MOST`]; it goes back to the pool as
     /// soon as no post is waiting.
-    pub fn start<W: WriteTogether>(writer: W) -> Self {
+    pub fn start<W: WriteTogether>(pool: sqlx::Pool<W::Db>) -> Self {
         let (posts, mut receiver) = mpsc::unbounded_channel::<Pending>();
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
                 let held_since = Instant::now();
-                let mut held: Option<W::Connection> = None;
+                let mut held: Option<PoolConnection<W::Db>> = None;
                 let mut next = Some(first);
                 while let Some(first) = next {
                     tokio::task::yield_now().await;
@@ -91,7 +89,7 @@ impl GroupCommit {
                             Err(_) => break,
                         }
                     }
-                    write(&writer, &mut held, batch).await;
+                    write::<W>(&pool, &mut held, batch).await;
                     if held.is_none() || held_since.elapsed() >= HOLD_AT_MOST {
                         break;
                     }
@@ -117,9 +115,13 @@ impl GroupCommit {
     }
 }
 
-async fn write<W: WriteTogether>(writer: &W, held: &mut Option<W::Connection>, batch: Vec<Pending>) {
+async fn write<W: WriteTogether>(
+    pool: &sqlx::Pool<W::Db>,
+    held: &mut Option<PoolConnection<W::Db>>,
+    batch: Vec<Pending>,
+) {
     if batch.len() > 1 {
-        match write_held(writer, held, &batch).await {
+        match write_held::<W>(pool, held, &batch).await {
             Ok(()) => {
                 for pending in batch {
                     let _ = pending.done.send(Ok(pending.post));
@@ -132,7 +134,7 @@ async fn write<W: WriteTogether>(writer: &W, held: &mut Option<W::Connection>, b
         }
     }
     for pending in batch {
-        let result = write_held(writer, held, std::slice::from_ref(&pending)).await;
+        let result = write_held::<W>(pool, held, std::slice::from_ref(&pending)).await;
         let _ = pending.done.send(result.map(|()| pending.post));
     }
 }
@@ -141,15 +143,15 @@ async fn write<W: WriteTogether>(writer: &W, held: &mut Option<W::Connection>, b
 /// A refused batch lets the connection go: the refusal may have left it
 /// unusable, and the pool is what decides whether to keep it.
 async fn write_held<W: WriteTogether>(
-    writer: &W,
-    held: &mut Option<W::Connection>,
+    pool: &sqlx::Pool<W::Db>,
+    held: &mut Option<PoolConnection<W::Db>>,
     batch: &[Pending],
 ) -> StoreResult<()> {
     let connection = match held {
         Some(connection) => connection,
-        None => held.insert(writer.connection().await?),
+        None => held.insert(pool.acquire().await?),
     };
-    let result = writer.write_together(connection, batch).await;
+    let result = W::write_together(connection, batch).await;
     if result.is_err() {
         *held = None;
     }

@@ -6,14 +6,14 @@ use std::future::Future;
 
 use super::{Channel, Post, StoreResult};
 
-/// Which posts to find. Empty strings mean "any".
+/// Which posts to find. `None` means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostSearch {
-    pub channel_id: String,
-    pub hook_id: String,
-    pub user_id: String,
+    pub channel_id: Option<String>,
+    pub hook_id: Option<String>,
+    pub user_id: Option<String>,
     /// Text the message contains (case-sensitive).
-    pub text: String,
+    pub text: Option<String>,
     /// Only posts created strictly after this time (ms).
     pub after: i64,
 }
@@ -23,10 +23,13 @@ impl PostSearch {
     pub fn matches(&self, post: &Post) -> bool {
         post.delete_at == 0
             && post.create_at > self.after
-            && (self.channel_id.is_empty() || post.channel_id == self.channel_id)
-            && (self.hook_id.is_empty() || post.hook_id == self.hook_id)
-            && (self.user_id.is_empty() || post.user_id == self.user_id)
-            && (self.text.is_empty() || post.message.contains(&self.text))
+            && self.channel_id.as_ref().is_none_or(|id| post.channel_id == *id)
+            && self.hook_id.as_ref().is_none_or(|id| post.hook_id == *id)
+            && self.user_id.as_ref().is_none_or(|id| post.user_id == *id)
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|text| post.message.contains(text.as_str()))
     }
 }
 
@@ -75,10 +78,10 @@ macro_rules! impl_inspect_store {
                     $crate::store::SearchEnd::Newest => sql::$dialect::SEARCH_POSTS_NEWEST,
                 };
                 let rows = sqlx::query(query)
-                    .bind($text(&search.channel_id))
-                    .bind($text(&search.hook_id))
-                    .bind($text(&search.user_id))
-                    .bind($text(&search.text))
+                    .bind(search.channel_id.as_deref().map($text))
+                    .bind(search.hook_id.as_deref().map($text))
+                    .bind(search.user_id.as_deref().map($text))
+                    .bind(search.text.as_deref().map($text))
                     .bind(search.after)
                     .bind(i64::from(limit))
                     .fetch_all(&self.$reads)

@@ -1,8 +1,10 @@
 //! Persistence for the server, behind the [`Store`] trait.
 //!
 //! Handlers talk to `impl Store` only (the server to [`AnyStore`], which picks a
-//! backend from the database URL): [`SqliteStore`] and [`PgStore`]. Both run the
-//! same SQL text where the dialects agree (`sql.rs`) and the same row mapping
+//! backend from the database URL): [`SqliteStore`] and [`PgStore`]. Every query
+//! is written once and expanded for each backend (`impl_backend!` in
+//! `queries.rs`, with the trait modules' macros), over the same SQL text where
+//! the dialects agree (`sql.rs`) and the same row mapping and binding
 //! (`rows.rs`); the store tests run every scenario on both.
 //!
 //! Conventions every backend follows:
@@ -37,12 +39,15 @@ mod any;
 mod cache;
 #[macro_use]
 mod content;
+#[macro_use]
 mod delivery;
 #[macro_use]
 mod directory;
 mod group_commit;
 #[macro_use]
 mod inspect;
+#[macro_use]
+mod queries;
 mod postgres;
 mod records;
 mod sqlite;

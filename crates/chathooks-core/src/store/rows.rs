@@ -1,7 +1,10 @@
-//! Row mapping and write-error classification, shared by the backends: the
-//! records are the same, the column types match (TEXT, 64-bit integers, booleans,
-//! JSON as TEXT), only sqlx's row type differs, so [`row_mappers!`] writes the
-//! mapping functions once for each.
+//! Row mapping, binding and write-error classification, shared by the
+//! backends: the records are the same, the column types match (TEXT, 64-bit
+//! integers, booleans, JSON as TEXT), only sqlx's row and query types differ,
+//! so [`row_mappers!`] (row to record) and [`binders!`] (record to bound
+//! parameters) are written once and expanded for each. Besides the
+//! migrations, every column of a record is named here, in `sql.rs` and in
+//! `records.rs`, and nowhere else.
 
 use serde_json::Value;
 use sqlx::error::ErrorKind;
@@ -57,6 +60,24 @@ pub(super) fn visibility_binds(v: &RcVisibility) -> (bool, Option<&str>) {
         RcVisibility::CreatedBy(user) => (false, Some(user.as_str())),
         RcVisibility::Hidden => (false, None),
     }
+}
+
+/// `None` for the empty text that stands for "none" in a column.
+pub(super) fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// `Some(text)` as stored where `''` stands for "none".
+pub(super) fn or_empty(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// A stored job status, which the schema's `CHECK` keeps to the known names.
+pub(super) fn job_status(name: &str) -> Result<JobStatus, sqlx::Error> {
+    JobStatus::parse(name).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "status".to_owned(),
+        source: format!("unknown delivery job status {name:?}").into(),
+    })
 }
 
 /// The row-to-record functions (`user_row`, `post_row`...) and `map_rows` for
@@ -260,13 +281,13 @@ macro_rules! row_mappers {
                 body: $text(row, "body")?,
                 context: json_col(row, "context")?,
                 max_attempts: row.try_get("max_attempts")?,
-                retry_schedule: $text(row, "retry_schedule")?,
+                retry_schedule: $crate::delivery::Schedule::parse(&$text(row, "retry_schedule")?),
                 attempts: row.try_get("attempts")?,
-                status: $text(row, "status")?,
+                status: job_status(&$text(row, "status")?)?,
                 due_at: row.try_get("due_at")?,
-                lease_owner: $text(row, "lease_owner")?,
+                lease_owner: non_empty($text(row, "lease_owner")?),
                 lease_until: row.try_get("lease_until")?,
-                previous_owner: $text(row, "previous_owner")?,
+                previous_owner: non_empty($text(row, "previous_owner")?),
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -283,7 +304,7 @@ macro_rules! row_mappers {
                 request_body: $text(row, "request_body")?,
                 status_code: row.try_get("status_code")?,
                 response_excerpt: $text(row, "response_excerpt")?,
-                error: $text(row, "error")?,
+                error: non_empty($text(row, "error")?),
                 instance: $text(row, "instance")?,
             })
         }
@@ -333,6 +354,365 @@ macro_rules! row_mappers {
             f: impl Fn(&$row) -> Result<T, sqlx::Error>,
         ) -> StoreResult<Vec<T>> {
             Ok(rows.iter().map(f).collect::<Result<_, _>>()?)
+        }
+    };
+}
+
+/// The record-to-parameters functions (`bind_post`, `bind_new_user`...) and
+/// the Rocket.Chat list filter's, for one backend's query type: `$query` is
+/// that backend's `Query<'q>`, `$text` encodes bound text.
+macro_rules! binders {
+    ($query:ident, $text:path) => {
+        /// Bind every column of `post`, in `post_cols!` order.
+        pub(in crate::store) fn bind_post<'q>(query: $query<'q>, post: &'q Post) -> $query<'q> {
+            query
+                .bind($text(&post.id))
+                .bind(post.create_at)
+                .bind(post.update_at)
+                .bind(post.edit_at)
+                .bind(post.delete_at)
+                .bind($text(&post.user_id))
+                .bind($text(&post.channel_id))
+                .bind($text(&post.root_id))
+                .bind($text(&post.original_id))
+                .bind($text(&post.message))
+                .bind($text(&post.post_type))
+                .bind($text(post.props.to_string()))
+                .bind($text(&post.hashtags))
+                .bind($text(json_list(&post.file_ids)))
+                .bind($text(&post.pending_post_id))
+                .bind(post.is_pinned)
+                .bind($text(&post.hook_id))
+        }
+
+        /// Bind every column of `job`, in `job_cols!` order.
+        pub(in crate::store) fn bind_job<'q>(query: $query<'q>, job: &'q DeliveryJob) -> $query<'q> {
+            query
+                .bind($text(&job.id))
+                .bind($text(&job.dialect))
+                .bind($text(&job.hook_id))
+                .bind($text(&job.event))
+                .bind($text(&job.url))
+                .bind($text(&job.content_type))
+                .bind($text(&job.body))
+                .bind($text(job.context.to_string()))
+                .bind(job.max_attempts)
+                .bind(job.retry_schedule.as_str())
+                .bind(job.attempts)
+                .bind(job.status.as_str())
+                .bind(job.due_at)
+                .bind($text(or_empty(&job.lease_owner)))
+                .bind(job.lease_until)
+                .bind($text(or_empty(&job.previous_owner)))
+                .bind(job.created_at)
+                .bind(job.updated_at)
+        }
+
+        /// Bind every column of `user`, in `user_cols!` order (username and email lowercased).
+        pub(in crate::store) fn bind_new_user<'q>(query: $query<'q>, user: &'q User) -> $query<'q> {
+            query
+                .bind($text(&user.id))
+                .bind(user.create_at)
+                .bind(user.update_at)
+                .bind(user.delete_at)
+                .bind($text(user.username.to_lowercase()))
+                .bind($text(user.email.to_lowercase()))
+                .bind(user.email_verified)
+                .bind($text(&user.first_name))
+                .bind($text(&user.last_name))
+                .bind($text(&user.nickname))
+                .bind($text(&user.password_hash))
+                .bind(user.last_password_update)
+                .bind($text(&user.roles))
+                .bind($text(&user.locale))
+                .bind($text(user.props.to_string()))
+                .bind($text(user.notify_props.to_string()))
+                .bind($text(user.timezone.to_string()))
+        }
+
+        /// Bind `user` as `UPDATE_USER` takes it: the id, then every column but `create_at`.
+        pub(in crate::store) fn bind_user_update<'q>(query: $query<'q>, user: &'q User) -> $query<'q> {
+            query
+                .bind($text(&user.id))
+                .bind(user.update_at)
+                .bind(user.delete_at)
+                .bind($text(user.username.to_lowercase()))
+                .bind($text(user.email.to_lowercase()))
+                .bind(user.email_verified)
+                .bind($text(&user.first_name))
+                .bind($text(&user.last_name))
+                .bind($text(&user.nickname))
+                .bind($text(&user.password_hash))
+                .bind(user.last_password_update)
+                .bind($text(&user.roles))
+                .bind($text(&user.locale))
+                .bind($text(user.props.to_string()))
+                .bind($text(user.notify_props.to_string()))
+                .bind($text(user.timezone.to_string()))
+        }
+
+        /// Bind every column of `session`, in `session_cols!` order.
+        pub(in crate::store) fn bind_session<'q>(query: $query<'q>, session: &'q Session) -> $query<'q> {
+            query
+                .bind($text(&session.token))
+                .bind($text(&session.user_id))
+                .bind(session.create_at)
+                .bind(session.expires_at)
+                .bind(session.last_activity_at)
+        }
+
+        /// Bind every column of `team`, in `team_cols!` order.
+        pub(in crate::store) fn bind_team<'q>(query: $query<'q>, team: &'q Team) -> $query<'q> {
+            query
+                .bind($text(&team.id))
+                .bind(team.create_at)
+                .bind(team.update_at)
+                .bind(team.delete_at)
+                .bind($text(&team.name))
+                .bind($text(&team.display_name))
+                .bind($text(&team.team_type))
+                .bind($text(&team.description))
+                .bind($text(&team.email))
+                .bind(team.allow_open_invite)
+                .bind($text(&team.allowed_domains))
+                .bind($text(&team.invite_id))
+        }
+
+        /// Bind every column of `member`, in `team_member_cols!` order.
+        pub(in crate::store) fn bind_team_member<'q>(query: $query<'q>, member: &'q TeamMember) -> $query<'q> {
+            query
+                .bind($text(&member.team_id))
+                .bind($text(&member.user_id))
+                .bind($text(&member.roles))
+                .bind(member.delete_at)
+        }
+
+        /// Bind every column of `channel`, in `channel_cols!` order.
+        pub(in crate::store) fn bind_channel<'q>(query: $query<'q>, channel: &'q Channel) -> $query<'q> {
+            query
+                .bind($text(&channel.id))
+                .bind(channel.create_at)
+                .bind(channel.update_at)
+                .bind(channel.delete_at)
+                .bind($text(&channel.team_id))
+                .bind($text(&channel.channel_type))
+                .bind($text(&channel.name))
+                .bind($text(&channel.display_name))
+                .bind($text(&channel.header))
+                .bind($text(&channel.purpose))
+                .bind($text(&channel.creator_id))
+                .bind(channel.last_post_at)
+                .bind(channel.total_msg_count)
+        }
+
+        /// Bind every column of `member`, in `channel_member_cols!` order.
+        pub(in crate::store) fn bind_channel_member<'q>(query: $query<'q>, member: &'q ChannelMember) -> $query<'q> {
+            query
+                .bind($text(&member.channel_id))
+                .bind($text(&member.user_id))
+                .bind($text(&member.roles))
+                .bind(member.last_viewed_at)
+                .bind(member.msg_count)
+                .bind(member.mention_count)
+                .bind($text(member.notify_props.to_string()))
+                .bind(member.last_update_at)
+        }
+
+        /// Bind every column of `hook`, in `incoming_cols!` order.
+        pub(in crate::store) fn bind_incoming<'q>(query: $query<'q>, hook: &'q IncomingHook) -> $query<'q> {
+            query
+                .bind($text(&hook.id))
+                .bind(hook.create_at)
+                .bind(hook.update_at)
+                .bind(hook.delete_at)
+                .bind($text(&hook.user_id))
+                .bind($text(&hook.channel_id))
+                .bind($text(&hook.team_id))
+                .bind($text(&hook.display_name))
+                .bind($text(&hook.description))
+                .bind($text(&hook.username))
+                .bind($text(&hook.icon_url))
+                .bind(hook.channel_locked)
+        }
+
+        /// Bind `hook` as `UPDATE_INCOMING` takes it.
+        pub(in crate::store) fn bind_incoming_update<'q>(query: $query<'q>, hook: &'q IncomingHook) -> $query<'q> {
+            query
+                .bind($text(&hook.id))
+                .bind(hook.update_at)
+                .bind($text(&hook.user_id))
+                .bind($text(&hook.channel_id))
+                .bind($text(&hook.team_id))
+                .bind($text(&hook.display_name))
+                .bind($text(&hook.description))
+                .bind($text(&hook.username))
+                .bind($text(&hook.icon_url))
+                .bind(hook.channel_locked)
+        }
+
+        /// Bind every column of `hook`, in `outgoing_cols!` order.
+        pub(in crate::store) fn bind_outgoing<'q>(query: $query<'q>, hook: &'q OutgoingHook) -> $query<'q> {
+            query
+                .bind($text(&hook.id))
+                .bind($text(&hook.token))
+                .bind(hook.create_at)
+                .bind(hook.update_at)
+                .bind(hook.delete_at)
+                .bind($text(&hook.creator_id))
+                .bind($text(&hook.channel_id))
+                .bind($text(&hook.team_id))
+                .bind($text(json_list(&hook.trigger_words)))
+                .bind(hook.trigger_when)
+                .bind($text(json_list(&hook.callback_urls)))
+                .bind($text(&hook.display_name))
+                .bind($text(&hook.description))
+                .bind($text(&hook.content_type))
+                .bind($text(&hook.username))
+                .bind($text(&hook.icon_url))
+        }
+
+        /// Bind `hook` as `UPDATE_OUTGOING` takes it.
+        pub(in crate::store) fn bind_outgoing_update<'q>(query: $query<'q>, hook: &'q OutgoingHook) -> $query<'q> {
+            query
+                .bind($text(&hook.id))
+                .bind(hook.update_at)
+                .bind($text(&hook.creator_id))
+                .bind($text(&hook.channel_id))
+                .bind($text(&hook.team_id))
+                .bind($text(json_list(&hook.trigger_words)))
+                .bind(hook.trigger_when)
+                .bind($text(json_list(&hook.callback_urls)))
+                .bind($text(&hook.display_name))
+                .bind($text(&hook.description))
+                .bind($text(&hook.content_type))
+                .bind($text(&hook.username))
+                .bind($text(&hook.icon_url))
+        }
+
+        /// Bind every column of `integration`, in `rc_cols!` order.
+        pub(in crate::store) fn bind_rc<'q>(query: $query<'q>, integration: &'q RcIntegration) -> $query<'q> {
+            query
+                .bind($text(&integration.id))
+                .bind($text(&integration.integration_type))
+                .bind($text(&integration.name))
+                .bind(integration.enabled)
+                .bind($text(&integration.created_by))
+                .bind(integration.created_at)
+                .bind(integration.updated_at)
+                .bind($text(&integration.token))
+                .bind($text(integration.doc.to_string()))
+        }
+
+        /// Bind `integration` as `UPDATE_RC_INTEGRATION` takes it.
+        pub(in crate::store) fn bind_rc_update<'q>(query: $query<'q>, integration: &'q RcIntegration) -> $query<'q> {
+            query
+                .bind($text(&integration.id))
+                .bind($text(&integration.integration_type))
+                .bind($text(&integration.name))
+                .bind(integration.enabled)
+                .bind(integration.updated_at)
+                .bind($text(&integration.token))
+                .bind($text(integration.doc.to_string()))
+        }
+
+        /// Bind every column of `entry`, in `history_cols!` order.
+        pub(in crate::store) fn bind_history<'q>(query: $query<'q>, entry: &'q RcHistory) -> $query<'q> {
+            query
+                .bind($text(&entry.id))
+                .bind($text(&entry.integration_id))
+                .bind(entry.created_at)
+                .bind(entry.updated_at)
+                .bind($text(entry.doc.to_string()))
+        }
+
+        /// Bind `entry` as `UPDATE_RC_HISTORY` takes it.
+        pub(in crate::store) fn bind_history_update<'q>(query: $query<'q>, entry: &'q RcHistory) -> $query<'q> {
+            query
+                .bind(entry.updated_at)
+                .bind($text(entry.doc.to_string()))
+                .bind($text(&entry.id))
+        }
+
+        /// Bind `post` as `UPDATE_POST` takes it: the id, then what an edit may change.
+        pub(in crate::store) fn bind_post_update<'q>(query: $query<'q>, post: &'q Post) -> $query<'q> {
+            query
+                .bind($text(&post.id))
+                .bind(post.update_at)
+                .bind(post.edit_at)
+                .bind($text(&post.message))
+                .bind($text(&post.post_type))
+                .bind($text(post.props.to_string()))
+                .bind($text(&post.hashtags))
+                .bind($text(json_list(&post.file_ids)))
+                .bind(post.is_pinned)
+        }
+
+        /// Bind every column of `reaction`, in `reaction_cols!` order.
+        pub(in crate::store) fn bind_reaction<'q>(query: $query<'q>, reaction: &'q Reaction) -> $query<'q> {
+            query
+                .bind($text(&reaction.post_id))
+                .bind($text(&reaction.user_id))
+                .bind($text(&reaction.emoji_name))
+                .bind($text(&reaction.channel_id))
+                .bind(reaction.create_at)
+        }
+
+        /// Bind every column of `info`, in `file_cols!` order (its contents follow).
+        pub(in crate::store) fn bind_file<'q>(query: $query<'q>, info: &'q FileInfo) -> $query<'q> {
+            query
+                .bind($text(&info.id))
+                .bind($text(&info.user_id))
+                .bind($text(&info.channel_id))
+                .bind($text(&info.post_id))
+                .bind(info.create_at)
+                .bind(info.update_at)
+                .bind(info.delete_at)
+                .bind($text(&info.name))
+                .bind($text(&info.extension))
+                .bind(info.size)
+                .bind($text(&info.mime_type))
+                .bind(info.width)
+                .bind(info.height)
+        }
+
+        /// Bind every column of `token`, in `access_token_cols!` order.
+        pub(in crate::store) fn bind_access_token<'q>(query: $query<'q>, token: &'q AccessToken) -> $query<'q> {
+            query
+                .bind($text(&token.id))
+                .bind($text(&token.token))
+                .bind($text(&token.user_id))
+                .bind($text(&token.description))
+                .bind(token.is_active)
+                .bind(token.create_at)
+        }
+
+        /// Bind every column of `attempt`, in `attempt_cols!` order.
+        pub(in crate::store) fn bind_attempt<'q>(query: $query<'q>, attempt: &'q DeliveryAttempt) -> $query<'q> {
+            query
+                .bind($text(&attempt.id))
+                .bind($text(&attempt.job_id))
+                .bind(attempt.number)
+                .bind(attempt.started_at)
+                .bind(attempt.duration_ms)
+                .bind($text(&attempt.url))
+                .bind($text(&attempt.request_body))
+                .bind(attempt.status_code)
+                .bind($text(&attempt.response_excerpt))
+                .bind($text(attempt.error.as_deref().unwrap_or_default()))
+                .bind($text(&attempt.instance))
+        }
+
+        /// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
+        pub(in crate::store) fn bind_rc_filter<'q>(query: $query<'q>, filter: &'q RcIntegrationFilter) -> $query<'q> {
+            let (in_all, in_owner) = visibility_binds(&filter.incoming);
+            let (out_all, out_owner) = visibility_binds(&filter.outgoing);
+            query
+                .bind(in_all)
+                .bind(in_owner.map($text))
+                .bind(out_all)
+                .bind(out_owner.map($text))
+                .bind(filter.name.as_deref().map($text))
+                .bind(filter.integration_type.as_deref().map($text))
         }
     };
 }

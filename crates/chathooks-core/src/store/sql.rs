@@ -108,6 +108,24 @@ macro_rules! file_cols {
     };
 }
 
+/// How many columns a column list names (its commas, plus one).
+const fn count_columns(list: &str) -> usize {
+    let bytes = list.as_bytes();
+    let mut count = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+/// Columns of `post_cols!`, as the batch writers bind them.
+pub(super) const POST_COLUMNS: usize = count_columns(post_cols!());
+/// Columns of `job_cols!`, as the batch writers bind them.
+pub(super) const JOB_COLUMNS: usize = count_columns(job_cols!());
+
 /// WHERE clause of Rocket.Chat integration lists, around the dialect's
 /// case-insensitive substring test of `name` against `$5`; binds $1..$6 in the
 /// order of the backends' `bind_rc_filter`.
@@ -641,16 +659,16 @@ macro_rules! dialect_queries {
 // ----- whole-server reads and housekeeping (InspectStore) -----
 
 /// Posts matching a [`super::PostSearch`]: `$1` channel, `$2` hook, `$3`
-/// user (each `''` for any), `$4` text contained (`''` for any, `$contains`
-/// is the dialect's substring test), `$5` created after, `$6` limit.
+/// user, `$4` text contained (each NULL for any; `$contains` is the
+/// dialect's substring test), `$5` created after, `$6` limit.
 macro_rules! search_posts {
     ($contains:literal, $order:literal) => {
         concat!(
             "SELECT ",
             post_cols!(),
-            " FROM posts WHERE delete_at = 0 AND ($1 = '' OR channel_id = $1) \
-             AND ($2 = '' OR hook_id = $2) AND ($3 = '' OR user_id = $3) \
-             AND ($4 = '' OR ",
+            " FROM posts WHERE delete_at = 0 AND ($1 IS NULL OR channel_id = $1) \
+             AND ($2 IS NULL OR hook_id = $2) AND ($3 IS NULL OR user_id = $3) \
+             AND ($4 IS NULL OR ",
             $contains,
             ") AND create_at > $5 ORDER BY ",
             $order,
@@ -673,8 +691,45 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The schema migrations of one backend, in order: a `fn migrator()` over
+/// the files under `migrations/<$dir>/`. Both backends have the same list (the
+/// same number is the same change in each dialect), so it is written once
+/// here. Add new files at the end, never edit old ones: sqlx records a
+/// checksum of each applied migration and refuses a changed one.
+macro_rules! migrator {
+    ($dir:literal) => {
+        pub(in crate::store) fn migrator() -> sqlx::migrate::Migrator {
+            sqlx::migrate::Migrator::with_migrations(vec![
+                migrator!(@ $dir, 1, "init", "0001_init.sql"),
+                migrator!(@ $dir, 2, "post counts trigger", "0002_post_counts_trigger.sql"),
+                migrator!(@ $dir, 3, "delivery queue", "0003_delivery_queue.sql"),
+                migrator!(@ $dir, 4, "tokens reactions files", "0004_tokens_reactions_files.sql"),
+                migrator!(@ $dir, 5, "script store", "0005_script_store.sql"),
+                migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
+            ])
+        }
+    };
+    (@ $dir:literal, $version:literal, $description:literal, $file:literal) => {
+        sqlx::migrate::Migration::new(
+            $version,
+            std::borrow::Cow::Borrowed($description),
+            sqlx::migrate::MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/migrations/",
+                $dir,
+                "/",
+                $file
+            ))),
+            false,
+        )
+    };
+}
+
 /// SQLite: the name columns are `COLLATE NOCASE`, so `=` and `ORDER BY` ignore case.
 pub(super) mod sqlite {
+    migrator!("sqlite");
+
     dialect_queries! {
         fold => ("", ""),
         name_contains => "instr(lower(name), lower($5)) > 0",
@@ -715,6 +770,8 @@ pub(super) mod sqlite {
 
 /// PostgreSQL: compare and order by `lower(...)`, which the unique indexes cover.
 pub(super) mod postgres {
+    migrator!("postgres");
+
     dialect_queries! {
         fold => ("lower(", ")"),
         name_contains => "strpos(lower(name), lower($5)) > 0",

@@ -7,6 +7,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::delivery::Schedule;
 use crate::ids::new_id;
 
 /// Run a scenario `async fn(&AnyStore)` on each backend.
@@ -1391,13 +1392,13 @@ fn job(id: &str, hook_id: &str, due_at: i64) -> DeliveryJob {
         body: format!("{{\"job\":\"{id}\"}}"),
         context: json!({"post_id": id}),
         max_attempts: 3,
-        retry_schedule: "powers-of-ten".to_owned(),
+        retry_schedule: Schedule::PowersOfTen,
         attempts: 0,
-        status: JOB_PENDING.to_owned(),
+        status: JobStatus::Pending,
         due_at,
-        lease_owner: String::new(),
+        lease_owner: None,
         lease_until: 0,
-        previous_owner: String::new(),
+        previous_owner: None,
         created_at: due_at,
         updated_at: due_at,
     }
@@ -1414,7 +1415,7 @@ fn attempt(job: &DeliveryJob, number: i64, instance: &str, started_at: i64) -> D
         request_body: job.body.clone(),
         status_code: Some(500),
         response_excerpt: "oops".to_owned(),
-        error: "HTTP 500".to_owned(),
+        error: Some("HTTP 500".to_owned()),
         instance: instance.to_owned(),
     }
 }
@@ -1446,12 +1447,16 @@ async fn delivery_queue(store: &AnyStore) {
     assert!(store.claim_deliveries("a", 999, 5_000, 10).await.unwrap().is_empty());
     let claimed = store.claim_deliveries("a", 1_001, 5_000, 10).await.unwrap();
     assert_eq!(ids(&claimed, |j| &j.id), ["j1", "j2"]);
-    assert!(claimed.iter().all(|j| j.status == JOB_RUNNING && j.lease_owner == "a"));
+    assert!(
+        claimed
+            .iter()
+            .all(|j| j.status == JobStatus::Running && j.lease_owner.as_deref() == Some("a"))
+    );
     assert!(store.claim_deliveries("b", 1_002, 6_000, 10).await.unwrap().is_empty());
 
     // The holder finishes j1.
     let mut done = claimed[0].clone();
-    done.status = JOB_DELIVERED.to_owned();
+    done.status = JobStatus::Delivered;
     done.attempts = 1;
     done.updated_at = 2_000;
     assert!(
@@ -1461,8 +1466,8 @@ async fn delivery_queue(store: &AnyStore) {
             .unwrap()
     );
     let stored = store.get_delivery("j1").await.unwrap().unwrap();
-    assert_eq!((stored.status.as_str(), stored.attempts), (JOB_DELIVERED, 1));
-    assert_eq!(stored.lease_owner, "");
+    assert_eq!((stored.status, stored.attempts), (JobStatus::Delivered, 1));
+    assert_eq!(stored.lease_owner, None);
 
     // The holder may extend its lease; nobody else may.
     assert!(store.renew_delivery("j2", "a", 5_000).await.unwrap());
@@ -1480,13 +1485,13 @@ async fn delivery_queue(store: &AnyStore) {
     // result no longer moves it, though its attempt is on record.
     let taken = store.claim_deliveries("b", 5_000, 9_000, 10).await.unwrap();
     assert_eq!(ids(&taken, |j| &j.id), ["j2"]);
-    assert_eq!(taken[0].previous_owner, "a", "taken over from a");
+    assert_eq!(taken[0].previous_owner.as_deref(), Some("a"), "taken over from a");
     assert!(
         !store.renew_delivery("j2", "a", 50_000).await.unwrap(),
         "a lost j2 to b"
     );
     let mut late = claimed[1].clone();
-    late.status = JOB_DELIVERED.to_owned();
+    late.status = JobStatus::Delivered;
     late.attempts = 1;
     assert!(
         !store
@@ -1495,7 +1500,7 @@ async fn delivery_queue(store: &AnyStore) {
             .unwrap()
     );
     let mut retry = taken[0].clone();
-    retry.status = JOB_PENDING.to_owned();
+    retry.status = JobStatus::Pending;
     retry.attempts = 1;
     retry.due_at = 7_000;
     assert!(
@@ -1516,7 +1521,7 @@ async fn delivery_queue(store: &AnyStore) {
     assert!(store.claim_deliveries("a", 6_999, 20_000, 10).await.unwrap().is_empty());
     let again = store.claim_deliveries("a", 7_000, 20_000, 10).await.unwrap();
     assert_eq!((again[0].id.as_str(), again[0].attempts), ("j2", 1));
-    assert_eq!(again[0].previous_owner, "", "a pending job is nobody's");
+    assert_eq!(again[0].previous_owner, None, "a pending job is nobody's");
 
     // Other jobs, not tied to a post.
     store.enqueue_deliveries(&[job("j4", "hook-b", 8_000)]).await.unwrap();
@@ -1530,7 +1535,7 @@ async fn delivery_queue(store: &AnyStore) {
     );
     let pending = DeliveryFilter {
         hook_id: None,
-        status: Some(JOB_PENDING.to_owned()),
+        status: Some(JobStatus::Pending),
     };
     assert_eq!(
         ids(&store.list_deliveries(&pending, 0, 10).await.unwrap(), |j| &j.id),
@@ -1976,21 +1981,21 @@ async fn searching_posts(store: &AnyStore) {
         search
     };
     assert_eq!(
-        find(by(|s| s.hook_id = "hook1".into()), SearchEnd::Oldest, 10).await,
+        find(by(|s| s.hook_id = Some("hook1".into())), SearchEnd::Oldest, 10).await,
         [hooked.id.as_str()]
     );
     let in_other = PostSearch {
-        channel_id: other.id.clone(),
+        channel_id: Some(other.id.clone()),
         ..PostSearch::default()
     };
     assert_eq!(find(in_other, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     let by_bob = PostSearch {
-        user_id: bob.id.clone(),
+        user_id: Some(bob.id.clone()),
         ..PostSearch::default()
     };
     assert_eq!(find(by_bob, SearchEnd::Oldest, 10).await, [elsewhere.id.as_str()]);
     assert_eq!(
-        find(by(|s| s.text = "deploy".into()), SearchEnd::Oldest, 10).await,
+        find(by(|s| s.text = Some("deploy".into())), SearchEnd::Oldest, 10).await,
         [hooked.id.clone(), elsewhere.id.clone()],
         "text is matched case-sensitively"
     );
@@ -2000,7 +2005,7 @@ async fn searching_posts(store: &AnyStore) {
         "strictly after"
     );
     assert!(
-        find(by(|s| s.text = "nothing like it".into()), SearchEnd::Oldest, 10)
+        find(by(|s| s.text = Some("nothing like it".into())), SearchEnd::Oldest, 10)
             .await
             .is_empty()
     );

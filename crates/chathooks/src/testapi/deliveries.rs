@@ -5,34 +5,32 @@ use chathooks_testapi_types::{self as types, DeliveryStatus};
 
 use super::TestResult;
 use crate::server::AppState;
-use crate::store::{
-    DeliveryFilter, DeliveryJob, DeliveryStore, JOB_CANCELLED, JOB_DELIVERED, JOB_FAILED, JOB_PENDING, JOB_RUNNING,
-};
+use crate::store::{DeliveryFilter, DeliveryStore, JobStatus};
 
-fn status_name(status: DeliveryStatus) -> &'static str {
+fn job_status(status: DeliveryStatus) -> JobStatus {
     match status {
-        DeliveryStatus::Pending => JOB_PENDING,
-        DeliveryStatus::Running => JOB_RUNNING,
-        DeliveryStatus::Delivered => JOB_DELIVERED,
-        DeliveryStatus::Failed => JOB_FAILED,
-        DeliveryStatus::Cancelled => JOB_CANCELLED,
+        DeliveryStatus::Pending => JobStatus::Pending,
+        DeliveryStatus::Running => JobStatus::Running,
+        DeliveryStatus::Delivered => JobStatus::Delivered,
+        DeliveryStatus::Failed => JobStatus::Failed,
+        DeliveryStatus::Cancelled => JobStatus::Cancelled,
     }
 }
 
-fn status_of(job: &DeliveryJob) -> DeliveryStatus {
-    match job.status.as_str() {
-        JOB_PENDING => DeliveryStatus::Pending,
-        JOB_RUNNING => DeliveryStatus::Running,
-        JOB_DELIVERED => DeliveryStatus::Delivered,
-        JOB_CANCELLED => DeliveryStatus::Cancelled,
-        _ => DeliveryStatus::Failed,
+fn status_of(status: JobStatus) -> DeliveryStatus {
+    match status {
+        JobStatus::Pending => DeliveryStatus::Pending,
+        JobStatus::Running => DeliveryStatus::Running,
+        JobStatus::Delivered => DeliveryStatus::Delivered,
+        JobStatus::Failed => DeliveryStatus::Failed,
+        JobStatus::Cancelled => DeliveryStatus::Cancelled,
     }
 }
 
 pub async fn list(state: &AppState, request: list_deliveries::Request) -> TestResult<list_deliveries::Response> {
     let filter = DeliveryFilter {
         hook_id: request.hook.filter(|h| !h.is_empty()),
-        status: request.status.map(|s| status_name(s).to_owned()),
+        status: request.status.map(job_status),
     };
     let limit = u32::try_from(request.limit.clamp(1, 1000)).unwrap_or(1000);
     let store = &state.core.store;
@@ -51,10 +49,10 @@ pub async fn list(state: &AppState, request: list_deliveries::Request) -> TestRe
                 request_body: attempt.request_body,
                 status_code: attempt.status_code,
                 response_excerpt: attempt.response_excerpt,
-                error: attempt.error,
+                error: attempt.error.unwrap_or_default(),
             })
             .collect();
-        let status = status_of(&job);
+        let status = status_of(job.status);
         deliveries.push(types::Delivery {
             next_attempt_at: (status == DeliveryStatus::Pending).then_some(job.due_at),
             status,

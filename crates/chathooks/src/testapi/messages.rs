@@ -34,28 +34,28 @@ struct Filters {
 /// The search the filters name, or why one cannot be made.
 async fn search(state: &AppState, filters: Filters, after: i64) -> TestResult<PostSearch> {
     let channel_id = match filters.channel.filter(|c| !c.is_empty()) {
-        None => String::new(),
-        Some(given) => find_channel(state, &given).await?.id,
+        None => None,
+        Some(given) => Some(find_channel(state, &given).await?.id),
     };
     let user_id = match filters.author.filter(|a| !a.is_empty()) {
-        None => String::new(),
+        None => None,
         Some(given) => {
             let by_name = state.core.store.get_user_by_username(&given).await?;
             let user = match by_name {
                 Some(user) => Some(user),
                 None => state.core.store.get_user(&given).await?,
             };
-            user.ok_or_else(|| {
+            let user = user.ok_or_else(|| {
                 TestError::bad_request("unknown-author", format!("no user has the username or id `{given}`"))
-            })?
-            .id
+            })?;
+            Some(user.id)
         }
     };
     Ok(PostSearch {
         channel_id,
-        hook_id: filters.hook.unwrap_or_default(),
+        hook_id: filters.hook.filter(|h| !h.is_empty()),
         user_id,
-        text: filters.text.unwrap_or_default(),
+        text: filters.text.filter(|t| !t.is_empty()),
         after,
     })
 }

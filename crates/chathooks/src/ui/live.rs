@@ -150,7 +150,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 "kind": kind,
                 "id": job.id,
                 "hook_id": job.hook_id,
-                "status": job.status,
+                "status": job.status.as_str(),
                 "attempts": job.attempts,
             }),
         ),

@@ -9,26 +9,19 @@
 //! delivery jobs, a transaction of the posts and the jobs.
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgArguments;
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::*;
 use crate::store::DeliveryJob;
 use crate::store::group_commit::{MAX_BATCH, Pending, WriteTogether};
 
-type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+/// PostgreSQL's way to write a batch.
+pub(super) struct Batch;
 
-/// The pool, as the group commit's backend.
-pub(super) struct Writer(pub PgPool);
+impl WriteTogether for Batch {
+    type Db = Postgres;
 
-impl WriteTogether for Writer {
-    type Connection = PoolConnection<Postgres>;
-
-    async fn connection(&self) -> StoreResult<Self::Connection> {
-        Ok(self.0.acquire().await?)
-    }
-
-    async fn write_together(&self, conn: &mut Self::Connection, batch: &[Pending]) -> StoreResult<()> {
+    async fn write_together(conn: &mut PoolConnection<Postgres>, batch: &[Pending]) -> StoreResult<()> {
         let posts = posts_insert(batch);
         let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
         if jobs.is_empty() {
@@ -47,7 +40,7 @@ impl WriteTogether for Writer {
             let sql = format!(
                 "INSERT INTO delivery_jobs ({}) VALUES {}",
                 job_cols!(),
-                placeholders(18, rows.len())
+                placeholders(sql::JOB_COLUMNS, rows.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for job in rows {
@@ -68,7 +61,7 @@ fn posts_insert(batch: &[Pending]) -> Query<'_> {
     let sql = format!(
         "INSERT INTO posts ({}) VALUES {}",
         post_cols!(),
-        placeholders(17, batch.len())
+        placeholders(sql::POST_COLUMNS, batch.len())
     );
     batch.iter().fold(sqlx::query(AssertSqlSafe(sql)), |query, pending| {
         bind_post(query, &pending.post)
@@ -92,51 +85,6 @@ fn placeholders(columns: usize, count: usize) -> String {
     text
 }
 
-/// Bind the 17 columns of `post`, in `post_cols!` order.
-fn bind_post<'q>(query: Query<'q>, post: &'q Post) -> Query<'q> {
-    query
-        .bind(text(&post.id))
-        .bind(post.create_at)
-        .bind(post.update_at)
-        .bind(post.edit_at)
-        .bind(post.delete_at)
-        .bind(text(&post.user_id))
-        .bind(text(&post.channel_id))
-        .bind(text(&post.root_id))
-        .bind(text(&post.original_id))
-        .bind(text(&post.message))
-        .bind(text(&post.post_type))
-        .bind(text(post.props.to_string()))
-        .bind(text(&post.hashtags))
-        .bind(text(json_list(&post.file_ids)))
-        .bind(text(&post.pending_post_id))
-        .bind(post.is_pinned)
-        .bind(text(&post.hook_id))
-}
-
-/// Bind the 18 columns of `job`, in `job_cols!` order.
-pub(super) fn bind_job<'q>(query: Query<'q>, job: &'q DeliveryJob) -> Query<'q> {
-    query
-        .bind(text(&job.id))
-        .bind(text(&job.dialect))
-        .bind(text(&job.hook_id))
-        .bind(text(&job.event))
-        .bind(text(&job.url))
-        .bind(text(&job.content_type))
-        .bind(text(&job.body))
-        .bind(text(job.context.to_string()))
-        .bind(job.max_attempts)
-        .bind(text(&job.retry_schedule))
-        .bind(job.attempts)
-        .bind(text(&job.status))
-        .bind(job.due_at)
-        .bind(text(&job.lease_owner))
-        .bind(job.lease_until)
-        .bind(text(&job.previous_owner))
-        .bind(job.created_at)
-        .bind(job.updated_at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::placeholders;
@@ -145,5 +93,13 @@ mod tests {
     fn placeholders_number_across_rows() {
         assert_eq!(placeholders(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(placeholders(3, 1), "($1, $2, $3)");
+    }
+
+    #[test]
+    fn column_lists_are_counted() {
+        assert_eq!(
+            (crate::store::sql::POST_COLUMNS, crate::store::sql::JOB_COLUMNS),
+            (17, 18)
+        );
     }
 }

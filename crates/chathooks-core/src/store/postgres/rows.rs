@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 
 use sqlx::Row;
-use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::postgres::PgRow;
 
-use crate::store::rows::visibility_binds;
+use super::Query;
+use crate::store::rows::{job_status, json_list, non_empty, or_empty, visibility_binds};
 use crate::store::*;
 
 /// The escape character of [`text`]: U+E000, the first private-use code point.
@@ -35,13 +36,8 @@ pub(super) fn text<'a>(value: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
     Cow::Owned(escaped)
 }
 
-/// [`text`] for an optional filter value.
-pub(super) fn opt_text(value: Option<&str>) -> Option<Cow<'_, str>> {
-    value.map(text)
-}
-
 /// Undo [`text`].
-pub(super) fn decode(stored: String) -> String {
+fn decode(stored: String) -> String {
     if !stored.contains(ESCAPE) {
         return stored;
     }
@@ -61,24 +57,9 @@ pub(super) fn decode(stored: String) -> String {
 }
 
 /// Read a text column, undoing [`text`].
-fn text_col(row: &PgRow, column: &str) -> Result<String, sqlx::Error> {
+pub(super) fn text_col(row: &PgRow, column: &str) -> Result<String, sqlx::Error> {
     row.try_get(column).map(decode)
 }
 
 row_mappers!(PgRow, text_col);
-
-/// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
-pub(super) fn bind_rc_filter<'q>(
-    query: sqlx::query::Query<'q, sqlx::Postgres, PgArguments>,
-    filter: &'q RcIntegrationFilter,
-) -> sqlx::query::Query<'q, sqlx::Postgres, PgArguments> {
-    let (in_all, in_owner) = visibility_binds(&filter.incoming);
-    let (out_all, out_owner) = visibility_binds(&filter.outgoing);
-    query
-        .bind(in_all)
-        .bind(opt_text(in_owner))
-        .bind(out_all)
-        .bind(opt_text(out_owner))
-        .bind(opt_text(filter.name.as_deref()))
-        .bind(opt_text(filter.integration_type.as_deref()))
-}
+binders!(Query, text);

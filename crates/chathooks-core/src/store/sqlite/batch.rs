@@ -3,15 +3,14 @@
 //! connection.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, Sqlite};
 
-use super::delivery::bind_job;
 use super::*;
 use crate::store::DeliveryJob;
 use crate::store::group_commit::{MAX_BATCH, Pending, WriteTogether};
 
-/// The writer connection, as the group commit's backend.
-pub(super) struct Writer(pub SqlitePool);
+/// SQLite's way to write a batch, on the writer connection.
+pub(super) struct Batch;
 
 /// The `posts_count_in_channel` trigger updates each channel in the same
 /// transaction, and the foreign key refuses a post in a channel that does not
@@ -27,25 +26,21 @@ pub(super) struct Writer(pub SqlitePool);
 /// given: they are not read back. Under a post load, sqlx building the
 /// returned rows was 2.8% of the server's samples and decoding them
 /// (`post_row`) 2.5%.
-impl WriteTogether for Writer {
-    type Connection = PoolConnection<Sqlite>;
+impl WriteTogether for Batch {
+    type Db = Sqlite;
 
-    async fn connection(&self) -> StoreResult<Self::Connection> {
-        Ok(self.0.acquire().await?)
-    }
-
-    async fn write_together(&self, conn: &mut Self::Connection, batch: &[Pending]) -> StoreResult<()> {
+    async fn write_together(conn: &mut PoolConnection<Sqlite>, batch: &[Pending]) -> StoreResult<()> {
         let jobs: Vec<&DeliveryJob> = batch.iter().flat_map(|pending| &pending.jobs).collect();
         let mut sql = format!(
             "BEGIN IMMEDIATE; INSERT INTO posts ({}) VALUES {};",
             post_cols!(),
-            placeholders(17, batch.len())
+            placeholders(sql::POST_COLUMNS, batch.len())
         );
         for rows in jobs.chunks(MAX_BATCH) {
             sql += &format!(
                 " INSERT INTO delivery_jobs ({}) VALUES {};",
                 job_cols!(),
-                placeholders(18, rows.len())
+                placeholders(sql::JOB_COLUMNS, rows.len())
             );
         }
         sql += " COMMIT";

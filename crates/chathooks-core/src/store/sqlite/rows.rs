@@ -1,30 +1,23 @@
-//! Row mapping for the SQLite backend (see [`crate::store::rows`]).
+//! Row mapping and binding for the SQLite backend (see [`crate::store::rows`]).
+
+use std::borrow::Cow;
 
 use sqlx::Row;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::sqlite::SqliteRow;
 
-use crate::store::rows::visibility_binds;
+use super::Query;
+use crate::store::rows::{job_status, json_list, non_empty, or_empty, visibility_binds};
 use crate::store::*;
 
+/// Text is bound as given (see the PostgreSQL backend's `text` for why it is a function).
+pub(super) fn bound<'a>(value: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
+    value.into()
+}
+
 /// Text columns are stored as given.
-fn text(row: &SqliteRow, column: &str) -> Result<String, sqlx::Error> {
+pub(super) fn text_col(row: &SqliteRow, column: &str) -> Result<String, sqlx::Error> {
     row.try_get(column)
 }
 
-row_mappers!(SqliteRow, text);
-
-/// Bind the Rocket.Chat filter's $1..$6 (see `rc_filter_where!` in `sql.rs`).
-pub(super) fn bind_rc_filter<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments>,
-    filter: &'q RcIntegrationFilter,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments> {
-    let (in_all, in_owner) = visibility_binds(&filter.incoming);
-    let (out_all, out_owner) = visibility_binds(&filter.outgoing);
-    query
-        .bind(in_all)
-        .bind(in_owner)
-        .bind(out_all)
-        .bind(out_owner)
-        .bind(filter.name.as_deref())
-        .bind(filter.integration_type.as_deref())
-}
+row_mappers!(SqliteRow, text_col);
+binders!(Query, bound);
