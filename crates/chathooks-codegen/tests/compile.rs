@@ -20,6 +20,7 @@ const FIXTURES: &[(&str, &str)] = &[
     ("multipart", "multipart.yaml"),
     ("openapi31", "openapi31.yaml"),
     ("chat31", "chat31.yaml"),
+    ("query-objects", "query-objects.yaml"),
     ("multi-file", "multi-file/api.yaml"),
     ("merge", "merge"),
     ("json-surrogates", "json-surrogates.json"),

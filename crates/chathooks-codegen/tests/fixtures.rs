@@ -144,14 +144,20 @@ fn express_paths() {
     assert!(server.contains("\"/things/{id}\""), "captured path missing");
     assert!(server.contains("\"/rooms/{rid}/members/{uid}\""));
     assert!(server.contains("\"/livechat/{rid}/messages\""));
-    // Declared: routed. Undeclared `:key`: skipped by the server, with a reason.
+    // Declared: routed. Undeclared `:key`: a string path parameter, reported.
+    assert!(
+        server.contains("\"/attributes/{key}\""),
+        "undeclared capture not routed"
+    );
     assert_eq!(generated.summary.operations_in_spec, 5);
-    assert_eq!(generated.summary.server_operations, 4);
+    assert_eq!(generated.summary.server_operations, 5);
     let report = diagnostics(&generated);
     assert!(
-        report.contains("skipped (server) getAttribute") && report.contains("`:key` has no declared path parameter"),
+        report.contains("adapted (spec) getAttribute")
+            && report.contains("`:key` without a declared path parameter: served as string path parameter(s)"),
         "{report}"
     );
+    assert!(!report.contains("skipped"), "{report}");
     assert!(
         report.contains("`rid` is not declared; declared as a required string"),
         "{report}"
@@ -473,6 +479,31 @@ fn definitions_of(types: &str, name: &str) -> usize {
                 .count()
         })
         .sum()
+}
+
+#[test]
+fn query_objects() {
+    let generated = class_fixture("query-objects");
+    let server = server_code(&generated, "query-objects");
+    // JSON-valued object parameters are served, typed.
+    assert!(
+        server.contains("pub query: Option<crate::types::UserQuery>"),
+        "{server}"
+    );
+    assert!(
+        server.contains("pub selector: crate::types::AutocompleteRoomsSelector"),
+        "{server}"
+    );
+    assert_eq!(generated.summary.operations_in_spec, 3);
+    assert_eq!(generated.summary.server_operations, 2);
+    // The client sends the JSON parameters as text; deepObject is left out
+    // on both sides (the runtime does not read `filter[name]=x` yet).
+    assert_eq!(generated.summary.client_operations, 2);
+    let report = diagnostics(&generated);
+    assert!(
+        report.contains("skipped (server) filterChannels") && report.contains("deepObject"),
+        "{report}"
+    );
 }
 
 #[test]
