@@ -12,7 +12,7 @@
 //! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
 //! failed.
 //!
-//! `cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW`:
+//! `cargo xtask spec-diff [--format text|json|github|junit|markdown] [--fail-on clients|servers|any] OLD NEW`:
 //! the changes between two versions of a spec, classed as breaking or
 //! compatible for clients and for servers (see [`spec_diff`]). Exit codes: 0
 //! compatible, 1 failed, 5 breaking.

@@ -1,4 +1,4 @@
-//! `cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW`
+//! `cargo xtask spec-diff [--format text|json|github|junit|markdown] [--fail-on clients|servers|any] OLD NEW`
 //!
 //! OLD and NEW are files, or `REV:path` read with `git show` from the
 //! workspace root (a file of that name wins). The comparison is

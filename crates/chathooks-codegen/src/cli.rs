@@ -4,7 +4,7 @@
 //! ```text
 //! chathooks-codegen generate --spec api.yaml --name petstore --out crates
 //! chathooks-codegen check    --spec api.yaml --name petstore --out crates
-//! chathooks-codegen spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW
+//! chathooks-codegen spec-diff [--format text|json|github|junit|markdown] [--fail-on clients|servers|any] OLD NEW
 //! ```
 //!
 //! Exit codes, as `cargo xtask`'s: 0 done (or up to date, or nothing
@@ -118,6 +118,12 @@ pub enum Format {
     Text,
     /// One JSON object, for tools.
     Json,
+    /// GitHub Actions workflow annotations (error for the --fail-on side).
+    Github,
+    /// JUnit XML, a test case per change (failed when it breaks the --fail-on side).
+    Junit,
+    /// A Markdown table, for a pull-request comment or job summary.
+    Markdown,
 }
 
 /// `spec-diff`'s arguments.
@@ -153,6 +159,9 @@ pub fn run_spec_diff(args: &SpecDiffArgs, repo: &Path) -> u8 {
     match args.format {
         Format::Json => println!("{}", report.to_json_string(old, new)),
         Format::Text => print!("{}", report.to_text(old, new)),
+        Format::Github => print!("{}", report.to_github(new, args.fail_on)),
+        Format::Junit => print!("{}", report.to_junit(old, new, args.fail_on)),
+        Format::Markdown => print!("{}", report.to_markdown(old, new)),
     }
     if report.is_breaking(args.fail_on) {
         EXIT_BREAKING

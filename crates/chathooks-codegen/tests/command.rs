@@ -150,4 +150,17 @@ fn spec_diff_exit_codes() {
     assert_eq!(run(&["spec-diff", &old, &old]).status.code(), Some(0));
     let json = run(&["spec-diff", "--format", "json", &old, &new]);
     assert!(text(&json.stdout).contains("\"kind\": \"property_removed\""));
+    for (format, start) in [
+        ("github", "::error file="),
+        ("junit", "<?xml"),
+        ("markdown", "### spec-diff"),
+    ] {
+        let output = run(&["spec-diff", "--format", format, &old, &new]);
+        assert_eq!(output.status.code(), Some(5), "{format}");
+        assert!(
+            text(&output.stdout).starts_with(start),
+            "{format}: {}",
+            text(&output.stdout)
+        );
+    }
 }

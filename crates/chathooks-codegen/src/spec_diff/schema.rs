@@ -200,11 +200,35 @@ impl<'a> Ctx<'a> {
                 return;
             }
         }
-        if let Some(effect) = format_effect(o.format, n.format) {
+        if let Some(mut effect) = format_effect(o.format, n.format) {
+            // A new integer format narrows nothing the bounds already kept
+            // inside its range (`maximum: 100` then `format: int32`).
+            if effect == Effect::Narrower
+                && let Some((low, high)) = n.format.and_then(format_range)
+            {
+                let bound = |keys: [&str; 2]| {
+                    n.limits
+                        .iter()
+                        .chain(o.limits.iter())
+                        .find(|(k, _)| keys.contains(k))
+                        .and_then(|(_, v)| v.as_f64())
+                };
+                if let (Some(min), Some(max)) = (
+                    bound(["minimum", "exclusiveMinimum"]),
+                    bound(["maximum", "exclusiveMaximum"]),
+                ) && min >= low
+                    && max <= high
+                {
+                    effect = Effect::Neutral;
+                }
+            }
             let show = |f: Option<&str>| f.map(|f| format!("`{f}`")).unwrap_or_else(|| "none".to_owned());
             let message = format!("format {} -> {}", show(o.format), show(n.format));
-            self.effect(ChangeKind::FormatChanged, loc, message, effect, direction);
+            if effect != Effect::Neutral {
+                self.effect(ChangeKind::FormatChanged, loc, message, effect, direction);
+            }
         }
+        self.compare_limits(o, n, direction, loc);
         self.compare_enums(o, n, direction, loc);
         self.compare_properties(o, n, direction, loc);
         if let (Some(a), Some(b)) = (o.items, n.items) {
@@ -212,6 +236,18 @@ impl<'a> Ctx<'a> {
         }
         self.compare_additional(o, n, direction, loc);
         self.compare_variants(o, n, direction, loc);
+    }
+
+    fn compare_limits(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        for keyword in LIMITS {
+            let get = |node: &Node<'a>| node.limits.iter().find(|(k, _)| k == keyword).map(|(_, v)| *v);
+            let (old, new) = (get(o), get(n));
+            if let Some(effect) = limit_effect(keyword, old, new) {
+                let show = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "none".to_owned());
+                let message = format!("{keyword} {} -> {}", show(old), show(new));
+                self.effect(ChangeKind::LimitChanged, loc, message, effect, direction);
+            }
+        }
     }
 
     fn compare_enums(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
@@ -227,7 +263,12 @@ impl<'a> Ctx<'a> {
                 }
             }
             (None, Some(new)) => {
-                let message = format!("now restricted to the values {}", show_values(new));
+                let filled = if o.placeholder {
+                    " (an empty placeholder filled in)"
+                } else {
+                    ""
+                };
+                let message = format!("now restricted to the values {}{filled}", show_values(new));
                 self.effect(ChangeKind::EnumAdded, loc, message, Effect::Narrower, direction);
             }
             (Some(old), None) => {
@@ -350,14 +391,43 @@ impl<'a> Ctx<'a> {
     fn compare_variants(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
         let (old, (keyword, new)) = match (&o.variants, &n.variants) {
             (None, None) => return,
-            (Some((_, old)), None) => {
-                let message = format!("a choice of {} variants became a single schema", old.len());
-                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+            (Some((keyword, old)), None) => {
+                let (message, effect) = if old.iter().all(|v| requirement_only(self.old, v)) {
+                    (
+                        format!("no longer requires one of {} sets of properties ({keyword})", old.len()),
+                        Effect::Wider,
+                    )
+                } else {
+                    (
+                        format!("a choice of {} variants became a single schema", old.len()),
+                        Effect::Incompatible,
+                    )
+                };
+                self.effect(ChangeKind::TypeChanged, loc, message, effect, direction);
                 return;
             }
-            (None, Some((_, new))) => {
-                let message = format!("became a choice of {} variants", new.len());
-                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+            (None, Some((keyword, new))) => {
+                // A choice of required-property lists only says which
+                // properties must be there: it accepts less. So does a
+                // placeholder filled in.
+                let requirements = new.iter().all(|v| requirement_only(self.new, v));
+                let (message, effect) = if requirements {
+                    (
+                        format!("now requires one of {} sets of properties ({keyword})", new.len()),
+                        Effect::Narrower,
+                    )
+                } else if o.placeholder {
+                    (
+                        format!("an empty placeholder became a choice of {} variants", new.len()),
+                        Effect::Narrower,
+                    )
+                } else {
+                    (
+                        format!("became a choice of {} variants", new.len()),
+                        Effect::Incompatible,
+                    )
+                };
+                self.effect(ChangeKind::TypeChanged, loc, message, effect, direction);
                 return;
             }
             (Some((_, old)), Some(new)) => (old, new),
@@ -437,6 +507,11 @@ struct Node<'a> {
     additional: Option<&'a Value>,
     /// `oneOf` or `anyOf`, and its members.
     variants: Option<(&'static str, Vec<&'a Value>)>,
+    /// `enum: []` or `oneOf: []`: a placeholder, read as "anything" until it
+    /// is filled in (which narrows).
+    placeholder: bool,
+    /// Bounds and patterns, by keyword (`minLength`, `maximum`, `pattern`...).
+    limits: Vec<(&'static str, &'a Value)>,
 }
 
 fn flatten<'a>(doc: &'a Value, value: &'a Value) -> Node<'a> {
@@ -456,6 +531,8 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
         items: None,
         additional: None,
         variants: None,
+        placeholder: false,
+        limits: Vec::new(),
     };
     let schema = match chase(doc, value) {
         Ok(schema) => schema,
@@ -475,10 +552,18 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
     };
     node.format = object.get("format").and_then(Value::as_str);
     node.enumeration = match (object.get("enum"), object.get("const")) {
+        (Some(Value::Array(values)), _) if values.is_empty() => {
+            node.placeholder = true;
+            None
+        }
         (Some(Value::Array(values)), _) => Some(values.iter().collect()),
         (_, Some(value)) => Some(vec![value]),
         _ => None,
     };
+    node.limits = LIMITS
+        .iter()
+        .filter_map(|&keyword| Some((keyword, object.get(keyword)?)))
+        .collect();
     if let Some(Value::Object(properties)) = object.get("properties") {
         node.properties = properties.iter().map(|(k, v)| (k.as_str(), v)).collect();
     }
@@ -489,7 +574,20 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
     node.additional = object.get("additionalProperties");
     node.variants = ["oneOf", "anyOf"]
         .into_iter()
-        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect())));
+        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect::<Vec<_>>())));
+    match &node.variants {
+        Some((_, members)) if members.is_empty() => {
+            node.placeholder = true;
+            node.variants = None;
+        }
+        // A choice of single values is an enum, compared as a set whatever
+        // the order: `oneOf: [{const: a}, {const: b}]` is `enum: [a, b]`.
+        Some((_, members)) if node.enumeration.is_none() && members.iter().all(|m| single_value(doc, m).is_some()) => {
+            node.enumeration = Some(members.iter().filter_map(|m| single_value(doc, m)).collect());
+            node.variants = None;
+        }
+        _ => {}
+    }
     if let Some(Value::Array(members)) = object.get("allOf") {
         chain.push(schema);
         for member in members {
@@ -541,6 +639,103 @@ fn merge<'a>(node: &mut Node<'a>, member: Node<'a>) {
         (a, b) => a.or(b),
     };
     node.variants = node.variants.take().or(member.variants);
+    node.placeholder |= member.placeholder;
+    for (keyword, value) in member.limits {
+        if !node.limits.iter().any(|(k, _)| *k == keyword) {
+            node.limits.push((keyword, value));
+        }
+    }
+}
+
+/// The keywords that bound a value, compared by [`limit_effect`].
+const LIMITS: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "pattern",
+    "multipleOf",
+];
+
+/// The one value a variant allows: `{const: x}` or `{enum: [x]}` (titles
+/// and descriptions aside).
+fn single_value<'a>(doc: &'a Value, variant: &'a Value) -> Option<&'a Value> {
+    let object = chase(doc, variant).ok()?.as_object()?;
+    let documentation =
+        |key: &str| matches!(key, "title" | "description" | "type" | "const" | "enum") || key.starts_with("x-");
+    if !object.keys().all(|k| documentation(k)) {
+        return None;
+    }
+    match (object.get("const"), object.get("enum")) {
+        (Some(value), None) => Some(value),
+        (None, Some(Value::Array(values))) if values.len() == 1 => values.first(),
+        _ => None,
+    }
+}
+
+/// A variant that only lists required properties (`{required: [a]}`): a
+/// choice of them constrains which properties are present, nothing else.
+fn requirement_only(doc: &Value, variant: &Value) -> bool {
+    chase(doc, variant)
+        .ok()
+        .and_then(Value::as_object)
+        .is_some_and(|object| {
+            object.contains_key("required")
+                && object
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "required" | "title" | "description") || k.starts_with("x-"))
+        })
+}
+
+/// What changing a limit does to the values accepted.
+fn limit_effect(keyword: &str, old: Option<&Value>, new: Option<&Value>) -> Option<Effect> {
+    if old == new {
+        return None;
+    }
+    let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+    // A bound on the low side: a larger one accepts less.
+    let lower = matches!(
+        keyword,
+        "minimum" | "exclusiveMinimum" | "minLength" | "minItems" | "minProperties"
+    );
+    let upper = matches!(
+        keyword,
+        "maximum" | "exclusiveMaximum" | "maxLength" | "maxItems" | "maxProperties"
+    );
+    match (old, new) {
+        (None, Some(_)) => Some(Effect::Narrower),
+        (Some(_), None) => Some(Effect::Wider),
+        // 3.0 spells exclusive bounds as booleans beside minimum/maximum.
+        (Some(Value::Bool(a)), Some(Value::Bool(b))) => Some(if *b && !*a { Effect::Narrower } else { Effect::Wider }),
+        _ if lower || upper => match (number(old), number(new)) {
+            (Some(a), Some(b)) if (lower && b > a) || (upper && b < a) => Some(Effect::Narrower),
+            (Some(_), Some(_)) => Some(Effect::Wider),
+            _ => Some(Effect::Incompatible),
+        },
+        // multipleOf: a multiple of the old step accepts less.
+        _ if keyword == "multipleOf" => match (number(old), number(new)) {
+            (Some(a), Some(b)) if a != 0.0 && (b / a).fract() == 0.0 => Some(Effect::Narrower),
+            (Some(a), Some(b)) if b != 0.0 && (a / b).fract() == 0.0 => Some(Effect::Wider),
+            _ => Some(Effect::Incompatible),
+        },
+        // Two patterns cannot be compared in general.
+        _ => Some(Effect::Incompatible),
+    }
+}
+
+/// The range an integer format holds.
+fn format_range(format: &str) -> Option<(f64, f64)> {
+    match format {
+        "int32" => Some((i32::MIN as f64, i32::MAX as f64)),
+        "int64" => Some((i64::MIN as f64, i64::MAX as f64)),
+        _ => None,
+    }
 }
 
 fn type_effect(old: &Option<BTreeSet<&str>>, new: &Option<BTreeSet<&str>>) -> Option<Effect> {
