@@ -322,7 +322,10 @@ fn json_report_shape() {
             "location",
             "message",
             "clients",
-            "servers"
+            "servers",
+            "schema",
+            "places",
+            "reached_from"
         ]
     );
     assert_eq!(removed["method"], "GET");
@@ -353,7 +356,8 @@ fn a_spec_against_itself_has_no_changes() {
 }
 
 /// `spec/mattermost.yaml` with a property taken out of a response schema:
-/// every operation answering that schema reports it, as breaking clients.
+/// one change, at that schema, reached from every operation answering it,
+/// breaking clients.
 #[test]
 fn a_property_removed_from_the_real_spec() {
     let root = chathooks_codegen::workspace_root();
@@ -377,11 +381,22 @@ fn a_property_removed_from_the_real_spec() {
         }
     }
     assert!(expected.len() >= 3, "{expected:?}");
-    let mut reported: Vec<String> = report
+    let responses: Vec<&Change> = report
         .changes
         .iter()
         .filter(|c| c.location.starts_with("response "))
-        .map(Change::operation)
+        .collect();
+    assert_eq!(responses.len(), 1, "{}", text(&report));
+    let removed = responses[0];
+    assert_eq!(
+        removed.schema.as_deref(),
+        Some("#/components/schemas/IncomingWebhook $.display_name")
+    );
+    assert!(text(&report).contains(&format!("reached from {} places]", removed.places.len())));
+    let mut reported: Vec<String> = removed
+        .places
+        .iter()
+        .map(|place| place.splitn(3, ' ').take(2).collect::<Vec<_>>().join(" "))
         .collect();
     reported.sort();
     reported.dedup();
@@ -630,4 +645,25 @@ fn ci_formats() {
     let same = spec_diff::diff(&Value::Null, &Value::Null);
     assert!(same.to_junit("a", "a", Side::Any).contains("name=\"no changes\""));
     assert!(!nothing.to_junit("a", "b", Side::Servers).contains("<failure"));
+}
+
+#[test]
+fn a_change_in_a_shared_schema_is_listed_once() {
+    let report = case("shared-schema");
+    let removed = assert_change(
+        &report,
+        EnumValueRemoved,
+        "GET /themes",
+        "response 200 application/json $[].palette.primary",
+        C,
+        B,
+    );
+    assert_eq!(
+        removed.schema.as_deref(),
+        Some("#/components/schemas/Palette $.primary")
+    );
+    // Three operations, each reaching the palette through two properties.
+    assert_eq!(removed.places.len(), 6, "{:?}", removed.places);
+    assert_eq!(report.changes.len(), 1, "{}", text(&report));
+    insta::assert_snapshot!("shared_schema", text(&report));
 }

@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 pub use source::Source;
 
 /// Whether a change breaks one side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
     Breaking,
     Compatible,
@@ -75,7 +75,7 @@ impl std::str::FromStr for Side {
 }
 
 /// What changed. The JSON name is the snake_case of the variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     /// Clients: breaking. Servers: compatible (serving more is allowed).
     OperationRemoved,
@@ -211,9 +211,25 @@ pub struct Change {
     pub message: String,
     pub clients: Class,
     pub servers: Class,
+    /// For a change inside a schema named by a `$ref` (on both sides): that
+    /// schema and the path in it, `#/components/schemas/User $.name`. Such a
+    /// change is listed once, wherever it is reached from.
+    pub schema: Option<String>,
+    /// Every place the change is reached from (`METHOD path location`), this
+    /// listing's first.
+    pub places: Vec<String>,
 }
 
 impl Change {
+    /// ` [in #/components/schemas/X $.a, reached from N places]` when more
+    /// than one place reaches it.
+    fn shared(&self) -> String {
+        match (&self.schema, self.places.len()) {
+            (Some(schema), places) if places > 1 => format!(" [in {schema}, reached from {places} places]"),
+            _ => String::new(),
+        }
+    }
+
     pub fn operation(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
@@ -228,6 +244,9 @@ impl Change {
             "message": self.message,
             "clients": self.clients.as_str(),
             "servers": self.servers.as_str(),
+            "schema": self.schema,
+            "places": self.places.len(),
+            "reached_from": self.places,
         })
     }
 }
@@ -283,11 +302,12 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "  {:<16} {:<16} {}{where_}: {}",
+                "  {:<16} {:<16} {}{where_}: {}{}",
                 class("clients", change.clients),
                 class("servers", change.servers),
                 change.kind.as_str(),
-                change.message
+                change.message,
+                change.shared()
             );
         }
         if self.changes.is_empty() {
@@ -330,10 +350,11 @@ impl Report {
             format!(" at {}", change.location)
         };
         format!(
-            "{}{id}{where_}: {}: {}",
+            "{}{id}{where_}: {}: {}{}",
             change.operation(),
             change.kind.as_str(),
-            change.message
+            change.message,
+            change.shared()
         )
     }
 

@@ -3,7 +3,7 @@
 //! merged, OpenAPI 3.1 `type` arrays and `const` read as 3.0's `type` +
 //! `nullable` and one-value `enum`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -45,10 +45,16 @@ pub(super) fn classes(effect: Effect, direction: Direction) -> (Class, Class) {
 
 /// Where in an operation: a section (`response 200 application/json`) and
 /// a path into its schema (`$.user.name`, `$.items[]`).
+///
+/// Below a `$ref` both sides share, it also knows that schema and the path
+/// within it: a change there is the same change wherever it is reached
+/// from, and is reported once.
 #[derive(Debug, Clone)]
 pub(super) struct Loc {
     section: String,
     path: String,
+    /// The innermost shared `$ref`, and the path from it.
+    schema: Option<(String, String)>,
 }
 
 impl Loc {
@@ -56,6 +62,7 @@ impl Loc {
         Loc {
             section: section.into(),
             path: String::new(),
+            schema: None,
         }
     }
 
@@ -64,7 +71,30 @@ impl Loc {
         Loc {
             section: self.section.clone(),
             path: format!("{base}{segment}"),
+            schema: self
+                .schema
+                .as_ref()
+                .map(|(reference, inner)| (reference.clone(), format!("{inner}{segment}"))),
         }
+    }
+
+    /// Entering the schema `reference` names.
+    fn enter(&self, reference: &str) -> Loc {
+        Loc {
+            schema: Some((reference.to_owned(), "$".to_owned())),
+            ..self.clone()
+        }
+    }
+
+    /// `#/components/schemas/X $.a.b`, when below a shared `$ref`.
+    fn schema(&self) -> Option<String> {
+        self.schema.as_ref().map(|(reference, inner)| {
+            if inner == "$" {
+                reference.clone()
+            } else {
+                format!("{reference} {inner}")
+            }
+        })
     }
 
     fn property(&self, name: &str) -> Loc {
@@ -113,6 +143,8 @@ pub(super) struct Ctx<'a> {
     pub truncated: bool,
     /// Pairs of (old, new) schemas being compared on the current path.
     stack: Vec<(*const Value, *const Value)>,
+    /// Changes inside shared schemas already listed: their index.
+    seen: HashMap<(String, ChangeKind, String, (Class, Class)), usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -126,10 +158,37 @@ impl<'a> Ctx<'a> {
             budget: BUDGET,
             truncated: false,
             stack: Vec::new(),
+            seen: HashMap::new(),
         }
     }
 
     pub(super) fn report(&mut self, kind: ChangeKind, location: String, message: String, classes: (Class, Class)) {
+        self.report_in(kind, location, None, message, classes);
+    }
+
+    /// A change inside the shared schema `schema` is listed once: where it
+    /// is reached again (another operation, another property), the first
+    /// listing counts the place instead.
+    fn report_in(
+        &mut self,
+        kind: ChangeKind,
+        location: String,
+        schema: Option<String>,
+        message: String,
+        classes: (Class, Class),
+    ) {
+        let place = format!("{} {} {location}", self.op.method, self.op.path);
+        if let Some(schema) = &schema {
+            let key = (schema.clone(), kind, message.clone(), classes);
+            if let Some(&index) = self.seen.get(&key) {
+                let first: &mut Change = &mut self.changes[index];
+                if !first.places.contains(&place) {
+                    first.places.push(place);
+                }
+                return;
+            }
+            self.seen.insert(key, self.changes.len());
+        }
         self.changes.push(Change {
             kind,
             method: self.op.method.clone(),
@@ -139,11 +198,13 @@ impl<'a> Ctx<'a> {
             message,
             clients: classes.0,
             servers: classes.1,
+            schema,
+            places: vec![place],
         });
     }
 
     fn effect(&mut self, kind: ChangeKind, loc: &Loc, message: String, effect: Effect, direction: Direction) {
-        self.report(kind, loc.render(), message, classes(effect, direction));
+        self.report_in(kind, loc.render(), loc.schema(), message, classes(effect, direction));
     }
 
     /// True if the two values are equal and every reference in them is
@@ -162,6 +223,19 @@ impl<'a> Ctx<'a> {
             return;
         }
         self.budget -= 1;
+        // The same `$ref` on both sides: what changes below is that
+        // schema's change.
+        let entered;
+        let loc = match (
+            old.get("$ref").and_then(Value::as_str),
+            new.get("$ref").and_then(Value::as_str),
+        ) {
+            (Some(a), Some(b)) if a == b => {
+                entered = loc.enter(a);
+                &entered
+            }
+            _ => loc,
+        };
         let o = flatten(self.old, old);
         let n = flatten(self.new, new);
         match (o.unresolved, n.unresolved) {
@@ -294,9 +368,10 @@ impl<'a> Ctx<'a> {
                         Direction::Response => forbids_more,
                     };
                     let required = if was_required { " (it was required)" } else { "" };
-                    self.report(
+                    self.report_in(
                         ChangeKind::PropertyRemoved,
                         here.render(),
+                        here.schema(),
                         format!("property `{name}` removed{required}"),
                         (Class::Breaking, Class::of(servers)),
                     );
