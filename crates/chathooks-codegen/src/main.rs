@@ -4,6 +4,10 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     ExitCode::from(chathooks_codegen::cli::main(std::env::args_os()))
 }
