@@ -220,6 +220,7 @@ impl Bundler {
                 }
             }
         }
+        self.name_aliased_components(&roots);
         let mut documents = Vec::new();
         for root in &roots {
             let mut document = self.files[root].clone();
@@ -265,6 +266,42 @@ impl Bundler {
             inputs: self.read_order,
             diagnostics: self.diagnostics,
         })
+    }
+
+    /// A document's component schema that is only a ref to another file
+    /// (`User: {$ref: schemas/user.yaml}`) names that file's schema: refs to
+    /// the file from anywhere become refs to `User`, and `User` is defined
+    /// by the file's contents (one type, not an alias of a second one).
+    fn name_aliased_components(&mut self, roots: &[PathBuf]) {
+        for root in roots {
+            let Some(Value::Object(schemas)) = self.files[root].pointer("/components/schemas") else {
+                continue;
+            };
+            let aliases: Vec<(String, String)> = schemas
+                .iter()
+                .filter_map(|(name, schema)| {
+                    let reference = schema.as_object().filter(|o| o.len() == 1)?.get("$ref")?.as_str()?;
+                    Some((name.clone(), reference.to_owned()))
+                })
+                .collect();
+            for (name, reference) in aliases {
+                let (file_part, fragment) = reference.split_once('#').unwrap_or((&reference, ""));
+                if file_part.is_empty() || file_part.contains("://") {
+                    continue;
+                }
+                let Ok(file) = root
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(percent_decode(file_part))
+                    .canonicalize()
+                else {
+                    continue; // reported when the ref is walked
+                };
+                self.schema_names
+                    .entry((file, decode_fragment(fragment)))
+                    .or_insert(name);
+            }
+        }
     }
 
     /// Rewrite every `$ref` under `value`, written in `file` at `segments`.
@@ -369,8 +406,20 @@ impl Bundler {
         }
         let key = (target_file.clone(), pointer.clone());
         if in_schema {
-            if let Some(name) = self.schema_names.get(&key) {
-                return Some(crate::normalize::schema_ref(name));
+            if let Some(name) = self.schema_names.get(&key).cloned() {
+                let defining = self.roots.iter().any(|root| root == here.file)
+                    && here.segments.len() == 3
+                    && here.segments[0] == "components"
+                    && here.segments[1] == "schemas"
+                    && here.segments[2] == name;
+                if !defining {
+                    return Some(crate::normalize::schema_ref(&name));
+                }
+                // The component that names the file's schema: its contents.
+                let mut schema = target;
+                let mut segments = pointer_segments(&pointer);
+                self.walk(&mut schema, &target_file, &mut segments, true);
+                return Some(schema);
             }
             let name = self.name_for(&target_file, &pointer);
             self.schema_names.insert(key, name.clone());

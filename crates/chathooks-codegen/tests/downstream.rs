@@ -101,6 +101,7 @@ fn a_project_elsewhere_generates_builds_and_checks() {
         "paths/messages.yaml",
         "definitions/message.yaml",
         "definitions/thread.yaml",
+        "definitions/profile.yaml",
     ] {
         let to = project.join("spec").join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();

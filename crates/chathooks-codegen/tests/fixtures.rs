@@ -520,6 +520,7 @@ fn multi_file_spec_is_fully_typed() {
         "User",
         "Error",
         "Health",
+        "Profile",
     ] {
         assert_eq!(definitions_of(types, name), 1, "{name}:\n{types}");
     }
@@ -532,6 +533,10 @@ fn multi_file_spec_is_fully_typed() {
         "{types}"
     );
     assert!(types.contains("pub messages: ::std::vec::Vec<Message>"), "{types}");
+    // A component that is a ref to a file names that file's schema: no
+    // alias, no `Profile2`.
+    assert!(types.contains("pub profile: ::std::option::Option<Profile>"), "{types}");
+    assert!(!types.contains("Profile2"), "{types}");
     assert_eq!(generated.summary.operations_in_spec, 3);
     assert_eq!(generated.summary.server_operations, 3);
     assert_eq!(generated.summary.client_operations, 3);
@@ -547,6 +552,7 @@ fn multi_file_spec_is_fully_typed() {
         "common.yaml",
         "message.yaml",
         "thread.yaml",
+        "profile.yaml",
     ] {
         assert!(inputs.contains(&file.to_owned()), "{file} not among {inputs:?}");
     }
