@@ -15,23 +15,21 @@ use chathooks_codegen::{ApiSpec, baseline, generate_from_value, load};
 
 const SPECS: &[&str] = &["petstore", "mattermost-api-v4", "chat31"];
 
+/// `cargo xtask bench`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Timed runs per spec (after one warm-up run); the median is shown.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    let mut runs = 5usize;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next().map(|v| v.parse::<usize>())) {
-            ("--runs", Some(Ok(n))) if n > 0 => runs = n,
-            _ => {
-                eprintln!("usage: cargo xtask bench [--runs N]");
-                return ExitCode::from(1);
-            }
-        }
-    }
+pub fn run(root: &Path, args: &BenchArgs) -> ExitCode {
+    let runs = args.runs as usize;
     let fixtures = root.join("crates/chathooks-codegen/tests/fixtures");
     println!(
         "{:<20} {:>5} {:>12} {:>10} {:>14} {:>10}  {:>5}  progenitor on the spec as written",
@@ -47,10 +45,8 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
             }
         };
         let api = ApiSpec {
-            name: (*name).to_owned(),
-            spec_path: path.clone(),
             spec_display: format!("tests/fixtures/{name}.yaml"),
-            out_dir: root.join("target/codegen-bench"),
+            ..ApiSpec::new(*name, path.clone(), root.join("target/codegen-bench"))
         };
         let mut ours = Vec::new();
         let mut operations = 0;

@@ -1,7 +1,9 @@
-//! `cargo xtask codegen [--check] [--spec PATH --name NAME --out DIR]`
-//!
-//! Exit codes: 0 done (or up to date), 1 failed, 2 generated files are stale
-//! (`--check` only).
+//! `cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]`:
+//! the workspace's generated crates (every `spec/*.yaml` into `crates/`), or
+//! one API. A thin wrapper over the same library as the installed
+//! `chathooks-codegen` command ([`chathooks_codegen::command`]). Exit codes:
+//! 0 done (or up to date), 1 failed, 2 generated files are stale (`--check`
+//! only).
 //!
 //! `cargo xtask bench [--runs N]`: generation time against progenitor alone
 //! (see [`bench`]).
@@ -10,10 +12,13 @@
 //! backends (see [`test`]). Exit codes: 0 passed, 3 the build failed, 4 tests
 //! failed.
 //!
-//! `cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW`:
+//! `cargo xtask spec-diff [--format text|json|github|junit|markdown] [--fail-on clients|servers|any] OLD NEW`:
 //! the changes between two versions of a spec, classed as breaking or
 //! compatible for clients and for servers (see [`spec_diff`]). Exit codes: 0
 //! compatible, 1 failed, 5 breaking.
+//!
+//! Arguments are read with clap; an argument error is exit code 1 (clap's
+//! own 2 would read as "stale").
 
 mod bench;
 mod spec_diff;
@@ -22,170 +27,108 @@ mod test;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chathooks_codegen::{ApiSpec, FileState, Severity};
+use chathooks_codegen::cli::{SpecDiffArgs, SpecOptions, api_from_args, parse};
+use chathooks_codegen::command::{self, EXIT_FAILED, Mode};
 
 /// mimalloc: see Cargo.toml.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--verbose] [--spec PATH --name NAME --out DIR]\n       cargo xtask bench [--runs N]\n       cargo xtask test [-- <test binary args>]\n       cargo xtask spec-diff [--format text|json] [--fail-on clients|servers|any] OLD NEW";
-
-struct Args {
-    check: bool,
-    verbose: bool,
-    spec: Option<PathBuf>,
-    name: Option<String>,
-    out: Option<PathBuf>,
+/// The workspace's tasks.
+#[derive(Debug, clap::Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    match args.next().as_deref() {
-        Some("codegen") => {}
-        Some(other) => return Err(format!("unknown task `{other}`\n{USAGE}")),
-        None => return Err(USAGE.to_owned()),
-    }
-    let mut parsed = Args {
-        check: false,
-        verbose: false,
-        spec: None,
-        name: None,
-        out: None,
-    };
-    while let Some(arg) = args.next() {
-        let mut value = |flag: &str| args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
-        match arg.as_str() {
-            "--check" => parsed.check = true,
-            "--verbose" | "-v" => parsed.verbose = true,
-            "--spec" => parsed.spec = Some(value("--spec")?.into()),
-            "--name" => parsed.name = Some(value("--name")?),
-            "--out" => parsed.out = Some(value("--out")?.into()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(parsed)
+#[derive(Debug, clap::Subcommand)]
+enum Task {
+    /// Generate the workspace's crates from spec/*.yaml, or one API with --spec, --name and --out.
+    Codegen(CodegenArgs),
+    /// Generation time against progenitor alone, on three specs.
+    Bench(bench::BenchArgs),
+    /// Every test, on both store backends: cargo xtask test [-- <test binary args>].
+    Test {
+        /// Passed on as written (see `xtask/src/test.rs`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        rest: Vec<String>,
+    },
+    /// The changes between two versions of a spec.
+    SpecDiff(SpecDiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CodegenArgs {
+    /// Write nothing; exit 2 with a unified diff if anything is stale.
+    #[arg(long)]
+    check: bool,
+    /// One API's spec (a file or directory; repeat to merge), with --name and --out.
+    #[arg(long, value_name = "PATH", requires_all = ["name", "out"])]
+    spec: Vec<PathBuf>,
+    #[arg(long, requires = "spec")]
+    name: Option<String>,
+    #[arg(long, value_name = "DIR", requires = "spec")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    options: SpecOptions,
 }
 
 fn main() -> ExitCode {
     let all: Vec<String> = std::env::args().skip(1).collect();
+    // `test` takes its arguments exactly as given (`--` included).
     if let Some(("test", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
         return test::run(&chathooks_codegen::workspace_root(), rest);
     }
-    if let Some(("spec-diff", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
-        return spec_diff::run(rest);
+    let xtask: Xtask = match parse(std::iter::once("cargo xtask".to_owned()).chain(all)) {
+        Ok(xtask) => xtask,
+        Err(code) => return ExitCode::from(code),
+    };
+    let root = chathooks_codegen::workspace_root();
+    match xtask.task {
+        Task::Test { .. } => unreachable!("dispatched above"),
+        Task::SpecDiff(args) => spec_diff::run(&args, &root),
+        Task::Bench(args) => {
+            std::panic::set_hook(Box::new(|_| {}));
+            bench::run(&root, &args)
+        }
+        Task::Codegen(args) => ExitCode::from(codegen(&args, &root)),
     }
-    if let Some(("bench", rest)) = all.split_first().map(|(task, rest)| (task.as_str(), rest)) {
-        std::panic::set_hook(Box::new(|_| {}));
-        return bench::run(&chathooks_codegen::workspace_root(), rest);
-    }
+}
+
+fn codegen(args: &CodegenArgs, root: &std::path::Path) -> u8 {
     // progenitor panics on some constructs; the generator catches those and
     // reports them as diagnostics, so keep the default hook from printing.
     std::panic::set_hook(Box::new(|_| {}));
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(1);
-        }
-    };
-    let root = chathooks_codegen::workspace_root();
-    let apis = match (&args.spec, &args.name, &args.out) {
-        (None, None, None) => match chathooks_codegen::workspace_apis(&root) {
-            Ok(apis) => apis,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(1);
-            }
-        },
-        (Some(spec), Some(name), Some(out)) => {
+    let apis = match (&args.name, &args.out) {
+        (Some(name), Some(out)) => {
             let cwd = std::env::current_dir().unwrap_or_default();
-            vec![ApiSpec {
-                name: name.clone(),
-                spec_display: spec.display().to_string(),
-                spec_path: cwd.join(spec),
-                out_dir: cwd.join(out),
-            }]
+            match api_from_args(&args.spec, name, out, &args.options, &cwd, "cargo xtask codegen") {
+                Ok(api) => vec![api],
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return EXIT_FAILED;
+                }
+            }
         }
         _ => {
-            eprintln!("--spec, --name and --out go together\n{USAGE}");
-            return ExitCode::from(1);
+            let mut apis = match chathooks_codegen::workspace_apis(root) {
+                Ok(apis) => apis,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return EXIT_FAILED;
+                }
+            };
+            for api in &mut apis {
+                api.allow_unresolved = args.options.allow_unresolved;
+            }
+            if args.options.runtime.is_some() {
+                eprintln!("--runtime goes with --spec: the workspace's crates use the runtime beside them");
+                return EXIT_FAILED;
+            }
+            apis
         }
     };
-
-    let mut stale = 0;
-    for api in &apis {
-        let started = std::time::Instant::now();
-        let generated = match chathooks_codegen::generate(api) {
-            Ok(generated) => generated,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(1);
-            }
-        };
-        let elapsed = started.elapsed();
-        let (mut unchanged, mut written) = (0, 0);
-        for file in &generated.files {
-            let display = file
-                .path
-                .strip_prefix(&root)
-                .unwrap_or(&file.path)
-                .display()
-                .to_string();
-            match chathooks_codegen::files::state(file) {
-                FileState::Unchanged => unchanged += 1,
-                _ if args.check => {
-                    stale += 1;
-                    print!("{}", chathooks_codegen::files::diff(file, &display));
-                }
-                _ => {
-                    if let Some(parent) = file.path.parent()
-                        && let Err(error) = std::fs::create_dir_all(parent)
-                    {
-                        eprintln!("error: cannot create {}: {error}", parent.display());
-                        return ExitCode::from(1);
-                    }
-                    if let Err(error) = std::fs::write(&file.path, &file.contents) {
-                        eprintln!("error: cannot write {display}: {error}");
-                        return ExitCode::from(1);
-                    }
-                    written += 1;
-                }
-            }
-        }
-        let s = &generated.summary;
-        let skipped = generated
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Skipped)
-            .count();
-        let adapted = generated.diagnostics.len() - skipped;
-        println!(
-            "{}: {} operations (server {}, client {}), {} types; {} files: {} written, {} unchanged{}; {} adaptations, {} skips; {:.2?}",
-            s.name,
-            s.operations_in_spec,
-            s.server_operations,
-            s.client_operations,
-            s.types,
-            generated.files.len(),
-            written,
-            unchanged,
-            if args.check {
-                format!(", {} stale", generated.files.len() - unchanged)
-            } else {
-                String::new()
-            },
-            adapted,
-            skipped,
-            elapsed,
-        );
-        for diagnostic in &generated.diagnostics {
-            if args.verbose || diagnostic.severity == Severity::Skipped {
-                println!("  {diagnostic}");
-            }
-        }
-    }
-    if stale > 0 {
-        eprintln!("{stale} generated file(s) are not up to date, run `cargo xtask codegen`");
-        return ExitCode::from(2);
-    }
-    ExitCode::SUCCESS
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    command::run(&apis, mode, args.options.verbose, root, "run `cargo xtask codegen`")
 }

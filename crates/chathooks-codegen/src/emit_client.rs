@@ -10,6 +10,8 @@
 //! * within the success responses, and within the error responses, one body
 //!   type: where they differ, all of that group become raw bytes;
 //! * cookie parameters are dropped (operations requiring one are left out);
+//! * parameters given as `content` (a JSON document in the query) are
+//!   taken as their text;
 //! * an operation progenitor still refuses is left out, by itself.
 
 use openapiv3::OpenAPI;
@@ -220,6 +222,18 @@ fn adapt_operation(operation: &mut Value, adaptations: &mut Vec<String>, id: &st
         params.retain(|p| p["in"] != "cookie");
         if params.len() != before {
             adaptations.push(format!("{id}: cookie parameters dropped"));
+        }
+        // progenitor refuses parameters given as `content`: the client
+        // sends their serialized text, which the caller makes.
+        for param in params.iter_mut() {
+            let Some(object) = param.as_object_mut() else { continue };
+            if object.remove("content").is_some() {
+                object.insert("schema".into(), json!({ "type": "string" }));
+                adaptations.push(format!(
+                    "{id}: parameter `{}` is a serialized document (`content`); the client takes its text (e.g. JSON)",
+                    object.get("name").and_then(Value::as_str).unwrap_or("?")
+                ));
+            }
         }
     }
     // Request body: one media type progenitor supports.

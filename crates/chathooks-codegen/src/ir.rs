@@ -316,9 +316,23 @@ fn lower_operation(
             Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path, false),
             Parameter::Cookie { parameter_data, .. } => (parameter_data, Location::Cookie, true),
         };
-        let schema = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
-            ParameterSchemaOrContent::Content(_) => json!({}),
+        // A `content` parameter is a serialized document; JSON is the one
+        // the runtime reads (its text parsed as JSON), whatever its schema.
+        let (schema, json_content) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => (serde_json::to_value(schema).unwrap_or(json!({})), false),
+            ParameterSchemaOrContent::Content(content) => {
+                match content.iter().find(|(media_type, _)| is_json_media(media_type)) {
+                    Some((_, media)) => (
+                        media
+                            .schema
+                            .as_ref()
+                            .and_then(|schema| serde_json::to_value(schema).ok())
+                            .unwrap_or(json!({})),
+                        true,
+                    ),
+                    None => (json!({}), false),
+                }
+            }
         };
         let base = snake(&data.name);
         let field = if fields.contains(&base) {
@@ -329,7 +343,8 @@ fn lower_operation(
         let resolved = resolve_schema(raw, &schema);
         let default = resolved.get("default").cloned();
         let kind = kind_of(raw, &schema);
-        if location == Location::Query && matches!(kind, Kind::Json) && is_object_schema(resolved) {
+        let kind = if json_content { Kind::Json } else { kind };
+        if location == Location::Query && matches!(kind, Kind::Json) && is_object_schema(resolved) && !json_content {
             return Err(format!("query parameter `{}` is an object, not supported", data.name));
         }
         params.push(Param {
@@ -586,6 +601,12 @@ pub fn resolve_schema<'a>(raw: &'a Value, schema: &'a Value) -> &'a Value {
         }
     }
     current
+}
+
+/// `application/json`, or any `…+json` / `…/json` media type.
+fn is_json_media(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
 }
 
 fn is_object_schema(schema: &Value) -> bool {

@@ -6,14 +6,19 @@
 //! * `chathooks-{name}-client`: a progenitor client over the same types, plus
 //!   our own methods for multipart uploads, which progenitor cannot send.
 //!
-//! Pipeline: [`load`] reads YAML once; [`upgrade`] checks the version and
+//! Pipeline: [`bundle`] reads the spec's files (YAML or JSON, through
+//! [`load`]) and makes one document of them; [`upgrade`] checks the version and
 //! brings 3.1 down to 3.0.3; [`normalize`] rewrites the spec so
 //! that names are unique and every named type is a component; [`ir`] lowers
 //! each operation; the emitters read the IR (server) or the normalized spec
 //! (types, client); [`files`] formats and compares.
 
 pub mod baseline;
+pub mod bundle;
 pub mod catch;
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod command;
 pub mod diagnostics;
 pub mod emit_client;
 pub mod emit_multipart;
@@ -24,6 +29,7 @@ pub mod ir;
 pub mod load;
 pub mod names;
 pub mod normalize;
+pub mod runtime_dep;
 pub mod schema_json;
 pub mod spec_diff;
 pub mod upgrade;
@@ -34,6 +40,7 @@ use serde_json::Value;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub use files::{FileState, GeneratedFile};
+pub use runtime_dep::Runtime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,16 +56,49 @@ pub enum Error {
     },
 }
 
-/// One API to generate.
+/// One API to generate. Make one with [`ApiSpec::new`] and adjust the
+/// fields that differ from its defaults.
 #[derive(Debug, Clone)]
 pub struct ApiSpec {
     /// Short name: crates are `chathooks-{name}-types` and so on.
     pub name: String,
-    pub spec_path: PathBuf,
+    /// The spec: files, or directories of them. More than one document is
+    /// merged into one API (see [`bundle`]).
+    pub specs: Vec<PathBuf>,
     /// How the spec is named in headers (`spec/mattermost.yaml`).
     pub spec_display: String,
     /// Directory receiving the three crate directories.
     pub out_dir: PathBuf,
+    /// Where the generated server crate gets `chathooks-runtime` from.
+    pub runtime: Runtime,
+    /// A `$ref` that does not resolve becomes an empty schema (with a
+    /// diagnostic) instead of an error.
+    pub allow_unresolved: bool,
+    /// The command the headers of generated files name to regenerate them.
+    pub command: String,
+}
+
+impl ApiSpec {
+    /// `spec` generated as `chathooks-{name}-*` into `out_dir`, with the
+    /// runtime from the registry (the version of this generator), and
+    /// unresolved refs refused.
+    pub fn new(name: impl Into<String>, spec: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        let spec = spec.into();
+        ApiSpec {
+            name: name.into(),
+            spec_display: spec.display().to_string(),
+            specs: vec![spec],
+            out_dir: out_dir.into(),
+            runtime: Runtime::default(),
+            allow_unresolved: false,
+            command: "chathooks-codegen".into(),
+        }
+    }
+
+    /// The first spec file or directory, which names the API in errors.
+    pub fn spec_path(&self) -> &Path {
+        self.specs.first().map(PathBuf::as_path).unwrap_or(Path::new(""))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +115,39 @@ pub struct Generated {
     pub files: Vec<GeneratedFile>,
     pub summary: Summary,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every spec file read (for a build script's `cargo:rerun-if-changed`).
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Generated {
+    /// Write the files whose contents differ from what is on disk, creating
+    /// directories as needed. Returns how many were written.
+    pub fn write_changed(&self) -> Result<usize, Error> {
+        let mut written = 0;
+        for file in &self.files {
+            if files::state(file) == FileState::Unchanged {
+                continue;
+            }
+            let io = |source| Error::Io {
+                path: file.path.clone(),
+                source,
+            };
+            if let Some(parent) = file.path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&file.path, &file.contents).map_err(io)?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    /// The files whose contents on disk differ from what was generated.
+    pub fn stale(&self) -> Vec<&GeneratedFile> {
+        self.files
+            .iter()
+            .filter(|file| files::state(file) != FileState::Unchanged)
+            .collect()
+    }
 }
 
 /// The workspace this crate lives in.
@@ -104,25 +177,44 @@ pub fn workspace_apis(root: &Path) -> Result<Vec<ApiSpec>, Error> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // The workspace's crates use the runtime beside them.
             ApiSpec {
                 spec_display: format!(
                     "spec/{}",
                     path.file_name().map(|s| s.to_string_lossy()).unwrap_or_default()
                 ),
-                name,
-                spec_path: path,
-                out_dir: root.join("crates"),
+                runtime: Runtime::Path(root.join("crates/chathooks-runtime")),
+                command: "cargo xtask codegen".into(),
+                ..ApiSpec::new(name, path, root.join("crates"))
             }
         })
         .collect())
 }
 
-/// Generate the three crates of one API, in memory.
+/// Generate the three crates of one API, in memory: the entry point for a
+/// downstream `build.rs` or tool.
+///
+/// ```no_run
+/// // build.rs of a project that keeps its generated crates in `generated/`:
+/// let mut api = chathooks_codegen::ApiSpec::new("petstore", "api/petstore.yaml", "generated");
+/// api.runtime = "version:0.1".parse().unwrap();
+/// let generated = chathooks_codegen::generate(&api).expect("the spec generates");
+/// for input in &generated.inputs {
+///     println!("cargo:rerun-if-changed={}", input.display());
+/// }
+/// generated.write_changed().expect("generated/ is writable");
+/// ```
 pub fn generate(api: &ApiSpec) -> Result<Generated, Error> {
-    let raw = load::load_value(&api.spec_path)?;
-    generate_from_value(api, raw)
+    let bundled = bundle::load_specs(&api.specs, api.allow_unresolved)?;
+    let mut generated = generate_from_value(api, bundled.value)?;
+    generated.diagnostics.extend(bundled.diagnostics);
+    generated.diagnostics.sort();
+    generated.diagnostics.dedup();
+    generated.inputs = bundled.inputs;
+    Ok(generated)
 }
 
+/// Generate from a spec already read into one document (its `$ref`s local).
 pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, Error> {
     let fail = |what: &'static str| {
         move |message: String| Error::Generate {
@@ -132,13 +224,14 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
         }
     };
     let upgraded = upgrade::to_openapi_30(&mut raw).map_err(|message| Error::Spec {
-        path: api.spec_path.clone(),
+        path: api.spec_path().to_owned(),
         message,
     })?;
     let normalized = normalize::normalize(raw);
     let operations_in_spec = normalize::operations(&normalized.spec).len();
     let names = files::CrateNames::new(&api.name);
-    let (display, spec, types_crate) = (&api.spec_display, &normalized.spec, names.types.as_str());
+    let origin = format!("`{}` from {}", api.command, api.spec_display);
+    let (display, spec, types_crate) = (&origin, &normalized.spec, names.types.as_str());
     // The three crates do not depend on each other's output, so each is
     // emitted and formatted on a thread of its own. The types and the client
     // start at once from the normalized spec; the client's multipart methods
@@ -179,8 +272,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
     diagnostics.append(&mut client.diagnostics);
 
     let crate_dir = |name: &str| api.out_dir.join(name);
-    let runtime_dir = workspace_root().join("crates/chathooks-runtime");
-    let runtime_path = files::relative_path(&crate_dir(&names.server), &runtime_dir);
+    let runtime = api.runtime.dependency(&crate_dir(&names.server));
     let files = vec![
         GeneratedFile {
             path: crate_dir(&names.types).join("Cargo.toml"),
@@ -192,7 +284,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
         },
         GeneratedFile {
             path: crate_dir(&names.server).join("Cargo.toml"),
-            contents: files::server_manifest(display, &names, &runtime_path),
+            contents: files::server_manifest(display, &names, &runtime),
         },
         GeneratedFile {
             path: crate_dir(&names.server).join("src/lib.rs"),
@@ -223,6 +315,7 @@ pub fn generate_from_value(api: &ApiSpec, mut raw: Value) -> Result<Generated, E
             types: types.count,
         },
         diagnostics,
+        inputs: Vec::new(),
     })
 }
 
@@ -237,7 +330,7 @@ struct Lowered {
 
 fn lower(api: &ApiSpec, raw: &Value) -> Result<Lowered, Error> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone()).map_err(|e| Error::Spec {
-        path: api.spec_path.clone(),
+        path: api.spec_path().to_owned(),
         message: format!("not an OpenAPI 3.0 document: {e}"),
     })?;
     let ir::Lowered {

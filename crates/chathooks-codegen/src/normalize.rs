@@ -418,10 +418,11 @@ fn inline_component_refs(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
     spec["paths"] = paths;
 }
 
-/// Express-style segments (`/things/:id`) become templates (`/things/{id}`)
-/// for the operations that declare a path parameter of that name. The others
-/// keep the path as written, which the server cannot route: it reports and
-/// skips them.
+/// Express-style segments (`/things/:id`) become templates (`/things/{id}`).
+/// A segment with no path parameter of that name declared gets one, a
+/// string (reported). An operation whose templated path and method are
+/// already taken keeps the path as written, which the server cannot route:
+/// it reports and skips it.
 fn express_paths(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -456,12 +457,14 @@ fn express_paths(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
             let Some(operation) = item.get(method) else {
                 continue;
             };
-            if !captures.iter().all(|name| declares(operation, name)) {
-                continue;
-            }
             if out.get(&templated).and_then(|i| i.get(method)).is_some() {
                 continue;
             }
+            let undeclared: Vec<&str> = captures
+                .iter()
+                .copied()
+                .filter(|name| !declares(operation, name))
+                .collect();
             diagnostics.push(Diagnostic {
                 severity: Severity::Adapted,
                 location: pointer(&["paths", &path, method]),
@@ -469,7 +472,37 @@ fn express_paths(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
                 target: "spec",
                 message: format!("Express-style path `{path}` is served as `{templated}`"),
             });
-            let operation = item.as_object_mut().and_then(|i| i.remove(method)).unwrap_or_default();
+            let mut operation = item.as_object_mut().and_then(|i| i.remove(method)).unwrap_or_default();
+            if !undeclared.is_empty() {
+                // The segment says a value is captured there; with nothing
+                // declared, the only type it can have is a string.
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Adapted,
+                    location: pointer(&["paths", &path, method]),
+                    operation: operation.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                    target: "spec",
+                    message: format!(
+                        "Express-style segment(s) {} without a declared path parameter: served as string path parameter(s)",
+                        undeclared.iter().map(|n| format!("`:{n}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+                if let Some(object) = operation.as_object_mut() {
+                    let parameters = object.entry("parameters").or_insert_with(|| json!([]));
+                    if !parameters.is_array() {
+                        *parameters = json!([]);
+                    }
+                    if let Some(parameters) = parameters.as_array_mut() {
+                        for name in &undeclared {
+                            parameters.push(json!({
+                                "name": name,
+                                "in": "path",
+                                "required": true,
+                                "schema": { "type": "string" },
+                            }));
+                        }
+                    }
+                }
+            }
             moved.insert(method.to_owned(), operation);
         }
         if !moved.is_empty() {
@@ -578,6 +611,15 @@ fn hoist_operation_schemas(spec: &mut Value, names: &mut NameSet) {
                 let name = param.get("name").and_then(Value::as_str).unwrap_or("param").to_owned();
                 if let Some(schema) = param.get_mut("schema") {
                     hoist_or_descend(schema, &format!("{id}{}", pascal(&name)), names, &mut hoisted);
+                }
+                // A parameter sent as a serialized document (`content`):
+                // its schema is named like a `schema` one.
+                if let Some(Value::Object(content)) = param.get_mut("content") {
+                    for media in content.values_mut() {
+                        if let Some(schema) = media.get_mut("schema") {
+                            hoist_or_descend(schema, &format!("{id}{}", pascal(&name)), names, &mut hoisted);
+                        }
+                    }
                 }
             }
         }

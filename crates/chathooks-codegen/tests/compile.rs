@@ -6,20 +6,25 @@
 use std::path::Path;
 use std::process::Command;
 
-use chathooks_codegen::{ApiSpec, generate};
+use chathooks_codegen::{ApiSpec, Runtime, generate};
 
 /// Every fixture that generates: each class fixture, and the large ones.
-const FIXTURES: &[&str] = &[
-    "petstore",
-    "edge-cases",
-    "naming",
-    "field-collisions",
-    "express-paths",
-    "typify-hostile",
-    "multipart",
-    "openapi31",
-    "chat31",
-    "mattermost-api-v4",
+/// Each is a name and its spec (a file or directory) under tests/fixtures.
+const FIXTURES: &[(&str, &str)] = &[
+    ("petstore", "petstore.yaml"),
+    ("edge-cases", "edge-cases.yaml"),
+    ("naming", "naming.yaml"),
+    ("field-collisions", "field-collisions.yaml"),
+    ("express-paths", "express-paths.yaml"),
+    ("typify-hostile", "typify-hostile.yaml"),
+    ("multipart", "multipart.yaml"),
+    ("openapi31", "openapi31.yaml"),
+    ("chat31", "chat31.yaml"),
+    ("query-objects", "query-objects.yaml"),
+    ("multi-file", "multi-file/api.yaml"),
+    ("merge", "merge"),
+    ("json-surrogates", "json-surrogates.json"),
+    ("mattermost-api-v4", "mattermost-api-v4.yaml"),
 ];
 
 #[test]
@@ -30,12 +35,11 @@ fn generated_crates_compile() {
     std::fs::create_dir_all(&dir).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut members = Vec::new();
-    for &name in FIXTURES {
+    for &(name, spec) in FIXTURES {
         let api = ApiSpec {
-            name: name.to_owned(),
-            spec_path: fixtures.join(format!("{name}.yaml")),
-            spec_display: format!("tests/fixtures/{name}.yaml"),
-            out_dir: dir.clone(),
+            spec_display: format!("tests/fixtures/{spec}"),
+            runtime: Runtime::Path(root.join("crates/chathooks-runtime")),
+            ..ApiSpec::new(name, fixtures.join(spec), dir.clone())
         };
         for file in generate(&api).unwrap().files {
             std::fs::create_dir_all(file.path.parent().unwrap()).unwrap();

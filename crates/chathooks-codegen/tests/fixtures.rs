@@ -6,12 +6,21 @@ use std::path::{Path, PathBuf};
 use chathooks_codegen::{ApiSpec, Generated, Severity, generate};
 
 fn fixture(name: &str) -> ApiSpec {
+    fixture_file(name, &format!("{name}.yaml"))
+}
+
+/// A fixture whose spec is `file` (or directory) under tests/fixtures.
+fn fixture_file(name: &str, file: &str) -> ApiSpec {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     ApiSpec {
-        name: name.to_owned(),
-        spec_path: dir.join(format!("{name}.yaml")),
-        spec_display: format!("tests/fixtures/{name}.yaml"),
-        out_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/codegen-fixtures"),
+        spec_display: format!("tests/fixtures/{file}"),
+        command: "cargo xtask codegen".into(),
+        runtime: chathooks_codegen::Runtime::Path(chathooks_codegen::workspace_root().join("crates/chathooks-runtime")),
+        ..ApiSpec::new(
+            name,
+            dir.join(file),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/codegen-fixtures"),
+        )
     }
 }
 
@@ -73,7 +82,12 @@ fn assert_names_agree(generated: &Generated, name: &str) {
 
 /// Generate a class fixture, check the names agree, and snapshot everything.
 fn class_fixture(name: &str) -> Generated {
-    let generated = generate(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    class_fixture_of(&fixture(name))
+}
+
+fn class_fixture_of(api: &ApiSpec) -> Generated {
+    let name = api.name.as_str();
+    let generated = generate(api).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_names_agree(&generated, name);
     let snap = name.replace('-', "_");
     insta::assert_snapshot!(format!("{snap}_diagnostics"), diagnostics(&generated));
@@ -130,14 +144,20 @@ fn express_paths() {
     assert!(server.contains("\"/things/{id}\""), "captured path missing");
     assert!(server.contains("\"/rooms/{rid}/members/{uid}\""));
     assert!(server.contains("\"/livechat/{rid}/messages\""));
-    // Declared: routed. Undeclared `:key`: skipped by the server, with a reason.
+    // Declared: routed. Undeclared `:key`: a string path parameter, reported.
+    assert!(
+        server.contains("\"/attributes/{key}\""),
+        "undeclared capture not routed"
+    );
     assert_eq!(generated.summary.operations_in_spec, 5);
-    assert_eq!(generated.summary.server_operations, 4);
+    assert_eq!(generated.summary.server_operations, 5);
     let report = diagnostics(&generated);
     assert!(
-        report.contains("skipped (server) getAttribute") && report.contains("`:key` has no declared path parameter"),
+        report.contains("adapted (spec) getAttribute")
+            && report.contains("`:key` without a declared path parameter: served as string path parameter(s)"),
         "{report}"
     );
+    assert!(!report.contains("skipped"), "{report}");
     assert!(
         report.contains("`rid` is not declared; declared as a required string"),
         "{report}"
@@ -423,10 +443,12 @@ fn every_summary_and_description_of_the_mattermost_spec_is_generated() {
     mark(&mut spec, None, &mut count);
     assert!(count > 100, "only {count} descriptions found");
     let api = ApiSpec {
-        name: "mattermost".into(),
-        spec_path: root.join("spec/mattermost.yaml"),
         spec_display: "spec/mattermost.yaml".into(),
-        out_dir: root.join("target/codegen-markers"),
+        ..ApiSpec::new(
+            "mattermost",
+            root.join("spec/mattermost.yaml"),
+            root.join("target/codegen-markers"),
+        )
     };
     let generated = chathooks_codegen::generate_from_value(&api, spec).unwrap();
     let output: String = generated.files.iter().map(|f| f.contents.as_str()).collect();
@@ -439,4 +461,163 @@ fn every_summary_and_description_of_the_mattermost_spec_is_generated() {
         "{} of {count} texts do not reach generated code: {missing:?}",
         missing.len()
     );
+}
+
+/// The types crate's definitions of `name` (struct, enum or alias).
+fn definitions_of(types: &str, name: &str) -> usize {
+    ["pub struct ", "pub enum ", "pub type "]
+        .iter()
+        .map(|prefix| {
+            types
+                .match_indices(&format!("{prefix}{name}"))
+                .filter(|(at, m)| {
+                    !types[at + m.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn query_objects() {
+    let generated = class_fixture("query-objects");
+    let server = server_code(&generated, "query-objects");
+    // JSON-valued object parameters are served, typed.
+    assert!(
+        server.contains("pub query: Option<crate::types::UserQuery>"),
+        "{server}"
+    );
+    assert!(
+        server.contains("pub selector: crate::types::AutocompleteRoomsSelector"),
+        "{server}"
+    );
+    assert_eq!(generated.summary.operations_in_spec, 3);
+    assert_eq!(generated.summary.server_operations, 2);
+    // The client sends the JSON parameters as text; deepObject is left out
+    // on both sides (the runtime does not read `filter[name]=x` yet).
+    assert_eq!(generated.summary.client_operations, 2);
+    let report = diagnostics(&generated);
+    assert!(
+        report.contains("skipped (server) filterChannels") && report.contains("deepObject"),
+        "{report}"
+    );
+}
+
+#[test]
+fn multi_file_spec_is_fully_typed() {
+    let generated = class_fixture_of(&fixture_file("multi-file", "multi-file/api.yaml"));
+    let types = types_code(&generated, "multi-file");
+    // Whole files, fragments, refs nested relative to the referring file, a
+    // cycle, and a definition reached from several files: one type each.
+    for name in [
+        "Message",
+        "Thread",
+        "NewMessage",
+        "MessageRef",
+        "User",
+        "Error",
+        "Health",
+        "Profile",
+    ] {
+        assert_eq!(definitions_of(types, name), 1, "{name}:\n{types}");
+    }
+    assert!(
+        !types.contains("serde_json::Value"),
+        "an untyped schema is left:\n{types}"
+    );
+    assert!(
+        types.contains("pub thread: ::std::boxed::Box<Thread>") || types.contains("pub thread: Thread"),
+        "{types}"
+    );
+    assert!(types.contains("pub messages: ::std::vec::Vec<Message>"), "{types}");
+    // A component that is a ref to a file names that file's schema: no
+    // alias, no `Profile2`.
+    assert!(types.contains("pub profile: ::std::option::Option<Profile>"), "{types}");
+    assert!(!types.contains("Profile2"), "{types}");
+    assert_eq!(generated.summary.operations_in_spec, 3);
+    assert_eq!(generated.summary.server_operations, 3);
+    assert_eq!(generated.summary.client_operations, 3);
+    // Every file read is reported (for a build script's rerun-if-changed).
+    let inputs: Vec<String> = generated
+        .inputs
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for file in [
+        "api.yaml",
+        "messages.yaml",
+        "common.yaml",
+        "message.yaml",
+        "thread.yaml",
+        "profile.yaml",
+    ] {
+        assert!(inputs.contains(&file.to_owned()), "{file} not among {inputs:?}");
+    }
+}
+
+#[test]
+fn directory_of_documents_is_merged() {
+    let generated = class_fixture_of(&fixture_file("merge", "merge"));
+    let types = types_code(&generated, "merge");
+    for name in ["User", "Role", "Error", "Channel"] {
+        assert_eq!(definitions_of(types, name), 1, "{name}:\n{types}");
+    }
+    assert!(types.contains("pub creator: ::std::option::Option<User>"), "{types}");
+    assert_eq!(generated.summary.operations_in_spec, 4);
+    assert_eq!(generated.summary.server_operations, 4);
+    let server = server_code(&generated, "merge");
+    for method in ["get_user", "update_user", "delete_user", "list_channels"] {
+        assert!(server.contains(&format!("fn {method}(")), "{method} missing");
+    }
+}
+
+#[test]
+fn clashing_documents_are_reported_with_both_locations() {
+    let error = generate(&fixture_file("merge-clash", "merge-clash"))
+        .unwrap_err()
+        .to_string();
+    for clash in [
+        "GET /things is defined at a.yaml#/paths/~1things/get and at b.yaml#/paths/~1things/get",
+        "operationId `listThings` is used at a.yaml#/paths/~1things/get and at b.yaml#/paths/~1other/get",
+        "components/schemas `Thing` is defined differently at a.yaml#/components/schemas/Thing and at b.yaml#/components/schemas/Thing",
+    ] {
+        assert!(error.contains(clash), "{clash}\nnot in:\n{error}");
+    }
+}
+
+#[test]
+fn json_spec_with_surrogate_escapes() {
+    let generated = class_fixture_of(&fixture_file("json-surrogates", "json-surrogates.json"));
+    let types = types_code(&generated, "json-surrogates");
+    // Surrogate pairs decoded into the characters they stand for.
+    assert!(
+        types.contains("///One reaction, e.g. \u{1F389} or \u{2764}."),
+        "{types}"
+    );
+    assert_eq!(generated.summary.server_operations, 1);
+}
+
+#[test]
+fn unresolved_refs_are_errors_naming_file_and_pointer() {
+    let api = fixture_file("unresolved", "unresolved/api.yaml");
+    let error = generate(&api).unwrap_err().to_string();
+    for expected in [
+        "api.yaml#/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: defs.yaml#/Nope` does not resolve: defs.yaml has nothing at `#/Nope`",
+        "api.yaml#/paths/~1a/get/responses/201/content/application~1json/schema: `$ref: https://example.invalid/x.yaml` does not resolve: remote references are refused",
+        "api.yaml#/paths/~1a/get/responses/202/content/application~1json/schema: `$ref: #/components/schemas/Missing` does not resolve",
+        "defs.yaml#/Thing/properties/other: `$ref: missing.yaml` does not resolve: cannot read",
+    ] {
+        assert!(error.contains(expected), "{expected}\nnot in:\n{error}");
+    }
+    let allowed = generate(&ApiSpec {
+        allow_unresolved: true,
+        ..api
+    })
+    .unwrap();
+    let report = diagnostics(&allowed);
+    assert_eq!(report.matches("does not resolve").count(), 4, "{report}");
+    assert_eq!(allowed.summary.server_operations, 1);
 }

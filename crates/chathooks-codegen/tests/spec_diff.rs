@@ -322,7 +322,10 @@ fn json_report_shape() {
             "location",
             "message",
             "clients",
-            "servers"
+            "servers",
+            "schema",
+            "places",
+            "reached_from"
         ]
     );
     assert_eq!(removed["method"], "GET");
@@ -353,7 +356,8 @@ fn a_spec_against_itself_has_no_changes() {
 }
 
 /// `spec/mattermost.yaml` with a property taken out of a response schema:
-/// every operation answering that schema reports it, as breaking clients.
+/// one change, at that schema, reached from every operation answering it,
+/// breaking clients.
 #[test]
 fn a_property_removed_from_the_real_spec() {
     let root = chathooks_codegen::workspace_root();
@@ -377,11 +381,22 @@ fn a_property_removed_from_the_real_spec() {
         }
     }
     assert!(expected.len() >= 3, "{expected:?}");
-    let mut reported: Vec<String> = report
+    let responses: Vec<&Change> = report
         .changes
         .iter()
         .filter(|c| c.location.starts_with("response "))
-        .map(Change::operation)
+        .collect();
+    assert_eq!(responses.len(), 1, "{}", text(&report));
+    let removed = responses[0];
+    assert_eq!(
+        removed.schema.as_deref(),
+        Some("#/components/schemas/IncomingWebhook $.display_name")
+    );
+    assert!(text(&report).contains(&format!("reached from {} places]", removed.places.len())));
+    let mut reported: Vec<String> = removed
+        .places
+        .iter()
+        .map(|place| place.splitn(3, ' ').take(2).collect::<Vec<_>>().join(" "))
         .collect();
     reported.sort();
     reported.dedup();
@@ -523,4 +538,132 @@ fn odd_input_does_not_panic() {
             let _ = report.to_json("old", "new");
         }
     }
+}
+
+const THINGS: &str = "POST /things";
+
+fn req(path: &str) -> String {
+    if path.is_empty() {
+        "request body application/json".to_owned()
+    } else {
+        format!("request body application/json $.{path}")
+    }
+}
+
+fn res(path: &str) -> String {
+    if path.is_empty() {
+        "response 200 application/json".to_owned()
+    } else {
+        format!("response 200 application/json $.{path}")
+    }
+}
+
+#[test]
+fn enums_are_sets_whether_enum_or_one_of_const() {
+    let report = case("enum-sets");
+    // One value inserted into a oneOf of const: one change, not one per
+    // later position. A reordered enum: nothing.
+    assert_change(&report, EnumValueAdded, THINGS, &req("color"), C, B);
+    assert_change(&report, EnumValueRemoved, THINGS, &res("palette"), C, B);
+    assert_eq!(report.changes.len(), 2, "{}", text(&report));
+    insta::assert_snapshot!("enum_sets", text(&report));
+}
+
+#[test]
+fn placeholders_filled_in_narrow() {
+    let report = case("placeholders");
+    let filled = assert_change(&report, EnumAdded, THINGS, &req("kind"), B, C);
+    assert!(filled.message.contains("placeholder"), "{}", filled.message);
+    assert_change(&report, TypeChanged, THINGS, &req("payload"), B, C);
+    assert_eq!(report.changes.len(), 2, "{}", text(&report));
+}
+
+#[test]
+fn a_choice_of_required_lists_is_judged_by_what_it_accepts() {
+    let report = case("required-variants");
+    // Added in a request: accepts less, breaks clients only.
+    assert_change(&report, TypeChanged, THINGS, &req(""), B, C);
+    // Lifted in a response: accepts more, breaks clients (readers) only.
+    assert_change(&report, TypeChanged, THINGS, &res(""), B, C);
+    assert_eq!(report.changes.len(), 2, "{}", text(&report));
+}
+
+#[test]
+fn limits_and_formats_with_their_bounds() {
+    let report = case("limits");
+    assert_change(&report, LimitChanged, THINGS, &req("name"), B, C);
+    assert_change(&report, LimitChanged, THINGS, &req("tags"), C, B);
+    assert_change(&report, LimitChanged, THINGS, &req("code"), B, B);
+    // int32 on an unbounded integer narrows; on one bounded to 0..150 it does not.
+    assert_change(&report, FormatChanged, THINGS, &req("count"), B, C);
+    assert!(
+        !report.changes.iter().any(|c| c.location == req("age")),
+        "{}",
+        text(&report)
+    );
+    assert_change(&report, LimitChanged, THINGS, &res("score"), C, B);
+    assert_eq!(report.changes.len(), 5, "{}", text(&report));
+    insta::assert_snapshot!("limits", text(&report));
+}
+
+#[test]
+fn ci_formats() {
+    let report = case("limits");
+    let github = report.to_github("spec/new.yaml", Side::Clients);
+    let lines: Vec<&str> = github.lines().collect();
+    assert_eq!(lines.len(), 6, "{github}");
+    // Breaking for clients: errors; breaking for servers only: warnings.
+    assert!(
+        lines[0].starts_with("::error file=spec/new.yaml,title=spec-diff%3A limit_changed"),
+        "{github}"
+    );
+    assert!(lines[0].contains(
+        "::POST /things (createThing) at request body application/json $.name: limit_changed: maxLength 64 -> 32"
+    ));
+    assert!(lines[1].starts_with("::warning "), "{github}");
+    assert_eq!(lines[5], "5 change(s): 3 breaking for clients, 3 breaking for servers");
+
+    let junit = report.to_junit("old.yaml", "new.yaml", Side::Clients);
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(junit.contains("tests=\"5\" failures=\"3\""), "{junit}");
+    assert_eq!(junit.matches("<testcase ").count(), 5);
+    assert_eq!(junit.matches("<failure ").count(), 3);
+    assert!(junit.contains("pattern &quot;^[a-z]+$&quot;"), "{junit}");
+
+    let markdown = report.to_markdown("old.yaml", "new.yaml");
+    assert!(
+        markdown.starts_with("### spec-diff `old.yaml` → `new.yaml`"),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches("\n| ").count(), 6, "{markdown}"); // header + 5 rows
+    assert!(
+        markdown.contains("| **breaking** | ok | `POST /things` (createThing) | limit_changed |"),
+        "{markdown}"
+    );
+
+    let nothing = case("required-variants");
+    let same = spec_diff::diff(&Value::Null, &Value::Null);
+    assert!(same.to_junit("a", "a", Side::Any).contains("name=\"no changes\""));
+    assert!(!nothing.to_junit("a", "b", Side::Servers).contains("<failure"));
+}
+
+#[test]
+fn a_change_in_a_shared_schema_is_listed_once() {
+    let report = case("shared-schema");
+    let removed = assert_change(
+        &report,
+        EnumValueRemoved,
+        "GET /themes",
+        "response 200 application/json $[].palette.primary",
+        C,
+        B,
+    );
+    assert_eq!(
+        removed.schema.as_deref(),
+        Some("#/components/schemas/Palette $.primary")
+    );
+    // Three operations, each reaching the palette through two properties.
+    assert_eq!(removed.places.len(), 6, "{:?}", removed.places);
+    assert_eq!(report.changes.len(), 1, "{}", text(&report));
+    insta::assert_snapshot!("shared_schema", text(&report));
 }

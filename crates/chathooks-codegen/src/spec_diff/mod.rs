@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 pub use source::Source;
 
 /// Whether a change breaks one side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
     Breaking,
     Compatible,
@@ -75,7 +75,7 @@ impl std::str::FromStr for Side {
 }
 
 /// What changed. The JSON name is the snake_case of the variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     /// Clients: breaking. Servers: compatible (serving more is allowed).
     OperationRemoved,
@@ -142,6 +142,9 @@ pub enum ChangeKind {
     FormatChanged,
     /// `additionalProperties: false` added (narrower) or lifted (wider).
     AdditionalPropertiesChanged,
+    /// A bound (`minLength`, `maximum`, `maxItems`...) or `pattern`:
+    /// tighter is narrower, looser wider, a changed pattern both.
+    LimitChanged,
     /// A oneOf/anyOf variant: removed is narrower, added is wider.
     VariantRemoved,
     VariantAdded,
@@ -183,6 +186,7 @@ impl ChangeKind {
             TypeChanged => "type_changed",
             FormatChanged => "format_changed",
             AdditionalPropertiesChanged => "additional_properties_changed",
+            LimitChanged => "limit_changed",
             VariantRemoved => "variant_removed",
             VariantAdded => "variant_added",
             ReferenceChanged => "reference_changed",
@@ -207,9 +211,25 @@ pub struct Change {
     pub message: String,
     pub clients: Class,
     pub servers: Class,
+    /// For a change inside a schema named by a `$ref` (on both sides): that
+    /// schema and the path in it, `#/components/schemas/User $.name`. Such a
+    /// change is listed once, wherever it is reached from.
+    pub schema: Option<String>,
+    /// Every place the change is reached from (`METHOD path location`), this
+    /// listing's first.
+    pub places: Vec<String>,
 }
 
 impl Change {
+    /// ` [in #/components/schemas/X $.a, reached from N places]` when more
+    /// than one place reaches it.
+    fn shared(&self) -> String {
+        match (&self.schema, self.places.len()) {
+            (Some(schema), places) if places > 1 => format!(" [in {schema}, reached from {places} places]"),
+            _ => String::new(),
+        }
+    }
+
     pub fn operation(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
@@ -224,6 +244,9 @@ impl Change {
             "message": self.message,
             "clients": self.clients.as_str(),
             "servers": self.servers.as_str(),
+            "schema": self.schema,
+            "places": self.places.len(),
+            "reached_from": self.places,
         })
     }
 }
@@ -279,11 +302,12 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "  {:<16} {:<16} {}{where_}: {}",
+                "  {:<16} {:<16} {}{where_}: {}{}",
                 class("clients", change.clients),
                 class("servers", change.servers),
                 change.kind.as_str(),
-                change.message
+                change.message,
+                change.shared()
             );
         }
         if self.changes.is_empty() {
@@ -302,6 +326,178 @@ impl Report {
             self.breaking_for(Side::Servers)
         );
         out
+    }
+
+    /// Is this change breaking for `side`?
+    fn breaks(change: &Change, side: Side) -> bool {
+        match side {
+            Side::Clients => change.clients == Class::Breaking,
+            Side::Servers => change.servers == Class::Breaking,
+            Side::Any => change.clients == Class::Breaking || change.servers == Class::Breaking,
+        }
+    }
+
+    /// One line of `change`, for the CI formats: `GET /x (id) at where: kind: message`.
+    fn headline(change: &Change) -> String {
+        let id = change
+            .operation_id
+            .as_deref()
+            .map(|id| format!(" ({id})"))
+            .unwrap_or_default();
+        let where_ = if change.location.is_empty() {
+            String::new()
+        } else {
+            format!(" at {}", change.location)
+        };
+        format!(
+            "{}{id}{where_}: {}: {}{}",
+            change.operation(),
+            change.kind.as_str(),
+            change.message,
+            change.shared()
+        )
+    }
+
+    /// GitHub Actions workflow commands (`--format github`): an `error`
+    /// annotation on NEW for each change breaking the `fail_on` side, a
+    /// `warning` for one breaking only the other side, a `notice` for the
+    /// rest; then the summary line.
+    pub fn to_github(&self, new: &str, fail_on: Side) -> String {
+        let escape_data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+        let escape_property = |s: &str| escape_data(s).replace(':', "%3A").replace(',', "%2C");
+        let mut out = String::new();
+        for change in &self.changes {
+            let level = if Self::breaks(change, fail_on) {
+                "error"
+            } else if Self::breaks(change, Side::Any) {
+                "warning"
+            } else {
+                "notice"
+            };
+            let title = format!(
+                "spec-diff: {} (clients {}, servers {})",
+                change.kind.as_str(),
+                change.clients.as_str(),
+                change.servers.as_str()
+            );
+            let _ = writeln!(
+                out,
+                "::{level} file={},title={}::{}",
+                escape_property(new),
+                escape_property(&title),
+                escape_data(&Self::headline(change))
+            );
+        }
+        let _ = writeln!(out, "{}", self.summary_line());
+        out
+    }
+
+    /// JUnit XML (`--format junit`): one test case per change, failed when
+    /// it breaks the `fail_on` side; one passing case when nothing changed.
+    pub fn to_junit(&self, old: &str, new: &str, fail_on: Side) -> String {
+        let xml = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&apos;")
+        };
+        let failures = self.changes.iter().filter(|c| Self::breaks(c, fail_on)).count();
+        let cases = self.changes.len().max(1);
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let name = xml(&format!("spec-diff {old} -> {new}"));
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"{name}\" tests=\"{cases}\" failures=\"{failures}\">\n  <testsuite name=\"{name}\" tests=\"{cases}\" failures=\"{failures}\">"
+        );
+        if self.changes.is_empty() {
+            out.push_str("    <testcase classname=\"spec-diff\" name=\"no changes\"/>\n");
+        }
+        for change in &self.changes {
+            let case_name = if change.location.is_empty() {
+                change.kind.as_str().to_owned()
+            } else {
+                format!("{} at {}", change.kind.as_str(), change.location)
+            };
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&change.operation()),
+                xml(&case_name)
+            );
+            if Self::breaks(change, fail_on) {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">clients {}, servers {}</failure>\n    </testcase>",
+                    xml(&change.message),
+                    change.kind.as_str(),
+                    change.clients.as_str(),
+                    change.servers.as_str()
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>{} (clients {}, servers {})</system-out>\n    </testcase>",
+                    xml(&change.message),
+                    change.clients.as_str(),
+                    change.servers.as_str()
+                );
+            }
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+
+    /// Markdown (`--format markdown`), for a pull-request comment or a job
+    /// summary: a heading, the summary, and one table row per change.
+    pub fn to_markdown(&self, old: &str, new: &str) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = format!("### spec-diff `{old}` → `{new}`\n\n{}\n", self.summary_line());
+        if self.changes.is_empty() {
+            return out;
+        }
+        out.push_str("\n| Clients | Servers | Operation | Change | Where | What |\n|---|---|---|---|---|---|\n");
+        for change in &self.changes {
+            let class = |class: Class| match class {
+                Class::Breaking => "**breaking**",
+                Class::Compatible => "ok",
+            };
+            let id = change
+                .operation_id
+                .as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}`{} | {} | {} | {} |",
+                class(change.clients),
+                class(change.servers),
+                cell(&change.operation()),
+                cell(&id),
+                change.kind.as_str(),
+                if change.location.is_empty() {
+                    String::new()
+                } else {
+                    format!("`{}`", cell(&change.location))
+                },
+                cell(&change.message)
+            );
+        }
+        if self.truncated {
+            out.push_str(
+                "\n_The documents are too large or deep to compare completely; some schemas were left out._\n",
+            );
+        }
+        out
+    }
+
+    fn summary_line(&self) -> String {
+        format!(
+            "{} change(s): {} breaking for clients, {} breaking for servers",
+            self.changes.len(),
+            self.breaking_for(Side::Clients),
+            self.breaking_for(Side::Servers)
+        )
     }
 
     /// The JSON report (`--format json`), a stable shape:

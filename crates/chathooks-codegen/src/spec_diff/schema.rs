@@ -3,7 +3,7 @@
 //! merged, OpenAPI 3.1 `type` arrays and `const` read as 3.0's `type` +
 //! `nullable` and one-value `enum`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -45,10 +45,16 @@ pub(super) fn classes(effect: Effect, direction: Direction) -> (Class, Class) {
 
 /// Where in an operation: a section (`response 200 application/json`) and
 /// a path into its schema (`$.user.name`, `$.items[]`).
+///
+/// Below a `$ref` both sides share, it also knows that schema and the path
+/// within it: a change there is the same change wherever it is reached
+/// from, and is reported once.
 #[derive(Debug, Clone)]
 pub(super) struct Loc {
     section: String,
     path: String,
+    /// The innermost shared `$ref`, and the path from it.
+    schema: Option<(String, String)>,
 }
 
 impl Loc {
@@ -56,6 +62,7 @@ impl Loc {
         Loc {
             section: section.into(),
             path: String::new(),
+            schema: None,
         }
     }
 
@@ -64,7 +71,30 @@ impl Loc {
         Loc {
             section: self.section.clone(),
             path: format!("{base}{segment}"),
+            schema: self
+                .schema
+                .as_ref()
+                .map(|(reference, inner)| (reference.clone(), format!("{inner}{segment}"))),
         }
+    }
+
+    /// Entering the schema `reference` names.
+    fn enter(&self, reference: &str) -> Loc {
+        Loc {
+            schema: Some((reference.to_owned(), "$".to_owned())),
+            ..self.clone()
+        }
+    }
+
+    /// `#/components/schemas/X $.a.b`, when below a shared `$ref`.
+    fn schema(&self) -> Option<String> {
+        self.schema.as_ref().map(|(reference, inner)| {
+            if inner == "$" {
+                reference.clone()
+            } else {
+                format!("{reference} {inner}")
+            }
+        })
     }
 
     fn property(&self, name: &str) -> Loc {
@@ -113,6 +143,8 @@ pub(super) struct Ctx<'a> {
     pub truncated: bool,
     /// Pairs of (old, new) schemas being compared on the current path.
     stack: Vec<(*const Value, *const Value)>,
+    /// Changes inside shared schemas already listed: their index.
+    seen: HashMap<(String, ChangeKind, String, (Class, Class)), usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -126,10 +158,37 @@ impl<'a> Ctx<'a> {
             budget: BUDGET,
             truncated: false,
             stack: Vec::new(),
+            seen: HashMap::new(),
         }
     }
 
     pub(super) fn report(&mut self, kind: ChangeKind, location: String, message: String, classes: (Class, Class)) {
+        self.report_in(kind, location, None, message, classes);
+    }
+
+    /// A change inside the shared schema `schema` is listed once: where it
+    /// is reached again (another operation, another property), the first
+    /// listing counts the place instead.
+    fn report_in(
+        &mut self,
+        kind: ChangeKind,
+        location: String,
+        schema: Option<String>,
+        message: String,
+        classes: (Class, Class),
+    ) {
+        let place = format!("{} {} {location}", self.op.method, self.op.path);
+        if let Some(schema) = &schema {
+            let key = (schema.clone(), kind, message.clone(), classes);
+            if let Some(&index) = self.seen.get(&key) {
+                let first: &mut Change = &mut self.changes[index];
+                if !first.places.contains(&place) {
+                    first.places.push(place);
+                }
+                return;
+            }
+            self.seen.insert(key, self.changes.len());
+        }
         self.changes.push(Change {
             kind,
             method: self.op.method.clone(),
@@ -139,11 +198,13 @@ impl<'a> Ctx<'a> {
             message,
             clients: classes.0,
             servers: classes.1,
+            schema,
+            places: vec![place],
         });
     }
 
     fn effect(&mut self, kind: ChangeKind, loc: &Loc, message: String, effect: Effect, direction: Direction) {
-        self.report(kind, loc.render(), message, classes(effect, direction));
+        self.report_in(kind, loc.render(), loc.schema(), message, classes(effect, direction));
     }
 
     /// True if the two values are equal and every reference in them is
@@ -162,6 +223,19 @@ impl<'a> Ctx<'a> {
             return;
         }
         self.budget -= 1;
+        // The same `$ref` on both sides: what changes below is that
+        // schema's change.
+        let entered;
+        let loc = match (
+            old.get("$ref").and_then(Value::as_str),
+            new.get("$ref").and_then(Value::as_str),
+        ) {
+            (Some(a), Some(b)) if a == b => {
+                entered = loc.enter(a);
+                &entered
+            }
+            _ => loc,
+        };
         let o = flatten(self.old, old);
         let n = flatten(self.new, new);
         match (o.unresolved, n.unresolved) {
@@ -200,11 +274,35 @@ impl<'a> Ctx<'a> {
                 return;
             }
         }
-        if let Some(effect) = format_effect(o.format, n.format) {
+        if let Some(mut effect) = format_effect(o.format, n.format) {
+            // A new integer format narrows nothing the bounds already kept
+            // inside its range (`maximum: 100` then `format: int32`).
+            if effect == Effect::Narrower
+                && let Some((low, high)) = n.format.and_then(format_range)
+            {
+                let bound = |keys: [&str; 2]| {
+                    n.limits
+                        .iter()
+                        .chain(o.limits.iter())
+                        .find(|(k, _)| keys.contains(k))
+                        .and_then(|(_, v)| v.as_f64())
+                };
+                if let (Some(min), Some(max)) = (
+                    bound(["minimum", "exclusiveMinimum"]),
+                    bound(["maximum", "exclusiveMaximum"]),
+                ) && min >= low
+                    && max <= high
+                {
+                    effect = Effect::Neutral;
+                }
+            }
             let show = |f: Option<&str>| f.map(|f| format!("`{f}`")).unwrap_or_else(|| "none".to_owned());
             let message = format!("format {} -> {}", show(o.format), show(n.format));
-            self.effect(ChangeKind::FormatChanged, loc, message, effect, direction);
+            if effect != Effect::Neutral {
+                self.effect(ChangeKind::FormatChanged, loc, message, effect, direction);
+            }
         }
+        self.compare_limits(o, n, direction, loc);
         self.compare_enums(o, n, direction, loc);
         self.compare_properties(o, n, direction, loc);
         if let (Some(a), Some(b)) = (o.items, n.items) {
@@ -212,6 +310,18 @@ impl<'a> Ctx<'a> {
         }
         self.compare_additional(o, n, direction, loc);
         self.compare_variants(o, n, direction, loc);
+    }
+
+    fn compare_limits(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
+        for keyword in LIMITS {
+            let get = |node: &Node<'a>| node.limits.iter().find(|(k, _)| k == keyword).map(|(_, v)| *v);
+            let (old, new) = (get(o), get(n));
+            if let Some(effect) = limit_effect(keyword, old, new) {
+                let show = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "none".to_owned());
+                let message = format!("{keyword} {} -> {}", show(old), show(new));
+                self.effect(ChangeKind::LimitChanged, loc, message, effect, direction);
+            }
+        }
     }
 
     fn compare_enums(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
@@ -227,7 +337,12 @@ impl<'a> Ctx<'a> {
                 }
             }
             (None, Some(new)) => {
-                let message = format!("now restricted to the values {}", show_values(new));
+                let filled = if o.placeholder {
+                    " (an empty placeholder filled in)"
+                } else {
+                    ""
+                };
+                let message = format!("now restricted to the values {}{filled}", show_values(new));
                 self.effect(ChangeKind::EnumAdded, loc, message, Effect::Narrower, direction);
             }
             (Some(old), None) => {
@@ -253,9 +368,10 @@ impl<'a> Ctx<'a> {
                         Direction::Response => forbids_more,
                     };
                     let required = if was_required { " (it was required)" } else { "" };
-                    self.report(
+                    self.report_in(
                         ChangeKind::PropertyRemoved,
                         here.render(),
+                        here.schema(),
                         format!("property `{name}` removed{required}"),
                         (Class::Breaking, Class::of(servers)),
                     );
@@ -350,14 +466,43 @@ impl<'a> Ctx<'a> {
     fn compare_variants(&mut self, o: &Node<'a>, n: &Node<'a>, direction: Direction, loc: &Loc) {
         let (old, (keyword, new)) = match (&o.variants, &n.variants) {
             (None, None) => return,
-            (Some((_, old)), None) => {
-                let message = format!("a choice of {} variants became a single schema", old.len());
-                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+            (Some((keyword, old)), None) => {
+                let (message, effect) = if old.iter().all(|v| requirement_only(self.old, v)) {
+                    (
+                        format!("no longer requires one of {} sets of properties ({keyword})", old.len()),
+                        Effect::Wider,
+                    )
+                } else {
+                    (
+                        format!("a choice of {} variants became a single schema", old.len()),
+                        Effect::Incompatible,
+                    )
+                };
+                self.effect(ChangeKind::TypeChanged, loc, message, effect, direction);
                 return;
             }
-            (None, Some((_, new))) => {
-                let message = format!("became a choice of {} variants", new.len());
-                self.effect(ChangeKind::TypeChanged, loc, message, Effect::Incompatible, direction);
+            (None, Some((keyword, new))) => {
+                // A choice of required-property lists only says which
+                // properties must be there: it accepts less. So does a
+                // placeholder filled in.
+                let requirements = new.iter().all(|v| requirement_only(self.new, v));
+                let (message, effect) = if requirements {
+                    (
+                        format!("now requires one of {} sets of properties ({keyword})", new.len()),
+                        Effect::Narrower,
+                    )
+                } else if o.placeholder {
+                    (
+                        format!("an empty placeholder became a choice of {} variants", new.len()),
+                        Effect::Narrower,
+                    )
+                } else {
+                    (
+                        format!("became a choice of {} variants", new.len()),
+                        Effect::Incompatible,
+                    )
+                };
+                self.effect(ChangeKind::TypeChanged, loc, message, effect, direction);
                 return;
             }
             (Some((_, old)), Some(new)) => (old, new),
@@ -437,6 +582,11 @@ struct Node<'a> {
     additional: Option<&'a Value>,
     /// `oneOf` or `anyOf`, and its members.
     variants: Option<(&'static str, Vec<&'a Value>)>,
+    /// `enum: []` or `oneOf: []`: a placeholder, read as "anything" until it
+    /// is filled in (which narrows).
+    placeholder: bool,
+    /// Bounds and patterns, by keyword (`minLength`, `maximum`, `pattern`...).
+    limits: Vec<(&'static str, &'a Value)>,
 }
 
 fn flatten<'a>(doc: &'a Value, value: &'a Value) -> Node<'a> {
@@ -456,6 +606,8 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
         items: None,
         additional: None,
         variants: None,
+        placeholder: false,
+        limits: Vec::new(),
     };
     let schema = match chase(doc, value) {
         Ok(schema) => schema,
@@ -475,10 +627,18 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
     };
     node.format = object.get("format").and_then(Value::as_str);
     node.enumeration = match (object.get("enum"), object.get("const")) {
+        (Some(Value::Array(values)), _) if values.is_empty() => {
+            node.placeholder = true;
+            None
+        }
         (Some(Value::Array(values)), _) => Some(values.iter().collect()),
         (_, Some(value)) => Some(vec![value]),
         _ => None,
     };
+    node.limits = LIMITS
+        .iter()
+        .filter_map(|&keyword| Some((keyword, object.get(keyword)?)))
+        .collect();
     if let Some(Value::Object(properties)) = object.get("properties") {
         node.properties = properties.iter().map(|(k, v)| (k.as_str(), v)).collect();
     }
@@ -489,7 +649,20 @@ fn flatten_in<'a>(doc: &'a Value, value: &'a Value, chain: &mut Vec<*const Value
     node.additional = object.get("additionalProperties");
     node.variants = ["oneOf", "anyOf"]
         .into_iter()
-        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect())));
+        .find_map(|k| Some((k, object.get(k)?.as_array()?.iter().collect::<Vec<_>>())));
+    match &node.variants {
+        Some((_, members)) if members.is_empty() => {
+            node.placeholder = true;
+            node.variants = None;
+        }
+        // A choice of single values is an enum, compared as a set whatever
+        // the order: `oneOf: [{const: a}, {const: b}]` is `enum: [a, b]`.
+        Some((_, members)) if node.enumeration.is_none() && members.iter().all(|m| single_value(doc, m).is_some()) => {
+            node.enumeration = Some(members.iter().filter_map(|m| single_value(doc, m)).collect());
+            node.variants = None;
+        }
+        _ => {}
+    }
     if let Some(Value::Array(members)) = object.get("allOf") {
         chain.push(schema);
         for member in members {
@@ -541,6 +714,103 @@ fn merge<'a>(node: &mut Node<'a>, member: Node<'a>) {
         (a, b) => a.or(b),
     };
     node.variants = node.variants.take().or(member.variants);
+    node.placeholder |= member.placeholder;
+    for (keyword, value) in member.limits {
+        if !node.limits.iter().any(|(k, _)| *k == keyword) {
+            node.limits.push((keyword, value));
+        }
+    }
+}
+
+/// The keywords that bound a value, compared by [`limit_effect`].
+const LIMITS: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "pattern",
+    "multipleOf",
+];
+
+/// The one value a variant allows: `{const: x}` or `{enum: [x]}` (titles
+/// and descriptions aside).
+fn single_value<'a>(doc: &'a Value, variant: &'a Value) -> Option<&'a Value> {
+    let object = chase(doc, variant).ok()?.as_object()?;
+    let documentation =
+        |key: &str| matches!(key, "title" | "description" | "type" | "const" | "enum") || key.starts_with("x-");
+    if !object.keys().all(|k| documentation(k)) {
+        return None;
+    }
+    match (object.get("const"), object.get("enum")) {
+        (Some(value), None) => Some(value),
+        (None, Some(Value::Array(values))) if values.len() == 1 => values.first(),
+        _ => None,
+    }
+}
+
+/// A variant that only lists required properties (`{required: [a]}`): a
+/// choice of them constrains which properties are present, nothing else.
+fn requirement_only(doc: &Value, variant: &Value) -> bool {
+    chase(doc, variant)
+        .ok()
+        .and_then(Value::as_object)
+        .is_some_and(|object| {
+            object.contains_key("required")
+                && object
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "required" | "title" | "description") || k.starts_with("x-"))
+        })
+}
+
+/// What changing a limit does to the values accepted.
+fn limit_effect(keyword: &str, old: Option<&Value>, new: Option<&Value>) -> Option<Effect> {
+    if old == new {
+        return None;
+    }
+    let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+    // A bound on the low side: a larger one accepts less.
+    let lower = matches!(
+        keyword,
+        "minimum" | "exclusiveMinimum" | "minLength" | "minItems" | "minProperties"
+    );
+    let upper = matches!(
+        keyword,
+        "maximum" | "exclusiveMaximum" | "maxLength" | "maxItems" | "maxProperties"
+    );
+    match (old, new) {
+        (None, Some(_)) => Some(Effect::Narrower),
+        (Some(_), None) => Some(Effect::Wider),
+        // 3.0 spells exclusive bounds as booleans beside minimum/maximum.
+        (Some(Value::Bool(a)), Some(Value::Bool(b))) => Some(if *b && !*a { Effect::Narrower } else { Effect::Wider }),
+        _ if lower || upper => match (number(old), number(new)) {
+            (Some(a), Some(b)) if (lower && b > a) || (upper && b < a) => Some(Effect::Narrower),
+            (Some(_), Some(_)) => Some(Effect::Wider),
+            _ => Some(Effect::Incompatible),
+        },
+        // multipleOf: a multiple of the old step accepts less.
+        _ if keyword == "multipleOf" => match (number(old), number(new)) {
+            (Some(a), Some(b)) if a != 0.0 && (b / a).fract() == 0.0 => Some(Effect::Narrower),
+            (Some(a), Some(b)) if b != 0.0 && (a / b).fract() == 0.0 => Some(Effect::Wider),
+            _ => Some(Effect::Incompatible),
+        },
+        // Two patterns cannot be compared in general.
+        _ => Some(Effect::Incompatible),
+    }
+}
+
+/// The range an integer format holds.
+fn format_range(format: &str) -> Option<(f64, f64)> {
+    match format {
+        "int32" => Some((i32::MIN as f64, i32::MAX as f64)),
+        "int64" => Some((i64::MIN as f64, i64::MAX as f64)),
+        _ => None,
+    }
 }
 
 fn type_effect(old: &Option<BTreeSet<&str>>, new: &Option<BTreeSet<&str>>) -> Option<Effect> {
