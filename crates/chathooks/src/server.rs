@@ -28,6 +28,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest file upload accepted, in bytes.
     pub max_file_bytes: usize,
+    /// Most file parts in one multipart request.
+    pub max_upload_files: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
     /// The seed file to apply at start-up (`--config`).
@@ -43,6 +45,8 @@ pub struct Config {
     pub retention: crate::retention::Retention,
     /// Never run integration scripts (Rocket.Chat's `DISABLE_INTEGRATION_SCRIPTS`).
     pub disable_scripts: bool,
+    /// The script engine's threads and limits.
+    pub scripts: chathooks_script::Config,
 }
 
 impl Config {
@@ -56,6 +60,7 @@ impl Config {
             site_url: "http://localhost:8065".into(),
             max_body_bytes: 2 * 1024 * 1024,
             max_file_bytes: 50 * 1024 * 1024,
+            max_upload_files: chathooks_runtime::MaxUploadFiles::DEFAULT.0,
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
             seed: None,
@@ -63,6 +68,7 @@ impl Config {
             ui_insecure: false,
             retention: crate::retention::Retention::default(),
             disable_scripts: false,
+            scripts: chathooks_script::Config::default(),
         }
     }
 }
@@ -102,7 +108,11 @@ pub fn app(state: Shared) -> axum::Router {
         .merge(crate::testapi::router(state.clone()))
         .merge(operations(state.clone()))
         .merge(crate::ui::router(state.clone()))
-        .fallback(unknown_route);
+        .fallback(unknown_route)
+        // The runtime reads multipart bodies; it takes the file-part cap from here.
+        .layer(axum::Extension(chathooks_runtime::MaxUploadFiles(
+            state.config.max_upload_files,
+        )));
     axum::Router::new().fallback_service(crate::front::around(state, routes))
 }
 
@@ -147,7 +157,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let scripts = if config.disable_scripts {
         Scripts::disabled()
     } else {
-        Scripts::new(true).map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?
+        Scripts::new(config.scripts).map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?
     };
     let core = Core::new(store, settings, outgoing(&scripts))?;
     if let Some((username, password)) = config.admin.clone() {

@@ -13,15 +13,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chathooks_script::{Call, Engine, Failure, FailureKind, Limits, LogLine, Outcome};
+use chathooks_script::{Call, Config, Engine, Failure, FailureKind, LogLine, Outcome};
 use serde_json::{Map, Value, json};
 
 use crate::Core;
 use crate::store::{RcIntegration, Store, StoreError};
-
-/// Worker threads of the engine. Each integration's calls run on one of them,
-/// one call at a time; a runaway script holds its worker for at most the CPU limit.
-const THREADS: usize = 2;
 
 /// The script engine, or none when scripts are disabled.
 pub struct Scripts {
@@ -29,13 +25,9 @@ pub struct Scripts {
 }
 
 impl Scripts {
-    /// Scripts on (with Rocket.Chat's limits) or off.
-    pub fn new(enabled: bool) -> std::io::Result<Arc<Self>> {
-        let engine = if enabled {
-            Some(Engine::new(THREADS, Limits::default())?)
-        } else {
-            None
-        };
+    /// Scripts on, run by an engine with `config` (Rocket.Chat's limits by default).
+    pub fn new(config: Config) -> std::io::Result<Arc<Self>> {
+        let engine = Some(Engine::new(config)?);
         Ok(Arc::new(Self { engine }))
     }
 
@@ -150,7 +142,9 @@ impl Scripts {
 /// (`SyntaxError`, `TypeError`...) or the limit's (`timeout`, `memory`).
 pub fn error_doc(failure: &Failure) -> Value {
     let name = match failure.kind {
-        FailureKind::Timeout | FailureKind::Memory | FailureKind::Unavailable => failure.kind.as_str().to_owned(),
+        FailureKind::Timeout | FailureKind::Memory | FailureKind::Unavailable | FailureKind::Busy => {
+            failure.kind.as_str().to_owned()
+        }
         FailureKind::Compile | FailureKind::Runtime => match failure.message.split_once(':') {
             Some((name, _)) if !name.contains(' ') && !name.is_empty() => name.to_owned(),
             _ => failure.kind.as_str().to_owned(),
