@@ -108,7 +108,9 @@ impl Shared {
     /// `Store.set(key, json)`: written, or why not (the script throws it).
     fn store_set(&self, limits: &Limits, key: String, json: &str) -> Option<String> {
         let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-        let bytes = entry_bytes(&key, json.len());
+        // Measured as it is stored (and as loaded entries are), not as the
+        // script spelled it: `1e+21` is stored as `1e21`.
+        let bytes = entry_bytes(&key, value.to_string().len());
         let written = self.written.get().saturating_add(bytes);
         if written > limits.store_write_bytes {
             return Some(format!(
@@ -120,7 +122,7 @@ impl Shared {
         let replaced = store
             .get(&key)
             .map_or(0, |old| entry_bytes(&key, old.to_string().len()));
-        let total = self.store_bytes.get() - replaced + bytes;
+        let total = self.store_bytes.get().saturating_sub(replaced) + bytes;
         if bytes > replaced && total > limits.store_bytes {
             return Some(format!(
                 "Store.set refused: the store may hold at most {} bytes, and this write would make it {total}",
