@@ -247,12 +247,17 @@ async fn nothing_outside_the_language() {
     assert_eq!(outcome.value, Some(json!(vec!["undefined"; 7])));
 }
 
-/// An engine with one worker, small store limits and a short CPU limit.
-fn small_engine(config: Config) -> Engine {
+/// CPU limits: for scripts that loop, and for those that must not be stopped.
+const SHORT: Duration = Duration::from_millis(300);
+const ENOUGH: Duration = Duration::from_secs(10);
+
+/// An engine with one worker and small store limits. The CPU limit is
+/// measured in wall time: only tests of looping scripts make it short.
+fn small_engine(cpu_time: Duration, config: Config) -> Engine {
     Engine::new(Config {
         threads: 1,
         limits: Limits {
-            cpu_time: Duration::from_millis(300),
+            cpu_time,
             store_write_bytes: 1000,
             store_bytes: 2000,
             ..Limits::default()
@@ -264,7 +269,7 @@ fn small_engine(config: Config) -> Engine {
 
 #[tokio::test]
 async fn store_writes_are_limited_per_call_and_the_script_can_catch_it() {
-    let engine = small_engine(Config::default());
+    let engine = small_engine(ENOUGH, Config::default());
     // Each write is 1 + 602 bytes (key, and the value as JSON): the second
     // would pass the 1000 bytes one call may write.
     let catching = r#"class Script { run() {
@@ -317,7 +322,7 @@ async fn store_writes_are_limited_per_call_and_the_script_can_catch_it() {
 
 #[tokio::test]
 async fn the_store_is_limited_in_all_with_what_was_loaded() {
-    let engine = small_engine(Config::default());
+    let engine = small_engine(ENOUGH, Config::default());
     let source = r#"class Script { run({ key, size }) {
         try { Store.set(key, 'x'.repeat(size)); return Store.get(key).length; } catch (e) { return String(e); }
     } }"#;
@@ -344,11 +349,14 @@ async fn the_store_is_limited_in_all_with_what_was_loaded() {
 
 #[tokio::test]
 async fn instances_over_the_cache_budget_are_not_kept() {
-    let kept = small_engine(Config::default());
-    let none = small_engine(Config {
-        cache_bytes: 0,
-        ..Config::default()
-    });
+    let kept = small_engine(ENOUGH, Config::default());
+    let none = small_engine(
+        ENOUGH,
+        Config {
+            cache_bytes: 0,
+            ..Config::default()
+        },
+    );
     for engine in [&kept, &none] {
         let first = engine.call(call("u", "1", ECHO, "nothing", json!({}))).await.unwrap();
         assert!(first.instantiated);
@@ -363,7 +371,7 @@ const LOOPING: &str = "class Script { run() { for (;;) {} } }";
 
 #[tokio::test]
 async fn a_runaway_script_delays_others_by_one_call_only() {
-    let engine = Arc::new(small_engine(Config::default()));
+    let engine = Arc::new(small_engine(SHORT, Config::default()));
     let finished = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     // Three calls of a looping script, then one of a quick one, all queued
@@ -416,7 +424,7 @@ async fn a_full_queue_answers_busy_at_once() {
         queue_per_script: 2,
         ..Config::default()
     };
-    let results = flood(small_engine(config), &["v", "v", "v", "v"]).await;
+    let results = flood(small_engine(SHORT, config), &["v", "v", "v", "v"]).await;
     assert_eq!(results[0].as_ref().unwrap_err().kind, FailureKind::Timeout);
     let busy = results[3].as_ref().unwrap_err();
     assert_eq!(busy.kind, FailureKind::Busy, "{busy:?}");
@@ -429,7 +437,7 @@ async fn a_full_queue_answers_busy_at_once() {
         queue_total: 2,
         ..Config::default()
     };
-    let results = flood(small_engine(config), &["w1", "w2", "w3", "w4"]).await;
+    let results = flood(small_engine(SHORT, config), &["w1", "w2", "w3", "w4"]).await;
     assert_eq!(results[0].as_ref().unwrap_err().kind, FailureKind::Timeout);
     let busy = results[3].as_ref().unwrap_err();
     assert_eq!(busy.kind, FailureKind::Busy, "{busy:?}");
