@@ -316,6 +316,19 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+impl Engine {
+    /// Hold or release every worker (see `queue::Queue::hold`).
+    fn hold(&self, held: bool) {
+        self.workers.iter().for_each(|worker| worker.hold(held));
+    }
+
+    /// The keys served so far by the first worker, in order.
+    fn served(&self) -> Vec<String> {
+        self.workers[0].served()
+    }
+}
+
 impl Drop for Engine {
     /// The workers finish what is queued, then stop.
     fn drop(&mut self) {

@@ -46,6 +46,13 @@ struct State {
     /// Lanes with jobs waiting and none running, in the order they are served.
     turns: VecDeque<String>,
     closed: bool,
+    /// Tests hold the worker while they queue calls, so that what it serves
+    /// does not depend on how fast the test's thread runs.
+    #[cfg(test)]
+    held: bool,
+    /// The lanes in the order their jobs were taken.
+    #[cfg(test)]
+    served: Vec<String>,
 }
 
 pub(crate) struct Queue {
@@ -103,7 +110,14 @@ impl Queue {
     pub fn next(&self) -> Option<(String, Job)> {
         let mut state = self.state();
         loop {
+            #[cfg(test)]
+            if state.held && !state.closed {
+                state = self.wake.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+                continue;
+            }
             if let Some(lane) = state.turns.pop_front() {
+                #[cfg(test)]
+                state.served.push(lane.clone());
                 let entry = state.lanes.get_mut(&lane).expect("a lane in turn exists");
                 let job = entry.jobs.pop_front().expect("a lane in turn has a job");
                 entry.running = true;
@@ -130,6 +144,19 @@ impl Queue {
         } else {
             state.turns.push_back(lane.to_owned());
         }
+    }
+
+    /// Hold the worker (it takes no job) until released.
+    #[cfg(test)]
+    pub fn hold(&self, held: bool) {
+        self.state().held = held;
+        self.wake.notify_all();
+    }
+
+    /// The lanes served so far, in order.
+    #[cfg(test)]
+    pub fn served(&self) -> Vec<String> {
+        self.state().served.clone()
     }
 
     /// Take no more jobs; the worker stops once the queued ones are done.
