@@ -470,3 +470,18 @@ async fn a_full_queue_answers_busy_at_once() {
         "the script engine is busy: 2 calls are already waiting"
     );
 }
+
+#[tokio::test]
+async fn a_call_whose_caller_went_away_is_not_run() {
+    let engine = small_engine(ENOUGH, Config::default());
+    engine.hold(true);
+    let given_up = send(&engine, call("x", "1", ECHO, "nothing", json!({})));
+    assert!(matches!(given_up, Sent::Waiting(_)));
+    drop(given_up);
+    engine.hold(false);
+    // Served after it in the same queue: had it run, this call would find
+    // the instance it made.
+    let outcome = engine.call(call("x", "1", ECHO, "nothing", json!({}))).await.unwrap();
+    assert!(outcome.instantiated, "the call given up did not run");
+    assert_eq!(engine.served(), ["x", "x"]);
+}
