@@ -202,7 +202,7 @@ const INTERNAL_V4: &[(u32, u32)] = &[
 ];
 
 /// IPv6 ranges that are internal in themselves: `(network, prefix length)`.
-/// Ranges that embed an IPv4 address are handled in [`is_internal_v6`].
+/// Ranges that wrap an IPv4 address are classified by it ([`embedded_v4`]).
 const INTERNAL_V6: &[(u128, u32)] = &[
     (0, 96),                                         // ::/96 unspecified, loopback, IPv4-compatible (deprecated)
     (0x0064_ff9b_0001_0000_0000_0000_0000_0000, 48), // 64:ff9b:1::/48 local-use NAT64
@@ -218,8 +218,7 @@ const INTERNAL_V6: &[(u128, u32)] = &[
 /// unspecified, loopback, private (10/8, 172.16/12, 192.168/16), carrier-grade NAT
 /// (100.64/10), link-local (169.254/16, fe80::/10), unique local (fc00::/7),
 /// multicast, broadcast and reserved space, documentation and benchmarking ranges,
-/// and IPv6 addresses that embed an internal IPv4 address (IPv4-mapped
-/// `::ffff:0:0/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`).
+/// and IPv6 addresses that carry an internal IPv4 address (see [`embedded_v4`]).
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
@@ -233,19 +232,47 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
+    if let Some(v4) = embedded_v4(ip) {
         return is_internal_v4(v4);
     }
     let bits = u128::from(ip);
-    // NAT64 well-known prefix 64:ff9b::/96: the low 32 bits are the IPv4 target.
-    if bits & mask128(96) == 0x0064_ff9b_0000_0000_0000_0000_0000_0000 {
-        return is_internal_v4(Ipv4Addr::from((bits & 0xffff_ffff) as u32));
-    }
-    // 6to4 2002::/16: bits 16..48 are the IPv4 address of the relay-reachable host.
-    if bits & mask128(16) == 0x2002_0000_0000_0000_0000_0000_0000_0000 {
-        return is_internal_v4(Ipv4Addr::from(((bits >> 80) & 0xffff_ffff) as u32));
-    }
     INTERNAL_V6.iter().any(|&(net, len)| bits & mask128(len) == net)
+}
+
+/// The IPv4 address an IPv6 address is a wrapper for: packets sent to it end
+/// up at that IPv4 address (through the host's own stack, a translator or a
+/// relay), so it is as internal as that address.
+///
+/// - IPv4-mapped `::ffff:0:0/96` (the low 32 bits; a dual-stack socket
+///   connects to the IPv4 address itself),
+/// - IPv4-translated `::ffff:0:0:0/96` (RFC 2765 SIIT; the low 32 bits),
+/// - NAT64 `64:ff9b::/96` (RFC 6052; the low 32 bits),
+/// - 6to4 `2002::/16` (RFC 3056; bits 16..48),
+/// - Teredo `2001::/32` (RFC 4380; the client's address, inverted, in the low
+///   32 bits: a relay sends the packet there over UDP).
+///
+/// IPv4-compatible `::/96` (deprecated by RFC 4291) is not unwrapped: the
+/// whole range is internal ([`INTERNAL_V6`]) whatever it carries, as no public
+/// host is reached through it and `::`/`::1` live there.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let bits = u128::from(ip);
+    let low32 = Ipv4Addr::from((bits & 0xffff_ffff) as u32);
+    const MAPPED: u128 = 0x0000_0000_0000_0000_0000_ffff_0000_0000;
+    const TRANSLATED: u128 = 0x0000_0000_0000_0000_ffff_0000_0000_0000;
+    const NAT64: u128 = 0x0064_ff9b_0000_0000_0000_0000_0000_0000;
+    const SIX_TO_FOUR: u128 = 0x2002_0000_0000_0000_0000_0000_0000_0000;
+    const TEREDO: u128 = 0x2001_0000_0000_0000_0000_0000_0000_0000;
+    let prefix96 = bits & mask128(96);
+    if prefix96 == MAPPED || prefix96 == TRANSLATED || prefix96 == NAT64 {
+        return Some(low32);
+    }
+    if bits & mask128(16) == SIX_TO_FOUR {
+        return Some(Ipv4Addr::from(((bits >> 80) & 0xffff_ffff) as u32));
+    }
+    if bits & mask128(32) == TEREDO {
+        return Some(Ipv4Addr::from(!u32::from(low32)));
+    }
+    None
 }
 
 fn mask32(len: u32) -> u32 {
@@ -424,6 +451,66 @@ mod tests {
         ] {
             assert!(!is_internal(ip(s)), "{s} should be public");
         }
+    }
+
+    /// Every IPv6 form that wraps an IPv4 address, around `v4`.
+    fn wrappers(v4: Ipv4Addr) -> [(&'static str, Ipv6Addr); 5] {
+        let bits = u128::from(u32::from(v4));
+        [
+            ("mapped ::ffff:0:0/96", Ipv6Addr::from(0xffff_0000_0000 | bits)),
+            ("translated ::ffff:0:0:0/96", Ipv6Addr::from((0xffff_u128 << 48) | bits)),
+            ("NAT64 64:ff9b::/96", Ipv6Addr::from((0x0064_ff9b_u128 << 96) | bits)),
+            (
+                "6to4 2002::/16",
+                Ipv6Addr::from((0x2002_u128 << 112) | (bits << 80) | 1),
+            ),
+            (
+                "Teredo 2001::/32",
+                Ipv6Addr::from((0x2001_0000_u128 << 96) | (0x4136_e378_u128 << 64) | u128::from(!u32::from(v4))),
+            ),
+        ]
+    }
+
+    #[test]
+    fn ipv6_wrappers_are_classified_by_the_ipv4_they_carry() {
+        // One address from each internal IPv4 range, and its edges.
+        let mut internal = Vec::new();
+        for &(net, len) in INTERNAL_V4 {
+            internal.push(Ipv4Addr::from(net));
+            internal.push(Ipv4Addr::from(net | !mask32(len)));
+        }
+        for v4 in internal {
+            assert!(is_internal_v4(v4), "{v4}");
+            for (form, v6) in wrappers(v4) {
+                assert!(is_internal(IpAddr::V6(v6)), "{v6} ({form} of {v4}) should be internal");
+            }
+        }
+        for v4 in [
+            Ipv4Addr::new(8, 8, 8, 8),
+            Ipv4Addr::new(93, 184, 216, 34),
+            Ipv4Addr::new(1, 1, 1, 1),
+        ] {
+            for (form, v6) in wrappers(v4) {
+                assert!(!is_internal(IpAddr::V6(v6)), "{v6} ({form} of {v4}) should be public");
+            }
+        }
+        // The spellings a URL or a resolver gives.
+        for s in [
+            "::ffff:7f00:1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "::ffff:0:169.254.169.254",
+            "2001:0:4136:e378::80ff:fffe",
+        ] {
+            assert!(is_internal(ip(s)), "{s} should be internal");
+        }
+        // IPv4-compatible `::/96` is internal whatever it carries.
+        assert!(is_internal(ip("::8.8.8.8")));
+        let url = Url::parse("http://[::ffff:0:7f00:1]:8065/hook").unwrap();
+        assert!(matches!(
+            check_url(&url, &AllowList::empty()),
+            Err(Refused::InternalAddress(_))
+        ));
     }
 
     #[test]

@@ -137,7 +137,9 @@ impl Scripts {
 /// (`SyntaxError`, `TypeError`...) or the limit's (`timeout`, `memory`).
 pub fn error_doc(failure: &Failure) -> Value {
     let name = match failure.kind {
-        FailureKind::Timeout | FailureKind::Memory | FailureKind::Unavailable => failure.kind.as_str().to_owned(),
+        FailureKind::Timeout | FailureKind::Memory | FailureKind::Unavailable | FailureKind::Busy => {
+            failure.kind.as_str().to_owned()
+        }
         FailureKind::Compile | FailureKind::Runtime => match failure.message.split_once(':') {
             Some((name, _)) if !name.contains(' ') && !name.is_empty() => name.to_owned(),
             _ => failure.kind.as_str().to_owned(),

@@ -23,6 +23,27 @@ pub struct UploadedFile {
     pub data: Bytes,
 }
 
+/// The most file parts one multipart body may carry: every part is a file
+/// the server stores, so a body of many tiny parts costs far more than its
+/// bytes. The server sets it as a request extension; without one,
+/// [`MaxUploadFiles::DEFAULT`] applies. A body with more is refused as
+/// invalid, at the first part past the limit (nothing more is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxUploadFiles(pub usize);
+
+impl MaxUploadFiles {
+    /// Ten: the most files one Mattermost post can carry (its `file_ids` are
+    /// limited to 300 characters, ten ids; the web app also uploads at most
+    /// ten at a time). Rocket.Chat takes one file per upload.
+    pub const DEFAULT: Self = Self(10);
+}
+
+impl Default for MaxUploadFiles {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// Read and parse the body. `Ok(None)` when the operation takes no body or
 /// none was sent. File parts of a multipart body go to `files`.
 pub(crate) async fn read(
@@ -103,12 +124,16 @@ pub(crate) async fn read(
                 .map_err(|e| malformed(format!("malformed multipart body: {e}")))?;
             let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
             let mut multipart = multer::Multipart::new(stream, boundary);
+            let max_files = parts.extensions.get::<MaxUploadFiles>().copied().unwrap_or_default().0;
             let mut pairs = Vec::new();
             loop {
                 match multipart.next_field().await {
                     Ok(Some(field)) => {
                         let name = field.name().unwrap_or_default().to_owned();
                         if let Some(filename) = field.file_name().map(str::to_owned) {
+                            if files.len() >= max_files {
+                                return Err(too_many_files(operation_id, &name, max_files));
+                            }
                             let content_type = field.content_type().map(ToString::to_string);
                             let data = field
                                 .bytes()
@@ -150,6 +175,21 @@ pub(crate) async fn read(
         }
     };
     Ok(Some((index, value)))
+}
+
+/// The refusal of a multipart body with more than `max` file parts.
+fn too_many_files(operation_id: &'static str, field: &str, max: usize) -> RequestError {
+    RequestError::invalid(
+        operation_id,
+        vec![ValidationIssue {
+            location: Location::Body,
+            name: String::new(),
+            pointer: format!("/{}", field.replace('~', "~0").replace('/', "~1")),
+            keyword: "maxItems".to_owned(),
+            property: None,
+            message: format!("too many files: at most {max} may be uploaded in one request"),
+        }],
+    )
 }
 
 async fn collect(parts: &Parts, body: Body) -> Result<Bytes, RequestErrorKind> {

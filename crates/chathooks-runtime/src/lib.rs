@@ -24,7 +24,7 @@ mod respond;
 mod spec;
 mod validate;
 
-pub use body::{UploadedFile, drain};
+pub use body::{MaxUploadFiles, UploadedFile, drain};
 pub use encoded::Encoded;
 pub use endpoint::{Anonymous, Endpoint, Refuse, Result, Router, Security, handle};
 pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chathooks_script::{Call, Engine, Limits};
+use chathooks_script::{Call, Config, Engine};
 use serde_json::json;
 
 const SCRIPT: &str = r#"
@@ -23,7 +23,11 @@ class Script {
 
 #[tokio::main]
 async fn main() {
-    let engine = Engine::new(1, Limits::default()).expect("engine starts");
+    let engine = Engine::new(Config {
+        threads: 1,
+        ..Config::default()
+    })
+    .expect("engine starts");
     let argument = json!({"request": {"content": {
         "pusher": {"name": "carol"},
         "commits": [{"id": "0123456789", "message": "one"}, {"id": "abcdef0123", "message": "two"}],

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 
 fn engine() -> Engine {
-    Engine::new(2, Limits::default()).unwrap()
+    Engine::new(Config::default()).unwrap()
 }
 
 fn call(key: &str, version: &str, source: &str, method: &str, argument: Value) -> Call {
@@ -139,13 +139,14 @@ async fn thrown_errors_carry_their_message_and_logs() {
 
 #[tokio::test]
 async fn an_endless_loop_is_stopped_and_the_worker_goes_on() {
-    let engine = Engine::new(
-        1,
-        Limits {
+    let engine = Engine::new(Config {
+        threads: 1,
+        limits: Limits {
             cpu_time: Duration::from_millis(300),
             ..Limits::default()
         },
-    )
+        ..Config::default()
+    })
     .unwrap();
     let source = "class Script { run() { for (;;) {} } }";
     let started = Instant::now();
@@ -177,7 +178,11 @@ async fn an_endless_loop_is_stopped_and_the_worker_goes_on() {
 
 #[tokio::test]
 async fn unbounded_allocation_is_stopped() {
-    let engine = Engine::new(1, Limits::default()).unwrap();
+    let engine = Engine::new(Config {
+        threads: 1,
+        ..Config::default()
+    })
+    .unwrap();
     let arrays = "class Script { run() { const a = []; for (;;) { a.push(new Array(1000).fill('x' + a.length)); } } }";
     let failure = engine.call(call("g", "1", arrays, "run", json!({}))).await.unwrap_err();
     assert_eq!(failure.kind, FailureKind::Memory, "{failure:?}");
@@ -240,4 +245,243 @@ async fn nothing_outside_the_language() {
     } }"#;
     let outcome = engine.call(call("i", "1", source, "run", json!({}))).await.unwrap();
     assert_eq!(outcome.value, Some(json!(vec!["undefined"; 7])));
+}
+
+/// CPU limits (measured in wall time): for scripts that loop, and for those
+/// that must not be stopped even on a loaded machine.
+const SHORT: Duration = Duration::from_millis(300);
+const ENOUGH: Duration = Duration::from_secs(10);
+
+/// An engine with one worker and small store limits. The CPU limit is
+/// measured in wall time: only tests of looping scripts make it short.
+fn small_engine(cpu_time: Duration, config: Config) -> Engine {
+    Engine::new(Config {
+        threads: 1,
+        limits: Limits {
+            cpu_time,
+            store_write_bytes: 1000,
+            store_bytes: 2000,
+            ..Limits::default()
+        },
+        ..config
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn store_writes_are_limited_per_call_and_the_script_can_catch_it() {
+    let engine = small_engine(ENOUGH, Config::default());
+    // Each write is 1 + 602 bytes (key, and the value as JSON): the second
+    // would pass the 1000 bytes one call may write.
+    let catching = r#"class Script { run() {
+        Store.set('a', 'x'.repeat(600));
+        try { Store.set('b', 'y'.repeat(600)); } catch (e) { return { caught: String(e), b: Store.get('b') }; }
+        return 'not refused';
+    } }"#;
+    let outcome = engine.call(call("s1", "1", catching, "run", json!({}))).await.unwrap();
+    let caught = outcome.value.as_ref().unwrap()["caught"].as_str().unwrap();
+    assert_eq!(
+        caught,
+        "RangeError: Store.set refused: a call may write at most 1000 bytes to the store, and this write would make it 1206"
+    );
+    assert_eq!(
+        outcome.value.as_ref().unwrap().get("b"),
+        None,
+        "the refused value was not written"
+    );
+    assert_eq!(outcome.store_writes.len(), 1, "only the first write is kept");
+    // The next call has its own allowance.
+    let small = r#"class Script { run() { Store.set('c', 1); return Store.get('c'); } }"#;
+    let outcome = engine.call(call("s1", "2", small, "run", json!({}))).await.unwrap();
+    assert_eq!(outcome.value, Some(json!(1)));
+    // Not caught, it fails the call as any error the script throws.
+    let uncaught = r#"class Script { run() { for (let n = 0; ; n++) Store.set('k' + n, 'z'.repeat(100)); } }"#;
+    let failure = engine
+        .call(call("s2", "1", uncaught, "run", json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Runtime, "{failure:?}");
+    assert!(
+        failure.message.starts_with("RangeError: Store.set refused"),
+        "{failure:?}"
+    );
+    assert_eq!(failure.store_writes.len(), 9, "the writes within the limit are kept");
+    // The constructor's writes count with the first call's.
+    let constructor = r#"class Script {
+        constructor() { Store.set('a', 'x'.repeat(600)); }
+        run() { Store.set('b', 'y'.repeat(600)); }
+    }"#;
+    let failure = engine
+        .call(call("s3", "1", constructor, "run", json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        failure.message.starts_with("RangeError: Store.set refused"),
+        "{failure:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_store_is_limited_in_all_with_what_was_loaded() {
+    let engine = small_engine(ENOUGH, Config::default());
+    let source = r#"class Script { run({ key, size }) {
+        try { Store.set(key, 'x'.repeat(size)); return Store.get(key).length; } catch (e) { return String(e); }
+    } }"#;
+    let mut loaded = HashMap::new();
+    loaded.insert("big".to_owned(), json!("b".repeat(1500)));
+    let mut grow = call("t", "1", source, "run", json!({"key": "more", "size": 600}));
+    grow.store = loaded.clone();
+    let outcome = engine.call(grow).await.unwrap();
+    assert_eq!(
+        outcome.value,
+        Some(json!(
+            "RangeError: Store.set refused: the store may hold at most 2000 bytes, and this write would make it 2111"
+        ))
+    );
+    assert!(outcome.store_writes.is_empty());
+    // Replacing a value with a smaller one is allowed, even over the limit.
+    loaded.insert("big".to_owned(), json!("b".repeat(2500)));
+    let mut shrink = call("t", "1", source, "run", json!({"key": "big", "size": 10}));
+    shrink.store = loaded;
+    let outcome = engine.call(shrink).await.unwrap();
+    assert_eq!(outcome.value, Some(json!(10)));
+    assert_eq!(outcome.store_writes, vec![("big".into(), json!("x".repeat(10)))]);
+}
+
+#[tokio::test]
+async fn instances_over_the_cache_budget_are_not_kept() {
+    let kept = small_engine(ENOUGH, Config::default());
+    let none = small_engine(
+        ENOUGH,
+        Config {
+            cache_bytes: 0,
+            ..Config::default()
+        },
+    );
+    for engine in [&kept, &none] {
+        let first = engine.call(call("u", "1", ECHO, "nothing", json!({}))).await.unwrap();
+        assert!(first.instantiated);
+    }
+    let again = kept.call(call("u", "1", ECHO, "nothing", json!({}))).await.unwrap();
+    assert!(!again.instantiated, "kept within the budget");
+    let again = none.call(call("u", "1", ECHO, "nothing", json!({}))).await.unwrap();
+    assert!(again.instantiated, "a budget of nothing keeps nothing");
+}
+
+const LOOPING: &str = "class Script { run() { for (;;) {} } }";
+
+/// A call sent to the engine (queued, or refused at once), to be awaited later.
+enum Sent<'a> {
+    Answered(Result<Outcome, Failure>),
+    Waiting(std::pin::Pin<Box<dyn Future<Output = Result<Outcome, Failure>> + 'a>>),
+}
+
+/// Send `call`: its first poll queues it (the engine queues before it awaits).
+fn send(engine: &Engine, call: Call) -> Sent<'_> {
+    let mut future = Box::pin(engine.call(call));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(result) => Sent::Answered(result),
+        std::task::Poll::Pending => Sent::Waiting(future),
+    }
+}
+
+async fn answer(sent: Sent<'_>) -> Result<Outcome, Failure> {
+    match sent {
+        Sent::Answered(result) => result,
+        Sent::Waiting(future) => future.await,
+    }
+}
+
+/// Queue one call of the looping script under each of `keys` while the
+/// worker is held, then let it run them all; their results in order.
+async fn flood(engine: &Engine, keys: &[&str]) -> Vec<Result<Outcome, Failure>> {
+    engine.hold(true);
+    let sent: Vec<_> = keys
+        .iter()
+        .map(|key| send(engine, call(key, "1", LOOPING, "run", json!({}))))
+        .collect();
+    engine.hold(false);
+    let mut results = Vec::new();
+    for sent in sent {
+        results.push(answer(sent).await);
+    }
+    results
+}
+
+#[tokio::test]
+async fn a_runaway_script_delays_others_by_one_call_only() {
+    let engine = small_engine(SHORT, Config::default());
+    // Three calls of a looping script, then one of a quick one, all queued
+    // on the one worker before it takes the first.
+    engine.hold(true);
+    let sent: Vec<_> = [
+        ("runaway", LOOPING),
+        ("runaway", LOOPING),
+        ("runaway", LOOPING),
+        ("quick", ECHO),
+    ]
+    .into_iter()
+    .map(|(key, source)| send(&engine, call(key, "1", source, "nothing", json!({}))))
+    .collect();
+    engine.hold(false);
+    for sent in sent {
+        let _ = answer(sent).await;
+    }
+    assert_eq!(
+        engine.served(),
+        ["runaway", "quick", "runaway", "runaway"],
+        "the quick script's turn comes after the running call, not after the runaway's backlog"
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_busy_at_once() {
+    let kinds = |results: &[Result<Outcome, Failure>]| -> Vec<FailureKind> {
+        results.iter().map(|r| r.as_ref().unwrap_err().kind).collect()
+    };
+    // Two calls may wait per script.
+    let engine = small_engine(
+        SHORT,
+        Config {
+            queue_per_script: 2,
+            ..Config::default()
+        },
+    );
+    let results = flood(&engine, &["v", "v", "v", "v"]).await;
+    use FailureKind::{Busy, Timeout};
+    assert_eq!(kinds(&results), [Timeout, Timeout, Busy, Busy]);
+    assert_eq!(
+        results[3].as_ref().unwrap_err().message,
+        "the script engine is busy: 2 calls of this script are already waiting"
+    );
+    // And two in all, whatever the scripts.
+    let engine = small_engine(
+        SHORT,
+        Config {
+            queue_total: 2,
+            ..Config::default()
+        },
+    );
+    let results = flood(&engine, &["w1", "w2", "w3", "w4"]).await;
+    assert_eq!(kinds(&results), [Timeout, Timeout, Busy, Busy]);
+    assert_eq!(
+        results[3].as_ref().unwrap_err().message,
+        "the script engine is busy: 2 calls are already waiting"
+    );
+}
+
+#[tokio::test]
+async fn a_call_whose_caller_went_away_is_not_run() {
+    let engine = small_engine(ENOUGH, Config::default());
+    engine.hold(true);
+    let given_up = send(&engine, call("x", "1", ECHO, "nothing", json!({})));
+    assert!(matches!(given_up, Sent::Waiting(_)));
+    drop(given_up);
+    engine.hold(false);
+    // Served after it in the same queue: had it run, this call would find
+    // the instance it made.
+    let outcome = engine.call(call("x", "1", ECHO, "nothing", json!({}))).await.unwrap();
+    assert!(outcome.instantiated, "the call given up did not run");
+    assert_eq!(engine.served(), ["x", "x"]);
 }

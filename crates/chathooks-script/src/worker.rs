@@ -4,20 +4,17 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use rquickjs::context::EvalOptions;
 use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value as JsValue};
 use serde_json::Value;
 
+use crate::queue::Queue;
 use crate::{Call, Failure, FailureKind, Job, Limits, LogLine, Outcome};
 
 /// QuickJS's stack limit; the worker threads have 8 MiB.
 const STACK_LIMIT: usize = 1024 * 1024;
-/// Instances kept per worker; past that the cache is emptied (rare: one per
-/// scripted integration).
-const MAX_INSTANCES: usize = 1024;
 /// Console lines kept per call, and bytes per line.
 const MAX_LOG_LINES: usize = 200;
 const MAX_LOG_LINE_BYTES: usize = 4096;
@@ -50,7 +47,8 @@ const PRELUDE: &str = r#"(() => {
     },
     set(key, value) {
       const json = JSON.stringify(value);
-      host.set(String(key), json === undefined ? 'null' : json);
+      const refused = host.set(String(key), json === undefined ? 'null' : json);
+      if (refused !== undefined) throw new RangeError(refused);
       return value;
     },
   });
@@ -78,10 +76,66 @@ struct Shared {
     interrupted: Cell<bool>,
     logs: RefCell<Vec<LogLine>>,
     store: RefCell<HashMap<String, Value>>,
+    /// The size of `store` (see [`entry_bytes`]).
+    store_bytes: Cell<usize>,
     writes: RefCell<Vec<(String, Value)>>,
+    /// The bytes of `writes` (see [`entry_bytes`]).
+    written: Cell<usize>,
+}
+
+/// What a store entry counts for against the limits: its key and its value
+/// as JSON, as they are stored.
+fn entry_bytes(key: &str, json_len: usize) -> usize {
+    key.len() + json_len
 }
 
 impl Shared {
+    /// What `Store.get` finds from now on: the store the caller loaded.
+    fn load_store(&self, store: HashMap<String, Value>) {
+        let bytes = store
+            .iter()
+            .map(|(key, value)| entry_bytes(key, value.to_string().len()))
+            .sum();
+        self.store.replace(store);
+        self.store_bytes.set(bytes);
+    }
+
+    fn clear_store(&self) {
+        self.store.borrow_mut().clear();
+        self.store_bytes.set(0);
+    }
+
+    /// `Store.set(key, json)`: written, or why not (the script throws it).
+    fn store_set(&self, limits: &Limits, key: String, json: &str) -> Option<String> {
+        let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+        // Measured as it is stored (and as loaded entries are), not as the
+        // script spelled it: `1e+21` is stored as `1e21`.
+        let bytes = entry_bytes(&key, value.to_string().len());
+        let written = self.written.get().saturating_add(bytes);
+        if written > limits.store_write_bytes {
+            return Some(format!(
+                "Store.set refused: a call may write at most {} bytes to the store, and this write would make it {written}",
+                limits.store_write_bytes
+            ));
+        }
+        let mut store = self.store.borrow_mut();
+        let replaced = store
+            .get(&key)
+            .map_or(0, |old| entry_bytes(&key, old.to_string().len()));
+        let total = self.store_bytes.get().saturating_sub(replaced) + bytes;
+        if bytes > replaced && total > limits.store_bytes {
+            return Some(format!(
+                "Store.set refused: the store may hold at most {} bytes, and this write would make it {total}",
+                limits.store_bytes
+            ));
+        }
+        store.insert(key.clone(), value.clone());
+        self.store_bytes.set(total);
+        self.written.set(written);
+        self.writes.borrow_mut().push((key, value));
+        None
+    }
+
     fn start(&self, limits: &Limits) {
         self.interrupted.set(false);
         self.deadline.set(Some(Instant::now() + limits.cpu_time));
@@ -96,7 +150,19 @@ impl Shared {
     }
 
     fn take_writes(&self) -> Vec<(String, Value)> {
+        self.written.set(0);
         std::mem::take(&mut self.writes.borrow_mut())
+    }
+
+    /// Writes taken out while a step's outcome was settled, given back to
+    /// be reported (and counted) with the next step's.
+    fn restore_writes(&self, writes: Vec<(String, Value)>) {
+        let bytes = writes
+            .iter()
+            .map(|(key, value)| entry_bytes(key, value.to_string().len()))
+            .sum();
+        self.written.set(bytes);
+        self.writes.replace(writes);
     }
 }
 
@@ -109,17 +175,107 @@ struct Instance {
     shared: Rc<Shared>,
 }
 
-pub(crate) fn run(jobs: mpsc::Receiver<Job>, limits: Limits) {
-    let mut instances: HashMap<String, Instance> = HashMap::new();
-    while let Ok(job) = jobs.recv() {
+impl Instance {
+    /// The bytes its runtime holds (QuickJS's allocator accounting).
+    fn heap_bytes(&self) -> usize {
+        usize::try_from(self.context.runtime().memory_usage().malloc_size).unwrap_or(0)
+    }
+}
+
+/// A worker's instances, kept while their heaps fit in `budget` bytes; past
+/// it the least recently used go.
+struct Cache {
+    instances: HashMap<String, Cached>,
+    budget: usize,
+    /// The sum of the instances' `bytes`.
+    bytes: usize,
+    /// Advances on every use; an instance's `used` is its last.
+    clock: u64,
+}
+
+struct Cached {
+    instance: Instance,
+    /// Its heap when it was last used.
+    bytes: usize,
+    used: u64,
+}
+
+impl Cache {
+    fn new(budget: usize) -> Self {
+        Self {
+            instances: HashMap::new(),
+            budget,
+            bytes: 0,
+            clock: 0,
+        }
+    }
+
+    /// The key's instance, if it is cached at `version` (an older version is dropped).
+    fn get(&mut self, key: &str, version: &str) -> Option<&Instance> {
+        if self.instances.get(key).is_some_and(|c| c.instance.version != version) {
+            self.remove(key);
+        }
+        self.clock += 1;
+        let cached = self.instances.get_mut(key)?;
+        cached.used = self.clock;
+        Some(&cached.instance)
+    }
+
+    fn insert(&mut self, key: String, instance: Instance) {
+        self.remove(&key);
+        self.clock += 1;
+        let cached = Cached {
+            bytes: instance.heap_bytes(),
+            instance,
+            used: self.clock,
+        };
+        self.bytes += cached.bytes;
+        self.instances.insert(key, cached);
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Instance> {
+        let cached = self.instances.remove(key)?;
+        self.bytes -= cached.bytes;
+        Some(cached.instance)
+    }
+
+    /// After a call of `key`: count its heap as it is now, then drop the
+    /// least recently used instances (it last of all) while over budget.
+    fn settle(&mut self, key: &str) {
+        if let Some(cached) = self.instances.get_mut(key) {
+            let bytes = cached.instance.heap_bytes();
+            self.bytes = self.bytes - cached.bytes + bytes;
+            cached.bytes = bytes;
+        }
+        while self.bytes > self.budget {
+            let Some(oldest) = self
+                .instances
+                .iter()
+                .min_by_key(|(_, cached)| cached.used)
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            tracing::debug!(key = %oldest, "script instance dropped from the cache (over its byte budget)");
+            self.remove(&oldest);
+        }
+    }
+}
+
+pub(crate) fn run(queue: &Queue, limits: Limits, cache_bytes: usize) {
+    let mut cache = Cache::new(cache_bytes);
+    while let Some((lane, job)) = queue.next() {
         match job {
+            // Its caller is gone (a request given up): nothing to run it for.
+            Job::Call(_, answer) if answer.is_closed() => {}
+            Job::Check(_, answer) if answer.is_closed() => {}
             Job::Call(call, answer) => {
                 let key = call.key.clone();
-                let result = catch_unwind(AssertUnwindSafe(|| call_script(&mut instances, *call, &limits)));
+                let result = catch_unwind(AssertUnwindSafe(|| call_script(&mut cache, *call, &limits)));
                 let result = result.unwrap_or_else(|_| {
                     // The instance may be in any state: never touch it again
                     // (leaked, not dropped, as dropping could panic too).
-                    if let Some(instance) = instances.remove(&key) {
+                    if let Some(instance) = cache.remove(&key) {
                         std::mem::forget(instance);
                     }
                     Err(Failure::new(
@@ -135,29 +291,29 @@ pub(crate) fn run(jobs: mpsc::Receiver<Job>, limits: Limits) {
                 let _ = answer.send(result);
             }
             Job::Forget(key) => {
-                instances.remove(&key);
+                cache.remove(&key);
             }
         }
+        queue.done(&lane);
     }
 }
 
-fn call_script(instances: &mut HashMap<String, Instance>, call: Call, limits: &Limits) -> Result<Outcome, Failure> {
-    let cached = instances.get(&call.key).is_some_and(|i| i.version == call.version);
+fn call_script(cache: &mut Cache, call: Call, limits: &Limits) -> Result<Outcome, Failure> {
+    let cached = cache.get(&call.key, &call.version).is_some();
     if !cached {
-        instances.remove(&call.key);
-        if instances.len() >= MAX_INSTANCES {
-            instances.clear();
-        }
-        let instance = instantiate(&call.source, &call.version, limits)?;
-        instances.insert(call.key.clone(), instance);
+        let instance = instantiate(&call.source, &call.version, limits, &call.store)?;
+        cache.insert(call.key.clone(), instance);
     }
-    let instance = instances.get(&call.key).expect("just inserted");
-    let result = invoke(instance, &call, limits);
+    let instance = cache.get(&call.key, &call.version).expect("just inserted");
+    // A fresh instance has the store loaded already, with its constructor's writes.
+    let result = invoke(instance, &call, limits, cached);
     if let Err(failure) = &result
         && matches!(failure.kind, FailureKind::Timeout | FailureKind::Memory)
     {
         // A runaway script's state is not worth keeping.
-        instances.remove(&call.key);
+        cache.remove(&call.key);
+    } else {
+        cache.settle(&call.key);
     }
     result.map(|mut outcome| {
         outcome.instantiated = !cached;
@@ -186,7 +342,7 @@ fn sandbox(limits: &Limits) -> Result<(Runtime, Context, Rc<Shared>, Persistent<
     let context = Context::full(&runtime).map_err(engine_error)?;
     shared.start(limits);
     let driver = context.with(|ctx| -> Result<Persistent<Object<'static>>, Failure> {
-        install_host(&ctx, &shared).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
+        install_host(&ctx, &shared, *limits).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
         let driver: Object = ctx.eval(PRELUDE).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
         Ok(Persistent::save(&ctx, driver))
     });
@@ -195,7 +351,7 @@ fn sandbox(limits: &Limits) -> Result<(Runtime, Context, Rc<Shared>, Persistent<
     Ok((runtime, context, shared, driver))
 }
 
-fn install_host<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<()> {
+fn install_host<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>, limits: Limits) -> rquickjs::Result<()> {
     let host = Object::new(ctx.clone())?;
     let logs = Rc::clone(shared);
     host.set(
@@ -220,10 +376,8 @@ fn install_host<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<()
     let store = Rc::clone(shared);
     host.set(
         "set",
-        Function::new(ctx.clone(), move |key: String, json: String| {
-            let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-            store.store.borrow_mut().insert(key.clone(), value.clone());
-            store.writes.borrow_mut().push((key, value));
+        Function::new(ctx.clone(), move |key: String, json: String| -> Option<String> {
+            store.store_set(&limits, key, &json)
         })?,
     )?;
     ctx.globals().set("__chathooks_host", host)
@@ -241,8 +395,16 @@ fn truncate(mut text: String, max: usize) -> String {
     text
 }
 
-fn instantiate(source: &str, version: &str, limits: &Limits) -> Result<Instance, Failure> {
+/// A new instance of the script, its constructor run with `store` loaded
+/// (which the instance keeps for the first call).
+fn instantiate(
+    source: &str,
+    version: &str,
+    limits: &Limits,
+    store: &HashMap<String, Value>,
+) -> Result<Instance, Failure> {
     let (_runtime, context, shared, driver) = sandbox(limits)?;
+    shared.load_store(store.clone());
     shared.start(limits);
     let result = context.with(|ctx| -> Result<(), Failure> {
         let fail = |e| failure_of(&ctx, &shared, e, limits);
@@ -265,9 +427,9 @@ fn instantiate(source: &str, version: &str, limits: &Limits) -> Result<Instance,
     let writes = shared.take_writes();
     match result {
         Ok(()) => {
-            // Instantiation's own log lines go with the first call's.
+            // Instantiation's own log lines and writes go with the first call's.
             shared.logs.replace(logs);
-            shared.writes.replace(writes);
+            shared.restore_writes(writes);
             Ok(Instance {
                 version: version.to_owned(),
                 driver,
@@ -286,9 +448,13 @@ fn instantiate(source: &str, version: &str, limits: &Limits) -> Result<Instance,
     }
 }
 
-fn invoke(instance: &Instance, call: &Call, limits: &Limits) -> Result<Outcome, Failure> {
+/// Call the method; `load`: load the call's store first (a fresh instance
+/// has it already).
+fn invoke(instance: &Instance, call: &Call, limits: &Limits, load: bool) -> Result<Outcome, Failure> {
     let shared = &instance.shared;
-    shared.store.replace(call.store.clone());
+    if load {
+        shared.load_store(call.store.clone());
+    }
     shared.start(limits);
     let result = instance.context.with(|ctx| -> Result<String, Failure> {
         let fail = |e| failure_of(&ctx, shared, e, limits);
@@ -300,7 +466,7 @@ fn invoke(instance: &Instance, call: &Call, limits: &Limits) -> Result<Outcome, 
     });
     shared.stop();
     let result = settled(limits, result);
-    shared.store.borrow_mut().clear();
+    shared.clear_store();
     let logs = shared.take_logs();
     let store_writes = shared.take_writes();
     match result {
@@ -443,4 +609,42 @@ fn describe(exception: &JsValue<'_>) -> (String, Option<String>) {
         .and_then(|s| s.to_string().ok())
         .unwrap_or_else(|| format!("{exception:?}"));
     (text, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(source: &str) -> Instance {
+        instantiate(source, "1", &Limits::default(), &HashMap::new()).unwrap()
+    }
+
+    #[test]
+    fn the_least_recently_used_instances_go_first() {
+        let plain = "class Script {}";
+        let size = instance(plain).heap_bytes();
+        assert!(size > 0);
+        // Room for two plain instances.
+        let mut cache = Cache::new(size * 5 / 2);
+        for key in ["a", "b"] {
+            cache.insert(key.into(), instance(plain));
+            cache.settle(key);
+        }
+        assert!(cache.get("a", "1").is_some(), "both fit");
+        cache.insert("c".into(), instance(plain));
+        cache.settle("c");
+        assert!(cache.get("b", "1").is_none(), "b was the least recently used");
+        assert!(cache.get("a", "1").is_some() && cache.get("c", "1").is_some());
+        assert!(cache.bytes <= cache.budget);
+        // An instance is counted by its heap as it is after its last call.
+        let big = "class Script { constructor() { this.big = 'x'.repeat(1 << 20); } }";
+        cache.insert("big".into(), instance(big));
+        assert!(cache.instances["big"].bytes > size + (1 << 20));
+        cache.settle("big");
+        assert!(
+            cache.instances.is_empty(),
+            "over the budget on its own: nothing is kept"
+        );
+        assert_eq!(cache.bytes, 0);
+    }
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chathooks_script::Config as ScriptConfig;
 use clap::{Parser, Subcommand};
 
 use crate::netguard::AllowList;
@@ -59,6 +60,10 @@ pub struct ServeArgs {
     /// Rocket.Chat `rooms.upload`), in bytes.
     #[arg(long, env = "CHATHOOKS_MAX_FILE_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_file_bytes: usize,
+    /// Most files one upload request may carry (multipart file parts); a
+    /// request with more is refused. Ten: the most one Mattermost post holds.
+    #[arg(long, env = "CHATHOOKS_MAX_UPLOAD_FILES", default_value_t = chathooks_runtime::MaxUploadFiles::DEFAULT.0)]
+    pub max_upload_files: usize,
     /// Seconds an outgoing webhook call may take.
     #[arg(long, env = "CHATHOOKS_CALLBACK_TIMEOUT_SECS", default_value_t = 30)]
     pub callback_timeout_secs: u64,
@@ -89,6 +94,23 @@ pub struct ServeArgs {
     /// as if `scriptEnabled` were false (Rocket.Chat's DISABLE_INTEGRATION_SCRIPTS).
     #[arg(long, env = "CHATHOOKS_DISABLE_SCRIPTS")]
     pub disable_scripts: bool,
+    /// Most bytes one call of an integration script may write with `Store.set`
+    /// (keys and JSON values); past it `Store.set` throws.
+    #[arg(long, env = "CHATHOOKS_SCRIPT_STORE_WRITE_BYTES", default_value_t = ScriptConfig::default().limits.store_write_bytes)]
+    pub script_store_write_bytes: usize,
+    /// Most bytes one integration's script `Store` may hold; past it `Store.set` throws.
+    #[arg(long, env = "CHATHOOKS_SCRIPT_STORE_BYTES", default_value_t = ScriptConfig::default().limits.store_bytes)]
+    pub script_store_bytes: usize,
+    /// Most bytes the cached script instances may hold (their heaps); past it
+    /// the least recently used are dropped.
+    #[arg(long, env = "CHATHOOKS_SCRIPT_CACHE_BYTES", default_value_t = ScriptConfig::default().cache_bytes)]
+    pub script_cache_bytes: usize,
+    /// Most calls of one integration's script waiting to run; more fail at once.
+    #[arg(long, env = "CHATHOOKS_SCRIPT_QUEUE_PER_INTEGRATION", default_value_t = ScriptConfig::default().queue_per_script)]
+    pub script_queue_per_integration: usize,
+    /// Most script calls waiting to run in all; more fail at once.
+    #[arg(long, env = "CHATHOOKS_SCRIPT_QUEUE", default_value_t = ScriptConfig::default().queue_total)]
+    pub script_queue: usize,
 }
 
 impl ServeArgs {
@@ -105,6 +127,7 @@ impl ServeArgs {
                 .unwrap_or_else(|| format!("http://{}", self.listen)),
             max_body_bytes: self.max_body_bytes,
             max_file_bytes: self.max_file_bytes,
+            max_upload_files: self.max_upload_files,
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
             seed: self.config.clone(),
@@ -115,7 +138,23 @@ impl ServeArgs {
                 max_age: self.max_age,
             },
             disable_scripts: self.disable_scripts,
+            scripts: self.scripts(),
         })
+    }
+
+    fn scripts(&self) -> ScriptConfig {
+        let defaults = ScriptConfig::default();
+        ScriptConfig {
+            limits: chathooks_script::Limits {
+                store_write_bytes: self.script_store_write_bytes,
+                store_bytes: self.script_store_bytes,
+                ..defaults.limits
+            },
+            cache_bytes: self.script_cache_bytes,
+            queue_per_script: self.script_queue_per_integration,
+            queue_total: self.script_queue,
+            ..defaults
+        }
     }
 
     fn ui_auth(&self) -> anyhow::Result<crate::access::UiAuth> {
@@ -200,6 +239,34 @@ mod tests {
         assert_eq!(args.config().unwrap().ui_auth, expected);
         let bad = serve(&["--ui-auth", "no-colon"]).unwrap().config().unwrap_err();
         assert!(bad.to_string().contains("--ui-auth"), "{bad}");
+    }
+
+    #[test]
+    fn resource_limits_have_defaults_and_flags() {
+        let config = serve(&[]).unwrap().config().unwrap();
+        assert_eq!(config.max_upload_files, 10);
+        assert_eq!(config.scripts, ScriptConfig::default());
+        let config = serve(&[
+            "--max-upload-files=2",
+            "--script-store-write-bytes=100",
+            "--script-store-bytes=200",
+            "--script-cache-bytes=300",
+            "--script-queue-per-integration=4",
+            "--script-queue=5",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        assert_eq!(config.max_upload_files, 2);
+        let scripts = config.scripts;
+        assert_eq!(
+            (scripts.limits.store_write_bytes, scripts.limits.store_bytes),
+            (100, 200)
+        );
+        assert_eq!(
+            (scripts.cache_bytes, scripts.queue_per_script, scripts.queue_total),
+            (300, 4, 5)
+        );
     }
 
     fn disable_scripts(args: &[&str]) -> bool {

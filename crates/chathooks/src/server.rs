@@ -14,11 +14,6 @@ use crate::dialects::Dialects;
 use crate::netguard::AllowList;
 use crate::store::AnyStore;
 
-/// Worker threads of the integration script engine. Each script's calls run
-/// on one of them, one call at a time; a runaway script holds its worker for
-/// at most the CPU limit.
-const SCRIPT_THREADS: usize = 2;
-
 /// Everything `chathooks serve` is told.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -32,6 +27,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest file upload accepted, in bytes.
     pub max_file_bytes: usize,
+    /// Most file parts in one multipart request.
+    pub max_upload_files: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
     /// The seed file to apply at start-up (`--config`).
@@ -47,6 +44,8 @@ pub struct Config {
     pub retention: crate::retention::Retention,
     /// Never run integration scripts (Rocket.Chat's `DISABLE_INTEGRATION_SCRIPTS`).
     pub disable_scripts: bool,
+    /// The script engine's threads and limits.
+    pub scripts: chathooks_script::Config,
 }
 
 impl Config {
@@ -60,6 +59,7 @@ impl Config {
             site_url: "http://localhost:8065".into(),
             max_body_bytes: 2 * 1024 * 1024,
             max_file_bytes: 50 * 1024 * 1024,
+            max_upload_files: chathooks_runtime::MaxUploadFiles::DEFAULT.0,
             callback_timeout: Duration::from_secs(30),
             delivery_lease: Duration::from_secs(40),
             seed: None,
@@ -67,6 +67,7 @@ impl Config {
             ui_insecure: false,
             retention: crate::retention::Retention::default(),
             disable_scripts: false,
+            scripts: chathooks_script::Config::default(),
         }
     }
 }
@@ -114,7 +115,11 @@ pub fn app(state: Shared) -> axum::Router {
         .fallback(move |uri: axum::http::Uri| {
             let answer = dialects.not_found(uri.path());
             async move { answer }
-        });
+        })
+        // The runtime reads multipart bodies; it takes the file-part cap from here.
+        .layer(axum::Extension(chathooks_runtime::MaxUploadFiles(
+            state.config.max_upload_files,
+        )));
     axum::Router::new().fallback_service(crate::front::around(state, routes))
 }
 
@@ -141,7 +146,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let scripts = if config.disable_scripts {
         None
     } else {
-        let engine = chathooks_script::Engine::new(SCRIPT_THREADS, chathooks_script::Limits::default())
+        let engine = chathooks_script::Engine::new(config.scripts.clone())
             .map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?;
         Some(Arc::new(engine))
     };
