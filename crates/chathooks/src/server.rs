@@ -146,7 +146,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let scripts = if config.disable_scripts {
         None
     } else {
-        let engine = chathooks_script::Engine::new(config.scripts.clone())
+        let engine = chathooks_script::Engine::new(config.scripts)
             .map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?;
         Some(Arc::new(engine))
     };
