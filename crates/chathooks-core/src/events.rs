@@ -64,6 +64,12 @@ pub enum Event {
     /// An outgoing delivery was attempted (or dropped) and `job` is its new
     /// state: `pending` again when it will be retried.
     DeliveryFinished { job: DeliveryJob },
+    /// Credentials of `user_id` stopped working: the session or personal
+    /// access token `token` (logged out, revoked, disabled), or with `None`
+    /// every one of them (the user was deactivated). Live connections they
+    /// authenticated (the Mattermost WebSocket) end on it, as REST requests
+    /// with them are refused. See [`crate::sessions`].
+    AccessRevoked { user_id: String, token: Option<String> },
 }
 
 impl Event {
@@ -83,6 +89,7 @@ impl Event {
             Event::FileUploaded { .. } => "file_uploaded",
             Event::EphemeralPost { .. } => "ephemeral_post",
             Event::DeliveryFinished { .. } => "delivery_finished",
+            Event::AccessRevoked { .. } => "access_revoked",
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - [`Core`]: the store, the [`events`] bus and the [`delivery`] engine,
 //!   shared by every request.
 //! - [`accounts`]: users, sessions and who is calling; [`permissions`]: what
-//!   they may do.
+//!   they may do; [`sessions`]: ending credentials, so live connections end too.
 //! - [`channels`]: teams, channels and membership.
 //! - [`posts`]: the one path new posts take, edits, deletion, threads, and the
 //!   webhook-post pipeline; [`reactions`] and [`files`] around them.
@@ -33,6 +33,7 @@ pub mod password;
 pub mod permissions;
 pub mod posts;
 pub mod reactions;
+pub mod sessions;
 pub mod store;
 
 pub use crate::core::{Core, Settings};

@@ -109,6 +109,32 @@ pub struct Options {
     /// The sandbox integration scripts run in; `None` when scripts are off
     /// (`--disable-scripts`).
     pub scripts: Option<Arc<chathooks_script::Engine>>,
+    /// What a dialect's WebSocket allows a client before and after it
+    /// authenticates.
+    pub websocket: WebSocketLimits,
+}
+
+/// Limits of a dialect's WebSocket (`--websocket-auth-timeout-secs`,
+/// `--websocket-max-message-bytes`): a socket costs a task and a
+/// subscription to the event bus from its first byte, so one that has not
+/// authenticated in time is closed, and no message is read past the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSocketLimits {
+    /// Time from the upgrade until the socket must have authenticated.
+    pub auth_timeout: std::time::Duration,
+    /// Largest message (and frame) read from a client, in bytes.
+    pub max_message_bytes: usize,
+}
+
+impl Default for WebSocketLimits {
+    fn default() -> Self {
+        Self {
+            auth_timeout: std::time::Duration::from_secs(10),
+            // Mattermost's own read limit (`SocketMaxMessageSizeKb`, 8 KiB):
+            // clients send actions (authentication, typing, ping), never posts.
+            max_message_bytes: 8 * 1024,
+        }
+    }
 }
 
 /// Which way a hook goes.

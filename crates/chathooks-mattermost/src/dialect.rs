@@ -20,12 +20,16 @@ pub const REGISTRATION: Registration = Registration {
     build,
 };
 
-fn build(_: &Options) -> Arc<dyn Dialect> {
-    Arc::new(MattermostDialect)
+fn build(options: &Options) -> Arc<dyn Dialect> {
+    Arc::new(MattermostDialect {
+        websocket: options.websocket,
+    })
 }
 
 /// Mattermost v4: `/api/v4/...` and incoming webhooks at `/hooks/{id}`.
-struct MattermostDialect;
+struct MattermostDialect {
+    websocket: chathooks_dialect::WebSocketLimits,
+}
 
 /// The incoming hook id of a Mattermost execution path, `/hooks/{id}`.
 fn hook_id(path: &str) -> Option<&str> {
@@ -59,7 +63,7 @@ impl Dialect for MattermostDialect {
     }
 
     fn router(&self, core: Arc<Core>) -> axum::Router {
-        crate::router(core)
+        crate::router(core, self.websocket)
     }
 
     fn not_found(&self) -> Response {

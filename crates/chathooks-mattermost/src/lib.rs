@@ -38,15 +38,20 @@ use chathooks_core::Core;
 
 /// The generated router over this implementation, and the WebSocket (which
 /// OpenAPI cannot describe).
-fn router(state: Arc<Core>) -> axum::Router {
+fn router(state: Arc<Core>, limits: chathooks_dialect::WebSocketLimits) -> axum::Router {
     let websocket = axum::Router::new()
         .route("/api/v4/websocket", axum::routing::get(websocket::upgrade))
-        .with_state(state.clone());
+        .with_state(websocket::Shared {
+            core: state.clone(),
+            limits,
+        });
     chathooks_mattermost_server::router(Arc::new(Mattermost {
-        state,
+        state: state.clone(),
         incoming_pages: hooks::IncomingPages::default(),
     }))
     .merge(websocket)
+    // Cookie-authenticated state changes need Mattermost's CSRF header.
+    .layer(auth::CsrfLayer(state))
 }
 
 /// The answer of operations with nothing else to say.

@@ -110,7 +110,7 @@ pub async fn logout(
 ) -> ApiResult<logout::Response> {
     if let Some(credentials) = credentials {
         let token = super::auth::token(&credentials);
-        state.store.delete_session(token).await?;
+        chathooks_core::sessions::end_session(state, token).await?;
     }
     Ok(logout::Response::Ok(status_ok()))
 }

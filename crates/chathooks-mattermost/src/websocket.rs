@@ -29,6 +29,7 @@ use axum::response::Response;
 use chathooks_core::accounts::{self, Caller};
 use chathooks_core::events::Event;
 use chathooks_core::permissions::can_read_channel;
+use chathooks_dialect::WebSocketLimits;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -50,14 +51,27 @@ pub struct UpgradeQuery {
 /// Close code for a failed authentication (RFC 6455 "policy violation").
 const CLOSE_POLICY: u16 = 1008;
 
+/// The WebSocket route's state: the core, and the limits the server was given.
+#[derive(Clone)]
+pub struct Shared {
+    pub core: Arc<Core>,
+    pub limits: WebSocketLimits,
+}
+
 pub async fn upgrade(
-    State(core): State<Arc<Core>>,
+    State(shared): State<Shared>,
     headers: HeaderMap,
     Query(query): Query<UpgradeQuery>,
     socket: WebSocketUpgrade,
 ) -> Response {
     let token = token_of(&headers).or(query.access_token);
-    socket.on_upgrade(move |socket| serve(core, socket, token))
+    let limits = shared.limits;
+    // Nothing larger is read, before authentication or after (tungstenite
+    // refuses a frame by its header, before reading its payload).
+    socket
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes)
+        .on_upgrade(move |socket| serve(shared.core, socket, token, limits))
 }
 
 /// The token of the upgrade request, in the REST API's order: cookie, then
@@ -79,7 +93,7 @@ fn token_of(headers: &HeaderMap) -> Option<String> {
 }
 
 /// One connection, until either side closes it or the server stops.
-async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>) {
+async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>, limits: WebSocketLimits) {
     let mut connection = Connection {
         core,
         caller: None,
@@ -97,10 +111,18 @@ async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>) {
         }
     }
     let shutdown = connection.core.shutdown.clone();
+    // Until it authenticates, a socket holds a task and a subscription for
+    // nothing: it has this long to do so.
+    let auth_deadline = tokio::time::sleep(limits.auth_timeout);
+    tokio::pin!(auth_deadline);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => {
                 let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+            () = &mut auth_deadline, if connection.caller.is_none() => {
+                close(&mut socket, "authentication timed out").await;
                 return;
             }
             message = socket.recv() => {
@@ -116,8 +138,7 @@ async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>) {
                     }
                     Reply::Refuse(reply) => {
                         let _ = send(&mut socket, reply).await;
-                        let close = CloseFrame { code: CLOSE_POLICY, reason: Utf8Bytes::from_static("authentication failed") };
-                        let _ = socket.send(Message::Close(Some(close))).await;
+                        close(&mut socket, "authentication failed").await;
                         return;
                     }
                 }
@@ -131,6 +152,10 @@ async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>) {
                     }
                     Err(RecvError::Closed) => return,
                 };
+                if connection.is_revoked_by(&event) {
+                    close(&mut socket, "session ended").await;
+                    return;
+                }
                 if let Some(message) = connection.event(&event).await
                     && send(&mut socket, message).await.is_err()
                 {
@@ -139,6 +164,15 @@ async fn serve(core: Arc<Core>, mut socket: WebSocket, token: Option<String>) {
             }
         }
     }
+}
+
+/// Close with "policy violation" and a reason, as for a refused token.
+async fn close(socket: &mut WebSocket, reason: &'static str) {
+    let frame = CloseFrame {
+        code: CLOSE_POLICY,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 async fn send(socket: &mut WebSocket, message: Value) -> Result<(), axum::Error> {
@@ -165,6 +199,15 @@ impl Connection {
         let seq = self.seq;
         self.seq += 1;
         seq
+    }
+
+    /// Whether `event` ended the credentials this socket authenticated with:
+    /// its session or token, or every one of its user's.
+    fn is_revoked_by(&self, event: &Event) -> bool {
+        let (Some(caller), Event::AccessRevoked { user_id, token }) = (&self.caller, event) else {
+            return false;
+        };
+        caller.user.id == *user_id && token.as_ref().is_none_or(|token| *token == caller.session.token)
     }
 
     fn hello(&mut self) -> Value {

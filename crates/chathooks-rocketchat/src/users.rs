@@ -157,7 +157,7 @@ pub async fn users_create(
 /// End the caller's session, and only it: other sessions of the user (and
 /// personal access tokens, which are not sessions) keep working.
 pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
-    state.store.delete_session(&caller.session.token).await?;
+    chathooks_core::sessions::end_session(state, &caller.session.token).await?;
     Ok(logout::Response::Ok(wire::typed(
         "logout answer",
         json!({"status": "success", "data": {"message": "You've been logged out!"}}),

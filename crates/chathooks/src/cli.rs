@@ -6,8 +6,10 @@ use std::time::Duration;
 use chathooks_script::Config as ScriptConfig;
 use clap::{Parser, Subcommand};
 
+use crate::connections::Limits as ConnectionLimits;
 use crate::netguard::AllowList;
 use crate::server::{self, Config};
+use chathooks_dialect::WebSocketLimits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -111,6 +113,33 @@ pub struct ServeArgs {
     /// Most script calls waiting to run in all; more fail at once.
     #[arg(long, env = "CHATHOOKS_SCRIPT_QUEUE", default_value_t = ScriptConfig::default().queue_total)]
     pub script_queue: usize,
+    /// Host names requests may be addressed to (the `Host` header), comma
+    /// separated, besides loopback names, IP addresses and the --site-url
+    /// host; `*` for any (behind a proxy that checks names). Others are
+    /// answered 421, which defeats DNS rebinding.
+    #[arg(long, env = "CHATHOOKS_ALLOWED_HOSTS", default_value = "")]
+    pub allowed_hosts: String,
+    /// Seconds a client has to send a request's head once it starts; slower
+    /// connections are closed.
+    #[arg(long, env = "CHATHOOKS_HEADER_TIMEOUT_SECS", default_value_t = ConnectionLimits::default().header_timeout.as_secs())]
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request under way.
+    #[arg(long, env = "CHATHOOKS_IDLE_TIMEOUT_SECS", default_value_t = ConnectionLimits::default().idle_timeout.as_secs())]
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once (WebSockets included); the next ones are
+    /// answered 503 with `Retry-After` until some close.
+    #[arg(long, env = "CHATHOOKS_MAX_CONNECTIONS", default_value_t = ConnectionLimits::default().max_connections)]
+    pub max_connections: usize,
+    /// Seconds shutdown waits for requests under way before closing their connections.
+    #[arg(long, env = "CHATHOOKS_SHUTDOWN_TIMEOUT_SECS", default_value_t = ConnectionLimits::default().shutdown_timeout.as_secs())]
+    pub shutdown_timeout_secs: u64,
+    /// Seconds a WebSocket has to authenticate before it is closed.
+    #[arg(long, env = "CHATHOOKS_WEBSOCKET_AUTH_TIMEOUT_SECS", default_value_t = WebSocketLimits::default().auth_timeout.as_secs())]
+    pub websocket_auth_timeout_secs: u64,
+    /// Largest WebSocket message (and frame) read from a client, in bytes;
+    /// a larger one closes the socket.
+    #[arg(long, env = "CHATHOOKS_WEBSOCKET_MAX_MESSAGE_BYTES", default_value_t = WebSocketLimits::default().max_message_bytes)]
+    pub websocket_max_message_bytes: usize,
 }
 
 impl ServeArgs {
@@ -139,6 +168,21 @@ impl ServeArgs {
             },
             disable_scripts: self.disable_scripts,
             scripts: self.scripts(),
+            allowed_hosts: crate::browser::AllowedHosts::parse(&self.allowed_hosts)
+                .map_err(|e| anyhow::anyhow!("--allowed-hosts: {e}"))?,
+            connections: ConnectionLimits {
+                header_timeout: positive_secs("--header-timeout-secs", self.header_timeout_secs)?,
+                idle_timeout: positive_secs("--idle-timeout-secs", self.idle_timeout_secs)?,
+                max_connections: match self.max_connections {
+                    0 => anyhow::bail!("--max-connections must be at least 1"),
+                    n => n,
+                },
+                shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            },
+            websocket: WebSocketLimits {
+                auth_timeout: positive_secs("--websocket-auth-timeout-secs", self.websocket_auth_timeout_secs)?,
+                max_message_bytes: self.websocket_max_message_bytes.max(1),
+            },
         })
     }
 
@@ -167,6 +211,14 @@ impl ServeArgs {
         crate::access::UiAuth::parse(self.ui_auth.iter().map(String::as_str).chain(file.lines()))
             .map_err(|e| anyhow::anyhow!("--ui-auth: {e}"))
     }
+}
+
+/// A timeout flag, which zero would turn into "close at once".
+fn positive_secs(flag: &str, secs: u64) -> anyhow::Result<Duration> {
+    if secs == 0 {
+        anyhow::bail!("{flag} must be at least 1");
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -267,6 +319,41 @@ mod tests {
             (scripts.cache_bytes, scripts.queue_per_script, scripts.queue_total),
             (300, 4, 5)
         );
+    }
+
+    #[test]
+    fn connection_and_browser_flags() {
+        let config = serve(&[]).unwrap().config().unwrap();
+        assert_eq!(config.connections, ConnectionLimits::default());
+        assert_eq!(config.websocket, WebSocketLimits::default());
+        let config = serve(&[
+            "--allowed-hosts=chat.example.com,ci:8065",
+            "--header-timeout-secs=3",
+            "--idle-timeout-secs=4",
+            "--max-connections=5",
+            "--shutdown-timeout-secs=0",
+            "--websocket-auth-timeout-secs=7",
+            "--websocket-max-message-bytes=100",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        assert!(config.allowed_hosts.admits("ci:1") && !config.allowed_hosts.admits("other"));
+        let limits = config.connections;
+        assert_eq!(
+            (
+                limits.header_timeout,
+                limits.idle_timeout,
+                limits.max_connections,
+                limits.shutdown_timeout
+            ),
+            (Duration::from_secs(3), Duration::from_secs(4), 5, Duration::ZERO)
+        );
+        assert_eq!(config.websocket.auth_timeout, Duration::from_secs(7));
+        assert_eq!(config.websocket.max_message_bytes, 100);
+        for bad in ["--header-timeout-secs=0", "--max-connections=0", "--allowed-hosts=a b"] {
+            assert!(serve(&[bad]).unwrap().config().is_err(), "{bad}");
+        }
     }
 
     fn disable_scripts(args: &[&str]) -> bool {

@@ -2,7 +2,9 @@
 //! routed, as one service ([`Front`]).
 //!
 //! In order: the request is timed for `/metrics`; a small body is read
-//! whole; the request gets its id; the UI and the test API ask for
+//! whole; the request gets its id; the browser boundary refuses foreign
+//! host names and foreign pages' requests ([`crate::browser`]); the UI and
+//! the test API ask for
 //! `--ui-auth` credentials; an unclean path is redirected to its clean form;
 //! the body is limited; chaos delays or fails incoming webhook executions;
 //! then the router answers.
@@ -100,8 +102,12 @@ where
         response
     }
 
-    /// Credentials, clean paths, body limits and chaos, then the router.
+    /// The browser boundary, credentials, clean paths, body limits and
+    /// chaos, then the router.
     async fn checked(self, request: Request, hook: Option<crate::chaos::Execution<'_>>) -> Response {
+        if let Some(refusal) = crate::browser::refusal(&self.state, &request) {
+            return refusal;
+        }
         if let Some(refusal) = crate::access::refusal(&self.state, &request) {
             return refusal;
         }

@@ -10,13 +10,17 @@
 //! - [`testapi`]: chathooks' own API for tests and the web UI, with
 //!   [`chaos`] (failures on demand), [`access`] (`--ui-auth`), [`metrics`],
 //!   [`health`] and [`retention`] around it;
-//! - [`server`]: configuration, the HTTP stack, start-up and shutdown;
+//! - [`server`]: configuration, the HTTP stack, start-up and shutdown, over
+//!   [`connections`] (the accept loop and its limits) and [`front`] (with
+//!   [`browser`]: host names, origins and what a foreign page may send);
 //! - [`ui`]: the web UI at `/` and its live stream;
 //! - [`cli`]: the `chathooks serve` command line.
 
 pub mod access;
+pub mod browser;
 pub mod chaos;
 pub mod cli;
+pub mod connections;
 pub mod dialects;
 pub mod front;
 pub mod health;

@@ -46,6 +46,13 @@ pub struct Config {
     pub disable_scripts: bool,
     /// The script engine's threads and limits.
     pub scripts: chathooks_script::Config,
+    /// Host names served besides loopback names, IP addresses and the
+    /// `site_url` host (`--allowed-hosts`).
+    pub allowed_hosts: crate::browser::AllowedHosts,
+    /// Connection cap and timeouts, and the shutdown deadline.
+    pub connections: crate::connections::Limits,
+    /// The WebSockets' authentication deadline and message size.
+    pub websocket: chathooks_dialect::WebSocketLimits,
 }
 
 impl Config {
@@ -68,6 +75,9 @@ impl Config {
             retention: crate::retention::Retention::default(),
             disable_scripts: false,
             scripts: chathooks_script::Config::default(),
+            allowed_hosts: crate::browser::AllowedHosts::default(),
+            connections: crate::connections::Limits::default(),
+            websocket: chathooks_dialect::WebSocketLimits::default(),
         }
     }
 }
@@ -133,7 +143,8 @@ fn operations(state: Shared) -> axum::Router {
 }
 
 /// Open the store, apply start-up configuration and build the state.
-pub async fn open(config: Config) -> anyhow::Result<Shared> {
+pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
+    config.allowed_hosts = config.allowed_hosts.clone().with_site_url(&config.site_url);
     crate::access::check_exposure(config.listen, &config.ui_auth, config.ui_insecure).map_err(anyhow::Error::msg)?;
     let store = AnyStore::connect(&config.database).await?;
     let mut delivery = DeliverySettings::with_timeout(config.callback_timeout);
@@ -150,7 +161,10 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
             .map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?;
         Some(Arc::new(engine))
     };
-    let dialects = Dialects::new(&chathooks_dialect::Options { scripts });
+    let dialects = Dialects::new(&chathooks_dialect::Options {
+        scripts,
+        websocket: config.websocket,
+    });
     let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
     let core = Core::new(store, settings, outgoing)?;
     if let Some((username, password)) = config.admin.clone() {
@@ -196,7 +210,8 @@ impl Running {
 }
 
 /// Bind and serve. Returns once listening; the server stops when `shutdown`
-/// resolves, after finishing in-flight requests and outgoing deliveries.
+/// resolves, after finishing in-flight requests (until the shutdown
+/// deadline, when the connections left are closed) and outgoing deliveries.
 ///
 /// Also runs the delivery worker, which stops claiming jobs with the server:
 /// calls in flight finish, jobs not yet due stay in the store for the next
@@ -234,13 +249,15 @@ pub async fn start(
     let handle = tokio::spawn(async move {
         let stop_worker = stop.clone();
         let core = state.core.clone();
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop_worker.cancel();
-                core.shutdown.cancel();
-            })
-            .await;
+        let limits = state.config.connections;
+        let served = crate::connections::serve(listener, app, limits, async move {
+            shutdown.await;
+            stop_worker.cancel();
+            // Ends the WebSockets and live streams, which would otherwise
+            // hold their connections until the deadline.
+            core.shutdown.cancel();
+        })
+        .await;
         // Also when serving failed: the worker must not keep the tracker open.
         stop.cancel();
         deliveries.close();

@@ -154,7 +154,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 "attempts": job.attempts,
             }),
         ),
-        Event::EphemeralPost { .. } => return None,
+        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } => return None,
     })
 }
 
