@@ -275,3 +275,155 @@ async fn open_sockets_do_not_hold_up_shutdown() {
         .expect("shutdown with a WebSocket open");
     assert_eq!(next(&mut socket).await, None);
 }
+
+/// Connect with the token in the upgrade request's `Authorization` header,
+/// and wait for `hello`.
+async fn connect_with_token(world: &World, token: &str) -> Socket {
+    let mut request = url(world).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connected");
+    assert_eq!(next(&mut socket).await.expect("hello")["event"], "hello");
+    socket
+}
+
+/// A raw request to the REST API with a bearer token.
+async fn rest(world: &World, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/api/v4{path}", world.server.base))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_sockets_of_that_session_only() {
+    let world = World::new().await;
+    let mut logged_out = connect(&world, &world.member).await;
+    // Another session of the same user, which stays.
+    let second = world.server.login("alice", "alice-password").await;
+    let mut stays = connect_with_token(&world, &second.token).await;
+    assert_eq!(
+        rest(
+            &world,
+            &world.member.token,
+            reqwest::Method::POST,
+            "/users/logout",
+            None
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        rest(&world, &world.member.token, reqwest::Method::GET, "/users/me", None).await,
+        401
+    );
+    assert_eq!(
+        next(&mut logged_out).await,
+        None,
+        "the logged-out session's socket is closed"
+    );
+    post(&world.other_member, &world.open_channel.id, "after the logout").await;
+    let event = next(&mut stays).await.expect("the other session still streams");
+    assert_eq!(event["event"], "posted");
+}
+
+#[tokio::test]
+async fn revoking_or_disabling_a_personal_access_token_closes_its_sockets() {
+    let world = World::new().await;
+    for action in ["revoke", "disable"] {
+        let created: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v4/users/{}/tokens",
+                world.server.base, world.admin.user.id
+            ))
+            .bearer_auth(&world.admin.token)
+            .json(&json!({"description": action}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = created["token"].as_str().expect("the token's secret");
+        let mut socket = connect_with_token(&world, token).await;
+        let body = json!({"token_id": created["id"]});
+        let path = format!("/users/tokens/{action}");
+        assert_eq!(
+            rest(&world, &world.admin.token, reqwest::Method::POST, &path, Some(body)).await,
+            200
+        );
+        assert_eq!(next(&mut socket).await, None, "closed on {action}");
+    }
+}
+
+#[tokio::test]
+async fn deactivating_a_user_closes_its_sockets() {
+    let world = World::new().await;
+    let mut socket = connect(&world, &world.member).await;
+    let core = &world.server.state.core;
+    let user = chathooks::store::Store::get_user(&core.store, &world.member.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    chathooks::sessions::deactivate_user(core, &user).await.unwrap();
+    assert_eq!(next(&mut socket).await, None);
+}
+
+#[tokio::test]
+async fn unauthenticated_sockets_are_closed_after_the_deadline() {
+    let server = chathooks_tests::TestServer::start_with(|config| {
+        config.websocket.auth_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let world = World::build(server).await;
+    let (mut silent, _) = tokio_tungstenite::connect_async(url(&world)).await.unwrap();
+    // Bounded: closed by the deadline, long before PATIENCE runs out.
+    assert_eq!(next(&mut silent).await, None, "closed without authenticating");
+    // An authenticated socket outlives the deadline.
+    let mut socket = connect(&world, &world.member).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    post(&world.other_member, &world.open_channel.id, "still there").await;
+    assert_eq!(next(&mut socket).await.expect("still open")["event"], "posted");
+}
+
+#[tokio::test]
+async fn messages_past_the_size_limit_close_the_socket_unread() {
+    let world = World::new().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(url(&world)).await.unwrap();
+    // 8 KiB by default (Mattermost's read limit): one byte more.
+    let big = json!({"seq": 1, "action": "user_typing", "data": {"pad": "x".repeat(8 * 1024)}}).to_string();
+    let _ = socket.send(Message::Text(big.into())).await;
+    let closed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an oversized message closes the socket");
+}
+
+#[tokio::test]
+async fn upgrades_from_other_origins_are_refused() {
+    let world = World::new().await;
+    let upgrade = |origin: Option<&str>| {
+        let mut request = url(&world).into_client_request().unwrap();
+        if let Some(origin) = origin {
+            request.headers_mut().insert("Origin", origin.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade(Some("https://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("a foreign origin was upgraded: {:?}", other.map(|(_, r)| r.status())),
+    }
+    let same = format!("http://{}", world.server.addr);
+    assert!(upgrade(Some(&same)).await.is_ok(), "same origin");
+    assert!(upgrade(None).await.is_ok(), "no origin (not a browser)");
+}

@@ -235,6 +235,9 @@ struct Activity {
     quiet: Mutex<Quiet>,
     /// Bytes read since the connection opened; compared, not shown.
     read: AtomicU64,
+    /// Wakes the watchdog when its deadline moved: a request head started,
+    /// or the last answer ended.
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Clone, Copy)]
@@ -256,6 +259,7 @@ impl Activity {
                 started: None,
             }),
             read: AtomicU64::new(0),
+            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -276,6 +280,7 @@ impl Activity {
             let mut quiet = self.quiet();
             if quiet.started.is_none() && total > quiet.read_at_start {
                 quiet.started = Some(Instant::now());
+                self.changed.notify_one();
             }
         }
     }
@@ -297,12 +302,17 @@ impl Activity {
     /// for longer than allowed.
     async fn expired(&self, limits: &Limits) {
         loop {
-            let now = Instant::now();
+            // A change stores a permit, so none is missed between the look
+            // at the deadline and the wait.
             match self.deadline(limits) {
-                Some(deadline) if deadline <= now => return,
-                Some(deadline) => tokio::time::sleep_until(deadline).await,
-                // Looked at again later: an answer may end at any time.
-                None => tokio::time::sleep(limits.header_timeout.min(limits.idle_timeout)).await,
+                Some(deadline) if deadline <= Instant::now() => return,
+                Some(deadline) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(deadline) => {}
+                        () = self.changed.notified() => {}
+                    }
+                }
+                None => self.changed.notified().await,
             }
         }
     }
@@ -322,6 +332,7 @@ impl Drop for InFlight {
                 read_at_start: activity.read.load(Ordering::SeqCst),
                 started: None,
             };
+            activity.changed.notify_one();
         }
     }
 }

@@ -33,5 +33,5 @@ pub mod ui;
 
 pub use chathooks_core::{
     Core, accounts, channels, delivery, events, files, ids, markup, netguard, password, permissions, posts, reactions,
-    store,
+    sessions, store,
 };
