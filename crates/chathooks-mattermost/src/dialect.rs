@@ -200,7 +200,9 @@ mod tests {
 
     #[test]
     fn the_path_names_the_hook() {
-        let dialect = MattermostDialect;
+        let dialect = MattermostDialect {
+            websocket: Default::default(),
+        };
         assert_eq!(dialect.incoming_hook(&Method::POST, "/hooks/abc"), Some("abc"));
         assert_eq!(dialect.incoming_hook(&Method::GET, "/hooks/abc"), None);
         assert_eq!(dialect.incoming_hook(&Method::POST, "/hooks/"), None);
