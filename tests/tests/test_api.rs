@@ -702,7 +702,7 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
-async fn ui_auth_guards_the_test_api_and_nothing_else() {
+async fn ui_auth_guards_the_test_api_and_metrics_and_nothing_else() {
     let f = Fixture::start_with("", |config| {
         config.ui_auth = UiAuth::parse(["ops:s3cret-password"]).unwrap();
     })
@@ -750,6 +750,17 @@ async fn ui_auth_guards_the_test_api_and_nothing_else() {
             .messages
             .is_empty()
     );
+    // /metrics tells which hooks run and how often: the UI's credentials.
+    let metrics = format!("{}/metrics", f.server.base);
+    assert_eq!(f.http.get(&metrics).send().await.unwrap().status(), 401);
+    let scraped = f
+        .http
+        .get(&metrics)
+        .basic_auth("ops", Some("s3cret-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
     // The chat APIs keep their own authentication; hooks need none.
     assert_eq!(f.mattermost_hook(json!({"text": "still open"})).await.0, 200);
     assert_eq!(
