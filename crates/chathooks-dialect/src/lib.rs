@@ -59,6 +59,16 @@ pub trait Dialect: Send + Sync + 'static {
     /// executions: chaos and the message counters work on these.
     fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<&'p str>;
 
+    /// The name people gave the incoming hook `id` (from [`Self::incoming_hook`]):
+    /// its display name, empty when it has none; `None` when there is no
+    /// such hook. Metrics label executions with it and a hash, never with the
+    /// id, which can be the hook's only secret.
+    fn incoming_hook_name<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+
     /// Whether `path` takes file uploads, which get the file size limit
     /// instead of the body limit.
     fn is_upload(&self, path: &str) -> bool;

@@ -59,6 +59,21 @@ impl Dialect for RocketChatDialect {
         }
     }
 
+    fn incoming_hook_name<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            Ok(core
+                .store
+                .get_rc_integration(id)
+                .await?
+                .filter(|integration| integration.integration_type == RC_WEBHOOK_INCOMING)
+                .map(|integration| integration.name))
+        })
+    }
+
     fn is_upload(&self, path: &str) -> bool {
         path.starts_with("/api/v1/rooms.upload/") || path.starts_with("/api/v1/rooms.media/")
     }
