@@ -358,7 +358,7 @@ async fn room_id_by_name_or_id(core: &Core, caller: &Caller, params: &[Value]) -
     Ok(Some(room.id.into()))
 }
 
-/// `createDirectMessage(username)`, as `im.create`: the room, with `rid`.
+/// `createDirectMessage(username)`, as `im.create`: the room, its id as `rid`.
 async fn create_direct_message(core: &Core, caller: &Caller, params: &[Value]) -> Outcome {
     let usernames: Vec<String> = params
         .iter()
@@ -377,8 +377,14 @@ async fn create_direct_message(core: &Core, caller: &Caller, params: &[Value]) -
     let ops::im_create::Response::Ok(answer) = rooms::im_create(core, caller.clone(), request).await? else {
         return Err(MeteorError::new(500, "Internal server error").into());
     };
+    // Rocket.Chat answers the room without its `_id`, as `rid`.
     let mut room = serde_json::to_value(answer.room).map_err(RcError::internal)?;
-    room["rid"] = room["_id"].clone();
+    if let Value::Object(fields) = &mut room
+        && let Some(id) = fields.remove("_id")
+    {
+        fields.insert("rid".into(), id);
+        fields.insert("t".into(), "d".into());
+    }
     Ok(Some(ejson::dates(room)))
 }
 

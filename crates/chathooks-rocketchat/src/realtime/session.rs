@@ -103,7 +103,11 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
                 }
             }
             event = events.recv() => match event {
-                Ok(event) => session.event_frames(&event).await,
+                Ok(event) => {
+                    let frames = session.event_frames(&event).await;
+                    session.left_room(&event);
+                    frames
+                }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "a realtime client fell behind; events were dropped");
                     continue;
@@ -371,6 +375,21 @@ impl Session {
         };
         let subscriptions: Vec<Subscription> = self.subscriptions.values().cloned().collect();
         streams::event_frames(&self.hub.core, &caller.user, &subscriptions, event).await
+    }
+
+    /// When the user left a room, its room streams stop, as Rocket.Chat
+    /// drops them on the subscription's removal (without a `nosub`).
+    fn left_room(&mut self, event: &chathooks_core::events::Event) {
+        let chathooks_core::events::Event::ChannelLeft { channel, user } = event else {
+            return;
+        };
+        if self.caller.as_ref().is_none_or(|c| c.user.id != user.id) {
+            return;
+        }
+        self.subscriptions.retain(|_, s| match &s.target {
+            streams::Target::Room(rid) | streams::Target::RoomNotify { rid, .. } => *rid != channel.id,
+            _ => true,
+        });
     }
 
     async fn typing_frames(&self, notice: &Typing) -> Vec<Value> {

@@ -327,25 +327,28 @@ impl View<'_> {
         if !direct && !mentions(&post.message, &self.user.username) {
             return Ok(());
         }
-        let title = if direct {
-            format!("@{}", author.username)
+        // As Rocket.Chat's room directives word it (`getNotificationDetails`):
+        // a direct message is titled by its sender, a room's by `#name` with
+        // the sender before the text.
+        let (title, text, name) = if direct {
+            (author.username.clone(), post.message.clone(), author.username.clone())
         } else {
-            format!("#{}", channel.name)
+            (
+                format!("#{}", channel.name),
+                format!("{}: {}", author.username, post.message),
+                channel.name.clone(),
+            )
         };
-        let mut payload = json!({
+        let payload = json!({
             "_id": post.id,
             "rid": channel.id,
+            "tmid": post.root_id,
             "sender": wire::user_ref(author),
             "type": wire::room_type(channel),
             "message": {"msg": post.message},
+            "name": name,
         });
-        if !direct {
-            payload["name"] = channel.name.clone().into();
-        }
-        if !post.root_id.is_empty() {
-            payload["tmid"] = post.root_id.clone().into();
-        }
-        let notification = json!({"title": title, "text": post.message, "payload": payload});
+        let notification = json!({"title": title, "text": text, "payload": payload});
         frames.extend(self.user_frames("notification", &[notification]));
         Ok(())
     }
