@@ -320,6 +320,19 @@ async fn login_takes_a_digest_a_plain_password_or_a_resume_token_and_may_be_trie
         (Some(world.alice.user_id.as_str()), Some("resume"))
     );
 
+    // Logging in as someone else ends what the last user subscribed to.
+    let sub = resumed
+        .subscribed("stream-notify-user", &format!("{}/message", world.alice.user_id))
+        .await;
+    resumed
+        .send(json!({"msg": "method", "method": "login", "params": [{"resume": world.bob.token}], "id": "as-bob"}))
+        .await;
+    assert_eq!(resumed.frame().await, Some(json!({"msg": "nosub", "id": sub})));
+    assert_eq!(
+        resumed.frame().await.unwrap()["result"]["id"],
+        world.bob.user_id.as_str()
+    );
+
     // A personal access token resumes too.
     let admin = server.state.store.get_user_by_username("admin").await.unwrap().unwrap();
     let access = chathooks::accounts::create_access_token(&server.state, &admin, "bot")

@@ -247,7 +247,17 @@ impl Session {
     /// Call a method; frames it makes besides its result go to `frames`.
     async fn method(&mut self, name: &str, params: &[Value], frames: &mut Vec<Value>) -> MethodResult {
         match name {
-            "login" => self.login(params).await,
+            "login" => {
+                let before = self.caller.as_ref().map(|c| c.user.id.clone());
+                let result = self.login(params).await;
+                // Another user now: what the last one subscribed to ends (its
+                // read rules were checked for that user).
+                let now = self.caller.as_ref().map(|c| c.user.id.clone());
+                if before.is_some() && before != now {
+                    frames.extend(self.end_subscriptions());
+                }
+                result
+            }
             "logout" => {
                 if let Some(caller) = self.caller.take() {
                     crate::users::logout(&self.hub.core, caller, ops::logout::Request {})
