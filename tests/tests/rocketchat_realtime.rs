@@ -742,12 +742,20 @@ async fn logout_and_revocation_and_deactivation_end_the_subscriptions() {
 }
 
 #[tokio::test]
-async fn a_connection_must_log_in_in_time_and_keep_its_frames_small() {
+async fn a_connection_must_log_in_in_time_and_keep_its_frames_and_subscriptions_few() {
     let server = TestServer::start_with(|config| {
         config.realtime.auth_deadline = Duration::from_millis(300);
         config.realtime.max_message_bytes = 4096;
+        config.realtime.max_subscriptions = 2;
     })
     .await;
+    let mut subscriber = Ddp::login(&server, "admin").await;
+    subscriber.subscribed("stream-room-messages", "__my_messages__").await;
+    subscriber.subscribed("stream-notify-all", "updateAvatar").await;
+    let refused = subscriber.sub("stream-notify-all", "roles-change").await;
+    assert_eq!(refused["error"]["error"], "error-too-many-subscriptions", "{refused}");
+    drop(subscriber);
+
     let mut idle = Ddp::connect(&server).await;
     let error = idle.frame().await.expect("an error before closing");
     assert_eq!(error["msg"], "error");

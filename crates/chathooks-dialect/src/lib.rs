@@ -122,12 +122,16 @@ pub struct RealtimeLimits {
     /// The largest message (and frame) read, in bytes; a larger one ends the
     /// connection.
     pub max_message_bytes: usize,
+    /// The most subscriptions one connection may hold at once; more are
+    /// refused (`nosub` with an error).
+    pub max_subscriptions: usize,
 }
 
 impl RealtimeLimits {
     pub const DEFAULT: Self = Self {
         auth_deadline: std::time::Duration::from_secs(30),
         max_message_bytes: 1024 * 1024,
+        max_subscriptions: 500,
     };
 }
 

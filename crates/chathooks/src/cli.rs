@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// ends the connection.
     #[arg(long, env = "CHATHOOKS_REALTIME_MAX_MESSAGE_BYTES", default_value_t = RealtimeLimits::DEFAULT.max_message_bytes)]
     pub realtime_max_message_bytes: usize,
+    /// Most subscriptions one Realtime API connection may hold; more are
+    /// refused with a DDP `nosub` error.
+    #[arg(long, env = "CHATHOOKS_REALTIME_MAX_SUBSCRIPTIONS", default_value_t = RealtimeLimits::DEFAULT.max_subscriptions)]
+    pub realtime_max_subscriptions: usize,
 }
 
 impl ServeArgs {
@@ -150,6 +154,7 @@ impl ServeArgs {
             realtime: RealtimeLimits {
                 auth_deadline: Duration::from_secs(self.realtime_auth_timeout_secs),
                 max_message_bytes: self.realtime_max_message_bytes,
+                max_subscriptions: self.realtime_max_subscriptions,
             },
             scripts: self.scripts(),
         })

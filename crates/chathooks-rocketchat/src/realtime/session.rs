@@ -3,7 +3,8 @@
 //!
 //! Limits ([`super::Limits`]): a connection that has not logged in within the
 //! authentication deadline gets an `error` and is closed (1008); a frame
-//! larger than the message cap ends the connection (1009). Meteor's
+//! larger than the message cap ends the connection (1009); a subscription
+//! past the cap is refused (`nosub` with `error-too-many-subscriptions`). Meteor's
 //! heartbeats: after 15 s without a frame from the client the server sends
 //! `ping`, and closes the connection when 15 s more pass without one (not for
 //! `pre1`, which has no heartbeats).
@@ -228,6 +229,14 @@ impl Session {
             Incoming::Sub { id, name, params } => {
                 if self.subscriptions.contains_key(&id) {
                     return Vec::new();
+                }
+                let cap = self.hub.limits.max_subscriptions;
+                if self.subscriptions.len() >= cap {
+                    let error = MeteorError::new(
+                        "error-too-many-subscriptions",
+                        &format!("A connection may hold at most {cap} subscriptions"),
+                    );
+                    return vec![ddp::nosub(&id, Some(&error))];
                 }
                 match streams::subscribe(&self.hub.core, self.caller.as_ref(), &name, &params).await {
                     Ok(subscription) => {
