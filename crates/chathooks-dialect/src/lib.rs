@@ -119,6 +119,36 @@ pub struct Options {
     /// The sandbox integration scripts run in; `None` when scripts are off
     /// (`--disable-scripts`).
     pub scripts: Option<Arc<chathooks_script::Engine>>,
+    /// The limits of a realtime API's connections (Rocket.Chat's DDP).
+    pub realtime: RealtimeLimits,
+}
+
+/// What one connection of a realtime API (Rocket.Chat's DDP WebSocket) may
+/// make the server wait for or hold (`--realtime-*` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RealtimeLimits {
+    /// How long a connection may stay without logging in before it is closed.
+    pub auth_deadline: std::time::Duration,
+    /// The largest message (and frame) read, in bytes; a larger one ends the
+    /// connection.
+    pub max_message_bytes: usize,
+    /// The most subscriptions one connection may hold at once; more are
+    /// refused (`nosub` with an error).
+    pub max_subscriptions: usize,
+}
+
+impl RealtimeLimits {
+    pub const DEFAULT: Self = Self {
+        auth_deadline: std::time::Duration::from_secs(30),
+        max_message_bytes: 1024 * 1024,
+        max_subscriptions: 500,
+    };
+}
+
+impl Default for RealtimeLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// Which way a hook goes.

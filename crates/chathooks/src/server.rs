@@ -46,6 +46,8 @@ pub struct Config {
     pub disable_scripts: bool,
     /// The script engine's threads and limits.
     pub scripts: chathooks_script::Config,
+    /// Limits of Rocket.Chat's Realtime API connections (`--realtime-*`).
+    pub realtime: chathooks_dialect::RealtimeLimits,
 }
 
 impl Config {
@@ -68,6 +70,7 @@ impl Config {
             retention: crate::retention::Retention::default(),
             disable_scripts: false,
             scripts: chathooks_script::Config::default(),
+            realtime: chathooks_dialect::RealtimeLimits::DEFAULT,
         }
     }
 }
@@ -150,7 +153,10 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
             .map_err(|e| anyhow::anyhow!("cannot start the script engine: {e}"))?;
         Some(Arc::new(engine))
     };
-    let dialects = Dialects::new(&chathooks_dialect::Options { scripts });
+    let dialects = Dialects::new(&chathooks_dialect::Options {
+        scripts,
+        realtime: config.realtime,
+    });
     let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
     let core = Core::new(store, settings, outgoing)?;
     if let Some((username, password)) = config.admin.clone() {
