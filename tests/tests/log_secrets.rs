@@ -5,7 +5,8 @@
 //!
 //! Every event the server emits, at every level, is captured in-process by a
 //! global tracing subscriber writing to a buffer; the tests then look for
-//! each secret they made or were given in what was written.
+//! each secret they made or were given in what was written. A test binary of
+//! its own, outside `e2e`: the subscriber is the whole process's.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};

@@ -17,6 +17,7 @@ mod rocketchat_forms;
 mod rocketchat_hooks;
 mod rocketchat_integrations;
 mod rocketchat_outgoing;
+mod rocketchat_realtime;
 mod rocketchat_rooms_and_messages;
 mod rocketchat_scripts;
 mod seeding;
