@@ -663,3 +663,76 @@ pub mod rocketchat {
         }
     }
 }
+
+/// A web server on 127.0.0.1 with images (and things that are not), for the
+/// web UI's image proxy: `/pixel.gif` (a 1×1 GIF), `/page.html` (HTML),
+/// `/moved` (a redirect to `/pixel.gif`) and `/huge.png` (over the proxy's
+/// limit). It counts the requests it gets, and stops when dropped.
+pub struct ImageServer {
+    pub base: String,
+    hits: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The smallest GIF: one transparent pixel.
+pub const PIXEL_GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+impl ImageServer {
+    pub async fn start() -> Self {
+        use axum::http::header;
+        use axum::response::IntoResponse;
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&hits);
+        let app = axum::Router::new()
+            .route(
+                "/pixel.gif",
+                axum::routing::get(|| async { ([(header::CONTENT_TYPE, "image/gif")], PIXEL_GIF) }),
+            )
+            .route(
+                "/page.html",
+                axum::routing::get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<script>alert(1)</script>") }),
+            )
+            .route(
+                "/moved",
+                axum::routing::get(|| async { axum::response::Redirect::to("/pixel.gif").into_response() }),
+            )
+            .route(
+                "/huge.png",
+                axum::routing::get(|| async { ([(header::CONTENT_TYPE, "image/png")], vec![0u8; 6 * 1024 * 1024]) }),
+            )
+            .layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    next.run(request)
+                },
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("image server binds");
+        let addr = listener.local_addr().expect("image server address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            hits,
+            task,
+        }
+    }
+
+    /// A URL of this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for ImageServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

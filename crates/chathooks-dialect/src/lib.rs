@@ -59,6 +59,16 @@ pub trait Dialect: Send + Sync + 'static {
     /// executions: chaos and the message counters work on these.
     fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<&'p str>;
 
+    /// The name people gave the incoming hook `id` (from [`Self::incoming_hook`]):
+    /// its display name, empty when it has none; `None` when there is no
+    /// such hook. Metrics label executions with it and a hash, never with the
+    /// id, which can be the hook's only secret.
+    fn incoming_hook_name<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+
     /// Whether `path` takes file uploads, which get the file size limit
     /// instead of the body limit.
     fn is_upload(&self, path: &str) -> bool;
@@ -112,6 +122,8 @@ pub struct Options {
     /// What a dialect's WebSocket allows a client before and after it
     /// authenticates.
     pub websocket: WebSocketLimits,
+    /// The limits of a realtime API's connections (Rocket.Chat's DDP).
+    pub realtime: RealtimeLimits,
 }
 
 /// Limits of a dialect's WebSocket (`--websocket-auth-timeout-secs`,
@@ -134,6 +146,34 @@ impl Default for WebSocketLimits {
             // clients send actions (authentication, typing, ping), never posts.
             max_message_bytes: 8 * 1024,
         }
+    }
+}
+
+/// What one connection of a realtime API (Rocket.Chat's DDP WebSocket) may
+/// make the server wait for or hold (`--realtime-*` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RealtimeLimits {
+    /// How long a connection may stay without logging in before it is closed.
+    pub auth_deadline: std::time::Duration,
+    /// The largest message (and frame) read, in bytes; a larger one ends the
+    /// connection.
+    pub max_message_bytes: usize,
+    /// The most subscriptions one connection may hold at once; more are
+    /// refused (`nosub` with an error).
+    pub max_subscriptions: usize,
+}
+
+impl RealtimeLimits {
+    pub const DEFAULT: Self = Self {
+        auth_deadline: std::time::Duration::from_secs(30),
+        max_message_bytes: 1024 * 1024,
+        max_subscriptions: 500,
+    };
+}
+
+impl Default for RealtimeLimits {
+    fn default() -> Self {
+        Self::DEFAULT
     }
 }
 

@@ -1559,8 +1559,15 @@ let response = client.upload_file()
     }
     /**Download a file
 
-Returns a file's contents, sent as the file's MIME type, with a
-`Content-Disposition: attachment` header carrying its name.
+Returns a file's contents, as Mattermost serves them: sent as the
+file's MIME type, except script and HTML types (`text/html`,
+`text/javascript`, `application/javascript`...), sent as `text/plain`,
+and no type, sent as `application/octet-stream`. Images, video and
+audio a browser displays without running anything (JPEG, PNG, BMP,
+GIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other
+type, SVG and XML included, is an `attachment`. Every answer forbids
+type sniffing and framing, and sandboxes the file should a browser
+open it (`Content-Security-Policy: sandbox; default-src 'none'`).
 
 ##### Permissions
 

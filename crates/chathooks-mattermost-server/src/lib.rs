@@ -1013,8 +1013,15 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ops::upload_file::Response> + Send;
     /// Download a file
     ///
-    /// Returns a file's contents, sent as the file's MIME type, with a
-    /// `Content-Disposition: attachment` header carrying its name.
+    /// Returns a file's contents, as Mattermost serves them: sent as the
+    /// file's MIME type, except script and HTML types (`text/html`,
+    /// `text/javascript`, `application/javascript`...), sent as `text/plain`,
+    /// and no type, sent as `application/octet-stream`. Images, video and
+    /// audio a browser displays without running anything (JPEG, PNG, BMP,
+    /// GIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other
+    /// type, SVG and XML included, is an `attachment`. Every answer forbids
+    /// type sniffing and framing, and sandboxes the file should a browser
+    /// open it (`Content-Security-Policy: sandbox; default-src 'none'`).
     ///
     /// ##### Permissions
     ///
@@ -5327,10 +5334,22 @@ pub mod ops {
         /// Headers of the `Ok` answer.
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct OkHeaders {
-            /// `attachment` with the file's name.
+            /// `inline` (media) or `attachment` (anything else), with the file's name.
             ///
             /// Header `Content-Disposition`.
             pub content_disposition: Option<String>,
+            /// `nosniff`: the type sent is the one a browser uses.
+            ///
+            /// Header `X-Content-Type-Options`.
+            pub x_content_type_options: Option<String>,
+            /// `DENY`: no page may frame the file.
+            ///
+            /// Header `X-Frame-Options`.
+            pub x_frame_options: Option<String>,
+            /// `sandbox; default-src 'none'; frame-ancestors 'none'`: opened in a browser, the file runs nothing and loads nothing.
+            ///
+            /// Header `Content-Security-Policy`.
+            pub content_security_policy: Option<String>,
         }
         impl axum::response::IntoResponse for Response {
             fn into_response(self) -> axum::response::Response {
@@ -5341,6 +5360,27 @@ pub mod ops {
                             runtime::insert_header(
                                 &mut response,
                                 "content-disposition",
+                                value,
+                            );
+                        }
+                        if let Some(value) = &headers.x_content_type_options {
+                            runtime::insert_header(
+                                &mut response,
+                                "x-content-type-options",
+                                value,
+                            );
+                        }
+                        if let Some(value) = &headers.x_frame_options {
+                            runtime::insert_header(
+                                &mut response,
+                                "x-frame-options",
+                                value,
+                            );
+                        }
+                        if let Some(value) = &headers.content_security_policy {
+                            runtime::insert_header(
+                                &mut response,
+                                "content-security-policy",
                                 value,
                             );
                         }

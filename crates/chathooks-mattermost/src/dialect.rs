@@ -54,6 +54,14 @@ impl Dialect for MattermostDialect {
         if method == Method::POST { hook_id(path) } else { None }
     }
 
+    fn incoming_hook_name<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move { Ok(core.store.get_incoming(id).await?.map(|hook| hook.display_name)) })
+    }
+
     fn is_upload(&self, path: &str) -> bool {
         path == "/api/v4/files"
     }

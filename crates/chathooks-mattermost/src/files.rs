@@ -129,12 +129,77 @@ pub async fn get_file(state: &Core, caller: Caller, request: get_file::Request) 
         .get_file_data(&info.id)
         .await?
         .ok_or_else(|| ApiError::not_found("app.file.get.app_error", "Unable to get the file."))?;
+    let served = ServedType::of(&info.mime_type);
     Ok(get_file::Response::Ok(
-        Binary::new(data, info.mime_type.clone()),
+        Binary::new(data, served.content_type),
         get_file::OkHeaders {
-            content_disposition: Some(content_disposition(&info.name)),
+            content_disposition: Some(content_disposition(served.disposition, &info.name)),
+            x_content_type_options: Some("nosniff".into()),
+            x_frame_options: Some("DENY".into()),
+            content_security_policy: Some(DOWNLOAD_CSP.into()),
         },
     ))
+}
+
+/// Sent with every download: should a browser open the file, as a page or
+/// in a frame, it runs no script, loads nothing and shares no origin with
+/// the server (which holds the session cookie).
+const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+/// Types sent as `text/plain` instead (Mattermost's `UnsafeContentTypes`):
+/// served as themselves, they would run in the server's origin.
+const UNSAFE_TYPES: [&str; 6] = [
+    "application/javascript",
+    "application/ecmascript",
+    "text/javascript",
+    "text/ecmascript",
+    "application/x-javascript",
+    "text/html",
+];
+
+/// Types shown `inline` (Mattermost's `MediaContentTypes`): a browser
+/// displays them without running anything. Everything else (SVG, XHTML and
+/// XML among them, which can carry scripts) is an `attachment`.
+const MEDIA_TYPES: [&str; 11] = [
+    "image/jpeg",
+    "image/png",
+    "image/bmp",
+    "image/gif",
+    "image/tiff",
+    "image/webp",
+    "video/avi",
+    "video/mpeg",
+    "video/mp4",
+    "audio/mpeg",
+    "audio/wav",
+];
+
+/// How a download is sent, as Mattermost's `web.WriteFileResponse` decides.
+#[derive(Debug, PartialEq, Eq)]
+struct ServedType {
+    content_type: String,
+    disposition: &'static str,
+}
+
+impl ServedType {
+    /// From the stored MIME type. Prefixes are compared (as Mattermost
+    /// does) without case, so `text/html; charset=utf-8` and `Text/HTML`
+    /// are HTML.
+    fn of(mime_type: &str) -> Self {
+        let lower = mime_type.trim().to_ascii_lowercase();
+        let content_type = if lower.is_empty() {
+            "application/octet-stream".to_owned()
+        } else if UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type)) {
+            "text/plain".to_owned()
+        } else {
+            mime_type.trim().to_owned()
+        };
+        let media = MEDIA_TYPES.iter().any(|media| lower.starts_with(media));
+        Self {
+            content_type,
+            disposition: if media { "inline" } else { "attachment" },
+        }
+    }
 }
 
 pub async fn get_file_info(
@@ -146,9 +211,9 @@ pub async fn get_file_info(
     Ok(get_file_info::Response::Ok(file_info(&info)))
 }
 
-/// `attachment` with the name twice: quoted ASCII for old clients, and
-/// RFC 5987 UTF-8 for the rest.
-fn content_disposition(name: &str) -> String {
+/// `disposition` (`inline` or `attachment`) with the name twice: quoted
+/// ASCII for old clients, and RFC 5987 UTF-8 for the rest.
+fn content_disposition(disposition: &str, name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -160,7 +225,7 @@ fn content_disposition(name: &str) -> String {
         })
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]
@@ -168,12 +233,37 @@ mod tests {
     #[test]
     fn content_disposition_quotes_safely() {
         assert_eq!(
-            super::content_disposition("a \"b\".txt"),
+            super::content_disposition("attachment", "a \"b\".txt"),
             "attachment; filename=\"a _b_.txt\"; filename*=UTF-8''a%20%22b%22%2Etxt"
         );
         assert!(
-            super::content_disposition("é.png")
+            super::content_disposition("attachment", "é.png")
                 .starts_with("attachment; filename=\"_.png\"; filename*=UTF-8''%C3%A9%2Epng")
         );
+    }
+
+    #[test]
+    fn active_types_are_neither_run_nor_shown() {
+        use super::ServedType;
+        let served = |mime: &str| {
+            let ServedType {
+                content_type,
+                disposition,
+            } = ServedType::of(mime);
+            (content_type, disposition)
+        };
+        assert_eq!(served("text/html"), ("text/plain".into(), "attachment"));
+        assert_eq!(served("Text/HTML; charset=utf-8"), ("text/plain".into(), "attachment"));
+        assert_eq!(served("application/javascript"), ("text/plain".into(), "attachment"));
+        assert_eq!(served("image/svg+xml"), ("image/svg+xml".into(), "attachment"));
+        assert_eq!(
+            served("application/xhtml+xml"),
+            ("application/xhtml+xml".into(), "attachment")
+        );
+        assert_eq!(served("text/xml"), ("text/xml".into(), "attachment"));
+        assert_eq!(served(""), ("application/octet-stream".into(), "attachment"));
+        assert_eq!(served("image/png"), ("image/png".into(), "inline"));
+        assert_eq!(served("video/mp4"), ("video/mp4".into(), "inline"));
+        assert_eq!(served("application/pdf"), ("application/pdf".into(), "attachment"));
     }
 }

@@ -37,6 +37,9 @@ pub struct PostedBy {
 /// A message to post.
 #[derive(Debug, Clone, Default)]
 pub struct NewMessage {
+    /// The id the client chose (the Realtime API's `sendMessage`); a new one
+    /// when `None`.
+    pub id: Option<String>,
     pub text: String,
     /// Display name instead of the author's username.
     pub alias: Option<String>,
@@ -75,6 +78,9 @@ pub async fn post_message(state: &Core, channel: &Channel, author: &User, messag
         check_size(description)?;
     }
     let mut post = new_post(&channel.id, &author.id, message.text);
+    if let Some(id) = message.id {
+        post.id = id;
+    }
     post.file_ids = message.file_ids.clone();
     if let Some(root_id) = message.root_id {
         post.root_id = root_id;

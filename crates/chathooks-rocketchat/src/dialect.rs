@@ -23,6 +23,7 @@ pub const REGISTRATION: Registration = Registration {
 fn build(options: &Options) -> Arc<dyn Dialect> {
     Arc::new(RocketChatDialect {
         scripts: Scripts::new(options.scripts.clone()),
+        realtime: options.realtime,
     })
 }
 
@@ -30,6 +31,7 @@ fn build(options: &Options) -> Arc<dyn Dialect> {
 /// `/hooks/{id}/{token}`.
 struct RocketChatDialect {
     scripts: Arc<Scripts>,
+    realtime: chathooks_dialect::RealtimeLimits,
 }
 
 /// The integration id of a Rocket.Chat execution path, `/hooks/{id}/{token}`.
@@ -48,7 +50,11 @@ impl Dialect for RocketChatDialect {
     }
 
     fn owns(&self, path: &str) -> bool {
-        path == "/api/v1" || path.starts_with("/api/v1/") || path == "/api/info" || integration_id(path).is_some()
+        path == "/api/v1"
+            || path.starts_with("/api/v1/")
+            || path == "/api/info"
+            || path == crate::realtime::PATH
+            || integration_id(path).is_some()
     }
 
     fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<&'p str> {
@@ -59,12 +65,31 @@ impl Dialect for RocketChatDialect {
         }
     }
 
+    fn incoming_hook_name<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            Ok(core
+                .store
+                .get_rc_integration(id)
+                .await?
+                .filter(|integration| integration.integration_type == RC_WEBHOOK_INCOMING)
+                .map(|integration| integration.name))
+        })
+    }
+
     fn is_upload(&self, path: &str) -> bool {
         path.starts_with("/api/v1/rooms.upload/") || path.starts_with("/api/v1/rooms.media/")
     }
 
+    fn websocket_path(&self) -> Option<&'static str> {
+        Some(crate::realtime::PATH)
+    }
+
     fn router(&self, core: Arc<Core>) -> axum::Router {
-        crate::router(core, self.scripts.clone())
+        crate::router(core, self.scripts.clone(), self.realtime)
     }
 
     /// 404 with its router's own body (not the `{success:false}` of its
@@ -161,6 +186,7 @@ mod tests {
     fn the_path_names_the_integration() {
         let dialect = RocketChatDialect {
             scripts: Scripts::new(None),
+            realtime: Default::default(),
         };
         assert_eq!(dialect.incoming_hook(&Method::POST, "/hooks/abc/tok"), Some("abc"));
         assert_eq!(dialect.incoming_hook(&Method::GET, "/hooks/abc/tok"), None);

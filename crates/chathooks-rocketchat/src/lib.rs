@@ -53,6 +53,7 @@ mod error;
 mod execute;
 mod integrations;
 mod outgoing;
+mod realtime;
 mod rooms;
 mod scripts;
 mod seed;
@@ -75,10 +76,13 @@ use self::scripts::Scripts;
 use chathooks_core::Core;
 
 /// The generated router over this implementation. Incoming integrations'
-/// requests are also kept raw ([`execute::keep_raw`]) for their scripts.
-fn router(state: Arc<Core>, scripts: Arc<Scripts>) -> axum::Router {
+/// requests are also kept raw ([`execute::keep_raw`]) for their scripts. The
+/// Realtime API ([`realtime`], which OpenAPI cannot describe) is beside it.
+fn router(state: Arc<Core>, scripts: Arc<Scripts>, limits: chathooks_dialect::RealtimeLimits) -> axum::Router {
+    let realtime = realtime::router(state.clone(), limits);
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state, scripts }))
         .route_layer(axum::middleware::from_fn(execute::keep_raw))
+        .merge(realtime)
 }
 
 struct RocketChat {

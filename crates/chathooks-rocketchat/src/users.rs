@@ -17,7 +17,7 @@ use chathooks_core::password;
 use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
-const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+pub(crate) const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 /// The Rocket.Chat release whose REST API this server follows, as `GET
 /// /api/info` answers callers without `view-statistics` (major and minor).

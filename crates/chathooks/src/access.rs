@@ -82,9 +82,10 @@ pub fn check_exposure(listen: SocketAddr, auth: &UiAuth, insecure: bool) -> Resu
     ))
 }
 
-/// Whether `path` is the web UI's or the test API's.
+/// Whether `path` is the web UI's, the test API's or `/metrics` (which
+/// tells which hooks run, by name, and how often).
 pub fn is_protected(path: &str) -> bool {
-    path == "/" || path.starts_with("/_chathooks/")
+    path == "/" || path == "/metrics" || path.starts_with("/_chathooks/")
 }
 
 /// The answer to a request for the UI or the test API without the Basic

@@ -140,9 +140,11 @@ pub async fn answer(state: &AppState, hook: Option<Execution<'_>>) -> Option<Res
     if !fails(&rule) {
         return None;
     }
+    // Logged and counted by its metrics labels: the id can be the hook's secret.
+    let labels = crate::metrics::hook_labels(state, api, hook_id).await;
+    tracing::info!(api, hook = %labels.hook, name = %labels.name, status = rule.status.as_u16(), "chaos: failing an execution");
+    state.metrics.chaos_answer(&labels);
     let hook_id = hook_id.to_owned();
-    tracing::info!(hook_id, status = rule.status.as_u16(), "chaos: failing an execution");
-    state.metrics.chaos_answer(api, &hook_id);
     state.chaos.record(Answer {
         at: now_ms(),
         api,

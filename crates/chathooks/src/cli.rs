@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chathooks_dialect::RealtimeLimits;
 use chathooks_script::Config as ScriptConfig;
 use clap::{Parser, Subcommand};
 
@@ -140,6 +141,18 @@ pub struct ServeArgs {
     /// a larger one closes the socket.
     #[arg(long, env = "CHATHOOKS_WEBSOCKET_MAX_MESSAGE_BYTES", default_value_t = WebSocketLimits::default().max_message_bytes)]
     pub websocket_max_message_bytes: usize,
+    /// Seconds a Rocket.Chat Realtime API connection (`/websocket`) may stay
+    /// without logging in; then it gets a DDP `error` and is closed.
+    #[arg(long, env = "CHATHOOKS_REALTIME_AUTH_TIMEOUT_SECS", default_value_t = RealtimeLimits::DEFAULT.auth_deadline.as_secs())]
+    pub realtime_auth_timeout_secs: u64,
+    /// Largest Realtime API message (DDP frame) read, in bytes; a larger one
+    /// ends the connection.
+    #[arg(long, env = "CHATHOOKS_REALTIME_MAX_MESSAGE_BYTES", default_value_t = RealtimeLimits::DEFAULT.max_message_bytes)]
+    pub realtime_max_message_bytes: usize,
+    /// Most subscriptions one Realtime API connection may hold; more are
+    /// refused with a DDP `nosub` error.
+    #[arg(long, env = "CHATHOOKS_REALTIME_MAX_SUBSCRIPTIONS", default_value_t = RealtimeLimits::DEFAULT.max_subscriptions)]
+    pub realtime_max_subscriptions: usize,
 }
 
 impl ServeArgs {
@@ -167,6 +180,11 @@ impl ServeArgs {
                 max_age: self.max_age,
             },
             disable_scripts: self.disable_scripts,
+            realtime: RealtimeLimits {
+                auth_deadline: Duration::from_secs(self.realtime_auth_timeout_secs),
+                max_message_bytes: self.realtime_max_message_bytes,
+                max_subscriptions: self.realtime_max_subscriptions,
+            },
             scripts: self.scripts(),
             allowed_hosts: crate::browser::AllowedHosts::parse(&self.allowed_hosts)
                 .map_err(|e| anyhow::anyhow!("--allowed-hosts: {e}"))?,

@@ -83,7 +83,7 @@ where
         let hook = crate::chaos::execution_of(&state, &method, uri.path());
         let response = self.identified(request, hook).await;
         let api = crate::metrics::api_of(&state.dialects, uri.path());
-        state.metrics.observe(api, hook, response.status(), started.elapsed());
+        crate::metrics::observe(&state, api, hook, response.status(), started.elapsed()).await;
         response
     }
 

@@ -53,6 +53,8 @@ pub struct Config {
     pub connections: crate::connections::Limits,
     /// The WebSockets' authentication deadline and message size.
     pub websocket: chathooks_dialect::WebSocketLimits,
+    /// Limits of Rocket.Chat's Realtime API connections (`--realtime-*`).
+    pub realtime: chathooks_dialect::RealtimeLimits,
 }
 
 impl Config {
@@ -78,6 +80,7 @@ impl Config {
             allowed_hosts: crate::browser::AllowedHosts::default(),
             connections: crate::connections::Limits::default(),
             websocket: chathooks_dialect::WebSocketLimits::default(),
+            realtime: chathooks_dialect::RealtimeLimits::DEFAULT,
         }
     }
 }
@@ -164,6 +167,7 @@ pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
     let dialects = Dialects::new(&chathooks_dialect::Options {
         scripts,
         websocket: config.websocket,
+        realtime: config.realtime,
     });
     let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
     let core = Core::new(store, settings, outgoing)?;

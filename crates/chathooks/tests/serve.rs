@@ -172,3 +172,58 @@ async fn a_bare_start_creates_and_prints_an_admin_a_team_and_a_hook_per_api() {
     let (_again, printed) = Serve::start_printing(&database, &[]);
     assert!(printed.is_empty(), "{printed:?}");
 }
+
+/// The README's first command, as written there, starts a server that is
+/// ready to use: it prints a webhook URL of each API before it listens.
+#[test]
+fn the_readmes_first_command_prints_its_hook_urls() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .expect("the README opens with a sh block");
+    let first = block.lines().next().unwrap();
+    let args = first
+        .strip_prefix("cargo run -p chathooks -- ")
+        .unwrap_or_else(|| panic!("the first command runs the server: {first}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chathooks"))
+        .args(args.split_whitespace())
+        // Its own free port; every other setting as the README has it.
+        .args(["--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // What it prints comes before the log line saying where it listens.
+    let mut printed = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !printed.iter().any(|l: &String| l.contains("chathooks listening")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(line) => printed.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for api in ["Mattermost", "Rocket.Chat"] {
+        assert!(
+            printed
+                .iter()
+                .any(|l| l.starts_with(&format!("chathooks: {api} incoming webhook: http://127.0.0.1:"))),
+            "no {api} hook URL in {printed:?}"
+        );
+    }
+}

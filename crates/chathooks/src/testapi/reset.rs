@@ -36,13 +36,16 @@ pub async fn reset(state: &AppState) -> TestResult<op::Response> {
         (None, None) => {
             state.chaos.set(Vec::new());
             // Started on a database that already had users: there is no
-            // welcome to make again, so a new default is made and logged.
-            if state.config.admin.is_none()
-                && let Some(welcome) = crate::seed::zero_config(core, &state.dialects).await?
-            {
-                for line in welcome.lines(&core.site_url) {
-                    tracing::info!("reset: {line}");
-                }
+            // welcome to make again, so a new default is made. Its secrets
+            // (the admin's password, the hook URLs) are not logged: logs
+            // outlive a test run and travel (CI artifacts, shared hosts).
+            // The hooks' URLs are the test API's and the web UI's to show.
+            if state.config.admin.is_none() && crate::seed::zero_config(core, &state.dialects).await?.is_some() {
+                tracing::info!(
+                    "reset: made a new default admin (`admin`, with a random password that is not logged; \
+                     give the admin flags to choose it) and an incoming hook per API (listed by \
+                     GET /_chathooks/api/v1/hooks and the web UI)"
+                );
             }
         }
     }

@@ -7,7 +7,8 @@
 // Safety: every text from the server is inserted as text (DOM nodes,
 // textContent). The one exception is a message's `html`, which the server
 // renders from Markdown with raw HTML escaped. Links and image sources are
-// checked against a list of schemes first.
+// checked against a list of schemes first, and remote images are loaded
+// through the server's image proxy, never from their own hosts.
 'use strict';
 
 (() => {
@@ -88,7 +89,18 @@
     return svg;
   }
 
-  const safeImage = (url) => safeUrl(url, ['http:', 'https:', 'data:']);
+  // Remote images come through the server (GET /_chathooks/image), which
+  // fetches them through the same internal-address guard as outgoing
+  // webhooks: the page never makes the browser fetch a URL a message chose
+  // (its CSP allows images from this server and data: URLs only).
+  const IMAGE_PROXY = '/_chathooks/image';
+
+  function safeImage(url) {
+    const href = safeUrl(url, ['http:', 'https:', 'data:']);
+    if (!href) return null;
+    if (href.startsWith('data:')) return /^data:image\//i.test(href) ? href : null;
+    return `${IMAGE_PROXY}?url=${encodeURIComponent(href)}`;
+  }
 
   function link(url, ...children) {
     const href = safeUrl(url);
@@ -659,13 +671,23 @@
       body.append(h('div', { class: 'reply-marker muted', title: `Reply to ${message.root_id}` }, '↳ reply in a thread'));
     }
     const text = h('div', { class: 'post-message md' });
-    // Trusted: the server renders Markdown with raw HTML escaped.
-    text.innerHTML = message.html || '';
-    for (const a of text.querySelectorAll('a[href]')) {
+    // Trusted: the server renders Markdown with raw HTML escaped. Parsed in
+    // an inert template first, so Markdown images load nothing until their
+    // sources point at the image proxy.
+    const rendered = document.createElement('template');
+    rendered.innerHTML = message.html || '';
+    for (const a of rendered.content.querySelectorAll('a[href]')) {
       if (!safeUrl(a.getAttribute('href'))) a.removeAttribute('href');
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
     }
+    for (const img of rendered.content.querySelectorAll('img')) {
+      const src = safeImage(img.getAttribute('src'));
+      if (src) img.setAttribute('src', src);
+      else img.removeAttribute('src');
+      img.setAttribute('referrerpolicy', 'no-referrer');
+    }
+    text.append(rendered.content);
     if (message.html) body.append(text);
     const attachments = Array.isArray(message.attachments) ? message.attachments : [];
     if (attachments.length) body.append(h('div', { class: 'attachments' }, attachments.map(renderAttachment)));

@@ -812,6 +812,72 @@ async fn files_upload_in_both_forms_download_and_ride_on_posts() {
     assert_eq!(app_error(refused).0, 403);
 }
 
+/// Downloads never run in the server's origin: HTML and scripts come back
+/// as text, SVG and XML as attachments, every answer with `nosniff` and a
+/// sandboxing CSP; pictures stay inline (as Mattermost serves them).
+#[tokio::test]
+async fn downloads_of_active_types_cannot_run_in_the_servers_origin() {
+    let world = World::new().await;
+    let http = reqwest::Client::new();
+    let base = &world.server.base;
+    let script = b"<script>fetch('/api/v4/users/me')</script>".to_vec();
+    let files = [
+        ("page.html", script.clone(), "text/plain", "attachment"),
+        (
+            "drawing.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec(),
+            "image/svg+xml",
+            "attachment",
+        ),
+        ("page.xhtml", script.clone(), "application/xhtml+xml", "attachment"),
+        ("feed.xml", script.clone(), "text/xml", "attachment"),
+        ("app.js", script, "text/plain", "attachment"),
+        (
+            "pixel.gif",
+            b"GIF89a\x01\0\x01\0\0\0\0;".to_vec(),
+            "image/gif",
+            "inline",
+        ),
+    ];
+    for (name, bytes, served_as, disposition) in files {
+        let form = reqwest::multipart::Form::new()
+            .text("channel_id", world.open_channel.id.clone())
+            .part("files", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        let uploaded: types::FileUploadResponse = http
+            .post(format!("{base}/api/v4/files"))
+            .bearer_auth(&world.member.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = &uploaded.file_infos[0].id;
+        let download = http
+            .get(format!("{base}/api/v4/files/{id}"))
+            .bearer_auth(&world.member.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200, "{name}");
+        let headers = download.headers();
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(header("content-type").as_deref(), Some(served_as), "{name}");
+        assert!(
+            header("content-disposition").is_some_and(|value| value.starts_with(&format!("{disposition};"))),
+            "{name}: {headers:?}"
+        );
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{name}");
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{name}");
+        let csp = header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("sandbox") && csp.contains("default-src 'none'"),
+            "{name}: {csp:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn uploads_over_the_file_limit_are_413() {
     let server = TestServer::start_with(|config| {

@@ -192,3 +192,60 @@ async fn ui_auth_covers_the_page_its_assets_and_the_stream() {
     }
     server.shutdown().await;
 }
+
+/// The page loads images from this server only; remote ones come through
+/// `/_chathooks/image`, which fetches them through the internal-address
+/// guard (as outgoing webhooks are) and passes on images only, within limits.
+#[tokio::test]
+async fn remote_images_come_through_the_guarded_image_proxy() {
+    let images = chathooks_tests::ImageServer::start().await;
+    let http = reqwest::Client::new();
+    let proxied = |server: &TestServer, url: &str| {
+        let request = http
+            .get(format!("{}/_chathooks/image", server.base))
+            .query(&[("url", url)]);
+        async move { request.send().await.unwrap() }
+    };
+
+    // By default, loopback and every other internal address are refused,
+    // by IP and by name, and nothing reaches them.
+    let guarded = TestServer::start().await;
+    let page = http.get(format!("{}/", guarded.base)).send().await.unwrap();
+    let csp = header(&page, "content-security-policy").to_owned();
+    assert!(
+        csp.contains("img-src 'self' data:;"),
+        "images from this server only: {csp}"
+    );
+    assert!(!csp.contains("img-src *"), "{csp}");
+    let localhost = images.url("/pixel.gif").replace("127.0.0.1", "localhost");
+    for url in [images.url("/pixel.gif"), localhost, "http://10.1.2.3/x.png".into()] {
+        let refused = proxied(&guarded, &url).await;
+        assert_eq!(refused.status(), 403, "{url}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["error"], "internal-address", "{url}: {body}");
+    }
+    assert_eq!(images.hits(), 0, "the guard refused before connecting");
+    for url in ["", "not a url", "javascript:alert(1)", "file:///etc/passwd"] {
+        assert_eq!(proxied(&guarded, url).await.status(), 400, "{url:?}");
+    }
+
+    // Allowed (as a developer's local image server would be), images pass.
+    let allowed = TestServer::start_with(|config| {
+        config.allow_internal_callbacks = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    for path in ["/pixel.gif", "/moved"] {
+        let image = proxied(&allowed, &images.url(path)).await;
+        assert_eq!(image.status(), 200, "{path}");
+        assert_eq!(header(&image, "content-type"), "image/gif");
+        assert_eq!(header(&image, "x-content-type-options"), "nosniff");
+        assert!(header(&image, "content-security-policy").starts_with("sandbox"));
+        assert_eq!(image.bytes().await.unwrap().as_ref(), chathooks_tests::PIXEL_GIF);
+    }
+    let page = proxied(&allowed, &images.url("/page.html")).await;
+    assert_eq!(page.status(), 502, "only images are passed on");
+    let huge = proxied(&allowed, &images.url("/huge.png")).await;
+    assert_eq!(huge.status(), 502);
+    let body: serde_json::Value = huge.json().await.unwrap();
+    assert_eq!(body["error"], "too-large", "{body}");
+}

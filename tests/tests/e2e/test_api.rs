@@ -565,10 +565,12 @@ async fn metrics_count_a_known_sequence_of_requests() {
         metric(&text, "chathooks_deliveries_total{").is_some().then_some(text)
     })
     .await;
+    let mm_hash = chathooks::metrics::hook_hash("mattermost", MM_HOOK);
+    let rc_hash = chathooks::metrics::hook_hash("rocketchat", RC_HOOK);
     assert_eq!(
         metric(
             &text,
-            &format!("chathooks_messages_received_total{{api=\"mattermost\",hook=\"{MM_HOOK}\"}}")
+            &format!("chathooks_messages_received_total{{api=\"mattermost\",hook=\"{mm_hash}\",name=\"CI\"}}")
         ),
         Some(2.0),
         "{text}"
@@ -581,7 +583,7 @@ async fn metrics_count_a_known_sequence_of_requests() {
     assert_eq!(
         metric(
             &text,
-            &format!("chathooks_chaos_answers_total{{api=\"rocketchat\",hook=\"{RC_HOOK}\"}}")
+            &format!("chathooks_chaos_answers_total{{api=\"rocketchat\",hook=\"{rc_hash}\",name=\"CI\"}}")
         ),
         Some(1.0),
         "{text}"
@@ -612,6 +614,82 @@ async fn metrics_count_a_known_sequence_of_requests() {
         "chathooks_http_request_duration_seconds_count{api=\"rocketchat\",status=\"503\"}",
     );
     assert_eq!(rc_503, Some(1.0), "{text}");
+    for secret in [MM_HOOK, RC_HOOK, RC_TOKEN] {
+        assert!(!text.contains(secret), "/metrics names {secret}: {text}");
+    }
+}
+
+/// The lines of the metric family `name` (its samples, any labels).
+fn samples<'t>(text: &'t str, name: &str) -> Vec<&'t str> {
+    let prefix = format!("{name}{{");
+    text.lines().filter(|line| line.starts_with(&prefix)).collect()
+}
+
+#[tokio::test]
+async fn metrics_label_hooks_by_name_and_hash_and_unknown_hooks_add_no_series() {
+    // Every execution fails: random paths are answered by chaos before
+    // anything looks the hook up.
+    let f = Fixture::start_with("[[chaos]]\nhook = \"*\"\nprobability = 100\n", |_| {}).await;
+    for n in 0..40 {
+        let mattermost = f
+            .http
+            .post(format!("{}/hooks/random{n:021}", f.server.base))
+            .json(&json!({"text": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mattermost.status(), 503);
+        let rocketchat = f
+            .http
+            .post(format!("{}/hooks/random{n}/token{n}", f.server.base))
+            .json(&json!({"text": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rocketchat.status(), 503);
+    }
+    assert_eq!(f.mattermost_hook(json!({"text": "chaos"})).await.0, 503);
+    assert_eq!(f.rocketchat_hook(json!({"text": "chaos"})).await.0, 503);
+    let text = reqwest::get(format!("{}/metrics", f.server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let chaos = samples(&text, "chathooks_chaos_answers_total");
+    assert_eq!(
+        chaos.len(),
+        4,
+        "one series per known hook, one per API for the rest: {text}"
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "chathooks_chaos_answers_total{api=\"mattermost\",hook=\"unknown\",name=\"\"}"
+        ),
+        Some(40.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "chathooks_chaos_answers_total{api=\"rocketchat\",hook=\"unknown\",name=\"\"}"
+        ),
+        Some(40.0),
+        "{text}"
+    );
+    let mm_hash = chathooks::metrics::hook_hash("mattermost", MM_HOOK);
+    assert_eq!(
+        metric(
+            &text,
+            &format!("chathooks_chaos_answers_total{{api=\"mattermost\",hook=\"{mm_hash}\",name=\"CI\"}}")
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    for secret in [MM_HOOK, RC_HOOK, RC_TOKEN, "random0"] {
+        assert!(!text.contains(secret), "/metrics names {secret}: {text}");
+    }
 }
 
 #[tokio::test]
@@ -624,7 +702,7 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
-async fn ui_auth_guards_the_test_api_and_nothing_else() {
+async fn ui_auth_guards_the_test_api_and_metrics_and_nothing_else() {
     let f = Fixture::start_with("", |config| {
         config.ui_auth = UiAuth::parse(["ops:s3cret-password"]).unwrap();
     })
@@ -672,6 +750,17 @@ async fn ui_auth_guards_the_test_api_and_nothing_else() {
             .messages
             .is_empty()
     );
+    // /metrics tells which hooks run and how often: the UI's credentials.
+    let metrics = format!("{}/metrics", f.server.base);
+    assert_eq!(f.http.get(&metrics).send().await.unwrap().status(), 401);
+    let scraped = f
+        .http
+        .get(&metrics)
+        .basic_auth("ops", Some("s3cret-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
     // The chat APIs keep their own authentication; hooks need none.
     assert_eq!(f.mattermost_hook(json!({"text": "still open"})).await.0, 200);
     assert_eq!(

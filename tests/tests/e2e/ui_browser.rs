@@ -1,7 +1,8 @@
 //! The web UI in a real headless Chromium, driven through chromedriver
 //! (WebDriver, with fantoccini): a message sent through a Mattermost incoming
 //! webhook appears on a page that is already open, without a reload; its
-//! attachment has its color bar and fields; a failed outgoing delivery shows
+//! attachment has its color bar and fields, and its remote image comes
+//! through the server's image proxy; a failed outgoing delivery shows
 //! its status and the attempt's answer. A screenshot is saved under
 //! `target/test-artifacts/`.
 //!
@@ -311,13 +312,18 @@ async fn scenario(server: &TestServer, page: &Client, receiver: &Receiver) -> an
     page.execute("window.__notReloaded = true; return true;", vec![])
         .await?;
 
-    // A message through the incoming webhook, by plain HTTP.
+    // A message through the incoming webhook, by plain HTTP: its icon on an
+    // internal address the server may not reach, its attachment's image on a
+    // local server it may (127.0.0.1 is allowed here).
+    let images = chathooks_tests::ImageServer::start().await;
     let answer = http
         .post(format!("{}/hooks/{INCOMING_HOOK}", server.base))
         .json(&json!({
             "text": "Build **42** passed",
             "username": "release-bot",
+            "icon_url": "http://10.1.2.3/avatar.png",
             "attachments": [{
+                "image_url": images.url("/pixel.gif"),
                 "fallback": "Build 42 passed",
                 "color": "danger",
                 "pretext": "Nightly build",
@@ -348,6 +354,34 @@ async fn scenario(server: &TestServer, page: &Client, receiver: &Receiver) -> an
     ensure!(badge == "BOT", "the webhook badge: {badge:?}");
     let not_reloaded = page.execute("return window.__notReloaded === true;", vec![]).await?;
     ensure!(not_reloaded == true, "the message appeared without a reload");
+
+    // Remote images come through the server's image proxy: the attachment's
+    // loads, the icon the guard refused falls back to the initial.
+    let image = post.find(Locator::Css(".attachment-image")).await?;
+    let src = image.attr("src").await?.unwrap_or_default();
+    ensure!(
+        src.starts_with("/_chathooks/image?url=http%3A%2F%2F127.0.0.1"),
+        "the attachment's image is proxied: {src}"
+    );
+    eventually("the proxied image to load", || async {
+        let width = page
+            .execute(
+                "return document.querySelector('#messages .attachment-image').naturalWidth;",
+                vec![],
+            )
+            .await?;
+        Ok((width == 1).then_some(()))
+    })
+    .await?;
+    ensure!(
+        images.hits() == 1,
+        "the server fetched the image once: {}",
+        images.hits()
+    );
+    eventually("the refused icon to fall back to the initial", || async {
+        Ok(post.find_all(Locator::Css(".avatar-initial")).await?.into_iter().next())
+    })
+    .await?;
 
     // The attachment: Mattermost's red for `danger` as its bar, and its fields,
     // the two short ones side by side.

@@ -1,0 +1,29 @@
+//! The end-to-end suite: the real server on loopback ports, driven by the
+//! generated clients and by third-party clients, as one test binary made of
+//! modules (one link of the server instead of one per file). Run a part with
+//! `cargo test -p chathooks-tests --test e2e <module>::`.
+
+mod backend;
+mod browser_boundary;
+mod connections;
+mod dependency_rules;
+mod mattermost_basics;
+mod mattermost_bots;
+mod mattermost_execute;
+mod mattermost_hooks;
+mod mattermost_outgoing;
+mod mattermost_websocket;
+mod rocketchat_basics;
+mod rocketchat_events;
+mod rocketchat_forms;
+mod rocketchat_hooks;
+mod rocketchat_integrations;
+mod rocketchat_outgoing;
+mod rocketchat_realtime;
+mod rocketchat_rooms_and_messages;
+mod rocketchat_scripts;
+mod seeding;
+mod test_api;
+mod third_party;
+mod ui_browser;
+mod ui_http;
