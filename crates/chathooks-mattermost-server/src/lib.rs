@@ -1016,7 +1016,9 @@ pub trait Api: Send + Sync + 'static {
     /// Returns a file's contents, as Mattermost serves them: sent as the
     /// file's MIME type, except script and HTML types (`text/html`,
     /// `text/javascript`, `application/javascript`...), sent as `text/plain`,
-    /// and no type, sent as `application/octet-stream`. Images, video and
+    /// and no type, sent as `application/octet-stream`. Unlike Mattermost,
+    /// a text type whose bytes are not UTF-8 is sent as
+    /// `application/octet-stream` too. Images, video and
     /// audio a browser displays without running anything (JPEG, PNG, BMP,
     /// GIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other
     /// type, SVG and XML included, is an `attachment`. Every answer forbids

@@ -129,7 +129,7 @@ pub async fn get_file(state: &Core, caller: Caller, request: get_file::Request) 
         .get_file_data(&info.id)
         .await?
         .ok_or_else(|| ApiError::not_found("app.file.get.app_error", "Unable to get the file."))?;
-    let served = ServedType::of(&info.mime_type);
+    let served = ServedType::of(&info.mime_type, &data);
     Ok(get_file::Response::Ok(
         Binary::new(data, served.content_type),
         get_file::OkHeaders {
@@ -184,10 +184,15 @@ struct ServedType {
 impl ServedType {
     /// From the stored MIME type. Prefixes are compared (as Mattermost
     /// does) without case, so `text/html; charset=utf-8` and `Text/HTML`
-    /// are HTML.
-    fn of(mime_type: &str) -> Self {
+    /// are HTML. One departure from Mattermost: a file whose type (by its
+    /// name) is text but whose bytes are not UTF-8 goes as
+    /// `application/octet-stream`, the type its bytes have; as text, clients
+    /// that decode `text/*` (the schemathesis fuzzer among them) fail on it.
+    fn of(mime_type: &str, data: &[u8]) -> Self {
         let lower = mime_type.trim().to_ascii_lowercase();
-        let content_type = if lower.is_empty() {
+        let served_as_text =
+            lower.starts_with("text/") || UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type));
+        let content_type = if lower.is_empty() || served_as_text && std::str::from_utf8(data).is_err() {
             "application/octet-stream".to_owned()
         } else if UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type)) {
             "text/plain".to_owned()
@@ -249,7 +254,7 @@ mod tests {
             let ServedType {
                 content_type,
                 disposition,
-            } = ServedType::of(mime);
+            } = ServedType::of(mime, b"text");
             (content_type, disposition)
         };
         assert_eq!(served("text/html"), ("text/plain".into(), "attachment"));
@@ -265,5 +270,21 @@ mod tests {
         assert_eq!(served("image/png"), ("image/png".into(), "inline"));
         assert_eq!(served("video/mp4"), ("video/mp4".into(), "inline"));
         assert_eq!(served("application/pdf"), ("application/pdf".into(), "attachment"));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_goes_as_bytes() {
+        use super::ServedType;
+        let png = b"\x89PNG\r\n";
+        assert_eq!(
+            ServedType::of("text/html", png).content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            ServedType::of("text/plain", png).content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(ServedType::of("text/plain", "é".as_bytes()).content_type, "text/plain");
+        assert_eq!(ServedType::of("image/png", png).content_type, "image/png");
     }
 }
