@@ -5,8 +5,10 @@
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_id;
-use crate::password::constant_time_eq;
-use crate::store::{AccessToken, DirectoryStore, Session, Store, StoreError, StoreResult, User, now_ms};
+use crate::password::{PasswordError, constant_time_eq};
+use crate::store::{
+    AccessToken, DirectoryStore, ROLES_SYSTEM_ADMIN, Session, Store, StoreError, StoreResult, User, now_ms,
+};
 
 /// Usernames both APIs accept (Mattermost's `IsValidUsername`): 3 to 22
 /// characters, lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
@@ -24,6 +26,12 @@ pub fn valid_email(email: &str) -> bool {
         return false;
     };
     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+}
+
+/// A password both APIs accept: 5 to 72 characters (Mattermost's default
+/// minimum, and Argon2-era clients' usual maximum).
+pub fn valid_password(password: &str) -> bool {
+    password.chars().count() >= 5 && password.len() <= 72
 }
 
 /// Who is calling: the session a token names, and its user.
@@ -116,6 +124,52 @@ pub async fn create_access_token(core: &Core, user: &User, description: &str) ->
         create_at: now_ms(),
     };
     core.store.create_access_token(&token).await
+}
+
+/// Why the start-up administrator could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("cannot create admin {username}: {reason}")]
+    Invalid { username: String, reason: &'static str },
+    #[error("cannot create admin {username}: {source}")]
+    Password { username: String, source: PasswordError },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Create the system admin named on the command line unless the name
+/// exists (start-up and the test API's reset), with the email
+/// `<username>@chathooks.localhost`.
+pub async fn ensure_admin(core: &Core, username: &str, password: &str) -> Result<(), AdminError> {
+    let username = username.trim().to_lowercase();
+    if core.store.get_user_by_username(&username).await?.is_some() {
+        return Ok(());
+    }
+    let invalid = |reason| AdminError::Invalid {
+        username: username.clone(),
+        reason,
+    };
+    let email = format!("{username}@chathooks.localhost");
+    if !valid_username(&username) {
+        return Err(invalid("Invalid username."));
+    }
+    if !valid_email(&email) {
+        return Err(invalid("Invalid email."));
+    }
+    if !valid_password(password) {
+        return Err(invalid("Your password must contain between 5 and 72 characters."));
+    }
+    let hash = core
+        .passwords
+        .hash(password)
+        .await
+        .map_err(|source| AdminError::Password {
+            username: username.clone(),
+            source,
+        })?;
+    create_user(core, &User::new(&username, &email, hash, ROLES_SYSTEM_ADMIN)).await?;
+    tracing::info!(username, "created system admin");
+    Ok(())
 }
 
 /// Store a new account and tell the event stream.

@@ -21,6 +21,18 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
+/// The name of the direct-message channel of two users: their ids, lower
+/// first, joined by `__` (Mattermost's rule; the same pair always gives the
+/// same name, and a user's channel with themself is `<id>__<id>`).
+pub fn direct_channel_name(user_a: &str, user_b: &str) -> String {
+    let (low, high) = if user_a <= user_b {
+        (user_a, user_b)
+    } else {
+        (user_b, user_a)
+    };
+    format!("{low}__{high}")
+}
+
 /// A membership of `user_id` in `channel_id` with `roles`, starting now.
 pub fn new_member(channel_id: &str, user_id: &str, roles: &str) -> ChannelMember {
     let now = now_ms();

@@ -10,10 +10,8 @@ use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
 use chathooks_core::Core;
-use chathooks_core::accounts::Caller;
-use chathooks_core::accounts::{valid_email, valid_username};
-use chathooks_core::ids::{new_id, new_rc_token};
-use chathooks_core::password;
+use chathooks_core::accounts::{Caller, valid_email, valid_password, valid_username};
+use chathooks_core::ids::new_rc_token;
 use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
@@ -39,12 +37,7 @@ pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Res
     let Some(user) = state.store.get_user_by_login(&name).await? else {
         return Ok(login_failed());
     };
-    // Argon2 is deliberately slow: verify on a blocking thread.
-    let hash = user.password_hash.clone();
-    let given = body.password;
-    let verified = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
-        .await
-        .map_err(|error| RcError::internal(format!("password check did not finish: {error}")))?;
+    let verified = state.passwords.verify(&body.password, &user.password_hash).await?;
     if !verified || user.delete_at != 0 {
         return Ok(login_failed());
     }
@@ -101,39 +94,23 @@ pub async fn users_create(
             &format!("Invalid email {}", body.email),
         ));
     }
-    if body.password.chars().count() < 5 || body.password.len() > 72 {
+    if !valid_password(&body.password) {
         return Err(RcError::typed(
             "error-invalid-password",
             "The password must have between 5 and 72 characters",
         ));
     }
-    let given = body.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&given))
-        .await
-        .map_err(|error| RcError::internal(format!("password hashing did not finish: {error}")))?
-        .map_err(RcError::internal)?;
-    let now = now_ms();
+    let hash = state.passwords.hash(&body.password).await?;
     let (first_name, last_name) = split_name(&body.name);
     let admin = body.roles.iter().any(|role| role == "admin");
-    let user = User {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: if body.active { 0 } else { now },
-        username,
-        email,
-        email_verified: body.verified,
-        first_name,
-        last_name,
-        nickname: String::new(),
-        password_hash: hash,
-        last_password_update: now,
-        roles: if admin { ROLES_SYSTEM_ADMIN } else { ROLES_SYSTEM_USER }.into(),
-        locale: "en".into(),
-        props: json!({}),
-        notify_props: json!({}),
-        timezone: json!({}),
-    };
+    let roles = if admin { ROLES_SYSTEM_ADMIN } else { ROLES_SYSTEM_USER };
+    let mut user = User::new(&username, &email, hash, roles);
+    if !body.active {
+        user.delete_at = user.create_at;
+    }
+    user.email_verified = body.verified;
+    user.first_name = first_name;
+    user.last_name = last_name;
     let user = chathooks_core::accounts::create_user(state, &user)
         .await
         .map_err(|error| match error {

@@ -46,6 +46,12 @@ pub struct Config {
     pub disable_scripts: bool,
     /// The script engine's threads and limits.
     pub scripts: chathooks_script::Config,
+    /// Argon2 runs at once and waiting (`--password-workers`,
+    /// `--max-password-hashes-waiting`).
+    pub passwords: chathooks_core::password::PoolSettings,
+    /// Gives freed memory back to the OS (the binary's allocator call), run
+    /// after each password hash; `None` leaves it to the allocator.
+    pub release_memory: Option<fn()>,
 }
 
 impl Config {
@@ -68,6 +74,8 @@ impl Config {
             retention: crate::retention::Retention::default(),
             disable_scripts: false,
             scripts: chathooks_script::Config::default(),
+            passwords: chathooks_core::password::PoolSettings::default(),
+            release_memory: None,
         }
     }
 }
@@ -142,6 +150,8 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
         site_url: config.site_url.clone(),
         allow_internal_callbacks: config.allow_internal_callbacks.clone(),
         delivery,
+        passwords: config.passwords,
+        release_memory: config.release_memory,
     };
     let scripts = if config.disable_scripts {
         None
@@ -154,7 +164,7 @@ pub async fn open(config: Config) -> anyhow::Result<Shared> {
     let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
     let core = Core::new(store, settings, outgoing)?;
     if let Some((username, password)) = config.admin.clone() {
-        chathooks_mattermost::users::ensure_admin(&core, &username, &password).await?;
+        chathooks_core::accounts::ensure_admin(&core, &username, &password).await?;
     }
     let mut welcome = None;
     let mut chaos = Vec::new();
