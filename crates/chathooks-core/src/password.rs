@@ -54,6 +54,13 @@ pub fn verify(password: &str, hash: &str) -> bool {
     }
 }
 
+/// A valid Argon2id hash with the default parameters, of a password nobody
+/// knows: a login naming no account is verified against it, so that it costs
+/// the same Argon2 run as a wrong password for an existing account and its
+/// answer time does not tell which usernames exist.
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$XKwuR775+VtF1J8nLTigrg$iG3WjR2VW5Lg98jNNhBPZip0IVXeQD19lgNHBLROZuM";
+
 /// How the [`PasswordPool`] is sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolSettings {
@@ -209,6 +216,16 @@ mod tests {
         assert!(!verify("pw", "$argon2id$v=19$garbage"));
     }
 
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        // Same algorithm and parameters as a fresh hash: only the salt and
+        // the output differ.
+        let fresh = hash("pw").unwrap();
+        let params = |h: &str| h.split('$').take(4).collect::<Vec<_>>().join("$");
+        assert_eq!(params(DUMMY_HASH), params(&fresh));
+        assert!(!verify("", DUMMY_HASH));
+    }
+
     #[tokio::test]
     async fn the_pool_refuses_beyond_its_queue() {
         let pool = Arc::new(PasswordPool::new(
@@ -224,19 +241,19 @@ mod tests {
         let queued: Vec<_> = (0..2)
             .map(|_| {
                 let pool = Arc::clone(&pool);
-                tokio::spawn(async move { pool.verify("pw", "").await })
+                tokio::spawn(async move { pool.verify("pw", DUMMY_HASH).await })
             })
             .collect();
         while pool.admitted.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(pool.verify("pw", "").await, Err(PasswordError::Busy)));
+        assert!(matches!(pool.verify("pw", DUMMY_HASH).await, Err(PasswordError::Busy)));
         drop(held);
         for waiting in queued {
             assert!(!waiting.await.unwrap().unwrap());
         }
         assert_eq!(pool.verifications(), 2);
-        assert!(pool.verify("pw", "").await.is_ok(), "a free pool admits again");
+        assert!(pool.verify("pw", DUMMY_HASH).await.is_ok(), "a free pool admits again");
     }
 
     #[test]

@@ -9,46 +9,43 @@ use super::convert;
 use super::error::{ApiError, ApiResult};
 use super::status_ok;
 use chathooks_core::Core;
-use chathooks_core::accounts::{valid_email, valid_password, valid_username};
+use chathooks_core::accounts::{self, LoginError, valid_email, valid_password, valid_username};
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+use chathooks_core::store::{ROLES_SYSTEM_USER, Store, StoreError, User};
 
 /// Sessions last 30 days, Mattermost's default for web sessions.
 const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 pub async fn login(state: &Core, request: login::Request) -> ApiResult<login::Response> {
     let body = request.body;
-    let invalid = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "api.user.login.invalid_credentials_email_username",
-            "Enter a valid email or username and/or password.",
-        )
-    };
-    let user = state
-        .store
-        .get_user_by_login(body.login_id.trim())
-        .await?
-        .ok_or_else(invalid)?;
-    let ok = state.passwords.verify(&body.password, &user.password_hash).await?;
-    if !ok || user.delete_at != 0 {
-        return Err(invalid());
-    }
-    let now = now_ms();
-    let session = Session {
-        token: new_id(),
-        user_id: user.id.clone(),
-        create_at: now,
-        expires_at: now + SESSION_LIFETIME_MS,
-        last_activity_at: now,
-    };
-    state.store.create_session(&session).await?;
+    let user = accounts::verify_login(state, body.login_id.trim(), &body.password)
+        .await
+        .map_err(login_refused)?;
+    let session = accounts::start_session(state, &user, new_id(), SESSION_LIFETIME_MS).await?;
     Ok(login::Response::Ok(
         convert::user(&user),
         login::OkHeaders {
             token: Some(session.token),
         },
     ))
+}
+
+/// A refused login as Mattermost answers it.
+fn login_refused(error: LoginError) -> ApiError {
+    match error {
+        LoginError::InvalidCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api.user.login.invalid_credentials_email_username",
+            "Enter a valid email or username and/or password.",
+        ),
+        LoginError::Locked => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api.user.check_user_login_attempts.too_many.app_error",
+            "Your account is locked because of too many failed password attempts. Please reset your password.",
+        ),
+        LoginError::Password(error) => error.into(),
+        LoginError::Store(error) => error.into(),
+    }
 }
 
 pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
@@ -104,7 +101,7 @@ pub async fn logout(
 ) -> ApiResult<logout::Response> {
     if let Some(credentials) = credentials {
         let token = super::auth::token(&credentials);
-        state.store.delete_session(token).await?;
+        accounts::end_session(state, token).await?;
     }
     Ok(logout::Response::Ok(status_ok()))
 }

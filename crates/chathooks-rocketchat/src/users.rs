@@ -10,9 +10,9 @@ use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
 use chathooks_core::Core;
-use chathooks_core::accounts::{Caller, valid_email, valid_password, valid_username};
+use chathooks_core::accounts::{self, Caller, LoginError, valid_email, valid_password, valid_username};
 use chathooks_core::ids::new_rc_token;
-use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Store, StoreError, User};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
 const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
@@ -22,9 +22,14 @@ const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 pub const RC_VERSION: &str = "6.13";
 
 fn login_failed() -> login::Response {
+    login_refused("Unauthorized", "Unauthorized")
+}
+
+/// The 401 of a refused login: `{status: "error", error, message}`.
+fn login_refused(error: &str, message: &str) -> login::Response {
     login::Response::Unauthorized(types::LoginError {
-        error: Some("Unauthorized".into()),
-        message: "Unauthorized".into(),
+        error: Some(error.into()),
+        message: message.into(),
         status: types::LoginErrorStatus::Error,
     })
 }
@@ -34,22 +39,21 @@ pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Res
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
     };
-    let Some(user) = state.store.get_user_by_login(&name).await? else {
-        return Ok(login_failed());
+    let user = match accounts::verify_login(state, &name, &body.password).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => return Ok(login_failed()),
+        // Rocket.Chat's own lockout (`Accounts_Block_Failed_Login_Attempts_By_User`)
+        // answers with this error id; the count is the one both APIs share.
+        Err(LoginError::Locked) => {
+            return Ok(login_refused(
+                "error-login-blocked-for-user",
+                "Login has been temporarily blocked For User",
+            ));
+        }
+        Err(LoginError::Password(error)) => return Err(error.into()),
+        Err(LoginError::Store(error)) => return Err(error.into()),
     };
-    let verified = state.passwords.verify(&body.password, &user.password_hash).await?;
-    if !verified || user.delete_at != 0 {
-        return Ok(login_failed());
-    }
-    let now = now_ms();
-    let session = Session {
-        token: new_rc_token(),
-        user_id: user.id.clone(),
-        create_at: now,
-        expires_at: now + SESSION_LIFETIME_MS,
-        last_activity_at: now,
-    };
-    state.store.create_session(&session).await?;
+    let session = accounts::start_session(state, &user, new_rc_token(), SESSION_LIFETIME_MS).await?;
     Ok(login::Response::Ok(wire::typed(
         "login answer",
         json!({
@@ -134,7 +138,7 @@ pub async fn users_create(
 /// End the caller's session, and only it: other sessions of the user (and
 /// personal access tokens, which are not sessions) keep working.
 pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
-    state.store.delete_session(&caller.session.token).await?;
+    accounts::end_session(state, &caller.session.token).await?;
     Ok(logout::Response::Ok(wire::typed(
         "logout answer",
         json!({"status": "success", "data": {"message": "You've been logged out!"}}),
