@@ -253,6 +253,16 @@ pub async fn ensure_admin(core: &Core, username: &str, password: &str) -> Result
     Ok(())
 }
 
+/// Enable or disable a personal access token. NotFound if it is gone.
+pub async fn set_access_token_active(core: &Core, id: &str, active: bool) -> StoreResult<()> {
+    core.store.set_access_token_active(id, active).await
+}
+
+/// Revoke (delete) a personal access token. NotFound if it is gone.
+pub async fn revoke_access_token(core: &Core, id: &str) -> StoreResult<()> {
+    core.store.delete_access_token(id).await
+}
+
 /// Store a new account and tell the event stream.
 pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
     let user = core.store.create_user(user).await?;

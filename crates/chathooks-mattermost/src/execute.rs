@@ -151,10 +151,7 @@ async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> A
         let existing = state.store.get_channel_by_name("", &name).await?;
         return existing.ok_or_else(channel_locked);
     }
-    Ok(state
-        .store
-        .get_or_create_direct_channel(&hook.user_id, &user.id)
-        .await?)
+    Ok(chathooks_core::channels::direct_channel(state, &hook.user_id, &user.id).await?)
 }
 
 /// Webhook-post refusals as AppErrors.

@@ -121,7 +121,7 @@ pub async fn revoke_user_access_token(
     request: revoke_user_access_token::Request,
 ) -> ApiResult<revoke_user_access_token::Response> {
     let token = managed_token(state, &caller, &request.body.token_id).await?;
-    state.store.delete_access_token(&token.id).await?;
+    chathooks_core::accounts::revoke_access_token(state, &token.id).await?;
     Ok(revoke_user_access_token::Response::Ok(status_ok()))
 }
 
@@ -131,7 +131,7 @@ pub async fn disable_user_access_token(
     request: disable_user_access_token::Request,
 ) -> ApiResult<disable_user_access_token::Response> {
     let token = managed_token(state, &caller, &request.body.token_id).await?;
-    state.store.set_access_token_active(&token.id, false).await?;
+    chathooks_core::accounts::set_access_token_active(state, &token.id, false).await?;
     Ok(disable_user_access_token::Response::Ok(status_ok()))
 }
 
@@ -141,6 +141,6 @@ pub async fn enable_user_access_token(
     request: enable_user_access_token::Request,
 ) -> ApiResult<enable_user_access_token::Response> {
     let token = managed_token(state, &caller, &request.body.token_id).await?;
-    state.store.set_access_token_active(&token.id, true).await?;
+    chathooks_core::accounts::set_access_token_active(state, &token.id, true).await?;
     Ok(enable_user_access_token::Response::Ok(status_ok()))
 }
