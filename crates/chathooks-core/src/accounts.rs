@@ -5,8 +5,15 @@
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_id;
-use crate::password::constant_time_eq;
-use crate::store::{AccessToken, DirectoryStore, Session, Store, StoreError, StoreResult, User, now_ms};
+use crate::password::{DUMMY_HASH, PasswordError, constant_time_eq};
+use crate::store::{
+    AccessToken, DirectoryStore, ROLES_SYSTEM_ADMIN, Session, Store, StoreError, StoreResult, User, now_ms,
+};
+
+/// Failed password logins in a row after which an account is locked:
+/// Mattermost's default `ServiceSettings.MaximumLoginAttempts`. Both APIs
+/// count the same failures, as they log in the same accounts.
+pub const MAX_FAILED_LOGINS: u32 = 10;
 
 /// Usernames both APIs accept (Mattermost's `IsValidUsername`): 3 to 22
 /// characters, lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
@@ -24,6 +31,12 @@ pub fn valid_email(email: &str) -> bool {
         return false;
     };
     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+}
+
+/// A password both APIs accept: 5 to 72 characters (Mattermost's default
+/// minimum, and Argon2-era clients' usual maximum).
+pub fn valid_password(password: &str) -> bool {
+    password.chars().count() >= 5 && password.len() <= 72
 }
 
 /// Who is calling: the session a token names, and its user.
@@ -118,6 +131,123 @@ pub async fn create_access_token(core: &Core, user: &User, description: &str) ->
     core.store.create_access_token(&token).await
 }
 
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// No such account, a wrong password, or a deactivated account: one
+    /// answer for all, so the answer does not tell which.
+    #[error("wrong login or password")]
+    InvalidCredentials,
+    /// [`MAX_FAILED_LOGINS`] failures in a row: only an administrator
+    /// setting a new password would unlock it (there is no such API here
+    /// yet; a reset of the server does).
+    #[error("too many failed login attempts")]
+    Locked,
+    /// The password could not be checked (the pool is full: a 429).
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The account `login` (a username or an email) names, if `password` is
+/// its password: the one login rule of both APIs.
+///
+/// - An unknown login, or an account without a password, costs the same
+///   Argon2 verification as a wrong password (against
+///   [`DUMMY_HASH`]), so the answer time does not reveal which accounts exist.
+/// - Each failure counts in the store; after [`MAX_FAILED_LOGINS`] in a row
+///   the account is locked and its password is no longer checked. A success
+///   clears the count.
+pub async fn verify_login(core: &Core, login: &str, password: &str) -> Result<User, LoginError> {
+    let Some(user) = core.store.get_user_by_login(login).await? else {
+        core.passwords.verify(password, DUMMY_HASH).await?;
+        return Err(LoginError::InvalidCredentials);
+    };
+    if !core.store.take_login_attempt(&user.id, MAX_FAILED_LOGINS).await? {
+        return Err(LoginError::Locked);
+    }
+    let has_password = !user.password_hash.is_empty();
+    let hash = if has_password { &user.password_hash } else { DUMMY_HASH };
+    let verified = match core.passwords.verify(password, hash).await {
+        Ok(verified) => verified && has_password,
+        Err(error) => {
+            // Not checked: the attempt does not count.
+            core.store.return_login_attempt(&user.id).await?;
+            return Err(error.into());
+        }
+    };
+    if !verified {
+        return Err(LoginError::InvalidCredentials);
+    }
+    core.store.clear_login_failures(&user.id).await?;
+    if user.delete_at != 0 {
+        return Err(LoginError::InvalidCredentials);
+    }
+    Ok(user)
+}
+
+/// Store a new session for `user` with this `token` (each API has its own
+/// token format), lasting `lifetime_ms` from now.
+pub async fn start_session(core: &Core, user: &User, token: String, lifetime_ms: i64) -> StoreResult<Session> {
+    let now = now_ms();
+    let session = Session {
+        token,
+        user_id: user.id.clone(),
+        create_at: now,
+        expires_at: now + lifetime_ms,
+        last_activity_at: now,
+    };
+    core.store.create_session(&session).await?;
+    Ok(session)
+}
+
+/// Why the start-up administrator could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("cannot create admin {username}: {reason}")]
+    Invalid { username: String, reason: &'static str },
+    #[error("cannot create admin {username}: {source}")]
+    Password { username: String, source: PasswordError },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Create the system admin named on the command line unless the name
+/// exists (start-up and the test API's reset), with the email
+/// `<username>@chathooks.localhost`.
+pub async fn ensure_admin(core: &Core, username: &str, password: &str) -> Result<(), AdminError> {
+    let username = username.trim().to_lowercase();
+    if core.store.get_user_by_username(&username).await?.is_some() {
+        return Ok(());
+    }
+    let invalid = |reason| AdminError::Invalid {
+        username: username.clone(),
+        reason,
+    };
+    let email = format!("{username}@chathooks.localhost");
+    if !valid_username(&username) {
+        return Err(invalid("Invalid username."));
+    }
+    if !valid_email(&email) {
+        return Err(invalid("Invalid email."));
+    }
+    if !valid_password(password) {
+        return Err(invalid("Your password must contain between 5 and 72 characters."));
+    }
+    let hash = core
+        .passwords
+        .hash(password)
+        .await
+        .map_err(|source| AdminError::Password {
+            username: username.clone(),
+            source,
+        })?;
+    create_user(core, &User::new(&username, &email, hash, ROLES_SYSTEM_ADMIN)).await?;
+    tracing::info!(username, "created system admin");
+    Ok(())
+}
+
 /// Store a new account and tell the event stream.
 pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
     let user = core.store.create_user(user).await?;
@@ -127,7 +257,80 @@ pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::Settings;
+    use crate::delivery::DeliverySettings;
+    use crate::netguard::AllowList;
+    use crate::password::PoolSettings;
+    use crate::store::{AnyStore, ROLES_SYSTEM_USER};
+
+    async fn core_with(username: &str, password: &str) -> Arc<Core> {
+        let store = AnyStore::connect("sqlite::memory:").await.unwrap();
+        let settings = Settings {
+            site_url: "http://localhost:8065".into(),
+            allow_internal_callbacks: AllowList::empty(),
+            delivery: DeliverySettings::with_timeout(std::time::Duration::from_secs(1)),
+            passwords: PoolSettings::default(),
+            release_memory: None,
+        };
+        let core = Core::new(store, settings, Vec::new()).unwrap();
+        let hash = core.passwords.hash(password).await.unwrap();
+        let email = format!("{username}@example.com");
+        create_user(&core, &User::new(username, &email, hash, ROLES_SYSTEM_USER))
+            .await
+            .unwrap();
+        core
+    }
+
+    #[tokio::test]
+    async fn an_unknown_login_costs_a_verification() {
+        let core = core_with("alice", "alice-password").await;
+        let before = core.passwords.verifications();
+        let refused = verify_login(&core, "nobody", "alice-password").await;
+        assert!(matches!(refused, Err(LoginError::InvalidCredentials)), "{refused:?}");
+        assert_eq!(
+            core.passwords.verifications(),
+            before + 1,
+            "the dummy hash was verified"
+        );
+        // A wrong password for a known user costs the same single verification.
+        let refused = verify_login(&core, "alice", "wrong").await;
+        assert!(matches!(refused, Err(LoginError::InvalidCredentials)), "{refused:?}");
+        assert_eq!(core.passwords.verifications(), before + 2);
+    }
+
+    #[tokio::test]
+    async fn an_account_locks_after_the_tenth_failure_in_a_row() {
+        let core = core_with("alice", "alice-password").await;
+        // A success clears the count: nine failures, a success, nine more.
+        for _ in 0..2 {
+            for _ in 0..MAX_FAILED_LOGINS - 1 {
+                assert!(matches!(
+                    verify_login(&core, "alice", "wrong").await,
+                    Err(LoginError::InvalidCredentials)
+                ));
+            }
+            verify_login(&core, "alice", "alice-password").await.unwrap();
+        }
+        for _ in 0..MAX_FAILED_LOGINS {
+            assert!(matches!(
+                verify_login(&core, "alice", "wrong").await,
+                Err(LoginError::InvalidCredentials)
+            ));
+        }
+        let verified = core.passwords.verifications();
+        for password in ["wrong", "alice-password"] {
+            let refused = verify_login(&core, "alice", password).await;
+            assert!(matches!(refused, Err(LoginError::Locked)), "{refused:?}");
+        }
+        assert_eq!(
+            core.passwords.verifications(),
+            verified,
+            "a locked account is not checked"
+        );
+    }
 
     #[test]
     fn usernames_and_emails() {

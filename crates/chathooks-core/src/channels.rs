@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::Core;
 use crate::events::Event;
-use crate::store::{Channel, ChannelMember, DirectoryStore, Store, StoreResult, User, now_ms};
+use crate::store::{Channel, ChannelMember, DirectoryStore, Store, StoreResult, Team, TeamMember, User, now_ms};
 
 /// Channel roles of a channel's creator.
 pub const ROLES_CHANNEL_ADMIN: &str = "channel_user channel_admin";
@@ -19,6 +19,18 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// The name of the direct-message channel of two users: their ids, lower
+/// first, joined by `__` (Mattermost's rule; the same pair always gives the
+/// same name, and a user's channel with themself is `<id>__<id>`).
+pub fn direct_channel_name(user_a: &str, user_b: &str) -> String {
+    let (low, high) = if user_a <= user_b {
+        (user_a, user_b)
+    } else {
+        (user_b, user_a)
+    };
+    format!("{low}__{high}")
 }
 
 /// A membership of `user_id` in `channel_id` with `roles`, starting now.
@@ -89,4 +101,48 @@ pub async fn archive_channel(core: &Core, channel: &Channel, by: &User) -> Store
     })
     .await;
     Ok(archived)
+}
+
+/// Store a new team. Conflict if the name is taken.
+pub async fn create_team(core: &Core, team: &Team) -> StoreResult<Team> {
+    core.store.create_team(team).await
+}
+
+/// Add (or re-add, with these roles) a team membership.
+pub async fn add_team_member(core: &Core, member: &TeamMember) -> StoreResult<TeamMember> {
+    core.store.add_team_member(member).await
+}
+
+/// The direct-message channel of two users (named by
+/// [`direct_channel_name`]), made with both memberships if it does not
+/// exist yet.
+pub async fn direct_channel(core: &Core, user_a: &str, user_b: &str) -> StoreResult<Channel> {
+    core.store.get_or_create_direct_channel(user_a, user_b).await
+}
+
+/// Store `channel` with its `creator` as channel admin and `members` as plain
+/// members, then publish one `ChannelCreated`, after the members (Rocket.Chat
+/// fires `roomCreated`, not `roomJoined`, for the members a room is made
+/// with). A member listed twice, or the creator among the members, joins once.
+pub async fn create_channel_with_members(
+    core: &Core,
+    channel: &Channel,
+    creator: &User,
+    members: &[User],
+) -> StoreResult<Channel> {
+    let channel = core.store.create_channel(channel).await?;
+    core.store
+        .add_channel_member(&new_member(&channel.id, &creator.id, ROLES_CHANNEL_ADMIN))
+        .await?;
+    for member in members.iter().filter(|m| m.id != creator.id) {
+        core.store
+            .add_channel_member(&new_member(&channel.id, &member.id, crate::store::ROLES_CHANNEL_USER))
+            .await?;
+    }
+    core.emit(Event::ChannelCreated {
+        channel: channel.clone(),
+        creator: creator.clone(),
+    })
+    .await;
+    Ok(channel)
 }

@@ -6,6 +6,7 @@ use crate::delivery::{Deliveries, DeliverySettings, Outgoing};
 use crate::events::{Event, EventBus};
 use crate::ids::new_id;
 use crate::netguard::{AllowList, guarded_client};
+use crate::password::{PasswordPool, PoolSettings};
 use crate::store::{AnyStore, DeliveryStore};
 
 /// What the core is told at start-up.
@@ -16,6 +17,11 @@ pub struct Settings {
     /// Internal hosts outgoing calls may reach all the same.
     pub allow_internal_callbacks: AllowList,
     pub delivery: DeliverySettings,
+    /// How many Argon2 runs at once, and how many may wait.
+    pub passwords: PoolSettings,
+    /// Called on the Argon2 thread after each run, to give its work area
+    /// back to the OS (the binary's allocator keeps freed pages otherwise).
+    pub release_memory: Option<fn()>,
 }
 
 /// The store, the event bus and the delivery engine, shared by every request.
@@ -33,6 +39,8 @@ pub struct Core {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Counters for the server's `/metrics`.
     pub metrics: crate::metrics::CoreMetrics,
+    /// Where every password is hashed and verified.
+    pub passwords: PasswordPool,
 }
 
 impl Core {
@@ -56,6 +64,7 @@ impl Core {
             instance: new_id(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             metrics: crate::metrics::CoreMetrics::default(),
+            passwords: PasswordPool::new(settings.passwords, settings.release_memory),
         }))
     }
 }

@@ -88,6 +88,12 @@ pub async fn upload(
     Ok(stored)
 }
 
+/// Mark the files `ids` that no post carries yet as carried by `post_id`
+/// (at `at`); ids that are unknown or taken are left alone.
+pub async fn attach_files(core: &Core, post_id: &str, ids: &[String], at: i64) -> StoreResult<()> {
+    core.store.attach_files(post_id, ids, at).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

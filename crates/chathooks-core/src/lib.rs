@@ -14,6 +14,9 @@
 //!   webhook-post pipeline; [`reactions`] and [`files`] around them.
 //! - [`events`]: one stream of what happened.
 //! - [`delivery`]: the durable queue of outgoing calls, for both dialects.
+//! - [`hooks`] (Mattermost webhooks) and [`integrations`] (Rocket.Chat's):
+//!   the writes the adapters make to them. Every write of the adapters goes
+//!   through a function of this crate; `dependency_rules.rs` checks it.
 //! - [`store`]: persistence behind the [`store::Store`] trait, one
 //!   implementation per database.
 //! - [`ids`], [`password`], [`markup`], [`netguard`]: formats, secrets, Slack
@@ -25,7 +28,9 @@ mod core;
 pub mod delivery;
 pub mod events;
 pub mod files;
+pub mod hooks;
 pub mod ids;
+pub mod integrations;
 pub mod markup;
 pub mod metrics;
 pub mod netguard;

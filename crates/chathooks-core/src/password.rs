@@ -14,11 +14,22 @@
 //!
 //! Tokens and webhook secrets are compared with [`constant_time_eq`] so response
 //! timing does not reveal how many leading bytes of a guess were right.
+//!
+//! Every hash and verification the server makes goes through one
+//! [`PasswordPool`]: each Argon2 run takes a 19 MiB work area and tens of
+//! milliseconds of a core, so how many run at once is bounded (about the
+//! number of cores), and how many may wait for a turn too; beyond that the
+//! pool refuses with [`PasswordError::Busy`], which each API answers with its
+//! own 429.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 /// Hashing failed: the OS random generator (for the salt) or Argon2 itself
 /// reported an error. Neither happens in normal operation.
@@ -38,7 +49,9 @@ pub fn digest(password: &str) -> String {
 /// Hash `password` (its SHA-256 digest) with Argon2id, default parameters and
 /// a fresh random salt.
 ///
-/// Returns [`DIGEST_PREFIX`] and a PHC string, to store as-is.
+/// Returns [`DIGEST_PREFIX`] and a PHC string, to store as-is. This runs
+/// Argon2 on the calling thread: the server hashes through
+/// [`PasswordPool::hash`].
 pub fn hash(password: &str) -> Result<String, HashError> {
     let hashed: PasswordHash = Argon2::default()
         .hash_password(digest(password).as_bytes())
@@ -49,7 +62,9 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 /// Whether `password` matches the stored `hash`.
 ///
 /// A malformed or unsupported hash verifies nothing (returns `false`) rather than
-/// erroring: for a login either way means "wrong credentials".
+/// erroring: for a login either way means "wrong credentials". This runs
+/// Argon2 on the calling thread: the server verifies through
+/// [`PasswordPool::verify`].
 pub fn verify(password: &str, hash: &str) -> bool {
     match hash.strip_prefix(DIGEST_PREFIX) {
         Some(phc) => argon2_verify(&digest(password), phc),
@@ -72,6 +87,133 @@ fn argon2_verify(secret: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
+    }
+}
+
+/// A valid Argon2id hash with the default parameters, of a password nobody
+/// knows: a login naming no account is verified against it, so that it costs
+/// the same Argon2 run as a wrong password for an existing account and its
+/// answer time does not tell which usernames exist.
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$XKwuR775+VtF1J8nLTigrg$iG3WjR2VW5Lg98jNNhBPZip0IVXeQD19lgNHBLROZuM";
+
+/// How the [`PasswordPool`] is sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Argon2 runs at the same time (each on a blocking thread).
+    pub workers: usize,
+    /// Requests that may wait for a free worker; one more is refused with
+    /// [`PasswordError::Busy`].
+    pub max_waiting: usize,
+}
+
+impl PoolSettings {
+    /// One worker per core, and 64 waiting (a few seconds of work at most).
+    pub fn for_this_machine() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(2, usize::from),
+            max_waiting: 64,
+        }
+    }
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self::for_this_machine()
+    }
+}
+
+/// Why the pool did not hash or verify.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// Every worker is busy and the queue is full: answered with a 429.
+    #[error("too many password checks are waiting; try again shortly")]
+    Busy,
+    /// Hashing failed, or the worker thread did (a bug).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The one place Argon2 runs: at most `workers` at once on blocking threads,
+/// at most `max_waiting` more queued, the rest refused.
+pub struct PasswordPool {
+    /// Permits to run Argon2.
+    workers: Arc<Semaphore>,
+    /// Permits to be in the pool at all (running or waiting).
+    admitted: Arc<Semaphore>,
+    /// Run on the worker thread after each Argon2 run (the server passes its
+    /// allocator's "give freed memory back" call: the 19 MiB work area is
+    /// otherwise kept until a later allocation purges it).
+    after_work: Option<fn()>,
+    /// Verifications run so far (unknown users' included).
+    verifications: AtomicU64,
+}
+
+impl std::fmt::Debug for PasswordPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordPool")
+            .field("free_workers", &self.workers.available_permits())
+            .field("free_places", &self.admitted.available_permits())
+            .finish()
+    }
+}
+
+impl PasswordPool {
+    /// A pool sized by `settings` (a zero worker count counts as one).
+    pub fn new(settings: PoolSettings, after_work: Option<fn()>) -> Self {
+        let workers = settings.workers.max(1);
+        Self {
+            workers: Arc::new(Semaphore::new(workers)),
+            admitted: Arc::new(Semaphore::new(workers.saturating_add(settings.max_waiting))),
+            after_work,
+            verifications: AtomicU64::new(0),
+        }
+    }
+
+    /// [`hash`] on the pool.
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let password = password.to_owned();
+        self.run(move || hash(&password))
+            .await?
+            .map_err(|error| PasswordError::Failed(error.to_string()))
+    }
+
+    /// [`verify`] on the pool.
+    pub async fn verify(&self, password: &str, hash: &str) -> Result<bool, PasswordError> {
+        let (password, hash) = (password.to_owned(), hash.to_owned());
+        let verified = self.run(move || verify(&password, &hash)).await?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        Ok(verified)
+    }
+
+    /// How many verifications the pool has run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Run `work` on a blocking thread once a worker is free, or refuse at
+    /// once when the queue is full.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+        let _place = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| PasswordError::Busy)?;
+        let worker = Arc::clone(&self.workers)
+            .acquire_owned()
+            .await
+            .map_err(|error| PasswordError::Failed(error.to_string()))?;
+        let after_work = self.after_work;
+        // The worker permit moves into the thread: a caller that gives up
+        // (its request dropped) does not free the worker before Argon2 ends.
+        tokio::task::spawn_blocking(move || {
+            let done = work();
+            if let Some(release) = after_work {
+                release();
+            }
+            drop(worker);
+            done
+        })
+        .await
+        .map_err(|error| PasswordError::Failed(format!("password worker failed: {error}")))
     }
 }
 
@@ -127,6 +269,46 @@ mod tests {
         assert!(!verify("pw", ""));
         assert!(!verify("pw", "pw"));
         assert!(!verify("pw", "$argon2id$v=19$garbage"));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        // Same algorithm and parameters as a fresh hash: only the salt and
+        // the output differ.
+        let fresh = hash("pw").unwrap();
+        let params = |h: &str| h.split('$').take(4).collect::<Vec<_>>().join("$");
+        assert_eq!(params(DUMMY_HASH), params(&fresh));
+        assert!(!verify("", DUMMY_HASH));
+    }
+
+    #[tokio::test]
+    async fn the_pool_refuses_beyond_its_queue() {
+        let pool = Arc::new(PasswordPool::new(
+            PoolSettings {
+                workers: 1,
+                max_waiting: 1,
+            },
+            None,
+        ));
+        // Hold the only worker, then fill the pool: one request waiting for
+        // the worker, one waiting in the queue.
+        let held = Arc::clone(&pool.workers).acquire_owned().await.unwrap();
+        let queued: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move { pool.verify("pw", DUMMY_HASH).await })
+            })
+            .collect();
+        while pool.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(pool.verify("pw", DUMMY_HASH).await, Err(PasswordError::Busy)));
+        drop(held);
+        for waiting in queued {
+            assert!(!waiting.await.unwrap().unwrap());
+        }
+        assert_eq!(pool.verifications(), 2);
+        assert!(pool.verify("pw", DUMMY_HASH).await.is_ok(), "a free pool admits again");
     }
 
     #[test]

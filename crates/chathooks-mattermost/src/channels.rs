@@ -261,6 +261,6 @@ pub async fn create_direct_channel(
             return Err(ApiError::invalid_body_param("user_ids").detailed(user_not_found().message));
         }
     }
-    let channel = state.store.get_or_create_direct_channel(a, b).await?;
+    let channel = chathooks_core::channels::direct_channel(state, a, b).await?;
     Ok(create_direct_channel::Response::Created(convert::channel(&channel)))
 }

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use chathooks_mattermost_server::ErrorResponse;
 use chathooks_mattermost_types::AppError;
 
+use chathooks_core::password::PasswordError;
 use chathooks_core::store::StoreError;
 
 /// An error on its way to becoming an AppError answer.
@@ -120,7 +121,37 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<PasswordError> for ApiError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            // Mattermost has no such limit; the id is ours, in its style.
+            PasswordError::Busy => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "app.password.too_many_waiting.app_error",
+                "Too many password checks are waiting. Please try again shortly.",
+            ),
+            PasswordError::Failed(detail) => Self::internal(detail),
+        }
+    }
+}
+
 /// Turn an operation's outcome into its answer.
 pub fn respond<R: ErrorResponse<AppError>>(result: ApiResult<R>) -> R {
     result.unwrap_or_else(ApiError::respond)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_password_pool_is_a_429_app_error() {
+        let error = ApiError::from(PasswordError::Busy);
+        assert_eq!(error.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(error.id, "app.password.too_many_waiting.app_error");
+        // Login documents only 400 and 401; any other status is its `default`.
+        let answer: chathooks_mattermost_server::ops::login::Response = error.respond();
+        let answer = axum::response::IntoResponse::into_response(answer);
+        assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
 }

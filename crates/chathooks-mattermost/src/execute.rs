@@ -147,18 +147,11 @@ async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> A
     if hook.channel_locked {
         // A locked hook may only post to its own channel, which a direct channel
         // that does not exist yet cannot be: refuse without creating it.
-        let (low, high) = if hook.user_id <= user.id {
-            (&hook.user_id, &user.id)
-        } else {
-            (&user.id, &hook.user_id)
-        };
-        let existing = state.store.get_channel_by_name("", &format!("{low}__{high}")).await?;
+        let name = chathooks_core::channels::direct_channel_name(&hook.user_id, &user.id);
+        let existing = state.store.get_channel_by_name("", &name).await?;
         return existing.ok_or_else(channel_locked);
     }
-    Ok(state
-        .store
-        .get_or_create_direct_channel(&hook.user_id, &user.id)
-        .await?)
+    Ok(chathooks_core::channels::direct_channel(state, &hook.user_id, &user.id).await?)
 }
 
 /// Webhook-post refusals as AppErrors.

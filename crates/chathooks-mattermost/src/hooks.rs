@@ -324,7 +324,7 @@ pub async fn create_incoming_webhook(
         icon_url: text(body.icon_url),
         channel_locked,
     };
-    let hook = state.store.create_incoming(&hook).await?;
+    let hook = chathooks_core::hooks::create_incoming(state, &hook).await?;
     Ok(create_incoming_webhook::Response::Created(convert::incoming(hook)))
 }
 
@@ -372,9 +372,7 @@ pub async fn update_incoming_webhook(
         channel_locked,
         ..hook
     };
-    let stored = state
-        .store
-        .update_incoming(&updated)
+    let stored = chathooks_core::hooks::update_incoming(state, &updated)
         .await
         .map_err(or_missing(incoming_not_found))?;
     Ok(update_incoming_webhook::Response::Created(convert::incoming(stored)))
@@ -388,9 +386,7 @@ pub async fn delete_incoming_webhook(
     request: delete_incoming_webhook::Request,
 ) -> ApiResult<delete_incoming_webhook::Response> {
     let hook = managed_incoming(state, &caller, &request.hook_id).await?;
-    state
-        .store
-        .delete_incoming(&hook.id, now_ms())
+    chathooks_core::hooks::delete_incoming(state, &hook.id, now_ms())
         .await
         .map_err(or_missing(incoming_not_found))?;
     Ok(delete_incoming_webhook::Response::Ok(status_ok()))
@@ -696,7 +692,7 @@ pub async fn create_outgoing_webhook(
         icon_url: text(body.icon_url),
     };
     check_outgoing(state, &hook, Action::Create).await?;
-    let hook = state.store.create_outgoing(&hook).await?;
+    let hook = chathooks_core::hooks::create_outgoing(state, &hook).await?;
     Ok(create_outgoing_webhook::Response::Created(convert::outgoing(&hook)?))
 }
 
@@ -753,15 +749,11 @@ pub async fn update_outgoing_webhook(
         ..hook
     };
     check_outgoing(state, &updated, Action::Update).await?;
-    let mut stored = state
-        .store
-        .update_outgoing(&updated)
+    let mut stored = chathooks_core::hooks::update_outgoing(state, &updated)
         .await
         .map_err(or_missing(outgoing_not_found))?;
     if token != stored.token {
-        stored = state
-            .store
-            .regen_outgoing_token(&stored.id, &token, stored.update_at)
+        stored = chathooks_core::hooks::regen_outgoing_token(state, &stored.id, &token, stored.update_at)
             .await
             .map_err(or_missing(outgoing_not_found))?;
     }
@@ -776,9 +768,7 @@ pub async fn delete_outgoing_webhook(
     request: delete_outgoing_webhook::Request,
 ) -> ApiResult<delete_outgoing_webhook::Response> {
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
-    state
-        .store
-        .delete_outgoing(&hook.id, now_ms())
+    chathooks_core::hooks::delete_outgoing(state, &hook.id, now_ms())
         .await
         .map_err(or_missing(outgoing_not_found))?;
     Ok(delete_outgoing_webhook::Response::Ok(status_ok()))
@@ -792,9 +782,7 @@ pub async fn regen_outgoing_hook_token(
     request: regen_outgoing_hook_token::Request,
 ) -> ApiResult<regen_outgoing_hook_token::Response> {
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
-    let hook = state
-        .store
-        .regen_outgoing_token(&hook.id, &new_id(), now_ms())
+    let hook = chathooks_core::hooks::regen_outgoing_token(state, &hook.id, &new_id(), now_ms())
         .await
         .map_err(or_missing(outgoing_not_found))?;
     Ok(regen_outgoing_hook_token::Response::Ok(convert::outgoing(&hook)?))

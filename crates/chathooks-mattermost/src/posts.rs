@@ -171,10 +171,7 @@ pub async fn create_post(
     post.props = serde_json::Value::Object(props);
     post.file_ids = own_unattached_files(state, &caller.user, &channel, body.file_ids).await?;
     let post = chathooks_core::posts::create_post(state, post, &channel, &caller.user).await?;
-    state
-        .store
-        .attach_files(&post.id, &post.file_ids, post.create_at)
-        .await?;
+    chathooks_core::files::attach_files(state, &post.id, &post.file_ids, post.create_at).await?;
     Ok(create_post::Response::Created(convert::post(&post)))
 }
 
@@ -261,10 +258,7 @@ async fn edit(state: &Core, caller: &Caller, post_id: &str, change: Change) -> A
         post.file_ids = keep_or_add_files(state, caller, &channel, &post, file_ids).await?;
     }
     let edited = chathooks_core::posts::edit_post(state, post, &channel, &author).await?;
-    state
-        .store
-        .attach_files(&edited.id, &edited.file_ids, edited.update_at)
-        .await?;
+    chathooks_core::files::attach_files(state, &edited.id, &edited.file_ids, edited.update_at).await?;
     Ok(edited)
 }
 

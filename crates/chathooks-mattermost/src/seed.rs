@@ -216,8 +216,7 @@ async fn apply_incoming(
     };
     match core.store.get_incoming(&wanted.id).await? {
         None => {
-            core.store
-                .create_incoming(&wanted)
+            chathooks_core::hooks::create_incoming(core, &wanted)
                 .await
                 .map_err(|e| anyhow::anyhow!("incoming hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
             applied.created += 1;
@@ -229,7 +228,7 @@ async fn apply_incoming(
                 ..wanted.clone()
             } == current;
             if !same {
-                core.store.update_incoming(&wanted).await?;
+                chathooks_core::hooks::update_incoming(core, &wanted).await?;
                 applied.updated += 1;
             }
         }
@@ -286,8 +285,7 @@ async fn apply_outgoing(
     };
     match current {
         None => {
-            core.store
-                .create_outgoing(&wanted)
+            chathooks_core::hooks::create_outgoing(core, &wanted)
                 .await
                 .map_err(|e| anyhow::anyhow!("outgoing hook `{}`: {e} (a deleted hook keeps its id)", wanted.id))?;
             applied.created += 1;
@@ -299,9 +297,9 @@ async fn apply_outgoing(
                 ..wanted.clone()
             } == current;
             if !same {
-                core.store.update_outgoing(&wanted).await?;
+                chathooks_core::hooks::update_outgoing(core, &wanted).await?;
                 if current.token != wanted.token {
-                    core.store.regen_outgoing_token(&wanted.id, &wanted.token, now).await?;
+                    chathooks_core::hooks::regen_outgoing_token(core, &wanted.id, &wanted.token, now).await?;
                 }
                 applied.updated += 1;
             }

@@ -56,23 +56,26 @@ pub async fn create_team(
         allowed_domains: String::new(),
         invite_id: new_id(),
     };
-    let team = state.store.create_team(&team).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::bad_request(
-            "app.team.save.existing.app_error",
-            "A team with that name already exists.",
-        ),
-        other => other.into(),
-    })?;
+    let team = chathooks_core::channels::create_team(state, &team)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::bad_request(
+                "app.team.save.existing.app_error",
+                "A team with that name already exists.",
+            ),
+            other => other.into(),
+        })?;
     // The creator administers the team.
-    state
-        .store
-        .add_team_member(&TeamMember {
+    chathooks_core::channels::add_team_member(
+        state,
+        &TeamMember {
             team_id: team.id.clone(),
             user_id: caller.user.id.clone(),
             roles: ROLES_TEAM_ADMIN.into(),
             delete_at: 0,
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(create_team::Response::Created(convert::team(&team)))
 }
 
@@ -199,14 +202,15 @@ pub async fn add_team_member(
         .filter(|m| m.delete_at == 0)
         .map(|m| m.roles)
         .unwrap_or_else(|| ROLES_TEAM_USER.into());
-    let member = state
-        .store
-        .add_team_member(&TeamMember {
+    let member = chathooks_core::channels::add_team_member(
+        state,
+        &TeamMember {
             team_id: team.id,
             user_id: user.id,
             roles,
             delete_at: 0,
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(add_team_member::Response::Created(convert::team_member(&member)))
 }

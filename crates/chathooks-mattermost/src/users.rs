@@ -1,60 +1,51 @@
 //! Login, sessions and users.
 
+use axum::http::StatusCode;
 use chathooks_mattermost_server::Credentials;
 use chathooks_mattermost_server::ops::{create_user, get_me, get_user, get_user_by_username, login, logout};
-use serde_json::json;
 
 use super::auth::Caller;
 use super::convert;
 use super::error::{ApiError, ApiResult};
 use super::status_ok;
 use chathooks_core::Core;
-use chathooks_core::accounts::{valid_email, valid_username};
+use chathooks_core::accounts::{self, LoginError, valid_email, valid_password, valid_username};
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::password;
-use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+use chathooks_core::store::{ROLES_SYSTEM_USER, Store, StoreError, User};
 
 /// Sessions last 30 days, Mattermost's default for web sessions.
 const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 pub async fn login(state: &Core, request: login::Request) -> ApiResult<login::Response> {
     let body = request.body;
-    let invalid = || {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "api.user.login.invalid_credentials_email_username",
-            "Enter a valid email or username and/or password.",
-        )
-    };
-    let user = state
-        .store
-        .get_user_by_login(body.login_id.trim())
-        .await?
-        .ok_or_else(invalid)?;
-    // Hash checks run on a blocking thread: Argon2 is deliberately slow.
-    let hash = user.password_hash.clone();
-    let given = body.password.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+    let user = accounts::verify_login(state, body.login_id.trim(), &body.password)
         .await
-        .map_err(ApiError::internal)?;
-    if !ok || user.delete_at != 0 {
-        return Err(invalid());
-    }
-    let now = now_ms();
-    let session = Session {
-        token: new_id(),
-        user_id: user.id.clone(),
-        create_at: now,
-        expires_at: now + SESSION_LIFETIME_MS,
-        last_activity_at: now,
-    };
-    state.store.create_session(&session).await?;
+        .map_err(login_refused)?;
+    let session = accounts::start_session(state, &user, new_id(), SESSION_LIFETIME_MS).await?;
     Ok(login::Response::Ok(
         convert::user(&user),
         login::OkHeaders {
             token: Some(session.token),
         },
     ))
+}
+
+/// A refused login as Mattermost answers it.
+fn login_refused(error: LoginError) -> ApiError {
+    match error {
+        LoginError::InvalidCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api.user.login.invalid_credentials_email_username",
+            "Enter a valid email or username and/or password.",
+        ),
+        LoginError::Locked => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api.user.check_user_login_attempts.too_many.app_error",
+            "Your account is locked because of too many failed password attempts. Please reset your password.",
+        ),
+        LoginError::Password(error) => error.into(),
+        LoginError::Store(error) => error.into(),
+    }
 }
 
 pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
@@ -115,8 +106,8 @@ pub async fn logout(
     Ok(logout::Response::Ok(status_ok()))
 }
 
-/// A new user record; the password is hashed on a blocking thread.
-async fn new_user(username: &str, email: &str, password: &str, roles: &str) -> ApiResult<User> {
+/// A new user record, its password hashed on the core's pool.
+async fn new_user(state: &Core, username: &str, email: &str, password: &str, roles: &str) -> ApiResult<User> {
     let username = username.trim().to_lowercase();
     let email = email.trim().to_lowercase();
     if !valid_username(&username) {
@@ -131,37 +122,14 @@ async fn new_user(username: &str, email: &str, password: &str, roles: &str) -> A
             "Invalid email.",
         ));
     }
-    if password.chars().count() < 5 || password.len() > 72 {
+    if !valid_password(password) {
         return Err(ApiError::bad_request(
             "model.user.is_valid.pwd.app_error",
             "Your password must contain between 5 and 72 characters.",
         ));
     }
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let now = now_ms();
-    Ok(User {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        username,
-        email,
-        email_verified: true,
-        first_name: String::new(),
-        last_name: String::new(),
-        nickname: String::new(),
-        password_hash: hash,
-        last_password_update: now,
-        roles: roles.to_owned(),
-        locale: "en".into(),
-        props: json!({}),
-        notify_props: json!({}),
-        timezone: json!({}),
-    })
+    let hash = state.passwords.hash(password).await?;
+    Ok(User::new(&username, &email, hash, roles))
 }
 
 fn conflict(error: StoreError) -> ApiError {
@@ -188,7 +156,7 @@ pub async fn create_user(
         return Err(ApiError::forbidden());
     }
     let body = request.body;
-    let mut user = new_user(&body.username, &body.email, &body.password, ROLES_SYSTEM_USER).await?;
+    let mut user = new_user(state, &body.username, &body.email, &body.password, ROLES_SYSTEM_USER).await?;
     user.first_name = body.first_name.unwrap_or_default();
     user.last_name = body.last_name.unwrap_or_default();
     user.nickname = body.nickname.unwrap_or_default();
@@ -201,23 +169,4 @@ pub async fn create_user(
         .await
         .map_err(conflict)?;
     Ok(create_user::Response::Created(convert::user(&user)))
-}
-
-/// Create the system admin named on the command line unless the name exists.
-pub async fn ensure_admin(state: &Core, username: &str, password: &str) -> anyhow::Result<()> {
-    if state
-        .store
-        .get_user_by_username(&username.to_lowercase())
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let email = format!("{}@chathooks.localhost", username.to_lowercase());
-    let user = new_user(username, &email, password, ROLES_SYSTEM_ADMIN)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create admin {username}: {}", e.message))?;
-    chathooks_core::accounts::create_user(state, &user).await?;
-    tracing::info!(username, "created system admin");
-    Ok(())
 }

@@ -857,6 +857,10 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: Unknown user or wrong password.
             Unauthorized(crate::types::LoginError),
+            /// 429: Too many password checks are waiting for the server's bounded Argon2 pool (its
+            /// `--max-password-hashes-waiting`); try again shortly. The body is the usual error shape,
+            /// as Rocket.Chat's own rate limiter answers.
+            TooManyRequests(crate::types::Error),
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
@@ -869,6 +873,7 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::TooManyRequests(body) => runtime::json_response(429u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
                     }
@@ -1010,6 +1015,10 @@ pub mod ops {
             Unauthorized(crate::types::UnauthorizedError),
             /// 403: The caller lacks the permission this endpoint needs.
             Forbidden(crate::types::Error),
+            /// 429: Too many password checks are waiting for the server's bounded Argon2 pool (its
+            /// `--max-password-hashes-waiting`); try again shortly. The body is the usual error shape,
+            /// as Rocket.Chat's own rate limiter answers.
+            TooManyRequests(crate::types::Error),
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
@@ -1023,6 +1032,7 @@ pub mod ops {
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::TooManyRequests(body) => runtime::json_response(429u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
                     }

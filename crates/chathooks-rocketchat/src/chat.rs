@@ -111,7 +111,7 @@ pub async fn post_message(state: &Core, channel: &Channel, author: &User, messag
     post.props = Value::Object(props);
     let post = chathooks_core::posts::create_post(state, post, channel, author).await?;
     if !message.file_ids.is_empty() {
-        state.store.attach_files(&post.id, &message.file_ids, now_ms()).await?;
+        chathooks_core::files::attach_files(state, &post.id, &message.file_ids, now_ms()).await?;
     }
     Ok(post)
 }

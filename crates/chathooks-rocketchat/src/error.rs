@@ -16,6 +16,7 @@ use chathooks_rocketchat_types as types;
 use chathooks_runtime::{RequestError, RequestErrorKind, ValidationIssue};
 use serde_json::{Map, Value};
 
+use chathooks_core::password::PasswordError;
 use chathooks_core::store::StoreError;
 
 /// The message of every 401.
@@ -47,6 +48,8 @@ pub enum RcError {
     NotFound(String),
     /// 503 (`/hooks` only): the integration is disabled.
     ServiceUnavailable,
+    /// 429 with an error id: a bounded queue (the password pool) is full.
+    TooManyRequests { error: String, error_type: String },
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -126,6 +129,9 @@ impl RcError {
             Self::Refused(error) => Answer::Forbidden(error_body(error, None, Map::new())),
             Self::NotFound(error) => Answer::NotFound(error_body(error, None, Map::new())),
             Self::ServiceUnavailable => Answer::ServiceUnavailable("Service Unavailable".into()),
+            Self::TooManyRequests { error, error_type } => {
+                Answer::TooManyRequests(error_body(error, Some(error_type), Map::new()))
+            }
             Self::Internal(_) => Answer::InternalServerError(error_body(
                 "Internal server error".into(),
                 Some("error-internal".into()),
@@ -143,6 +149,7 @@ impl RcError {
             Answer::Forbidden(body) => json_response(StatusCode::FORBIDDEN, &body),
             Answer::NotFound(body) => json_response(StatusCode::NOT_FOUND, &body),
             Answer::ServiceUnavailable(text) => text_response(StatusCode::SERVICE_UNAVAILABLE, "text/plain", text),
+            Answer::TooManyRequests(body) => json_response(StatusCode::TOO_MANY_REQUESTS, &body),
             Answer::InternalServerError(body) => json_response(StatusCode::INTERNAL_SERVER_ERROR, &body),
         }
     }
@@ -169,6 +176,18 @@ impl From<StoreError> for RcError {
     }
 }
 
+impl From<PasswordError> for RcError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy => Self::TooManyRequests {
+                error: "Too many password checks are waiting. Try again shortly. [error-too-many-requests]".into(),
+                error_type: "error-too-many-requests".into(),
+            },
+            PasswordError::Failed(detail) => Self::internal(detail),
+        }
+    }
+}
+
 /// An error's answer. The variant names are those of the generated response
 /// enums, so [`FromRcError`] can be implemented by a macro.
 #[derive(Debug, Clone)]
@@ -178,6 +197,7 @@ pub enum Answer {
     Forbidden(types::Error),
     NotFound(types::Error),
     ServiceUnavailable(String),
+    TooManyRequests(types::Error),
     InternalServerError(types::Error),
 }
 
@@ -211,9 +231,9 @@ macro_rules! from_rc_error {
 }
 
 from_rc_error! {
-    login => [BadRequest, InternalServerError];
+    login => [BadRequest, TooManyRequests, InternalServerError];
     me => [Unauthorized, InternalServerError];
-    users_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    users_create => [BadRequest, Unauthorized, Forbidden, TooManyRequests, InternalServerError];
     channels_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     channels_info => [BadRequest, Unauthorized, InternalServerError];
     channels_history => [BadRequest, Unauthorized, InternalServerError];
@@ -305,6 +325,25 @@ fn expected_type(message: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_full_password_pool_is_a_429_in_the_error_shape() {
+        for answer in [
+            axum::response::IntoResponse::into_response(ops::login::Response::from_rc_error(
+                PasswordError::Busy.into(),
+            )),
+            axum::response::IntoResponse::into_response(ops::users_create::Response::from_rc_error(
+                PasswordError::Busy.into(),
+            )),
+            RcError::from(PasswordError::Busy).into_http(),
+        ] {
+            assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+            let body = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["success"], false);
+            assert_eq!(body["errorType"], "error-too-many-requests");
+        }
+    }
     use chathooks_runtime::Location;
 
     fn issue(keyword: &str, property: Option<&str>, message: &str) -> ValidationIssue {

@@ -492,7 +492,7 @@ async fn record(
         updated_at: now,
         doc,
     };
-    if let Err(error) = state.store.add_rc_history(&entry).await {
+    if let Err(error) = chathooks_core::integrations::add_history(state, &entry).await {
         tracing::warn!(integration_id = %integration.id, %error, "script history not recorded");
     }
 }

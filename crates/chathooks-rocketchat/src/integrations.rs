@@ -92,7 +92,7 @@ pub async fn integrations_create(
     let body = fields_of(&body_of!(request, integrations_create))?;
     let mut integration = new_integration(state, &caller.user, &body).await?;
     check_script(scripts, &mut integration).await;
-    let integration = state.store.create_rc_integration(&integration).await?;
+    let integration = chathooks_core::integrations::create_integration(state, &integration).await?;
     Ok(integrations_create::Response::Ok(answer(
         "integrations.create answer",
         &integration,
@@ -211,14 +211,15 @@ pub async fn integrations_update(
     doc.insert("_updatedAt".into(), iso(now).into());
     doc.insert("_updatedBy".into(), created_by(&caller.user));
     scripts.check_on_save(&mut doc).await;
-    let integration = state
-        .store
-        .update_rc_integration(&record(doc, &current.created_by, current.created_at, now))
-        .await
-        .map_err(|error| match error {
-            chathooks_core::store::StoreError::NotFound => no_integration(),
-            other => other.into(),
-        })?;
+    let integration = chathooks_core::integrations::update_integration(
+        state,
+        &record(doc, &current.created_by, current.created_at, now),
+    )
+    .await
+    .map_err(|error| match error {
+        chathooks_core::store::StoreError::NotFound => no_integration(),
+        other => other.into(),
+    })?;
     Ok(integrations_update::Response::Ok(answer(
         "integrations.update answer",
         &integration,
@@ -310,9 +311,7 @@ pub async fn integrations_remove(
         };
         return Err(RcError::typed("not_authorized", "Unauthorized").in_method(method));
     }
-    let removed = state
-        .store
-        .delete_rc_integration(&integration.id)
+    let removed = chathooks_core::integrations::delete_integration(state, &integration.id)
         .await
         .map_err(|error| match error {
             chathooks_core::store::StoreError::NotFound => no_integration(),

@@ -857,7 +857,7 @@ async fn record_history(
         updated_at: now,
         doc,
     };
-    match core.store.add_rc_history(&entry).await {
+    match chathooks_core::integrations::add_history(core, &entry).await {
         Err(StoreError::NotFound) => Ok(()), // removed meanwhile
         other => Ok(other?),
     }
@@ -882,7 +882,7 @@ async fn disable(state: &Core, integration: &RcIntegration) -> RcResult<()> {
     if let Value::Object(doc) = &mut current.doc {
         doc.insert("enabled".into(), false.into());
     }
-    match state.store.update_rc_integration(&current).await {
+    match chathooks_core::integrations::update_integration(state, &current).await {
         Err(StoreError::NotFound) => Ok(()),
         other => other.map(|_| ()).map_err(RcError::from),
     }

@@ -25,7 +25,7 @@ use super::time::parse_iso;
 use super::wire;
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::channels::{self, new_member, valid_name};
+use chathooks_core::channels::{self, valid_name};
 use chathooks_core::ids::new_id;
 use chathooks_core::store::{
     CHANNEL_OPEN, Channel, DirectoryStore, ROLES_CHANNEL_USER, ROLES_TEAM_USER, Store, StoreError, TEAM_OPEN, Team,
@@ -87,7 +87,7 @@ pub async fn resolve_entry(state: &Core, acting: &User, entry: &str) -> RcResult
     } else if let Some(username) = entry.strip_prefix('@') {
         match active_user(state, username).await? {
             Some(other) => Ok(Some(
-                state.store.get_or_create_direct_channel(&acting.id, &other.id).await?,
+                chathooks_core::channels::direct_channel(state, &acting.id, &other.id).await?,
             )),
             None => Ok(None),
         }
@@ -125,7 +125,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
         allowed_domains: String::new(),
         invite_id: new_id(),
     };
-    match state.store.create_team(&team).await {
+    match chathooks_core::channels::create_team(state, &team).await {
         Ok(team) => Ok(team),
         // Created concurrently by another request: use that one.
         Err(StoreError::Conflict(_)) => state
@@ -142,15 +142,16 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
 async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
     let member = state.store.get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
-        state
-            .store
-            .add_team_member(&TeamMember {
+        chathooks_core::channels::add_team_member(
+            state,
+            &TeamMember {
                 team_id: team.id.clone(),
                 user_id: user.id.clone(),
                 roles: ROLES_TEAM_USER.into(),
                 delete_at: 0,
-            })
-            .await?;
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -199,9 +200,13 @@ pub async fn channels_create(
         last_post_at: now,
         total_msg_count: 0,
     };
-    let channel = state
-        .store
-        .create_channel(&channel)
+    // Members of the room are members of its team; Rocket.Chat fires
+    // roomCreated, not roomJoined, for the members a room is created with.
+    ensure_team_member(state, &team, &caller.user).await?;
+    for member in members.iter().filter(|m| m.id != caller.user.id) {
+        ensure_team_member(state, &team, member).await?;
+    }
+    let channel = chathooks_core::channels::create_channel_with_members(state, &channel, &caller.user, &members)
         .await
         .map_err(|error| match error {
             StoreError::Conflict(_) => RcError::typed(
@@ -210,26 +215,6 @@ pub async fn channels_create(
             ),
             other => other.into(),
         })?;
-    ensure_team_member(state, &team, &caller.user).await?;
-    state
-        .store
-        .add_channel_member(&new_member(&channel.id, &caller.user.id, "channel_user channel_admin"))
-        .await?;
-    for member in members.iter().filter(|m| m.id != caller.user.id) {
-        ensure_team_member(state, &team, member).await?;
-        state
-            .store
-            .add_channel_member(&new_member(&channel.id, &member.id, "channel_user"))
-            .await?;
-    }
-    // After the members: Rocket.Chat fires roomCreated, not roomJoined, for
-    // the members a room is created with.
-    state
-        .emit(chathooks_core::events::Event::ChannelCreated {
-            channel: channel.clone(),
-            creator: caller.user.clone(),
-        })
-        .await;
     let room = wire::room(state, &channel).await?;
     Ok(channels_create::Response::Ok(wire::typed(
         "channels.create answer",
@@ -476,7 +461,7 @@ async fn direct_room(state: &Core, caller: &User, body: types::ImCreateBody) -> 
     let other = active_user(state, &names[0])
         .await?
         .ok_or_else(|| RcError::typed("error-invalid-user", "Invalid user").in_method("createDirectMessage"))?;
-    let channel = state.store.get_or_create_direct_channel(&caller.id, &other.id).await?;
+    let channel = chathooks_core::channels::direct_channel(state, &caller.id, &other.id).await?;
     let mut members = vec![caller.clone()];
     if other.id != caller.id {
         members.push(other);

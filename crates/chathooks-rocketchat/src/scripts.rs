@@ -108,7 +108,7 @@ impl Scripts {
         };
         if !writes.is_empty() {
             let values: Vec<(String, String)> = writes.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
-            match core.store.set_rc_script_values(&integration.id, &values).await {
+            match chathooks_core::integrations::set_script_values(core, &integration.id, &values).await {
                 Ok(()) | Err(StoreError::NotFound) => {} // removed meanwhile
                 Err(error) => tracing::warn!(integration_id = %integration.id, %error, "script store not written"),
             }

@@ -237,7 +237,7 @@ fn comparable(doc: &Value) -> Value {
 async fn store(core: &Core, wanted: RcIntegration, applied: &mut Applied) -> anyhow::Result<()> {
     match core.store.get_rc_integration(&wanted.id).await? {
         None => {
-            core.store.create_rc_integration(&wanted).await?;
+            chathooks_core::integrations::create_integration(core, &wanted).await?;
             applied.created += 1;
         }
         Some(current) if comparable(&current.doc) == comparable(&wanted.doc) => {}
@@ -254,7 +254,7 @@ async fn store(core: &Core, wanted: RcIntegration, applied: &mut Applied) -> any
                 created_at: current.created_at,
                 ..wanted
             };
-            core.store.update_rc_integration(&integration).await?;
+            chathooks_core::integrations::update_integration(core, &integration).await?;
             applied.updated += 1;
         }
     }

@@ -10,11 +10,9 @@ use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
 use chathooks_core::Core;
-use chathooks_core::accounts::Caller;
-use chathooks_core::accounts::{valid_email, valid_username};
-use chathooks_core::ids::{new_id, new_rc_token};
-use chathooks_core::password;
-use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Session, Store, StoreError, User, now_ms};
+use chathooks_core::accounts::{self, Caller, LoginError, valid_email, valid_password, valid_username};
+use chathooks_core::ids::new_rc_token;
+use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Store, StoreError, User};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
 pub(crate) const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
@@ -24,9 +22,14 @@ pub(crate) const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 pub const RC_VERSION: &str = "6.13";
 
 fn login_failed() -> login::Response {
+    login_refused("Unauthorized", "Unauthorized")
+}
+
+/// The 401 of a refused login: `{status: "error", error, message}`.
+fn login_refused(error: &str, message: &str) -> login::Response {
     login::Response::Unauthorized(types::LoginError {
-        error: Some("Unauthorized".into()),
-        message: "Unauthorized".into(),
+        error: Some(error.into()),
+        message: message.into(),
         status: types::LoginErrorStatus::Error,
     })
 }
@@ -36,27 +39,21 @@ pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Res
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
     };
-    let Some(user) = state.store.get_user_by_login(&name).await? else {
-        return Ok(login_failed());
+    let user = match accounts::verify_login(state, &name, &body.password).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => return Ok(login_failed()),
+        // Rocket.Chat's own lockout (`Accounts_Block_Failed_Login_Attempts_By_User`)
+        // answers with this error id; the count is the one both APIs share.
+        Err(LoginError::Locked) => {
+            return Ok(login_refused(
+                "error-login-blocked-for-user",
+                "Login has been temporarily blocked For User",
+            ));
+        }
+        Err(LoginError::Password(error)) => return Err(error.into()),
+        Err(LoginError::Store(error)) => return Err(error.into()),
     };
-    // Argon2 is deliberately slow: verify on a blocking thread.
-    let hash = user.password_hash.clone();
-    let given = body.password;
-    let verified = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
-        .await
-        .map_err(|error| RcError::internal(format!("password check did not finish: {error}")))?;
-    if !verified || user.delete_at != 0 {
-        return Ok(login_failed());
-    }
-    let now = now_ms();
-    let session = Session {
-        token: new_rc_token(),
-        user_id: user.id.clone(),
-        create_at: now,
-        expires_at: now + SESSION_LIFETIME_MS,
-        last_activity_at: now,
-    };
-    state.store.create_session(&session).await?;
+    let session = accounts::start_session(state, &user, new_rc_token(), SESSION_LIFETIME_MS).await?;
     Ok(login::Response::Ok(wire::typed(
         "login answer",
         json!({
@@ -101,39 +98,23 @@ pub async fn users_create(
             &format!("Invalid email {}", body.email),
         ));
     }
-    if body.password.chars().count() < 5 || body.password.len() > 72 {
+    if !valid_password(&body.password) {
         return Err(RcError::typed(
             "error-invalid-password",
             "The password must have between 5 and 72 characters",
         ));
     }
-    let given = body.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&given))
-        .await
-        .map_err(|error| RcError::internal(format!("password hashing did not finish: {error}")))?
-        .map_err(RcError::internal)?;
-    let now = now_ms();
+    let hash = state.passwords.hash(&body.password).await?;
     let (first_name, last_name) = split_name(&body.name);
     let admin = body.roles.iter().any(|role| role == "admin");
-    let user = User {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: if body.active { 0 } else { now },
-        username,
-        email,
-        email_verified: body.verified,
-        first_name,
-        last_name,
-        nickname: String::new(),
-        password_hash: hash,
-        last_password_update: now,
-        roles: if admin { ROLES_SYSTEM_ADMIN } else { ROLES_SYSTEM_USER }.into(),
-        locale: "en".into(),
-        props: json!({}),
-        notify_props: json!({}),
-        timezone: json!({}),
-    };
+    let roles = if admin { ROLES_SYSTEM_ADMIN } else { ROLES_SYSTEM_USER };
+    let mut user = User::new(&username, &email, hash, roles);
+    if !body.active {
+        user.delete_at = user.create_at;
+    }
+    user.email_verified = body.verified;
+    user.first_name = first_name;
+    user.last_name = last_name;
     let user = chathooks_core::accounts::create_user(state, &user)
         .await
         .map_err(|error| match error {

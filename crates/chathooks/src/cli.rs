@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chathooks_core::password::PoolSettings;
 use chathooks_dialect::RealtimeLimits;
 use chathooks_script::Config as ScriptConfig;
 use clap::{Parser, Subcommand};
@@ -153,6 +154,14 @@ pub struct ServeArgs {
     /// refused with a DDP `nosub` error.
     #[arg(long, env = "CHATHOOKS_REALTIME_MAX_SUBSCRIPTIONS", default_value_t = RealtimeLimits::DEFAULT.max_subscriptions)]
     pub realtime_max_subscriptions: usize,
+    /// Password hashes and checks (Argon2, 19 MiB each) run at once; by
+    /// default one per core.
+    #[arg(long, env = "CHATHOOKS_PASSWORD_WORKERS", default_value_t = PoolSettings::default().workers)]
+    pub password_workers: usize,
+    /// Logins and user creations that may wait for a password worker; more
+    /// are answered 429 at once.
+    #[arg(long, env = "CHATHOOKS_MAX_PASSWORD_HASHES_WAITING", default_value_t = PoolSettings::default().max_waiting)]
+    pub max_password_hashes_waiting: usize,
 }
 
 impl ServeArgs {
@@ -201,6 +210,11 @@ impl ServeArgs {
                 auth_timeout: positive_secs("--websocket-auth-timeout-secs", self.websocket_auth_timeout_secs)?,
                 max_message_bytes: self.websocket_max_message_bytes.max(1),
             },
+            passwords: PoolSettings {
+                workers: self.password_workers,
+                max_waiting: self.max_password_hashes_waiting,
+            },
+            release_memory: None,
         })
     }
 
@@ -262,14 +276,17 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests and deliveries");
 }
 
-/// Run the command. `listening` is called once the server is up, its startup
-/// work done (the binary returns the memory that work freed).
-pub async fn run(cli: Cli, listening: impl FnOnce()) -> anyhow::Result<()> {
+/// Run the command. `release_memory` gives freed memory back to the OS (the
+/// binary's allocator call): it runs once the server is up, its startup work
+/// done, and after each password hash.
+pub async fn run(cli: Cli, release_memory: fn()) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let state = server::open(args.config()?).await?;
+            let mut config = args.config()?;
+            config.release_memory = Some(release_memory);
+            let state = server::open(config).await?;
             let running = server::start(state, shutdown_signal()).await?;
-            listening();
+            release_memory();
             running.wait().await
         }
     }

@@ -55,6 +55,12 @@ pub struct Config {
     pub websocket: chathooks_dialect::WebSocketLimits,
     /// Limits of Rocket.Chat's Realtime API connections (`--realtime-*`).
     pub realtime: chathooks_dialect::RealtimeLimits,
+    /// Argon2 runs at once and waiting (`--password-workers`,
+    /// `--max-password-hashes-waiting`).
+    pub passwords: chathooks_core::password::PoolSettings,
+    /// Gives freed memory back to the OS (the binary's allocator call), run
+    /// after each password hash; `None` leaves it to the allocator.
+    pub release_memory: Option<fn()>,
 }
 
 impl Config {
@@ -81,6 +87,8 @@ impl Config {
             connections: crate::connections::Limits::default(),
             websocket: chathooks_dialect::WebSocketLimits::default(),
             realtime: chathooks_dialect::RealtimeLimits::DEFAULT,
+            passwords: chathooks_core::password::PoolSettings::default(),
+            release_memory: None,
         }
     }
 }
@@ -156,6 +164,8 @@ pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
         site_url: config.site_url.clone(),
         allow_internal_callbacks: config.allow_internal_callbacks.clone(),
         delivery,
+        passwords: config.passwords,
+        release_memory: config.release_memory,
     };
     let scripts = if config.disable_scripts {
         None
@@ -172,7 +182,7 @@ pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
     let outgoing: Vec<Arc<dyn Outgoing>> = dialects.iter().map(|d| d.outgoing()).collect();
     let core = Core::new(store, settings, outgoing)?;
     if let Some((username, password)) = config.admin.clone() {
-        chathooks_mattermost::users::ensure_admin(&core, &username, &password).await?;
+        chathooks_core::accounts::ensure_admin(&core, &username, &password).await?;
     }
     let mut welcome = None;
     let mut chaos = Vec::new();

@@ -4,7 +4,9 @@
 //!   that uses only the generated server must not build reqwest;
 //! - the domain core (`chathooks-core`) depends on no generated crate;
 //! - the Mattermost and Rocket.Chat adapters are crates that depend on
-//!   neither each other nor the server.
+//!   neither each other nor the server;
+//! - and, from their sources, the adapters make no store writes: data
+//!   changes through the core's services.
 
 use std::process::Command;
 
@@ -130,4 +132,110 @@ fn the_dialect_contract_names_no_dialect() {
         .filter(|d| d.starts_with("chathooks") && !allowed.contains(&d.as_str()))
         .collect();
     assert!(named.is_empty(), "chathooks-dialect depends on {named:?}");
+}
+
+/// The store methods that change data: every method of the store traits
+/// except lookups (`get_*` but `get_or_create_*`, `list_*`, `count_*`,
+/// `find_*`, `search_*`, and `outgoing_for_channel`, a listing).
+fn store_writes() -> Vec<String> {
+    let store = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/chathooks-core/src/store");
+    let reads = ["get_", "list_", "count_", "find_", "search_", "outgoing_for_channel"];
+    let mut writes = Vec::new();
+    for file in ["mod.rs", "content.rs", "delivery.rs", "directory.rs", "inspect.rs"] {
+        let text = std::fs::read_to_string(format!("{store}/{file}")).expect("store source reads");
+        for declared in text.split("    fn ").skip(1) {
+            let Some((name, rest)) = declared.split_once('(') else {
+                continue;
+            };
+            // A trait method's declaration, up to its `;`: `&self`, and a future.
+            let signature = rest.split(';').next().unwrap_or_default();
+            let is_method = rest.trim_start().starts_with("&self") && signature.contains("impl Future");
+            let is_read = reads.iter().any(|read| name.starts_with(read)) && !name.starts_with("get_or_create");
+            if is_method && !is_read && !writes.contains(&name.to_owned()) {
+                writes.push(name.to_owned());
+            }
+        }
+    }
+    writes
+}
+
+/// `(file, line, method)` of every store write in a dialect crate's sources:
+/// a write method called on an expression ending in `store` (`state.store`,
+/// `core.store`, a `store` binding), across line breaks.
+fn dialect_store_writes() -> Vec<(String, usize, String)> {
+    let writes = store_writes();
+    let mut found = Vec::new();
+    for dialect in ["chathooks-mattermost", "chathooks-rocketchat"] {
+        let dir = format!("{}/../crates/{dialect}/src", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dialect sources list")
+            .map(|entry| entry.expect("dir entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("source reads");
+            let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for (at, _) in squeezed.match_indices("store") {
+                let after = squeezed[at + "store".len()..].trim_start_matches(' ');
+                let Some(call) = after.strip_prefix('.') else { continue };
+                let name: String = call
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if writes.contains(&name) {
+                    let file = format!("{dialect}/src/{}", path.file_name().unwrap().to_string_lossy());
+                    let line = text
+                        .lines()
+                        .position(|line| line.contains(&format!(".{name}(")))
+                        .map_or(0, |index| index + 1);
+                    found.push((file, line, name));
+                }
+            }
+            for write in &writes {
+                for pattern in [format!("Store::{write}("), format!("Store>::{write}(")] {
+                    if squeezed.contains(&pattern) {
+                        found.push((path.display().to_string(), 0, write.clone()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_scan_knows_the_store_writes() {
+    let writes = store_writes();
+    for write in [
+        "create_incoming",
+        "attach_files",
+        "create_access_token",
+        "set_rc_script_values",
+        "wipe",
+        "get_or_create_direct_channel",
+    ] {
+        assert!(writes.iter().any(|w| w == write), "{write} missing from {writes:?}");
+    }
+    for read in ["get_user", "list_incoming", "count_rc_history", "find_channel_by_name"] {
+        assert!(!writes.iter().any(|w| w == read), "{read} taken for a write");
+    }
+}
+
+/// The dialect crates change data only through the core's services, which
+/// keep the invariants (permissions, events after the commit, deliveries in
+/// the post's transaction); they may read the store directly.
+#[test]
+fn dialects_write_only_through_the_core() {
+    let found = dialect_store_writes();
+    assert!(
+        found.is_empty(),
+        "direct store writes in the dialect crates (use a chathooks_core service):\n{}",
+        found
+            .iter()
+            .map(|(file, line, name)| format!("  {file}:{line}: store.{name}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

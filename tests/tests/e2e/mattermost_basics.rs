@@ -2,7 +2,7 @@
 //! against the running server; and how every refusal is answered.
 
 use chathooks_mattermost_types as types;
-use chathooks_tests::{TestServer, World, app_error};
+use chathooks_tests::{ADMIN, ADMIN_PASSWORD, TestServer, World, app_error};
 
 #[tokio::test]
 async fn login_me_and_user_lookup() {
@@ -39,6 +39,72 @@ async fn login_me_and_user_lookup() {
     );
     let (status, error) = app_error(world.member.client.get_user().user_id("a".repeat(26)).send().await);
     assert_eq!((status, error.id.as_str()), (404, "app.user.missing_account.const"));
+}
+
+/// `POST /api/v4/users/login` as the admin with `password`.
+async fn login_as_admin(
+    server: &TestServer,
+    password: &str,
+) -> Result<chathooks_mattermost_client::ResponseValue<types::User>, chathooks_mattermost_client::Error<types::AppError>>
+{
+    server
+        .anonymous()
+        .login()
+        .body(types::LoginBody {
+            login_id: ADMIN.into(),
+            password: password.into(),
+            device_id: None,
+            ldap_only: None,
+            token: None,
+        })
+        .send()
+        .await
+}
+
+/// Mattermost's `MaximumLoginAttempts` (10 by default): after ten wrong
+/// passwords in a row the eleventh attempt, and then the right password, are
+/// refused with the lockout error.
+#[tokio::test]
+async fn ten_wrong_passwords_lock_the_account() {
+    let server = TestServer::start().await;
+    for _ in 0..10 {
+        let (status, error) = app_error(login_as_admin(&server, "wrong").await);
+        assert_eq!(
+            (status, error.id.as_str()),
+            (401, "api.user.login.invalid_credentials_email_username")
+        );
+    }
+    for password in ["wrong", ADMIN_PASSWORD] {
+        let (status, error) = app_error(login_as_admin(&server, password).await);
+        assert_eq!(
+            (status, error.id.as_str()),
+            (401, "api.user.check_user_login_attempts.too_many.app_error")
+        );
+    }
+}
+
+/// The count lives in the database: two instances sharing it see the same
+/// failures, so the lockout holds across them.
+#[tokio::test]
+async fn instances_sharing_a_database_count_the_same_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = chathooks_tests::persistent_database(dir.path());
+    let first = TestServer::start_with(|config| config.database = database.clone()).await;
+    let second = TestServer::start_with(|config| config.database = database.clone()).await;
+    for server in [&first, &second] {
+        for _ in 0..5 {
+            assert_eq!(app_error(login_as_admin(server, "wrong").await).0, 401);
+        }
+    }
+    for server in [&first, &second] {
+        let (status, error) = app_error(login_as_admin(server, ADMIN_PASSWORD).await);
+        assert_eq!(
+            (status, error.id.as_str()),
+            (401, "api.user.check_user_login_attempts.too_many.app_error")
+        );
+    }
+    first.shutdown().await;
+    second.shutdown().await;
 }
 
 #[tokio::test]

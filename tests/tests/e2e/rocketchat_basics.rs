@@ -46,6 +46,73 @@ async fn login_and_me() {
     assert!(*me.success);
 }
 
+/// Ten wrong passwords in a row lock the account (the count Mattermost's
+/// `MaximumLoginAttempts` keeps, shared by both APIs): the eleventh attempt and
+/// then the right password are refused with Rocket.Chat's lockout error.
+#[tokio::test]
+async fn ten_wrong_passwords_lock_the_account() {
+    let server = TestServer::start().await;
+    let attempt = |password: &str| {
+        send_raw(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/login", server.base))
+                .json(&json!({"user": ADMIN, "password": password})),
+        )
+    };
+    for _ in 0..10 {
+        let (status, body) = attempt("wrong").await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("Unauthorized")));
+    }
+    let locked = json!({
+        "status": "error",
+        "error": "error-login-blocked-for-user",
+        "message": "Login has been temporarily blocked For User",
+    });
+    assert_eq!(attempt("wrong").await, (401, locked.clone()));
+    assert_eq!(attempt(ADMIN_PASSWORD).await, (401, locked));
+}
+
+/// The failure count is per account and in the database: failures through
+/// the Mattermost API count here, and a success clears them.
+#[tokio::test]
+async fn a_successful_login_clears_the_failures_of_both_apis() {
+    let server = TestServer::start().await;
+    let rc_attempt = |password: &str| {
+        send_raw(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/login", server.base))
+                .json(&json!({"user": ADMIN, "password": password})),
+        )
+    };
+    let mm_attempt = |password: &str| {
+        send_raw(
+            reqwest::Client::new()
+                .post(format!("{}/api/v4/users/login", server.base))
+                .json(&json!({"login_id": ADMIN, "password": password})),
+        )
+    };
+    for _ in 0..2 {
+        for _ in 0..5 {
+            assert_eq!(mm_attempt("wrong").await.0, 401);
+        }
+        for _ in 0..4 {
+            assert_eq!(rc_attempt("wrong").await.0, 401);
+        }
+        assert_eq!(rc_attempt(ADMIN_PASSWORD).await.0, 200, "nine failures do not lock");
+    }
+    for _ in 0..5 {
+        assert_eq!(mm_attempt("wrong").await.0, 401);
+    }
+    for _ in 0..5 {
+        assert_eq!(rc_attempt("wrong").await.0, 401);
+    }
+    let (status, body) = rc_attempt(ADMIN_PASSWORD).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("error-login-blocked-for-user"))
+    );
+}
+
 #[tokio::test]
 async fn refused_logins_and_sessions_have_rocketchat_shapes() {
     let server = TestServer::start().await;

@@ -469,6 +469,22 @@ impl DirectoryStore for AnyStore {
         dispatch!(self, s => s.delete_access_token(id))
     }
 
+    async fn take_login_attempt(&self, user_id: &str, max: u32) -> StoreResult<bool> {
+        dispatch!(self, s => s.take_login_attempt(user_id, max))
+    }
+
+    async fn return_login_attempt(&self, user_id: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.return_login_attempt(user_id))
+    }
+
+    async fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.clear_login_failures(user_id))
+    }
+
+    async fn count_login_failures(&self, user_id: &str) -> StoreResult<i64> {
+        dispatch!(self, s => s.count_login_failures(user_id))
+    }
+
     async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {
         dispatch!(self, s => s.list_teams(page, per_page))
     }

@@ -1,6 +1,6 @@
 //! [`DirectoryStore`]: personal access tokens, and the listings and
 //! membership changes that clients browse and bots make (teams of a user,
-//! public channels, leaving, archiving).
+//! public channels, leaving, archiving), and the count of failed logins.
 
 use std::future::Future;
 
@@ -26,6 +26,22 @@ pub trait DirectoryStore: Send + Sync + 'static {
     fn set_access_token_active(&self, id: &str, active: bool) -> impl Future<Output = StoreResult<()>> + Send;
     /// Delete a token (revoke). NotFound if absent.
     fn delete_access_token(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // ----- failed logins -----
+
+    /// Count a password attempt for `user_id` as failed before it is
+    /// checked, unless `max` failures are counted already: `Ok(false)` then
+    /// (the account is locked). Counting first bounds the guesses that
+    /// concurrent attempts make to `max`, whichever instance they reach.
+    /// NotFound if the user does not exist.
+    fn take_login_attempt(&self, user_id: &str, max: u32) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Un-count an attempt taken with `take_login_attempt` that was not
+    /// made after all (the password could not be checked).
+    fn return_login_attempt(&self, user_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Forget the failures of `user_id` (a successful login).
+    fn clear_login_failures(&self, user_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Failed attempts counted for `user_id` (0 if none).
+    fn count_login_failures(&self, user_id: &str) -> impl Future<Output = StoreResult<i64>> + Send;
 
     // ----- teams and channels -----
 
@@ -109,6 +125,40 @@ macro_rules! impl_directory_store {
                     return Err(StoreError::NotFound);
                 }
                 Ok(())
+            }
+
+            async fn take_login_attempt(&self, user_id: &str, max: u32) -> StoreResult<bool> {
+                let counted: Option<i64> = sqlx::query_scalar(sql::TAKE_LOGIN_ATTEMPT)
+                    .bind($text(user_id))
+                    .bind(i64::from(max))
+                    .fetch_optional(&self.$writes)
+                    .await
+                    .map_err(write_err("login failures"))?;
+                Ok(counted.is_some())
+            }
+
+            async fn return_login_attempt(&self, user_id: &str) -> StoreResult<()> {
+                sqlx::query(sql::RETURN_LOGIN_ATTEMPT)
+                    .bind($text(user_id))
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
+                sqlx::query(sql::CLEAR_LOGIN_FAILURES)
+                    .bind($text(user_id))
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(())
+            }
+
+            async fn count_login_failures(&self, user_id: &str) -> StoreResult<i64> {
+                let counted: Option<i64> = sqlx::query_scalar(sql::GET_LOGIN_FAILURES)
+                    .bind($text(user_id))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(counted.unwrap_or(0))
             }
 
             async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {

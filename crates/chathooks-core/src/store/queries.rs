@@ -265,7 +265,7 @@ macro_rules! impl_store {
                 } else {
                     (user_b, user_a)
                 };
-                let name = format!("{low}__{high}");
+                let name = crate::channels::direct_channel_name(low, high);
                 let now = now_ms();
                 let mut tx = self.write_tx().await?;
                 sqlx::query(sql::$dialect::CREATE_DIRECT_CHANNEL)

@@ -68,6 +68,35 @@ pub struct User {
 }
 
 impl User {
+    /// A new active account made now: a fresh id, verified email, no names,
+    /// English locale and empty props. `username` and `email` are kept as
+    /// given (the store lowercases them); `password_hash` is a PHC string
+    /// from [`crate::password::PasswordPool::hash`], or empty for an account
+    /// that cannot log in with a password. Callers change the fields their
+    /// API sets differently.
+    pub fn new(username: &str, email: &str, password_hash: String, roles: &str) -> Self {
+        let now = super::now_ms();
+        Self {
+            id: crate::ids::new_id(),
+            create_at: now,
+            update_at: now,
+            delete_at: 0,
+            username: username.to_owned(),
+            email: email.to_owned(),
+            email_verified: true,
+            first_name: String::new(),
+            last_name: String::new(),
+            nickname: String::new(),
+            password_hash,
+            last_password_update: now,
+            roles: roles.to_owned(),
+            locale: "en".into(),
+            props: Value::Object(serde_json::Map::new()),
+            notify_props: Value::Object(serde_json::Map::new()),
+            timezone: Value::Object(serde_json::Map::new()),
+        }
+    }
+
     /// Whether the roles include `system_admin`.
     pub fn is_system_admin(&self) -> bool {
         self.roles.split_whitespace().any(|r| r == "system_admin")

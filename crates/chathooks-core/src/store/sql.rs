@@ -324,6 +324,13 @@ pub(super) const LIST_ACCESS_TOKENS: &str = concat!(
 );
 pub(super) const SET_ACCESS_TOKEN_ACTIVE: &str = "UPDATE access_tokens SET is_active = $2 WHERE id = $1";
 pub(super) const DELETE_ACCESS_TOKEN: &str = "DELETE FROM access_tokens WHERE id = $1";
+pub(super) const TAKE_LOGIN_ATTEMPT: &str = "INSERT INTO login_failures (user_id, failures) VALUES ($1, 1) \
+     ON CONFLICT (user_id) DO UPDATE SET failures = login_failures.failures + 1 \
+     WHERE login_failures.failures < $2 RETURNING failures";
+pub(super) const RETURN_LOGIN_ATTEMPT: &str =
+    "UPDATE login_failures SET failures = failures - 1 WHERE user_id = $1 AND failures > 0";
+pub(super) const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE user_id = $1";
+pub(super) const GET_LOGIN_FAILURES: &str = "SELECT failures FROM login_failures WHERE user_id = $1";
 pub(super) const LIST_PUBLIC_CHANNELS: &str = concat!(
     "SELECT ",
     channel_cols!(),
@@ -706,6 +713,7 @@ macro_rules! migrator {
                 migrator!(@ $dir, 4, "tokens reactions files", "0004_tokens_reactions_files.sql"),
                 migrator!(@ $dir, 5, "script store", "0005_script_store.sql"),
                 migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
+                migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
             ])
         }
     };

@@ -74,6 +74,7 @@ on_every_backend!(
     listings_and_membership_changes,
     searching_posts,
     wiping_and_pruning,
+    login_failures,
 );
 
 // ---------------------------------------------------------------------------
@@ -2070,4 +2071,37 @@ async fn wiping_and_pruning(store: &AnyStore) {
     // The schema is intact: the store works as new.
     let (again, _, _) = world(store).await;
     assert_eq!(store.get_user(&again.id).await.unwrap().map(|u| u.id), Some(again.id));
+}
+
+async fn login_failures(store: &AnyStore) {
+    let alice = store.create_user(&user("alice", "alice@example.com")).await.unwrap();
+    assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 0);
+    for _ in 0..3 {
+        assert!(store.take_login_attempt(&alice.id, 3).await.unwrap());
+    }
+    assert!(
+        !store.take_login_attempt(&alice.id, 3).await.unwrap(),
+        "a fourth attempt past a limit of three is refused"
+    );
+    assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 3);
+    store.return_login_attempt(&alice.id).await.unwrap();
+    assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 2);
+    store.clear_login_failures(&alice.id).await.unwrap();
+    assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 0);
+    store.return_login_attempt(&alice.id).await.unwrap();
+    assert_eq!(
+        store.count_login_failures(&alice.id).await.unwrap(),
+        0,
+        "never below zero"
+    );
+    assert!(matches!(
+        store.take_login_attempt(&new_id(), 3).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Concurrent attempts take no more than the limit between them.
+    let taken = futures_util::future::join_all((0..20).map(|_| store.take_login_attempt(&alice.id, 10))).await;
+    let taken = taken.into_iter().map(Result::unwrap).filter(|taken| *taken).count();
+    assert_eq!(taken, 10);
+    assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 10);
 }

@@ -135,6 +135,7 @@ pub fn meteor_error(error: RcError) -> MeteorError {
         RcError::Refused(reason) => MeteorError::new("error-not-allowed", &reason),
         RcError::NotFound(reason) => MeteorError::new(404, &reason),
         RcError::ServiceUnavailable => MeteorError::new(503, "Service Unavailable"),
+        RcError::TooManyRequests { error, error_type } => MeteorError::new(error_type.as_str(), &error),
         RcError::Internal(_) => MeteorError::new(500, "Internal server error"),
     }
 }

@@ -20,7 +20,6 @@ pub mod config;
 
 use chathooks_core::accounts;
 use chathooks_dialect::seed::{Seeded, WelcomeHook};
-use serde_json::json;
 
 pub use self::config::{SeedError, SeedFile, load, parse};
 use crate::Core;
@@ -61,14 +60,12 @@ pub async fn apply(core: &Core, file: &SeedFile) -> anyhow::Result<Applied> {
     Ok(world.applied)
 }
 
-async fn hash(password: &str) -> anyhow::Result<String> {
-    let password = password.to_owned();
-    Ok(tokio::task::spawn_blocking(move || crate::password::hash(&password)).await??)
+async fn hash(core: &Core, password: &str) -> anyhow::Result<String> {
+    Ok(core.passwords.hash(password).await?)
 }
 
-async fn password_matches(password: &str, hash: &str) -> anyhow::Result<bool> {
-    let (password, hash) = (password.to_owned(), hash.to_owned());
-    Ok(tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash)).await?)
+async fn password_matches(core: &Core, password: &str, hash: &str) -> anyhow::Result<bool> {
+    Ok(core.passwords.verify(password, hash).await?)
 }
 
 async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> anyhow::Result<()> {
@@ -88,30 +85,14 @@ async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> 
         .unwrap_or_else(|| format!("{username}@chathooks.localhost"));
     let user = match existing {
         None => {
-            let now = now_ms();
             let password_hash = match &seed.password {
-                Some(password) => hash(password).await?,
+                Some(password) => hash(core, password).await?,
                 None => String::new(),
             };
-            let user = User {
-                id: seed.id.as_ref().map_or_else(new_id, |id| id.get_ref().clone()),
-                create_at: now,
-                update_at: now,
-                delete_at: 0,
-                username: username.clone(),
-                email,
-                email_verified: true,
-                first_name: String::new(),
-                last_name: String::new(),
-                nickname: String::new(),
-                password_hash,
-                last_password_update: now,
-                roles: roles.to_owned(),
-                locale: "en".into(),
-                props: json!({}),
-                notify_props: json!({}),
-                timezone: json!({}),
-            };
+            let mut user = User::new(&username, &email, password_hash, roles);
+            if let Some(id) = &seed.id {
+                user.id = id.get_ref().clone();
+            }
             world.applied.created += 1;
             accounts::create_user(core, &user)
                 .await
@@ -125,9 +106,9 @@ async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> 
             user.roles = roles.to_owned();
             user.delete_at = 0;
             if let Some(password) = &seed.password
-                && !password_matches(password, &user.password_hash).await?
+                && !password_matches(core, password, &user.password_hash).await?
             {
-                user.password_hash = hash(password).await?;
+                user.password_hash = hash(core, password).await?;
                 user.last_password_update = now_ms();
                 changed = true;
             }
@@ -302,20 +283,9 @@ fn system_user() -> User {
         id: String::new(),
         create_at: 0,
         update_at: 0,
-        delete_at: 0,
-        username: "chathooks".into(),
-        email: String::new(),
         email_verified: false,
-        first_name: String::new(),
-        last_name: String::new(),
-        nickname: String::new(),
-        password_hash: String::new(),
         last_password_update: 0,
-        roles: ROLES_SYSTEM_ADMIN.into(),
-        locale: "en".into(),
-        props: json!({}),
-        notify_props: json!({}),
-        timezone: json!({}),
+        ..User::new("chathooks", "", String::new(), ROLES_SYSTEM_ADMIN)
     }
 }
 

@@ -21,7 +21,9 @@ pub async fn reset(state: &AppState) -> TestResult<op::Response> {
     let core = &state.core;
     core.store.wipe().await?;
     if let Some((username, password)) = &state.config.admin {
-        chathooks_mattermost::users::ensure_admin(core, username, password).await?;
+        chathooks_core::accounts::ensure_admin(core, username, password)
+            .await
+            .map_err(anyhow::Error::from)?;
     }
     let mut applied = crate::seed::Applied::default();
     match (&seed, &state.welcome) {
