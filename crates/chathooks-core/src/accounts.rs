@@ -5,7 +5,7 @@
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_id;
-use crate::password::{DUMMY_HASH, PasswordError, constant_time_eq};
+use crate::password::{DUMMY_HASH, PasswordError, Secret, constant_time_eq};
 use crate::store::{
     AccessToken, DirectoryStore, ROLES_SYSTEM_ADMIN, Session, Store, StoreError, StoreResult, User, now_ms,
 };
@@ -160,8 +160,15 @@ pub enum LoginError {
 ///   the account is locked and its password is no longer checked. A success
 ///   clears the count.
 pub async fn verify_login(core: &Core, login: &str, password: &str) -> Result<User, LoginError> {
-    let Some(user) = core.store.get_user_by_login(login).await? else {
-        core.passwords.verify(password, DUMMY_HASH).await?;
+    let user = core.store.get_user_by_login(login).await?;
+    verify_account(core, user, Secret::Password(password)).await
+}
+
+/// [`verify_login`] for an account already looked up (`None`: there is no
+/// such account), with the password or its digest.
+pub async fn verify_account(core: &Core, user: Option<User>, secret: Secret<'_>) -> Result<User, LoginError> {
+    let Some(user) = user else {
+        core.passwords.verify_secret(secret, DUMMY_HASH).await?;
         return Err(LoginError::InvalidCredentials);
     };
     if !core.store.take_login_attempt(&user.id, MAX_FAILED_LOGINS).await? {
@@ -169,7 +176,7 @@ pub async fn verify_login(core: &Core, login: &str, password: &str) -> Result<Us
     }
     let has_password = !user.password_hash.is_empty();
     let hash = if has_password { &user.password_hash } else { DUMMY_HASH };
-    let verified = match core.passwords.verify(password, hash).await {
+    let verified = match core.passwords.verify_secret(secret, hash).await {
         Ok(verified) => verified && has_password,
         Err(error) => {
             // Not checked: the attempt does not count.
@@ -246,6 +253,26 @@ pub async fn ensure_admin(core: &Core, username: &str, password: &str) -> Result
     create_user(core, &User::new(&username, &email, hash, ROLES_SYSTEM_ADMIN)).await?;
     tracing::info!(username, "created system admin");
     Ok(())
+}
+
+/// Set one of `user_id`'s props (a preference a dialect keeps for the user,
+/// such as Rocket.Chat's default presence status); `None` when there is no
+/// such user.
+pub async fn set_user_prop(
+    core: &Core,
+    user_id: &str,
+    key: &str,
+    value: serde_json::Value,
+) -> StoreResult<Option<User>> {
+    let Some(mut user) = core.store.get_user(user_id).await? else {
+        return Ok(None);
+    };
+    if !user.props.is_object() {
+        user.props = serde_json::json!({});
+    }
+    user.props[key] = value;
+    user.update_at = now_ms();
+    core.store.update_user(&user).await.map(Some)
 }
 
 /// Store a new account and tell the event stream.

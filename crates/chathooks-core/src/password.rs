@@ -94,8 +94,28 @@ fn argon2_verify(secret: &str, phc: &str) -> bool {
 /// knows: a login naming no account is verified against it, so that it costs
 /// the same Argon2 run as a wrong password for an existing account and its
 /// answer time does not tell which usernames exist.
+/// It carries the [`DIGEST_PREFIX`], as every hash stored now does, so a
+/// password and a digest both cost one Argon2 run against it.
 pub const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$XKwuR775+VtF1J8nLTigrg$iG3WjR2VW5Lg98jNNhBPZip0IVXeQD19lgNHBLROZuM";
+    "sha256:$argon2id$v=19$m=19456,t=2,p=1$XKwuR775+VtF1J8nLTigrg$iG3WjR2VW5Lg98jNNhBPZip0IVXeQD19lgNHBLROZuM";
+
+/// What a login presents: the password, or its SHA-256 digest (hex), which
+/// Meteor clients (Rocket.Chat's Realtime API) send instead.
+#[derive(Clone, Copy)]
+pub enum Secret<'a> {
+    Password(&'a str),
+    Digest(&'a str),
+}
+
+impl std::fmt::Debug for Secret<'_> {
+    /// Never the secret itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Secret::Password(_) => "Secret::Password(..)",
+            Secret::Digest(_) => "Secret::Digest(..)",
+        })
+    }
+}
 
 /// How the [`PasswordPool`] is sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,8 +200,22 @@ impl PasswordPool {
 
     /// [`verify`] on the pool.
     pub async fn verify(&self, password: &str, hash: &str) -> Result<bool, PasswordError> {
-        let (password, hash) = (password.to_owned(), hash.to_owned());
-        let verified = self.run(move || verify(&password, &hash)).await?;
+        self.verify_secret(Secret::Password(password), hash).await
+    }
+
+    /// [`verify`] or [`verify_digest`], as `secret` is, on the pool.
+    pub async fn verify_secret(&self, secret: Secret<'_>, hash: &str) -> Result<bool, PasswordError> {
+        let hash = hash.to_owned();
+        let verified = match secret {
+            Secret::Password(password) => {
+                let password = password.to_owned();
+                self.run(move || verify(&password, &hash)).await?
+            }
+            Secret::Digest(digest) => {
+                let digest = digest.to_owned();
+                self.run(move || verify_digest(&digest, &hash)).await?
+            }
+        };
         self.verifications.fetch_add(1, Ordering::Relaxed);
         Ok(verified)
     }

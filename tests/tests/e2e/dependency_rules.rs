@@ -162,16 +162,26 @@ fn store_writes() -> Vec<String> {
 /// `(file, line, method)` of every store write in a dialect crate's sources:
 /// a write method called on an expression ending in `store` (`state.store`,
 /// `core.store`, a `store` binding), across line breaks.
+/// Every `.rs` file under `dir`, subdirectories included.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dialect sources list") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            found.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            found.push(path);
+        }
+    }
+    found
+}
+
 fn dialect_store_writes() -> Vec<(String, usize, String)> {
     let writes = store_writes();
     let mut found = Vec::new();
     for dialect in ["chathooks-mattermost", "chathooks-rocketchat"] {
         let dir = format!("{}/../crates/{dialect}/src", env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("dialect sources list")
-            .map(|entry| entry.expect("dir entry").path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-            .collect();
+        let mut files = rust_files(std::path::Path::new(&dir));
         files.sort();
         for path in files {
             let text = std::fs::read_to_string(&path).expect("source reads");
@@ -185,7 +195,10 @@ fn dialect_store_writes() -> Vec<(String, usize, String)> {
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                     .collect();
                 if writes.contains(&name) {
-                    let file = format!("{dialect}/src/{}", path.file_name().unwrap().to_string_lossy());
+                    let file = path.strip_prefix(&dir).map_or_else(
+                        |_| path.display().to_string(),
+                        |relative| format!("{dialect}/src/{}", relative.display()),
+                    );
                     let line = text
                         .lines()
                         .position(|line| line.contains(&format!(".{name}(")))

@@ -543,14 +543,11 @@ async fn set_default_status(core: &Core, caller: &Caller, params: &[Value]) -> O
     if !STATUSES.contains(&status.as_str()) {
         return Err(MeteorError::match_failed().into());
     }
-    let Some(mut user) = core.store.get_user(&caller.user.id).await? else {
+    let stored =
+        chathooks_core::accounts::set_user_prop(core, &caller.user.id, PROP_DEFAULT_STATUS, status.into()).await?;
+    if stored.is_none() {
         return Err(MeteorError::invalid_user("UserPresence:setDefaultStatus").into());
-    };
-    if !user.props.is_object() {
-        user.props = json!({});
     }
-    user.props[PROP_DEFAULT_STATUS] = status.into();
-    core.store.update_user(&user).await?;
     Ok(Some(true.into()))
 }
 

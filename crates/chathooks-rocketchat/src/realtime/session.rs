@@ -20,10 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use chathooks_core::accounts::{self, AuthError, Caller};
+use chathooks_core::accounts::{self, AuthError, Caller, LoginError};
 use chathooks_core::ids::new_rc_token;
-use chathooks_core::password;
-use chathooks_core::store::{Session as StoredSession, Store, User, now_ms};
+use chathooks_core::password::Secret;
+use chathooks_core::store::{Store, User, now_ms};
 use chathooks_rocketchat_server::ops;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
@@ -309,6 +309,17 @@ impl Session {
         let (Some(Value::Object(selector)), Some(given)) = (request.get("user"), request.get("password")) else {
             return Err(MeteorError::new(400, "Unrecognized options for login request"));
         };
+        let secret = match given {
+            Value::String(plain) => Secret::Password(plain),
+            Value::Object(digest) => match (
+                digest.get("digest").and_then(Value::as_str),
+                digest.get("algorithm").and_then(Value::as_str),
+            ) {
+                (Some(digest), Some("sha-256")) => Secret::Digest(digest),
+                _ => return Err(MeteorError::match_failed()),
+            },
+            _ => return Err(MeteorError::match_failed()),
+        };
         let field = |key: &str| selector.get(key).and_then(Value::as_str);
         let found = if let Some(username) = field("username") {
             core.store.get_user_by_username(username).await
@@ -319,28 +330,23 @@ impl Session {
         } else {
             return Err(MeteorError::match_failed());
         };
-        let user = found
-            .map_err(|error| methods::meteor_error(error.into()))?
-            .ok_or_else(|| MeteorError::new(403, "User not found"))?;
-        let verified = match given {
-            Value::String(plain) => verify(&user, plain.clone(), password::verify).await?,
-            Value::Object(digest) => {
-                let (Some(digest), Some("sha-256")) = (
-                    digest.get("digest").and_then(Value::as_str),
-                    digest.get("algorithm").and_then(Value::as_str),
-                ) else {
-                    return Err(MeteorError::match_failed());
-                };
-                verify(&user, digest.to_owned(), password::verify_digest).await?
+        let found = found.map_err(|error| methods::meteor_error(error.into()))?;
+        let known = found.is_some();
+        // The one login rule of both APIs: the lockout, the password pool,
+        // and the same Argon2 work for an unknown account.
+        let user = match accounts::verify_account(core, found, secret).await {
+            Ok(user) => user,
+            Err(LoginError::InvalidCredentials) if !known => return Err(MeteorError::new(403, "User not found")),
+            Err(LoginError::InvalidCredentials) => return Err(MeteorError::new(403, "Incorrect password")),
+            Err(LoginError::Locked) => {
+                return Err(MeteorError::new(
+                    "error-login-blocked-for-user",
+                    "Login has been temporarily blocked For User",
+                ));
             }
-            _ => return Err(MeteorError::match_failed()),
+            Err(LoginError::Password(error)) => return Err(methods::meteor_error(error.into())),
+            Err(LoginError::Store(error)) => return Err(methods::meteor_error(error.into())),
         };
-        if !verified {
-            return Err(MeteorError::new(403, "Incorrect password"));
-        }
-        if user.delete_at != 0 {
-            return Err(MeteorError::new("error-user-is-not-activated", "User is not activated"));
-        }
         let caller = start_session(core, user).await?;
         Ok(Some(self.logged_in(caller, "password")))
     }
@@ -463,27 +469,9 @@ impl Session {
     }
 }
 
-/// Check a password (or its digest) against `user`'s hash, off the async
-/// threads (Argon2 is slow on purpose).
-async fn verify(user: &User, given: String, check: fn(&str, &str) -> bool) -> Result<bool, MeteorError> {
-    let hash = user.password_hash.clone();
-    tokio::task::spawn_blocking(move || check(&given, &hash))
-        .await
-        .map_err(|_| MeteorError::new(500, "Internal server error"))
-}
-
 /// A new session for `user`, as `POST /api/v1/login` makes one.
 async fn start_session(core: &chathooks_core::Core, user: User) -> Result<Caller, MeteorError> {
-    let now = now_ms();
-    let session = StoredSession {
-        token: new_rc_token(),
-        user_id: user.id.clone(),
-        create_at: now,
-        expires_at: now + SESSION_LIFETIME_MS,
-        last_activity_at: now,
-    };
-    core.store
-        .create_session(&session)
+    let session = accounts::start_session(core, &user, new_rc_token(), SESSION_LIFETIME_MS)
         .await
         .map_err(|error| methods::meteor_error(error.into()))?;
     Ok(Caller { user, session })
