@@ -1557,35 +1557,7 @@ let response = client.upload_file()
     pub fn upload_file(&self) -> builder::UploadFile<'_> {
         builder::UploadFile::new(self)
     }
-    /**Download a file
-
-Returns a file's contents, as Mattermost serves them: sent as the
-file's MIME type, except script and HTML types (`text/html`,
-`text/javascript`, `application/javascript`...), sent as `text/plain`,
-and no type, sent as `application/octet-stream`. Unlike Mattermost,
-a text type whose bytes are not UTF-8 is sent as
-`application/octet-stream` too. Images, video and
-audio a browser displays without running anything (JPEG, PNG, BMP,
-GIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other
-type, SVG and XML included, is an `attachment`. Every answer forbids
-type sniffing and framing, and sandboxes the file should a browser
-open it (`Content-Security-Policy: sandbox; default-src 'none'`).
-
-##### Permissions
-
-`read_channel` on the file's channel.
-
-
-Sends a `GET` request to `/api/v4/files/{file_id}`
-
-Arguments:
-- `file_id`: Id of the file.
-```ignore
-let response = client.get_file()
-    .file_id(file_id)
-    .send()
-    .await;
-```*/
+    #[doc = "Download a file\n\nReturns a file's contents, as Mattermost serves them: sent as the\nfile's MIME type, except script and HTML types (`text/html`,\n`text/javascript`, `application/javascript`...), sent as `text/plain`,\nand no type, sent as `application/octet-stream`. Unlike Mattermost,\na type that promises text (`text/*`, JSON, XML, YAML, scripts) for\nbytes that are not UTF-8 is sent as `application/octet-stream` too. Images, video and\naudio a browser displays without running anything (JPEG, PNG, BMP,\nGIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other\ntype, SVG and XML included, is an `attachment`. Every answer forbids\ntype sniffing and framing, and sandboxes the file should a browser\nopen it (`Content-Security-Policy: sandbox; default-src 'none'`).\n\n##### Permissions\n\n`read_channel` on the file's channel.\n\n\nSends a `GET` request to `/api/v4/files/{file_id}`\n\nArguments:\n- `file_id`: Id of the file.\n```ignore\nlet response = client.get_file()\n    .file_id(file_id)\n    .send()\n    .await;\n```"]
     pub fn get_file(&self) -> builder::GetFile<'_> {
         builder::GetFile::new(self)
     }

@@ -1017,8 +1017,8 @@ pub trait Api: Send + Sync + 'static {
     /// file's MIME type, except script and HTML types (`text/html`,
     /// `text/javascript`, `application/javascript`...), sent as `text/plain`,
     /// and no type, sent as `application/octet-stream`. Unlike Mattermost,
-    /// a text type whose bytes are not UTF-8 is sent as
-    /// `application/octet-stream` too. Images, video and
+    /// a type that promises text (`text/*`, JSON, XML, YAML, scripts) for
+    /// bytes that are not UTF-8 is sent as `application/octet-stream` too. Images, video and
     /// audio a browser displays without running anything (JPEG, PNG, BMP,
     /// GIF, TIFF, WebP, AVI, MPEG, MP4, MP3, WAV) are `inline`; every other
     /// type, SVG and XML included, is an `attachment`. Every answer forbids

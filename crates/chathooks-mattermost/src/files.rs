@@ -174,6 +174,17 @@ const MEDIA_TYPES: [&str; 11] = [
     "audio/wav",
 ];
 
+/// Whether a (lowercase) media type promises text a client may decode.
+fn is_textual(lower: &str) -> bool {
+    let essence = lower.split(';').next().unwrap_or_default().trim();
+    essence.starts_with("text/")
+        || essence.ends_with("json")
+        || essence.ends_with("xml")
+        || essence.ends_with("yaml")
+        || essence == "application/x-www-form-urlencoded"
+        || UNSAFE_TYPES.iter().any(|unsafe_type| essence.starts_with(unsafe_type))
+}
+
 /// How a download is sent, as Mattermost's `web.WriteFileResponse` decides.
 #[derive(Debug, PartialEq, Eq)]
 struct ServedType {
@@ -185,13 +196,13 @@ impl ServedType {
     /// From the stored MIME type. Prefixes are compared (as Mattermost
     /// does) without case, so `text/html; charset=utf-8` and `Text/HTML`
     /// are HTML. One departure from Mattermost: a file whose type (by its
-    /// name) is text but whose bytes are not UTF-8 goes as
-    /// `application/octet-stream`, the type its bytes have; as text, clients
-    /// that decode `text/*` (the schemathesis fuzzer among them) fail on it.
+    /// name) promises text (`text/*`, JSON, XML, YAML, scripts) but whose
+    /// bytes are not UTF-8 goes as `application/octet-stream`, the type its
+    /// bytes have; sent as text, clients that decode such types (the
+    /// schemathesis fuzzer among them) fail on it.
     fn of(mime_type: &str, data: &[u8]) -> Self {
         let lower = mime_type.trim().to_ascii_lowercase();
-        let served_as_text =
-            lower.starts_with("text/") || UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type));
+        let served_as_text = is_textual(&lower);
         let content_type = if lower.is_empty() || served_as_text && std::str::from_utf8(data).is_err() {
             "application/octet-stream".to_owned()
         } else if UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type)) {
@@ -286,5 +297,17 @@ mod tests {
         );
         assert_eq!(ServedType::of("text/plain", "é".as_bytes()).content_type, "text/plain");
         assert_eq!(ServedType::of("image/png", png).content_type, "image/png");
+        assert_eq!(
+            ServedType::of("application/json", png).content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            ServedType::of("image/svg+xml", png).content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            ServedType::of("application/json", b"{}").content_type,
+            "application/json"
+        );
     }
 }
