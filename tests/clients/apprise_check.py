@@ -6,7 +6,7 @@ apprise, unchanged, in bot mode (`mode=bot`, a personal access token as the
 bearer token): it resolves the channel by name through
 /teams/name/{team}/channels/name/{channel}, uploads the file to /files, then
 posts {channel_id, message, file_ids} to /posts. Exits non-zero when apprise
-reports a failure; the test (tests/tests/third_party.rs) checks what arrived.
+reports a failure; the test (tests/tests/e2e/third_party.rs) checks what arrived.
 """
 import logging
 import sys

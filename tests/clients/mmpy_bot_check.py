@@ -6,7 +6,7 @@ BOT_TOKEN (a personal access token) and BOT_TEAM.
 
 When someone posts "status <anything>" the bot replies in the post's thread,
 with a file attached, and reacts to the post with white_check_mark. The
-test (tests/tests/third_party.rs) checks both through the REST API.
+test (tests/tests/e2e/third_party.rs) checks both through the REST API.
 
 Prints "bot: listening" once the framework's WebSocket is authenticated (the
 server's `hello`), so the test knows when to post. Exits when its standard

@@ -3,7 +3,7 @@
 //! The Mattermost and Rocket.Chat APIs of the `chathooks` server are thin
 //! adapters over this crate: they translate wire types to calls here, and the
 //! errors here to their own error bodies. This crate knows no API dialect: it
-//! depends on no generated crate, and `tests/tests/dependency_rules.rs` checks it.
+//! depends on no generated crate, and `tests/tests/e2e/dependency_rules.rs` checks it.
 //!
 //! - [`Core`]: the store, the [`events`] bus and the [`delivery`] engine,
 //!   shared by every request.
