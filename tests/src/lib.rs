@@ -303,7 +303,7 @@ pub fn app_error<T: std::fmt::Debug>(
 }
 
 /// The server state tests inspect directly (the store behind the API).
-pub type SharedState = Arc<chathooks::server::AppState>;
+pub type SharedState = Arc<server::AppState>;
 
 /// Support for the Rocket.Chat end-to-end tests: sessions with the generated
 /// Rocket.Chat client, error bodies, and a local HTTP receiver for outgoing

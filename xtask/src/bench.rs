@@ -17,7 +17,7 @@ const SPECS: &[&str] = &["petstore", "mattermost-api-v4", "chat31"];
 
 /// `cargo xtask bench`'s arguments.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// Timed runs per spec (after one warm-up run); the median is shown.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
@@ -28,7 +28,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-pub fn run(root: &Path, args: &BenchArgs) -> ExitCode {
+pub(crate) fn run(root: &Path, args: &BenchArgs) -> ExitCode {
     let runs = args.runs as usize;
     let fixtures = root.join("crates/chathooks-codegen/tests/fixtures");
     println!(

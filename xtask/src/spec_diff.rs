@@ -15,6 +15,6 @@ use std::process::ExitCode;
 
 use chathooks_codegen::cli::{SpecDiffArgs, run_spec_diff};
 
-pub fn run(args: &SpecDiffArgs, root: &Path) -> ExitCode {
+pub(crate) fn run(args: &SpecDiffArgs, root: &Path) -> ExitCode {
     ExitCode::from(run_spec_diff(args, root))
 }

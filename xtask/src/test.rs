@@ -30,9 +30,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The build failed.
-pub const EXIT_BUILD_FAILED: u8 = 3;
+pub(crate) const EXIT_BUILD_FAILED: u8 = 3;
 /// At least one test run failed.
-pub const EXIT_TESTS_FAILED: u8 = 4;
+pub(crate) const EXIT_TESTS_FAILED: u8 = 4;
 
 /// The packages of the PostgreSQL run: the end-to-end suite and the binary.
 const POSTGRES_PACKAGES: [&str; 4] = ["-p", "chathooks-tests", "-p", "chathooks"];
@@ -47,7 +47,7 @@ struct Run {
     notable: Arc<Mutex<Vec<String>>>,
 }
 
-pub fn run(root: &Path, args: &[String]) -> ExitCode {
+pub(crate) fn run(root: &Path, args: &[String]) -> ExitCode {
     let test_args: &[String] = match args.split_first() {
         None => &[],
         Some((first, rest)) if first == "--" => rest,

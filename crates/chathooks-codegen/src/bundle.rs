@@ -207,7 +207,7 @@ impl Bundler {
         }
     }
 
-    fn location(&self, here: &Here) -> String {
+    fn location(&self, here: &Here<'_>) -> String {
         format!("{}#{}", self.display(here.file), here.pointer())
     }
 
@@ -355,7 +355,7 @@ impl Bundler {
     }
 
     /// What a `{"$ref": reference}` object becomes: `None` to leave it.
-    fn reference(&mut self, reference: &str, here: &Here, in_schema: bool) -> Option<Value> {
+    fn reference(&mut self, reference: &str, here: &Here<'_>, in_schema: bool) -> Option<Value> {
         let (file_part, fragment) = match reference.split_once('#') {
             Some((file, fragment)) => (file, fragment),
             None => (reference, ""),
@@ -481,7 +481,7 @@ impl Bundler {
         name
     }
 
-    fn unresolved(&mut self, here: &Here, reference: &str, why: &str) -> Option<Value> {
+    fn unresolved(&mut self, here: &Here<'_>, reference: &str, why: &str) -> Option<Value> {
         let location = self.location(here);
         if self.allow_unresolved {
             self.diagnostics.push(Diagnostic {

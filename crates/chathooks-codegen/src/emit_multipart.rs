@@ -344,7 +344,7 @@ fn method(op: &Operation, raw: &Value, types_crate: &proc_macro2::Ident) -> Toke
     };
     let error_arm = (!error_patterns.is_empty()).then(|| quote! { #(#error_patterns)|* => #error_value, });
     let fallback = if errors.iter().any(|r| r.status == Status::Default) {
-        error_value.clone()
+        error_value
     } else {
         quote! { Err(Error::UnexpectedResponse(response)) }
     };

@@ -369,7 +369,7 @@ fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> T
                 let media = &body.media[0];
                 let ty = type_tokens(&media.ty);
                 let field_ty = if body.required {
-                    ty.clone()
+                    ty
                 } else {
                     quote! { Option<#ty> }
                 };

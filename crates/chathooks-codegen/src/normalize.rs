@@ -559,7 +559,7 @@ fn fix_operation_ids(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
         let base = original.clone().unwrap_or_else(|| format!("{method} {path}"));
         let mut id = base.clone();
         if !names.reserve(&pascal(&id)) || !snakes.reserve(&snake(&id)) {
-            id = format!("{} {method}", base);
+            id = format!("{base} {method}");
             let unique = names.unique(&pascal(&id));
             snakes.reserve(&snake(&unique));
             id = unique;
@@ -684,7 +684,7 @@ fn match_template_params(spec: &mut Value, diagnostics: &mut Vec<Diagnostic>) {
                 operation: id.clone(),
                 target: "spec",
                 message,
-            })
+            });
         };
         params.retain(|p| {
             let keep = p["in"] != "path" || p["name"].as_str().is_some_and(|n| names.contains(&n));

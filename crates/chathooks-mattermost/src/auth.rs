@@ -2,22 +2,22 @@
 //! The rules themselves are the core's ([`chathooks_core::accounts`],
 //! [`chathooks_core::permissions`]).
 
-pub use chathooks_core::accounts::Caller;
+pub(crate) use chathooks_core::accounts::Caller;
 use chathooks_core::accounts::{self, AuthError};
-pub use chathooks_core::permissions::{Permission, can_read_channel, is_team_member};
+pub(crate) use chathooks_core::permissions::{Permission, can_read_channel, is_team_member};
 use chathooks_mattermost_server::Credentials;
 
 use super::error::{ApiError, ApiResult};
 use chathooks_core::Core;
 use chathooks_core::store::User;
 
-pub fn is_system_admin(user: &User) -> bool {
+pub(crate) fn is_system_admin(user: &User) -> bool {
     user.is_system_admin()
 }
 
 /// The session behind the presented token: 401 when there is none, it
 /// expired, or its user is deactivated.
-pub async fn authenticate(core: &Core, credentials: &Credentials) -> ApiResult<Caller> {
+pub(crate) async fn authenticate(core: &Core, credentials: &Credentials) -> ApiResult<Caller> {
     accounts::authenticate(core, token(credentials))
         .await
         .map_err(|error| match error {
@@ -27,7 +27,7 @@ pub async fn authenticate(core: &Core, credentials: &Credentials) -> ApiResult<C
 }
 
 /// The token presented, whichever way it came.
-pub fn token(credentials: &Credentials) -> &str {
+pub(crate) fn token(credentials: &Credentials) -> &str {
     match credentials {
         Credentials::Mmauthtoken(token)
         | Credentials::BearerAuth(token)
@@ -37,12 +37,22 @@ pub fn token(credentials: &Credentials) -> &str {
 }
 
 /// Does `user` hold `permission` in `team_id`?
-pub async fn has_team_permission(core: &Core, user: &User, team_id: &str, permission: Permission) -> ApiResult<bool> {
+pub(crate) async fn has_team_permission(
+    core: &Core,
+    user: &User,
+    team_id: &str,
+    permission: Permission,
+) -> ApiResult<bool> {
     Ok(chathooks_core::permissions::has_team_permission(core, user, team_id, permission).await?)
 }
 
 /// Like [`has_team_permission`], as a 403.
-pub async fn require_team_permission(core: &Core, user: &User, team_id: &str, permission: Permission) -> ApiResult<()> {
+pub(crate) async fn require_team_permission(
+    core: &Core,
+    user: &User,
+    team_id: &str,
+    permission: Permission,
+) -> ApiResult<()> {
     if has_team_permission(core, user, team_id, permission).await? {
         Ok(())
     } else {
@@ -88,7 +98,7 @@ fn unguarded_cookie_token(request: &axum::extract::Request) -> Option<String> {
 
 /// [`CsrfLayer`]'s service: Mattermost's CSRF rule in front of the API.
 #[derive(Clone)]
-pub struct Csrf<S> {
+pub(crate) struct Csrf<S> {
     core: std::sync::Arc<Core>,
     inner: S,
 }
@@ -99,7 +109,7 @@ pub struct Csrf<S> {
 /// the operation as any bad token is). Requests without the cookie pay one
 /// header lookup and no allocation.
 #[derive(Clone)]
-pub struct CsrfLayer(pub std::sync::Arc<Core>);
+pub(crate) struct CsrfLayer(pub std::sync::Arc<Core>);
 
 impl<S> tower::Layer<S> for CsrfLayer {
     type Service = Csrf<S>;

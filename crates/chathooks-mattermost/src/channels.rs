@@ -15,7 +15,7 @@ use chathooks_core::channels::valid_name;
 use chathooks_core::ids::{is_valid_id, new_id};
 use chathooks_core::store::{Channel, ROLES_CHANNEL_USER, Store, StoreError, now_ms};
 
-pub fn channel_not_found() -> ApiError {
+pub(crate) fn channel_not_found() -> ApiError {
     ApiError::not_found(
         "app.channel.get.existing.app_error",
         "Unable to find the existing channel.",
@@ -23,7 +23,7 @@ pub fn channel_not_found() -> ApiError {
 }
 
 /// A live channel by id, or 404.
-pub async fn live_channel(state: &Core, id: &str) -> ApiResult<Channel> {
+pub(crate) async fn live_channel(state: &Core, id: &str) -> ApiResult<Channel> {
     state
         .store
         .get_channel(id)
@@ -32,7 +32,7 @@ pub async fn live_channel(state: &Core, id: &str) -> ApiResult<Channel> {
         .ok_or_else(channel_not_found)
 }
 
-pub async fn create_channel(
+pub(crate) async fn create_channel(
     state: &Core,
     caller: Caller,
     request: create_channel::Request,
@@ -93,7 +93,7 @@ pub async fn create_channel(
     Ok(create_channel::Response::Created(convert::channel(&channel)))
 }
 
-pub async fn get_channel(
+pub(crate) async fn get_channel(
     state: &Core,
     caller: Caller,
     request: get_channel::Request,
@@ -112,7 +112,7 @@ pub async fn get_channel(
     Ok(get_channel::Response::Ok(convert::channel(&channel)))
 }
 
-pub async fn get_channel_by_name(
+pub(crate) async fn get_channel_by_name(
     state: &Core,
     caller: Caller,
     request: get_channel_by_name::Request,
@@ -134,7 +134,7 @@ pub async fn get_channel_by_name(
 
 /// Public channels: any team member may join or add team members. Private
 /// channels: only existing members (or system admins) add people.
-pub async fn add_channel_member(
+pub(crate) async fn add_channel_member(
     state: &Core,
     caller: Caller,
     request: add_channel_member::Request,
@@ -186,7 +186,7 @@ pub async fn add_channel_member(
 }
 
 /// `team/channel` by names, as bots resolve it.
-pub async fn get_channel_by_name_for_team_name(
+pub(crate) async fn get_channel_by_name_for_team_name(
     state: &Core,
     caller: Caller,
     request: get_channel_by_name_for_team_name::Request,
@@ -216,7 +216,7 @@ pub async fn get_channel_by_name_for_team_name(
     )))
 }
 
-pub async fn get_channel_members(
+pub(crate) async fn get_channel_members(
     state: &Core,
     caller: Caller,
     request: get_channel_members::Request,
@@ -241,7 +241,7 @@ pub async fn get_channel_members(
 
 /// The direct channel of the two users in the body; the caller must be one
 /// of them (system admins may open anyone's).
-pub async fn create_direct_channel(
+pub(crate) async fn create_direct_channel(
     state: &Core,
     caller: Caller,
     request: create_direct_channel::Request,

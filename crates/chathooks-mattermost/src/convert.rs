@@ -10,7 +10,7 @@ fn object(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
-pub fn user(user: &User) -> types::User {
+pub(crate) fn user(user: &User) -> types::User {
     types::User {
         id: user.id.clone(),
         create_at: user.create_at,
@@ -35,7 +35,7 @@ pub fn user(user: &User) -> types::User {
     }
 }
 
-pub fn team(team: &Team) -> types::Team {
+pub(crate) fn team(team: &Team) -> types::Team {
     types::Team {
         id: team.id.clone(),
         create_at: team.create_at,
@@ -57,7 +57,7 @@ pub fn team(team: &Team) -> types::Team {
     }
 }
 
-pub fn team_member(member: &TeamMember) -> types::TeamMember {
+pub(crate) fn team_member(member: &TeamMember) -> types::TeamMember {
     let admin = member.roles.split_whitespace().any(|r| r == "team_admin");
     types::TeamMember {
         team_id: member.team_id.clone(),
@@ -71,7 +71,7 @@ pub fn team_member(member: &TeamMember) -> types::TeamMember {
     }
 }
 
-pub fn channel(channel: &Channel) -> types::Channel {
+pub(crate) fn channel(channel: &Channel) -> types::Channel {
     types::Channel {
         id: channel.id.clone(),
         create_at: channel.create_at,
@@ -95,7 +95,7 @@ pub fn channel(channel: &Channel) -> types::Channel {
     }
 }
 
-pub fn channel_member(member: &ChannelMember) -> types::ChannelMember {
+pub(crate) fn channel_member(member: &ChannelMember) -> types::ChannelMember {
     types::ChannelMember {
         channel_id: member.channel_id.clone(),
         user_id: member.user_id.clone(),
@@ -112,7 +112,7 @@ pub fn channel_member(member: &ChannelMember) -> types::ChannelMember {
     }
 }
 
-pub fn post(post: &Post) -> types::Post {
+pub(crate) fn post(post: &Post) -> types::Post {
     types::Post {
         id: post.id.clone(),
         create_at: post.create_at,
@@ -137,7 +137,7 @@ pub fn post(post: &Post) -> types::Post {
 /// By value: the wire form takes the record's strings. Callers own the
 /// record already; the hook list clones a cached page's records only when it
 /// encodes the page anew.
-pub fn incoming(hook: IncomingHook) -> types::IncomingWebhook {
+pub(crate) fn incoming(hook: IncomingHook) -> types::IncomingWebhook {
     types::IncomingWebhook {
         id: hook.id,
         create_at: hook.create_at,
@@ -154,7 +154,7 @@ pub fn incoming(hook: IncomingHook) -> types::IncomingWebhook {
     }
 }
 
-pub fn outgoing(hook: &OutgoingHook) -> ApiResult<types::OutgoingWebhook> {
+pub(crate) fn outgoing(hook: &OutgoingHook) -> ApiResult<types::OutgoingWebhook> {
     Ok(types::OutgoingWebhook {
         id: hook.id.clone(),
         token: hook.token.clone(),

@@ -116,7 +116,7 @@ const PAGE: u32 = 200;
 async fn all_pages<T, F, Fut>(mut list: F) -> Result<Vec<T>, StoreError>
 where
     F: FnMut(u32) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+    Fut: Future<Output = Result<Vec<T>, StoreError>>,
 {
     let mut all = Vec::new();
     for page in 0.. {

@@ -17,7 +17,7 @@ pub struct ApiError {
     pub detailed: String,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, id: impl Into<String>, message: impl Into<String>) -> Self {
@@ -136,7 +136,7 @@ impl From<PasswordError> for ApiError {
 }
 
 /// Turn an operation's outcome into its answer.
-pub fn respond<R: ErrorResponse<AppError>>(result: ApiResult<R>) -> R {
+pub(crate) fn respond<R: ErrorResponse<AppError>>(result: ApiResult<R>) -> R {
     result.unwrap_or_else(ApiError::respond)
 }
 

@@ -17,7 +17,7 @@ use chathooks_core::ids::is_valid_id;
 use chathooks_core::permissions::can_read_channel;
 use chathooks_core::store::{CHANNEL_OPEN, Channel, IncomingHook, Store};
 
-pub async fn execute_incoming_webhook(
+pub(crate) async fn execute_incoming_webhook(
     state: &Core,
     request: execute_incoming_webhook::Request,
 ) -> ApiResult<execute_incoming_webhook::Response> {
@@ -155,7 +155,7 @@ async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> A
 }
 
 /// Webhook-post refusals as AppErrors.
-pub fn webhook_post_error(error: WebhookPostError) -> ApiError {
+pub(crate) fn webhook_post_error(error: WebhookPostError) -> ApiError {
     match error {
         WebhookPostError::SystemType => ApiError::bad_request(
             "web.incoming_webhook.type.app_error",

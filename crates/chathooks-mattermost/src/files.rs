@@ -13,7 +13,7 @@ use chathooks_core::Core;
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::store::{ContentStore, FileInfo, Store};
 
-pub fn file_info(info: &FileInfo) -> types::FileInfo {
+pub(crate) fn file_info(info: &FileInfo) -> types::FileInfo {
     types::FileInfo {
         id: info.id.clone(),
         user_id: info.user_id.clone(),
@@ -46,7 +46,7 @@ struct Incoming {
     data: chathooks_runtime::Bytes,
 }
 
-pub async fn upload_file(
+pub(crate) async fn upload_file(
     state: &Core,
     caller: Caller,
     request: upload_file::Request,
@@ -122,7 +122,11 @@ async fn readable_file(state: &Core, caller: &Caller, file_id: &str) -> ApiResul
     Ok(info)
 }
 
-pub async fn get_file(state: &Core, caller: Caller, request: get_file::Request) -> ApiResult<get_file::Response> {
+pub(crate) async fn get_file(
+    state: &Core,
+    caller: Caller,
+    request: get_file::Request,
+) -> ApiResult<get_file::Response> {
     let info = readable_file(state, &caller, &request.file_id).await?;
     let data = state
         .store
@@ -218,7 +222,7 @@ impl ServedType {
     }
 }
 
-pub async fn get_file_info(
+pub(crate) async fn get_file_info(
     state: &Core,
     caller: Caller,
     request: get_file_info::Request,

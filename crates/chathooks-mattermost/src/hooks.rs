@@ -244,14 +244,14 @@ async fn incoming_filter(state: &Core, caller: &Caller, team_id: Option<String>)
 }
 
 /// Encoded pages of `GET /api/v4/hooks/incoming`, by filter, page and page size.
-pub type IncomingPages = PageAnswers<(IncomingFilter, u32, u32), IncomingHook, get_incoming_webhooks::Response>;
+pub(crate) type IncomingPages = PageAnswers<(IncomingFilter, u32, u32), IncomingHook, get_incoming_webhooks::Response>;
 
 /// `GET /api/v4/hooks/incoming`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
 ///
 /// A page without the count is encoded once and served from `pages` while the
 /// store returns the same page (see [`PageAnswers`]).
-pub async fn get_incoming_webhooks(
+pub(crate) async fn get_incoming_webhooks(
     state: &Core,
     pages: &IncomingPages,
     caller: Caller,
@@ -285,7 +285,7 @@ pub async fn get_incoming_webhooks(
 /// The spec promises that a client-supplied `id` is refused, but the body
 /// schema has no `id` property and unknown fields are ignored, so such an id
 /// never reaches this handler; the hook always gets a new id.
-pub async fn create_incoming_webhook(
+pub(crate) async fn create_incoming_webhook(
     state: &Core,
     caller: Caller,
     request: create_incoming_webhook::Request,
@@ -329,7 +329,7 @@ pub async fn create_incoming_webhook(
 }
 
 /// `GET /api/v4/hooks/incoming/{hook_id}`.
-pub async fn get_incoming_webhook(
+pub(crate) async fn get_incoming_webhook(
     state: &Core,
     caller: Caller,
     request: get_incoming_webhook::Request,
@@ -346,7 +346,7 @@ pub async fn get_incoming_webhook(
 /// team and channel. Mattermost checks the body's team and channel before the
 /// permission; checking the permission first keeps users who may not touch
 /// the hook from learning anything about channels through it.
-pub async fn update_incoming_webhook(
+pub(crate) async fn update_incoming_webhook(
     state: &Core,
     caller: Caller,
     request: update_incoming_webhook::Request,
@@ -380,7 +380,7 @@ pub async fn update_incoming_webhook(
 
 /// `DELETE /api/v4/hooks/incoming/{hook_id}`: a soft delete; the hook then
 /// reads as missing everywhere (404, and executions are refused).
-pub async fn delete_incoming_webhook(
+pub(crate) async fn delete_incoming_webhook(
     state: &Core,
     caller: Caller,
     request: delete_incoming_webhook::Request,
@@ -619,7 +619,7 @@ fn outgoing_list(hooks: &[OutgoingHook]) -> ApiResult<Vec<types::OutgoingWebhook
 
 /// `GET /api/v4/hooks/outgoing`: one page, oldest first; with
 /// `include_total_count` an object that also counts the whole filtered set.
-pub async fn get_outgoing_webhooks(
+pub(crate) async fn get_outgoing_webhooks(
     state: &Core,
     caller: Caller,
     request: get_outgoing_webhooks::Request,
@@ -641,7 +641,7 @@ pub async fn get_outgoing_webhooks(
 /// `POST /api/v4/hooks/outgoing`: a hook watching `team_id` or one public
 /// channel of it. The token is the client's (26 characters, a schema rule)
 /// or a new id.
-pub async fn create_outgoing_webhook(
+pub(crate) async fn create_outgoing_webhook(
     state: &Core,
     caller: Caller,
     request: create_outgoing_webhook::Request,
@@ -697,7 +697,7 @@ pub async fn create_outgoing_webhook(
 }
 
 /// `GET /api/v4/hooks/outgoing/{hook_id}`, token included.
-pub async fn get_outgoing_webhook(
+pub(crate) async fn get_outgoing_webhook(
     state: &Core,
     caller: Caller,
     request: get_outgoing_webhook::Request,
@@ -725,7 +725,7 @@ fn updated_token(stored: &str, requested: Option<String>) -> ApiResult<String> {
 /// field (omitted ones are cleared; an omitted `content_type` becomes the
 /// default, an omitted `token` keeps the current one); creator, team and
 /// `create_at` stay. The rules of creation apply.
-pub async fn update_outgoing_webhook(
+pub(crate) async fn update_outgoing_webhook(
     state: &Core,
     caller: Caller,
     request: update_outgoing_webhook::Request,
@@ -762,7 +762,7 @@ pub async fn update_outgoing_webhook(
 
 /// `DELETE /api/v4/hooks/outgoing/{hook_id}`: a soft delete; the hook no
 /// longer fires and reads as missing.
-pub async fn delete_outgoing_webhook(
+pub(crate) async fn delete_outgoing_webhook(
     state: &Core,
     caller: Caller,
     request: delete_outgoing_webhook::Request,
@@ -776,7 +776,7 @@ pub async fn delete_outgoing_webhook(
 
 /// `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`: a new token; answers
 /// the whole updated hook, as the real server does (not StatusOK).
-pub async fn regen_outgoing_hook_token(
+pub(crate) async fn regen_outgoing_hook_token(
     state: &Core,
     caller: Caller,
     request: regen_outgoing_hook_token::Request,

@@ -33,7 +33,7 @@ const TRIGGER_EXACT: i32 = 0;
 const TRIGGER_PREFIX: i32 = 1;
 
 /// Mattermost's outgoing webhooks, for the delivery engine.
-pub struct MattermostOutgoing;
+pub(crate) struct MattermostOutgoing;
 
 /// What a job keeps to post the answer: where the triggering post was.
 #[derive(Debug, Serialize, Deserialize)]

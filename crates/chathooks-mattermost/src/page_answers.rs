@@ -28,7 +28,7 @@ struct Entry<T, R> {
 }
 
 /// Encoded answers of type `R`, each tied to the page it was made from.
-pub struct PageAnswers<K, T, R> {
+pub(crate) struct PageAnswers<K, T, R> {
     entries: Mutex<HashMap<K, Entry<T, R>>>,
 }
 
@@ -45,14 +45,14 @@ impl<K: Eq + Hash, T, R> PageAnswers<K, T, R> {
     ///
     /// The entry holds a `Weak` of the page, which keeps the allocation (not
     /// the records) alive, so its address cannot be reused by a newer page.
-    pub fn get(&self, key: &K, page: &Arc<[T]>) -> Option<Encoded<R>> {
+    pub(crate) fn get(&self, key: &K, page: &Arc<[T]>) -> Option<Encoded<R>> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(key)?;
         std::ptr::eq(entry.from.as_ptr(), Arc::as_ptr(page)).then(|| entry.encoded.clone())
     }
 
     /// Keep `encoded` as the answer for `key` made from `page`.
-    pub fn put(&self, key: K, page: &Arc<[T]>, encoded: Encoded<R>) {
+    pub(crate) fn put(&self, key: K, page: &Arc<[T]>, encoded: Encoded<R>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

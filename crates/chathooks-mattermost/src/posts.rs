@@ -26,7 +26,7 @@ use chathooks_core::store::{Channel, ContentStore, Post, Store, User, now_ms};
 /// Most files one post carries (Mattermost's limit).
 const MAX_FILES_PER_POST: usize = 10;
 
-pub fn post_not_found() -> ApiError {
+pub(crate) fn post_not_found() -> ApiError {
     ApiError::not_found("app.post.get.app_error", "Unable to get the post.")
 }
 
@@ -125,13 +125,13 @@ async fn own_unattached_files(
 
 /// Posting (and uploading) needs membership of the channel; a public
 /// channel's team members and system admins may too.
-pub async fn may_post(state: &Core, user: &User, channel: &Channel) -> ApiResult<bool> {
+pub(crate) async fn may_post(state: &Core, user: &User, channel: &Channel) -> ApiResult<bool> {
     Ok(is_system_admin(user)
         || state.store.get_channel_member(&channel.id, &user.id).await?.is_some()
         || (channel.channel_type == "O" && is_team_member(state, user, &channel.team_id).await?))
 }
 
-pub async fn create_post(
+pub(crate) async fn create_post(
     state: &Core,
     caller: Caller,
     request: create_post::Request,
@@ -168,14 +168,14 @@ pub async fn create_post(
     // Clients may not pose as webhooks: that would also dodge loop protection.
     let mut props = body.props;
     props.remove(PROP_FROM_WEBHOOK);
-    post.props = serde_json::Value::Object(props);
+    post.props = Value::Object(props);
     post.file_ids = own_unattached_files(state, &caller.user, &channel, body.file_ids).await?;
     let post = chathooks_core::posts::create_post(state, post, &channel, &caller.user).await?;
     chathooks_core::files::attach_files(state, &post.id, &post.file_ids, post.create_at).await?;
     Ok(create_post::Response::Created(convert::post(&post)))
 }
 
-pub async fn get_posts_for_channel(
+pub(crate) async fn get_posts_for_channel(
     state: &Core,
     caller: Caller,
     request: get_posts_for_channel::Request,
@@ -195,12 +195,16 @@ pub async fn get_posts_for_channel(
     Ok(get_posts_for_channel::Response::Ok(post_list(&posts)))
 }
 
-pub async fn get_post(state: &Core, caller: Caller, request: get_post::Request) -> ApiResult<get_post::Response> {
+pub(crate) async fn get_post(
+    state: &Core,
+    caller: Caller,
+    request: get_post::Request,
+) -> ApiResult<get_post::Response> {
     let (post, _) = readable_post(state, &caller, &request.post_id).await?;
     Ok(get_post::Response::Ok(convert::post(&post)))
 }
 
-pub async fn update_post(
+pub(crate) async fn update_post(
     state: &Core,
     caller: Caller,
     request: update_post::Request,
@@ -219,7 +223,11 @@ pub async fn update_post(
     Ok(update_post::Response::Ok(convert::post(&edited)))
 }
 
-pub async fn patch_post(state: &Core, caller: Caller, request: patch_post::Request) -> ApiResult<patch_post::Response> {
+pub(crate) async fn patch_post(
+    state: &Core,
+    caller: Caller,
+    request: patch_post::Request,
+) -> ApiResult<patch_post::Response> {
     let body = request.body;
     let change = Change {
         message: body.message,
@@ -281,7 +289,7 @@ async fn keep_or_add_files(
     Ok(files)
 }
 
-pub async fn delete_post(
+pub(crate) async fn delete_post(
     state: &Core,
     caller: Caller,
     request: delete_post::Request,
@@ -291,7 +299,7 @@ pub async fn delete_post(
     Ok(delete_post::Response::Ok(super::status_ok()))
 }
 
-pub async fn get_post_thread(
+pub(crate) async fn get_post_thread(
     state: &Core,
     caller: Caller,
     request: get_post_thread::Request,
@@ -303,7 +311,7 @@ pub async fn get_post_thread(
 }
 
 /// Posts in display order (as given), keyed by id.
-pub fn post_list(posts: &[Post]) -> types::PostList {
+pub(crate) fn post_list(posts: &[Post]) -> types::PostList {
     types::PostList {
         order: posts.iter().map(|p| p.id.clone()).collect(),
         posts: posts.iter().map(|p| (p.id.clone(), convert::post(p))).collect(),
@@ -313,7 +321,7 @@ pub fn post_list(posts: &[Post]) -> types::PostList {
     }
 }
 
-pub async fn create_post_ephemeral(
+pub(crate) async fn create_post_ephemeral(
     state: &Core,
     caller: Caller,
     request: create_post_ephemeral::Request,

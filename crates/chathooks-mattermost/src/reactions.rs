@@ -72,7 +72,7 @@ fn check_emoji(name: &str, in_body: bool) -> ApiResult<()> {
     }
 }
 
-pub async fn save_reaction(
+pub(crate) async fn save_reaction(
     state: &Core,
     caller: Caller,
     request: save_reaction::Request,
@@ -94,7 +94,7 @@ pub async fn save_reaction(
     Ok(save_reaction::Response::Ok(reaction(&saved)))
 }
 
-pub async fn get_reactions(
+pub(crate) async fn get_reactions(
     state: &Core,
     caller: Caller,
     request: get_reactions::Request,
@@ -104,7 +104,7 @@ pub async fn get_reactions(
     Ok(get_reactions::Response::Ok(reactions.iter().map(reaction).collect()))
 }
 
-pub async fn delete_reaction(
+pub(crate) async fn delete_reaction(
     state: &Core,
     caller: Caller,
     request: delete_reaction::Request,

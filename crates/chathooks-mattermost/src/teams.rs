@@ -16,11 +16,11 @@ use chathooks_core::store::{
     DirectoryStore, ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms,
 };
 
-pub fn team_not_found() -> ApiError {
+pub(crate) fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
 }
 
-pub async fn create_team(
+pub(crate) async fn create_team(
     state: &Core,
     caller: Caller,
     request: create_team::Request,
@@ -88,7 +88,11 @@ async fn visible_team(state: &Core, caller: &Caller, team: Option<Team>) -> ApiR
     }
 }
 
-pub async fn get_team(state: &Core, caller: Caller, request: get_team::Request) -> ApiResult<get_team::Response> {
+pub(crate) async fn get_team(
+    state: &Core,
+    caller: Caller,
+    request: get_team::Request,
+) -> ApiResult<get_team::Response> {
     if !is_valid_id(&request.team_id) {
         return Err(ApiError::invalid_url_param("team_id"));
     }
@@ -98,7 +102,7 @@ pub async fn get_team(state: &Core, caller: Caller, request: get_team::Request) 
     )))
 }
 
-pub async fn get_team_by_name(
+pub(crate) async fn get_team_by_name(
     state: &Core,
     caller: Caller,
     request: get_team_by_name::Request,
@@ -112,7 +116,7 @@ pub async fn get_team_by_name(
 /// Teams the caller may see: every team for system admins; for others the
 /// teams they belong to and the open ones. Paged after filtering (a
 /// stand-in holds few teams, so they are filtered in memory).
-pub async fn get_all_teams(
+pub(crate) async fn get_all_teams(
     state: &Core,
     caller: Caller,
     request: get_all_teams::Request,
@@ -149,7 +153,7 @@ pub async fn get_all_teams(
 }
 
 /// The teams a user belongs to: one's own, or anyone's for system admins.
-pub async fn get_teams_for_user(
+pub(crate) async fn get_teams_for_user(
     state: &Core,
     caller: Caller,
     request: get_teams_for_user::Request,
@@ -166,7 +170,7 @@ pub async fn get_teams_for_user(
 
 /// Joining an open team yourself is allowed; adding others needs
 /// `add_user_to_team` (team admins, system admins).
-pub async fn add_team_member(
+pub(crate) async fn add_team_member(
     state: &Core,
     caller: Caller,
     request: add_team_member::Request,

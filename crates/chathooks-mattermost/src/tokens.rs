@@ -62,7 +62,7 @@ fn sanitized(token: &AccessToken) -> types::UserAccessTokenSanitized {
     }
 }
 
-pub async fn create_user_access_token(
+pub(crate) async fn create_user_access_token(
     state: &Core,
     caller: Caller,
     request: create_user_access_token::Request,
@@ -88,7 +88,7 @@ pub async fn create_user_access_token(
     }))
 }
 
-pub async fn get_user_access_tokens_for_user(
+pub(crate) async fn get_user_access_tokens_for_user(
     state: &Core,
     caller: Caller,
     request: get_user_access_tokens_for_user::Request,
@@ -115,7 +115,7 @@ async fn managed_token(state: &Core, caller: &Caller, token_id: &str) -> ApiResu
     Ok(token)
 }
 
-pub async fn revoke_user_access_token(
+pub(crate) async fn revoke_user_access_token(
     state: &Core,
     caller: Caller,
     request: revoke_user_access_token::Request,
@@ -125,7 +125,7 @@ pub async fn revoke_user_access_token(
     Ok(revoke_user_access_token::Response::Ok(status_ok()))
 }
 
-pub async fn disable_user_access_token(
+pub(crate) async fn disable_user_access_token(
     state: &Core,
     caller: Caller,
     request: disable_user_access_token::Request,
@@ -135,7 +135,7 @@ pub async fn disable_user_access_token(
     Ok(disable_user_access_token::Response::Ok(status_ok()))
 }
 
-pub async fn enable_user_access_token(
+pub(crate) async fn enable_user_access_token(
     state: &Core,
     caller: Caller,
     request: enable_user_access_token::Request,

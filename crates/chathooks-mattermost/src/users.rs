@@ -165,8 +165,6 @@ pub async fn create_user(
     }
     user.props = serde_json::Value::Object(body.props);
     user.notify_props = serde_json::Value::Object(body.notify_props);
-    let user = chathooks_core::accounts::create_user(state, &user)
-        .await
-        .map_err(conflict)?;
+    let user = accounts::create_user(state, &user).await.map_err(conflict)?;
     Ok(create_user::Response::Created(convert::user(&user)))
 }

@@ -44,7 +44,7 @@ const SERVER_VERSION: &str = "10.0.0";
 
 /// Query parameters of the upgrade request.
 #[derive(Debug, Default, serde::Deserialize)]
-pub struct UpgradeQuery {
+pub(crate) struct UpgradeQuery {
     access_token: Option<String>,
 }
 
@@ -53,12 +53,12 @@ const CLOSE_POLICY: u16 = 1008;
 
 /// The WebSocket route's state: the core, and the limits the server was given.
 #[derive(Clone)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub core: Arc<Core>,
     pub limits: WebSocketLimits,
 }
 
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Query(query): Query<UpgradeQuery>,

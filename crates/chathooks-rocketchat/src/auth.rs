@@ -19,7 +19,7 @@ use chathooks_core::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegr
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
-pub async fn authenticate(state: &Core, credentials: &Credentials) -> RcResult<Caller> {
+pub(crate) async fn authenticate(state: &Core, credentials: &Credentials) -> RcResult<Caller> {
     let Credentials::AuthTokenUserId { auth_token, user_id } = credentials;
     let caller = accounts::authenticate(state, auth_token)
         .await
@@ -35,7 +35,7 @@ pub async fn authenticate(state: &Core, credentials: &Credentials) -> RcResult<C
 
 /// The Rocket.Chat permissions this server checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
+pub(crate) enum Permission {
     ManageIncomingIntegrations,
     ManageOwnIncomingIntegrations,
     ManageOutgoingIntegrations,
@@ -67,12 +67,12 @@ impl Permission {
 /// `admin` role) hold every one; other users what Rocket.Chat's `user` role
 /// holds by default among those checked here: managing their own
 /// integrations and creating public channels.
-pub fn has_permission(user: &User, permission: Permission) -> bool {
+pub(crate) fn has_permission(user: &User, permission: Permission) -> bool {
     permissions::has_system_permission(user, permission.core())
 }
 
 /// [`has_permission`] as a 403.
-pub fn require(user: &User, permission: Permission) -> RcResult<()> {
+pub(crate) fn require(user: &User, permission: Permission) -> RcResult<()> {
     if has_permission(user, permission) {
         Ok(())
     } else {
@@ -82,14 +82,14 @@ pub fn require(user: &User, permission: Permission) -> RcResult<()> {
 
 /// The kind of an integration, with the pair of permissions that govern it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Incoming,
     Outgoing,
 }
 
 impl Kind {
     /// From a stored or requested `type`.
-    pub fn of(integration_type: &str) -> Self {
+    pub(crate) fn of(integration_type: &str) -> Self {
         if integration_type == RC_WEBHOOK_INCOMING {
             Kind::Incoming
         } else {
@@ -98,7 +98,7 @@ impl Kind {
     }
 
     /// `manage-*-integrations`: every integration of this kind.
-    pub fn manage_all(self) -> Permission {
+    pub(crate) fn manage_all(self) -> Permission {
         match self {
             Kind::Incoming => Permission::ManageIncomingIntegrations,
             Kind::Outgoing => Permission::ManageOutgoingIntegrations,
@@ -106,7 +106,7 @@ impl Kind {
     }
 
     /// `manage-own-*-integrations`: integrations of this kind the user created.
-    pub fn manage_own(self) -> Permission {
+    pub(crate) fn manage_own(self) -> Permission {
         match self {
             Kind::Incoming => Permission::ManageOwnIncomingIntegrations,
             Kind::Outgoing => Permission::ManageOwnOutgoingIntegrations,
@@ -114,12 +114,12 @@ impl Kind {
     }
 
     /// Does `user` hold either permission of this kind? (403 otherwise.)
-    pub fn may_manage_any(self, user: &User) -> bool {
+    pub(crate) fn may_manage_any(self, user: &User) -> bool {
         has_permission(user, self.manage_all()) || has_permission(user, self.manage_own())
     }
 
     /// Which integrations of this kind `user` may see and change.
-    pub fn visibility(self, user: &User) -> RcVisibility {
+    pub(crate) fn visibility(self, user: &User) -> RcVisibility {
         if has_permission(user, self.manage_all()) {
             RcVisibility::All
         } else if has_permission(user, self.manage_own()) {
@@ -132,7 +132,7 @@ impl Kind {
 
 /// May `user` see and change `integration`? `manage-*` covers every one of its
 /// kind, `manage-own-*` those the user created.
-pub fn may_manage(user: &User, integration: &RcIntegration) -> bool {
+pub(crate) fn may_manage(user: &User, integration: &RcIntegration) -> bool {
     match Kind::of(&integration.integration_type).visibility(user) {
         RcVisibility::All => true,
         RcVisibility::CreatedBy(id) => integration.created_by == id,
@@ -142,14 +142,14 @@ pub fn may_manage(user: &User, integration: &RcIntegration) -> bool {
 
 /// Does any of the four integration permissions let `user` call the
 /// integration endpoints at all?
-pub fn may_manage_integrations(user: &User) -> bool {
+pub(crate) fn may_manage_integrations(user: &User) -> bool {
     Kind::Incoming.may_manage_any(user) || Kind::Outgoing.may_manage_any(user)
 }
 
 /// May `user` read and post in `channel`? Public channels: every user
 /// (Rocket.Chat has no teams to belong to); private and direct rooms: their
 /// members. System administrators: every room.
-pub async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+pub(crate) async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     if user.is_system_admin() || channel.channel_type == CHANNEL_OPEN {
         return Ok(true);
     }
@@ -157,14 +157,14 @@ pub async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> Rc
 }
 
 /// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?
-pub async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+pub(crate) async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(permissions::is_channel_member(state, user, channel).await?)
 }
 
 /// The room permissions Rocket.Chat gives a room's owners (and admins) by
 /// default, checked in one room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoomPermission {
+pub(crate) enum RoomPermission {
     /// Edit others' messages.
     EditMessage,
     /// Delete others' messages.
@@ -177,7 +177,7 @@ pub enum RoomPermission {
 /// Does `user` hold `permission` in `channel`? System administrators hold
 /// every room permission; a room's owner (its creator, a channel admin in the
 /// Mattermost API's terms) holds them in that room.
-pub async fn has_room_permission(
+pub(crate) async fn has_room_permission(
     state: &Core,
     user: &User,
     channel: &Channel,
@@ -198,7 +198,7 @@ pub async fn has_room_permission(
 }
 
 /// Is `user` an owner of `channel` (a member with the channel admin role)?
-pub async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
+pub(crate) async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(state
         .store
         .get_channel_member(&channel.id, &user.id)
@@ -207,4 +207,4 @@ pub async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<
 }
 
 /// The channel role that makes a member the room's owner.
-pub const ROLE_CHANNEL_ADMIN: &str = "channel_admin";
+pub(crate) const ROLE_CHANNEL_ADMIN: &str = "channel_admin";

@@ -29,14 +29,14 @@ use chathooks_core::store::{Channel, ContentStore, Post, Store, User, now_ms};
 
 /// The integration a message is posted by.
 #[derive(Debug, Clone)]
-pub struct PostedBy {
+pub(crate) struct PostedBy {
     pub integration_id: String,
     pub integration_name: String,
 }
 
 /// A message to post.
 #[derive(Debug, Clone, Default)]
-pub struct NewMessage {
+pub(crate) struct NewMessage {
     /// The id the client chose (the Realtime API's `sendMessage`); a new one
     /// when `None`.
     pub id: Option<String>,
@@ -61,7 +61,7 @@ pub struct NewMessage {
 
 impl NewMessage {
     /// Nothing to post: no text, no attachments and no files.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.text.is_empty() && self.attachments.is_empty() && self.file_ids.is_empty()
     }
 }
@@ -72,7 +72,12 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 /// Store `message` by `author` in `channel`, through the core's one path for
 /// new posts (which starts the outgoing hooks of both APIs).
-pub async fn post_message(state: &Core, channel: &Channel, author: &User, message: NewMessage) -> RcResult<Post> {
+pub(crate) async fn post_message(
+    state: &Core,
+    channel: &Channel,
+    author: &User,
+    message: NewMessage,
+) -> RcResult<Post> {
     check_size(&message.text)?;
     if let Some(description) = &message.file_description {
         check_size(description)?;
@@ -109,7 +114,7 @@ pub async fn post_message(state: &Core, channel: &Channel, author: &User, messag
         props.insert(PROP_FILE_DESCRIPTION.into(), description.into());
     }
     post.props = Value::Object(props);
-    let post = chathooks_core::posts::create_post(state, post, channel, author).await?;
+    let post = posts::create_post(state, post, channel, author).await?;
     if !message.file_ids.is_empty() {
         chathooks_core::files::attach_files(state, &post.id, &message.file_ids, now_ms()).await?;
     }
@@ -117,7 +122,7 @@ pub async fn post_message(state: &Core, channel: &Channel, author: &User, messag
 }
 
 /// Rocket.Chat's `Message_MaxAllowedSize` (here: the post size both APIs share).
-pub fn check_size(text: &str) -> RcResult<()> {
+pub(crate) fn check_size(text: &str) -> RcResult<()> {
     if text.chars().count() > MAX_POST_RUNES {
         return Err(RcError::typed(
             "error-message-size-exceeded",
@@ -140,7 +145,7 @@ async fn destination(state: &Core, author: &User, room_id: Option<&str>, channel
     found.ok_or_else(invalid)
 }
 
-pub async fn chat_post_message(
+pub(crate) async fn chat_post_message(
     state: &Core,
     caller: Caller,
     request: chat_post_message::Request,
@@ -219,7 +224,7 @@ async fn author_of(state: &Core, post: &Post, caller: &User) -> RcResult<Option<
     Ok(state.store.get_user(&post.user_id).await?)
 }
 
-pub async fn chat_update(
+pub(crate) async fn chat_update(
     state: &Core,
     caller: Caller,
     request: chat_update::Request,
@@ -275,7 +280,7 @@ pub async fn chat_update(
     )?))
 }
 
-pub async fn chat_delete(
+pub(crate) async fn chat_delete(
     state: &Core,
     caller: Caller,
     request: chat_delete::Request,
@@ -321,7 +326,11 @@ pub async fn chat_delete(
     )?))
 }
 
-pub async fn chat_react(state: &Core, caller: Caller, request: chat_react::Request) -> RcResult<chat_react::Response> {
+pub(crate) async fn chat_react(
+    state: &Core,
+    caller: Caller,
+    request: chat_react::Request,
+) -> RcResult<chat_react::Response> {
     let body = body_of!(request, chat_react);
     let Some(post) = posts::live_post(state, &body.message_id).await? else {
         return Err(RcError::typed(

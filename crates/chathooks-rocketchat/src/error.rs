@@ -20,17 +20,18 @@ use chathooks_core::password::PasswordError;
 use chathooks_core::store::StoreError;
 
 /// The message of every 401.
-pub const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
+pub(crate) const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
 /// The error of every 403.
-pub const NOT_PERMITTED: &str = "User does not have the permissions required for this action [error-unauthorized]";
+pub(crate) const NOT_PERMITTED: &str =
+    "User does not have the permissions required for this action [error-unauthorized]";
 /// `errorType` of schema validation failures.
-pub const INVALID_PARAMS: &str = "invalid-params";
+pub(crate) const INVALID_PARAMS: &str = "invalid-params";
 /// The operations whose too large bodies are files too large.
 const UPLOAD_OPERATIONS: [&str; 2] = ["roomsUpload", "roomsMedia"];
 
 /// An error on its way to becoming a Rocket.Chat answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RcError {
+pub(crate) enum RcError {
     /// 400 `{success: false, error, errorType?, details?}`.
     BadRequest {
         error: String,
@@ -54,11 +55,11 @@ pub enum RcError {
     Internal(String),
 }
 
-pub type RcResult<T> = Result<T, RcError>;
+pub(crate) type RcResult<T> = Result<T, RcError>;
 
 impl RcError {
     /// A failure without an error id (`API.v1.failure("...")` in Rocket.Chat).
-    pub fn failure(error: impl Into<String>) -> Self {
+    pub(crate) fn failure(error: impl Into<String>) -> Self {
         Self::BadRequest {
             error: error.into(),
             error_type: None,
@@ -68,7 +69,7 @@ impl RcError {
 
     /// A failure with an error id: `error` is `"<message> [<id>]"`, as Rocket.Chat
     /// renders a `Meteor.Error`.
-    pub fn typed(error_type: &str, message: &str) -> Self {
+    pub(crate) fn typed(error_type: &str, message: &str) -> Self {
         Self::BadRequest {
             error: format!("{message} [{error_type}]"),
             error_type: Some(error_type.to_owned()),
@@ -78,7 +79,7 @@ impl RcError {
 
     /// A failure with an error id and no message: a `Meteor.Error` without a
     /// reason renders as `"[<id>]"`.
-    pub fn bare(error_type: &str) -> Self {
+    pub(crate) fn bare(error_type: &str) -> Self {
         Self::BadRequest {
             error: format!("[{error_type}]"),
             error_type: Some(error_type.to_owned()),
@@ -87,18 +88,18 @@ impl RcError {
     }
 
     /// A 403 whose error is `error`.
-    pub fn refused(error: impl Into<String>) -> Self {
+    pub(crate) fn refused(error: impl Into<String>) -> Self {
         Self::Refused(error.into())
     }
 
     /// Schema validation failures, with ajv-style messages.
-    pub fn invalid_params(messages: &[String]) -> Self {
+    pub(crate) fn invalid_params(messages: &[String]) -> Self {
         Self::typed(INVALID_PARAMS, &messages.join("\n "))
     }
 
     /// Name the server method that failed in `details.method`, as Rocket.Chat
     /// does for errors thrown by its integration methods.
-    pub fn in_method(mut self, method: &str) -> Self {
+    pub(crate) fn in_method(mut self, method: &str) -> Self {
         if let Self::BadRequest { details, .. } = &mut self {
             details.insert("method".into(), method.into());
         }
@@ -106,14 +107,14 @@ impl RcError {
     }
 
     /// An internal failure: logged here with its detail, answered as a bare 500.
-    pub fn internal(detail: impl fmt::Display) -> Self {
+    pub(crate) fn internal(detail: impl fmt::Display) -> Self {
         let detail = detail.to_string();
         tracing::error!(%detail, "internal error in the Rocket.Chat API");
         Self::Internal(detail)
     }
 
     /// The body and status this error is answered with.
-    pub fn answer(self) -> Answer {
+    pub(crate) fn answer(self) -> Answer {
         match self {
             Self::BadRequest {
                 error,
@@ -141,7 +142,7 @@ impl RcError {
     }
 
     /// A complete HTTP answer, for errors outside an operation.
-    pub fn into_http(self) -> Response {
+    pub(crate) fn into_http(self) -> Response {
         use chathooks_runtime::{json_response, text_response};
         match self.answer() {
             Answer::BadRequest(body) => json_response(StatusCode::BAD_REQUEST, &body),
@@ -191,7 +192,7 @@ impl From<PasswordError> for RcError {
 /// An error's answer. The variant names are those of the generated response
 /// enums, so [`FromRcError`] can be implemented by a macro.
 #[derive(Debug, Clone)]
-pub enum Answer {
+pub(crate) enum Answer {
     BadRequest(types::Error),
     Unauthorized(types::UnauthorizedError),
     Forbidden(types::Error),
@@ -202,7 +203,7 @@ pub enum Answer {
 }
 
 /// An operation's response built from an error.
-pub trait FromRcError {
+pub(crate) trait FromRcError {
     fn from_rc_error(error: RcError) -> Self;
 }
 
@@ -263,13 +264,13 @@ from_rc_error! {
 }
 
 /// Turn an operation's outcome into its answer.
-pub fn respond<R: FromRcError>(result: RcResult<R>) -> R {
+pub(crate) fn respond<R: FromRcError>(result: RcResult<R>) -> R {
     result.unwrap_or_else(R::from_rc_error)
 }
 
 /// The answer to a request the generated router refused before calling the
 /// implementation.
-pub fn request_error(error: &RequestError) -> Response {
+pub(crate) fn request_error(error: &RequestError) -> Response {
     match &error.kind {
         RequestErrorKind::Unauthenticated => RcError::Unauthorized.into_http(),
         RequestErrorKind::Invalid(issues) => {

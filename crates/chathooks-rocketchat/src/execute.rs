@@ -110,7 +110,7 @@ fn trimmed(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-pub async fn execute_incoming_webhook(
+pub(crate) async fn execute_incoming_webhook(
     state: &Core,
     scripts: &Scripts,
     request: execute_incoming_webhook::Request,
@@ -209,7 +209,7 @@ tokio::task_local! {
 /// An incoming integration's request as it came: scripts see its URL,
 /// headers and body as sent, which the generated router does not keep.
 #[derive(Debug, Clone)]
-pub struct Raw {
+pub(crate) struct Raw {
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -219,17 +219,14 @@ pub struct Raw {
 /// The body is read here (within the body limit) and handed on unchanged; a
 /// body over the limit is handed on as one that fails to read, so the
 /// router answers it as it answers any body over the limit.
-pub async fn keep_raw(request: Request, next: Next) -> Response {
+pub(crate) async fn keep_raw(request: Request, next: Next) -> Response {
     if request.method() != Method::POST || !request.uri().path().starts_with("/hooks/") {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let failing = HttpBody::new(Limited::new(HttpBody::from(vec![0u8]), 0));
-            return next.run(Request::from_parts(parts, failing)).await;
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        let failing = HttpBody::new(Limited::new(HttpBody::from(vec![0u8]), 0));
+        return next.run(Request::from_parts(parts, failing)).await;
     };
     let raw = Raw {
         uri: parts.uri.clone(),

@@ -18,7 +18,7 @@ use super::rooms::paging;
 use super::scripts::Scripts;
 use super::settings::{self, Check, Fields};
 use super::time::iso;
-use super::wire::{self, typed};
+use super::wire::typed;
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
 use chathooks_core::ids::{new_rc_id, new_rc_token};
@@ -83,7 +83,7 @@ fn kind_of(body: &Map<String, Value>) -> Kind {
     Kind::of(body.get("type").and_then(Value::as_str).unwrap_or_default())
 }
 
-pub async fn integrations_create(
+pub(crate) async fn integrations_create(
     state: &Core,
     scripts: &Scripts,
     caller: Caller,
@@ -102,7 +102,11 @@ pub async fn integrations_create(
 /// A new integration `creator` asks for with `body` (the wire fields of
 /// `integrations.create`), checked, with a new id and (incoming) token; not
 /// stored yet.
-pub async fn new_integration(state: &Core, creator: &User, body: &Map<String, Value>) -> RcResult<RcIntegration> {
+pub(crate) async fn new_integration(
+    state: &Core,
+    creator: &User,
+    body: &Map<String, Value>,
+) -> RcResult<RcIntegration> {
     let kind = kind_of(body);
     if !kind.may_manage_any(creator) {
         return Err(RcError::Forbidden);
@@ -138,7 +142,7 @@ pub async fn new_integration(state: &Core, creator: &User, body: &Map<String, Va
 
 /// `integration` with the given id and token (a seed file's fixed ones),
 /// in its document and its columns alike.
-pub fn with_fixed_identity(integration: RcIntegration, id: &str, token: Option<&str>) -> RcIntegration {
+pub(crate) fn with_fixed_identity(integration: RcIntegration, id: &str, token: Option<&str>) -> RcIntegration {
     let Value::Object(mut doc) = integration.doc else {
         return integration;
     };
@@ -156,7 +160,7 @@ pub fn with_fixed_identity(integration: RcIntegration, id: &str, token: Option<&
 
 /// Compile the integration's script, recording a compile error in its
 /// document (`scriptError`), as Rocket.Chat does on saving.
-pub async fn check_script(scripts: &Scripts, integration: &mut RcIntegration) {
+pub(crate) async fn check_script(scripts: &Scripts, integration: &mut RcIntegration) {
     if let Value::Object(doc) = &mut integration.doc {
         scripts.check_on_save(doc).await;
     }
@@ -166,7 +170,7 @@ fn created_by(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username})
 }
 
-pub async fn integrations_update(
+pub(crate) async fn integrations_update(
     state: &Core,
     scripts: &Scripts,
     caller: Caller,
@@ -226,7 +230,7 @@ pub async fn integrations_update(
     )?))
 }
 
-pub async fn integrations_get(
+pub(crate) async fn integrations_get(
     state: &Core,
     caller: Caller,
     request: integrations_get::Request,
@@ -249,7 +253,7 @@ pub async fn integrations_get(
     )?))
 }
 
-pub async fn integrations_list(
+pub(crate) async fn integrations_list(
     state: &Core,
     caller: Caller,
     request: integrations_list::Request,
@@ -280,7 +284,7 @@ pub async fn integrations_list(
     )?))
 }
 
-pub async fn integrations_remove(
+pub(crate) async fn integrations_remove(
     state: &Core,
     scripts: &Scripts,
     caller: Caller,
@@ -324,7 +328,7 @@ pub async fn integrations_remove(
     )?))
 }
 
-pub async fn integrations_history(
+pub(crate) async fn integrations_history(
     state: &Core,
     caller: Caller,
     request: integrations_history::Request,
@@ -352,7 +356,7 @@ pub async fn integrations_history(
         (Vec::new(), 0)
     };
     let documents: Vec<&Value> = history.iter().map(|h| &h.doc).collect();
-    Ok(integrations_history::Response::Ok(wire::typed(
+    Ok(integrations_history::Response::Ok(typed(
         "integrations.history answer",
         json!({
             "history": documents,

@@ -48,13 +48,13 @@ const DEFAULT_RETRY_COUNT: u32 = 4;
 const SCAN_PAGE: u32 = 200;
 
 /// Rocket.Chat's outgoing integrations, for the delivery engine.
-pub struct RocketChatOutgoing {
+pub(crate) struct RocketChatOutgoing {
     scripts: Arc<Scripts>,
 }
 
 impl RocketChatOutgoing {
     /// With the script engine the integrations' scripts run in.
-    pub fn new(scripts: Arc<Scripts>) -> Self {
+    pub(crate) fn new(scripts: Arc<Scripts>) -> Self {
         Self { scripts }
     }
 }
@@ -417,7 +417,7 @@ fn watches(doc: &Value, keys: &HashSet<String>) -> bool {
 /// Does `message` fire the integration? `None`: no. `Some(None)`: yes, it has
 /// no trigger words. `Some(Some(word))`: yes, `word` matched: the message
 /// starts with it (a raw prefix), or contains it with `triggerWordAnywhere`.
-pub fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
+pub(crate) fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
     let words: Vec<String> = strings(doc, "triggerWords")
         .into_iter()
         .filter(|w| !w.is_empty())

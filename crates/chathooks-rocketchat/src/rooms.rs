@@ -33,7 +33,7 @@ use chathooks_core::store::{
 };
 
 /// Name of the team that holds the channels created through this API.
-pub const TEAM_NAME: &str = "rocketchat";
+pub(crate) const TEAM_NAME: &str = "rocketchat";
 
 /// `channels.history` page size: Rocket.Chat's default and upper limit.
 const HISTORY_DEFAULT_COUNT: u32 = 20;
@@ -45,7 +45,7 @@ const LIST_MAX_COUNT: u32 = 100;
 
 /// A live public or private channel by name (any team), else a live channel
 /// by id.
-pub async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Option<Channel>> {
+pub(crate) async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Option<Channel>> {
     if let Some(channel) = state.store.find_channel_by_name(name).await? {
         return Ok(Some(channel));
     }
@@ -53,12 +53,12 @@ pub async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Option<Cha
 }
 
 /// A live channel by id.
-pub async fn live_channel(state: &Core, id: &str) -> RcResult<Option<Channel>> {
+pub(crate) async fn live_channel(state: &Core, id: &str) -> RcResult<Option<Channel>> {
     Ok(state.store.get_channel(id).await?.filter(|c| c.delete_at == 0))
 }
 
 /// An active user by username.
-pub async fn active_user(state: &Core, username: &str) -> RcResult<Option<User>> {
+pub(crate) async fn active_user(state: &Core, username: &str) -> RcResult<Option<User>> {
     Ok(state
         .store
         .get_user_by_username(username.trim())
@@ -69,7 +69,7 @@ pub async fn active_user(state: &Core, username: &str) -> RcResult<Option<User>>
 /// Does a `#room` / `@user` entry name something that exists? (No side
 /// effects: a direct-message room is not created just to validate a setting.)
 /// `Ok(None)` when it names nothing; the channel for rooms, `Some(None)` for users.
-pub async fn check_entry(state: &Core, entry: &str) -> RcResult<Option<Option<Channel>>> {
+pub(crate) async fn check_entry(state: &Core, entry: &str) -> RcResult<Option<Option<Channel>>> {
     if let Some(name) = entry.strip_prefix('#') {
         Ok(room_by_name_or_id(state, name.trim()).await?.map(Some))
     } else if let Some(username) = entry.strip_prefix('@') {
@@ -81,14 +81,12 @@ pub async fn check_entry(state: &Core, entry: &str) -> RcResult<Option<Option<Ch
 
 /// The room a `#room` / `@user` entry names, for `acting` to post in (the
 /// direct-message room is created if needed). `Ok(None)` when it names nothing.
-pub async fn resolve_entry(state: &Core, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
+pub(crate) async fn resolve_entry(state: &Core, acting: &User, entry: &str) -> RcResult<Option<Channel>> {
     if let Some(name) = entry.strip_prefix('#') {
         room_by_name_or_id(state, name.trim()).await
     } else if let Some(username) = entry.strip_prefix('@') {
         match active_user(state, username).await? {
-            Some(other) => Ok(Some(
-                chathooks_core::channels::direct_channel(state, &acting.id, &other.id).await?,
-            )),
+            Some(other) => Ok(Some(channels::direct_channel(state, &acting.id, &other.id).await?)),
             None => Ok(None),
         }
     } else {
@@ -97,7 +95,7 @@ pub async fn resolve_entry(state: &Core, acting: &User, entry: &str) -> RcResult
 }
 
 /// The entries of a comma-separated `channel` setting, trimmed, blanks dropped.
-pub fn entries(list: &str) -> Vec<String> {
+pub(crate) fn entries(list: &str) -> Vec<String> {
     list.split(',')
         .map(str::trim)
         .filter(|e| !e.is_empty())
@@ -125,7 +123,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
         allowed_domains: String::new(),
         invite_id: new_id(),
     };
-    match chathooks_core::channels::create_team(state, &team).await {
+    match channels::create_team(state, &team).await {
         Ok(team) => Ok(team),
         // Created concurrently by another request: use that one.
         Err(StoreError::Conflict(_)) => state
@@ -142,7 +140,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
 async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
     let member = state.store.get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
-        chathooks_core::channels::add_team_member(
+        channels::add_team_member(
             state,
             &TeamMember {
                 team_id: team.id.clone(),
@@ -156,7 +154,7 @@ async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<
     Ok(())
 }
 
-pub async fn channels_create(
+pub(crate) async fn channels_create(
     state: &Core,
     caller: Caller,
     request: channels_create::Request,
@@ -206,7 +204,7 @@ pub async fn channels_create(
     for member in members.iter().filter(|m| m.id != caller.user.id) {
         ensure_team_member(state, &team, member).await?;
     }
-    let channel = chathooks_core::channels::create_channel_with_members(state, &channel, &caller.user, &members)
+    let channel = channels::create_channel_with_members(state, &channel, &caller.user, &members)
         .await
         .map_err(|error| match error {
             StoreError::Conflict(_) => RcError::typed(
@@ -233,7 +231,7 @@ fn room_not_found() -> RcError {
 /// Rocket.Chat's `findChannelByIdOrName` finds it: by id archived rooms are
 /// found too, and `check_archived` refuses them with `error-room-archived`.
 /// By name only live channels are found (the lookup across teams sees those).
-pub async fn find_channel(
+pub(crate) async fn find_channel(
     state: &Core,
     room_id: Option<&str>,
     room_name: Option<&str>,
@@ -257,7 +255,7 @@ pub async fn find_channel(
     Ok(channel)
 }
 
-pub async fn channels_info(
+pub(crate) async fn channels_info(
     state: &Core,
     _caller: Caller,
     request: channels_info::Request,
@@ -282,7 +280,7 @@ fn bound(name: &str, value: Option<&str>) -> RcResult<Option<i64>> {
 
 /// `offset`/`count` paging: negative offsets are 0; a count of 0 (or none) is
 /// the default, larger ones are capped.
-pub fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max: u32) -> (u32, u32) {
+pub(crate) fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max: u32) -> (u32, u32) {
     let offset = u32::try_from(offset.unwrap_or(0).max(0)).unwrap_or(u32::MAX);
     let count = match count {
         Some(count) if count > 0 => u32::try_from(count).unwrap_or(max).min(max),
@@ -291,7 +289,7 @@ pub fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max: u32) -
     (offset, count)
 }
 
-pub async fn channels_history(
+pub(crate) async fn channels_history(
     state: &Core,
     _caller: Caller,
     request: channels_history::Request,
@@ -311,7 +309,7 @@ pub async fn channels_history(
     )?))
 }
 
-pub async fn channels_list(
+pub(crate) async fn channels_list(
     state: &Core,
     _caller: Caller,
     request: channels_list::Request,
@@ -340,7 +338,7 @@ async fn channel_answer<T: serde::de::DeserializeOwned>(state: &Core, what: &str
     wire::typed(what, json!({"channel": room, "success": true}))
 }
 
-pub async fn channels_join(
+pub(crate) async fn channels_join(
     state: &Core,
     caller: Caller,
     request: channels_join::Request,
@@ -380,7 +378,7 @@ async fn count_owners(state: &Core, channel: &Channel) -> RcResult<usize> {
     Ok(owners)
 }
 
-pub async fn channels_leave(
+pub(crate) async fn channels_leave(
     state: &Core,
     caller: Caller,
     request: channels_leave::Request,
@@ -408,7 +406,7 @@ pub async fn channels_leave(
     ))
 }
 
-pub async fn channels_archive(
+pub(crate) async fn channels_archive(
     state: &Core,
     caller: Caller,
     request: channels_archive::Request,
@@ -461,7 +459,7 @@ async fn direct_room(state: &Core, caller: &User, body: types::ImCreateBody) -> 
     let other = active_user(state, &names[0])
         .await?
         .ok_or_else(|| RcError::typed("error-invalid-user", "Invalid user").in_method("createDirectMessage"))?;
-    let channel = chathooks_core::channels::direct_channel(state, &caller.id, &other.id).await?;
+    let channel = channels::direct_channel(state, &caller.id, &other.id).await?;
     let mut members = vec![caller.clone()];
     if other.id != caller.id {
         members.push(other);
@@ -481,12 +479,20 @@ async fn direct_room(state: &Core, caller: &User, body: types::ImCreateBody) -> 
     wire::typed("im.create answer", json!({"room": room, "success": true}))
 }
 
-pub async fn im_create(state: &Core, caller: Caller, request: im_create::Request) -> RcResult<im_create::Response> {
+pub(crate) async fn im_create(
+    state: &Core,
+    caller: Caller,
+    request: im_create::Request,
+) -> RcResult<im_create::Response> {
     let body = body_of!(request, im_create);
     Ok(im_create::Response::Ok(direct_room(state, &caller.user, body).await?))
 }
 
-pub async fn dm_create(state: &Core, caller: Caller, request: dm_create::Request) -> RcResult<dm_create::Response> {
+pub(crate) async fn dm_create(
+    state: &Core,
+    caller: Caller,
+    request: dm_create::Request,
+) -> RcResult<dm_create::Response> {
     let body = body_of!(request, dm_create);
     Ok(dm_create::Response::Ok(direct_room(state, &caller.user, body).await?))
 }

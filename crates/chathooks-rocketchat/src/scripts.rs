@@ -33,7 +33,7 @@ impl Scripts {
 
     /// The script `doc` runs, if any: none when scripts are off, the
     /// integration has `scriptEnabled` false, or its script is blank.
-    pub fn source_of<'a>(&self, doc: &'a Value) -> Option<&'a str> {
+    pub(crate) fn source_of<'a>(&self, doc: &'a Value) -> Option<&'a str> {
         self.engine.as_ref()?;
         if doc.get("scriptEnabled").and_then(Value::as_bool) != Some(true) {
             return None;
@@ -46,7 +46,7 @@ impl Scripts {
     /// On saving an integration: compile its script and record the result as
     /// Rocket.Chat does, `scriptError` when it does not compile, nothing when
     /// it does.
-    pub async fn check_on_save(&self, doc: &mut Map<String, Value>) {
+    pub(crate) async fn check_on_save(&self, doc: &mut Map<String, Value>) {
         let document = Value::Object(std::mem::take(doc));
         let failure = match (&self.engine, self.source_of(&document)) {
             (Some(engine), Some(source)) => engine.check(source).await.err(),
@@ -68,7 +68,7 @@ impl Scripts {
 
     /// Call `method` of the integration's script with `argument`, with its
     /// `Store`; the store's writes are kept even when the call fails.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         core: &Core,
         integration: &RcIntegration,
@@ -126,7 +126,7 @@ impl Scripts {
     }
 
     /// The integration was removed: drop its instance.
-    pub fn forget(&self, integration_id: &str) {
+    pub(crate) fn forget(&self, integration_id: &str) {
         if let Some(engine) = &self.engine {
             engine.forget(integration_id);
         }
@@ -135,7 +135,7 @@ impl Scripts {
 
 /// `scriptError`: `{name, message, stack?}`. `name` is the thrown error's
 /// (`SyntaxError`, `TypeError`...) or the limit's (`timeout`, `memory`).
-pub fn error_doc(failure: &Failure) -> Value {
+pub(crate) fn error_doc(failure: &Failure) -> Value {
     let name = match failure.kind {
         FailureKind::Timeout | FailureKind::Memory | FailureKind::Unavailable | FailureKind::Busy => {
             failure.kind.as_str().to_owned()
@@ -153,14 +153,14 @@ pub fn error_doc(failure: &Failure) -> Value {
 }
 
 /// `scriptLogs` of a history record.
-pub fn logs_doc<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Value {
+pub(crate) fn logs_doc<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Value {
     logs.into_iter()
         .map(|line| json!({"level": line.level, "text": line.text}))
         .collect()
 }
 
 /// JavaScript's truthiness of a JSON value.
-pub fn truthy(value: &Value) -> bool {
+pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::Bool(b) => *b,

@@ -16,7 +16,7 @@ use chathooks_core::Core;
 use chathooks_core::store::User;
 
 /// Every event Rocket.Chat's outgoing integrations know.
-pub const EVENTS: &[&str] = &[
+pub(crate) const EVENTS: &[&str] = &[
     "sendMessage",
     "messageEdited",
     "messageDeleted",
@@ -30,7 +30,7 @@ pub const EVENTS: &[&str] = &[
 
 /// `channel` entries that watch every room of a type; they need
 /// `manage-outgoing-integrations` itself.
-pub const ALL_ROOMS: &[&str] = &["all_public_channels", "all_private_groups", "all_direct_messages"];
+pub(crate) const ALL_ROOMS: &[&str] = &["all_public_channels", "all_private_groups", "all_direct_messages"];
 
 /// Events that happen in a room, so their integrations name rooms in `channel`.
 fn uses_channel(event: &str) -> bool {
@@ -73,7 +73,7 @@ const OUTGOING_FIELDS: &[&str] = &[
 ];
 
 /// Who is checking what.
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     pub caller: &'a User,
     /// Rocket.Chat's method name, e.g. `addIncomingIntegration`.
     pub method: &'static str,
@@ -93,7 +93,7 @@ impl Check<'_> {
 
 /// The fields to write into the integration's document: a `Null` value means
 /// "remove this field".
-pub type Fields = Map<String, Value>;
+pub(crate) type Fields = Map<String, Value>;
 
 fn text<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     body.get(key).and_then(Value::as_str)
@@ -167,7 +167,7 @@ fn base_fields(integration_type: &str, user: &User, channels: Vec<String>) -> Fi
 }
 
 /// Check the settings of an incoming integration.
-pub async fn incoming(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
+pub(crate) async fn incoming(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
     let channels = entries(text(body, "channel").unwrap_or_default());
     if channels.is_empty() {
         return Err(check.error("error-invalid-channel", "Invalid Channel"));
@@ -189,7 +189,7 @@ pub async fn incoming(state: &Core, check: &Check<'_>, body: &Map<String, Value>
 }
 
 /// Check the settings of an outgoing integration.
-pub async fn outgoing(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
+pub(crate) async fn outgoing(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> RcResult<Fields> {
     let event = text(body, "event").unwrap_or_default().trim();
     if !EVENTS.contains(&event) {
         return Err(check.error("error-invalid-event-type", "Invalid event type"));

@@ -10,7 +10,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 
 /// `ms` since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, millisecond precision),
 /// the shape JavaScript's `Date.toISOString` produces.
-pub fn iso(ms: i64) -> String {
+pub(crate) fn iso(ms: i64) -> String {
     let days = ms.div_euclid(MS_PER_DAY);
     let in_day = ms.rem_euclid(MS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
@@ -22,7 +22,7 @@ pub fn iso(ms: i64) -> String {
 /// Parse an ISO 8601 date-time (`YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`, `T` or a
 /// space between date and time) or a bare date (`YYYY-MM-DD`, midnight UTC) into
 /// milliseconds since the epoch. `None` for anything else.
-pub fn parse_iso(text: &str) -> Option<i64> {
+pub(crate) fn parse_iso(text: &str) -> Option<i64> {
     let text = text.trim();
     let (date, rest) = match text.find(['T', 't', ' ']) {
         Some(at) => (&text[..at], Some(&text[at + 1..])),

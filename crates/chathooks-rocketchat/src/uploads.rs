@@ -126,7 +126,7 @@ async fn store_file(state: &Core, user: &User, channel: &Channel, file: Uploaded
     .await?)
 }
 
-pub async fn rooms_upload(
+pub(crate) async fn rooms_upload(
     state: &Core,
     caller: Caller,
     request: rooms_upload::Request,
@@ -145,7 +145,7 @@ pub async fn rooms_upload(
     ))
 }
 
-pub async fn rooms_media(
+pub(crate) async fn rooms_media(
     state: &Core,
     caller: Caller,
     request: rooms_media::Request,
@@ -159,7 +159,7 @@ pub async fn rooms_media(
     )?))
 }
 
-pub async fn rooms_media_confirm(
+pub(crate) async fn rooms_media_confirm(
     state: &Core,
     caller: Caller,
     request: rooms_media_confirm::Request,

@@ -19,7 +19,7 @@ pub(crate) const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 /// The Rocket.Chat release whose REST API this server follows, as `GET
 /// /api/info` answers callers without `view-statistics` (major and minor).
-pub const RC_VERSION: &str = "6.13";
+pub(crate) const RC_VERSION: &str = "6.13";
 
 fn login_failed() -> login::Response {
     login_refused("Unauthorized", "Unauthorized")
@@ -34,7 +34,7 @@ fn login_refused(error: &str, message: &str) -> login::Response {
     })
 }
 
-pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
+pub(crate) async fn login(state: &Core, request: login::Request) -> RcResult<login::Response> {
     let body = body_of!(request, login);
     let Some(name) = body.user.or(body.username).map(|n| n.trim().to_owned()) else {
         return Err(RcError::invalid_params(&["must have required property 'user'".into()]));
@@ -63,7 +63,7 @@ pub async fn login(state: &Core, request: login::Request) -> RcResult<login::Res
     )?))
 }
 
-pub async fn me(_state: &Core, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
+pub(crate) async fn me(_state: &Core, caller: Caller, _request: me::Request) -> RcResult<me::Response> {
     let mut document = wire::user(&caller.user);
     document["success"] = true.into();
     Ok(me::Response::Ok(wire::typed("me answer", document)?))
@@ -77,7 +77,7 @@ fn split_name(name: &str) -> (String, String) {
     }
 }
 
-pub async fn users_create(
+pub(crate) async fn users_create(
     state: &Core,
     caller: Caller,
     request: users_create::Request,
@@ -115,20 +115,18 @@ pub async fn users_create(
     user.email_verified = body.verified;
     user.first_name = first_name;
     user.last_name = last_name;
-    let user = chathooks_core::accounts::create_user(state, &user)
-        .await
-        .map_err(|error| match error {
-            StoreError::Conflict(what) => {
-                // The message ends with SQLite's, naming the column: `... users.email`.
-                let field = if what.contains("users.email") {
-                    "email"
-                } else {
-                    "username"
-                };
-                RcError::typed("error-field-unavailable", &format!("The {field} is already in use :("))
-            }
-            other => other.into(),
-        })?;
+    let user = accounts::create_user(state, &user).await.map_err(|error| match error {
+        StoreError::Conflict(what) => {
+            // The message ends with SQLite's, naming the column: `... users.email`.
+            let field = if what.contains("users.email") {
+                "email"
+            } else {
+                "username"
+            };
+            RcError::typed("error-field-unavailable", &format!("The {field} is already in use :("))
+        }
+        other => other.into(),
+    })?;
     Ok(users_create::Response::Ok(wire::typed(
         "users.create answer",
         json!({"user": wire::user(&user), "success": true}),
@@ -137,7 +135,7 @@ pub async fn users_create(
 
 /// End the caller's session, and only it: other sessions of the user (and
 /// personal access tokens, which are not sessions) keep working.
-pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
+pub(crate) async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> RcResult<logout::Response> {
     chathooks_core::sessions::end_session(state, &caller.session.token).await?;
     Ok(logout::Response::Ok(wire::typed(
         "logout answer",
@@ -145,14 +143,18 @@ pub async fn logout(state: &Core, caller: Caller, _request: logout::Request) -> 
     )?))
 }
 
-pub async fn info(_state: &Core, _request: info::Request) -> RcResult<info::Response> {
+pub(crate) async fn info(_state: &Core, _request: info::Request) -> RcResult<info::Response> {
     Ok(info::Response::Ok(wire::typed(
         "info answer",
         json!({"version": RC_VERSION, "success": true}),
     )?))
 }
 
-pub async fn users_info(state: &Core, caller: Caller, request: users_info::Request) -> RcResult<users_info::Response> {
+pub(crate) async fn users_info(
+    state: &Core,
+    caller: Caller,
+    request: users_info::Request,
+) -> RcResult<users_info::Response> {
     let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let found = match (given(request.user_id), given(request.username)) {
         (Some(id), _) => state.store.get_user(&id).await?,

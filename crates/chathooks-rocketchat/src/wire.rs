@@ -22,22 +22,22 @@ use chathooks_core::store::{
 
 /// Post prop naming the Rocket.Chat integration that posted a message: the
 /// message's `bot.i`.
-pub const PROP_INTEGRATION_ID: &str = "rc_integration_id";
+pub(crate) const PROP_INTEGRATION_ID: &str = "rc_integration_id";
 /// Post prop holding who last edited a message through this API (`{_id,
 /// username}`): the message's `editedBy`.
-pub const PROP_EDITED_BY: &str = "rc_edited_by";
+pub(crate) const PROP_EDITED_BY: &str = "rc_edited_by";
 /// Post prop holding the description of the file a message carries
 /// (`rooms.upload`'s `description`), shown in the file's attachment.
-pub const PROP_FILE_DESCRIPTION: &str = "rc_file_description";
+pub(crate) const PROP_FILE_DESCRIPTION: &str = "rc_file_description";
 
 /// Read a JSON document into a generated wire type. A mismatch is a bug in
 /// this server (a document that does not follow the spec), hence a 500.
-pub fn typed<T: DeserializeOwned>(what: &str, value: Value) -> RcResult<T> {
+pub(crate) fn typed<T: DeserializeOwned>(what: &str, value: Value) -> RcResult<T> {
     serde_json::from_value(value).map_err(|error| RcError::internal(format!("{what} does not match the spec: {error}")))
 }
 
 /// A user's display name: first and last name, else nickname, else username.
-pub fn display_name(user: &User) -> String {
+pub(crate) fn display_name(user: &User) -> String {
     let full = format!("{} {}", user.first_name, user.last_name).trim().to_owned();
     if !full.is_empty() {
         full
@@ -49,7 +49,7 @@ pub fn display_name(user: &User) -> String {
 }
 
 /// Rocket.Chat's roles of a user: `admin` for system administrators.
-pub fn roles(user: &User) -> Vec<&'static str> {
+pub(crate) fn roles(user: &User) -> Vec<&'static str> {
     if user.is_system_admin() {
         vec!["admin", "user"]
     } else {
@@ -58,7 +58,7 @@ pub fn roles(user: &User) -> Vec<&'static str> {
 }
 
 /// The `User` document.
-pub fn user(user: &User) -> Value {
+pub(crate) fn user(user: &User) -> Value {
     json!({
         "_id": user.id,
         "username": user.username,
@@ -73,17 +73,17 @@ pub fn user(user: &User) -> Value {
 }
 
 /// The `UserRef` of a user (`_createdBy`, a message's `u`...).
-pub fn user_ref(user: &User) -> Value {
+pub(crate) fn user_ref(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username, "name": display_name(user)})
 }
 
 /// A message's `editedBy`: who edited it, as Rocket.Chat records it.
-pub fn edited_by(user: &User) -> Value {
+pub(crate) fn edited_by(user: &User) -> Value {
     json!({"_id": user.id, "username": user.username})
 }
 
 /// Rocket.Chat's room type letter of a channel.
-pub fn room_type(channel: &Channel) -> &'static str {
+pub(crate) fn room_type(channel: &Channel) -> &'static str {
     match channel.channel_type.as_str() {
         CHANNEL_OPEN => "c",
         CHANNEL_PRIVATE => "p",
@@ -92,7 +92,7 @@ pub fn room_type(channel: &Channel) -> &'static str {
 }
 
 /// The `Room` document of a channel.
-pub async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
+pub(crate) async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
     let members = state.store.count_channel_members(&channel.id).await?;
     let mut room = json!({
         "_id": channel.id,
@@ -123,13 +123,13 @@ fn prop<'a>(post: &'a Post, key: &str) -> Option<&'a str> {
 /// Whether an integration or webhook posted `post`: such messages never fire
 /// outgoing integrations (a reply answering a reply would loop). The mark is
 /// the Mattermost API's, so loop protection holds across both APIs.
-pub fn is_from_integration(post: &Post) -> bool {
+pub(crate) fn is_from_integration(post: &Post) -> bool {
     prop(post, PROP_FROM_WEBHOOK) == Some("true")
 }
 
 /// The `Message` document of a post. `author` is the post's user (a message
 /// by a deleted account shows its id only).
-pub fn message(post: &Post, author: Option<&User>) -> Value {
+pub(crate) fn message(post: &Post, author: Option<&User>) -> Value {
     let mut message = Map::new();
     message.insert("_id".into(), post.id.clone().into());
     message.insert("rid".into(), post.channel_id.clone().into());
@@ -174,7 +174,7 @@ pub fn message(post: &Post, author: Option<&User>) -> Value {
 
 /// What a message shows besides its post: the files it carries and who
 /// reacted how. `usernames` resolves reacting users' ids.
-pub fn with_extras(
+pub(crate) fn with_extras(
     mut message: Value,
     post: &Post,
     files: &[FileInfo],
@@ -214,7 +214,7 @@ pub fn with_extras(
 }
 
 /// A file as a message lists it (`file`, `files`).
-pub fn file_ref(file: &FileInfo) -> Value {
+pub(crate) fn file_ref(file: &FileInfo) -> Value {
     json!({
         "_id": file.id,
         "name": file.name,
@@ -226,7 +226,7 @@ pub fn file_ref(file: &FileInfo) -> Value {
 
 /// Where Rocket.Chat serves an upload: `/file-upload/{id}/{name}` (the name
 /// URL-encoded as `encodeURI` does).
-pub fn file_url(file: &FileInfo) -> String {
+pub(crate) fn file_url(file: &FileInfo) -> String {
     const KEEP: &str = "-_.!~*'();/?:@&=+$,#";
     let mut name = String::new();
     for byte in file.name.bytes() {
@@ -267,7 +267,7 @@ fn file_attachment(file: &FileInfo, description: Option<&str>) -> Value {
 
 /// The whole `Message` document of one post: [`message`] with its files
 /// and reactions.
-pub async fn full_message(state: &Core, post: &Post, author: Option<&User>) -> RcResult<Value> {
+pub(crate) async fn full_message(state: &Core, post: &Post, author: Option<&User>) -> RcResult<Value> {
     let mut authors = HashMap::new();
     if let Some(author) = author {
         authors.insert(author.id.clone(), Some(author.clone()));
@@ -277,7 +277,7 @@ pub async fn full_message(state: &Core, post: &Post, author: Option<&User>) -> R
 }
 
 /// `Message` documents of several posts, looking each author up once.
-pub async fn messages(state: &Core, posts: &[Post]) -> RcResult<Vec<Value>> {
+pub(crate) async fn messages(state: &Core, posts: &[Post]) -> RcResult<Vec<Value>> {
     documents(state, posts, &mut HashMap::new()).await
 }
 

@@ -117,7 +117,7 @@ impl Operation {
         let credential = match extract::credentials(spec, &parts) {
             Ok(credential) => credential,
             Err(error) => {
-                body::drain(body).await;
+                drain(body).await;
                 return Err(error);
             }
         };

@@ -63,7 +63,7 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    pub fn new(waiting: Arc<AtomicUsize>) -> Self {
+    pub(crate) fn new(waiting: Arc<AtomicUsize>) -> Self {
         Self {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
@@ -78,7 +78,7 @@ impl Queue {
 
     /// Queue `job` in `lane`, within `caps` if any; the job is dropped when
     /// refused (its caller is answered by the refusal).
-    pub fn push(&self, lane: &str, job: Job, caps: Option<Caps>) -> Result<(), Refusal> {
+    pub(crate) fn push(&self, lane: &str, job: Job, caps: Option<Caps>) -> Result<(), Refusal> {
         let mut state = self.state();
         if state.closed {
             return Err(Refusal::Closed);
@@ -107,7 +107,7 @@ impl Queue {
 
     /// The next job and its lane, waiting for one; `None` once the queue is
     /// closed and empty. Call [`Queue::done`] with the lane when it is done.
-    pub fn next(&self) -> Option<(String, Job)> {
+    pub(crate) fn next(&self) -> Option<(String, Job)> {
         let mut state = self.state();
         loop {
             #[cfg(test)]
@@ -133,7 +133,7 @@ impl Queue {
 
     /// The job taken from `lane` is done: the lane's next job, if any, waits
     /// for its turn behind the lanes already waiting.
-    pub fn done(&self, lane: &str) {
+    pub(crate) fn done(&self, lane: &str) {
         let mut state = self.state();
         let Some(entry) = state.lanes.get_mut(lane) else {
             return;
@@ -148,19 +148,19 @@ impl Queue {
 
     /// Hold the worker (it takes no job) until released.
     #[cfg(test)]
-    pub fn hold(&self, held: bool) {
+    pub(crate) fn hold(&self, held: bool) {
         self.state().held = held;
         self.wake.notify_all();
     }
 
     /// The lanes served so far, in order.
     #[cfg(test)]
-    pub fn served(&self) -> Vec<String> {
+    pub(crate) fn served(&self) -> Vec<String> {
         self.state().served.clone()
     }
 
     /// Take no more jobs; the worker stops once the queued ones are done.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.state().closed = true;
         self.wake.notify_all();
     }

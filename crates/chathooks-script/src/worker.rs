@@ -343,7 +343,7 @@ fn sandbox(limits: &Limits) -> Result<(Runtime, Context, Rc<Shared>, Persistent<
     shared.start(limits);
     let driver = context.with(|ctx| -> Result<Persistent<Object<'static>>, Failure> {
         install_host(&ctx, &shared, *limits).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
-        let driver: Object = ctx.eval(PRELUDE).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
+        let driver: Object<'_> = ctx.eval(PRELUDE).map_err(|e| failure_of(&ctx, &shared, e, limits))?;
         Ok(Persistent::save(&ctx, driver))
     });
     shared.stop();
@@ -412,13 +412,13 @@ fn instantiate(
         let mut options = EvalOptions::default();
         options.strict = false;
         options.filename = Some("script.js".into());
-        let class: JsValue = ctx
+        let class: JsValue<'_> = ctx
             .eval_with_options(
                 format!("{source}\n;typeof Script === 'undefined' ? undefined : Script"),
                 options,
             )
             .map_err(fail)?;
-        let instantiate: Function = driver.get("instantiate").map_err(fail)?;
+        let instantiate: Function<'_> = driver.get("instantiate").map_err(fail)?;
         instantiate.call::<_, ()>((class,)).map_err(fail)
     });
     shared.stop();
@@ -459,7 +459,7 @@ fn invoke(instance: &Instance, call: &Call, limits: &Limits, load: bool) -> Resu
     let result = instance.context.with(|ctx| -> Result<String, Failure> {
         let fail = |e| failure_of(&ctx, shared, e, limits);
         let driver = instance.driver.clone().restore(&ctx).map_err(fail)?;
-        let method: Function = driver.get("call").map_err(fail)?;
+        let method: Function<'_> = driver.get("call").map_err(fail)?;
         method
             .call::<_, String>((call.method.as_str(), call.argument.to_string()))
             .map_err(fail)
@@ -496,7 +496,7 @@ fn check(source: &str, limits: &Limits) -> Result<(), Failure> {
     let result = context.with(|ctx| -> Result<(), Failure> {
         let fail = |e| failure_of(&ctx, &shared, e, limits);
         let driver = driver.clone().restore(&ctx).map_err(fail)?;
-        let check: Function = driver.get("check").map_err(fail)?;
+        let check: Function<'_> = driver.get("check").map_err(fail)?;
         check.call::<_, ()>((source,)).map_err(fail)
     });
     shared.stop();

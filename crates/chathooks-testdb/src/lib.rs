@@ -170,7 +170,7 @@ impl Cluster {
             match started {
                 Ok(()) => {
                     return Ok(Self {
-                        dir: dir.clone(),
+                        dir,
                         port,
                         bin,
                         _watchdog: Mutex::new(watchdog),

@@ -397,6 +397,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code)] // std::env::set_var is unsafe since edition 2024
     fn scripts_are_on_unless_disabled() {
         // SAFETY (std::env): no other test of this binary reads or writes this variable.
         unsafe { std::env::remove_var("CHATHOOKS_DISABLE_SCRIPTS") };

@@ -230,10 +230,7 @@ impl Running {
 /// Also runs the delivery worker, which stops claiming jobs with the server:
 /// calls in flight finish, jobs not yet due stay in the store for the next
 /// start (or another instance on the same database).
-pub async fn start(
-    state: Shared,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<Running> {
+pub async fn start(state: Shared, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let app = app(state.clone());

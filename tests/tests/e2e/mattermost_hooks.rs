@@ -1822,7 +1822,7 @@ async fn outgoing_lists_filter_by_channel_team_and_creator() {
 
     let team = Some(ops.team.id.as_str());
     let other_team = Some(ops.world.team.id.as_str());
-    let cases: Vec<OutgoingListCase> = vec![
+    let cases: Vec<OutgoingListCase<'_>> = vec![
         (
             "admin, everything",
             &ops.admin().client,
@@ -2091,7 +2091,7 @@ async fn client_supplied_ids_are_refused_on_create() {
             .await
             .unwrap();
         assert_eq!(response.status(), 400);
-        let error: serde_json::Value = response.json().await.unwrap();
+        let error: Value = response.json().await.unwrap();
         assert_eq!(error["id"], id);
     }
 }

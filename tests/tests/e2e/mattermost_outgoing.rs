@@ -493,7 +493,7 @@ async fn answers_without_text_or_json_post_nothing() {
     let mut plain = Receiver::start("ok").await;
     let mut empty = Receiver::start(r#"{"username": "x", "text": ""}"#).await;
     outgoing_hook(&world, |h| {
-        h.callback_urls = vec![plain.url("/plain"), empty.url("/empty")]
+        h.callback_urls = vec![plain.url("/plain"), empty.url("/empty")];
     })
     .await;
     post_as_bob(&world, &world.open_channel.id, "hello", None).await;
@@ -570,7 +570,7 @@ async fn delivery_is_parallel_and_never_holds_up_the_post() {
     let world = world_allowing_loopback().await;
     let mut receiver = Receiver::gated(r#"{"text": "done"}"#).await;
     outgoing_hook(&world, |h| {
-        h.callback_urls = vec![receiver.url("/one"), receiver.url("/two")]
+        h.callback_urls = vec![receiver.url("/one"), receiver.url("/two")];
     })
     .await;
 

@@ -101,7 +101,7 @@ async fn rocketchat_api_client_works_unchanged() {
 /// and every status, content type, header and body as the spec documents.
 #[tokio::test]
 async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_answers() {
-    let world = chathooks_tests::World::new().await;
+    let world = World::new().await;
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/mattermost.yaml");
     // A personal access token: the fuzzer calls `users/logout`, which would
     // end a session and leave every later call a 401.
@@ -220,7 +220,7 @@ async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_
 /// `test_api.rs` tests it.
 #[tokio::test]
 async fn fuzzing_the_test_api_spec_finds_no_server_errors_and_no_undocumented_answers() {
-    let world = chathooks_tests::World::new().await;
+    let world = World::new().await;
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/testapi.yaml");
     let checks = "not_a_server_error,status_code_conformance,content_type_conformance,\
                   response_headers_conformance,response_schema_conformance";

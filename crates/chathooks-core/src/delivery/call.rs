@@ -93,7 +93,7 @@ fn elapsed_ms(started: Instant) -> i64 {
 
 /// Make `request`. The client refuses internal addresses that names resolve
 /// to; IP literals are checked here, since reqwest does not resolve them.
-pub async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallRequest) -> CallOutcome {
+pub(super) async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallRequest) -> CallOutcome {
     let started = Instant::now();
     let url = request.url.as_str();
     let failed = |error: String, refused: bool| CallOutcome::failed(request, error, refused, started);
@@ -104,9 +104,8 @@ pub async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallReq
     if let Err(refused) = netguard::check_url(&parsed, allow) {
         return failed(format!("refused: {refused}"), true);
     }
-    let method = match Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()) {
-        Ok(method) => method,
-        Err(_) => return failed(format!("invalid method {}", request.method), true),
+    let Ok(method) = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()) else {
+        return failed(format!("invalid method {}", request.method), true);
     };
     let mut headers = HeaderMap::new();
     let content_type = HeaderValue::from_str(&request.content_type);

@@ -187,7 +187,7 @@ impl Deliveries {
             match outgoing.deliveries(core, event).await {
                 Ok(found) => jobs.extend(found.into_iter().map(|d| job(outgoing.dialect(), event.name(), d, now))),
                 Err(error) => {
-                    tracing::warn!(dialect = outgoing.dialect(), %error, "outgoing hooks not looked up; none fire")
+                    tracing::warn!(dialect = outgoing.dialect(), %error, "outgoing hooks not looked up; none fire");
                 }
             }
         }

@@ -106,7 +106,7 @@ impl AnyStore {
 
     /// Close every connection.
     pub async fn close(&self) {
-        dispatch!(self, s => s.close())
+        dispatch!(self, s => s.close());
     }
 }
 

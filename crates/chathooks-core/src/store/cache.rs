@@ -128,7 +128,7 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
 }
 
 /// The cached records.
-pub struct Cache {
+pub(super) struct Cache {
     /// How long an entry is trusted without asking the database.
     pub ttl: Duration,
     sessions: Expiring<String, Session>,
@@ -146,7 +146,7 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    pub fn new(ttl: Duration) -> Self {
+    pub(super) fn new(ttl: Duration) -> Self {
         Self {
             ttl,
             sessions: Expiring::new(),

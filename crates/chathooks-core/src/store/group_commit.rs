@@ -73,7 +73,7 @@ impl GroupCommit {
     /// Batches that follow each other without a pause are written on one
     /// connection, for up to [`HOLD_AT_MOST`]; it goes back to the pool as
     /// soon as no post is waiting.
-    pub fn start<W: WriteTogether>(pool: sqlx::Pool<W::Db>) -> Self {
+    pub(super) fn start<W: WriteTogether>(pool: sqlx::Pool<W::Db>) -> Self {
         let (posts, mut receiver) = mpsc::unbounded_channel::<Pending>();
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
@@ -102,7 +102,7 @@ impl GroupCommit {
 
     /// Store `post` and its `jobs` with whatever else is waiting; answers
     /// once they are committed.
-    pub async fn write(&self, post: &Post, jobs: Vec<DeliveryJob>) -> StoreResult<Post> {
+    pub(super) async fn write(&self, post: &Post, jobs: Vec<DeliveryJob>) -> StoreResult<Post> {
         let (done, answer) = oneshot::channel();
         let pending = Pending {
             post: post.clone(),

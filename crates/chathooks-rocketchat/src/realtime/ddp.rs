@@ -11,11 +11,11 @@
 use serde_json::{Map, Value, json};
 
 /// The DDP versions spoken, best first (Meteor's `SUPPORTED_DDP_VERSIONS`).
-pub const VERSIONS: [&str; 3] = ["1", "pre2", "pre1"];
+pub(super) const VERSIONS: [&str; 3] = ["1", "pre2", "pre1"];
 
 /// A frame a client sent.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
+pub(super) enum Incoming {
     Connect {
         version: String,
         support: Vec<String>,
@@ -41,7 +41,7 @@ pub enum Incoming {
 
 /// Read one text frame; a frame that is not a valid DDP message is the
 /// `error` frame to answer it with.
-pub fn parse(text: &str) -> Result<Incoming, Value> {
+pub(super) fn parse(text: &str) -> Result<Incoming, Value> {
     let Ok(Value::Object(frame)) = serde_json::from_str::<Value>(text) else {
         return Err(error("Bad request", None));
     };
@@ -90,7 +90,7 @@ pub fn parse(text: &str) -> Result<Incoming, Value> {
 
 /// The version to speak with a client that supports `support` (best first):
 /// the first of them this server speaks, else this server's best.
-pub fn negotiate(support: &[String]) -> &'static str {
+pub(super) fn negotiate(support: &[String]) -> &'static str {
     support
         .iter()
         .find_map(|wanted| VERSIONS.iter().find(|v| **v == wanted))
@@ -99,7 +99,7 @@ pub fn negotiate(support: &[String]) -> &'static str {
 }
 
 /// A top-level `error`.
-pub fn error(reason: &str, offending: Option<Value>) -> Value {
+pub(super) fn error(reason: &str, offending: Option<Value>) -> Value {
     let mut frame = json!({"msg": "error", "reason": reason});
     if let Some(offending) = offending {
         frame["offendingMessage"] = offending;
@@ -109,7 +109,7 @@ pub fn error(reason: &str, offending: Option<Value>) -> Value {
 
 /// A `Meteor.Error`, as methods and subscriptions report failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MeteorError {
+pub(super) struct MeteorError {
     /// A string id (`error-not-allowed`) or, as Meteor's own packages still
     /// do, an HTTP-like number (403).
     pub error: Value,
@@ -118,10 +118,10 @@ pub struct MeteorError {
     pub details: Option<Box<Value>>,
 }
 
-pub type MethodResult = Result<Option<Value>, MeteorError>;
+pub(super) type MethodResult = Result<Option<Value>, MeteorError>;
 
 impl MeteorError {
-    pub fn new(error: impl Into<Value>, reason: &str) -> Self {
+    pub(super) fn new(error: impl Into<Value>, reason: &str) -> Self {
         Self {
             error: error.into(),
             reason: Some(reason.to_owned()),
@@ -130,7 +130,7 @@ impl MeteorError {
     }
 
     /// An error without a reason (`new Meteor.Error('not-allowed')`).
-    pub fn bare(error: &str) -> Self {
+    pub(super) fn bare(error: &str) -> Self {
         Self {
             error: error.into(),
             reason: None,
@@ -139,24 +139,24 @@ impl MeteorError {
     }
 
     /// `details.method`, as Rocket.Chat's methods name themselves.
-    pub fn in_method(mut self, method: &str) -> Self {
+    pub(super) fn in_method(mut self, method: &str) -> Self {
         self.details = Some(Box::new(json!({"method": method})));
         self
     }
 
     /// What `check()` throws when a parameter has the wrong shape.
-    pub fn match_failed() -> Self {
+    pub(super) fn match_failed() -> Self {
         Self::new(400, "Match failed")
     }
 
     /// Rocket.Chat's answer to a method called before logging in.
-    pub fn invalid_user(method: &str) -> Self {
+    pub(super) fn invalid_user(method: &str) -> Self {
         Self::new("error-invalid-user", "Invalid user").in_method(method)
     }
 
     /// The error object, as Meteor serializes it: `message` is
     /// `"<reason> [<error>]"` (or `"[<error>]"`).
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         let id = match &self.error {
             Value::String(text) => text.clone(),
             other => other.to_string(),
@@ -181,7 +181,7 @@ impl MeteorError {
 }
 
 /// The `result` of method `id`.
-pub fn result(id: &str, outcome: &MethodResult) -> Value {
+pub(super) fn result(id: &str, outcome: &MethodResult) -> Value {
     let mut frame = json!({"msg": "result", "id": id});
     match outcome {
         Ok(Some(value)) => frame["result"] = value.clone(),
@@ -192,15 +192,15 @@ pub fn result(id: &str, outcome: &MethodResult) -> Value {
 }
 
 /// `updated` for method `id`: its writes have been sent.
-pub fn updated(id: &str) -> Value {
+pub(super) fn updated(id: &str) -> Value {
     json!({"msg": "updated", "methods": [id]})
 }
 
-pub fn ready(id: &str) -> Value {
+pub(super) fn ready(id: &str) -> Value {
     json!({"msg": "ready", "subs": [id]})
 }
 
-pub fn nosub(id: &str, error: Option<&MeteorError>) -> Value {
+pub(super) fn nosub(id: &str, error: Option<&MeteorError>) -> Value {
     let mut frame = json!({"msg": "nosub", "id": id});
     if let Some(error) = error {
         frame["error"] = error.to_json();
@@ -211,7 +211,7 @@ pub fn nosub(id: &str, error: Option<&MeteorError>) -> Value {
 /// A stream event, as Rocket.Chat's streamer sends it: a `changed` of the
 /// document `id` in the stream's collection, with the event name and its
 /// arguments as fields.
-pub fn changed(collection: &str, event_name: &str, args: Vec<Value>) -> Value {
+pub(super) fn changed(collection: &str, event_name: &str, args: Vec<Value>) -> Value {
     json!({
         "msg": "changed",
         "collection": collection,

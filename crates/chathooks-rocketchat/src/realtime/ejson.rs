@@ -13,13 +13,13 @@ use crate::time::parse_iso;
 const DATE_FIELDS: [&str; 7] = ["ts", "_updatedAt", "editedAt", "lm", "ls", "lr", "tlm"];
 
 /// An EJSON date.
-pub fn date(ms: i64) -> Value {
+pub(super) fn date(ms: i64) -> Value {
     json!({"$date": ms})
 }
 
 /// `document` with its ISO 8601 date fields as EJSON dates (also inside a
 /// room's `lastMessage`).
-pub fn dates(mut document: Value) -> Value {
+pub(super) fn dates(mut document: Value) -> Value {
     if let Value::Object(fields) = &mut document {
         for key in DATE_FIELDS {
             if let Some(field) = fields.get_mut(key)
@@ -37,7 +37,7 @@ pub fn dates(mut document: Value) -> Value {
 
 /// A date a client sent: an EJSON date, or a number of milliseconds.
 /// `None` for anything else (including `null`).
-pub fn read_date(value: &Value) -> Option<i64> {
+pub(super) fn read_date(value: &Value) -> Option<i64> {
     match value {
         Value::Object(fields) => fields.get("$date").and_then(Value::as_i64),
         Value::Number(number) => number.as_i64(),

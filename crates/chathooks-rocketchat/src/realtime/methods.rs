@@ -31,11 +31,11 @@ const MEMBERS_MAX: u32 = 10_000;
 /// The presence states `UserPresence:setDefaultStatus` accepts.
 const STATUSES: [&str; 4] = ["online", "away", "busy", "offline"];
 /// Where `UserPresence:setDefaultStatus` keeps the status, in the user's props.
-pub const PROP_DEFAULT_STATUS: &str = "rc_default_status";
+pub(super) const PROP_DEFAULT_STATUS: &str = "rc_default_status";
 
 /// Whether `name` is a method this module serves (other than login and
 /// logout, which the session handles).
-pub fn serves(name: &str) -> bool {
+pub(super) fn serves(name: &str) -> bool {
     matches!(
         name,
         "sendMessage"
@@ -55,7 +55,7 @@ pub fn serves(name: &str) -> bool {
 }
 
 /// Call method `name` as `caller`.
-pub async fn call(core: &Core, caller: &Caller, name: &str, params: &[Value]) -> MethodResult {
+pub(super) async fn call(core: &Core, caller: &Caller, name: &str, params: &[Value]) -> MethodResult {
     let result = match name {
         "sendMessage" => send_message(core, caller, params).await,
         "updateMessage" => update_message(core, caller, params).await,
@@ -79,7 +79,7 @@ pub async fn call(core: &Core, caller: &Caller, name: &str, params: &[Value]) ->
 }
 
 /// Meteor's answer to an unknown method.
-pub fn not_found(name: &str) -> MeteorError {
+pub(super) fn not_found(name: &str) -> MeteorError {
     MeteorError::new(404, &format!("Method '{name}' not found"))
 }
 
@@ -112,7 +112,7 @@ type Outcome = Result<Option<Value>, Failure>;
 /// A REST error as the `Meteor.Error` Rocket.Chat's method would throw: a
 /// typed error keeps its id and reason (the REST text is `"<reason> [<id>]"`),
 /// a missing permission is `error-not-allowed`.
-pub fn meteor_error(error: RcError) -> MeteorError {
+pub(super) fn meteor_error(error: RcError) -> MeteorError {
     match error {
         RcError::BadRequest {
             error,

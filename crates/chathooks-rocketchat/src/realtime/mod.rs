@@ -28,10 +28,10 @@ use chathooks_core::Core;
 use tokio::sync::broadcast;
 
 /// A connection's limits (the `--realtime-*` flags).
-pub type Limits = chathooks_dialect::RealtimeLimits;
+pub(crate) type Limits = chathooks_dialect::RealtimeLimits;
 
 /// Where the Realtime API is served (Meteor's WebSocket endpoint).
-pub const PATH: &str = "/websocket";
+pub(crate) const PATH: &str = "/websocket";
 
 /// Typing notices buffered per session before a slow one misses some.
 const TYPING_CAPACITY: usize = 256;
@@ -45,7 +45,7 @@ struct Hub {
 }
 
 /// The route of the Realtime API over `core`.
-pub fn router(core: Arc<Core>, limits: Limits) -> axum::Router {
+pub(crate) fn router(core: Arc<Core>, limits: Limits) -> axum::Router {
     let hub = Arc::new(Hub {
         core,
         limits,

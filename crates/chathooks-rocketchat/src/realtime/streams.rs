@@ -34,17 +34,17 @@ use super::ejson;
 use crate::auth::{can_access_room, is_member};
 use crate::wire;
 
-pub const ROOM_MESSAGES: &str = "stream-room-messages";
-pub const NOTIFY_USER: &str = "stream-notify-user";
-pub const NOTIFY_ROOM: &str = "stream-notify-room";
+pub(super) const ROOM_MESSAGES: &str = "stream-room-messages";
+pub(super) const NOTIFY_USER: &str = "stream-notify-user";
+pub(super) const NOTIFY_ROOM: &str = "stream-notify-room";
 const NOTIFY_ALL: &str = "stream-notify-all";
 const NOTIFY_LOGGED: &str = "stream-notify-logged";
 /// The event of `stream-room-messages` that carries every readable room's messages.
-pub const MY_MESSAGES: &str = "__my_messages__";
+pub(super) const MY_MESSAGES: &str = "__my_messages__";
 
 /// What one subscription listens to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(super) enum Target {
     /// `stream-room-messages` of one room.
     Room(String),
     /// `stream-room-messages` `__my_messages__`.
@@ -59,14 +59,14 @@ pub enum Target {
 
 /// A subscription of the session.
 #[derive(Debug, Clone)]
-pub struct Subscription {
+pub(super) struct Subscription {
     pub target: Target,
     /// The event name subscribed to, as frames name it.
     pub event_name: String,
 }
 
 /// The subscription `sub` asks for, if `caller` may have it.
-pub async fn subscribe(
+pub(super) async fn subscribe(
     core: &Core,
     caller: Option<&Caller>,
     name: &str,
@@ -134,7 +134,7 @@ async fn live_room(core: &Core, id: &str) -> Result<Option<Channel>, MeteorError
 /// A typing notice from a realtime session (`stream-notify-room` written
 /// with `<rid>/typing`), to the room's other sessions.
 #[derive(Debug, Clone)]
-pub struct Typing {
+pub(super) struct Typing {
     pub rid: String,
     pub username: String,
     pub typing: bool,
@@ -143,7 +143,12 @@ pub struct Typing {
 }
 
 /// The frames `typing` makes for a session of `user` with `subscriptions`.
-pub async fn typing_frames(core: &Core, user: &User, subscriptions: &[Subscription], typing: &Typing) -> Vec<Value> {
+pub(super) async fn typing_frames(
+    core: &Core,
+    user: &User,
+    subscriptions: &[Subscription],
+    typing: &Typing,
+) -> Vec<Value> {
     let wanted: Vec<&Subscription> = subscriptions
         .iter()
         .filter(|s| matches!(&s.target, Target::RoomNotify { rid, event } if *rid == typing.rid && event == "typing"))
@@ -171,7 +176,12 @@ pub async fn typing_frames(core: &Core, user: &User, subscriptions: &[Subscripti
 }
 
 /// The frames `event` makes for a session of `user` with `subscriptions`.
-pub async fn event_frames(core: &Core, user: &User, subscriptions: &[Subscription], event: &Event) -> Vec<Value> {
+pub(super) async fn event_frames(
+    core: &Core,
+    user: &User,
+    subscriptions: &[Subscription],
+    event: &Event,
+) -> Vec<Value> {
     if subscriptions.iter().all(|s| s.target == Target::Quiet) {
         return Vec::new();
     }
@@ -377,13 +387,13 @@ fn mentions(text: &str, username: &str) -> bool {
 
 /// The id of `user`'s subscription to `channel` (Rocket.Chat's subscription
 /// documents have ids of their own; here the pair names it).
-pub fn subscription_id(channel: &Channel, user: &User) -> String {
+pub(super) fn subscription_id(channel: &Channel, user: &User) -> String {
     format!("{}{}", channel.id, user.id)
 }
 
 /// `user`'s subscription document for `channel`, as `subscriptions/get` and
 /// `subscriptions-changed` carry it.
-pub async fn subscription(core: &Core, channel: &Channel, user: &User) -> ViewResult<Value> {
+pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) -> ViewResult<Value> {
     let member = core.store.get_channel_member(&channel.id, &user.id).await?;
     let roles: Vec<&str> = member
         .as_ref()

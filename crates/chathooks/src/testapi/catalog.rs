@@ -27,7 +27,7 @@ async fn team_names(
     Ok(names)
 }
 
-pub async fn channels(state: &AppState) -> TestResult<list_channels::Response> {
+pub(super) async fn channels(state: &AppState) -> TestResult<list_channels::Response> {
     let all = state.core.store.list_all_channels().await?;
     let teams = team_names(state, all.iter().map(|c| c.team_id.as_str())).await?;
     let mut channels: Vec<types::ChannelSummary> = all
@@ -49,7 +49,7 @@ pub async fn channels(state: &AppState) -> TestResult<list_channels::Response> {
 }
 
 /// Every dialect's hooks, with the URLs an application is given.
-pub async fn hooks(state: &AppState) -> TestResult<list_hooks::Response> {
+pub(super) async fn hooks(state: &AppState) -> TestResult<list_hooks::Response> {
     let base = state.core.site_url.trim_end_matches('/');
     let mut hooks = Vec::new();
     for dialect in state.dialects.iter() {

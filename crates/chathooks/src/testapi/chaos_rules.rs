@@ -50,7 +50,7 @@ fn wire_rule(rule: &Rule) -> types::ChaosRule {
 }
 
 /// The rules in force and the latest failures.
-pub fn state(state: &AppState) -> types::ChaosState {
+pub(super) fn state(state: &AppState) -> types::ChaosState {
     types::ChaosState {
         rules: state.chaos.rules().iter().map(wire_rule).collect(),
         answers: state
@@ -67,7 +67,7 @@ pub fn state(state: &AppState) -> types::ChaosState {
     }
 }
 
-pub fn set(app: &AppState, chaos: types::Chaos) -> TestResult<set_chaos::Response> {
+pub(super) fn set(app: &AppState, chaos: types::Chaos) -> TestResult<set_chaos::Response> {
     let rules = chaos.rules.iter().map(rule).collect::<TestResult<Vec<_>>>()?;
     app.chaos.set(rules);
     Ok(set_chaos::Response::Ok(state(app)))

@@ -27,7 +27,7 @@ fn status_of(status: JobStatus) -> DeliveryStatus {
     }
 }
 
-pub async fn list(state: &AppState, request: list_deliveries::Request) -> TestResult<list_deliveries::Response> {
+pub(super) async fn list(state: &AppState, request: list_deliveries::Request) -> TestResult<list_deliveries::Response> {
     let filter = DeliveryFilter {
         hook_id: request.hook.filter(|h| !h.is_empty()),
         status: request.status.map(job_status),

@@ -82,7 +82,7 @@ fn limit_of(limit: i64) -> u32 {
     u32::try_from(limit.clamp(1, 1000)).unwrap_or(1000)
 }
 
-pub async fn list(state: &Shared, request: list_messages::Request) -> TestResult<list_messages::Response> {
+pub(super) async fn list(state: &Shared, request: list_messages::Request) -> TestResult<list_messages::Response> {
     let filters = Filters {
         channel: request.channel,
         hook: request.hook,
@@ -99,7 +99,7 @@ pub async fn list(state: &Shared, request: list_messages::Request) -> TestResult
     Ok(list_messages::Response::Ok(types::MessageList { messages }))
 }
 
-pub async fn wait(state: &Shared, request: wait_for_message::Request) -> TestResult<wait_for_message::Response> {
+pub(super) async fn wait(state: &Shared, request: wait_for_message::Request) -> TestResult<wait_for_message::Response> {
     let filters = Filters {
         channel: request.channel,
         hook: request.hook,
@@ -162,7 +162,7 @@ async fn first_match(state: &AppState, search: &PostSearch) -> Result<Option<Pos
 }
 
 /// Turns posts into messages, looking each channel, team and user up once.
-pub struct Messages<'a> {
+pub(super) struct Messages<'a> {
     state: &'a AppState,
     /// Channel id to (channel name, team name).
     channels: HashMap<String, (String, String)>,
@@ -174,7 +174,7 @@ fn prop<'p>(post: &'p Post, key: &str) -> Option<&'p str> {
 }
 
 impl<'a> Messages<'a> {
-    pub fn new(state: &'a AppState) -> Self {
+    pub(super) fn new(state: &'a AppState) -> Self {
         Self {
             state,
             channels: HashMap::new(),
@@ -182,7 +182,7 @@ impl<'a> Messages<'a> {
         }
     }
 
-    pub async fn convert_all(&mut self, posts: &[Post]) -> Result<Vec<types::Message>, StoreError> {
+    pub(super) async fn convert_all(&mut self, posts: &[Post]) -> Result<Vec<types::Message>, StoreError> {
         let mut messages = Vec::with_capacity(posts.len());
         for post in posts {
             messages.push(self.convert(post).await?);
@@ -225,7 +225,7 @@ impl<'a> Messages<'a> {
         Ok(names)
     }
 
-    pub async fn convert(&mut self, post: &Post) -> Result<types::Message, StoreError> {
+    pub(super) async fn convert(&mut self, post: &Post) -> Result<types::Message, StoreError> {
         let (channel_name, team_name) = self.channel(&post.channel_id).await?;
         let username = self.username(&post.user_id).await?;
         let store = &self.state.core.store;

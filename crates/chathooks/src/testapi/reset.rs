@@ -8,7 +8,7 @@ use super::{TestError, TestResult};
 use crate::server::AppState;
 use crate::store::InspectStore;
 
-pub async fn reset(state: &AppState) -> TestResult<op::Response> {
+pub(super) async fn reset(state: &AppState) -> TestResult<op::Response> {
     // Read the seed file first: a file that no longer parses leaves
     // everything as it is.
     let seed = match &state.config.seed {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 /// A `chathooks serve` child process; killed (SIGKILL) when dropped.
-pub struct Serve {
+pub(crate) struct Serve {
     pub child: Child,
     pub base: String,
 }
@@ -21,7 +21,7 @@ impl Serve {
     /// Start the binary on a free port over `database`, with the admin
     /// account, loopback callbacks allowed, and `env` on top; wait for the
     /// line saying where it listens.
-    pub fn start(database: &str, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(database: &str, env: &[(&str, &str)]) -> Self {
         let mut with_admin = vec![
             ("CHATHOOKS_ADMIN_USERNAME", "admin"),
             ("CHATHOOKS_ADMIN_PASSWORD", "admin-password"),
@@ -32,7 +32,7 @@ impl Serve {
 
     /// Start the binary like [`Serve::start`] but without the admin flags;
     /// returns the `chathooks: ...` lines it printed before listening.
-    pub fn start_printing(database: &str, env: &[(&str, &str)]) -> (Self, Vec<String>) {
+    pub(crate) fn start_printing(database: &str, env: &[(&str, &str)]) -> (Self, Vec<String>) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_chathooks"));
         command
             .arg("serve")
@@ -75,7 +75,7 @@ impl Serve {
     }
 
     /// SIGKILL, and reap.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -88,7 +88,7 @@ impl Drop for Serve {
 }
 
 /// The admin's session token on `base`.
-pub async fn login(http: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn login(http: &reqwest::Client, base: &str) -> String {
     let response = http
         .post(format!("{base}/api/v4/users/login"))
         .json(&json!({"login_id": "admin", "password": "admin-password"}))
@@ -100,7 +100,7 @@ pub async fn login(http: &reqwest::Client, base: &str) -> String {
 }
 
 /// POST `body` as JSON with the token; the answer, which must have `status`.
-pub async fn post_json(http: &reqwest::Client, token: &str, url: &str, body: Value, status: u16) -> Value {
+pub(crate) async fn post_json(http: &reqwest::Client, token: &str, url: &str, body: Value, status: u16) -> Value {
     let response = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
     assert_eq!(response.status(), status, "POST {url}");
     response.json().await.unwrap()
@@ -109,7 +109,12 @@ pub async fn post_json(http: &reqwest::Client, token: &str, url: &str, body: Val
 /// A team, a public channel in it, and a Mattermost outgoing webhook on that
 /// channel (no trigger words: it fires on every post) calling `callback`.
 /// Returns the channel id.
-pub async fn channel_with_outgoing_hook(http: &reqwest::Client, base: &str, token: &str, callback: &str) -> String {
+pub(crate) async fn channel_with_outgoing_hook(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    callback: &str,
+) -> String {
     let team = post_json(
         http,
         token,
@@ -144,7 +149,13 @@ pub async fn channel_with_outgoing_hook(http: &reqwest::Client, base: &str, toke
 }
 
 /// A post in `channel_id`; its id.
-pub async fn create_post(http: &reqwest::Client, base: &str, token: &str, channel_id: &str, message: &str) -> String {
+pub(crate) async fn create_post(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    channel_id: &str,
+    message: &str,
+) -> String {
     let post = post_json(
         http,
         token,
@@ -160,14 +171,14 @@ pub async fn create_post(http: &reqwest::Client, base: &str, token: &str, channe
 /// webhook call it gets. While `hang` is set, it keeps calls waiting forever
 /// (a receiver that never answers); otherwise it answers 200 with no body.
 #[derive(Clone)]
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<String>>>,
     hang: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Receiver {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let received: Arc<Mutex<Vec<String>>> = Arc::default();
         let hang: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         let (seen, hanging) = (Arc::clone(&received), Arc::clone(&hang));
@@ -189,21 +200,21 @@ impl Receiver {
         Self { addr, received, hang }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
 
-    pub fn set_hang(&self, hang: bool) {
+    pub(crate) fn set_hang(&self, hang: bool) {
         self.hang.store(hang, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The post ids received so far, in order of arrival.
-    pub fn received(&self) -> Vec<String> {
+    pub(crate) fn received(&self) -> Vec<String> {
         self.received.lock().unwrap().clone()
     }
 
     /// Wait until at least `count` calls arrived (at most `timeout`).
-    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<String> {
+    pub(crate) async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<String> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let received = self.received();

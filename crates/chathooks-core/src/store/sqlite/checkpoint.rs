@@ -48,7 +48,7 @@ pub(super) struct Schedule {
 }
 
 impl Schedule {
-    pub const SERVER: Self = Self {
+    pub(super) const SERVER: Self = Self {
         every: EVERY,
         restart_after: RESTART_AFTER,
     };
