@@ -12,15 +12,23 @@
 //! * cookie parameters are dropped (operations requiring one are left out);
 //! * parameters given as `content` (a JSON document in the query) are
 //!   taken as their text;
+//! * object-valued query parameters (`form` or `deepObject` style) are
+//!   handed over as types of our own (`query_objects`), made from the wire
+//!   type, that write the object's keys in the parameter's style (progenitor
+//!   writes every object as exploded form keys and refuses `deepObject`);
 //! * an operation progenitor still refuses is left out, by itself.
 
 use openapiv3::OpenAPI;
 use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::quote;
 use serde_json::{Map, Value, json};
 
 use crate::catch::catch;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::emit_multipart::type_tokens;
+use crate::ir::{ObjectStyle, TypeRef, is_object_query, type_ref};
+use crate::names::{NameSet, pascal};
 use crate::normalize::{METHODS, operations, refs_in};
 
 pub struct ClientOutput {
@@ -41,6 +49,21 @@ pub struct Adapted {
     pub adaptations: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub multipart: Vec<String>,
+    pub query_objects: Vec<QueryObject>,
+}
+
+/// An object-valued query parameter, handed to progenitor as a type of our
+/// own (`query_objects::{type_name}`) that writes it in its style.
+#[derive(Debug, Clone)]
+pub struct QueryObject {
+    /// The type's name, also the placeholder component progenitor is given.
+    pub type_name: String,
+    /// The parameter's name in the query.
+    pub name: String,
+    pub operation: String,
+    pub style: ObjectStyle,
+    /// The wire type the object is made from.
+    pub ty: TypeRef,
 }
 
 pub fn adapt(raw: &Value) -> Adapted {
@@ -48,10 +71,28 @@ pub fn adapt(raw: &Value) -> Adapted {
     let mut adaptations = Vec::new();
     let mut diagnostics = Vec::new();
     let mut multipart = Vec::new();
+    let mut query_objects = Vec::new();
+    let mut type_names = NameSet::default();
+    for name in raw["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, _)| name)
+    {
+        type_names.reserve(name);
+    }
 
     for (path, method) in operations(&spec) {
         let operation = &mut spec["paths"][&path][method];
         let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        adapt_query_objects(
+            raw,
+            operation,
+            &id,
+            &mut type_names,
+            &mut query_objects,
+            &mut adaptations,
+        );
         match adapt_operation(operation, &mut adaptations, &id) {
             Ok(()) => {}
             Err(Refusal::Multipart) => {
@@ -62,11 +103,175 @@ pub fn adapt(raw: &Value) -> Adapted {
             Err(Refusal::Other(reason)) => skip(&mut spec, &path, method, &id, reason, &mut diagnostics),
         }
     }
+    if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
+        for object in &query_objects {
+            // A placeholder: progenitor is told the type's path instead.
+            schemas.insert(object.type_name.clone(), json!({ "type": "object" }));
+        }
+    }
     Adapted {
         spec,
         adaptations,
         diagnostics,
         multipart,
+        query_objects,
+    }
+}
+
+/// Hand each object-valued query parameter of `operation` over as a
+/// reference to a type of our own, in the form style progenitor takes.
+fn adapt_query_objects(
+    raw: &Value,
+    operation: &mut Value,
+    id: &str,
+    type_names: &mut NameSet,
+    query_objects: &mut Vec<QueryObject>,
+    adaptations: &mut Vec<String>,
+) {
+    let Some(Value::Array(params)) = operation.get_mut("parameters") else {
+        return;
+    };
+    for param in params.iter_mut() {
+        if param["in"] != "query" || param.get("content").is_some() {
+            continue;
+        }
+        let Some(schema) = param.get("schema") else { continue };
+        let style = ObjectStyle::of(param["style"].as_str(), param["explode"].as_bool());
+        if !is_object_query(raw, schema, style) {
+            continue;
+        }
+        let name = param["name"].as_str().unwrap_or_default().to_owned();
+        let type_name = type_names.unique_type(&format!("{}{}Query", pascal(id), pascal(&name)));
+        adaptations.push(format!(
+            "{id}: parameter `{name}` is an object ({}); the client writes it as `query_objects::{type_name}`",
+            match style {
+                ObjectStyle::FormExploded => "form style, exploded",
+                ObjectStyle::Form => "form style, not exploded",
+                ObjectStyle::DeepObject => "deepObject style",
+            }
+        ));
+        query_objects.push(QueryObject {
+            type_name: type_name.clone(),
+            name,
+            operation: id.to_owned(),
+            style,
+            ty: type_ref(raw, schema),
+        });
+        if let Some(object) = param.as_object_mut() {
+            object.remove("style");
+            object.remove("explode");
+            object.insert(
+                "schema".into(),
+                json!({ "$ref": format!("#/components/schemas/{type_name}") }),
+            );
+        }
+    }
+}
+
+/// The `query_objects` module: [`QueryObject`]s' types, and `Pairs`, which
+/// writes an object's query keys in a style (the multipart methods use it
+/// directly). Empty when the spec has no object query parameter.
+pub fn query_objects_module(query_objects: &[QueryObject], types_crate: &str) -> TokenStream {
+    if query_objects.is_empty() {
+        return TokenStream::new();
+    }
+    let types_ident = quote::format_ident!("{}", types_crate.replace('-', "_"));
+    let types = query_objects.iter().map(|object| {
+        let ident = quote::format_ident!("{}", object.type_name);
+        let inner = type_tokens(&object.ty, &types_ident);
+        let name = &object.name;
+        let style = style_tokens(object.style);
+        let doc = format!(
+            " Query parameter `{name}` of `{}`, written in its style; made from the wire type.",
+            object.operation
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone)]
+            pub struct #ident(pub #inner);
+            impl ::std::convert::From<#inner> for #ident {
+                fn from(value: #inner) -> Self {
+                    Self(value)
+                }
+            }
+            impl ::serde::Serialize for #ident {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    ::serde::Serialize::serialize(&Pairs::new(#name, #style, &self.0), serializer)
+                }
+            }
+        }
+    });
+    quote! {
+        /// Object-valued query parameters, written in the style the spec
+        /// gives each (`form`: `status=open&limit=3`, or `filter=status,open,limit,3`
+        /// when not exploded; `deepObject`: `filter[status]=open&filter[limit]=3`).
+        /// An array property is its key repeated; a nested object, JSON text.
+        pub mod query_objects {
+            /// How an object is spelled in the query string.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum Style {
+                FormExploded,
+                Form,
+                DeepObject,
+            }
+            /// The query pairs of an object given as parameter `name` in a style.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct Pairs(pub ::std::vec::Vec<(::std::string::String, ::std::string::String)>);
+            impl Pairs {
+                pub fn new<T: ::serde::Serialize>(name: &str, style: Style, value: &T) -> Self {
+                    let mut pairs = ::std::vec::Vec::new();
+                    let mut flat: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();
+                    let ::std::result::Result::Ok(::serde_json::Value::Object(object)) = ::serde_json::to_value(value) else {
+                        return Self(pairs);
+                    };
+                    for (key, value) in &object {
+                        let values: ::std::vec::Vec<&::serde_json::Value> = match value {
+                            ::serde_json::Value::Null => ::std::vec::Vec::new(),
+                            ::serde_json::Value::Array(items) => items.iter().collect(),
+                            other => ::std::vec![other],
+                        };
+                        for value in values {
+                            let text = match value {
+                                ::serde_json::Value::String(text) => text.clone(),
+                                other => other.to_string(),
+                            };
+                            match style {
+                                Style::FormExploded => pairs.push((key.clone(), text)),
+                                Style::DeepObject => pairs.push((::std::format!("{name}[{key}]"), text)),
+                                Style::Form => {
+                                    flat.push(key.clone());
+                                    flat.push(text);
+                                }
+                            }
+                        }
+                    }
+                    if style == Style::Form {
+                        pairs.push((name.to_owned(), flat.join(",")));
+                    }
+                    Self(pairs)
+                }
+            }
+            impl ::serde::Serialize for Pairs {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap;
+                    let mut map = serializer.serialize_map(::std::option::Option::Some(self.0.len()))?;
+                    for (key, value) in &self.0 {
+                        map.serialize_entry(key, value)?;
+                    }
+                    map.end()
+                }
+            }
+            #(#types)*
+        }
+    }
+}
+
+/// `query_objects::Style::…` for a style.
+pub fn style_tokens(style: ObjectStyle) -> TokenStream {
+    match style {
+        ObjectStyle::FormExploded => quote! { crate::query_objects::Style::FormExploded },
+        ObjectStyle::Form => quote! { crate::query_objects::Style::Form },
+        ObjectStyle::DeepObject => quote! { crate::query_objects::Style::DeepObject },
     }
 }
 
@@ -76,8 +281,9 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
         adaptations,
         mut diagnostics,
         multipart,
+        query_objects,
     } = adapt(raw);
-    let settings = settings(raw, types_crate);
+    let settings = settings(raw, types_crate, &query_objects);
     let attempt = |spec: &Value| -> Result<TokenStream, String> {
         let parsed: OpenAPI = serde_json::from_value(spec.clone()).map_err(|e| format!("spec does not parse: {e}"))?;
         catch(|| {
@@ -107,8 +313,9 @@ pub fn emit(raw: &Value, types_crate: &str) -> Result<ClientOutput, String> {
         }
     };
     let count = operations(&spec).len();
+    let module = query_objects_module(&query_objects, types_crate);
     Ok(ClientOutput {
-        tokens,
+        tokens: quote! { #tokens #module },
         multipart,
         adaptations,
         diagnostics,
@@ -126,7 +333,7 @@ pub fn style() -> GenerationSettings {
     settings
 }
 
-fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
+fn settings(raw: &Value, types_crate: &str, query_objects: &[QueryObject]) -> GenerationSettings {
     let mut settings = style();
     let krate = types_crate.replace('-', "_");
     for (name, schema) in raw["components"]["schemas"].as_object().into_iter().flatten() {
@@ -137,6 +344,10 @@ fn settings(raw: &Value, types_crate: &str) -> GenerationSettings {
             Vec::new()
         };
         settings.with_replacement(name, format!("{krate}::{name}"), impls.into_iter());
+    }
+    for object in query_objects {
+        let name = &object.type_name;
+        settings.with_replacement(name, format!("crate::query_objects::{name}"), std::iter::empty());
     }
     settings
 }

@@ -127,7 +127,7 @@ fn parts(op: &Operation, raw: &Value) -> Vec<Part> {
         .collect()
 }
 
-fn type_tokens(ty: &TypeRef, types_crate: &proc_macro2::Ident) -> TokenStream {
+pub(crate) fn type_tokens(ty: &TypeRef, types_crate: &proc_macro2::Ident) -> TokenStream {
     match ty {
         TypeRef::Named(name) => {
             let ident = format_ident!("{}", name);
@@ -298,7 +298,15 @@ fn method(op: &Operation, raw: &Value, types_crate: &proc_macro2::Ident) -> Toke
     let queries = params.iter().filter(|p| p.location == Location::Query).map(|param| {
         let field = format_ident!("{}", param.field);
         let wire = &param.name;
-        quote! { .query(&progenitor_client::QueryParam::new(#wire, &#field)) }
+        match &param.object {
+            // An object: its keys in its style (query_objects, emitted with
+            // the client for every object query parameter).
+            Some(object) => {
+                let style = crate::emit_client::style_tokens(object.style);
+                quote! { .query(&crate::query_objects::Pairs::new(#wire, #style, &#field)) }
+            }
+            None => quote! { .query(&progenitor_client::QueryParam::new(#wire, &#field)) },
+        }
     });
     let headers = params.iter().filter(|p| p.location == Location::Header).map(|param| {
         let field = format_ident!("{}", param.field);

@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::ir::{Api, Kind, Location, MediaKind, Operation, Param, Response, SchemeKind, Status, TypeRef};
+use crate::ir::{Api, Kind, Location, MediaKind, ObjectStyle, Operation, Param, Response, SchemeKind, Status, TypeRef};
 use crate::names::{pascal, snake};
 use crate::schema_json;
 
@@ -503,9 +503,34 @@ fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> T
             let required = param.required;
             quote! { .required(#required) }
         });
-        let kind = (param.kind != Kind::String).then(|| {
+        let kind = (param.kind != Kind::String && param.object.is_none()).then(|| {
             let kind = kind_tokens(&param.kind);
             quote! { .kind(#kind) }
+        });
+        let object = param.object.as_ref().map(|object| {
+            let style = match object.style {
+                ObjectStyle::FormExploded => quote! { FormExploded },
+                ObjectStyle::Form => quote! { Form },
+                ObjectStyle::DeepObject => quote! { DeepObject },
+            };
+            let properties = object.properties.iter().map(|(name, kind)| {
+                let kind = kind_tokens(kind);
+                quote! { (#name, #kind), }
+            });
+            let rest = match &object.rest {
+                Some(kind) => {
+                    let kind = kind_tokens(kind);
+                    quote! { Some(#kind) }
+                }
+                None => quote! { None },
+            };
+            quote! {
+                .object(&runtime::ObjectSpec {
+                    style: runtime::ObjectStyle::#style,
+                    properties: &[#(#properties)*],
+                    rest: #rest,
+                })
+            }
         });
         let explode = (param.explode != matches!(param.location, Location::Query | Location::Cookie)).then(|| {
             let explode = param.explode;
@@ -520,7 +545,7 @@ fn operation_module(api: &Api, securities: &[SecurityList], op: &Operation) -> T
             let schema = str_literal(&schema_text);
             quote! { .schema(#schema) }
         });
-        quote! { runtime::ParamSpec::#base(#name) #required #kind #explode #default #schema, }
+        quote! { runtime::ParamSpec::#base(#name) #required #kind #explode #default #object #schema, }
     });
     let body_spec = match &op.body {
         None => quote! { None },

@@ -83,6 +83,87 @@ pub struct Param {
     pub kind: Kind,
     pub explode: bool,
     pub default: Option<Value>,
+    /// An object-valued query parameter (not one sent as `content`): how
+    /// its properties are spelled in the query string and coerced.
+    pub object: Option<ObjectParam>,
+}
+
+/// The properties of an object-valued query parameter, in its style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectParam {
+    pub style: ObjectStyle,
+    /// Declared properties (those of `allOf`/`oneOf`/`anyOf` branches too)
+    /// and how each one's text is coerced.
+    pub properties: Vec<(String, Kind)>,
+    /// How the values of keys not among `properties` are coerced; `None`:
+    /// they are not part of the object.
+    pub rest: Option<Kind>,
+}
+
+/// How an object is spelled in a query string (OpenAPI's `style` and
+/// `explode`; `{"status":"open","limit":3}` as `filter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `form`, exploded (the default): `status=open&limit=3`.
+    FormExploded,
+    /// `form`, `explode: false`: `filter=status,open,limit,3`.
+    Form,
+    /// `deepObject`: `filter[status]=open&filter[limit]=3`. OpenAPI defines
+    /// it only exploded; it is read that way whatever `explode` says.
+    DeepObject,
+}
+
+impl ObjectStyle {
+    /// The style of a query parameter as the spec writes it (`style`
+    /// absent: `form`; `explode` absent: exploded, as for `form`).
+    pub fn of(style: Option<&str>, explode: Option<bool>) -> Self {
+        match style {
+            Some("deepObject") => Self::DeepObject,
+            _ if explode == Some(false) => Self::Form,
+            _ => Self::FormExploded,
+        }
+    }
+}
+
+/// Whether a query parameter whose (resolved) schema is `schema`, written
+/// in `style`, is sent as an object: its schema says it is one, or its
+/// style (`deepObject`) does. One rule for the server and the client.
+pub fn is_object_query(raw: &Value, schema: &Value, style: ObjectStyle) -> bool {
+    let resolved = resolve_schema(raw, schema);
+    is_object_schema(resolved)
+        || (style == ObjectStyle::DeepObject && kind_of(raw, schema) == Kind::Json && !is_array_schema(resolved))
+}
+
+/// The properties and extra keys of an object query parameter of `schema`.
+pub fn object_param(raw: &Value, schema: &Value, style: ObjectStyle) -> ObjectParam {
+    let resolved = resolve_schema(raw, schema);
+    let properties = form_fields(raw, schema);
+    // Extra keys: in deepObject and non-exploded form every key written is
+    // the object's; strings unless `additionalProperties` types them (the
+    // schema then judges whether they may be there). Exploded form takes
+    // other keys of the query only when the schema says it is a map.
+    let additional = resolved.get("additionalProperties");
+    let typed = additional.filter(|a| a.as_object().is_some_and(|o| !o.is_empty()));
+    let rest = match style {
+        ObjectStyle::DeepObject | ObjectStyle::Form => Some(typed.map_or(Kind::String, |a| rest_kind(raw, a))),
+        ObjectStyle::FormExploded => match additional {
+            Some(Value::Bool(true) | Value::Object(_)) => Some(typed.map_or(Kind::String, |a| rest_kind(raw, a))),
+            _ => None,
+        },
+    };
+    ObjectParam {
+        style,
+        properties,
+        rest,
+    }
+}
+
+/// An untyped extra value is taken as text.
+fn rest_kind(raw: &Value, schema: &Value) -> Kind {
+    match kind_of(raw, schema) {
+        Kind::Json if resolve_schema(raw, schema).get("type").is_none() => Kind::String,
+        kind => kind,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -300,16 +381,18 @@ fn lower_operation(
         let ReferenceOr::Item(param) = param else {
             return Err("parameter reference did not resolve".into());
         };
+        let mut query_style = None;
         let (data, location, explode_default) = match param {
             Parameter::Query {
                 parameter_data, style, ..
             } => {
-                if matches!(style, openapiv3::QueryStyle::DeepObject) {
-                    return Err(format!(
-                        "query parameter `{}` uses style deepObject, not supported",
-                        parameter_data.name
-                    ));
-                }
+                // Objects are read in form and deepObject styles; the
+                // delimited styles are for arrays (read as form ones).
+                query_style = match style {
+                    openapiv3::QueryStyle::Form => Some(ObjectStyle::of(None, parameter_data.explode)),
+                    openapiv3::QueryStyle::DeepObject => Some(ObjectStyle::DeepObject),
+                    _ => None,
+                };
                 (parameter_data, Location::Query, true)
             }
             Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header, false),
@@ -344,9 +427,24 @@ fn lower_operation(
         let default = resolved.get("default").cloned();
         let kind = kind_of(raw, &schema);
         let kind = if json_content { Kind::Json } else { kind };
-        if location == Location::Query && matches!(kind, Kind::Json) && is_object_schema(resolved) && !json_content {
-            return Err(format!("query parameter `{}` is an object, not supported", data.name));
-        }
+        // An object in the query (not a serialized document) is gathered
+        // from its keys in its style.
+        let object = match query_style {
+            Some(style) if !json_content && is_object_query(raw, &schema, style) => {
+                Some(object_param(raw, &schema, style))
+            }
+            Some(ObjectStyle::DeepObject) if !json_content => {
+                return Err(format!(
+                    "query parameter `{}` uses style deepObject, which OpenAPI defines for objects only, on a schema that is not one",
+                    data.name
+                ));
+            }
+            _ => None,
+        };
+        let explode = match &object {
+            Some(object) => object.style != ObjectStyle::Form,
+            None => data.explode.unwrap_or(explode_default),
+        };
         params.push(Param {
             name: data.name.clone(),
             field,
@@ -355,9 +453,10 @@ fn lower_operation(
             description: data.description.clone(),
             ty: type_ref(raw, &schema),
             kind,
-            explode: data.explode.unwrap_or(explode_default),
+            explode,
             default,
             schema,
+            object,
         });
     }
     check_path_params(path, &params)?;
@@ -611,6 +710,10 @@ fn is_json_media(media_type: &str) -> bool {
 
 fn is_object_schema(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some()
+}
+
+fn is_array_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("array") || schema.get("items").is_some()
 }
 
 pub fn kind_of(raw: &Value, schema: &Value) -> Kind {

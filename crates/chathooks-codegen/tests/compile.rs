@@ -1,7 +1,9 @@
 //! What the generator writes compiles: the fixtures and the whole upstream
 //! Mattermost API, as one temporary workspace, built with the workspace's
 //! lockfile and target directory (so dependencies are built once). Then the
-//! generated multipart client uploads to a listener (`upload-check`).
+//! generated multipart client uploads to a listener (`upload-check`), and the
+//! generated client sends object query parameters to the generated server
+//! (`query-objects-check`).
 
 use std::path::Path;
 use std::process::Command;
@@ -27,6 +29,29 @@ const FIXTURES: &[(&str, &str)] = &[
     ("mattermost-api-v4", "mattermost-api-v4.yaml"),
 ];
 
+/// Programs built with the generated crates and run: the package name, its
+/// source under tests/support, and its dependencies.
+const CHECKS: &[(&str, &str, &str)] = &[
+    (
+        "upload-check",
+        "upload_check.rs",
+        "chathooks-multipart-client = { path = \"../chathooks-multipart-client\" }\n\
+         reqwest = { version = \"0.13\", default-features = false, features = [\"multipart\"] }\n\
+         tokio = { version = \"1\", features = [\"macros\", \"net\", \"io-util\", \"rt\"] }\n",
+    ),
+    (
+        "query-objects-check",
+        "query_objects_check.rs",
+        "chathooks-query-objects-client = { path = \"../chathooks-query-objects-client\" }\n\
+         chathooks-query-objects-server = { path = \"../chathooks-query-objects-server\" }\n\
+         chathooks-query-objects-types = { path = \"../chathooks-query-objects-types\" }\n\
+         reqwest = { version = \"0.13\", default-features = false, features = [\"multipart\"] }\n\
+         serde = \"1\"\n\
+         serde_json = \"1\"\n\
+         tokio = { version = \"1\", features = [\"macros\", \"net\", \"rt\"] }\n",
+    ),
+];
+
 #[test]
 fn generated_crates_compile() {
     let root = chathooks_codegen::workspace_root();
@@ -49,24 +74,27 @@ fn generated_crates_compile() {
             members.push(format!("\"chathooks-{name}-{kind}\""));
         }
     }
-    // A program that uploads with the generated multipart client (see
-    // tests/support/upload_check.rs), run once the workspace is built.
-    let check = dir.join("upload-check");
-    std::fs::create_dir_all(check.join("src")).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/upload_check.rs"),
-        check.join("src/main.rs"),
-    )
-    .unwrap();
-    std::fs::write(
-        check.join("Cargo.toml"),
-        "[package]\nname = \"upload-check\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nchathooks-multipart-client = { path = \"../chathooks-multipart-client\" }\n\
-         reqwest = { version = \"0.13\", default-features = false, features = [\"multipart\"] }\n\
-         tokio = { version = \"1\", features = [\"macros\", \"net\", \"io-util\", \"rt\"] }\n",
-    )
-    .unwrap();
-    members.push("\"upload-check\"".to_owned());
+    // Programs run once the workspace is built (see tests/support): an
+    // upload with the generated multipart client, and the generated client
+    // and server of object query parameters talking over HTTP.
+    for (program, source, dependencies) in CHECKS {
+        let check = dir.join(program);
+        std::fs::create_dir_all(check.join("src")).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(source),
+            check.join("src/main.rs"),
+        )
+        .unwrap();
+        std::fs::write(
+            check.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{program}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+                 [dependencies]\n{dependencies}"
+            ),
+        )
+        .unwrap();
+        members.push(format!("\"{program}\""));
+    }
     // The workspace's own profiles (and lockfile), so dependencies built for
     // the workspace are reused rather than rebuilt.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
@@ -98,19 +126,21 @@ fn generated_crates_compile() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let upload = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "-p", "upload-check"])
-        .current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| root.join("target").into()),
-        )
-        .output()
-        .expect("cargo runs");
-    assert!(
-        upload.status.success(),
-        "the generated multipart client does not upload:\n{}{}",
-        String::from_utf8_lossy(&upload.stdout),
-        String::from_utf8_lossy(&upload.stderr)
-    );
+    for (program, _, _) in CHECKS {
+        let run = Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "-p", program])
+            .current_dir(&dir)
+            .env(
+                "CARGO_TARGET_DIR",
+                std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| root.join("target").into()),
+            )
+            .output()
+            .expect("cargo runs");
+        assert!(
+            run.status.success(),
+            "{program} failed:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
 }

@@ -494,16 +494,45 @@ fn query_objects() {
         server.contains("pub selector: crate::types::AutocompleteRoomsSelector"),
         "{server}"
     );
-    assert_eq!(generated.summary.operations_in_spec, 3);
-    assert_eq!(generated.summary.server_operations, 2);
-    // The client sends the JSON parameters as text; deepObject is left out
-    // on both sides (the runtime does not read `filter[name]=x` yet).
-    assert_eq!(generated.summary.client_operations, 2);
-    let report = diagnostics(&generated);
+    // Objects written in the query's own keys are served too, typed, each
+    // with the way its keys are read.
     assert!(
-        report.contains("skipped (server) filterChannels") && report.contains("deepObject"),
-        "{report}"
+        server.contains("pub filter: crate::types::FilterChannelsFilter")
+            && server.contains("style: runtime::ObjectStyle::DeepObject"),
+        "{server}"
     );
+    assert!(
+        server.contains("pub paging: Option<crate::types::Paging>")
+            && server.contains("style: runtime::ObjectStyle::FormExploded"),
+        "{server}"
+    );
+    assert!(
+        server.contains("pub color: crate::types::PickColorColor")
+            && server.contains("style: runtime::ObjectStyle::Form,"),
+        "{server}"
+    );
+    // Every operation on both sides, nothing skipped; the client writes each
+    // object in its style with a type of its own.
+    assert_eq!(generated.summary.operations_in_spec, 6);
+    assert_eq!(generated.summary.server_operations, 6);
+    assert_eq!(generated.summary.client_operations, 6);
+    assert!(
+        !generated.diagnostics.iter().any(|d| d.severity == Severity::Skipped),
+        "{}",
+        diagnostics(&generated)
+    );
+    let client = file(&generated, "chathooks-query-objects-client/src/lib.rs");
+    for wrapper in [
+        "FilterChannelsFilterQuery",
+        "FilterChannelsLabelsQuery",
+        "SearchPostsPagingQuery",
+        "PickColorColorQuery",
+    ] {
+        assert!(
+            client.contains(&format!("pub struct {wrapper}(")),
+            "{wrapper}:\n{client}"
+        );
+    }
 }
 
 #[test]

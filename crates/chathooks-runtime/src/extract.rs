@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::Credential;
 use crate::error::{Location, RequestError, RequestErrorKind, ValidationIssue};
-use crate::spec::{OperationSpec, ParamKind, ParamSpec, SchemeSpec};
+use crate::query_object;
+use crate::spec::{ObjectStyle, OperationSpec, ParamKind, ParamSpec, SchemeSpec};
 
 /// Match the request against the security alternatives, in order. The first
 /// alternative whose every scheme is present wins.
@@ -99,8 +100,19 @@ pub(crate) async fn parameters(
         Vec::new()
     };
     let query = query_pairs(parts);
+    let claimed = claimed_query_keys(spec);
 
     for param in spec.params {
+        if let (Location::Query, Some(object)) = (param.location, param.object) {
+            let others: Vec<&str> = claimed
+                .iter()
+                .filter(|(owner, _)| *owner != Some(param.name))
+                .map(|(_, key)| *key)
+                .collect();
+            let value = query_object::gather(param, object, &query, &others, issues);
+            settle(param, value, &mut out, issues);
+            continue;
+        }
         let raw: Vec<String> = match param.location {
             Location::Path => path
                 .iter()
@@ -121,20 +133,54 @@ pub(crate) async fn parameters(
             Location::Cookie => cookie(&parts.headers, param.name).into_iter().collect(),
             Location::Body => Vec::new(),
         };
-        match coerce_param(param, raw) {
-            Some(value) => {
-                out.insert(param.name.to_owned(), value);
-            }
-            None => {
-                if let Some(default) = param.default.and_then(|d| serde_json::from_str(d).ok()) {
-                    out.insert(param.name.to_owned(), default);
-                } else if param.required {
-                    issues.push(ValidationIssue::missing(param.location, param.name));
-                }
+        settle(param, coerce_param(param, raw), &mut out, issues);
+    }
+    out
+}
+
+/// Record a parameter's value, else its default, else (when required) that
+/// it is missing.
+fn settle(param: &ParamSpec, value: Option<Value>, out: &mut Map<String, Value>, issues: &mut Vec<ValidationIssue>) {
+    match value {
+        Some(value) => {
+            out.insert(param.name.to_owned(), value);
+        }
+        None => {
+            if let Some(default) = param.default.and_then(|d| serde_json::from_str(d).ok()) {
+                out.insert(param.name.to_owned(), default);
+            } else if param.required {
+                issues.push(ValidationIssue::missing(param.location, param.name));
             }
         }
     }
-    out
+}
+
+/// The query keys an operation names, with the parameter naming each:
+/// its query parameters, the properties of its exploded form objects, and
+/// the API keys its security schemes read from the query (no parameter).
+fn claimed_query_keys(spec: &OperationSpec) -> Vec<(Option<&'static str>, &'static str)> {
+    let mut claimed = Vec::new();
+    for param in spec.params.iter().filter(|param| param.location == Location::Query) {
+        claimed.push((Some(param.name), param.name));
+        if let Some(object) = param.object.filter(|object| object.style == ObjectStyle::FormExploded) {
+            claimed.extend(
+                object
+                    .properties
+                    .iter()
+                    .map(|(property, _)| (Some(param.name), *property)),
+            );
+        }
+    }
+    for scheme in spec.security.iter().flat_map(|schemes| schemes.iter()) {
+        if let SchemeSpec::ApiKey {
+            location: Location::Query,
+            name,
+        } = scheme
+        {
+            claimed.push((None, *name));
+        }
+    }
+    claimed
 }
 
 fn coerce_param(param: &ParamSpec, raw: Vec<String>) -> Option<Value> {

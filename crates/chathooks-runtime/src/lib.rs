@@ -7,8 +7,9 @@
 //! [`Operation`] does the HTTP work once, here, instead of in generated code:
 //!
 //! 1. extract the caller's credentials as the security requirements name them,
-//! 2. collect path, query, header and cookie parameters, coerce them to the
-//!    declared JSON types and apply defaults,
+//! 2. collect path, query, header and cookie parameters (an object-valued
+//!    query parameter gathered from its keys in the spec's `style`), coerce
+//!    them to the declared JSON types and apply defaults,
 //! 3. read the body in whichever media type the operation accepts,
 //! 4. validate everything against the spec's schemas.
 //!
@@ -20,6 +21,7 @@ mod encoded;
 mod endpoint;
 mod error;
 mod extract;
+mod query_object;
 mod respond;
 mod spec;
 mod validate;
@@ -31,7 +33,9 @@ pub use error::{Location, RequestError, RequestErrorKind, ValidationIssue};
 pub use respond::{
     IntoStatus, binary_response, empty_response, insert_header, json_response, raw_response, status, text_response,
 };
-pub use spec::{BodySpec, MediaKind, MediaSpec, OperationSpec, ParamKind, ParamSpec, SchemeSpec};
+pub use spec::{
+    BodySpec, MediaKind, MediaSpec, ObjectSpec, ObjectStyle, OperationSpec, ParamKind, ParamSpec, SchemeSpec,
+};
 pub use validate::Schemas;
 
 /// Re-exported so generated crates and their users agree on one version.

@@ -29,6 +29,37 @@ pub struct ParamSpec {
     pub default: Option<&'static str>,
     /// The parameter's schema, as draft-4 JSON Schema text.
     pub schema: &'static str,
+    /// An object-valued query parameter: how its properties are spelled in
+    /// the query string and coerced (`kind` is then not used).
+    pub object: Option<&'static ObjectSpec>,
+}
+
+/// How an object-valued query parameter is spelled in the query string
+/// (OpenAPI's `style` and `explode`, for a value `{"status": "open", "limit": 3}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `style: form, explode: true` (the default): each property is a key
+    /// of its own, `status=open&limit=3`.
+    FormExploded,
+    /// `style: form, explode: false`: one key, names and values alternating,
+    /// `filter=status,open,limit,3`.
+    Form,
+    /// `style: deepObject`: `filter[status]=open&filter[limit]=3`.
+    DeepObject,
+}
+
+/// The properties of an object-valued query parameter. A property whose
+/// kind is an array takes every value its key was given (`filter[tag]=a&filter[tag]=b`);
+/// any other takes the last.
+#[derive(Debug)]
+pub struct ObjectSpec {
+    pub style: ObjectStyle,
+    /// The declared properties and how each one's text is coerced.
+    pub properties: &'static [(&'static str, ParamKind)],
+    /// Keys not among `properties` (the schema's `additionalProperties`):
+    /// how their values are coerced. `None` leaves them out of the object
+    /// (for `FormExploded`, where any other key of the query would do).
+    pub rest: Option<ParamKind>,
 }
 
 /// Generated specs build parameters from the usual one of their location
@@ -65,6 +96,7 @@ impl ParamSpec {
             explode,
             default: None,
             schema: r#"{"type":"string"}"#,
+            object: None,
         }
     }
 
@@ -92,6 +124,15 @@ impl ParamSpec {
     /// The parameter's schema, as draft-4 JSON Schema text.
     pub const fn schema(self, schema: &'static str) -> Self {
         Self { schema, ..self }
+    }
+
+    /// An object-valued query parameter, gathered from the keys `object`
+    /// says into one JSON object before it is validated.
+    pub const fn object(self, object: &'static ObjectSpec) -> Self {
+        Self {
+            object: Some(object),
+            ..self
+        }
     }
 }
 
