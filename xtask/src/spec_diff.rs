@@ -1,6 +1,7 @@
 //! `cargo xtask spec-diff [--format text|json|github|junit|markdown] [--fail-on clients|servers|any] OLD NEW`
 //!
-//! OLD and NEW are files, or `REV:path` read with `git show` from the
+//! OLD and NEW are files (multi-file specs followed through their relative
+//! `$ref`s), directories, or `REV:path` read with `git show` from the
 //! workspace root (a file of that name wins). The comparison is
 //! [`chathooks_codegen::spec_diff`]; arguments and output are the installed
 //! command's ([`chathooks_codegen::cli::run_spec_diff`]).

@@ -134,7 +134,8 @@ pub struct SpecDiffArgs {
     /// The side whose breaking changes make the exit code 5.
     #[arg(long, default_value = "clients", value_parser = parse_side, value_name = "clients|servers|any")]
     pub fail_on: Side,
-    /// The old spec: a file, or REV:path read from git (e.g. origin/main:spec/api.yaml).
+    /// The old spec: a file (its relative $refs followed), a directory of documents, or
+    /// REV:path read from git (e.g. origin/main:spec/api.yaml).
     pub old: String,
     /// The new spec, the same way.
     pub new: String,

@@ -667,3 +667,75 @@ fn a_change_in_a_shared_schema_is_listed_once() {
     assert_eq!(report.changes.len(), 1, "{}", text(&report));
     insta::assert_snapshot!("shared_schema", text(&report));
 }
+
+/// A spec split over files: each side read through the bundler `generate`
+/// uses, given as its main file or as its directory. The change inside
+/// `definitions/user.yaml` is reported once, at the schema that file
+/// becomes, with the places reaching it (through a second file too).
+#[test]
+fn a_change_inside_a_referenced_file_is_reported_at_its_schema() {
+    let dir = fixtures().join("multi-file");
+    for (old, new) in [("old/api.yaml", "new/api.yaml"), ("old", "new")] {
+        let report = spec_diff::diff_sources(old, new, &dir, &dir).unwrap_or_else(|e| panic!("{old}: {e}"));
+        let removed = assert_change(
+            &report,
+            PropertyRemoved,
+            "GET /users/{id}",
+            "response 200 application/json $.nickname",
+            B,
+            C,
+        );
+        assert_eq!(removed.schema.as_deref(), Some("#/components/schemas/User $.nickname"));
+        // getUser, listMembers, and getTeam through the team's members.
+        assert_eq!(removed.places.len(), 3, "{:?}", removed.places);
+        assert_eq!(report.changes.len(), 1, "{}", report.to_text(old, new));
+        if old == "old" {
+            insta::assert_snapshot!("multi_file", report.to_text(old, new));
+        }
+    }
+    // Each side against itself: nothing.
+    let same = spec_diff::diff_sources("old/api.yaml", "old", &dir, &dir).unwrap();
+    assert!(same.changes.is_empty(), "{}", text(&same));
+}
+
+/// `REV:path` of a multi-file spec reads the files it refers to as they
+/// were at that revision.
+#[test]
+fn a_multi_file_spec_at_a_git_revision() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    let pair = fixtures().join("multi-file");
+    copy_dir(&pair.join("old"), &dir.join("spec"));
+    git(dir, &["init", "--quiet"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "--quiet", "-m", "old"]);
+    git(dir, &["tag", "v1"]);
+    std::fs::copy(
+        pair.join("new/definitions/user.yaml"),
+        dir.join("spec/definitions/user.yaml"),
+    )
+    .unwrap();
+    let report = spec_diff::diff_sources("v1:spec/api.yaml", "spec/api.yaml", dir, dir).unwrap();
+    let expected = spec_diff::diff_sources("old", "new", &pair, &pair).unwrap();
+    assert_eq!(report.changes, expected.changes);
+    assert_eq!(report.changes.len(), 1, "{}", text(&report));
+
+    // A ref that does not resolve names the file and where it is written.
+    std::fs::remove_file(dir.join("spec/definitions/team.yaml")).unwrap();
+    let error = spec_diff::diff_sources("v1:spec/api.yaml", "spec/api.yaml", dir, dir)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("team.yaml") && error.contains("user.yaml"), "{error}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

@@ -1,4 +1,8 @@
-//! Where a spec to compare comes from: a file, or `REV:path` read from git.
+//! Where a spec to compare comes from: a file, a directory, or `REV:path`
+//! read from git. A spec split over files (relative `$ref`s into others),
+//! or a directory of documents, is made into one document by the bundler
+//! `generate` uses ([`crate::bundle`]): a schema in another file becomes one
+//! component schema, so a change inside it is reported once, at that schema.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,7 +14,8 @@ use crate::{Error, load};
 /// One side of a comparison, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A file, relative paths taken from the directory given to [`Source::parse`].
+    /// A file or a directory, relative paths taken from the directory given
+    /// to [`Source::parse`].
     File(PathBuf),
     /// `git show REV:path`, run in the repository directory given to [`Source::load`].
     Git { rev: String, path: String },
@@ -46,10 +51,25 @@ impl Source {
     /// `git show` runs (the workspace root).
     pub fn load(&self, repo: &Path) -> Result<Value, Error> {
         let value = match self {
-            Source::File(path) => load::load_value(path)?,
+            Source::File(path) if path.is_dir() => bundled(path)?,
+            Source::File(path) => {
+                let value = load::load_value(path)?;
+                if refers_to_other_files(&value) {
+                    bundled(path)?
+                } else {
+                    value
+                }
+            }
             Source::Git { rev, path } => {
                 let text = git_show(rev, path, repo).map_err(|message| self.error(message))?;
-                load::parse_value(&text).map_err(|message| self.error(message))?
+                let value = load::parse_value(&text).map_err(|message| self.error(message))?;
+                if refers_to_other_files(&value) {
+                    // The files it refers to, as they were at `rev`.
+                    let tree = TreeAt::extract(rev, repo).map_err(|message| self.error(message))?;
+                    bundled(&tree.dir.join(path)).map_err(|error| self.error(error.to_string()))?
+                } else {
+                    value
+                }
             }
         };
         check_document(&value).map_err(|message| self.error(message))?;
@@ -61,6 +81,93 @@ impl Source {
             path: PathBuf::from(self.display()),
             message,
         }
+    }
+}
+
+/// The one document a multi-file spec or a directory makes. A ref that
+/// does not resolve is an error naming the file and the pointer.
+fn bundled(path: &Path) -> Result<Value, Error> {
+    crate::bundle::load_specs(&[path.to_owned()], false).map(|bundled| bundled.value)
+}
+
+/// Whether any `$ref` in `value` names another file by a relative path.
+/// A remote one (`https://…`) is left as written, compared as text, as
+/// the bundler would refuse it (no network).
+fn refers_to_other_files(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
+            ("$ref", Value::String(reference)) => !reference.starts_with('#') && !reference.contains("://"),
+            _ => refers_to_other_files(child),
+        }),
+        Value::Array(items) => items.iter().any(refers_to_other_files),
+        _ => false,
+    }
+}
+
+/// The repository's files at a revision, in a temporary directory removed
+/// when this is dropped (`git archive`, unpacked with `tar`).
+struct TreeAt {
+    dir: PathBuf,
+}
+
+impl TreeAt {
+    fn extract(rev: &str, repo: &Path) -> Result<Self, String> {
+        use std::io::Write;
+        use std::process::Stdio;
+
+        if rev.starts_with('-') {
+            return Err(format!("`{rev}` is not a git revision"));
+        }
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "chathooks-spec-diff-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let tree = TreeAt { dir };
+        let archive = Command::new("git")
+            .args(["archive", "--format=tar", rev])
+            .current_dir(repo)
+            .output()
+            .map_err(|e| format!("cannot run `git archive {rev}` in {}: {e}", repo.display()))?;
+        if !archive.status.success() {
+            return Err(format!(
+                "`git archive {rev}` in {} failed: {}",
+                repo.display(),
+                String::from_utf8_lossy(&archive.stderr).trim()
+            ));
+        }
+        let mut tar = Command::new("tar")
+            .arg("-x")
+            .arg("-C")
+            .arg(&tree.dir)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run `tar` to unpack {rev}: {e}"))?;
+        let written = tar
+            .stdin
+            .take()
+            .map(|mut stdin| stdin.write_all(&archive.stdout))
+            .transpose();
+        let output = tar.wait_with_output().map_err(|e| format!("`tar` failed: {e}"))?;
+        if let Err(e) = written {
+            return Err(format!("cannot hand {rev} to `tar`: {e}"));
+        }
+        if !output.status.success() {
+            return Err(format!(
+                "`tar` could not unpack {rev}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(tree)
+    }
+}
+
+impl Drop for TreeAt {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
