@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::routing::{get, post};
-use chathooks::store::{IncomingHook, OutgoingHook, Store};
+use chathooks::store::{IncomingHook, OutgoingHook};
 use chathooks_tests::{TestServer, World};
 use serde_json::json;
 
@@ -292,10 +292,14 @@ async fn main() {
     })
     .await;
     let world = World::build(server).await;
-    let store = &world.server.state.store;
-    let hook = store.create_incoming(&incoming(&world, 0)).await.unwrap();
+    let core = &world.server.state.core;
+    let hook = chathooks::hooks::create_incoming(core, &incoming(&world, 0))
+        .await
+        .unwrap();
     for n in 1..1000 {
-        store.create_incoming(&incoming(&world, n)).await.unwrap();
+        chathooks::hooks::create_incoming(core, &incoming(&world, n))
+            .await
+            .unwrap();
     }
     let token = world.admin.token.clone();
     let list_path = format!("/api/v4/hooks/incoming?team_id={}", world.team.id);
@@ -387,8 +391,9 @@ async fn main() {
     let receiver_addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     for n in 0..10 {
-        store
-            .create_outgoing(&OutgoingHook {
+        chathooks::hooks::create_outgoing(
+            core,
+            &OutgoingHook {
                 id: chathooks::ids::new_id(),
                 token: chathooks::ids::new_id(),
                 create_at: n,
@@ -405,9 +410,10 @@ async fn main() {
                 content_type: "application/json".into(),
                 username: String::new(),
                 icon_url: String::new(),
-            })
-            .await
-            .unwrap();
+            },
+        )
+        .await
+        .unwrap();
     }
     let http = reqwest::Client::new();
     let mut fanout = Vec::new();

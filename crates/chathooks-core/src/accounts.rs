@@ -275,6 +275,18 @@ pub async fn set_user_prop(
     core.store.update_user(&user).await.map(Some)
 }
 
+/// Store the changed record of an existing account (the seed file's
+/// declarations, applied again).
+pub async fn update_user(core: &Core, user: &User) -> StoreResult<User> {
+    core.store.update_user(user).await
+}
+
+/// Store a personal access token whose secret the caller chose (the seed
+/// file declares fixed tokens, so that tests know them in advance).
+pub async fn add_access_token(core: &Core, token: &AccessToken) -> StoreResult<AccessToken> {
+    core.store.create_access_token(token).await
+}
+
 /// Store a new account and tell the event stream.
 pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
     let user = core.store.create_user(user).await?;

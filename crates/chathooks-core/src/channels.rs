@@ -65,6 +65,18 @@ pub async fn create_channel(core: &Core, channel: &Channel, creator: &User) -> S
     Ok(channel)
 }
 
+/// Store `channel` with no members (the seed file declares its members
+/// apart) and publish `ChannelCreated` as made by `announced_by`.
+pub async fn create_empty_channel(core: &Core, channel: &Channel, announced_by: &User) -> StoreResult<Channel> {
+    let channel = core.store.create_channel(channel).await?;
+    core.emit(Event::ChannelCreated {
+        channel: channel.clone(),
+        creator: announced_by.clone(),
+    })
+    .await;
+    Ok(channel)
+}
+
 /// Make `user` a member of `channel` (an existing membership stays as it is).
 pub async fn join_channel(core: &Core, channel: &Channel, user: &User, roles: &str) -> StoreResult<ChannelMember> {
     let member = core

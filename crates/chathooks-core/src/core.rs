@@ -7,6 +7,7 @@ use crate::events::{Event, EventBus};
 use crate::ids::new_id;
 use crate::netguard::{AllowList, guarded_client};
 use crate::password::{PasswordPool, PoolSettings};
+use crate::reader::Reader;
 use crate::store::{AnyStore, DeliveryStore};
 
 /// What the core is told at start-up.
@@ -26,7 +27,9 @@ pub struct Settings {
 
 /// The store, the event bus and the delivery engine, shared by every request.
 pub struct Core {
-    pub store: AnyStore,
+    /// Private to the core: changes go through its services, reads through
+    /// [`Core::read`].
+    pub(crate) store: AnyStore,
     pub events: EventBus,
     pub deliveries: Deliveries,
     pub site_url: String,
@@ -70,6 +73,16 @@ impl Core {
 }
 
 impl Core {
+    /// Read-only access to the store, for the dialects and the server.
+    pub fn read(&self) -> Reader<'_> {
+        Reader(&self.store)
+    }
+
+    /// Which database this core runs on (health checks, tests).
+    pub fn backend(&self) -> &crate::store::Backend {
+        self.store.backend()
+    }
+
     /// Tell everyone that `event` happened, after its write committed: the
     /// dialects' outgoing hooks (whose jobs are queued here) and the bus.
     ///

@@ -31,6 +31,7 @@ pub mod files;
 pub mod hooks;
 pub mod ids;
 pub mod integrations;
+pub mod maintenance;
 pub mod markup;
 pub mod metrics;
 pub mod netguard;
@@ -38,6 +39,7 @@ pub mod password;
 pub mod permissions;
 pub mod posts;
 pub mod reactions;
+pub mod reader;
 pub mod sessions;
 pub mod store;
 

@@ -13,7 +13,7 @@ use super::users::user_not_found;
 use chathooks_core::Core;
 use chathooks_core::channels::valid_name;
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{Channel, ROLES_CHANNEL_USER, Store, StoreError, now_ms};
+use chathooks_core::store::{Channel, ROLES_CHANNEL_USER, StoreError, now_ms};
 
 pub(crate) fn channel_not_found() -> ApiError {
     ApiError::not_found(
@@ -25,7 +25,7 @@ pub(crate) fn channel_not_found() -> ApiError {
 /// A live channel by id, or 404.
 pub(crate) async fn live_channel(state: &Core, id: &str) -> ApiResult<Channel> {
     state
-        .store
+        .read()
         .get_channel(id)
         .await?
         .filter(|c| c.delete_at == 0)
@@ -54,7 +54,7 @@ pub(crate) async fn create_channel(
         ));
     }
     let team = state
-        .store
+        .read()
         .get_team(&body.team_id)
         .await?
         .filter(|t| t.delete_at == 0)
@@ -102,7 +102,7 @@ pub(crate) async fn get_channel(
         return Err(ApiError::invalid_url_param("channel_id"));
     }
     let channel = state
-        .store
+        .read()
         .get_channel(&request.channel_id)
         .await?
         .ok_or_else(channel_not_found)?;
@@ -121,7 +121,7 @@ pub(crate) async fn get_channel_by_name(
         return Err(ApiError::invalid_url_param("team_id"));
     }
     let channel = state
-        .store
+        .read()
         .get_channel_by_name(&request.team_id, &request.channel_name)
         .await?
         .filter(|c| c.delete_at == 0)
@@ -156,7 +156,7 @@ pub(crate) async fn add_channel_member(
         || match channel.channel_type.as_str() {
             "O" => is_team_member(state, &caller.user, &channel.team_id).await?,
             _ => state
-                .store
+                .read()
                 .get_channel_member(&channel.id, &caller.user.id)
                 .await?
                 .is_some(),
@@ -165,13 +165,13 @@ pub(crate) async fn add_channel_member(
         return Err(ApiError::forbidden());
     }
     let user = state
-        .store
+        .read()
         .get_user(&request.body.user_id)
         .await?
         .filter(|u| u.delete_at == 0)
         .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
     let in_team = state
-        .store
+        .read()
         .get_team_member(&channel.team_id, &user.id)
         .await?
         .is_some_and(|m| m.delete_at == 0);
@@ -192,7 +192,7 @@ pub(crate) async fn get_channel_by_name_for_team_name(
     request: get_channel_by_name_for_team_name::Request,
 ) -> ApiResult<get_channel_by_name_for_team_name::Response> {
     let team = state
-        .store
+        .read()
         .get_team_by_name(&request.name)
         .await?
         .filter(|t| t.delete_at == 0)
@@ -203,7 +203,7 @@ pub(crate) async fn get_channel_by_name_for_team_name(
             )
         })?;
     let channel = state
-        .store
+        .read()
         .get_channel_by_name(&team.id, &request.channel_name)
         .await?
         .filter(|c| c.delete_at == 0)
@@ -225,7 +225,7 @@ pub(crate) async fn get_channel_members(
         return Err(ApiError::invalid_url_param("channel_id"));
     }
     let channel = state
-        .store
+        .read()
         .get_channel(&request.channel_id)
         .await?
         .ok_or_else(channel_not_found)?;
@@ -233,7 +233,7 @@ pub(crate) async fn get_channel_members(
         return Err(ApiError::forbidden());
     }
     let (page, per_page) = super::paging(request.page, request.per_page);
-    let members = state.store.list_channel_members(&channel.id, page, per_page).await?;
+    let members = state.read().list_channel_members(&channel.id, page, per_page).await?;
     Ok(get_channel_members::Response::Ok(
         members.iter().map(convert::channel_member).collect(),
     ))
@@ -256,7 +256,7 @@ pub(crate) async fn create_direct_channel(
         return Err(ApiError::forbidden());
     }
     for id in [a, b] {
-        let exists = state.store.get_user(id).await?.is_some_and(|u| u.delete_at == 0);
+        let exists = state.read().get_user(id).await?.is_some_and(|u| u.delete_at == 0);
         if !exists {
             return Err(ApiError::invalid_body_param("user_ids").detailed(user_not_found().message));
         }

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chathooks_core::Core;
 use chathooks_core::delivery::Outgoing;
-use chathooks_core::store::{IncomingFilter, OutgoingFilter, Store, StoreError};
+use chathooks_core::store::{IncomingFilter, OutgoingFilter, StoreError};
 use chathooks_dialect::seed::WelcomeHook;
 use chathooks_dialect::{Dialect, Direction, HookSummary, Options, Registration};
 use futures_util::future::BoxFuture;
@@ -59,7 +59,7 @@ impl Dialect for MattermostDialect {
         core: &'a Core,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
-        Box::pin(async move { Ok(core.store.get_incoming(id).await?.map(|hook| hook.display_name)) })
+        Box::pin(async move { Ok(core.read().get_incoming(id).await?.map(|hook| hook.display_name)) })
     }
 
     fn is_upload(&self, path: &str) -> bool {
@@ -137,7 +137,7 @@ async fn team_names(core: &Core, team_ids: impl Iterator<Item = &str>) -> Result
         if id.is_empty() || names.contains_key(id) {
             continue;
         }
-        let name = core.store.get_team(id).await?.map(|t| t.name).unwrap_or_default();
+        let name = core.read().get_team(id).await?.map(|t| t.name).unwrap_or_default();
         names.insert(id.to_owned(), name);
     }
     Ok(names)
@@ -145,7 +145,7 @@ async fn team_names(core: &Core, team_ids: impl Iterator<Item = &str>) -> Result
 
 /// `team/channel` of a channel id ("" when unknown).
 async fn channel_path(core: &Core, teams: &HashMap<String, String>, channel_id: &str) -> Result<String, StoreError> {
-    Ok(match core.store.get_channel(channel_id).await? {
+    Ok(match core.read().get_channel(channel_id).await? {
         Some(channel) => format!(
             "{}/{}",
             teams.get(&channel.team_id).map_or("", String::as_str),
@@ -158,7 +158,7 @@ async fn channel_path(core: &Core, teams: &HashMap<String, String>, channel_id: 
 /// Incoming and outgoing webhooks, channels as `team/channel` (an outgoing
 /// hook watching a whole team as `team/`).
 async fn hooks(core: &Core, base: &str) -> Result<Vec<HookSummary>, StoreError> {
-    let store = &core.store;
+    let store = core.read();
     let (any_incoming, any_outgoing) = (IncomingFilter::default(), OutgoingFilter::default());
     let incoming = all_pages(|page| store.list_incoming(&any_incoming, page, PAGE)).await?;
     let outgoing = all_pages(|page| store.list_outgoing(&any_outgoing, page, PAGE)).await?;

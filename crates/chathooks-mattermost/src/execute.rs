@@ -15,7 +15,7 @@ use super::error::{ApiError, ApiResult};
 use chathooks_core::Core;
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::permissions::can_read_channel;
-use chathooks_core::store::{CHANNEL_OPEN, Channel, IncomingHook, Store};
+use chathooks_core::store::{CHANNEL_OPEN, Channel, IncomingHook};
 
 pub(crate) async fn execute_incoming_webhook(
     state: &Core,
@@ -34,7 +34,7 @@ pub(crate) async fn execute_incoming_webhook(
     if hook.channel_locked && channel.id != hook.channel_id {
         return Err(channel_locked());
     }
-    let owner = state.store.get_user(&hook.user_id).await?.ok_or_else(|| {
+    let owner = state.read().get_user(&hook.user_id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "web.incoming_webhook.user.app_error",
@@ -108,7 +108,7 @@ fn payload_of(body: Body) -> ApiResult<IncomingWebhookPayload> {
 /// one: the id is the only credential, so how it is wrong is nobody's business.
 async fn live_hook(state: &Core, hook_id: &str) -> ApiResult<IncomingHook> {
     let hook = if is_valid_id(hook_id) {
-        state.store.get_incoming(hook_id).await?
+        state.read().get_incoming(hook_id).await?
     } else {
         None
     };
@@ -133,14 +133,14 @@ fn channel_missing() -> ApiError {
 async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> ApiResult<Channel> {
     let live = |channel: Option<Channel>| channel.filter(|c| c.delete_at == 0).ok_or_else(channel_missing);
     if requested.is_empty() {
-        return live(state.store.get_channel_for_posting(&hook.channel_id).await?);
+        return live(state.read().get_channel_for_posting(&hook.channel_id).await?);
     }
     let Some(username) = requested.strip_prefix('@') else {
         let name = requested.strip_prefix('#').unwrap_or(requested);
-        return live(state.store.get_channel_by_name(&hook.team_id, name).await?);
+        return live(state.read().get_channel_by_name(&hook.team_id, name).await?);
     };
     let user = state
-        .store
+        .read()
         .get_user_by_username(username)
         .await?
         .ok_or_else(|| ApiError::bad_request("web.incoming_webhook.user.app_error", "Couldn't find the user."))?;
@@ -148,7 +148,7 @@ async fn target_channel(state: &Core, hook: &IncomingHook, requested: &str) -> A
         // A locked hook may only post to its own channel, which a direct channel
         // that does not exist yet cannot be: refuse without creating it.
         let name = chathooks_core::channels::direct_channel_name(&hook.user_id, &user.id);
-        let existing = state.store.get_channel_by_name("", &name).await?;
+        let existing = state.read().get_channel_by_name("", &name).await?;
         return existing.ok_or_else(channel_locked);
     }
     Ok(chathooks_core::channels::direct_channel(state, &hook.user_id, &user.id).await?)

@@ -11,7 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::posts::may_post;
 use chathooks_core::Core;
 use chathooks_core::ids::is_valid_id;
-use chathooks_core::store::{ContentStore, FileInfo, Store};
+use chathooks_core::store::FileInfo;
 
 pub(crate) fn file_info(info: &FileInfo) -> types::FileInfo {
     types::FileInfo {
@@ -114,8 +114,12 @@ async fn readable_file(state: &Core, caller: &Caller, file_id: &str) -> ApiResul
         return Err(ApiError::invalid_url_param("file_id"));
     }
     let not_found = || ApiError::not_found("app.file_info.get.app_error", "Unable to get the file info.");
-    let info = state.store.get_file_info(file_id).await?.ok_or_else(not_found)?;
-    let channel = state.store.get_channel(&info.channel_id).await?.ok_or_else(not_found)?;
+    let info = state.read().get_file_info(file_id).await?.ok_or_else(not_found)?;
+    let channel = state
+        .read()
+        .get_channel(&info.channel_id)
+        .await?
+        .ok_or_else(not_found)?;
     if !can_read_channel(state, &caller.user, &channel).await? {
         return Err(ApiError::forbidden());
     }
@@ -129,7 +133,7 @@ pub(crate) async fn get_file(
 ) -> ApiResult<get_file::Response> {
     let info = readable_file(state, &caller, &request.file_id).await?;
     let data = state
-        .store
+        .read()
         .get_file_data(&info.id)
         .await?
         .ok_or_else(|| ApiError::not_found("app.file.get.app_error", "Unable to get the file."))?;

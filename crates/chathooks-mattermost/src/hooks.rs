@@ -29,9 +29,7 @@ use super::{paging, status_ok};
 use crate::page_answers::PageAnswers;
 use chathooks_core::Core;
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{
-    Channel, IncomingFilter, IncomingHook, OutgoingFilter, OutgoingHook, Store, StoreError, now_ms,
-};
+use chathooks_core::store::{Channel, IncomingFilter, IncomingHook, OutgoingFilter, OutgoingHook, StoreError, now_ms};
 
 /// Mattermost's default `content_type` of an outgoing hook.
 const DEFAULT_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
@@ -152,7 +150,7 @@ async fn new_hook_owner(
         _ => return Ok(caller.user.id.clone()),
     };
     require_team_permission(state, &caller.user, team_id, family.others()).await?;
-    let user = state.store.get_user(owner).await?.ok_or_else(user_not_found)?;
+    let user = state.read().get_user(owner).await?.ok_or_else(user_not_found)?;
     Ok(user.id)
 }
 
@@ -188,7 +186,7 @@ async fn load_incoming(state: &Core, hook_id: &str) -> ApiResult<IncomingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
-    state.store.get_incoming(hook_id).await?.ok_or_else(incoming_not_found)
+    state.read().get_incoming(hook_id).await?.ok_or_else(incoming_not_found)
 }
 
 /// An incoming hook the caller may manage and whose channel they can read
@@ -198,7 +196,7 @@ async fn managed_incoming(state: &Core, caller: &Caller, hook_id: &str) -> ApiRe
     require_manage(state, caller, Family::Incoming, &hook.team_id, &hook.user_id).await?;
     // The hook's channel may be archived since; it still decides who reads it.
     let channel = state
-        .store
+        .read()
         .get_channel(&hook.channel_id)
         .await?
         .ok_or_else(channel_not_found)?;
@@ -259,13 +257,13 @@ pub(crate) async fn get_incoming_webhooks(
 ) -> ApiResult<get_incoming_webhooks::Response> {
     let (page, per_page) = paging(request.page, request.per_page);
     let filter = incoming_filter(state, &caller, request.team_id).await?;
-    let records = state.store.incoming_page(&filter, page, per_page).await?;
+    let records = state.read().incoming_page(&filter, page, per_page).await?;
     let hooks = || records.iter().cloned().map(convert::incoming).collect();
     if request.include_total_count {
         // The count is not cached, so neither is this answer.
         let body = types::GetIncomingWebhooksResponse::Variant1(types::IncomingWebhookListWithCount {
             incoming_webhooks: hooks(),
-            total_count: state.store.count_incoming(&filter).await?,
+            total_count: state.read().count_incoming(&filter).await?,
         });
         return Ok(get_incoming_webhooks::Response::Ok(body));
     }
@@ -400,7 +398,7 @@ async fn load_outgoing(state: &Core, hook_id: &str) -> ApiResult<OutgoingHook> {
     if !is_valid_id(hook_id) {
         return Err(ApiError::invalid_url_param("hook_id"));
     }
-    state.store.get_outgoing(hook_id).await?.ok_or_else(outgoing_not_found)
+    state.read().get_outgoing(hook_id).await?.ok_or_else(outgoing_not_found)
 }
 
 /// An outgoing hook the caller may manage: 404 before 403.
@@ -524,7 +522,7 @@ async fn check_overlap(state: &Core, hook: &OutgoingHook, action: Action) -> Api
     };
     let mut page = 0;
     loop {
-        let batch = state.store.list_outgoing(&filter, page, SCAN_PAGE).await?;
+        let batch = state.read().list_outgoing(&filter, page, SCAN_PAGE).await?;
         if batch.iter().any(|other| overlaps(other, hook)) {
             return Err(action.overlap_error());
         }
@@ -590,7 +588,7 @@ async fn outgoing_filter(
 }
 
 async fn channel_outgoing_filter(state: &Core, caller: &Caller, channel_id: String) -> ApiResult<OutgoingFilter> {
-    let Some(channel) = state.store.get_channel(&channel_id).await? else {
+    let Some(channel) = state.read().get_channel(&channel_id).await? else {
         if caller.is_system_admin() {
             return Ok(OutgoingFilter {
                 channel_id: Some(channel_id),
@@ -626,11 +624,11 @@ pub(crate) async fn get_outgoing_webhooks(
 ) -> ApiResult<get_outgoing_webhooks::Response> {
     let (page, per_page) = paging(request.page, request.per_page);
     let filter = outgoing_filter(state, &caller, request.team_id, request.channel_id).await?;
-    let hooks = outgoing_list(&state.store.list_outgoing(&filter, page, per_page).await?)?;
+    let hooks = outgoing_list(&state.read().list_outgoing(&filter, page, per_page).await?)?;
     let body = if request.include_total_count {
         types::GetOutgoingWebhooksResponse::Variant1(types::OutgoingWebhookListWithCount {
             outgoing_webhooks: hooks,
-            total_count: state.store.count_outgoing(&filter).await?,
+            total_count: state.read().count_outgoing(&filter).await?,
         })
     } else {
         types::GetOutgoingWebhooksResponse::Variant0(types::OutgoingWebhookList(hooks))
@@ -667,7 +665,7 @@ pub(crate) async fn create_outgoing_webhook(
     .await?;
     // Only system admins get here for a team that does not exist.
     let team = state
-        .store
+        .read()
         .get_team(&body.team_id)
         .await?
         .filter(|t| t.delete_at == 0)

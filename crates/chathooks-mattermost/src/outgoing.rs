@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use chathooks_core::Core;
 use chathooks_core::channels::live_channel;
-use chathooks_core::store::{CHANNEL_OPEN, Channel, DeliveryJob, OutgoingHook, Post, Store, StoreResult};
+use chathooks_core::store::{CHANNEL_OPEN, Channel, DeliveryJob, OutgoingHook, Post, StoreResult};
 
 /// The name of this dialect's jobs in the delivery queue.
 const DIALECT: &str = "mattermost";
@@ -58,7 +58,7 @@ impl Outgoing for MattermostOutgoing {
     }
 
     fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
-        Box::pin(async move { !matches!(core.store.get_outgoing(&job.hook_id).await, Ok(None)) })
+        Box::pin(async move { !matches!(core.read().get_outgoing(&job.hook_id).await, Ok(None)) })
     }
 
     fn settle<'a>(
@@ -80,7 +80,7 @@ async fn deliveries(core: &Core, post: &Post, channel: &Channel, username: &str)
     if channel.channel_type != CHANNEL_OPEN {
         return Ok(Vec::new());
     }
-    let hooks = core.store.outgoing_for_channel(&channel.team_id, &channel.id).await?;
+    let hooks = core.read().outgoing_for_channel(&channel.team_id, &channel.id).await?;
     let first_word = post.message.split_whitespace().next().unwrap_or_default();
     let firing: Vec<(OutgoingHook, String)> = hooks
         .into_iter()
@@ -93,7 +93,7 @@ async fn deliveries(core: &Core, post: &Post, channel: &Channel, username: &str)
         return Ok(Vec::new());
     }
     let team_domain = core
-        .store
+        .read()
         .get_team(&channel.team_id)
         .await?
         .map(|team| team.name)
@@ -287,8 +287,8 @@ async fn post_answer(core: &Core, job: &DeliveryJob, answer: Answer) -> Result<(
         return Ok(());
     }
     let context: Context = serde_json::from_value(job.context.clone())?;
-    let hook = core.store.get_outgoing(&job.hook_id).await?.ok_or(AnswerError::Gone)?;
-    let creator = core.store.get_user(&hook.creator_id).await?.ok_or(AnswerError::Gone)?;
+    let hook = core.read().get_outgoing(&job.hook_id).await?.ok_or(AnswerError::Gone)?;
+    let creator = core.read().get_user(&hook.creator_id).await?.ok_or(AnswerError::Gone)?;
     let channel = live_channel(core, &context.channel_id)
         .await?
         .ok_or(AnswerError::Gone)?;

@@ -21,7 +21,7 @@ use chathooks_core::posts::{
     PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME,
     PROP_WEBHOOK_DISPLAY_NAME, is_from_webhook, live_post, new_post,
 };
-use chathooks_core::store::{Channel, ContentStore, Post, Store, User, now_ms};
+use chathooks_core::store::{Channel, Post, User, now_ms};
 
 /// Most files one post carries (Mattermost's limit).
 const MAX_FILES_PER_POST: usize = 10;
@@ -41,7 +41,7 @@ async fn readable_post(state: &Core, caller: &Caller, post_id: &str) -> ApiResul
     }
     let post = live_post(state, post_id).await?.ok_or_else(post_not_found)?;
     let channel = state
-        .store
+        .read()
         .get_channel(&post.channel_id)
         .await?
         .ok_or_else(post_not_found)?;
@@ -71,7 +71,7 @@ async fn changeable_post(
         ));
     }
     let author = state
-        .store
+        .read()
         .get_user(&post.user_id)
         .await?
         .ok_or_else(super::users::user_not_found)?;
@@ -112,7 +112,7 @@ async fn own_unattached_files(
             continue;
         }
         let usable = state
-            .store
+            .read()
             .get_file_info(&id)
             .await?
             .is_some_and(|f| f.user_id == user.id && f.channel_id == channel.id && f.post_id.is_empty());
@@ -127,7 +127,7 @@ async fn own_unattached_files(
 /// channel's team members and system admins may too.
 pub(crate) async fn may_post(state: &Core, user: &User, channel: &Channel) -> ApiResult<bool> {
     Ok(is_system_admin(user)
-        || state.store.get_channel_member(&channel.id, &user.id).await?.is_some()
+        || state.read().get_channel_member(&channel.id, &user.id).await?.is_some()
         || (channel.channel_type == "O" && is_team_member(state, user, &channel.team_id).await?))
 }
 
@@ -153,7 +153,7 @@ pub(crate) async fn create_post(
     let mut post = new_post(&channel.id, &caller.user.id, body.message);
     if let Some(root_id) = body.root_id.filter(|r| !r.is_empty()) {
         let root = state
-            .store
+            .read()
             .get_post(&root_id)
             .await?
             .filter(|p| p.delete_at == 0 && p.channel_id == channel.id);
@@ -188,7 +188,7 @@ pub(crate) async fn get_posts_for_channel(
         return Err(ApiError::forbidden());
     }
     let (page, per_page) = super::paging(request.page, request.per_page);
-    let mut posts = state.store.list_channel_posts(&channel.id, page, per_page).await?;
+    let mut posts = state.read().list_channel_posts(&channel.id, page, per_page).await?;
     if let Some(since) = request.since {
         posts.retain(|p| p.update_at >= since);
     }
@@ -340,7 +340,7 @@ pub(crate) async fn create_post_ephemeral(
         return Err(too_long());
     }
     state
-        .store
+        .read()
         .get_user(&body.user_id)
         .await?
         .ok_or_else(super::users::user_not_found)?;

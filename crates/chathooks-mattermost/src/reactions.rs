@@ -13,7 +13,7 @@ use super::users::resolve_user_id;
 use chathooks_core::Core;
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::posts::live_post;
-use chathooks_core::store::{Channel, ContentStore, Post, Reaction, Store};
+use chathooks_core::store::{Channel, Post, Reaction};
 
 fn reaction(reaction: &Reaction) -> types::Reaction {
     types::Reaction {
@@ -45,7 +45,7 @@ async fn reactable_post(
     }
     let post = live_post(state, post_id).await?.ok_or_else(post_not_found)?;
     let channel = state
-        .store
+        .read()
         .get_channel(&post.channel_id)
         .await?
         .ok_or_else(post_not_found)?;
@@ -100,7 +100,7 @@ pub(crate) async fn get_reactions(
     request: get_reactions::Request,
 ) -> ApiResult<get_reactions::Response> {
     let (post, _) = reactable_post(state, &caller, &request.post_id, false, true).await?;
-    let reactions = state.store.list_reactions(&post.id).await?;
+    let reactions = state.read().list_reactions(&post.id).await?;
     Ok(get_reactions::Response::Ok(reactions.iter().map(reaction).collect()))
 }
 
@@ -116,7 +116,7 @@ pub(crate) async fn delete_reaction(
     }
     let (post, channel) = reactable_post(state, &caller, &request.post_id, false, false).await?;
     let user = state
-        .store
+        .read()
         .get_user(&user_id)
         .await?
         .ok_or_else(super::users::user_not_found)?;

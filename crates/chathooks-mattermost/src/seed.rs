@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chathooks_core::Core;
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{IncomingHook, OutgoingHook, Store, User, now_ms};
+use chathooks_core::store::{IncomingHook, OutgoingHook, User, now_ms};
 use chathooks_dialect::seed::{Applied, Declared, LoadedSection, SeedError, SeedSection, SeedSource, Seeded};
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
@@ -214,7 +214,7 @@ async fn apply_incoming(
         icon_url: text(&seed.icon_url),
         channel_locked: seed.channel_locked,
     };
-    match core.store.get_incoming(&wanted.id).await? {
+    match core.read().get_incoming(&wanted.id).await? {
         None => {
             chathooks_core::hooks::create_incoming(core, &wanted)
                 .await
@@ -256,7 +256,7 @@ async fn apply_outgoing(
     };
     let creator = user(seeded, seed.owner.get_ref())?.id.clone();
     let now = now_ms();
-    let current = core.store.get_outgoing(seed.id.get_ref()).await?;
+    let current = core.read().get_outgoing(seed.id.get_ref()).await?;
     let token = match (&seed.token, &current) {
         (Some(token), _) => token.get_ref().clone(),
         (None, Some(current)) => current.token.clone(),

@@ -12,9 +12,7 @@ use super::users::resolve_user_id;
 use chathooks_core::Core;
 use chathooks_core::channels::valid_name;
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{
-    DirectoryStore, ROLES_TEAM_ADMIN, ROLES_TEAM_USER, Store, StoreError, Team, TeamMember, now_ms,
-};
+use chathooks_core::store::{ROLES_TEAM_ADMIN, ROLES_TEAM_USER, StoreError, Team, TeamMember, now_ms};
 
 pub(crate) fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
@@ -96,7 +94,7 @@ pub(crate) async fn get_team(
     if !is_valid_id(&request.team_id) {
         return Err(ApiError::invalid_url_param("team_id"));
     }
-    let team = state.store.get_team(&request.team_id).await?;
+    let team = state.read().get_team(&request.team_id).await?;
     Ok(get_team::Response::Ok(convert::team(
         &visible_team(state, &caller, team).await?,
     )))
@@ -107,7 +105,7 @@ pub(crate) async fn get_team_by_name(
     caller: Caller,
     request: get_team_by_name::Request,
 ) -> ApiResult<get_team_by_name::Response> {
-    let team = state.store.get_team_by_name(&request.name).await?;
+    let team = state.read().get_team_by_name(&request.name).await?;
     Ok(get_team_by_name::Response::Ok(convert::team(
         &visible_team(state, &caller, team).await?,
     )))
@@ -124,14 +122,14 @@ pub(crate) async fn get_all_teams(
     let (page, per_page) = super::paging(request.page, request.per_page);
     let mut visible = Vec::new();
     let mine: Vec<String> = state
-        .store
+        .read()
         .list_user_teams(&caller.user.id)
         .await?
         .into_iter()
         .map(|t| t.id)
         .collect();
     for batch in 0.. {
-        let teams = state.store.list_teams(batch, 200).await?;
+        let teams = state.read().list_teams(batch, 200).await?;
         let done = teams.len() < 200;
         visible.extend(
             teams.into_iter().filter(|t| {
@@ -162,7 +160,7 @@ pub(crate) async fn get_teams_for_user(
     if id != caller.user.id && !caller.is_system_admin() {
         return Err(ApiError::forbidden());
     }
-    let teams = state.store.list_user_teams(&id).await?;
+    let teams = state.read().list_user_teams(&id).await?;
     Ok(get_teams_for_user::Response::Ok(
         teams.iter().map(convert::team).collect(),
     ))
@@ -186,7 +184,7 @@ pub(crate) async fn add_team_member(
         return Err(ApiError::invalid_body_param("user_id"));
     }
     let team = state
-        .store
+        .read()
         .get_team(&request.team_id)
         .await?
         .filter(|t| t.delete_at == 0)
@@ -196,12 +194,12 @@ pub(crate) async fn add_team_member(
         return Err(ApiError::forbidden());
     }
     let user = state
-        .store
+        .read()
         .get_user(&body.user_id)
         .await?
         .filter(|u| u.delete_at == 0)
         .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
-    let existing = state.store.get_team_member(&team.id, &user.id).await?;
+    let existing = state.read().get_team_member(&team.id, &user.id).await?;
     let roles = existing
         .filter(|m| m.delete_at == 0)
         .map(|m| m.roles)

@@ -18,7 +18,7 @@ use super::error::{ApiError, ApiResult};
 use super::users::{resolve_user_id, user_not_found};
 use super::{paging, status_ok};
 use chathooks_core::Core;
-use chathooks_core::store::{AccessToken, DirectoryStore, Store, User};
+use chathooks_core::store::{AccessToken, User};
 
 /// Longest token description Mattermost accepts.
 const MAX_DESCRIPTION_CHARS: usize = 255;
@@ -46,7 +46,7 @@ async fn owner(state: &Core, caller: &Caller, user_id: &str) -> ApiResult<User> 
     let id = resolve_user_id(caller, user_id)?;
     may_manage_tokens_of(caller, &id)?;
     state
-        .store
+        .read()
         .get_user(&id)
         .await?
         .filter(|u| u.delete_at == 0)
@@ -95,7 +95,7 @@ pub(crate) async fn get_user_access_tokens_for_user(
 ) -> ApiResult<get_user_access_tokens_for_user::Response> {
     let user = owner(state, &caller, &request.user_id).await?;
     let (page, per_page) = paging(request.page, request.per_page);
-    let tokens = state.store.list_access_tokens(&user.id, page, per_page).await?;
+    let tokens = state.read().list_access_tokens(&user.id, page, per_page).await?;
     Ok(get_user_access_tokens_for_user::Response::Ok(
         tokens.iter().map(sanitized).collect(),
     ))
@@ -107,7 +107,7 @@ async fn managed_token(state: &Core, caller: &Caller, token_id: &str) -> ApiResu
         return Err(ApiError::invalid_body_param("token_id"));
     }
     let token = state
-        .store
+        .read()
         .get_access_token_by_id(token_id)
         .await?
         .ok_or_else(token_not_found)?;

@@ -11,7 +11,7 @@ use super::status_ok;
 use chathooks_core::Core;
 use chathooks_core::accounts::{self, LoginError, valid_email, valid_password, valid_username};
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{ROLES_SYSTEM_USER, Store, StoreError, User};
+use chathooks_core::store::{ROLES_SYSTEM_USER, StoreError, User};
 
 /// Sessions last 30 days, Mattermost's default for web sessions.
 const SESSION_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
@@ -71,7 +71,7 @@ pub fn resolve_user_id(caller: &Caller, user_id: &str) -> ApiResult<String> {
 
 pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
     let id = resolve_user_id(&caller, &request.user_id)?;
-    let user = state.store.get_user(&id).await?.ok_or_else(user_not_found)?;
+    let user = state.read().get_user(&id).await?.ok_or_else(user_not_found)?;
     Ok(get_user::Response::Ok(convert::user(&user)))
 }
 
@@ -85,7 +85,7 @@ pub async fn get_user_by_username(
         return Err(ApiError::invalid_url_param("username"));
     }
     let user = state
-        .store
+        .read()
         .get_user_by_username(&username)
         .await?
         .ok_or_else(user_not_found)?;

@@ -37,7 +37,7 @@ use super::convert;
 use chathooks_core::Core;
 use chathooks_core::ids::new_id;
 use chathooks_core::posts::PROP_OVERRIDE_USERNAME;
-use chathooks_core::store::{Channel, Post, Store};
+use chathooks_core::store::{Channel, Post};
 
 /// The version `hello` reports (the API generation chathooks stands in for).
 const SERVER_VERSION: &str = "10.0.0";
@@ -396,7 +396,7 @@ async fn display_name(core: &Core, channel: &Channel, viewer_id: &str) -> String
         .find(|id| *id != viewer_id)
         .unwrap_or(viewer_id)
         .to_owned();
-    match core.store.get_user(&other).await {
+    match core.read().get_user(&other).await {
         Ok(Some(user)) => format!("@{}", user.username),
         _ => channel.display_name.clone(),
     }

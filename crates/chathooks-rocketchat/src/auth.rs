@@ -15,7 +15,7 @@ use chathooks_rocketchat_server::Credentials;
 use super::error::{RcError, RcResult};
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, Store, User};
+use chathooks_core::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, User};
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
@@ -200,7 +200,7 @@ pub(crate) async fn has_room_permission(
 /// Is `user` an owner of `channel` (a member with the channel admin role)?
 pub(crate) async fn is_owner(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(state
-        .store
+        .read()
         .get_channel_member(&channel.id, &user.id)
         .await?
         .is_some_and(|member| member.roles.split_whitespace().any(|role| role == ROLE_CHANNEL_ADMIN)))

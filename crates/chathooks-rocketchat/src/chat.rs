@@ -25,7 +25,7 @@ use chathooks_core::posts::{
     PROP_OVERRIDE_USERNAME, PROP_WEBHOOK_DISPLAY_NAME,
 };
 use chathooks_core::reactions;
-use chathooks_core::store::{Channel, ContentStore, Post, Store, User, now_ms};
+use chathooks_core::store::{Channel, Post, User, now_ms};
 
 /// The integration a message is posted by.
 #[derive(Debug, Clone)]
@@ -209,7 +209,7 @@ async fn message_in_room(state: &Core, id: &str, room_id: &str) -> RcResult<(Pos
         ));
     }
     let channel = state
-        .store
+        .read()
         .get_channel(&post.channel_id)
         .await?
         .ok_or_else(|| RcError::failure(format!("No message found with the id of \"{id}\".")))?;
@@ -221,7 +221,7 @@ async fn author_of(state: &Core, post: &Post, caller: &User) -> RcResult<Option<
     if post.user_id == caller.id {
         return Ok(Some(caller.clone()));
     }
-    Ok(state.store.get_user(&post.user_id).await?)
+    Ok(state.read().get_user(&post.user_id).await?)
 }
 
 pub(crate) async fn chat_update(
@@ -355,7 +355,7 @@ pub(crate) async fn chat_react(
         return Err(RcError::typed("not-authorized", "Not Authorized").in_method("setReaction"));
     }
     let reacted = state
-        .store
+        .read()
         .list_reactions(&post.id)
         .await?
         .iter()

@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chathooks_core::Core;
 use chathooks_core::delivery::Outgoing;
-use chathooks_core::store::{RC_WEBHOOK_INCOMING, RcIntegrationFilter, Store, StoreError};
+use chathooks_core::store::{RC_WEBHOOK_INCOMING, RcIntegrationFilter, StoreError};
 use chathooks_dialect::seed::WelcomeHook;
 use chathooks_dialect::{Dialect, Direction, HookSummary, Options, Registration};
 use futures_util::future::BoxFuture;
@@ -72,7 +72,7 @@ impl Dialect for RocketChatDialect {
     ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
         Box::pin(async move {
             Ok(core
-                .store
+                .read()
                 .get_rc_integration(id)
                 .await?
                 .filter(|integration| integration.integration_type == RC_WEBHOOK_INCOMING)
@@ -136,7 +136,7 @@ async fn hooks(core: &Core, base: &str) -> Result<Vec<HookSummary>, StoreError> 
     let mut offset = 0;
     loop {
         let batch = core
-            .store
+            .read()
             .list_rc_integrations(&RcIntegrationFilter::default(), offset, PAGE)
             .await?;
         let done = batch.len() < PAGE as usize;

@@ -25,7 +25,7 @@ use super::wire::display_name;
 use chathooks_core::Core;
 use chathooks_core::ids::new_rc_id;
 use chathooks_core::password::constant_time_eq;
-use chathooks_core::store::{Channel, RC_WEBHOOK_INCOMING, RcHistory, RcIntegration, Store, User, now_ms};
+use chathooks_core::store::{Channel, RC_WEBHOOK_INCOMING, RcHistory, RcIntegration, User, now_ms};
 
 fn not_found() -> RcError {
     RcError::NotFound("Invalid integration id or token provided.".into())
@@ -43,7 +43,7 @@ fn either(first: Option<String>, second: Option<String>) -> Option<String> {
 /// The incoming integration with this id and token.
 async fn find(state: &Core, id: &str, token: &str) -> RcResult<RcIntegration> {
     let integration = state
-        .store
+        .read()
         .get_rc_integration(id)
         .await?
         .filter(|i| i.integration_type == RC_WEBHOOK_INCOMING)
@@ -193,7 +193,7 @@ async fn post_payload(
 /// The integration's user, whom its messages are posted as.
 async fn poster(state: &Core, integration: &RcIntegration) -> RcResult<User> {
     match text(&integration.doc, "userId") {
-        Some(id) => state.store.get_user(id).await?.filter(|u| u.delete_at == 0),
+        Some(id) => state.read().get_user(id).await?.filter(|u| u.delete_at == 0),
         None => None,
     }
     .ok_or_else(|| RcError::typed("error-invalid-user", "The integration's user does not exist"))

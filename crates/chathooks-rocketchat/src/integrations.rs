@@ -22,7 +22,7 @@ use super::wire::typed;
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
 use chathooks_core::ids::{new_rc_id, new_rc_token};
-use chathooks_core::store::{RcIntegration, RcIntegrationFilter, Store, User, now_ms};
+use chathooks_core::store::{RcIntegration, RcIntegrationFilter, User, now_ms};
 
 /// `integrations.list` and `integrations.history` page sizes: Rocket.Chat's
 /// default and upper limit.
@@ -183,8 +183,8 @@ pub(crate) async fn integrations_update(
     }
     let text = |key: &str| body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
     let found = match (kind, text("target_url"), text("integrationId")) {
-        (Kind::Outgoing, Some(url), _) => state.store.get_rc_outgoing_by_url(url).await?,
-        (_, _, Some(id)) => state.store.get_rc_integration(id).await?,
+        (Kind::Outgoing, Some(url), _) => state.read().get_rc_outgoing_by_url(url).await?,
+        (_, _, Some(id)) => state.read().get_rc_integration(id).await?,
         _ => None,
     };
     let current = found
@@ -239,7 +239,7 @@ pub(crate) async fn integrations_get(
         return Err(RcError::Forbidden);
     }
     let integration = state
-        .store
+        .read()
         .get_rc_integration(&request.integration_id)
         .await?
         .filter(|i| request.created_by.as_ref().is_none_or(|by| *by == i.created_by))
@@ -268,8 +268,8 @@ pub(crate) async fn integrations_list(
         outgoing: Kind::Outgoing.visibility(&caller.user),
     };
     let (offset, count) = paging(request.offset, request.count, DEFAULT_COUNT, MAX_COUNT);
-    let page = state.store.list_rc_integrations(&filter, offset, count).await?;
-    let total = state.store.count_rc_integrations(&filter).await?;
+    let page = state.read().list_rc_integrations(&filter, offset, count).await?;
+    let total = state.read().count_rc_integrations(&filter).await?;
     let integrations: Vec<&Value> = page.iter().map(|i| &i.doc).collect();
     Ok(integrations_list::Response::Ok(typed(
         "integrations.list answer",
@@ -298,8 +298,8 @@ pub(crate) async fn integrations_remove(
     let id = body.integration_id.filter(|s| !s.is_empty());
     let url = body.target_url.filter(|s| !s.is_empty());
     let found = match (kind, url, id) {
-        (Kind::Outgoing, Some(url), _) => state.store.get_rc_outgoing_by_url(&url).await?,
-        (_, _, Some(id)) => state.store.get_rc_integration(&id).await?,
+        (Kind::Outgoing, Some(url), _) => state.read().get_rc_outgoing_by_url(&url).await?,
+        (_, _, Some(id)) => state.read().get_rc_integration(&id).await?,
         (Kind::Outgoing, None, None) => {
             return Err(RcError::failure("An integrationId or target_url needs to be provided."));
         }
@@ -344,13 +344,13 @@ pub(crate) async fn integrations_history(
     // Someone else's integration (for own-only callers) or an unknown id: no
     // history, as Rocket.Chat's query by creator finds none.
     let visible = state
-        .store
+        .read()
         .get_rc_integration(id)
         .await?
         .is_some_and(|i| may_manage(&caller.user, &i));
     let (history, total) = if visible {
-        let history = state.store.list_rc_history(id, offset, count).await?;
-        let total = state.store.count_rc_history(id).await?;
+        let history = state.read().list_rc_history(id, offset, count).await?;
+        let total = state.read().count_rc_history(id).await?;
         (history, total)
     } else {
         (Vec::new(), 0)

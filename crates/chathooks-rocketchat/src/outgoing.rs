@@ -36,8 +36,8 @@ use super::wire;
 use chathooks_core::Core;
 use chathooks_core::ids::new_rc_id;
 use chathooks_core::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ContentStore, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory,
-    RcIntegration, RcIntegrationFilter, RcVisibility, Store, StoreError, StoreResult, User, now_ms,
+    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DeliveryJob, Post, RC_WEBHOOK_OUTGOING, RcHistory, RcIntegration,
+    RcIntegrationFilter, RcVisibility, StoreError, StoreResult, User, now_ms,
 };
 
 /// The name of this dialect's jobs in the delivery queue.
@@ -121,7 +121,7 @@ impl Outgoing for RocketChatOutgoing {
 
     fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            match core.store.get_rc_integration(&job.hook_id).await {
+            match core.read().get_rc_integration(&job.hook_id).await {
                 Ok(Some(integration)) => integration.enabled,
                 Ok(None) => false,
                 // Let the attempt go ahead: settling reads the store again.
@@ -197,7 +197,7 @@ async fn message_deliveries(
             // stored with it), so they are not attached to it yet either.
             let mut files = Vec::with_capacity(post.file_ids.len());
             for id in &post.file_ids {
-                files.extend(core.store.get_file_info(id).await?);
+                files.extend(core.read().get_file_info(id).await?);
             }
             let message = wire::message(post, Some(author));
             body["message"] = wire::with_extras(message, post, &files, &[], &Default::default());
@@ -343,7 +343,7 @@ async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<RcInte
     let mut found = Vec::new();
     let mut offset = 0;
     loop {
-        let page = state.store.list_rc_integrations(&filter, offset, SCAN_PAGE).await?;
+        let page = state.read().list_rc_integrations(&filter, offset, SCAN_PAGE).await?;
         let full = page.len() == SCAN_PAGE as usize;
         found.extend(
             page.into_iter()
@@ -384,7 +384,7 @@ async fn room_keys(state: &Core, channel: &Channel, author: &User) -> StoreResul
         }
         _ => {
             keys.insert("all_direct_messages".into());
-            let members = state.store.list_channel_members(&channel.id, 0, 16).await?;
+            let members = state.read().list_channel_members(&channel.id, 0, 16).await?;
             let others: Vec<_> = members.iter().filter(|m| m.user_id != author.id).collect();
             let participants = if others.is_empty() {
                 vec![&author.id]
@@ -392,7 +392,7 @@ async fn room_keys(state: &Core, channel: &Channel, author: &User) -> StoreResul
                 others.iter().map(|m| &m.user_id).collect()
             };
             for id in participants {
-                if let Some(user) = state.store.get_user(id).await? {
+                if let Some(user) = state.read().get_user(id).await? {
                     keys.insert(format!("@{}", user.username).to_lowercase());
                 }
             }
@@ -471,7 +471,7 @@ fn payload(
 /// own POST is made.
 async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<Prepared> {
     let default = CallRequest::post(&job.url, &job.content_type, &job.body);
-    let Some(integration) = core.store.get_rc_integration(&job.hook_id).await? else {
+    let Some(integration) = core.read().get_rc_integration(&job.hook_id).await? else {
         return Ok(Prepared::Skip(Skipped::Cancelled));
     };
     if scripts.source_of(&integration.doc).is_none() {
@@ -692,7 +692,7 @@ async fn settle(
     retries_left: bool,
     outcome: &CallOutcome,
 ) -> RcResult<Verdict> {
-    let Some(integration) = core.store.get_rc_integration(&job.hook_id).await? else {
+    let Some(integration) = core.read().get_rc_integration(&job.hook_id).await? else {
         return Ok(Verdict::GiveUp); // removed meanwhile, with its history
     };
     let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
@@ -874,7 +874,7 @@ fn finish(result: &mut Map<String, Value>, step: &str, error: bool, detail: Stri
 
 /// Rocket.Chat disables an integration whose URL answers 410 Gone.
 async fn disable(state: &Core, integration: &RcIntegration) -> RcResult<()> {
-    let Some(mut current) = state.store.get_rc_integration(&integration.id).await? else {
+    let Some(mut current) = state.read().get_rc_integration(&integration.id).await? else {
         return Ok(());
     };
     current.enabled = false;
@@ -915,7 +915,7 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, ans
         text(doc, "userId").unwrap_or_default()
     };
     let poster = state
-        .store
+        .read()
         .get_user(poster_id)
         .await?
         .filter(|u| u.delete_at == 0)

@@ -28,8 +28,7 @@ use chathooks_core::accounts::Caller;
 use chathooks_core::channels::{self, valid_name};
 use chathooks_core::ids::new_id;
 use chathooks_core::store::{
-    CHANNEL_OPEN, Channel, DirectoryStore, ROLES_CHANNEL_USER, ROLES_TEAM_USER, Store, StoreError, TEAM_OPEN, Team,
-    TeamMember, User, now_ms,
+    CHANNEL_OPEN, Channel, ROLES_CHANNEL_USER, ROLES_TEAM_USER, StoreError, TEAM_OPEN, Team, TeamMember, User, now_ms,
 };
 
 /// Name of the team that holds the channels created through this API.
@@ -46,7 +45,7 @@ const LIST_MAX_COUNT: u32 = 100;
 /// A live public or private channel by name (any team), else a live channel
 /// by id.
 pub(crate) async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Option<Channel>> {
-    if let Some(channel) = state.store.find_channel_by_name(name).await? {
+    if let Some(channel) = state.read().find_channel_by_name(name).await? {
         return Ok(Some(channel));
     }
     live_channel(state, name).await
@@ -54,13 +53,13 @@ pub(crate) async fn room_by_name_or_id(state: &Core, name: &str) -> RcResult<Opt
 
 /// A live channel by id.
 pub(crate) async fn live_channel(state: &Core, id: &str) -> RcResult<Option<Channel>> {
-    Ok(state.store.get_channel(id).await?.filter(|c| c.delete_at == 0))
+    Ok(state.read().get_channel(id).await?.filter(|c| c.delete_at == 0))
 }
 
 /// An active user by username.
 pub(crate) async fn active_user(state: &Core, username: &str) -> RcResult<Option<User>> {
     Ok(state
-        .store
+        .read()
         .get_user_by_username(username.trim())
         .await?
         .filter(|u| u.delete_at == 0))
@@ -105,7 +104,7 @@ pub(crate) fn entries(list: &str) -> Vec<String> {
 
 /// The [`TEAM_NAME`] team, created if it does not exist yet.
 async fn rocketchat_team(state: &Core) -> RcResult<Team> {
-    if let Some(team) = state.store.get_team_by_name(TEAM_NAME).await? {
+    if let Some(team) = state.read().get_team_by_name(TEAM_NAME).await? {
         return Ok(team);
     }
     let now = now_ms();
@@ -127,7 +126,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
         Ok(team) => Ok(team),
         // Created concurrently by another request: use that one.
         Err(StoreError::Conflict(_)) => state
-            .store
+            .read()
             .get_team_by_name(TEAM_NAME)
             .await?
             .ok_or_else(|| RcError::internal("the rocketchat team vanished right after a name conflict")),
@@ -138,7 +137,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
 /// Make `user` a member of `team` unless they are one (an existing membership,
 /// maybe with more roles, is left alone).
 async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
-    let member = state.store.get_team_member(&team.id, &user.id).await?;
+    let member = state.read().get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
         channels::add_team_member(
             state,
@@ -168,7 +167,7 @@ pub(crate) async fn channels_create(
             &format!("{name} is not a valid room name"),
         ));
     }
-    if state.store.find_channel_by_name(name).await?.is_some() {
+    if state.read().find_channel_by_name(name).await?.is_some() {
         return Err(RcError::typed(
             "error-duplicate-channel-name",
             &format!("A channel with name '{name}' exists"),
@@ -239,8 +238,8 @@ pub(crate) async fn find_channel(
 ) -> RcResult<Channel> {
     let given = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let found = match (given(room_id), given(room_name)) {
-        (Some(id), _) => state.store.get_channel(&id).await?,
-        (None, Some(name)) => state.store.find_channel_by_name(name.trim_start_matches('#')).await?,
+        (Some(id), _) => state.read().get_channel(&id).await?,
+        (None, Some(name)) => state.read().find_channel_by_name(name.trim_start_matches('#')).await?,
         (None, None) => None,
     };
     let channel = found
@@ -299,7 +298,7 @@ pub(crate) async fn channels_history(
     let channel = find_channel(state, request.room_id.as_deref(), request.room_name.as_deref(), false).await?;
     let (offset, count) = paging(request.offset, request.count, HISTORY_DEFAULT_COUNT, HISTORY_MAX_COUNT);
     let posts = state
-        .store
+        .read()
         .list_channel_posts_between(&channel.id, oldest, latest, offset, count)
         .await?;
     let messages = wire::messages(state, &posts).await?;
@@ -315,8 +314,8 @@ pub(crate) async fn channels_list(
     request: channels_list::Request,
 ) -> RcResult<channels_list::Response> {
     let (offset, count) = paging(request.offset, request.count, LIST_DEFAULT_COUNT, LIST_MAX_COUNT);
-    let channels = state.store.list_public_channels(offset, count).await?;
-    let total = state.store.count_public_channels().await?;
+    let channels = state.read().list_public_channels(offset, count).await?;
+    let total = state.read().count_public_channels().await?;
     let mut rooms = Vec::with_capacity(channels.len());
     for channel in &channels {
         rooms.push(wire::room(state, channel).await?);
@@ -330,7 +329,7 @@ pub(crate) async fn channels_list(
 /// The answer carrying a room, read again after a change.
 async fn channel_answer<T: serde::de::DeserializeOwned>(state: &Core, what: &str, channel: &Channel) -> RcResult<T> {
     let current = state
-        .store
+        .read()
         .get_channel(&channel.id)
         .await?
         .unwrap_or_else(|| channel.clone());
@@ -345,11 +344,11 @@ pub(crate) async fn channels_join(
 ) -> RcResult<channels_join::Response> {
     let body = body_of!(request, channels_join);
     let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
-    if let Some(team) = state.store.get_team(&channel.team_id).await? {
+    if let Some(team) = state.read().get_team(&channel.team_id).await? {
         ensure_team_member(state, &team, &caller.user).await?;
     }
     if state
-        .store
+        .read()
         .get_channel_member(&channel.id, &caller.user.id)
         .await?
         .is_none()
@@ -366,7 +365,7 @@ async fn count_owners(state: &Core, channel: &Channel) -> RcResult<usize> {
     const PAGE: u32 = 200;
     let mut owners = 0;
     for page in 0.. {
-        let members = state.store.list_channel_members(&channel.id, page, PAGE).await?;
+        let members = state.read().list_channel_members(&channel.id, page, PAGE).await?;
         owners += members
             .iter()
             .filter(|m| m.roles.split_whitespace().any(|r| r == super::auth::ROLE_CHANNEL_ADMIN))
@@ -386,7 +385,7 @@ pub(crate) async fn channels_leave(
     let body = body_of!(request, channels_leave);
     let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
     if state
-        .store
+        .read()
         .get_channel_member(&channel.id, &caller.user.id)
         .await?
         .is_none()

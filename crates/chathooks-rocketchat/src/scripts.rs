@@ -17,7 +17,7 @@ use chathooks_script::{Call, Engine, Failure, FailureKind, LogLine, Outcome};
 use serde_json::{Map, Value, json};
 
 use chathooks_core::Core;
-use chathooks_core::store::{RcIntegration, Store, StoreError};
+use chathooks_core::store::{RcIntegration, StoreError};
 
 /// The script engine, or none when scripts are disabled.
 pub(crate) struct Scripts {
@@ -83,7 +83,7 @@ impl Scripts {
             store_writes: Vec::new(),
         })?;
         let source = self.source_of(&integration.doc).unwrap_or_default();
-        let store = match core.store.get_rc_script_store(&integration.id).await {
+        let store = match core.read().get_rc_script_store(&integration.id).await {
             Ok(values) => values
                 .into_iter()
                 .map(|(key, json)| (key, serde_json::from_str(&json).unwrap_or(Value::Null)))

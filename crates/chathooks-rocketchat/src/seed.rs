@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::error::RcError;
 use super::integrations::{new_integration, with_fixed_identity};
 use chathooks_core::Core;
-use chathooks_core::store::{RcIntegration, Store};
+use chathooks_core::store::RcIntegration;
 
 /// This dialect's part of the seed file.
 pub(crate) struct Section;
@@ -235,7 +235,7 @@ fn comparable(doc: &Value) -> Value {
 
 /// Create `wanted`, or bring the stored integration with its id in line.
 async fn store(core: &Core, wanted: RcIntegration, applied: &mut Applied) -> anyhow::Result<()> {
-    match core.store.get_rc_integration(&wanted.id).await? {
+    match core.read().get_rc_integration(&wanted.id).await? {
         None => {
             chathooks_core::integrations::create_integration(core, &wanted).await?;
             applied.created += 1;

@@ -21,7 +21,7 @@ use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
 use chathooks_core::files;
 use chathooks_core::posts;
-use chathooks_core::store::{Channel, ContentStore, FileInfo, Store, User};
+use chathooks_core::store::{Channel, FileInfo, User};
 
 /// The multipart part that holds the file.
 const FILE_FIELD: &str = "file";
@@ -56,7 +56,7 @@ async fn thread_root(state: &Core, channel: &Channel, tmid: &str) -> RcResult<St
 /// `API.v1.unauthorized()` (a 403) for a room the caller cannot access,
 /// unknown rooms included, and archived rooms take no files.
 async fn upload_room(state: &Core, user: &User, rid: &str) -> RcResult<Channel> {
-    let channel = match state.store.get_channel(rid).await? {
+    let channel = match state.read().get_channel(rid).await? {
         Some(channel) if can_access_room(state, user, &channel).await? => channel,
         _ => return Err(RcError::refused("unauthorized")),
     };
@@ -167,7 +167,7 @@ pub(crate) async fn rooms_media_confirm(
     let channel = upload_room(state, &caller.user, &request.rid).await?;
     // Rocket.Chat's findOneByIdAndUserIdAndRoomId; a file is posted once.
     let info = state
-        .store
+        .read()
         .get_file_info(&request.file_id)
         .await?
         .filter(|f| f.user_id == caller.user.id && f.channel_id == channel.id && f.post_id.is_empty())

@@ -12,7 +12,7 @@ use super::wire;
 use chathooks_core::Core;
 use chathooks_core::accounts::{self, Caller, LoginError, valid_email, valid_password, valid_username};
 use chathooks_core::ids::new_rc_token;
-use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, Store, StoreError, User};
+use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, StoreError, User};
 
 /// Rocket.Chat's default login lifetime (`Accounts_LoginExpiration`): 90 days.
 pub(crate) const SESSION_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
@@ -157,8 +157,8 @@ pub(crate) async fn users_info(
 ) -> RcResult<users_info::Response> {
     let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let found = match (given(request.user_id), given(request.username)) {
-        (Some(id), _) => state.store.get_user(&id).await?,
-        (None, Some(username)) => state.store.get_user_by_username(&username).await?,
+        (Some(id), _) => state.read().get_user(&id).await?,
+        (None, Some(username)) => state.read().get_user_by_username(&username).await?,
         (None, None) => {
             return Err(RcError::invalid_params(
                 &["must have required property 'userId'".into()],

@@ -16,9 +16,7 @@ use chathooks_core::Core;
 use chathooks_core::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME,
 };
-use chathooks_core::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ContentStore, FileInfo, Post, Reaction, Store, User,
-};
+use chathooks_core::store::{CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, FileInfo, Post, Reaction, User};
 
 /// Post prop naming the Rocket.Chat integration that posted a message: the
 /// message's `bot.i`.
@@ -93,7 +91,7 @@ pub(crate) fn room_type(channel: &Channel) -> &'static str {
 
 /// The `Room` document of a channel.
 pub(crate) async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
-    let members = state.store.count_channel_members(&channel.id).await?;
+    let members = state.read().count_channel_members(&channel.id).await?;
     let mut room = json!({
         "_id": channel.id,
         "name": channel.name,
@@ -110,7 +108,7 @@ pub(crate) async fn room(state: &Core, channel: &Channel) -> RcResult<Value> {
     if channel.delete_at != 0 {
         room["archived"] = true.into();
     }
-    if let Some(creator) = state.store.get_user(&channel.creator_id).await? {
+    if let Some(creator) = state.read().get_user(&channel.creator_id).await? {
         room["u"] = json!({"_id": creator.id, "username": creator.username});
     }
     Ok(room)
@@ -287,13 +285,13 @@ async fn documents(state: &Core, posts: &[Post], users: &mut HashMap<String, Opt
         let files = if post.file_ids.is_empty() {
             Vec::new()
         } else {
-            state.store.list_post_files(&post.id).await?
+            state.read().list_post_files(&post.id).await?
         };
-        let reactions = state.store.list_reactions(&post.id).await?;
+        let reactions = state.read().list_reactions(&post.id).await?;
         let mut usernames = HashMap::new();
         for id in reactions.iter().map(|r| &r.user_id).chain([&post.user_id]) {
             if !users.contains_key(id) {
-                let user = state.store.get_user(id).await?;
+                let user = state.read().get_user(id).await?;
                 users.insert(id.clone(), user);
             }
             if let Some(Some(user)) = users.get(id) {

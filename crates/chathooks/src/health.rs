@@ -6,14 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::server::Shared;
-use crate::store::Store;
 
 pub async fn healthz() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
 pub async fn readyz(State(state): State<Shared>) -> Response {
-    match state.core.store.count_users().await {
+    match state.core.read().count_users().await {
         Ok(_) if !state.core.shutdown.is_cancelled() => (StatusCode::OK, "ready\n").into_response(),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response(),
         Err(error) => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chathooks_core::Core;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{InspectStore, now_ms};
+use crate::store::now_ms;
 
 /// How much to keep; `None` for no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl Retention {
         let before = self.max_age.map_or(0, |age| {
             now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX))
         });
-        core.store.prune_posts(before.max(0), self.max_posts).await
+        chathooks_core::maintenance::prune_posts(core, before.max(0), self.max_posts).await
     }
 }
 

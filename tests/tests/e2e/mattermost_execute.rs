@@ -7,7 +7,7 @@
 
 use chathooks::ids::new_id;
 use chathooks::markup::MAX_POST_RUNES;
-use chathooks::store::{IncomingHook, Store, now_ms};
+use chathooks::store::{IncomingHook, now_ms};
 use chathooks_mattermost_types as types;
 use chathooks_tests::{World, create_channel};
 use serde_json::{Value, json};
@@ -30,11 +30,7 @@ async fn incoming_hook(world: &World, channel_id: &str, adjust: impl FnOnce(&mut
         channel_locked: false,
     };
     adjust(&mut hook);
-    world
-        .server
-        .state
-        .store
-        .create_incoming(&hook)
+    chathooks::hooks::create_incoming(&world.server.state.core, &hook)
         .await
         .expect("hook stored")
 }
@@ -234,11 +230,7 @@ async fn every_refusal_has_its_id_in_the_documented_order() {
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let locked = incoming_hook(&world, &world.open_channel.id, |h| h.channel_locked = true).await;
     let deleted = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
-    world
-        .server
-        .state
-        .store
-        .delete_incoming(&deleted.id, now_ms())
+    chathooks::hooks::delete_incoming(&world.server.state.core, &deleted.id, now_ms())
         .await
         .unwrap();
     let unknown = "a".repeat(26);
@@ -368,13 +360,13 @@ async fn channel_overrides_by_name_hash_name_and_username() {
     assert!(channel_posts(&world, &world.open_channel.id).await.is_empty());
 
     // The direct channel between the hook's owner (alice) and bob, readable by bob.
-    let direct = world
-        .server
-        .state
-        .store
-        .get_or_create_direct_channel(&world.member.user.id, &world.other_member.user.id)
-        .await
-        .unwrap();
+    let direct = chathooks::channels::direct_channel(
+        &world.server.state.core,
+        &world.member.user.id,
+        &world.other_member.user.id,
+    )
+    .await
+    .unwrap();
     let list = world
         .other_member
         .client
@@ -412,7 +404,7 @@ async fn locked_hooks_post_only_to_their_channel_and_owners_need_access() {
     let direct = world
         .server
         .state
-        .store
+        .read()
         .get_channel_by_name("", &format!("{low}__{high}"))
         .await
         .unwrap();

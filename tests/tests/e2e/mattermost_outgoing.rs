@@ -16,7 +16,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use chathooks::ids::new_id;
-use chathooks::store::{IncomingHook, OutgoingHook, Post, Store, now_ms};
+use chathooks::store::{IncomingHook, OutgoingHook, Post, now_ms};
 use chathooks_mattermost_types as types;
 use chathooks_tests::{TestServer, World, create_channel};
 use serde_json::{Value, json};
@@ -173,11 +173,7 @@ async fn outgoing_hook(world: &World, adjust: impl FnOnce(&mut OutgoingHook)) ->
         icon_url: String::new(),
     };
     adjust(&mut hook);
-    world
-        .server
-        .state
-        .store
-        .create_outgoing(&hook)
+    chathooks::hooks::create_outgoing(&world.server.state.core, &hook)
         .await
         .expect("hook stored")
 }
@@ -201,7 +197,7 @@ async fn post_as_bob(world: &World, channel_id: &str, message: &str, root_id: Op
 /// The posts of a channel, oldest first, straight from the store.
 async fn stored_posts(state: &chathooks_tests::SharedState, channel_id: &str) -> Vec<Post> {
     let mut posts = state
-        .store
+        .read()
         .list_channel_posts(channel_id, 0, 200)
         .await
         .expect("posts listed");
@@ -545,11 +541,7 @@ async fn incoming_webhook_posts_do_not_fire() {
         icon_url: String::new(),
         channel_locked: false,
     };
-    world
-        .server
-        .state
-        .store
-        .create_incoming(&incoming)
+    chathooks::hooks::create_incoming(&world.server.state.core, &incoming)
         .await
         .expect("hook stored");
     let response = reqwest::Client::new()

@@ -365,10 +365,7 @@ async fn deactivating_a_user_closes_its_sockets() {
     let world = World::new().await;
     let mut socket = connect(&world, &world.member).await;
     let core = &world.server.state.core;
-    let user = chathooks::store::Store::get_user(&core.store, &world.member.user.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = core.read().get_user(&world.member.user.id).await.unwrap().unwrap();
     chathooks::sessions::deactivate_user(core, &user).await.unwrap();
     assert_eq!(next(&mut socket).await, None);
 }

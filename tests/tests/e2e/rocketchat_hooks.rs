@@ -240,10 +240,9 @@ async fn destination_overrides() {
     )
     .await;
     assert_eq!(status, 200);
-    let store = &world.server.state.store;
-    use chathooks::store::Store;
-    let room = store
-        .get_or_create_direct_channel(&world.alice.user_id, &world.bob.user_id)
+    let core = &world.server.state.core;
+    let store = core.read();
+    let room = chathooks::channels::direct_channel(core, &world.alice.user_id, &world.bob.user_id)
         .await
         .unwrap();
     let posts = store.list_channel_posts(&room.id, 0, 10).await.unwrap();

@@ -7,8 +7,9 @@
 //! down (which waits for every delivery in flight) and then counting what the
 //! receiver got. Timeouts only keep a broken server from hanging the tests.
 
+use chathooks::reader::Reader;
 use chathooks::server::Config;
-use chathooks::store::{AnyStore, DeliveryFilter, DeliveryJob, DeliveryStore, JobStatus};
+use chathooks::store::{AnyStore, DeliveryFilter, DeliveryJob, JobStatus};
 use chathooks_rocketchat_types as types;
 use chathooks_tests::TestServer;
 use chathooks_tests::rocketchat::{
@@ -279,7 +280,7 @@ async fn retries_stop_when_exhausted_or_not_wanted() {
     server.shutdown().await;
     assert_eq!(failing.received().len(), 1);
     assert_eq!(empty.received().len(), 2);
-    assert!(pending_jobs(&state.store).await.is_empty());
+    assert!(pending_jobs(state.core.read()).await.is_empty());
 }
 
 #[tokio::test]
@@ -342,11 +343,11 @@ async fn internal_urls_are_refused() {
     let state = server.state.clone();
     server.shutdown().await;
     assert!(receiver.received().is_empty());
-    assert!(pending_jobs(&state.store).await.is_empty());
+    assert!(pending_jobs(state.core.read()).await.is_empty());
 }
 
 /// Jobs of the delivery queue waiting for an attempt.
-async fn pending_jobs(store: &AnyStore) -> Vec<DeliveryJob> {
+async fn pending_jobs(store: Reader<'_>) -> Vec<DeliveryJob> {
     let filter = DeliveryFilter {
         hook_id: None,
         status: Some(JobStatus::Pending),
@@ -389,7 +390,7 @@ async fn pending_retries_survive_a_restart() {
     assert_eq!(receiver.received().len(), 2);
 
     let store = AnyStore::connect(&database).await.expect("the database opens");
-    let pending = pending_jobs(&store).await;
+    let pending = pending_jobs((&store).into()).await;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].attempts, 2, "two attempts made, the third one due");
     store.close().await;
@@ -410,7 +411,7 @@ async fn pending_retries_survive_a_restart() {
     .await;
     let state = second.state.clone();
     second.shutdown().await;
-    assert!(pending_jobs(&state.store).await.is_empty());
+    assert!(pending_jobs(state.core.read()).await.is_empty());
 }
 
 /// Messages are posts: one posted through this API fires the Mattermost

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use chathooks::store::Store;
 use chathooks_tests::rocketchat::{self, PATIENCE, RcWorld, history, post};
 use chathooks_tests::{TestServer, World};
 use futures_util::{SinkExt, StreamExt};
@@ -334,7 +333,13 @@ async fn login_takes_a_digest_a_plain_password_or_a_resume_token_and_may_be_trie
     );
 
     // A personal access token resumes too.
-    let admin = server.state.store.get_user_by_username("admin").await.unwrap().unwrap();
+    let admin = server
+        .state
+        .read()
+        .get_user_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap();
     let access = chathooks::accounts::create_access_token(&server.state, &admin, "bot")
         .await
         .unwrap();
@@ -595,7 +600,7 @@ async fn rooms_members_history_and_presence_methods() {
         ddp.ok("UserPresence:setDefaultStatus", json!(["away"])).await,
         json!(true)
     );
-    let stored = server.state.store.get_user(&carol.user_id).await.unwrap().unwrap();
+    let stored = server.state.read().get_user(&carol.user_id).await.unwrap().unwrap();
     assert_eq!(stored.props["rc_default_status"], "away");
     assert_eq!(
         ddp.error("UserPresence:setDefaultStatus", json!(["asleep"])).await["error"],
@@ -677,7 +682,7 @@ async fn notifications_typing_and_ephemeral_messages_reach_only_their_users() {
     alice.subscribed("stream-notify-user", &ephemeral).await;
     bob.subscribed("stream-notify-user", &format!("{}/message", world.bob.user_id))
         .await;
-    let room = server.state.store.get_channel(&rid).await.unwrap().unwrap();
+    let room = server.state.read().get_channel(&rid).await.unwrap().unwrap();
     let post = chathooks::posts::new_post(&rid, &world.bob.user_id, "only for alice".into());
     chathooks::posts::show_ephemeral(&server.state, post, &room, &world.alice.user_id);
     let args = alice.event("stream-notify-user", &ephemeral).await;
@@ -731,9 +736,11 @@ async fn logout_and_revocation_and_deactivation_end_the_subscriptions() {
     // The user deactivated.
     let mut ddp = Ddp::login(server, "bob").await;
     let sub = ddp.subscribed("stream-room-messages", &rid).await;
-    let mut bob = server.state.store.get_user(&world.bob.user_id).await.unwrap().unwrap();
+    let mut bob = server.state.read().get_user(&world.bob.user_id).await.unwrap().unwrap();
     bob.delete_at = chathooks::store::now_ms();
-    server.state.store.update_user(&bob).await.unwrap();
+    chathooks::accounts::update_user(&server.state.core, &bob)
+        .await
+        .unwrap();
     assert_eq!(
         ddp.until("nosub", |f| f["msg"] == "nosub").await,
         json!({"msg": "nosub", "id": sub})

@@ -6,7 +6,6 @@
 //! uploads, form bodies, malformed input). Form bodies in general:
 //! `rocketchat_forms.rs`.
 
-use chathooks::store::{ContentStore, Store};
 use chathooks_rocketchat_types as types;
 use chathooks_tests::rocketchat::{
     RcSession, RcWorld, admin, create_room, create_user, error_of, history, login, post, send_raw,
@@ -189,7 +188,7 @@ async fn logout_ends_only_that_session() {
     third.client.logout().send().await.unwrap();
     assert!(mm.get_me().send().await.is_err());
     // A personal access token is no session: logging out with it leaves it valid.
-    let user = server.state.store.get_user(&third.user_id).await.unwrap().unwrap();
+    let user = server.state.read().get_user(&third.user_id).await.unwrap().unwrap();
     let access = chathooks::accounts::create_access_token(&server.state, &user, "bot")
         .await
         .unwrap();
@@ -439,7 +438,7 @@ async fn channels_by_name_listed_joined_left_and_archived() {
         .await
         .expect("carol reads the channel she joined through the Mattermost API")
         .into_inner();
-    let store = &world.server.state.store;
+    let store = world.server.state.core.read();
     assert!(
         store
             .get_channel_member(&channel.id, &carol.user_id)
@@ -653,7 +652,7 @@ async fn chat_delete_follows_rocketchats_delete_rules() {
     let bobs = post(&world.bob, "#general", "bob's again").await;
     delete(&world.admin, &room.id, &bobs.id, false).await.unwrap();
     // The Mattermost API sees the deletion.
-    let stored = world.server.state.store.get_post(&bobs.id).await.unwrap().unwrap();
+    let stored = world.server.state.read().get_post(&bobs.id).await.unwrap().unwrap();
     assert_ne!(stored.delete_at, 0);
     let (status, error) = send_raw(
         world
@@ -723,7 +722,7 @@ async fn chat_react_adds_takes_back_and_toggles() {
         json!({":smile:": {"usernames": ["bob"]}})
     );
     // The reactions are the Mattermost API's.
-    let stored = world.server.state.store.list_reactions(&message.id).await.unwrap();
+    let stored = world.server.state.read().list_reactions(&message.id).await.unwrap();
     assert_eq!(
         stored.iter().map(|r| r.emoji_name.as_str()).collect::<Vec<_>>(),
         ["smile"]
@@ -837,7 +836,7 @@ async fn rooms_upload_posts_a_message_carrying_the_file() {
         }])
     );
     // Stored in the database, carried by the post the Mattermost API sees.
-    let store = &world.server.state.store;
+    let store = world.server.state.core.read();
     assert_eq!(store.get_file_data(&file_id).await.unwrap(), Some(png.clone()));
     let post_id = message["_id"].as_str().unwrap();
     let stored = store.get_post(post_id).await.unwrap().unwrap();
@@ -1169,6 +1168,6 @@ async fn the_generated_client_uploads_a_file() {
     let body = serde_json::to_value(&answer.message).unwrap();
     assert_eq!(body["file"]["name"], "generated.txt", "{body}");
     let file_id = body["file"]["_id"].as_str().unwrap();
-    let stored = server.state.core.store.get_file_data(file_id).await.unwrap();
+    let stored = server.state.core.read().get_file_data(file_id).await.unwrap();
     assert_eq!(stored.as_deref(), Some(&b"from the generated client"[..]));
 }

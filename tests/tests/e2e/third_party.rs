@@ -162,11 +162,10 @@ async fn fuzzing_the_mattermost_spec_finds_no_server_errors_and_no_undocumented_
 /// which logging out leaves valid.
 #[tokio::test]
 async fn fuzzing_the_rocketchat_spec_finds_no_server_errors_and_no_undocumented_answers() {
-    use chathooks::store::Store;
     let server = TestServer::start().await;
     let admin = server
         .state
-        .store
+        .read()
         .get_user_by_username(ADMIN)
         .await
         .unwrap()

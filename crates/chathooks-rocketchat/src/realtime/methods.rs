@@ -9,7 +9,7 @@
 
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::store::{CHANNEL_DIRECT, CHANNEL_OPEN, Channel, DirectoryStore, Store, User};
+use chathooks_core::store::{CHANNEL_DIRECT, CHANNEL_OPEN, Channel, User};
 use chathooks_rocketchat_server::ops;
 use chathooks_rocketchat_types as types;
 use serde::de::DeserializeOwned;
@@ -305,7 +305,7 @@ async fn set_reaction(core: &Core, caller: &Caller, params: &[Value]) -> Outcome
 /// `joinRoom(rid)`, as `channels.join`: public rooms only.
 async fn join_room(core: &Core, caller: &Caller, params: &[Value]) -> Outcome {
     let rid = string(params, 0)?;
-    if let Some(room) = core.store.get_channel(&rid).await?
+    if let Some(room) = core.read().get_channel(&rid).await?
         && room.channel_type != CHANNEL_OPEN
     {
         return Err(MeteorError::new("error-not-allowed", "Not allowed")
@@ -394,13 +394,13 @@ async fn create_direct_message(core: &Core, caller: &Caller, params: &[Value]) -
 async fn member_rooms(core: &Core, user: &User) -> Result<Vec<Channel>, Failure> {
     const PAGE: u32 = 200;
     let mut rooms = Vec::new();
-    for team in core.store.list_user_teams(&user.id).await? {
+    for team in core.read().list_user_teams(&user.id).await? {
         for page in 0.. {
-            let channels = core.store.list_team_channels(&team.id, page, PAGE).await?;
+            let channels = core.read().list_team_channels(&team.id, page, PAGE).await?;
             for channel in &channels {
                 if channel.delete_at == 0
                     && channel.channel_type != CHANNEL_DIRECT
-                    && core.store.get_channel_member(&channel.id, &user.id).await?.is_some()
+                    && core.read().get_channel_member(&channel.id, &user.id).await?.is_some()
                 {
                     rooms.push(channel.clone());
                 }
@@ -469,9 +469,9 @@ async fn users_of_room(core: &Core, caller: &Caller, params: &[Value]) -> Outcom
     let mut users = Vec::new();
     let per_page = 200;
     for page in 0..MEMBERS_MAX / per_page {
-        let members = core.store.list_channel_members(&room.id, page, per_page).await?;
+        let members = core.read().list_channel_members(&room.id, page, per_page).await?;
         for member in &members {
-            if let Some(user) = core.store.get_user(&member.user_id).await? {
+            if let Some(user) = core.read().get_user(&member.user_id).await? {
                 users.push(user);
             }
         }
@@ -526,7 +526,7 @@ async fn load_history(core: &Core, caller: &Caller, params: &[Value]) -> Outcome
     }
     let latest = end.map_or(i64::MAX, |end| end - 1);
     let posts = core
-        .store
+        .read()
         .list_channel_posts_between(&room.id, i64::MIN, latest, 0, limit)
         .await?;
     let messages: Vec<Value> = wire::messages(core, &posts)

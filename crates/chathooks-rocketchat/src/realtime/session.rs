@@ -23,7 +23,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chathooks_core::accounts::{self, AuthError, Caller, LoginError};
 use chathooks_core::ids::new_rc_token;
 use chathooks_core::password::Secret;
-use chathooks_core::store::{Store, User, now_ms};
+use chathooks_core::store::{User, now_ms};
 use chathooks_rocketchat_server::ops;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
@@ -322,11 +322,11 @@ impl Session {
         };
         let field = |key: &str| selector.get(key).and_then(Value::as_str);
         let found = if let Some(username) = field("username") {
-            core.store.get_user_by_username(username).await
+            core.read().get_user_by_username(username).await
         } else if let Some(email) = field("email") {
-            core.store.get_user_by_login(email).await
+            core.read().get_user_by_login(email).await
         } else if let Some(id) = field("id") {
-            core.store.get_user(id).await
+            core.read().get_user(id).await
         } else {
             return Err(MeteorError::match_failed());
         };
@@ -454,7 +454,7 @@ impl Session {
             return;
         }
         let core = &self.hub.core;
-        let member = match core.store.get_channel(rid).await {
+        let member = match core.read().get_channel(rid).await {
             Ok(Some(room)) => crate::auth::is_member(core, &caller.user, &room).await.unwrap_or(false),
             _ => false,
         };

@@ -26,7 +26,7 @@
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
 use chathooks_core::events::Event;
-use chathooks_core::store::{CHANNEL_DIRECT, Channel, Post, Store, User};
+use chathooks_core::store::{CHANNEL_DIRECT, Channel, Post, User};
 use serde_json::{Value, json};
 
 use super::ddp::{self, MeteorError};
@@ -156,7 +156,7 @@ pub(super) async fn typing_frames(
     if wanted.is_empty() {
         return Vec::new();
     }
-    let member = match core.store.get_channel(&typing.rid).await {
+    let member = match core.read().get_channel(&typing.rid).await {
         Ok(Some(room)) => is_member(core, user, &room).await.unwrap_or(false),
         _ => false,
     };
@@ -240,7 +240,7 @@ impl View<'_> {
                 self.message_frames(post, channel, Some(author), &mut frames).await?;
             }
             Event::ReactionAdded { post, channel, .. } | Event::ReactionRemoved { post, channel, .. } => {
-                let author = self.core.store.get_user(&post.user_id).await?;
+                let author = self.core.read().get_user(&post.user_id).await?;
                 self.message_frames(post, channel, author.as_ref(), &mut frames).await?;
             }
             Event::PostDeleted { post, channel, .. } => {
@@ -394,7 +394,7 @@ pub(super) fn subscription_id(channel: &Channel, user: &User) -> String {
 /// `user`'s subscription document for `channel`, as `subscriptions/get` and
 /// `subscriptions-changed` carry it.
 pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) -> ViewResult<Value> {
-    let member = core.store.get_channel_member(&channel.id, &user.id).await?;
+    let member = core.read().get_channel_member(&channel.id, &user.id).await?;
     let roles: Vec<&str> = member
         .as_ref()
         .map(|m| {
@@ -407,7 +407,7 @@ pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) ->
         .unwrap_or_default();
     let (name, fname) = if channel.channel_type == CHANNEL_DIRECT {
         let other = channel.name.split("__").find(|id| *id != user.id).unwrap_or(&user.id);
-        let username = match core.store.get_user(other).await? {
+        let username = match core.read().get_user(other).await? {
             Some(other) => other.username,
             None => other.to_owned(),
         };

@@ -27,8 +27,8 @@ use crate::channels::{ROLES_CHANNEL_ADMIN, join_channel};
 use crate::dialects::Dialects;
 use crate::ids::new_id;
 use crate::store::{
-    AccessToken, CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, DirectoryStore, ROLES_CHANNEL_USER, ROLES_SYSTEM_ADMIN,
-    ROLES_SYSTEM_USER, ROLES_TEAM_USER, Store, TEAM_OPEN, Team, TeamMember, User, now_ms,
+    AccessToken, CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, ROLES_CHANNEL_USER, ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER,
+    ROLES_TEAM_USER, TEAM_OPEN, Team, TeamMember, User, now_ms,
 };
 pub use chathooks_dialect::seed::Applied;
 
@@ -71,8 +71,8 @@ async fn password_matches(core: &Core, password: &str, hash: &str) -> anyhow::Re
 async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> anyhow::Result<()> {
     let username = seed.username.get_ref().clone();
     let existing = match &seed.id {
-        Some(id) => core.store.get_user(id.get_ref()).await?,
-        None => core.store.get_user_by_username(&username).await?,
+        Some(id) => core.read().get_user(id.get_ref()).await?,
+        None => core.read().get_user_by_username(&username).await?,
     };
     let roles = if seed.system_admin {
         ROLES_SYSTEM_ADMIN
@@ -115,8 +115,7 @@ async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> 
             if changed {
                 user.update_at = now_ms();
                 world.applied.updated += 1;
-                core.store
-                    .update_user(&user)
+                accounts::update_user(core, &user)
                     .await
                     .map_err(|e| anyhow::anyhow!("user `{username}`: {e}"))?
             } else {
@@ -126,25 +125,27 @@ async fn apply_user(core: &Core, world: &mut World, seed: &config::UserSeed) -> 
     };
     for token in &seed.tokens {
         let secret = token.get_ref();
-        match core.store.get_access_token(secret).await? {
+        match core.read().get_access_token(secret).await? {
             Some(existing) if existing.user_id == user.id => {
                 if !existing.is_active {
-                    core.store.set_access_token_active(&existing.id, true).await?;
+                    chathooks_core::sessions::set_access_token_active(core, &existing, true).await?;
                     world.applied.updated += 1;
                 }
             }
             Some(_) => anyhow::bail!("a token of user `{username}` already belongs to another user"),
             None => {
-                core.store
-                    .create_access_token(&AccessToken {
+                accounts::add_access_token(
+                    core,
+                    &AccessToken {
                         id: new_id(),
                         token: secret.clone(),
                         user_id: user.id.clone(),
                         description: "declared in the seed file".into(),
                         is_active: true,
                         create_at: now_ms(),
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
                 world.applied.created += 1;
             }
         }
@@ -163,16 +164,18 @@ fn user<'a>(world: &'a World, name: &str) -> anyhow::Result<&'a User> {
 
 /// `user` a member of `team` (a membership that ended is renewed).
 async fn ensure_team_member(core: &Core, world: &mut World, team: &Team, user_id: &str) -> anyhow::Result<()> {
-    let current = core.store.get_team_member(&team.id, user_id).await?;
+    let current = core.read().get_team_member(&team.id, user_id).await?;
     if current.is_none_or(|m| m.delete_at != 0) {
-        core.store
-            .add_team_member(&TeamMember {
+        chathooks_core::channels::add_team_member(
+            core,
+            &TeamMember {
                 team_id: team.id.clone(),
                 user_id: user_id.to_owned(),
                 roles: ROLES_TEAM_USER.into(),
                 delete_at: 0,
-            })
-            .await?;
+            },
+        )
+        .await?;
         world.applied.created += 1;
     }
     Ok(())
@@ -181,7 +184,7 @@ async fn ensure_team_member(core: &Core, world: &mut World, team: &Team, user_id
 async fn apply_team(core: &Core, world: &mut World, seed: &config::TeamSeed) -> anyhow::Result<()> {
     let name = seed.name.get_ref().clone();
     let display_name = seed.display_name.clone().unwrap_or_else(|| name.clone());
-    let team = match core.store.get_team_by_name(&name).await? {
+    let team = match core.read().get_team_by_name(&name).await? {
         Some(team) if team.display_name == display_name => team,
         Some(_) => anyhow::bail!(
             "team `{name}` exists with another display name; chathooks does not rename teams (change the file or the team)"
@@ -189,8 +192,9 @@ async fn apply_team(core: &Core, world: &mut World, seed: &config::TeamSeed) -> 
         None => {
             let now = now_ms();
             world.applied.created += 1;
-            core.store
-                .create_team(&Team {
+            chathooks_core::channels::create_team(
+                core,
+                &Team {
                     id: new_id(),
                     create_at: now,
                     update_at: now,
@@ -203,8 +207,9 @@ async fn apply_team(core: &Core, world: &mut World, seed: &config::TeamSeed) -> 
                     allow_open_invite: true,
                     allowed_domains: String::new(),
                     invite_id: new_id(),
-                })
-                .await?
+                },
+            )
+            .await?
         }
     };
     for member in &seed.members {
@@ -227,7 +232,7 @@ async fn ensure_channel(
     private: bool,
 ) -> anyhow::Result<Channel> {
     let kind = if private { CHANNEL_PRIVATE } else { CHANNEL_OPEN };
-    if let Some(channel) = core.store.get_channel_by_name(&team.id, name).await? {
+    if let Some(channel) = core.read().get_channel_by_name(&team.id, name).await? {
         if channel.channel_type != kind || channel.delete_at != 0 {
             anyhow::bail!(
                 "channel `{}/{name}` exists as {} channel; the file declares a {} one",
@@ -261,19 +266,14 @@ async fn ensure_channel(
         last_post_at: now,
         total_msg_count: 0,
     };
-    let channel = core.store.create_channel(&channel).await?;
-    core.emit(crate::events::Event::ChannelCreated {
-        channel: channel.clone(),
-        creator: world
-            .seeded
-            .users
-            .values()
-            .find(|u| u.is_system_admin())
-            .cloned()
-            .unwrap_or_else(system_user),
-    })
-    .await;
-    Ok(channel)
+    let announced_by = world
+        .seeded
+        .users
+        .values()
+        .find(|u| u.is_system_admin())
+        .cloned()
+        .unwrap_or_else(system_user);
+    Ok(chathooks_core::channels::create_empty_channel(core, &channel, &announced_by).await?)
 }
 
 /// Who made what the seed file declares, where an event needs a user and
@@ -302,7 +302,7 @@ async fn apply_channel(core: &Core, world: &mut World, seed: &config::ChannelSee
     for member in &seed.members {
         let member = user(world, member.get_ref())?.clone();
         ensure_team_member(core, world, &team, &member.id).await?;
-        if core.store.get_channel_member(&channel.id, &member.id).await?.is_none() {
+        if core.read().get_channel_member(&channel.id, &member.id).await?.is_none() {
             let roles = if channel.creator_id == member.id {
                 ROLES_CHANNEL_ADMIN
             } else {
@@ -347,7 +347,7 @@ impl Welcome {
 /// random password, a team with its town square, and an incoming hook of
 /// each API. `None` when the database has users already.
 pub async fn zero_config(core: &Core, dialects: &Dialects) -> anyhow::Result<Option<Welcome>> {
-    if core.store.count_users().await? > 0 {
+    if core.read().count_users().await? > 0 {
         return Ok(None);
     }
     let welcome = Welcome {

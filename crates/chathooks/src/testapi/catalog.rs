@@ -9,7 +9,7 @@ use chathooks_testapi_types::{self as types, HookSummaryDirection};
 
 use super::TestResult;
 use crate::server::AppState;
-use crate::store::{CHANNEL_PRIVATE, InspectStore, Store, StoreError};
+use crate::store::{CHANNEL_PRIVATE, StoreError};
 
 /// Team id to team name, read once per call.
 async fn team_names(
@@ -21,14 +21,20 @@ async fn team_names(
         if id.is_empty() || names.contains_key(id) {
             continue;
         }
-        let name = state.core.store.get_team(id).await?.map(|t| t.name).unwrap_or_default();
+        let name = state
+            .core
+            .read()
+            .get_team(id)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default();
         names.insert(id.to_owned(), name);
     }
     Ok(names)
 }
 
 pub(super) async fn channels(state: &AppState) -> TestResult<list_channels::Response> {
-    let all = state.core.store.list_all_channels().await?;
+    let all = state.core.read().list_all_channels().await?;
     let teams = team_names(state, all.iter().map(|c| c.team_id.as_str())).await?;
     let mut channels: Vec<types::ChannelSummary> = all
         .into_iter()

@@ -5,7 +5,7 @@ use chathooks_testapi_types::{self as types, DeliveryStatus};
 
 use super::TestResult;
 use crate::server::AppState;
-use crate::store::{DeliveryFilter, DeliveryStore, JobStatus};
+use crate::store::{DeliveryFilter, JobStatus};
 
 fn job_status(status: DeliveryStatus) -> JobStatus {
     match status {
@@ -33,7 +33,7 @@ pub(super) async fn list(state: &AppState, request: list_deliveries::Request) ->
         status: request.status.map(job_status),
     };
     let limit = u32::try_from(request.limit.clamp(1, 1000)).unwrap_or(1000);
-    let store = &state.core.store;
+    let store = state.core.read();
     let jobs = store.list_deliveries(&filter, 0, limit).await?;
     let mut deliveries = Vec::with_capacity(jobs.len());
     for job in jobs {

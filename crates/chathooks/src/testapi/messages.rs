@@ -17,7 +17,7 @@ use crate::posts::{
     PROP_ATTACHMENTS, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME, is_from_webhook,
 };
 use crate::server::{AppState, Shared};
-use crate::store::{Channel, ContentStore, InspectStore, Post, PostSearch, SearchEnd, Store, StoreError, now_ms};
+use crate::store::{Channel, Post, PostSearch, SearchEnd, StoreError, now_ms};
 
 /// How often a wait looks at the database even without an event: posts
 /// made by another instance on the same database raise no event here.
@@ -40,10 +40,10 @@ async fn search(state: &AppState, filters: Filters, after: i64) -> TestResult<Po
     let user_id = match filters.author.filter(|a| !a.is_empty()) {
         None => None,
         Some(given) => {
-            let by_name = state.core.store.get_user_by_username(&given).await?;
+            let by_name = state.core.read().get_user_by_username(&given).await?;
             let user = match by_name {
                 Some(user) => Some(user),
-                None => state.core.store.get_user(&given).await?,
+                None => state.core.read().get_user(&given).await?,
             };
             let user = user.ok_or_else(|| {
                 TestError::bad_request("unknown-author", format!("no user has the username or id `{given}`"))
@@ -69,11 +69,11 @@ async fn find_channel(state: &AppState, given: &str) -> TestResult<Channel> {
         )
     };
     let found = match given.split_once('/') {
-        Some((team, name)) => match state.core.store.get_team_by_name(team).await? {
-            Some(team) => state.core.store.get_channel_by_name(&team.id, name).await?,
+        Some((team, name)) => match state.core.read().get_team_by_name(team).await? {
+            Some(team) => state.core.read().get_channel_by_name(&team.id, name).await?,
             None => None,
         },
-        None => state.core.store.get_channel(given).await?,
+        None => state.core.read().get_channel(given).await?,
     };
     found.ok_or_else(unknown)
 }
@@ -92,7 +92,7 @@ pub(super) async fn list(state: &Shared, request: list_messages::Request) -> Tes
     let search = search(state, filters, request.since.unwrap_or(i64::MIN)).await?;
     let posts = state
         .core
-        .store
+        .read()
         .search_posts(&search, SearchEnd::Newest, limit_of(request.limit))
         .await?;
     let messages = Messages::new(state).convert_all(&posts).await?;
@@ -157,7 +157,7 @@ fn timed_out() -> wait_for_message::Response {
 }
 
 async fn first_match(state: &AppState, search: &PostSearch) -> Result<Option<Post>, StoreError> {
-    let mut found = state.core.store.search_posts(search, SearchEnd::Oldest, 1).await?;
+    let mut found = state.core.read().search_posts(search, SearchEnd::Oldest, 1).await?;
     Ok(found.pop())
 }
 
@@ -197,7 +197,7 @@ impl<'a> Messages<'a> {
         let name = self
             .state
             .core
-            .store
+            .read()
             .get_user(user_id)
             .await?
             .map(|u| u.username)
@@ -210,7 +210,7 @@ impl<'a> Messages<'a> {
         if let Some(names) = self.channels.get(channel_id) {
             return Ok(names.clone());
         }
-        let store = &self.state.core.store;
+        let store = self.state.core.read();
         let names = match store.get_channel(channel_id).await? {
             Some(channel) => {
                 let team = match channel.team_id.as_str() {
@@ -228,7 +228,7 @@ impl<'a> Messages<'a> {
     pub(super) async fn convert(&mut self, post: &Post) -> Result<types::Message, StoreError> {
         let (channel_name, team_name) = self.channel(&post.channel_id).await?;
         let username = self.username(&post.user_id).await?;
-        let store = &self.state.core.store;
+        let store = self.state.core.read();
         let files = store
             .list_post_files(&post.id)
             .await?

@@ -6,7 +6,6 @@ use chathooks_testapi_types as types;
 
 use super::{TestError, TestResult};
 use crate::server::AppState;
-use crate::store::InspectStore;
 
 pub(super) async fn reset(state: &AppState) -> TestResult<op::Response> {
     // Read the seed file first: a file that no longer parses leaves
@@ -19,7 +18,7 @@ pub(super) async fn reset(state: &AppState) -> TestResult<op::Response> {
         None => None,
     };
     let core = &state.core;
-    core.store.wipe().await?;
+    chathooks_core::maintenance::wipe(core).await?;
     if let Some((username, password)) = &state.config.admin {
         chathooks_core::accounts::ensure_admin(core, username, password)
             .await
