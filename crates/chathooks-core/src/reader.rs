@@ -100,6 +100,20 @@ reads! {
 }
 
 impl Reader<'_> {
+    /// The names of the teams with these ids, by id (an unknown id maps to
+    /// ""; empty ids are skipped): for listings that show `team/channel`.
+    pub async fn team_names(&self, team_ids: &[&str]) -> StoreResult<std::collections::HashMap<String, String>> {
+        let mut names = std::collections::HashMap::new();
+        for &id in team_ids {
+            if id.is_empty() || names.contains_key(id) {
+                continue;
+            }
+            let name = self.get_team(id).await?.map(|team| team.name).unwrap_or_default();
+            names.insert(id.to_owned(), name);
+        }
+        Ok(names)
+    }
+
     /// [`AnyStore::get_channel_for_posting`]: the cached channel, for posting.
     pub async fn get_channel_for_posting(&self, id: &str) -> StoreResult<Option<Channel>> {
         self.0.get_channel_for_posting(id).await

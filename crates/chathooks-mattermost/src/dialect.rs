@@ -130,19 +130,6 @@ where
     Ok(all)
 }
 
-/// Team id to team name, read once per call.
-async fn team_names(core: &Core, team_ids: impl Iterator<Item = &str>) -> Result<HashMap<String, String>, StoreError> {
-    let mut names = HashMap::new();
-    for id in team_ids {
-        if id.is_empty() || names.contains_key(id) {
-            continue;
-        }
-        let name = core.read().get_team(id).await?.map(|t| t.name).unwrap_or_default();
-        names.insert(id.to_owned(), name);
-    }
-    Ok(names)
-}
-
 /// `team/channel` of a channel id ("" when unknown).
 async fn channel_path(core: &Core, teams: &HashMap<String, String>, channel_id: &str) -> Result<String, StoreError> {
     Ok(match core.read().get_channel(channel_id).await? {
@@ -162,11 +149,12 @@ async fn hooks(core: &Core, base: &str) -> Result<Vec<HookSummary>, StoreError> 
     let (any_incoming, any_outgoing) = (IncomingFilter::default(), OutgoingFilter::default());
     let incoming = all_pages(|page| store.list_incoming(&any_incoming, page, PAGE)).await?;
     let outgoing = all_pages(|page| store.list_outgoing(&any_outgoing, page, PAGE)).await?;
-    let team_ids = incoming
+    let team_ids: Vec<&str> = incoming
         .iter()
         .map(|h| h.team_id.as_str())
-        .chain(outgoing.iter().map(|h| h.team_id.as_str()));
-    let teams = team_names(core, team_ids).await?;
+        .chain(outgoing.iter().map(|h| h.team_id.as_str()))
+        .collect();
+    let teams = core.read().team_names(&team_ids).await?;
     let mut hooks = Vec::with_capacity(incoming.len() + outgoing.len());
     for hook in incoming {
         hooks.push(HookSummary {

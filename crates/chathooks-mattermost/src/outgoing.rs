@@ -9,7 +9,9 @@
 //! its hooks. One attempt per callback URL and no retries, as in Mattermost;
 //! every attempt is on record in the queue.
 
-use chathooks_core::delivery::{BoxFuture, CallOutcome, NewDelivery, Outgoing, RetryPolicy, Verdict};
+use chathooks_core::delivery::{
+    Attempt, Begun, BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, RetryPolicy, Skipped, Verdict,
+};
 use chathooks_core::events::Event;
 use chathooks_core::posts::webhook::{WebhookMessage, create_webhook_posts};
 use chathooks_mattermost_types::SlackAttachment;
@@ -57,19 +59,37 @@ impl Outgoing for MattermostOutgoing {
         })
     }
 
-    fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
-        Box::pin(async move { !matches!(core.read().get_outgoing(&job.hook_id).await, Ok(None)) })
+    fn begin<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, _attempt: i64) -> BoxFuture<'a, Begun<'a>> {
+        Box::pin(async move {
+            let hook = match core.read().get_outgoing(&job.hook_id).await {
+                Ok(Some(hook)) => Some(hook),
+                Ok(None) => return Begun::Skip(Skipped::Cancelled),
+                Err(error) => {
+                    // Call all the same: the receiver is owed it. Only the
+                    // answer cannot be posted without the hook.
+                    tracing::warn!(hook_id = %job.hook_id, %error, "outgoing webhook not read before its call");
+                    None
+                }
+            };
+            Begun::Call(CallRequest::for_job(job), Box::new(Answering { core, job, hook }))
+        })
     }
+}
 
-    fn settle<'a>(
-        &'a self,
-        core: &'a Core,
-        job: &'a DeliveryJob,
-        _attempt: i64,
-        _retries_left: bool,
-        outcome: &'a CallOutcome,
-    ) -> BoxFuture<'a, Verdict> {
-        Box::pin(settle(core, job, outcome))
+/// One attempt of an outgoing webhook, with the hook as it was when the
+/// attempt began: the answer is posted as that hook.
+struct Answering<'a> {
+    core: &'a Core,
+    job: &'a DeliveryJob,
+    hook: Option<OutgoingHook>,
+}
+
+impl<'a> Attempt<'a> for Answering<'a> {
+    fn settle<'b>(self: Box<Self>, outcome: &'b CallOutcome, _retries_left: bool) -> BoxFuture<'b, Verdict>
+    where
+        'a: 'b,
+    {
+        Box::pin(settle(*self, outcome))
     }
 }
 
@@ -232,7 +252,8 @@ struct Answer {
 /// Post the callback's answer, if it gave one. The status is ignored
 /// (Mattermost posts an answer even from an error status); failures are
 /// logged, since nobody is waiting for the outcome.
-async fn settle(core: &Core, job: &DeliveryJob, outcome: &CallOutcome) -> Verdict {
+async fn settle(attempt: Answering<'_>, outcome: &CallOutcome) -> Verdict {
+    let Answering { core, job, hook } = attempt;
     if let Some(error) = &outcome.error {
         let what = if outcome.refused { "refused" } else { "failed" };
         tracing::warn!(hook_id = %job.hook_id, url = %job.url, %error, "outgoing webhook callback {what}");
@@ -258,7 +279,7 @@ async fn settle(core: &Core, job: &DeliveryJob, outcome: &CallOutcome) -> Verdic
             return verdict;
         }
     };
-    if let Err(error) = post_answer(core, job, answer).await {
+    if let Err(error) = post_answer(core, job, hook.as_ref(), answer).await {
         tracing::warn!(hook_id = %job.hook_id, url = %job.url, %error, "outgoing webhook answer not posted");
     }
     verdict
@@ -280,14 +301,19 @@ enum AnswerError {
 /// Post a callback's answer in the channel of the triggering post, as the
 /// hook's creator, if it has text or attachments. Username and icon fall back
 /// to the hook's.
-async fn post_answer(core: &Core, job: &DeliveryJob, answer: Answer) -> Result<(), AnswerError> {
+async fn post_answer(
+    core: &Core,
+    job: &DeliveryJob,
+    hook: Option<&OutgoingHook>,
+    answer: Answer,
+) -> Result<(), AnswerError> {
     let text = answer.text.unwrap_or_default();
     let attachments = answer.attachments.unwrap_or_default();
     if text.is_empty() && attachments.is_empty() {
         return Ok(());
     }
     let context: Context = serde_json::from_value(job.context.clone())?;
-    let hook = core.read().get_outgoing(&job.hook_id).await?.ok_or(AnswerError::Gone)?;
+    let hook = hook.ok_or(AnswerError::Gone)?;
     let creator = core.read().get_user(&hook.creator_id).await?.ok_or(AnswerError::Gone)?;
     let channel = live_channel(core, &context.channel_id)
         .await?

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use chathooks_core::delivery::{
-    BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, Prepared, RetryPolicy, Schedule, Skipped, Verdict,
+    Attempt, Begun, BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, RetryPolicy, Schedule, Skipped, Verdict,
 };
 use chathooks_core::events::Event;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
 use super::rooms::{live_channel, resolve_entry};
-use super::scripts::{Scripts, error_doc, logs_doc, truthy};
+use super::scripts::{Scripts, error_doc, log_entries, logs_doc, truthy};
 use super::time::iso;
 use super::wire;
 use chathooks_core::Core;
@@ -107,42 +107,55 @@ impl Outgoing for RocketChatOutgoing {
         })
     }
 
-    fn prepare<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, _attempt: i64) -> BoxFuture<'a, Prepared> {
+    fn begin<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, attempt: i64) -> BoxFuture<'a, Begun<'a>> {
         Box::pin(async move {
-            match prepare(core, &self.scripts, job).await {
-                Ok(prepared) => prepared,
+            match begin(core, &self.scripts, job, attempt).await {
+                Ok(begun) => begun,
                 Err(error) => {
                     tracing::warn!(integration_id = %job.hook_id, ?error, "outgoing delivery not prepared");
-                    Prepared::Skip(Skipped::Failed)
+                    Begun::Skip(Skipped::Failed)
                 }
             }
         })
     }
+}
 
-    fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool> {
-        Box::pin(async move {
-            match core.read().get_rc_integration(&job.hook_id).await {
-                Ok(Some(integration)) => integration.enabled,
-                Ok(None) => false,
-                // Let the attempt go ahead: settling reads the store again.
-                Err(_) => true,
-            }
-        })
-    }
+/// One attempt of an outgoing integration: the integration and the job's
+/// context as they were read when it began, and what the script's
+/// `prepare_outgoing_request` left for `process_outgoing_response`.
+struct Calling<'a> {
+    core: &'a Core,
+    scripts: &'a Scripts,
+    job: &'a DeliveryJob,
+    /// 1 for the first attempt.
+    number: i64,
+    integration: RcIntegration,
+    context: Context,
+    prepared: PrepareNotes,
+}
 
-    fn settle<'a>(
-        &'a self,
-        core: &'a Core,
-        job: &'a DeliveryJob,
-        attempt: i64,
-        retries_left: bool,
-        outcome: &'a CallOutcome,
-    ) -> BoxFuture<'a, Verdict> {
+/// What the prepare step of a script leaves for the rest of the attempt.
+#[derive(Default)]
+struct PrepareNotes {
+    /// `prepare_outgoing_request` ran and returned a request.
+    ran: bool,
+    /// What it logged (the response step's logs follow them).
+    logs: Vec<Value>,
+    /// The request it returned, handed to `process_outgoing_response`.
+    request: Option<Value>,
+}
+
+impl<'a> Attempt<'a> for Calling<'a> {
+    fn settle<'b>(self: Box<Self>, outcome: &'b CallOutcome, retries_left: bool) -> BoxFuture<'b, Verdict>
+    where
+        'a: 'b,
+    {
         Box::pin(async move {
-            match settle(core, &self.scripts, job, attempt, retries_left, outcome).await {
+            let integration_id = self.integration.id.clone();
+            match settle(*self, retries_left, outcome).await {
                 Ok(verdict) => verdict,
                 Err(error) => {
-                    tracing::warn!(integration_id = %job.hook_id, ?error, "outgoing delivery not settled");
+                    tracing::warn!(%integration_id, ?error, "outgoing delivery not settled");
                     Verdict::GiveUp
                 }
             }
@@ -183,7 +196,7 @@ async fn message_deliveries(
         if !watches(doc, &keys) {
             continue;
         }
-        let Some(trigger_word) = triggered(doc, &post.message) else {
+        let Trigger::Fires(trigger_word) = triggered(doc, &post.message) else {
             continue;
         };
         let mut body = payload(core, doc, post, channel, author, trigger_word.as_deref());
@@ -414,16 +427,25 @@ fn watches(doc: &Value, keys: &HashSet<String>) -> bool {
     entries.iter().any(|entry| keys.contains(&entry.trim().to_lowercase()))
 }
 
-/// Does `message` fire the integration? `None`: no. `Some(None)`: yes, it has
-/// no trigger words. `Some(Some(word))`: yes, `word` matched: the message
+/// Whether a message fires an outgoing integration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// No trigger word matched.
+    Quiet,
+    /// It fires, with the word that matched (`None`: the integration has no
+    /// trigger words, so every message fires it).
+    Fires(Option<String>),
+}
+
+/// Does `message` fire the integration? A word matches when the message
 /// starts with it (a raw prefix), or contains it with `triggerWordAnywhere`.
-pub(crate) fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
+pub(crate) fn triggered(doc: &Value, message: &str) -> Trigger {
     let words: Vec<String> = strings(doc, "triggerWords")
         .into_iter()
         .filter(|w| !w.is_empty())
         .collect();
     if words.is_empty() {
-        return Some(None);
+        return Trigger::Fires(None);
     }
     let anywhere = doc.get("triggerWordAnywhere").and_then(Value::as_bool) == Some(true);
     words
@@ -435,7 +457,7 @@ pub(crate) fn triggered(doc: &Value, message: &str) -> Option<Option<String>> {
                 message.starts_with(word.as_str())
             }
         })
-        .map(Some)
+        .map_or(Trigger::Quiet, |word| Trigger::Fires(Some(word)))
 }
 
 /// The JSON body posted to each URL (`OutgoingWebhookPayload`).
@@ -465,19 +487,48 @@ fn payload(
     body
 }
 
+/// Begin attempt `number` of a claimed job: read its integration (one
+/// removed or disabled since cancels the job) and context once, then let
+/// the script prepare the call.
+async fn begin<'a>(core: &'a Core, scripts: &'a Scripts, job: &'a DeliveryJob, number: i64) -> RcResult<Begun<'a>> {
+    let integration = match core.read().get_rc_integration(&job.hook_id).await? {
+        Some(integration) if integration.enabled => integration,
+        // Removed or disabled since the job was stored.
+        _ => return Ok(Begun::Skip(Skipped::Cancelled)),
+    };
+    let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
+    let mut attempt = Calling {
+        core,
+        scripts,
+        job,
+        number,
+        integration,
+        context,
+        prepared: PrepareNotes::default(),
+    };
+    Ok(match prepare(&mut attempt).await? {
+        Ok(request) => Begun::Call(request, Box::new(attempt)),
+        Err(skipped) => Begun::Skip(skipped),
+    })
+}
+
 /// What an integration's script does with a claimed job before its call:
 /// `prepare_outgoing_request` may rewrite the request, post a message
 /// instead, or cancel the call. Without a script (or that method) the job's
 /// own POST is made.
-async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<Prepared> {
-    let default = CallRequest::post(&job.url, &job.content_type, &job.body);
-    let Some(integration) = core.read().get_rc_integration(&job.hook_id).await? else {
-        return Ok(Prepared::Skip(Skipped::Cancelled));
-    };
+async fn prepare(attempt: &mut Calling<'_>) -> RcResult<Result<CallRequest, Skipped>> {
+    let Calling {
+        core,
+        scripts,
+        job,
+        ref integration,
+        ref context,
+        ..
+    } = *attempt;
+    let default = CallRequest::for_job(job);
     if scripts.source_of(&integration.doc).is_none() {
-        return Ok(Prepared::Call(default));
+        return Ok(Ok(default));
     }
-    let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
     let request = json!({
         "params": {},
         "method": "POST",
@@ -489,7 +540,7 @@ async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<
     let outcome = scripts
         .call(
             core,
-            &integration,
+            integration,
             "prepare_outgoing_request",
             json!({"request": request}),
         )
@@ -507,24 +558,23 @@ async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<
                 true,
                 format!("prepare_outgoing_request failed: {failure}"),
             );
-            record_history(core, &integration, &job.url, &job.body, &context, result).await?;
-            return Ok(Prepared::Skip(Skipped::Failed));
+            record_history(core, integration, &job.url, &job.body, context, result).await?;
+            return Ok(Err(Skipped::Failed));
         }
     };
     if outcome.missing_method {
-        let mut call = default;
-        call.notes = json!({"logs": logs_doc(&outcome.logs)});
-        return Ok(Prepared::Call(call));
+        attempt.prepared.logs = log_entries(&outcome.logs);
+        return Ok(Ok(default));
     }
     result.insert("scriptLogs".into(), logs_doc(&outcome.logs));
     let Some(prepared) = outcome.value.filter(truthy) else {
         finish(&mut result, "after-prepare-no-opts", false, String::new());
-        record_history(core, &integration, &job.url, &job.body, &context, result).await?;
-        return Ok(Prepared::Skip(Skipped::Cancelled));
+        record_history(core, integration, &job.url, &job.body, context, result).await?;
+        return Ok(Err(Skipped::Cancelled));
     };
     let mut posted = false;
     if let Some(message) = prepared.get("message").filter(|m| truthy(m)) {
-        match reply(core, &integration, &context, message).await {
+        match reply(core, integration, context, message).await {
             Ok(sent) => posted = sent,
             Err(error) => tracing::warn!(integration_id = %integration.id, ?error, "script message not posted"),
         }
@@ -534,8 +584,8 @@ async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<
     let method = prepared.get("method").and_then(Value::as_str).filter(|m| !m.is_empty());
     let (Some(url), Some(method)) = (url, method) else {
         finish(&mut result, "after-prepare-no-url_or_method", false, String::new());
-        record_history(core, &integration, &job.url, &job.body, &context, result).await?;
-        return Ok(Prepared::Skip(if posted { Skipped::Done } else { Skipped::Cancelled }));
+        record_history(core, integration, &job.url, &job.body, context, result).await?;
+        return Ok(Err(if posted { Skipped::Done } else { Skipped::Cancelled }));
     };
     let mut headers: Vec<(String, String)> = match prepared.get("headers") {
         Some(Value::Object(fields)) => fields
@@ -564,9 +614,13 @@ async fn prepare(core: &Core, scripts: &Scripts, job: &DeliveryJob) -> RcResult<
         headers,
         content_type: "application/json".into(),
         body,
-        notes: json!({"logs": logs_doc(&outcome.logs), "request": prepared, "ranPrepareScript": true}),
     };
-    Ok(Prepared::Call(call))
+    attempt.prepared = PrepareNotes {
+        ran: true,
+        logs: log_entries(&outcome.logs),
+        request: Some(prepared),
+    };
+    Ok(Ok(call))
 }
 
 /// `url` with the script's `params` added to its query.
@@ -601,26 +655,30 @@ enum ScriptVerdict {
 /// Run `process_outgoing_response` on the answer, if the integration has a
 /// script; `None` when the default handling applies.
 async fn process_response(
-    core: &Core,
-    scripts: &Scripts,
-    integration: &RcIntegration,
-    context: &Context,
+    attempt: &Calling<'_>,
+    prepared: PrepareNotes,
     outcome: &CallOutcome,
     result: &mut Map<String, Value>,
 ) -> Option<ScriptVerdict> {
+    let Calling {
+        core,
+        scripts,
+        ref integration,
+        ref context,
+        ..
+    } = *attempt;
     scripts.source_of(&integration.doc)?;
     if outcome.refused {
         return None;
     }
-    let notes = &outcome.request.notes;
-    let mut logs: Vec<Value> = notes.get("logs").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut logs = prepared.logs;
     let content_raw = outcome.text();
     let headers: Map<String, Value> = outcome
         .headers
         .iter()
         .map(|(name, value)| (name.clone(), Value::String(value.clone())))
         .collect();
-    let request = notes.get("request").cloned().unwrap_or_else(|| {
+    let request = prepared.request.unwrap_or_else(|| {
         json!({
             "params": {},
             "method": outcome.request.method,
@@ -684,20 +742,10 @@ async fn process_response(
 /// Judge an attempt and act on it: let the script handle the answer, or
 /// reply with it, disable the integration on 410, and record the attempt in
 /// the integration's history, saying what happens next.
-async fn settle(
-    core: &Core,
-    scripts: &Scripts,
-    job: &DeliveryJob,
-    attempt: i64,
-    retries_left: bool,
-    outcome: &CallOutcome,
-) -> RcResult<Verdict> {
-    let Some(integration) = core.read().get_rc_integration(&job.hook_id).await? else {
-        return Ok(Verdict::GiveUp); // removed meanwhile, with its history
-    };
-    let context: Context = serde_json::from_value(job.context.clone()).map_err(RcError::internal)?;
+async fn settle(mut attempt: Calling<'_>, retries_left: bool, outcome: &CallOutcome) -> RcResult<Verdict> {
+    let prepared = std::mem::take(&mut attempt.prepared);
     let mut result = Map::new();
-    if outcome.request.notes.get("ranPrepareScript") == Some(&Value::Bool(true)) {
+    if prepared.ran {
         result.insert("ranPrepareScript".into(), true.into());
     }
     if let Some(status) = outcome.status {
@@ -708,7 +756,7 @@ async fn settle(
                 .into(),
         );
     }
-    let scripted = process_response(core, scripts, &integration, &context, outcome, &mut result).await;
+    let scripted = process_response(&attempt, prepared, outcome, &mut result).await;
     let verdict = match scripted {
         Some(ScriptVerdict::Handled(step)) => {
             finish(&mut result, step, false, String::new());
@@ -724,41 +772,38 @@ async fn settle(
             );
             Verdict::GiveUp
         }
-        None => {
-            default_settle(
-                core,
-                &integration,
-                job,
-                &context,
-                attempt,
-                retries_left,
-                outcome,
-                &mut result,
-            )
-            .await?
-        }
+        None => default_settle(&attempt, retries_left, outcome, &mut result).await?,
     };
     let request = &outcome.request;
-    record_history(core, &integration, &request.url, &request.body, &context, result).await?;
+    let Calling {
+        core,
+        ref integration,
+        ref context,
+        ..
+    } = attempt;
+    record_history(core, integration, &request.url, &request.body, context, result).await?;
     Ok(verdict)
 }
 
 /// Rocket.Chat's handling of an answer without a script (or one the script
 /// left alone).
-#[allow(clippy::too_many_arguments)]
 async fn default_settle(
-    core: &Core,
-    integration: &RcIntegration,
-    job: &DeliveryJob,
-    context: &Context,
-    attempt: i64,
+    attempt: &Calling<'_>,
     retries_left: bool,
     outcome: &CallOutcome,
     result: &mut Map<String, Value>,
 ) -> RcResult<Verdict> {
+    let Calling {
+        core,
+        job,
+        number,
+        ref integration,
+        ref context,
+        ..
+    } = *attempt;
     if let (Some(error), true) = (&outcome.error, outcome.status.is_none()) {
         result.insert("httpError".into(), error.clone().into());
-        let (verdict, plan) = retry_plan(integration, job, attempt, retries_left, outcome.refused);
+        let (verdict, plan) = retry_plan(integration, job, number, retries_left, outcome.refused);
         finish(result, "failed", true, format!("{error}; {plan}"));
         return Ok(verdict);
     }
@@ -788,7 +833,7 @@ async fn default_settle(
         None if (200..300).contains(&status) => format!("HTTP {status} with an empty body"),
         None => format!("HTTP {status}"),
     };
-    let (verdict, plan) = retry_plan(integration, job, attempt, retries_left, false);
+    let (verdict, plan) = retry_plan(integration, job, number, retries_left, false);
     finish(result, "failed", true, format!("{problem}; {plan}"));
     Ok(verdict)
 }
@@ -973,13 +1018,23 @@ mod tests {
     #[test]
     fn trigger_words() {
         let every = json!({});
-        assert_eq!(triggered(&every, "anything"), Some(None));
+        assert_eq!(triggered(&every, "anything"), Trigger::Fires(None));
         let prefix = json!({"triggerWords": ["!deploy", "ci"]});
-        assert_eq!(triggered(&prefix, "!deploy now"), Some(Some("!deploy".into())));
-        assert_eq!(triggered(&prefix, "circle"), Some(Some("ci".into())), "a raw prefix");
-        assert_eq!(triggered(&prefix, "please !deploy"), None);
+        assert_eq!(
+            triggered(&prefix, "!deploy now"),
+            Trigger::Fires(Some("!deploy".into()))
+        );
+        assert_eq!(
+            triggered(&prefix, "circle"),
+            Trigger::Fires(Some("ci".into())),
+            "a raw prefix"
+        );
+        assert_eq!(triggered(&prefix, "please !deploy"), Trigger::Quiet);
         let anywhere = json!({"triggerWords": ["!deploy"], "triggerWordAnywhere": true});
-        assert_eq!(triggered(&anywhere, "please !deploy"), Some(Some("!deploy".into())));
-        assert_eq!(triggered(&anywhere, "nothing"), None);
+        assert_eq!(
+            triggered(&anywhere, "please !deploy"),
+            Trigger::Fires(Some("!deploy".into()))
+        );
+        assert_eq!(triggered(&anywhere, "nothing"), Trigger::Quiet);
     }
 }

@@ -159,6 +159,14 @@ pub(crate) fn logs_doc<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Value
         .collect()
 }
 
+/// A script's logs as history entries, to add to.
+pub(crate) fn log_entries<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Vec<Value> {
+    match logs_doc(logs) {
+        Value::Array(entries) => entries,
+        _ => Vec::new(),
+    }
+}
+
 /// JavaScript's truthiness of a JSON value.
 pub(crate) fn truthy(value: &Value) -> bool {
     match value {

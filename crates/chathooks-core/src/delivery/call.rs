@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
-use serde_json::Value;
 
 /// The request a call makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,9 +16,6 @@ pub struct CallRequest {
     pub headers: Vec<(String, String)>,
     pub content_type: String,
     pub body: String,
-    /// What the dialect wants back when it settles the attempt (for example
-    /// what a script logged while preparing the request).
-    pub notes: Value,
 }
 
 impl CallRequest {
@@ -31,12 +27,17 @@ impl CallRequest {
             headers: Vec::new(),
             content_type: content_type.to_owned(),
             body: body.to_owned(),
-            notes: Value::Null,
         }
+    }
+
+    /// The call `job` makes unless its dialect rewrites it.
+    pub fn for_job(job: &DeliveryJob) -> Self {
+        Self::post(&job.url, &job.content_type, &job.body)
     }
 }
 
 use crate::netguard::{self, AllowList};
+use crate::store::DeliveryJob;
 
 /// Largest answer read; the rest is dropped and the answer marked truncated
 /// (Mattermost and Rocket.Chat both read 1 MiB).

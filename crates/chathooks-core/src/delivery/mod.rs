@@ -64,14 +64,28 @@ pub enum Verdict {
     GiveUp,
 }
 
-/// What a claimed job does, as its dialect prepares it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Prepared {
-    /// Make this call, then settle it.
-    Call(CallRequest),
+/// How one attempt of a claimed job begins, as its dialect decides:
+/// the phases of an attempt are types. [`Outgoing::begin`] loads what the
+/// attempt needs once (the hook or integration, the job's context) and
+/// either hands back the call with an [`Attempt`] holding all that, or no
+/// call at all.
+pub enum Begun<'a> {
+    /// Make this call, then let the attempt settle its outcome.
+    Call(CallRequest, Box<dyn Attempt<'a> + 'a>),
     /// Make no call: the job ends with this status (the dialect has recorded
     /// why, for example a script that cancelled the call or failed).
     Skip(Skipped),
+}
+
+/// An attempt whose call was made: it acts on the outcome (posts the answer,
+/// disables the integration, writes the dialect's history) and judges it,
+/// with what [`Outgoing::begin`] loaded, so no attempt reads its hook twice.
+pub trait Attempt<'a>: Send {
+    /// `outcome.request` is the call that was made; `retries_left` says
+    /// whether a [`Verdict::Retry`] would be retried.
+    fn settle<'b>(self: Box<Self>, outcome: &'b CallOutcome, retries_left: bool) -> BoxFuture<'b, Verdict>
+    where
+        'a: 'b;
 }
 
 /// How a job that makes no call ends.
@@ -94,28 +108,12 @@ pub trait Outgoing: Send + Sync + 'static {
     /// the jobs are stored with it; it must only read.
     fn deliveries<'a>(&'a self, core: &'a Core, event: &'a Event) -> BoxFuture<'a, StoreResult<Vec<NewDelivery>>>;
 
-    /// Whether a claimed job is still wanted (its hook may have been removed
-    /// or disabled since): `false` cancels it without a call.
-    fn still_wanted<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob) -> BoxFuture<'a, bool>;
-
-    /// The call attempt number `attempt` makes. By default the job's own: a
-    /// POST of its body to its URL. A dialect may rewrite it (an integration
-    /// script), or make none. Runs off the request path, before each attempt.
-    fn prepare<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, attempt: i64) -> BoxFuture<'a, Prepared> {
-        let _ = (core, attempt);
-        Box::pin(async move { Prepared::Call(CallRequest::post(&job.url, &job.content_type, &job.body)) })
-    }
-
-    /// Act on the outcome of attempt number `attempt` (1 for the first) and
-    /// judge it. `outcome.request` is the call that was made. `retries_left` says whether a [`Verdict::Retry`] would be retried.
-    fn settle<'a>(
-        &'a self,
-        core: &'a Core,
-        job: &'a DeliveryJob,
-        attempt: i64,
-        retries_left: bool,
-        outcome: &'a CallOutcome,
-    ) -> BoxFuture<'a, Verdict>;
+    /// Begin attempt number `attempt` (1 for the first) of a claimed job:
+    /// [`Begun::Skip`] with [`Skipped::Cancelled`] when its hook was removed
+    /// or disabled since; otherwise the call to make (the job's own POST,
+    /// [`CallRequest::for_job`], or what an integration script made of it)
+    /// and the [`Attempt`] that settles it. Runs off the request path.
+    fn begin<'a>(&'a self, core: &'a Core, job: &'a DeliveryJob, attempt: i64) -> BoxFuture<'a, Begun<'a>>;
 }
 
 /// Tuning of the engine.

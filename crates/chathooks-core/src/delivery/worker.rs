@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{CallOutcome, Prepared, Skipped, Verdict, call};
+use super::{Begun, CallOutcome, Skipped, Verdict, call};
 use crate::Core;
 use crate::ids::new_ordered_id;
 use crate::store::{DeliveryAttempt, DeliveryJob, DeliveryStore, JobStatus, now_ms};
@@ -163,21 +163,19 @@ async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
         finish(core, &job, &[]).await;
         return;
     };
-    if !handler.still_wanted(core, &job).await {
-        job.status = JobStatus::Cancelled;
-        finish(core, &job, &[]).await;
-        return;
-    }
     let number = job.attempts + 1;
-    let request = match handler.prepare(core, &job, number).await {
-        Prepared::Call(request) => request,
-        Prepared::Skip(skipped) => {
-            job.status = match skipped {
+    // The attempt borrows the claimed job; what is stored at the end is a
+    // copy moved on from it.
+    let (request, attempt) = match handler.begin(core, &job, number).await {
+        Begun::Call(request, attempt) => (request, attempt),
+        Begun::Skip(skipped) => {
+            let mut ended = job.clone();
+            ended.status = match skipped {
                 Skipped::Done => JobStatus::Delivered,
                 Skipped::Cancelled => JobStatus::Cancelled,
                 Skipped::Failed => JobStatus::Failed,
             };
-            finish(core, &job, &[]).await;
+            finish(core, &ended, &[]).await;
             return;
         }
     };
@@ -191,7 +189,7 @@ async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
     let started_at = now_ms();
     let outcome = call::send(&core.deliveries.client, &core.allow_internal_callbacks, &request).await;
     let retries_left = number < job.max_attempts;
-    let verdict = handler.settle(core, &job, number, retries_left, &outcome).await;
+    let verdict = attempt.settle(&outcome, retries_left).await;
     let record = DeliveryAttempt {
         id: new_ordered_id(),
         job_id: job.id.clone(),
@@ -205,25 +203,26 @@ async fn attempt_holding(core: &Core, mut job: DeliveryJob, lease: &Lease<'_>) {
         error: problem(&outcome, verdict),
         instance: core.instance.clone(),
     };
-    job.attempts = number;
+    let mut ended = job.clone();
+    ended.attempts = number;
     match verdict {
-        Verdict::Delivered => job.status = JobStatus::Delivered,
+        Verdict::Delivered => ended.status = JobStatus::Delivered,
         Verdict::Retry if retries_left => {
             let n = u32::try_from(number - 1).unwrap_or(u32::MAX);
             let delay = job.retry_schedule.delay_ms(n);
-            job.status = JobStatus::Pending;
-            job.due_at = now_ms().saturating_add(delay);
+            ended.status = JobStatus::Pending;
+            ended.due_at = now_ms().saturating_add(delay);
         }
-        Verdict::Retry | Verdict::GiveUp => job.status = JobStatus::Failed,
+        Verdict::Retry | Verdict::GiveUp => ended.status = JobStatus::Failed,
     }
     let mut records = Vec::with_capacity(2);
     if let Some(previous_owner) = &job.previous_owner {
         records.push(lost_call(&job, previous_owner, number, started_at - 1));
     }
     records.push(record);
-    finish(core, &job, &records).await;
-    if job.status == JobStatus::Pending {
-        tracing::debug!(job_id = %job.id, due_at = job.due_at, "delivery will be retried");
+    finish(core, &ended, &records).await;
+    if ended.status == JobStatus::Pending {
+        tracing::debug!(job_id = %job.id, due_at = ended.due_at, "delivery will be retried");
     }
 }
 

@@ -1,41 +1,18 @@
 //! What the server holds, for the UI's side panels: channels, and every
 //! dialect's hooks and integrations with the URLs an application is given.
 
-use std::collections::HashMap;
-
 use chathooks_dialect::Direction;
 use chathooks_testapi_server::ops::{list_channels, list_hooks};
 use chathooks_testapi_types::{self as types, HookSummaryDirection};
 
 use super::TestResult;
 use crate::server::AppState;
-use crate::store::{CHANNEL_PRIVATE, StoreError};
-
-/// Team id to team name, read once per call.
-async fn team_names(
-    state: &AppState,
-    team_ids: impl Iterator<Item = &str>,
-) -> Result<HashMap<String, String>, StoreError> {
-    let mut names = HashMap::new();
-    for id in team_ids {
-        if id.is_empty() || names.contains_key(id) {
-            continue;
-        }
-        let name = state
-            .core
-            .read()
-            .get_team(id)
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default();
-        names.insert(id.to_owned(), name);
-    }
-    Ok(names)
-}
+use crate::store::CHANNEL_PRIVATE;
 
 pub(super) async fn channels(state: &AppState) -> TestResult<list_channels::Response> {
     let all = state.core.read().list_all_channels().await?;
-    let teams = team_names(state, all.iter().map(|c| c.team_id.as_str())).await?;
+    let team_ids: Vec<&str> = all.iter().map(|c| c.team_id.as_str()).collect();
+    let teams = state.core.read().team_names(&team_ids).await?;
     let mut channels: Vec<types::ChannelSummary> = all
         .into_iter()
         .map(|channel| types::ChannelSummary {
