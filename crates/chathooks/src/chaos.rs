@@ -16,6 +16,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use tokio::sync::broadcast;
 
+use chathooks_dialect::Dialect;
+
 use crate::server::AppState;
 use crate::store::now_ms;
 
@@ -39,15 +41,19 @@ pub struct Rule {
     pub latency: Duration,
 }
 
-/// An incoming webhook execution: the API (its dialect's name) and the hook
-/// id the path names.
-pub type Execution<'p> = (&'static str, &'p str);
+/// An incoming webhook execution: whose API it is and the hook id its path
+/// names.
+#[derive(Clone, Copy)]
+pub struct Execution<'a> {
+    pub dialect: &'a dyn Dialect,
+    pub hook_id: &'a str,
+}
 
 /// The execution a request is, if it is one: each dialect knows its own
 /// paths.
-pub fn execution_of<'p>(state: &AppState, method: &Method, path: &'p str) -> Option<Execution<'p>> {
-    let (dialect, hook) = state.dialects.incoming_hook(method, path)?;
-    Some((dialect.name(), hook))
+pub fn execution_of<'a>(state: &'a AppState, method: &Method, path: &'a str) -> Option<Execution<'a>> {
+    let (dialect, hook_id) = state.dialects.incoming_hook(method, path)?;
+    Some(Execution { dialect, hook_id })
 }
 
 /// A failing answer chaos made.
@@ -132,7 +138,9 @@ fn fails(rule: &Rule) -> bool {
 /// Delay an execution (from [`execution_of`]) that a rule applies to, and
 /// answer it in its API's shape if the rule fails it; `None` lets it through.
 pub async fn answer(state: &AppState, hook: Option<Execution<'_>>) -> Option<Response> {
-    let (api, hook_id) = hook?;
+    let execution = hook?;
+    let Execution { dialect, hook_id } = execution;
+    let api = dialect.name();
     let rule = state.chaos.rule_for(hook_id)?;
     if !rule.latency.is_zero() {
         tokio::time::sleep(rule.latency).await;
@@ -141,7 +149,7 @@ pub async fn answer(state: &AppState, hook: Option<Execution<'_>>) -> Option<Res
         return None;
     }
     // Logged and counted by its metrics labels: the id can be the hook's secret.
-    let labels = crate::metrics::hook_labels(state, api, hook_id).await;
+    let labels = crate::metrics::hook_labels(state, execution).await;
     tracing::info!(api, hook = %labels.hook, name = %labels.name, status = rule.status.as_u16(), "chaos: failing an execution");
     state.metrics.chaos_answer(&labels);
     let hook_id = hook_id.to_owned();
@@ -151,7 +159,7 @@ pub async fn answer(state: &AppState, hook: Option<Execution<'_>>) -> Option<Res
         hook_id,
         status: rule.status,
     });
-    let mut response = state.dialects.named(api)?.chaos_answer(rule.status);
+    let mut response = dialect.chaos_answer(rule.status);
     if let Some(seconds) = rule.retry_after {
         response
             .headers_mut()

@@ -48,11 +48,6 @@ impl Dialects {
         self.all.iter().find(|d| d.owns(path)).map(Arc::as_ref)
     }
 
-    /// The dialect called `name`.
-    pub fn named(&self, name: &str) -> Option<&dyn Dialect> {
-        self.all.iter().find(|d| d.name() == name).map(Arc::as_ref)
-    }
-
     /// The incoming hook a request executes, and whose it is.
     pub fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<(&dyn Dialect, &'p str)> {
         self.all

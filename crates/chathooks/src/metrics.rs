@@ -121,21 +121,19 @@ impl HookNames {
     }
 }
 
-/// The labels of an execution of hook `id` of `api`: the hook's hash and
-/// display name, or [`UNKNOWN_HOOK`] when there is no such hook.
-pub async fn hook_labels(state: &AppState, api: &'static str, id: &str) -> HookLabels {
+/// The labels of an execution: the hook's hash and display name, or
+/// [`UNKNOWN_HOOK`] when there is no such hook.
+pub async fn hook_labels(state: &AppState, execution: Execution<'_>) -> HookLabels {
+    let (api, id) = (execution.dialect.name(), execution.hook_id);
     if let Some(labels) = state.metrics.hooks.fresh(api, id) {
         return labels;
     }
-    let name = match state.dialects.named(api) {
-        Some(dialect) => match dialect.incoming_hook_name(&state.core, id).await {
-            Ok(name) => name,
-            Err(error) => {
-                tracing::debug!(api, %error, "hook not looked up for its metrics labels");
-                None
-            }
-        },
-        None => None,
+    let name = match execution.dialect.incoming_hook_name(&state.core, id).await {
+        Ok(name) => name,
+        Err(error) => {
+            tracing::debug!(api, %error, "hook not looked up for its metrics labels");
+            None
+        }
     };
     match name {
         Some(name) => {
@@ -260,10 +258,10 @@ pub async fn observe(
     elapsed: Duration,
 ) {
     state.metrics.observe(api, status, elapsed);
-    if let Some((api, id)) = hook
+    if let Some(hook) = hook
         && status.is_success()
     {
-        let labels = hook_labels(state, api, id).await;
+        let labels = hook_labels(state, hook).await;
         state.metrics.messages.get_or_create(&labels).inc();
     }
 }
