@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::integration::Integration;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chathooks_core::Core;
@@ -10,7 +11,6 @@ use chathooks_core::store::{RC_WEBHOOK_INCOMING, RcIntegrationFilter, StoreError
 use chathooks_dialect::seed::WelcomeHook;
 use chathooks_dialect::{Dialect, Direction, HookSummary, Options, Registration};
 use futures_util::future::BoxFuture;
-use serde_json::Value;
 
 use crate::scripts::Scripts;
 
@@ -142,33 +142,27 @@ async fn hooks(core: &Core, base: &str) -> Result<Vec<HookSummary>, StoreError> 
         let done = batch.len() < PAGE as usize;
         offset += PAGE;
         for integration in batch {
-            let doc = &integration.doc;
-            let strings = |key: &str| -> Vec<String> {
-                match doc.get(key) {
-                    Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-                    Some(Value::String(one)) => vec![one.clone()],
-                    _ => Vec::new(),
-                }
-            };
+            let integration = Integration::from(integration);
+            let spec = &integration.spec;
             let incoming = integration.integration_type == RC_WEBHOOK_INCOMING;
             hooks.push(HookSummary {
                 url: if incoming {
                     format!("{base}/hooks/{}/{}", integration.id, integration.token)
                 } else {
-                    strings("urls").join(" ")
+                    spec.urls.join(" ")
                 },
-                channel: strings("channel").join(", "),
+                channel: spec.channels.join(", "),
                 direction: if incoming {
                     Direction::Incoming
                 } else {
                     Direction::Outgoing
                 },
-                trigger_words: strings("triggerWords"),
-                event: doc.get("event").and_then(Value::as_str).map(str::to_owned),
-                name: integration.name,
+                trigger_words: spec.trigger_words.clone(),
+                event: spec.event.clone(),
+                name: integration.name.clone(),
                 enabled: integration.enabled,
                 create_at: integration.created_at,
-                id: integration.id,
+                id: integration.id.clone(),
             });
         }
         if done {

@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
+use super::integration::Integration;
 use super::rooms::{entries, live_channel, resolve_entry};
 use super::scripts::{Scripts, error_doc, logs_doc, truthy};
 use super::time::iso;
@@ -25,14 +26,10 @@ use super::wire::display_name;
 use chathooks_core::Core;
 use chathooks_core::ids::new_rc_id;
 use chathooks_core::password::constant_time_eq;
-use chathooks_core::store::{Channel, RC_WEBHOOK_INCOMING, RcHistory, RcIntegration, User, now_ms};
+use chathooks_core::store::{Channel, RC_WEBHOOK_INCOMING, RcHistory, User, now_ms};
 
 fn not_found() -> RcError {
     RcError::NotFound("Invalid integration id or token provided.".into())
-}
-
-fn text<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
-    doc.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 /// The first non-empty of two alternative payload fields.
@@ -41,7 +38,7 @@ fn either(first: Option<String>, second: Option<String>) -> Option<String> {
 }
 
 /// The incoming integration with this id and token.
-async fn find(state: &Core, id: &str, token: &str) -> RcResult<RcIntegration> {
+async fn find(state: &Core, id: &str, token: &str) -> RcResult<Integration> {
     let integration = state
         .read()
         .get_rc_integration(id)
@@ -51,7 +48,7 @@ async fn find(state: &Core, id: &str, token: &str) -> RcResult<RcIntegration> {
     if integration.token.is_empty() || !constant_time_eq(integration.token.as_bytes(), token.as_bytes()) {
         return Err(not_found());
     }
-    Ok(integration)
+    Ok(Integration::from(integration))
 }
 
 /// The payload, from JSON or from a form's `payload` field.
@@ -72,7 +69,7 @@ fn payload(body: Option<Body>) -> RcResult<types::IncomingWebhookMessage> {
 /// allowed by the caller), else the integration's channels.
 async fn destinations(
     state: &Core,
-    integration: &RcIntegration,
+    integration: &Integration,
     poster: &User,
     override_channel: Option<&str>,
     override_room: Option<&str>,
@@ -83,12 +80,7 @@ async fn destinations(
     }
     let list: Vec<String> = match override_channel {
         Some(channel) => entries(channel),
-        None => integration
-            .doc
-            .get("channel")
-            .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_default(),
+        None => integration.spec.channels.clone(),
     };
     let mut rooms = Vec::with_capacity(list.len());
     for entry in list {
@@ -121,7 +113,7 @@ pub(crate) async fn execute_incoming_webhook(
     }
     let mut answer = Map::new();
     answer.insert("success".into(), true.into());
-    if scripts.source_of(&integration.doc).is_some() {
+    if scripts.source_of(&integration).is_some() {
         let raw = RAW.try_with(Clone::clone).ok();
         match run_script(state, scripts, &integration, &request, raw.as_ref()).await? {
             ScriptResult::Nothing => {}
@@ -140,16 +132,11 @@ pub(crate) async fn execute_incoming_webhook(
 
 /// Post a payload through the integration: its text, attachments and
 /// overrides, to its rooms or the payload's (when it may choose them).
-async fn post_payload(
-    state: &Core,
-    integration: &RcIntegration,
-    message: types::IncomingWebhookMessage,
-) -> RcResult<()> {
-    let doc = &integration.doc;
+async fn post_payload(state: &Core, integration: &Integration, message: types::IncomingWebhookMessage) -> RcResult<()> {
+    let spec = &integration.spec;
     let override_channel = trimmed(message.channel.as_ref());
     let override_room = trimmed(message.room_id.as_ref());
-    let may_override = doc.get("overrideDestinationChannelEnabled").and_then(Value::as_bool) == Some(true);
-    if (override_channel.is_some() || override_room.is_some()) && !may_override {
+    if (override_channel.is_some() || override_room.is_some()) && !spec.may_override_destination {
         return Err(RcError::failure(
             "overriding destination channel is disabled for this integration",
         ));
@@ -162,9 +149,9 @@ async fn post_payload(
         .map_err(RcError::internal)?;
     let new_message = NewMessage {
         text: either(message.text, message.msg).unwrap_or_default(),
-        alias: either(message.username, message.alias).or_else(|| text(doc, "alias").map(str::to_owned)),
-        avatar: either(message.icon_url, message.avatar).or_else(|| text(doc, "avatar").map(str::to_owned)),
-        emoji: either(message.icon_emoji, message.emoji).or_else(|| text(doc, "emoji").map(str::to_owned)),
+        alias: either(message.username, message.alias).or_else(|| spec.alias.clone()),
+        avatar: either(message.icon_url, message.avatar).or_else(|| spec.avatar.clone()),
+        emoji: either(message.icon_emoji, message.emoji).or_else(|| spec.emoji.clone()),
         attachments,
         posted_by: Some(PostedBy {
             integration_id: integration.id.clone(),
@@ -191,8 +178,8 @@ async fn post_payload(
 }
 
 /// The integration's user, whom its messages are posted as.
-async fn poster(state: &Core, integration: &RcIntegration) -> RcResult<User> {
-    match text(&integration.doc, "userId") {
+async fn poster(state: &Core, integration: &Integration) -> RcResult<User> {
+    match integration.spec.user_id.as_deref() {
         Some(id) => state.read().get_user(id).await?.filter(|u| u.delete_at == 0),
         None => None,
     }
@@ -254,7 +241,7 @@ enum ScriptResult {
 async fn run_script(
     state: &Core,
     scripts: &Scripts,
-    integration: &RcIntegration,
+    integration: &Integration,
     request: &execute_incoming_webhook::Request,
     raw: Option<&Raw>,
 ) -> RcResult<ScriptResult> {
@@ -353,7 +340,7 @@ fn script_error(error: &Value) -> RcError {
 
 /// Rocket.Chat's `request` of `process_incoming_request`.
 fn script_request(
-    integration: &RcIntegration,
+    integration: &Integration,
     user: &User,
     request: &execute_incoming_webhook::Request,
     raw: Option<&Raw>,
@@ -456,7 +443,7 @@ fn content_of(headers: &HeaderMap, body: &[u8]) -> Option<Value> {
 /// One history record per script run, with what the script logged.
 async fn record(
     state: &Core,
-    integration: &RcIntegration,
+    integration: &Integration,
     url_raw: Value,
     result: Option<&Value>,
     logs: &[LogLine],

@@ -51,6 +51,7 @@ mod chat;
 mod dialect;
 mod error;
 mod execute;
+mod integration;
 mod integrations;
 mod outgoing;
 mod realtime;

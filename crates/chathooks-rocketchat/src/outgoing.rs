@@ -21,7 +21,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use chathooks_core::delivery::{
-    Attempt, Begun, BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, RetryPolicy, Schedule, Skipped, Verdict,
+    Attempt, Begun, BoxFuture, CallOutcome, CallRequest, NewDelivery, Outgoing, Skipped, Verdict,
 };
 use chathooks_core::events::Event;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,7 @@ use serde_json::{Map, Value, json};
 
 use super::chat::{NewMessage, PostedBy, post_message};
 use super::error::{RcError, RcResult};
+use super::integration::{Integration, Spec};
 use super::rooms::{live_channel, resolve_entry};
 use super::scripts::{Scripts, error_doc, log_entries, logs_doc, truthy};
 use super::time::iso;
@@ -42,8 +43,6 @@ use chathooks_core::store::{
 
 /// The name of this dialect's jobs in the delivery queue.
 const DIALECT: &str = "rocketchat";
-/// Retries when an integration has `retryFailedCalls` but no `retryCount`.
-const DEFAULT_RETRY_COUNT: u32 = 4;
 /// Integrations loaded per query when looking for those a message fires.
 const SCAN_PAGE: u32 = 200;
 
@@ -129,7 +128,7 @@ struct Calling<'a> {
     job: &'a DeliveryJob,
     /// 1 for the first attempt.
     number: i64,
-    integration: RcIntegration,
+    integration: Integration,
     context: Context,
     prepared: PrepareNotes,
 }
@@ -189,17 +188,17 @@ async fn message_deliveries(
     let keys = room_keys(core, channel, author).await?;
     let mut deliveries = Vec::new();
     for integration in integrations {
-        let doc = &integration.doc;
-        if edited && doc.get("runOnEdits").and_then(Value::as_bool) != Some(true) {
+        let spec = &integration.spec;
+        if edited && !spec.run_on_edits {
             continue;
         }
-        if !watches(doc, &keys) {
+        if !watches(spec, &keys) {
             continue;
         }
-        let Trigger::Fires(trigger_word) = triggered(doc, &post.message) else {
+        let Trigger::Fires(trigger_word) = triggered(spec, &post.message) else {
             continue;
         };
-        let mut body = payload(core, doc, post, channel, author, trigger_word.as_deref());
+        let mut body = payload(core, spec, post, channel, author, trigger_word.as_deref());
         if edited {
             body["isEdited"] = true.into();
         }
@@ -242,12 +241,11 @@ async fn room_deliveries(core: &Core, event: &str, channel: &Channel, user: &Use
     let room = room_doc(core, channel).await?;
     let mut deliveries = Vec::new();
     for integration in integrations {
-        let doc = &integration.doc;
-        if !watches(doc, &keys) {
+        if !watches(&integration.spec, &keys) {
             continue;
         }
         let mut body = json!({
-            "token": text(doc, "token").unwrap_or_default(),
+            "token": integration.spec.token.as_deref().unwrap_or_default(),
             "bot": false,
             "channel_id": channel.id,
             "channel_name": channel.name,
@@ -283,9 +281,8 @@ async fn user_deliveries(core: &Core, user: &User) -> StoreResult<Vec<NewDeliver
     let integrations = event_integrations(core, "userCreated").await?;
     let mut deliveries = Vec::new();
     for integration in integrations {
-        let doc = &integration.doc;
         let body = json!({
-            "token": text(doc, "token").unwrap_or_default(),
+            "token": integration.spec.token.as_deref().unwrap_or_default(),
             "bot": false,
             "user_id": user.id,
             "user_name": user.username,
@@ -315,38 +312,26 @@ async fn room_doc(core: &Core, channel: &Channel) -> StoreResult<Value> {
 }
 
 /// One call per URL of the integration.
-fn to_urls(integration: &RcIntegration, body: &Value, context: &Context) -> Vec<NewDelivery> {
+fn to_urls(integration: &Integration, body: &Value, context: &Context) -> Vec<NewDelivery> {
     let body = body.to_string();
     let context = serde_json::to_value(context).unwrap_or_default();
-    strings(&integration.doc, "urls")
-        .into_iter()
+    integration
+        .spec
+        .urls
+        .iter()
         .map(|url| NewDelivery {
             hook_id: integration.id.clone(),
-            url,
+            url: url.clone(),
             content_type: "application/json".into(),
             body: body.clone(),
             context: context.clone(),
-            retry: retry_policy(&integration.doc),
+            retry: integration.spec.retry,
         })
         .collect()
 }
 
-/// `retryFailedCalls`, `retryCount` and `retryDelay` as the engine's policy.
-fn retry_policy(doc: &Value) -> RetryPolicy {
-    if doc.get("retryFailedCalls").and_then(Value::as_bool) != Some(true) {
-        return RetryPolicy::ONCE;
-    }
-    RetryPolicy {
-        retries: doc
-            .get("retryCount")
-            .and_then(Value::as_u64)
-            .map_or(DEFAULT_RETRY_COUNT, |n| u32::try_from(n).unwrap_or(u32::MAX)),
-        schedule: Schedule::parse(text(doc, "retryDelay").unwrap_or_default()),
-    }
-}
-
 /// Enabled outgoing integrations for `event`.
-async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<RcIntegration>> {
+async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<Integration>> {
     let filter = RcIntegrationFilter {
         name: None,
         integration_type: Some(RC_WEBHOOK_OUTGOING.into()),
@@ -360,7 +345,9 @@ async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<RcInte
         let full = page.len() == SCAN_PAGE as usize;
         found.extend(
             page.into_iter()
-                .filter(|i| i.enabled && i.doc.get("event").and_then(Value::as_str) == Some(event)),
+                .filter(|i| i.enabled)
+                .map(Integration::from)
+                .filter(|i| i.spec.event.as_deref() == Some(event)),
         );
         if !full {
             return Ok(found);
@@ -369,13 +356,7 @@ async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<RcInte
     }
 }
 
-fn strings(doc: &Value, key: &str) -> Vec<String> {
-    doc.get(key)
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
+/// A non-empty text field of a URL's or a script's answer.
 fn text<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
     doc.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -416,15 +397,17 @@ async fn room_keys(state: &Core, channel: &Channel, author: &User) -> StoreResul
 
 /// Does the integration's `channel` name one of the room's keys? An empty
 /// `channel` means `all_public_channels`, as on Rocket.Chat.
-fn watches(doc: &Value, keys: &HashSet<String>) -> bool {
-    let entries: Vec<String> = strings(doc, "channel")
-        .into_iter()
-        .filter(|e| !e.trim().is_empty())
-        .collect();
-    if entries.is_empty() {
+fn watches(spec: &Spec, keys: &HashSet<String>) -> bool {
+    let mut entries = spec
+        .channels
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .peekable();
+    if entries.peek().is_none() {
         return keys.contains("all_public_channels");
     }
-    entries.iter().any(|entry| keys.contains(&entry.trim().to_lowercase()))
+    entries.any(|entry| keys.contains(&entry.to_lowercase()))
 }
 
 /// Whether a message fires an outgoing integration.
@@ -439,17 +422,13 @@ pub(crate) enum Trigger {
 
 /// Does `message` fire the integration? A word matches when the message
 /// starts with it (a raw prefix), or contains it with `triggerWordAnywhere`.
-pub(crate) fn triggered(doc: &Value, message: &str) -> Trigger {
-    let words: Vec<String> = strings(doc, "triggerWords")
-        .into_iter()
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() {
+pub(crate) fn triggered(spec: &Spec, message: &str) -> Trigger {
+    if spec.trigger_words.is_empty() {
         return Trigger::Fires(None);
     }
-    let anywhere = doc.get("triggerWordAnywhere").and_then(Value::as_bool) == Some(true);
-    words
-        .into_iter()
+    let anywhere = spec.trigger_word_anywhere;
+    spec.trigger_words
+        .iter()
         .find(|word| {
             if anywhere {
                 message.contains(word.as_str())
@@ -457,20 +436,20 @@ pub(crate) fn triggered(doc: &Value, message: &str) -> Trigger {
                 message.starts_with(word.as_str())
             }
         })
-        .map_or(Trigger::Quiet, |word| Trigger::Fires(Some(word)))
+        .map_or(Trigger::Quiet, |word| Trigger::Fires(Some(word.clone())))
 }
 
 /// The JSON body posted to each URL (`OutgoingWebhookPayload`).
 fn payload(
     state: &Core,
-    doc: &Value,
+    spec: &Spec,
     post: &Post,
     channel: &Channel,
     author: &User,
     trigger_word: Option<&str>,
 ) -> Value {
     let mut body = json!({
-        "token": text(doc, "token").unwrap_or_default(),
+        "token": spec.token.as_deref().unwrap_or_default(),
         "bot": false,
         "channel_id": channel.id,
         "channel_name": channel.name,
@@ -492,7 +471,7 @@ fn payload(
 /// the script prepare the call.
 async fn begin<'a>(core: &'a Core, scripts: &'a Scripts, job: &'a DeliveryJob, number: i64) -> RcResult<Begun<'a>> {
     let integration = match core.read().get_rc_integration(&job.hook_id).await? {
-        Some(integration) if integration.enabled => integration,
+        Some(integration) if integration.enabled => Integration::from(integration),
         // Removed or disabled since the job was stored.
         _ => return Ok(Begun::Skip(Skipped::Cancelled)),
     };
@@ -526,7 +505,7 @@ async fn prepare(attempt: &mut Calling<'_>) -> RcResult<Result<CallRequest, Skip
         ..
     } = *attempt;
     let default = CallRequest::for_job(job);
-    if scripts.source_of(&integration.doc).is_none() {
+    if scripts.source_of(integration).is_none() {
         return Ok(Ok(default));
     }
     let request = json!({
@@ -667,7 +646,7 @@ async fn process_response(
         ref context,
         ..
     } = *attempt;
-    scripts.source_of(&integration.doc)?;
+    scripts.source_of(integration)?;
     if outcome.refused {
         return None;
     }
@@ -840,7 +819,7 @@ async fn default_settle(
 
 /// Whether a failed attempt is retried, and the history's words for it.
 fn retry_plan(
-    integration: &RcIntegration,
+    integration: &Integration,
     job: &DeliveryJob,
     attempt: i64,
     retries_left: bool,
@@ -849,7 +828,7 @@ fn retry_plan(
     if refused {
         return (Verdict::GiveUp, "the URL is refused, so it is not retried".into());
     }
-    if integration.doc.get("retryFailedCalls").and_then(Value::as_bool) != Some(true) {
+    if !integration.spec.retries_failed_calls {
         return (Verdict::GiveUp, "not retried (retryFailedCalls is off)".into());
     }
     let count = job.max_attempts - 1;
@@ -938,7 +917,7 @@ async fn disable(state: &Core, integration: &RcIntegration) -> RcResult<()> {
 /// as the integration's user (or, with `impersonateUser`, the author), with
 /// the message's or the integration's alias, avatar and emoji. `Ok(false)`:
 /// nothing to post.
-async fn reply(state: &Core, integration: &RcIntegration, context: &Context, answer: &Value) -> RcResult<bool> {
+async fn reply(state: &Core, integration: &Integration, context: &Context, answer: &Value) -> RcResult<bool> {
     let answer = answer.clone();
     let message_text = text(&answer, "text")
         .or_else(|| text(&answer, "msg"))
@@ -952,12 +931,11 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, ans
     if message_text.is_empty() && attachments.is_empty() {
         return Ok(false);
     }
-    let doc = &integration.doc;
-    let impersonate = doc.get("impersonateUser").and_then(Value::as_bool) == Some(true);
-    let poster_id = if impersonate {
+    let spec = &integration.spec;
+    let poster_id = if spec.impersonate_user {
         context.author_id.as_str()
     } else {
-        text(doc, "userId").unwrap_or_default()
+        spec.user_id.as_deref().unwrap_or_default()
     };
     let poster = state
         .read()
@@ -965,22 +943,22 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, ans
         .await?
         .filter(|u| u.delete_at == 0)
         .ok_or_else(|| RcError::failure(format!("the user {poster_id} to reply as does not exist")))?;
-    let room = match text(doc, "targetRoom") {
+    let room = match spec.target_room.as_deref() {
         Some(target) => resolve_entry(state, &poster, target).await?,
         None => live_channel(state, &context.room_id).await?,
     }
     .ok_or_else(|| RcError::failure("the room to reply in no longer exists"))?;
-    let pick = |keys: [&str; 2], fallback: &str| {
+    let pick = |keys: [&str; 2], fallback: &Option<String>| {
         keys.iter()
             .find_map(|key| text(&answer, key))
-            .or_else(|| text(doc, fallback))
             .map(str::to_owned)
+            .or_else(|| fallback.clone())
     };
     let message = NewMessage {
         text: message_text,
-        alias: pick(["username", "alias"], "alias"),
-        avatar: pick(["icon_url", "avatar"], "avatar"),
-        emoji: pick(["icon_emoji", "emoji"], "emoji"),
+        alias: pick(["username", "alias"], &spec.alias),
+        avatar: pick(["icon_url", "avatar"], &spec.avatar),
+        emoji: pick(["icon_emoji", "emoji"], &spec.emoji),
         attachments,
         posted_by: Some(PostedBy {
             integration_id: integration.id.clone(),
@@ -997,29 +975,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_policies() {
-        assert_eq!(retry_policy(&json!({"retryCount": 3})), RetryPolicy::ONCE);
-        assert_eq!(
-            retry_policy(&json!({"retryFailedCalls": true})),
-            RetryPolicy {
-                retries: 4,
-                schedule: Schedule::PowersOfTen
-            }
-        );
-        assert_eq!(
-            retry_policy(&json!({"retryFailedCalls": true, "retryCount": 2, "retryDelay": "powers-of-two"})),
-            RetryPolicy {
-                retries: 2,
-                schedule: Schedule::PowersOfTwo
-            }
-        );
-    }
-
-    #[test]
     fn trigger_words() {
-        let every = json!({});
+        let every = Spec::of(&json!({}));
         assert_eq!(triggered(&every, "anything"), Trigger::Fires(None));
-        let prefix = json!({"triggerWords": ["!deploy", "ci"]});
+        let prefix = Spec::of(&json!({"triggerWords": ["!deploy", "ci"]}));
         assert_eq!(
             triggered(&prefix, "!deploy now"),
             Trigger::Fires(Some("!deploy".into()))
@@ -1030,7 +989,7 @@ mod tests {
             "a raw prefix"
         );
         assert_eq!(triggered(&prefix, "please !deploy"), Trigger::Quiet);
-        let anywhere = json!({"triggerWords": ["!deploy"], "triggerWordAnywhere": true});
+        let anywhere = Spec::of(&json!({"triggerWords": ["!deploy"], "triggerWordAnywhere": true}));
         assert_eq!(
             triggered(&anywhere, "please !deploy"),
             Trigger::Fires(Some("!deploy".into()))

@@ -17,7 +17,9 @@ use chathooks_script::{Call, Engine, Failure, FailureKind, LogLine, Outcome};
 use serde_json::{Map, Value, json};
 
 use chathooks_core::Core;
-use chathooks_core::store::{RcIntegration, StoreError};
+
+use super::integration::{Integration, Spec};
+use chathooks_core::store::StoreError;
 
 /// The script engine, or none when scripts are disabled.
 pub(crate) struct Scripts {
@@ -31,16 +33,11 @@ impl Scripts {
         Arc::new(Self { engine })
     }
 
-    /// The script `doc` runs, if any: none when scripts are off, the
-    /// integration has `scriptEnabled` false, or its script is blank.
-    pub(crate) fn source_of<'a>(&self, doc: &'a Value) -> Option<&'a str> {
+    /// The script `integration` runs, if any: none when scripts are off,
+    /// the integration has `scriptEnabled` false, or its script is blank.
+    pub(crate) fn source_of<'a>(&self, integration: &'a Integration) -> Option<&'a str> {
         self.engine.as_ref()?;
-        if doc.get("scriptEnabled").and_then(Value::as_bool) != Some(true) {
-            return None;
-        }
-        doc.get("script")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
+        integration.spec.script.as_deref()
     }
 
     /// On saving an integration: compile its script and record the result as
@@ -48,8 +45,8 @@ impl Scripts {
     /// it does.
     pub(crate) async fn check_on_save(&self, doc: &mut Map<String, Value>) {
         let document = Value::Object(std::mem::take(doc));
-        let failure = match (&self.engine, self.source_of(&document)) {
-            (Some(engine), Some(source)) => engine.check(source).await.err(),
+        let failure = match (&self.engine, Spec::of(&document).script) {
+            (Some(engine), Some(source)) => engine.check(&source).await.err(),
             _ => None,
         };
         let Value::Object(mut fields) = document else {
@@ -71,7 +68,7 @@ impl Scripts {
     pub(crate) async fn call(
         &self,
         core: &Core,
-        integration: &RcIntegration,
+        integration: &Integration,
         method: &str,
         argument: Value,
     ) -> Result<Outcome, Failure> {
@@ -82,7 +79,7 @@ impl Scripts {
             logs: Vec::new(),
             store_writes: Vec::new(),
         })?;
-        let source = self.source_of(&integration.doc).unwrap_or_default();
+        let source = self.source_of(integration).unwrap_or_default();
         let store = match core.read().get_rc_script_store(&integration.id).await {
             Ok(values) => values
                 .into_iter()
