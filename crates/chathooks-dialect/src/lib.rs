@@ -161,6 +161,10 @@ pub struct RealtimeLimits {
     /// The most subscriptions one connection may hold at once; more are
     /// refused (`nosub` with an error).
     pub max_subscriptions: usize,
+    /// Meteor's heartbeat: after this long without a frame from the client
+    /// the server sends `ping`, and closes the connection when as long again
+    /// passes without any frame.
+    pub heartbeat: std::time::Duration,
 }
 
 impl RealtimeLimits {
@@ -168,6 +172,7 @@ impl RealtimeLimits {
         auth_deadline: std::time::Duration::from_secs(30),
         max_message_bytes: 1024 * 1024,
         max_subscriptions: 500,
+        heartbeat: std::time::Duration::from_secs(15),
     };
 }
 

@@ -48,6 +48,7 @@ macro_rules! body_of {
 
 mod auth;
 mod chat;
+mod chat_send;
 mod dialect;
 mod error;
 mod execute;
@@ -55,6 +56,7 @@ mod integrations;
 mod outgoing;
 mod realtime;
 mod rooms;
+mod rooms_info;
 mod scripts;
 mod seed;
 mod settings;
@@ -327,6 +329,22 @@ impl Api for RocketChat {
         request: ops::execute_incoming_webhook::Request,
     ) -> ops::execute_incoming_webhook::Response {
         respond(execute::execute_incoming_webhook(&self.state, &self.scripts, request).await)
+    }
+
+    async fn rooms_info(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_info::Request,
+    ) -> ops::rooms_info::Response {
+        authenticated!(self, credentials, request, rooms_info::rooms_info)
+    }
+
+    async fn chat_send_message(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_send_message::Request,
+    ) -> ops::chat_send_message::Response {
+        authenticated!(self, credentials, request, chat_send::chat_send_message)
     }
 
     fn request_error(&self, error: RequestError) -> axum::response::Response {

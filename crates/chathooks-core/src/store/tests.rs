@@ -560,16 +560,19 @@ async fn direct_channels(store: &AnyStore) {
         })
         .await
         .unwrap();
-    let names = |channels: Vec<Channel>| channels.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let names = |channels: Vec<Channel>| ids(&channels, |c| &c.id);
     assert_eq!(
         names(store.list_user_direct_channels(&a.id, 0, 10).await.unwrap()),
-        [dm.id.clone(), myself.id.clone()]
+        [dm.id.as_str(), myself.id.as_str()]
     );
     assert_eq!(
         names(store.list_user_direct_channels(&a.id, 1, 1).await.unwrap()),
-        [myself.id.clone()]
+        [myself.id.as_str()]
     );
-    assert_eq!(names(store.list_user_direct_channels(&b.id, 0, 10).await.unwrap()), [dm.id.clone()]);
+    assert_eq!(
+        names(store.list_user_direct_channels(&b.id, 0, 10).await.unwrap()),
+        [dm.id.as_str()]
+    );
     assert!(store.list_user_direct_channels(&c.id, 0, 10).await.unwrap().is_empty());
 }
 

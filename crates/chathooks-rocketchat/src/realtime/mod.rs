@@ -27,6 +27,8 @@ use axum::response::Response;
 use chathooks_core::Core;
 use tokio::sync::broadcast;
 
+pub(crate) use methods::send_message_rest;
+
 /// A connection's limits (the `--realtime-*` flags).
 pub(crate) type Limits = chathooks_dialect::RealtimeLimits;
 

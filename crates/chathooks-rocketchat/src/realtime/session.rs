@@ -5,9 +5,10 @@
 //! authentication deadline gets an `error` and is closed (1008); a frame
 //! larger than the message cap ends the connection (1009); a subscription
 //! past the cap is refused (`nosub` with `error-too-many-subscriptions`). Meteor's
-//! heartbeats: after 15 s without a frame from the client the server sends
-//! `ping`, and closes the connection when 15 s more pass without one (not for
-//! `pre1`, which has no heartbeats).
+//! heartbeats: after the heartbeat interval (15 s, as Meteor's) without a
+//! frame from the client the server sends `ping`, and closes the connection
+//! when as long again passes without one (not for `pre1`, which has no
+//! heartbeats). A client's `ping` gets `pong`, with its `id` when it gave one.
 //!
 //! The login is checked again every second: when its session was ended
 //! elsewhere (logout, revocation) or its user deactivated, every subscription
@@ -34,8 +35,6 @@ use super::streams::{self, Subscription, Typing};
 use super::{Hub, ejson, methods};
 use crate::users::SESSION_LIFETIME_MS;
 
-/// Meteor's server heartbeat interval, and its timeout.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How often the login is checked again.
 const LOGIN_CHECK: Duration = Duration::from_secs(1);
 
@@ -67,7 +66,8 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
     tokio::pin!(deadline);
     let mut login_check = tokio::time::interval(LOGIN_CHECK);
     login_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT / 3);
+    let beat = hub.limits.heartbeat;
+    let mut heartbeat = tokio::time::interval(beat / 3);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     let mut pinged = false;
@@ -133,11 +133,11 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
             }
             _ = heartbeat.tick(), if session.heartbeats() => {
                 let quiet = last_heard.elapsed();
-                if pinged && quiet >= HEARTBEAT * 2 {
+                if pinged && quiet >= beat * 2 {
                     close(&mut socket, CLOSE_NORMAL, "heartbeat timed out").await;
                     return;
                 }
-                if pinged || quiet < HEARTBEAT {
+                if pinged || quiet < beat {
                     continue;
                 }
                 pinged = true;

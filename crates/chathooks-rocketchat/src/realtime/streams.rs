@@ -407,11 +407,11 @@ pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) ->
         .unwrap_or_default();
     let (name, fname) = if channel.channel_type == CHANNEL_DIRECT {
         let other = channel.name.split("__").find(|id| *id != user.id).unwrap_or(&user.id);
-        let username = match core.read().get_user(other).await? {
-            Some(other) => other.username,
-            None => other.to_owned(),
-        };
-        (username.clone(), username)
+        // The other member's username, and their full name as `fname`.
+        match core.read().get_user(other).await? {
+            Some(other) => (other.username.clone(), wire::display_name(&other)),
+            None => (other.to_owned(), other.to_owned()),
+        }
     } else {
         let fname = if channel.display_name.is_empty() {
             channel.name.clone()
