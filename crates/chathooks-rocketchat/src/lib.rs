@@ -80,8 +80,13 @@ use chathooks_core::Core;
 /// The generated router over this implementation. Incoming integrations'
 /// requests are also kept raw ([`execute::keep_raw`]) for their scripts. The
 /// Realtime API ([`realtime`], which OpenAPI cannot describe) is beside it.
-fn router(state: Arc<Core>, scripts: Arc<Scripts>, limits: chathooks_dialect::RealtimeLimits) -> axum::Router {
-    let realtime = realtime::router(state.clone(), limits);
+fn router(
+    state: Arc<Core>,
+    scripts: Arc<Scripts>,
+    limits: chathooks_dialect::RealtimeLimits,
+    sessions: Arc<realtime::Sessions>,
+) -> axum::Router {
+    let realtime = realtime::router(state.clone(), limits, sessions);
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state, scripts }))
         .route_layer(axum::middleware::from_fn(execute::keep_raw))
         .merge(realtime)

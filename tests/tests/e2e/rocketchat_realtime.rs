@@ -1128,3 +1128,65 @@ async fn heartbeats_keep_an_answering_client_and_drop_a_silent_one() {
         "no ping came first"
     );
 }
+
+/// The open sessions the web UI lists (through the test API): who logged in,
+/// what they subscribed to, when frames last went each way; a closed
+/// connection leaves the list.
+#[tokio::test]
+async fn the_test_api_lists_open_realtime_sessions_for_the_ui() {
+    let world = RcWorld::new().await;
+    let server = &world.server;
+    let list = || async {
+        let answer = reqwest::get(format!("{}/_chathooks/api/v1/realtime-sessions", server.base))
+            .await
+            .expect("the test API answers");
+        assert_eq!(answer.status(), 200);
+        answer.json::<Value>().await.expect("JSON")["sessions"].clone()
+    };
+    assert_eq!(list().await, json!([]));
+    let mut ddp = Ddp::login(server, "alice").await;
+    ddp.subscribed("stream-room-messages", "__my_messages__").await;
+    let mut anonymous = Ddp::connect(server).await;
+    anonymous.send(json!({"msg": "ping", "id": "x"})).await;
+    assert_eq!(anonymous.frame().await.unwrap()["msg"], "pong");
+    let sessions = list().await;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+    let alice = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["username"] == "alice")
+        .unwrap_or_else(|| panic!("alice's session in {sessions}"));
+    assert_eq!(alice["api"], "rocketchat");
+    assert_eq!(alice["subscriptions"], json!(["stream-room-messages __my_messages__"]));
+    let at = |key: &str| alice[key].as_i64().unwrap_or_default();
+    assert!(
+        at("connected_at") > 0 && at("last_in_at") >= at("connected_at"),
+        "{alice}"
+    );
+    assert!(at("last_out_at") >= at("last_in_at"), "{alice}");
+    assert!(
+        sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["username"] == "" && s["subscriptions"] == json!([]))
+    );
+
+    drop(anonymous);
+    ddp.send(json!({"msg": "unsub", "id": "never-subscribed"})).await;
+    let mut left = list().await;
+    for _ in 0..100 {
+        if left.as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = list().await;
+    }
+    assert_eq!(
+        left.as_array().map(Vec::len),
+        Some(1),
+        "the closed connection left: {left}"
+    );
+    assert_eq!(left[0]["username"], "alice");
+}

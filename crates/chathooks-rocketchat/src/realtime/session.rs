@@ -55,6 +55,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
         logged_in_once: false,
         close: None,
     };
+    let registered = super::registry::Registered::new(&hub.sessions, &session.id, now_ms());
     // Subscribe first, so nothing published after a `ready` is missed.
     let mut events = hub.core.events.subscribe();
     let mut typing = hub.typing.subscribe();
@@ -87,6 +88,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
             }
             message = socket.recv() => {
                 last_heard = Instant::now();
+                registered.update(|entry| entry.last_in_at = now_ms());
                 pinged = false;
                 match message {
                     None | Some(Ok(Message::Close(_))) => return,
@@ -149,6 +151,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
                 return;
             }
         }
+        registered.update(|entry| session.describe(entry, !frames.is_empty()));
         if let Some((code, reason)) = session.close {
             close(&mut socket, code, reason).await;
             return;
@@ -184,6 +187,25 @@ struct Session {
 }
 
 impl Session {
+    /// Bring the sessions list's entry up to date (`sent`: frames just went out).
+    fn describe(&self, entry: &mut chathooks_dialect::RealtimeSession, sent: bool) {
+        entry.username = self
+            .caller
+            .as_ref()
+            .map(|c| c.user.username.clone())
+            .unwrap_or_default();
+        let mut subscriptions: Vec<String> = self
+            .subscriptions
+            .values()
+            .map(|s| format!("{} {}", s.stream, s.event_name))
+            .collect();
+        subscriptions.sort();
+        entry.subscriptions = subscriptions;
+        if sent {
+            entry.last_out_at = now_ms();
+        }
+    }
+
     fn heartbeats(&self) -> bool {
         self.version.is_some_and(|v| v != "pre1")
     }
