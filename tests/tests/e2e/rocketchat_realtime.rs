@@ -881,9 +881,8 @@ async fn the_official_node_sdk_runs_a_ping_pong_bot_unchanged() {
     assert_eq!(reactions[":white_check_mark:"]["usernames"], json!(["pingbot"]));
 }
 
-/// A REST call with a session's headers: the status and the JSON body.
-async fn rest(session: &rocketchat::RcSession, request: reqwest::RequestBuilder) -> (u16, Value) {
-    let _ = session;
+/// A REST call (built on a session's client): the status and the JSON body.
+async fn rest(request: reqwest::RequestBuilder) -> (u16, Value) {
     let answer = request.send().await.expect("REST answers");
     let status = answer.status().as_u16();
     (status, answer.json().await.expect("a JSON body"))
@@ -904,28 +903,28 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
             .get(format!("{}/api/v1/rooms.info", session.base))
             .query(&query)
     };
-    let (status, body) = rest(&world.alice, info(&world.alice, vec![("roomId", rid.clone())])).await;
+    let (status, body) = rest(info(&world.alice, vec![("roomId", rid.clone())])).await;
     assert_eq!(
         (status, &body["room"]["_id"], &body["room"]["t"]),
         (200, &json!(rid), &json!("c")),
         "{body}"
     );
-    let (status, body) = rest(&world.alice, info(&world.alice, vec![("roomName", "general".into())])).await;
+    let (status, body) = rest(info(&world.alice, vec![("roomName", "general".into())])).await;
     assert_eq!((status, &body["room"]["_id"]), (200, &json!(rid)), "{body}");
-    let (status, body) = rest(&world.alice, info(&world.alice, vec![])).await;
+    let (status, body) = rest(info(&world.alice, vec![])).await;
     assert_eq!(
         (status, &body["errorType"]),
         (400, &json!("error-roomid-param-not-provided")),
         "{body}"
     );
-    let (status, body) = rest(&world.alice, info(&world.alice, vec![("roomId", "nope".into())])).await;
+    let (status, body) = rest(info(&world.alice, vec![("roomId", "nope".into())])).await;
     assert_eq!(
         (status, &body["errorType"]),
         (400, &json!("error-room-not-found")),
         "{body}"
     );
     // The SDK asks with `rid`, which Rocket.Chat does not read either.
-    let (status, body) = rest(&world.alice, info(&world.alice, vec![("rid", rid.clone())])).await;
+    let (status, body) = rest(info(&world.alice, vec![("rid", rid.clone())])).await;
     assert_eq!(
         (status, &body["errorType"]),
         (400, &json!("error-roomid-param-not-provided")),
@@ -938,14 +937,14 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
         .http
         .post(format!("{}/api/v1/im.create", world.alice.base))
         .json(&json!({"username": "bob"}));
-    let (status, body) = rest(&world.alice, dm).await;
+    let (status, body) = rest(dm).await;
     assert_eq!(status, 200, "{body}");
     let dm_id = body["room"]["_id"].as_str().unwrap().to_owned();
-    let (status, body) = rest(&world.bob, info(&world.bob, vec![("roomId", dm_id.clone())])).await;
+    let (status, body) = rest(info(&world.bob, vec![("roomId", dm_id.clone())])).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["room"]["t"], "d");
     assert_eq!(body["room"]["usernames"], json!(["alice", "bob"]));
-    let (status, body) = rest(&carol, info(&carol, vec![("roomId", dm_id.clone())])).await;
+    let (status, body) = rest(info(&carol, vec![("roomId", dm_id.clone())])).await;
     assert_eq!(
         (status, body),
         (
@@ -960,25 +959,19 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
             .post(format!("{}/api/v1/chat.sendMessage", session.base))
             .json(&body)
     };
-    let (status, body) = rest(
+    let (status, body) = rest(send(
         &world.alice,
-        send(
-            &world.alice,
-            json!({"message": {"_id": "chosen-by-alice-1", "rid": rid, "msg": "hello"}}),
-        ),
-    )
+        json!({"message": {"_id": "chosen-by-alice-1", "rid": rid, "msg": "hello"}}),
+    ))
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"]["_id"], "chosen-by-alice-1");
     assert_eq!(body["message"]["u"]["username"], "alice");
     assert!(body["message"]["ts"].is_string(), "REST dates are ISO strings: {body}");
-    let (status, body) = rest(
+    let (status, body) = rest(send(
         &world.alice,
-        send(
-            &world.alice,
-            json!({"message": {"rid": rid, "msg": "in thread", "tmid": "chosen-by-alice-1"}}),
-        ),
-    )
+        json!({"message": {"rid": rid, "msg": "in thread", "tmid": "chosen-by-alice-1"}}),
+    ))
     .await;
     assert_eq!(
         (status, &body["message"]["tmid"]),
@@ -1000,7 +993,7 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
             "error-invalid-message",
         ),
     ] {
-        let (status, body) = rest(session, send(session, json!({"message": message}))).await;
+        let (status, body) = rest(send(session, json!({"message": message}))).await;
         assert_eq!(
             (status, &body["errorType"]),
             (400, &json!(error_type)),
@@ -1008,22 +1001,19 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
         );
         assert_eq!(body["success"], false);
     }
-    let (status, body) = rest(&world.alice, send(&world.alice, json!({}))).await;
+    let (status, body) = rest(send(&world.alice, json!({}))).await;
     assert_eq!(
         (status, &body["errorType"]),
         (400, &json!("error-invalid-params")),
         "{body}"
     );
-    let (status, body) = rest(&world.alice, send(&world.alice, json!({"message": {"msg": "no room"}}))).await;
+    let (status, body) = rest(send(&world.alice, json!({"message": {"msg": "no room"}}))).await;
     assert_eq!((status, &body["errorType"]), (400, &json!("invalid-params")), "{body}");
     // An administrator may impersonate.
-    let (status, body) = rest(
+    let (status, body) = rest(send(
         &world.admin,
-        send(
-            &world.admin,
-            json!({"message": {"rid": rid, "msg": "as the boss", "alias": "Boss"}}),
-        ),
-    )
+        json!({"message": {"rid": rid, "msg": "as the boss", "alias": "Boss"}}),
+    ))
     .await;
     assert_eq!((status, &body["message"]["alias"]), (200, &json!("Boss")), "{body}");
 }
@@ -1040,7 +1030,7 @@ async fn direct_rooms_appear_in_rooms_and_subscriptions() {
         .http
         .post(format!("{}/api/v1/im.create", world.bob.base))
         .json(&json!({"username": "alice"}));
-    let (status, body) = rest(&world.bob, dm).await;
+    let (status, body) = rest(dm).await;
     assert_eq!(status, 200, "{body}");
     let dm_id = body["room"]["_id"].as_str().unwrap().to_owned();
     let mut ddp = Ddp::login(server, "alice").await;
