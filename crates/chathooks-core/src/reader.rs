@@ -85,6 +85,7 @@ reads! {
         fn count_login_failures(user_id: &str) -> i64;
         fn list_teams(page: u32, per_page: u32) -> Vec<Team>;
         fn list_user_teams(user_id: &str) -> Vec<Team>;
+        fn list_user_direct_channels(user_id: &str, page: u32, per_page: u32) -> Vec<Channel>;
         fn list_public_channels(offset: u32, count: u32) -> Vec<Channel>;
         fn count_public_channels() -> i64;
     }

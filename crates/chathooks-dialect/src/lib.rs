@@ -101,6 +101,28 @@ pub trait Dialect: Send + Sync + 'static {
     /// This API's hooks and integrations, for the test API and the web UI,
     /// with URLs under `base` (`http://host:port`).
     fn hooks<'a>(&'a self, core: &'a Core, base: &'a str) -> BoxFuture<'a, Result<Vec<HookSummary>, StoreError>>;
+
+    /// The open connections of this API's realtime channel (Rocket.Chat's
+    /// DDP sessions), for the test API and the web UI; none by default.
+    fn realtime_sessions(&self) -> Vec<RealtimeSession> {
+        Vec::new()
+    }
+}
+
+/// One open realtime connection, as the web UI lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RealtimeSession {
+    /// The connection's session id.
+    pub id: String,
+    /// The logged-in user's username; empty before a login.
+    pub username: String,
+    /// Its subscriptions as `<stream> <event>`, sorted.
+    pub subscriptions: Vec<String>,
+    /// When it connected, and when it last read and sent a frame (ms since
+    /// the Unix epoch; 0 for never).
+    pub connected_at: i64,
+    pub last_in_at: i64,
+    pub last_out_at: i64,
 }
 
 /// How the server registers a dialect: one constant per dialect crate, one
@@ -161,6 +183,10 @@ pub struct RealtimeLimits {
     /// The most subscriptions one connection may hold at once; more are
     /// refused (`nosub` with an error).
     pub max_subscriptions: usize,
+    /// Meteor's heartbeat: after this long without a frame from the client
+    /// the server sends `ping`, and closes the connection when as long again
+    /// passes without any frame.
+    pub heartbeat: std::time::Duration,
 }
 
 impl RealtimeLimits {
@@ -168,6 +194,7 @@ impl RealtimeLimits {
         auth_deadline: std::time::Duration::from_secs(30),
         max_message_bytes: 1024 * 1024,
         max_subscriptions: 500,
+        heartbeat: std::time::Duration::from_secs(15),
     };
 }
 

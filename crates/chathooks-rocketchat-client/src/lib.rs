@@ -43,6 +43,8 @@
 // - chatReact: error responses differ in body type; the client returns them as raw bytes
 // - roomsMediaConfirm: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - roomsMediaConfirm: error responses differ in body type; the client returns them as raw bytes
+// - roomsInfo: error responses differ in body type; the client returns them as raw bytes
+// - chatSendMessage: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - executeIncomingWebhook: error responses differ in body type; the client returns them as raw bytes
 #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -1007,6 +1009,30 @@ let response = client.execute_incoming_webhook()
     pub fn execute_incoming_webhook(&self) -> builder::ExecuteIncomingWebhook<'_> {
         builder::ExecuteIncomingWebhook::new(self)
     }
+    /**Send a message object
+
+Sends one message, given as a message object, as the caller: Rocket.Chat's
+`sendMessage` method over REST, with the same checks as the Realtime API's. Unlike
+`chat.postMessage` the client may choose the message's `_id` (letters, digits, `_`
+and `-`, at most 64) and names the room by id only. The caller must be able to read
+the room (else 400 `error-not-allowed`); `tmid` must be a message of the same room
+(else 400 `error-invalid-message`). Setting `alias`, `emoji` or `avatar` needs the
+`message-impersonate` permission, as for `chat.postMessage` (else 400
+`error-action-not-allowed`). A message without text and attachments answers 400
+`error-invalid-params`, as does a body without `message`.
+
+
+Sends a `POST` request to `/api/v1/chat.sendMessage`
+
+```ignore
+let response = client.chat_send_message()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn chat_send_message(&self) -> builder::ChatSendMessage<'_> {
+        builder::ChatSendMessage::new(self)
+    }
     /**Post a message carrying a file uploaded with `rooms.media`
 
 Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
@@ -1035,6 +1061,33 @@ let response = client.rooms_media_confirm()
 ```*/
     pub fn rooms_media_confirm(&self) -> builder::RoomsMediaConfirm<'_> {
         builder::RoomsMediaConfirm::new(self)
+    }
+    /**Get a room of any kind
+
+Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
+(public and private rooms; `roomId` wins when both are sent). Answers 400
+`error-roomid-param-not-provided` when neither is given, `error-room-not-found` when no
+room matches, and `error-room-archived` for an archived room, as Rocket.Chat's
+`findRoomByIdOrName` does. A room the caller may not read (a private or direct room
+they are not a member of) answers 400 with Rocket.Chat's own inverted body:
+`{success: false, error: "not-allowed", errorType: "Not Allowed"}`. A direct room
+carries its members' `usernames` and `uids`.
+
+
+Sends a `GET` request to `/api/v1/rooms.info`
+
+Arguments:
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.rooms_info()
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn rooms_info(&self) -> builder::RoomsInfo<'_> {
+        builder::RoomsInfo::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -3131,6 +3184,78 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::chat_send_message`]
+
+[`Client::chat_send_message`]: super::Client::chat_send_message*/
+    #[derive(Debug, Clone)]
+    pub struct ChatSendMessage<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChatSendMessageBody, String>,
+    }
+    impl<'a> ChatSendMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChatSendMessageBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChatSendMessageBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/chat.sendMessage`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::MessageResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/chat.sendMessage", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_send_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::rooms_media_confirm`]
 
 [`Client::rooms_media_confirm`]: super::Client::rooms_media_confirm*/
@@ -3232,6 +3357,96 @@ pub mod builder {
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rooms_info`]
+
+[`Client::rooms_info`]: super::Client::rooms_info*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsInfo<'a> {
+        client: &'a super::Client,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> RoomsInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Ok(None),
+                room_name: Ok(None),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/rooms.info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::RoomsInfoResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, room_id, room_name } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/rooms.info", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }

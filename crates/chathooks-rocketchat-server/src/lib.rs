@@ -708,6 +708,41 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::rooms_media_confirm::Request,
     ) -> impl Future<Output = ops::rooms_media_confirm::Response> + Send;
+    /// Get a room of any kind
+    ///
+    /// Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
+    /// (public and private rooms; `roomId` wins when both are sent). Answers 400
+    /// `error-roomid-param-not-provided` when neither is given, `error-room-not-found` when no
+    /// room matches, and `error-room-archived` for an archived room, as Rocket.Chat's
+    /// `findRoomByIdOrName` does. A room the caller may not read (a private or direct room
+    /// they are not a member of) answers 400 with Rocket.Chat's own inverted body:
+    /// `{success: false, error: "not-allowed", errorType: "Not Allowed"}`. A direct room
+    /// carries its members' `usernames` and `uids`.
+    ///
+    /// `GET /api/v1/rooms.info` (operation `roomsInfo`)
+    fn rooms_info(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_info::Request,
+    ) -> impl Future<Output = ops::rooms_info::Response> + Send;
+    /// Send a message object
+    ///
+    /// Sends one message, given as a message object, as the caller: Rocket.Chat's
+    /// `sendMessage` method over REST, with the same checks as the Realtime API's. Unlike
+    /// `chat.postMessage` the client may choose the message's `_id` (letters, digits, `_`
+    /// and `-`, at most 64) and names the room by id only. The caller must be able to read
+    /// the room (else 400 `error-not-allowed`); `tmid` must be a message of the same room
+    /// (else 400 `error-invalid-message`). Setting `alias`, `emoji` or `avatar` needs the
+    /// `message-impersonate` permission, as for `chat.postMessage` (else 400
+    /// `error-action-not-allowed`). A message without text and attachments answers 400
+    /// `error-invalid-params`, as does a body without `message`.
+    ///
+    /// `POST /api/v1/chat.sendMessage` (operation `chatSendMessage`)
+    fn chat_send_message(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_send_message::Request,
+    ) -> impl Future<Output = ops::chat_send_message::Response> + Send;
     /// Run an incoming webhook
     ///
     /// Posts a message through an incoming integration. No session headers are needed: the
@@ -3471,6 +3506,143 @@ pub mod ops {
             }
         }
     }
+    /// `roomsInfo`: `GET /api/v1/rooms.info`
+    pub mod rooms_info {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Query parameter `roomId`.
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The room.
+            Ok(crate::types::RoomsInfoResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "roomsInfo",
+                method: "GET",
+                path: "/api/v1/rooms.info",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                ],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.rooms_info(credentials, request).await
+            }
+        }
+    }
+    /// `chatSendMessage`: `POST /api/v1/chat.sendMessage`
+    pub mod chat_send_message {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: crate::types::ChatSendMessageBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The stored message.
+            Ok(crate::types::MessageResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "chatSendMessage",
+                method: "POST",
+                path: "/api/v1/chat.sendMessage",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChatSendMessageBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.chat_send_message(credentials, request).await
+            }
+        }
+    }
     /// `executeIncomingWebhook`: `POST /hooks/{hook_id}/{token}`
     pub mod execute_incoming_webhook {
         use crate::{runtime, runtime::axum, Credentials};
@@ -3630,6 +3802,8 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::rooms_upload::Request>()
         .serve::<ops::rooms_media::Request>()
         .serve::<ops::rooms_media_confirm::Request>()
+        .serve::<ops::rooms_info::Request>()
+        .serve::<ops::chat_send_message::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()
         .finish()
 }

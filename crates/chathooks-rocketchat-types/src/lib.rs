@@ -530,6 +530,12 @@ pub struct ChatReactBody {
     )]
     pub should_react: ::std::option::Option<bool>,
 }
+///The body of `chat.sendMessage`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ChatSendMessageBody {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<OutgoingMessageObject>,
+}
 ///Body of `chat.update`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ChatUpdateBody {
@@ -2725,6 +2731,32 @@ impl<'de> ::serde::Deserialize<'de> for OutgoingIntegrationUpdateUrlsItem {
             })
     }
 }
+///A message as a client sends it with `chat.sendMessage`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct OutgoingMessageObject {
+    ///Display name to show instead of the caller's username.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub alias: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub attachments: ::std::vec::Vec<Attachment>,
+    ///URL of an image to use as the avatar.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///Emoji to use as the avatar.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub emoji: ::std::option::Option<::std::string::String>,
+    ///The message id the client chose (optional).
+    #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///Message text (markdown).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub msg: ::std::option::Option<::std::string::String>,
+    ///The room's id.
+    pub rid: ::std::string::String,
+    ///The thread's first message, to reply in a thread.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tmid: ::std::option::Option<::std::string::String>,
+}
 /**The JSON body the server POSTs to each of an outgoing integration's `urls` when it
 fires. Every event sends `token` and `bot: false`; then:
 * `sendMessage`: `channel_id`, `channel_name`, `message_id`, `timestamp`, `user_id`,
@@ -2883,11 +2915,17 @@ pub struct Room {
     pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub u: ::std::option::Option<UserRef>,
+    ///A direct room's members' ids, in the order of `usernames` (direct rooms only).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub uids: ::std::vec::Vec<::std::string::String>,
     #[serde(
         rename = "_updatedAt",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///A direct room's members' usernames (direct rooms only).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub usernames: ::std::vec::Vec<::std::string::String>,
     #[serde(
         rename = "usersCount",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -2950,6 +2988,55 @@ impl ::std::convert::TryFrom<::std::string::String> for RoomT {
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`RoomsInfoResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RoomsInfoResponse {
+    pub room: Room,
+    pub success: RoomsInfoResponseSuccess,
+}
+///`RoomsInfoResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct RoomsInfoResponseSuccess(pub bool);
+impl ::std::ops::Deref for RoomsInfoResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<RoomsInfoResponseSuccess> for bool {
+    fn from(value: RoomsInfoResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for RoomsInfoResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for RoomsInfoResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for RoomsInfoResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for RoomsInfoResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for RoomsInfoResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
     }
 }

@@ -24,6 +24,7 @@ fn build(options: &Options) -> Arc<dyn Dialect> {
     Arc::new(RocketChatDialect {
         scripts: Scripts::new(options.scripts.clone()),
         realtime: options.realtime,
+        sessions: Default::default(),
     })
 }
 
@@ -32,6 +33,8 @@ fn build(options: &Options) -> Arc<dyn Dialect> {
 struct RocketChatDialect {
     scripts: Arc<Scripts>,
     realtime: chathooks_dialect::RealtimeLimits,
+    /// The open Realtime API sessions, shared with its route.
+    sessions: Arc<crate::realtime::Sessions>,
 }
 
 /// The integration id of a Rocket.Chat execution path, `/hooks/{id}/{token}`.
@@ -89,7 +92,11 @@ impl Dialect for RocketChatDialect {
     }
 
     fn router(&self, core: Arc<Core>) -> axum::Router {
-        crate::router(core, self.scripts.clone(), self.realtime)
+        crate::router(core, self.scripts.clone(), self.realtime, self.sessions.clone())
+    }
+
+    fn realtime_sessions(&self) -> Vec<chathooks_dialect::RealtimeSession> {
+        self.sessions.list()
     }
 
     /// 404 with its router's own body (not the `{success:false}` of its
@@ -181,6 +188,7 @@ mod tests {
         let dialect = RocketChatDialect {
             scripts: Scripts::new(None),
             realtime: Default::default(),
+            sessions: Default::default(),
         };
         assert_eq!(dialect.incoming_hook(&Method::POST, "/hooks/abc/tok"), Some("abc"));
         assert_eq!(dialect.incoming_hook(&Method::GET, "/hooks/abc/tok"), None);

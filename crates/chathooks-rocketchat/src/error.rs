@@ -263,6 +263,11 @@ from_rc_error! {
     rooms_media_confirm => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
+from_rc_error! {
+    rooms_info => [BadRequest, Unauthorized, InternalServerError];
+    chat_send_message => [BadRequest, Unauthorized, InternalServerError];
+}
+
 /// Turn an operation's outcome into its answer.
 pub(crate) fn respond<R: FromRcError>(result: RcResult<R>) -> R {
     result.unwrap_or_else(R::from_rc_error)

@@ -48,6 +48,7 @@ macro_rules! body_of {
 
 mod auth;
 mod chat;
+mod chat_send;
 mod dialect;
 mod error;
 mod execute;
@@ -56,6 +57,7 @@ mod integrations;
 mod outgoing;
 mod realtime;
 mod rooms;
+mod rooms_info;
 mod scripts;
 mod seed;
 mod settings;
@@ -79,8 +81,13 @@ use chathooks_core::Core;
 /// The generated router over this implementation. Incoming integrations'
 /// requests are also kept raw ([`execute::keep_raw`]) for their scripts. The
 /// Realtime API ([`realtime`], which OpenAPI cannot describe) is beside it.
-fn router(state: Arc<Core>, scripts: Arc<Scripts>, limits: chathooks_dialect::RealtimeLimits) -> axum::Router {
-    let realtime = realtime::router(state.clone(), limits);
+fn router(
+    state: Arc<Core>,
+    scripts: Arc<Scripts>,
+    limits: chathooks_dialect::RealtimeLimits,
+    sessions: Arc<realtime::Sessions>,
+) -> axum::Router {
+    let realtime = realtime::router(state.clone(), limits, sessions);
     chathooks_rocketchat_server::router(Arc::new(RocketChat { state, scripts }))
         .route_layer(axum::middleware::from_fn(execute::keep_raw))
         .merge(realtime)
@@ -328,6 +335,22 @@ impl Api for RocketChat {
         request: ops::execute_incoming_webhook::Request,
     ) -> ops::execute_incoming_webhook::Response {
         respond(execute::execute_incoming_webhook(&self.state, &self.scripts, request).await)
+    }
+
+    async fn rooms_info(
+        &self,
+        credentials: Credentials,
+        request: ops::rooms_info::Request,
+    ) -> ops::rooms_info::Response {
+        authenticated!(self, credentials, request, rooms_info::rooms_info)
+    }
+
+    async fn chat_send_message(
+        &self,
+        credentials: Credentials,
+        request: ops::chat_send_message::Request,
+    ) -> ops::chat_send_message::Response {
+        authenticated!(self, credentials, request, chat_send::chat_send_message)
     }
 
     fn request_error(&self, error: RequestError) -> axum::response::Response {

@@ -5,6 +5,7 @@
 // - listChannels: the `default` answer is handed over as 4XX and 5XX
 // - listHooks: the `default` answer is handed over as 4XX and 5XX
 // - listDeliveries: the `default` answer is handed over as 4XX and 5XX
+// - listRealtimeSessions: the `default` answer is handed over as 4XX and 5XX
 // - reset: the `default` answer is handed over as 4XX and 5XX
 // - getChaos: the `default` answer is handed over as 4XX and 5XX
 // - setChaos: the `default` answer is handed over as 4XX and 5XX
@@ -240,6 +241,23 @@ let response = client.list_deliveries()
 ```*/
     pub fn list_deliveries(&self) -> builder::ListDeliveries<'_> {
         builder::ListDeliveries::new(self)
+    }
+    /**Open realtime sessions of every API
+
+The connections open on an API's realtime channel (Rocket.Chat's Realtime API at
+`/websocket`), oldest first: who logged in, what they subscribed to, and when frames
+last went each way. A connection is listed from its upgrade until it closes.
+
+
+Sends a `GET` request to `/_chathooks/api/v1/realtime-sessions`
+
+```ignore
+let response = client.list_realtime_sessions()
+    .send()
+    .await;
+```*/
+    pub fn list_realtime_sessions(&self) -> builder::ListRealtimeSessions<'_> {
+        builder::ListRealtimeSessions::new(self)
     }
     /**Reset to the seeded state
 
@@ -884,6 +902,71 @@ pub mod builder {
                         ),
                     )
                 }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_realtime_sessions`]
+
+[`Client::list_realtime_sessions`]: super::Client::list_realtime_sessions*/
+    #[derive(Debug, Clone)]
+    pub struct ListRealtimeSessions<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ListRealtimeSessions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/_chathooks/api/v1/realtime-sessions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::RealtimeSessionList>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/_chathooks/api/v1/realtime-sessions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_realtime_sessions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(

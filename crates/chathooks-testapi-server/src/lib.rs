@@ -103,6 +103,18 @@ pub trait Api: Send + Sync + 'static {
         credentials: Option<Credentials>,
         request: ops::list_deliveries::Request,
     ) -> impl Future<Output = ops::list_deliveries::Response> + Send;
+    /// Open realtime sessions of every API
+    ///
+    /// The connections open on an API's realtime channel (Rocket.Chat's Realtime API at
+    /// `/websocket`), oldest first: who logged in, what they subscribed to, and when frames
+    /// last went each way. A connection is listed from its upgrade until it closes.
+    ///
+    /// `GET /_chathooks/api/v1/realtime-sessions` (operation `listRealtimeSessions`)
+    fn list_realtime_sessions(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::list_realtime_sessions::Request,
+    ) -> impl Future<Output = ops::list_realtime_sessions::Response> + Send;
     /// Reset to the seeded state
     ///
     /// Deletes everything (users, sessions, teams, channels, posts, files, hooks,
@@ -605,6 +617,62 @@ pub mod ops {
             }
         }
     }
+    /// `listRealtimeSessions`: `GET /_chathooks/api/v1/realtime-sessions`
+    pub mod list_realtime_sessions {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {}
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The sessions.
+            Ok(crate::types::RealtimeSessionList),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listRealtimeSessions",
+                method: "GET",
+                path: "/_chathooks/api/v1/realtime-sessions",
+                params: &[],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {})
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_realtime_sessions(credentials, request).await
+            }
+        }
+    }
     /// `reset`: `POST /_chathooks/api/v1/reset`
     pub mod reset {
         use crate::{runtime, runtime::axum, Credentials};
@@ -796,6 +864,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::list_channels::Request>()
         .serve::<ops::list_hooks::Request>()
         .serve::<ops::list_deliveries::Request>()
+        .serve::<ops::list_realtime_sessions::Request>()
         .serve::<ops::reset::Request>()
         .serve::<ops::get_chaos::Request>()
         .serve::<ops::set_chaos::Request>()

@@ -385,6 +385,29 @@ pub struct Reaction {
     pub user_id: ::std::string::String,
     pub username: ::std::string::String,
 }
+///`RealtimeSessionList`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RealtimeSessionList {
+    pub sessions: ::std::vec::Vec<RealtimeSessionSummary>,
+}
+///`RealtimeSessionSummary`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RealtimeSessionSummary {
+    ///The API (`rocketchat`).
+    pub api: ::std::string::String,
+    ///When it connected, in milliseconds since the Unix epoch.
+    pub connected_at: i64,
+    ///The connection's session id.
+    pub id: ::std::string::String,
+    ///When it last sent a frame (0 for never).
+    pub last_in_at: i64,
+    ///When the server last sent it a frame (0 for never).
+    pub last_out_at: i64,
+    ///Its subscriptions as `<stream> <event>`, sorted.
+    pub subscriptions: ::std::vec::Vec<::std::string::String>,
+    ///The logged-in user; empty before a login.
+    pub username: ::std::string::String,
+}
 ///`ResetResult`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ResetResult {

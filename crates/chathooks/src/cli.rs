@@ -154,6 +154,10 @@ pub struct ServeArgs {
     /// refused with a DDP `nosub` error.
     #[arg(long, env = "CHATHOOKS_REALTIME_MAX_SUBSCRIPTIONS", default_value_t = RealtimeLimits::DEFAULT.max_subscriptions)]
     pub realtime_max_subscriptions: usize,
+    /// Seconds without a frame from a Realtime API client before the server
+    /// sends a DDP `ping`; as long again without any frame closes it.
+    #[arg(long, env = "CHATHOOKS_REALTIME_HEARTBEAT_SECS", default_value_t = RealtimeLimits::DEFAULT.heartbeat.as_secs())]
+    pub realtime_heartbeat_secs: u64,
     /// Password hashes and checks (Argon2, 19 MiB each) run at once; by
     /// default one per core.
     #[arg(long, env = "CHATHOOKS_PASSWORD_WORKERS", default_value_t = PoolSettings::default().workers)]
@@ -193,6 +197,7 @@ impl ServeArgs {
                 auth_deadline: Duration::from_secs(self.realtime_auth_timeout_secs),
                 max_message_bytes: self.realtime_max_message_bytes,
                 max_subscriptions: self.realtime_max_subscriptions,
+                heartbeat: Duration::from_secs(self.realtime_heartbeat_secs.max(1)),
             },
             scripts: self.scripts(),
             allowed_hosts: crate::browser::AllowedHosts::parse(&self.allowed_hosts)

@@ -619,7 +619,10 @@ async fn rooms_members_history_and_presence_methods() {
     // Its room stream stopped with it, though the room is public.
     post(&world.bob, "#general", "after carol left").await;
     ddp.quiet("stream-room-messages", &rid).await;
-    assert_eq!(ddp.ok("rooms/get", json!([])).await, json!([]));
+    // Only the direct room with bob is left.
+    let left = ddp.ok("rooms/get", json!([])).await;
+    let kinds: Vec<&Value> = left.as_array().unwrap().iter().map(|r| &r["t"]).collect();
+    assert_eq!(kinds, [&json!("d")], "{left}");
     assert_eq!(
         ddp.error("leaveRoom", json!(["no-such-room"])).await["error"],
         "error-invalid-room"
@@ -876,4 +879,304 @@ async fn the_official_node_sdk_runs_a_ping_pong_bot_unchanged() {
     assert_eq!(pong.u.username.as_deref(), Some("pingbot"));
     let reactions = serde_json::to_value(&ping.reactions).unwrap();
     assert_eq!(reactions[":white_check_mark:"]["usernames"], json!(["pingbot"]));
+}
+
+/// A REST call (built on a session's client): the status and the JSON body.
+async fn rest(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let answer = request.send().await.expect("REST answers");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.expect("a JSON body"))
+}
+
+/// The REST routes the SDK's bot calls besides the Realtime API: `rooms.info`
+/// (asked of every message it is handed) and `chat.sendMessage` (its
+/// `sendToRoom`), with Rocket.Chat's shapes and errors and the read rule.
+#[tokio::test]
+async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
+    let world = RcWorld::new().await;
+    let server = &world.server;
+    let rid = world.general.id.clone();
+    let carol = rocketchat::create_user(server, &world.admin, "carol").await;
+    let info = |session: &rocketchat::RcSession, query: Vec<(&'static str, String)>| {
+        session
+            .http
+            .get(format!("{}/api/v1/rooms.info", session.base))
+            .query(&query)
+    };
+    let (status, body) = rest(info(&world.alice, vec![("roomId", rid.clone())])).await;
+    assert_eq!(
+        (status, &body["room"]["_id"], &body["room"]["t"]),
+        (200, &json!(rid), &json!("c")),
+        "{body}"
+    );
+    let (status, body) = rest(info(&world.alice, vec![("roomName", "general".into())])).await;
+    assert_eq!((status, &body["room"]["_id"]), (200, &json!(rid)), "{body}");
+    let (status, body) = rest(info(&world.alice, vec![])).await;
+    assert_eq!(
+        (status, &body["errorType"]),
+        (400, &json!("error-roomid-param-not-provided")),
+        "{body}"
+    );
+    let (status, body) = rest(info(&world.alice, vec![("roomId", "nope".into())])).await;
+    assert_eq!(
+        (status, &body["errorType"]),
+        (400, &json!("error-room-not-found")),
+        "{body}"
+    );
+    // The SDK asks with `rid`, which Rocket.Chat does not read either.
+    let (status, body) = rest(info(&world.alice, vec![("rid", rid.clone())])).await;
+    assert_eq!(
+        (status, &body["errorType"]),
+        (400, &json!("error-roomid-param-not-provided")),
+        "{body}"
+    );
+
+    // A direct room: its members read it, with `usernames`; others may not.
+    let dm = world
+        .alice
+        .http
+        .post(format!("{}/api/v1/im.create", world.alice.base))
+        .json(&json!({"username": "bob"}));
+    let (status, body) = rest(dm).await;
+    assert_eq!(status, 200, "{body}");
+    let dm_id = body["room"]["_id"].as_str().unwrap().to_owned();
+    let (status, body) = rest(info(&world.bob, vec![("roomId", dm_id.clone())])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["room"]["t"], "d");
+    assert_eq!(body["room"]["usernames"], json!(["alice", "bob"]));
+    let (status, body) = rest(info(&carol, vec![("roomId", dm_id.clone())])).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"success": false, "error": "not-allowed", "errorType": "Not Allowed"})
+        )
+    );
+
+    let send = |session: &rocketchat::RcSession, body: Value| {
+        session
+            .http
+            .post(format!("{}/api/v1/chat.sendMessage", session.base))
+            .json(&body)
+    };
+    let (status, body) = rest(send(
+        &world.alice,
+        json!({"message": {"_id": "chosen-by-alice-1", "rid": rid, "msg": "hello"}}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"]["_id"], "chosen-by-alice-1");
+    assert_eq!(body["message"]["u"]["username"], "alice");
+    assert!(body["message"]["ts"].is_string(), "REST dates are ISO strings: {body}");
+    let (status, body) = rest(send(
+        &world.alice,
+        json!({"message": {"rid": rid, "msg": "in thread", "tmid": "chosen-by-alice-1"}}),
+    ))
+    .await;
+    assert_eq!(
+        (status, &body["message"]["tmid"]),
+        (200, &json!("chosen-by-alice-1")),
+        "{body}"
+    );
+    assert!(history(&world.bob, &rid).await.iter().any(|m| m.msg == "hello"));
+    for (session, message, error_type) in [
+        (
+            &world.alice,
+            json!({"rid": rid, "msg": "x", "alias": "Boss"}),
+            "error-action-not-allowed",
+        ),
+        (&carol, json!({"rid": dm_id, "msg": "let me in"}), "error-not-allowed"),
+        (&world.alice, json!({"rid": rid, "msg": ""}), "error-invalid-params"),
+        (
+            &world.alice,
+            json!({"rid": dm_id, "msg": "x", "tmid": "chosen-by-alice-1"}),
+            "error-invalid-message",
+        ),
+    ] {
+        let (status, body) = rest(send(session, json!({"message": message}))).await;
+        assert_eq!(
+            (status, &body["errorType"]),
+            (400, &json!(error_type)),
+            "{message}: {body}"
+        );
+        assert_eq!(body["success"], false);
+    }
+    let (status, body) = rest(send(&world.alice, json!({}))).await;
+    assert_eq!(
+        (status, &body["errorType"]),
+        (400, &json!("error-invalid-params")),
+        "{body}"
+    );
+    let (status, body) = rest(send(&world.alice, json!({"message": {"msg": "no room"}}))).await;
+    assert_eq!((status, &body["errorType"]), (400, &json!("invalid-params")), "{body}");
+    // An administrator may impersonate.
+    let (status, body) = rest(send(
+        &world.admin,
+        json!({"message": {"rid": rid, "msg": "as the boss", "alias": "Boss"}}),
+    ))
+    .await;
+    assert_eq!((status, &body["message"]["alias"]), (200, &json!("Boss")), "{body}");
+}
+
+/// `rooms/get` and `subscriptions/get` list a user's direct rooms too, as
+/// Rocket.Chat keeps them: type `d` with `usernames`, the subscription named
+/// after the other user.
+#[tokio::test]
+async fn direct_rooms_appear_in_rooms_and_subscriptions() {
+    let world = RcWorld::new().await;
+    let server = &world.server;
+    let dm = world
+        .bob
+        .http
+        .post(format!("{}/api/v1/im.create", world.bob.base))
+        .json(&json!({"username": "alice"}));
+    let (status, body) = rest(dm).await;
+    assert_eq!(status, 200, "{body}");
+    let dm_id = body["room"]["_id"].as_str().unwrap().to_owned();
+    let mut ddp = Ddp::login(server, "alice").await;
+    let rooms = ddp.ok("rooms/get", json!([])).await;
+    let direct = rooms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["_id"] == dm_id.as_str())
+        .unwrap_or_else(|| panic!("the direct room in {rooms}"));
+    assert_eq!(direct["t"], "d");
+    assert_eq!(direct["usernames"], json!(["alice", "bob"]));
+    assert!(direct["_updatedAt"]["$date"].is_i64(), "{direct}");
+    let subscriptions = ddp.ok("subscriptions/get", json!([])).await;
+    let subscription = subscriptions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rid"] == dm_id.as_str())
+        .unwrap_or_else(|| panic!("the direct subscription in {subscriptions}"));
+    assert_eq!(subscription["t"], "d");
+    assert_eq!(subscription["name"], "bob");
+    assert!(subscription["fname"].is_string(), "{subscription}");
+    assert_eq!(subscription["u"]["username"], "alice");
+    let since = ddp.ok("subscriptions/get", json!([{"$date": 0}])).await;
+    assert!(
+        since["update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["rid"] == dm_id.as_str())
+    );
+    // Carol, in no direct room, sees none.
+    rocketchat::create_user(server, &world.admin, "carol").await;
+    let mut carol = Ddp::login(server, "carol").await;
+    let rooms = carol.ok("rooms/get", json!([])).await;
+    assert!(rooms.as_array().unwrap().iter().all(|r| r["t"] != "d"), "{rooms}");
+}
+
+/// Meteor's heartbeats: an idle client gets `ping` and stays while it
+/// answers `pong`; one that never answers is closed after the limit. A
+/// client's `ping` gets `pong`, with its `id` when it gave one. `pre1` has no
+/// heartbeats.
+#[tokio::test]
+async fn heartbeats_keep_an_answering_client_and_drop_a_silent_one() {
+    let server = TestServer::start_with(|config| {
+        config.realtime.heartbeat = Duration::from_millis(300);
+    })
+    .await;
+    let mut ddp = Ddp::login(&server, "admin").await;
+    ddp.send(json!({"msg": "ping", "id": "mine"})).await;
+    assert_eq!(
+        ddp.until("pong", |f| f["msg"] == "pong").await,
+        json!({"msg": "pong", "id": "mine"})
+    );
+    ddp.send(json!({"msg": "ping"})).await;
+    assert_eq!(ddp.until("pong", |f| f["msg"] == "pong").await, json!({"msg": "pong"}));
+    // Idle: the server pings; answering keeps the connection, twice over.
+    for _ in 0..2 {
+        let ping = ddp.until("the server's ping", |f| f["msg"] == "ping").await;
+        assert_eq!(ping, json!({"msg": "ping"}));
+        ddp.send(json!({"msg": "pong"})).await;
+    }
+    // Silent after a ping: closed.
+    let ping = ddp.until("the server's ping", |f| f["msg"] == "ping").await;
+    assert_eq!(ping, json!({"msg": "ping"}));
+    let closed = loop {
+        match ddp.frame().await {
+            None => break true,
+            Some(frame) => assert_ne!(frame["msg"], "ping", "one ping, then the close: {frame}"),
+        }
+    };
+    assert!(closed);
+
+    // pre1: no pings at all, and the connection stays.
+    let mut old = Ddp::raw(&server).await;
+    old.send(json!({"msg": "connect", "version": "pre1", "support": ["pre1"]}))
+        .await;
+    assert_eq!(old.frame().await.unwrap()["msg"], "connected");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    old.send(json!({"msg": "ping", "id": "still"})).await;
+    assert_eq!(
+        old.frame().await,
+        Some(json!({"msg": "pong", "id": "still"})),
+        "no ping came first"
+    );
+}
+
+/// The open sessions the web UI lists (through the test API): who logged in,
+/// what they subscribed to, when frames last went each way; a closed
+/// connection leaves the list.
+#[tokio::test]
+async fn the_test_api_lists_open_realtime_sessions_for_the_ui() {
+    let world = RcWorld::new().await;
+    let server = &world.server;
+    let list = || async {
+        let answer = reqwest::get(format!("{}/_chathooks/api/v1/realtime-sessions", server.base))
+            .await
+            .expect("the test API answers");
+        assert_eq!(answer.status(), 200);
+        answer.json::<Value>().await.expect("JSON")["sessions"].clone()
+    };
+    assert_eq!(list().await, json!([]));
+    let mut ddp = Ddp::login(server, "alice").await;
+    ddp.subscribed("stream-room-messages", "__my_messages__").await;
+    let mut anonymous = Ddp::connect(server).await;
+    anonymous.send(json!({"msg": "ping", "id": "x"})).await;
+    assert_eq!(anonymous.frame().await.unwrap()["msg"], "pong");
+    let sessions = list().await;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+    let alice = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["username"] == "alice")
+        .unwrap_or_else(|| panic!("alice's session in {sessions}"));
+    assert_eq!(alice["api"], "rocketchat");
+    assert_eq!(alice["subscriptions"], json!(["stream-room-messages __my_messages__"]));
+    let at = |key: &str| alice[key].as_i64().unwrap_or_default();
+    assert!(
+        at("connected_at") > 0 && at("last_in_at") >= at("connected_at"),
+        "{alice}"
+    );
+    assert!(at("last_out_at") >= at("last_in_at"), "{alice}");
+    assert!(
+        sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["username"] == "" && s["subscriptions"] == json!([]))
+    );
+
+    drop(anonymous);
+    ddp.send(json!({"msg": "unsub", "id": "never-subscribed"})).await;
+    let mut left = list().await;
+    for _ in 0..100 {
+        if left.as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = list().await;
+    }
+    assert_eq!(
+        left.as_array().map(Vec::len),
+        Some(1),
+        "the closed connection left: {left}"
+    );
+    assert_eq!(left[0]["username"], "alice");
 }

@@ -454,7 +454,26 @@ async fn scenario(server: &TestServer, page: &Client, receiver: &Receiver) -> an
     ensure!(created.status() == 201, "the post is created: {}", created.status());
     receiver.wait_for(1).await;
 
+    // A Rocket.Chat bot on the Realtime API: the deliveries panel lists its session.
+    let _bot = realtime_bot(server).await?;
+
     page.find(Locator::Css("#tab-deliveries")).await?.click().await?;
+    // (A poll may have drawn it before its login: wait for the logged-in one.)
+    eventually("the realtime session of admin in the deliveries panel", || async {
+        let users = page
+            .find_all(Locator::Css("#realtime-sessions .realtime-session .realtime-user"))
+            .await?;
+        let Some(user) = users.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok((user.text().await? == "admin").then_some(()))
+    })
+    .await?;
+    let subscriptions = element(page, "#realtime-sessions .realtime-subscriptions").await?;
+    ensure!(
+        subscriptions.text().await? == "stream-room-messages __my_messages__",
+        "the session's subscriptions"
+    );
     let delivery = element(
         page,
         &format!(r#"#panel-deliveries .delivery[data-hook-id="{OUTGOING_HOOK}"][data-status="failed"]"#),
@@ -502,4 +521,39 @@ async fn scenario(server: &TestServer, page: &Client, receiver: &Receiver) -> an
     })
     .await?;
     Ok(())
+}
+
+/// A Realtime API connection logged in as the admin, following its messages
+/// (Meteor's DDP over `/websocket`, as Rocket.Chat bots connect); open while
+/// the value lives.
+async fn realtime_bot(
+    server: &TestServer,
+) -> anyhow::Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("{}/websocket", server.base.replacen("http://", "ws://", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    let frames = [
+        json!({"msg": "connect", "version": "1", "support": ["1"]}),
+        json!({"msg": "method", "id": "1", "method": "login",
+               "params": [{"user": {"username": "admin"}, "password": "admin-password"}]}),
+        json!({"msg": "sub", "id": "s", "name": "stream-room-messages", "params": ["__my_messages__", false]}),
+    ];
+    for frame in frames {
+        socket.send(Message::Text(frame.to_string().into())).await?;
+    }
+    // Read until the subscription is ready.
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .context("a DDP frame in time")?
+            .ok_or_else(|| anyhow!("the realtime connection closed"))??;
+        if let Message::Text(text) = frame {
+            let frame: Value = serde_json::from_str(&text)?;
+            if frame["msg"] == "ready" {
+                return Ok(socket);
+            }
+            ensure!(frame["msg"] != "nosub" && frame["msg"] != "error", "DDP: {frame}");
+        }
+    }
 }

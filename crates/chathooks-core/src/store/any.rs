@@ -493,6 +493,10 @@ impl DirectoryStore for AnyStore {
         dispatch!(self, s => s.list_user_teams(user_id))
     }
 
+    async fn list_user_direct_channels(&self, user_id: &str, page: u32, per_page: u32) -> StoreResult<Vec<Channel>> {
+        dispatch!(self, s => s.list_user_direct_channels(user_id, page, per_page))
+    }
+
     async fn list_public_channels(&self, offset: u32, count: u32) -> StoreResult<Vec<Channel>> {
         dispatch!(self, s => s.list_public_channels(offset, count))
     }

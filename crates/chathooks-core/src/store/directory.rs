@@ -49,6 +49,14 @@ pub trait DirectoryStore: Send + Sync + 'static {
     fn list_teams(&self, page: u32, per_page: u32) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
     /// Live teams `user_id` is a current member of, by name.
     fn list_user_teams(&self, user_id: &str) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+    /// Live direct channels `user_id` is a member of, oldest first (they
+    /// belong to no team, so `list_user_teams` does not reach them).
+    fn list_user_direct_channels(
+        &self,
+        user_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Channel>>> + Send;
     /// Public channels of every team, archived ones included, oldest first
     /// (Rocket.Chat's `channels.list`).
     fn list_public_channels(&self, offset: u32, count: u32) -> impl Future<Output = StoreResult<Vec<Channel>>> + Send;
@@ -176,6 +184,21 @@ macro_rules! impl_directory_store {
                     .fetch_all(&self.$reads)
                     .await?;
                 map_rows(rows, team_row)
+            }
+
+            async fn list_user_direct_channels(
+                &self,
+                user_id: &str,
+                page: u32,
+                per_page: u32,
+            ) -> StoreResult<Vec<Channel>> {
+                let rows = sqlx::query(sql::LIST_USER_DIRECT_CHANNELS)
+                    .bind($text(user_id))
+                    .bind(i64::from(per_page))
+                    .bind(page_offset(page, per_page))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, channel_row)
             }
 
             async fn list_public_channels(&self, offset: u32, count: u32) -> StoreResult<Vec<Channel>> {

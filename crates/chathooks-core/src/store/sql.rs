@@ -223,6 +223,13 @@ pub(super) const LIST_CHANNEL_MEMBERS: &str = concat!(
     " FROM channel_members WHERE channel_id = $1 ORDER BY user_id LIMIT $2 OFFSET $3"
 );
 pub(super) const COUNT_CHANNEL_MEMBERS: &str = "SELECT COUNT(*) FROM channel_members WHERE channel_id = $1";
+/// A user's live direct channels, oldest first.
+pub(super) const LIST_USER_DIRECT_CHANNELS: &str = concat!(
+    "SELECT ",
+    channel_cols!(),
+    " FROM channels WHERE channel_type = 'D' AND delete_at = 0 AND id IN \
+     (SELECT channel_id FROM channel_members WHERE user_id = $1) ORDER BY create_at, id LIMIT $2 OFFSET $3"
+);
 /// The direct channel's membership rows, added if missing.
 pub(super) const ADD_DIRECT_MEMBER: &str = "INSERT INTO channel_members (channel_id, user_id, roles, last_viewed_at, \
      msg_count, mention_count, notify_props, last_update_at) \

@@ -543,6 +543,37 @@ async fn direct_channels(store: &AnyStore) {
     assert!(matches!(err, StoreError::NotFound), "{err}");
     let name = format!("{}__zzzz-missing", a.id);
     assert_eq!(store.get_channel_by_name("", &name).await.unwrap(), None);
+
+    // Each user's direct channels, oldest first, paged; team channels are not.
+    let c = store.create_user(&user("cid", "cid@example.com")).await.unwrap();
+    let (_u, _t, team_channel) = world(store).await;
+    store
+        .add_channel_member(&ChannelMember {
+            channel_id: team_channel.id.clone(),
+            user_id: a.id.clone(),
+            roles: ROLES_CHANNEL_USER.to_owned(),
+            last_viewed_at: 0,
+            msg_count: 0,
+            mention_count: 0,
+            notify_props: json!({}),
+            last_update_at: 0,
+        })
+        .await
+        .unwrap();
+    let names = |channels: Vec<Channel>| ids(&channels, |c| &c.id);
+    assert_eq!(
+        names(store.list_user_direct_channels(&a.id, 0, 10).await.unwrap()),
+        [dm.id.as_str(), myself.id.as_str()]
+    );
+    assert_eq!(
+        names(store.list_user_direct_channels(&a.id, 1, 1).await.unwrap()),
+        [myself.id.as_str()]
+    );
+    assert_eq!(
+        names(store.list_user_direct_channels(&b.id, 0, 10).await.unwrap()),
+        [dm.id.as_str()]
+    );
+    assert!(store.list_user_direct_channels(&c.id, 0, 10).await.unwrap().is_empty());
 }
 
 async fn posts(store: &AnyStore) {

@@ -175,7 +175,50 @@ async fn readable_room(core: &Core, user: &User, rid: &str, method: &str) -> Res
 /// `sendMessage({_id?, rid, msg, tmid?, alias?, emoji?, avatar?, attachments?})`:
 /// the message as stored.
 async fn send_message(core: &Core, caller: &Caller, params: &[Value]) -> Outcome {
-    let message = object(params, 0)?;
+    let post = post_message_object(core, caller, object(params, 0)?).await?;
+    Ok(Some(ejson::dates(wire::message(&post, Some(&caller.user)))))
+}
+
+/// `chat.sendMessage`: the `sendMessage` method over REST (Rocket.Chat's
+/// route calls the method), its `Meteor.Error`s as REST errors.
+pub(crate) async fn send_message_rest(
+    core: &Core,
+    caller: &Caller,
+    message: &serde_json::Map<String, Value>,
+) -> Result<chathooks_core::store::Post, RcError> {
+    post_message_object(core, caller, message)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Rc(error) => error,
+            Failure::Meteor(error) => rest_error(error),
+        })
+}
+
+/// A `Meteor.Error` thrown inside a REST route, as Rocket.Chat answers it:
+/// `"<reason> [<id>]"` with the id as `errorType` (a numeric id, as
+/// `check()` throws, has no `errorType`).
+fn rest_error(error: MeteorError) -> RcError {
+    let details = match error.details.map(|d| *d) {
+        Some(Value::Object(details)) => details,
+        _ => serde_json::Map::new(),
+    };
+    match (error.error, error.reason) {
+        (Value::String(id), Some(reason)) => RcError::BadRequest {
+            error: format!("{reason} [{id}]"),
+            error_type: Some(id),
+            details,
+        },
+        (Value::String(id), None) => RcError::bare(&id),
+        (_, reason) => RcError::failure(reason.unwrap_or_else(|| "Bad request".into())),
+    }
+}
+
+/// Check and store a message object as `caller`.
+async fn post_message_object(
+    core: &Core,
+    caller: &Caller,
+    message: &serde_json::Map<String, Value>,
+) -> Result<chathooks_core::store::Post, Failure> {
     let text = |key: &str| message.get(key).and_then(Value::as_str).map(str::to_owned);
     let Some(rid) = text("rid") else {
         return Err(MeteorError::match_failed().into());
@@ -230,8 +273,7 @@ async fn send_message(core: &Core, caller: &Caller, params: &[Value]) -> Outcome
             .in_method("sendMessage")
             .into());
     }
-    let post = chat::post_message(core, &room, &caller.user, new).await?;
-    Ok(Some(ejson::dates(wire::message(&post, Some(&caller.user)))))
+    Ok(chat::post_message(core, &room, &caller.user, new).await?)
 }
 
 /// Ids a client may give its message: Meteor's and this server's alphabets,
@@ -389,8 +431,8 @@ async fn create_direct_message(core: &Core, caller: &Caller, params: &[Value]) -
     Ok(Some(ejson::dates(room)))
 }
 
-/// The rooms `user` is a member of, oldest team first. Direct rooms belong to
-/// no team and are not listed (the store cannot list them by member).
+/// The rooms `user` is a member of: those of each team, then the direct
+/// rooms (which belong to no team), oldest first.
 async fn member_rooms(core: &Core, user: &User) -> Result<Vec<Channel>, Failure> {
     const PAGE: u32 = 200;
     let mut rooms = Vec::new();
@@ -408,6 +450,14 @@ async fn member_rooms(core: &Core, user: &User) -> Result<Vec<Channel>, Failure>
             if channels.len() < PAGE as usize {
                 break;
             }
+        }
+    }
+    for page in 0.. {
+        let direct = core.read().list_user_direct_channels(&user.id, page, PAGE).await?;
+        let last = direct.len() < PAGE as usize;
+        rooms.extend(direct);
+        if last {
+            break;
         }
     }
     Ok(rooms)
@@ -438,7 +488,7 @@ where
 
 async fn rooms_get(core: &Core, caller: &Caller, params: &[Value]) -> Outcome {
     documents_since(core, caller, params, |room| async move {
-        Ok(ejson::dates(wire::room(core, &room).await?))
+        Ok(ejson::dates(crate::rooms_info::room_document(core, &room).await?))
     })
     .await
 }

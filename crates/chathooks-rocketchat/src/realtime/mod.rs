@@ -11,11 +11,13 @@
 //! - [`methods`]: the methods, each through its REST twin's checks;
 //! - [`streams`]: the streams, and the core's events as their frames, only to
 //!   users who may read the room;
-//! - [`ejson`]: EJSON dates.
+//! - [`ejson`]: EJSON dates;
+//! - [`registry`]: the open sessions, as the web UI lists them.
 
 mod ddp;
 mod ejson;
 mod methods;
+mod registry;
 mod session;
 mod streams;
 
@@ -26,6 +28,9 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use chathooks_core::Core;
 use tokio::sync::broadcast;
+
+pub(crate) use methods::send_message_rest;
+pub(crate) use registry::Sessions;
 
 /// A connection's limits (the `--realtime-*` flags).
 pub(crate) type Limits = chathooks_dialect::RealtimeLimits;
@@ -42,14 +47,17 @@ struct Hub {
     limits: Limits,
     /// Typing notices between sessions (they are not domain events).
     typing: broadcast::Sender<Arc<streams::Typing>>,
+    /// The open sessions, for the web UI.
+    sessions: Arc<Sessions>,
 }
 
 /// The route of the Realtime API over `core`.
-pub(crate) fn router(core: Arc<Core>, limits: Limits) -> axum::Router {
+pub(crate) fn router(core: Arc<Core>, limits: Limits, sessions: Arc<Sessions>) -> axum::Router {
     let hub = Arc::new(Hub {
         core,
         limits,
         typing: broadcast::channel(TYPING_CAPACITY).0,
+        sessions,
     });
     axum::Router::new()
         .route(PATH, axum::routing::get(upgrade))

@@ -5,9 +5,10 @@
 //! authentication deadline gets an `error` and is closed (1008); a frame
 //! larger than the message cap ends the connection (1009); a subscription
 //! past the cap is refused (`nosub` with `error-too-many-subscriptions`). Meteor's
-//! heartbeats: after 15 s without a frame from the client the server sends
-//! `ping`, and closes the connection when 15 s more pass without one (not for
-//! `pre1`, which has no heartbeats).
+//! heartbeats: after the heartbeat interval (15 s, as Meteor's) without a
+//! frame from the client the server sends `ping`, and closes the connection
+//! when as long again passes without one (not for `pre1`, which has no
+//! heartbeats). A client's `ping` gets `pong`, with its `id` when it gave one.
 //!
 //! The login is checked again every second: when its session was ended
 //! elsewhere (logout, revocation) or its user deactivated, every subscription
@@ -34,8 +35,6 @@ use super::streams::{self, Subscription, Typing};
 use super::{Hub, ejson, methods};
 use crate::users::SESSION_LIFETIME_MS;
 
-/// Meteor's server heartbeat interval, and its timeout.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How often the login is checked again.
 const LOGIN_CHECK: Duration = Duration::from_secs(1);
 
@@ -56,6 +55,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
         logged_in_once: false,
         close: None,
     };
+    let registered = super::registry::Registered::new(&hub.sessions, &session.id, now_ms());
     // Subscribe first, so nothing published after a `ready` is missed.
     let mut events = hub.core.events.subscribe();
     let mut typing = hub.typing.subscribe();
@@ -67,7 +67,8 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
     tokio::pin!(deadline);
     let mut login_check = tokio::time::interval(LOGIN_CHECK);
     login_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT / 3);
+    let beat = hub.limits.heartbeat;
+    let mut heartbeat = tokio::time::interval(beat / 3);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     let mut pinged = false;
@@ -87,6 +88,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
             }
             message = socket.recv() => {
                 last_heard = Instant::now();
+                registered.update(|entry| entry.last_in_at = now_ms());
                 pinged = false;
                 match message {
                     None | Some(Ok(Message::Close(_))) => return,
@@ -133,11 +135,11 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
             }
             _ = heartbeat.tick(), if session.heartbeats() => {
                 let quiet = last_heard.elapsed();
-                if pinged && quiet >= HEARTBEAT * 2 {
+                if pinged && quiet >= beat * 2 {
                     close(&mut socket, CLOSE_NORMAL, "heartbeat timed out").await;
                     return;
                 }
-                if pinged || quiet < HEARTBEAT {
+                if pinged || quiet < beat {
                     continue;
                 }
                 pinged = true;
@@ -149,6 +151,7 @@ pub(super) async fn run(hub: Arc<Hub>, mut socket: WebSocket) {
                 return;
             }
         }
+        registered.update(|entry| session.describe(entry, !frames.is_empty()));
         if let Some((code, reason)) = session.close {
             close(&mut socket, code, reason).await;
             return;
@@ -184,6 +187,25 @@ struct Session {
 }
 
 impl Session {
+    /// Bring the sessions list's entry up to date (`sent`: frames just went out).
+    fn describe(&self, entry: &mut chathooks_dialect::RealtimeSession, sent: bool) {
+        entry.username = self
+            .caller
+            .as_ref()
+            .map(|c| c.user.username.clone())
+            .unwrap_or_default();
+        let mut subscriptions: Vec<String> = self
+            .subscriptions
+            .values()
+            .map(|s| format!("{} {}", s.stream, s.event_name))
+            .collect();
+        subscriptions.sort();
+        entry.subscriptions = subscriptions;
+        if sent {
+            entry.last_out_at = now_ms();
+        }
+    }
+
     fn heartbeats(&self) -> bool {
         self.version.is_some_and(|v| v != "pre1")
     }

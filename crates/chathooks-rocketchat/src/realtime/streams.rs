@@ -60,6 +60,8 @@ pub(super) enum Target {
 /// A subscription of the session.
 #[derive(Debug, Clone)]
 pub(super) struct Subscription {
+    /// The stream's name (`stream-room-messages`), for the sessions list.
+    pub stream: &'static str,
     pub target: Target,
     /// The event name subscribed to, as frames name it.
     pub event_name: String,
@@ -122,7 +124,12 @@ pub(super) async fn subscribe(
         NOTIFY_LOGGED if caller.is_none() => return Err(not_allowed()),
         _ => Target::Quiet,
     };
-    Ok(Subscription { target, event_name })
+    let stream = known.into_iter().find(|known| *known == name).unwrap_or_default();
+    Ok(Subscription {
+        stream,
+        target,
+        event_name,
+    })
 }
 
 async fn live_room(core: &Core, id: &str) -> Result<Option<Channel>, MeteorError> {
@@ -407,11 +414,11 @@ pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) ->
         .unwrap_or_default();
     let (name, fname) = if channel.channel_type == CHANNEL_DIRECT {
         let other = channel.name.split("__").find(|id| *id != user.id).unwrap_or(&user.id);
-        let username = match core.read().get_user(other).await? {
-            Some(other) => other.username,
-            None => other.to_owned(),
-        };
-        (username.clone(), username)
+        // The other member's username, and their full name as `fname`.
+        match core.read().get_user(other).await? {
+            Some(other) => (other.username.clone(), wire::display_name(&other)),
+            None => (other.to_owned(), other.to_owned()),
+        }
     } else {
         let fname = if channel.display_name.is_empty() {
             channel.name.clone()

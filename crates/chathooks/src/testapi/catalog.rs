@@ -2,7 +2,7 @@
 //! dialect's hooks and integrations with the URLs an application is given.
 
 use chathooks_dialect::Direction;
-use chathooks_testapi_server::ops::{list_channels, list_hooks};
+use chathooks_testapi_server::ops::{list_channels, list_hooks, list_realtime_sessions};
 use chathooks_testapi_types::{self as types, HookSummaryDirection};
 
 use super::TestResult;
@@ -60,4 +60,28 @@ pub(super) async fn hooks(state: &AppState) -> TestResult<list_hooks::Response> 
         );
     }
     Ok(list_hooks::Response::Ok(types::HookList { hooks }))
+}
+
+/// Every dialect's open realtime sessions.
+pub(super) fn realtime_sessions(state: &AppState) -> list_realtime_sessions::Response {
+    let sessions = state
+        .dialects
+        .iter()
+        .flat_map(|dialect| {
+            let api = dialect.name();
+            dialect
+                .realtime_sessions()
+                .into_iter()
+                .map(move |session| types::RealtimeSessionSummary {
+                    api: api.to_owned(),
+                    id: session.id,
+                    username: session.username,
+                    subscriptions: session.subscriptions,
+                    connected_at: session.connected_at,
+                    last_in_at: session.last_in_at,
+                    last_out_at: session.last_out_at,
+                })
+        })
+        .collect();
+    list_realtime_sessions::Response::Ok(types::RealtimeSessionList { sessions })
 }

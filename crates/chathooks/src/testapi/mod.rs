@@ -122,6 +122,14 @@ impl Api for TestApi {
         respond(deliveries::list(&self.state, request).await)
     }
 
+    async fn list_realtime_sessions(
+        &self,
+        _credentials: Option<Credentials>,
+        _request: ops::list_realtime_sessions::Request,
+    ) -> ops::list_realtime_sessions::Response {
+        catalog::realtime_sessions(&self.state)
+    }
+
     async fn reset(&self, _credentials: Option<Credentials>, _request: ops::reset::Request) -> ops::reset::Response {
         respond(reset::reset(&self.state).await)
     }

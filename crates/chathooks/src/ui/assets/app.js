@@ -24,6 +24,7 @@
     messages: [],
     hooks: [],
     deliveries: [],
+    realtime: [],
     chaos: { rules: [], answers: [] },
     tab: 'hooks',
     deliveryFilter: '',
@@ -430,9 +431,13 @@
       if (!state.messages.length) renderMessages();
     },
     async deliveries() {
-      const { deliveries } = await api(`/deliveries?${query({ limit: DELIVERY_LIMIT })}`);
+      const [{ deliveries }, { sessions }] = await Promise.all([
+        api(`/deliveries?${query({ limit: DELIVERY_LIMIT })}`),
+        api('/realtime-sessions'),
+      ]);
       state.deliveries = deliveries;
-      if (changed('deliveries', deliveries)) renderDeliveries();
+      state.realtime = sessions;
+      if (changed('deliveries', [deliveries, sessions])) renderDeliveries();
       else scheduleDeliveryPoll();
     },
     async chaos() {
@@ -917,6 +922,7 @@
     select.value = state.deliveryFilter;
     const shown = state.deliveries.filter((d) => !state.deliveryFilter || d.status === state.deliveryFilter);
     panel.replaceChildren(
+      renderRealtimeSessions(),
       h('div', { class: 'panel-toolbar' }, h('label', {}, 'Status ', select)),
       ...(shown.length
         ? shown.map(renderDelivery)
@@ -925,11 +931,40 @@
     scheduleDeliveryPoll();
   }
 
-  /** Retries happen on their own: look again while any delivery is under way. */
+  /** The open realtime sessions (Rocket.Chat's DDP): who, what they follow, the last frames. */
+  function renderRealtimeSessions() {
+    if (!state.realtime.length) return h('div', { id: 'realtime-sessions', hidden: true });
+    return h(
+      'div',
+      { id: 'realtime-sessions', class: 'realtime-sessions' },
+      h('h3', {}, `Realtime sessions (${state.realtime.length})`),
+      state.realtime.map((session) =>
+        h(
+          'div',
+          { class: 'realtime-session', dataset: { sessionId: session.id } },
+          h(
+            'div',
+            { class: 'delivery-header' },
+            apiBadge(session.api),
+            h('span', { class: 'realtime-user' }, session.username || '(not logged in)'),
+            h('span', { class: 'muted' }, 'in '),
+            timeEl(session.last_in_at, 'realtime-last-in', true),
+            h('span', { class: 'muted' }, 'out '),
+            timeEl(session.last_out_at, 'realtime-last-out', true),
+          ),
+          h('div', { class: 'realtime-subscriptions muted' }, session.subscriptions.join(', ') || 'no subscriptions'),
+        ),
+      ),
+    );
+  }
+
+  /** Retries happen on their own, and realtime sessions change without events: look again meanwhile. */
   function scheduleDeliveryPoll() {
     clearTimeout(pollTimer);
     if (state.deliveries.some((d) => d.status === 'pending' || d.status === 'running')) {
       pollTimer = setTimeout(() => refresh('deliveries'), 1000);
+    } else if (state.realtime.length) {
+      pollTimer = setTimeout(() => refresh('deliveries'), 3000);
     }
   }
 
