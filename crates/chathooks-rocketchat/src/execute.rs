@@ -185,6 +185,9 @@ async fn post_payload(
     )
     .await?;
     for room in &rooms {
+        super::auth::require_may_post(state, &poster, room).await?;
+    }
+    for room in &rooms {
         post_message(state, room, &poster, new_message.clone()).await?;
     }
     Ok(())

@@ -925,6 +925,7 @@ async fn reply(state: &Core, integration: &RcIntegration, context: &Context, ans
         None => live_channel(state, &context.room_id).await?,
     }
     .ok_or_else(|| RcError::failure("the room to reply in no longer exists"))?;
+    super::auth::require_may_post(state, &poster, &room).await?;
     let pick = |keys: [&str; 2], fallback: &str| {
         keys.iter()
             .find_map(|key| text(&answer, key))
