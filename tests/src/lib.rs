@@ -232,6 +232,7 @@ impl World {
                     .expect("add channel member");
             }
         }
+        grant_members_own_hooks(&server).await;
         Self {
             server,
             admin,
@@ -243,6 +244,41 @@ impl World {
             private_channel,
         }
     }
+}
+
+/// Give team members (`team_user`) the own-webhook permissions, as
+/// Mattermost's own webhook tests do before they exercise members' hooks: by
+/// default the role holds none. The channel-lock bypass stays the team
+/// admins', and `system_user` keeps none, so lists without a `team_id` stay
+/// the system roles' (403 for plain members, as on Mattermost).
+pub async fn grant_members_own_hooks(server: &TestServer) {
+    use chathooks::permissions::{self, Permission, ROLE_TEAM_USER};
+    let core = &server.state.core;
+    let mut held = permissions::role(core, ROLE_TEAM_USER)
+        .await
+        .unwrap()
+        .unwrap()
+        .permissions;
+    held.extend([Permission::ManageOwnIncomingHooks, Permission::ManageOwnOutgoingHooks]);
+    permissions::set_role_permissions(core, ROLE_TEAM_USER, &held)
+        .await
+        .unwrap();
+}
+
+/// Give every user (Rocket.Chat's `user` role) `manage-own-incoming-integrations`
+/// and `manage-own-outgoing-integrations`, which Rocket.Chat gives admins only.
+pub async fn grant_users_own_integrations(server: &TestServer) {
+    use chathooks::permissions::{self, Permission, ROLE_SYSTEM_USER};
+    let core = &server.state.core;
+    let mut held = permissions::role(core, ROLE_SYSTEM_USER)
+        .await
+        .unwrap()
+        .unwrap()
+        .permissions;
+    held.extend([Permission::ManageOwnIncomingHooks, Permission::ManageOwnOutgoingHooks]);
+    permissions::set_role_permissions(core, ROLE_SYSTEM_USER, &held)
+        .await
+        .unwrap();
 }
 
 pub async fn create_user(server: &TestServer, admin: &Session, username: &str) -> Session {
@@ -466,6 +502,7 @@ pub mod rocketchat {
             let alice = create_user(&server, &admin, "alice").await;
             let bob = create_user(&server, &admin, "bob").await;
             let general = create_room(&admin, "general", &["alice", "bob"]).await;
+            super::grant_users_own_integrations(&server).await;
             Self {
                 server,
                 admin,

@@ -44,6 +44,8 @@ pub struct Core {
     pub metrics: crate::metrics::CoreMetrics,
     /// Where every password is hashed and verified.
     pub passwords: PasswordPool,
+    /// The stored roles and switches, cached ([`crate::permissions`]).
+    pub(crate) policy: crate::permissions::PolicyCache,
 }
 
 impl Core {
@@ -68,6 +70,7 @@ impl Core {
             shutdown: tokio_util::sync::CancellationToken::new(),
             metrics: crate::metrics::CoreMetrics::default(),
             passwords: PasswordPool::new(settings.passwords, settings.release_memory),
+            policy: Default::default(),
         }))
     }
 }

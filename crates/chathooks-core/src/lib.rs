@@ -8,7 +8,7 @@
 //! - [`Core`]: the store, the [`events`] bus and the [`delivery`] engine,
 //!   shared by every request.
 //! - [`accounts`]: users, sessions and who is calling; [`permissions`]: what
-//!   they may do; [`sessions`]: ending credentials, so live connections end too.
+//!   they may do (roles, stored); [`config`]: the admin switches; [`sessions`]: ending credentials, so live connections end too.
 //! - [`channels`]: teams, channels and membership.
 //! - [`posts`]: the one path new posts take, edits, deletion, threads, and the
 //!   webhook-post pipeline; [`reactions`] and [`files`] around them.
@@ -24,6 +24,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod config;
 mod core;
 pub mod delivery;
 pub mod events;

@@ -7,7 +7,10 @@ use crate::store::{InspectStore, StoreResult};
 /// Delete every record (the test API's reset). The caller re-creates what
 /// start-up made (the admin, the seed).
 pub async fn wipe(core: &Core) -> StoreResult<()> {
-    core.store.wipe().await
+    let wiped = core.store.wipe().await;
+    // The roles and switches are back to their defaults.
+    core.policy.forget();
+    wiped
 }
 
 /// Delete posts created before `before` (ms since the epoch; 0 for no age

@@ -53,6 +53,14 @@
 // - GetFile: the `default` answer is handed over as 4XX and 5XX
 // - GetFileInfo: the `default` answer is handed over as 4XX and 5XX
 // - GetPing: the `default` answer is handed over as 4XX and 5XX
+// - GetConfig: the `default` answer is handed over as 4XX and 5XX
+// - UpdateConfig: the `default` answer is handed over as 4XX and 5XX
+// - PatchConfig: the `default` answer is handed over as 4XX and 5XX
+// - GetRoleByName: the `default` answer is handed over as 4XX and 5XX
+// - GetRolesByNames: the `default` answer is handed over as 4XX and 5XX
+// - GetRole: the `default` answer is handed over as 4XX and 5XX
+// - PatchRole: the `default` answer is handed over as 4XX and 5XX
+// - UpdateTeamMemberRoles: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -1599,6 +1607,187 @@ let response = client.get_ping()
 ```*/
     pub fn get_ping(&self) -> builder::GetPing<'_> {
         builder::GetPing::new(self)
+    }
+    /**Get the configuration
+
+The server's configuration document. `ServiceSettings` carries the
+switches this server acts on (`EnableIncomingWebhooks`,
+`EnableOutgoingWebhooks`, `EnablePostUsernameOverride`,
+`EnablePostIconOverride`, `EnableCommands`...); every other field is
+returned as it was last stored.
+
+##### Permissions
+
+`manage_system`.
+
+
+Sends a `GET` request to `/api/v4/config`
+
+```ignore
+let response = client.get_config()
+    .send()
+    .await;
+```*/
+    pub fn get_config(&self) -> builder::GetConfig<'_> {
+        builder::GetConfig::new(self)
+    }
+    /**Replace the configuration
+
+Stores the whole document: the switches this server acts on take
+effect at once, on every instance sharing the database, and survive
+a restart; the rest is stored and returned as given. A switch the
+body leaves out keeps its value.
+
+##### Permissions
+
+`manage_system`.
+
+
+Sends a `PUT` request to `/api/v4/config`
+
+```ignore
+let response = client.update_config()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_config(&self) -> builder::UpdateConfig<'_> {
+        builder::UpdateConfig::new(self)
+    }
+    /**Patch the configuration
+
+Merges the body into the stored document, section by section: only
+the fields given change.
+
+##### Permissions
+
+`manage_system`.
+
+
+Sends a `PUT` request to `/api/v4/config/patch`
+
+```ignore
+let response = client.patch_config()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn patch_config(&self) -> builder::PatchConfig<'_> {
+        builder::PatchConfig::new(self)
+    }
+    /**Get a role by name
+
+The role and the permissions it holds now.
+
+##### Permissions
+
+A session.
+
+
+Sends a `GET` request to `/api/v4/roles/name/{role_name}`
+
+Arguments:
+- `role_name`: Name of the role, e.g. `team_user`.
+```ignore
+let response = client.get_role_by_name()
+    .role_name(role_name)
+    .send()
+    .await;
+```*/
+    pub fn get_role_by_name(&self) -> builder::GetRoleByName<'_> {
+        builder::GetRoleByName::new(self)
+    }
+    /**Get roles by name
+
+The roles named in the body that exist; unknown names are left out.
+
+##### Permissions
+
+A session.
+
+
+Sends a `POST` request to `/api/v4/roles/names`
+
+```ignore
+let response = client.get_roles_by_names()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn get_roles_by_names(&self) -> builder::GetRolesByNames<'_> {
+        builder::GetRolesByNames::new(self)
+    }
+    /**Get a role
+
+##### Permissions
+
+A session.
+
+
+Sends a `GET` request to `/api/v4/roles/{role_id}`
+
+Arguments:
+- `role_id`: Id of the role.
+```ignore
+let response = client.get_role()
+    .role_id(role_id)
+    .send()
+    .await;
+```*/
+    pub fn get_role(&self) -> builder::GetRole<'_> {
+        builder::GetRole::new(self)
+    }
+    /**Patch a role's permissions
+
+Replaces the role's permissions with `permissions`. Permissions this
+server does not check are accepted and not kept. Takes effect at once.
+
+##### Permissions
+
+`manage_system`.
+
+
+Sends a `PUT` request to `/api/v4/roles/{role_id}/patch`
+
+Arguments:
+- `role_id`: Id of the role.
+- `body`
+```ignore
+let response = client.patch_role()
+    .role_id(role_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn patch_role(&self) -> builder::PatchRole<'_> {
+        builder::PatchRole::new(self)
+    }
+    /**Update a team member's roles
+
+Sets the member's team roles: `team_user`, optionally with
+`team_admin` (space separated).
+
+##### Permissions
+
+`manage_system`, or a team admin of the team.
+
+
+Sends a `PUT` request to `/api/v4/teams/{team_id}/members/{user_id}/roles`
+
+Arguments:
+- `team_id`: Id of the team.
+- `user_id`: Id of the member.
+- `body`
+```ignore
+let response = client.update_team_member_roles()
+    .team_id(team_id)
+    .user_id(user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_member_roles(&self) -> builder::UpdateTeamMemberRoles<'_> {
+        builder::UpdateTeamMemberRoles::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -7573,6 +7762,862 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_config`]
+
+[`Client::get_config`]: super::Client::get_config*/
+    #[derive(Debug, Clone)]
+    pub struct GetConfig<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/v4/config`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Config>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/v4/config", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_config`]
+
+[`Client::update_config`]: super::Client::update_config*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateConfig<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::Config, String>,
+    }
+    impl<'a> UpdateConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::Config>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: Config` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/config`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Config>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/config", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::patch_config`]
+
+[`Client::patch_config`]: super::Client::patch_config*/
+    #[derive(Debug, Clone)]
+    pub struct PatchConfig<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::Config, String>,
+    }
+    impl<'a> PatchConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::Config>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: Config` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/config/patch`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Config>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/config/patch", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "patch_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_role_by_name`]
+
+[`Client::get_role_by_name`]: super::Client::get_role_by_name*/
+    #[derive(Debug, Clone)]
+    pub struct GetRoleByName<'a> {
+        client: &'a super::Client,
+        role_name: Result<::std::string::String, String>,
+    }
+    impl<'a> GetRoleByName<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                role_name: Err("role_name was not initialized".to_string()),
+            }
+        }
+        pub fn role_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.role_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for role_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/roles/name/{role_name}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Role>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, role_name } = self;
+            let role_name = role_name.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/roles/name/{}", client.baseurl, encode_path(& role_name
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_role_by_name",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_roles_by_names`]
+
+[`Client::get_roles_by_names`]: super::Client::get_roles_by_names*/
+    #[derive(Debug, Clone)]
+    pub struct GetRolesByNames<'a> {
+        client: &'a super::Client,
+        body: Result<::std::vec::Vec<::std::string::String>, String>,
+    }
+    impl<'a> GetRolesByNames<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/roles/names`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<chathooks_mattermost_types::Role>>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/roles/names", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_roles_by_names",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_role`]
+
+[`Client::get_role`]: super::Client::get_role*/
+    #[derive(Debug, Clone)]
+    pub struct GetRole<'a> {
+        client: &'a super::Client,
+        role_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetRole<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                role_id: Err("role_id was not initialized".to_string()),
+            }
+        }
+        pub fn role_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.role_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for role_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/roles/{role_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Role>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, role_id } = self;
+            let role_id = role_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/roles/{}", client.baseurl, encode_path(& role_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_role",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::patch_role`]
+
+[`Client::patch_role`]: super::Client::patch_role*/
+    #[derive(Debug, Clone)]
+    pub struct PatchRole<'a> {
+        client: &'a super::Client,
+        role_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::PatchRoleBody, String>,
+    }
+    impl<'a> PatchRole<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                role_id: Err("role_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn role_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.role_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for role_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::PatchRoleBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: PatchRoleBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/roles/{role_id}/patch`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Role>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, role_id, body } = self;
+            let role_id = role_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/roles/{}/patch", client.baseurl, encode_path(& role_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "patch_role",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_member_roles`]
+
+[`Client::update_team_member_roles`]: super::Client::update_team_member_roles*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamMemberRoles<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::UpdateTeamMemberRolesBody, String>,
+    }
+    impl<'a> UpdateTeamMemberRoles<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<
+                chathooks_mattermost_types::UpdateTeamMemberRolesBody,
+            >,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: UpdateTeamMemberRolesBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/teams/{team_id}/members/{user_id}/roles`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, team_id, user_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/teams/{}/members/{}/roles", client.baseurl, encode_path(&
+                team_id.to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_member_roles",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

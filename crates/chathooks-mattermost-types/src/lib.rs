@@ -141,6 +141,35 @@ impl ::std::convert::TryFrom<::std::string::String> for ChannelType {
         value.parse()
     }
 }
+/**The configuration document, by section (`ServiceSettings`,
+`TeamSettings`...). Only these `ServiceSettings` fields change what
+this server does, each a boolean: `EnableIncomingWebhooks`,
+`EnableOutgoingWebhooks`, `EnablePostUsernameOverride`,
+`EnablePostIconOverride`. The rest is kept and returned as given.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct Config(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+impl ::std::ops::Deref for Config {
+    type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.0
+    }
+}
+impl ::std::convert::From<Config>
+for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+    fn from(value: Config) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+for Config {
+    fn from(
+        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
+        Self(value)
+    }
+}
 ///`CreateChannelBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct CreateChannelBody {
@@ -1381,6 +1410,12 @@ pub struct PatchPostBody {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+///`PatchRoleBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct PatchRoleBody {
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub permissions: ::std::vec::Vec<::std::string::String>,
+}
 ///A message in a channel.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Post {
@@ -1444,6 +1479,27 @@ pub struct Reaction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub update_at: ::std::option::Option<i64>,
     pub user_id: ::std::string::String,
+}
+///`Role`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Role {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub built_in: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub create_at: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub delete_at: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    pub permissions: ::std::vec::Vec<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub scheme_managed: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_at: ::std::option::Option<i64>,
 }
 ///`SaveReactionBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2343,6 +2399,11 @@ pub struct UpdatePostBody {
     pub props: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+///`UpdateTeamMemberRolesBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UpdateTeamMemberRolesBody {
+    pub roles: ::std::string::String,
 }
 ///`UploadFileBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]

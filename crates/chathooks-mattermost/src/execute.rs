@@ -21,6 +21,7 @@ pub(crate) async fn execute_incoming_webhook(
     state: &Core,
     request: execute_incoming_webhook::Request,
 ) -> ApiResult<execute_incoming_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let payload = payload_of(request.body)?;
     let text = payload.text.unwrap_or_default();
     if text.is_empty() && payload.attachments.is_empty() {
@@ -56,11 +57,14 @@ pub(crate) async fn execute_incoming_webhook(
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
+    let (name_override, icon_override) = crate::config::overrides(state).await?;
     create_webhook_posts(
         state,
         &channel,
         &owner,
         WebhookMessage {
+            keep_author_name: !name_override,
+            keep_author_icon: !icon_override,
             root_id: String::new(),
             text,
             username: payload.username.filter(|u| !u.is_empty()).unwrap_or(hook.username),

@@ -112,6 +112,19 @@ async fn require_manage(state: &Core, caller: &Caller, family: Family, team_id: 
     Ok(())
 }
 
+/// A list without a team: 403 unless the caller's system roles hold the
+/// own-permission of `family`; `Some(caller)` (only their own hooks) unless
+/// they hold the others-permission too. Mattermost's default `system_user`
+/// holds neither, `system_admin` both.
+async fn system_scope(state: &Core, caller: &Caller, family: Family) -> ApiResult<Option<String>> {
+    use chathooks_core::permissions::has_system_permission;
+    if !has_system_permission(state, &caller.user, family.own()).await? {
+        return Err(ApiError::forbidden());
+    }
+    let all = has_system_permission(state, &caller.user, family.others()).await?;
+    Ok((!all).then(|| caller.user.id.clone()))
+}
+
 /// Does `caller` see every hook of `family` in `team_id`, or only their own?
 async fn sees_others(state: &Core, caller: &Caller, family: Family, team_id: &str) -> ApiResult<bool> {
     has_team_permission(state, &caller.user, team_id, family.others()).await
@@ -137,12 +150,17 @@ async fn body_channel(state: &Core, channel_id: &str) -> ApiResult<Channel> {
 
 /// Owner of a new hook: the caller, or the user a body names (`user_id` /
 /// `creator_id`), which needs the others-permission in the team (403) and an
-/// existing user (404), as Mattermost's `GetUser` does.
+/// existing user (404), as Mattermost's `GetUser` does. The named owner must
+/// also be a member of the team (400 `user_id`), hold no more than the caller
+/// (a system admin's hook only from a system admin: 403), and be able to read
+/// the hook's channel when it is private (403): a hook posts as its owner,
+/// so these keep it from reaching what its owner or its creator could not.
 async fn new_hook_owner(
     state: &Core,
     caller: &Caller,
     family: Family,
     team_id: &str,
+    channel: Option<&Channel>,
     requested: Option<&str>,
 ) -> ApiResult<String> {
     let owner = match requested {
@@ -151,6 +169,17 @@ async fn new_hook_owner(
     };
     require_team_permission(state, &caller.user, team_id, family.others()).await?;
     let user = state.read().get_user(owner).await?.ok_or_else(user_not_found)?;
+    if user.is_system_admin() && !caller.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    if !chathooks_core::permissions::is_team_member(state, &user, team_id).await? {
+        return Err(invalid_param("user_id"));
+    }
+    if let Some(channel) = channel.filter(|c| c.channel_type != chathooks_core::store::CHANNEL_OPEN)
+        && !can_read_channel(state, &user, channel).await?
+    {
+        return Err(ApiError::forbidden());
+    }
     Ok(user.id)
 }
 
@@ -220,13 +249,11 @@ async fn channel_lock(state: &Core, caller: &Caller, team_id: &str, requested: b
 /// With `team_id`: `manage_own_incoming_webhooks` there (403 otherwise), and
 /// only one's own hooks without `manage_others_incoming_webhooks` there.
 ///
-/// Without it Mattermost checks the permissions at system level. Our scheme
-/// grants the webhook permissions per team, so at system level every
-/// signed-in user counts as holding `manage_own` (they list their own hooks,
-/// in every team) and only system admins hold `manage_others` (they list all).
+/// Without it Mattermost checks the same permissions at system level, that
+/// is in the caller's system roles ([`system_scope`]).
 async fn incoming_filter(state: &Core, caller: &Caller, team_id: Option<String>) -> ApiResult<IncomingFilter> {
     let Some(team_id) = team_id.filter(|t| !t.is_empty()) else {
-        let user_id = (!caller.is_system_admin()).then(|| caller.user.id.clone());
+        let user_id = system_scope(state, caller, Family::Incoming).await?;
         return Ok(IncomingFilter { team_id: None, user_id });
     };
     require_team_permission(state, &caller.user, &team_id, Family::Incoming.own()).await?;
@@ -255,6 +282,7 @@ pub(crate) async fn get_incoming_webhooks(
     caller: Caller,
     request: get_incoming_webhooks::Request,
 ) -> ApiResult<get_incoming_webhooks::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let (page, per_page) = paging(request.page, request.per_page);
     let filter = incoming_filter(state, &caller, request.team_id).await?;
     let records = state.read().incoming_page(&filter, page, per_page).await?;
@@ -288,6 +316,7 @@ pub(crate) async fn create_incoming_webhook(
     caller: Caller,
     request: create_incoming_webhook::Request,
 ) -> ApiResult<create_incoming_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let body = request.body;
     if body.id.as_deref().is_some_and(|id| !id.is_empty()) {
         return Err(ApiError::bad_request(
@@ -303,10 +332,12 @@ pub(crate) async fn create_incoming_webhook(
         &caller,
         Family::Incoming,
         &channel.team_id,
+        Some(&channel),
         body.user_id.as_deref(),
     )
     .await?;
     let channel_locked = channel_lock(state, &caller, &channel.team_id, body.channel_locked).await?;
+    let (name_override, icon_override) = crate::config::overrides(state).await?;
     let now = now_ms();
     let hook = IncomingHook {
         id: new_id(),
@@ -318,8 +349,17 @@ pub(crate) async fn create_incoming_webhook(
         team_id: channel.team_id,
         display_name: text(body.display_name),
         description: text(body.description),
-        username: text(body.username),
-        icon_url: text(body.icon_url),
+        // With the override switches off Mattermost stores neither.
+        username: if name_override {
+            text(body.username)
+        } else {
+            String::new()
+        },
+        icon_url: if icon_override {
+            text(body.icon_url)
+        } else {
+            String::new()
+        },
         channel_locked,
     };
     let hook = chathooks_core::hooks::create_incoming(state, &hook).await?;
@@ -332,6 +372,7 @@ pub(crate) async fn get_incoming_webhook(
     caller: Caller,
     request: get_incoming_webhook::Request,
 ) -> ApiResult<get_incoming_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let hook = managed_incoming(state, &caller, &request.hook_id).await?;
     Ok(get_incoming_webhook::Response::Ok(convert::incoming(hook)))
 }
@@ -349,6 +390,7 @@ pub(crate) async fn update_incoming_webhook(
     caller: Caller,
     request: update_incoming_webhook::Request,
 ) -> ApiResult<update_incoming_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let body = request.body;
     require_same_id(&request.hook_id, &body.id)?;
     let hook = load_incoming(state, &request.hook_id).await?;
@@ -360,13 +402,23 @@ pub(crate) async fn update_incoming_webhook(
     }
     require_read(state, &caller, &channel).await?;
     let channel_locked = channel_lock(state, &caller, &hook.team_id, body.channel_locked.unwrap_or(false)).await?;
+    // With the override switches off Mattermost clears these on update.
+    let (name_override, icon_override) = crate::config::overrides(state).await?;
     let updated = IncomingHook {
         update_at: now_ms(),
         channel_id: channel.id,
         display_name: text(body.display_name),
         description: text(body.description),
-        username: text(body.username),
-        icon_url: text(body.icon_url),
+        username: if name_override {
+            text(body.username)
+        } else {
+            String::new()
+        },
+        icon_url: if icon_override {
+            text(body.icon_url)
+        } else {
+            String::new()
+        },
         channel_locked,
         ..hook
     };
@@ -383,6 +435,7 @@ pub(crate) async fn delete_incoming_webhook(
     caller: Caller,
     request: delete_incoming_webhook::Request,
 ) -> ApiResult<delete_incoming_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Incoming).await?;
     let hook = managed_incoming(state, &caller, &request.hook_id).await?;
     chathooks_core::hooks::delete_incoming(state, &hook.id, now_ms())
         .await
@@ -568,7 +621,7 @@ async fn outgoing_filter(
         return channel_outgoing_filter(state, caller, channel_id).await;
     }
     let Some(team_id) = team_id.filter(|t| !t.is_empty()) else {
-        let creator_id = (!caller.is_system_admin()).then(|| caller.user.id.clone());
+        let creator_id = system_scope(state, caller, Family::Outgoing).await?;
         return Ok(OutgoingFilter {
             creator_id,
             ..OutgoingFilter::default()
@@ -622,6 +675,7 @@ pub(crate) async fn get_outgoing_webhooks(
     caller: Caller,
     request: get_outgoing_webhooks::Request,
 ) -> ApiResult<get_outgoing_webhooks::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let (page, per_page) = paging(request.page, request.per_page);
     let filter = outgoing_filter(state, &caller, request.team_id, request.channel_id).await?;
     let hooks = outgoing_list(&state.read().list_outgoing(&filter, page, per_page).await?)?;
@@ -644,6 +698,7 @@ pub(crate) async fn create_outgoing_webhook(
     caller: Caller,
     request: create_outgoing_webhook::Request,
 ) -> ApiResult<create_outgoing_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let body = request.body;
     if body.id.as_deref().is_some_and(|id| !id.is_empty()) {
         return Err(ApiError::bad_request(
@@ -660,6 +715,7 @@ pub(crate) async fn create_outgoing_webhook(
         &caller,
         Family::Outgoing,
         &body.team_id,
+        None,
         body.creator_id.as_deref(),
     )
     .await?;
@@ -700,6 +756,7 @@ pub(crate) async fn get_outgoing_webhook(
     caller: Caller,
     request: get_outgoing_webhook::Request,
 ) -> ApiResult<get_outgoing_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
     Ok(get_outgoing_webhook::Response::Ok(convert::outgoing(&hook)?))
 }
@@ -728,6 +785,7 @@ pub(crate) async fn update_outgoing_webhook(
     caller: Caller,
     request: update_outgoing_webhook::Request,
 ) -> ApiResult<update_outgoing_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let body = request.body;
     require_same_id(&request.hook_id, &body.id)?;
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
@@ -765,6 +823,7 @@ pub(crate) async fn delete_outgoing_webhook(
     caller: Caller,
     request: delete_outgoing_webhook::Request,
 ) -> ApiResult<delete_outgoing_webhook::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
     chathooks_core::hooks::delete_outgoing(state, &hook.id, now_ms())
         .await
@@ -779,6 +838,7 @@ pub(crate) async fn regen_outgoing_hook_token(
     caller: Caller,
     request: regen_outgoing_hook_token::Request,
 ) -> ApiResult<regen_outgoing_hook_token::Response> {
+    crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
     let hook = chathooks_core::hooks::regen_outgoing_token(state, &hook.id, &new_id(), now_ms())
         .await

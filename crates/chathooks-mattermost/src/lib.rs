@@ -8,6 +8,7 @@
 
 mod auth;
 mod channels;
+mod config;
 mod convert;
 mod dialect;
 mod error;
@@ -18,6 +19,7 @@ mod outgoing;
 mod page_answers;
 mod posts;
 mod reactions;
+mod roles;
 mod seed;
 mod teams;
 mod tokens;
@@ -470,6 +472,68 @@ impl Api for Mattermost {
 
     async fn logout(&self, credentials: Option<Credentials>, request: ops::logout::Request) -> ops::logout::Response {
         respond(users::logout(&self.state, credentials, request).await)
+    }
+
+    // ----- administration: configuration, roles, team member roles -----
+
+    async fn get_config(
+        &self,
+        credentials: Credentials,
+        request: ops::get_config::Request,
+    ) -> ops::get_config::Response {
+        authenticated!(self, credentials, request, config::get_config)
+    }
+
+    async fn update_config(
+        &self,
+        credentials: Credentials,
+        request: ops::update_config::Request,
+    ) -> ops::update_config::Response {
+        authenticated!(self, credentials, request, config::update_config)
+    }
+
+    async fn patch_config(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_config::Request,
+    ) -> ops::patch_config::Response {
+        authenticated!(self, credentials, request, config::patch_config)
+    }
+
+    async fn get_role_by_name(
+        &self,
+        credentials: Credentials,
+        request: ops::get_role_by_name::Request,
+    ) -> ops::get_role_by_name::Response {
+        authenticated!(self, credentials, request, roles::get_role_by_name)
+    }
+
+    async fn get_roles_by_names(
+        &self,
+        credentials: Credentials,
+        request: ops::get_roles_by_names::Request,
+    ) -> ops::get_roles_by_names::Response {
+        authenticated!(self, credentials, request, roles::get_roles_by_names)
+    }
+
+    async fn get_role(&self, credentials: Credentials, request: ops::get_role::Request) -> ops::get_role::Response {
+        authenticated!(self, credentials, request, roles::get_role)
+    }
+
+    async fn patch_role(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_role::Request,
+    ) -> ops::patch_role::Response {
+        authenticated!(self, credentials, request, roles::patch_role)
+    }
+
+    async fn update_team_member_roles(
+        &self,
+        credentials: Credentials,
+        request: ops::update_team_member_roles::Request,
+    ) -> ops::update_team_member_roles::Response {
+        authenticated!(self, credentials, request, roles::update_team_member_roles)
     }
 
     async fn get_ping(&self, _request: ops::get_ping::Request) -> ops::get_ping::Response {

@@ -97,7 +97,8 @@ impl<'a> Attempt<'a> for Answering<'a> {
 /// Only posts in public channels fire hooks (the core already skips posts
 /// made by webhooks).
 async fn deliveries(core: &Core, post: &Post, channel: &Channel, username: &str) -> StoreResult<Vec<NewDelivery>> {
-    if channel.channel_type != CHANNEL_OPEN {
+    use chathooks_core::config::{Switch, is_on};
+    if channel.channel_type != CHANNEL_OPEN || !is_on(core, Switch::OutgoingHooks).await? {
         return Ok(Vec::new());
     }
     let hooks = core.read().outgoing_for_channel(&channel.team_id, &channel.id).await?;
@@ -333,11 +334,16 @@ async fn post_answer(
         .iter()
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()?;
+    use chathooks_core::config::{Switch, is_on};
+    let keep_author_name = !is_on(core, Switch::PostUsernameOverride).await?;
+    let keep_author_icon = !is_on(core, Switch::PostIconOverride).await?;
     create_webhook_posts(
         core,
         &channel,
         &creator,
         WebhookMessage {
+            keep_author_name,
+            keep_author_icon,
             root_id,
             text,
             username: non_empty(answer.username, &hook.username),

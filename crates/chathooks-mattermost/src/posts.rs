@@ -326,7 +326,7 @@ pub(crate) async fn create_post_ephemeral(
     caller: Caller,
     request: create_post_ephemeral::Request,
 ) -> ApiResult<create_post_ephemeral::Response> {
-    if !has_system_permission(&caller.user, Permission::CreateEphemeralPost) {
+    if !has_system_permission(state, &caller.user, Permission::CreateEphemeralPost).await? {
         return Err(ApiError::forbidden());
     }
     let body = request.body;

@@ -111,7 +111,9 @@ pub(crate) async fn delete_reaction(
 ) -> ApiResult<delete_reaction::Response> {
     let user_id = resolve_user_id(&caller, &request.user_id)?;
     check_emoji(&request.emoji_name, false)?;
-    if user_id != caller.user.id && !has_system_permission(&caller.user, Permission::RemoveOthersReactions) {
+    if user_id != caller.user.id
+        && !has_system_permission(state, &caller.user, Permission::RemoveOthersReactions).await?
+    {
         return Err(ApiError::forbidden());
     }
     let (post, channel) = reactable_post(state, &caller, &request.post_id, false, false).await?;

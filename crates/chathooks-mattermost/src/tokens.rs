@@ -24,10 +24,10 @@ use chathooks_core::store::{AccessToken, User};
 const MAX_DESCRIPTION_CHARS: usize = 255;
 
 /// 403 unless `caller` may manage the tokens of `owner_id`.
-fn may_manage_tokens_of(caller: &Caller, owner_id: &str) -> ApiResult<()> {
+async fn may_manage_tokens_of(state: &Core, caller: &Caller, owner_id: &str) -> ApiResult<()> {
     let own = caller.user.id == owner_id;
-    if has_system_permission(&caller.user, Permission::CreateAccessToken)
-        && (own || has_system_permission(&caller.user, Permission::EditOtherUsers))
+    if has_system_permission(state, &caller.user, Permission::CreateAccessToken).await?
+        && (own || has_system_permission(state, &caller.user, Permission::EditOtherUsers).await?)
     {
         Ok(())
     } else {
@@ -44,7 +44,7 @@ fn token_not_found() -> ApiError {
 
 async fn owner(state: &Core, caller: &Caller, user_id: &str) -> ApiResult<User> {
     let id = resolve_user_id(caller, user_id)?;
-    may_manage_tokens_of(caller, &id)?;
+    may_manage_tokens_of(state, caller, &id).await?;
     state
         .read()
         .get_user(&id)
@@ -111,7 +111,7 @@ async fn managed_token(state: &Core, caller: &Caller, token_id: &str) -> ApiResu
         .get_access_token_by_id(token_id)
         .await?
         .ok_or_else(token_not_found)?;
-    may_manage_tokens_of(caller, &token.user_id)?;
+    may_manage_tokens_of(state, caller, &token.user_id).await?;
     Ok(token)
 }
 

@@ -47,6 +47,10 @@
 // - chatSendMessage: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - executeIncomingWebhook: error responses differ in body type; the client returns them as raw bytes
+// - permissionsListAll: error responses differ in body type; the client returns them as raw bytes
+// - permissionsUpdate: error responses differ in body type; the client returns them as raw bytes
+// - settingsGet: error responses differ in body type; the client returns them as raw bytes
+// - settingsSet: error responses differ in body type; the client returns them as raw bytes
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -934,6 +938,147 @@ let response = client.chat_react()
     pub fn chat_react(&self) -> builder::ChatReact<'_> {
         builder::ChatReact::new(self)
     }
+    /**Read a setting
+
+The setting's value. Needs `view-privileged-setting` (admins). This server acts on
+none of Rocket.Chat's settings: it keeps what `settingsSet` stored, and answers 400
+`{success: false}` for a setting never set (Rocket.Chat's answer for an unknown id).
+
+
+Sends a `GET` request to `/api/v1/settings/{_id}`
+
+Arguments:
+- `id`: The setting's id.
+```ignore
+let response = client.settings_get()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn settings_get(&self) -> builder::SettingsGet<'_> {
+        builder::SettingsGet::new(self)
+    }
+    /**Change a setting
+
+Stores `value` (any JSON) as the setting's value. Needs `edit-privileged-setting`
+(admins). Kept in the database: shared by every instance on it, and kept across a
+restart.
+
+
+Sends a `POST` request to `/api/v1/settings/{_id}`
+
+Arguments:
+- `id`: The setting's id.
+- `body`
+```ignore
+let response = client.settings_set()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn settings_set(&self) -> builder::SettingsSet<'_> {
+        builder::SettingsSet::new(self)
+    }
+    /**Set the roles holding permissions
+
+For each entry, the permission is held by exactly the roles listed. Needs
+`access-permissions` (admins). An unknown permission is 400 `error-invalid-permission`
+(`Invalid permission`), an unknown role 400 `error-invalid-role` (`Invalid role`);
+nothing is changed then. Takes effect at once.
+
+
+Sends a `POST` request to `/api/v1/permissions.update`
+
+```ignore
+let response = client.permissions_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn permissions_update(&self) -> builder::PermissionsUpdate<'_> {
+        builder::PermissionsUpdate::new(self)
+    }
+    /**Post a message carrying a file uploaded with `rooms.media`
+
+Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
+into that room with `rooms.media`, with the same fields and message shape as
+`rooms.upload` (`msg`, `description`, `tmid`). Answers 403 `unauthorized` for a room
+the caller may not use, and 400 `invalid-file` when no such upload of the caller's is
+waiting in that room: unknown, someone else's, another room's, or already posted
+(Rocket.Chat would post an already confirmed file again; this server posts a file
+once). `fileName` and `fileContent` (end-to-end encryption) are not supported and
+are ignored. A body is optional.
+
+
+Sends a `POST` request to `/api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+
+Arguments:
+- `rid`: The room's id.
+- `file_id`: The `_id` `rooms.media` answered.
+- `body`
+```ignore
+let response = client.rooms_media_confirm()
+    .rid(rid)
+    .file_id(file_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn rooms_media_confirm(&self) -> builder::RoomsMediaConfirm<'_> {
+        builder::RoomsMediaConfirm::new(self)
+    }
+    /**Get a room of any kind
+
+Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
+(public and private rooms; `roomId` wins when both are sent). Answers 400
+`error-roomid-param-not-provided` when neither is given, `error-room-not-found` when no
+room matches, and `error-room-archived` for an archived room, as Rocket.Chat's
+`findRoomByIdOrName` does. A room the caller may not read (a private or direct room
+they are not a member of) answers 400 with Rocket.Chat's own inverted body:
+`{success: false, error: "not-allowed", errorType: "Not Allowed"}`. A direct room
+carries its members' `usernames` and `uids`.
+
+
+Sends a `GET` request to `/api/v1/rooms.info`
+
+Arguments:
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.rooms_info()
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn rooms_info(&self) -> builder::RoomsInfo<'_> {
+        builder::RoomsInfo::new(self)
+    }
+    /**Send a message object
+
+Sends one message, given as a message object, as the caller: Rocket.Chat's
+`sendMessage` method over REST, with the same checks as the Realtime API's. Unlike
+`chat.postMessage` the client may choose the message's `_id` (letters, digits, `_`
+and `-`, at most 64) and names the room by id only. The caller must be able to read
+the room (else 400 `error-not-allowed`); `tmid` must be a message of the same room
+(else 400 `error-invalid-message`). Setting `alias`, `emoji` or `avatar` needs the
+`message-impersonate` permission, as for `chat.postMessage` (else 400
+`error-action-not-allowed`). A message without text and attachments answers 400
+`error-invalid-params`, as does a body without `message`.
+
+
+Sends a `POST` request to `/api/v1/chat.sendMessage`
+
+```ignore
+let response = client.chat_send_message()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn chat_send_message(&self) -> builder::ChatSendMessage<'_> {
+        builder::ChatSendMessage::new(self)
+    }
     /**Run an incoming webhook
 
 Posts a message through an incoming integration. No session headers are needed: the
@@ -1009,85 +1154,26 @@ let response = client.execute_incoming_webhook()
     pub fn execute_incoming_webhook(&self) -> builder::ExecuteIncomingWebhook<'_> {
         builder::ExecuteIncomingWebhook::new(self)
     }
-    /**Send a message object
+    /**List the permissions and the roles holding each
 
-Sends one message, given as a message object, as the caller: Rocket.Chat's
-`sendMessage` method over REST, with the same checks as the Realtime API's. Unlike
-`chat.postMessage` the client may choose the message's `_id` (letters, digits, `_`
-and `-`, at most 64) and names the room by id only. The caller must be able to read
-the room (else 400 `error-not-allowed`); `tmid` must be a message of the same room
-(else 400 `error-invalid-message`). Setting `alias`, `emoji` or `avatar` needs the
-`message-impersonate` permission, as for `chat.postMessage` (else 400
-`error-action-not-allowed`). A message without text and attachments answers 400
-`error-invalid-params`, as does a body without `message`.
+Every permission this server checks, with the roles (`admin`, `user`, `bot`, `owner`)
+holding it now. With `updatedSince` (a date), only those changed after it. Any
+signed-in user may list. An unparseable `updatedSince` is 400
+`error-roomId-param-invalid`, as Rocket.Chat answers.
 
 
-Sends a `POST` request to `/api/v1/chat.sendMessage`
-
-```ignore
-let response = client.chat_send_message()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn chat_send_message(&self) -> builder::ChatSendMessage<'_> {
-        builder::ChatSendMessage::new(self)
-    }
-    /**Post a message carrying a file uploaded with `rooms.media`
-
-Posts, in room `rid`, a message carrying the file `fileId` that the caller uploaded
-into that room with `rooms.media`, with the same fields and message shape as
-`rooms.upload` (`msg`, `description`, `tmid`). Answers 403 `unauthorized` for a room
-the caller may not use, and 400 `invalid-file` when no such upload of the caller's is
-waiting in that room: unknown, someone else's, another room's, or already posted
-(Rocket.Chat would post an already confirmed file again; this server posts a file
-once). `fileName` and `fileContent` (end-to-end encryption) are not supported and
-are ignored. A body is optional.
-
-
-Sends a `POST` request to `/api/v1/rooms.mediaConfirm/{rid}/{fileId}`
+Sends a `GET` request to `/api/v1/permissions.listAll`
 
 Arguments:
-- `rid`: The room's id.
-- `file_id`: The `_id` `rooms.media` answered.
-- `body`
+- `updated_since`: Only permissions changed after this date (ISO 8601).
 ```ignore
-let response = client.rooms_media_confirm()
-    .rid(rid)
-    .file_id(file_id)
-    .body(body)
+let response = client.permissions_list_all()
+    .updated_since(updated_since)
     .send()
     .await;
 ```*/
-    pub fn rooms_media_confirm(&self) -> builder::RoomsMediaConfirm<'_> {
-        builder::RoomsMediaConfirm::new(self)
-    }
-    /**Get a room of any kind
-
-Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
-(public and private rooms; `roomId` wins when both are sent). Answers 400
-`error-roomid-param-not-provided` when neither is given, `error-room-not-found` when no
-room matches, and `error-room-archived` for an archived room, as Rocket.Chat's
-`findRoomByIdOrName` does. A room the caller may not read (a private or direct room
-they are not a member of) answers 400 with Rocket.Chat's own inverted body:
-`{success: false, error: "not-allowed", errorType: "Not Allowed"}`. A direct room
-carries its members' `usernames` and `uids`.
-
-
-Sends a `GET` request to `/api/v1/rooms.info`
-
-Arguments:
-- `room_id`: The room's id.
-- `room_name`: The room's name, without `#`.
-```ignore
-let response = client.rooms_info()
-    .room_id(room_id)
-    .room_name(room_name)
-    .send()
-    .await;
-```*/
-    pub fn rooms_info(&self) -> builder::RoomsInfo<'_> {
-        builder::RoomsInfo::new(self)
+    pub fn permissions_list_all(&self) -> builder::PermissionsListAll<'_> {
+        builder::PermissionsListAll::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -3078,75 +3164,133 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::execute_incoming_webhook`]
+    /**Builder for [`Client::settings_get`]
 
-[`Client::execute_incoming_webhook`]: super::Client::execute_incoming_webhook*/
+[`Client::settings_get`]: super::Client::settings_get*/
     #[derive(Debug, Clone)]
-    pub struct ExecuteIncomingWebhook<'a> {
+    pub struct SettingsGet<'a> {
         client: &'a super::Client,
-        hook_id: Result<::std::string::String, String>,
-        token: Result<::std::string::String, String>,
-        body: Result<chathooks_rocketchat_types::IncomingWebhookMessage, String>,
+        id: Result<::std::string::String, String>,
     }
-    impl<'a> ExecuteIncomingWebhook<'a> {
+    impl<'a> SettingsGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                hook_id: Err("hook_id was not initialized".to_string()),
-                token: Err("token was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                id: Err("id was not initialized".to_string()),
             }
         }
-        pub fn hook_id<V>(mut self, value: V) -> Self
+        pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.hook_id = value
+            self.id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for hook_id failed"
+                    "conversion to `:: std :: string :: String` for id failed"
                         .to_string()
                 });
             self
         }
-        pub fn token<V>(mut self, value: V) -> Self
+        ///Sends a `GET` request to `/api/v1/settings/{_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SettingsGetResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/settings/{}", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "settings_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::settings_set`]
+
+[`Client::settings_set`]: super::Client::settings_set*/
+    #[derive(Debug, Clone)]
+    pub struct SettingsSet<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<chathooks_rocketchat_types::SettingsSetBody, String>,
+    }
+    impl<'a> SettingsSet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.token = value
+            self.id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for token failed"
+                    "conversion to `:: std :: string :: String` for id failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<chathooks_rocketchat_types::IncomingWebhookMessage>,
+            V: std::convert::TryInto<chathooks_rocketchat_types::SettingsSetBody>,
         {
             self.body = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `chathooks_rocketchat_types :: IncomingWebhookMessage` for body failed"
+                    "conversion to `chathooks_rocketchat_types :: SettingsSetBody` for body failed"
                         .to_string()
                 });
             self
         }
-        ///Sends a `POST` request to `/hooks/{hook_id}/{token}`
+        ///Sends a `POST` request to `/api/v1/settings/{_id}`
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            ResponseValue<chathooks_rocketchat_types::SettingsSetResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, hook_id, token, body } = self;
-            let hook_id = hook_id.map_err(Error::InvalidRequest)?;
-            let token = token.map_err(Error::InvalidRequest)?;
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/hooks/{}/{}", client.baseurl, encode_path(& hook_id.to_string()),
-                encode_path(& token.to_string()),
+                "{}/api/v1/settings/{}", client.baseurl, encode_path(& id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3168,7 +3312,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "execute_incoming_webhook",
+                operation_id: "settings_set",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -3177,22 +3321,22 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
-    /**Builder for [`Client::chat_send_message`]
+    /**Builder for [`Client::permissions_update`]
 
-[`Client::chat_send_message`]: super::Client::chat_send_message*/
+[`Client::permissions_update`]: super::Client::permissions_update*/
     #[derive(Debug, Clone)]
-    pub struct ChatSendMessage<'a> {
+    pub struct PermissionsUpdate<'a> {
         client: &'a super::Client,
-        body: Result<chathooks_rocketchat_types::ChatSendMessageBody, String>,
+        body: Result<chathooks_rocketchat_types::PermissionsUpdateBody, String>,
     }
-    impl<'a> ChatSendMessage<'a> {
+    impl<'a> PermissionsUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -3201,26 +3345,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<chathooks_rocketchat_types::ChatSendMessageBody>,
+            V: std::convert::TryInto<chathooks_rocketchat_types::PermissionsUpdateBody>,
         {
             self.body = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `chathooks_rocketchat_types :: ChatSendMessageBody` for body failed"
+                    "conversion to `chathooks_rocketchat_types :: PermissionsUpdateBody` for body failed"
                         .to_string()
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/chat.sendMessage`
+        ///Sends a `POST` request to `/api/v1/permissions.update`
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<chathooks_rocketchat_types::MessageResponse>,
+            ResponseValue<chathooks_rocketchat_types::PermissionsUpdateResponse>,
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/chat.sendMessage", client.baseurl,);
+            let url = format!("{}/api/v1/permissions.update", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -3241,7 +3385,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "chat_send_message",
+                operation_id: "permissions_update",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -3251,6 +3395,7 @@ pub mod builder {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -3438,6 +3583,259 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "rooms_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::chat_send_message`]
+
+[`Client::chat_send_message`]: super::Client::chat_send_message*/
+    #[derive(Debug, Clone)]
+    pub struct ChatSendMessage<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChatSendMessageBody, String>,
+    }
+    impl<'a> ChatSendMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChatSendMessageBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChatSendMessageBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/chat.sendMessage`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::MessageResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/chat.sendMessage", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_send_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::execute_incoming_webhook`]
+
+[`Client::execute_incoming_webhook`]: super::Client::execute_incoming_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct ExecuteIncomingWebhook<'a> {
+        client: &'a super::Client,
+        hook_id: Result<::std::string::String, String>,
+        token: Result<::std::string::String, String>,
+        body: Result<chathooks_rocketchat_types::IncomingWebhookMessage, String>,
+    }
+    impl<'a> ExecuteIncomingWebhook<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hook_id: Err("hook_id was not initialized".to_string()),
+                token: Err("token was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn hook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.hook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for hook_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::IncomingWebhookMessage>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: IncomingWebhookMessage` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/hooks/{hook_id}/{token}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            Error<ByteStream>,
+        > {
+            let Self { client, hook_id, token, body } = self;
+            let hook_id = hook_id.map_err(Error::InvalidRequest)?;
+            let token = token.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/hooks/{}/{}", client.baseurl, encode_path(& hook_id.to_string()),
+                encode_path(& token.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "execute_incoming_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::permissions_list_all`]
+
+[`Client::permissions_list_all`]: super::Client::permissions_list_all*/
+    #[derive(Debug, Clone)]
+    pub struct PermissionsListAll<'a> {
+        client: &'a super::Client,
+        updated_since: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PermissionsListAll<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                updated_since: Ok(None),
+            }
+        }
+        pub fn updated_since<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.updated_since = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for updated_since failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/permissions.listAll`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::PermissionsListAllResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, updated_since } = self;
+            let updated_since = updated_since.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/permissions.listAll", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("updatedSince", &updated_since),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "permissions_list_all",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

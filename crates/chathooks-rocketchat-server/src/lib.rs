@@ -95,6 +95,10 @@
 //! integration of that kind, while `manage-own-incoming-integrations` and
 //! `manage-own-outgoing-integrations` allow managing only the integrations the caller created.
 //!
+//! - tag `permissions`: Permissions and the roles holding them (administration).
+//!
+//! - tag `settings`: Server settings (administration).
+//!
 //! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 use std::future::Future;
 use std::sync::Arc;
@@ -802,6 +806,56 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ops::execute_incoming_webhook::Request,
     ) -> impl Future<Output = ops::execute_incoming_webhook::Response> + Send;
+    /// List the permissions and the roles holding each
+    ///
+    /// Every permission this server checks, with the roles (`admin`, `user`, `bot`, `owner`)
+    /// holding it now. With `updatedSince` (a date), only those changed after it. Any
+    /// signed-in user may list. An unparseable `updatedSince` is 400
+    /// `error-roomId-param-invalid`, as Rocket.Chat answers.
+    ///
+    /// `GET /api/v1/permissions.listAll` (operation `permissionsListAll`)
+    fn permissions_list_all(
+        &self,
+        credentials: Credentials,
+        request: ops::permissions_list_all::Request,
+    ) -> impl Future<Output = ops::permissions_list_all::Response> + Send;
+    /// Set the roles holding permissions
+    ///
+    /// For each entry, the permission is held by exactly the roles listed. Needs
+    /// `access-permissions` (admins). An unknown permission is 400 `error-invalid-permission`
+    /// (`Invalid permission`), an unknown role 400 `error-invalid-role` (`Invalid role`);
+    /// nothing is changed then. Takes effect at once.
+    ///
+    /// `POST /api/v1/permissions.update` (operation `permissionsUpdate`)
+    fn permissions_update(
+        &self,
+        credentials: Credentials,
+        request: ops::permissions_update::Request,
+    ) -> impl Future<Output = ops::permissions_update::Response> + Send;
+    /// Read a setting
+    ///
+    /// The setting's value. Needs `view-privileged-setting` (admins). This server acts on
+    /// none of Rocket.Chat's settings: it keeps what `settingsSet` stored, and answers 400
+    /// `{success: false}` for a setting never set (Rocket.Chat's answer for an unknown id).
+    ///
+    /// `GET /api/v1/settings/{_id}` (operation `settingsGet`)
+    fn settings_get(
+        &self,
+        credentials: Credentials,
+        request: ops::settings_get::Request,
+    ) -> impl Future<Output = ops::settings_get::Response> + Send;
+    /// Change a setting
+    ///
+    /// Stores `value` (any JSON) as the setting's value. Needs `edit-privileged-setting`
+    /// (admins). Kept in the database: shared by every instance on it, and kept across a
+    /// restart.
+    ///
+    /// `POST /api/v1/settings/{_id}` (operation `settingsSet`)
+    fn settings_set(
+        &self,
+        credentials: Credentials,
+        request: ops::settings_set::Request,
+    ) -> impl Future<Output = ops::settings_set::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -3768,6 +3822,278 @@ pub mod ops {
             }
         }
     }
+    /// `permissionsListAll`: `GET /api/v1/permissions.listAll`
+    pub mod permissions_list_all {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Only permissions changed after this date (ISO 8601).
+            ///
+            /// Query parameter `updatedSince`.
+            pub updated_since: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The permissions.
+            Ok(crate::types::PermissionsListAllResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "permissionsListAll",
+                method: "GET",
+                path: "/api/v1/permissions.listAll",
+                params: &[runtime::ParamSpec::query("updatedSince")],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    updated_since: prepared.optional(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.permissions_list_all(credentials, request).await
+            }
+        }
+    }
+    /// `permissionsUpdate`: `POST /api/v1/permissions.update`
+    pub mod permissions_update {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: crate::types::PermissionsUpdateBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Every permission, as it is now.
+            Ok(crate::types::PermissionsUpdateResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "permissionsUpdate",
+                method: "POST",
+                path: "/api/v1/permissions.update",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/PermissionsUpdateBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.permissions_update(credentials, request).await
+            }
+        }
+    }
+    /// `settingsGet`: `GET /api/v1/settings/{_id}`
+    pub mod settings_get {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The setting's id.
+            ///
+            /// Path parameter `_id`.
+            pub id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The setting.
+            Ok(crate::types::SettingsGetResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "settingsGet",
+                method: "GET",
+                path: "/api/v1/settings/{_id}",
+                params: &[runtime::ParamSpec::path("_id")],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { id: prepared.required(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.settings_get(credentials, request).await
+            }
+        }
+    }
+    /// `settingsSet`: `POST /api/v1/settings/{_id}`
+    pub mod settings_set {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The setting's id.
+            ///
+            /// Path parameter `_id`.
+            pub id: String,
+            /// The request body.
+            pub body: crate::types::SettingsSetBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Stored.
+            Ok(crate::types::SettingsSetResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "settingsSet",
+                method: "POST",
+                path: "/api/v1/settings/{_id}",
+                params: &[runtime::ParamSpec::path("_id")],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/SettingsSetBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.settings_set(credentials, request).await
+            }
+        }
+    }
 }
 /// The spec's schemas as draft-4 JSON Schema definitions.
 const SCHEMAS: &str = include_str!("schemas.json");
@@ -3805,5 +4131,9 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::rooms_info::Request>()
         .serve::<ops::chat_send_message::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()
+        .serve::<ops::permissions_list_all::Request>()
+        .serve::<ops::permissions_update::Request>()
+        .serve::<ops::settings_get::Request>()
+        .serve::<ops::settings_set::Request>()
         .finish()
 }

@@ -2818,6 +2818,127 @@ pub struct OutgoingWebhookPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_name: ::std::option::Option<::std::string::String>,
 }
+///`Permission`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Permission {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub roles: ::std::vec::Vec<::std::string::String>,
+    ///When the roles holding it last changed (ISO 8601).
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: ::std::string::String,
+}
+///`PermissionsListAllResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PermissionsListAllResponse {
+    pub remove: ::std::vec::Vec<Permission>,
+    pub success: PermissionsListAllResponseSuccess,
+    pub update: ::std::vec::Vec<Permission>,
+}
+///`PermissionsListAllResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct PermissionsListAllResponseSuccess(pub bool);
+impl ::std::ops::Deref for PermissionsListAllResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<PermissionsListAllResponseSuccess> for bool {
+    fn from(value: PermissionsListAllResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for PermissionsListAllResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for PermissionsListAllResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for PermissionsListAllResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for PermissionsListAllResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for PermissionsListAllResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`PermissionsUpdateBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PermissionsUpdateBody {
+    pub permissions: ::std::vec::Vec<PermissionsUpdateBodyPermissionsItem>,
+}
+///`PermissionsUpdateBodyPermissionsItem`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PermissionsUpdateBodyPermissionsItem {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub roles: ::std::vec::Vec<::std::string::String>,
+}
+///`PermissionsUpdateResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PermissionsUpdateResponse {
+    pub permissions: ::std::vec::Vec<Permission>,
+    pub success: PermissionsUpdateResponseSuccess,
+}
+///`PermissionsUpdateResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct PermissionsUpdateResponseSuccess(pub bool);
+impl ::std::ops::Deref for PermissionsUpdateResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<PermissionsUpdateResponseSuccess> for bool {
+    fn from(value: PermissionsUpdateResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for PermissionsUpdateResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for PermissionsUpdateResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for PermissionsUpdateResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for PermissionsUpdateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for PermissionsUpdateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
 ///Who reacted with one emoji.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Reaction {
@@ -3274,6 +3395,110 @@ impl ::std::convert::TryFrom<::std::string::String> for ScriptLogLineLevel {
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`SettingsGetResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SettingsGetResponse {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub success: SettingsGetResponseSuccess,
+    pub value: ::serde_json::Value,
+}
+///`SettingsGetResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct SettingsGetResponseSuccess(pub bool);
+impl ::std::ops::Deref for SettingsGetResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<SettingsGetResponseSuccess> for bool {
+    fn from(value: SettingsGetResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for SettingsGetResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for SettingsGetResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for SettingsGetResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for SettingsGetResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for SettingsGetResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`SettingsSetBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SettingsSetBody {
+    pub value: ::serde_json::Value,
+}
+///`SettingsSetResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct SettingsSetResponse {
+    pub success: SettingsSetResponseSuccess,
+}
+///`SettingsSetResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct SettingsSetResponseSuccess(pub bool);
+impl ::std::ops::Deref for SettingsSetResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<SettingsSetResponseSuccess> for bool {
+    fn from(value: SettingsSetResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for SettingsSetResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for SettingsSetResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for SettingsSetResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for SettingsSetResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for SettingsSetResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
     }
 }

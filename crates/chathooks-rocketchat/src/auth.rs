@@ -5,8 +5,8 @@
 //! both. Rocket.Chat also sends `X-User-Id`, which must name the
 //! session's user.
 //!
-//! Rocket.Chat's permissions are mapped onto this server's two kinds of user
-//! (see [`has_permission`]).
+//! Rocket.Chat's permissions and roles are mapped onto the core's (see
+//! [`has_permission`], [`ROLE_NAMES`]).
 
 use chathooks_core::accounts::{self, AuthError};
 use chathooks_core::permissions::{self, Permission as CorePermission};
@@ -48,8 +48,19 @@ pub(crate) enum Permission {
 }
 
 impl Permission {
+    /// Every Rocket.Chat permission this server knows.
+    pub(crate) const ALL: [Permission; 7] = [
+        Permission::ManageIncomingIntegrations,
+        Permission::ManageOwnIncomingIntegrations,
+        Permission::ManageOutgoingIntegrations,
+        Permission::ManageOwnOutgoingIntegrations,
+        Permission::CreateUser,
+        Permission::CreateC,
+        Permission::MessageImpersonate,
+    ];
+
     /// The core permission this one is.
-    fn core(self) -> CorePermission {
+    pub(crate) fn core(self) -> CorePermission {
         match self {
             Permission::ManageIncomingIntegrations => CorePermission::ManageOthersIncomingHooks,
             Permission::ManageOwnIncomingIntegrations => CorePermission::ManageOwnIncomingHooks,
@@ -60,20 +71,53 @@ impl Permission {
             Permission::MessageImpersonate => CorePermission::Impersonate,
         }
     }
+
+    /// Rocket.Chat's id of the permission.
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Permission::ManageIncomingIntegrations => "manage-incoming-integrations",
+            Permission::ManageOwnIncomingIntegrations => "manage-own-incoming-integrations",
+            Permission::ManageOutgoingIntegrations => "manage-outgoing-integrations",
+            Permission::ManageOwnOutgoingIntegrations => "manage-own-outgoing-integrations",
+            Permission::CreateUser => "create-user",
+            Permission::CreateC => "create-c",
+            Permission::MessageImpersonate => "message-impersonate",
+        }
+    }
+
+    /// The permission with Rocket.Chat's id `id`.
+    pub(crate) fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
 }
 
-/// Does `user` hold `permission`? Rocket.Chat has no teams, so these are the
-/// core's permissions outside teams: system administrators (Rocket.Chat's
-/// `admin` role) hold every one; other users what Rocket.Chat's `user` role
-/// holds by default among those checked here: managing their own
-/// integrations and creating public channels.
-pub(crate) fn has_permission(user: &User, permission: Permission) -> bool {
-    permissions::has_system_permission(user, permission.core())
+/// Rocket.Chat's role names and the core's roles they are: `admin` is the
+/// system administrator, `user` every account, `bot` the bot role, `owner`
+/// a room's owner (a channel admin). Rocket.Chat's other roles (`moderator`,
+/// `app`, `guest`, `livechat-*`...) have no counterpart here.
+pub(crate) const ROLE_NAMES: [(&str, &str); 4] = [
+    ("admin", permissions::ROLE_SYSTEM_ADMIN),
+    ("user", permissions::ROLE_SYSTEM_USER),
+    ("bot", permissions::ROLE_BOT),
+    ("owner", permissions::ROLE_CHANNEL_ADMIN),
+];
+
+/// The core role behind Rocket.Chat's role `name`.
+pub(crate) fn core_role(name: &str) -> Option<&'static str> {
+    ROLE_NAMES.iter().find(|(rc, _)| *rc == name).map(|(_, core)| *core)
+}
+
+/// Does `user` hold `permission`? Rocket.Chat has no teams here, so these are
+/// the permissions of the user's system roles (`admin`, `user`, `bot`), as
+/// stored in the core: by default Rocket.Chat's, so the four integration
+/// permissions and `create-user` are the administrators' only.
+pub(crate) async fn has_permission(state: &Core, user: &User, permission: Permission) -> RcResult<bool> {
+    Ok(permissions::has_system_permission(state, user, permission.core()).await?)
 }
 
 /// [`has_permission`] as a 403.
-pub(crate) fn require(user: &User, permission: Permission) -> RcResult<()> {
-    if has_permission(user, permission) {
+pub(crate) async fn require(state: &Core, user: &User, permission: Permission) -> RcResult<()> {
+    if has_permission(state, user, permission).await? {
         Ok(())
     } else {
         Err(RcError::Forbidden)
@@ -114,36 +158,38 @@ impl Kind {
     }
 
     /// Does `user` hold either permission of this kind? (403 otherwise.)
-    pub(crate) fn may_manage_any(self, user: &User) -> bool {
-        has_permission(user, self.manage_all()) || has_permission(user, self.manage_own())
+    pub(crate) async fn may_manage_any(self, state: &Core, user: &User) -> RcResult<bool> {
+        Ok(!matches!(self.visibility(state, user).await?, RcVisibility::Hidden))
     }
 
     /// Which integrations of this kind `user` may see and change.
-    pub(crate) fn visibility(self, user: &User) -> RcVisibility {
-        if has_permission(user, self.manage_all()) {
+    pub(crate) async fn visibility(self, state: &Core, user: &User) -> RcResult<RcVisibility> {
+        Ok(if has_permission(state, user, self.manage_all()).await? {
             RcVisibility::All
-        } else if has_permission(user, self.manage_own()) {
+        } else if has_permission(state, user, self.manage_own()).await? {
             RcVisibility::CreatedBy(user.id.clone())
         } else {
             RcVisibility::Hidden
-        }
+        })
     }
 }
 
 /// May `user` see and change `integration`? `manage-*` covers every one of its
 /// kind, `manage-own-*` those the user created.
-pub(crate) fn may_manage(user: &User, integration: &RcIntegration) -> bool {
-    match Kind::of(&integration.integration_type).visibility(user) {
-        RcVisibility::All => true,
-        RcVisibility::CreatedBy(id) => integration.created_by == id,
-        RcVisibility::Hidden => false,
-    }
+pub(crate) async fn may_manage(state: &Core, user: &User, integration: &RcIntegration) -> RcResult<bool> {
+    Ok(
+        match Kind::of(&integration.integration_type).visibility(state, user).await? {
+            RcVisibility::All => true,
+            RcVisibility::CreatedBy(id) => integration.created_by == id,
+            RcVisibility::Hidden => false,
+        },
+    )
 }
 
 /// Does any of the four integration permissions let `user` call the
 /// integration endpoints at all?
-pub(crate) fn may_manage_integrations(user: &User) -> bool {
-    Kind::Incoming.may_manage_any(user) || Kind::Outgoing.may_manage_any(user)
+pub(crate) async fn may_manage_integrations(state: &Core, user: &User) -> RcResult<bool> {
+    Ok(Kind::Incoming.may_manage_any(state, user).await? || Kind::Outgoing.may_manage_any(state, user).await?)
 }
 
 /// May `user` read and post in `channel`? Public channels: every user
@@ -154,6 +200,19 @@ pub(crate) async fn can_access_room(state: &Core, user: &User, channel: &Channel
         return Ok(true);
     }
     is_member(state, user, channel).await
+}
+
+/// An integration posts as `poster`: 400 `error-not-allowed` (Rocket.Chat's
+/// `canSendMessage` answer, as its webhook endpoint returns it) unless
+/// `poster` may read and post in `room`. Checked for every destination an
+/// integration reaches: its channels, a payload's `roomId`/`channel`, a
+/// script's message, an outgoing integration's `targetRoom`.
+pub(crate) async fn require_may_post(state: &Core, poster: &User, room: &Channel) -> RcResult<()> {
+    if can_access_room(state, poster, room).await? {
+        Ok(())
+    } else {
+        Err(RcError::failure("error-not-allowed"))
+    }
 }
 
 /// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?

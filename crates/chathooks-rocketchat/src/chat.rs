@@ -154,7 +154,7 @@ pub(crate) async fn chat_post_message(
     let impersonates = [&body.alias, &body.emoji, &body.avatar]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
-    if impersonates && !has_permission(&caller.user, Permission::MessageImpersonate) {
+    if impersonates && !has_permission(state, &caller.user, Permission::MessageImpersonate).await? {
         return Err(RcError::typed(
             "error-action-not-allowed",
             "Not enough permission to set alias, emoji or avatar",

@@ -242,6 +242,10 @@ from_rc_error! {
     integrations_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_update => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_get => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    permissions_list_all => [BadRequest, Unauthorized, InternalServerError];
+    permissions_update => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    settings_get => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    settings_set => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_list => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_remove => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];

@@ -172,6 +172,9 @@ async fn post_payload(state: &Core, integration: &Integration, message: types::I
     )
     .await?;
     for room in &rooms {
+        super::auth::require_may_post(state, &poster, room).await?;
+    }
+    for room in &rooms {
         post_message(state, room, &poster, new_message.clone()).await?;
     }
     Ok(())

@@ -108,7 +108,7 @@ pub(crate) async fn new_integration(
     body: &Map<String, Value>,
 ) -> RcResult<RcIntegration> {
     let kind = kind_of(body);
-    if !kind.may_manage_any(creator) {
+    if !kind.may_manage_any(state, creator).await? {
         return Err(RcError::Forbidden);
     }
     let method = match kind {
@@ -178,7 +178,7 @@ pub(crate) async fn integrations_update(
 ) -> RcResult<integrations_update::Response> {
     let body = fields_of(&body_of!(request, integrations_update))?;
     let kind = kind_of(&body);
-    if !kind.may_manage_any(&caller.user) {
+    if !kind.may_manage_any(state, &caller.user).await? {
         return Err(RcError::Forbidden);
     }
     let text = |key: &str| body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
@@ -188,8 +188,11 @@ pub(crate) async fn integrations_update(
         _ => None,
     };
     let current = found
-        .filter(|i| Kind::of(&i.integration_type) == kind && may_manage(&caller.user, i))
+        .filter(|i| Kind::of(&i.integration_type) == kind)
         .ok_or_else(no_integration)?;
+    if !may_manage(state, &caller.user, &current).await? {
+        return Err(no_integration());
+    }
     let method = match kind {
         Kind::Incoming => "updateIncomingIntegration",
         Kind::Outgoing => "updateOutgoingIntegration",
@@ -235,7 +238,7 @@ pub(crate) async fn integrations_get(
     caller: Caller,
     request: integrations_get::Request,
 ) -> RcResult<integrations_get::Response> {
-    if !may_manage_integrations(&caller.user) {
+    if !may_manage_integrations(state, &caller.user).await? {
         return Err(RcError::Forbidden);
     }
     let integration = state
@@ -244,7 +247,7 @@ pub(crate) async fn integrations_get(
         .await?
         .filter(|i| request.created_by.as_ref().is_none_or(|by| *by == i.created_by))
         .ok_or_else(|| RcError::failure("The integration does not exists."))?;
-    if !may_manage(&caller.user, &integration) {
+    if !may_manage(state, &caller.user, &integration).await? {
         return Err(RcError::failure("not-authorized"));
     }
     Ok(integrations_get::Response::Ok(answer(
@@ -258,14 +261,14 @@ pub(crate) async fn integrations_list(
     caller: Caller,
     request: integrations_list::Request,
 ) -> RcResult<integrations_list::Response> {
-    if !may_manage_integrations(&caller.user) {
+    if !may_manage_integrations(state, &caller.user).await? {
         return Err(RcError::Forbidden);
     }
     let filter = RcIntegrationFilter {
         name: request.name.filter(|n| !n.is_empty()),
         integration_type: request.type_.map(|t| t.to_string()),
-        incoming: Kind::Incoming.visibility(&caller.user),
-        outgoing: Kind::Outgoing.visibility(&caller.user),
+        incoming: Kind::Incoming.visibility(state, &caller.user).await?,
+        outgoing: Kind::Outgoing.visibility(state, &caller.user).await?,
     };
     let (offset, count) = paging(request.offset, request.count, DEFAULT_COUNT, MAX_COUNT);
     let page = state.read().list_rc_integrations(&filter, offset, count).await?;
@@ -290,7 +293,7 @@ pub(crate) async fn integrations_remove(
     caller: Caller,
     request: integrations_remove::Request,
 ) -> RcResult<integrations_remove::Response> {
-    if !may_manage_integrations(&caller.user) {
+    if !may_manage_integrations(state, &caller.user).await? {
         return Err(RcError::Forbidden);
     }
     let body = body_of!(request, integrations_remove);
@@ -308,7 +311,7 @@ pub(crate) async fn integrations_remove(
     let integration = found
         .filter(|i| Kind::of(&i.integration_type) == kind)
         .ok_or_else(no_integration)?;
-    if !may_manage(&caller.user, &integration) {
+    if !may_manage(state, &caller.user, &integration).await? {
         let method = match kind {
             Kind::Incoming => "deleteIncomingIntegration",
             Kind::Outgoing => "deleteOutgoingIntegration",
@@ -333,7 +336,7 @@ pub(crate) async fn integrations_history(
     caller: Caller,
     request: integrations_history::Request,
 ) -> RcResult<integrations_history::Response> {
-    if !may_manage_integrations(&caller.user) {
+    if !may_manage_integrations(state, &caller.user).await? {
         return Err(RcError::Forbidden);
     }
     let id = request.id.trim();
@@ -343,11 +346,10 @@ pub(crate) async fn integrations_history(
     let (offset, count) = paging(request.offset, request.count, DEFAULT_COUNT, MAX_COUNT);
     // Someone else's integration (for own-only callers) or an unknown id: no
     // history, as Rocket.Chat's query by creator finds none.
-    let visible = state
-        .read()
-        .get_rc_integration(id)
-        .await?
-        .is_some_and(|i| may_manage(&caller.user, &i));
+    let visible = match state.read().get_rc_integration(id).await? {
+        Some(integration) => may_manage(state, &caller.user, &integration).await?,
+        None => false,
+    };
     let (history, total) = if visible {
         let history = state.read().list_rc_history(id, offset, count).await?;
         let total = state.read().count_rc_history(id).await?;

@@ -55,12 +55,14 @@ mod execute;
 mod integration;
 mod integrations;
 mod outgoing;
+mod permissions_api;
 mod realtime;
 mod rooms;
 mod rooms_info;
 mod scripts;
 mod seed;
 mod settings;
+mod settings_api;
 mod time;
 mod uploads;
 mod users;
@@ -186,6 +188,40 @@ impl Api for RocketChat {
             }
             .await,
         )
+    }
+
+    // ----- administration: permissions and settings -----
+
+    async fn permissions_list_all(
+        &self,
+        credentials: Credentials,
+        request: ops::permissions_list_all::Request,
+    ) -> ops::permissions_list_all::Response {
+        authenticated!(self, credentials, request, permissions_api::permissions_list_all)
+    }
+
+    async fn permissions_update(
+        &self,
+        credentials: Credentials,
+        request: ops::permissions_update::Request,
+    ) -> ops::permissions_update::Response {
+        authenticated!(self, credentials, request, permissions_api::permissions_update)
+    }
+
+    async fn settings_get(
+        &self,
+        credentials: Credentials,
+        request: ops::settings_get::Request,
+    ) -> ops::settings_get::Response {
+        authenticated!(self, credentials, request, settings_api::settings_get)
+    }
+
+    async fn settings_set(
+        &self,
+        credentials: Credentials,
+        request: ops::settings_set::Request,
+    ) -> ops::settings_set::Response {
+        authenticated!(self, credentials, request, settings_api::settings_set)
     }
 
     async fn integrations_get(

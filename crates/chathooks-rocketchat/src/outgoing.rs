@@ -948,6 +948,7 @@ async fn reply(state: &Core, integration: &Integration, context: &Context, answe
         None => live_channel(state, &context.room_id).await?,
     }
     .ok_or_else(|| RcError::failure("the room to reply in no longer exists"))?;
+    super::auth::require_may_post(state, &poster, &room).await?;
     let pick = |keys: [&str; 2], fallback: &Option<String>| {
         keys.iter()
             .find_map(|key| text(&answer, key))

@@ -158,7 +158,7 @@ pub(crate) async fn channels_create(
     caller: Caller,
     request: channels_create::Request,
 ) -> RcResult<channels_create::Response> {
-    require(&caller.user, Permission::CreateC)?;
+    require(state, &caller.user, Permission::CreateC).await?;
     let body = body_of!(request, channels_create);
     let name = body.name.trim();
     if !valid_name(name) {

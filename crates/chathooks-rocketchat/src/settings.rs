@@ -86,8 +86,8 @@ impl Check<'_> {
         RcError::typed(id, message).in_method(self.method)
     }
 
-    fn may_manage_all(&self, kind: Kind) -> bool {
-        has_permission(self.caller, kind.manage_all())
+    async fn may_manage_all(&self, state: &Core, kind: Kind) -> RcResult<bool> {
+        has_permission(state, self.caller, kind.manage_all()).await
     }
 }
 
@@ -139,8 +139,12 @@ async fn post_as(state: &Core, check: &Check<'_>, body: &Map<String, Value>) -> 
         .ok_or_else(|| check.error("error-invalid-user", "Invalid user"))
 }
 
-/// Check one `#room` / `@user` entry: it must exist, and a caller without
-/// `manage-*-integrations` must be a member of a named room.
+/// Check one `#room` / `@user` entry: it must exist, and unless the caller
+/// holds both `manage-*-integrations` and `manage-own-*-integrations`
+/// (Rocket.Chat's `hasAllPermission`), they must be subscribed to it. For
+/// `@user` Rocket.Chat looks for a subscription to a room whose id is the
+/// user's id, which never exists: such callers may not name users at all
+/// (an integration on `@alice` would read, or post into, her direct messages).
 async fn check_room_entry(state: &Core, check: &Check<'_>, kind: Kind, entry: &str) -> RcResult<()> {
     if !entry.starts_with(['#', '@']) {
         return Err(check.error(
@@ -148,12 +152,26 @@ async fn check_room_entry(state: &Core, check: &Check<'_>, kind: Kind, entry: &s
             "Invalid channel. Start with @ or #",
         ));
     }
+    let privileged =
+        check.may_manage_all(state, kind).await? && has_permission(state, check.caller, kind.manage_own()).await?;
     match check_entry(state, entry).await? {
         None => Err(check.error("error-invalid-room", "Invalid room")),
-        Some(Some(room)) if !check.may_manage_all(kind) && !is_member(state, check.caller, &room).await? => {
-            Err(check.error("error-invalid-channel", "Invalid Channel"))
-        }
-        Some(_) => Ok(()),
+        Some(_) if privileged => Ok(()),
+        Some(Some(room)) if is_member(state, check.caller, &room).await? => Ok(()),
+        Some(_) => Err(check.error("error-invalid-channel", "Invalid Channel")),
+    }
+}
+
+/// An incoming integration posts as `user`. Rocket.Chat lets anyone who may
+/// create one name any user; this server allows it only to holders of
+/// `manage-incoming-integrations` (administrators by default): others post
+/// as themselves, or they could post as an administrator into rooms they
+/// cannot reach.
+fn require_self_unless_manager(check: &Check<'_>, user: &User, manages_all: bool) -> RcResult<()> {
+    if manages_all || user.id == check.caller.id {
+        Ok(())
+    } else {
+        Err(check.error("error-invalid-user", "Invalid user"))
     }
 }
 
@@ -179,6 +197,10 @@ pub(crate) async fn incoming(state: &Core, check: &Check<'_>, body: &Map<String,
         ));
     }
     let user = post_as(state, check, body).await?;
+    let manages_all = check.may_manage_all(state, Kind::Incoming).await?;
+    if text(body, "username").is_some() || check.current.is_none() {
+        require_self_unless_manager(check, &user, manages_all)?;
+    }
     for entry in &channels {
         check_room_entry(state, check, Kind::Incoming, entry).await?;
     }
@@ -212,7 +234,7 @@ pub(crate) async fn outgoing(state: &Core, check: &Check<'_>, body: &Map<String,
     }
     for entry in &channels {
         if ALL_ROOMS.contains(&entry.as_str()) {
-            if !check.may_manage_all(Kind::Outgoing) {
+            if !check.may_manage_all(state, Kind::Outgoing).await? {
                 return Err(check.error("error-invalid-channel", "Invalid Channel"));
             }
             continue;

@@ -82,7 +82,7 @@ pub(crate) async fn users_create(
     caller: Caller,
     request: users_create::Request,
 ) -> RcResult<users_create::Response> {
-    require(&caller.user, Permission::CreateUser)?;
+    require(state, &caller.user, Permission::CreateUser).await?;
     let body = body_of!(request, users_create);
     let username = body.username.trim().to_lowercase();
     let email = body.email.trim().to_lowercase();

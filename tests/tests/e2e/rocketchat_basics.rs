@@ -439,7 +439,7 @@ async fn chat_post_message() {
     assert_eq!(direct.rid, back.rid);
     assert_ne!(direct.rid, world.general.id);
 
-    // Only holders of message-impersonate (admins here) may set an alias.
+    // Only holders of message-impersonate may set an alias.
     let with_alias = json!({"channel": "#general", "text": "x", "alias": "Someone"});
     let refused = world
         .alice
@@ -453,6 +453,15 @@ async fn chat_post_message() {
         (status, error["errorType"].as_str()),
         (400, Some("error-action-not-allowed"))
     );
+    // Rocket.Chat gives message-impersonate to bots, not admins: grant it.
+    let (status, _) = send_raw(
+        world
+            .admin
+            .request(Method::POST, "/api/v1/permissions.update")
+            .json(&json!({"permissions": [{"_id": "message-impersonate", "roles": ["admin", "bot"]}]})),
+    )
+    .await;
+    assert_eq!(status, 200);
     let aliased = world
         .admin
         .client

@@ -233,7 +233,9 @@ async fn destination_overrides() {
     );
 
     // `@user` destinations post in the direct-message room with the integration's user.
-    let direct = create_integration(&world.alice, incoming("@bob", json!({}))).await;
+    // Naming a user takes both incoming-integration permissions (Rocket.Chat's
+    // hasAllPermission): the admin creates it, posting as alice.
+    let direct = create_integration(&world.admin, incoming("@bob", json!({}))).await;
     let (status, _) = send_raw(
         http.post(hook_url(&world, &direct))
             .json(&json!({"text": "just for bob"})),

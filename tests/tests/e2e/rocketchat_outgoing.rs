@@ -156,7 +156,8 @@ async fn trigger_words_and_rooms_decide_what_fires() {
         outgoing("all_public_channels", &public.url("/"), json!({})),
     )
     .await;
-    create_integration(&world.alice, outgoing("@bob", &direct.url("/"), json!({}))).await;
+    // Naming a user takes both outgoing-integration permissions: the admin's.
+    create_integration(&world.admin, outgoing("@bob", &direct.url("/"), json!({}))).await;
     create_integration(
         &world.alice,
         outgoing("#general", &disabled.url("/"), json!({"enabled": false})),

@@ -52,6 +52,12 @@ pub struct WebhookMessage {
     pub post_type: String,
     /// The hook the message came through (recorded as the posts' `hook_id`).
     pub hook_id: String,
+    /// Post under the author's own name: no `override_username` (Mattermost
+    /// with `EnablePostUsernameOverride` off).
+    pub keep_author_name: bool,
+    /// Post with the author's own picture: no `override_icon_url` or
+    /// `override_icon_emoji` (Mattermost with `EnablePostIconOverride` off).
+    pub keep_author_icon: bool,
 }
 
 /// Why a webhook message was refused.
@@ -91,16 +97,18 @@ pub async fn create_webhook_posts(
     props.retain(|key, _| !RESERVED_PROPS.contains(&key.as_str()));
     props.insert(PROP_FROM_WEBHOOK.into(), "true".into());
     props.insert(PROP_WEBHOOK_DISPLAY_NAME.into(), message.display_name.into());
-    let username = if message.username.is_empty() {
-        DEFAULT_WEBHOOK_USERNAME.to_owned()
-    } else {
-        message.username
-    };
-    props.insert(PROP_OVERRIDE_USERNAME.into(), username.into());
-    if !message.icon_url.is_empty() {
+    if !message.keep_author_name {
+        let username = if message.username.is_empty() {
+            DEFAULT_WEBHOOK_USERNAME.to_owned()
+        } else {
+            message.username
+        };
+        props.insert(PROP_OVERRIDE_USERNAME.into(), username.into());
+    }
+    if !message.keep_author_icon && !message.icon_url.is_empty() {
         props.insert(PROP_OVERRIDE_ICON_URL.into(), message.icon_url.into());
     }
-    if !message.icon_emoji.is_empty() {
+    if !message.keep_author_icon && !message.icon_emoji.is_empty() {
         props.insert(PROP_OVERRIDE_ICON_EMOJI.into(), message.icon_emoji.into());
     }
     let attachments = (!attachments.is_empty()).then(|| Value::Array(attachments));

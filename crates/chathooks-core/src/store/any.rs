@@ -396,6 +396,22 @@ impl Store for AnyStore {
     ) -> StoreResult<Vec<Post>> {
         dispatch!(self, s => s.list_channel_posts_between(channel_id, oldest, latest, offset, count))
     }
+
+    async fn list_roles(&self) -> StoreResult<Vec<StoredRole>> {
+        dispatch!(self, s => s.list_roles())
+    }
+
+    async fn put_role(&self, role: &StoredRole) -> StoreResult<()> {
+        dispatch!(self, s => s.put_role(role))
+    }
+
+    async fn list_settings(&self) -> StoreResult<Vec<StoredSetting>> {
+        dispatch!(self, s => s.list_settings())
+    }
+
+    async fn put_setting(&self, setting: &StoredSetting) -> StoreResult<()> {
+        dispatch!(self, s => s.put_setting(setting))
+    }
 }
 
 impl ContentStore for AnyStore {

@@ -400,4 +400,15 @@ pub trait Store: Send + Sync + 'static {
         offset: u32,
         count: u32,
     ) -> impl Future<Output = StoreResult<Vec<Post>>> + Send;
+
+    // ----- changed roles and admin switches -----
+
+    /// Every role whose permissions were changed from its default, by name.
+    fn list_roles(&self) -> impl Future<Output = StoreResult<Vec<StoredRole>>> + Send;
+    /// Store a role's permissions (insert or replace).
+    fn put_role(&self, role: &StoredRole) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every admin switch that was set, by key.
+    fn list_settings(&self) -> impl Future<Output = StoreResult<Vec<StoredSetting>>> + Send;
+    /// Store a switch's value (insert or replace).
+    fn put_setting(&self, setting: &StoredSetting) -> impl Future<Output = StoreResult<()>> + Send;
 }

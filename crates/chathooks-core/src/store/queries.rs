@@ -635,6 +635,61 @@ macro_rules! impl_store {
                     .await?;
                 map_rows(rows, post_row)
             }
+
+            // ----- changed roles and admin switches -----
+
+            async fn list_roles(&self) -> StoreResult<Vec<StoredRole>> {
+                let rows = sqlx::query(sql::LIST_ROLES).fetch_all(&self.$reads).await?;
+                rows.iter()
+                    .map(|row| {
+                        let permissions = text_col(row, "permissions")?;
+                        Ok(StoredRole {
+                            name: text_col(row, "name")?,
+                            permissions: serde_json::from_str(&permissions)
+                                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                            update_at: sqlx::Row::try_get(row, "update_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn put_role(&self, role: &StoredRole) -> StoreResult<()> {
+                let permissions =
+                    serde_json::to_string(&role.permissions).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                sqlx::query(sql::PUT_ROLE)
+                    .bind($text(role.name.as_str()))
+                    .bind($text(permissions))
+                    .bind(role.update_at)
+                    .execute(&self.$writes)
+                    .await
+                    .map_err(write_err("role"))?;
+                Ok(())
+            }
+
+            async fn list_settings(&self) -> StoreResult<Vec<StoredSetting>> {
+                let rows = sqlx::query(sql::LIST_SETTINGS).fetch_all(&self.$reads).await?;
+                rows.iter()
+                    .map(|row| {
+                        let value = text_col(row, "value")?;
+                        Ok(StoredSetting {
+                            key: text_col(row, "key")?,
+                            value: serde_json::from_str(&value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                            update_at: sqlx::Row::try_get(row, "update_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn put_setting(&self, setting: &StoredSetting) -> StoreResult<()> {
+                sqlx::query(sql::PUT_SETTING)
+                    .bind($text(setting.key.as_str()))
+                    .bind($text(setting.value.to_string()))
+                    .bind(setting.update_at)
+                    .execute(&self.$writes)
+                    .await
+                    .map_err(write_err("setting"))?;
+                Ok(())
+            }
         }
     };
 }

@@ -394,3 +394,20 @@ pub struct FileInfo {
     pub width: i64,
     pub height: i64,
 }
+
+/// A role whose permissions differ from its default (see
+/// [`crate::permissions`]): the core's permission ids it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRole {
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub update_at: i64,
+}
+
+/// An admin switch that was set (see [`crate::config`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSetting {
+    pub key: String,
+    pub value: Value,
+    pub update_at: i64,
+}

@@ -338,6 +338,14 @@ pub(super) const RETURN_LOGIN_ATTEMPT: &str =
     "UPDATE login_failures SET failures = failures - 1 WHERE user_id = $1 AND failures > 0";
 pub(super) const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE user_id = $1";
 pub(super) const GET_LOGIN_FAILURES: &str = "SELECT failures FROM login_failures WHERE user_id = $1";
+
+// ----- changed roles and admin switches -----
+pub(super) const LIST_ROLES: &str = "SELECT name, permissions, update_at FROM roles ORDER BY name";
+pub(super) const PUT_ROLE: &str = "INSERT INTO roles (name, permissions, update_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (name) DO UPDATE SET permissions = excluded.permissions, update_at = excluded.update_at";
+pub(super) const LIST_SETTINGS: &str = "SELECT key, value, update_at FROM settings ORDER BY key";
+pub(super) const PUT_SETTING: &str = "INSERT INTO settings (key, value, update_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, update_at = excluded.update_at";
 pub(super) const LIST_PUBLIC_CHANNELS: &str = concat!(
     "SELECT ",
     channel_cols!(),
@@ -721,6 +729,7 @@ macro_rules! migrator {
                 migrator!(@ $dir, 5, "script store", "0005_script_store.sql"),
                 migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
+                migrator!(@ $dir, 9, "roles and settings", "0009_roles_and_settings.sql"),
             ])
         }
     };

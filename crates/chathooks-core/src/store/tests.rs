@@ -75,6 +75,7 @@ on_every_backend!(
     searching_posts,
     wiping_and_pruning,
     login_failures,
+    roles_and_settings,
 );
 
 // ---------------------------------------------------------------------------
@@ -2135,4 +2136,62 @@ async fn login_failures(store: &AnyStore) {
     let taken = taken.into_iter().map(Result::unwrap).filter(|taken| *taken).count();
     assert_eq!(taken, 10);
     assert_eq!(store.count_login_failures(&alice.id).await.unwrap(), 10);
+}
+
+async fn roles_and_settings(store: &AnyStore) {
+    assert!(
+        store.list_roles().await.unwrap().is_empty(),
+        "no role changed on a new database"
+    );
+    assert!(store.list_settings().await.unwrap().is_empty());
+    let role = StoredRole {
+        name: "team_user".into(),
+        permissions: vec!["view_team".into(), "manage_own_incoming_webhooks".into()],
+        update_at: 5,
+    };
+    store.put_role(&role).await.unwrap();
+    let replaced = StoredRole {
+        permissions: vec!["view_team".into()],
+        update_at: 6,
+        ..role.clone()
+    };
+    store.put_role(&replaced).await.unwrap();
+    assert_eq!(store.list_roles().await.unwrap(), vec![replaced]);
+
+    let setting = StoredSetting {
+        key: "hooks.incoming_enabled".into(),
+        value: json!(false),
+        update_at: 7,
+    };
+    store.put_setting(&setting).await.unwrap();
+    let document = StoredSetting {
+        key: "mattermost.config".into(),
+        value: json!({"TeamSettings": {"SiteName": "x\u{1}y", "Max": 5}}),
+        update_at: 8,
+    };
+    store.put_setting(&document).await.unwrap();
+    store
+        .put_setting(&StoredSetting {
+            value: json!(true),
+            update_at: 9,
+            ..setting.clone()
+        })
+        .await
+        .unwrap();
+    let listed = store.list_settings().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        listed[0],
+        StoredSetting {
+            value: json!(true),
+            update_at: 9,
+            ..setting
+        }
+    );
+    assert_eq!(listed[1], document);
+
+    // A reset forgets every change: the defaults are back.
+    store.wipe().await.unwrap();
+    assert!(store.list_roles().await.unwrap().is_empty());
+    assert!(store.list_settings().await.unwrap().is_empty());
 }

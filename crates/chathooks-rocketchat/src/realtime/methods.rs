@@ -232,7 +232,7 @@ async fn post_message_object(
     let impersonates = ["alias", "emoji", "avatar"]
         .iter()
         .any(|key| text(key).is_some_and(|v| !v.is_empty()));
-    if impersonates && !has_permission(&caller.user, Permission::MessageImpersonate) {
+    if impersonates && !has_permission(core, &caller.user, Permission::MessageImpersonate).await? {
         return Err(MeteorError::new("error-action-not-allowed", "Not allowed")
             .in_method("sendMessage")
             .into());

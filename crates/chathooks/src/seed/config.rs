@@ -15,7 +15,7 @@ use crate::channels::valid_name;
 use crate::ids::is_valid_id;
 
 /// The sections every file may have, whatever the dialects.
-const COMMON_KEYS: [&str; 4] = ["users", "teams", "channels", "chaos"];
+const COMMON_KEYS: [&str; 6] = ["users", "teams", "channels", "chaos", "settings", "roles"];
 
 /// What the file declares: the common sections, and each dialect's section
 /// as that dialect parsed and checked it. Unknown keys are errors.
@@ -26,6 +26,10 @@ pub struct SeedFile {
     pub channels: Vec<ChannelSeed>,
     /// Failures on demand for incoming webhooks (see `crate::chaos`).
     pub chaos: Vec<ChaosSeed>,
+    /// The admin switches (`[settings]`), both APIs'.
+    pub settings: SettingsSeed,
+    /// Roles whose permissions the file sets (`[[roles]]`).
+    pub roles: Vec<RoleSeed>,
     /// The dialects' sections, in the order of `crate::dialects::REGISTERED`.
     pub dialects: Vec<Box<dyn LoadedSection>>,
 }
@@ -41,6 +45,34 @@ struct CommonSections {
     channels: Vec<ChannelSeed>,
     #[serde(default)]
     chaos: Vec<ChaosSeed>,
+    #[serde(default)]
+    settings: SettingsSeed,
+    #[serde(default)]
+    roles: Vec<RoleSeed>,
+}
+
+/// `[settings]`: the admin switches, set at every start (an administrator's
+/// later change through the API lasts until the next start). Absent keys
+/// keep their value. Mattermost's config names them
+/// `ServiceSettings.EnableIncomingWebhooks`, `EnableOutgoingWebhooks`,
+/// `EnablePostUsernameOverride` and `EnablePostIconOverride`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsSeed {
+    pub incoming_webhooks: Option<bool>,
+    pub outgoing_webhooks: Option<bool>,
+    pub post_username_override: Option<bool>,
+    pub post_icon_override: Option<bool>,
+}
+
+/// `[[roles]]`: a role (the core's names: `system_user`, `team_user`,
+/// `team_admin`...) and exactly the permissions it holds (the core's ids,
+/// Mattermost's names such as `manage_own_incoming_webhooks`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSeed {
+    pub name: Spanned<String>,
+    pub permissions: Vec<Spanned<String>>,
 }
 
 /// `[[chaos]]`: a chaos rule in force from the start.
@@ -131,8 +163,9 @@ fn parse_with(path: &Path, text: &str, dialects: &[&'static dyn SeedSection]) ->
             ));
         }
     }
-    let common: CommonSections = source.parse()?;
+    let mut common: CommonSections = source.parse()?;
     let declared = check(&source, &common)?;
+    check_roles(&source, &common.roles)?;
     let hook_ids = |id: &str| dialects.iter().any(|d| d.is_hook_id(id));
     check_chaos(&source, &common.chaos, &hook_ids)?;
     let sections = dialects
@@ -144,8 +177,42 @@ fn parse_with(path: &Path, text: &str, dialects: &[&'static dyn SeedSection]) ->
         teams: common.teams,
         channels: common.channels,
         chaos: common.chaos,
+        settings: std::mem::take(&mut common.settings),
+        roles: common.roles,
         dialects: sections,
     })
+}
+
+/// Each `[[roles]]` names a role this server has, once, with permissions it knows.
+fn check_roles(source: &SeedSource<'_>, roles: &[RoleSeed]) -> Result<(), SeedError> {
+    use crate::permissions::{Permission, ROLES};
+    let mut seen = HashSet::new();
+    for role in roles {
+        let name = role.name.get_ref();
+        if !ROLES.contains(&name.as_str()) {
+            return Err(source.at(
+                &role.name,
+                format!("unknown role `{name}` (one of {})", ROLES.join(", ")),
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(source.at(&role.name, format!("role `{name}` is declared twice")));
+        }
+        for permission in &role.permissions {
+            if Permission::from_id(permission.get_ref()).is_none() {
+                let known: Vec<&str> = Permission::ALL.iter().map(|p| p.id()).collect();
+                return Err(source.at(
+                    permission,
+                    format!(
+                        "unknown permission `{}` (one of {})",
+                        permission.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where top-level `key` is first written (`key =`, `[key]`, `[[key]]`,

@@ -11,6 +11,9 @@
 //!   personal access tokens.
 //! - Teams get a `town-square` channel, as on Mattermost. Channel members
 //!   are made team members too.
+//! - `[settings]` sets the admin switches and `[[roles]]` the permissions of
+//!   roles (`crate::config`, `crate::permissions`), written only when they
+//!   differ from what is stored.
 //! - Each dialect's section (`[[mattermost.incoming]]`,
 //!   `[[rocketchat.outgoing]]`...) is parsed, checked and applied by that
 //!   dialect's crate (`chathooks_dialect::seed`), after the common sections;
@@ -54,10 +57,48 @@ pub async fn apply(core: &Core, file: &SeedFile) -> anyhow::Result<Applied> {
     for channel in &file.channels {
         apply_channel(core, &mut world, channel).await?;
     }
+    apply_settings(core, &file.settings).await?;
+    for role in &file.roles {
+        apply_role(core, role).await?;
+    }
     for section in &file.dialects {
         section.apply(core, &world.seeded, &mut world.applied).await?;
     }
     Ok(world.applied)
+}
+
+async fn apply_settings(core: &Core, seed: &config::SettingsSeed) -> anyhow::Result<()> {
+    use crate::config::{Switch, is_on, set_switch};
+    let declared = [
+        (Switch::IncomingHooks, seed.incoming_webhooks),
+        (Switch::OutgoingHooks, seed.outgoing_webhooks),
+        (Switch::PostUsernameOverride, seed.post_username_override),
+        (Switch::PostIconOverride, seed.post_icon_override),
+    ];
+    for (switch, wanted) in declared {
+        if let Some(on) = wanted
+            && is_on(core, switch).await? != on
+        {
+            set_switch(core, switch, on).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn apply_role(core: &Core, seed: &config::RoleSeed) -> anyhow::Result<()> {
+    use crate::permissions::{Permission, role, set_role_permissions};
+    let name = seed.name.get_ref();
+    let wanted: Vec<Permission> = seed
+        .permissions
+        .iter()
+        .filter_map(|p| Permission::from_id(p.get_ref()))
+        .collect();
+    let current = role(core, name).await?.map(|r| r.permissions).unwrap_or_default();
+    let same = current.len() == wanted.len() && wanted.iter().all(|p| current.contains(p));
+    if !same {
+        set_role_permissions(core, name, &wanted).await?;
+    }
+    Ok(())
 }
 
 async fn hash(core: &Core, password: &str) -> anyhow::Result<String> {
