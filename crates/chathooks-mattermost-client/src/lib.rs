@@ -393,7 +393,7 @@ permissions are answered with 403 `api.context.permissions.app_error`.
 Sends a `GET` request to `/api/v4/hooks/outgoing`
 
 Arguments:
-- `channel_id`: Only list hooks watching this channel. Takes precedence over `team_id`.
+- `channel_id`: Only list hooks watching this channel. Takes precedence over `team_id`. A channel that does not exist is answered with 403 `api.context.permissions.app_error`, system admins included, as the real server finds no permission on it.
 - `include_total_count`: When true, the answer is an `OutgoingWebhookListWithCount` object instead of a bare array.
 - `page`: Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
 - `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
@@ -438,6 +438,11 @@ Rules checked by the server:
 
 The token is generated unless the body supplies one, which must then be
 exactly 26 characters. A client-supplied `id` is refused with 400.
+
+The body Go's `model.Client4` sends (the whole `OutgoingWebhook`
+struct) is accepted as the real server accepts it: empty strings for
+`id`, `token`, `creator_id` and the other text fields, zero times, and
+`null` for `trigger_words` (and `callback_urls`, refused as empty).
 
 Note: the upstream OpenAPI text marks `display_name` and
 `trigger_words` as required; the server does not require them (trigger

@@ -275,6 +275,11 @@ pub trait Api: Send + Sync + 'static {
     /// The token is generated unless the body supplies one, which must then be
     /// exactly 26 characters. A client-supplied `id` is refused with 400.
     ///
+    /// The body Go's `model.Client4` sends (the whole `OutgoingWebhook`
+    /// struct) is accepted as the real server accepts it: empty strings for
+    /// `id`, `token`, `creator_id` and the other text fields, zero times, and
+    /// `null` for `trigger_words` (and `callback_urls`, refused as empty).
+    ///
     /// Note: the upstream OpenAPI text marks `display_name` and
     /// `trigger_words` as required; the server does not require them (trigger
     /// words are only needed when no channel is set).
@@ -1628,7 +1633,7 @@ pub mod ops {
             ///
             /// Query parameter `team_id`.
             pub team_id: Option<String>,
-            /// Only list hooks watching this channel. Takes precedence over `team_id`.
+            /// Only list hooks watching this channel. Takes precedence over `team_id`. A channel that does not exist is answered with 403 `api.context.permissions.app_error`, system admins included, as the real server finds no permission on it.
             ///
             /// Query parameter `channel_id`.
             pub channel_id: Option<String>,

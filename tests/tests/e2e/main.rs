@@ -9,6 +9,7 @@ mod connections;
 mod dependency_rules;
 mod mattermost_basics;
 mod mattermost_bots;
+mod mattermost_client4;
 mod mattermost_execute;
 mod mattermost_hooks;
 mod mattermost_outgoing;
