@@ -120,6 +120,44 @@ pub async fn create_team(core: &Core, team: &Team) -> StoreResult<Team> {
     core.store.create_team(team).await
 }
 
+/// Replace a team's record (its id stays). NotFound if it does not exist.
+pub async fn update_team(core: &Core, team: &Team) -> StoreResult<Team> {
+    core.store.update_team(team).await
+}
+
+/// End `user`'s membership of `team` (soft: the membership keeps its
+/// `delete_at`) and of every channel of the team, each publishing
+/// `ChannelLeft`, as Mattermost's `RemoveUserFromTeam` leaves them all.
+/// `Ok(false)` if the user was no current member.
+pub async fn remove_team_member(core: &Core, team: &Team, user: &User) -> StoreResult<bool> {
+    let Some(member) = core.store.get_team_member(&team.id, &user.id).await? else {
+        return Ok(false);
+    };
+    if member.delete_at != 0 {
+        return Ok(false);
+    }
+    const PAGE: u32 = 200;
+    let mut channels = Vec::new();
+    for page in 0.. {
+        let batch = core.store.list_team_channels(&team.id, page, PAGE).await?;
+        let done = batch.len() < PAGE as usize;
+        channels.extend(batch);
+        if done {
+            break;
+        }
+    }
+    for channel in &channels {
+        leave_channel(core, channel, user).await?;
+    }
+    core.store
+        .add_team_member(&TeamMember {
+            delete_at: now_ms(),
+            ..member
+        })
+        .await?;
+    Ok(true)
+}
+
 /// Add (or re-add, with these roles) a team membership.
 pub async fn add_team_member(core: &Core, member: &TeamMember) -> StoreResult<TeamMember> {
     core.store.add_team_member(member).await

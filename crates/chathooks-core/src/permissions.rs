@@ -46,6 +46,11 @@ pub enum Permission {
     /// Show a post to one user only, without storing it (Mattermost's
     /// `create_post_ephemeral`).
     CreateEphemeralPost,
+    /// Change a team's settings (Mattermost's `manage_team`: team admins).
+    ManageTeam,
+    /// Remove other users from a team (Mattermost's `remove_user_from_team`:
+    /// team admins; leaving oneself needs nothing).
+    RemoveUserFromTeam,
 }
 
 /// The system role that grants [`Permission::CreateAccessToken`].

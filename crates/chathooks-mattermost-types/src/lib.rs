@@ -2294,6 +2294,23 @@ pub struct UpdatePostBody {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+///`UpdateTeamBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UpdateTeamBody {
+    ///Whether anyone may join the team.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_open_invite: ::std::option::Option<bool>,
+    ///Comma-separated email domains allowed to join.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allowed_domains: ::std::option::Option<::std::string::String>,
+    ///Free text describing the team.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Name shown for the team.
+    pub display_name: ::std::string::String,
+    ///Id of the team; must equal the `team_id` path parameter.
+    pub id: ::std::string::String,
+}
 ///`UploadFileBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct UploadFileBody {

@@ -13,6 +13,7 @@ mod mattermost_client4;
 mod mattermost_execute;
 mod mattermost_hooks;
 mod mattermost_outgoing;
+mod mattermost_teams;
 mod mattermost_websocket;
 mod rocketchat_basics;
 mod rocketchat_events;
