@@ -10,9 +10,11 @@ use crate::store::{Channel, ChannelMember, DirectoryStore, Store, StoreResult, T
 /// Channel roles of a channel's creator.
 pub const ROLES_CHANNEL_ADMIN: &str = "channel_user channel_admin";
 
-/// Team and channel names: 1 to 64 lowercase letters, digits, `-` and `_`,
-/// starting with a letter or digit (Mattermost's rule; Rocket.Chat room names
-/// are stored as channel names, so they follow it too).
+/// Team and channel names the Mattermost API accepts: 1 to 64 lowercase
+/// letters, digits, `-` and `_`, starting with a letter or digit
+/// (Mattermost's rule). Rocket.Chat rooms follow Rocket.Chat's rule instead
+/// ([`crate::accounts::valid_rocketchat_name`]); names are one namespace,
+/// compared without regard to case.
 pub fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -89,6 +91,15 @@ pub async fn join_channel(core: &Core, channel: &Channel, user: &User, roles: &s
     })
     .await;
     Ok(member)
+}
+
+/// Make a new account a member of a server's default channel without
+/// announcing it: Rocket.Chat's `addUserToDefaultChannels` runs none of the
+/// join callbacks its outgoing integrations (`roomJoined`) listen to.
+pub async fn join_default_channel(core: &Core, channel: &Channel, user: &User) -> StoreResult<ChannelMember> {
+    core.store
+        .add_channel_member(&new_member(&channel.id, &user.id, crate::store::ROLES_CHANNEL_USER))
+        .await
 }
 
 /// End `user`'s membership of `channel`; `Ok(false)` if they were no member.

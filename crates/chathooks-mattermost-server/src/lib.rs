@@ -22,6 +22,9 @@
 //!   bodies and answers `text/plain`.
 //! - Ids are 26-character strings of lowercase letters and digits (16 random
 //!   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
+//!   One id has another shape: `GENERAL`, the id of Rocket.Chat's default
+//!   room `#general` (the same server answers Rocket.Chat's API), accepted
+//!   wherever a channel id goes.
 //!   A malformed id in a path is answered with 400
 //!   `api.context.invalid_url_param.app_error`.
 //! - Times are integers counting milliseconds since the Unix epoch.

@@ -48,12 +48,14 @@ macro_rules! body_of {
 
 mod auth;
 mod chat;
+mod defaults;
 mod dialect;
 mod error;
 mod execute;
 mod integrations;
 mod outgoing;
 mod realtime;
+mod room_lists;
 mod rooms;
 mod scripts;
 mod seed;
@@ -142,6 +144,46 @@ impl Api for RocketChat {
         request: ops::channels_history::Request,
     ) -> ops::channels_history::Response {
         authenticated!(self, credentials, request, rooms::channels_history)
+    }
+
+    async fn channels_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_messages::Request,
+    ) -> ops::channels_messages::Response {
+        authenticated!(self, credentials, request, room_lists::channels_messages)
+    }
+
+    async fn channels_members(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_members::Request,
+    ) -> ops::channels_members::Response {
+        authenticated!(self, credentials, request, room_lists::channels_members)
+    }
+
+    async fn groups_create(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_create::Request,
+    ) -> ops::groups_create::Response {
+        authenticated!(self, credentials, request, room_lists::groups_create)
+    }
+
+    async fn groups_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_messages::Request,
+    ) -> ops::groups_messages::Response {
+        authenticated!(self, credentials, request, room_lists::groups_messages)
+    }
+
+    async fn groups_members(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_members::Request,
+    ) -> ops::groups_members::Response {
+        authenticated!(self, credentials, request, room_lists::groups_members)
     }
 
     async fn chat_post_message(
