@@ -482,8 +482,9 @@ pub mod rocketchat {
             .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
     }
 
-    /// Admin, two plain users, and a public room `general` (created by the
-    /// admin through `channels.create`) that both users belong to.
+    /// Admin, two plain users, and the public room `#general` (id `GENERAL`,
+    /// Rocket.Chat's default room, which every fresh server has and which
+    /// users made through `users.create` join) that all three belong to.
     pub struct RcWorld {
         pub server: TestServer,
         pub admin: RcSession,
@@ -501,7 +502,25 @@ pub mod rocketchat {
             let admin = admin(&server).await;
             let alice = create_user(&server, &admin, "alice").await;
             let bob = create_user(&server, &admin, "bob").await;
-            let general = create_room(&admin, "general", &["alice", "bob"]).await;
+            admin
+                .client
+                .channels_join()
+                .body(
+                    serde_json::from_value::<types::ChannelsJoinBody>(json!({"roomId": "GENERAL"}))
+                        .expect("a valid body"),
+                )
+                .send()
+                .await
+                .expect("the admin joins #general");
+            let general = admin
+                .client
+                .channels_info()
+                .room_id("GENERAL")
+                .send()
+                .await
+                .expect("#general exists on a fresh server")
+                .into_inner()
+                .channel;
             super::grant_users_own_integrations(&server).await;
             Self {
                 server,

@@ -15,14 +15,33 @@ use crate::store::{
 /// count the same failures, as they log in the same accounts.
 pub const MAX_FAILED_LOGINS: u32 = 10;
 
-/// Usernames both APIs accept (Mattermost's `IsValidUsername`): 3 to 22
-/// characters, lowercase letters, digits, `.`, `-`, `_`, starting with a letter.
+/// Usernames the Mattermost API accepts (Mattermost's `IsValidUsername`): 3
+/// to 22 characters, lowercase letters, digits, `.`, `-`, `_`, starting with
+/// a letter. The Mattermost API lowercases what it is given first, as
+/// Mattermost's `NormalizeUsername` does.
+///
+/// Usernames are one namespace for both APIs, unique without regard to case,
+/// stored with the case they were created with; each API validates the names
+/// its own clients create (see [`valid_rocketchat_name`]).
 pub fn valid_username(name: &str) -> bool {
     (3..=22).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+}
+
+/// Longest user or room name the Rocket.Chat API accepts. Rocket.Chat itself
+/// sets none; a bound keeps names usable as keys and in every listing.
+pub const MAX_ROCKETCHAT_NAME_LEN: usize = 64;
+
+/// User and room names the Rocket.Chat API accepts: Rocket.Chat's default
+/// `UTF8_User_Names_Validation` and `UTF8_Channel_Names_Validation`,
+/// `[0-9a-zA-Z-_.]+` (letters of either case, digits, `-`, `_`, `.`), at
+/// most [`MAX_ROCKETCHAT_NAME_LEN`] characters. The case is kept.
+pub fn valid_rocketchat_name(name: &str) -> bool {
+    (1..=MAX_ROCKETCHAT_NAME_LEN).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// A plausible email address: something, `@`, a dotted domain, no spaces.
@@ -369,6 +388,22 @@ mod tests {
             verified,
             "a locked account is not checked"
         );
+    }
+
+    #[test]
+    fn rocketchat_names_keep_case_and_dots() {
+        for good in [
+            "user.test.1733480000000.abc",
+            "Room.With.Dots",
+            "a",
+            "1-2_3",
+            &"x".repeat(64),
+        ] {
+            assert!(valid_rocketchat_name(good), "{good}");
+        }
+        for bad in ["", "with space", "émile", "a/b", "#room", "@user", &"x".repeat(65)] {
+            assert!(!valid_rocketchat_name(bad), "{bad}");
+        }
     }
 
     #[test]

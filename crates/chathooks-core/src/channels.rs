@@ -10,9 +10,11 @@ use crate::store::{Channel, ChannelMember, DirectoryStore, Store, StoreResult, T
 /// Channel roles of a channel's creator.
 pub const ROLES_CHANNEL_ADMIN: &str = "channel_user channel_admin";
 
-/// Team and channel names: 1 to 64 lowercase letters, digits, `-` and `_`,
-/// starting with a letter or digit (Mattermost's rule; Rocket.Chat room names
-/// are stored as channel names, so they follow it too).
+/// Team and channel names the Mattermost API accepts: 1 to 64 lowercase
+/// letters, digits, `-` and `_`, starting with a letter or digit
+/// (Mattermost's rule). Rocket.Chat rooms follow Rocket.Chat's rule instead
+/// ([`crate::accounts::valid_rocketchat_name`]); names are one namespace,
+/// compared without regard to case.
 pub fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -91,6 +93,15 @@ pub async fn join_channel(core: &Core, channel: &Channel, user: &User, roles: &s
     Ok(member)
 }
 
+/// Make a new account a member of a server's default channel without
+/// announcing it: Rocket.Chat's `addUserToDefaultChannels` runs none of the
+/// join callbacks its outgoing integrations (`roomJoined`) listen to.
+pub async fn join_default_channel(core: &Core, channel: &Channel, user: &User) -> StoreResult<ChannelMember> {
+    core.store
+        .add_channel_member(&new_member(&channel.id, &user.id, crate::store::ROLES_CHANNEL_USER))
+        .await
+}
+
 /// End `user`'s membership of `channel`; `Ok(false)` if they were no member.
 pub async fn leave_channel(core: &Core, channel: &Channel, user: &User) -> StoreResult<bool> {
     let left = core.store.remove_channel_member(&channel.id, &user.id).await?;
@@ -118,6 +129,44 @@ pub async fn archive_channel(core: &Core, channel: &Channel, by: &User) -> Store
 /// Store a new team. Conflict if the name is taken.
 pub async fn create_team(core: &Core, team: &Team) -> StoreResult<Team> {
     core.store.create_team(team).await
+}
+
+/// Replace a team's record (its id stays). NotFound if it does not exist.
+pub async fn update_team(core: &Core, team: &Team) -> StoreResult<Team> {
+    core.store.update_team(team).await
+}
+
+/// End `user`'s membership of `team` (soft: the membership keeps its
+/// `delete_at`) and of every channel of the team, each publishing
+/// `ChannelLeft`, as Mattermost's `RemoveUserFromTeam` leaves them all.
+/// `Ok(false)` if the user was no current member.
+pub async fn remove_team_member(core: &Core, team: &Team, user: &User) -> StoreResult<bool> {
+    let Some(member) = core.store.get_team_member(&team.id, &user.id).await? else {
+        return Ok(false);
+    };
+    if member.delete_at != 0 {
+        return Ok(false);
+    }
+    const PAGE: u32 = 200;
+    let mut channels = Vec::new();
+    for page in 0.. {
+        let batch = core.store.list_team_channels(&team.id, page, PAGE).await?;
+        let done = batch.len() < PAGE as usize;
+        channels.extend(batch);
+        if done {
+            break;
+        }
+    }
+    for channel in &channels {
+        leave_channel(core, channel, user).await?;
+    }
+    core.store
+        .add_team_member(&TeamMember {
+            delete_at: now_ms(),
+            ..member
+        })
+        .await?;
+    Ok(true)
 }
 
 /// Add (or re-add, with these roles) a team membership.

@@ -53,12 +53,18 @@ pub fn new_ordered_id() -> String {
     encode_base32(&bytes)
 }
 
-/// Whether `id` has the shape of a Mattermost id: exactly 26 ASCII letters or digits.
+/// Ids that are the same on every server and have no Mattermost shape:
+/// Rocket.Chat's default room, `GENERAL`.
+pub const WELL_KNOWN_IDS: &[&str] = &["GENERAL"];
+
+/// Whether `id` has the shape of a Mattermost id: exactly 26 ASCII letters or
+/// digits, or one of the [`WELL_KNOWN_IDS`] (so that the Mattermost API can
+/// name Rocket.Chat's `#general` by its id too).
 ///
 /// This is the check Mattermost applies to ids in paths and bodies; it does not
 /// require the Mattermost alphabet, so ids minted elsewhere still pass.
 pub fn is_valid_id(id: &str) -> bool {
-    id.len() == MM_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+    (id.len() == MM_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())) || WELL_KNOWN_IDS.contains(&id)
 }
 
 /// A new Rocket.Chat id: 17 characters of the unmistakable alphabet.

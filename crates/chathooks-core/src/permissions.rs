@@ -55,11 +55,16 @@ pub enum Permission {
     CreateEphemeralPost,
     /// Read and change the server's configuration, roles and permissions.
     ManageSystem,
+    /// Change a team's settings (Mattermost's `manage_team`: team admins).
+    ManageTeam,
+    /// Remove other users from a team (Mattermost's `remove_user_from_team`:
+    /// team admins; leaving oneself needs nothing).
+    RemoveUserFromTeam,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ManageOwnIncomingHooks,
         Permission::ManageOthersIncomingHooks,
         Permission::ManageOwnOutgoingHooks,
@@ -77,6 +82,8 @@ impl Permission {
         Permission::RemoveOthersReactions,
         Permission::CreateEphemeralPost,
         Permission::ManageSystem,
+        Permission::ManageTeam,
+        Permission::RemoveUserFromTeam,
     ];
 
     /// The core's id of the permission, as stored. Where Mattermost has the
@@ -100,6 +107,8 @@ impl Permission {
             Permission::RemoveOthersReactions => "remove_others_reactions",
             Permission::CreateEphemeralPost => "create_post_ephemeral",
             Permission::ManageSystem => "manage_system",
+            Permission::ManageTeam => "manage_team",
+            Permission::RemoveUserFromTeam => "remove_user_from_team",
         }
     }
 
@@ -166,6 +175,8 @@ pub fn default_permissions(role: &str) -> Vec<Permission> {
             BypassIncomingHookChannelLock,
             EditOthersPosts,
             DeleteOthersPosts,
+            ManageTeam,
+            RemoveUserFromTeam,
         ],
         _ => Vec::new(),
     }

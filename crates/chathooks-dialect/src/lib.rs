@@ -98,6 +98,15 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// Make what a fresh server of this API has before anyone uses it (for
+    /// Rocket.Chat: the `#general` room and the `rocket.cat` bot). Idempotent:
+    /// the server runs it at every start, after the seed file or the
+    /// zero-config default, and after every reset.
+    fn fresh_defaults<'a>(&'a self, core: &'a Core) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = core;
+        Box::pin(async { Ok(()) })
+    }
+
     /// This API's hooks and integrations, for the test API and the web UI,
     /// with URLs under `base` (`http://host:port`).
     fn hooks<'a>(&'a self, core: &'a Core, base: &'a str) -> BoxFuture<'a, Result<Vec<HookSummary>, StoreError>>;

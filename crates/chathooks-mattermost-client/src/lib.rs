@@ -20,8 +20,10 @@
 // - GetAllTeams: the `default` answer is handed over as 4XX and 5XX
 // - CreateTeam: the `default` answer is handed over as 4XX and 5XX
 // - GetTeam: the `default` answer is handed over as 4XX and 5XX
+// - UpdateTeam: the `default` answer is handed over as 4XX and 5XX
 // - GetTeamByName: the `default` answer is handed over as 4XX and 5XX
 // - AddTeamMember: the `default` answer is handed over as 4XX and 5XX
+// - RemoveTeamMember: the `default` answer is handed over as 4XX and 5XX
 // - CreateChannel: the `default` answer is handed over as 4XX and 5XX
 // - GetChannel: the `default` answer is handed over as 4XX and 5XX
 // - GetChannelByName: the `default` answer is handed over as 4XX and 5XX
@@ -127,6 +129,9 @@ this document follows the server and says so in the operation concerned.
   bodies and answers `text/plain`.
 - Ids are 26-character strings of lowercase letters and digits (16 random
   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
+  One id has another shape: `GENERAL`, the id of Rocket.Chat's default
+  room `#general` (the same server answers Rocket.Chat's API), accepted
+  wherever a channel id goes.
   A malformed id in a path is answered with 400
   `api.context.invalid_url_param.app_error`.
 - Times are integers counting milliseconds since the Unix epoch.
@@ -401,7 +406,7 @@ permissions are answered with 403 `api.context.permissions.app_error`.
 Sends a `GET` request to `/api/v4/hooks/outgoing`
 
 Arguments:
-- `channel_id`: Only list hooks watching this channel. Takes precedence over `team_id`.
+- `channel_id`: Only list hooks watching this channel. Takes precedence over `team_id`. A channel that does not exist is answered with 403 `api.context.permissions.app_error`, system admins included, as the real server finds no permission on it.
 - `include_total_count`: When true, the answer is an `OutgoingWebhookListWithCount` object instead of a bare array.
 - `page`: Zero-based page number. Negative values count as 0. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 0).
 - `per_page`: Number of hooks per page. Values above 200 are silently reduced to 200; zero or negative values count as 60. A value that is not an integer is answered with 400 `api.context.invalid_url_param.app_error` (the real server silently uses 60).
@@ -446,6 +451,11 @@ Rules checked by the server:
 
 The token is generated unless the body supplies one, which must then be
 exactly 26 characters. A client-supplied `id` is refused with 400.
+
+The body Go's `model.Client4` sends (the whole `OutgoingWebhook`
+struct) is accepted as the real server accepts it: empty strings for
+`id`, `token`, `creator_id` and the other text fields, zero times, and
+`null` for `trigger_words` (and `callback_urls`, refused as empty).
 
 Note: the upstream OpenAPI text marks `display_name` and
 `trigger_words` as required; the server does not require them (trigger
@@ -837,6 +847,37 @@ let response = client.get_team()
     pub fn get_team(&self) -> builder::GetTeam<'_> {
         builder::GetTeam::new(self)
     }
+    /**Update a team
+
+Changes a team's `display_name`, `description`, `allow_open_invite`
+and `allowed_domains` and answers the updated team. The body's `id`
+must equal the path (400 `api.context.invalid_param.app_error`).
+As on the real server (`app.UpdateTeam`), the URL `name`, the type and
+the other fields are kept whatever the body says. A `display_name`
+that is empty or longer than 64 characters is answered with 400
+`model.team.is_valid.name.app_error`. A missing or deleted team is 404.
+
+##### Permissions
+
+`manage_team` on the team: team admins and system admins (403
+`api.context.permissions.app_error` otherwise).
+
+
+Sends a `PUT` request to `/api/v4/teams/{team_id}`
+
+Arguments:
+- `team_id`: Id of the team.
+- `body`: The team as the client has it (Mattermost's clients send the whole `Team`).
+```ignore
+let response = client.update_team()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team(&self) -> builder::UpdateTeam<'_> {
+        builder::UpdateTeam::new(self)
+    }
     /**Get a team by name
 
 Returns the team with the given URL name.
@@ -884,6 +925,37 @@ let response = client.add_team_member()
 ```*/
     pub fn add_team_member(&self) -> builder::AddTeamMember<'_> {
         builder::AddTeamMember::new(self)
+    }
+    /**Remove a user from a team
+
+Ends a team membership (a soft delete: the membership keeps its
+`delete_at`) and the user's membership of every channel of the team,
+each announced as a channel leave. Answers `StatusOK`. Malformed ids
+are 400 `api.context.invalid_url_param.app_error`; a missing team or
+user is 404; a user who is not a current member is 404
+`app.team.get_member.missing.app_error`.
+
+##### Permissions
+
+A member may remove themselves (leave the team). Removing someone else
+needs `remove_user_from_team` on the team: team admins and system
+admins (403 `api.context.permissions.app_error` otherwise).
+
+
+Sends a `DELETE` request to `/api/v4/teams/{team_id}/members/{user_id}`
+
+Arguments:
+- `team_id`: Id of the team.
+- `user_id`: Id of the user to remove.
+```ignore
+let response = client.remove_team_member()
+    .team_id(team_id)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
+        builder::RemoveTeamMember::new(self)
     }
     /**Create a channel
 
@@ -4013,6 +4085,134 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::update_team`]
+
+[`Client::update_team`]: super::Client::update_team*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::UpdateTeamBody, String>,
+    }
+    impl<'a> UpdateTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::UpdateTeamBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: UpdateTeamBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/teams/{team_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Team>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_team_by_name`]
 
 [`Client::get_team_by_name`]: super::Client::get_team_by_name*/
@@ -4209,6 +4409,134 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::remove_team_member`]
+
+[`Client::remove_team_member`]: super::Client::remove_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RemoveTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v4/teams/{team_id}/members/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, team_id, user_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/teams/{}/members/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "remove_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -22,6 +22,9 @@
 //!   bodies and answers `text/plain`.
 //! - Ids are 26-character strings of lowercase letters and digits (16 random
 //!   bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`).
+//!   One id has another shape: `GENERAL`, the id of Rocket.Chat's default
+//!   room `#general` (the same server answers Rocket.Chat's API), accepted
+//!   wherever a channel id goes.
 //!   A malformed id in a path is answered with 400
 //!   `api.context.invalid_url_param.app_error`.
 //! - Times are integers counting milliseconds since the Unix epoch.
@@ -276,6 +279,11 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// The token is generated unless the body supplies one, which must then be
     /// exactly 26 characters. A client-supplied `id` is refused with 400.
+    ///
+    /// The body Go's `model.Client4` sends (the whole `OutgoingWebhook`
+    /// struct) is accepted as the real server accepts it: empty strings for
+    /// `id`, `token`, `creator_id` and the other text fields, zero times, and
+    /// `null` for `trigger_words` (and `callback_urls`, refused as empty).
     ///
     /// Note: the upstream OpenAPI text marks `display_name` and
     /// `trigger_words` as required; the server does not require them (trigger
@@ -558,6 +566,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_team::Request,
     ) -> impl Future<Output = ops::get_team::Response> + Send;
+    /// Update a team
+    ///
+    /// Changes a team's `display_name`, `description`, `allow_open_invite`
+    /// and `allowed_domains` and answers the updated team. The body's `id`
+    /// must equal the path (400 `api.context.invalid_param.app_error`).
+    /// As on the real server (`app.UpdateTeam`), the URL `name`, the type and
+    /// the other fields are kept whatever the body says. A `display_name`
+    /// that is empty or longer than 64 characters is answered with 400
+    /// `model.team.is_valid.name.app_error`. A missing or deleted team is 404.
+    ///
+    /// ##### Permissions
+    ///
+    /// `manage_team` on the team: team admins and system admins (403
+    /// `api.context.permissions.app_error` otherwise).
+    ///
+    /// `PUT /api/v4/teams/{team_id}` (operation `UpdateTeam`)
+    fn update_team(
+        &self,
+        credentials: Credentials,
+        request: ops::update_team::Request,
+    ) -> impl Future<Output = ops::update_team::Response> + Send;
     /// Get a team by name
     ///
     /// Returns the team with the given URL name.
@@ -588,6 +617,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::add_team_member::Request,
     ) -> impl Future<Output = ops::add_team_member::Response> + Send;
+    /// Remove a user from a team
+    ///
+    /// Ends a team membership (a soft delete: the membership keeps its
+    /// `delete_at`) and the user's membership of every channel of the team,
+    /// each announced as a channel leave. Answers `StatusOK`. Malformed ids
+    /// are 400 `api.context.invalid_url_param.app_error`; a missing team or
+    /// user is 404; a user who is not a current member is 404
+    /// `app.team.get_member.missing.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// A member may remove themselves (leave the team). Removing someone else
+    /// needs `remove_user_from_team` on the team: team admins and system
+    /// admins (403 `api.context.permissions.app_error` otherwise).
+    ///
+    /// `DELETE /api/v4/teams/{team_id}/members/{user_id}` (operation `RemoveTeamMember`)
+    fn remove_team_member(
+        &self,
+        credentials: Credentials,
+        request: ops::remove_team_member::Request,
+    ) -> impl Future<Output = ops::remove_team_member::Response> + Send;
     /// Create a channel
     ///
     /// Creates a public or private channel in a team; the caller becomes its
@@ -1750,7 +1800,7 @@ pub mod ops {
             ///
             /// Query parameter `team_id`.
             pub team_id: Option<String>,
-            /// Only list hooks watching this channel. Takes precedence over `team_id`.
+            /// Only list hooks watching this channel. Takes precedence over `team_id`. A channel that does not exist is answered with 403 `api.context.permissions.app_error`, system admins included, as the real server finds no permission on it.
             ///
             /// Query parameter `channel_id`.
             pub channel_id: Option<String>,
@@ -2934,6 +2984,95 @@ pub mod ops {
             }
         }
     }
+    /// `UpdateTeam`: `PUT /api/v4/teams/{team_id}`
+    pub mod update_team {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the team.
+            ///
+            /// Path parameter `team_id`.
+            pub team_id: String,
+            /// The team as the client has it (Mattermost's clients send the whole `Team`).
+            pub body: crate::types::UpdateTeamBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The updated team.
+            Ok(crate::types::Team),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UpdateTeam",
+                method: "PUT",
+                path: "/api/v4/teams/{team_id}",
+                params: &[runtime::ParamSpec::path("team_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UpdateTeamBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.update_team(credentials, request).await
+            }
+        }
+    }
     /// `GetTeamByName`: `GET /api/v4/teams/name/{name}`
     pub mod get_team_by_name {
         use crate::{runtime, runtime::axum, Credentials};
@@ -3098,6 +3237,92 @@ pub mod ops {
             }
             async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
                 api.add_team_member(credentials, request).await
+            }
+        }
+    }
+    /// `RemoveTeamMember`: `DELETE /api/v4/teams/{team_id}/members/{user_id}`
+    pub mod remove_team_member {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the team.
+            ///
+            /// Path parameter `team_id`.
+            pub team_id: String,
+            /// Id of the user to remove.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The user is no longer a member.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "RemoveTeamMember",
+                method: "DELETE",
+                path: "/api/v4/teams/{team_id}/members/{user_id}",
+                params: &[
+                    runtime::ParamSpec::path("team_id"),
+                    runtime::ParamSpec::path("user_id"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                    user_id: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.remove_team_member(credentials, request).await
             }
         }
     }
@@ -6328,8 +6553,10 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::get_all_teams::Request>()
         .serve::<ops::create_team::Request>()
         .serve::<ops::get_team::Request>()
+        .serve::<ops::update_team::Request>()
         .serve::<ops::get_team_by_name::Request>()
         .serve::<ops::add_team_member::Request>()
+        .serve::<ops::remove_team_member::Request>()
         .serve::<ops::create_channel::Request>()
         .serve::<ops::get_channel::Request>()
         .serve::<ops::get_channel_by_name::Request>()

@@ -10,13 +10,21 @@ fn object(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
+/// A user or channel name as Mattermost clients see it: lowercase, as every
+/// name Mattermost itself stores is. Names made through the Rocket.Chat API
+/// keep their case in the store; Mattermost's lookups ignore case, so the
+/// lowercase name finds them.
+pub(crate) fn mattermost_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 pub(crate) fn user(user: &User) -> types::User {
     types::User {
         id: user.id.clone(),
         create_at: user.create_at,
         update_at: user.update_at,
         delete_at: user.delete_at,
-        username: user.username.clone(),
+        username: mattermost_name(&user.username),
         first_name: Some(user.first_name.clone()),
         last_name: Some(user.last_name.clone()),
         nickname: Some(user.nickname.clone()),
@@ -85,7 +93,7 @@ pub(crate) fn channel(channel: &Channel) -> types::Channel {
             _ => types::ChannelType::O,
         },
         display_name: channel.display_name.clone(),
-        name: channel.name.clone(),
+        name: mattermost_name(&channel.name),
         header: channel.header.clone(),
         purpose: channel.purpose.clone(),
         last_post_at: Some(channel.last_post_at),

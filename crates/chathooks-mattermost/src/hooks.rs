@@ -139,11 +139,12 @@ async fn require_read(state: &Core, caller: &Caller, channel: &Channel) -> ApiRe
     }
 }
 
-/// A channel a hook body names: 400 when the id is malformed, 404 when there
-/// is no live channel with it.
+/// A channel a hook body names: 404 when there is no live channel with it,
+/// malformed ids included, since Mattermost's `GetChannel` looks any string up
+/// and finds nothing.
 async fn body_channel(state: &Core, channel_id: &str) -> ApiResult<Channel> {
     if !is_valid_id(channel_id) {
-        return Err(ApiError::invalid_body_param("channel_id"));
+        return Err(channel_not_found());
     }
     live_channel(state, channel_id).await
 }
@@ -609,8 +610,8 @@ fn content_type(value: Option<String>) -> String {
 /// Who sees which outgoing hooks in a list: like [`incoming_filter`], plus
 /// `channel_id`, which takes precedence over `team_id` and needs
 /// `manage_own_outgoing_webhooks` in the channel's team and read access to the
-/// channel. An unknown channel is 403 (Mattermost finds no permission on it),
-/// except for system admins, who get an empty list.
+/// channel. An unknown channel is 403 for everyone (Mattermost finds no
+/// permission on it).
 async fn outgoing_filter(
     state: &Core,
     caller: &Caller,
@@ -641,13 +642,9 @@ async fn outgoing_filter(
 }
 
 async fn channel_outgoing_filter(state: &Core, caller: &Caller, channel_id: String) -> ApiResult<OutgoingFilter> {
+    // Mattermost's `SessionHasPermissionToChannel` is false for a channel it
+    // cannot find, whoever asks: 403, system admins included.
     let Some(channel) = state.read().get_channel(&channel_id).await? else {
-        if caller.is_system_admin() {
-            return Ok(OutgoingFilter {
-                channel_id: Some(channel_id),
-                ..OutgoingFilter::default()
-            });
-        }
         return Err(ApiError::forbidden());
     };
     require_team_permission(state, &caller.user, &channel.team_id, Family::Outgoing.own()).await?;
@@ -691,8 +688,7 @@ pub(crate) async fn get_outgoing_webhooks(
 }
 
 /// `POST /api/v4/hooks/outgoing`: a hook watching `team_id` or one public
-/// channel of it. The token is the client's (26 characters, a schema rule)
-/// or a new id.
+/// channel of it. The token is the client's (26 characters) or a new id.
 pub(crate) async fn create_outgoing_webhook(
     state: &Core,
     caller: Caller,
@@ -729,16 +725,16 @@ pub(crate) async fn create_outgoing_webhook(
     let now = now_ms();
     let hook = OutgoingHook {
         id: new_id(),
-        token: body.token.map(String::from).unwrap_or_else(new_id),
+        token: new_token(body.token)?,
         create_at: now,
         update_at: now,
         delete_at: 0,
         creator_id,
         channel_id: body.channel_id.unwrap_or_default(),
         team_id: team.id,
-        trigger_words: body.trigger_words.into_iter().map(String::from).collect(),
+        trigger_words: body.trigger_words.into_iter().flatten().map(String::from).collect(),
         trigger_when: trigger_when(body.trigger_when.map(i64::from)),
-        callback_urls: body.callback_urls,
+        callback_urls: body.callback_urls.unwrap_or_default(),
         display_name: text(body.display_name),
         description: text(body.description),
         content_type: content_type(body.content_type.map(String::from)),
@@ -759,6 +755,13 @@ pub(crate) async fn get_outgoing_webhook(
     crate::config::require_enabled(state, crate::config::HookKind::Outgoing).await?;
     let hook = managed_outgoing(state, &caller, &request.hook_id).await?;
     Ok(get_outgoing_webhook::Response::Ok(convert::outgoing(&hook)?))
+}
+
+/// The token of a new hook: the client's when it sends one (exactly 26
+/// characters, as `OutgoingWebhook.IsValid` demands), else a new one; `""` is
+/// none, as Mattermost's `PreSave` fills in an empty token.
+fn new_token(requested: Option<String>) -> ApiResult<String> {
+    updated_token(&new_id(), requested)
 }
 
 /// The token an update leaves on the hook: the stored one when the body has
@@ -794,9 +797,9 @@ pub(crate) async fn update_outgoing_webhook(
     let updated = OutgoingHook {
         update_at: now_ms(),
         channel_id: body.channel_id.unwrap_or_default(),
-        trigger_words: body.trigger_words.into_iter().map(String::from).collect(),
+        trigger_words: body.trigger_words.into_iter().flatten().map(String::from).collect(),
         trigger_when: trigger_when(body.trigger_when.map(i64::from)),
-        callback_urls: body.callback_urls,
+        callback_urls: body.callback_urls.unwrap_or_default(),
         display_name: text(body.display_name),
         description: text(body.description),
         content_type: content_type(body.content_type.map(String::from)),

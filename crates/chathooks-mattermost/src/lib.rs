@@ -246,6 +246,22 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, teams::add_team_member)
     }
 
+    async fn update_team(
+        &self,
+        credentials: Credentials,
+        request: ops::update_team::Request,
+    ) -> ops::update_team::Response {
+        authenticated!(self, credentials, request, teams::update_team)
+    }
+
+    async fn remove_team_member(
+        &self,
+        credentials: Credentials,
+        request: ops::remove_team_member::Request,
+    ) -> ops::remove_team_member::Response {
+        authenticated!(self, credentials, request, teams::remove_team_member)
+    }
+
     async fn create_channel(
         &self,
         credentials: Credentials,

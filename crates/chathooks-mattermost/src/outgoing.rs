@@ -53,7 +53,10 @@ impl Outgoing for MattermostOutgoing {
     fn deliveries<'a>(&'a self, core: &'a Core, event: &'a Event) -> BoxFuture<'a, StoreResult<Vec<NewDelivery>>> {
         Box::pin(async move {
             match event {
-                Event::PostCreated { post, channel, author } => deliveries(core, post, channel, &author.username).await,
+                Event::PostCreated { post, channel, author } => {
+                    let username = crate::convert::mattermost_name(&author.username);
+                    deliveries(core, post, channel, &username).await
+                }
                 _ => Ok(Vec::new()),
             }
         })
@@ -126,13 +129,14 @@ async fn deliveries(core: &Core, post: &Post, channel: &Channel, username: &str)
         channel_id: post.channel_id.clone(),
     });
     let mut deliveries = Vec::new();
+    let channel_name = crate::convert::mattermost_name(&channel.name);
     for (hook, trigger_word) in &firing {
         let payload = Payload {
             token: &hook.token,
             team_id: &hook.team_id,
             team_domain: &team_domain,
             channel_id: &post.channel_id,
-            channel_name: &channel.name,
+            channel_name: &channel_name,
             timestamp: post.create_at,
             user_id: &post.user_id,
             user_name: username,

@@ -1,14 +1,15 @@
 //! Teams and team membership.
 
 use chathooks_mattermost_server::ops::{
-    add_team_member, create_team, get_all_teams, get_team, get_team_by_name, get_teams_for_user,
+    add_team_member, create_team, get_all_teams, get_team, get_team_by_name, get_teams_for_user, remove_team_member,
+    update_team,
 };
 use chathooks_mattermost_types as types;
 
 use super::auth::{Caller, Permission, has_team_permission, is_team_member};
 use super::convert;
 use super::error::{ApiError, ApiResult};
-use super::users::resolve_user_id;
+use super::users::{resolve_user_id, user_not_found};
 use chathooks_core::Core;
 use chathooks_core::channels::valid_name;
 use chathooks_core::ids::{is_valid_id, new_id};
@@ -215,4 +216,91 @@ pub(crate) async fn add_team_member(
     )
     .await?;
     Ok(add_team_member::Response::Created(convert::team_member(&member)))
+}
+
+/// The live team a path names: 400 for a malformed id, 404 when missing or deleted.
+async fn path_team(state: &Core, team_id: &str) -> ApiResult<Team> {
+    if !is_valid_id(team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    state
+        .read()
+        .get_team(team_id)
+        .await?
+        .filter(|t| t.delete_at == 0)
+        .ok_or_else(team_not_found)
+}
+
+/// `PUT /api/v4/teams/{team_id}`: as Mattermost's `app.UpdateTeam`, only the
+/// display name, description, open invite and allowed domains change; the
+/// URL name and type stay whatever the body says. Needs `manage_team`.
+pub(crate) async fn update_team(
+    state: &Core,
+    caller: Caller,
+    request: update_team::Request,
+) -> ApiResult<update_team::Response> {
+    let body = request.body;
+    if !is_valid_id(&request.team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    if body.id != request.team_id {
+        return Err(ApiError::bad_request(
+            "api.context.invalid_param.app_error",
+            "Invalid team_id parameter.",
+        ));
+    }
+    if !has_team_permission(state, &caller.user, &request.team_id, Permission::ManageTeam).await? {
+        return Err(ApiError::forbidden());
+    }
+    let team = path_team(state, &request.team_id).await?;
+    if body.display_name.trim().is_empty() || body.display_name.chars().count() > 64 {
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.name.app_error",
+            "Invalid name.",
+        ));
+    }
+    let updated = Team {
+        update_at: now_ms(),
+        display_name: body.display_name,
+        description: body.description.unwrap_or_default(),
+        allow_open_invite: body.allow_open_invite.unwrap_or(false),
+        allowed_domains: body.allowed_domains.unwrap_or_default(),
+        ..team
+    };
+    let stored = chathooks_core::channels::update_team(state, &updated)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => team_not_found(),
+            other => other.into(),
+        })?;
+    Ok(update_team::Response::Ok(convert::team(&stored)))
+}
+
+/// `DELETE /api/v4/teams/{team_id}/members/{user_id}`: leave a team, or (with
+/// `remove_user_from_team`) remove someone from it; the user also leaves the
+/// team's channels. As Mattermost checks the permission before loading
+/// anything, a caller without it learns nothing about the team or the user.
+pub(crate) async fn remove_team_member(
+    state: &Core,
+    caller: Caller,
+    request: remove_team_member::Request,
+) -> ApiResult<remove_team_member::Response> {
+    if !is_valid_id(&request.team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    let user_id = resolve_user_id(&caller, &request.user_id)?;
+    if user_id != caller.user.id
+        && !has_team_permission(state, &caller.user, &request.team_id, Permission::RemoveUserFromTeam).await?
+    {
+        return Err(ApiError::forbidden());
+    }
+    let team = path_team(state, &request.team_id).await?;
+    let user = state.read().get_user(&user_id).await?.ok_or_else(user_not_found)?;
+    if !chathooks_core::channels::remove_team_member(state, &team, &user).await? {
+        return Err(ApiError::not_found(
+            "app.team.get_member.missing.app_error",
+            "No team member found for that user ID and team ID.",
+        ));
+    }
+    Ok(remove_team_member::Response::Ok(super::status_ok()))
 }

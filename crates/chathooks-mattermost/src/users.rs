@@ -9,7 +9,7 @@ use super::convert;
 use super::error::{ApiError, ApiResult};
 use super::status_ok;
 use chathooks_core::Core;
-use chathooks_core::accounts::{self, LoginError, valid_email, valid_password, valid_username};
+use chathooks_core::accounts::{self, LoginError, valid_email, valid_password, valid_rocketchat_name, valid_username};
 use chathooks_core::ids::{is_valid_id, new_id};
 use chathooks_core::store::{ROLES_SYSTEM_USER, StoreError, User};
 
@@ -81,7 +81,10 @@ pub async fn get_user_by_username(
     request: get_user_by_username::Request,
 ) -> ApiResult<get_user_by_username::Response> {
     let username = request.username.trim().trim_start_matches('@').to_lowercase();
-    if !valid_username(&username) {
+    // Names made through the Rocket.Chat API may break Mattermost's rule
+    // (longer, or with a leading digit): they are shown lowercased to
+    // Mattermost clients, who must be able to look them up.
+    if !valid_username(&username) && !valid_rocketchat_name(&username) {
         return Err(ApiError::invalid_url_param("username"));
     }
     let user = state

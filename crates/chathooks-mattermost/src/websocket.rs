@@ -33,7 +33,7 @@ use chathooks_dialect::WebSocketLimits;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::convert;
+use super::convert::{self, mattermost_name};
 use chathooks_core::Core;
 use chathooks_core::ids::new_id;
 use chathooks_core::posts::PROP_OVERRIDE_USERNAME;
@@ -289,10 +289,10 @@ impl Connection {
                     .get(PROP_OVERRIDE_USERNAME)
                     .and_then(Value::as_str)
                     .filter(|name| !name.is_empty())
-                    .map_or_else(|| format!("@{}", author.username), str::to_owned);
+                    .map_or_else(|| format!("@{}", mattermost_name(&author.username)), str::to_owned);
                 let data = json!({
                     "channel_display_name": display_name(&self.core, channel, &caller.user.id).await,
-                    "channel_name": channel.name,
+                    "channel_name": mattermost_name(&channel.name),
                     "channel_type": channel.channel_type,
                     "post": post_json(post),
                     "sender_name": sender,
@@ -397,7 +397,7 @@ async fn display_name(core: &Core, channel: &Channel, viewer_id: &str) -> String
         .unwrap_or(viewer_id)
         .to_owned();
     match core.read().get_user(&other).await {
-        Ok(Some(user)) => format!("@{}", user.username),
+        Ok(Some(user)) => format!("@{}", mattermost_name(&user.username)),
         _ => channel.display_name.clone(),
     }
 }

@@ -43,6 +43,12 @@
 // - chatReact: error responses differ in body type; the client returns them as raw bytes
 // - roomsMediaConfirm: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - roomsMediaConfirm: error responses differ in body type; the client returns them as raw bytes
+// - channelsMessages: error responses differ in body type; the client returns them as raw bytes
+// - channelsMembers: error responses differ in body type; the client returns them as raw bytes
+// - groupsCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - groupsCreate: error responses differ in body type; the client returns them as raw bytes
+// - groupsMessages: error responses differ in body type; the client returns them as raw bytes
+// - groupsMembers: error responses differ in body type; the client returns them as raw bytes
 // - roomsInfo: error responses differ in body type; the client returns them as raw bytes
 // - chatSendMessage: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
@@ -266,14 +272,18 @@ Creates a user account. Requires the `create-user` permission (403 otherwise). A
 400 when the username or email is already in use (`error-field-unavailable`) or is
 not valid (`error-invalid-username`, `error-invalid-email`, `error-invalid-password`).
 
-The account is shared with the Mattermost API, so it follows the rules both accept:
-usernames are 3 to 22 characters, lowercase letters, digits, `.`, `-` and `_`,
-starting with a letter (stored lowercase); passwords are 5 to 72 characters. `roles`
+Usernames follow Rocket.Chat's default rule (`UTF8_User_Names_Validation`,
+`[0-9a-zA-Z-_.]+`), at most 64 characters, and keep their case
+(`user.test.1733480000000.abc`, `Bob.Smith`). The account is shared with the
+Mattermost API: usernames are one namespace, unique without regard to case (a second
+`bob.smith` is `error-field-unavailable`), and Mattermost clients see the name
+lowercased. Passwords are 5 to 72 characters. `roles`
 containing `admin` makes a system administrator (roles `["admin", "user"]`); any
 other list makes an ordinary user (`["user"]`). `active: false` creates a
-deactivated account. `joinDefaultChannels`, `requirePasswordChange` and
-`sendWelcomeEmail` are accepted and ignored (this server has no default channels,
-password policy or mail).
+deactivated account. With `joinDefaultChannels` (the default) the new user joins
+`#general` (id `GENERAL`), the default room every fresh server has, next to the
+`rocket.cat` bot. `requirePasswordChange` and `sendWelcomeEmail` are accepted and
+ignored (this server has no password policy or mail).
 
 
 Sends a `POST` request to `/api/v1/users.create`
@@ -296,8 +306,9 @@ not valid (`error-invalid-room-name`), or a member does not exist (`error-invali
 
 Rocket.Chat has no teams; the channel is created in the team named `rocketchat`
 (created on first use), and the caller and the members are added to that team. Names
-follow the rule the Mattermost API also accepts: 1 to 64 lowercase letters, digits,
-`-` and `_`, starting with a letter or digit.
+follow Rocket.Chat's default rule (`UTF8_Channel_Names_Validation`,
+`[0-9a-zA-Z-_.]+`), at most 64 characters, and keep their case (`Room.With.Dots`);
+they are unique without regard to case, and Mattermost clients see them lowercased.
 
 
 Sends a `POST` request to `/api/v1/channels.create`
@@ -345,7 +356,9 @@ posted. Name the room with `roomId` or `roomName` (`roomId` wins when both are s
 as Rocket.Chat's `findChannelByIdOrName` does; archived rooms are found by id, and
 their history can still be read. Answers 400 `error-room-not-found` when neither is
 given or no public room matches, and 400 `invalid-params` when `latest` or `oldest`
-is not an ISO 8601 date-time.
+is not an ISO 8601 date-time. A caller who may not read the room (a room of a team
+they are not in: the rule the Mattermost API applies) is answered 403
+`{"success": false, "error": "unauthorized"}`, as Rocket.Chat's `API.v1.forbidden()`.
 
 
 Sends a `GET` request to `/api/v1/channels.history`
@@ -805,7 +818,9 @@ let response = client.channels_list()
 Makes the caller a member of a public room named by `roomId` or `roomName` (`roomId`
 wins). Joining a room one is in already changes nothing. The caller also becomes a
 member of the room's team, so the channel is theirs through the Mattermost API too.
-This server has no join codes: `joinCode` is accepted and ignored. Answers 400
+A room of an invite-only team is refused to users outside that team with 400
+`error-not-allowed`, as Rocket.Chat's `Room.join` refuses a room the user may not
+access. This server has no join codes: `joinCode` is accepted and ignored. Answers 400
 `error-room-not-found` (no such public room) or `error-room-archived` (the room is
 archived). The answer is the room after the join.
 
@@ -1027,6 +1042,130 @@ let response = client.rooms_media_confirm()
 ```*/
     pub fn rooms_media_confirm(&self) -> builder::RoomsMediaConfirm<'_> {
         builder::RoomsMediaConfirm::new(self)
+    }
+    /**List a public room's messages, with their count
+
+The messages of a public room, newest first, paged by `offset` and `count`, with
+the page's `count` and the room's `total`, as Rocket.Chat's `channels.messages`
+answers. The room is found as by `channels.info` (archived rooms by id). A caller
+who may not read the room (a room of a team they are not in) is answered 403
+`{"success": false, "error": "unauthorized"}`.
+
+
+Sends a `GET` request to `/api/v1/channels.messages`
+
+Arguments:
+- `count`: How many to return (default 50, at most 100; 0 means the default).
+- `offset`: How many to skip.
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.channels_messages()
+    .count(count)
+    .offset(offset)
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn channels_messages(&self) -> builder::ChannelsMessages<'_> {
+        builder::ChannelsMessages::new(self)
+    }
+    /**List a public room's members
+
+The members of a public room, by username, paged by `offset` and `count`, as
+Rocket.Chat's `channels.members`. The room is found as by `channels.info`; a caller
+who may not read it is answered 403 `{"success": false, "error": "unauthorized"}`.
+
+
+Sends a `GET` request to `/api/v1/channels.members`
+
+Arguments:
+- `count`: How many to return (default 50, at most 100; 0 means the default).
+- `offset`: How many to skip.
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.channels_members()
+    .count(count)
+    .offset(offset)
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn channels_members(&self) -> builder::ChannelsMembers<'_> {
+        builder::ChannelsMembers::new(self)
+    }
+    /**Create a private room
+
+Creates a private room (Rocket.Chat's group) with the caller as owner and `members`
+as members, under the same name rules as `channels.create` (a name is unique among
+public and private rooms). Needs `create-p`, which every user holds. Answers 400
+`error-duplicate-channel-name`, `error-invalid-room-name` or `error-invalid-user`.
+
+
+Sends a `POST` request to `/api/v1/groups.create`
+
+```ignore
+let response = client.groups_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn groups_create(&self) -> builder::GroupsCreate<'_> {
+        builder::GroupsCreate::new(self)
+    }
+    /**List a private room's messages
+
+As `channels.messages`, for a private room the caller is a member of. Any other room
+(not private, or not the caller's) is answered 400 `error-room-not-found`, as
+Rocket.Chat's `findPrivateGroupByIdOrName` does.
+
+
+Sends a `GET` request to `/api/v1/groups.messages`
+
+Arguments:
+- `count`: How many to return (default 50, at most 100; 0 means the default).
+- `offset`: How many to skip.
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.groups_messages()
+    .count(count)
+    .offset(offset)
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn groups_messages(&self) -> builder::GroupsMessages<'_> {
+        builder::GroupsMessages::new(self)
+    }
+    /**List a private room's members
+
+As `channels.members`, for a private room the caller is a member of (400
+`error-room-not-found` otherwise).
+
+
+Sends a `GET` request to `/api/v1/groups.members`
+
+Arguments:
+- `count`: How many to return (default 50, at most 100; 0 means the default).
+- `offset`: How many to skip.
+- `room_id`: The room's id.
+- `room_name`: The room's name, without `#`.
+```ignore
+let response = client.groups_members()
+    .count(count)
+    .offset(offset)
+    .room_id(room_id)
+    .room_name(room_name)
+    .send()
+    .await;
+```*/
+    pub fn groups_members(&self) -> builder::GroupsMembers<'_> {
+        builder::GroupsMembers::new(self)
     }
     /**Get a room of any kind
 
@@ -1695,6 +1834,7 @@ pub mod builder {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -3492,6 +3632,555 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "rooms_media_confirm",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_messages`]
+
+[`Client::channels_messages`]: super::Client::channels_messages*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsMessages<'a> {
+        client: &'a super::Client,
+        count: Result<Option<u64>, String>,
+        offset: Result<Option<u64>, String>,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ChannelsMessages<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                offset: Ok(None),
+                room_id: Ok(None),
+                room_name: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for count failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/channels.messages`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChannelsMessagesResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, count, offset, room_id, room_name } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.messages", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_messages",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_members`]
+
+[`Client::channels_members`]: super::Client::channels_members*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsMembers<'a> {
+        client: &'a super::Client,
+        count: Result<Option<u64>, String>,
+        offset: Result<Option<u64>, String>,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ChannelsMembers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                offset: Ok(None),
+                room_id: Ok(None),
+                room_name: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for count failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/channels.members`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::ChannelsMembersResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, count, offset, room_id, room_name } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.members", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_members",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::groups_create`]
+
+[`Client::groups_create`]: super::Client::groups_create*/
+    #[derive(Debug, Clone)]
+    pub struct GroupsCreate<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsCreateBody, String>,
+    }
+    impl<'a> GroupsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsCreateBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsCreateBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/groups.create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::GroupsCreateResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/groups.create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "groups_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::groups_messages`]
+
+[`Client::groups_messages`]: super::Client::groups_messages*/
+    #[derive(Debug, Clone)]
+    pub struct GroupsMessages<'a> {
+        client: &'a super::Client,
+        count: Result<Option<u64>, String>,
+        offset: Result<Option<u64>, String>,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GroupsMessages<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                offset: Ok(None),
+                room_id: Ok(None),
+                room_name: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for count failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/groups.messages`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::GroupsMessagesResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, count, offset, room_id, room_name } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/groups.messages", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "groups_messages",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::groups_members`]
+
+[`Client::groups_members`]: super::Client::groups_members*/
+    #[derive(Debug, Clone)]
+    pub struct GroupsMembers<'a> {
+        client: &'a super::Client,
+        count: Result<Option<u64>, String>,
+        offset: Result<Option<u64>, String>,
+        room_id: Result<Option<::std::string::String>, String>,
+        room_name: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GroupsMembers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                offset: Ok(None),
+                room_id: Ok(None),
+                room_name: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for count failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn room_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.room_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for room_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/groups.members`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::GroupsMembersResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, count, offset, room_id, room_name } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let room_name = room_name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/groups.members", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("roomId", &room_id))
+                .query(&progenitor_client::QueryParam::new("roomName", &room_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "groups_members",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -80,24 +80,21 @@
 //!
 //! - server `http://localhost:3000`: A local reference server (Rocket.Chat listens on port 3000 by default).
 //!
-//! - tag `authentication`: Obtaining and checking an auth token.
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `users`: Creating users (used to create bot and test accounts).
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `channels`: Public rooms.
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `chat`: Posting, editing, deleting and reacting to messages.
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `rooms`: Direct-message rooms and file uploads, for rooms of any kind.
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `integrations`: Managing incoming and outgoing webhook integrations. Four permissions govern these calls:
-//! `manage-incoming-integrations` and `manage-outgoing-integrations` allow managing every
-//! integration of that kind, while `manage-own-incoming-integrations` and
-//! `manage-own-outgoing-integrations` allow managing only the integrations the caller created.
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `permissions`: Permissions and the roles holding them (administration).
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
-//! - tag `settings`: Server settings (administration).
+//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 //!
 //! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 use std::future::Future;
@@ -154,14 +151,18 @@ pub trait Api: Send + Sync + 'static {
     /// 400 when the username or email is already in use (`error-field-unavailable`) or is
     /// not valid (`error-invalid-username`, `error-invalid-email`, `error-invalid-password`).
     ///
-    /// The account is shared with the Mattermost API, so it follows the rules both accept:
-    /// usernames are 3 to 22 characters, lowercase letters, digits, `.`, `-` and `_`,
-    /// starting with a letter (stored lowercase); passwords are 5 to 72 characters. `roles`
+    /// Usernames follow Rocket.Chat's default rule (`UTF8_User_Names_Validation`,
+    /// `[0-9a-zA-Z-_.]+`), at most 64 characters, and keep their case
+    /// (`user.test.1733480000000.abc`, `Bob.Smith`). The account is shared with the
+    /// Mattermost API: usernames are one namespace, unique without regard to case (a second
+    /// `bob.smith` is `error-field-unavailable`), and Mattermost clients see the name
+    /// lowercased. Passwords are 5 to 72 characters. `roles`
     /// containing `admin` makes a system administrator (roles `["admin", "user"]`); any
     /// other list makes an ordinary user (`["user"]`). `active: false` creates a
-    /// deactivated account. `joinDefaultChannels`, `requirePasswordChange` and
-    /// `sendWelcomeEmail` are accepted and ignored (this server has no default channels,
-    /// password policy or mail).
+    /// deactivated account. With `joinDefaultChannels` (the default) the new user joins
+    /// `#general` (id `GENERAL`), the default room every fresh server has, next to the
+    /// `rocket.cat` bot. `requirePasswordChange` and `sendWelcomeEmail` are accepted and
+    /// ignored (this server has no password policy or mail).
     ///
     /// `POST /api/v1/users.create` (operation `usersCreate`)
     fn users_create(
@@ -178,8 +179,9 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Rocket.Chat has no teams; the channel is created in the team named `rocketchat`
     /// (created on first use), and the caller and the members are added to that team. Names
-    /// follow the rule the Mattermost API also accepts: 1 to 64 lowercase letters, digits,
-    /// `-` and `_`, starting with a letter or digit.
+    /// follow Rocket.Chat's default rule (`UTF8_Channel_Names_Validation`,
+    /// `[0-9a-zA-Z-_.]+`), at most 64 characters, and keep their case (`Room.With.Dots`);
+    /// they are unique without regard to case, and Mattermost clients see them lowercased.
     ///
     /// `POST /api/v1/channels.create` (operation `channelsCreate`)
     fn channels_create(
@@ -211,7 +213,9 @@ pub trait Api: Send + Sync + 'static {
     /// as Rocket.Chat's `findChannelByIdOrName` does; archived rooms are found by id, and
     /// their history can still be read. Answers 400 `error-room-not-found` when neither is
     /// given or no public room matches, and 400 `invalid-params` when `latest` or `oldest`
-    /// is not an ISO 8601 date-time.
+    /// is not an ISO 8601 date-time. A caller who may not read the room (a room of a team
+    /// they are not in: the rule the Mattermost API applies) is answered 403
+    /// `{"success": false, "error": "unauthorized"}`, as Rocket.Chat's `API.v1.forbidden()`.
     ///
     /// `GET /api/v1/channels.history` (operation `channelsHistory`)
     fn channels_history(
@@ -551,7 +555,9 @@ pub trait Api: Send + Sync + 'static {
     /// Makes the caller a member of a public room named by `roomId` or `roomName` (`roomId`
     /// wins). Joining a room one is in already changes nothing. The caller also becomes a
     /// member of the room's team, so the channel is theirs through the Mattermost API too.
-    /// This server has no join codes: `joinCode` is accepted and ignored. Answers 400
+    /// A room of an invite-only team is refused to users outside that team with 400
+    /// `error-not-allowed`, as Rocket.Chat's `Room.join` refuses a room the user may not
+    /// access. This server has no join codes: `joinCode` is accepted and ignored. Answers 400
     /// `error-room-not-found` (no such public room) or `error-room-archived` (the room is
     /// archived). The answer is the room after the join.
     ///
@@ -712,6 +718,68 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::rooms_media_confirm::Request,
     ) -> impl Future<Output = ops::rooms_media_confirm::Response> + Send;
+    /// List a public room's messages, with their count
+    ///
+    /// The messages of a public room, newest first, paged by `offset` and `count`, with
+    /// the page's `count` and the room's `total`, as Rocket.Chat's `channels.messages`
+    /// answers. The room is found as by `channels.info` (archived rooms by id). A caller
+    /// who may not read the room (a room of a team they are not in) is answered 403
+    /// `{"success": false, "error": "unauthorized"}`.
+    ///
+    /// `GET /api/v1/channels.messages` (operation `channelsMessages`)
+    fn channels_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_messages::Request,
+    ) -> impl Future<Output = ops::channels_messages::Response> + Send;
+    /// List a public room's members
+    ///
+    /// The members of a public room, by username, paged by `offset` and `count`, as
+    /// Rocket.Chat's `channels.members`. The room is found as by `channels.info`; a caller
+    /// who may not read it is answered 403 `{"success": false, "error": "unauthorized"}`.
+    ///
+    /// `GET /api/v1/channels.members` (operation `channelsMembers`)
+    fn channels_members(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_members::Request,
+    ) -> impl Future<Output = ops::channels_members::Response> + Send;
+    /// Create a private room
+    ///
+    /// Creates a private room (Rocket.Chat's group) with the caller as owner and `members`
+    /// as members, under the same name rules as `channels.create` (a name is unique among
+    /// public and private rooms). Needs `create-p`, which every user holds. Answers 400
+    /// `error-duplicate-channel-name`, `error-invalid-room-name` or `error-invalid-user`.
+    ///
+    /// `POST /api/v1/groups.create` (operation `groupsCreate`)
+    fn groups_create(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_create::Request,
+    ) -> impl Future<Output = ops::groups_create::Response> + Send;
+    /// List a private room's messages
+    ///
+    /// As `channels.messages`, for a private room the caller is a member of. Any other room
+    /// (not private, or not the caller's) is answered 400 `error-room-not-found`, as
+    /// Rocket.Chat's `findPrivateGroupByIdOrName` does.
+    ///
+    /// `GET /api/v1/groups.messages` (operation `groupsMessages`)
+    fn groups_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_messages::Request,
+    ) -> impl Future<Output = ops::groups_messages::Response> + Send;
+    /// List a private room's members
+    ///
+    /// As `channels.members`, for a private room the caller is a member of (400
+    /// `error-room-not-found` otherwise).
+    ///
+    /// `GET /api/v1/groups.members` (operation `groupsMembers`)
+    fn groups_members(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_members::Request,
+    ) -> impl Future<Output = ops::groups_members::Response> + Send;
     /// Get a room of any kind
     ///
     /// Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
@@ -1415,6 +1483,8 @@ pub mod ops {
             BadRequest(crate::types::Error),
             /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
             Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
             /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
             /// error shape with `errorType` `error-internal`; the details are in the server's log.
             InternalServerError(crate::types::Error),
@@ -1427,6 +1497,7 @@ pub mod ops {
                     Self::Ok(body) => runtime::json_response(200u16, &body),
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::InternalServerError(body) => {
                         runtime::json_response(500u16, &body)
                     }
@@ -3560,6 +3631,476 @@ pub mod ops {
             }
         }
     }
+    /// `channelsMessages`: `GET /api/v1/channels.messages`
+    pub mod channels_messages {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Query parameter `roomId`.
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
+            /// How many to return (default 50, at most 100; 0 means the default).
+            ///
+            /// Query parameter `count`.
+            pub count: Option<i64>,
+            /// How many to skip.
+            ///
+            /// Query parameter `offset`.
+            pub offset: Option<i64>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The messages, newest first.
+            Ok(crate::types::ChannelsMessagesResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsMessages",
+                method: "GET",
+                path: "/api/v1/channels.messages",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                ],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                    count: prepared.optional(2)?,
+                    offset: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_messages(credentials, request).await
+            }
+        }
+    }
+    /// `channelsMembers`: `GET /api/v1/channels.members`
+    pub mod channels_members {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Query parameter `roomId`.
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
+            /// How many to return (default 50, at most 100; 0 means the default).
+            ///
+            /// Query parameter `count`.
+            pub count: Option<i64>,
+            /// How many to skip.
+            ///
+            /// Query parameter `offset`.
+            pub offset: Option<i64>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The members, by username.
+            Ok(crate::types::ChannelsMembersResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsMembers",
+                method: "GET",
+                path: "/api/v1/channels.members",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                ],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                    count: prepared.optional(2)?,
+                    offset: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_members(credentials, request).await
+            }
+        }
+    }
+    /// `groupsCreate`: `POST /api/v1/groups.create`
+    pub mod groups_create {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsCreateBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The new private room.
+            Ok(crate::types::GroupsCreateResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "groupsCreate",
+                method: "POST",
+                path: "/api/v1/groups.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("name", runtime::ParamKind::String),
+                                (
+                                    "members",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("readOnly", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsCreateBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsCreateBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.groups_create(credentials, request).await
+            }
+        }
+    }
+    /// `groupsMessages`: `GET /api/v1/groups.messages`
+    pub mod groups_messages {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Query parameter `roomId`.
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
+            /// How many to return (default 50, at most 100; 0 means the default).
+            ///
+            /// Query parameter `count`.
+            pub count: Option<i64>,
+            /// How many to skip.
+            ///
+            /// Query parameter `offset`.
+            pub offset: Option<i64>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The messages, newest first.
+            Ok(crate::types::GroupsMessagesResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "groupsMessages",
+                method: "GET",
+                path: "/api/v1/groups.messages",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                ],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                    count: prepared.optional(2)?,
+                    offset: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.groups_messages(credentials, request).await
+            }
+        }
+    }
+    /// `groupsMembers`: `GET /api/v1/groups.members`
+    pub mod groups_members {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The room's id.
+            ///
+            /// Query parameter `roomId`.
+            pub room_id: Option<String>,
+            /// The room's name, without `#`.
+            ///
+            /// Query parameter `roomName`.
+            pub room_name: Option<String>,
+            /// How many to return (default 50, at most 100; 0 means the default).
+            ///
+            /// Query parameter `count`.
+            pub count: Option<i64>,
+            /// How many to skip.
+            ///
+            /// Query parameter `offset`.
+            pub offset: Option<i64>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The members, by username.
+            Ok(crate::types::GroupsMembersResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "groupsMembers",
+                method: "GET",
+                path: "/api/v1/groups.members",
+                params: &[
+                    runtime::ParamSpec::query("roomId"),
+                    runtime::ParamSpec::query("roomName"),
+                    runtime::ParamSpec::query("count")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                    runtime::ParamSpec::query("offset")
+                        .kind(runtime::ParamKind::Integer)
+                        .schema(r#"{"type":"integer","minimum":0}"#),
+                ],
+                body: None,
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    room_id: prepared.optional(0)?,
+                    room_name: prepared.optional(1)?,
+                    count: prepared.optional(2)?,
+                    offset: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.groups_members(credentials, request).await
+            }
+        }
+    }
     /// `roomsInfo`: `GET /api/v1/rooms.info`
     pub mod rooms_info {
         use crate::{runtime, runtime::axum, Credentials};
@@ -4128,6 +4669,11 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::rooms_upload::Request>()
         .serve::<ops::rooms_media::Request>()
         .serve::<ops::rooms_media_confirm::Request>()
+        .serve::<ops::channels_messages::Request>()
+        .serve::<ops::channels_members::Request>()
+        .serve::<ops::groups_create::Request>()
+        .serve::<ops::groups_messages::Request>()
+        .serve::<ops::groups_members::Request>()
         .serve::<ops::rooms_info::Request>()
         .serve::<ops::chat_send_message::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()

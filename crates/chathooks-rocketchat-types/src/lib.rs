@@ -360,6 +360,112 @@ impl ::std::convert::TryFrom<String> for ChannelsListResponseSuccess {
         value.parse()
     }
 }
+///`ChannelsMembersResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChannelsMembersResponse {
+    pub count: i64,
+    pub members: ::std::vec::Vec<User>,
+    pub offset: i64,
+    pub success: ChannelsMembersResponseSuccess,
+    pub total: i64,
+}
+///`ChannelsMembersResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChannelsMembersResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChannelsMembersResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChannelsMembersResponseSuccess> for bool {
+    fn from(value: ChannelsMembersResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChannelsMembersResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChannelsMembersResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChannelsMembersResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChannelsMembersResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChannelsMembersResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`ChannelsMessagesResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ChannelsMessagesResponse {
+    ///How many messages this page holds.
+    pub count: i64,
+    pub messages: ::std::vec::Vec<Message>,
+    pub offset: i64,
+    pub success: ChannelsMessagesResponseSuccess,
+    ///How many messages the room holds.
+    pub total: i64,
+}
+///`ChannelsMessagesResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct ChannelsMessagesResponseSuccess(pub bool);
+impl ::std::ops::Deref for ChannelsMessagesResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<ChannelsMessagesResponseSuccess> for bool {
+    fn from(value: ChannelsMessagesResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for ChannelsMessagesResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ChannelsMessagesResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ChannelsMessagesResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for ChannelsMessagesResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for ChannelsMessagesResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
 ///Body of `chat.delete`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ChatDeleteBody {
@@ -806,6 +912,161 @@ pub struct FileRef {
     ///The MIME type.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
+}
+///`GroupsCreateResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct GroupsCreateResponse {
+    pub group: Room,
+    pub success: GroupsCreateResponseSuccess,
+}
+///`GroupsCreateResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct GroupsCreateResponseSuccess(pub bool);
+impl ::std::ops::Deref for GroupsCreateResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<GroupsCreateResponseSuccess> for bool {
+    fn from(value: GroupsCreateResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for GroupsCreateResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for GroupsCreateResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for GroupsCreateResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for GroupsCreateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for GroupsCreateResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`GroupsMembersResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct GroupsMembersResponse {
+    pub count: i64,
+    pub members: ::std::vec::Vec<User>,
+    pub offset: i64,
+    pub success: GroupsMembersResponseSuccess,
+    pub total: i64,
+}
+///`GroupsMembersResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct GroupsMembersResponseSuccess(pub bool);
+impl ::std::ops::Deref for GroupsMembersResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<GroupsMembersResponseSuccess> for bool {
+    fn from(value: GroupsMembersResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for GroupsMembersResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for GroupsMembersResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for GroupsMembersResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for GroupsMembersResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for GroupsMembersResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`GroupsMessagesResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct GroupsMessagesResponse {
+    ///How many messages this page holds.
+    pub count: i64,
+    pub messages: ::std::vec::Vec<Message>,
+    pub offset: i64,
+    pub success: GroupsMessagesResponseSuccess,
+    ///How many messages the room holds.
+    pub total: i64,
+}
+///`GroupsMessagesResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct GroupsMessagesResponseSuccess(pub bool);
+impl ::std::ops::Deref for GroupsMessagesResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<GroupsMessagesResponseSuccess> for bool {
+    fn from(value: GroupsMessagesResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for GroupsMessagesResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for GroupsMessagesResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for GroupsMessagesResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for GroupsMessagesResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for GroupsMessagesResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
 }
 ///Body of `im.create` / `dm.create`; give `username` or `usernames`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]

@@ -15,7 +15,7 @@ use chathooks_rocketchat_server::Credentials;
 use super::error::{RcError, RcResult};
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::store::{CHANNEL_OPEN, Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, User};
+use chathooks_core::store::{Channel, RC_WEBHOOK_INCOMING, RcIntegration, RcVisibility, User};
 
 /// The session behind `X-Auth-Token`, checked against `X-User-Id`: 401 when
 /// there is none, it expired, its user is deactivated, or the ids differ.
@@ -192,14 +192,14 @@ pub(crate) async fn may_manage_integrations(state: &Core, user: &User) -> RcResu
     Ok(Kind::Incoming.may_manage_any(state, user).await? || Kind::Outgoing.may_manage_any(state, user).await?)
 }
 
-/// May `user` read and post in `channel`? Public channels: every user
-/// (Rocket.Chat has no teams to belong to); private and direct rooms: their
-/// members. System administrators: every room.
+/// May `user` read and post in `channel`? The core's one rule, the one the
+/// Mattermost API applies: public channels to the members of their team,
+/// private and direct rooms to their members, every room to system
+/// administrators. (Rooms made through this API are in an open team that
+/// `channels.join` and new accounts join, as Rocket.Chat's public rooms are
+/// open to all; a room of another team is its members' only.)
 pub(crate) async fn can_access_room(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
-    if user.is_system_admin() || channel.channel_type == CHANNEL_OPEN {
-        return Ok(true);
-    }
-    is_member(state, user, channel).await
+    Ok(permissions::can_read_channel(state, user, channel).await?)
 }
 
 /// An integration posts as `poster`: 400 `error-not-allowed` (Rocket.Chat's

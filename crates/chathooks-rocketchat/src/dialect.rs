@@ -129,6 +129,10 @@ impl Dialect for RocketChatDialect {
         })
     }
 
+    fn fresh_defaults<'a>(&'a self, core: &'a Core) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(crate::defaults::ensure(core))
+    }
+
     fn hooks<'a>(&'a self, core: &'a Core, base: &'a str) -> BoxFuture<'a, Result<Vec<HookSummary>, StoreError>> {
         Box::pin(hooks(core, base))
     }

@@ -237,7 +237,7 @@ from_rc_error! {
     users_create => [BadRequest, Unauthorized, Forbidden, TooManyRequests, InternalServerError];
     channels_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     channels_info => [BadRequest, Unauthorized, InternalServerError];
-    channels_history => [BadRequest, Unauthorized, InternalServerError];
+    channels_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     chat_post_message => [BadRequest, Unauthorized, InternalServerError];
     integrations_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     integrations_update => [BadRequest, Unauthorized, Forbidden, InternalServerError];
@@ -265,6 +265,11 @@ from_rc_error! {
     rooms_upload => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     rooms_media => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     rooms_media_confirm => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    channels_messages => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    channels_members => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    groups_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    groups_messages => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    groups_members => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
 from_rc_error! {

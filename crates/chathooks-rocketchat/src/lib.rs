@@ -49,6 +49,7 @@ macro_rules! body_of {
 mod auth;
 mod chat;
 mod chat_send;
+mod defaults;
 mod dialect;
 mod error;
 mod execute;
@@ -57,6 +58,7 @@ mod integrations;
 mod outgoing;
 mod permissions_api;
 mod realtime;
+mod room_lists;
 mod rooms;
 mod rooms_info;
 mod scripts;
@@ -152,6 +154,46 @@ impl Api for RocketChat {
         request: ops::channels_history::Request,
     ) -> ops::channels_history::Response {
         authenticated!(self, credentials, request, rooms::channels_history)
+    }
+
+    async fn channels_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_messages::Request,
+    ) -> ops::channels_messages::Response {
+        authenticated!(self, credentials, request, room_lists::channels_messages)
+    }
+
+    async fn channels_members(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_members::Request,
+    ) -> ops::channels_members::Response {
+        authenticated!(self, credentials, request, room_lists::channels_members)
+    }
+
+    async fn groups_create(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_create::Request,
+    ) -> ops::groups_create::Response {
+        authenticated!(self, credentials, request, room_lists::groups_create)
+    }
+
+    async fn groups_messages(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_messages::Request,
+    ) -> ops::groups_messages::Response {
+        authenticated!(self, credentials, request, room_lists::groups_messages)
+    }
+
+    async fn groups_members(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_members::Request,
+    ) -> ops::groups_members::Response {
+        authenticated!(self, credentials, request, room_lists::groups_members)
     }
 
     async fn chat_post_message(

@@ -25,7 +25,8 @@ use super::time::parse_iso;
 use super::wire;
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::channels::{self, valid_name};
+use chathooks_core::accounts::valid_rocketchat_name;
+use chathooks_core::channels;
 use chathooks_core::ids::new_id;
 use chathooks_core::store::{
     CHANNEL_OPEN, Channel, ROLES_CHANNEL_USER, ROLES_TEAM_USER, StoreError, TEAM_OPEN, Team, TeamMember, User, now_ms,
@@ -103,7 +104,7 @@ pub(crate) fn entries(list: &str) -> Vec<String> {
 }
 
 /// The [`TEAM_NAME`] team, created if it does not exist yet.
-async fn rocketchat_team(state: &Core) -> RcResult<Team> {
+pub(crate) async fn rocketchat_team(state: &Core) -> RcResult<Team> {
     if let Some(team) = state.read().get_team_by_name(TEAM_NAME).await? {
         return Ok(team);
     }
@@ -136,7 +137,7 @@ async fn rocketchat_team(state: &Core) -> RcResult<Team> {
 
 /// Make `user` a member of `team` unless they are one (an existing membership,
 /// maybe with more roles, is left alone).
-async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
+pub(crate) async fn ensure_team_member(state: &Core, team: &Team, user: &User) -> RcResult<()> {
     let member = state.read().get_team_member(&team.id, &user.id).await?;
     if member.is_none_or(|m| m.delete_at != 0) {
         channels::add_team_member(
@@ -160,8 +161,26 @@ pub(crate) async fn channels_create(
 ) -> RcResult<channels_create::Response> {
     require(state, &caller.user, Permission::CreateC).await?;
     let body = body_of!(request, channels_create);
-    let name = body.name.trim();
-    if !valid_name(name) {
+    let channel = create_room(state, &caller.user, &body.name, &body.members, CHANNEL_OPEN).await?;
+    let room = wire::room(state, &channel).await?;
+    Ok(channels_create::Response::Ok(wire::typed(
+        "channels.create answer",
+        json!({"channel": room, "success": true}),
+    )?))
+}
+
+/// A new room of `channel_type` (public or private) named `name`, with
+/// `creator` as owner and `members` (usernames), in the [`TEAM_NAME`] team:
+/// what `channels.create` and `groups.create` share.
+pub(crate) async fn create_room(
+    state: &Core,
+    creator: &User,
+    name: &str,
+    member_names: &[String],
+    channel_type: &str,
+) -> RcResult<Channel> {
+    let name = name.trim();
+    if !valid_rocketchat_name(name) {
         return Err(RcError::typed(
             "error-invalid-room-name",
             &format!("{name} is not a valid room name"),
@@ -173,8 +192,8 @@ pub(crate) async fn channels_create(
             &format!("A channel with name '{name}' exists"),
         ));
     }
-    let mut members = Vec::with_capacity(body.members.len());
-    for username in &body.members {
+    let mut members = Vec::with_capacity(member_names.len());
+    for username in member_names {
         let user = active_user(state, username)
             .await?
             .ok_or_else(|| RcError::typed("error-invalid-user", &format!("Invalid user {username}")))?;
@@ -188,22 +207,22 @@ pub(crate) async fn channels_create(
         update_at: now,
         delete_at: 0,
         team_id: team.id.clone(),
-        channel_type: CHANNEL_OPEN.into(),
+        channel_type: channel_type.into(),
         name: name.to_owned(),
         display_name: name.to_owned(),
         header: String::new(),
         purpose: String::new(),
-        creator_id: caller.user.id.clone(),
+        creator_id: creator.id.clone(),
         last_post_at: now,
         total_msg_count: 0,
     };
     // Members of the room are members of its team; Rocket.Chat fires
     // roomCreated, not roomJoined, for the members a room is created with.
-    ensure_team_member(state, &team, &caller.user).await?;
-    for member in members.iter().filter(|m| m.id != caller.user.id) {
+    ensure_team_member(state, &team, creator).await?;
+    for member in members.iter().filter(|m| m.id != creator.id) {
         ensure_team_member(state, &team, member).await?;
     }
-    let channel = channels::create_channel_with_members(state, &channel, &caller.user, &members)
+    channels::create_channel_with_members(state, &channel, creator, &members)
         .await
         .map_err(|error| match error {
             StoreError::Conflict(_) => RcError::typed(
@@ -211,12 +230,7 @@ pub(crate) async fn channels_create(
                 &format!("A channel with name '{name}' exists"),
             ),
             other => other.into(),
-        })?;
-    let room = wire::room(state, &channel).await?;
-    Ok(channels_create::Response::Ok(wire::typed(
-        "channels.create answer",
-        json!({"channel": room, "success": true}),
-    )?))
+        })
 }
 
 fn room_not_found() -> RcError {
@@ -290,12 +304,17 @@ pub(crate) fn paging(offset: Option<i64>, count: Option<i64>, default: u32, max:
 
 pub(crate) async fn channels_history(
     state: &Core,
-    _caller: Caller,
+    caller: Caller,
     request: channels_history::Request,
 ) -> RcResult<channels_history::Response> {
     let latest = bound("latest", request.latest.as_deref())?.unwrap_or(i64::MAX);
     let oldest = bound("oldest", request.oldest.as_deref())?.unwrap_or(i64::MIN);
     let channel = find_channel(state, request.room_id.as_deref(), request.room_name.as_deref(), false).await?;
+    // Rocket.Chat's `getChannelHistory` refuses a room the caller cannot
+    // access (a room of a team they are not in) with `API.v1.forbidden()`.
+    if !super::auth::can_access_room(state, &caller.user, &channel).await? {
+        return Err(RcError::Refused("unauthorized".into()));
+    }
     let (offset, count) = paging(request.offset, request.count, HISTORY_DEFAULT_COUNT, HISTORY_MAX_COUNT);
     let posts = state
         .read()
@@ -345,6 +364,13 @@ pub(crate) async fn channels_join(
     let body = body_of!(request, channels_join);
     let channel = find_channel(state, body.room_id.as_deref(), body.room_name.as_deref(), true).await?;
     if let Some(team) = state.read().get_team(&channel.team_id).await? {
+        // A room of an invite-only team is for the team's members: Rocket.Chat's
+        // `Room.join` refuses a room the user cannot access.
+        let may_enter = team.team_type == TEAM_OPEN
+            || chathooks_core::permissions::is_team_member(state, &caller.user, &team.id).await?;
+        if !may_enter {
+            return Err(RcError::typed("error-not-allowed", "Not allowed"));
+        }
         ensure_team_member(state, &team, &caller.user).await?;
     }
     if state

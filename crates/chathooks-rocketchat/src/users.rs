@@ -10,7 +10,7 @@ use super::auth::{Permission, require};
 use super::error::{RcError, RcResult};
 use super::wire;
 use chathooks_core::Core;
-use chathooks_core::accounts::{self, Caller, LoginError, valid_email, valid_password, valid_username};
+use chathooks_core::accounts::{self, Caller, LoginError, valid_email, valid_password, valid_rocketchat_name};
 use chathooks_core::ids::new_rc_token;
 use chathooks_core::store::{ROLES_SYSTEM_ADMIN, ROLES_SYSTEM_USER, StoreError, User};
 
@@ -84,9 +84,10 @@ pub(crate) async fn users_create(
 ) -> RcResult<users_create::Response> {
     require(state, &caller.user, Permission::CreateUser).await?;
     let body = body_of!(request, users_create);
-    let username = body.username.trim().to_lowercase();
+    // Rocket.Chat's rule, case kept; unique without regard to case.
+    let username = body.username.trim().to_owned();
     let email = body.email.trim().to_lowercase();
-    if !valid_username(&username) {
+    if !valid_rocketchat_name(&username) {
         return Err(RcError::typed(
             "error-invalid-username",
             &format!("{} is not a valid username", body.username),
@@ -127,6 +128,7 @@ pub(crate) async fn users_create(
         }
         other => other.into(),
     })?;
+    crate::defaults::welcome_new_user(state, &user, body.join_default_channels).await?;
     Ok(users_create::Response::Ok(wire::typed(
         "users.create answer",
         json!({"user": wire::user(&user), "success": true}),

@@ -198,6 +198,9 @@ pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
         None if config.admin.is_none() => welcome = crate::seed::zero_config(&core, &dialects).await?,
         None => {}
     }
+    for dialect in dialects.iter() {
+        dialect.fresh_defaults(&core).await?;
+    }
     let metrics = crate::metrics::Metrics::new(&core.metrics);
     Ok(Arc::new(AppState {
         core,

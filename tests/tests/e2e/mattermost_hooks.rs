@@ -545,8 +545,9 @@ async fn incoming_create_refusals() {
         }
     };
 
+    // Mattermost looks any channel id up: a malformed one is not found.
     let (status, error) = create(bob, json!({"channel_id": "not-an-id"})).await;
-    assert_eq!((status, error.id.as_str()), (400, INVALID_BODY_PARAM));
+    assert_eq!((status, error.id.as_str()), (404, CHANNEL_NOT_FOUND));
     let (status, error) = create(bob, json!({"channel_id": MISSING_ID})).await;
     assert_eq!((status, error.id.as_str()), (404, CHANNEL_NOT_FOUND));
     // Outside the channel's team.
@@ -754,8 +755,8 @@ async fn incoming_update_refusals() {
         (
             hook.id.as_str(),
             json!({"id": hook.id, "channel_id": "nope"}),
-            400,
-            INVALID_BODY_PARAM,
+            404,
+            CHANNEL_NOT_FOUND,
         ),
         (
             hook.id.as_str(),
@@ -1347,8 +1348,8 @@ async fn outgoing_create_refusals() {
         ),
         (
             json!({"team_id": team, "channel_id": "nope", "callback_urls": [url]}),
-            400,
-            INVALID_BODY_PARAM,
+            404,
+            CHANNEL_NOT_FOUND,
         ),
         (
             json!({"team_id": team, "channel_id": ops.private.id, "callback_urls": [url]}),
@@ -1889,13 +1890,6 @@ async fn outgoing_lists_filter_by_channel_team_and_creator() {
             vec![&carol_channel],
         ),
         (
-            "admin, unknown channel",
-            &ops.admin().client,
-            None,
-            Some(MISSING_ID),
-            vec![],
-        ),
-        (
             "admin, private channel",
             &ops.admin().client,
             None,
@@ -1925,6 +1919,8 @@ async fn outgoing_lists_filter_by_channel_team_and_creator() {
             channel,
         ),
         ("member, unknown channel", &ops.bob().client, None, Some(MISSING_ID)),
+        // No permission is held on a channel that does not exist, not even by system admins.
+        ("admin, unknown channel", &ops.admin().client, None, Some(MISSING_ID)),
         (
             "member, private channel not joined",
             &ops.carol.client,

@@ -468,6 +468,21 @@ async fn only_those_who_may_read_a_room_subscribe_to_it_or_hear_from_it() {
     let server = &world.server;
     let secret = world.private_channel.id.clone();
     let open = world.open_channel.id.clone();
+    // Mallory is in the team (so the open channel is hers to read) but in
+    // neither channel. (Outside the team she reads neither: see
+    // rocketchat_team_access.)
+    world
+        .admin
+        .client
+        .add_team_member()
+        .team_id(&world.team.id)
+        .body(chathooks_mattermost_types::AddTeamMemberBody {
+            team_id: world.team.id.clone(),
+            user_id: world.outsider.user.id.clone(),
+        })
+        .send()
+        .await
+        .expect("mallory joins the team");
     let mut outsider = Ddp::login(server, "mallory").await;
     let mut member = Ddp::login(server, "alice").await;
 
@@ -525,7 +540,16 @@ async fn rooms_members_history_and_presence_methods() {
     let world = RcWorld::new().await;
     let server = &world.server;
     let rid = world.general.id.clone();
-    let carol = rocketchat::create_user(server, &world.admin, "carol").await;
+    // Carol stays out of #general (the default room new users join) so that
+    // joining it is hers to do.
+    let (status, created) =
+        rocketchat::send_raw(world.admin.request(reqwest::Method::POST, "/api/v1/users.create").json(
+            &json!({"email": "carol@example.com", "name": "carol", "password": "carol-password",
+                "username": "carol", "joinDefaultChannels": false}),
+        ))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let carol = rocketchat::login(server, "carol", "carol-password").await;
     let mut ddp = Ddp::login(server, "carol").await;
     ddp.subscribed(
         "stream-notify-user",

@@ -501,6 +501,10 @@ impl DirectoryStore for AnyStore {
         dispatch!(self, s => s.count_login_failures(user_id))
     }
 
+    async fn update_team(&self, team: &Team) -> StoreResult<Team> {
+        dispatch!(self, s => s.update_team(team))
+    }
+
     async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {
         dispatch!(self, s => s.list_teams(page, per_page))
     }

@@ -45,6 +45,9 @@ pub trait DirectoryStore: Send + Sync + 'static {
 
     // ----- teams and channels -----
 
+    /// Replace a team's columns (all but its id) with `team`'s. NotFound if
+    /// there is no team with its id.
+    fn update_team(&self, team: &Team) -> impl Future<Output = StoreResult<Team>> + Send;
     /// Live teams, by name.
     fn list_teams(&self, page: u32, per_page: u32) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
     /// Live teams `user_id` is a current member of, by name.
@@ -167,6 +170,14 @@ macro_rules! impl_directory_store {
                     .fetch_optional(&self.$reads)
                     .await?;
                 Ok(counted.unwrap_or(0))
+            }
+
+            async fn update_team(&self, team: &Team) -> StoreResult<Team> {
+                let row = bind_team(sqlx::query(sql::UPDATE_TEAM), team)
+                    .fetch_optional(&self.$writes)
+                    .await
+                    .map_err(write_err("team name already exists"))?;
+                Ok(team_row(&row.ok_or(StoreError::NotFound)?)?)
             }
 
             async fn list_teams(&self, page: u32, per_page: u32) -> StoreResult<Vec<Team>> {

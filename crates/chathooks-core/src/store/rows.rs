@@ -408,14 +408,15 @@ macro_rules! binders {
                 .bind(job.updated_at)
         }
 
-        /// Bind every column of `user`, in `user_cols!` order (username and email lowercased).
+        /// Bind every column of `user`, in `user_cols!` order (the email lowercased; the
+        /// username keeps its case, and lookups and uniqueness ignore it).
         pub(in crate::store) fn bind_new_user<'q>(query: $query<'q>, user: &'q User) -> $query<'q> {
             query
                 .bind($text(&user.id))
                 .bind(user.create_at)
                 .bind(user.update_at)
                 .bind(user.delete_at)
-                .bind($text(user.username.to_lowercase()))
+                .bind($text(&user.username))
                 .bind($text(user.email.to_lowercase()))
                 .bind(user.email_verified)
                 .bind($text(&user.first_name))
@@ -436,7 +437,7 @@ macro_rules! binders {
                 .bind($text(&user.id))
                 .bind(user.update_at)
                 .bind(user.delete_at)
-                .bind($text(user.username.to_lowercase()))
+                .bind($text(&user.username))
                 .bind($text(user.email.to_lowercase()))
                 .bind(user.email_verified)
                 .bind($text(&user.first_name))

@@ -179,6 +179,13 @@ pub(super) const CREATE_TEAM: &str = concat!(
     team_cols!()
 );
 pub(super) const GET_TEAM: &str = concat!("SELECT ", team_cols!(), " FROM teams WHERE id = $1");
+/// Bound like `CREATE_TEAM` (`bind_team`): every column but the id is set.
+pub(super) const UPDATE_TEAM: &str = concat!(
+    "UPDATE teams SET create_at = $2, update_at = $3, delete_at = $4, name = $5, display_name = $6, \
+     team_type = $7, description = $8, email = $9, allow_open_invite = $10, allowed_domains = $11, \
+     invite_id = $12 WHERE id = $1 RETURNING ",
+    team_cols!()
+);
 pub(super) const ADD_TEAM_MEMBER: &str = concat!(
     "INSERT INTO team_members (",
     team_member_cols!(),

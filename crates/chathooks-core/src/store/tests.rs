@@ -247,7 +247,9 @@ async fn users(store: &AnyStore) {
     assert_eq!(store.count_users().await.unwrap(), 0);
     let alice = user("Alice", "Alice@Example.com");
     let stored = store.create_user(&alice).await.unwrap();
-    assert_eq!(stored.username, "alice", "usernames are stored lowercase");
+    // The username keeps its case (Rocket.Chat's names do); lookups and
+    // uniqueness ignore it. Emails are stored lowercase.
+    assert_eq!(stored.username, "Alice", "usernames keep their case");
     assert_eq!(stored.email, "alice@example.com");
     assert_eq!(stored.notify_props, alice.notify_props);
     assert_eq!(stored.timezone, alice.timezone);
@@ -255,10 +257,13 @@ async fn users(store: &AnyStore) {
 
     assert_eq!(store.get_user(&alice.id).await.unwrap(), Some(stored.clone()));
     assert_eq!(store.get_user("nope").await.unwrap(), None);
-    assert_eq!(
-        store.get_user_by_username("ALICE").await.unwrap().map(|u| u.id),
-        Some(alice.id.clone())
-    );
+    for name in ["ALICE", "alice", "Alice"] {
+        assert_eq!(
+            store.get_user_by_username(name).await.unwrap().map(|u| u.id),
+            Some(alice.id.clone()),
+            "{name}"
+        );
+    }
     for login in ["alice", "ALICE", "alice@example.com", "ALICE@EXAMPLE.COM"] {
         let found = store.get_user_by_login(login).await.unwrap();
         assert_eq!(found.map(|u| u.id), Some(alice.id.clone()), "{login}");

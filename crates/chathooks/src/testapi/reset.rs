@@ -50,6 +50,9 @@ pub(super) async fn reset(state: &AppState) -> TestResult<op::Response> {
             }
         }
     }
+    for dialect in state.dialects.iter() {
+        dialect.fresh_defaults(core).await?;
+    }
     tracing::info!(
         created = applied.created,
         updated = applied.updated,
