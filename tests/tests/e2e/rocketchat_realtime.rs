@@ -1033,7 +1033,15 @@ async fn rooms_info_and_chat_send_message_answer_the_sdk_over_rest() {
     );
     let (status, body) = rest(send(&world.alice, json!({"message": {"msg": "no room"}}))).await;
     assert_eq!((status, &body["errorType"]), (400, &json!("invalid-params")), "{body}");
-    // An administrator may impersonate.
+    // A holder of message-impersonate may. Rocket.Chat gives it to bots, not
+    // admins: the admin grants it to their own role first.
+    let grant = world
+        .admin
+        .http
+        .post(format!("{}/api/v1/permissions.update", world.admin.base))
+        .json(&json!({"permissions": [{"_id": "message-impersonate", "roles": ["admin", "bot"]}]}));
+    let (status, body) = rest(grant).await;
+    assert_eq!(status, 200, "{body}");
     let (status, body) = rest(send(
         &world.admin,
         json!({"message": {"rid": rid, "msg": "as the boss", "alias": "Boss"}}),
