@@ -1767,6 +1767,12 @@ impl ::std::convert::TryFrom<::std::string::String> for IntegrationType {
         value.parse()
     }
 }
+///Body of `integrations.clearHistory`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct IntegrationsClearHistoryBody {
+    #[serde(rename = "integrationId")]
+    pub integration_id: ::std::string::String,
+}
 ///`IntegrationsCreateBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(untagged)]

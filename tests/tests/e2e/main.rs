@@ -19,6 +19,7 @@ mod mattermost_websocket;
 mod rocketchat_admin;
 mod rocketchat_basics;
 mod rocketchat_defaults;
+mod rocketchat_erase;
 mod rocketchat_events;
 mod rocketchat_forms;
 mod rocketchat_hooks;
