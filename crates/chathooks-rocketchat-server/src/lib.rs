@@ -822,6 +822,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::integrations_clear_history::Request,
     ) -> impl Future<Output = ops::integrations_clear_history::Response> + Send;
+    /// Replay a recorded outgoing call
+    ///
+    /// Queues again the call that history entry `historyId` of outgoing integration
+    /// `integrationId` recorded: the same URL, body and triggering event, made by the delivery
+    /// queue under the integration's retry settings, its script run and its answer handled as
+    /// for a new call, with a new history entry. The answer comes before the call is made.
+    /// A disabled integration's replay is dropped, as its calls are.
+    ///
+    /// Permissions as `integrations.clearHistory`: 403 without `manage-outgoing-integrations`
+    /// or `manage-own-outgoing-integrations`; 400 `error-invalid-integration` for an unknown
+    /// integration or (own-only) someone else's. Other answers are 400:
+    /// `integration-type-must-be-outgoing` for an incoming integration,
+    /// `error-invalid-integration-history` when the integration has no such entry, and
+    /// `history-data-must-be-defined` when the entry recorded no call.
+    ///
+    /// `POST /api/v1/integrations.replayOutgoing` (operation `integrationsReplayOutgoing`)
+    fn integrations_replay_outgoing(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_replay_outgoing::Request,
+    ) -> impl Future<Output = ops::integrations_replay_outgoing::Response> + Send;
     /// Get a room of any kind
     ///
     /// Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
@@ -4452,6 +4473,112 @@ pub mod ops {
             }
         }
     }
+    /// `integrationsReplayOutgoing`: `POST /api/v1/integrations.replayOutgoing`
+    pub mod integrations_replay_outgoing {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsReplayOutgoingBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsReplayOutgoingBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Queued.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsReplayOutgoing",
+                method: "POST",
+                path: "/api/v1/integrations.replayOutgoing",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsReplayOutgoingBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("integrationId", runtime::ParamKind::String),
+                                ("historyId", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsReplayOutgoingBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsReplayOutgoingBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsReplayOutgoingBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_replay_outgoing(credentials, request).await
+            }
+        }
+    }
     /// `roomsInfo`: `GET /api/v1/rooms.info`
     pub mod rooms_info {
         use crate::{runtime, runtime::axum, Credentials};
@@ -5028,6 +5155,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::channels_delete::Request>()
         .serve::<ops::groups_delete::Request>()
         .serve::<ops::integrations_clear_history::Request>()
+        .serve::<ops::integrations_replay_outgoing::Request>()
         .serve::<ops::rooms_info::Request>()
         .serve::<ops::chat_send_message::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()

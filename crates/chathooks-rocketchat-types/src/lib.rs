@@ -2066,6 +2066,15 @@ impl ::std::convert::TryFrom<String> for IntegrationsRemoveResponseSuccess {
         value.parse()
     }
 }
+///Body of `integrations.replayOutgoing`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct IntegrationsReplayOutgoingBody {
+    ///The `_id` of an entry of `integrations.history`.
+    #[serde(rename = "historyId")]
+    pub history_id: ::std::string::String,
+    #[serde(rename = "integrationId")]
+    pub integration_id: ::std::string::String,
+}
 ///`IntegrationsUpdateBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(untagged)]

@@ -278,6 +278,7 @@ from_rc_error! {
     channels_delete => [BadRequest, Unauthorized, InternalServerError];
     groups_delete => [BadRequest, Unauthorized, InternalServerError];
     integrations_clear_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_replay_outgoing => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
 /// Turn an operation's outcome into its answer.

@@ -1,18 +1,20 @@
-//! `integrations.clearHistory`: forgetting what an integration's history
-//! recorded. Rocket.Chat guards it with the outgoing pair of permissions
+//! `integrations.clearHistory` and `integrations.replayOutgoing`: forgetting
+//! what an integration's history recorded, or making a recorded call again.
+//! Rocket.Chat guards both with the outgoing pair of permissions
 //! (the history is outgoing deliveries'): `manage-outgoing-integrations`
 //! reaches every integration, `manage-own-outgoing-integrations` those the
 //! caller created; with neither the answer is 403.
 
-use chathooks_rocketchat_server::ops::integrations_clear_history;
+use chathooks_rocketchat_server::ops::{integrations_clear_history, integrations_replay_outgoing};
 use serde_json::json;
 
 use super::auth::{Permission, has_permission};
 use super::error::{RcError, RcResult};
+use super::outgoing;
 use super::wire;
 use chathooks_core::Core;
 use chathooks_core::accounts::Caller;
-use chathooks_core::store::RcIntegration;
+use chathooks_core::store::{RC_WEBHOOK_OUTGOING, RcIntegration};
 
 /// The integration `id` as the caller may reach it for history work, as
 /// Rocket.Chat's `clearIntegrationHistory` and `replayOutgoingIntegration`
@@ -47,6 +49,39 @@ pub(crate) async fn integrations_clear_history(
     chathooks_core::integrations::clear_history(state, &integration.id).await?;
     Ok(integrations_clear_history::Response::Ok(wire::typed(
         "integrations.clearHistory answer",
+        json!({"success": true}),
+    )?))
+}
+
+pub(crate) async fn integrations_replay_outgoing(
+    state: &Core,
+    caller: Caller,
+    request: integrations_replay_outgoing::Request,
+) -> RcResult<integrations_replay_outgoing::Response> {
+    const METHOD: &str = "replayOutgoingIntegration";
+    let body = body_of!(request, integrations_replay_outgoing);
+    let integration = reachable_integration(state, &caller, &body.integration_id, METHOD).await?;
+    let history = match body.history_id.trim() {
+        "" => None,
+        id => state.read().get_rc_history(&integration.id, id).await?,
+    }
+    .ok_or_else(|| {
+        RcError::typed("error-invalid-integration-history", "Invalid Integration History").in_method(METHOD)
+    })?;
+    if integration.integration_type != RC_WEBHOOK_OUTGOING {
+        return Err(RcError::typed(
+            "integration-type-must-be-outgoing",
+            "Integration type must be outgoing.",
+        ));
+    }
+    if !outgoing::replay(state, integration, &history).await? {
+        return Err(RcError::typed(
+            "history-data-must-be-defined",
+            "History data must be defined to replay an integration.",
+        ));
+    }
+    Ok(integrations_replay_outgoing::Response::Ok(wire::typed(
+        "integrations.replayOutgoing answer",
         json!({"success": true}),
     )?))
 }

@@ -311,6 +311,19 @@ impl Api for RocketChat {
         )
     }
 
+    async fn integrations_replay_outgoing(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_replay_outgoing::Request,
+    ) -> ops::integrations_replay_outgoing::Response {
+        authenticated!(
+            self,
+            credentials,
+            request,
+            integration_history::integrations_replay_outgoing
+        )
+    }
+
     async fn channels_delete(
         &self,
         credentials: Credentials,

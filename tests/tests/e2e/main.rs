@@ -27,6 +27,7 @@ mod rocketchat_integrations;
 mod rocketchat_names;
 mod rocketchat_outgoing;
 mod rocketchat_realtime;
+mod rocketchat_replay;
 mod rocketchat_room_lists;
 mod rocketchat_rooms_and_messages;
 mod rocketchat_scripts;

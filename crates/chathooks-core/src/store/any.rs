@@ -547,6 +547,10 @@ impl DirectoryStore for AnyStore {
         // History is not cached.
         dispatch!(self, s => s.clear_rc_history(integration_id))
     }
+
+    async fn get_rc_history(&self, integration_id: &str, id: &str) -> StoreResult<Option<RcHistory>> {
+        dispatch!(self, s => s.get_rc_history(integration_id, id))
+    }
 }
 
 impl InspectStore for AnyStore {

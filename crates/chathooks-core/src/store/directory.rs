@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use super::{AccessToken, Channel, StoreResult, Team};
+use super::{AccessToken, Channel, RcHistory, StoreResult, Team};
 
 pub trait DirectoryStore: Send + Sync + 'static {
     // ----- personal access tokens -----
@@ -75,6 +75,12 @@ pub trait DirectoryStore: Send + Sync + 'static {
     fn delete_channel(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Delete every history entry of a Rocket.Chat integration; how many.
     fn clear_rc_history(&self, integration_id: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// One history entry of a Rocket.Chat integration.
+    fn get_rc_history(
+        &self,
+        integration_id: &str,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<RcHistory>>> + Send;
 }
 
 /// `impl DirectoryStore` for a backend, over the shared SQL (see
@@ -270,6 +276,15 @@ macro_rules! impl_directory_store {
                     .execute(&self.$writes)
                     .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn get_rc_history(&self, integration_id: &str, id: &str) -> StoreResult<Option<RcHistory>> {
+                let row = sqlx::query(sql::GET_RC_HISTORY)
+                    .bind($text(integration_id))
+                    .bind($text(id))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(history_row).transpose()?)
             }
         }
     };

@@ -487,6 +487,11 @@ pub(super) const LIST_RC_HISTORY: &str = concat!(
     " FROM rc_history WHERE integration_id = $1 \
      ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"
 );
+pub(super) const GET_RC_HISTORY: &str = concat!(
+    "SELECT ",
+    history_cols!(),
+    " FROM rc_history WHERE integration_id = $1 AND id = $2"
+);
 pub(super) const COUNT_RC_HISTORY: &str = "SELECT COUNT(*) FROM rc_history WHERE integration_id = $1";
 
 // ----- Rocket.Chat script store -----
