@@ -1258,11 +1258,18 @@ impl ::std::convert::TryFrom<::std::string::String> for IncomingIntegrationUpdat
         value.parse()
     }
 }
-///Form-encoded variant of the incoming webhook payload.
+/**Form-encoded variant of the incoming webhook payload. With a `payload` field, that
+field is the message (an `IncomingWebhookMessage` serialised as JSON); without one,
+as in Rocket.Chat, the form's fields themselves are the message (`text=...`), and an
+integration script gets them as its request's `content`.
+*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct IncomingWebhookForm {
     ///An `IncomingWebhookMessage` serialised as JSON.
-    pub payload: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub payload: ::std::option::Option<::std::string::String>,
+    #[serde(flatten)]
+    pub extra: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
 /**Payload for `/hooks/{hook_id}/{token}`. Every field is optional; unknown fields
 are ignored, so Slack-style payloads are accepted.

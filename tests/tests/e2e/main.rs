@@ -21,6 +21,7 @@ mod rocketchat_basics;
 mod rocketchat_defaults;
 mod rocketchat_erase;
 mod rocketchat_events;
+mod rocketchat_form_hooks;
 mod rocketchat_forms;
 mod rocketchat_hooks;
 mod rocketchat_integrations;
