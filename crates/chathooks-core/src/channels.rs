@@ -126,6 +126,14 @@ pub async fn archive_channel(core: &Core, channel: &Channel, by: &User) -> Store
     Ok(archived)
 }
 
+/// Delete `channel` for good (Rocket.Chat's `eraseRoom`): its memberships,
+/// posts and files, and the Mattermost hooks that name it, go with it;
+/// Rocket.Chat integrations keep naming it, as on Rocket.Chat, and fail to
+/// post there. `Ok(false)` if it was gone already.
+pub async fn delete_channel(core: &Core, channel: &Channel) -> StoreResult<bool> {
+    core.store.delete_channel(&channel.id).await
+}
+
 /// Store a new team. Conflict if the name is taken.
 pub async fn create_team(core: &Core, team: &Team) -> StoreResult<Team> {
     core.store.create_team(team).await

@@ -3,7 +3,7 @@
 //! permissions and builds the records; lookups read the store.
 
 use crate::Core;
-use crate::store::{RcHistory, RcIntegration, Store, StoreResult};
+use crate::store::{DirectoryStore, RcHistory, RcIntegration, Store, StoreResult};
 
 /// Store a new integration.
 pub async fn create_integration(core: &Core, integration: &RcIntegration) -> StoreResult<RcIntegration> {
@@ -30,4 +30,9 @@ pub async fn add_history(core: &Core, entry: &RcHistory) -> StoreResult<()> {
 /// Keep what an integration's script wrote with `Store.set`, in order.
 pub async fn set_script_values(core: &Core, integration_id: &str, values: &[(String, String)]) -> StoreResult<()> {
     core.store.set_rc_script_values(integration_id, values).await
+}
+
+/// Forget an integration's delivery history; how many entries went.
+pub async fn clear_history(core: &Core, integration_id: &str) -> StoreResult<u64> {
+    core.store.clear_rc_history(integration_id).await
 }

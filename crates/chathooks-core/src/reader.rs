@@ -88,6 +88,7 @@ reads! {
         fn list_user_direct_channels(user_id: &str, page: u32, per_page: u32) -> Vec<Channel>;
         fn list_public_channels(offset: u32, count: u32) -> Vec<Channel>;
         fn count_public_channels() -> i64;
+        fn get_rc_history(integration_id: &str, id: &str) -> Option<RcHistory>;
     }
     InspectStore {
         fn search_posts(search: &PostSearch, end: SearchEnd, limit: u32) -> Vec<Post>;

@@ -49,6 +49,14 @@
 // - groupsCreate: error responses differ in body type; the client returns them as raw bytes
 // - groupsMessages: error responses differ in body type; the client returns them as raw bytes
 // - groupsMembers: error responses differ in body type; the client returns them as raw bytes
+// - channelsDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - channelsDelete: error responses differ in body type; the client returns them as raw bytes
+// - groupsDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - groupsDelete: error responses differ in body type; the client returns them as raw bytes
+// - integrationsClearHistory: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - integrationsClearHistory: error responses differ in body type; the client returns them as raw bytes
+// - integrationsReplayOutgoing: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - integrationsReplayOutgoing: error responses differ in body type; the client returns them as raw bytes
 // - roomsInfo: error responses differ in body type; the client returns them as raw bytes
 // - chatSendMessage: error responses differ in body type; the client returns them as raw bytes
 // - executeIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
@@ -1166,6 +1174,95 @@ let response = client.groups_members()
 ```*/
     pub fn groups_members(&self) -> builder::GroupsMembers<'_> {
         builder::GroupsMembers::new(self)
+    }
+    /**Delete a public channel
+
+Deletes a public room named by `roomId` or `roomName`, archived or not, for good, as
+Rocket.Chat's `eraseRoom`: its memberships, messages and files go with it, and so do the
+Mattermost API's hooks for it. Rocket.Chat integrations that name the room keep it in
+their `channel` list, as on Rocket.Chat, and fail to post there. Needs `delete-c` in
+the room (system administrators and the room's owner): without it the answer is 400
+`error-not-allowed` (`Not allowed`). An unknown room answers 400 `error-room-not-found`.
+
+
+Sends a `POST` request to `/api/v1/channels.delete`
+
+```ignore
+let response = client.channels_delete()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn channels_delete(&self) -> builder::ChannelsDelete<'_> {
+        builder::ChannelsDelete::new(self)
+    }
+    /**Delete a private room
+
+Deletes a private room named by `roomId` or `roomName` for good, as `channels.delete`
+does a public one. Needs `delete-p` in the room (system administrators and the room's
+owner; 400 `error-not-allowed` otherwise). A room that is not private, or of which the
+caller is no member, answers 400 `error-room-not-found`.
+
+
+Sends a `POST` request to `/api/v1/groups.delete`
+
+```ignore
+let response = client.groups_delete()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn groups_delete(&self) -> builder::GroupsDelete<'_> {
+        builder::GroupsDelete::new(self)
+    }
+    /**Clear an integration's history
+
+Deletes every history entry of integration `integrationId`. Needs
+`manage-outgoing-integrations` (any integration) or `manage-own-outgoing-integrations`
+(those the caller created): 403 with neither. An unknown integration, or someone
+else's for an own-only caller, answers 400 `error-invalid-integration`
+(`Invalid integration`).
+
+
+Sends a `POST` request to `/api/v1/integrations.clearHistory`
+
+```ignore
+let response = client.integrations_clear_history()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn integrations_clear_history(&self) -> builder::IntegrationsClearHistory<'_> {
+        builder::IntegrationsClearHistory::new(self)
+    }
+    /**Replay a recorded outgoing call
+
+Queues again the call that history entry `historyId` of outgoing integration
+`integrationId` recorded: the same URL, body and triggering event, made by the delivery
+queue under the integration's retry settings, its script run and its answer handled as
+for a new call, with a new history entry. The answer comes before the call is made.
+A disabled integration's replay is dropped, as its calls are.
+
+Permissions as `integrations.clearHistory`: 403 without `manage-outgoing-integrations`
+or `manage-own-outgoing-integrations`; 400 `error-invalid-integration` for an unknown
+integration or (own-only) someone else's. Other answers are 400:
+`integration-type-must-be-outgoing` for an incoming integration,
+`error-invalid-integration-history` when the integration has no such entry, and
+`history-data-must-be-defined` when the entry recorded no call.
+
+
+Sends a `POST` request to `/api/v1/integrations.replayOutgoing`
+
+```ignore
+let response = client.integrations_replay_outgoing()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn integrations_replay_outgoing(
+        &self,
+    ) -> builder::IntegrationsReplayOutgoing<'_> {
+        builder::IntegrationsReplayOutgoing::new(self)
     }
     /**Get a room of any kind
 
@@ -4181,6 +4278,300 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "groups_members",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::channels_delete`]
+
+[`Client::channels_delete`]: super::Client::channels_delete*/
+    #[derive(Debug, Clone)]
+    pub struct ChannelsDelete<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsArchiveBody, String>,
+    }
+    impl<'a> ChannelsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsArchiveBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsArchiveBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/channels.delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/channels.delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "channels_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::groups_delete`]
+
+[`Client::groups_delete`]: super::Client::groups_delete*/
+    #[derive(Debug, Clone)]
+    pub struct GroupsDelete<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::ChannelsArchiveBody, String>,
+    }
+    impl<'a> GroupsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::ChannelsArchiveBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: ChannelsArchiveBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/groups.delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/groups.delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "groups_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::integrations_clear_history`]
+
+[`Client::integrations_clear_history`]: super::Client::integrations_clear_history*/
+    #[derive(Debug, Clone)]
+    pub struct IntegrationsClearHistory<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::IntegrationsClearHistoryBody, String>,
+    }
+    impl<'a> IntegrationsClearHistory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<
+                chathooks_rocketchat_types::IntegrationsClearHistoryBody,
+            >,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: IntegrationsClearHistoryBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/integrations.clearHistory`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/integrations.clearHistory", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "integrations_clear_history",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::integrations_replay_outgoing`]
+
+[`Client::integrations_replay_outgoing`]: super::Client::integrations_replay_outgoing*/
+    #[derive(Debug, Clone)]
+    pub struct IntegrationsReplayOutgoing<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::IntegrationsReplayOutgoingBody, String>,
+    }
+    impl<'a> IntegrationsReplayOutgoing<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<
+                chathooks_rocketchat_types::IntegrationsReplayOutgoingBody,
+            >,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: IntegrationsReplayOutgoingBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/integrations.replayOutgoing`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/integrations.replayOutgoing", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "integrations_replay_outgoing",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

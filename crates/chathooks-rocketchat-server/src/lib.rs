@@ -780,6 +780,69 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::groups_members::Request,
     ) -> impl Future<Output = ops::groups_members::Response> + Send;
+    /// Delete a public channel
+    ///
+    /// Deletes a public room named by `roomId` or `roomName`, archived or not, for good, as
+    /// Rocket.Chat's `eraseRoom`: its memberships, messages and files go with it, and so do the
+    /// Mattermost API's hooks for it. Rocket.Chat integrations that name the room keep it in
+    /// their `channel` list, as on Rocket.Chat, and fail to post there. Needs `delete-c` in
+    /// the room (system administrators and the room's owner): without it the answer is 400
+    /// `error-not-allowed` (`Not allowed`). An unknown room answers 400 `error-room-not-found`.
+    ///
+    /// `POST /api/v1/channels.delete` (operation `channelsDelete`)
+    fn channels_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_delete::Request,
+    ) -> impl Future<Output = ops::channels_delete::Response> + Send;
+    /// Delete a private room
+    ///
+    /// Deletes a private room named by `roomId` or `roomName` for good, as `channels.delete`
+    /// does a public one. Needs `delete-p` in the room (system administrators and the room's
+    /// owner; 400 `error-not-allowed` otherwise). A room that is not private, or of which the
+    /// caller is no member, answers 400 `error-room-not-found`.
+    ///
+    /// `POST /api/v1/groups.delete` (operation `groupsDelete`)
+    fn groups_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_delete::Request,
+    ) -> impl Future<Output = ops::groups_delete::Response> + Send;
+    /// Clear an integration's history
+    ///
+    /// Deletes every history entry of integration `integrationId`. Needs
+    /// `manage-outgoing-integrations` (any integration) or `manage-own-outgoing-integrations`
+    /// (those the caller created): 403 with neither. An unknown integration, or someone
+    /// else's for an own-only caller, answers 400 `error-invalid-integration`
+    /// (`Invalid integration`).
+    ///
+    /// `POST /api/v1/integrations.clearHistory` (operation `integrationsClearHistory`)
+    fn integrations_clear_history(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_clear_history::Request,
+    ) -> impl Future<Output = ops::integrations_clear_history::Response> + Send;
+    /// Replay a recorded outgoing call
+    ///
+    /// Queues again the call that history entry `historyId` of outgoing integration
+    /// `integrationId` recorded: the same URL, body and triggering event, made by the delivery
+    /// queue under the integration's retry settings, its script run and its answer handled as
+    /// for a new call, with a new history entry. The answer comes before the call is made.
+    /// A disabled integration's replay is dropped, as its calls are.
+    ///
+    /// Permissions as `integrations.clearHistory`: 403 without `manage-outgoing-integrations`
+    /// or `manage-own-outgoing-integrations`; 400 `error-invalid-integration` for an unknown
+    /// integration or (own-only) someone else's. Other answers are 400:
+    /// `integration-type-must-be-outgoing` for an incoming integration,
+    /// `error-invalid-integration-history` when the integration has no such entry, and
+    /// `history-data-must-be-defined` when the entry recorded no call.
+    ///
+    /// `POST /api/v1/integrations.replayOutgoing` (operation `integrationsReplayOutgoing`)
+    fn integrations_replay_outgoing(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_replay_outgoing::Request,
+    ) -> impl Future<Output = ops::integrations_replay_outgoing::Response> + Send;
     /// Get a room of any kind
     ///
     /// Looks a room up by `roomId` (any kind: public, private or direct) or by `roomName`
@@ -4101,6 +4164,421 @@ pub mod ops {
             }
         }
     }
+    /// `channelsDelete`: `POST /api/v1/channels.delete`
+    pub mod channels_delete {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsArchiveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsArchiveBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Deleted.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "channelsDelete",
+                method: "POST",
+                path: "/api/v1/channels.delete",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("roomName", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.channels_delete(credentials, request).await
+            }
+        }
+    }
+    /// `groupsDelete`: `POST /api/v1/groups.delete`
+    pub mod groups_delete {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::ChannelsArchiveBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::ChannelsArchiveBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Deleted.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "groupsDelete",
+                method: "POST",
+                path: "/api/v1/groups.delete",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("roomId", runtime::ParamKind::String),
+                                ("roomName", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/ChannelsArchiveBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::ChannelsArchiveBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.groups_delete(credentials, request).await
+            }
+        }
+    }
+    /// `integrationsClearHistory`: `POST /api/v1/integrations.clearHistory`
+    pub mod integrations_clear_history {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsClearHistoryBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsClearHistoryBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Cleared.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsClearHistory",
+                method: "POST",
+                path: "/api/v1/integrations.clearHistory",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsClearHistoryBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[("integrationId", runtime::ParamKind::String)],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsClearHistoryBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsClearHistoryBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsClearHistoryBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_clear_history(credentials, request).await
+            }
+        }
+    }
+    /// `integrationsReplayOutgoing`: `POST /api/v1/integrations.replayOutgoing`
+    pub mod integrations_replay_outgoing {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::IntegrationsReplayOutgoingBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::IntegrationsReplayOutgoingBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Queued.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "integrationsReplayOutgoing",
+                method: "POST",
+                path: "/api/v1/integrations.replayOutgoing",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/IntegrationsReplayOutgoingBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("integrationId", runtime::ParamKind::String),
+                                ("historyId", runtime::ParamKind::String),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/IntegrationsReplayOutgoingBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsReplayOutgoingBody>(0)?
+                            {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared
+                                .body_as::<crate::types::IntegrationsReplayOutgoingBody>(1)?
+                            {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.integrations_replay_outgoing(credentials, request).await
+            }
+        }
+    }
     /// `roomsInfo`: `GET /api/v1/rooms.info`
     pub mod rooms_info {
         use crate::{runtime, runtime::axum, Credentials};
@@ -4674,6 +5152,10 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::groups_create::Request>()
         .serve::<ops::groups_messages::Request>()
         .serve::<ops::groups_members::Request>()
+        .serve::<ops::channels_delete::Request>()
+        .serve::<ops::groups_delete::Request>()
+        .serve::<ops::integrations_clear_history::Request>()
+        .serve::<ops::integrations_replay_outgoing::Request>()
         .serve::<ops::rooms_info::Request>()
         .serve::<ops::chat_send_message::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()

@@ -1258,11 +1258,18 @@ impl ::std::convert::TryFrom<::std::string::String> for IncomingIntegrationUpdat
         value.parse()
     }
 }
-///Form-encoded variant of the incoming webhook payload.
+/**Form-encoded variant of the incoming webhook payload. With a `payload` field, that
+field is the message (an `IncomingWebhookMessage` serialised as JSON); without one,
+as in Rocket.Chat, the form's fields themselves are the message (`text=...`), and an
+integration script gets them as its request's `content`.
+*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct IncomingWebhookForm {
     ///An `IncomingWebhookMessage` serialised as JSON.
-    pub payload: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub payload: ::std::option::Option<::std::string::String>,
+    #[serde(flatten)]
+    pub extra: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
 /**Payload for `/hooks/{hook_id}/{token}`. Every field is optional; unknown fields
 are ignored, so Slack-style payloads are accepted.
@@ -1767,6 +1774,12 @@ impl ::std::convert::TryFrom<::std::string::String> for IntegrationType {
         value.parse()
     }
 }
+///Body of `integrations.clearHistory`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct IntegrationsClearHistoryBody {
+    #[serde(rename = "integrationId")]
+    pub integration_id: ::std::string::String,
+}
 ///`IntegrationsCreateBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(untagged)]
@@ -2059,6 +2072,15 @@ impl ::std::convert::TryFrom<String> for IntegrationsRemoveResponseSuccess {
     fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
     }
+}
+///Body of `integrations.replayOutgoing`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct IntegrationsReplayOutgoingBody {
+    ///The `_id` of an entry of `integrations.history`.
+    #[serde(rename = "historyId")]
+    pub history_id: ::std::string::String,
+    #[serde(rename = "integrationId")]
+    pub integration_id: ::std::string::String,
 }
 ///`IntegrationsUpdateBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

@@ -231,6 +231,8 @@ pub(crate) enum RoomPermission {
     /// Delete others' messages as them (`asUser`).
     ForceDeleteMessage,
     ArchiveRoom,
+    /// Delete a room (`delete-c` for public rooms, `delete-p` for private).
+    DeleteRoom,
 }
 
 /// Does `user` hold `permission` in `channel`? System administrators hold
@@ -251,7 +253,8 @@ pub(crate) async fn has_room_permission(
         RoomPermission::EditMessage
         | RoomPermission::DeleteMessage
         | RoomPermission::ForceDeleteMessage
-        | RoomPermission::ArchiveRoom => true,
+        | RoomPermission::ArchiveRoom
+        | RoomPermission::DeleteRoom => true,
     };
     Ok(held_by_owners && is_owner(state, user, channel).await?)
 }

@@ -275,6 +275,10 @@ from_rc_error! {
 from_rc_error! {
     rooms_info => [BadRequest, Unauthorized, InternalServerError];
     chat_send_message => [BadRequest, Unauthorized, InternalServerError];
+    channels_delete => [BadRequest, Unauthorized, InternalServerError];
+    groups_delete => [BadRequest, Unauthorized, InternalServerError];
+    integrations_clear_history => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    integrations_replay_outgoing => [BadRequest, Unauthorized, Forbidden, InternalServerError];
 }
 
 /// Turn an operation's outcome into its answer.

@@ -56,13 +56,29 @@ fn payload(body: Option<Body>) -> RcResult<types::IncomingWebhookMessage> {
     match body {
         None => Ok(types::IncomingWebhookMessage::default()),
         Some(Body::Json(message)) => Ok(message),
-        Some(Body::Form(form)) => serde_json::from_str(&form.payload).map_err(|error| {
-            RcError::typed(
-                "invalid-params",
-                &format!("the payload field is not valid JSON: {error}"),
-            )
-        }),
+        Some(Body::Form(form)) => match &form.payload {
+            Some(payload) => serde_json::from_str(payload).map_err(|error| {
+                RcError::typed(
+                    "invalid-params",
+                    &format!("the payload field is not valid JSON: {error}"),
+                )
+            }),
+            // No `payload`: the fields are the message, as Rocket.Chat takes them.
+            None => serde_json::from_value(form_fields(&form)).map_err(|error| {
+                RcError::typed("invalid-params", &format!("the form is not a valid message: {error}"))
+            }),
+        },
     }
+}
+
+/// A form's fields without `payload`, as one JSON object.
+fn form_fields(form: &types::IncomingWebhookForm) -> Value {
+    Value::Object(
+        form.extra
+            .iter()
+            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .collect(),
+    )
 }
 
 /// The rooms to post in: the payload's `roomId` or `channel` (already
@@ -350,7 +366,10 @@ fn script_request(
 ) -> Value {
     let typed_content = || match &request.body {
         Some(Body::Json(message)) => serde_json::to_value(message).unwrap_or(Value::Null),
-        Some(Body::Form(form)) => serde_json::from_str(&form.payload).unwrap_or(Value::Null),
+        Some(Body::Form(form)) => match &form.payload {
+            Some(payload) => serde_json::from_str(payload).unwrap_or(Value::Null),
+            None => form_fields(form),
+        },
         None => json!({}),
     };
     let (url, url_raw, headers, content, content_raw) = match raw {

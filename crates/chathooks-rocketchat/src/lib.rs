@@ -54,10 +54,12 @@ mod dialect;
 mod error;
 mod execute;
 mod integration;
+mod integration_history;
 mod integrations;
 mod outgoing;
 mod permissions_api;
 mod realtime;
+mod room_delete;
 mod room_lists;
 mod rooms;
 mod rooms_info;
@@ -294,6 +296,48 @@ impl Api for RocketChat {
             }
             .await,
         )
+    }
+
+    async fn integrations_clear_history(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_clear_history::Request,
+    ) -> ops::integrations_clear_history::Response {
+        authenticated!(
+            self,
+            credentials,
+            request,
+            integration_history::integrations_clear_history
+        )
+    }
+
+    async fn integrations_replay_outgoing(
+        &self,
+        credentials: Credentials,
+        request: ops::integrations_replay_outgoing::Request,
+    ) -> ops::integrations_replay_outgoing::Response {
+        authenticated!(
+            self,
+            credentials,
+            request,
+            integration_history::integrations_replay_outgoing
+        )
+    }
+
+    async fn channels_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::channels_delete::Request,
+    ) -> ops::channels_delete::Response {
+        authenticated!(self, credentials, request, room_delete::channels_delete)
+    }
+
+    async fn groups_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::groups_delete::Request,
+    ) -> ops::groups_delete::Response {
+        authenticated!(self, credentials, request, room_delete::groups_delete)
     }
 
     async fn integrations_history(

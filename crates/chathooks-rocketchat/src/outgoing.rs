@@ -330,6 +330,38 @@ fn to_urls(integration: &Integration, body: &Value, context: &Context) -> Vec<Ne
         .collect()
 }
 
+/// Queue again the call a history entry recorded (`integrations.replayOutgoing`):
+/// the same URL, body and triggering event, under the integration's retry
+/// policy, so its script, answer and history are handled as for a new call.
+/// `Ok(false)` when the entry holds no call to replay (Rocket.Chat's
+/// `history-data-must-be-defined`).
+pub(crate) async fn replay(core: &Core, integration: RcIntegration, history: &RcHistory) -> StoreResult<bool> {
+    let doc = &history.doc;
+    let (Some(url), Some(data)) = (text(doc, "url"), doc.get("data").filter(|d| d.is_object())) else {
+        return Ok(false);
+    };
+    let id_in = |key: &str| data[key]["_id"].as_str().unwrap_or_default().to_owned();
+    let context = Context {
+        event: text(doc, "event").unwrap_or(SEND_MESSAGE).to_owned(),
+        room_id: id_in("room"),
+        author_id: id_in("user"),
+        trigger_word: text(doc, "triggerWord").map(str::to_owned),
+        data: data.clone(),
+    };
+    let integration = Integration::from(integration);
+    let body = doc.get("httpCallData").cloned().unwrap_or(Value::Null);
+    let delivery = NewDelivery {
+        hook_id: integration.id.clone(),
+        url: url.to_owned(),
+        content_type: "application/json".into(),
+        body: body.to_string(),
+        context: serde_json::to_value(&context).unwrap_or_default(),
+        retry: integration.spec.retry,
+    };
+    chathooks_core::delivery::enqueue_call(core, DIALECT, "replay", delivery).await?;
+    Ok(true)
+}
+
 /// Enabled outgoing integrations for `event`.
 async fn event_integrations(state: &Core, event: &str) -> StoreResult<Vec<Integration>> {
     let filter = RcIntegrationFilter {

@@ -44,7 +44,12 @@ async fn readable_channel(state: &Core, caller: &Caller, id: Option<&str>, name:
 }
 
 /// A private room of the caller's, by id or name (400 otherwise).
-async fn own_group(state: &Core, caller: &Caller, id: Option<&str>, name: Option<&str>) -> RcResult<Channel> {
+pub(crate) async fn own_group(
+    state: &Core,
+    caller: &Caller,
+    id: Option<&str>,
+    name: Option<&str>,
+) -> RcResult<Channel> {
     let given = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let found = match (given(id), given(name)) {
         (Some(id), _) => state.read().get_channel(&id).await?,

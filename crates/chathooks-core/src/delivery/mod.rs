@@ -35,7 +35,7 @@ pub use self::schedule::{RetryPolicy, Schedule};
 use crate::Core;
 use crate::events::Event;
 use crate::ids::new_ordered_id;
-use crate::store::{DeliveryJob, JobStatus, StoreResult, now_ms};
+use crate::store::{DeliveryJob, DeliveryStore, JobStatus, StoreResult, now_ms};
 
 /// A boxed future, for the object-safe [`Outgoing`] trait.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -191,6 +191,16 @@ impl Deliveries {
         }
         jobs
     }
+}
+
+/// Store one call that no event started (an administrator's replay of a
+/// recorded one) under `event`, then wake the worker: it is made, retried
+/// and settled like every other job of `dialect`.
+pub async fn enqueue_call(core: &Core, dialect: &str, event: &str, delivery: NewDelivery) -> StoreResult<()> {
+    let job = job(dialect, event, delivery, now_ms());
+    core.store.enqueue_deliveries(std::slice::from_ref(&job)).await?;
+    core.deliveries.wake();
+    Ok(())
 }
 
 fn job(dialect: &str, event: &str, delivery: NewDelivery, now: i64) -> DeliveryJob {

@@ -534,6 +534,23 @@ impl DirectoryStore for AnyStore {
         self.cache.forget_channel(id);
         archived
     }
+
+    async fn delete_channel(&self, id: &str) -> StoreResult<bool> {
+        let deleted = dispatch!(self, s => s.delete_channel(id));
+        // The room's memberships and incoming hooks went with it; rare
+        // enough to forget everything rather than each of them.
+        self.cache.clear();
+        deleted
+    }
+
+    async fn clear_rc_history(&self, integration_id: &str) -> StoreResult<u64> {
+        // History is not cached.
+        dispatch!(self, s => s.clear_rc_history(integration_id))
+    }
+
+    async fn get_rc_history(&self, integration_id: &str, id: &str) -> StoreResult<Option<RcHistory>> {
+        dispatch!(self, s => s.get_rc_history(integration_id, id))
+    }
 }
 
 impl InspectStore for AnyStore {

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use super::{AccessToken, Channel, StoreResult, Team};
+use super::{AccessToken, Channel, RcHistory, StoreResult, Team};
 
 pub trait DirectoryStore: Send + Sync + 'static {
     // ----- personal access tokens -----
@@ -69,6 +69,18 @@ pub trait DirectoryStore: Send + Sync + 'static {
     /// Archive a live channel (`delete_at = update_at = at`). NotFound if it
     /// is absent or archived already.
     fn archive_channel(&self, id: &str, at: i64) -> impl Future<Output = StoreResult<Channel>> + Send;
+    /// Delete a room for good, archived or not, with its memberships, posts,
+    /// files and the Mattermost hooks that name it, in one transaction.
+    /// `Ok(false)` if there was no such room.
+    fn delete_channel(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Delete every history entry of a Rocket.Chat integration; how many.
+    fn clear_rc_history(&self, integration_id: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// One history entry of a Rocket.Chat integration.
+    fn get_rc_history(
+        &self,
+        integration_id: &str,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<RcHistory>>> + Send;
 }
 
 /// `impl DirectoryStore` for a backend, over the shared SQL (see
@@ -243,6 +255,36 @@ macro_rules! impl_directory_store {
                     .fetch_optional(&self.$writes)
                     .await?;
                 Ok(channel_row(&row.ok_or(StoreError::NotFound)?)?)
+            }
+
+            async fn delete_channel(&self, id: &str) -> StoreResult<bool> {
+                let mut tx = self.write_tx().await?;
+                for statement in [sql::DELETE_CHANNEL_INCOMING, sql::DELETE_CHANNEL_OUTGOING] {
+                    sqlx::query(statement).bind($text(id)).execute(&mut *tx).await?;
+                }
+                let done = sqlx::query(sql::DELETE_CHANNEL)
+                    .bind($text(id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn clear_rc_history(&self, integration_id: &str) -> StoreResult<u64> {
+                let done = sqlx::query(sql::CLEAR_RC_HISTORY)
+                    .bind($text(integration_id))
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn get_rc_history(&self, integration_id: &str, id: &str) -> StoreResult<Option<RcHistory>> {
+                let row = sqlx::query(sql::GET_RC_HISTORY)
+                    .bind($text(integration_id))
+                    .bind($text(id))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(history_row).transpose()?)
             }
         }
     };

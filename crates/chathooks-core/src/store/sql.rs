@@ -365,6 +365,15 @@ pub(super) const ARCHIVE_CHANNEL: &str = concat!(
     channel_cols!()
 );
 
+/// Deleting a room: first the hooks that name it (incoming hooks carry a
+/// foreign key to it; outgoing hooks for it would watch nothing), then the
+/// room, whose memberships, posts and files go with it (`ON DELETE CASCADE`).
+pub(super) const DELETE_CHANNEL_INCOMING: &str = "DELETE FROM incoming_hooks WHERE channel_id = $1";
+pub(super) const DELETE_CHANNEL_OUTGOING: &str = "DELETE FROM outgoing_hooks WHERE channel_id = $1";
+pub(super) const DELETE_CHANNEL: &str = "DELETE FROM channels WHERE id = $1";
+/// Forgetting an integration's delivery history.
+pub(super) const CLEAR_RC_HISTORY: &str = "DELETE FROM rc_history WHERE integration_id = $1";
+
 // ----- incoming hooks -----
 
 pub(super) const CREATE_INCOMING: &str = concat!(
@@ -477,6 +486,11 @@ pub(super) const LIST_RC_HISTORY: &str = concat!(
     history_cols!(),
     " FROM rc_history WHERE integration_id = $1 \
      ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
+pub(super) const GET_RC_HISTORY: &str = concat!(
+    "SELECT ",
+    history_cols!(),
+    " FROM rc_history WHERE integration_id = $1 AND id = $2"
 );
 pub(super) const COUNT_RC_HISTORY: &str = "SELECT COUNT(*) FROM rc_history WHERE integration_id = $1";
 
