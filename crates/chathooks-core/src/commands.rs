@@ -7,6 +7,7 @@
 //! missing everywhere at once and its trigger is free again.
 
 use crate::Core;
+use crate::delivery::{CallOutcome, CallRequest};
 use crate::store::{SlashCommand, Store, StoreError};
 
 /// Why a command was not written.
@@ -80,4 +81,13 @@ pub async fn regen_token(core: &Core, id: &str, token: &str, at: i64) -> Result<
 /// NotFound if it is gone.
 pub async fn delete(core: &Core, id: &str, at: i64) -> Result<(), StoreError> {
     core.store.delete_command(id, at).await
+}
+
+/// Call a command's receiver now, as the delivery engine calls webhooks:
+/// through the guarded client (internal addresses refused unless allowed),
+/// waiting at most the callback timeout, reading at most
+/// [`MAX_ANSWER_BYTES`](crate::delivery::MAX_ANSWER_BYTES) of the answer.
+/// The person who typed the command waits for it, so it is not queued.
+pub async fn call(core: &Core, request: &CallRequest) -> CallOutcome {
+    crate::delivery::call::send(&core.deliveries.client, &core.allow_internal_callbacks, request).await
 }
