@@ -24,6 +24,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod commands;
 pub mod config;
 mod core;
 pub mod delivery;

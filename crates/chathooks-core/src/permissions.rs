@@ -60,11 +60,16 @@ pub enum Permission {
     /// Remove other users from a team (Mattermost's `remove_user_from_team`:
     /// team admins; leaving oneself needs nothing).
     RemoveUserFromTeam,
+    /// Create and manage one's own slash commands (Mattermost's
+    /// `manage_own_slash_commands`, once `manage_slash_commands`).
+    ManageOwnSlashCommands,
+    /// Manage slash commands other users created.
+    ManageOthersSlashCommands,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ManageOwnIncomingHooks,
         Permission::ManageOthersIncomingHooks,
         Permission::ManageOwnOutgoingHooks,
@@ -84,6 +89,8 @@ impl Permission {
         Permission::ManageSystem,
         Permission::ManageTeam,
         Permission::RemoveUserFromTeam,
+        Permission::ManageOwnSlashCommands,
+        Permission::ManageOthersSlashCommands,
     ];
 
     /// The core's id of the permission, as stored. Where Mattermost has the
@@ -109,6 +116,8 @@ impl Permission {
             Permission::ManageSystem => "manage_system",
             Permission::ManageTeam => "manage_team",
             Permission::RemoveUserFromTeam => "remove_user_from_team",
+            Permission::ManageOwnSlashCommands => "manage_own_slash_commands",
+            Permission::ManageOthersSlashCommands => "manage_others_slash_commands",
         }
     }
 
@@ -149,8 +158,9 @@ pub const ROLES: [&str; 8] = [
 
 /// What a role holds on a fresh server, as the servers ship them:
 /// - Mattermost (`model/role.go`): `team_user` and `system_user` hold no
-///   webhook permission; `team_admin` holds the webhook ones (own and
-///   others', and the channel-lock bypass) with the post moderation ones;
+///   webhook or slash-command permission; `team_admin` holds the webhook
+///   ones (own and others', and the channel-lock bypass), both slash-command
+///   ones, and the post moderation ones;
 ///   `system_admin` everything.
 /// - Rocket.Chat (`authorization/server/constant/permissions.ts`): the four
 ///   `manage-*-integrations` and `create-user` are `admin`'s only; `create-c`
@@ -177,6 +187,8 @@ pub fn default_permissions(role: &str) -> Vec<Permission> {
             DeleteOthersPosts,
             ManageTeam,
             RemoveUserFromTeam,
+            ManageOwnSlashCommands,
+            ManageOthersSlashCommands,
         ],
         _ => Vec::new(),
     }

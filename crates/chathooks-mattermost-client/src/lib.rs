@@ -63,6 +63,14 @@
 // - GetRole: the `default` answer is handed over as 4XX and 5XX
 // - PatchRole: the `default` answer is handed over as 4XX and 5XX
 // - UpdateTeamMemberRoles: the `default` answer is handed over as 4XX and 5XX
+// - ListCommands: the `default` answer is handed over as 4XX and 5XX
+// - CreateCommand: the `default` answer is handed over as 4XX and 5XX
+// - GetCommand: the `default` answer is handed over as 4XX and 5XX
+// - UpdateCommand: the `default` answer is handed over as 4XX and 5XX
+// - DeleteCommand: the `default` answer is handed over as 4XX and 5XX
+// - RegenCommandToken: the `default` answer is handed over as 4XX and 5XX
+// - ListAutocompleteCommands: the `default` answer is handed over as 4XX and 5XX
+// - ExecuteCommand: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -1860,6 +1868,282 @@ let response = client.update_team_member_roles()
 ```*/
     pub fn update_team_member_roles(&self) -> builder::UpdateTeamMemberRoles<'_> {
         builder::UpdateTeamMemberRoles::new(self)
+    }
+    /**List a team's slash commands
+
+Lists the team's slash commands, oldest first. Without
+`custom_only=true` the answer is what the caller may use and manage:
+callers without `manage_own_slash_commands` get the autocomplete list
+(sanitized, as `GetAutocompleteCommands`); the others get the custom
+commands they may manage, in full. With `custom_only=true` the
+caller needs `manage_own_slash_commands` (403 otherwise) and gets the
+custom commands they may manage: all of the team's with
+`manage_others_slash_commands`, their own otherwise.
+
+Note: Mattermost also lists its built-in commands; chathooks has none.
+
+##### Permissions
+
+`view_team` on `team_id`; `manage_own_slash_commands` there for
+`custom_only=true`.
+
+
+Sends a `GET` request to `/api/v4/commands`
+
+Arguments:
+- `custom_only`: Only custom commands (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+- `team_id`: The team whose commands to list. Missing or empty is answered with 400 `api.context.invalid_param.app_error`.
+```ignore
+let response = client.list_commands()
+    .custom_only(custom_only)
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn list_commands(&self) -> builder::ListCommands<'_> {
+        builder::ListCommands::new(self)
+    }
+    /**Create a custom slash command
+
+Creates a custom slash command for a team: when a member types
+`/<trigger> ...` (see `ExecuteCommand`), the command's URL is called
+and its answer posted.
+
+Rules checked by the server, each answered with 400:
+- `trigger` is lowercased, then must be 1 to 128 bytes, must not start
+  with `/` and must not contain a space
+  (`model.command.is_valid.trigger.app_error`); no other live command
+  of the team may have it (`api.command.duplicate_trigger.app_error`).
+- `url` must be non-empty, at most 1024 bytes
+  (`model.command.is_valid.url.app_error`), and an http(s) URL
+  (`model.command.is_valid.url_http.app_error`).
+- `method` must be `P` or `G`; there is no default
+  (`model.command.is_valid.method.app_error`).
+- `display_name` at most 64 bytes, `description` at most 128
+  (`model.command.is_valid.display_name.app_error`,
+  `model.command.is_valid.description.app_error`).
+- `token`, when given, must be exactly 26 characters
+  (`model.command.is_valid.token.app_error`); it is generated otherwise.
+- A client-supplied `id` is refused
+  (`model.command.is_valid.id.app_error`).
+
+The body Go's `model.Client4` sends (the whole `Command`, with empty
+strings and zero times) is accepted.
+
+Note: Mattermost also refuses the triggers of its built-in commands
+(`away`, `echo`, `join`...); chathooks has no built-in commands, so
+they are free here.
+
+##### Permissions
+
+`manage_own_slash_commands` on `team_id` (team admins and system
+admins by default; a plain member does not hold it). Creating a
+command on behalf of another user (`creator_id`) also needs
+`manage_others_slash_commands` there, and the user must exist (404).
+
+
+Sends a `POST` request to `/api/v4/commands`
+
+Arguments:
+- `body`: The command to create.
+```ignore
+let response = client.create_command()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_command(&self) -> builder::CreateCommand<'_> {
+        builder::CreateCommand::new(self)
+    }
+    /**Get a slash command
+
+Returns one command, token included. A command that does not exist,
+is deleted, or that the caller may not manage is answered alike with
+404 `store.sql_command.save.get.app_error`, so its existence does not
+leak.
+
+##### Permissions
+
+`view_team` and `manage_own_slash_commands` on the command's team;
+someone else's command also needs `manage_others_slash_commands`.
+
+
+Sends a `GET` request to `/api/v4/commands/{command_id}`
+
+Arguments:
+- `command_id`: Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.get_command()
+    .command_id(command_id)
+    .send()
+    .await;
+```*/
+    pub fn get_command(&self) -> builder::GetCommand<'_> {
+        builder::GetCommand::new(self)
+    }
+    /**Update a slash command
+
+Replaces the command's fields with the body's. The id, token,
+creator, team and creation time are kept. The body's `id` must equal
+the path's (400 `api.context.invalid_param.app_error`) and its
+`team_id` the command's (400 `api.command.team_mismatch.app_error`).
+The fields are checked as on creation (400 `model.command.is_valid.*`,
+`api.command.duplicate_trigger.app_error`).
+
+##### Permissions
+
+`manage_own_slash_commands` on the command's team (404
+`store.sql_command.save.get.app_error` without it, as for a missing
+command); someone else's command also needs
+`manage_others_slash_commands` (403).
+
+
+Sends a `PUT` request to `/api/v4/commands/{command_id}`
+
+Arguments:
+- `command_id`: Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `body`: The command as it should be.
+```ignore
+let response = client.update_command()
+    .command_id(command_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_command(&self) -> builder::UpdateCommand<'_> {
+        builder::UpdateCommand::new(self)
+    }
+    /**Delete a slash command
+
+Deletes the command: its trigger runs nothing and may be taken again.
+
+##### Permissions
+
+As for `UpdateCommand`.
+
+
+Sends a `DELETE` request to `/api/v4/commands/{command_id}`
+
+Arguments:
+- `command_id`: Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.delete_command()
+    .command_id(command_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_command(&self) -> builder::DeleteCommand<'_> {
+        builder::DeleteCommand::new(self)
+    }
+    /**Regenerate a slash command's token
+
+Replaces the command's token with a fresh one; calls made afterwards
+carry the new one. The answer holds only the new token.
+
+##### Permissions
+
+As for `UpdateCommand`.
+
+
+Sends a `PUT` request to `/api/v4/commands/{command_id}/regen_token`
+
+Arguments:
+- `command_id`: Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.regen_command_token()
+    .command_id(command_id)
+    .send()
+    .await;
+```*/
+    pub fn regen_command_token(&self) -> builder::RegenCommandToken<'_> {
+        builder::RegenCommandToken::new(self)
+    }
+    /**List a team's autocomplete commands
+
+The team's commands with `auto_complete` set, oldest first,
+sanitized: `token`, `creator_id`, `method`, `url`, `username` and
+`icon_url` are emptied, as Mattermost's `Command.Sanitize` does.
+
+##### Permissions
+
+`view_team` on the team.
+
+
+Sends a `GET` request to `/api/v4/teams/{team_id}/commands/autocomplete`
+
+Arguments:
+- `team_id`: Id of the team.
+```ignore
+let response = client.list_autocomplete_commands()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn list_autocomplete_commands(&self) -> builder::ListAutocompleteCommands<'_> {
+        builder::ListAutocompleteCommands::new(self)
+    }
+    /**Execute a slash command
+
+Runs `command` (`/<trigger> <text>`) in `channel_id` as the caller.
+
+Checks, in this order:
+1. `command` must start with `/` and be longer than that, and
+   `channel_id` must be a valid id (400
+   `api.command.execute_command.start.app_error`).
+2. The caller must be able to post in the channel (403).
+3. Outside direct and group channels the team is the channel's
+   (`team_id` is ignored); in them, `team_id` must be a team of the
+   caller (403 otherwise).
+4. The trigger (the first word, lowercased, without `/`) must name a
+   live custom command of that team (404
+   `api.command.execute_command.not_found.app_error`).
+
+The command's URL is called with its `method`: `P` posts the payload
+form-encoded, `G` puts it in the query. The payload holds `token`,
+`team_id`, `team_domain`, `channel_id`, `channel_name`, `user_id`,
+`user_name`, `command` (`/trigger`), `text` (the rest),
+`response_url`, `trigger_id` and `root_id`; the token is also sent as
+`Authorization: Token <token>`. The call goes through the server's
+guard on internal addresses and waits at most the outgoing-call
+timeout.
+
+Failures are answered with 500: a receiver that cannot be reached,
+refuses the address, times out or answers with an unreadable body
+(`api.command.execute_command.failed.app_error`); an answer other
+than 200 (`api.command.execute_command.failed_resp.app_error`, the
+answer's body as `detailed_error`); an empty body
+(`api.command.execute_command.failed_empty.app_error`).
+
+The answer is read as JSON when its `Content-Type` is
+`application/json`, otherwise its body is the `text` of an ephemeral
+answer. `response_type` `in_channel` is posted in the channel (or in
+the answer's `channel_id`, which the caller must be a member of) by
+the caller, with props `from_webhook` and the command's (or else the
+answer's) `override_username` and `override_icon_url` when the
+server allows overrides; anything else (`ephemeral`, the default) is
+shown to the caller only, over their WebSocket, and never stored.
+`extra_responses` are handled the same way, each. The answer is
+returned as the body.
+
+Note: `response_url` delayed answers are not served yet by chathooks.
+
+##### Permissions
+
+`create_post` in the channel (membership).
+
+
+Sends a `POST` request to `/api/v4/commands/execute`
+
+Arguments:
+- `body`: The command line and where it is typed.
+```ignore
+let response = client.execute_command()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn execute_command(&self) -> builder::ExecuteCommand<'_> {
+        builder::ExecuteCommand::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -8910,6 +9194,917 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_team_member_roles",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_commands`]
+
+[`Client::list_commands`]: super::Client::list_commands*/
+    #[derive(Debug, Clone)]
+    pub struct ListCommands<'a> {
+        client: &'a super::Client,
+        custom_only: Result<Option<::std::string::String>, String>,
+        team_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListCommands<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                custom_only: Ok(None),
+                team_id: Ok(None),
+            }
+        }
+        pub fn custom_only<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.custom_only = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for custom_only failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/commands`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::CommandList>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, custom_only, team_id } = self;
+            let custom_only = custom_only.map_err(Error::InvalidRequest)?;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/commands", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("custom_only", &custom_only))
+                .query(&progenitor_client::QueryParam::new("team_id", &team_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_commands",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_command`]
+
+[`Client::create_command`]: super::Client::create_command*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCommand<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::CommandInput, String>,
+    }
+    impl<'a> CreateCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::CommandInput>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: CommandInput` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/commands`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Command>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/commands", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_command`]
+
+[`Client::get_command`]: super::Client::get_command*/
+    #[derive(Debug, Clone)]
+    pub struct GetCommand<'a> {
+        client: &'a super::Client,
+        command_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                command_id: Err("command_id was not initialized".to_string()),
+            }
+        }
+        pub fn command_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.command_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for command_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/commands/{command_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Command>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, command_id } = self;
+            let command_id = command_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/commands/{}", client.baseurl, encode_path(& command_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_command`]
+
+[`Client::update_command`]: super::Client::update_command*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateCommand<'a> {
+        client: &'a super::Client,
+        command_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::CommandInput, String>,
+    }
+    impl<'a> UpdateCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                command_id: Err("command_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn command_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.command_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for command_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::CommandInput>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: CommandInput` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/commands/{command_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Command>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, command_id, body } = self;
+            let command_id = command_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/commands/{}", client.baseurl, encode_path(& command_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_command`]
+
+[`Client::delete_command`]: super::Client::delete_command*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteCommand<'a> {
+        client: &'a super::Client,
+        command_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                command_id: Err("command_id was not initialized".to_string()),
+            }
+        }
+        pub fn command_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.command_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for command_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v4/commands/{command_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, command_id } = self;
+            let command_id = command_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/commands/{}", client.baseurl, encode_path(& command_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::regen_command_token`]
+
+[`Client::regen_command_token`]: super::Client::regen_command_token*/
+    #[derive(Debug, Clone)]
+    pub struct RegenCommandToken<'a> {
+        client: &'a super::Client,
+        command_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RegenCommandToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                command_id: Err("command_id was not initialized".to_string()),
+            }
+        }
+        pub fn command_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.command_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for command_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/commands/{command_id}/regen_token`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::RegenCommandTokenResponse>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, command_id } = self;
+            let command_id = command_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/commands/{}/regen_token", client.baseurl, encode_path(&
+                command_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "regen_command_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_autocomplete_commands`]
+
+[`Client::list_autocomplete_commands`]: super::Client::list_autocomplete_commands*/
+    #[derive(Debug, Clone)]
+    pub struct ListAutocompleteCommands<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListAutocompleteCommands<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/teams/{team_id}/commands/autocomplete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::CommandList>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/teams/{}/commands/autocomplete", client.baseurl, encode_path(&
+                team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_autocomplete_commands",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::execute_command`]
+
+[`Client::execute_command`]: super::Client::execute_command*/
+    #[derive(Debug, Clone)]
+    pub struct ExecuteCommand<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::ExecuteCommandBody, String>,
+    }
+    impl<'a> ExecuteCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::ExecuteCommandBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: ExecuteCommandBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/commands/execute`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::CommandResponse>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/commands/execute", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "execute_command",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

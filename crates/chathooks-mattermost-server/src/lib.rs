@@ -71,6 +71,8 @@
 //! - tag `system`: The server itself.
 //!
 //! - tag `roles`: Roles and the permissions they hold (administration).
+//!
+//! - tag `commands`: Custom slash commands, and running them.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -1232,6 +1234,214 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::update_team_member_roles::Request,
     ) -> impl Future<Output = ops::update_team_member_roles::Response> + Send;
+    /// List a team's slash commands
+    ///
+    /// Lists the team's slash commands, oldest first. Without
+    /// `custom_only=true` the answer is what the caller may use and manage:
+    /// callers without `manage_own_slash_commands` get the autocomplete list
+    /// (sanitized, as `GetAutocompleteCommands`); the others get the custom
+    /// commands they may manage, in full. With `custom_only=true` the
+    /// caller needs `manage_own_slash_commands` (403 otherwise) and gets the
+    /// custom commands they may manage: all of the team's with
+    /// `manage_others_slash_commands`, their own otherwise.
+    ///
+    /// Note: Mattermost also lists its built-in commands; chathooks has none.
+    ///
+    /// ##### Permissions
+    ///
+    /// `view_team` on `team_id`; `manage_own_slash_commands` there for
+    /// `custom_only=true`.
+    ///
+    /// `GET /api/v4/commands` (operation `ListCommands`)
+    fn list_commands(
+        &self,
+        credentials: Credentials,
+        request: ops::list_commands::Request,
+    ) -> impl Future<Output = ops::list_commands::Response> + Send;
+    /// Create a custom slash command
+    ///
+    /// Creates a custom slash command for a team: when a member types
+    /// `/<trigger> ...` (see `ExecuteCommand`), the command's URL is called
+    /// and its answer posted.
+    ///
+    /// Rules checked by the server, each answered with 400:
+    /// - `trigger` is lowercased, then must be 1 to 128 bytes, must not start
+    ///   with `/` and must not contain a space
+    ///   (`model.command.is_valid.trigger.app_error`); no other live command
+    ///   of the team may have it (`api.command.duplicate_trigger.app_error`).
+    /// - `url` must be non-empty, at most 1024 bytes
+    ///   (`model.command.is_valid.url.app_error`), and an http(s) URL
+    ///   (`model.command.is_valid.url_http.app_error`).
+    /// - `method` must be `P` or `G`; there is no default
+    ///   (`model.command.is_valid.method.app_error`).
+    /// - `display_name` at most 64 bytes, `description` at most 128
+    ///   (`model.command.is_valid.display_name.app_error`,
+    ///   `model.command.is_valid.description.app_error`).
+    /// - `token`, when given, must be exactly 26 characters
+    ///   (`model.command.is_valid.token.app_error`); it is generated otherwise.
+    /// - A client-supplied `id` is refused
+    ///   (`model.command.is_valid.id.app_error`).
+    ///
+    /// The body Go's `model.Client4` sends (the whole `Command`, with empty
+    /// strings and zero times) is accepted.
+    ///
+    /// Note: Mattermost also refuses the triggers of its built-in commands
+    /// (`away`, `echo`, `join`...); chathooks has no built-in commands, so
+    /// they are free here.
+    ///
+    /// ##### Permissions
+    ///
+    /// `manage_own_slash_commands` on `team_id` (team admins and system
+    /// admins by default; a plain member does not hold it). Creating a
+    /// command on behalf of another user (`creator_id`) also needs
+    /// `manage_others_slash_commands` there, and the user must exist (404).
+    ///
+    /// `POST /api/v4/commands` (operation `CreateCommand`)
+    fn create_command(
+        &self,
+        credentials: Credentials,
+        request: ops::create_command::Request,
+    ) -> impl Future<Output = ops::create_command::Response> + Send;
+    /// Get a slash command
+    ///
+    /// Returns one command, token included. A command that does not exist,
+    /// is deleted, or that the caller may not manage is answered alike with
+    /// 404 `store.sql_command.save.get.app_error`, so its existence does not
+    /// leak.
+    ///
+    /// ##### Permissions
+    ///
+    /// `view_team` and `manage_own_slash_commands` on the command's team;
+    /// someone else's command also needs `manage_others_slash_commands`.
+    ///
+    /// `GET /api/v4/commands/{command_id}` (operation `GetCommand`)
+    fn get_command(
+        &self,
+        credentials: Credentials,
+        request: ops::get_command::Request,
+    ) -> impl Future<Output = ops::get_command::Response> + Send;
+    /// Update a slash command
+    ///
+    /// Replaces the command's fields with the body's. The id, token,
+    /// creator, team and creation time are kept. The body's `id` must equal
+    /// the path's (400 `api.context.invalid_param.app_error`) and its
+    /// `team_id` the command's (400 `api.command.team_mismatch.app_error`).
+    /// The fields are checked as on creation (400 `model.command.is_valid.*`,
+    /// `api.command.duplicate_trigger.app_error`).
+    ///
+    /// ##### Permissions
+    ///
+    /// `manage_own_slash_commands` on the command's team (404
+    /// `store.sql_command.save.get.app_error` without it, as for a missing
+    /// command); someone else's command also needs
+    /// `manage_others_slash_commands` (403).
+    ///
+    /// `PUT /api/v4/commands/{command_id}` (operation `UpdateCommand`)
+    fn update_command(
+        &self,
+        credentials: Credentials,
+        request: ops::update_command::Request,
+    ) -> impl Future<Output = ops::update_command::Response> + Send;
+    /// Delete a slash command
+    ///
+    /// Deletes the command: its trigger runs nothing and may be taken again.
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `UpdateCommand`.
+    ///
+    /// `DELETE /api/v4/commands/{command_id}` (operation `DeleteCommand`)
+    fn delete_command(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_command::Request,
+    ) -> impl Future<Output = ops::delete_command::Response> + Send;
+    /// Regenerate a slash command's token
+    ///
+    /// Replaces the command's token with a fresh one; calls made afterwards
+    /// carry the new one. The answer holds only the new token.
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `UpdateCommand`.
+    ///
+    /// `PUT /api/v4/commands/{command_id}/regen_token` (operation `RegenCommandToken`)
+    fn regen_command_token(
+        &self,
+        credentials: Credentials,
+        request: ops::regen_command_token::Request,
+    ) -> impl Future<Output = ops::regen_command_token::Response> + Send;
+    /// List a team's autocomplete commands
+    ///
+    /// The team's commands with `auto_complete` set, oldest first,
+    /// sanitized: `token`, `creator_id`, `method`, `url`, `username` and
+    /// `icon_url` are emptied, as Mattermost's `Command.Sanitize` does.
+    ///
+    /// ##### Permissions
+    ///
+    /// `view_team` on the team.
+    ///
+    /// `GET /api/v4/teams/{team_id}/commands/autocomplete` (operation `ListAutocompleteCommands`)
+    fn list_autocomplete_commands(
+        &self,
+        credentials: Credentials,
+        request: ops::list_autocomplete_commands::Request,
+    ) -> impl Future<Output = ops::list_autocomplete_commands::Response> + Send;
+    /// Execute a slash command
+    ///
+    /// Runs `command` (`/<trigger> <text>`) in `channel_id` as the caller.
+    ///
+    /// Checks, in this order:
+    /// 1. `command` must start with `/` and be longer than that, and
+    ///    `channel_id` must be a valid id (400
+    ///    `api.command.execute_command.start.app_error`).
+    /// 2. The caller must be able to post in the channel (403).
+    /// 3. Outside direct and group channels the team is the channel's
+    ///    (`team_id` is ignored); in them, `team_id` must be a team of the
+    ///    caller (403 otherwise).
+    /// 4. The trigger (the first word, lowercased, without `/`) must name a
+    ///    live custom command of that team (404
+    ///    `api.command.execute_command.not_found.app_error`).
+    ///
+    /// The command's URL is called with its `method`: `P` posts the payload
+    /// form-encoded, `G` puts it in the query. The payload holds `token`,
+    /// `team_id`, `team_domain`, `channel_id`, `channel_name`, `user_id`,
+    /// `user_name`, `command` (`/trigger`), `text` (the rest),
+    /// `response_url`, `trigger_id` and `root_id`; the token is also sent as
+    /// `Authorization: Token <token>`. The call goes through the server's
+    /// guard on internal addresses and waits at most the outgoing-call
+    /// timeout.
+    ///
+    /// Failures are answered with 500: a receiver that cannot be reached,
+    /// refuses the address, times out or answers with an unreadable body
+    /// (`api.command.execute_command.failed.app_error`); an answer other
+    /// than 200 (`api.command.execute_command.failed_resp.app_error`, the
+    /// answer's body as `detailed_error`); an empty body
+    /// (`api.command.execute_command.failed_empty.app_error`).
+    ///
+    /// The answer is read as JSON when its `Content-Type` is
+    /// `application/json`, otherwise its body is the `text` of an ephemeral
+    /// answer. `response_type` `in_channel` is posted in the channel (or in
+    /// the answer's `channel_id`, which the caller must be a member of) by
+    /// the caller, with props `from_webhook` and the command's (or else the
+    /// answer's) `override_username` and `override_icon_url` when the
+    /// server allows overrides; anything else (`ephemeral`, the default) is
+    /// shown to the caller only, over their WebSocket, and never stored.
+    /// `extra_responses` are handled the same way, each. The answer is
+    /// returned as the body.
+    ///
+    /// Note: `response_url` delayed answers are not served yet by chathooks.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_post` in the channel (membership).
+    ///
+    /// `POST /api/v4/commands/execute` (operation `ExecuteCommand`)
+    fn execute_command(
+        &self,
+        credentials: Credentials,
+        request: ops::execute_command::Request,
+    ) -> impl Future<Output = ops::execute_command::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -6528,6 +6738,645 @@ pub mod ops {
             }
         }
     }
+    /// `ListCommands`: `GET /api/v4/commands`
+    pub mod list_commands {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The team whose commands to list. Missing or empty is answered with 400 `api.context.invalid_param.app_error`.
+            ///
+            /// Query parameter `team_id`.
+            pub team_id: Option<String>,
+            /// Only custom commands (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+            ///
+            /// Query parameter `custom_only`.
+            pub custom_only: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The commands.
+            Ok(crate::types::CommandList),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ListCommands",
+                method: "GET",
+                path: "/api/v4/commands",
+                params: &[
+                    runtime::ParamSpec::query("team_id"),
+                    runtime::ParamSpec::query("custom_only"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.optional(0)?,
+                    custom_only: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.list_commands(credentials, request).await
+            }
+        }
+    }
+    /// `CreateCommand`: `POST /api/v4/commands`
+    pub mod create_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The command to create.
+            pub body: crate::types::CommandInput,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The command was created.
+            Created(crate::types::Command),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateCommand",
+                method: "POST",
+                path: "/api/v4/commands",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CommandInput"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_command(credentials, request).await
+            }
+        }
+    }
+    /// `GetCommand`: `GET /api/v4/commands/{command_id}`
+    pub mod get_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `command_id`.
+            pub command_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The command.
+            Ok(crate::types::Command),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetCommand",
+                method: "GET",
+                path: "/api/v4/commands/{command_id}",
+                params: &[runtime::ParamSpec::path("command_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    command_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_command(credentials, request).await
+            }
+        }
+    }
+    /// `UpdateCommand`: `PUT /api/v4/commands/{command_id}`
+    pub mod update_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `command_id`.
+            pub command_id: String,
+            /// The command as it should be.
+            pub body: crate::types::CommandInput,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The updated command.
+            Ok(crate::types::Command),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "UpdateCommand",
+                method: "PUT",
+                path: "/api/v4/commands/{command_id}",
+                params: &[runtime::ParamSpec::path("command_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CommandInput"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    command_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.update_command(credentials, request).await
+            }
+        }
+    }
+    /// `DeleteCommand`: `DELETE /api/v4/commands/{command_id}`
+    pub mod delete_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `command_id`.
+            pub command_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The command was deleted.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DeleteCommand",
+                method: "DELETE",
+                path: "/api/v4/commands/{command_id}",
+                params: &[runtime::ParamSpec::path("command_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    command_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.delete_command(credentials, request).await
+            }
+        }
+    }
+    /// `RegenCommandToken`: `PUT /api/v4/commands/{command_id}/regen_token`
+    pub mod regen_command_token {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the slash command. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `command_id`.
+            pub command_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The new token.
+            Ok(crate::types::RegenCommandTokenResponse),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "RegenCommandToken",
+                method: "PUT",
+                path: "/api/v4/commands/{command_id}/regen_token",
+                params: &[runtime::ParamSpec::path("command_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    command_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.regen_command_token(credentials, request).await
+            }
+        }
+    }
+    /// `ListAutocompleteCommands`: `GET /api/v4/teams/{team_id}/commands/autocomplete`
+    pub mod list_autocomplete_commands {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the team.
+            ///
+            /// Path parameter `team_id`.
+            pub team_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The commands, sanitized.
+            Ok(crate::types::CommandList),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ListAutocompleteCommands",
+                method: "GET",
+                path: "/api/v4/teams/{team_id}/commands/autocomplete",
+                params: &[runtime::ParamSpec::path("team_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    team_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.list_autocomplete_commands(credentials, request).await
+            }
+        }
+    }
+    /// `ExecuteCommand`: `POST /api/v4/commands/execute`
+    pub mod execute_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The command line and where it is typed.
+            pub body: crate::types::ExecuteCommandBody,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The integration's answer.
+            Ok(crate::types::CommandResponse),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ExecuteCommand",
+                method: "POST",
+                path: "/api/v4/commands/execute",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ExecuteCommandBody"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.execute_command(credentials, request).await
+            }
+        }
+    }
 }
 /// The spec's schemas as draft-4 JSON Schema definitions.
 const SCHEMAS: &str = include_str!("schemas.json");
@@ -6595,5 +7444,13 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::get_role::Request>()
         .serve::<ops::patch_role::Request>()
         .serve::<ops::update_team_member_roles::Request>()
+        .serve::<ops::list_commands::Request>()
+        .serve::<ops::create_command::Request>()
+        .serve::<ops::get_command::Request>()
+        .serve::<ops::update_command::Request>()
+        .serve::<ops::delete_command::Request>()
+        .serve::<ops::regen_command_token::Request>()
+        .serve::<ops::list_autocomplete_commands::Request>()
+        .serve::<ops::execute_command::Request>()
         .finish()
 }

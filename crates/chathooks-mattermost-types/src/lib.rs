@@ -141,6 +141,132 @@ impl ::std::convert::TryFrom<::std::string::String> for ChannelType {
         value.parse()
     }
 }
+///A custom slash command. Every field is always present; the autocomplete list empties `token`, `creator_id`, `method`, `url`, `username` and `icon_url`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Command {
+    pub auto_complete: bool,
+    pub auto_complete_desc: ::std::string::String,
+    pub auto_complete_hint: ::std::string::String,
+    pub create_at: i64,
+    pub creator_id: ::std::string::String,
+    pub delete_at: i64,
+    pub description: ::std::string::String,
+    pub display_name: ::std::string::String,
+    ///Picture to post answers with (when overrides are allowed).
+    pub icon_url: ::std::string::String,
+    pub id: ::std::string::String,
+    ///`P`: POST with a form body; `G`: GET with the payload in the query.
+    pub method: ::std::string::String,
+    ///Always empty here (commands made by plugins).
+    pub plugin_id: ::std::string::String,
+    pub team_id: ::std::string::String,
+    ///Sent with every call (field and `Authorization: Token ...`).
+    pub token: ::std::string::String,
+    ///The word typed after `/`, lowercased.
+    pub trigger: ::std::string::String,
+    pub update_at: i64,
+    ///Where the command is sent.
+    pub url: ::std::string::String,
+    ///Name to post answers under (when overrides are allowed).
+    pub username: ::std::string::String,
+}
+///A slash command as clients send it. Every field is optional in the document; the server checks them (see `CreateCommand`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct CommandInput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub auto_complete: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub auto_complete_desc: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub auto_complete_hint: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub create_at: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub creator_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub delete_at: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub icon_url: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub method: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub plugin_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub token: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trigger: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_at: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+}
+///`CommandList`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct CommandList(pub ::std::vec::Vec<Command>);
+impl ::std::ops::Deref for CommandList {
+    type Target = ::std::vec::Vec<Command>;
+    fn deref(&self) -> &::std::vec::Vec<Command> {
+        &self.0
+    }
+}
+impl ::std::convert::From<CommandList> for ::std::vec::Vec<Command> {
+    fn from(value: CommandList) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::vec::Vec<Command>> for CommandList {
+    fn from(value: ::std::vec::Vec<Command>) -> Self {
+        Self(value)
+    }
+}
+/**What a command's receiver answers, and what `ExecuteCommand` returns.
+Note: the upstream OpenAPI text spells the fields in Go's CamelCase;
+the server reads and writes them as here.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct CommandResponse {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attachments: ::std::option::Option<::std::vec::Vec<SlackAttachment>>,
+    ///Post there instead of the command's channel; the caller must be a member.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
+    ///More answers, each handled like this one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub extra_responses: ::std::option::Option<::std::vec::Vec<CommandResponse>>,
+    ///A URL the client should open.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub goto_location: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub icon_url: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub props: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///`in_channel` (posted for everyone) or `ephemeral` (the caller only; the default).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub response_type: ::std::option::Option<::std::string::String>,
+    ///Keep Slack markup in `text` and attachments as is.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub skip_slack_parsing: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trigger_id: ::std::option::Option<::std::string::String>,
+    ///Post type; must not start with `system_`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+}
 /**The configuration document, by section (`ServiceSettings`,
 `TeamSettings`...). Only these `ServiceSettings` fields change what
 this server does, each a boolean: `EnableIncomingWebhooks`,
@@ -1040,6 +1166,23 @@ pub struct CreateUserBody {
     ///Unique user name; lower-case letters, digits, `.`, `-` and `_`.
     pub username: ::std::string::String,
 }
+///`ExecuteCommandBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ExecuteCommandBody {
+    ///The channel the command is typed in.
+    pub channel_id: ::std::string::String,
+    ///The command line, starting with `/`.
+    pub command: ::std::string::String,
+    ///Older name of `root_id`, accepted and ignored.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub parent_id: ::std::option::Option<::std::string::String>,
+    ///The thread the command is typed in, if any.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub root_id: ::std::option::Option<::std::string::String>,
+    ///The team, for direct and group channels.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+}
 ///`ExecuteIncomingWebhookFormBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ExecuteIncomingWebhookFormBody {
@@ -1426,6 +1569,11 @@ pub struct Reaction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub update_at: ::std::option::Option<i64>,
     pub user_id: ::std::string::String,
+}
+///`RegenCommandTokenResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RegenCommandTokenResponse {
+    pub token: ::std::string::String,
 }
 ///`Role`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

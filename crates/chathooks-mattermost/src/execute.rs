@@ -65,6 +65,8 @@ pub(crate) async fn execute_incoming_webhook(
         WebhookMessage {
             keep_author_name: !name_override,
             keep_author_icon: !icon_override,
+            from_command: false,
+            skip_slack_parsing: false,
             root_id: String::new(),
             text,
             username: payload.username.filter(|u| !u.is_empty()).unwrap_or(hook.username),

@@ -8,6 +8,7 @@
 
 mod auth;
 mod channels;
+mod commands;
 mod config;
 mod convert;
 mod dialect;
@@ -21,6 +22,7 @@ mod posts;
 mod reactions;
 mod roles;
 mod seed;
+mod slash;
 mod teams;
 mod tokens;
 pub mod users;
@@ -189,6 +191,70 @@ impl Api for Mattermost {
         request: ops::regen_outgoing_hook_token::Request,
     ) -> ops::regen_outgoing_hook_token::Response {
         authenticated!(self, credentials, request, hooks::regen_outgoing_hook_token)
+    }
+
+    async fn list_commands(
+        &self,
+        credentials: Credentials,
+        request: ops::list_commands::Request,
+    ) -> ops::list_commands::Response {
+        authenticated!(self, credentials, request, commands::list_commands)
+    }
+
+    async fn create_command(
+        &self,
+        credentials: Credentials,
+        request: ops::create_command::Request,
+    ) -> ops::create_command::Response {
+        authenticated!(self, credentials, request, commands::create_command)
+    }
+
+    async fn get_command(
+        &self,
+        credentials: Credentials,
+        request: ops::get_command::Request,
+    ) -> ops::get_command::Response {
+        authenticated!(self, credentials, request, commands::get_command)
+    }
+
+    async fn update_command(
+        &self,
+        credentials: Credentials,
+        request: ops::update_command::Request,
+    ) -> ops::update_command::Response {
+        authenticated!(self, credentials, request, commands::update_command)
+    }
+
+    async fn delete_command(
+        &self,
+        credentials: Credentials,
+        request: ops::delete_command::Request,
+    ) -> ops::delete_command::Response {
+        authenticated!(self, credentials, request, commands::delete_command)
+    }
+
+    async fn regen_command_token(
+        &self,
+        credentials: Credentials,
+        request: ops::regen_command_token::Request,
+    ) -> ops::regen_command_token::Response {
+        authenticated!(self, credentials, request, commands::regen_command_token)
+    }
+
+    async fn list_autocomplete_commands(
+        &self,
+        credentials: Credentials,
+        request: ops::list_autocomplete_commands::Request,
+    ) -> ops::list_autocomplete_commands::Response {
+        authenticated!(self, credentials, request, commands::list_autocomplete_commands)
+    }
+
+    async fn execute_command(
+        &self,
+        credentials: Credentials,
+        request: ops::execute_command::Request,
+    ) -> ops::execute_command::Response {
+        authenticated!(self, credentials, request, slash::execute_command)
     }
 
     async fn execute_incoming_webhook(

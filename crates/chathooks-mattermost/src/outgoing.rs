@@ -348,6 +348,8 @@ async fn post_answer(
         WebhookMessage {
             keep_author_name,
             keep_author_icon,
+            from_command: false,
+            skip_slack_parsing: false,
             root_id,
             text,
             username: non_empty(answer.username, &hook.username),

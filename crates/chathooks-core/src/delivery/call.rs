@@ -94,7 +94,7 @@ fn elapsed_ms(started: Instant) -> i64 {
 
 /// Make `request`. The client refuses internal addresses that names resolve
 /// to; IP literals are checked here, since reqwest does not resolve them.
-pub(super) async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallRequest) -> CallOutcome {
+pub(crate) async fn send(client: &reqwest::Client, allow: &AllowList, request: &CallRequest) -> CallOutcome {
     let started = Instant::now();
     let url = request.url.as_str();
     let failed = |error: String, refused: bool| CallOutcome::failed(request, error, refused, started);
@@ -109,11 +109,14 @@ pub(super) async fn send(client: &reqwest::Client, allow: &AllowList, request: &
         return failed(format!("invalid method {}", request.method), true);
     };
     let mut headers = HeaderMap::new();
-    let content_type = HeaderValue::from_str(&request.content_type);
-    headers.insert(
-        CONTENT_TYPE,
-        content_type.unwrap_or(HeaderValue::from_static("application/json")),
-    );
+    // No content type for a call without a body (a slash command's GET).
+    if !(request.content_type.is_empty() && request.body.is_empty()) {
+        let content_type = HeaderValue::from_str(&request.content_type);
+        headers.insert(
+            CONTENT_TYPE,
+            content_type.unwrap_or(HeaderValue::from_static("application/json")),
+        );
+    }
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     // Later headers replace earlier ones of the same name, the job's own included.
     for (name, value) in &request.headers {

@@ -17,7 +17,7 @@
 //!   out, by any instance on the same database; only calls in flight at that
 //!   moment can be made twice, and the attempts show it.
 
-mod call;
+pub(crate) mod call;
 mod schedule;
 pub mod worker;
 

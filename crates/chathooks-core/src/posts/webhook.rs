@@ -58,6 +58,12 @@ pub struct WebhookMessage {
     /// Post with the author's own picture: no `override_icon_url` or
     /// `override_icon_emoji` (Mattermost with `EnablePostIconOverride` off).
     pub keep_author_icon: bool,
+    /// A slash command's answer (Mattermost's `HandleCommandResponsePost`):
+    /// no `webhook_display_name`, and `override_username` only when a name
+    /// is given (no [`DEFAULT_WEBHOOK_USERNAME`]).
+    pub from_command: bool,
+    /// Keep Slack markup as sent (a command answer's `skip_slack_parsing`).
+    pub skip_slack_parsing: bool,
 }
 
 /// Why a webhook message was refused.
@@ -89,15 +95,22 @@ pub async fn create_webhook_posts(
     }
     let mut attachments = message.attachments;
     stringify_field_values(&mut attachments);
-    let usernames = mentioned_usernames(core, &message.text, &attachments).await?;
-    let text = to_markdown(&message.text, &usernames);
-    convert_attachments(&mut attachments, &usernames);
+    let text = if message.skip_slack_parsing {
+        message.text
+    } else {
+        let usernames = mentioned_usernames(core, &message.text, &attachments).await?;
+        convert_attachments(&mut attachments, &usernames);
+        to_markdown(&message.text, &usernames)
+    };
 
     let mut props = message.props;
     props.retain(|key, _| !RESERVED_PROPS.contains(&key.as_str()));
     props.insert(PROP_FROM_WEBHOOK.into(), "true".into());
-    props.insert(PROP_WEBHOOK_DISPLAY_NAME.into(), message.display_name.into());
-    if !message.keep_author_name {
+    if !message.from_command {
+        props.insert(PROP_WEBHOOK_DISPLAY_NAME.into(), message.display_name.into());
+    }
+    let keep_author_name = message.keep_author_name || (message.from_command && message.username.is_empty());
+    if !keep_author_name {
         let username = if message.username.is_empty() {
             DEFAULT_WEBHOOK_USERNAME.to_owned()
         } else {

@@ -321,6 +321,26 @@ impl Store for AnyStore {
         dispatch!(self, s => s.outgoing_for_channel(team_id, channel_id))
     }
 
+    async fn create_command(&self, command: &SlashCommand) -> StoreResult<SlashCommand> {
+        dispatch!(self, s => s.create_command(command))
+    }
+
+    async fn get_command(&self, id: &str) -> StoreResult<Option<SlashCommand>> {
+        dispatch!(self, s => s.get_command(id))
+    }
+
+    async fn update_command(&self, command: &SlashCommand) -> StoreResult<SlashCommand> {
+        dispatch!(self, s => s.update_command(command))
+    }
+
+    async fn delete_command(&self, id: &str, at: i64) -> StoreResult<()> {
+        dispatch!(self, s => s.delete_command(id, at))
+    }
+
+    async fn list_team_commands(&self, team_id: &str) -> StoreResult<Vec<SlashCommand>> {
+        dispatch!(self, s => s.list_team_commands(team_id))
+    }
+
     async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
         dispatch!(self, s => s.create_rc_integration(integration))
     }

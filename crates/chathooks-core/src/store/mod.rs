@@ -317,6 +317,21 @@ pub trait Store: Send + Sync + 'static {
         channel_id: &str,
     ) -> impl Future<Output = StoreResult<Vec<OutgoingHook>>> + Send;
 
+    // ----- Mattermost slash commands (live commands only) -----
+
+    /// Insert a command. Conflict if the id, or a live command of the team
+    /// with the same trigger, exists; NotFound if the creator or team does not.
+    fn create_command(&self, command: &SlashCommand) -> impl Future<Output = StoreResult<SlashCommand>> + Send;
+    /// The live command with this id.
+    fn get_command(&self, id: &str) -> impl Future<Output = StoreResult<Option<SlashCommand>>> + Send;
+    /// Overwrite every field but `id`, `create_at`, `delete_at`, `creator_id`
+    /// and `team_id`. NotFound if absent or deleted; Conflict on a taken trigger.
+    fn update_command(&self, command: &SlashCommand) -> impl Future<Output = StoreResult<SlashCommand>> + Send;
+    /// Soft delete (set `delete_at = at`). NotFound if absent or already deleted.
+    fn delete_command(&self, id: &str, at: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The team's live commands, by `create_at` then id.
+    fn list_team_commands(&self, team_id: &str) -> impl Future<Output = StoreResult<Vec<SlashCommand>>> + Send;
+
     // ----- Rocket.Chat integrations -----
 
     /// Insert an integration. Conflict if the id exists; NotFound if the creator does not.

@@ -466,6 +466,53 @@ macro_rules! impl_store {
                 map_rows(rows, outgoing_row)
             }
 
+            // ----- slash commands -----
+
+            async fn create_command(&self, command: &SlashCommand) -> StoreResult<SlashCommand> {
+                let row = bind_command(sqlx::query(sql::CREATE_COMMAND), command)
+                    .fetch_one(&self.$writes)
+                    .await
+                    .map_err(write_err("slash command"))?;
+                Ok(command_row(&row)?)
+            }
+
+            async fn get_command(&self, id: &str) -> StoreResult<Option<SlashCommand>> {
+                let row = sqlx::query(sql::GET_COMMAND)
+                    .bind($text(id))
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(command_row).transpose()?)
+            }
+
+            async fn update_command(&self, command: &SlashCommand) -> StoreResult<SlashCommand> {
+                let row = bind_command_update(sqlx::query(sql::UPDATE_COMMAND), command)
+                    .fetch_optional(&self.$writes)
+                    .await
+                    .map_err(write_err("slash command"))?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                Ok(command_row(&row)?)
+            }
+
+            async fn delete_command(&self, id: &str, at: i64) -> StoreResult<()> {
+                let done = sqlx::query(sql::DELETE_COMMAND)
+                    .bind(at)
+                    .bind($text(id))
+                    .execute(&self.$writes)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_team_commands(&self, team_id: &str) -> StoreResult<Vec<SlashCommand>> {
+                let rows = sqlx::query(sql::LIST_TEAM_COMMANDS)
+                    .bind($text(team_id))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, command_row)
+            }
+
             // ----- Rocket.Chat integrations -----
 
             async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {

@@ -298,6 +298,31 @@ pub struct OutgoingHook {
     pub icon_url: String,
 }
 
+/// A Mattermost custom slash command (wire model `Command`, field for field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlashCommand {
+    pub id: String,
+    /// Sent with every call so the receiver can tell it is us.
+    pub token: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub delete_at: i64,
+    pub creator_id: String,
+    pub team_id: String,
+    /// The word after `/`, lowercased; unique among the team's live commands.
+    pub trigger: String,
+    /// `P` (form-encoded POST) or `G` (GET with the payload in the query).
+    pub method: String,
+    pub username: String,
+    pub icon_url: String,
+    pub auto_complete: bool,
+    pub auto_complete_desc: String,
+    pub auto_complete_hint: String,
+    pub display_name: String,
+    pub description: String,
+    pub url: String,
+}
+
 /// A Rocket.Chat integration.
 ///
 /// `doc` is the full document as Rocket.Chat returns it (`_id`, `type`, `channel`,

@@ -246,6 +246,28 @@ macro_rules! row_mappers {
             })
         }
 
+        pub(in crate::store) fn command_row(row: &$row) -> Result<SlashCommand, sqlx::Error> {
+            Ok(SlashCommand {
+                id: $text(row, "id")?,
+                token: $text(row, "token")?,
+                create_at: row.try_get("create_at")?,
+                update_at: row.try_get("update_at")?,
+                delete_at: row.try_get("delete_at")?,
+                creator_id: $text(row, "creator_id")?,
+                team_id: $text(row, "team_id")?,
+                trigger: $text(row, "trigger")?,
+                method: $text(row, "method")?,
+                username: $text(row, "username")?,
+                icon_url: $text(row, "icon_url")?,
+                auto_complete: row.try_get("auto_complete")?,
+                auto_complete_desc: $text(row, "auto_complete_desc")?,
+                auto_complete_hint: $text(row, "auto_complete_hint")?,
+                display_name: $text(row, "display_name")?,
+                description: $text(row, "description")?,
+                url: $text(row, "url")?,
+            })
+        }
+
         pub(in crate::store) fn rc_row(row: &$row) -> Result<RcIntegration, sqlx::Error> {
             Ok(RcIntegration {
                 id: $text(row, "id")?,
@@ -588,6 +610,46 @@ macro_rules! binders {
                 .bind($text(&hook.content_type))
                 .bind($text(&hook.username))
                 .bind($text(&hook.icon_url))
+        }
+
+        /// Bind every column of `command`, in `command_cols!` order.
+        pub(in crate::store) fn bind_command<'q>(query: $query<'q>, command: &'q SlashCommand) -> $query<'q> {
+            query
+                .bind($text(&command.id))
+                .bind($text(&command.token))
+                .bind(command.create_at)
+                .bind(command.update_at)
+                .bind(command.delete_at)
+                .bind($text(&command.creator_id))
+                .bind($text(&command.team_id))
+                .bind($text(&command.trigger))
+                .bind($text(&command.method))
+                .bind($text(&command.username))
+                .bind($text(&command.icon_url))
+                .bind(command.auto_complete)
+                .bind($text(&command.auto_complete_desc))
+                .bind($text(&command.auto_complete_hint))
+                .bind($text(&command.display_name))
+                .bind($text(&command.description))
+                .bind($text(&command.url))
+        }
+
+        /// Bind `command` as `UPDATE_COMMAND` takes it.
+        pub(in crate::store) fn bind_command_update<'q>(query: $query<'q>, command: &'q SlashCommand) -> $query<'q> {
+            query
+                .bind($text(&command.id))
+                .bind($text(&command.token))
+                .bind(command.update_at)
+                .bind($text(&command.trigger))
+                .bind($text(&command.method))
+                .bind($text(&command.username))
+                .bind($text(&command.icon_url))
+                .bind(command.auto_complete)
+                .bind($text(&command.auto_complete_desc))
+                .bind($text(&command.auto_complete_hint))
+                .bind($text(&command.display_name))
+                .bind($text(&command.description))
+                .bind($text(&command.url))
         }
 
         /// Bind every column of `integration`, in `rc_cols!` order.

@@ -61,6 +61,13 @@ macro_rules! incoming_cols {
          description, username, icon_url, channel_locked"
     };
 }
+macro_rules! command_cols {
+    () => {
+        "id, token, create_at, update_at, delete_at, creator_id, team_id, trigger, method, \
+         username, icon_url, auto_complete, auto_complete_desc, auto_complete_hint, \
+         display_name, description, url"
+    };
+}
 macro_rules! outgoing_cols {
     () => {
         "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
@@ -450,6 +457,35 @@ pub(super) const OUTGOING_FOR_CHANNEL: &str = concat!(
      AND (channel_id = $2 OR channel_id = '') ORDER BY create_at, id"
 );
 
+// ----- slash commands -----
+
+pub(super) const CREATE_COMMAND: &str = concat!(
+    "INSERT INTO commands (",
+    command_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+    command_cols!()
+);
+pub(super) const GET_COMMAND: &str = concat!(
+    "SELECT ",
+    command_cols!(),
+    " FROM commands WHERE id = $1 AND delete_at = 0"
+);
+/// Everything but the id, the creation time and the creator may change.
+pub(super) const UPDATE_COMMAND: &str = concat!(
+    "UPDATE commands SET token = $2, update_at = $3, trigger = $4, method = $5, \
+     username = $6, icon_url = $7, auto_complete = $8, auto_complete_desc = $9, \
+     auto_complete_hint = $10, display_name = $11, description = $12, url = $13 \
+     WHERE id = $1 AND delete_at = 0 RETURNING ",
+    command_cols!()
+);
+pub(super) const DELETE_COMMAND: &str =
+    "UPDATE commands SET delete_at = $1, update_at = $1 WHERE id = $2 AND delete_at = 0";
+pub(super) const LIST_TEAM_COMMANDS: &str = concat!(
+    "SELECT ",
+    command_cols!(),
+    " FROM commands WHERE team_id = $1 AND delete_at = 0 ORDER BY create_at, id"
+);
+
 // ----- Rocket.Chat integrations -----
 
 pub(super) const CREATE_RC_INTEGRATION: &str = concat!(
@@ -751,6 +787,7 @@ macro_rules! migrator {
                 migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
                 migrator!(@ $dir, 9, "roles and settings", "0009_roles_and_settings.sql"),
+                migrator!(@ $dir, 12, "slash commands", "0012_commands.sql"),
             ])
         }
     };

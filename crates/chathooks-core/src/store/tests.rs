@@ -56,6 +56,7 @@ on_every_backend!(
     incoming_hooks,
     incoming_paging_and_filters,
     outgoing_hooks,
+    slash_commands,
     rc_integrations,
     rc_history,
     rc_script_store,
@@ -756,6 +757,83 @@ async fn incoming_paging_and_filters(store: &AnyStore) {
     };
     assert_eq!(store.count_incoming(&alice_in_t2).await.unwrap(), 1);
     assert_eq!(store.count_incoming(&IncomingFilter::default()).await.unwrap(), 4);
+}
+
+fn command(creator_id: &str, team_id: &str, trigger: &str, create_at: i64) -> SlashCommand {
+    SlashCommand {
+        id: new_id(),
+        token: new_id(),
+        create_at,
+        update_at: create_at,
+        delete_at: 0,
+        creator_id: creator_id.to_owned(),
+        team_id: team_id.to_owned(),
+        trigger: trigger.to_owned(),
+        method: "P".to_owned(),
+        username: "bot".to_owned(),
+        icon_url: "https://example.com/i.png".to_owned(),
+        auto_complete: true,
+        auto_complete_desc: "does things".to_owned(),
+        auto_complete_hint: "[what]".to_owned(),
+        display_name: "Deploy".to_owned(),
+        description: "Deploys".to_owned(),
+        url: "https://example.com/deploy".to_owned(),
+    }
+}
+
+async fn slash_commands(store: &AnyStore) {
+    let (u, t, _) = world(store).await;
+    let t2 = store.create_team(&team("second")).await.unwrap();
+
+    let deploy = command(&u.id, &t.id, "deploy", 100);
+    let weather = command(&u.id, &t.id, "weather", 200);
+    let elsewhere = command(&u.id, &t2.id, "deploy", 300);
+    for c in [&deploy, &weather, &elsewhere] {
+        assert_eq!(&store.create_command(c).await.unwrap(), c);
+    }
+    assert_eq!(store.get_command(&deploy.id).await.unwrap(), Some(deploy.clone()));
+    let listed = store.list_team_commands(&t.id).await.unwrap();
+    assert_eq!(ids(&listed, |c| &c.id), [deploy.id.as_str(), weather.id.as_str()]);
+
+    // One live command per trigger and team.
+    let twin = command(&u.id, &t.id, "deploy", 400);
+    assert!(matches!(
+        store.create_command(&twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut renamed = weather.clone();
+    renamed.trigger = "deploy".to_owned();
+    assert!(matches!(
+        store.update_command(&renamed).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Update changes every mutable field, not the creator or the team.
+    let mut changed = weather.clone();
+    changed.token = new_id();
+    changed.update_at = 500;
+    changed.trigger = "forecast".to_owned();
+    changed.method = "G".to_owned();
+    changed.auto_complete = false;
+    changed.url = "https://example.com/forecast".to_owned();
+    changed.creator_id = "ignored".to_owned();
+    let stored = store.update_command(&changed).await.unwrap();
+    changed.creator_id = u.id.clone();
+    assert_eq!(stored, changed);
+
+    // A deleted command is gone everywhere, and its trigger is free again.
+    store.delete_command(&deploy.id, 600).await.unwrap();
+    assert_eq!(store.get_command(&deploy.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_command(&deploy.id, 700).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(store.update_command(&deploy).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        ids(&store.list_team_commands(&t.id).await.unwrap(), |c| &c.id),
+        [weather.id.as_str()]
+    );
+    assert_eq!(&store.create_command(&twin).await.unwrap(), &twin);
 }
 
 async fn outgoing_hooks(store: &AnyStore) {
