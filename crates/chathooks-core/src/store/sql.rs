@@ -786,8 +786,8 @@ macro_rules! migrator {
                 migrator!(@ $dir, 5, "script store", "0005_script_store.sql"),
                 migrator!(@ $dir, 6, "post sources and retention", "0006_post_sources_and_retention.sql"),
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
-                migrator!(@ $dir, 9, "roles and settings", "0009_roles_and_settings.sql"),
-                migrator!(@ $dir, 12, "slash commands", "0012_commands.sql"),
+                migrator!(@ $dir, 8, "roles and settings", "0008_roles_and_settings.sql"),
+                migrator!(@ $dir, 9, "slash commands", "0009_commands.sql"),
             ])
         }
     };

@@ -1,5 +1,5 @@
 -- Changed roles and admin switches (PostgreSQL): the same tables as
--- migrations/sqlite/0009_roles_and_settings.sql.
+-- migrations/sqlite/0008_roles_and_settings.sql.
 CREATE TABLE roles (
     name        TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     permissions TEXT NOT NULL,
