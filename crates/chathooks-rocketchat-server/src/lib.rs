@@ -80,21 +80,24 @@
 //!
 //! - server `http://localhost:3000`: A local reference server (Rocket.Chat listens on port 3000 by default).
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `authentication`: Obtaining and checking an auth token.
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `users`: Creating users (used to create bot and test accounts).
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `channels`: Public rooms.
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `chat`: Posting, editing, deleting and reacting to messages.
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `rooms`: Direct-message rooms and file uploads, for rooms of any kind.
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `integrations`: Managing incoming and outgoing webhook integrations. Four permissions govern these calls:
+//! `manage-incoming-integrations` and `manage-outgoing-integrations` allow managing every
+//! integration of that kind, while `manage-own-incoming-integrations` and
+//! `manage-own-outgoing-integrations` allow managing only the integrations the caller created.
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `permissions`: Permissions and the roles holding them (administration).
 //!
-//! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
+//! - tag `settings`: Server settings (administration).
 //!
 //! - tag `hooks`: Running an incoming webhook. No session is needed; the token in the URL is the credential.
 use std::future::Future;
