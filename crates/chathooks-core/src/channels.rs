@@ -35,6 +35,20 @@ pub fn direct_channel_name(user_a: &str, user_b: &str) -> String {
     format!("{low}__{high}")
 }
 
+/// The member ids a direct channel's name holds ([`direct_channel_name`]
+/// read back): two, or the same id twice for a user's channel with themself.
+pub fn direct_channel_members(name: &str) -> impl Iterator<Item = &str> {
+    name.split("__")
+}
+
+/// The member of a direct channel other than `user_id` (`user_id` itself for
+/// a user's channel with themself).
+pub fn direct_channel_peer<'a>(name: &'a str, user_id: &'a str) -> &'a str {
+    direct_channel_members(name)
+        .find(|id| *id != user_id)
+        .unwrap_or(user_id)
+}
+
 /// A membership of `user_id` in `channel_id` with `roles`, starting now.
 pub fn new_member(channel_id: &str, user_id: &str, roles: &str) -> ChannelMember {
     let now = now_ms();

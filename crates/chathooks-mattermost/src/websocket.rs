@@ -390,12 +390,7 @@ async fn display_name(core: &Core, channel: &Channel, viewer_id: &str) -> String
     if channel.channel_type != chathooks_core::store::CHANNEL_DIRECT {
         return channel.display_name.clone();
     }
-    let other = channel
-        .name
-        .split("__")
-        .find(|id| *id != viewer_id)
-        .unwrap_or(viewer_id)
-        .to_owned();
+    let other = chathooks_core::channels::direct_channel_peer(&channel.name, viewer_id).to_owned();
     match core.read().get_user(&other).await {
         Ok(Some(user)) => format!("@{}", mattermost_name(&user.username)),
         _ => channel.display_name.clone(),

@@ -70,7 +70,7 @@ pub(crate) async fn room_document(state: &Core, room: &Channel) -> RcResult<Valu
     if room.channel_type == CHANNEL_DIRECT {
         let mut members = Vec::new();
         // `low__high`; one id twice for a user's room with themself.
-        let mut ids: Vec<&str> = room.name.split("__").collect();
+        let mut ids: Vec<&str> = chathooks_core::channels::direct_channel_members(&room.name).collect();
         ids.dedup();
         for id in ids {
             if let Some(user) = state.read().get_user(id).await? {

@@ -151,17 +151,14 @@ pub(crate) fn error_doc(failure: &Failure) -> Value {
 
 /// `scriptLogs` of a history record.
 pub(crate) fn logs_doc<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Value {
-    logs.into_iter()
-        .map(|line| json!({"level": line.level, "text": line.text}))
-        .collect()
+    Value::Array(log_entries(logs))
 }
 
 /// A script's logs as history entries, to add to.
 pub(crate) fn log_entries<'a>(logs: impl IntoIterator<Item = &'a LogLine>) -> Vec<Value> {
-    match logs_doc(logs) {
-        Value::Array(entries) => entries,
-        _ => Vec::new(),
-    }
+    logs.into_iter()
+        .map(|line| json!({"level": line.level, "text": line.text}))
+        .collect()
 }
 
 /// JavaScript's truthiness of a JSON value.

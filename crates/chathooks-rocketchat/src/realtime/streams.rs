@@ -413,7 +413,7 @@ pub(super) async fn subscription(core: &Core, channel: &Channel, user: &User) ->
         })
         .unwrap_or_default();
     let (name, fname) = if channel.channel_type == CHANNEL_DIRECT {
-        let other = channel.name.split("__").find(|id| *id != user.id).unwrap_or(&user.id);
+        let other = chathooks_core::channels::direct_channel_peer(&channel.name, &user.id);
         // The other member's username, and their full name as `fname`.
         match core.read().get_user(other).await? {
             Some(other) => (other.username.clone(), wire::display_name(&other)),
