@@ -8,6 +8,8 @@
 
 pub mod webhook;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use serde_json::Value;
 
 use crate::Core;
@@ -30,9 +32,28 @@ pub const PROP_ATTACHMENTS: &str = "attachments";
 /// Post type of a post carrying Slack attachments.
 pub const POST_TYPE_SLACK_ATTACHMENT: &str = "slack_attachment";
 
-/// A plain post by `user_id` in `channel_id`, created now.
-pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
+/// The creation time of a new post: now, or one millisecond after the
+/// previous post this process made, whichever is later.
+///
+/// Why: channels list posts by `create_at`, and posts made in one burst (the
+/// parts of a split webhook message, a slash command's `extra_responses`, a
+/// script's several answers) often share a millisecond. Equal times come back
+/// in id order, which is random, so a channel could show the second answer
+/// before the first. Several instances on one database each keep their own
+/// order, as two real servers would.
+fn next_post_time() -> i64 {
+    static LAST: AtomicI64 = AtomicI64::new(0);
     let now = now_ms();
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(now.max(last + 1)))
+        .unwrap_or_else(|last| last);
+    now.max(previous + 1)
+}
+
+/// A plain post by `user_id` in `channel_id`, created now (see
+/// [`next_post_time`]: never in the same millisecond as the one before).
+pub fn new_post(channel_id: &str, user_id: &str, message: String) -> Post {
+    let now = next_post_time();
     Post {
         id: new_ordered_id(),
         create_at: now,
@@ -137,4 +158,26 @@ pub fn show_ephemeral(core: &Core, post: Post, channel: &Channel, user_id: &str)
         channel: channel.clone(),
         user_id: user_id.to_owned(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_made_in_one_burst_get_strictly_increasing_times() {
+        let posts: Vec<Post> = (0..200).map(|_| new_post("c", "u", String::new())).collect();
+        for pair in posts.windows(2) {
+            assert!(
+                pair[1].create_at > pair[0].create_at,
+                "{} then {}",
+                pair[0].create_at,
+                pair[1].create_at
+            );
+            assert_eq!(pair[1].update_at, pair[1].create_at);
+        }
+        let last = posts.last().map(|p| p.create_at).unwrap_or_default();
+        // Ahead of the clock by at most the posts made in this process's burst.
+        assert!(last <= now_ms() + 10_000, "{last} runs far ahead of the clock");
+    }
 }

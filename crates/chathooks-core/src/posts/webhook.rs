@@ -129,15 +129,10 @@ pub async fn create_webhook_posts(
     let chunks = split_runes(&text, MAX_POST_RUNES);
     let last = chunks.len().saturating_sub(1);
     let mut posts = Vec::with_capacity(chunks.len());
-    let mut previous_at = 0;
     for (index, chunk) in chunks.into_iter().enumerate() {
+        // new_post stamps each part a millisecond after the one before, so
+        // the parts of a split message list in order.
         let mut post = new_post(&channel.id, &author.id, chunk);
-        // Channel lists sort by create_at: strictly increasing times keep the
-        // parts of a split message in order even within one millisecond.
-        let at = now_ms().max(previous_at + 1);
-        previous_at = at;
-        post.create_at = at;
-        post.update_at = at;
         post.root_id.clone_from(&message.root_id);
         post.post_type.clone_from(&post_type);
         post.hook_id.clone_from(&message.hook_id);
