@@ -5,10 +5,15 @@
 //! [`Reader`](crate::reader::Reader) (`get_command`, `list_team_commands`).
 //! Soft deletes keep the row (`delete_at`), so a deleted command reads as
 //! missing everywhere at once and its trigger is free again.
+//!
+//! Each call also opens a `response_url` ([`open_response_url`]), through
+//! which the receiver may answer later ([`take_response_url`]), within
+//! Mattermost's limits.
 
 use crate::Core;
 use crate::delivery::{CallOutcome, CallRequest};
-use crate::store::{SlashCommand, Store, StoreError};
+use crate::ids::new_id;
+use crate::store::{CommandWebhook, SlashCommand, Store, StoreError, StoreResult, now_ms};
 
 /// Why a command was not written.
 #[derive(Debug, thiserror::Error)]
@@ -90,4 +95,76 @@ pub async fn delete(core: &Core, id: &str, at: i64) -> Result<(), StoreError> {
 /// The person who typed the command waits for it, so it is not queued.
 pub async fn call(core: &Core, request: &CallRequest) -> CallOutcome {
     crate::delivery::call::send(&core.deliveries.client, &core.allow_internal_callbacks, request).await
+}
+
+/// How long a call's `response_url` takes answers (Mattermost's
+/// `CommandWebhookLifetime`, 30 minutes).
+pub const RESPONSE_URL_LIFETIME_MS: i64 = 30 * 60 * 1000;
+
+/// How many answers one `response_url` takes (Mattermost's limit).
+pub const RESPONSE_URL_MAX_USES: i32 = 5;
+
+/// Why an answer through a `response_url` was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseUrlError {
+    /// No such id, or older than [`RESPONSE_URL_LIFETIME_MS`].
+    #[error("unknown or expired response_url")]
+    Missing,
+    /// The command was deleted after the call.
+    #[error("the command of this response_url is gone")]
+    CommandGone,
+    /// [`RESPONSE_URL_MAX_USES`] answers were taken already.
+    #[error("this response_url has taken all its answers")]
+    UsedUp,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Open the `response_url` of one call of `command` by `user_id` in
+/// `channel_id` (thread `root_id`): the id is the URL's last part, and its
+/// only credential, so it comes from the random id source. Records past
+/// their lifetime are swept here, so they never pile up (the index on
+/// `create_at` makes the sweep cheap).
+pub async fn open_response_url(
+    core: &Core,
+    command: &SlashCommand,
+    user_id: &str,
+    channel_id: &str,
+    root_id: &str,
+) -> StoreResult<CommandWebhook> {
+    let now = now_ms();
+    core.store
+        .delete_command_webhooks_before(now - RESPONSE_URL_LIFETIME_MS)
+        .await?;
+    let hook = CommandWebhook {
+        id: new_id(),
+        create_at: now,
+        command_id: command.id.clone(),
+        user_id: user_id.to_owned(),
+        channel_id: channel_id.to_owned(),
+        root_id: root_id.to_owned(),
+        use_count: 0,
+    };
+    core.store.create_command_webhook(&hook).await?;
+    Ok(hook)
+}
+
+/// Take one answer through the `response_url` `id`: its record and command
+/// when it is young enough, its command still there, and an answer left
+/// (counted now, so two racing answers cannot both take the last one).
+pub async fn take_response_url(core: &Core, id: &str) -> Result<(CommandWebhook, SlashCommand), ResponseUrlError> {
+    let hook = core
+        .store
+        .get_command_webhook(id, now_ms() - RESPONSE_URL_LIFETIME_MS)
+        .await?
+        .ok_or(ResponseUrlError::Missing)?;
+    let command = core
+        .store
+        .get_command(&hook.command_id)
+        .await?
+        .ok_or(ResponseUrlError::CommandGone)?;
+    if !core.store.use_command_webhook(&hook.id, RESPONSE_URL_MAX_USES).await? {
+        return Err(ResponseUrlError::UsedUp);
+    }
+    Ok((hook, command))
 }

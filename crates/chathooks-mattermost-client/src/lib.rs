@@ -11,6 +11,8 @@
 // - UpdateOutgoingWebhook: the `default` answer is handed over as 4XX and 5XX
 // - DeleteOutgoingWebhook: the `default` answer is handed over as 4XX and 5XX
 // - RegenOutgoingHookToken: the `default` answer is handed over as 4XX and 5XX
+// - ExecuteCommandWebhook: request body sent as application/json only (also accepts */*)
+// - ExecuteCommandWebhook: the `default` answer is handed over as 4XX and 5XX
 // - ExecuteIncomingWebhook: request body sent as application/json only (also accepts application/x-www-form-urlencoded, multipart/form-data)
 // - ExecuteIncomingWebhook: the `default` answer is handed over as 4XX and 5XX
 // - Login: the `default` answer is handed over as 4XX and 5XX
@@ -609,6 +611,44 @@ let response = client.regen_outgoing_hook_token()
 ```*/
     pub fn regen_outgoing_hook_token(&self) -> builder::RegenOutgoingHookToken<'_> {
         builder::RegenOutgoingHookToken::new(self)
+    }
+    /**Answer a slash command later, through its response_url
+
+The `response_url` sent with each slash command call. The command's
+receiver posts answers to it after the call has returned, in the
+shape of an immediate answer: JSON with `Content-Type:
+application/json`, otherwise the body is the `text` of an ephemeral
+answer. Each is handled as an immediate answer is (see
+`POST /api/v4/commands/execute`), for the user who ran the command,
+in the channel and thread where it was run.
+
+No session is needed: the id in the URL is the credential. It works
+for 30 minutes after the call and for at most 5 answers:
+- an unknown or expired id: 404 `app.command_webhook.get.missing`;
+- a sixth answer: 400 `app.command_webhook.try_use.invalid`;
+- a command deleted since: 400 `web.command_webhook.command.app_error`;
+- a JSON body that does not parse: 400
+  `web.command_webhook.parse.app_error`.
+
+##### Permissions
+
+None; the id is the credential.
+
+
+Sends a `POST` request to `/hooks/commands/{hook_id}`
+
+Arguments:
+- `hook_id`: The last part of the `response_url`.
+- `body`: The answer, JSON or plain text.
+```ignore
+let response = client.execute_command_webhook()
+    .hook_id(hook_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn execute_command_webhook(&self) -> builder::ExecuteCommandWebhook<'_> {
+        builder::ExecuteCommandWebhook::new(self)
     }
     /**Execute an incoming webhook
 
@@ -2125,7 +2165,8 @@ shown to the caller only, over their WebSocket, and never stored.
 `extra_responses` are handled the same way, each. The answer is
 returned as the body.
 
-Note: `response_url` delayed answers are not served yet by chathooks.
+Later answers may be posted to the payload's `response_url`
+(`POST /hooks/commands/{id}`): up to 5 of them, within 30 minutes.
 
 ##### Permissions
 
@@ -3518,6 +3559,117 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::execute_command_webhook`]
+
+[`Client::execute_command_webhook`]: super::Client::execute_command_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct ExecuteCommandWebhook<'a> {
+        client: &'a super::Client,
+        hook_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::CommandResponse, String>,
+    }
+    impl<'a> ExecuteCommandWebhook<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hook_id: Err("hook_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn hook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.hook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for hook_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::CommandResponse>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: CommandResponse` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/hooks/commands/{hook_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<ByteStream>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, hook_id, body } = self;
+            let hook_id = hook_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/hooks/commands/{}", client.baseurl, encode_path(& hook_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "execute_command_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -390,6 +390,33 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::regen_outgoing_hook_token::Request,
     ) -> impl Future<Output = ops::regen_outgoing_hook_token::Response> + Send;
+    /// Answer a slash command later, through its response_url
+    ///
+    /// The `response_url` sent with each slash command call. The command's
+    /// receiver posts answers to it after the call has returned, in the
+    /// shape of an immediate answer: JSON with `Content-Type:
+    /// application/json`, otherwise the body is the `text` of an ephemeral
+    /// answer. Each is handled as an immediate answer is (see
+    /// `POST /api/v4/commands/execute`), for the user who ran the command,
+    /// in the channel and thread where it was run.
+    ///
+    /// No session is needed: the id in the URL is the credential. It works
+    /// for 30 minutes after the call and for at most 5 answers:
+    /// - an unknown or expired id: 404 `app.command_webhook.get.missing`;
+    /// - a sixth answer: 400 `app.command_webhook.try_use.invalid`;
+    /// - a command deleted since: 400 `web.command_webhook.command.app_error`;
+    /// - a JSON body that does not parse: 400
+    ///   `web.command_webhook.parse.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// None; the id is the credential.
+    ///
+    /// `POST /hooks/commands/{hook_id}` (operation `ExecuteCommandWebhook`)
+    fn execute_command_webhook(
+        &self,
+        request: ops::execute_command_webhook::Request,
+    ) -> impl Future<Output = ops::execute_command_webhook::Response> + Send;
     /// Execute an incoming webhook
     ///
     /// Posts a message through an incoming webhook. No session is needed: the
@@ -1430,7 +1457,8 @@ pub trait Api: Send + Sync + 'static {
     /// `extra_responses` are handled the same way, each. The answer is
     /// returned as the body.
     ///
-    /// Note: `response_url` delayed answers are not served yet by chathooks.
+    /// Later answers may be posted to the payload's `response_url`
+    /// (`POST /hooks/commands/{id}`): up to 5 of them, within 30 minutes.
     ///
     /// ##### Permissions
     ///
@@ -2503,6 +2531,114 @@ pub mod ops {
             }
             async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
                 api.regen_outgoing_hook_token(credentials, request).await
+            }
+        }
+    }
+    /// `ExecuteCommandWebhook`: `POST /hooks/commands/{hook_id}`
+    pub mod execute_command_webhook {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The last part of the `response_url`.
+            ///
+            /// Path parameter `hook_id`.
+            pub hook_id: String,
+            /// The answer, JSON or plain text.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::CommandResponse),
+            /// Sent as `*/*`.
+            Binary(crate::runtime::Binary),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The answer was handled.
+            Ok(String),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::text_response(200u16, "text/plain", body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ExecuteCommandWebhook",
+                method: "POST",
+                path: "/hooks/commands/{hook_id}",
+                params: &[runtime::ParamSpec::path("hook_id")],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/CommandResponse"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "*/*",
+                            kind: runtime::MediaKind::Binary,
+                            fields: &[],
+                            schema: "{}",
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    hook_id: prepared.required(0)?,
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::CommandResponse>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared.binary_body(1) {
+                                Some(body) => Body::Binary(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.execute_command_webhook(request).await
             }
         }
     }
@@ -7394,6 +7530,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::update_outgoing_webhook::Request>()
         .serve::<ops::delete_outgoing_webhook::Request>()
         .serve::<ops::regen_outgoing_hook_token::Request>()
+        .serve::<ops::execute_command_webhook::Request>()
         .serve::<ops::execute_incoming_webhook::Request>()
         .serve::<ops::login::Request>()
         .serve::<ops::get_me::Request>()

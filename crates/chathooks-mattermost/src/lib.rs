@@ -257,6 +257,13 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, slash::execute_command)
     }
 
+    async fn execute_command_webhook(
+        &self,
+        request: ops::execute_command_webhook::Request,
+    ) -> ops::execute_command_webhook::Response {
+        respond(slash::execute_command_webhook(&self.state, request).await)
+    }
+
     async fn execute_incoming_webhook(
         &self,
         request: ops::execute_incoming_webhook::Request,

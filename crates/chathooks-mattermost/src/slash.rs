@@ -5,18 +5,21 @@
 //! through the core's guarded client ([`chathooks_core::commands::call`]),
 //! bounded by the callback timeout, and its answer is posted (`in_channel`)
 //! or shown to the caller alone (`ephemeral`, the default) before the
-//! request is answered. Not served yet: delayed answers through
-//! `response_url`, and recording the call with the delivery attempts.
+//! request is answered. The receiver may answer again later through the
+//! call's `response_url` ([`execute_command_webhook`], at most 5 times in 30
+//! minutes, as Mattermost allows); those answers are handled the same way.
+//! Not done yet: recording the call with the delivery attempts.
 
 use chathooks_core::Core;
+use chathooks_core::commands::{ResponseUrlError, open_response_url, take_response_url};
 use chathooks_core::delivery::{CallOutcome, CallRequest};
 use chathooks_core::ids::{is_valid_id, new_id};
 use chathooks_core::posts::webhook::{WebhookMessage, WebhookPostError, create_webhook_posts};
 use chathooks_core::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME, new_post, show_ephemeral,
 };
-use chathooks_core::store::{Channel, SlashCommand, now_ms};
-use chathooks_mattermost_server::ops::execute_command;
+use chathooks_core::store::{Channel, SlashCommand, User, now_ms};
+use chathooks_mattermost_server::ops::{execute_command, execute_command_webhook};
 use chathooks_mattermost_types as types;
 use serde_json::{Map, Value};
 
@@ -111,11 +114,17 @@ pub(crate) async fn execute_command(
         .await?
         .map(|team| team.name)
         .unwrap_or_default();
+    let root_id = body.root_id.unwrap_or_default();
+    let response_url = open_response_url(state, &command, &caller.user.id, &channel.id, &root_id).await?;
     let payload = Payload {
         channel_id: &channel.id,
         channel_name: &mattermost_name(&channel.name),
         command: &format!("/{trigger}"),
-        response_url: &format!("{}/hooks/commands/{}", state.site_url.trim_end_matches('/'), new_id()),
+        response_url: &format!(
+            "{}/hooks/commands/{}",
+            state.site_url.trim_end_matches('/'),
+            response_url.id
+        ),
         team_domain: &team_domain,
         team_id: &command.team_id,
         text,
@@ -123,22 +132,78 @@ pub(crate) async fn execute_command(
         trigger_id: &new_id(),
         user_id: &caller.user.id,
         user_name: &mattermost_name(&caller.user.username),
-        root_id: body.root_id.as_deref().unwrap_or_default(),
+        root_id: &root_id,
     };
     let outcome = chathooks_core::commands::call(state, &request_for(&command, &payload)).await;
     let answer = read_answer(&trigger, &outcome)?;
-    let root_id = body.root_id.unwrap_or_default();
+    handle_all(state, &caller.user, &channel, &root_id, &command, &answer).await?;
+    Ok(execute_command::Response::Ok(answer))
+}
+
+/// Handle an answer and its `extra_responses`, each on its own: one that
+/// cannot be posted does not stop the others, and the whole answers
+/// Mattermost's `create_post_failed` error.
+async fn handle_all(
+    state: &Core,
+    user: &User,
+    channel: &Channel,
+    root_id: &str,
+    command: &SlashCommand,
+    answer: &types::CommandResponse,
+) -> ApiResult<()> {
     let mut posting_failed = false;
-    for each in std::iter::once(&answer).chain(answer.extra_responses.iter().flatten()) {
-        if let Err(error) = handle(state, &caller, &channel, &root_id, &command, each).await {
+    for each in std::iter::once(answer).chain(answer.extra_responses.iter().flatten()) {
+        if let Err(error) = handle(state, user, channel, root_id, command, each).await {
             tracing::debug!(command_id = %command.id, error = %error.body().message, "slash command answer not posted");
             posting_failed = true;
         }
     }
     if posting_failed {
-        return Err(post_failed(&trigger));
+        return Err(post_failed(&command.trigger));
     }
-    Ok(execute_command::Response::Ok(answer))
+    Ok(())
+}
+
+/// `POST /hooks/commands/{id}`: a later answer through a call's
+/// `response_url`, handled as the call's own answer would have been, for
+/// the user who ran the command where they ran it.
+pub(crate) async fn execute_command_webhook(
+    state: &Core,
+    request: execute_command_webhook::Request,
+) -> ApiResult<execute_command_webhook::Response> {
+    let answer = match request.body {
+        execute_command_webhook::Body::Json(answer) => answer,
+        execute_command_webhook::Body::Binary(text) => types::CommandResponse {
+            text: Some(String::from_utf8_lossy(&text.data).into_owned()),
+            ..Default::default()
+        },
+    };
+    let (hook, command) = take_response_url(state, &request.hook_id)
+        .await
+        .map_err(|error| match error {
+            ResponseUrlError::Missing => ApiError::not_found(
+                "app.command_webhook.get.missing",
+                "Unable to get the webhook: the response_url is unknown or has expired.",
+            ),
+            ResponseUrlError::CommandGone => {
+                ApiError::bad_request("web.command_webhook.command.app_error", "Couldn't find the command.")
+            }
+            ResponseUrlError::UsedUp => ApiError::bad_request(
+                "app.command_webhook.try_use.invalid",
+                "Invalid webhook: this response_url has taken all its answers.",
+            ),
+            ResponseUrlError::Store(error) => error.into(),
+        })?;
+    let gone = || {
+        ApiError::not_found(
+            "app.command_webhook.get.missing",
+            "The command's user or channel is gone.",
+        )
+    };
+    let user = state.read().get_user(&hook.user_id).await?.ok_or_else(gone)?;
+    let channel = state.read().get_channel(&hook.channel_id).await?.ok_or_else(gone)?;
+    handle_all(state, &user, &channel, &hook.root_id, &command, &answer).await?;
+    Ok(execute_command_webhook::Response::Ok("ok".to_owned()))
 }
 
 /// The trigger (lowercased, without its `/`) and the rest of the line.
@@ -252,7 +317,7 @@ fn read_answer(trigger: &str, outcome: &CallOutcome) -> ApiResult<types::Command
 /// as Mattermost's `HandleCommandResponsePost`.
 async fn handle(
     state: &Core,
-    caller: &Caller,
+    user: &User,
     channel: &Channel,
     root_id: &str,
     command: &SlashCommand,
@@ -260,7 +325,7 @@ async fn handle(
 ) -> ApiResult<()> {
     let mut target = channel.clone();
     if let Some(channel_id) = answer.channel_id.as_deref().filter(|id| !id.is_empty()) {
-        let member = state.read().get_channel_member(channel_id, &caller.user.id).await?;
+        let member = state.read().get_channel_member(channel_id, &user.id).await?;
         let other = match member {
             Some(_) => state.read().get_channel(channel_id).await?,
             None => None,
@@ -289,7 +354,7 @@ async fn handle(
         create_webhook_posts(
             state,
             &target,
-            &caller.user,
+            user,
             WebhookMessage {
                 root_id: root_id.to_owned(),
                 text,
@@ -333,12 +398,12 @@ async fn handle(
     if !attachments.is_empty() {
         props.insert(PROP_ATTACHMENTS.into(), Value::Array(attachments));
     }
-    let mut post = new_post(&target.id, &caller.user.id, text);
+    let mut post = new_post(&target.id, &user.id, text);
     post.root_id = root_id.to_owned();
     post.post_type = "system_ephemeral".into();
     post.props = Value::Object(props);
     post.create_at = now_ms();
-    show_ephemeral(state, post, &target, &caller.user.id);
+    show_ephemeral(state, post, &target, &user.id);
     Ok(())
 }
 

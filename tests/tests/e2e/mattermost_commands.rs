@@ -622,3 +622,112 @@ async fn commands_cannot_reach_internal_addresses_unless_allowed() {
     );
     assert!(receiver.calls.try_recv().is_err(), "the receiver was never called");
 }
+
+/// A `response_url` (made from the server's site URL) on the test server's
+/// real address.
+fn on_test_server(world: &World, response_url: &str) -> String {
+    let site = world.server.state.core.site_url.trim_end_matches('/');
+    let path = response_url
+        .strip_prefix(site)
+        .unwrap_or_else(|| panic!("{response_url} is under the site URL {site}"));
+    assert!(path.starts_with("/hooks/commands/"), "{response_url}");
+    format!("{}{path}", world.server.base)
+}
+
+/// POST `body` to a `response_url` as an integration would: plain HTTP.
+async fn answer_later(url: &str, content_type: &str, body: String) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("response_url reachable");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("answer body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[tokio::test]
+async fn later_answers_through_the_response_url_land_like_immediate_ones_within_its_limits() {
+    let world = world().await;
+    let mut receiver = Receiver::start(Answer::With(200, "text/plain", String::new())).await;
+    let command = create(
+        &world.other_member,
+        input(&world.team.id, "build", &receiver.url("/b"), "P"),
+    )
+    .await;
+    execute(&world.member, &world.open_channel.id, "/build api").await;
+    let call = receiver.next().await;
+    let form = pairs(&call.body);
+    let url = on_test_server(&world, field(&form, "response_url"));
+    assert!(user_posts(&world, &world.open_channel.id).await.is_empty());
+
+    // A JSON answer posted for everyone, by the user who ran the command.
+    let (status, body) = answer_later(
+        &url,
+        "application/json",
+        json!({"response_type": "in_channel", "text": "Build <https://ci.example|42> passed"}).to_string(),
+    )
+    .await;
+    assert_eq!((status, body), (200, Value::String("ok".into())));
+    let posts = user_posts(&world, &world.open_channel.id).await;
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(posts[0].user_id, world.member.user.id);
+    assert_eq!(posts[0].message, "Build [42](https://ci.example) passed");
+    assert_eq!(posts[0].props["from_webhook"], "true");
+    assert_eq!(posts[0].props["override_username"], "deploybot");
+
+    // A plain-text answer is ephemeral: shown to that user, never stored.
+    let mut events = world.server.state.core.events.subscribe();
+    let (status, _) = answer_later(&url, "text/plain", "still running".into()).await;
+    assert_eq!(status, 200);
+    let shown = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let event = events.recv().await.expect("events flow");
+            if let Event::EphemeralPost { post, user_id, .. } = event.as_ref() {
+                return (post.clone(), user_id.clone());
+            }
+        }
+    })
+    .await
+    .expect("an ephemeral post was shown");
+    assert_eq!(
+        (shown.0.message.as_str(), shown.1.as_str()),
+        ("still running", world.member.user.id.as_str())
+    );
+    assert_eq!(user_posts(&world, &world.open_channel.id).await.len(), 1);
+
+    // Bad JSON is refused and does not use up an answer.
+    let (status, body) = answer_later(&url, "application/json", "{not json".into()).await;
+    assert_eq!(status, 400, "{body}");
+    // Five answers in all, then Mattermost's try_use error.
+    for _ in 0..3 {
+        let (status, _) = answer_later(&url, "text/plain", "again".into()).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = answer_later(&url, "text/plain", "sixth".into()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["id"], "app.command_webhook.try_use.invalid");
+
+    // An id nobody issued.
+    let unknown = format!("{}/hooks/commands/{}", world.server.base, "x".repeat(26));
+    let (status, body) = answer_later(&unknown, "text/plain", "hi".into()).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["id"], "app.command_webhook.get.missing");
+
+    // Once the command is deleted, its open response_urls stop working.
+    execute(&world.member, &world.open_channel.id, "/build web").await;
+    let second_url = on_test_server(&world, field(&pairs(&receiver.next().await.body), "response_url"));
+    world
+        .other_member
+        .client
+        .delete_command()
+        .command_id(&command.id)
+        .send()
+        .await
+        .expect("command deleted");
+    let (status, body) = answer_later(&second_url, "application/json", json!({"text": "late"}).to_string()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["id"], "web.command_webhook.command.app_error");
+}

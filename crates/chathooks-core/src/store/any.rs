@@ -341,6 +341,22 @@ impl Store for AnyStore {
         dispatch!(self, s => s.list_team_commands(team_id))
     }
 
+    async fn create_command_webhook(&self, hook: &CommandWebhook) -> StoreResult<()> {
+        dispatch!(self, s => s.create_command_webhook(hook))
+    }
+
+    async fn get_command_webhook(&self, id: &str, made_after: i64) -> StoreResult<Option<CommandWebhook>> {
+        dispatch!(self, s => s.get_command_webhook(id, made_after))
+    }
+
+    async fn use_command_webhook(&self, id: &str, limit: i32) -> StoreResult<bool> {
+        dispatch!(self, s => s.use_command_webhook(id, limit))
+    }
+
+    async fn delete_command_webhooks_before(&self, made_before: i64) -> StoreResult<u64> {
+        dispatch!(self, s => s.delete_command_webhooks_before(made_before))
+    }
+
     async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
         dispatch!(self, s => s.create_rc_integration(integration))
     }

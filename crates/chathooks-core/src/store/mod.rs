@@ -331,6 +331,18 @@ pub trait Store: Send + Sync + 'static {
     fn delete_command(&self, id: &str, at: i64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The team's live commands, by `create_at` then id.
     fn list_team_commands(&self, team_id: &str) -> impl Future<Output = StoreResult<Vec<SlashCommand>>> + Send;
+    /// Insert a command call's `response_url` record. Conflict if the id exists.
+    fn create_command_webhook(&self, hook: &CommandWebhook) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The record with this id made after `made_after` (older ones have expired).
+    fn get_command_webhook(
+        &self,
+        id: &str,
+        made_after: i64,
+    ) -> impl Future<Output = StoreResult<Option<CommandWebhook>>> + Send;
+    /// Count one more answer, unless `limit` were taken already: false then.
+    fn use_command_webhook(&self, id: &str, limit: i32) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Forget the records made at or before `made_before`; how many.
+    fn delete_command_webhooks_before(&self, made_before: i64) -> impl Future<Output = StoreResult<u64>> + Send;
 
     // ----- Rocket.Chat integrations -----
 

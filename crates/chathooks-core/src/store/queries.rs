@@ -513,6 +513,47 @@ macro_rules! impl_store {
                 map_rows(rows, command_row)
             }
 
+            async fn create_command_webhook(&self, hook: &CommandWebhook) -> StoreResult<()> {
+                sqlx::query(sql::CREATE_COMMAND_WEBHOOK)
+                    .bind($text(&hook.id))
+                    .bind(hook.create_at)
+                    .bind($text(&hook.command_id))
+                    .bind($text(&hook.user_id))
+                    .bind($text(&hook.channel_id))
+                    .bind($text(&hook.root_id))
+                    .bind(hook.use_count)
+                    .execute(&self.$writes)
+                    .await
+                    .map_err(write_err("command webhook"))?;
+                Ok(())
+            }
+
+            async fn get_command_webhook(&self, id: &str, made_after: i64) -> StoreResult<Option<CommandWebhook>> {
+                let row = sqlx::query(sql::GET_COMMAND_WEBHOOK)
+                    .bind($text(id))
+                    .bind(made_after)
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(command_webhook_row).transpose()?)
+            }
+
+            async fn use_command_webhook(&self, id: &str, limit: i32) -> StoreResult<bool> {
+                let done = sqlx::query(sql::USE_COMMAND_WEBHOOK)
+                    .bind($text(id))
+                    .bind(limit)
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_command_webhooks_before(&self, made_before: i64) -> StoreResult<u64> {
+                let done = sqlx::query(sql::DELETE_COMMAND_WEBHOOKS_BEFORE)
+                    .bind(made_before)
+                    .execute(&self.$writes)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             // ----- Rocket.Chat integrations -----
 
             async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {

@@ -298,6 +298,22 @@ pub struct OutgoingHook {
     pub icon_url: String,
 }
 
+/// The `response_url` of one slash command call (Mattermost's
+/// `CommandWebhook`): the answers posted to it land as the call's own answer
+/// would have, as `user_id` in `channel_id`, while it is young enough and
+/// has answers left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandWebhook {
+    pub id: String,
+    pub create_at: i64,
+    pub command_id: String,
+    pub user_id: String,
+    pub channel_id: String,
+    pub root_id: String,
+    /// Answers taken so far.
+    pub use_count: i32,
+}
+
 /// A Mattermost custom slash command (wire model `Command`, field for field).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlashCommand {

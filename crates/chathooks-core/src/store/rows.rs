@@ -268,6 +268,18 @@ macro_rules! row_mappers {
             })
         }
 
+        pub(in crate::store) fn command_webhook_row(row: &$row) -> Result<CommandWebhook, sqlx::Error> {
+            Ok(CommandWebhook {
+                id: $text(row, "id")?,
+                create_at: row.try_get("create_at")?,
+                command_id: $text(row, "command_id")?,
+                user_id: $text(row, "user_id")?,
+                channel_id: $text(row, "channel_id")?,
+                root_id: $text(row, "root_id")?,
+                use_count: row.try_get("use_count")?,
+            })
+        }
+
         pub(in crate::store) fn rc_row(row: &$row) -> Result<RcIntegration, sqlx::Error> {
             Ok(RcIntegration {
                 id: $text(row, "id")?,

@@ -486,6 +486,15 @@ pub(super) const LIST_TEAM_COMMANDS: &str = concat!(
     " FROM commands WHERE team_id = $1 AND delete_at = 0 ORDER BY create_at, id"
 );
 
+pub(super) const CREATE_COMMAND_WEBHOOK: &str = "INSERT INTO command_webhooks \
+     (id, create_at, command_id, user_id, channel_id, root_id, use_count) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(super) const GET_COMMAND_WEBHOOK: &str = "SELECT id, create_at, command_id, user_id, channel_id, root_id, \
+     use_count FROM command_webhooks WHERE id = $1 AND create_at > $2";
+/// One statement, so two answers racing for the last use cannot both win.
+pub(super) const USE_COMMAND_WEBHOOK: &str =
+    "UPDATE command_webhooks SET use_count = use_count + 1 WHERE id = $1 AND use_count < $2";
+pub(super) const DELETE_COMMAND_WEBHOOKS_BEFORE: &str = "DELETE FROM command_webhooks WHERE create_at <= $1";
+
 // ----- Rocket.Chat integrations -----
 
 pub(super) const CREATE_RC_INTEGRATION: &str = concat!(
@@ -788,6 +797,7 @@ macro_rules! migrator {
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
                 migrator!(@ $dir, 8, "roles and settings", "0008_roles_and_settings.sql"),
                 migrator!(@ $dir, 9, "slash commands", "0009_commands.sql"),
+                migrator!(@ $dir, 13, "command webhooks", "0013_command_webhooks.sql"),
             ])
         }
     };

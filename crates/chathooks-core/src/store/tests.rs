@@ -57,6 +57,7 @@ on_every_backend!(
     incoming_paging_and_filters,
     outgoing_hooks,
     slash_commands,
+    command_webhooks,
     rc_integrations,
     rc_history,
     rc_script_store,
@@ -834,6 +835,44 @@ async fn slash_commands(store: &AnyStore) {
         [weather.id.as_str()]
     );
     assert_eq!(&store.create_command(&twin).await.unwrap(), &twin);
+}
+
+async fn command_webhooks(store: &AnyStore) {
+    let hook = |id: &str, create_at: i64| CommandWebhook {
+        id: id.to_owned(),
+        create_at,
+        command_id: new_id(),
+        user_id: new_id(),
+        channel_id: new_id(),
+        root_id: String::new(),
+        use_count: 0,
+    };
+    let (young, old) = (hook(&new_id(), 1_000), hook(&new_id(), 100));
+    store.create_command_webhook(&young).await.unwrap();
+    store.create_command_webhook(&old).await.unwrap();
+    assert!(matches!(
+        store.create_command_webhook(&young).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Only records made after the cut-off are found.
+    assert_eq!(
+        store.get_command_webhook(&young.id, 500).await.unwrap(),
+        Some(young.clone())
+    );
+    assert_eq!(store.get_command_webhook(&old.id, 500).await.unwrap(), None);
+    assert_eq!(store.get_command_webhook(&new_id(), 0).await.unwrap(), None);
+    // Uses are counted up to the limit, and no further.
+    for _ in 0..3 {
+        assert!(store.use_command_webhook(&young.id, 3).await.unwrap());
+    }
+    assert!(!store.use_command_webhook(&young.id, 3).await.unwrap());
+    assert!(!store.use_command_webhook(&new_id(), 3).await.unwrap());
+    let used = store.get_command_webhook(&young.id, 0).await.unwrap().unwrap();
+    assert_eq!(used.use_count, 3);
+    // Expired records are swept; young ones stay.
+    assert_eq!(store.delete_command_webhooks_before(500).await.unwrap(), 1);
+    assert_eq!(store.get_command_webhook(&old.id, 0).await.unwrap(), None);
+    assert!(store.get_command_webhook(&young.id, 0).await.unwrap().is_some());
 }
 
 async fn outgoing_hooks(store: &AnyStore) {
