@@ -30,14 +30,18 @@ pub enum Switch {
     /// Webhooks may post with another picture
     /// (`ServiceSettings.EnablePostIconOverride`).
     PostIconOverride,
+    /// Custom slash commands may be managed and run
+    /// (`ServiceSettings.EnableCommands`, on by default).
+    Commands,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 4] = [
+    pub const ALL: [Switch; 5] = [
         Switch::IncomingHooks,
         Switch::OutgoingHooks,
         Switch::PostUsernameOverride,
         Switch::PostIconOverride,
+        Switch::Commands,
     ];
 
     /// The key it is stored under.
@@ -47,6 +51,7 @@ impl Switch {
             Switch::OutgoingHooks => "hooks.outgoing_enabled",
             Switch::PostUsernameOverride => "hooks.post_username_override",
             Switch::PostIconOverride => "hooks.post_icon_override",
+            Switch::Commands => "commands.enabled",
         }
     }
 

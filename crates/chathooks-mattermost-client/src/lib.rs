@@ -1922,6 +1922,8 @@ custom commands they may manage: all of the team's with
 
 Note: Mattermost also lists its built-in commands; chathooks has none.
 
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+
 ##### Permissions
 
 `view_team` on `team_id`; `manage_own_slash_commands` there for
@@ -1974,6 +1976,12 @@ Note: Mattermost also refuses the triggers of its built-in commands
 (`away`, `echo`, `join`...); chathooks has no built-in commands, so
 they are free here.
 
+The triggers of Mattermost's built-in commands (`me`, `shrug`, `join`,
+`away` and the rest) are taken: 400
+`api.command.duplicate_trigger.app_error`.
+
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+
 ##### Permissions
 
 `manage_own_slash_commands` on `team_id` (team admins and system
@@ -2001,6 +2009,8 @@ Returns one command, token included. A command that does not exist,
 is deleted, or that the caller may not manage is answered alike with
 404 `store.sql_command.save.get.app_error`, so its existence does not
 leak.
+
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
 
 ##### Permissions
 
@@ -2030,6 +2040,8 @@ the path's (400 `api.context.invalid_param.app_error`) and its
 The fields are checked as on creation (400 `model.command.is_valid.*`,
 `api.command.duplicate_trigger.app_error`).
 
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+
 ##### Permissions
 
 `manage_own_slash_commands` on the command's team (404
@@ -2057,6 +2069,8 @@ let response = client.update_command()
 
 Deletes the command: its trigger runs nothing and may be taken again.
 
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+
 ##### Permissions
 
 As for `UpdateCommand`.
@@ -2079,6 +2093,8 @@ let response = client.delete_command()
 
 Replaces the command's token with a fresh one; calls made afterwards
 carry the new one. The answer holds only the new token.
+
+With `EnableCommands` off: 501 `api.command.disabled.app_error`.
 
 ##### Permissions
 
@@ -2103,6 +2119,7 @@ let response = client.regen_command_token()
 The team's commands with `auto_complete` set, oldest first,
 sanitized: `token`, `creator_id`, `method`, `url`, `username` and
 `icon_url` are emptied, as Mattermost's `Command.Sanitize` does.
+With `EnableCommands` off the list is empty.
 
 ##### Permissions
 
@@ -2136,7 +2153,8 @@ Checks, in this order:
    caller (403 otherwise).
 4. The trigger (the first word, lowercased, without `/`) must name a
    live custom command of that team (404
-   `api.command.execute_command.not_found.app_error`).
+   `api.command.execute_command.not_found.app_error`; also for every
+   trigger while `EnableCommands` is off).
 
 The command's URL is called with its `method`: `P` posts the payload
 form-encoded, `G` puts it in the query. The payload holds `token`,

@@ -1274,6 +1274,8 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Note: Mattermost also lists its built-in commands; chathooks has none.
     ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+    ///
     /// ##### Permissions
     ///
     /// `view_team` on `team_id`; `manage_own_slash_commands` there for
@@ -1316,6 +1318,12 @@ pub trait Api: Send + Sync + 'static {
     /// (`away`, `echo`, `join`...); chathooks has no built-in commands, so
     /// they are free here.
     ///
+    /// The triggers of Mattermost's built-in commands (`me`, `shrug`, `join`,
+    /// `away` and the rest) are taken: 400
+    /// `api.command.duplicate_trigger.app_error`.
+    ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+    ///
     /// ##### Permissions
     ///
     /// `manage_own_slash_commands` on `team_id` (team admins and system
@@ -1335,6 +1343,8 @@ pub trait Api: Send + Sync + 'static {
     /// is deleted, or that the caller may not manage is answered alike with
     /// 404 `store.sql_command.save.get.app_error`, so its existence does not
     /// leak.
+    ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
     ///
     /// ##### Permissions
     ///
@@ -1356,6 +1366,8 @@ pub trait Api: Send + Sync + 'static {
     /// The fields are checked as on creation (400 `model.command.is_valid.*`,
     /// `api.command.duplicate_trigger.app_error`).
     ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+    ///
     /// ##### Permissions
     ///
     /// `manage_own_slash_commands` on the command's team (404
@@ -1373,6 +1385,8 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Deletes the command: its trigger runs nothing and may be taken again.
     ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
+    ///
     /// ##### Permissions
     ///
     /// As for `UpdateCommand`.
@@ -1387,6 +1401,8 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Replaces the command's token with a fresh one; calls made afterwards
     /// carry the new one. The answer holds only the new token.
+    ///
+    /// With `EnableCommands` off: 501 `api.command.disabled.app_error`.
     ///
     /// ##### Permissions
     ///
@@ -1403,6 +1419,7 @@ pub trait Api: Send + Sync + 'static {
     /// The team's commands with `auto_complete` set, oldest first,
     /// sanitized: `token`, `creator_id`, `method`, `url`, `username` and
     /// `icon_url` are emptied, as Mattermost's `Command.Sanitize` does.
+    /// With `EnableCommands` off the list is empty.
     ///
     /// ##### Permissions
     ///
@@ -1428,7 +1445,8 @@ pub trait Api: Send + Sync + 'static {
     ///    caller (403 otherwise).
     /// 4. The trigger (the first word, lowercased, without `/`) must name a
     ///    live custom command of that team (404
-    ///    `api.command.execute_command.not_found.app_error`).
+    ///    `api.command.execute_command.not_found.app_error`; also for every
+    ///    trigger while `EnableCommands` is off).
     ///
     /// The command's URL is called with its `method`: `P` posts the payload
     /// form-encoded, `G` puts it in the query. The payload holds `token`,

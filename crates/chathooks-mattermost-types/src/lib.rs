@@ -271,7 +271,8 @@ pub struct CommandResponse {
 `TeamSettings`...). Only these `ServiceSettings` fields change what
 this server does, each a boolean: `EnableIncomingWebhooks`,
 `EnableOutgoingWebhooks`, `EnablePostUsernameOverride`,
-`EnablePostIconOverride`. The rest is kept and returned as given.
+`EnablePostIconOverride`, `EnableCommands`. The rest is kept and
+returned as given.
 */
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(transparent)]

@@ -14,11 +14,13 @@ use chathooks_mattermost_server::ops::{
 use chathooks_mattermost_types as types;
 
 use super::auth::{Caller, Permission, has_team_permission, require_team_permission};
+use super::config::{HookKind, require_enabled};
 use super::error::{ApiError, ApiResult};
 use super::status_ok;
 use super::users::user_not_found;
 use chathooks_core::Core;
 use chathooks_core::commands::CommandError;
+use chathooks_core::config::{self, Switch};
 use chathooks_core::ids::{is_valid_id, new_id};
 use chathooks_core::store::{SlashCommand, StoreError, now_ms};
 
@@ -44,6 +46,47 @@ pub(crate) fn command_not_found() -> ApiError {
     ApiError::not_found("store.sql_command.save.get.app_error", "We couldn't get the command.")
 }
 
+/// The triggers of Mattermost's built-in commands, which a custom command
+/// may not take (`CreateCommand` checks each built-in provider; `/echo`
+/// only exists on test servers, so it stays free).
+const BUILT_IN_TRIGGERS: &[&str] = &[
+    "away",
+    "code",
+    "collapse",
+    "dnd",
+    "expand",
+    "groupmsg",
+    "header",
+    "help",
+    "invite",
+    "invite_people",
+    "join",
+    "kick",
+    "leave",
+    "logout",
+    "me",
+    "msg",
+    "mute",
+    "offline",
+    "online",
+    "open",
+    "purpose",
+    "remove",
+    "rename",
+    "search",
+    "settings",
+    "shortcuts",
+    "shrug",
+    "status",
+];
+
+fn duplicate_trigger() -> ApiError {
+    ApiError::bad_request(
+        "api.command.duplicate_trigger.app_error",
+        "This trigger word is already in use. Please choose another word.",
+    )
+}
+
 fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::bad_request(format!("model.command.is_valid.{field}.app_error"), message)
 }
@@ -51,10 +94,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
 impl From<CommandError> for ApiError {
     fn from(error: CommandError) -> Self {
         match error {
-            CommandError::DuplicateTrigger(_) => ApiError::bad_request(
-                "api.command.duplicate_trigger.app_error",
-                "This trigger word is already in use. Please choose another word.",
-            ),
+            CommandError::DuplicateTrigger(_) => duplicate_trigger(),
             CommandError::Store(StoreError::NotFound) => command_not_found(),
             CommandError::Store(other) => other.into(),
         }
@@ -110,6 +150,7 @@ async fn load(state: &Core, command_id: &str) -> ApiResult<SlashCommand> {
     if !is_valid_id(command_id) {
         return Err(ApiError::invalid_url_param("command_id"));
     }
+    require_enabled(state, HookKind::Commands).await?;
     state
         .read()
         .get_command(command_id)
@@ -205,6 +246,7 @@ pub(crate) async fn create_command(
     let mut input = request.body;
     let team_id = input.team_id.take().unwrap_or_default();
     require_team_permission(state, &caller.user, &team_id, Permission::ManageOwnSlashCommands).await?;
+    require_enabled(state, HookKind::Commands).await?;
     let mut creator_id = caller.user.id.clone();
     if let Some(owner) = input
         .creator_id
@@ -246,6 +288,9 @@ pub(crate) async fn create_command(
     };
     apply(&mut command, input);
     check_fields(&command)?;
+    if BUILT_IN_TRIGGERS.contains(&command.trigger.to_lowercase().as_str()) {
+        return Err(duplicate_trigger());
+    }
     let command = chathooks_core::commands::create(state, &command).await?;
     Ok(create_command::Response::Created(wire(&command)))
 }
@@ -263,6 +308,7 @@ pub(crate) async fn list_commands(
     })?;
     let custom_only = request.custom_only.as_deref().is_some_and(go_parse_bool);
     require_team_permission(state, &caller.user, &team_id, Permission::ViewTeam).await?;
+    require_enabled(state, HookKind::Commands).await?;
     let manages = has_team_permission(state, &caller.user, &team_id, Permission::ManageOwnSlashCommands).await?;
     let commands = state.read().list_team_commands(&team_id).await?;
     if !manages {
@@ -379,6 +425,10 @@ pub(crate) async fn list_autocomplete_commands(
         return Err(ApiError::invalid_url_param("team_id"));
     }
     require_team_permission(state, &caller.user, &request.team_id, Permission::ViewTeam).await?;
+    // With commands off, Mattermost lists only its built-in ones.
+    if !config::is_on(state, Switch::Commands).await? {
+        return Ok(list_autocomplete_commands::Response::Ok(types::CommandList(Vec::new())));
+    }
     let commands = state.read().list_team_commands(&request.team_id).await?;
     let list = commands.iter().filter(|c| c.auto_complete).map(sanitized).collect();
     Ok(list_autocomplete_commands::Response::Ok(types::CommandList(list)))

@@ -21,26 +21,28 @@ use super::error::{ApiError, ApiResult};
 const DOCUMENT_KEY: &str = "mattermost.config";
 
 /// The `ServiceSettings` field of each switch.
-const SWITCHES: [(&str, Switch); 4] = [
+const SWITCHES: [(&str, Switch); 5] = [
     ("EnableIncomingWebhooks", Switch::IncomingHooks),
     ("EnableOutgoingWebhooks", Switch::OutgoingHooks),
     ("EnablePostUsernameOverride", Switch::PostUsernameOverride),
     ("EnablePostIconOverride", Switch::PostIconOverride),
+    ("EnableCommands", Switch::Commands),
 ];
 
 /// Fields of a fresh document besides the switches (Mattermost's defaults).
 fn fresh_service_settings() -> Map<String, Value> {
     let mut settings = Map::new();
-    settings.insert("EnableCommands".into(), json!(true));
     settings.insert("EnableOnlyAdminIntegrations".into(), json!(true));
     settings
 }
 
-/// The families of webhooks, for [`require_enabled`].
+/// The integrations an administrator may turn off, for [`require_enabled`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HookKind {
     Incoming,
     Outgoing,
+    /// Custom slash commands (`EnableCommands`).
+    Commands,
 }
 
 /// 501 with Mattermost's error id when `kind`'s webhooks are turned off
@@ -57,6 +59,11 @@ pub(crate) async fn require_enabled(core: &Core, kind: HookKind) -> ApiResult<()
             Switch::OutgoingHooks,
             "api.outgoing_webhook.disabled.app_error",
             "Outgoing webhooks have been disabled by the system admin.",
+        ),
+        HookKind::Commands => (
+            Switch::Commands,
+            "api.command.disabled.app_error",
+            "Commands have been disabled by the system admin.",
         ),
     };
     if config::is_on(core, switch).await? {

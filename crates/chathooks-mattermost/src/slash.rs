@@ -101,6 +101,10 @@ pub(crate) async fn execute_command(
         channel.team_id.clone()
     };
     let (trigger, text) = split_command(&body.command);
+    // With commands off (`EnableCommands`), no custom command is found.
+    if !chathooks_core::config::is_on(state, chathooks_core::config::Switch::Commands).await? {
+        return Err(not_found(&trigger));
+    }
     let command = state
         .read()
         .list_team_commands(&team_id)

@@ -731,3 +731,75 @@ async fn later_answers_through_the_response_url_land_like_immediate_ones_within_
     assert_eq!(status, 400);
     assert_eq!(body["id"], "web.command_webhook.command.app_error");
 }
+
+/// The status and Mattermost error id of a refused call.
+fn status_and_id<T: std::fmt::Debug>(
+    result: Result<T, chathooks_mattermost_client::Error<types::AppError>>,
+) -> (u16, String) {
+    let (status, error) = app_error(result);
+    (status, error.id)
+}
+
+#[tokio::test]
+async fn built_in_triggers_are_taken_and_enable_commands_off_hides_custom_commands() {
+    let world = world().await;
+    let team = &world.team.id;
+    let bob = &world.other_member;
+    let receiver = Receiver::start(Answer::With(200, "text/plain", "hi".into())).await;
+    for trigger in ["me", "Shrug", "join"] {
+        let refused = bob
+            .client
+            .create_command()
+            .body(input(team, trigger, &receiver.url("/"), "P"))
+            .send()
+            .await;
+        let (status, error) = app_error(refused);
+        assert_eq!(
+            (status, error.id.as_str()),
+            (400, "api.command.duplicate_trigger.app_error"),
+            "/{trigger} is built in"
+        );
+    }
+    let command = create(bob, input(team, "deploy", &receiver.url("/"), "P")).await;
+
+    let off = serde_json::Map::from_iter([("ServiceSettings".to_owned(), json!({"EnableCommands": false}))]);
+    let config = world
+        .admin
+        .client
+        .patch_config()
+        .body(types::Config(off))
+        .send()
+        .await
+        .expect("config patched")
+        .into_inner();
+    assert_eq!(config["ServiceSettings"]["EnableCommands"], false);
+
+    let disabled = (501, "api.command.disabled.app_error".to_owned());
+    let created = bob
+        .client
+        .create_command()
+        .body(input(team, "other", &receiver.url("/"), "P"))
+        .send()
+        .await;
+    assert_eq!(status_and_id(created), disabled);
+    let listed = bob.client.list_commands().team_id(team).send().await;
+    assert_eq!(status_and_id(listed), disabled);
+    let got = bob.client.get_command().command_id(&command.id).send().await;
+    assert_eq!(status_and_id(got), disabled);
+    let deleted = bob.client.delete_command().command_id(&command.id).send().await;
+    assert_eq!(status_and_id(deleted), disabled);
+    let autocomplete = bob
+        .client
+        .list_autocomplete_commands()
+        .team_id(team)
+        .send()
+        .await
+        .expect("autocomplete listed")
+        .into_inner();
+    assert!(autocomplete.0.is_empty(), "{autocomplete:?}");
+    let (status, id) = execute_error(&world.member, &world.open_channel.id, "/deploy now").await;
+    assert_eq!(
+        (status, id.as_str()),
+        (404, "api.command.execute_command.not_found.app_error")
+    );
+}
