@@ -11,7 +11,9 @@
 //! Mattermost's limits.
 
 use crate::Core;
-use crate::delivery::{CallOutcome, CallRequest};
+use serde_json::json;
+
+use crate::delivery::{CallOutcome, CallRequest, ImmediateCall, call_now};
 use crate::ids::new_id;
 use crate::store::{CommandWebhook, SlashCommand, Store, StoreError, StoreResult, now_ms};
 
@@ -88,13 +90,37 @@ pub async fn delete(core: &Core, id: &str, at: i64) -> Result<(), StoreError> {
     core.store.delete_command(id, at).await
 }
 
-/// Call a command's receiver now, as the delivery engine calls webhooks:
-/// through the guarded client (internal addresses refused unless allowed),
-/// waiting at most the callback timeout, reading at most
-/// [`MAX_ANSWER_BYTES`](crate::delivery::MAX_ANSWER_BYTES) of the answer.
-/// The person who typed the command waits for it, so it is not queued.
-pub async fn call(core: &Core, request: &CallRequest) -> CallOutcome {
-    crate::delivery::call::send(&core.deliveries.client, &core.allow_internal_callbacks, request).await
+/// The `event` of a slash command call in the delivery history.
+pub const EVENT_SLASH_COMMAND: &str = "slash_command";
+
+/// Call `command`'s receiver now for `user_id` in `channel_id`, as the
+/// delivery engine calls webhooks: through the guarded client (internal
+/// addresses refused unless allowed), waiting at most the callback timeout,
+/// reading at most [`MAX_ANSWER_BYTES`](crate::delivery::MAX_ANSWER_BYTES)
+/// of the answer. The person who typed the command waits for it, so it is
+/// not queued; it is recorded in the delivery history all the same
+/// ([`call_now`]), delivered when the dialect can use the answer
+/// (`usable`).
+pub async fn call(
+    core: &Core,
+    dialect: &str,
+    command: &SlashCommand,
+    (user_id, channel_id): (&str, &str),
+    request: &CallRequest,
+    usable: impl FnOnce(&CallOutcome) -> bool,
+) -> CallOutcome {
+    let what = ImmediateCall {
+        dialect,
+        event: EVENT_SLASH_COMMAND,
+        hook_id: &command.id,
+        context: json!({
+            "trigger": command.trigger,
+            "team_id": command.team_id,
+            "user_id": user_id,
+            "channel_id": channel_id,
+        }),
+    };
+    call_now(core, what, request, usable).await
 }
 
 /// How long a call's `response_url` takes answers (Mattermost's

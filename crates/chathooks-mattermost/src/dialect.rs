@@ -39,7 +39,7 @@ fn hook_id(path: &str) -> Option<&str> {
 
 impl Dialect for MattermostDialect {
     fn name(&self) -> &'static str {
-        "mattermost"
+        crate::DIALECT
     }
 
     fn title(&self) -> &'static str {

@@ -6,6 +6,10 @@
 //! Each operation lives in the module of its resource and returns
 //! `ApiResult<Response>`; errors become AppError answers in [`error`].
 
+/// This dialect's name, in the delivery queue (`DeliveryJob::dialect`) and
+/// the descriptor.
+pub(crate) const DIALECT: &str = "mattermost";
+
 mod auth;
 mod channels;
 mod commands;

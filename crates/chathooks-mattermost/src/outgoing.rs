@@ -22,8 +22,7 @@ use chathooks_core::Core;
 use chathooks_core::channels::live_channel;
 use chathooks_core::store::{CHANNEL_OPEN, Channel, DeliveryJob, OutgoingHook, Post, StoreResult};
 
-/// The name of this dialect's jobs in the delivery queue.
-const DIALECT: &str = "mattermost";
+use crate::DIALECT;
 
 /// `content_type` of hooks that want JSON; any other value means a form.
 const JSON: &str = "application/json";

@@ -8,7 +8,8 @@
 //! request is answered. The receiver may answer again later through the
 //! call's `response_url` ([`execute_command_webhook`], at most 5 times in 30
 //! minutes, as Mattermost allows); those answers are handled the same way.
-//! Not done yet: recording the call with the delivery attempts.
+//! Each call is recorded in the delivery history, as a finished job with
+//! its one attempt.
 
 use chathooks_core::Core;
 use chathooks_core::commands::{ResponseUrlError, open_response_url, take_response_url};
@@ -138,7 +139,16 @@ pub(crate) async fn execute_command(
         user_name: &mattermost_name(&caller.user.username),
         root_id: &root_id,
     };
-    let outcome = chathooks_core::commands::call(state, &request_for(&command, &payload)).await;
+    let request = request_for(&command, &payload);
+    let outcome = chathooks_core::commands::call(
+        state,
+        crate::DIALECT,
+        &command,
+        (&caller.user.id, &channel.id),
+        &request,
+        |outcome| read_answer(&trigger, outcome).is_ok(),
+    )
+    .await;
     let answer = read_answer(&trigger, &outcome)?;
     handle_all(state, &caller.user, &channel, &root_id, &command, &answer).await?;
     Ok(execute_command::Response::Ok(answer))

@@ -220,15 +220,17 @@ let response = client.list_hooks()
     }
     /**Outgoing deliveries, newest first
 
-Outgoing calls (Mattermost outgoing webhooks and Rocket.Chat outgoing integrations),
-newest first, each with every attempt made: request body, status, an excerpt of the
-answer, duration, error, and when the next attempt is due.
+Outgoing calls (Mattermost outgoing webhooks, Rocket.Chat outgoing integrations, and
+the calls made at once for a user who waits: slash commands, with event
+`slash_command` and the command's id as `hook_id`), newest first, each with every
+attempt made: request body, status, an excerpt of the answer, duration, error, and
+when the next attempt is due.
 
 
 Sends a `GET` request to `/_chathooks/api/v1/deliveries`
 
 Arguments:
-- `hook`: Only the deliveries of this outgoing hook or integration (its id).
+- `hook`: Only the deliveries of this outgoing hook, integration or slash command (its id).
 - `limit`: Most deliveries returned (1 to 1000).
 - `status`: Only deliveries with this status.
 ```ignore

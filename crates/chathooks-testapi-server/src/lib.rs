@@ -93,9 +93,11 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ops::list_hooks::Response> + Send;
     /// Outgoing deliveries, newest first
     ///
-    /// Outgoing calls (Mattermost outgoing webhooks and Rocket.Chat outgoing integrations),
-    /// newest first, each with every attempt made: request body, status, an excerpt of the
-    /// answer, duration, error, and when the next attempt is due.
+    /// Outgoing calls (Mattermost outgoing webhooks, Rocket.Chat outgoing integrations, and
+    /// the calls made at once for a user who waits: slash commands, with event
+    /// `slash_command` and the command's id as `hook_id`), newest first, each with every
+    /// attempt made: request body, status, an excerpt of the answer, duration, error, and
+    /// when the next attempt is due.
     ///
     /// `GET /_chathooks/api/v1/deliveries` (operation `listDeliveries`)
     fn list_deliveries(
@@ -536,7 +538,7 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Only the deliveries of this outgoing hook or integration (its id).
+            /// Only the deliveries of this outgoing hook, integration or slash command (its id).
             ///
             /// Query parameter `hook`.
             pub hook: Option<String>,

@@ -501,6 +501,32 @@ async fn post_commands_send_a_form_and_in_channel_answers_are_posted() {
     assert_eq!(first.props["attachments"][0]["fields"][0]["value"], "3");
     assert!(first.props.get("webhook_display_name").is_none(), "{:?}", first.props);
     assert_eq!(second.message, "second");
+
+    // The call is in the delivery history, as the test API shows it.
+    let history = chathooks_testapi_client::Client::new(&world.server.base)
+        .list_deliveries()
+        .hook(&command.id)
+        .send()
+        .await
+        .expect("deliveries listed")
+        .into_inner()
+        .deliveries;
+    assert_eq!(history.len(), 1, "{history:#?}");
+    let recorded = &history[0];
+    assert_eq!(
+        (recorded.api.as_str(), recorded.event.as_str()),
+        ("mattermost", "slash_command")
+    );
+    assert_eq!(recorded.status, chathooks_testapi_types::DeliveryStatus::Delivered);
+    assert_eq!(recorded.url, receiver.url("/cmd"));
+    assert_eq!(recorded.attempt_log.len(), 1);
+    assert_eq!(recorded.attempt_log[0].status_code, Some(200));
+    assert!(
+        recorded.request_body.contains("text=api++v2"),
+        "{}",
+        recorded.request_body
+    );
+    assert!(recorded.attempt_log[0].response_excerpt.contains("Deploying"));
 }
 
 #[tokio::test]
@@ -592,6 +618,24 @@ async fn failed_calls_and_bad_lines_get_mattermosts_errors() {
     }
     // Not in the team, so not allowed to post in its channels.
     assert_eq!(execute_error(&world.outsider, channel, "/failing").await.0, 403);
+
+    // Each call made is in the history as failed, with why.
+    let history = chathooks_testapi_client::Client::new(&world.server.base)
+        .list_deliveries()
+        .status(chathooks_testapi_types::DeliveryStatus::Failed)
+        .send()
+        .await
+        .expect("deliveries listed")
+        .into_inner()
+        .deliveries;
+    assert_eq!(history.len(), 4, "{history:#?}");
+    assert!(history.iter().all(|d| d.event == "slash_command"));
+    let errors: Vec<&str> = history.iter().map(|d| d.attempt_log[0].error.as_str()).collect();
+    assert!(errors.contains(&"HTTP 503"), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("timed out") || e.contains("timeout")),
+        "{errors:?}"
+    );
 }
 
 #[tokio::test]

@@ -134,7 +134,7 @@ pub(crate) async fn send(client: &reqwest::Client, allow: &AllowList, request: &
         Err(error) => {
             return match netguard::refusal(&error) {
                 Some(refused) => failed(format!("refused: {refused}"), true),
-                None => failed(format!("request to {url} failed: {error}"), false),
+                None => failed(format!("request to {url} failed: {}", describe(error)), false),
             };
         }
     };
@@ -165,7 +165,7 @@ pub(crate) async fn send(client: &reqwest::Client, allow: &AllowList, request: &
             }
             Ok(None) => break,
             Err(e) => {
-                error = Some(format!("reading the answer of {url} failed: {e}"));
+                error = Some(format!("reading the answer of {url} failed: {}", describe(e)));
                 break;
             }
         }
@@ -180,4 +180,23 @@ pub(crate) async fn send(client: &reqwest::Client, allow: &AllowList, request: &
         refused: false,
         duration_ms: elapsed_ms(started),
     }
+}
+
+/// A transport error in words the reader of a delivery record can act on:
+/// reqwest's own message ("error sending request for url ...") names no
+/// cause, so a timeout says so and anything else gets its chain of causes
+/// (connection refused, DNS failure, TLS...).
+fn describe(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out: no answer within the callback timeout".to_owned();
+    }
+    let mut causes = String::new();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        causes.push_str(": ");
+        causes.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    // The caller names the URL already.
+    format!("{}{causes}", error.without_url())
 }

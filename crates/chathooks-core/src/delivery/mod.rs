@@ -16,8 +16,11 @@
 //! - A job whose instance died mid-call is claimed again once its lease runs
 //!   out, by any instance on the same database; only calls in flight at that
 //!   moment can be made twice, and the attempts show it.
+//! - Calls someone waits on (slash commands, buttons, dialogs) are made at
+//!   once ([`call_now`]) and recorded as finished jobs with their attempt.
 
 pub(crate) mod call;
+mod immediate;
 mod schedule;
 pub mod worker;
 
@@ -31,6 +34,7 @@ use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
 pub use self::call::{CallOutcome, CallRequest, MAX_ANSWER_BYTES};
+pub use self::immediate::{ImmediateCall, call_now};
 pub use self::schedule::{RetryPolicy, Schedule};
 use crate::Core;
 use crate::events::Event;

@@ -264,13 +264,13 @@ fn lost_call(job: &DeliveryJob, previous_owner: &str, number: i64, taken_over_at
     }
 }
 
-fn excerpt(outcome: &CallOutcome) -> String {
+pub(super) fn excerpt(outcome: &CallOutcome) -> String {
     let end = outcome.body.len().min(EXCERPT_BYTES);
     String::from_utf8_lossy(&outcome.body[..end]).into_owned()
 }
 
 /// What went wrong, for the attempt's record; `None` for a success.
-fn problem(outcome: &CallOutcome, verdict: Verdict) -> Option<String> {
+pub(super) fn problem(outcome: &CallOutcome, verdict: Verdict) -> Option<String> {
     if let Some(error) = &outcome.error {
         return Some(error.clone());
     }

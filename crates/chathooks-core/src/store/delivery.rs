@@ -139,6 +139,14 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Post>> + Send;
     /// Insert jobs (triggered by something other than a new post).
     fn enqueue_deliveries(&self, jobs: &[DeliveryJob]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Insert a job whose calls were already made (a call someone waited
+    /// for), with its attempts, in one transaction: the history shows it as
+    /// any other, and no worker claims it (it is not pending).
+    fn record_delivery(
+        &self,
+        job: &DeliveryJob,
+        attempts: &[DeliveryAttempt],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Claim up to `limit` jobs for `owner` until `lease_until`, earliest due
     /// first: pending jobs due at `now`, and running jobs whose lease ran out
     /// (their instance died mid-call). Each job goes to one claimant only.
@@ -194,6 +202,13 @@ impl DeliveryStore for AnyStore {
         match self.backend() {
             Backend::Sqlite(s) => s.enqueue_deliveries(jobs).await,
             Backend::Postgres(s) => s.enqueue_deliveries(jobs).await,
+        }
+    }
+
+    async fn record_delivery(&self, job: &DeliveryJob, attempts: &[DeliveryAttempt]) -> StoreResult<()> {
+        match self.backend() {
+            Backend::Sqlite(s) => s.record_delivery(job, attempts).await,
+            Backend::Postgres(s) => s.record_delivery(job, attempts).await,
         }
     }
 
@@ -268,6 +283,22 @@ macro_rules! impl_delivery_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(write_err("delivery job id already exists"))?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_delivery(&self, job: &DeliveryJob, attempts: &[DeliveryAttempt]) -> StoreResult<()> {
+                let mut tx = self.write_tx().await?;
+                bind_job(sqlx::query(sql::INSERT_JOB), job)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_err("delivery job id already exists"))?;
+                for attempt in attempts {
+                    bind_attempt(sqlx::query(sql::INSERT_ATTEMPT), attempt)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(write_err("delivery attempt id already exists"))?;
                 }
                 tx.commit().await?;
                 Ok(())
