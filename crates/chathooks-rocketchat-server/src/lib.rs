@@ -250,7 +250,8 @@ pub trait Api: Send + Sync + 'static {
     /// `webhook-incoming` (see `IncomingIntegrationCreate`) or `webhook-outgoing` (see
     /// `OutgoingIntegrationCreate`). Properties not listed in the chosen shape are refused
     /// with 400 `invalid-params`; so is a body that matches neither shape, for example one
-    /// with no `type`. The validator reports the `oneOf` failure as a whole
+    /// with no `type`. Any other `type` is answered with 400 `Invalid integration type.`
+    /// (see `UnknownIntegrationCreate`). The validator reports the `oneOf` failure as a whole
     /// (`must match exactly one schema in oneOf [invalid-params]`) where Rocket.Chat also
     /// lists the failures of each shape.
     ///

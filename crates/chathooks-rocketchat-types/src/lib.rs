@@ -1786,6 +1786,7 @@ pub struct IntegrationsClearHistoryBody {
 pub enum IntegrationsCreateBody {
     IncomingIntegrationCreate(IncomingIntegrationCreate),
     OutgoingIntegrationCreate(OutgoingIntegrationCreate),
+    UnknownIntegrationCreate(UnknownIntegrationCreate),
 }
 impl ::std::convert::From<IncomingIntegrationCreate> for IntegrationsCreateBody {
     fn from(value: IncomingIntegrationCreate) -> Self {
@@ -1795,6 +1796,11 @@ impl ::std::convert::From<IncomingIntegrationCreate> for IntegrationsCreateBody 
 impl ::std::convert::From<OutgoingIntegrationCreate> for IntegrationsCreateBody {
     fn from(value: OutgoingIntegrationCreate) -> Self {
         Self::OutgoingIntegrationCreate(value)
+    }
+}
+impl ::std::convert::From<UnknownIntegrationCreate> for IntegrationsCreateBody {
+    fn from(value: UnknownIntegrationCreate) -> Self {
+        Self::UnknownIntegrationCreate(value)
     }
 }
 ///`IntegrationsCreateResponse`
@@ -3933,6 +3939,53 @@ impl ::std::convert::TryFrom<String> for UnauthorizedErrorSuccess {
     type Error = <bool as ::std::str::FromStr>::Err;
     fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
         value.parse()
+    }
+}
+/**A body of `integrations.create` whose `type` is neither `webhook-incoming` nor
+`webhook-outgoing`. The schema admits it so that the server can answer it as
+Rocket.Chat does, with 400 `{success: false, error: "Invalid integration type."}`.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UnknownIntegrationCreate {
+    #[serde(rename = "type")]
+    pub type_: UnknownIntegrationCreateType,
+}
+///`UnknownIntegrationCreateType`
+#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[serde(transparent)]
+pub struct UnknownIntegrationCreateType(::std::string::String);
+impl ::std::ops::Deref for UnknownIntegrationCreateType {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<UnknownIntegrationCreateType> for ::std::string::String {
+    fn from(value: UnknownIntegrationCreateType) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for UnknownIntegrationCreateType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if ["webhook-incoming".to_string(), "webhook-outgoing".to_string()]
+            .contains(&value)
+        {
+            Err("invalid value".into())
+        } else {
+            Ok(Self(value))
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UnknownIntegrationCreateType {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Self::try_from(<::std::string::String>::deserialize(deserializer)?)
+            .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
     }
 }
 ///`User`

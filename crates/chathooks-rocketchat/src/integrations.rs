@@ -89,7 +89,11 @@ pub(crate) async fn integrations_create(
     caller: Caller,
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
-    let body = fields_of(&body_of!(request, integrations_create))?;
+    let body = body_of!(request, integrations_create);
+    if matches!(body, chathooks_rocketchat_types::IntegrationsCreateBody::UnknownIntegrationCreate(_)) {
+        return Err(RcError::failure("Invalid integration type."));
+    }
+    let body = fields_of(&body)?;
     let mut integration = new_integration(state, &caller.user, &body).await?;
     check_script(scripts, &mut integration).await;
     let integration = chathooks_core::integrations::create_integration(state, &integration).await?;

@@ -261,6 +261,17 @@ async fn schema_failures_are_invalid_params() {
     )
     .await;
     assert_eq!((status, error["errorType"].as_str()), (400, Some("invalid-params")));
+
+    // A type Rocket.Chat does not know gets its own plain failure, whatever
+    // else the body holds.
+    for body in [
+        with(incoming("#general"), json!({"type": "webhook-sideways"})),
+        json!({"type": ""}),
+    ] {
+        let (status, error) = create_raw(&world.admin, body.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(error, json!({"success": false, "error": "Invalid integration type."}), "{body}");
+    }
 }
 
 /// Plain users hold the own-* permissions: they manage what they created
