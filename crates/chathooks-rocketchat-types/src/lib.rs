@@ -1284,9 +1284,8 @@ pub struct IncomingWebhookMessage {
     ///Alternative to `icon_url`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub avatar: ::std::option::Option<::std::string::String>,
-    ///Other destination (`#room` or `@username`); needs `overrideDestinationChannelEnabled`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub channel: ::std::option::Option<::std::string::String>,
+    pub channel: ::std::option::Option<IncomingWebhookMessageChannel>,
     ///Alternative to `icon_emoji`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub emoji: ::std::option::Option<::std::string::String>,
@@ -1308,6 +1307,23 @@ pub struct IncomingWebhookMessage {
     ///Display name shown on the message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
+}
+/**Other destinations, each `#room`, `@username` or a bare room name or id: one
+string (entries may be separated by commas) or an array of them, as Rocket.Chat's
+`processWebhookMessage` takes either; the message is posted in each. Needs
+`overrideDestinationChannelEnabled`.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(untagged)]
+pub enum IncomingWebhookMessageChannel {
+    String(::std::string::String),
+    Array(::std::vec::Vec<::std::string::String>),
+}
+impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+for IncomingWebhookMessageChannel {
+    fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+        Self::Array(value)
+    }
 }
 ///`InfoResponse`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

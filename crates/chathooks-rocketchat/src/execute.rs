@@ -87,7 +87,7 @@ async fn destinations(
     state: &Core,
     integration: &Integration,
     poster: &User,
-    override_channel: Option<&str>,
+    override_channel: Option<&[String]>,
     override_room: Option<&str>,
 ) -> RcResult<Vec<Channel>> {
     let invalid = || RcError::failure("invalid-channel");
@@ -95,7 +95,7 @@ async fn destinations(
         return Ok(vec![live_channel(state, room_id).await?.ok_or_else(invalid)?]);
     }
     let list: Vec<String> = match override_channel {
-        Some(channel) => entries(channel),
+        Some(channels) => channels.to_vec(),
         None => integration.spec.channels.clone(),
     };
     let mut rooms = Vec::with_capacity(list.len());
@@ -116,6 +116,16 @@ async fn destinations(
 
 fn trimmed(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The entries of a payload's `channel`: one string (comma-separated) or
+/// an array of them; `None` when it names nothing.
+fn override_entries(channel: Option<&types::IncomingWebhookMessageChannel>) -> Option<Vec<String>> {
+    let list = match channel? {
+        types::IncomingWebhookMessageChannel::String(one) => entries(one),
+        types::IncomingWebhookMessageChannel::Array(many) => many.iter().flat_map(|e| entries(e)).collect(),
+    };
+    (!list.is_empty()).then_some(list)
 }
 
 pub(crate) async fn execute_incoming_webhook(
@@ -150,7 +160,7 @@ pub(crate) async fn execute_incoming_webhook(
 /// overrides, to its rooms or the payload's (when it may choose them).
 async fn post_payload(state: &Core, integration: &Integration, message: types::IncomingWebhookMessage) -> RcResult<()> {
     let spec = &integration.spec;
-    let override_channel = trimmed(message.channel.as_ref());
+    let override_channel = override_entries(message.channel.as_ref());
     let override_room = trimmed(message.room_id.as_ref());
     if (override_channel.is_some() || override_room.is_some()) && !spec.may_override_destination {
         return Err(RcError::failure(

@@ -90,7 +90,10 @@ pub(crate) async fn integrations_create(
     request: integrations_create::Request,
 ) -> RcResult<integrations_create::Response> {
     let body = body_of!(request, integrations_create);
-    if matches!(body, chathooks_rocketchat_types::IntegrationsCreateBody::UnknownIntegrationCreate(_)) {
+    if matches!(
+        body,
+        chathooks_rocketchat_types::IntegrationsCreateBody::UnknownIntegrationCreate(_)
+    ) {
         return Err(RcError::failure("Invalid integration type."));
     }
     let body = fields_of(&body)?;

@@ -222,6 +222,27 @@ async fn destination_overrides() {
         .collect();
     assert_eq!(texts, ["by id", "by name"]);
 
+    // An array of destinations, as processWebhookMessage takes: each gets the message.
+    let general = world
+        .server
+        .state
+        .core
+        .read()
+        .get_channel("GENERAL")
+        .await
+        .unwrap()
+        .unwrap();
+    let before = history(&world.bob, &general.id).await.len();
+    let (status, body) = send_raw(
+        http.post(hook_url(&world, &open))
+            .json(&json!({"text": "to both", "channel": ["#random", "general"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(history(&world.bob, &random.id).await[0].msg, "to both");
+    let in_general = history(&world.bob, &general.id).await;
+    assert_eq!((in_general.len(), in_general[0].msg.as_str()), (before + 1, "to both"));
+
     let (status, body) = send_raw(
         http.post(hook_url(&world, &open))
             .json(&json!({"text": "x", "channel": "#nowhere"})),

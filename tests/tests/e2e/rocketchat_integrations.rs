@@ -270,7 +270,11 @@ async fn schema_failures_are_invalid_params() {
     ] {
         let (status, error) = create_raw(&world.admin, body.clone()).await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!(error, json!({"success": false, "error": "Invalid integration type."}), "{body}");
+        assert_eq!(
+            error,
+            json!({"success": false, "error": "Invalid integration type."}),
+            "{body}"
+        );
     }
 }
 
