@@ -1518,12 +1518,12 @@ is applied.
 
 Checks, in this order:
 1. `post_id` must be a valid id (400).
-2. The caller must be able to read the post's channel (403
-   `api.context.permissions.app_error`; a post that does not exist is
-   answered so too, except to system admins, who get the 404 below).
-3. A `cookie` is refused (400
+2. A `cookie` is refused (400
    `api.post.do_action.action_integration.app_error`): chathooks
    issues none, so none can be decrypted.
+3. The caller must be able to read the post's channel (403
+   `api.context.permissions.app_error`; a post that does not exist is
+   answered so too, except to system admins, who get the 404 below).
 4. The post must be live (404 `app.post.get.app_error`), and one of
    its attachments must carry an action with this id and an
    `integration` (404 `api.post.do_action.action_id.app_error`).

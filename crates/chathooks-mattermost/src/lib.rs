@@ -6,6 +6,7 @@
 //! Each operation lives in the module of its resource and returns
 //! `ApiResult<Response>`; errors become AppError answers in [`error`].
 
+mod actions;
 mod auth;
 mod channels;
 mod commands;
@@ -247,6 +248,14 @@ impl Api for Mattermost {
         request: ops::list_autocomplete_commands::Request,
     ) -> ops::list_autocomplete_commands::Response {
         authenticated!(self, credentials, request, commands::list_autocomplete_commands)
+    }
+
+    async fn do_post_action(
+        &self,
+        credentials: Credentials,
+        request: ops::do_post_action::Request,
+    ) -> ops::do_post_action::Response {
+        authenticated!(self, credentials, request, actions::do_post_action)
     }
 
     async fn execute_command(
