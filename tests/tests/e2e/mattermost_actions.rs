@@ -553,7 +553,8 @@ async fn goto_location_is_handed_to_the_clicker() {
 async fn failed_clicks_get_mattermosts_errors() {
     let world = world().await;
     let ok = Receiver::json(json!({})).await;
-    let failing = Receiver::start(Answer::With(503, "maintenance".into())).await;
+    // A JSON body, so that only the status makes the call fail.
+    let failing = Receiver::start(Answer::With(503, "{}".into())).await;
     let slow = Receiver::start(Answer::Never).await;
     let garbled = Receiver::start(Answer::With(200, "{not json".into())).await;
     let down = {
