@@ -48,6 +48,7 @@
 // - DeletePost: the `default` answer is handed over as 4XX and 5XX
 // - PatchPost: the `default` answer is handed over as 4XX and 5XX
 // - GetPostThread: the `default` answer is handed over as 4XX and 5XX
+// - DoPostAction: the `default` answer is handed over as 4XX and 5XX
 // - CreatePostEphemeral: the `default` answer is handed over as 4XX and 5XX
 // - SaveReaction: the `default` answer is handed over as 4XX and 5XX
 // - GetReactions: the `default` answer is handed over as 4XX and 5XX
@@ -1548,6 +1549,76 @@ let response = client.get_post_thread()
 ```*/
     pub fn get_post_thread(&self) -> builder::GetPostThread<'_> {
         builder::GetPostThread::new(self)
+    }
+    /**Perform a post action
+
+Clicks a button, or picks an option of a menu, of a message
+attachment: the action's integration is called, and what it answers
+is applied.
+
+Checks, in this order:
+1. `post_id` must be a valid id (400).
+2. A `cookie` is refused (400
+   `api.post.do_action.action_integration.app_error`): chathooks
+   issues none, so none can be decrypted.
+3. The caller must be able to read the post's channel (403
+   `api.context.permissions.app_error`; a post that does not exist is
+   answered so too, except to system admins, who get the 404 below).
+4. The post must be live (404 `app.post.get.app_error`), and one of
+   its attachments must carry an action with this id and an
+   `integration` (404 `api.post.do_action.action_id.app_error`).
+
+The integration's `url` is POSTed a `PostActionIntegrationRequest`
+(JSON): `user_id`, `user_name`, `channel_id`, `channel_name`,
+`team_id`, `team_domain` (empty in direct and group channels),
+`post_id`, `trigger_id`, `type`, `data_source` and the action's
+`context`. A non-empty `selected_option` is added to the context as
+`selected_option`, and `data_source` is then the action's. The call
+goes through the server's guard on internal addresses and waits at
+most the outgoing-call timeout. A receiver that cannot be reached,
+refuses the address, times out, answers other than 200 or with a
+body that is not JSON is answered 400
+`api.post.do_action.action_integration.app_error`.
+
+The integration's answer (`PostActionIntegrationResponse`, an empty
+body being an empty answer):
+- `update`: the post's `message` and `props` are replaced (no
+  `props` keeps the old ones; given `props` keep the old
+  `from_webhook`, `override_username` and `override_icon_url` and
+  cannot add them), action ids are assigned again, pin state and
+  files stay; the post is marked edited when its message or
+  attachments changed, and `post_edited` is sent;
+- `ephemeral_text`: shown to the caller only, in the post's thread,
+  over their WebSocket (`ephemeral_message`), never stored; Slack
+  links become Markdown unless `skip_slack_parsing`;
+- `goto_location`: returned to the caller, who should go there.
+
+Note: chathooks does not run plugin integrations (`/plugins/...`,
+`rpc://...` URLs), and reads the body leniently only when it is
+absent (an unparseable body is a 400 here; the real server ignores
+it).
+
+##### Permissions
+
+`read_channel` on the post's channel.
+
+
+Sends a `POST` request to `/api/v4/posts/{post_id}/actions/{action_id}`
+
+Arguments:
+- `post_id`: Id of the post.
+- `action_id`: Id of the action, as the post carries it.
+- `body`: The option picked in a menu, if any.
+```ignore
+let response = client.do_post_action()
+    .post_id(post_id)
+    .action_id(action_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn do_post_action(&self) -> builder::DoPostAction<'_> {
+        builder::DoPostAction::new(self)
     }
     /**Create an ephemeral post
 
@@ -7588,6 +7659,150 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_post_thread",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::do_post_action`]
+
+[`Client::do_post_action`]: super::Client::do_post_action*/
+    #[derive(Debug, Clone)]
+    pub struct DoPostAction<'a> {
+        client: &'a super::Client,
+        post_id: Result<::std::string::String, String>,
+        action_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::DoPostActionRequest, String>,
+    }
+    impl<'a> DoPostAction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                post_id: Err("post_id was not initialized".to_string()),
+                action_id: Err("action_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn post_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.post_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for post_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn action_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.action_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for action_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::DoPostActionRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: DoPostActionRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/posts/{post_id}/actions/{action_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::PostActionApiResponse>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, post_id, action_id, body } = self;
+            let post_id = post_id.map_err(Error::InvalidRequest)?;
+            let action_id = action_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/posts/{}/actions/{}", client.baseurl, encode_path(& post_id
+                .to_string()), encode_path(& action_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "do_post_action",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

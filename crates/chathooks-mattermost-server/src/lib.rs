@@ -1004,6 +1004,64 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_post_thread::Request,
     ) -> impl Future<Output = ops::get_post_thread::Response> + Send;
+    /// Perform a post action
+    ///
+    /// Clicks a button, or picks an option of a menu, of a message
+    /// attachment: the action's integration is called, and what it answers
+    /// is applied.
+    ///
+    /// Checks, in this order:
+    /// 1. `post_id` must be a valid id (400).
+    /// 2. A `cookie` is refused (400
+    ///    `api.post.do_action.action_integration.app_error`): chathooks
+    ///    issues none, so none can be decrypted.
+    /// 3. The caller must be able to read the post's channel (403
+    ///    `api.context.permissions.app_error`; a post that does not exist is
+    ///    answered so too, except to system admins, who get the 404 below).
+    /// 4. The post must be live (404 `app.post.get.app_error`), and one of
+    ///    its attachments must carry an action with this id and an
+    ///    `integration` (404 `api.post.do_action.action_id.app_error`).
+    ///
+    /// The integration's `url` is POSTed a `PostActionIntegrationRequest`
+    /// (JSON): `user_id`, `user_name`, `channel_id`, `channel_name`,
+    /// `team_id`, `team_domain` (empty in direct and group channels),
+    /// `post_id`, `trigger_id`, `type`, `data_source` and the action's
+    /// `context`. A non-empty `selected_option` is added to the context as
+    /// `selected_option`, and `data_source` is then the action's. The call
+    /// goes through the server's guard on internal addresses and waits at
+    /// most the outgoing-call timeout. A receiver that cannot be reached,
+    /// refuses the address, times out, answers other than 200 or with a
+    /// body that is not JSON is answered 400
+    /// `api.post.do_action.action_integration.app_error`.
+    ///
+    /// The integration's answer (`PostActionIntegrationResponse`, an empty
+    /// body being an empty answer):
+    /// - `update`: the post's `message` and `props` are replaced (no
+    ///   `props` keeps the old ones; given `props` keep the old
+    ///   `from_webhook`, `override_username` and `override_icon_url` and
+    ///   cannot add them), action ids are assigned again, pin state and
+    ///   files stay; the post is marked edited when its message or
+    ///   attachments changed, and `post_edited` is sent;
+    /// - `ephemeral_text`: shown to the caller only, in the post's thread,
+    ///   over their WebSocket (`ephemeral_message`), never stored; Slack
+    ///   links become Markdown unless `skip_slack_parsing`;
+    /// - `goto_location`: returned to the caller, who should go there.
+    ///
+    /// Note: chathooks does not run plugin integrations (`/plugins/...`,
+    /// `rpc://...` URLs), and reads the body leniently only when it is
+    /// absent (an unparseable body is a 400 here; the real server ignores
+    /// it).
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_channel` on the post's channel.
+    ///
+    /// `POST /api/v4/posts/{post_id}/actions/{action_id}` (operation `DoPostAction`)
+    fn do_post_action(
+        &self,
+        credentials: Credentials,
+        request: ops::do_post_action::Request,
+    ) -> impl Future<Output = ops::do_post_action::Response> + Send;
     /// Create an ephemeral post
     ///
     /// Shows a post to one user only, now, without storing it: it reaches
@@ -5523,6 +5581,103 @@ pub mod ops {
             }
         }
     }
+    /// `DoPostAction`: `POST /api/v4/posts/{post_id}/actions/{action_id}`
+    pub mod do_post_action {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the post.
+            ///
+            /// Path parameter `post_id`.
+            pub post_id: String,
+            /// Id of the action, as the post carries it.
+            ///
+            /// Path parameter `action_id`.
+            pub action_id: String,
+            /// The option picked in a menu, if any.
+            pub body: Option<crate::types::DoPostActionRequest>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The integration was called and its answer applied.
+            Ok(crate::types::PostActionApiResponse),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DoPostAction",
+                method: "POST",
+                path: "/api/v4/posts/{post_id}/actions/{action_id}",
+                params: &[
+                    runtime::ParamSpec::path("post_id"),
+                    runtime::ParamSpec::path("action_id"),
+                ],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/DoPostActionRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::OPTIONAL
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    post_id: prepared.required(0)?,
+                    action_id: prepared.required(1)?,
+                    body: prepared.body_as(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.do_post_action(credentials, request).await
+            }
+        }
+    }
     /// `CreatePostEphemeral`: `POST /api/v4/posts/ephemeral`
     pub mod create_post_ephemeral {
         use crate::{runtime, runtime::axum, Credentials};
@@ -7583,6 +7738,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::delete_post::Request>()
         .serve::<ops::patch_post::Request>()
         .serve::<ops::get_post_thread::Request>()
+        .serve::<ops::do_post_action::Request>()
         .serve::<ops::create_post_ephemeral::Request>()
         .serve::<ops::save_reaction::Request>()
         .serve::<ops::get_reactions::Request>()

@@ -1167,6 +1167,16 @@ pub struct CreateUserBody {
     ///Unique user name; lower-case letters, digits, `.`, `-` and `_`.
     pub username: ::std::string::String,
 }
+///The body of `DoPostAction`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct DoPostActionRequest {
+    ///The encrypted action of an ephemeral post; chathooks issues none and refuses any.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cookie: ::std::option::Option<::std::string::String>,
+    ///The value of the option picked in a menu.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub selected_option: ::std::option::Option<::std::string::String>,
+}
 ///`ExecuteCommandBody`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ExecuteCommandBody {
@@ -1542,6 +1552,65 @@ or `override_icon_emoji`, and `attachments`.
     ///Author; for webhook posts, the hook's owner.
     pub user_id: ::std::string::String,
 }
+/**A button or menu of a message attachment (Mattermost's
+`PostAction`). Other keys are kept as sent.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct PostAction {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cookie: ::std::option::Option<::std::string::String>,
+    ///For menus: `users` or `channels`; empty for `options`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data_source: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub default_option: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub disabled: ::std::option::Option<bool>,
+    ///Letters and digits; assigned by the server when missing.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub integration: ::std::option::Option<PostActionIntegration>,
+    ///The button's text, or the menu's placeholder.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub options: ::std::vec::Vec<PostActionOptions>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub style: ::std::option::Option<::std::string::String>,
+    ///`button` or `select`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+///What `DoPostAction` answers.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PostActionApiResponse {
+    ///Where the integration asks the caller to go; absent when it does not.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub goto_location: ::std::option::Option<::std::string::String>,
+    ///Always `OK`.
+    pub status: ::std::string::String,
+    ///The trigger id of this click, as the client keeps it.
+    pub trigger_id: ::std::string::String,
+}
+/**Where a click goes: kept on the server, never sent to clients.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct PostActionIntegration {
+    ///Sent back to the integration with each click.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub context: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+}
+///One option of a menu.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct PostActionOptions {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<::std::string::String>,
+}
 ///A set of posts with their display order.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct PostList {
@@ -1611,11 +1680,12 @@ pub struct SaveReactionBody {
 ///A Slack message attachment.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct SlackAttachment {
-    ///Interactive buttons or menus.
+    /**Interactive buttons or menus. The server gives each action an id
+when the post is stored (unless it has one), keeps each
+`integration` and strips it from every post it sends to clients.
+*/
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-    pub actions: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub actions: ::std::vec::Vec<PostAction>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub author_icon: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

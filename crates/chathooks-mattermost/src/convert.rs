@@ -4,6 +4,7 @@ use chathooks_mattermost_types as types;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, ApiResult};
+use chathooks_core::posts::actions::without_action_integrations;
 use chathooks_core::store::{Channel, ChannelMember, IncomingHook, OutgoingHook, Post, Team, TeamMember, User};
 
 fn object(value: &Value) -> Map<String, Value> {
@@ -120,6 +121,9 @@ pub(crate) fn channel_member(member: &ChannelMember) -> types::ChannelMember {
     }
 }
 
+/// A post as clients receive it (REST answers and WebSocket events alike):
+/// attachment actions without their `integration`, which stays on the
+/// server.
 pub(crate) fn post(post: &Post) -> types::Post {
     types::Post {
         id: post.id.clone(),
@@ -134,7 +138,7 @@ pub(crate) fn post(post: &Post) -> types::Post {
         original_id: post.original_id.clone(),
         message: post.message.clone(),
         type_: post.post_type.clone(),
-        props: object(&post.props),
+        props: object(&without_action_integrations(&post.props)),
         hashtags: post.hashtags.clone(),
         file_ids: post.file_ids.clone(),
         pending_post_id: post.pending_post_id.clone(),

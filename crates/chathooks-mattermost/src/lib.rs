@@ -10,6 +10,7 @@
 /// the descriptor.
 pub(crate) const DIALECT: &str = "mattermost";
 
+mod actions;
 mod auth;
 mod channels;
 mod commands;
@@ -251,6 +252,14 @@ impl Api for Mattermost {
         request: ops::list_autocomplete_commands::Request,
     ) -> ops::list_autocomplete_commands::Response {
         authenticated!(self, credentials, request, commands::list_autocomplete_commands)
+    }
+
+    async fn do_post_action(
+        &self,
+        credentials: Credentials,
+        request: ops::do_post_action::Request,
+    ) -> ops::do_post_action::Response {
+        authenticated!(self, credentials, request, actions::do_post_action)
     }
 
     async fn execute_command(

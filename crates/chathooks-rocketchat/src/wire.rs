@@ -13,6 +13,7 @@ use super::error::{RcError, RcResult};
 use super::time::iso;
 
 use chathooks_core::Core;
+use chathooks_core::posts::actions::without_action_integrations;
 use chathooks_core::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_EMOJI, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME,
 };
@@ -151,7 +152,9 @@ pub(crate) fn message(post: &Post, author: Option<&User>) -> Value {
             message.insert(field.into(), value.into());
         }
     }
-    if let Some(attachments) = post.props.get(PROP_ATTACHMENTS).filter(|a| a.is_array()) {
+    // Actions' integrations (Mattermost interactive messages) stay on the server.
+    let props = without_action_integrations(&post.props);
+    if let Some(attachments) = props.get(PROP_ATTACHMENTS).filter(|a| a.is_array()) {
         message.insert("attachments".into(), attachments.clone());
     }
     if is_from_integration(post) {

@@ -7,6 +7,7 @@ mod backend;
 mod browser_boundary;
 mod connections;
 mod dependency_rules;
+mod mattermost_actions;
 mod mattermost_admin;
 mod mattermost_basics;
 mod mattermost_bots;

@@ -5,7 +5,9 @@
 //! stores the post and those jobs in one transaction, then publishes
 //! [`Event::PostCreated`] and wakes the delivery worker. Posts made by webhooks
 //! and integrations start nothing: a hook answering a hook would loop.
+//! Interactive messages (attachment actions) are in [`actions`].
 
+pub mod actions;
 pub mod webhook;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -81,7 +83,9 @@ pub fn is_from_webhook(post: &Post) -> bool {
 }
 
 /// Store `post` by `author` in `channel` with the deliveries it starts.
-pub async fn create_post(core: &Core, post: Post, channel: &Channel, author: &User) -> StoreResult<Post> {
+/// Attachment actions get their ids here ([`actions::assign_action_ids`]).
+pub async fn create_post(core: &Core, mut post: Post, channel: &Channel, author: &User) -> StoreResult<Post> {
+    actions::assign_action_ids(&mut post.props);
     let jobs = if is_from_webhook(&post) {
         Vec::new()
     } else {
@@ -110,6 +114,7 @@ pub async fn edit_post(core: &Core, mut post: Post, channel: &Channel, author: &
     let now = now_ms();
     post.edit_at = now;
     post.update_at = now;
+    actions::assign_action_ids(&mut post.props);
     let edited = core.store.update_post(&post).await?;
     core.emit(Event::PostEdited {
         post: edited.clone(),
@@ -152,7 +157,8 @@ pub async fn thread_of(core: &Core, post: &Post) -> StoreResult<Vec<Post>> {
 
 /// Show `post` to `user_id` alone (live views only; nothing is stored and no
 /// outgoing hook fires).
-pub fn show_ephemeral(core: &Core, post: Post, channel: &Channel, user_id: &str) {
+pub fn show_ephemeral(core: &Core, mut post: Post, channel: &Channel, user_id: &str) {
+    actions::assign_action_ids(&mut post.props);
     core.events.publish(Event::EphemeralPost {
         post,
         channel: channel.clone(),
