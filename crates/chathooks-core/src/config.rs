@@ -30,14 +30,18 @@ pub enum Switch {
     /// Webhooks may post with another picture
     /// (`ServiceSettings.EnablePostIconOverride`).
     PostIconOverride,
+    /// Bot accounts may be created
+    /// (`ServiceSettings.EnableBotAccountCreation`).
+    BotAccountCreation,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 4] = [
+    pub const ALL: [Switch; 5] = [
         Switch::IncomingHooks,
         Switch::OutgoingHooks,
         Switch::PostUsernameOverride,
         Switch::PostIconOverride,
+        Switch::BotAccountCreation,
     ];
 
     /// The key it is stored under.
@@ -47,14 +51,16 @@ impl Switch {
             Switch::OutgoingHooks => "hooks.outgoing_enabled",
             Switch::PostUsernameOverride => "hooks.post_username_override",
             Switch::PostIconOverride => "hooks.post_icon_override",
+            Switch::BotAccountCreation => "bots.account_creation",
         }
     }
 
     /// The value on a server where nobody set it. Mattermost ships the two
-    /// override switches off; this server turns them on unless told
-    /// otherwise (a stand-in is mostly driven by integrations that set a
-    /// name and icon; see the README), and an administrator or the seed file
-    /// may turn them off to behave as a fresh Mattermost does.
+    /// override switches and bot account creation off; this server turns
+    /// them on unless told otherwise (a stand-in is mostly driven by
+    /// integrations that set a name and icon, or that run as a bot; see the
+    /// README), and an administrator or the seed file may turn them off to
+    /// behave as a fresh Mattermost does.
     pub fn default_value(self) -> bool {
         true
     }

@@ -21,11 +21,12 @@ use super::error::{ApiError, ApiResult};
 const DOCUMENT_KEY: &str = "mattermost.config";
 
 /// The `ServiceSettings` field of each switch.
-const SWITCHES: [(&str, Switch); 4] = [
+const SWITCHES: [(&str, Switch); 5] = [
     ("EnableIncomingWebhooks", Switch::IncomingHooks),
     ("EnableOutgoingWebhooks", Switch::OutgoingHooks),
     ("EnablePostUsernameOverride", Switch::PostUsernameOverride),
     ("EnablePostIconOverride", Switch::PostIconOverride),
+    ("EnableBotAccountCreation", Switch::BotAccountCreation),
 ];
 
 /// Fields of a fresh document besides the switches (Mattermost's defaults).
