@@ -33,15 +33,19 @@ pub enum Switch {
     /// Custom slash commands may be managed and run
     /// (`ServiceSettings.EnableCommands`, on by default).
     Commands,
+    /// Bot accounts may be created
+    /// (`ServiceSettings.EnableBotAccountCreation`).
+    BotAccountCreation,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 5] = [
+    pub const ALL: [Switch; 6] = [
         Switch::IncomingHooks,
         Switch::OutgoingHooks,
         Switch::PostUsernameOverride,
         Switch::PostIconOverride,
         Switch::Commands,
+        Switch::BotAccountCreation,
     ];
 
     /// The key it is stored under.
@@ -52,14 +56,16 @@ impl Switch {
             Switch::PostUsernameOverride => "hooks.post_username_override",
             Switch::PostIconOverride => "hooks.post_icon_override",
             Switch::Commands => "commands.enabled",
+            Switch::BotAccountCreation => "bots.account_creation",
         }
     }
 
     /// The value on a server where nobody set it. Mattermost ships the two
-    /// override switches off; this server turns them on unless told
-    /// otherwise (a stand-in is mostly driven by integrations that set a
-    /// name and icon; see the README), and an administrator or the seed file
-    /// may turn them off to behave as a fresh Mattermost does.
+    /// override switches and bot account creation off; this server turns
+    /// them on unless told otherwise (a stand-in is mostly driven by
+    /// integrations that set a name and icon, or that run as a bot; see the
+    /// README), and an administrator or the seed file may turn them off to
+    /// behave as a fresh Mattermost does.
     pub fn default_value(self) -> bool {
         true
     }

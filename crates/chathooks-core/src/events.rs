@@ -165,6 +165,7 @@ mod tests {
             props: serde_json::json!({}),
             notify_props: serde_json::json!({}),
             timezone: serde_json::json!({}),
+            is_bot: false,
         }
     }
 }

@@ -23,6 +23,7 @@
 //!   markup, and refusing calls to internal addresses.
 
 pub mod accounts;
+pub mod bots;
 pub mod channels;
 pub mod commands;
 pub mod config;

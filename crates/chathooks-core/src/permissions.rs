@@ -65,11 +65,21 @@ pub enum Permission {
     ManageOwnSlashCommands,
     /// Manage slash commands other users created.
     ManageOthersSlashCommands,
+    /// Create bot accounts (Mattermost's `create_bot`).
+    CreateBot,
+    /// Read the bots one owns (`read_bots`).
+    ReadBots,
+    /// Read every bot (`read_others_bots`).
+    ReadOthersBots,
+    /// Change, disable and enable the bots one owns (`manage_bots`).
+    ManageBots,
+    /// Change, disable and enable every bot (`manage_others_bots`).
+    ManageOthersBots,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ManageOwnIncomingHooks,
         Permission::ManageOthersIncomingHooks,
         Permission::ManageOwnOutgoingHooks,
@@ -91,6 +101,11 @@ impl Permission {
         Permission::RemoveUserFromTeam,
         Permission::ManageOwnSlashCommands,
         Permission::ManageOthersSlashCommands,
+        Permission::CreateBot,
+        Permission::ReadBots,
+        Permission::ReadOthersBots,
+        Permission::ManageBots,
+        Permission::ManageOthersBots,
     ];
 
     /// The core's id of the permission, as stored. Where Mattermost has the
@@ -118,6 +133,11 @@ impl Permission {
             Permission::RemoveUserFromTeam => "remove_user_from_team",
             Permission::ManageOwnSlashCommands => "manage_own_slash_commands",
             Permission::ManageOthersSlashCommands => "manage_others_slash_commands",
+            Permission::CreateBot => "create_bot",
+            Permission::ReadBots => "read_bots",
+            Permission::ReadOthersBots => "read_others_bots",
+            Permission::ManageBots => "manage_bots",
+            Permission::ManageOthersBots => "manage_others_bots",
         }
     }
 
@@ -161,7 +181,9 @@ pub const ROLES: [&str; 8] = [
 ///   webhook or slash-command permission; `team_admin` holds the webhook
 ///   ones (own and others', and the channel-lock bypass), both slash-command
 ///   ones, and the post moderation ones;
-///   `system_admin` everything.
+///   `system_admin` everything, the five bot permissions (`create_bot`,
+///   `read_bots`, `read_others_bots`, `manage_bots`, `manage_others_bots`)
+///   included, which no other role holds.
 /// - Rocket.Chat (`authorization/server/constant/permissions.ts`): the four
 ///   `manage-*-integrations` and `create-user` are `admin`'s only; `create-c`
 ///   is `user`'s, `bot`'s and `admin`'s; `message-impersonate` is `bot`'s

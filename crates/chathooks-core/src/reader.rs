@@ -10,10 +10,10 @@
 //! [`DeliveryStore`]) for what each returns.
 
 use crate::store::{
-    AccessToken, AnyStore, Channel, ChannelMember, ContentStore, DeliveryAttempt, DeliveryFilter, DeliveryJob,
-    DeliveryStore, DirectoryStore, FileInfo, IncomingFilter, IncomingHook, InspectStore, OutgoingFilter, OutgoingHook,
-    Post, PostSearch, RcHistory, RcIntegration, RcIntegrationFilter, Reaction, SearchEnd, Session, SlashCommand, Store,
-    StoreResult, Team, TeamMember, User,
+    AccessToken, AnyStore, Bot, BotFilter, Channel, ChannelMember, ContentStore, DeliveryAttempt, DeliveryFilter,
+    DeliveryJob, DeliveryStore, DirectoryStore, FileInfo, IncomingFilter, IncomingHook, InspectStore, OutgoingFilter,
+    OutgoingHook, Post, PostSearch, RcHistory, RcIntegration, RcIntegrationFilter, Reaction, SearchEnd, Session,
+    SlashCommand, Store, StoreResult, Team, TeamMember, User,
 };
 
 /// Read-only access to the store: [`crate::Core::read`].
@@ -62,6 +62,8 @@ reads! {
         fn outgoing_for_channel(team_id: &str, channel_id: &str) -> Vec<OutgoingHook>;
         fn get_command(id: &str) -> Option<SlashCommand>;
         fn list_team_commands(team_id: &str) -> Vec<SlashCommand>;
+        fn get_bot(user_id: &str, include_deleted: bool) -> Option<Bot>;
+        fn list_bots(filter: &BotFilter, page: u32, per_page: u32) -> Vec<Bot>;
         fn get_rc_integration(id: &str) -> Option<RcIntegration>;
         fn get_rc_integration_by_token(token: &str) -> Option<RcIntegration>;
         fn get_rc_outgoing_by_url(url: &str) -> Option<RcIntegration>;

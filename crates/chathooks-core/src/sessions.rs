@@ -52,7 +52,8 @@ pub async fn deactivate_user(core: &Core, user: &User) -> StoreResult<User> {
     Ok(user)
 }
 
-fn revoked(core: &Core, user_id: &str, token: Option<&str>) {
+/// Publish that `user_id`'s credentials (or only `token`) ended.
+pub(crate) fn revoked(core: &Core, user_id: &str, token: Option<&str>) {
     // Nothing to deliver: the bus alone, not `emit`.
     core.events.publish(Event::AccessRevoked {
         user_id: user_id.to_owned(),

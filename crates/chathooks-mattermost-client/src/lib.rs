@@ -74,6 +74,12 @@
 // - RegenCommandToken: the `default` answer is handed over as 4XX and 5XX
 // - ListAutocompleteCommands: the `default` answer is handed over as 4XX and 5XX
 // - ExecuteCommand: the `default` answer is handed over as 4XX and 5XX
+// - GetBots: the `default` answer is handed over as 4XX and 5XX
+// - CreateBot: the `default` answer is handed over as 4XX and 5XX
+// - GetBot: the `default` answer is handed over as 4XX and 5XX
+// - PatchBot: the `default` answer is handed over as 4XX and 5XX
+// - DisableBot: the `default` answer is handed over as 4XX and 5XX
+// - EnableBot: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -2274,6 +2280,191 @@ let response = client.execute_command()
 ```*/
     pub fn execute_command(&self) -> builder::ExecuteCommand<'_> {
         builder::ExecuteCommand::new(self)
+    }
+    /**List bot accounts
+
+Lists bots, oldest first, a page at a time: every bot with
+`read_others_bots`, the caller's own with only `read_bots`.
+Disabled bots are left out unless `include_deleted=true`;
+`only_orphaned=true` keeps the bots whose owner is deactivated or
+gone.
+
+##### Permissions
+
+`read_bots` or `read_others_bots` (system admins by default; 403
+`api.context.permissions.app_error` otherwise).
+
+
+Sends a `GET` request to `/api/v4/bots`
+
+Arguments:
+- `include_deleted`: Include disabled bots (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+- `only_orphaned`: Only bots whose owner is deactivated or gone (read like `include_deleted`).
+- `page`: Zero-based page number. Negative values count as 0.
+- `per_page`: Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+```ignore
+let response = client.get_bots()
+    .include_deleted(include_deleted)
+    .only_orphaned(only_orphaned)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn get_bots(&self) -> builder::GetBots<'_> {
+        builder::GetBots::new(self)
+    }
+    /**Create a bot account
+
+Creates a bot: a user account (`is_bot` true, no password, so it
+cannot log in; email `<username>@localhost`, `first_name` the display
+name, roles `system_user`) with the bot's record, owned by the
+caller. A bot acts through personal access tokens
+(`POST /api/v4/users/{bot_user_id}/tokens`), and its posts carry
+`props.from_bot: "true"`.
+
+Refusals:
+- 403 `api.context.permissions.app_error` without `create_bot`, or
+  when the caller is itself a bot;
+- 403 `api.bot.create_disabled` when
+  `ServiceSettings.EnableBotAccountCreation` is off;
+- 400 `model.bot.is_valid.username.app_error` for a username
+  Mattermost's rule refuses (it is lowercased first);
+  `model.bot.is_valid.user_id.app_error` for a display name over 64
+  characters (Mattermost reuses that id there);
+  `model.bot.is_valid.description.app_error` for a description over
+  1024 characters;
+- 400 `app.user.save.username_exists.app_error` for a taken username.
+
+Note: Mattermost also sends the owner a direct message asking to add
+the bot to teams and channels; chathooks does not.
+
+##### Permissions
+
+`create_bot` (system admins by default).
+
+
+Sends a `POST` request to `/api/v4/bots`
+
+Arguments:
+- `body`: The bot to create.
+```ignore
+let response = client.create_bot()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_bot(&self) -> builder::CreateBot<'_> {
+        builder::CreateBot::new(self)
+    }
+    /**Get a bot account
+
+Returns one bot. A bot that does not exist, is disabled (without
+`include_deleted=true`), or that the caller may not read is answered
+alike with 404 `store.sql_bot.get.missing.app_error`, so that the
+answer does not tell whether a user is a bot.
+
+##### Permissions
+
+`read_others_bots`, or `read_bots` for a bot the caller owns.
+
+
+Sends a `GET` request to `/api/v4/bots/{bot_user_id}`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `include_deleted`: Also find a disabled bot (read like `GetBots`' parameter).
+```ignore
+let response = client.get_bot()
+    .bot_user_id(bot_user_id)
+    .include_deleted(include_deleted)
+    .send()
+    .await;
+```*/
+    pub fn get_bot(&self) -> builder::GetBot<'_> {
+        builder::GetBot::new(self)
+    }
+    /**Patch a bot account
+
+Changes the fields the body names (`username`, `display_name`,
+`description`); absent fields are kept. The bot's user changes with
+it (username, email, first name). The fields are checked as on
+creation (400 `model.bot.is_valid.*`,
+`app.user.save.username_exists.app_error`). A disabled bot may be
+patched.
+
+##### Permissions
+
+As Mattermost's `SessionHasPermissionToManageBot`: `manage_bots` for
+a bot the caller owns, `manage_others_bots` for any other. A caller
+who may not even read the bot (`read_bots`, `read_others_bots`) gets
+404 `store.sql_bot.get.missing.app_error`; one who may read it but
+not manage it gets 403 `api.context.permissions.app_error`.
+
+
+Sends a `PUT` request to `/api/v4/bots/{bot_user_id}`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `body`: The fields to change.
+```ignore
+let response = client.patch_bot()
+    .bot_user_id(bot_user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn patch_bot(&self) -> builder::PatchBot<'_> {
+        builder::PatchBot::new(self)
+    }
+    /**Disable a bot account
+
+Disables the bot and deactivates its user (both `delete_at` set):
+its personal access tokens stop authenticating at once (401), and
+live connections they opened end. Disabling a disabled bot changes
+nothing.
+
+##### Permissions
+
+As for `PatchBot`.
+
+
+Sends a `POST` request to `/api/v4/bots/{bot_user_id}/disable`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.disable_bot()
+    .bot_user_id(bot_user_id)
+    .send()
+    .await;
+```*/
+    pub fn disable_bot(&self) -> builder::DisableBot<'_> {
+        builder::DisableBot::new(self)
+    }
+    /**Enable a bot account
+
+Enables a disabled bot and reactivates its user; its active personal
+access tokens authenticate again. Enabling an enabled bot changes
+nothing.
+
+##### Permissions
+
+As for `PatchBot`.
+
+
+Sends a `POST` request to `/api/v4/bots/{bot_user_id}/enable`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.enable_bot()
+    .bot_user_id(bot_user_id)
+    .send()
+    .await;
+```*/
+    pub fn enable_bot(&self) -> builder::EnableBot<'_> {
+        builder::EnableBot::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -10490,6 +10681,750 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "execute_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_bots`]
+
+[`Client::get_bots`]: super::Client::get_bots*/
+    #[derive(Debug, Clone)]
+    pub struct GetBots<'a> {
+        client: &'a super::Client,
+        include_deleted: Result<Option<::std::string::String>, String>,
+        only_orphaned: Result<Option<::std::string::String>, String>,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<i64>, String>,
+    }
+    impl<'a> GetBots<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                include_deleted: Ok(None),
+                only_orphaned: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn include_deleted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.include_deleted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for include_deleted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn only_orphaned<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.only_orphaned = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for only_orphaned failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/bots`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::BotList>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, include_deleted, only_orphaned, page, per_page } = self;
+            let include_deleted = include_deleted.map_err(Error::InvalidRequest)?;
+            let only_orphaned = only_orphaned.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/bots", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_deleted",
+                        &include_deleted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("only_orphaned", &only_orphaned),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_bots",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_bot`]
+
+[`Client::create_bot`]: super::Client::create_bot*/
+    #[derive(Debug, Clone)]
+    pub struct CreateBot<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::BotPatch, String>,
+    }
+    impl<'a> CreateBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::BotPatch>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: BotPatch` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/bots", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_bot`]
+
+[`Client::get_bot`]: super::Client::get_bot*/
+    #[derive(Debug, Clone)]
+    pub struct GetBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+        include_deleted: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+                include_deleted: Ok(None),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn include_deleted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.include_deleted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for include_deleted failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v4/bots/{bot_user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id, include_deleted } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let include_deleted = include_deleted.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}", client.baseurl, encode_path(& bot_user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_deleted",
+                        &include_deleted,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::patch_bot`]
+
+[`Client::patch_bot`]: super::Client::patch_bot*/
+    #[derive(Debug, Clone)]
+    pub struct PatchBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+        body: Result<chathooks_mattermost_types::BotPatch, String>,
+    }
+    impl<'a> PatchBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::BotPatch>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: BotPatch` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/api/v4/bots/{bot_user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id, body } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}", client.baseurl, encode_path(& bot_user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "patch_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::disable_bot`]
+
+[`Client::disable_bot`]: super::Client::disable_bot*/
+    #[derive(Debug, Clone)]
+    pub struct DisableBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DisableBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots/{bot_user_id}/disable`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}/disable", client.baseurl, encode_path(& bot_user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "disable_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::enable_bot`]
+
+[`Client::enable_bot`]: super::Client::enable_bot*/
+    #[derive(Debug, Clone)]
+    pub struct EnableBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> EnableBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots/{bot_user_id}/enable`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}/enable", client.baseurl, encode_path(& bot_user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "enable_bot",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -73,6 +73,8 @@
 //! - tag `roles`: Roles and the permissions they hold (administration).
 //!
 //! - tag `commands`: Custom slash commands, and running them.
+//!
+//! - tag `bots`: Bot accounts, which act through personal access tokens.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -1546,6 +1548,133 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::execute_command::Request,
     ) -> impl Future<Output = ops::execute_command::Response> + Send;
+    /// List bot accounts
+    ///
+    /// Lists bots, oldest first, a page at a time: every bot with
+    /// `read_others_bots`, the caller's own with only `read_bots`.
+    /// Disabled bots are left out unless `include_deleted=true`;
+    /// `only_orphaned=true` keeps the bots whose owner is deactivated or
+    /// gone.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_bots` or `read_others_bots` (system admins by default; 403
+    /// `api.context.permissions.app_error` otherwise).
+    ///
+    /// `GET /api/v4/bots` (operation `GetBots`)
+    fn get_bots(
+        &self,
+        credentials: Credentials,
+        request: ops::get_bots::Request,
+    ) -> impl Future<Output = ops::get_bots::Response> + Send;
+    /// Create a bot account
+    ///
+    /// Creates a bot: a user account (`is_bot` true, no password, so it
+    /// cannot log in; email `<username>@localhost`, `first_name` the display
+    /// name, roles `system_user`) with the bot's record, owned by the
+    /// caller. A bot acts through personal access tokens
+    /// (`POST /api/v4/users/{bot_user_id}/tokens`), and its posts carry
+    /// `props.from_bot: "true"`.
+    ///
+    /// Refusals:
+    /// - 403 `api.context.permissions.app_error` without `create_bot`, or
+    ///   when the caller is itself a bot;
+    /// - 403 `api.bot.create_disabled` when
+    ///   `ServiceSettings.EnableBotAccountCreation` is off;
+    /// - 400 `model.bot.is_valid.username.app_error` for a username
+    ///   Mattermost's rule refuses (it is lowercased first);
+    ///   `model.bot.is_valid.user_id.app_error` for a display name over 64
+    ///   characters (Mattermost reuses that id there);
+    ///   `model.bot.is_valid.description.app_error` for a description over
+    ///   1024 characters;
+    /// - 400 `app.user.save.username_exists.app_error` for a taken username.
+    ///
+    /// Note: Mattermost also sends the owner a direct message asking to add
+    /// the bot to teams and channels; chathooks does not.
+    ///
+    /// ##### Permissions
+    ///
+    /// `create_bot` (system admins by default).
+    ///
+    /// `POST /api/v4/bots` (operation `CreateBot`)
+    fn create_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::create_bot::Request,
+    ) -> impl Future<Output = ops::create_bot::Response> + Send;
+    /// Get a bot account
+    ///
+    /// Returns one bot. A bot that does not exist, is disabled (without
+    /// `include_deleted=true`), or that the caller may not read is answered
+    /// alike with 404 `store.sql_bot.get.missing.app_error`, so that the
+    /// answer does not tell whether a user is a bot.
+    ///
+    /// ##### Permissions
+    ///
+    /// `read_others_bots`, or `read_bots` for a bot the caller owns.
+    ///
+    /// `GET /api/v4/bots/{bot_user_id}` (operation `GetBot`)
+    fn get_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::get_bot::Request,
+    ) -> impl Future<Output = ops::get_bot::Response> + Send;
+    /// Patch a bot account
+    ///
+    /// Changes the fields the body names (`username`, `display_name`,
+    /// `description`); absent fields are kept. The bot's user changes with
+    /// it (username, email, first name). The fields are checked as on
+    /// creation (400 `model.bot.is_valid.*`,
+    /// `app.user.save.username_exists.app_error`). A disabled bot may be
+    /// patched.
+    ///
+    /// ##### Permissions
+    ///
+    /// As Mattermost's `SessionHasPermissionToManageBot`: `manage_bots` for
+    /// a bot the caller owns, `manage_others_bots` for any other. A caller
+    /// who may not even read the bot (`read_bots`, `read_others_bots`) gets
+    /// 404 `store.sql_bot.get.missing.app_error`; one who may read it but
+    /// not manage it gets 403 `api.context.permissions.app_error`.
+    ///
+    /// `PUT /api/v4/bots/{bot_user_id}` (operation `PatchBot`)
+    fn patch_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::patch_bot::Request,
+    ) -> impl Future<Output = ops::patch_bot::Response> + Send;
+    /// Disable a bot account
+    ///
+    /// Disables the bot and deactivates its user (both `delete_at` set):
+    /// its personal access tokens stop authenticating at once (401), and
+    /// live connections they opened end. Disabling a disabled bot changes
+    /// nothing.
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `PatchBot`.
+    ///
+    /// `POST /api/v4/bots/{bot_user_id}/disable` (operation `DisableBot`)
+    fn disable_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::disable_bot::Request,
+    ) -> impl Future<Output = ops::disable_bot::Response> + Send;
+    /// Enable a bot account
+    ///
+    /// Enables a disabled bot and reactivates its user; its active personal
+    /// access tokens authenticate again. Enabling an enabled bot changes
+    /// nothing.
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `PatchBot`.
+    ///
+    /// `POST /api/v4/bots/{bot_user_id}/enable` (operation `EnableBot`)
+    fn enable_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::enable_bot::Request,
+    ) -> impl Future<Output = ops::enable_bot::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -7686,6 +7815,511 @@ pub mod ops {
             }
         }
     }
+    /// `GetBots`: `GET /api/v4/bots`
+    pub mod get_bots {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Zero-based page number. Negative values count as 0.
+            ///
+            /// Query parameter `page`.
+            pub page: i64,
+            /// Items per page. Values above 200 are reduced to 200; zero or negative values count as 60.
+            ///
+            /// Query parameter `per_page`.
+            pub per_page: i64,
+            /// Include disabled bots (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+            ///
+            /// Query parameter `include_deleted`.
+            pub include_deleted: Option<String>,
+            /// Only bots whose owner is deactivated or gone (read like `include_deleted`).
+            ///
+            /// Query parameter `only_orphaned`.
+            pub only_orphaned: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bots.
+            Ok(crate::types::BotList),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetBots",
+                method: "GET",
+                path: "/api/v4/bots",
+                params: &[
+                    runtime::ParamSpec::query("page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(r#"{"default":0,"type":"integer"}"#),
+                    runtime::ParamSpec::query("per_page")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("60")
+                        .schema(r#"{"default":60,"type":"integer"}"#),
+                    runtime::ParamSpec::query("include_deleted"),
+                    runtime::ParamSpec::query("only_orphaned"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    page: prepared.required(0)?,
+                    per_page: prepared.required(1)?,
+                    include_deleted: prepared.optional(2)?,
+                    only_orphaned: prepared.optional(3)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_bots(credentials, request).await
+            }
+        }
+    }
+    /// `CreateBot`: `POST /api/v4/bots`
+    pub mod create_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The bot to create.
+            pub body: crate::types::BotPatch,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 201: The bot was created.
+            Created(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Created(body) => runtime::json_response(201u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "CreateBot",
+                method: "POST",
+                path: "/api/v4/bots",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/BotPatch"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.create_bot(credentials, request).await
+            }
+        }
+    }
+    /// `GetBot`: `GET /api/v4/bots/{bot_user_id}`
+    pub mod get_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+            /// Also find a disabled bot (read like `GetBots`' parameter).
+            ///
+            /// Query parameter `include_deleted`.
+            pub include_deleted: Option<String>,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "GetBot",
+                method: "GET",
+                path: "/api/v4/bots/{bot_user_id}",
+                params: &[
+                    runtime::ParamSpec::path("bot_user_id"),
+                    runtime::ParamSpec::query("include_deleted"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                    include_deleted: prepared.optional(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.get_bot(credentials, request).await
+            }
+        }
+    }
+    /// `PatchBot`: `PUT /api/v4/bots/{bot_user_id}`
+    pub mod patch_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+            /// The fields to change.
+            pub body: crate::types::BotPatch,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot as patched.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "PatchBot",
+                method: "PUT",
+                path: "/api/v4/bots/{bot_user_id}",
+                params: &[runtime::ParamSpec::path("bot_user_id")],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/BotPatch"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.patch_bot(credentials, request).await
+            }
+        }
+    }
+    /// `DisableBot`: `POST /api/v4/bots/{bot_user_id}/disable`
+    pub mod disable_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot, disabled.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "DisableBot",
+                method: "POST",
+                path: "/api/v4/bots/{bot_user_id}/disable",
+                params: &[runtime::ParamSpec::path("bot_user_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.disable_bot(credentials, request).await
+            }
+        }
+    }
+    /// `EnableBot`: `POST /api/v4/bots/{bot_user_id}/enable`
+    pub mod enable_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot, enabled.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "EnableBot",
+                method: "POST",
+                path: "/api/v4/bots/{bot_user_id}/enable",
+                params: &[runtime::ParamSpec::path("bot_user_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.enable_bot(credentials, request).await
+            }
+        }
+    }
 }
 /// The spec's schemas as draft-4 JSON Schema definitions.
 const SCHEMAS: &str = include_str!("schemas.json");
@@ -7763,5 +8397,11 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::regen_command_token::Request>()
         .serve::<ops::list_autocomplete_commands::Request>()
         .serve::<ops::execute_command::Request>()
+        .serve::<ops::get_bots::Request>()
+        .serve::<ops::create_bot::Request>()
+        .serve::<ops::get_bot::Request>()
+        .serve::<ops::patch_bot::Request>()
+        .serve::<ops::disable_bot::Request>()
+        .serve::<ops::enable_bot::Request>()
         .finish()
 }

@@ -34,6 +34,60 @@ pub struct AppError {
     ///The HTTP status of the answer.
     pub status_code: i64,
 }
+/**A bot account: the record kept beside the bot's user. `username`
+and `display_name` are the user's (`display_name` is its first
+name); `delete_at` is set while the bot is disabled.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Bot {
+    pub create_at: i64,
+    ///When the bot was disabled; 0 while it is enabled.
+    pub delete_at: i64,
+    ///Left out when empty, as Mattermost does.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Left out when empty, as Mattermost does.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    ///The user who created the bot (or was given it).
+    pub owner_id: ::std::string::String,
+    pub update_at: i64,
+    ///Id of the bot's user.
+    pub user_id: ::std::string::String,
+    pub username: ::std::string::String,
+}
+///`BotList`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct BotList(pub ::std::vec::Vec<Bot>);
+impl ::std::ops::Deref for BotList {
+    type Target = ::std::vec::Vec<Bot>;
+    fn deref(&self) -> &::std::vec::Vec<Bot> {
+        &self.0
+    }
+}
+impl ::std::convert::From<BotList> for ::std::vec::Vec<Bot> {
+    fn from(value: BotList) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::vec::Vec<Bot>> for BotList {
+    fn from(value: ::std::vec::Vec<Bot>) -> Self {
+        Self(value)
+    }
+}
+/**A bot's fields, each optional: on creation a missing field is empty
+(the username is then refused); on a patch it is kept.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct BotPatch {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+}
 ///A channel.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Channel {
@@ -271,8 +325,10 @@ pub struct CommandResponse {
 `TeamSettings`...). Only these `ServiceSettings` fields change what
 this server does, each a boolean: `EnableIncomingWebhooks`,
 `EnableOutgoingWebhooks`, `EnablePostUsernameOverride`,
-`EnablePostIconOverride`, `EnableCommands`. The rest is kept and
-returned as given.
+`EnablePostIconOverride`, `EnableCommands`, `EnableBotAccountCreation`.
+The rest is kept and returned as given. Note: Mattermost ships
+`EnableBotAccountCreation` off; chathooks turns it on unless told
+otherwise, as it does the two override switches.
 */
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(transparent)]
@@ -2610,6 +2666,9 @@ pub struct User {
     ///Login method; empty for email and password.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub auth_service: ::std::option::Option<::std::string::String>,
+    ///A bot's description, on its user as returned by `GetUser`, `GetMe` and `GetUserByUsername`; left out otherwise.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub bot_description: ::std::option::Option<::std::string::String>,
     ///Creation time in milliseconds.
     pub create_at: i64,
     ///Deactivation time in milliseconds; 0 for active users.
@@ -2623,6 +2682,9 @@ pub struct User {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
+    ///True for a bot account's user; left out otherwise, as Mattermost does.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_bot: ::std::option::Option<bool>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_name: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

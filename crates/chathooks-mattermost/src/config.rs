@@ -21,12 +21,13 @@ use super::error::{ApiError, ApiResult};
 const DOCUMENT_KEY: &str = "mattermost.config";
 
 /// The `ServiceSettings` field of each switch.
-const SWITCHES: [(&str, Switch); 5] = [
+const SWITCHES: [(&str, Switch); 6] = [
     ("EnableIncomingWebhooks", Switch::IncomingHooks),
     ("EnableOutgoingWebhooks", Switch::OutgoingHooks),
     ("EnablePostUsernameOverride", Switch::PostUsernameOverride),
     ("EnablePostIconOverride", Switch::PostIconOverride),
     ("EnableCommands", Switch::Commands),
+    ("EnableBotAccountCreation", Switch::BotAccountCreation),
 ];
 
 /// Fields of a fresh document besides the switches (Mattermost's defaults).

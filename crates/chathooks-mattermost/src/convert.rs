@@ -41,6 +41,8 @@ pub(crate) fn user(user: &User) -> types::User {
         failed_attempts: Some(0),
         mfa_active: Some(false),
         timezone: object(&user.timezone),
+        is_bot: user.is_bot.then_some(true),
+        bot_description: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) const DIALECT: &str = "mattermost";
 
 mod actions;
 mod auth;
+mod bots;
 mod channels;
 mod commands;
 mod config;
@@ -196,6 +197,42 @@ impl Api for Mattermost {
         request: ops::regen_outgoing_hook_token::Request,
     ) -> ops::regen_outgoing_hook_token::Response {
         authenticated!(self, credentials, request, hooks::regen_outgoing_hook_token)
+    }
+
+    async fn create_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::create_bot::Request,
+    ) -> ops::create_bot::Response {
+        authenticated!(self, credentials, request, bots::create_bot)
+    }
+
+    async fn get_bots(&self, credentials: Credentials, request: ops::get_bots::Request) -> ops::get_bots::Response {
+        authenticated!(self, credentials, request, bots::get_bots)
+    }
+
+    async fn get_bot(&self, credentials: Credentials, request: ops::get_bot::Request) -> ops::get_bot::Response {
+        authenticated!(self, credentials, request, bots::get_bot)
+    }
+
+    async fn patch_bot(&self, credentials: Credentials, request: ops::patch_bot::Request) -> ops::patch_bot::Response {
+        authenticated!(self, credentials, request, bots::patch_bot)
+    }
+
+    async fn disable_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::disable_bot::Request,
+    ) -> ops::disable_bot::Response {
+        authenticated!(self, credentials, request, bots::disable_bot)
+    }
+
+    async fn enable_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::enable_bot::Request,
+    ) -> ops::enable_bot::Response {
+        authenticated!(self, credentials, request, bots::enable_bot)
     }
 
     async fn list_commands(

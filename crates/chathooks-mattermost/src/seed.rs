@@ -1,13 +1,20 @@
 //! Mattermost webhooks a seed file declares (`[[mattermost.incoming]]`,
 //! `[[mattermost.outgoing]]`), under their declared ids, so `/hooks/<id>` is
-//! stable across starts.
+//! stable across starts; and bot accounts (`[[mattermost.bots]]`) with fixed
+//! personal access tokens, so that a test can post as a bot at once.
 
 use std::collections::HashSet;
 
 use chathooks_core::Core;
+use chathooks_core::accounts::valid_username;
+use chathooks_core::bots::{self, BotChanges};
 use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{IncomingHook, OutgoingHook, User, now_ms};
-use chathooks_dialect::seed::{Applied, Declared, LoadedSection, SeedError, SeedSection, SeedSource, Seeded};
+use chathooks_core::store::{
+    AccessToken, IncomingHook, OutgoingHook, ROLES_CHANNEL_USER, ROLES_TEAM_USER, TeamMember, User, now_ms,
+};
+use chathooks_dialect::seed::{
+    Applied, Declared, LoadedSection, SeedError, SeedSection, SeedSource, Seeded, valid_secret,
+};
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use toml::Spanned;
@@ -29,6 +36,28 @@ struct MattermostSeed {
     incoming: Vec<MmIncomingSeed>,
     #[serde(default)]
     outgoing: Vec<MmOutgoingSeed>,
+    #[serde(default)]
+    bots: Vec<MmBotSeed>,
+}
+
+/// `[[mattermost.bots]]`: a bot account, made if its username is free and
+/// brought in line with the file if it exists (a disabled bot is enabled
+/// again).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MmBotSeed {
+    /// Mattermost's username rule; not a name `[[users]]` declares.
+    username: Spanned<String>,
+    display_name: Option<String>,
+    description: Option<String>,
+    /// A declared user.
+    owner: Spanned<String>,
+    /// Fixed personal access tokens (as `[[users]]`' `tokens`).
+    #[serde(default)]
+    tokens: Vec<Spanned<String>>,
+    /// `team/channel`s the bot joins (and their teams).
+    #[serde(default)]
+    channels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +184,47 @@ fn check(source: &SeedSource<'_>, declared: &Declared, section: &MattermostSeed)
         }
         declared.user(source, &hook.owner)?;
     }
+    let mut bot_names = HashSet::new();
+    let mut tokens = HashSet::new();
+    for bot in &section.bots {
+        let name = bot.username.get_ref();
+        if !valid_username(name) {
+            return Err(source.at(
+                &bot.username,
+                format!("invalid bot username `{name}` (3 to 22 of a-z, 0-9, `.`, `-`, `_`, starting with a letter)"),
+            ));
+        }
+        if declared.usernames.contains(name) {
+            return Err(source.at(&bot.username, format!("`{name}` is declared under [[users]] too")));
+        }
+        if !bot_names.insert(name.clone()) {
+            return Err(source.at(&bot.username, "this bot is declared twice"));
+        }
+        declared.user(source, &bot.owner)?;
+        for token in &bot.tokens {
+            if !valid_secret(token.get_ref()) {
+                return Err(source.at(token, "invalid token (16 to 128 printable characters, no spaces)"));
+            }
+            if !tokens.insert(token.get_ref().clone()) {
+                return Err(source.at(token, "this token is declared twice"));
+            }
+        }
+        for channel in &bot.channels {
+            let known = channel
+                .get_ref()
+                .split_once('/')
+                .is_some_and(|(team, name)| declared.has_channel(team, name));
+            if !known {
+                return Err(source.at(
+                    channel,
+                    format!(
+                        "unknown channel `{}` (`team/channel`, declared under [[channels]])",
+                        channel.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -171,6 +241,9 @@ impl LoadedSection for MattermostSeed {
             }
             for hook in &self.outgoing {
                 apply_outgoing(core, seeded, applied, hook).await?;
+            }
+            for bot in &self.bots {
+                apply_bot(core, seeded, applied, bot).await?;
             }
             Ok(())
         })
@@ -303,6 +376,99 @@ async fn apply_outgoing(
                 }
                 applied.updated += 1;
             }
+        }
+    }
+    Ok(())
+}
+
+async fn apply_bot(core: &Core, seeded: &Seeded, applied: &mut Applied, seed: &MmBotSeed) -> anyhow::Result<()> {
+    let username = seed.username.get_ref();
+    let owner = user(seeded, seed.owner.get_ref())?;
+    let display_name = text(&seed.display_name);
+    let description = text(&seed.description);
+    let bot = match core.read().get_user_by_username(username).await? {
+        Some(existing) if !existing.is_bot => {
+            anyhow::bail!("bot `{username}`: a user that is not a bot has this username")
+        }
+        Some(existing) => {
+            let current = core
+                .read()
+                .get_bot(&existing.id, true)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("bot `{username}`: its user has no bot record"))?;
+            if current.display_name != display_name || current.description != description {
+                let changes = BotChanges {
+                    username: None,
+                    display_name: Some(display_name),
+                    description: Some(description),
+                };
+                bots::update(core, &existing.id, &changes).await?;
+                applied.updated += 1;
+            }
+            if current.delete_at != 0 || existing.delete_at != 0 {
+                bots::set_active(core, &existing.id, true).await?;
+                applied.updated += 1;
+            }
+            existing
+        }
+        None => {
+            let (new_user, bot) = bots::new_bot(&owner.id, username, &display_name, &description);
+            bots::create(core, &new_user, &bot)
+                .await
+                .map_err(|e| anyhow::anyhow!("bot `{username}`: {e}"))?;
+            applied.created += 1;
+            new_user
+        }
+    };
+    for token in &seed.tokens {
+        let secret = token.get_ref();
+        match core.read().get_access_token(secret).await? {
+            Some(existing) if existing.user_id == bot.id => {
+                if !existing.is_active {
+                    chathooks_core::sessions::set_access_token_active(core, &existing, true).await?;
+                    applied.updated += 1;
+                }
+            }
+            Some(_) => anyhow::bail!("a token of bot `{username}` already belongs to another user"),
+            None => {
+                chathooks_core::accounts::add_access_token(
+                    core,
+                    &AccessToken {
+                        id: new_id(),
+                        token: secret.clone(),
+                        user_id: bot.id.clone(),
+                        description: "declared in the seed file".into(),
+                        is_active: true,
+                        create_at: now_ms(),
+                    },
+                )
+                .await?;
+                applied.created += 1;
+            }
+        }
+    }
+    for name in &seed.channels {
+        let channel = seeded
+            .channels
+            .get(name.get_ref())
+            .ok_or_else(|| anyhow::anyhow!("unknown channel `{}`", name.get_ref()))?;
+        let member = core.read().get_team_member(&channel.team_id, &bot.id).await?;
+        if member.is_none_or(|m| m.delete_at != 0) {
+            chathooks_core::channels::add_team_member(
+                core,
+                &TeamMember {
+                    team_id: channel.team_id.clone(),
+                    user_id: bot.id.clone(),
+                    roles: ROLES_TEAM_USER.into(),
+                    delete_at: 0,
+                },
+            )
+            .await?;
+            applied.created += 1;
+        }
+        if core.read().get_channel_member(&channel.id, &bot.id).await?.is_none() {
+            chathooks_core::channels::join_channel(core, channel, &bot, ROLES_CHANNEL_USER).await?;
+            applied.created += 1;
         }
     }
     Ok(())

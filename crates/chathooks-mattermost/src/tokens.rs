@@ -23,15 +23,19 @@ use chathooks_core::store::{AccessToken, User};
 /// Longest token description Mattermost accepts.
 const MAX_DESCRIPTION_CHARS: usize = 255;
 
-/// 403 unless `caller` may manage the tokens of `owner_id`.
+/// 403 unless `caller` may manage the tokens of `owner_id`: their own,
+/// anyone's with `edit_other_users`, or a bot's they may manage
+/// (Mattermost's `SessionHasPermissionToUserOrBot`).
 async fn may_manage_tokens_of(state: &Core, caller: &Caller, owner_id: &str) -> ApiResult<()> {
-    let own = caller.user.id == owner_id;
-    if has_system_permission(state, &caller.user, Permission::CreateAccessToken).await?
-        && (own || has_system_permission(state, &caller.user, Permission::EditOtherUsers).await?)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
+    if !has_system_permission(state, &caller.user, Permission::CreateAccessToken).await? {
+        return Err(ApiError::forbidden());
+    }
+    if caller.user.id == owner_id || has_system_permission(state, &caller.user, Permission::EditOtherUsers).await? {
+        return Ok(());
+    }
+    match super::bots::managed_bot(state, &caller.user, owner_id).await {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError::forbidden()),
     }
 }
 

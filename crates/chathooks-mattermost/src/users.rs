@@ -48,8 +48,21 @@ fn login_refused(error: LoginError) -> ApiError {
     }
 }
 
-pub async fn get_me(_state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
-    Ok(get_me::Response::Ok(convert::user(&caller.user)))
+pub async fn get_me(state: &Core, caller: Caller, _request: get_me::Request) -> ApiResult<get_me::Response> {
+    Ok(get_me::Response::Ok(with_bot_description(state, &caller.user).await?))
+}
+
+/// `user` on the wire with, for a bot, its description (`bot_description`),
+/// as Mattermost's user store reads a user joined with its bot record.
+async fn with_bot_description(state: &Core, user: &User) -> ApiResult<chathooks_mattermost_types::User> {
+    let mut wire = convert::user(user);
+    if user.is_bot
+        && let Some(bot) = state.read().get_bot(&user.id, true).await?
+        && !bot.description.is_empty()
+    {
+        wire.bot_description = Some(bot.description);
+    }
+    Ok(wire)
 }
 
 pub fn user_not_found() -> ApiError {
@@ -72,7 +85,7 @@ pub fn resolve_user_id(caller: &Caller, user_id: &str) -> ApiResult<String> {
 pub async fn get_user(state: &Core, caller: Caller, request: get_user::Request) -> ApiResult<get_user::Response> {
     let id = resolve_user_id(&caller, &request.user_id)?;
     let user = state.read().get_user(&id).await?.ok_or_else(user_not_found)?;
-    Ok(get_user::Response::Ok(convert::user(&user)))
+    Ok(get_user::Response::Ok(with_bot_description(state, &user).await?))
 }
 
 pub async fn get_user_by_username(
@@ -92,7 +105,9 @@ pub async fn get_user_by_username(
         .get_user_by_username(&username)
         .await?
         .ok_or_else(user_not_found)?;
-    Ok(get_user_by_username::Response::Ok(convert::user(&user)))
+    Ok(get_user_by_username::Response::Ok(
+        with_bot_description(state, &user).await?,
+    ))
 }
 
 /// End the session the request came with, if any; other sessions and

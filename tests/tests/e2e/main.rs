@@ -10,6 +10,7 @@ mod dependency_rules;
 mod mattermost_actions;
 mod mattermost_admin;
 mod mattermost_basics;
+mod mattermost_bot_accounts;
 mod mattermost_bots;
 mod mattermost_client4;
 mod mattermost_commands;

@@ -357,6 +357,24 @@ impl Store for AnyStore {
         dispatch!(self, s => s.delete_command_webhooks_before(made_before))
     }
 
+    async fn create_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+        dispatch!(self, s => s.create_bot(user, bot))
+    }
+
+    async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
+        dispatch!(self, s => s.get_bot(user_id, include_deleted))
+    }
+
+    async fn update_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+        let updated = dispatch!(self, s => s.update_bot(user, bot));
+        self.cache.forget_user(&user.id);
+        updated
+    }
+
+    async fn list_bots(&self, filter: &BotFilter, page: u32, per_page: u32) -> StoreResult<Vec<Bot>> {
+        dispatch!(self, s => s.list_bots(filter, page, per_page))
+    }
+
     async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {
         dispatch!(self, s => s.create_rc_integration(integration))
     }

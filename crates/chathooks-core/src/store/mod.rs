@@ -344,6 +344,25 @@ pub trait Store: Send + Sync + 'static {
     /// Forget the records made at or before `made_before`; how many.
     fn delete_command_webhooks_before(&self, made_before: i64) -> impl Future<Output = StoreResult<u64>> + Send;
 
+    // ----- Mattermost bot accounts -----
+
+    /// Store a bot: its user (`user.is_bot` set by the caller) and its record,
+    /// in one transaction. Conflict if the username (or email, or id) is taken.
+    fn create_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
+    /// The bot whose user is `user_id`; a disabled one only with `include_deleted`.
+    fn get_bot(&self, user_id: &str, include_deleted: bool) -> impl Future<Output = StoreResult<Option<Bot>>> + Send;
+    /// Overwrite a bot's user (as [`Store::update_user`]) and its record's
+    /// description, `update_at` and `delete_at`, in one transaction.
+    /// NotFound if either is absent; Conflict on a taken username.
+    fn update_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
+    /// A page of bots, by `create_at` then user id.
+    fn list_bots(
+        &self,
+        filter: &BotFilter,
+        page: u32,
+        per_page: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Bot>>> + Send;
+
     // ----- Rocket.Chat integrations -----
 
     /// Insert an integration. Conflict if the id exists; NotFound if the creator does not.

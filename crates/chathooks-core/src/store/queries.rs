@@ -554,6 +554,72 @@ macro_rules! impl_store {
                 Ok(done.rows_affected())
             }
 
+            // ----- bot accounts -----
+
+            async fn create_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+                let mut tx = self.write_tx().await?;
+                bind_new_user(sqlx::query(sql::CREATE_USER), user)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_err("user id, username or email already exists"))?;
+                bind_new_bot(sqlx::query(sql::CREATE_BOT), bot)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_err("bot"))?;
+                let row = sqlx::query(sql::GET_BOT)
+                    .bind($text(&bot.user_id))
+                    .bind(true)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(bot_row(&row)?)
+            }
+
+            async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
+                let row = sqlx::query(sql::GET_BOT)
+                    .bind($text(user_id))
+                    .bind(include_deleted)
+                    .fetch_optional(&self.$reads)
+                    .await?;
+                Ok(row.as_ref().map(bot_row).transpose()?)
+            }
+
+            async fn update_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+                let mut tx = self.write_tx().await?;
+                let updated = bind_user_update(sqlx::query(sql::UPDATE_USER), user)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(write_err("username or email already exists"))?;
+                if updated.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let done = bind_bot_update(sqlx::query(sql::UPDATE_BOT), bot)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let row = sqlx::query(sql::GET_BOT)
+                    .bind($text(&bot.user_id))
+                    .bind(true)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(bot_row(&row)?)
+            }
+
+            async fn list_bots(&self, filter: &BotFilter, page: u32, per_page: u32) -> StoreResult<Vec<Bot>> {
+                let rows = sqlx::query(sql::LIST_BOTS)
+                    .bind($text(filter.owner_id.as_deref().unwrap_or("")))
+                    .bind(filter.include_deleted)
+                    .bind(filter.only_orphaned)
+                    .bind(i64::from(per_page))
+                    .bind(page_offset(page, per_page))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, bot_row)
+            }
+
             // ----- Rocket.Chat integrations -----
 
             async fn create_rc_integration(&self, integration: &RcIntegration) -> StoreResult<RcIntegration> {

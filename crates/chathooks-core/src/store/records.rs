@@ -65,6 +65,9 @@ pub struct User {
     pub props: Value,
     pub notify_props: Value,
     pub timezone: Value,
+    /// A bot account's user (Mattermost's `is_bot`): its [`Bot`] record
+    /// holds the rest. Set when it is created, never changed.
+    pub is_bot: bool,
 }
 
 impl User {
@@ -94,6 +97,7 @@ impl User {
             props: Value::Object(serde_json::Map::new()),
             notify_props: Value::Object(serde_json::Map::new()),
             timezone: Value::Object(serde_json::Map::new()),
+            is_bot: false,
         }
     }
 
@@ -124,6 +128,7 @@ impl fmt::Debug for User {
             .field("props", &self.props)
             .field("notify_props", &self.notify_props)
             .field("timezone", &self.timezone)
+            .field("is_bot", &self.is_bot)
             .finish()
     }
 }
@@ -337,6 +342,38 @@ pub struct SlashCommand {
     pub display_name: String,
     pub description: String,
     pub url: String,
+}
+
+/// A Mattermost bot account (wire model `Bot`): the `bots` record with its
+/// user's username and first name (`display_name`), as Mattermost's store
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bot {
+    /// The bot's user; the record's key.
+    pub user_id: String,
+    /// The user's; changed through the user.
+    pub username: String,
+    /// The user's first name; changed through the user.
+    pub display_name: String,
+    pub description: String,
+    /// Who created it (or was given it); not checked against the users, as
+    /// a bot outlives its owner.
+    pub owner_id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    /// When it was disabled (its user deactivated with it); 0 when enabled.
+    pub delete_at: i64,
+}
+
+/// Which bots [`Store::list_bots`](super::Store::list_bots) lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BotFilter {
+    /// Only this owner's; `None` for every owner.
+    pub owner_id: Option<String>,
+    /// Disabled bots too.
+    pub include_deleted: bool,
+    /// Only bots whose owner is deactivated or gone.
+    pub only_orphaned: bool,
 }
 
 /// A Rocket.Chat integration.

@@ -116,6 +116,20 @@ macro_rules! row_mappers {
                 props: json_col(row, "props")?,
                 notify_props: json_col(row, "notify_props")?,
                 timezone: json_col(row, "timezone")?,
+                is_bot: row.try_get("is_bot")?,
+            })
+        }
+
+        pub(in crate::store) fn bot_row(row: &$row) -> Result<Bot, sqlx::Error> {
+            Ok(Bot {
+                user_id: $text(row, "user_id")?,
+                username: $text(row, "username")?,
+                display_name: $text(row, "display_name")?,
+                description: $text(row, "description")?,
+                owner_id: $text(row, "owner_id")?,
+                create_at: row.try_get("create_at")?,
+                update_at: row.try_get("update_at")?,
+                delete_at: row.try_get("delete_at")?,
             })
         }
 
@@ -463,6 +477,27 @@ macro_rules! binders {
                 .bind($text(user.props.to_string()))
                 .bind($text(user.notify_props.to_string()))
                 .bind($text(user.timezone.to_string()))
+                .bind(user.is_bot)
+        }
+
+        /// Bind `bot`'s own columns as `CREATE_BOT` takes them.
+        pub(in crate::store) fn bind_new_bot<'q>(query: $query<'q>, bot: &'q Bot) -> $query<'q> {
+            query
+                .bind($text(&bot.user_id))
+                .bind($text(&bot.owner_id))
+                .bind($text(&bot.description))
+                .bind(bot.create_at)
+                .bind(bot.update_at)
+                .bind(bot.delete_at)
+        }
+
+        /// Bind `bot` as `UPDATE_BOT` takes it.
+        pub(in crate::store) fn bind_bot_update<'q>(query: $query<'q>, bot: &'q Bot) -> $query<'q> {
+            query
+                .bind($text(&bot.user_id))
+                .bind($text(&bot.description))
+                .bind(bot.update_at)
+                .bind(bot.delete_at)
         }
 
         /// Bind `user` as `UPDATE_USER` takes it: the id, then every column but `create_at`.

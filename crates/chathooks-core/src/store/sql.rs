@@ -18,7 +18,7 @@ macro_rules! user_cols {
     () => {
         "id, create_at, update_at, delete_at, username, email, email_verified, first_name, \
          last_name, nickname, password_hash, last_password_update, roles, locale, props, \
-         notify_props, timezone"
+         notify_props, timezone, is_bot"
     };
 }
 macro_rules! session_cols {
@@ -153,7 +153,7 @@ macro_rules! rc_filter_where {
 pub(super) const CREATE_USER: &str = concat!(
     "INSERT INTO users (",
     user_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING ",
     user_cols!()
 );
 pub(super) const GET_USER: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
@@ -495,6 +495,33 @@ pub(super) const USE_COMMAND_WEBHOOK: &str =
     "UPDATE command_webhooks SET use_count = use_count + 1 WHERE id = $1 AND use_count < $2";
 pub(super) const DELETE_COMMAND_WEBHOOKS_BEFORE: &str = "DELETE FROM command_webhooks WHERE create_at <= $1";
 
+// ----- bot accounts -----
+
+/// A bot as Mattermost shows it: its record joined with its user, whose
+/// username and first name are the bot's username and display name.
+macro_rules! bot_select {
+    () => {
+        "SELECT b.user_id, u.username, u.first_name AS display_name, b.description, b.owner_id, \
+         b.create_at, b.update_at, b.delete_at FROM bots b JOIN users u ON u.id = b.user_id"
+    };
+}
+pub(super) const CREATE_BOT: &str = "INSERT INTO bots (user_id, owner_id, description, create_at, update_at, delete_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+/// `$2`: include a disabled bot.
+pub(super) const GET_BOT: &str = concat!(bot_select!(), " WHERE b.user_id = $1 AND ($2 OR b.delete_at = 0)");
+/// The owner and the creation time stay.
+pub(super) const UPDATE_BOT: &str =
+    "UPDATE bots SET description = $2, update_at = $3, delete_at = $4 WHERE user_id = $1";
+/// `$1`: the owner, or empty for every bot; `$2`: include disabled bots;
+/// `$3`: only bots whose owner is deactivated or gone.
+pub(super) const LIST_BOTS: &str = concat!(
+    bot_select!(),
+    " LEFT JOIN users o ON o.id = b.owner_id \
+     WHERE ($1 = '' OR b.owner_id = $1) AND ($2 OR b.delete_at = 0) \
+     AND (NOT $3 OR o.id IS NULL OR o.delete_at <> 0) \
+     ORDER BY b.create_at, b.user_id LIMIT $4 OFFSET $5"
+);
+
 // ----- Rocket.Chat integrations -----
 
 pub(super) const CREATE_RC_INTEGRATION: &str = concat!(
@@ -797,6 +824,7 @@ macro_rules! migrator {
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
                 migrator!(@ $dir, 8, "roles and settings", "0008_roles_and_settings.sql"),
                 migrator!(@ $dir, 9, "slash commands", "0009_commands.sql"),
+                migrator!(@ $dir, 12, "bot accounts", "0012_bots.sql"),
                 migrator!(@ $dir, 13, "command webhooks", "0013_command_webhooks.sql"),
             ])
         }

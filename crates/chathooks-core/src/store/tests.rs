@@ -58,6 +58,7 @@ on_every_backend!(
     outgoing_hooks,
     slash_commands,
     command_webhooks,
+    bot_accounts,
     rc_integrations,
     rc_history,
     rc_script_store,
@@ -102,6 +103,7 @@ fn user(username: &str, email: &str) -> User {
         props: json!({}),
         notify_props: json!({"email": "true", "push": "mention"}),
         timezone: json!({"useAutomaticTimezone": "true"}),
+        is_bot: false,
     }
 }
 
@@ -873,6 +875,127 @@ async fn command_webhooks(store: &AnyStore) {
     assert_eq!(store.delete_command_webhooks_before(500).await.unwrap(), 1);
     assert_eq!(store.get_command_webhook(&old.id, 0).await.unwrap(), None);
     assert!(store.get_command_webhook(&young.id, 0).await.unwrap().is_some());
+}
+
+fn bot(owner_id: &str, username: &str, create_at: i64) -> (User, Bot) {
+    let mut u = user(username, &format!("{username}@localhost"));
+    u.password_hash = String::new();
+    u.first_name = format!("{username} display");
+    u.is_bot = true;
+    u.create_at = create_at;
+    let b = Bot {
+        user_id: u.id.clone(),
+        username: username.to_owned(),
+        display_name: u.first_name.clone(),
+        description: format!("{username} does things"),
+        owner_id: owner_id.to_owned(),
+        create_at,
+        update_at: create_at,
+        delete_at: 0,
+    };
+    (u, b)
+}
+
+async fn bot_accounts(store: &AnyStore) {
+    let (alice, _, _) = world(store).await;
+    let bob = store.create_user(&user("bob", "bob@example.com")).await.unwrap();
+
+    let (u1, b1) = bot(&alice.id, "alpha", 100);
+    let (u2, b2) = bot(&bob.id, "beta", 200);
+    let (u3, b3) = bot(&alice.id, "gamma", 300);
+    for (u, b) in [(&u1, &b1), (&u2, &b2), (&u3, &b3)] {
+        assert_eq!(&store.create_bot(u, b).await.unwrap(), b);
+    }
+    // The user is stored with the record, marked as a bot.
+    let stored = store.get_user(&u1.id).await.unwrap().unwrap();
+    assert!(stored.is_bot);
+    assert!(!store.get_user(&alice.id).await.unwrap().unwrap().is_bot);
+    assert_eq!(store.get_bot(&b1.user_id, false).await.unwrap(), Some(b1.clone()));
+    assert_eq!(store.get_bot(&alice.id, true).await.unwrap(), None);
+
+    // A taken username refuses the bot, and leaves no half.
+    let (twin_user, twin) = bot(&alice.id, "ALPHA", 400);
+    assert!(matches!(
+        store.create_bot(&twin_user, &twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_user(&twin_user.id).await.unwrap(), None);
+    assert_eq!(store.get_bot(&twin.user_id, true).await.unwrap(), None);
+
+    // Listing: by owner, paged, oldest first.
+    let all = BotFilter::default();
+    let listed = store.list_bots(&all, 0, 60).await.unwrap();
+    assert_eq!(
+        ids(&listed, |b| &b.user_id),
+        [b1.user_id.as_str(), b2.user_id.as_str(), b3.user_id.as_str()]
+    );
+    assert_eq!(
+        ids(&store.list_bots(&all, 1, 2).await.unwrap(), |b| &b.user_id),
+        [b3.user_id.as_str()]
+    );
+    let alices = BotFilter {
+        owner_id: Some(alice.id.clone()),
+        ..BotFilter::default()
+    };
+    assert_eq!(
+        ids(&store.list_bots(&alices, 0, 60).await.unwrap(), |b| &b.user_id),
+        [b1.user_id.as_str(), b3.user_id.as_str()]
+    );
+
+    // An update changes the user and the record together.
+    let mut renamed_user = u1.clone();
+    renamed_user.username = "alpha2".to_owned();
+    renamed_user.first_name = "Alpha Two".to_owned();
+    renamed_user.delete_at = 500;
+    let mut changed = b1.clone();
+    changed.description = "new".to_owned();
+    changed.update_at = 500;
+    changed.delete_at = 500;
+    let updated = store.update_bot(&renamed_user, &changed).await.unwrap();
+    assert_eq!(
+        (
+            updated.username.as_str(),
+            updated.display_name.as_str(),
+            updated.description.as_str()
+        ),
+        ("alpha2", "Alpha Two", "new")
+    );
+    assert_eq!(updated.delete_at, 500);
+    assert_eq!(store.get_user(&u1.id).await.unwrap().unwrap().delete_at, 500);
+    // Disabled: found only when asked for, listed only when asked for.
+    assert_eq!(store.get_bot(&b1.user_id, false).await.unwrap(), None);
+    assert_eq!(store.get_bot(&b1.user_id, true).await.unwrap(), Some(updated));
+    assert_eq!(
+        ids(&store.list_bots(&all, 0, 60).await.unwrap(), |b| &b.user_id),
+        [b2.user_id.as_str(), b3.user_id.as_str()]
+    );
+    let with_deleted = BotFilter {
+        include_deleted: true,
+        ..BotFilter::default()
+    };
+    assert_eq!(store.list_bots(&with_deleted, 0, 60).await.unwrap().len(), 3);
+    // A username another user has is refused.
+    let mut clash = u2.clone();
+    clash.username = "bob".to_owned();
+    assert!(matches!(
+        store.update_bot(&clash, &b2).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Orphans: bots whose owner is deactivated or gone.
+    let mut gone = bob.clone();
+    gone.delete_at = 600;
+    store.update_user(&gone).await.unwrap();
+    let (u4, b4) = bot("nobody", "delta", 700);
+    store.create_bot(&u4, &b4).await.unwrap();
+    let orphans = BotFilter {
+        only_orphaned: true,
+        ..BotFilter::default()
+    };
+    assert_eq!(
+        ids(&store.list_bots(&orphans, 0, 60).await.unwrap(), |b| &b.user_id),
+        [b2.user_id.as_str(), b4.user_id.as_str()]
+    );
 }
 
 async fn outgoing_hooks(store: &AnyStore) {

@@ -55,7 +55,8 @@ struct CommonSections {
 /// later change through the API lasts until the next start). Absent keys
 /// keep their value. Mattermost's config names them
 /// `ServiceSettings.EnableIncomingWebhooks`, `EnableOutgoingWebhooks`,
-/// `EnablePostUsernameOverride` and `EnablePostIconOverride`.
+/// `EnablePostUsernameOverride`, `EnablePostIconOverride` and
+/// `EnableBotAccountCreation`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsSeed {
@@ -63,6 +64,7 @@ pub struct SettingsSeed {
     pub outgoing_webhooks: Option<bool>,
     pub post_username_override: Option<bool>,
     pub post_icon_override: Option<bool>,
+    pub bot_account_creation: Option<bool>,
 }
 
 /// `[[roles]]`: a role (the core's names: `system_user`, `team_user`,

@@ -74,6 +74,7 @@ async fn apply_settings(core: &Core, seed: &config::SettingsSeed) -> anyhow::Res
         (Switch::OutgoingHooks, seed.outgoing_webhooks),
         (Switch::PostUsernameOverride, seed.post_username_override),
         (Switch::PostIconOverride, seed.post_icon_override),
+        (Switch::BotAccountCreation, seed.bot_account_creation),
     ];
     for (switch, wanted) in declared {
         if let Some(on) = wanted

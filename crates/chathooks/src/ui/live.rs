@@ -197,6 +197,7 @@ mod tests {
             props: json!({}),
             notify_props: json!({}),
             timezone: json!({}),
+            is_bot: false,
         }
     }
 

@@ -1,0 +1,591 @@
+//! Mattermost bot accounts (`/api/v4/bots`) through the generated client:
+//! their life cycle, Mattermost's default permissions (system admins only)
+//! and the owner rules, a bot posting with a personal access token (its
+//! posts marked `from_bot`), a disabled bot's tokens refused, and a bot the
+//! seed file declares posting with its fixed token.
+
+use chathooks_mattermost_types as types;
+use chathooks_tests::{Session, TestServer, World, app_error};
+use serde_json::{Value, json};
+
+const PERMISSIONS: &str = "api.context.permissions.app_error";
+const MISSING: &str = "store.sql_bot.get.missing.app_error";
+
+fn patch(username: Option<&str>, display_name: Option<&str>, description: Option<&str>) -> types::BotPatch {
+    types::BotPatch {
+        username: username.map(str::to_owned),
+        display_name: display_name.map(str::to_owned),
+        description: description.map(str::to_owned),
+    }
+}
+
+async fn create_bot(session: &Session, username: &str) -> types::Bot {
+    session
+        .client
+        .create_bot()
+        .body(patch(Some(username), Some("A Bot"), Some("does things")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create bot {username}: {e}"))
+        .into_inner()
+}
+
+async fn list(session: &Session, include_deleted: bool) -> Vec<String> {
+    let mut request = session.client.get_bots();
+    if include_deleted {
+        request = request.include_deleted("true");
+    }
+    request
+        .send()
+        .await
+        .expect("bots listed")
+        .into_inner()
+        .iter()
+        .map(|b| b.username.clone())
+        .collect()
+}
+
+/// Give `system_user` these bot permissions on top of what it holds.
+async fn grant_users(server: &TestServer, extra: &[chathooks::permissions::Permission]) {
+    use chathooks::permissions::{self, ROLE_SYSTEM_USER};
+    let core = &server.state.core;
+    let mut held = permissions::role(core, ROLE_SYSTEM_USER)
+        .await
+        .unwrap()
+        .unwrap()
+        .permissions;
+    held.extend(extra.iter().copied());
+    permissions::set_role_permissions(core, ROLE_SYSTEM_USER, &held)
+        .await
+        .unwrap();
+}
+
+/// A personal access token for the bot `user_id`, made by `by`.
+async fn token_for(by: &Session, user_id: &str) -> String {
+    by.client
+        .create_user_access_token()
+        .user_id(user_id)
+        .body(types::CreateUserAccessTokenBody {
+            description: "bot token".into(),
+        })
+        .send()
+        .await
+        .expect("token for the bot")
+        .into_inner()
+        .token
+}
+
+async fn post_as(client: &chathooks_mattermost_client::Client, channel_id: &str, message: &str) -> types::Post {
+    client
+        .create_post()
+        .body(types::CreatePostBody {
+            channel_id: channel_id.into(),
+            message: message.into(),
+            root_id: None,
+            props: Default::default(),
+            file_ids: Vec::new(),
+        })
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("post {message}: {e}"))
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_bot_is_created_read_patched_disabled_and_enabled() {
+    let world = World::new().await;
+    let admin = &world.admin;
+    let bot = create_bot(admin, "CI-Bot").await;
+    assert_eq!(
+        (
+            bot.username.as_str(),
+            bot.display_name.as_deref(),
+            bot.description.as_deref(),
+            bot.owner_id.as_str(),
+            bot.delete_at
+        ),
+        ("ci-bot", Some("A Bot"), Some("does things"), admin.user.id.as_str(), 0)
+    );
+    assert!(bot.create_at > 0 && bot.update_at == bot.create_at);
+
+    // Its user says it is a bot, with its description; people's users do not.
+    let user = admin
+        .client
+        .get_user()
+        .user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            user.username.as_str(),
+            user.first_name.as_deref(),
+            user.is_bot,
+            user.bot_description.as_deref()
+        ),
+        ("ci-bot", Some("A Bot"), Some(true), Some("does things"))
+    );
+    let raw = reqwest::Client::new()
+        .get(format!("{}/api/v4/users/{}", world.server.base, world.member.user.id))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(
+        raw.get("is_bot").is_none() && raw.get("bot_description").is_none(),
+        "{raw}"
+    );
+
+    assert_eq!(list(admin, false).await, ["ci-bot"]);
+    let got = admin
+        .client
+        .get_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.user_id, bot.user_id);
+
+    // A patch changes what it names, the user with it.
+    let patched = admin
+        .client
+        .patch_bot()
+        .bot_user_id(&bot.user_id)
+        .body(patch(Some("release-bot"), None, Some("releases")))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            patched.username.as_str(),
+            patched.display_name.as_deref(),
+            patched.description.as_deref()
+        ),
+        ("release-bot", Some("A Bot"), Some("releases"))
+    );
+    assert!(patched.update_at >= bot.update_at);
+    let renamed = admin
+        .client
+        .get_user_by_username()
+        .username("release-bot")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(renamed.id, bot.user_id);
+
+    // Field rules and taken names, with Mattermost's ids.
+    for (body, id) in [
+        (
+            patch(Some("alice"), None, None),
+            "app.user.save.username_exists.app_error",
+        ),
+        (
+            patch(Some("no spaces"), None, None),
+            "model.bot.is_valid.username.app_error",
+        ),
+        (
+            patch(None, None, Some(&"x".repeat(1025))),
+            "model.bot.is_valid.description.app_error",
+        ),
+        (
+            patch(None, Some(&"x".repeat(65)), None),
+            "model.bot.is_valid.user_id.app_error",
+        ),
+    ] {
+        let (status, error) = app_error(
+            admin
+                .client
+                .patch_bot()
+                .bot_user_id(&bot.user_id)
+                .body(body)
+                .send()
+                .await,
+        );
+        assert_eq!((status, error.id.as_str()), (400, id));
+    }
+    for (body, id) in [
+        (
+            patch(Some("bob"), None, None),
+            "app.user.save.username_exists.app_error",
+        ),
+        (
+            patch(None, Some("nameless"), None),
+            "model.bot.is_valid.username.app_error",
+        ),
+    ] {
+        let (status, error) = app_error(admin.client.create_bot().body(body).send().await);
+        assert_eq!((status, error.id.as_str()), (400, id));
+    }
+
+    // Disabled: gone unless asked for, and back when enabled.
+    let disabled = admin
+        .client
+        .disable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(disabled.delete_at > 0);
+    let (status, error) = app_error(admin.client.get_bot().bot_user_id(&bot.user_id).send().await);
+    assert_eq!((status, error.id.as_str()), (404, MISSING));
+    let found = admin
+        .client
+        .get_bot()
+        .bot_user_id(&bot.user_id)
+        .include_deleted("true")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.delete_at, disabled.delete_at);
+    assert!(list(admin, false).await.is_empty());
+    assert_eq!(list(admin, true).await, ["release-bot"]);
+    let enabled = admin
+        .client
+        .enable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(enabled.delete_at, 0);
+    assert_eq!(list(admin, false).await, ["release-bot"]);
+
+    // A user who is not a bot is not found as one; a bad id is a bad id.
+    let (status, error) = app_error(admin.client.get_bot().bot_user_id(&admin.user.id).send().await);
+    assert_eq!((status, error.id.as_str()), (404, MISSING));
+    let (status, error) = app_error(admin.client.get_bot().bot_user_id("nope").send().await);
+    assert_eq!(
+        (status, error.id.as_str()),
+        (400, "api.context.invalid_url_param.app_error")
+    );
+}
+
+#[tokio::test]
+async fn bot_permissions_are_the_admins_by_default_and_follow_ownership() {
+    use chathooks::permissions::Permission;
+    let world = World::new().await;
+    let (admin, member) = (&world.admin, &world.member);
+    let admins_bot = create_bot(admin, "admins-bot").await;
+
+    // A plain member holds no bot permission: refused, and others' bots do
+    // not exist for them.
+    let (status, error) = app_error(
+        member
+            .client
+            .create_bot()
+            .body(patch(Some("mine"), None, None))
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
+    let (status, error) = app_error(member.client.get_bots().send().await);
+    assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
+    let (status, error) = app_error(member.client.get_bot().bot_user_id(&admins_bot.user_id).send().await);
+    assert_eq!((status, error.id.as_str()), (404, MISSING));
+    let (status, error) = app_error(
+        member
+            .client
+            .disable_bot()
+            .bot_user_id(&admins_bot.user_id)
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (404, MISSING));
+
+    // Given Mattermost's own-bot permissions, a member manages their own bots only.
+    grant_users(
+        &world.server,
+        &[Permission::CreateBot, Permission::ReadBots, Permission::ManageBots],
+    )
+    .await;
+    let own = create_bot(member, "members-bot").await;
+    assert_eq!(own.owner_id, member.user.id);
+    assert_eq!(list(member, false).await, ["members-bot"]);
+    assert_eq!(list(admin, false).await, ["admins-bot", "members-bot"]);
+    member
+        .client
+        .patch_bot()
+        .bot_user_id(&own.user_id)
+        .body(patch(None, Some("Mine"), None))
+        .send()
+        .await
+        .expect("own bot patched");
+    member
+        .client
+        .disable_bot()
+        .bot_user_id(&own.user_id)
+        .send()
+        .await
+        .expect("own bot disabled");
+    let (status, error) = app_error(
+        member
+            .client
+            .patch_bot()
+            .bot_user_id(&admins_bot.user_id)
+            .body(patch(None, Some("Taken"), None))
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (404, MISSING));
+    // Reading others' bots without managing them: now a 403.
+    grant_users(&world.server, &[Permission::ReadOthersBots]).await;
+    member
+        .client
+        .get_bot()
+        .bot_user_id(&admins_bot.user_id)
+        .send()
+        .await
+        .expect("others' bots readable");
+    let (status, error) = app_error(
+        member
+            .client
+            .patch_bot()
+            .bot_user_id(&admins_bot.user_id)
+            .body(patch(None, Some("Taken"), None))
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
+
+    // A bot may not make bots, even holding create_bot.
+    let token = token_for(admin, &admins_bot.user_id).await;
+    let as_bot = world.server.client_with_token(&token);
+    let (status, error) = app_error(
+        as_bot
+            .create_bot()
+            .body(patch(Some("bot-of-bot"), None, None))
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
+
+    // EnableBotAccountCreation off: creation refused, even for an admin.
+    let response = reqwest::Client::new()
+        .put(format!("{}/api/v4/config/patch", world.server.base))
+        .bearer_auth(&admin.token)
+        .json(&json!({"ServiceSettings": {"EnableBotAccountCreation": false}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (status, error) = app_error(
+        admin
+            .client
+            .create_bot()
+            .body(patch(Some("late-bot"), None, None))
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (403, "api.bot.create_disabled"));
+}
+
+#[tokio::test]
+async fn a_bot_posts_with_its_token_and_stops_when_disabled() {
+    let world = World::new().await;
+    let admin = &world.admin;
+    let bot = create_bot(admin, "notifier").await;
+    admin
+        .client
+        .add_team_member()
+        .team_id(&world.team.id)
+        .body(types::AddTeamMemberBody {
+            team_id: world.team.id.clone(),
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the team");
+    admin
+        .client
+        .add_channel_member()
+        .channel_id(&world.open_channel.id)
+        .body(types::AddChannelMemberBody {
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the channel");
+    let token = token_for(admin, &bot.user_id).await;
+    let as_bot = world.server.client_with_token(&token);
+    let me = as_bot
+        .get_me()
+        .send()
+        .await
+        .expect("the bot's token works")
+        .into_inner();
+    assert_eq!((me.id.as_str(), me.is_bot), (bot.user_id.as_str(), Some(true)));
+
+    let post = post_as(&as_bot, &world.open_channel.id, "deployed").await;
+    assert_eq!(post.user_id, bot.user_id);
+    assert_eq!(post.props.get("from_bot"), Some(&json!("true")));
+    let human = post_as(&world.member.client, &world.open_channel.id, "thanks").await;
+    assert_eq!(human.props.get("from_bot"), None);
+
+    // No password login for a bot, whatever the password.
+    for password in ["", "notifier-password"] {
+        let (status, error) = app_error(
+            world
+                .server
+                .anonymous()
+                .login()
+                .body(types::LoginBody {
+                    login_id: "notifier".into(),
+                    password: password.into(),
+                    device_id: None,
+                    ldap_only: None,
+                    token: None,
+                })
+                .send()
+                .await,
+        );
+        assert_eq!(
+            (status, error.id.as_str()),
+            (401, "api.user.login.invalid_credentials_email_username")
+        );
+    }
+
+    // Disabled, its token is refused; enabled, it works again.
+    admin
+        .client
+        .disable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = app_error(as_bot.get_me().send().await);
+    assert_eq!(
+        (status, error.id.as_str()),
+        (401, "api.context.session_expired.app_error")
+    );
+    admin
+        .client
+        .enable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap();
+    as_bot.get_me().send().await.expect("enabled again");
+}
+
+const SEED: &str = r#"
+[[users]]
+username = "boss"
+password = "boss-password"
+
+[[teams]]
+name = "ops"
+members = ["boss"]
+
+[[channels]]
+team = "ops"
+name = "alerts"
+members = ["boss"]
+
+[[mattermost.bots]]
+username = "pager"
+display_name = "Pager"
+description = "Pages people"
+owner = "boss"
+tokens = ["seeded-pager-token-0123456"]
+channels = ["ops/alerts"]
+"#;
+
+#[tokio::test]
+async fn a_seeded_bot_posts_with_its_fixed_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chathooks.toml");
+    std::fs::write(&path, SEED).unwrap();
+    let server = TestServer::start_with(|config| config.seed = Some(path)).await;
+    let as_bot = server.client_with_token("seeded-pager-token-0123456");
+    let me = as_bot
+        .get_me()
+        .send()
+        .await
+        .expect("the fixed token works")
+        .into_inner();
+    assert_eq!(
+        (me.username.as_str(), me.is_bot, me.bot_description.as_deref()),
+        ("pager", Some(true), Some("Pages people"))
+    );
+    let channel = as_bot
+        .get_channel_by_name_for_team_name()
+        .name("ops")
+        .channel_name("alerts")
+        .send()
+        .await
+        .expect("the bot is in ops/alerts")
+        .into_inner();
+    let post = post_as(&as_bot, &channel.id, "disk full").await;
+    assert_eq!(post.props.get("from_bot"), Some(&json!("true")));
+
+    let admin = server.admin().await;
+    let bot = admin
+        .client
+        .get_bot()
+        .bot_user_id(&me.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let boss = admin
+        .client
+        .get_user_by_username()
+        .username("boss")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (bot.owner_id.as_str(), bot.display_name.as_deref()),
+        (boss.id.as_str(), Some("Pager"))
+    );
+}
+
+#[tokio::test]
+async fn a_bot_owner_manages_its_tokens() {
+    use chathooks::permissions::Permission;
+    let world = World::new().await;
+    grant_users(
+        &world.server,
+        &[
+            Permission::CreateBot,
+            Permission::ReadBots,
+            Permission::ManageBots,
+            Permission::CreateAccessToken,
+        ],
+    )
+    .await;
+    let own = create_bot(&world.member, "alices-bot").await;
+    let token = token_for(&world.member, &own.user_id).await;
+    world
+        .server
+        .client_with_token(&token)
+        .get_me()
+        .send()
+        .await
+        .expect("the owner's token for the bot works");
+    // Someone else's bot is not theirs to give tokens to.
+    let theirs = create_bot(&world.other_member, "bobs-bot").await;
+    let (status, error) = app_error(
+        world
+            .member
+            .client
+            .create_user_access_token()
+            .user_id(&theirs.user_id)
+            .body(types::CreateUserAccessTokenBody {
+                description: "not mine".into(),
+            })
+            .send()
+            .await,
+    );
+    assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
+}
