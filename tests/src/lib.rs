@@ -92,6 +92,24 @@ impl TestServer {
         }
     }
 
+    /// Turn on the admin switches a fresh Mattermost ships off and these
+    /// tests' integrations rely on: webhooks may post under another name and
+    /// picture (`EnablePostUsernameOverride`, `EnablePostIconOverride`), and
+    /// bots may be created (`EnableBotAccountCreation`), as an administrator
+    /// would before using them.
+    pub async fn allow_overrides_and_bots(&self) {
+        use chathooks::config::{Switch, set_switch};
+        for switch in [
+            Switch::PostUsernameOverride,
+            Switch::PostIconOverride,
+            Switch::BotAccountCreation,
+        ] {
+            set_switch(&self.state.core, switch, true)
+                .await
+                .expect("switch turned on");
+        }
+    }
+
     /// Stop gracefully and wait (in-flight requests and deliveries finish).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -183,6 +201,15 @@ pub struct World {
 impl World {
     pub async fn new() -> Self {
         Self::build(TestServer::start().await).await
+    }
+
+    /// [`World::new`] on a server whose administrator allowed name and
+    /// picture overrides and bot creation
+    /// ([`TestServer::allow_overrides_and_bots`]).
+    pub async fn with_overrides_and_bots() -> Self {
+        let world = Self::new().await;
+        world.server.allow_overrides_and_bots().await;
+        world
     }
 
     pub async fn build(server: TestServer) -> Self {

@@ -60,14 +60,17 @@ impl Switch {
         }
     }
 
-    /// The value on a server where nobody set it. Mattermost ships the two
-    /// override switches and bot account creation off; this server turns
-    /// them on unless told otherwise (a stand-in is mostly driven by
-    /// integrations that set a name and icon, or that run as a bot; see the
-    /// README), and an administrator or the seed file may turn them off to
-    /// behave as a fresh Mattermost does.
+    /// The value on a server where nobody set it: Mattermost's own
+    /// defaults, so that an integration that relies on a switch a fresh
+    /// Mattermost ships off (a name or picture override, bot creation) finds
+    /// out here, not in production. Webhooks and commands are on; the
+    /// overrides and bot creation are off until an administrator or the seed
+    /// file turns them on.
     pub fn default_value(self) -> bool {
-        true
+        match self {
+            Switch::IncomingHooks | Switch::OutgoingHooks | Switch::Commands => true,
+            Switch::PostUsernameOverride | Switch::PostIconOverride | Switch::BotAccountCreation => false,
+        }
     }
 }
 

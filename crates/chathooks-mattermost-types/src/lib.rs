@@ -326,9 +326,9 @@ pub struct CommandResponse {
 this server does, each a boolean: `EnableIncomingWebhooks`,
 `EnableOutgoingWebhooks`, `EnablePostUsernameOverride`,
 `EnablePostIconOverride`, `EnableCommands`, `EnableBotAccountCreation`.
-The rest is kept and returned as given. Note: Mattermost ships
-`EnableBotAccountCreation` off; chathooks turns it on unless told
-otherwise, as it does the two override switches.
+The rest is kept and returned as given. A fresh server has them as
+Mattermost ships them: the webhook and command switches on, the two
+overrides and `EnableBotAccountCreation` off.
 */
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(transparent)]

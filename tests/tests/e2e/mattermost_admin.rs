@@ -295,15 +295,19 @@ async fn with_overrides_off_hooks_post_as_their_owner_and_updates_clear_them() {
     let world = World::new().await;
     let server = &world.server;
     let admin = &world.admin;
-    let (status, _) = call(
-        server,
-        admin,
-        Method::PUT,
-        "/api/v4/config/patch",
-        Some(json!({"ServiceSettings": {"EnablePostUsernameOverride": false, "EnablePostIconOverride": false}})),
-    )
-    .await;
+    // Off on a fresh server, as Mattermost ships them; bot creation too.
+    let (status, config) = call(server, admin, Method::GET, "/api/v4/config", None).await;
     assert_eq!(status, 200);
+    let service = &config["ServiceSettings"];
+    assert_eq!(
+        (
+            &service["EnablePostUsernameOverride"],
+            &service["EnablePostIconOverride"],
+            &service["EnableBotAccountCreation"],
+            &service["EnableCommands"],
+        ),
+        (&json!(false), &json!(false), &json!(false), &json!(true))
+    );
     let (status, hook) = call(
         server,
         admin,

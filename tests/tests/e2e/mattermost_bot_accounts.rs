@@ -93,7 +93,7 @@ async fn post_as(client: &chathooks_mattermost_client::Client, channel_id: &str,
 
 #[tokio::test]
 async fn a_bot_is_created_read_patched_disabled_and_enabled() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let admin = &world.admin;
     let bot = create_bot(admin, "CI-Bot").await;
     assert_eq!(
@@ -272,7 +272,7 @@ async fn a_bot_is_created_read_patched_disabled_and_enabled() {
 #[tokio::test]
 async fn bot_permissions_are_the_admins_by_default_and_follow_ownership() {
     use chathooks::permissions::Permission;
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let (admin, member) = (&world.admin, &world.member);
     let admins_bot = create_bot(admin, "admins-bot").await;
 
@@ -390,7 +390,7 @@ async fn bot_permissions_are_the_admins_by_default_and_follow_ownership() {
 
 #[tokio::test]
 async fn a_bot_posts_with_its_token_and_stops_when_disabled() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let admin = &world.admin;
     let bot = create_bot(admin, "notifier").await;
     admin
@@ -553,7 +553,7 @@ async fn a_seeded_bot_posts_with_its_fixed_token() {
 #[tokio::test]
 async fn a_bot_owner_manages_its_tokens() {
     use chathooks::permissions::Permission;
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     grant_users(
         &world.server,
         &[

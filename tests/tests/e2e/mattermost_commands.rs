@@ -141,6 +141,7 @@ async fn world() -> World {
         config.callback_timeout = Duration::from_millis(500);
     })
     .await;
+    server.allow_overrides_and_bots().await;
     let world = World::build(server).await;
     world
         .admin

@@ -80,7 +80,7 @@ async fn only_post(world: &World, channel_id: &str) -> types::Post {
 
 #[tokio::test]
 async fn json_payload_is_posted_as_the_owner_with_webhook_props() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let response = reqwest::Client::new()
         .post(hook_url(&world, &hook.id))
@@ -120,7 +120,7 @@ async fn json_payload_is_posted_as_the_owner_with_webhook_props() {
 
 #[tokio::test]
 async fn form_multipart_and_bare_bodies_are_accepted() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let http = reqwest::Client::new();
     let url = hook_url(&world, &hook.id);
@@ -181,7 +181,7 @@ async fn form_multipart_and_bare_bodies_are_accepted() {
 
 #[tokio::test]
 async fn the_generated_client_executes_hooks() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let response = world
         .server
@@ -226,7 +226,7 @@ async fn the_generated_client_executes_hooks() {
 
 #[tokio::test]
 async fn every_refusal_has_its_id_in_the_documented_order() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let locked = incoming_hook(&world, &world.open_channel.id, |h| h.channel_locked = true).await;
     let deleted = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
@@ -333,7 +333,7 @@ async fn every_refusal_has_its_id_in_the_documented_order() {
 
 #[tokio::test]
 async fn channel_overrides_by_name_hash_name_and_username() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let other = create_channel(
         &world.admin,
@@ -385,7 +385,7 @@ async fn channel_overrides_by_name_hash_name_and_username() {
 
 #[tokio::test]
 async fn locked_hooks_post_only_to_their_channel_and_owners_need_access() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let locked = incoming_hook(&world, &world.open_channel.id, |h| h.channel_locked = true).await;
     // Naming its own channel is fine.
     assert_eq!(
@@ -423,7 +423,7 @@ async fn locked_hooks_post_only_to_their_channel_and_owners_need_access() {
 
 #[tokio::test]
 async fn username_and_icon_come_from_the_request_else_the_hook() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |h| {
         h.username = "hook-name".into();
         h.icon_url = "https://example.com/hook.png".into();
@@ -452,7 +452,7 @@ async fn username_and_icon_come_from_the_request_else_the_hook() {
 
 #[tokio::test]
 async fn slack_markup_and_attachments_are_converted() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     let alice = &world.member.user.id;
     let payload = json!({
@@ -509,7 +509,7 @@ async fn slack_markup_and_attachments_are_converted() {
 
 #[tokio::test]
 async fn long_text_is_split_into_consecutive_posts() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let hook = incoming_hook(&world, &world.open_channel.id, |_| {}).await;
     // Multibyte characters: the limit counts characters (runes), not bytes.
     let text: String = [

@@ -331,7 +331,7 @@ impl Ops {
 
 #[tokio::test]
 async fn incoming_create_get_update_delete() {
-    let world = World::new().await;
+    let world = World::with_overrides_and_bots().await;
     let alice = &world.member;
     let created = create_incoming(
         &alice.client,

@@ -148,6 +148,7 @@ async fn world_allowing_loopback() -> World {
         config.allow_internal_callbacks = "127.0.0.1".parse().expect("allow list parses");
     })
     .await;
+    server.allow_overrides_and_bots().await;
     World::build(server).await
 }
 

@@ -23,6 +23,10 @@ const BOT_TOKEN: &str = "ci-bot-token-0123456789ab";
 fn seed(callback: &str, extra: &str) -> String {
     format!(
         r##"
+[settings]
+post_username_override = true
+post_icon_override = true
+
 [[users]]
 username = "admin"
 password = "admin-password"

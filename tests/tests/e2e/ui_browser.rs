@@ -36,6 +36,10 @@ const OUTGOING_HOOK: &str = "deployhook0000000000000000";
 fn seed(callback: &str) -> String {
     format!(
         r#"
+[settings]
+post_username_override = true
+post_icon_override = true
+
 [[users]]
 username = "admin"
 email = "admin@example.com"
