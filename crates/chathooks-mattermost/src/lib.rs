@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod convert;
 mod dialect;
+mod dialogs;
 mod error;
 mod execute;
 mod files;
@@ -255,6 +256,21 @@ impl Api for Mattermost {
         request: ops::execute_command::Request,
     ) -> ops::execute_command::Response {
         authenticated!(self, credentials, request, slash::execute_command)
+    }
+
+    async fn open_interactive_dialog(
+        &self,
+        request: ops::open_interactive_dialog::Request,
+    ) -> ops::open_interactive_dialog::Response {
+        respond(dialogs::open_interactive_dialog(&self.state, request).await)
+    }
+
+    async fn submit_interactive_dialog(
+        &self,
+        credentials: Credentials,
+        request: ops::submit_interactive_dialog::Request,
+    ) -> ops::submit_interactive_dialog::Response {
+        authenticated!(self, credentials, request, dialogs::submit_interactive_dialog)
     }
 
     async fn execute_incoming_webhook(

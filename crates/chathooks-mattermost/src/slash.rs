@@ -5,7 +5,9 @@
 //! through the core's guarded client ([`chathooks_core::commands::call`]),
 //! bounded by the callback timeout, and its answer is posted (`in_channel`)
 //! or shown to the caller alone (`ephemeral`, the default) before the
-//! request is answered. Not served yet: delayed answers through
+//! request is answered. The payload's `trigger_id` is signed for the caller
+//! ([`chathooks_core::triggers`]), so the receiver can open a dialog with
+//! it. Not served yet: delayed answers through
 //! `response_url`, and recording the call with the delivery attempts.
 
 use chathooks_core::Core;
@@ -120,7 +122,10 @@ pub(crate) async fn execute_command(
         team_id: &command.team_id,
         text,
         token: &command.token,
-        trigger_id: &new_id(),
+        trigger_id: &chathooks_core::triggers::issue(state, &caller.user.id)
+            .await
+            .map_err(ApiError::internal)?
+            .trigger_id,
         user_id: &caller.user.id,
         user_name: &mattermost_name(&caller.user.username),
         root_id: body.root_id.as_deref().unwrap_or_default(),
