@@ -281,9 +281,7 @@ fn element_problems(element: &types::DialogElement) -> Vec<String> {
                 let lookup = element.data_source_url.as_deref().unwrap_or_default();
                 if lookup.is_empty() {
                     problems.push("dynamic data_source requires data_source_url".to_owned());
-                } else if !(lookup.starts_with("/plugins/") && !lookup.contains("..") && !lookup.contains("//"))
-                    && !is_http_url(lookup)
-                {
+                } else if !is_lookup_url(lookup) {
                     problems.push("invalid data_source_url for dynamic select".to_owned());
                 }
                 if !options.is_empty() {
@@ -315,6 +313,13 @@ fn element_problems(element: &types::DialogElement) -> Vec<String> {
         other => problems.push(format!("invalid element type: {other:?}")),
     }
     problems
+}
+
+/// Mattermost's `IsValidLookupURL`: a plugin path without `..` or `//`, or
+/// an HTTP URL.
+fn is_lookup_url(text: &str) -> bool {
+    let plugin = text.starts_with("/plugins/") && !text.contains("..") && !text.contains("//");
+    plugin || is_http_url(text)
 }
 
 /// Mattermost's `IsValidHTTPURL`: `http://` or `https://` and a URL.

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chathooks::dialogs;
 use chathooks_mattermost_types as types;
-use chathooks_tests::{Session, TestServer, World, app_error};
+use chathooks_tests::{Session, TestServer, World, app_error, create_channel};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
@@ -274,7 +274,7 @@ async fn open(
             assert_eq!(
                 serde_json::to_value(answer.into_inner()).unwrap(),
                 json!({"status": "OK"})
-            )
+            );
         })
 }
 
@@ -697,6 +697,12 @@ async fn submitting_needs_a_session_a_readable_channel_and_the_team() {
         .await;
     assert_eq!(app_error(anonymous).0, 401);
     let (status, error) = app_error(submit(&world.outsider, submission(&world, &url)).await);
+    assert_eq!((status, error.id.as_str()), (403, "api.context.permissions.app_error"));
+    // A member of the team, but not of this private channel.
+    let hidden = create_channel(&world.admin, &world.team.id, "hidden", types::CreateChannelBodyType::P).await;
+    let mut elsewhere = submission(&world, &url);
+    elsewhere.channel_id = Some(hidden.id.clone());
+    let (status, error) = app_error(submit(&world.member, elsewhere).await);
     assert_eq!((status, error.id.as_str()), (403, "api.context.permissions.app_error"));
     let mut unknown = submission(&world, &url);
     unknown.channel_id = Some("x".repeat(26));
