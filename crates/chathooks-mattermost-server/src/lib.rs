@@ -1412,7 +1412,8 @@ pub trait Api: Send + Sync + 'static {
     /// `response_url`, `trigger_id` and `root_id`; the token is also sent as
     /// `Authorization: Token <token>`. The call goes through the server's
     /// guard on internal addresses and waits at most the outgoing-call
-    /// timeout.
+    /// timeout. The `trigger_id` is signed for the caller: the receiver may
+    /// spend it on `OpenInteractiveDialog` within the trigger timeout.
     ///
     /// Failures are answered with 500: a receiver that cannot be reached,
     /// refuses the address, times out or answers with an unreadable body

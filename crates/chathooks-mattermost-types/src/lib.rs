@@ -259,6 +259,7 @@ pub struct CommandResponse {
     pub skip_slack_parsing: ::std::option::Option<bool>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
+    ///In the answer of `ExecuteCommand`, the client id inside the trigger id the receiver got.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trigger_id: ::std::option::Option<::std::string::String>,
     ///Post type; must not start with `system_`.

@@ -113,6 +113,11 @@ pub(crate) async fn execute_command(
         .await?
         .map(|team| team.name)
         .unwrap_or_default();
+    // Signed for the caller, so the receiver can open a dialog with it; the
+    // answer carries its client id, as Mattermost's does.
+    let issued = chathooks_core::triggers::issue(state, &caller.user.id)
+        .await
+        .map_err(ApiError::internal)?;
     let payload = Payload {
         channel_id: &channel.id,
         channel_name: &mattermost_name(&channel.name),
@@ -122,16 +127,14 @@ pub(crate) async fn execute_command(
         team_id: &command.team_id,
         text,
         token: &command.token,
-        trigger_id: &chathooks_core::triggers::issue(state, &caller.user.id)
-            .await
-            .map_err(ApiError::internal)?
-            .trigger_id,
+        trigger_id: &issued.trigger_id,
         user_id: &caller.user.id,
         user_name: &mattermost_name(&caller.user.username),
         root_id: body.root_id.as_deref().unwrap_or_default(),
     };
     let outcome = chathooks_core::commands::call(state, &request_for(&command, &payload)).await;
-    let answer = read_answer(&trigger, &outcome)?;
+    let mut answer = read_answer(&trigger, &outcome)?;
+    answer.trigger_id = Some(issued.client_id);
     let root_id = body.root_id.unwrap_or_default();
     let mut posting_failed = false;
     for each in std::iter::once(&answer).chain(answer.extra_responses.iter().flatten()) {

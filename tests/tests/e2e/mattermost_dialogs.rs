@@ -188,7 +188,8 @@ async fn trigger_id(world: &World, receiver: &mut Receiver, user: &Session) -> S
             "api.command.duplicate_trigger.app_error"
         );
     }
-    user.client
+    let answer = user
+        .client
         .execute_command()
         .body(types::ExecuteCommandBody {
             channel_id: world.open_channel.id.clone(),
@@ -199,10 +200,15 @@ async fn trigger_id(world: &World, receiver: &mut Receiver, user: &Session) -> S
         })
         .send()
         .await
-        .expect("the command ran");
+        .expect("the command ran")
+        .into_inner();
     let call = receiver.next().await;
     assert_eq!(call.path, "/command");
-    call.form("trigger_id")
+    let trigger_id = call.form("trigger_id");
+    // The answer names the trigger by its client id, as Mattermost's does.
+    let decoded = String::from_utf8(STANDARD.decode(&trigger_id).expect("base64")).unwrap();
+    assert_eq!(answer.trigger_id.as_deref(), decoded.split(':').next());
+    trigger_id
 }
 
 fn element(name: &str, kind: &str) -> types::DialogElement {
