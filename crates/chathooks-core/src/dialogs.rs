@@ -7,8 +7,10 @@
 //! whoever plays the user without a client of their own (the test API, the
 //! web UI) can see them and submit or cancel them later: [`list`], [`get`],
 //! [`submit`] and [`cancel`]. The list is bounded: at most
-//! [`MAX_OPEN_DIALOGS`] (the oldest dropped first) and none older than
-//! [`OPEN_DIALOG_TTL`]. It is per process, like the event bus: a dialog
+//! [`MAX_OPEN_DIALOGS`] dialogs holding at most [`MAX_OPEN_DIALOG_BYTES`]
+//! of JSON (the oldest dropped first, so an integration spending one
+//! trigger id again and again only pushes out older dialogs) and none older
+//! than [`OPEN_DIALOG_TTL`]. It is per process, like the event bus: a dialog
 //! opened through one instance is listed by that instance.
 //!
 //! The dialog itself is the dialect's JSON document (for Mattermost its
@@ -30,6 +32,10 @@ use crate::store::now_ms;
 
 /// Most dialogs kept open at once, over all users.
 pub const MAX_OPEN_DIALOGS: usize = 1000;
+
+/// Most bytes of dialog JSON kept at once; one dialog is at most a request
+/// body (2 MiB by default).
+pub const MAX_OPEN_DIALOG_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long an unanswered dialog is kept.
 pub const OPEN_DIALOG_TTL: Duration = Duration::from_secs(60 * 60);
@@ -109,15 +115,21 @@ pub fn open(core: &Core, user_id: &str, url: &str, trigger_id: &str, dialog: Val
         dialog,
         opened_at: now_ms(),
     };
-    {
-        let mut open = core.dialogs.current();
-        while open.len() >= MAX_OPEN_DIALOGS {
-            open.pop_front();
-        }
-        open.push_back(opened.clone());
-    }
+    keep(&mut core.dialogs.current(), opened.clone());
     core.events.publish(Event::DialogOpened { dialog: opened.clone() });
     opened
+}
+
+/// Add `dialog` last, dropping the oldest past either bound.
+fn keep(open: &mut VecDeque<OpenDialog>, dialog: OpenDialog) {
+    open.push_back(dialog);
+    let size = |d: &OpenDialog| d.dialog.to_string().len();
+    let mut bytes: usize = open.iter().map(size).sum();
+    while open.len() > 1 && (open.len() > MAX_OPEN_DIALOGS || bytes > MAX_OPEN_DIALOG_BYTES) {
+        if let Some(dropped) = open.pop_front() {
+            bytes -= size(&dropped);
+        }
+    }
 }
 
 /// The dialogs open for `user_id` (every user's with `None`), oldest first.
@@ -217,4 +229,34 @@ pub async fn cancel(core: &Core, id: &str, channel_id: &str, team_id: &str) -> O
         cancelled: true,
     };
     Some(Some(submit(core, &submission).await))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dialog(id: &str, bytes: usize) -> OpenDialog {
+        OpenDialog {
+            id: id.into(),
+            user_id: "u".into(),
+            url: "http://example.com".into(),
+            trigger_id: "t".into(),
+            dialog: Value::String("x".repeat(bytes)),
+            opened_at: now_ms(),
+        }
+    }
+
+    #[test]
+    fn the_oldest_go_first_past_either_bound() {
+        let mut open = VecDeque::new();
+        for n in 0..MAX_OPEN_DIALOGS + 2 {
+            keep(&mut open, dialog(&n.to_string(), 1));
+        }
+        assert_eq!(open.len(), MAX_OPEN_DIALOGS);
+        assert_eq!(open[0].id, "2");
+        let big = MAX_OPEN_DIALOG_BYTES / 2;
+        keep(&mut open, dialog("big1", big));
+        keep(&mut open, dialog("big2", big));
+        assert_eq!(open.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["big2"]);
+    }
 }
