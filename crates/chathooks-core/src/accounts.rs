@@ -332,6 +332,7 @@ mod tests {
             delivery: DeliverySettings::with_timeout(std::time::Duration::from_secs(1)),
             passwords: PoolSettings::default(),
             release_memory: None,
+            dialog_trigger_timeout: crate::triggers::DEFAULT_TIMEOUT,
         };
         let core = Core::new(store, settings, Vec::new()).unwrap();
         let hash = core.passwords.hash(password).await.unwrap();

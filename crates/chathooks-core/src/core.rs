@@ -23,6 +23,8 @@ pub struct Settings {
     /// Called on the Argon2 thread after each run, to give its work area
     /// back to the OS (the binary's allocator keeps freed pages otherwise).
     pub release_memory: Option<fn()>,
+    /// How long a trigger id may be spent ([`crate::triggers`]).
+    pub dialog_trigger_timeout: std::time::Duration,
 }
 
 /// The store, the event bus and the delivery engine, shared by every request.
@@ -46,6 +48,10 @@ pub struct Core {
     pub passwords: PasswordPool,
     /// The stored roles and switches, cached ([`crate::permissions`]).
     pub(crate) policy: crate::permissions::PolicyCache,
+    /// How long a trigger id may be spent ([`crate::triggers`]).
+    pub dialog_trigger_timeout: std::time::Duration,
+    /// The dialogs opened and not answered yet ([`crate::dialogs`]).
+    pub(crate) dialogs: crate::dialogs::OpenDialogs,
 }
 
 impl Core {
@@ -71,6 +77,8 @@ impl Core {
             metrics: crate::metrics::CoreMetrics::default(),
             passwords: PasswordPool::new(settings.passwords, settings.release_memory),
             policy: Default::default(),
+            dialog_trigger_timeout: settings.dialog_trigger_timeout,
+            dialogs: Default::default(),
         }))
     }
 }

@@ -70,6 +70,9 @@ pub enum Event {
     /// authenticated (the Mattermost WebSocket) end on it, as REST requests
     /// with them are refused. See [`crate::sessions`].
     AccessRevoked { user_id: String, token: Option<String> },
+    /// An integration opened a dialog for `dialog.user_id`
+    /// ([`crate::dialogs::open`]); only that user's live connections show it.
+    DialogOpened { dialog: crate::dialogs::OpenDialog },
 }
 
 impl Event {
@@ -90,6 +93,7 @@ impl Event {
             Event::EphemeralPost { .. } => "ephemeral_post",
             Event::DeliveryFinished { .. } => "delivery_finished",
             Event::AccessRevoked { .. } => "access_revoked",
+            Event::DialogOpened { .. } => "dialog_opened",
         }
     }
 }

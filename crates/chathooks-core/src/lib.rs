@@ -29,6 +29,7 @@ pub mod commands;
 pub mod config;
 mod core;
 pub mod delivery;
+pub mod dialogs;
 pub mod events;
 pub mod files;
 pub mod hooks;
@@ -45,5 +46,6 @@ pub mod reactions;
 pub mod reader;
 pub mod sessions;
 pub mod store;
+pub mod triggers;
 
 pub use crate::core::{Core, Settings};

@@ -43,7 +43,12 @@ pub const DIGEST_PREFIX: &str = "sha256:";
 /// The SHA-256 digest of `password` as lowercase hex, as Meteor clients send it.
 pub fn digest(password: &str) -> String {
     use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(password.as_bytes()))
+    use std::fmt::Write as _;
+    let digest = sha2::Sha256::digest(password.as_bytes());
+    digest.iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
 }
 
 /// Hash `password` (its SHA-256 digest) with Argon2id, default parameters and

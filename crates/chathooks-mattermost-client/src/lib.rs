@@ -80,6 +80,8 @@
 // - PatchBot: the `default` answer is handed over as 4XX and 5XX
 // - DisableBot: the `default` answer is handed over as 4XX and 5XX
 // - EnableBot: the `default` answer is handed over as 4XX and 5XX
+// - OpenInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
+// - SubmitInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -2240,7 +2242,8 @@ form-encoded, `G` puts it in the query. The payload holds `token`,
 `response_url`, `trigger_id` and `root_id`; the token is also sent as
 `Authorization: Token <token>`. The call goes through the server's
 guard on internal addresses and waits at most the outgoing-call
-timeout.
+timeout. The `trigger_id` is signed for the caller: the receiver may
+spend it on `OpenInteractiveDialog` within the trigger timeout.
 
 Failures are answered with 500: a receiver that cannot be reached,
 refuses the address, times out or answers with an unreadable body
@@ -2465,6 +2468,100 @@ let response = client.enable_bot()
 ```*/
     pub fn enable_bot(&self) -> builder::EnableBot<'_> {
         builder::EnableBot::new(self)
+    }
+    /**Open an interactive dialog
+
+Called by an integration (no session) with a `trigger_id` it received
+from a slash command or a message action. The dialog is shown to the
+user the trigger id was issued for, as an `open_dialog` WebSocket
+event whose `data.dialog` is this request as a JSON string, with the
+trigger id replaced by its short client id and every dialog field
+present.
+
+Checks, in this order (all 400):
+1. The body must be a JSON object of this shape
+   (`api.context.invalid_body_param.app_error`), and `url` must not be
+   empty (the same id).
+2. The trigger id must be one this server issued, unchanged, no older
+   than the trigger timeout (Mattermost's
+   `OutgoingIntegrationRequestsTimeout`, 30 s; chathooks'
+   `--dialog-trigger-timeout-ms`):
+   `interactive_message.decode_trigger_id.base64_decode_failed`,
+   `.missing_data`, `.expired`, `.base64_decode_failed_signature`,
+   `.signature_decode_failed`, `.verify_signature_failed`.
+3. The dialog must pass Mattermost's `Dialog.IsValid` (a title of 1 to
+   24 characters, an `http(s)` icon URL when set, element names
+   unique, display names of 1 to 24 and names of 1 to 300 characters,
+   help texts to 150, `min_length` between 0 and `max_length`, and
+   per type: `text`/`textarea` with their subtypes and default and
+   placeholder lengths (150/3000), `select` (3000; data source
+   `users`, `channels` or `dynamic`, a default among the options),
+   `bool` (default `true`, `false` or empty), `radio` (a default
+   among the options), `date` and `datetime`)
+   (`api.context.invalid_body_param.app_error`, every problem in
+   `detailed_error`). Note: Mattermost only logs an invalid dialog
+   and opens it all the same; chathooks refuses it so that the
+   integration's author sees what a client could not show.
+
+The dialog is also kept by the server for a while (bounded, oldest
+dropped first) so that the test API and the web UI can show and
+submit it.
+
+
+Sends a `POST` request to `/api/v4/actions/dialogs/open`
+
+Arguments:
+- `body`: The trigger id, where to submit to, and the dialog.
+```ignore
+let response = client.open_interactive_dialog()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn open_interactive_dialog(&self) -> builder::OpenInteractiveDialog<'_> {
+        builder::OpenInteractiveDialog::new(self)
+    }
+    /**Submit an interactive dialog
+
+What a client sends when the user submits (or, with `cancelled`,
+closes) a dialog. The caller is the user; the server POSTs JSON to
+`url`: `type` (`dialog_submission`, also for a cancellation, which
+`cancelled: true` marks, as Mattermost does), `callback_id`, `state`,
+`user_id`, `channel_id`, `team_id`, `submission` and `cancelled`.
+The call goes through the guard on internal addresses and waits at
+most the outgoing-call timeout. Whether a cancellation is sent at all
+is the client's choice (the dialog's `notify_on_cancel`), as in
+Mattermost.
+
+Checks: the body's shape (400
+`api.context.invalid_body_param.app_error`), a non-empty `url` (the
+same), a channel that exists (404
+`app.channel.get.existing.app_error`) and that the caller may read
+(403), and a team the caller belongs to (403).
+
+The integration's answer is returned with status 200: `errors` (a
+message per element name) and `error` (one for the whole dialog) are
+passed back as they came; an empty body is `{}`. A receiver that
+cannot be reached, is refused or times out, and an answer other than
+200, are 400 `api.post.do_action.action_integration.app_error`; an
+answer that is not JSON is 500
+`app.submit_interactive_dialog.decode_json_error`; a `type` other
+than empty, `ok`, `form` or `navigate` is 400
+`app.submit_interactive_dialog.invalid_response`.
+
+
+Sends a `POST` request to `/api/v4/actions/dialogs/submit`
+
+Arguments:
+- `body`: The submission.
+```ignore
+let response = client.submit_interactive_dialog()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn submit_interactive_dialog(&self) -> builder::SubmitInteractiveDialog<'_> {
+        builder::SubmitInteractiveDialog::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -11425,6 +11522,207 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "enable_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::open_interactive_dialog`]
+
+[`Client::open_interactive_dialog`]: super::Client::open_interactive_dialog*/
+    #[derive(Debug, Clone)]
+    pub struct OpenInteractiveDialog<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::OpenDialogRequest, String>,
+    }
+    impl<'a> OpenInteractiveDialog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::OpenDialogRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: OpenDialogRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/actions/dialogs/open`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::StatusOk>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/actions/dialogs/open", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "open_interactive_dialog",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::submit_interactive_dialog`]
+
+[`Client::submit_interactive_dialog`]: super::Client::submit_interactive_dialog*/
+    #[derive(Debug, Clone)]
+    pub struct SubmitInteractiveDialog<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_mattermost_types::SubmitDialogRequest, String>,
+    }
+    impl<'a> SubmitInteractiveDialog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::SubmitDialogRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: SubmitDialogRequest` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/actions/dialogs/submit`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::SubmitDialogResponse>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v4/actions/dialogs/submit", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "submit_interactive_dialog",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

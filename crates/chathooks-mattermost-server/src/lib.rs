@@ -75,6 +75,8 @@
 //! - tag `commands`: Custom slash commands, and running them.
 //!
 //! - tag `bots`: Bot accounts, which act through personal access tokens.
+//!
+//! - tag `integration_actions`: Interactive dialogs opened by integrations and submitted by users.
 use std::future::Future;
 use std::sync::Arc;
 pub use chathooks_runtime as runtime;
@@ -1515,7 +1517,8 @@ pub trait Api: Send + Sync + 'static {
     /// `response_url`, `trigger_id` and `root_id`; the token is also sent as
     /// `Authorization: Token <token>`. The call goes through the server's
     /// guard on internal addresses and waits at most the outgoing-call
-    /// timeout.
+    /// timeout. The `trigger_id` is signed for the caller: the receiver may
+    /// spend it on `OpenInteractiveDialog` within the trigger timeout.
     ///
     /// Failures are answered with 500: a receiver that cannot be reached,
     /// refuses the address, times out or answers with an unreadable body
@@ -1675,6 +1678,83 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::enable_bot::Request,
     ) -> impl Future<Output = ops::enable_bot::Response> + Send;
+    /// Open an interactive dialog
+    ///
+    /// Called by an integration (no session) with a `trigger_id` it received
+    /// from a slash command or a message action. The dialog is shown to the
+    /// user the trigger id was issued for, as an `open_dialog` WebSocket
+    /// event whose `data.dialog` is this request as a JSON string, with the
+    /// trigger id replaced by its short client id and every dialog field
+    /// present.
+    ///
+    /// Checks, in this order (all 400):
+    /// 1. The body must be a JSON object of this shape
+    ///    (`api.context.invalid_body_param.app_error`), and `url` must not be
+    ///    empty (the same id).
+    /// 2. The trigger id must be one this server issued, unchanged, no older
+    ///    than the trigger timeout (Mattermost's
+    ///    `OutgoingIntegrationRequestsTimeout`, 30 s; chathooks'
+    ///    `--dialog-trigger-timeout-ms`):
+    ///    `interactive_message.decode_trigger_id.base64_decode_failed`,
+    ///    `.missing_data`, `.expired`, `.base64_decode_failed_signature`,
+    ///    `.signature_decode_failed`, `.verify_signature_failed`.
+    /// 3. The dialog must pass Mattermost's `Dialog.IsValid` (a title of 1 to
+    ///    24 characters, an `http(s)` icon URL when set, element names
+    ///    unique, display names of 1 to 24 and names of 1 to 300 characters,
+    ///    help texts to 150, `min_length` between 0 and `max_length`, and
+    ///    per type: `text`/`textarea` with their subtypes and default and
+    ///    placeholder lengths (150/3000), `select` (3000; data source
+    ///    `users`, `channels` or `dynamic`, a default among the options),
+    ///    `bool` (default `true`, `false` or empty), `radio` (a default
+    ///    among the options), `date` and `datetime`)
+    ///    (`api.context.invalid_body_param.app_error`, every problem in
+    ///    `detailed_error`). Note: Mattermost only logs an invalid dialog
+    ///    and opens it all the same; chathooks refuses it so that the
+    ///    integration's author sees what a client could not show.
+    ///
+    /// The dialog is also kept by the server for a while (bounded, oldest
+    /// dropped first) so that the test API and the web UI can show and
+    /// submit it.
+    ///
+    /// `POST /api/v4/actions/dialogs/open` (operation `OpenInteractiveDialog`)
+    fn open_interactive_dialog(
+        &self,
+        request: ops::open_interactive_dialog::Request,
+    ) -> impl Future<Output = ops::open_interactive_dialog::Response> + Send;
+    /// Submit an interactive dialog
+    ///
+    /// What a client sends when the user submits (or, with `cancelled`,
+    /// closes) a dialog. The caller is the user; the server POSTs JSON to
+    /// `url`: `type` (`dialog_submission`, also for a cancellation, which
+    /// `cancelled: true` marks, as Mattermost does), `callback_id`, `state`,
+    /// `user_id`, `channel_id`, `team_id`, `submission` and `cancelled`.
+    /// The call goes through the guard on internal addresses and waits at
+    /// most the outgoing-call timeout. Whether a cancellation is sent at all
+    /// is the client's choice (the dialog's `notify_on_cancel`), as in
+    /// Mattermost.
+    ///
+    /// Checks: the body's shape (400
+    /// `api.context.invalid_body_param.app_error`), a non-empty `url` (the
+    /// same), a channel that exists (404
+    /// `app.channel.get.existing.app_error`) and that the caller may read
+    /// (403), and a team the caller belongs to (403).
+    ///
+    /// The integration's answer is returned with status 200: `errors` (a
+    /// message per element name) and `error` (one for the whole dialog) are
+    /// passed back as they came; an empty body is `{}`. A receiver that
+    /// cannot be reached, is refused or times out, and an answer other than
+    /// 200, are 400 `api.post.do_action.action_integration.app_error`; an
+    /// answer that is not JSON is 500
+    /// `app.submit_interactive_dialog.decode_json_error`; a `type` other
+    /// than empty, `ok`, `form` or `navigate` is 400
+    /// `app.submit_interactive_dialog.invalid_response`.
+    ///
+    /// `POST /api/v4/actions/dialogs/submit` (operation `SubmitInteractiveDialog`)
+    fn submit_interactive_dialog(
+        &self,
+        credentials: Credentials,
+        request: ops::submit_interactive_dialog::Request,
+    ) -> impl Future<Output = ops::submit_interactive_dialog::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -8320,6 +8400,158 @@ pub mod ops {
             }
         }
     }
+    /// `OpenInteractiveDialog`: `POST /api/v4/actions/dialogs/open`
+    pub mod open_interactive_dialog {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The trigger id, where to submit to, and the dialog.
+            pub body: crate::types::OpenDialogRequest,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The dialog was sent to the user.
+            Ok(crate::types::StatusOk),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = runtime::Anonymous;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "OpenInteractiveDialog",
+                method: "POST",
+                path: "/api/v4/actions/dialogs/open",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/OpenDialogRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: &[],
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, _: (), request: Self) -> Response {
+                api.open_interactive_dialog(request).await
+            }
+        }
+    }
+    /// `SubmitInteractiveDialog`: `POST /api/v4/actions/dialogs/submit`
+    pub mod submit_interactive_dialog {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The submission.
+            pub body: crate::types::SubmitDialogRequest,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The integration's answer.
+            Ok(crate::types::SubmitDialogResponse),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "SubmitInteractiveDialog",
+                method: "POST",
+                path: "/api/v4/actions/dialogs/submit",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/SubmitDialogRequest"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.submit_interactive_dialog(credentials, request).await
+            }
+        }
+    }
 }
 /// The spec's schemas as draft-4 JSON Schema definitions.
 const SCHEMAS: &str = include_str!("schemas.json");
@@ -8403,5 +8635,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::patch_bot::Request>()
         .serve::<ops::disable_bot::Request>()
         .serve::<ops::enable_bot::Request>()
+        .serve::<ops::open_interactive_dialog::Request>()
+        .serve::<ops::submit_interactive_dialog::Request>()
         .finish()
 }

@@ -313,6 +313,7 @@ pub struct CommandResponse {
     pub skip_slack_parsing: ::std::option::Option<bool>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
+    ///In the answer of `ExecuteCommand`, the client id inside the trigger id the receiver got.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trigger_id: ::std::option::Option<::std::string::String>,
     ///Post type; must not start with `system_`.
@@ -1223,6 +1224,84 @@ pub struct CreateUserBody {
     ///Unique user name; lower-case letters, digits, `.`, `-` and `_`.
     pub username: ::std::string::String,
 }
+///An interactive dialog (Mattermost's `Dialog`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct Dialog {
+    ///Sent back with the submission.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub callback_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub elements: ::std::option::Option<::std::vec::Vec<DialogElement>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub icon_url: ::std::option::Option<::std::string::String>,
+    ///Markdown shown above the elements.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub introduction_text: ::std::option::Option<::std::string::String>,
+    ///The client sends a cancellation when the user closes the dialog.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub notify_on_cancel: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub source_url: ::std::option::Option<::std::string::String>,
+    ///Sent back with the submission.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub submit_label: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+}
+///One input of a dialog (Mattermost's `DialogElement`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct DialogElement {
+    ///For `select`: `users`, `channels` or `dynamic`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data_source: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data_source_url: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub default: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub help_text: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub max_date: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub max_length: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub min_date: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub min_length: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub multiselect: ::std::option::Option<bool>,
+    ///The key of its value in the submission.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub optional: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub options: ::std::option::Option<::std::vec::Vec<DialogOption>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub placeholder: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub refresh: ::std::option::Option<bool>,
+    ///For `text` and `textarea`: `text`, `email`, `number`, `tel`, `url` or `password`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub subtype: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub time_interval: ::std::option::Option<i64>,
+    ///`text`, `textarea`, `select`, `bool`, `radio`, `date` or `datetime`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+///A choice of a `select` or `radio` element.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct DialogOption {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<::std::string::String>,
+}
 ///The body of `DoPostAction`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct DoPostActionRequest {
@@ -1449,6 +1528,18 @@ pub struct LoginBody {
     ///Multi-factor authentication code, when MFA is active on the account. Clients such as mattermostdriver send `null` when there is none.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<::std::string::String>,
+}
+///What an integration sends to open a dialog (Mattermost's `OpenDialogRequest`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct OpenDialogRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub dialog: ::std::option::Option<Dialog>,
+    ///The trigger id the integration received.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trigger_id: ::std::option::Option<::std::string::String>,
+    ///Where the submission is sent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
 }
 ///An outgoing webhook as the server stores and returns it. Every field is always present.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1845,6 +1936,46 @@ impl ::std::convert::TryFrom<::std::string::String> for StatusOkStatus {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///A dialog's submission as a client sends it (Mattermost's `SubmitDialogRequest`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct SubmitDialogRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub callback_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cancelled: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<::std::string::String>,
+    ///The values, by element name.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub submission: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+    ///Ignored (the server sends `dialog_submission`), except `refresh`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+}
+///The integration's answer to a submission, passed back to the client.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct SubmitDialogResponse {
+    ///An error for the whole dialog.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
+    ///An error message per element name.
+    #[serde(default, skip_serializing_if = ":: std :: collections :: HashMap::is_empty")]
+    pub errors: ::std::collections::HashMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub form: ::std::option::Option<Dialog>,
+    ///Empty, `ok`, `form` or `navigate`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
 }
 ///`SystemStatus`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

@@ -11,7 +11,7 @@
 
 use chathooks_core::Core;
 use chathooks_core::delivery::CallOutcome;
-use chathooks_core::ids::{is_valid_id, new_id};
+use chathooks_core::ids::is_valid_id;
 use chathooks_core::markup::MAX_POST_RUNES;
 use chathooks_core::posts::actions::{ActionUpdate, PostAction, apply_update, ephemeral_answer, find_action};
 use chathooks_core::posts::show_ephemeral;
@@ -39,15 +39,6 @@ fn integration_error(detail: impl Into<String>) -> ApiError {
 fn action_not_found(action_id: &str) -> ApiError {
     ApiError::not_found("api.post.do_action.action_id.app_error", "Invalid action id.")
         .detailed(format!("action_id={action_id}"))
-}
-
-/// The trigger ids of one click: the one the clicking client gets back, and
-/// the one the integration gets (to open a dialog with). Both are a fresh
-/// id for now, as slash commands' `trigger_id`; signed trigger ids replace
-/// this function when they land.
-fn trigger_id_for(_user_id: &str) -> (String, String) {
-    let id = new_id();
-    (id.clone(), id)
 }
 
 /// What an integration answers (Mattermost's `PostActionIntegrationResponse`).
@@ -89,7 +80,12 @@ pub(crate) async fn do_post_action(
     }
     let (post, channel) = clickable_post(state, &caller, &request.post_id).await?;
     let action = find_action(&post, &request.action_id).ok_or_else(|| action_not_found(&request.action_id))?;
-    let (client_trigger_id, trigger_id) = trigger_id_for(&caller.user.id);
+    // Signed for the clicker, so the integration can open a dialog with it;
+    // the answer carries its client id, as Mattermost's does.
+    let issued = chathooks_core::triggers::issue(state, &caller.user.id)
+        .await
+        .map_err(ApiError::internal)?;
+    let (client_trigger_id, trigger_id) = (issued.client_id, issued.trigger_id);
     let payload = payload(
         state,
         &caller,

@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod convert;
 mod dialect;
+mod dialogs;
 mod error;
 mod execute;
 mod files;
@@ -312,6 +313,21 @@ impl Api for Mattermost {
         request: ops::execute_command_webhook::Request,
     ) -> ops::execute_command_webhook::Response {
         respond(slash::execute_command_webhook(&self.state, request).await)
+    }
+
+    async fn open_interactive_dialog(
+        &self,
+        request: ops::open_interactive_dialog::Request,
+    ) -> ops::open_interactive_dialog::Response {
+        respond(dialogs::open_interactive_dialog(&self.state, request).await)
+    }
+
+    async fn submit_interactive_dialog(
+        &self,
+        credentials: Credentials,
+        request: ops::submit_interactive_dialog::Request,
+    ) -> ops::submit_interactive_dialog::Response {
+        authenticated!(self, credentials, request, dialogs::submit_interactive_dialog)
     }
 
     async fn execute_incoming_webhook(

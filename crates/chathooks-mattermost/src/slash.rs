@@ -5,8 +5,10 @@
 //! through the core's guarded client ([`chathooks_core::commands::call`]),
 //! bounded by the callback timeout, and its answer is posted (`in_channel`)
 //! or shown to the caller alone (`ephemeral`, the default) before the
-//! request is answered. The receiver may answer again later through the
-//! call's `response_url` ([`execute_command_webhook`], at most 5 times in 30
+//! request is answered. The payload's `trigger_id` is signed for the caller
+//! ([`chathooks_core::triggers`]), so the receiver can open a dialog with
+//! it. The receiver may answer again later through the call's
+//! `response_url` ([`execute_command_webhook`], at most 5 times in 30
 //! minutes, as Mattermost allows); those answers are handled the same way.
 //! Each call is recorded in the delivery history, as a finished job with
 //! its one attempt.
@@ -14,7 +16,7 @@
 use chathooks_core::Core;
 use chathooks_core::commands::{ResponseUrlError, open_response_url, take_response_url};
 use chathooks_core::delivery::{CallOutcome, CallRequest};
-use chathooks_core::ids::{is_valid_id, new_id};
+use chathooks_core::ids::is_valid_id;
 use chathooks_core::posts::webhook::{WebhookMessage, WebhookPostError, create_webhook_posts};
 use chathooks_core::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME, new_post, show_ephemeral,
@@ -121,6 +123,11 @@ pub(crate) async fn execute_command(
         .unwrap_or_default();
     let root_id = body.root_id.unwrap_or_default();
     let response_url = open_response_url(state, &command, &caller.user.id, &channel.id, &root_id).await?;
+    // Signed for the caller, so the receiver can open a dialog with it; the
+    // answer carries its client id, as Mattermost's does.
+    let issued = chathooks_core::triggers::issue(state, &caller.user.id)
+        .await
+        .map_err(ApiError::internal)?;
     let payload = Payload {
         channel_id: &channel.id,
         channel_name: &mattermost_name(&channel.name),
@@ -134,7 +141,7 @@ pub(crate) async fn execute_command(
         team_id: &command.team_id,
         text,
         token: &command.token,
-        trigger_id: &new_id(),
+        trigger_id: &issued.trigger_id,
         user_id: &caller.user.id,
         user_name: &mattermost_name(&caller.user.username),
         root_id: &root_id,
@@ -149,7 +156,8 @@ pub(crate) async fn execute_command(
         |outcome| read_answer(&trigger, outcome).is_ok(),
     )
     .await;
-    let answer = read_answer(&trigger, &outcome)?;
+    let mut answer = read_answer(&trigger, &outcome)?;
+    answer.trigger_id = Some(issued.client_id);
     handle_all(state, &caller.user, &channel, &root_id, &command, &answer).await?;
     Ok(execute_command::Response::Ok(answer))
 }

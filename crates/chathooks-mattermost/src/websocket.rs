@@ -327,6 +327,25 @@ impl Connection {
                     "seq": seq,
                 }));
             }
+            Event::DialogOpened { dialog } => {
+                if dialog.user_id != caller.user.id {
+                    return None;
+                }
+                // Mattermost sends the whole OpenDialogRequest as a JSON
+                // string, the trigger id replaced by its client id.
+                let request = json!({
+                    "trigger_id": dialog.trigger_id,
+                    "url": dialog.url,
+                    "dialog": dialog.dialog,
+                });
+                let seq = self.next_seq();
+                return Some(json!({
+                    "event": "open_dialog",
+                    "data": {"dialog": request.to_string()},
+                    "broadcast": broadcast(&dialog.user_id, "", ""),
+                    "seq": seq,
+                }));
+            }
             _ => return None,
         };
         match can_read_channel(&self.core, &caller.user, channel).await {

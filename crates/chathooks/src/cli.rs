@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// Seconds an outgoing webhook call may take.
     #[arg(long, env = "CHATHOOKS_CALLBACK_TIMEOUT_SECS", default_value_t = 30)]
     pub callback_timeout_secs: u64,
+    /// Milliseconds an integration has to spend a trigger id (open a dialog
+    /// with it) after the user acted. Mattermost's expiry is its outgoing
+    /// integration timeout, 30 s by default.
+    #[arg(long, env = "CHATHOOKS_DIALOG_TRIGGER_TIMEOUT_MS", default_value_t = 30_000)]
+    pub dialog_trigger_timeout_ms: u64,
     /// Seconds a delivery claimed by one instance stays its own before another
     /// instance on the same database takes it over (at least the call timeout).
     #[arg(long, env = "CHATHOOKS_DELIVERY_LEASE_SECS", default_value_t = 40)]
@@ -184,6 +189,7 @@ impl ServeArgs {
             max_file_bytes: self.max_file_bytes,
             max_upload_files: self.max_upload_files,
             callback_timeout: Duration::from_secs(self.callback_timeout_secs),
+            dialog_trigger_timeout: Duration::from_millis(self.dialog_trigger_timeout_ms),
             delivery_lease: Duration::from_secs(self.delivery_lease_secs),
             seed: self.config.clone(),
             ui_auth: self.ui_auth()?,

@@ -32,6 +32,6 @@ pub mod testapi;
 pub mod ui;
 
 pub use chathooks_core::{
-    Core, accounts, channels, config, delivery, events, files, hooks, ids, maintenance, markup, netguard, password,
-    permissions, posts, reactions, reader, sessions, store,
+    Core, accounts, channels, config, delivery, dialogs, events, files, hooks, ids, maintenance, markup, netguard,
+    password, permissions, posts, reactions, reader, sessions, store, triggers,
 };

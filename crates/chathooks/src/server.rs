@@ -31,6 +31,8 @@ pub struct Config {
     pub max_upload_files: usize,
     /// Timeout for outgoing webhook callbacks.
     pub callback_timeout: Duration,
+    /// How long a trigger id may be spent to open a dialog.
+    pub dialog_trigger_timeout: Duration,
     /// The seed file to apply at start-up (`--config`).
     pub seed: Option<std::path::PathBuf>,
     /// How long a delivery claimed by this instance is its own before another
@@ -76,6 +78,7 @@ impl Config {
             max_file_bytes: 50 * 1024 * 1024,
             max_upload_files: chathooks_runtime::MaxUploadFiles::DEFAULT.0,
             callback_timeout: Duration::from_secs(30),
+            dialog_trigger_timeout: chathooks_core::triggers::DEFAULT_TIMEOUT,
             delivery_lease: Duration::from_secs(40),
             seed: None,
             ui_auth: crate::access::UiAuth::default(),
@@ -166,6 +169,7 @@ pub async fn open(mut config: Config) -> anyhow::Result<Shared> {
         delivery,
         passwords: config.passwords,
         release_memory: config.release_memory,
+        dialog_trigger_timeout: config.dialog_trigger_timeout,
     };
     let scripts = if config.disable_scripts {
         None

@@ -14,6 +14,7 @@ mod mattermost_bot_accounts;
 mod mattermost_bots;
 mod mattermost_client4;
 mod mattermost_commands;
+mod mattermost_dialogs;
 mod mattermost_execute;
 mod mattermost_hooks;
 mod mattermost_outgoing;

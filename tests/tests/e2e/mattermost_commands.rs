@@ -487,7 +487,10 @@ async fn post_commands_send_a_form_and_in_channel_answers_are_posted() {
     assert_eq!(field(&form, "user_id"), world.member.user.id);
     assert_eq!(field(&form, "user_name"), "alice");
     assert_eq!(field(&form, "root_id"), "");
-    assert_eq!(field(&form, "trigger_id").len(), 26);
+    let trigger = chathooks::triggers::verify(&world.server.state.core, field(&form, "trigger_id"))
+        .await
+        .expect("a trigger id this server signed");
+    assert_eq!(trigger.user_id, world.member.user.id);
     assert!(field(&form, "response_url").contains("/hooks/commands/"), "{form:?}");
 
     let posts = user_posts(&world, &world.open_channel.id).await;

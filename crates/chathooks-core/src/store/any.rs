@@ -466,6 +466,10 @@ impl Store for AnyStore {
     async fn put_setting(&self, setting: &StoredSetting) -> StoreResult<()> {
         dispatch!(self, s => s.put_setting(setting))
     }
+
+    async fn insert_setting_if_absent(&self, setting: &StoredSetting) -> StoreResult<bool> {
+        dispatch!(self, s => s.insert_setting_if_absent(setting))
+    }
 }
 
 impl ContentStore for AnyStore {

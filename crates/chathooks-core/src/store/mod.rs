@@ -457,4 +457,8 @@ pub trait Store: Send + Sync + 'static {
     fn list_settings(&self) -> impl Future<Output = StoreResult<Vec<StoredSetting>>> + Send;
     /// Store a switch's value (insert or replace).
     fn put_setting(&self, setting: &StoredSetting) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Store a setting only if its key has none yet, so that instances
+    /// racing to create one value (a shared secret) all end up with the
+    /// first one written. Whether this call wrote it.
+    fn insert_setting_if_absent(&self, setting: &StoredSetting) -> impl Future<Output = StoreResult<bool>> + Send;
 }

@@ -844,6 +844,17 @@ macro_rules! impl_store {
                     .map_err(write_err("setting"))?;
                 Ok(())
             }
+
+            async fn insert_setting_if_absent(&self, setting: &StoredSetting) -> StoreResult<bool> {
+                let done = sqlx::query(sql::INSERT_SETTING_IF_ABSENT)
+                    .bind($text(setting.key.as_str()))
+                    .bind($text(setting.value.to_string()))
+                    .bind(setting.update_at)
+                    .execute(&self.$writes)
+                    .await
+                    .map_err(write_err("setting"))?;
+                Ok(done.rows_affected() == 1)
+            }
         }
     };
 }

@@ -360,6 +360,8 @@ pub(super) const PUT_ROLE: &str = "INSERT INTO roles (name, permissions, update_
 pub(super) const LIST_SETTINGS: &str = "SELECT key, value, update_at FROM settings ORDER BY key";
 pub(super) const PUT_SETTING: &str = "INSERT INTO settings (key, value, update_at) VALUES ($1, $2, $3) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, update_at = excluded.update_at";
+pub(super) const INSERT_SETTING_IF_ABSENT: &str =
+    "INSERT INTO settings (key, value, update_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING";
 pub(super) const LIST_PUBLIC_CHANNELS: &str = concat!(
     "SELECT ",
     channel_cols!(),

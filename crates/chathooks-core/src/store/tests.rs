@@ -2435,6 +2435,21 @@ async fn roles_and_settings(store: &AnyStore) {
     );
     assert_eq!(listed[1], document);
 
+    // Created once: a second writer keeps the first value.
+    let first = StoredSetting {
+        key: "secret".into(),
+        value: json!("one"),
+        update_at: 10,
+    };
+    assert!(store.insert_setting_if_absent(&first).await.unwrap());
+    let second = StoredSetting {
+        value: json!("two"),
+        update_at: 11,
+        ..first.clone()
+    };
+    assert!(!store.insert_setting_if_absent(&second).await.unwrap());
+    assert!(store.list_settings().await.unwrap().contains(&first));
+
     // A reset forgets every change: the defaults are back.
     store.wipe().await.unwrap();
     assert!(store.list_roles().await.unwrap().is_empty());

@@ -154,7 +154,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 "attempts": job.attempts,
             }),
         ),
-        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } => return None,
+        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } | Event::DialogOpened { .. } => return None,
     })
 }
 
