@@ -826,8 +826,8 @@ macro_rules! migrator {
                 migrator!(@ $dir, 7, "login failures", "0007_login_failures.sql"),
                 migrator!(@ $dir, 8, "roles and settings", "0008_roles_and_settings.sql"),
                 migrator!(@ $dir, 9, "slash commands", "0009_commands.sql"),
-                migrator!(@ $dir, 12, "bot accounts", "0012_bots.sql"),
-                migrator!(@ $dir, 13, "command webhooks", "0013_command_webhooks.sql"),
+                migrator!(@ $dir, 10, "bot accounts", "0010_bots.sql"),
+                migrator!(@ $dir, 11, "command webhooks", "0011_command_webhooks.sql"),
             ])
         }
     };
