@@ -26,7 +26,8 @@ fn build(options: &Options) -> Arc<dyn Dialect> {
     })
 }
 
-/// Mattermost v4: `/api/v4/...` and incoming webhooks at `/hooks/{id}`.
+/// Mattermost v4: `/api/v4/...`, incoming webhooks at `/hooks/{id}` and slash
+/// commands' response URLs at `/hooks/commands/{id}`.
 struct MattermostDialect {
     websocket: chathooks_dialect::WebSocketLimits,
 }
@@ -47,7 +48,12 @@ impl Dialect for MattermostDialect {
     }
 
     fn owns(&self, path: &str) -> bool {
-        path == "/api/v4" || path.starts_with("/api/v4/") || hook_id(path).is_some()
+        path == "/api/v4"
+            || path.starts_with("/api/v4/")
+            || hook_id(path).is_some()
+            || path
+                .strip_prefix("/hooks/commands/")
+                .is_some_and(|id| !id.contains('/'))
     }
 
     fn incoming_hook<'p>(&self, method: &Method, path: &'p str) -> Option<&'p str> {

@@ -40,7 +40,9 @@ struct RocketChatDialect {
 /// The integration id of a Rocket.Chat execution path, `/hooks/{id}/{token}`.
 fn integration_id(path: &str) -> Option<&str> {
     let (id, token) = path.strip_prefix("/hooks/")?.split_once('/')?;
-    (!id.is_empty() && !token.is_empty() && !token.contains('/')).then_some(id)
+    // `/hooks/commands/{id}` has the same shape but is Mattermost's (a slash
+    // command's response_url); no Rocket.Chat integration has that id.
+    (!id.is_empty() && id != "commands" && !token.is_empty() && !token.contains('/')).then_some(id)
 }
 
 impl Dialect for RocketChatDialect {

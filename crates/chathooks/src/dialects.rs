@@ -83,6 +83,7 @@ mod tests {
             "/api/info",
             "/hooks/abc",
             "/hooks/abc/tok",
+            "/hooks/commands/abc",
             "/_chathooks/api/v1/messages",
             "/",
         ];
@@ -94,6 +95,11 @@ mod tests {
         assert_eq!(
             dialects.owner_of("/hooks/abc/tok").map(|d| d.name()),
             Some("rocketchat")
+        );
+        assert_eq!(
+            dialects.owner_of("/hooks/commands/abc").map(|d| d.name()),
+            Some("mattermost"),
+            "a slash command's response_url"
         );
         assert!(dialects.owner_of("/_chathooks/api/v1/messages").is_none());
     }
