@@ -61,7 +61,7 @@ async fn search(state: &AppState, filters: Filters, after: i64) -> TestResult<Po
 }
 
 /// A channel by id, or by `team/channel` names.
-async fn find_channel(state: &AppState, given: &str) -> TestResult<Channel> {
+pub(super) async fn find_channel(state: &AppState, given: &str) -> TestResult<Channel> {
     let unknown = || {
         TestError::bad_request(
             "unknown-channel",
