@@ -409,7 +409,8 @@ let response = client.list_dialogs()
 Sends `submission` to the dialog's integration as its user would, from `channel`
 (an id or `team/channel`; without it the submission names no channel or team).
 The integration's answer is the exchange's `answer`: with `error` or `errors`, the
-dialog stays open, as a client keeps the form up.
+dialog stays open, as a client keeps the form up. An integration that does not answer
+200 makes it `502 act-failed`.
 
 
 Sends a `POST` request to `/_chathooks/api/v1/dialogs/{dialog_id}/submit`
@@ -1889,6 +1890,13 @@ pub mod builder {
                     )
                 }
                 500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

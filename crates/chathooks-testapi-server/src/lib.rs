@@ -216,7 +216,8 @@ pub trait Api: Send + Sync + 'static {
     /// Sends `submission` to the dialog's integration as its user would, from `channel`
     /// (an id or `team/channel`; without it the submission names no channel or team).
     /// The integration's answer is the exchange's `answer`: with `error` or `errors`, the
-    /// dialog stays open, as a client keeps the form up.
+    /// dialog stays open, as a client keeps the form up. An integration that does not answer
+    /// 200 makes it `502 act-failed`.
     ///
     /// `POST /_chathooks/api/v1/dialogs/{dialog_id}/submit` (operation `submitDialog`)
     fn submit_dialog(
@@ -1283,6 +1284,8 @@ pub mod ops {
             Forbidden(crate::types::Error),
             /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
             NotFound(crate::types::Error),
+            /// 502: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadGateway(crate::types::Error),
             /// default: The request was refused (4xx) or failed (5xx, such as a database error).
             Default(axum::http::StatusCode, crate::types::Error),
             /// One of the answers above, encoded once and served again (a cached page).
@@ -1295,6 +1298,7 @@ pub mod ops {
                     Self::BadRequest(body) => runtime::json_response(400u16, &body),
                     Self::Forbidden(body) => runtime::json_response(403u16, &body),
                     Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::BadGateway(body) => runtime::json_response(502u16, &body),
                     Self::Default(status, body) => runtime::json_response(status, &body),
                     Self::Encoded(encoded) => {
                         axum::response::IntoResponse::into_response(encoded)
@@ -1308,6 +1312,7 @@ pub mod ops {
                     400u16 => Self::BadRequest(body),
                     403u16 => Self::Forbidden(body),
                     404u16 => Self::NotFound(body),
+                    502u16 => Self::BadGateway(body),
                     _ => Self::Default(status, body),
                 }
             }
