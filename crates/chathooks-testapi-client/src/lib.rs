@@ -143,7 +143,7 @@ Sends a `GET` request to `/_chathooks/api/v1/messages`
 
 Arguments:
 - `author`: Only messages whose author has this username or id.
-- `channel`: Only messages in this channel, given by id or as `team/channel` names.
+- `channel`: Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
 - `hook`: Only messages posted through this incoming webhook or integration (its id).
 - `limit`: Most messages returned (1 to 1000).
 - `since`: Only messages created after this time (milliseconds since the epoch).
@@ -175,7 +175,7 @@ Sends a `GET` request to `/_chathooks/api/v1/messages/wait`
 
 Arguments:
 - `author`: Only messages whose author has this username or id.
-- `channel`: Only messages in this channel, given by id or as `team/channel` names.
+- `channel`: Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
 - `hook`: Only messages posted through this incoming webhook or integration (its id).
 - `since`: Only messages created after this time (milliseconds since the epoch).
 - `text`: Only messages whose text contains this (case-sensitive).

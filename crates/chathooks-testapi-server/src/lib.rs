@@ -295,7 +295,7 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Only messages in this channel, given by id or as `team/channel` names.
+            /// Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
             ///
             /// Query parameter `channel`.
             pub channel: Option<String>,
@@ -401,7 +401,7 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Only messages in this channel, given by id or as `team/channel` names.
+            /// Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
             ///
             /// Query parameter `channel`.
             pub channel: Option<String>,

@@ -16,7 +16,7 @@ pub struct ActAction {
 ///`ActCommand`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ActCommand {
-    ///The channel it is typed in (id, or `team/channel` names).
+    ///The channel it is typed in (id, `team/channel` names, or Rocket.Chat's `#room`).
     pub channel: ::std::string::String,
     ///The command line, starting with `/`.
     pub command: ::std::string::String,
@@ -26,7 +26,7 @@ pub struct ActCommand {
 ///`ActPost`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct ActPost {
-    ///The channel (id, or `team/channel` names).
+    ///The channel (id, `team/channel` names, or Rocket.Chat's `#room`).
     pub channel: ::std::string::String,
     pub message: ::std::string::String,
     ///The thread's root post, to reply in a thread.
@@ -259,7 +259,7 @@ impl ::std::convert::TryFrom<::std::string::String> for DeliveryStatus {
 ///`DialogSubmit`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct DialogSubmit {
-    ///The channel the user is in (id, or `team/channel` names).
+    ///The channel the user is in (id, `team/channel` names, or Rocket.Chat's `#room`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub channel: ::std::option::Option<::std::string::String>,
     ///The values of the dialog's elements, by element name.

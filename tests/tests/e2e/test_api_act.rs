@@ -243,6 +243,27 @@ async fn posting_as_a_user_fires_outgoing_webhooks() {
     assert_eq!(payload["text"], "deploy api");
 }
 
+/// Rocket.Chat names rooms `#room`, without a team: the test API does too.
+#[tokio::test]
+async fn posting_in_a_rocketchat_room_by_its_name() {
+    let (world, _receiver, client) = world().await;
+    let exchange = client
+        .act_post()
+        .body(types::ActPost {
+            user: world.admin.user.username.clone(),
+            channel: "#general".into(),
+            message: "hello rocket".into(),
+            root_id: None,
+        })
+        .send()
+        .await
+        .expect("posted")
+        .into_inner();
+    assert_eq!(exchange.posts_created.len(), 1, "{exchange:?}");
+    assert_eq!(exchange.posts_created[0].channel_name, "general");
+    assert_eq!(exchange.posts_created[0].team_name, "rocketchat");
+}
+
 #[tokio::test]
 async fn a_command_shows_its_call_its_answer_and_its_post() {
     let (world, mut receiver, client) = world().await;
