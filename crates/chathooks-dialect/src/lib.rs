@@ -19,7 +19,10 @@
 //! - its `Outgoing`, the core's delivery queue's view of its outgoing hooks;
 //! - the hook a zero-config start makes;
 //! - its hooks as the test API lists them, with the URLs an application is
-//!   given.
+//!   given;
+//! - optionally, its [`HumanSide`]: what a user does through its API that
+//!   the test API can do for a user without a token (run a slash command,
+//!   click a message button).
 //!
 //! A dialect crate also exports a [`Registration`]: its section of the seed
 //! file ([`seed`]), which the server checks before anything runs, and how to
@@ -37,7 +40,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use chathooks_core::Core;
 use chathooks_core::delivery::Outgoing;
-use chathooks_core::store::StoreError;
+use chathooks_core::store::{StoreError, User};
 use futures_util::future::BoxFuture;
 
 pub use self::seed::SeedSection;
@@ -116,6 +119,49 @@ pub trait Dialect: Send + Sync + 'static {
     fn realtime_sessions(&self) -> Vec<RealtimeSession> {
         Vec::new()
     }
+
+    /// What a user can do through this API that the test API acts out for
+    /// a user without a token; `None` (the default) when this API has none.
+    fn human(&self) -> Option<Arc<dyn HumanSide>> {
+        None
+    }
+}
+
+/// A user's acts that are this dialect's own code (its slash commands, its
+/// interactive messages), run exactly as its API runs them for that user,
+/// so the test API can play the human side. `user` is the acting user,
+/// already found; each answers the API's answer to the user's client, as
+/// JSON, or why the API would refuse.
+pub trait HumanSide: Send + Sync + 'static {
+    /// Run slash command `line` (`/deploy api v2`) in `channel` (an id).
+    fn run_command<'a>(
+        &'a self,
+        core: &'a Core,
+        user: &'a User,
+        channel: &'a str,
+        line: &'a str,
+    ) -> BoxFuture<'a, Result<serde_json::Value, ActRefusal>>;
+
+    /// Click action `action_id` of post `post_id`, picking
+    /// `selected_option` of a menu.
+    fn click<'a>(
+        &'a self,
+        core: &'a Core,
+        user: &'a User,
+        post_id: &'a str,
+        action_id: &'a str,
+        selected_option: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<serde_json::Value, ActRefusal>>;
+}
+
+/// Why the API would refuse an act: its status and its reason (in its own
+/// words, with its error id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActRefusal {
+    pub status: u16,
+    /// The API's error id (`api.command.execute_command.not_found.app_error`).
+    pub id: String,
+    pub message: String,
 }
 
 /// One open realtime connection, as the web UI lists it.

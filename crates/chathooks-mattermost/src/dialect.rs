@@ -76,6 +76,10 @@ impl Dialect for MattermostDialect {
         Some("/api/v4/websocket")
     }
 
+    fn human(&self) -> Option<Arc<dyn chathooks_dialect::HumanSide>> {
+        Some(Arc::new(crate::human::Human))
+    }
+
     fn router(&self, core: Arc<Core>) -> axum::Router {
         crate::router(core, self.websocket)
     }

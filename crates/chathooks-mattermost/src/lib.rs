@@ -23,6 +23,7 @@ mod error;
 mod execute;
 mod files;
 mod hooks;
+mod human;
 mod outgoing;
 mod page_answers;
 mod posts;

@@ -9,6 +9,12 @@
 // - reset: the `default` answer is handed over as 4XX and 5XX
 // - getChaos: the `default` answer is handed over as 4XX and 5XX
 // - setChaos: the `default` answer is handed over as 4XX and 5XX
+// - actPost: the `default` answer is handed over as 4XX and 5XX
+// - actCommand: the `default` answer is handed over as 4XX and 5XX
+// - actAction: the `default` answer is handed over as 4XX and 5XX
+// - listDialogs: the `default` answer is handed over as 4XX and 5XX
+// - submitDialog: the `default` answer is handed over as 4XX and 5XX
+// - cancelDialog: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
@@ -60,7 +66,10 @@ pub mod types {
 The API of `chathooks serve` itself, for tests and for its web UI: what arrived (messages
 of both chat APIs, in one shape), waiting for a message, the outgoing deliveries with
 every attempt, the hooks of both APIs with their URLs, resetting the server to its seeded
-state, and failures on demand ("chaos") for incoming webhooks.
+state, and failures on demand ("chaos") for incoming webhooks. It also plays the human
+side without a user's token (`/act/...`, `/dialogs`): posting, running a slash command,
+clicking a message button, submitting or cancelling a dialog as a user, each answered
+with the exchange it caused.
 
 Everything lives under `/_chathooks/api/v1`, a prefix neither Mattermost nor Rocket.Chat
 uses. Times are milliseconds since the Unix epoch, as in Mattermost.
@@ -134,7 +143,7 @@ Sends a `GET` request to `/_chathooks/api/v1/messages`
 
 Arguments:
 - `author`: Only messages whose author has this username or id.
-- `channel`: Only messages in this channel, given by id or as `team/channel` names.
+- `channel`: Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
 - `hook`: Only messages posted through this incoming webhook or integration (its id).
 - `limit`: Most messages returned (1 to 1000).
 - `since`: Only messages created after this time (milliseconds since the epoch).
@@ -166,7 +175,7 @@ Sends a `GET` request to `/_chathooks/api/v1/messages/wait`
 
 Arguments:
 - `author`: Only messages whose author has this username or id.
-- `channel`: Only messages in this channel, given by id or as `team/channel` names.
+- `channel`: Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
 - `hook`: Only messages posted through this incoming webhook or integration (its id).
 - `since`: Only messages created after this time (milliseconds since the epoch).
 - `text`: Only messages whose text contains this (case-sensitive).
@@ -313,6 +322,130 @@ let response = client.set_chaos()
 ```*/
     pub fn set_chaos(&self) -> builder::SetChaos<'_> {
         builder::SetChaos::new(self)
+    }
+    /**Post as a user
+
+Posts `message` in `channel` as `user`, as that user's own client would: the same
+permission check as the chat APIs (the user must be able to post there), and the post
+goes through the core, so outgoing webhooks and integrations fire as for any post.
+Answers what happened by the time the post was made (outgoing webhooks are called
+in the background: their deliveries usually come later, see `listDeliveries`).
+
+
+Sends a `POST` request to `/_chathooks/api/v1/act/post`
+
+```ignore
+let response = client.act_post()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn act_post(&self) -> builder::ActPost<'_> {
+        builder::ActPost::new(self)
+    }
+    /**Run a slash command as a user
+
+Runs `command` (such as `/deploy api v2`) in `channel` as `user`, exactly as
+Mattermost's `POST /api/v4/commands/execute` does for that user: the command's
+receiver is called at once and its answer posted or shown to the user. A command the
+API would refuse (unknown, no permission, a receiver that fails) answers 4xx with
+the API's reason; `502 act-failed` when the API would answer a server error.
+
+
+Sends a `POST` request to `/_chathooks/api/v1/act/command`
+
+```ignore
+let response = client.act_command()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn act_command(&self) -> builder::ActCommand<'_> {
+        builder::ActCommand::new(self)
+    }
+    /**Click a message button or menu as a user
+
+Clicks the interactive action `action_id` of post `post_id` as `user` (picking
+`selected_option` of a menu), exactly as Mattermost's
+`POST /api/v4/posts/{post_id}/actions/{action_id}` does for that user.
+
+
+Sends a `POST` request to `/_chathooks/api/v1/act/action`
+
+```ignore
+let response = client.act_action()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn act_action(&self) -> builder::ActAction<'_> {
+        builder::ActAction::new(self)
+    }
+    /**Open dialogs
+
+The interactive dialogs integrations opened and nobody submitted or cancelled yet,
+oldest first (kept by this server instance, at most an hour). With `wait_ms`, a long
+poll: when none is open (for `user`, if given), waits until one opens or the time is
+up, then answers the list (empty when the time ran out).
+
+
+Sends a `GET` request to `/_chathooks/api/v1/dialogs`
+
+Arguments:
+- `user`: Only the dialogs of this user (username or id).
+- `wait_ms`: How long to wait for a dialog when none is open, in milliseconds (at most 30000).
+```ignore
+let response = client.list_dialogs()
+    .user(user)
+    .wait_ms(wait_ms)
+    .send()
+    .await;
+```*/
+    pub fn list_dialogs(&self) -> builder::ListDialogs<'_> {
+        builder::ListDialogs::new(self)
+    }
+    /**Submit an open dialog as its user
+
+Sends `submission` to the dialog's integration as its user would, from `channel`
+(an id or `team/channel`; without it the submission names no channel or team).
+The integration's answer is the exchange's `answer`: with `error` or `errors`, the
+dialog stays open, as a client keeps the form up. An integration that does not answer
+200 makes it `502 act-failed`.
+
+
+Sends a `POST` request to `/_chathooks/api/v1/dialogs/{dialog_id}/submit`
+
+Arguments:
+- `dialog_id`: The open dialog's id (from `listDialogs` or an exchange's `dialogs_opened`).
+- `body`
+```ignore
+let response = client.submit_dialog()
+    .dialog_id(dialog_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn submit_dialog(&self) -> builder::SubmitDialog<'_> {
+        builder::SubmitDialog::new(self)
+    }
+    /**Cancel an open dialog as its user
+
+Closes the dialog as its user would; the integration hears of it (a submission with
+`cancelled: true`) only when the dialog asked for it (`notify_on_cancel`).
+
+
+Sends a `POST` request to `/_chathooks/api/v1/dialogs/{dialog_id}/cancel`
+
+Arguments:
+- `dialog_id`: The open dialog's id (from `listDialogs` or an exchange's `dialogs_opened`).
+```ignore
+let response = client.cancel_dialog()
+    .dialog_id(dialog_id)
+    .send()
+    .await;
+```*/
+    pub fn cancel_dialog(&self) -> builder::CancelDialog<'_> {
+        builder::CancelDialog::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -1190,6 +1323,665 @@ pub mod builder {
                     )
                 }
                 400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::act_post`]
+
+[`Client::act_post`]: super::Client::act_post*/
+    #[derive(Debug, Clone)]
+    pub struct ActPost<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_testapi_types::ActPost, String>,
+    }
+    impl<'a> ActPost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_testapi_types::ActPost>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_testapi_types :: ActPost` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/_chathooks/api/v1/act/post`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::Exchange>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/_chathooks/api/v1/act/post", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "act_post",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::act_command`]
+
+[`Client::act_command`]: super::Client::act_command*/
+    #[derive(Debug, Clone)]
+    pub struct ActCommand<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_testapi_types::ActCommand, String>,
+    }
+    impl<'a> ActCommand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_testapi_types::ActCommand>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_testapi_types :: ActCommand` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/_chathooks/api/v1/act/command`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::Exchange>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/_chathooks/api/v1/act/command", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "act_command",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::act_action`]
+
+[`Client::act_action`]: super::Client::act_action*/
+    #[derive(Debug, Clone)]
+    pub struct ActAction<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_testapi_types::ActAction, String>,
+    }
+    impl<'a> ActAction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_testapi_types::ActAction>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_testapi_types :: ActAction` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/_chathooks/api/v1/act/action`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::Exchange>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/_chathooks/api/v1/act/action", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "act_action",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_dialogs`]
+
+[`Client::list_dialogs`]: super::Client::list_dialogs*/
+    #[derive(Debug, Clone)]
+    pub struct ListDialogs<'a> {
+        client: &'a super::Client,
+        user: Result<Option<::std::string::String>, String>,
+        wait_ms: Result<Option<i64>, String>,
+    }
+    impl<'a> ListDialogs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user: Ok(None),
+                wait_ms: Ok(None),
+            }
+        }
+        pub fn user<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn wait_ms<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.wait_ms = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for wait_ms failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/_chathooks/api/v1/dialogs`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::OpenDialogList>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, user, wait_ms } = self;
+            let user = user.map_err(Error::InvalidRequest)?;
+            let wait_ms = wait_ms.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/_chathooks/api/v1/dialogs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("user", &user))
+                .query(&progenitor_client::QueryParam::new("wait_ms", &wait_ms))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_dialogs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::submit_dialog`]
+
+[`Client::submit_dialog`]: super::Client::submit_dialog*/
+    #[derive(Debug, Clone)]
+    pub struct SubmitDialog<'a> {
+        client: &'a super::Client,
+        dialog_id: Result<::std::string::String, String>,
+        body: Result<chathooks_testapi_types::DialogSubmit, String>,
+    }
+    impl<'a> SubmitDialog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dialog_id: Err("dialog_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn dialog_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.dialog_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for dialog_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_testapi_types::DialogSubmit>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_testapi_types :: DialogSubmit` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/_chathooks/api/v1/dialogs/{dialog_id}/submit`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::Exchange>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, dialog_id, body } = self;
+            let dialog_id = dialog_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/_chathooks/api/v1/dialogs/{}/submit", client.baseurl, encode_path(&
+                dialog_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "submit_dialog",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cancel_dialog`]
+
+[`Client::cancel_dialog`]: super::Client::cancel_dialog*/
+    #[derive(Debug, Clone)]
+    pub struct CancelDialog<'a> {
+        client: &'a super::Client,
+        dialog_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CancelDialog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dialog_id: Err("dialog_id was not initialized".to_string()),
+            }
+        }
+        pub fn dialog_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.dialog_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for dialog_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/_chathooks/api/v1/dialogs/{dialog_id}/cancel`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::Exchange>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, dialog_id } = self;
+            let dialog_id = dialog_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/_chathooks/api/v1/dialogs/{}/cancel", client.baseurl, encode_path(&
+                dialog_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cancel_dialog",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -7,7 +7,10 @@
 //! The API of `chathooks serve` itself, for tests and for its web UI: what arrived (messages
 //! of both chat APIs, in one shape), waiting for a message, the outgoing deliveries with
 //! every attempt, the hooks of both APIs with their URLs, resetting the server to its seeded
-//! state, and failures on demand ("chaos") for incoming webhooks.
+//! state, and failures on demand ("chaos") for incoming webhooks. It also plays the human
+//! side without a user's token (`/act/...`, `/dialogs`): posting, running a slash command,
+//! clicking a message button, submitting or cancelling a dialog as a user, each answered
+//! with the exchange it caused.
 //!
 //! Everything lives under `/_chathooks/api/v1`, a prefix neither Mattermost nor Rocket.Chat
 //! uses. Times are milliseconds since the Unix epoch, as in Mattermost.
@@ -155,6 +158,84 @@ pub trait Api: Send + Sync + 'static {
         credentials: Option<Credentials>,
         request: ops::set_chaos::Request,
     ) -> impl Future<Output = ops::set_chaos::Response> + Send;
+    /// Post as a user
+    ///
+    /// Posts `message` in `channel` as `user`, as that user's own client would: the same
+    /// permission check as the chat APIs (the user must be able to post there), and the post
+    /// goes through the core, so outgoing webhooks and integrations fire as for any post.
+    /// Answers what happened by the time the post was made (outgoing webhooks are called
+    /// in the background: their deliveries usually come later, see `listDeliveries`).
+    ///
+    /// `POST /_chathooks/api/v1/act/post` (operation `actPost`)
+    fn act_post(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::act_post::Request,
+    ) -> impl Future<Output = ops::act_post::Response> + Send;
+    /// Run a slash command as a user
+    ///
+    /// Runs `command` (such as `/deploy api v2`) in `channel` as `user`, exactly as
+    /// Mattermost's `POST /api/v4/commands/execute` does for that user: the command's
+    /// receiver is called at once and its answer posted or shown to the user. A command the
+    /// API would refuse (unknown, no permission, a receiver that fails) answers 4xx with
+    /// the API's reason; `502 act-failed` when the API would answer a server error.
+    ///
+    /// `POST /_chathooks/api/v1/act/command` (operation `actCommand`)
+    fn act_command(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::act_command::Request,
+    ) -> impl Future<Output = ops::act_command::Response> + Send;
+    /// Click a message button or menu as a user
+    ///
+    /// Clicks the interactive action `action_id` of post `post_id` as `user` (picking
+    /// `selected_option` of a menu), exactly as Mattermost's
+    /// `POST /api/v4/posts/{post_id}/actions/{action_id}` does for that user.
+    ///
+    /// `POST /_chathooks/api/v1/act/action` (operation `actAction`)
+    fn act_action(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::act_action::Request,
+    ) -> impl Future<Output = ops::act_action::Response> + Send;
+    /// Open dialogs
+    ///
+    /// The interactive dialogs integrations opened and nobody submitted or cancelled yet,
+    /// oldest first (kept by this server instance, at most an hour). With `wait_ms`, a long
+    /// poll: when none is open (for `user`, if given), waits until one opens or the time is
+    /// up, then answers the list (empty when the time ran out).
+    ///
+    /// `GET /_chathooks/api/v1/dialogs` (operation `listDialogs`)
+    fn list_dialogs(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::list_dialogs::Request,
+    ) -> impl Future<Output = ops::list_dialogs::Response> + Send;
+    /// Submit an open dialog as its user
+    ///
+    /// Sends `submission` to the dialog's integration as its user would, from `channel`
+    /// (an id or `team/channel`; without it the submission names no channel or team).
+    /// The integration's answer is the exchange's `answer`: with `error` or `errors`, the
+    /// dialog stays open, as a client keeps the form up. An integration that does not answer
+    /// 200 makes it `502 act-failed`.
+    ///
+    /// `POST /_chathooks/api/v1/dialogs/{dialog_id}/submit` (operation `submitDialog`)
+    fn submit_dialog(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::submit_dialog::Request,
+    ) -> impl Future<Output = ops::submit_dialog::Response> + Send;
+    /// Cancel an open dialog as its user
+    ///
+    /// Closes the dialog as its user would; the integration hears of it (a submission with
+    /// `cancelled: true`) only when the dialog asked for it (`notify_on_cancel`).
+    ///
+    /// `POST /_chathooks/api/v1/dialogs/{dialog_id}/cancel` (operation `cancelDialog`)
+    fn cancel_dialog(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::cancel_dialog::Request,
+    ) -> impl Future<Output = ops::cancel_dialog::Response> + Send;
     /// Answer a request refused before an operation method was called
     /// (invalid input: 400, missing credentials: 401, unsupported
     /// content type: 415, body too large: 413). Override it to answer
@@ -214,7 +295,7 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Only messages in this channel, given by id or as `team/channel` names.
+            /// Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
             ///
             /// Query parameter `channel`.
             pub channel: Option<String>,
@@ -320,7 +401,7 @@ pub mod ops {
         /// The operation's parameters and body, validated against the spec.
         #[derive(Debug, Clone)]
         pub struct Request {
-            /// Only messages in this channel, given by id or as `team/channel` names.
+            /// Only messages in this channel, given by id, as `team/channel` names, or as a Rocket.Chat room name `#room`.
             ///
             /// Query parameter `channel`.
             pub channel: Option<String>,
@@ -855,6 +936,486 @@ pub mod ops {
             }
         }
     }
+    /// `actPost`: `POST /_chathooks/api/v1/act/post`
+    pub mod act_post {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: crate::types::ActPost,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: What happened.
+            Ok(crate::types::Exchange),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// 403: The request was refused (4xx) or failed (5xx, such as a database error).
+            Forbidden(crate::types::Error),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "actPost",
+                method: "POST",
+                path: "/_chathooks/api/v1/act/post",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(r##"{"$ref":"#/definitions/ActPost"}"##),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.act_post(credentials, request).await
+            }
+        }
+    }
+    /// `actCommand`: `POST /_chathooks/api/v1/act/command`
+    pub mod act_command {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: crate::types::ActCommand,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: What happened, with the API's answer.
+            Ok(crate::types::Exchange),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// 403: The request was refused (4xx) or failed (5xx, such as a database error).
+            Forbidden(crate::types::Error),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// 502: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadGateway(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::BadGateway(body) => runtime::json_response(502u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    502u16 => Self::BadGateway(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "actCommand",
+                method: "POST",
+                path: "/_chathooks/api/v1/act/command",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ActCommand"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.act_command(credentials, request).await
+            }
+        }
+    }
+    /// `actAction`: `POST /_chathooks/api/v1/act/action`
+    pub mod act_action {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: crate::types::ActAction,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: What happened, with the API's answer.
+            Ok(crate::types::Exchange),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// 403: The request was refused (4xx) or failed (5xx, such as a database error).
+            Forbidden(crate::types::Error),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// 502: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadGateway(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::BadGateway(body) => runtime::json_response(502u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    502u16 => Self::BadGateway(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "actAction",
+                method: "POST",
+                path: "/_chathooks/api/v1/act/action",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/ActAction"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self { body: prepared.body(0)? })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.act_action(credentials, request).await
+            }
+        }
+    }
+    /// `listDialogs`: `GET /_chathooks/api/v1/dialogs`
+    pub mod list_dialogs {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Only the dialogs of this user (username or id).
+            ///
+            /// Query parameter `user`.
+            pub user: Option<String>,
+            /// How long to wait for a dialog when none is open, in milliseconds (at most 30000).
+            ///
+            /// Query parameter `wait_ms`.
+            pub wait_ms: i64,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The open dialogs.
+            Ok(crate::types::OpenDialogList),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listDialogs",
+                method: "GET",
+                path: "/_chathooks/api/v1/dialogs",
+                params: &[
+                    runtime::ParamSpec::query("user"),
+                    runtime::ParamSpec::query("wait_ms")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("0")
+                        .schema(
+                            r#"{"default":0,"type":"integer","format":"int64","minimum":0,"maximum":30000}"#,
+                        ),
+                ],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user: prepared.optional(0)?,
+                    wait_ms: prepared.required(1)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_dialogs(credentials, request).await
+            }
+        }
+    }
+    /// `submitDialog`: `POST /_chathooks/api/v1/dialogs/{dialog_id}/submit`
+    pub mod submit_dialog {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The open dialog's id (from `listDialogs` or an exchange's `dialogs_opened`).
+            ///
+            /// Path parameter `dialog_id`.
+            pub dialog_id: String,
+            /// The request body.
+            pub body: crate::types::DialogSubmit,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: What happened, with the integration's answer.
+            Ok(crate::types::Exchange),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// 403: The request was refused (4xx) or failed (5xx, such as a database error).
+            Forbidden(crate::types::Error),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// 502: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadGateway(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::BadGateway(body) => runtime::json_response(502u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    502u16 => Self::BadGateway(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "submitDialog",
+                method: "POST",
+                path: "/_chathooks/api/v1/dialogs/{dialog_id}/submit",
+                params: &[runtime::ParamSpec::path("dialog_id")],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/DialogSubmit"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    dialog_id: prepared.required(0)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.submit_dialog(credentials, request).await
+            }
+        }
+    }
+    /// `cancelDialog`: `POST /_chathooks/api/v1/dialogs/{dialog_id}/cancel`
+    pub mod cancel_dialog {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The open dialog's id (from `listDialogs` or an exchange's `dialogs_opened`).
+            ///
+            /// Path parameter `dialog_id`.
+            pub dialog_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: What happened.
+            Ok(crate::types::Exchange),
+            /// 404: The request was refused (4xx) or failed (5xx, such as a database error).
+            NotFound(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "cancelDialog",
+                method: "POST",
+                path: "/_chathooks/api/v1/dialogs/{dialog_id}/cancel",
+                params: &[runtime::ParamSpec::path("dialog_id")],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    dialog_id: prepared.required(0)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.cancel_dialog(credentials, request).await
+            }
+        }
+    }
 }
 /// The spec's schemas as draft-4 JSON Schema definitions.
 const SCHEMAS: &str = include_str!("schemas.json");
@@ -870,5 +1431,11 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::reset::Request>()
         .serve::<ops::get_chaos::Request>()
         .serve::<ops::set_chaos::Request>()
+        .serve::<ops::act_post::Request>()
+        .serve::<ops::act_command::Request>()
+        .serve::<ops::act_action::Request>()
+        .serve::<ops::list_dialogs::Request>()
+        .serve::<ops::submit_dialog::Request>()
+        .serve::<ops::cancel_dialog::Request>()
         .finish()
 }

@@ -2,6 +2,39 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic, unused, unreachable_patterns, deprecated)]
 
+///`ActAction`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ActAction {
+    pub action_id: ::std::string::String,
+    pub post_id: ::std::string::String,
+    ///The value of the option picked in a menu.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub selected_option: ::std::option::Option<::std::string::String>,
+    ///The user who clicks (username or id).
+    pub user: ::std::string::String,
+}
+///`ActCommand`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ActCommand {
+    ///The channel it is typed in (id, `team/channel` names, or Rocket.Chat's `#room`).
+    pub channel: ::std::string::String,
+    ///The command line, starting with `/`.
+    pub command: ::std::string::String,
+    ///The user who runs it (username or id).
+    pub user: ::std::string::String,
+}
+///`ActPost`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ActPost {
+    ///The channel (id, `team/channel` names, or Rocket.Chat's `#room`).
+    pub channel: ::std::string::String,
+    pub message: ::std::string::String,
+    ///The thread's root post, to reply in a thread.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub root_id: ::std::option::Option<::std::string::String>,
+    ///The user who posts (username or id).
+    pub user: ::std::string::String,
+}
 ///`Attempt`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Attempt {
@@ -223,12 +256,44 @@ impl ::std::convert::TryFrom<::std::string::String> for DeliveryStatus {
         value.parse()
     }
 }
+///`DialogSubmit`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct DialogSubmit {
+    ///The channel the user is in (id, `team/channel` names, or Rocket.Chat's `#room`).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel: ::std::option::Option<::std::string::String>,
+    ///The values of the dialog's elements, by element name.
+    pub submission: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
 ///`Error`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Error {
     ///A stable code, such as `invalid-params` or `unknown-channel`.
     pub error: ::std::string::String,
     pub message: ::std::string::String,
+}
+/**What an act made happen, by the time it was answered: gathered from the server's own
+events, so calls or posts that come later (an outgoing webhook's delivery, an answer
+through a `response_url`) are not in it.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Exchange {
+    /**The answer: for a command or a click, the chat API's answer to the user's client;
+for a dialog submission, the integration's answer (with its `errors`), empty
+when it answered nothing. Absent for a post or a cancellation.
+*/
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub answer: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /**The calls made to integrations (slash commands, actions, dialog submissions,
+deliveries that finished meanwhile), as the delivery history records them.
+*/
+    pub calls: ::std::vec::Vec<Delivery>,
+    pub dialogs_opened: ::std::vec::Vec<OpenDialog>,
+    ///Messages shown to one user only, and never stored.
+    pub ephemeral: ::std::vec::Vec<Message>,
+    pub posts_created: ::std::vec::Vec<Message>,
+    ///Posts changed (by an action's `update`...), as they are now.
+    pub posts_updated: ::std::vec::Vec<Message>,
 }
 ///`File`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -376,6 +441,27 @@ author's username.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct MessageList {
     pub messages: ::std::vec::Vec<Message>,
+}
+///`OpenDialog`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct OpenDialog {
+    ///The dialog as the integration sent it (Mattermost's `Dialog`).
+    pub dialog: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///This server's id for it, for `submitDialog` and `cancelDialog`.
+    pub id: ::std::string::String,
+    pub opened_at: i64,
+    ///The client id of the trigger id that opened it.
+    pub trigger_id: ::std::string::String,
+    ///Where its submission goes.
+    pub url: ::std::string::String,
+    ///The user it was opened for.
+    pub user_id: ::std::string::String,
+    pub username: ::std::string::String,
+}
+///`OpenDialogList`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct OpenDialogList {
+    pub dialogs: ::std::vec::Vec<OpenDialog>,
 }
 ///`Reaction`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

@@ -39,6 +39,7 @@ mod rocketchat_scripts;
 mod rocketchat_team_access;
 mod seeding;
 mod test_api;
+mod test_api_act;
 mod third_party;
 mod ui_browser;
 mod ui_http;

@@ -60,14 +60,18 @@ async fn search(state: &AppState, filters: Filters, after: i64) -> TestResult<Po
     })
 }
 
-/// A channel by id, or by `team/channel` names.
-async fn find_channel(state: &AppState, given: &str) -> TestResult<Channel> {
+/// A channel by id, by `team/channel` names, or as Rocket.Chat names a
+/// room, `#room` (a live public or private channel of that name).
+pub(super) async fn find_channel(state: &AppState, given: &str) -> TestResult<Channel> {
     let unknown = || {
         TestError::bad_request(
             "unknown-channel",
-            format!("no channel is `{given}` (an id or `team/channel`)"),
+            format!("no channel is `{given}` (an id, `team/channel` or `#room`)"),
         )
     };
+    if let Some(room) = given.strip_prefix('#') {
+        return state.core.read().find_channel_by_name(room).await?.ok_or_else(unknown);
+    }
     let found = match given.split_once('/') {
         Some((team, name)) => match state.core.read().get_team_by_name(team).await? {
             Some(team) => state.core.read().get_channel_by_name(&team.id, name).await?,

@@ -1,11 +1,15 @@
 //! The test API (`/_chathooks/api/v1`, `spec/testapi.yaml`): what arrived,
-//! waiting for a message, hooks and deliveries, reset, and chaos. It is
+//! waiting for a message, hooks and deliveries, reset, chaos, and acting
+//! as a user (posts, commands, clicks, dialogs). It is
 //! chathooks' own API, not a chat dialect: it reads the core across both
 //! dialects' records, so it may name both (the dialects never name it).
 
+mod acts;
 mod catalog;
 mod chaos_rules;
 mod deliveries;
+mod dialogs;
+mod exchange;
 mod messages;
 pub mod render;
 mod reset;
@@ -39,12 +43,16 @@ pub struct TestError {
 pub type TestResult<T> = Result<T, TestError>;
 
 impl TestError {
-    pub fn bad_request(error: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             error,
             message: message.into(),
         }
+    }
+
+    pub fn bad_request(error: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, message)
     }
 
     fn body(&self) -> types::Error {
@@ -148,6 +156,54 @@ impl Api for TestApi {
         request: ops::set_chaos::Request,
     ) -> ops::set_chaos::Response {
         respond(chaos_rules::set(&self.state, request.body))
+    }
+
+    async fn act_post(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::act_post::Request,
+    ) -> ops::act_post::Response {
+        respond(acts::post(&self.state, request).await)
+    }
+
+    async fn act_command(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::act_command::Request,
+    ) -> ops::act_command::Response {
+        respond(acts::command(&self.state, request).await)
+    }
+
+    async fn act_action(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::act_action::Request,
+    ) -> ops::act_action::Response {
+        respond(acts::action(&self.state, request).await)
+    }
+
+    async fn list_dialogs(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::list_dialogs::Request,
+    ) -> ops::list_dialogs::Response {
+        respond(dialogs::list(&self.state, request).await)
+    }
+
+    async fn submit_dialog(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::submit_dialog::Request,
+    ) -> ops::submit_dialog::Response {
+        respond(dialogs::submit(&self.state, request).await)
+    }
+
+    async fn cancel_dialog(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::cancel_dialog::Request,
+    ) -> ops::cancel_dialog::Response {
+        respond(dialogs::cancel(&self.state, request).await)
     }
 
     /// Refused input answers 400 `invalid-params` with what was wrong (the
