@@ -49,6 +49,9 @@ pub const SUBMISSION_TYPE: &str = "dialog_submission";
 pub struct OpenDialog {
     /// This server's id for it (not part of any chat API).
     pub id: String,
+    /// The dialect whose API opened it: its submission is recorded as that
+    /// dialect's call.
+    pub dialect: String,
     /// The user it was opened for: the trigger id's.
     pub user_id: String,
     /// Where its submission goes.
@@ -78,6 +81,28 @@ impl OpenDialog {
     pub fn notify_on_cancel(&self) -> bool {
         self.dialog["notify_on_cancel"].as_bool().unwrap_or(false)
     }
+
+    /// What the integration gets when its user submits `values` (or
+    /// cancels) from `channel_id` in `team_id`.
+    pub fn submission(
+        &self,
+        channel_id: &str,
+        team_id: &str,
+        values: Map<String, Value>,
+        cancelled: bool,
+    ) -> Submission {
+        Submission {
+            kind: SUBMISSION_TYPE.into(),
+            url: self.url.clone(),
+            callback_id: self.callback_id(),
+            state: self.state(),
+            user_id: self.user_id.clone(),
+            channel_id: channel_id.to_owned(),
+            team_id: team_id.to_owned(),
+            submission: values,
+            cancelled,
+        }
+    }
 }
 
 /// The dialogs kept open, oldest first. One per [`Core`].
@@ -106,9 +131,10 @@ impl OpenDialogs {
 /// Open `dialog` for `user_id`: keep it, and tell the user's live
 /// connections ([`Event::DialogOpened`]). The trigger id must have been
 /// verified ([`crate::triggers::verify`]).
-pub fn open(core: &Core, user_id: &str, url: &str, trigger_id: &str, dialog: Value) -> OpenDialog {
+pub fn open(core: &Core, dialect: &str, user_id: &str, url: &str, trigger_id: &str, dialog: Value) -> OpenDialog {
     let opened = OpenDialog {
         id: new_id(),
+        dialect: dialect.to_owned(),
         user_id: user_id.to_owned(),
         url: url.to_owned(),
         trigger_id: trigger_id.to_owned(),
@@ -230,29 +256,13 @@ fn accepted(outcome: &CallOutcome) -> bool {
 /// `team_id`: the integration hears of it only when the dialog asked
 /// (`notify_on_cancel`), as Mattermost's clients do. `None` when no such
 /// dialog is open; `Some(None)` when it closed without a call.
-pub async fn cancel(
-    core: &Core,
-    dialect: &str,
-    id: &str,
-    channel_id: &str,
-    team_id: &str,
-) -> Option<Option<CallOutcome>> {
+pub async fn cancel(core: &Core, id: &str, channel_id: &str, team_id: &str) -> Option<Option<CallOutcome>> {
     let dialog = close(core, id)?;
     if !dialog.notify_on_cancel() {
         return Some(None);
     }
-    let submission = Submission {
-        kind: SUBMISSION_TYPE.into(),
-        url: dialog.url.clone(),
-        callback_id: dialog.callback_id(),
-        state: dialog.state(),
-        user_id: dialog.user_id.clone(),
-        channel_id: channel_id.to_owned(),
-        team_id: team_id.to_owned(),
-        submission: Map::new(),
-        cancelled: true,
-    };
-    Some(Some(submit(core, dialect, &submission).await))
+    let submission = dialog.submission(channel_id, team_id, Map::new(), true);
+    Some(Some(submit(core, &dialog.dialect, &submission).await))
 }
 
 #[cfg(test)]
@@ -262,6 +272,7 @@ mod tests {
     fn dialog(id: &str, bytes: usize) -> OpenDialog {
         OpenDialog {
             id: id.into(),
+            dialect: "d".into(),
             user_id: "u".into(),
             url: "http://example.com".into(),
             trigger_id: "t".into(),

@@ -26,9 +26,10 @@ use super::convert::mattermost_name;
 use super::error::{ApiError, ApiResult};
 use super::posts::post_not_found;
 
-/// Mattermost's answer to every failed call of an integration (and to a
-/// cookie it cannot read), always 400.
-fn integration_error(detail: impl Into<String>) -> ApiError {
+/// Mattermost's answer to every failed call of an integration, a click's
+/// and a dialog submission's alike (and to a cookie it cannot read),
+/// always 400.
+pub(crate) fn integration_error(detail: impl Into<String>) -> ApiError {
     ApiError::bad_request(
         "api.post.do_action.action_integration.app_error",
         "Action integration error.",

@@ -19,6 +19,7 @@ use chathooks_mattermost_server::ops::{open_interactive_dialog, submit_interacti
 use chathooks_mattermost_types as types;
 use serde_json::{Value, json};
 
+use super::actions::integration_error;
 use super::auth::{Caller, can_read_channel, is_team_member};
 use super::channels::channel_not_found;
 use super::error::{ApiError, ApiResult};
@@ -71,7 +72,14 @@ pub(crate) async fn open_interactive_dialog(
     if !problems.is_empty() {
         return Err(ApiError::invalid_body_param("dialog").detailed(problems.join("; ")));
     }
-    chathooks_core::dialogs::open(state, &trigger.user_id, &url, &trigger.client_id, dialog_json(&dialog));
+    chathooks_core::dialogs::open(
+        state,
+        crate::DIALECT,
+        &trigger.user_id,
+        &url,
+        &trigger.client_id,
+        dialog_json(&dialog),
+    );
     Ok(open_interactive_dialog::Response::Ok(crate::status_ok()))
 }
 
@@ -118,31 +126,22 @@ pub(crate) async fn submit_interactive_dialog(
     Ok(submit_interactive_dialog::Response::Ok(read_answer(&outcome)?))
 }
 
-/// Mattermost's `DoActionRequest` error: no answer, or not a 200.
-fn action_failed(detail: String) -> ApiError {
-    ApiError::bad_request(
-        "api.post.do_action.action_integration.app_error",
-        "Action integration error.",
-    )
-    .detailed(detail)
-}
-
 /// The integration's answer as Mattermost's `SubmitInteractiveDialog`
 /// reads it: an empty body is an empty answer; `error` or `errors` are
 /// passed back whatever else it says; otherwise `type` must be one
 /// Mattermost knows, with a `form` only for `form`.
 fn read_answer(outcome: &CallOutcome) -> ApiResult<types::SubmitDialogResponse> {
     let Some(status) = outcome.status else {
-        return Err(action_failed(format!(
+        return Err(integration_error(format!(
             "err={}",
             outcome.error.as_deref().unwrap_or_default()
         )));
     };
     if status != 200 {
-        return Err(action_failed(format!("status={status}")));
+        return Err(integration_error(format!("status={status}")));
     }
     if let Some(error) = &outcome.error {
-        return Err(action_failed(format!("err={error}")));
+        return Err(integration_error(format!("err={error}")));
     }
     if outcome.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(types::SubmitDialogResponse::default());

@@ -606,7 +606,7 @@ async fn a_cancellation_is_sent_only_when_the_dialog_asks() {
         .unwrap();
     let quiet = dialogs::list(core, None).pop().expect("kept");
     assert!(matches!(
-        dialogs::cancel(core, "mattermost", &quiet.id, channel, team).await,
+        dialogs::cancel(core, &quiet.id, channel, team).await,
         Some(None)
     ));
     assert!(dialogs::list(core, None).is_empty(), "closed");
@@ -615,7 +615,7 @@ async fn a_cancellation_is_sent_only_when_the_dialog_asks() {
         .await
         .unwrap();
     let told = dialogs::list(core, None).pop().expect("kept");
-    let outcome = dialogs::cancel(core, "mattermost", &told.id, channel, team)
+    let outcome = dialogs::cancel(core, &told.id, channel, team)
         .await
         .expect("was open")
         .expect("a call was made");
@@ -639,12 +639,7 @@ async fn a_cancellation_is_sent_only_when_the_dialog_asks() {
             &json!(world.member.user.id)
         )
     );
-    assert!(
-        dialogs::cancel(core, "mattermost", &told.id, channel, team)
-            .await
-            .is_none(),
-        "gone"
-    );
+    assert!(dialogs::cancel(core, &told.id, channel, team).await.is_none(), "gone");
 
     // Through the API the client decides, as with Mattermost: a cancelled
     // submission is forwarded as sent.

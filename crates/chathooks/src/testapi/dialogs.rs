@@ -14,29 +14,12 @@ use tokio::sync::broadcast::error::RecvError;
 use super::acts::{channel_and_team, find_user};
 use super::exchange::{Watch, open_dialog};
 use super::{TestError, TestResult};
-use crate::dialogs::{OpenDialog, SUBMISSION_TYPE, Submission};
+use crate::dialogs::OpenDialog;
 use crate::events::Event;
 use crate::server::AppState;
 
 /// The longest wait for a dialog (the spec's maximum).
 const MAX_WAIT: Duration = Duration::from_secs(30);
-
-/// The dialect the integrations' dialogs belong to: dialogs are a feature
-/// of the APIs that act for users, so the first that does.
-fn dialect(state: &AppState) -> TestResult<&'static str> {
-    state
-        .dialects
-        .iter()
-        .find(|d| d.human().is_some())
-        .map(|d| d.name())
-        .ok_or_else(|| {
-            TestError::new(
-                StatusCode::NOT_FOUND,
-                "not-supported",
-                "no chat API of this server has dialogs",
-            )
-        })
-}
 
 fn unknown_dialog(id: &str) -> TestError {
     TestError::new(
@@ -88,24 +71,13 @@ fn answer_of(body: &[u8]) -> Map<String, Value> {
 }
 
 pub(super) async fn submit(state: &AppState, request: submit_dialog::Request) -> TestResult<submit_dialog::Response> {
-    let dialect = dialect(state)?;
     let dialog: OpenDialog =
         crate::dialogs::get(&state.core, &request.dialog_id).ok_or_else(|| unknown_dialog(&request.dialog_id))?;
     let user = find_user(state, &dialog.user_id).await?;
     let (channel_id, team_id) = channel_and_team(state, &user, request.body.channel.as_deref()).await?;
-    let submission = Submission {
-        kind: SUBMISSION_TYPE.to_owned(),
-        url: dialog.url.clone(),
-        callback_id: dialog.callback_id(),
-        state: dialog.state(),
-        user_id: user.id.clone(),
-        channel_id,
-        team_id,
-        submission: request.body.submission,
-        cancelled: false,
-    };
+    let submission = dialog.submission(&channel_id, &team_id, request.body.submission, false);
     let watch = Watch::start(state);
-    let outcome = crate::dialogs::submit(&state.core, dialect, &submission).await;
+    let outcome = crate::dialogs::submit(&state.core, &dialog.dialect, &submission).await;
     if outcome.status != Some(200) || outcome.error.is_some() {
         // The API answers its user an error for such a call.
         let what = match (outcome.status, &outcome.error) {
@@ -124,9 +96,8 @@ pub(super) async fn submit(state: &AppState, request: submit_dialog::Request) ->
 }
 
 pub(super) async fn cancel(state: &AppState, request: cancel_dialog::Request) -> TestResult<cancel_dialog::Response> {
-    let dialect = dialect(state)?;
     let watch = Watch::start(state);
-    let outcome = crate::dialogs::cancel(&state.core, dialect, &request.dialog_id, "", "")
+    let outcome = crate::dialogs::cancel(&state.core, &request.dialog_id, "", "")
         .await
         .ok_or_else(|| unknown_dialog(&request.dialog_id))?;
     let answer = outcome.map(|o| answer_of(&o.body)).unwrap_or_default();
