@@ -186,11 +186,17 @@ const MEDIA_TYPES: [&str; 11] = [
 fn is_textual(lower: &str) -> bool {
     let essence = lower.split(';').next().unwrap_or_default().trim();
     essence.starts_with("text/")
-        || essence.ends_with("json")
+        || is_json(essence)
         || essence.ends_with("xml")
         || essence.ends_with("yaml")
         || essence == "application/x-www-form-urlencoded"
         || UNSAFE_TYPES.iter().any(|unsafe_type| essence.starts_with(unsafe_type))
+}
+
+/// Whether a (lowercased) MIME type is JSON's: `application/json` or a
+/// `+json` type.
+fn is_json(lower: &str) -> bool {
+    lower.split(';').next().unwrap_or_default().trim().ends_with("json")
 }
 
 /// How a download is sent, as Mattermost's `web.WriteFileResponse` decides.
@@ -205,13 +211,18 @@ impl ServedType {
     /// does) without case, so `text/html; charset=utf-8` and `Text/HTML`
     /// are HTML. One departure from Mattermost: a file whose type (by its
     /// name) promises text (`text/*`, JSON, XML, YAML, scripts) but whose
-    /// bytes are not UTF-8 goes as `application/octet-stream`, the type its
-    /// bytes have; sent as text, clients that decode such types (the
-    /// schemathesis fuzzer among them) fail on it.
+    /// bytes are not UTF-8, or whose type promises JSON and whose bytes
+    /// (an empty file among them) are no JSON document, goes as
+    /// `application/octet-stream`, the type its bytes have; sent as
+    /// promised, clients that decode such types (the schemathesis fuzzer
+    /// among them) fail on it.
     fn of(mime_type: &str, data: &[u8]) -> Self {
         let lower = mime_type.trim().to_ascii_lowercase();
         let served_as_text = is_textual(&lower);
-        let content_type = if lower.is_empty() || served_as_text && std::str::from_utf8(data).is_err() {
+        let broken_promise = served_as_text
+            && (std::str::from_utf8(data).is_err()
+                || is_json(&lower) && serde_json::from_slice::<serde::de::IgnoredAny>(data).is_err());
+        let content_type = if lower.is_empty() || broken_promise {
             "application/octet-stream".to_owned()
         } else if UNSAFE_TYPES.iter().any(|unsafe_type| lower.starts_with(unsafe_type)) {
             "text/plain".to_owned()
@@ -317,5 +328,14 @@ mod tests {
             ServedType::of("application/json", b"{}").content_type,
             "application/json"
         );
+        // Promised JSON, but no JSON document: an empty file, plain text.
+        for bytes in [&b""[..], b"not json", b"{"] {
+            assert_eq!(
+                ServedType::of("application/json", bytes).content_type,
+                "application/octet-stream",
+                "{bytes:?}"
+            );
+        }
+        assert_eq!(ServedType::of("text/plain", b"").content_type, "text/plain");
     }
 }
