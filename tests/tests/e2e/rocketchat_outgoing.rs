@@ -14,6 +14,7 @@ use chathooks_rocketchat_types as types;
 use chathooks_tests::TestServer;
 use chathooks_tests::rocketchat::{
     RcSession, RcWorld, Receiver, create_integration, create_room, deliveries, eventually, history, login, post,
+    send_raw,
 };
 use serde_json::{Value, json};
 
@@ -458,7 +459,7 @@ async fn messages_fire_mattermost_webhooks_too() {
     .await;
 
     post(&world.bob, "#general", "seen by both").await;
-    let (status, _) = chathooks_tests::rocketchat::send_raw(
+    let (status, _) = send_raw(
         reqwest::Client::new()
             .post(format!(
                 "{}/hooks/{}/{}",
@@ -486,4 +487,63 @@ async fn messages_fire_mattermost_webhooks_too() {
         Some(26)
     );
     assert_eq!(texts(&rocketchat), ["seen by both"]);
+}
+
+/// A hostile second user: bob's outgoing integration on #general names
+/// alice's private room as its `targetRoom`. The room exists, so creating
+/// the integration succeeds, as on Rocket.Chat, but its answers are posted
+/// as bob, and bob may not post there: the call is made, its answer goes
+/// nowhere, and alice's room stays as it was.
+#[tokio::test]
+async fn answers_never_reach_a_room_their_poster_cannot_post_in() {
+    let world = world().await;
+    let receiver = Receiver::answering(200, r#"{"text": "leaked"}"#).await;
+    let (status, created) = send_raw(
+        world
+            .alice
+            .request(reqwest::Method::POST, "/api/v1/groups.create")
+            .json(&json!({"name": "secret"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let secret_id = created["group"]["_id"].as_str().expect("the room's id").to_owned();
+    let integration = create_integration(
+        &world.bob,
+        json!({
+            "type": "webhook-outgoing", "name": "spy", "enabled": true, "scriptEnabled": false,
+            "username": "bob", "channel": "#general", "event": "sendMessage",
+            "urls": [receiver.url("/spy")], "targetRoom": "#secret",
+        }),
+    )
+    .await;
+    post(&world.alice, "#general", "ping").await;
+    receiver.wait_for(1).await;
+    let entries = finished_deliveries(&world.bob, &integration.id, 1).await;
+    assert_eq!(entries[0].step, "finished", "the call itself succeeded");
+
+    let (status, listed) = send_raw(
+        world
+            .alice
+            .request(reqwest::Method::GET, "/api/v1/groups.messages")
+            .query(&[("roomId", secret_id.as_str())]),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let texts: Vec<&str> = listed["messages"]
+        .as_array()
+        .expect("a message list")
+        .iter()
+        .filter_map(|m| m["msg"].as_str())
+        .collect();
+    assert!(
+        !texts.contains(&"leaked"),
+        "bob's answer reached alice's room: {texts:?}"
+    );
+    assert!(
+        history(&world.bob, &world.general.id)
+            .await
+            .iter()
+            .all(|m| m.msg != "leaked"),
+        "nor anywhere else"
+    );
 }
