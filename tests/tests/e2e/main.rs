@@ -33,6 +33,7 @@ mod rocketchat_names;
 mod rocketchat_outgoing;
 mod rocketchat_realtime;
 mod rocketchat_replay;
+mod rocketchat_room_deleted;
 mod rocketchat_room_lists;
 mod rocketchat_rooms_and_messages;
 mod rocketchat_scripts;
