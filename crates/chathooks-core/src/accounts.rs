@@ -313,6 +313,109 @@ pub async fn create_user(core: &Core, user: &User) -> StoreResult<User> {
     Ok(user)
 }
 
+/// The prop that marks an account deleted rather than only deactivated
+/// (both have `delete_at` set): see [`delete_user`].
+pub const PROP_DELETED: &str = "deleted";
+
+/// Was this account deleted ([`delete_user`]), not only deactivated?
+pub fn is_deleted(user: &User) -> bool {
+    user.props.get(PROP_DELETED).and_then(serde_json::Value::as_bool) == Some(true)
+}
+
+/// Delete the account `user` on behalf of `by` (Rocket.Chat's `users.delete`,
+/// `deleteUser` with `Message_ErasureType` at its default, `Delete`).
+///
+/// What a deletion means here, one rule for both APIs:
+/// - The user's row stays, anonymised: `delete_at` set (so the Mattermost
+///   API shows a deleted user, never a dangling id), username
+///   `deleted-<id>` and email `<id>@deleted.invalid` (the name and address
+///   are free again at once, as after Rocket.Chat's removal), no password,
+///   names cleared, and [`PROP_DELETED`] set so that the Rocket.Chat API
+///   finds no such user. Every foreign key to it (hooks, integrations, bots
+///   it owns) stays valid on both backends; a hard delete would have to
+///   rewrite or drop each of them.
+/// - Its sessions and personal access tokens end at once, and
+///   [`Event::AccessRevoked`] ends its live connections, as deactivation
+///   does.
+/// - Its posts (with their reactions) and its uploads are deleted; its
+///   channel and team memberships end. Its direct channels are deleted, each
+///   with [`Event::ChannelDeleted`], as Rocket.Chat removes the direct rooms
+///   with the user.
+/// - Rooms it owns stay with their other members (Rocket.Chat's
+///   `confirmRelinquish` question is not asked: there is no owner to hand
+///   over to here).
+/// - Its Rocket.Chat integrations stay but are disabled, as Rocket.Chat's
+///   `Integrations.disableByUserId` does; its Mattermost hooks stay, as
+///   Mattermost keeps a deactivated user's hooks.
+pub async fn delete_user(core: &Core, user: &User, by: &User) -> StoreResult<User> {
+    const PAGE: u32 = 200;
+    let mut direct = Vec::new();
+    for page in 0.. {
+        let batch = core.store.list_user_direct_channels(&user.id, page, PAGE).await?;
+        let done = batch.len() < PAGE as usize;
+        direct.extend(batch);
+        if done {
+            break;
+        }
+    }
+    let now = now_ms();
+    let anonymised = User {
+        update_at: now,
+        delete_at: now,
+        username: format!("deleted-{}", user.id),
+        email: format!("{}@deleted.invalid", user.id),
+        email_verified: false,
+        first_name: String::new(),
+        last_name: String::new(),
+        nickname: String::new(),
+        password_hash: String::new(),
+        props: serde_json::json!({ PROP_DELETED: true }),
+        ..user.clone()
+    };
+    // First the row: from here on no credential of the user authenticates.
+    let deleted = core.store.update_user(&anonymised).await?;
+    crate::sessions::revoked(core, &user.id, None);
+    for channel in &direct {
+        crate::channels::delete_channel(core, channel, by).await?;
+    }
+    core.store.erase_user_traces(&user.id).await?;
+    disable_integrations_of(core, &user.id).await?;
+    Ok(deleted)
+}
+
+/// Turn off every Rocket.Chat integration `user_id` created (the column and
+/// the document's `enabled`, which the API returns).
+async fn disable_integrations_of(core: &Core, user_id: &str) -> StoreResult<()> {
+    use crate::store::{RcIntegrationFilter, RcVisibility};
+    let filter = RcIntegrationFilter {
+        name: None,
+        integration_type: None,
+        incoming: RcVisibility::CreatedBy(user_id.to_owned()),
+        outgoing: RcVisibility::CreatedBy(user_id.to_owned()),
+    };
+    const PAGE: u32 = 200;
+    let mut offset = 0;
+    loop {
+        let batch = core.store.list_rc_integrations(&filter, offset, PAGE).await?;
+        for integration in &batch {
+            if !integration.enabled {
+                continue;
+            }
+            let mut disabled = integration.clone();
+            disabled.enabled = false;
+            disabled.updated_at = now_ms();
+            if let serde_json::Value::Object(doc) = &mut disabled.doc {
+                doc.insert("enabled".into(), false.into());
+            }
+            core.store.update_rc_integration(&disabled).await?;
+        }
+        if batch.len() < PAGE as usize {
+            return Ok(());
+        }
+        offset += PAGE;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

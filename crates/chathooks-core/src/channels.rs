@@ -140,12 +140,40 @@ pub async fn archive_channel(core: &Core, channel: &Channel, by: &User) -> Store
     Ok(archived)
 }
 
-/// Delete `channel` for good (Rocket.Chat's `eraseRoom`): its memberships,
-/// posts and files, and the Mattermost hooks that name it, go with it;
-/// Rocket.Chat integrations keep naming it, as on Rocket.Chat, and fail to
-/// post there. `Ok(false)` if it was gone already.
-pub async fn delete_channel(core: &Core, channel: &Channel) -> StoreResult<bool> {
-    core.store.delete_channel(&channel.id).await
+/// Delete `channel` for good on behalf of `by` (Rocket.Chat's `eraseRoom`):
+/// its memberships, posts and files, and the Mattermost hooks that name it,
+/// go with it; Rocket.Chat integrations keep naming it, as on Rocket.Chat,
+/// and fail to post there. Publishes [`Event::ChannelDeleted`] with the
+/// members it had, read before the delete (the memberships go with the
+/// room), so live views can tell each of them. `Ok(false)` if it was gone
+/// already.
+pub async fn delete_channel(core: &Core, channel: &Channel, by: &User) -> StoreResult<bool> {
+    let member_ids = all_member_ids(core, &channel.id).await?;
+    let deleted = core.store.delete_channel(&channel.id).await?;
+    if deleted {
+        core.emit(Event::ChannelDeleted {
+            channel: channel.clone(),
+            by: by.clone(),
+            member_ids,
+        })
+        .await;
+    }
+    Ok(deleted)
+}
+
+/// Every member id of a channel, page by page.
+async fn all_member_ids(core: &Core, channel_id: &str) -> StoreResult<Vec<String>> {
+    const PAGE: u32 = 200;
+    let mut ids = Vec::new();
+    for page in 0.. {
+        let batch = core.store.list_channel_members(channel_id, page, PAGE).await?;
+        let done = batch.len() < PAGE as usize;
+        ids.extend(batch.into_iter().map(|m| m.user_id));
+        if done {
+            break;
+        }
+    }
+    Ok(ids)
 }
 
 /// Store a new team. Conflict if the name is taken.

@@ -47,6 +47,16 @@ pub enum Event {
     ChannelLeft { channel: Channel, user: User },
     /// `by` archived `channel` (which now has its `delete_at`).
     ChannelArchived { channel: Channel, by: User },
+    /// `by` deleted `channel` for good ([`crate::channels::delete_channel`]):
+    /// its memberships went with it, so `member_ids` says who belonged to it
+    /// when it went, for the live views that tell them (Rocket.Chat's
+    /// `rooms-changed`/`subscriptions-changed` `removed`, Mattermost's
+    /// `channel_deleted`).
+    ChannelDeleted {
+        channel: Channel,
+        by: User,
+        member_ids: Vec<String>,
+    },
     /// An account was created.
     UserCreated { user: User },
     /// A post shown to `user_id` only, now, and never stored.
@@ -88,6 +98,7 @@ impl Event {
             Event::ChannelJoined { .. } => "channel_joined",
             Event::ChannelLeft { .. } => "channel_left",
             Event::ChannelArchived { .. } => "channel_archived",
+            Event::ChannelDeleted { .. } => "channel_deleted",
             Event::UserCreated { .. } => "user_created",
             Event::FileUploaded { .. } => "file_uploaded",
             Event::EphemeralPost { .. } => "ephemeral_post",

@@ -28,7 +28,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chathooks_core::accounts::{self, Caller};
 use chathooks_core::events::Event;
-use chathooks_core::permissions::can_read_channel;
+use chathooks_core::permissions::{can_read_channel, is_team_member};
 use chathooks_dialect::WebSocketLimits;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
@@ -37,7 +37,7 @@ use super::convert::{self, mattermost_name};
 use chathooks_core::Core;
 use chathooks_core::ids::new_id;
 use chathooks_core::posts::PROP_OVERRIDE_USERNAME;
-use chathooks_core::store::{Channel, Post};
+use chathooks_core::store::{CHANNEL_OPEN, Channel, Post};
 
 /// The version `hello` reports (the API generation chathooks stands in for).
 const SERVER_VERSION: &str = "10.0.0";
@@ -324,6 +324,27 @@ impl Connection {
                     "event": "ephemeral_message",
                     "data": {"post": post_json(post)},
                     "broadcast": broadcast(user_id, &channel.id, ""),
+                    "seq": seq,
+                }));
+            }
+            Event::ChannelDeleted {
+                channel, member_ids, ..
+            } => {
+                // The channel is gone, so who may read it is asked of what
+                // it was: its members, and for a public channel its team.
+                let told = member_ids.contains(&caller.user.id)
+                    || (channel.channel_type == CHANNEL_OPEN
+                        && is_team_member(&self.core, &caller.user, &channel.team_id)
+                            .await
+                            .unwrap_or(false));
+                if !told {
+                    return None;
+                }
+                let seq = self.next_seq();
+                return Some(json!({
+                    "event": "channel_deleted",
+                    "data": {"channel_id": channel.id, "delete_at": chathooks_core::store::now_ms()},
+                    "broadcast": broadcast("", "", &channel.team_id),
                     "seq": seq,
                 }));
             }

@@ -24,6 +24,8 @@
 // - integrationsHistory: error responses differ in body type; the client returns them as raw bytes
 // - logout: error responses differ in body type; the client returns them as raw bytes
 // - usersInfo: error responses differ in body type; the client returns them as raw bytes
+// - usersDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - usersDelete: error responses differ in body type; the client returns them as raw bytes
 // - imCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - imCreate: error responses differ in body type; the client returns them as raw bytes
 // - dmCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
@@ -759,6 +761,33 @@ let response = client.users_info()
 ```*/
     pub fn users_info(&self) -> builder::UsersInfo<'_> {
         builder::UsersInfo::new(self)
+    }
+    /**Delete a user
+
+Deletes the account named by `userId` or `username` (`userId` wins). Requires
+`delete-user` (administrators; 403 otherwise). As Rocket.Chat with `Message_ErasureType`
+at its default, `Delete`: the user's messages and uploads go, its subscriptions end, its
+direct rooms are deleted, its integrations stay but are disabled, and its sessions and
+tokens stop at once (live connections end). This server keeps the account's record,
+anonymised and marked deleted, so that what names it stays valid: the Mattermost API shows
+it with `delete_at` set, the Rocket.Chat API no longer finds it, and the username and
+email are free again. Rooms the user owns stay with their other members, so
+`confirmRelinquish` is accepted and changes nothing. An unknown user, or one deleted
+already, answers 400 `error-invalid-user`; `rocket.cat` answers 400
+`error-action-not-allowed`; neither field answers 400 `invalid-params`. Deleting oneself
+is allowed, as on Rocket.Chat.
+
+
+Sends a `POST` request to `/api/v1/users.delete`
+
+```ignore
+let response = client.users_delete()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn users_delete(&self) -> builder::UsersDelete<'_> {
+        builder::UsersDelete::new(self)
     }
     /**Open a direct-message room
 
@@ -2737,6 +2766,79 @@ pub mod builder {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::users_delete`]
+
+[`Client::users_delete`]: super::Client::users_delete*/
+    #[derive(Debug, Clone)]
+    pub struct UsersDelete<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::UsersDeleteBody, String>,
+    }
+    impl<'a> UsersDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::UsersDeleteBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: UsersDeleteBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/users.delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/users.delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "users_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }

@@ -513,6 +513,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::users_info::Request,
     ) -> impl Future<Output = ops::users_info::Response> + Send;
+    /// Delete a user
+    ///
+    /// Deletes the account named by `userId` or `username` (`userId` wins). Requires
+    /// `delete-user` (administrators; 403 otherwise). As Rocket.Chat with `Message_ErasureType`
+    /// at its default, `Delete`: the user's messages and uploads go, its subscriptions end, its
+    /// direct rooms are deleted, its integrations stay but are disabled, and its sessions and
+    /// tokens stop at once (live connections end). This server keeps the account's record,
+    /// anonymised and marked deleted, so that what names it stays valid: the Mattermost API shows
+    /// it with `delete_at` set, the Rocket.Chat API no longer finds it, and the username and
+    /// email are free again. Rooms the user owns stay with their other members, so
+    /// `confirmRelinquish` is accepted and changes nothing. An unknown user, or one deleted
+    /// already, answers 400 `error-invalid-user`; `rocket.cat` answers 400
+    /// `error-action-not-allowed`; neither field answers 400 `invalid-params`. Deleting oneself
+    /// is allowed, as on Rocket.Chat.
+    ///
+    /// `POST /api/v1/users.delete` (operation `usersDelete`)
+    fn users_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::users_delete::Request,
+    ) -> impl Future<Output = ops::users_delete::Response> + Send;
     /// Open a direct-message room
     ///
     /// The direct-message room (`t: d`) between the caller and `username`, created with both
@@ -2520,6 +2541,109 @@ pub mod ops {
             }
             async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
                 api.users_info(credentials, request).await
+            }
+        }
+    }
+    /// `usersDelete`: `POST /api/v1/users.delete`
+    pub mod users_delete {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::UsersDeleteBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::UsersDeleteBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Deleted.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "usersDelete",
+                method: "POST",
+                path: "/api/v1/users.delete",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/UsersDeleteBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("userId", runtime::ParamKind::String),
+                                ("username", runtime::ParamKind::String),
+                                ("confirmRelinquish", runtime::ParamKind::Boolean),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/UsersDeleteBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::UsersDeleteBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::UsersDeleteBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.users_delete(credentials, request).await
             }
         }
     }
@@ -5139,6 +5263,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::logout::Request>()
         .serve::<ops::info::Request>()
         .serve::<ops::users_info::Request>()
+        .serve::<ops::users_delete::Request>()
         .serve::<ops::im_create::Request>()
         .serve::<ops::dm_create::Request>()
         .serve::<ops::channels_list::Request>()

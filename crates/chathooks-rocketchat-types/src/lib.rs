@@ -4120,6 +4120,20 @@ impl ::std::convert::TryFrom<String> for UsersCreateResponseSuccess {
         value.parse()
     }
 }
+///Body of `users.delete`; give `userId` or `username`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct UsersDeleteBody {
+    ///Accepted; rooms the user owns stay either way on this server.
+    #[serde(
+        rename = "confirmRelinquish",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub confirm_relinquish: ::std::option::Option<bool>,
+    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+}
 ///`UsersInfoResponse`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct UsersInfoResponse {

@@ -41,6 +41,8 @@ pub(crate) enum Permission {
     ManageOutgoingIntegrations,
     ManageOwnOutgoingIntegrations,
     CreateUser,
+    /// Delete accounts (`users.delete`).
+    DeleteUser,
     /// Create public channels.
     CreateC,
     /// Set `alias`, `emoji` or `avatar` on a message.
@@ -49,12 +51,13 @@ pub(crate) enum Permission {
 
 impl Permission {
     /// Every Rocket.Chat permission this server knows.
-    pub(crate) const ALL: [Permission; 7] = [
+    pub(crate) const ALL: [Permission; 8] = [
         Permission::ManageIncomingIntegrations,
         Permission::ManageOwnIncomingIntegrations,
         Permission::ManageOutgoingIntegrations,
         Permission::ManageOwnOutgoingIntegrations,
         Permission::CreateUser,
+        Permission::DeleteUser,
         Permission::CreateC,
         Permission::MessageImpersonate,
     ];
@@ -67,6 +70,9 @@ impl Permission {
             Permission::ManageOutgoingIntegrations => CorePermission::ManageOthersOutgoingHooks,
             Permission::ManageOwnOutgoingIntegrations => CorePermission::ManageOwnOutgoingHooks,
             Permission::CreateUser => CorePermission::CreateUser,
+            // Mattermost deletes users with `manage_system`, administrators'
+            // only, as Rocket.Chat's `delete-user` is.
+            Permission::DeleteUser => CorePermission::ManageSystem,
             Permission::CreateC => CorePermission::CreatePublicChannel,
             Permission::MessageImpersonate => CorePermission::Impersonate,
         }
@@ -80,6 +86,7 @@ impl Permission {
             Permission::ManageOutgoingIntegrations => "manage-outgoing-integrations",
             Permission::ManageOwnOutgoingIntegrations => "manage-own-outgoing-integrations",
             Permission::CreateUser => "create-user",
+            Permission::DeleteUser => "delete-user",
             Permission::CreateC => "create-c",
             Permission::MessageImpersonate => "message-impersonate",
         }

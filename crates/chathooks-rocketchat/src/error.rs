@@ -253,6 +253,7 @@ from_rc_error! {
     logout => [Unauthorized, InternalServerError];
     info => [InternalServerError];
     users_info => [BadRequest, Unauthorized, InternalServerError];
+    users_delete => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     im_create => [BadRequest, Unauthorized, InternalServerError];
     dm_create => [BadRequest, Unauthorized, InternalServerError];
     channels_list => [BadRequest, Unauthorized, InternalServerError];

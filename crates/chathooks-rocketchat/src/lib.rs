@@ -69,6 +69,7 @@ mod settings;
 mod settings_api;
 mod time;
 mod uploads;
+mod user_delete;
 mod users;
 mod wire;
 
@@ -362,6 +363,14 @@ impl Api for RocketChat {
         request: ops::users_info::Request,
     ) -> ops::users_info::Response {
         authenticated!(self, credentials, request, users::users_info)
+    }
+
+    async fn users_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::users_delete::Request,
+    ) -> ops::users_delete::Response {
+        authenticated!(self, credentials, request, user_delete::users_delete)
     }
 
     async fn im_create(&self, credentials: Credentials, request: ops::im_create::Request) -> ops::im_create::Response {

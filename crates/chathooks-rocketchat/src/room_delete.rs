@@ -25,7 +25,7 @@ async fn erase(state: &Core, caller: &Caller, room: &Channel) -> RcResult<()> {
         return Err(RcError::typed("error-not-allowed", "Not allowed").in_method("eraseRoom"));
     }
     // A room deleted meanwhile by someone else is gone either way.
-    channels::delete_channel(state, room).await?;
+    channels::delete_channel(state, room, &caller.user).await?;
     Ok(())
 }
 

@@ -167,7 +167,10 @@ pub(crate) async fn users_info(
             ));
         }
     };
-    let user = found.ok_or_else(|| RcError::failure("User not found."))?;
+    // A deleted account's record stays for the other API; here it is gone.
+    let user = found
+        .filter(|user| !accounts::is_deleted(user))
+        .ok_or_else(|| RcError::failure("User not found."))?;
     let mut document = wire::user(&user);
     // Email addresses are for the user themself and for holders of
     // `view-full-other-user-info` (administrators).

@@ -601,6 +601,14 @@ impl DirectoryStore for AnyStore {
         deleted
     }
 
+    async fn erase_user_traces(&self, user_id: &str) -> StoreResult<()> {
+        let erased = dispatch!(self, s => s.erase_user_traces(user_id));
+        // Sessions, memberships and channel counts cached for many keys:
+        // rare enough to forget everything.
+        self.cache.clear();
+        erased
+    }
+
     async fn clear_rc_history(&self, integration_id: &str) -> StoreResult<u64> {
         // History is not cached.
         dispatch!(self, s => s.clear_rc_history(integration_id))

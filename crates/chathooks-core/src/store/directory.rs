@@ -73,6 +73,11 @@ pub trait DirectoryStore: Send + Sync + 'static {
     /// files and the Mattermost hooks that name it, in one transaction.
     /// `Ok(false)` if there was no such room.
     fn delete_channel(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Remove what a deleted account leaves behind, in one transaction: its
+    /// posts (their reactions and files go with them), its channel and team
+    /// memberships, its sessions and personal access tokens. The user's row
+    /// stays (see [`crate::accounts::delete_user`]).
+    fn erase_user_traces(&self, user_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
     /// Delete every history entry of a Rocket.Chat integration; how many.
     fn clear_rc_history(&self, integration_id: &str) -> impl Future<Output = StoreResult<u64>> + Send;
     /// One history entry of a Rocket.Chat integration.
@@ -268,6 +273,18 @@ macro_rules! impl_directory_store {
                     .await?;
                 tx.commit().await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn erase_user_traces(&self, user_id: &str) -> StoreResult<()> {
+                let mut tx = self.write_tx().await?;
+                for statement in sql::ERASE_USER_TRACES {
+                    sqlx::query(statement)
+                        .bind($text(user_id))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn clear_rc_history(&self, integration_id: &str) -> StoreResult<u64> {

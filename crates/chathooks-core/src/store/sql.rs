@@ -380,6 +380,17 @@ pub(super) const ARCHIVE_CHANNEL: &str = concat!(
 pub(super) const DELETE_CHANNEL_INCOMING: &str = "DELETE FROM incoming_hooks WHERE channel_id = $1";
 pub(super) const DELETE_CHANNEL_OUTGOING: &str = "DELETE FROM outgoing_hooks WHERE channel_id = $1";
 pub(super) const DELETE_CHANNEL: &str = "DELETE FROM channels WHERE id = $1";
+/// What a deleted account leaves behind (its row stays, anonymised, so every
+/// foreign key to it holds): its posts, whose reactions cascade, then its
+/// memberships and credentials. Each takes the user id as `$1`.
+pub(super) const ERASE_USER_TRACES: [&str; 6] = [
+    "DELETE FROM files WHERE user_id = $1",
+    "DELETE FROM posts WHERE user_id = $1",
+    "DELETE FROM channel_members WHERE user_id = $1",
+    "DELETE FROM team_members WHERE user_id = $1",
+    "DELETE FROM sessions WHERE user_id = $1",
+    "DELETE FROM access_tokens WHERE user_id = $1",
+];
 /// Forgetting an integration's delivery history.
 pub(super) const CLEAR_RC_HISTORY: &str = "DELETE FROM rc_history WHERE integration_id = $1";
 

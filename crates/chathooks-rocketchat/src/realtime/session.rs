@@ -424,15 +424,19 @@ impl Session {
         streams::event_frames(&self.hub.core, &caller.user, &subscriptions, event).await
     }
 
-    /// When the user left a room, its room streams stop, as Rocket.Chat
-    /// drops them on the subscription's removal (without a `nosub`).
+    /// When the user left a room, or the room was deleted, its room streams
+    /// stop, as Rocket.Chat drops them on the subscription's removal (without
+    /// a `nosub`).
     fn left_room(&mut self, event: &chathooks_core::events::Event) {
-        let chathooks_core::events::Event::ChannelLeft { channel, user } = event else {
+        use chathooks_core::events::Event;
+        let Some(caller) = &self.caller else {
             return;
         };
-        if self.caller.as_ref().is_none_or(|c| c.user.id != user.id) {
-            return;
-        }
+        let channel = match event {
+            Event::ChannelLeft { channel, user } if user.id == caller.user.id => channel,
+            Event::ChannelDeleted { channel, .. } => channel,
+            _ => return,
+        };
         self.subscriptions.retain(|_, s| match &s.target {
             streams::Target::Room(rid) | streams::Target::RoomNotify { rid, .. } => *rid != channel.id,
             _ => true,

@@ -281,6 +281,15 @@ impl View<'_> {
                 frames.extend(self.user_frames("subscriptions-changed", &["removed".into(), subscription]));
                 frames.extend(self.user_frames("rooms-changed", &["removed".into(), json!({"_id": channel.id})]));
             }
+            // The memberships went with the room, so the event names who
+            // had one; each of them loses the subscription and the room.
+            Event::ChannelDeleted {
+                channel, member_ids, ..
+            } if member_ids.contains(&self.user.id) => {
+                let subscription = json!({"_id": subscription_id(channel, self.user), "rid": channel.id});
+                frames.extend(self.user_frames("subscriptions-changed", &["removed".into(), subscription]));
+                frames.extend(self.user_frames("rooms-changed", &["removed".into(), json!({"_id": channel.id})]));
+            }
             Event::ChannelArchived { channel, .. } if is_member(self.core, self.user, channel).await? => {
                 let room = ejson::dates(wire::room(self.core, channel).await?);
                 frames.extend(self.user_frames("rooms-changed", &["updated".into(), room]));

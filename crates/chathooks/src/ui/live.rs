@@ -135,7 +135,8 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
         Event::ChannelCreated { channel, .. }
         | Event::ChannelJoined { channel, .. }
         | Event::ChannelLeft { channel, .. }
-        | Event::ChannelArchived { channel, .. } => (
+        | Event::ChannelArchived { channel, .. }
+        | Event::ChannelDeleted { channel, .. } => (
             "channel",
             json!({ "kind": kind, "id": channel.id, "team_id": channel.team_id }),
         ),
