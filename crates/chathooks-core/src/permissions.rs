@@ -75,11 +75,15 @@ pub enum Permission {
     ManageBots,
     /// Change, disable and enable every bot (`manage_others_bots`).
     ManageOthersBots,
+    /// Delete accounts (Rocket.Chat's `delete-user`: administrators'). A
+    /// permission of its own rather than `manage_system`, so that granting
+    /// it grants nothing else.
+    DeleteUser,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ManageOwnIncomingHooks,
         Permission::ManageOthersIncomingHooks,
         Permission::ManageOwnOutgoingHooks,
@@ -106,6 +110,7 @@ impl Permission {
         Permission::ReadOthersBots,
         Permission::ManageBots,
         Permission::ManageOthersBots,
+        Permission::DeleteUser,
     ];
 
     /// The core's id of the permission, as stored. Where Mattermost has the
@@ -138,6 +143,7 @@ impl Permission {
             Permission::ReadOthersBots => "read_others_bots",
             Permission::ManageBots => "manage_bots",
             Permission::ManageOthersBots => "manage_others_bots",
+            Permission::DeleteUser => "delete_user",
         }
     }
 

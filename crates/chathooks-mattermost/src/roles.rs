@@ -20,7 +20,10 @@ use super::error::{ApiError, ApiResult};
 
 /// Permissions only the Rocket.Chat API names.
 fn rocketchat_only(permission: Permission) -> bool {
-    matches!(permission, Permission::CreateUser | Permission::Impersonate)
+    matches!(
+        permission,
+        Permission::CreateUser | Permission::Impersonate | Permission::DeleteUser
+    )
 }
 
 /// A stable 26-character id for a built-in role (Mattermost's ids have

@@ -70,9 +70,7 @@ impl Permission {
             Permission::ManageOutgoingIntegrations => CorePermission::ManageOthersOutgoingHooks,
             Permission::ManageOwnOutgoingIntegrations => CorePermission::ManageOwnOutgoingHooks,
             Permission::CreateUser => CorePermission::CreateUser,
-            // Mattermost deletes users with `manage_system`, administrators'
-            // only, as Rocket.Chat's `delete-user` is.
-            Permission::DeleteUser => CorePermission::ManageSystem,
+            Permission::DeleteUser => CorePermission::DeleteUser,
             Permission::CreateC => CorePermission::CreatePublicChannel,
             Permission::MessageImpersonate => CorePermission::Impersonate,
         }

@@ -119,3 +119,34 @@ async fn rocket_cat_unknown_users_and_empty_bodies_are_refused() {
     let (status, empty) = call(&world.admin, "/api/v1/users.delete", json!({})).await;
     assert_eq!((status, empty["success"].as_bool()), (400, Some(false)), "{empty}");
 }
+
+/// Granting `delete-user` to every user lets bob delete an account, and
+/// grants him nothing else: the server's settings stay the
+/// administrators' (the permission is its own, not `manage_system`).
+#[tokio::test]
+async fn granting_delete_user_grants_only_that() {
+    let world = RcWorld::new().await;
+    let (status, body) = call(
+        &world.admin,
+        "/api/v1/permissions.update",
+        json!({"permissions": [{"_id": "delete-user", "roles": ["admin", "user"]}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, settings) = call(
+        &world.bob,
+        "/api/v1/settings/Message_AllowEditing",
+        json!({"value": false}),
+    )
+    .await;
+    assert_eq!(status, 403, "settings are still the administrators': {settings}");
+    let (status, deleted) = call(
+        &world.bob,
+        "/api/v1/users.delete",
+        json!({"userId": world.alice.user_id}),
+    )
+    .await;
+    assert_eq!(status, 200, "{deleted}");
+    let (status, _) = get(&world.alice, "/api/v1/me").await;
+    assert_eq!(status, 401, "alice's session ended with her account");
+}
