@@ -1,7 +1,8 @@
 //! `GET /_chathooks/events`: the web UI's live updates, as Server-Sent Events.
 //!
 //! Each event of the core's bus becomes a small SSE event naming what changed
-//! (`post` with the channel and post ids, `channel`, `delivery`...), and so
+//! (`post` with the channel and post ids, `channel`, `delivery`, `dialog`
+//! with the user it opened for...), and so
 //! does each failing answer chaos makes (`chaos`); the page
 //! then fetches the new state through the test API, so this stream never has
 //! to carry (or keep in step with) the shapes the test API answers.
@@ -154,7 +155,13 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 "attempts": job.attempts,
             }),
         ),
-        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } | Event::DialogOpened { .. } => return None,
+        // Only the id and whose: the page asks the test API for that user's
+        // open dialogs when it acts as them.
+        Event::DialogOpened { dialog } => (
+            "dialog",
+            json!({ "kind": kind, "id": dialog.id, "user_id": dialog.user_id }),
+        ),
+        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } => return None,
     })
 }
 
