@@ -6,8 +6,8 @@
 //! integration's errors show next to the field and above the form, and whose
 //! fixed submission goes through; then another user posts in a Rocket.Chat
 //! room, which fires its outgoing integration. A refused command's status and
-//! reason show in the composer. A screenshot is saved under
-//! `target/test-artifacts/`.
+//! reason show in the composer. Screenshots (the refused dialog, the end)
+//! are saved under `target/test-artifacts/`.
 //!
 //! A real HTTP receiver on loopback plays the integration; it opens its dialog
 //! with the trigger id it got, through the Mattermost API, as a real
@@ -330,6 +330,7 @@ async fn count(page: &Client, css: &str) -> anyhow::Result<usize> {
 }
 
 async fn scenario(server: &TestServer, page: &Client, integration: &Integration) -> anyhow::Result<()> {
+    let backend = if postgres_backend() { "postgres" } else { "sqlite" };
     page.goto(&format!("{}/", server.base)).await?;
     element(page, r#"a.channel[data-channel-name="builds"]"#)
         .await?
@@ -504,6 +505,9 @@ async fn scenario(server: &TestServer, page: &Client, integration: &Integration)
         service.prop("value").await?.as_deref() == Some("nope"),
         "what was typed stays"
     );
+    // How the refused dialog looks, for a person to check.
+    let shot = artifacts_dir().join(format!("ui_browser_acts-dialog-{backend}.png"));
+    std::fs::write(&shot, page.screenshot().await?)?;
 
     // Fixed and sent again: the dialog closes, and the integration's post shows.
     service.clear().await?;
