@@ -249,6 +249,22 @@ mod tests {
         assert!(stream.next().await.is_none(), "the stream ends at shutdown");
     }
 
+    #[test]
+    fn an_opened_dialog_names_its_user_and_nothing_of_its_form() {
+        let dialog = crate::dialogs::OpenDialog {
+            id: "d1".into(),
+            dialect: "mattermost".into(),
+            user_id: "u1".into(),
+            url: "http://127.0.0.1:9/submit".into(),
+            trigger_id: "t1".into(),
+            dialog: json!({"title": "Secret form", "state": "opaque"}),
+            opened_at: 7,
+        };
+        let (name, data) = describe(&Event::DialogOpened { dialog }).expect("the page is told");
+        assert_eq!(name, "dialog");
+        assert_eq!(data, json!({"kind": "dialog_opened", "id": "d1", "user_id": "u1"}));
+    }
+
     #[tokio::test]
     async fn a_subscriber_that_fell_behind_is_told_to_resync() {
         let bus = EventBus::default();
