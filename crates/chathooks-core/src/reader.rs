@@ -97,6 +97,7 @@ reads! {
     InspectStore {
         fn search_posts(search: &PostSearch, end: SearchEnd, limit: u32) -> Vec<Post>;
         fn list_all_channels() -> Vec<Channel>;
+        fn list_active_users(limit: u32) -> Vec<User>;
     }
     DeliveryStore {
         fn get_delivery(id: &str) -> Option<DeliveryJob>;

@@ -3,6 +3,7 @@
 // - listMessages: the `default` answer is handed over as 4XX and 5XX
 // - waitForMessage: the `default` answer is handed over as 4XX and 5XX
 // - listChannels: the `default` answer is handed over as 4XX and 5XX
+// - listUsers: the `default` answer is handed over as 4XX and 5XX
 // - listHooks: the `default` answer is handed over as 4XX and 5XX
 // - listDeliveries: the `default` answer is handed over as 4XX and 5XX
 // - listRealtimeSessions: the `default` answer is handed over as 4XX and 5XX
@@ -209,6 +210,25 @@ let response = client.list_channels()
 ```*/
     pub fn list_channels(&self) -> builder::ListChannels<'_> {
         builder::ListChannels::new(self)
+    }
+    /**Active users, to act as
+
+The active users (bots included), by username: whom a test or the web UI may act as
+with `/act/...`. Deactivated users are left out.
+
+
+Sends a `GET` request to `/_chathooks/api/v1/users`
+
+Arguments:
+- `limit`: Most users returned (1 to 1000).
+```ignore
+let response = client.list_users()
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn list_users(&self) -> builder::ListUsers<'_> {
+        builder::ListUsers::new(self)
     }
     /**Hooks and integrations of both APIs
 
@@ -847,6 +867,97 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_users`]
+
+[`Client::list_users`]: super::Client::list_users*/
+    #[derive(Debug, Clone)]
+    pub struct ListUsers<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+    }
+    impl<'a> ListUsers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/_chathooks/api/v1/users`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_testapi_types::UserList>,
+            Error<chathooks_testapi_types::Error>,
+        > {
+            let Self { client, limit } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/_chathooks/api/v1/users", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_users",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(

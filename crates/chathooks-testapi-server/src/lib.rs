@@ -82,6 +82,17 @@ pub trait Api: Send + Sync + 'static {
         credentials: Option<Credentials>,
         request: ops::list_channels::Request,
     ) -> impl Future<Output = ops::list_channels::Response> + Send;
+    /// Active users, to act as
+    ///
+    /// The active users (bots included), by username: whom a test or the web UI may act as
+    /// with `/act/...`. Deactivated users are left out.
+    ///
+    /// `GET /_chathooks/api/v1/users` (operation `listUsers`)
+    fn list_users(
+        &self,
+        credentials: Option<Credentials>,
+        request: ops::list_users::Request,
+    ) -> impl Future<Output = ops::list_users::Response> + Send;
     /// Hooks and integrations of both APIs
     ///
     /// Mattermost's incoming and outgoing webhooks and Rocket.Chat's incoming and outgoing
@@ -554,6 +565,80 @@ pub mod ops {
                 request: Self,
             ) -> Response {
                 api.list_channels(credentials, request).await
+            }
+        }
+    }
+    /// `listUsers`: `GET /_chathooks/api/v1/users`
+    pub mod list_users {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Most users returned (1 to 1000).
+            ///
+            /// Query parameter `limit`.
+            pub limit: i64,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The users.
+            Ok(crate::types::UserList),
+            /// 400: The request was refused (4xx) or failed (5xx, such as a database error).
+            BadRequest(crate::types::Error),
+            /// default: The request was refused (4xx) or failed (5xx, such as a database error).
+            Default(axum::http::StatusCode, crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::Error> for Response {
+            fn error(status: axum::http::StatusCode, body: crate::types::Error) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::OptionalBasic;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "listUsers",
+                method: "GET",
+                path: "/_chathooks/api/v1/users",
+                params: &[
+                    runtime::ParamSpec::query("limit")
+                        .kind(runtime::ParamKind::Integer)
+                        .default("200")
+                        .schema(
+                            r#"{"default":200,"type":"integer","format":"int64","minimum":1,"maximum":1000}"#,
+                        ),
+                ],
+                body: None,
+                security: crate::security::OptionalBasic::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    limit: prepared.required(0)?,
+                })
+            }
+            async fn call(
+                api: &A,
+                credentials: Option<Credentials>,
+                request: Self,
+            ) -> Response {
+                api.list_users(credentials, request).await
             }
         }
     }
@@ -1425,6 +1510,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::list_messages::Request>()
         .serve::<ops::wait_for_message::Request>()
         .serve::<ops::list_channels::Request>()
+        .serve::<ops::list_users::Request>()
         .serve::<ops::list_hooks::Request>()
         .serve::<ops::list_deliveries::Request>()
         .serve::<ops::list_realtime_sessions::Request>()

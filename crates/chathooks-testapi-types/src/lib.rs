@@ -501,6 +501,21 @@ pub struct ResetResult {
     pub created: i64,
     pub updated: i64,
 }
+///`UserList`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UserList {
+    pub users: ::std::vec::Vec<UserSummary>,
+}
+///`UserSummary`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct UserSummary {
+    ///First and last name, else the nickname, else empty.
+    pub display_name: ::std::string::String,
+    pub id: ::std::string::String,
+    pub is_bot: bool,
+    pub system_admin: bool,
+    pub username: ::std::string::String,
+}
 ///`WaitResult`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct WaitResult {

@@ -44,4 +44,5 @@ mod test_api;
 mod test_api_act;
 mod third_party;
 mod ui_browser;
+mod ui_browser_acts;
 mod ui_http;

@@ -526,3 +526,54 @@ async fn acts_the_api_would_refuse_answer_its_reason() {
     let (status, error) = refusal(client.list_dialogs().user("nobody").send().await);
     assert_eq!((status, error.error.as_str()), (404, "unknown-user"), "{error:?}");
 }
+
+/// Whom one may act as: the active users by username, bots included,
+/// deactivated ones left out, at most `limit`.
+#[tokio::test]
+async fn the_users_one_may_act_as_are_listed() {
+    let (world, _receiver, client) = world().await;
+    let usernames = |users: &[types::UserSummary]| users.iter().map(|u| u.username.clone()).collect::<Vec<_>>();
+    let listed = client.list_users().send().await.expect("listed").into_inner().users;
+    let names = usernames(&listed);
+    for name in ["admin", "alice", "bob", "mallory"] {
+        assert!(names.contains(&name.to_owned()), "{name} in {names:?}");
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by username");
+    let admin = listed.iter().find(|u| u.username == "admin").expect("admin listed");
+    assert!(admin.system_admin && !admin.is_bot, "{admin:?}");
+    let alice = listed.iter().find(|u| u.username == "alice").expect("alice listed");
+    assert_eq!(alice.id, world.member.user.id);
+    assert!(!alice.system_admin);
+
+    // Deactivated: no longer listed.
+    let core = &world.server.state.core;
+    let mallory = core
+        .read()
+        .get_user(&world.outsider.user.id)
+        .await
+        .expect("read")
+        .expect("mallory");
+    chathooks::sessions::deactivate_user(core, &mallory)
+        .await
+        .expect("deactivated");
+    let names = usernames(&client.list_users().send().await.expect("listed").into_inner().users);
+    assert!(!names.contains(&"mallory".to_owned()), "{names:?}");
+
+    let first = client
+        .list_users()
+        .limit(1)
+        .send()
+        .await
+        .expect("listed")
+        .into_inner()
+        .users;
+    assert_eq!(usernames(&first), [names[0].clone()]);
+    let refused = reqwest::get(format!("{}/_chathooks/api/v1/users?limit=0", world.server.base))
+        .await
+        .expect("a limit of 0 is answered");
+    assert_eq!(refused.status(), 400);
+    let error: Value = refused.json().await.expect("a JSON error");
+    assert_eq!(error["error"], "invalid-params", "{error}");
+}

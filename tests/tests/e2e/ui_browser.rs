@@ -10,6 +10,9 @@
 //! Without them the test is skipped with a line saying so, unless `CI` is
 //! set: then it fails, as the PostgreSQL tests do.
 //!
+//! The harness (chromedriver, the browser session, waiting for elements) is
+//! shared with [`super::ui_browser_acts`], the web UI acting as a user.
+//!
 //! Nothing here measures time: every wait is for something to appear, for at
 //! most [`PATIENCE`], which only a broken server or browser reaches.
 
@@ -26,7 +29,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 /// Longest the test waits for anything.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 const INCOMING_HOOK: &str = "buildhook00000000000000000";
 const OUTGOING_HOOK: &str = "deployhook0000000000000000";
@@ -89,7 +92,7 @@ fn on_path(names: &[&str]) -> Option<PathBuf> {
 }
 
 /// chromedriver and the browser, or why they cannot be used.
-fn browser_programs() -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn browser_programs() -> Result<(PathBuf, PathBuf), String> {
     let driver = std::env::var_os("CHROMEDRIVER")
         .map(PathBuf::from)
         .or_else(|| on_path(&["chromedriver"]))
@@ -102,7 +105,7 @@ fn browser_programs() -> Result<(PathBuf, PathBuf), String> {
 }
 
 /// Where test artifacts go: `target/test-artifacts/`.
-fn artifacts_dir() -> PathBuf {
+pub(crate) fn artifacts_dir() -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
@@ -116,18 +119,18 @@ fn artifacts_dir() -> PathBuf {
 
 /// Straight to the stderr file descriptor: the harness captures `eprintln!`,
 /// and these lines are meant to be seen.
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A chromedriver child process on a free loopback port; killed when dropped.
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     child: Child,
     url: String,
 }
 
 impl Chromedriver {
-    fn start(program: &Path, log: &Path) -> Self {
+    pub(crate) fn start(program: &Path, log: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -147,7 +150,7 @@ impl Chromedriver {
     }
 
     /// Wait until it answers `GET /status` with `ready: true`.
-    async fn ready(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn ready(&mut self) -> anyhow::Result<()> {
         let http = reqwest::Client::new();
         let status = format!("{}/status", self.url);
         let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -178,7 +181,7 @@ impl Drop for Chromedriver {
 }
 
 /// A headless Chromium session.
-async fn browser(driver: &Chromedriver, chromium: &Path, profile: &Path) -> anyhow::Result<Client> {
+pub(crate) async fn browser(driver: &Chromedriver, chromium: &Path, profile: &Path) -> anyhow::Result<Client> {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -206,7 +209,7 @@ async fn browser(driver: &Chromedriver, chromium: &Path, profile: &Path) -> anyh
 }
 
 /// Call `check` until it returns `Some`, every 50 ms, for at most [`PATIENCE`].
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<Option<T>>>,
@@ -228,7 +231,7 @@ where
 }
 
 /// The first element matching `css`, once there is one.
-async fn element(page: &Client, css: &str) -> anyhow::Result<Element> {
+pub(crate) async fn element(page: &Client, css: &str) -> anyhow::Result<Element> {
     eventually(css, || async {
         Ok(page.find_all(Locator::Css(css)).await?.into_iter().next())
     })

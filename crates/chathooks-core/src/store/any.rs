@@ -628,6 +628,10 @@ impl InspectStore for AnyStore {
         dispatch!(self, s => s.list_all_channels())
     }
 
+    async fn list_active_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+        dispatch!(self, s => s.list_active_users(limit))
+    }
+
     async fn wipe(&self) -> StoreResult<()> {
         let wiped = dispatch!(self, s => s.wipe());
         // Also after a failure: part of it may have been done.

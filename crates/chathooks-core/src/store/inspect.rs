@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use super::{Channel, Post, StoreResult};
+use super::{Channel, Post, StoreResult, User};
 
 /// Which posts to find. `None` means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +53,9 @@ pub trait InspectStore: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<Post>>> + Send;
     /// Live channels that are not direct-message channels, by team id then name.
     fn list_all_channels(&self) -> impl Future<Output = StoreResult<Vec<Channel>>> + Send;
+    /// The first `limit` active users (bots included), by username: whom the
+    /// web UI may act as.
+    fn list_active_users(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<User>>> + Send;
     /// Delete every row of every table (the schema and its migrations stay),
     /// in one transaction.
     fn wipe(&self) -> impl Future<Output = StoreResult<()>> + Send;
@@ -98,6 +101,14 @@ macro_rules! impl_inspect_store {
                     .fetch_all(&self.$reads)
                     .await?;
                 map_rows(rows, channel_row)
+            }
+
+            async fn list_active_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+                let rows = sqlx::query(sql::LIST_ACTIVE_USERS)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.$reads)
+                    .await?;
+                map_rows(rows, user_row)
             }
 
             async fn wipe(&self) -> StoreResult<()> {

@@ -165,6 +165,11 @@ pub(super) const UPDATE_USER: &str = concat!(
     user_cols!()
 );
 pub(super) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+pub(super) const LIST_ACTIVE_USERS: &str = concat!(
+    "SELECT ",
+    user_cols!(),
+    " FROM users WHERE delete_at = 0 ORDER BY username, id LIMIT $1"
+);
 
 // ----- sessions -----
 

@@ -2296,6 +2296,21 @@ async fn searching_posts(store: &AnyStore) {
         2,
         "direct channels are left out"
     );
+
+    // Active users by username, at most `limit` of them.
+    let mut gone = user("carol", "carol@example.com");
+    gone.delete_at = 9_000;
+    store.create_user(&gone).await.unwrap();
+    let active = store.list_active_users(10).await.unwrap();
+    assert_eq!(
+        ids(&active, |u| &u.username),
+        ["alice", "bob"],
+        "deactivated users are left out"
+    );
+    assert_eq!(
+        ids(&store.list_active_users(1).await.unwrap(), |u| &u.username),
+        ["alice"]
+    );
 }
 
 async fn wiping_and_pruning(store: &AnyStore) {

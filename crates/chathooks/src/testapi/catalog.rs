@@ -1,8 +1,9 @@
-//! What the server holds, for the UI's side panels: channels, and every
-//! dialect's hooks and integrations with the URLs an application is given.
+//! What the server holds, for the UI's side panels and its composer:
+//! channels, the users one may act as, and every dialect's hooks and
+//! integrations with the URLs an application is given.
 
 use chathooks_dialect::Direction;
-use chathooks_testapi_server::ops::{list_channels, list_hooks, list_realtime_sessions};
+use chathooks_testapi_server::ops::{list_channels, list_hooks, list_realtime_sessions, list_users};
 use chathooks_testapi_types::{self as types, HookSummaryDirection};
 
 use super::TestResult;
@@ -29,6 +30,29 @@ pub(super) async fn channels(state: &AppState) -> TestResult<list_channels::Resp
         .collect();
     channels.sort_by(|a, b| (&a.team_name, &a.name).cmp(&(&b.team_name, &b.name)));
     Ok(list_channels::Response::Ok(types::ChannelList { channels }))
+}
+
+/// The active users, by username, at most `limit` (the spec's 1 to 1000).
+pub(super) async fn users(state: &AppState, request: list_users::Request) -> TestResult<list_users::Response> {
+    let limit = u32::try_from(request.limit.clamp(1, 1000)).unwrap_or(1000);
+    let users = state
+        .core
+        .read()
+        .list_active_users(limit)
+        .await?
+        .into_iter()
+        .map(|user| {
+            let full = format!("{} {}", user.first_name, user.last_name).trim().to_owned();
+            types::UserSummary {
+                display_name: if full.is_empty() { user.nickname.clone() } else { full },
+                system_admin: user.is_system_admin(),
+                is_bot: user.is_bot,
+                id: user.id,
+                username: user.username,
+            }
+        })
+        .collect();
+    Ok(list_users::Response::Ok(types::UserList { users }))
 }
 
 /// Every dialect's hooks, with the URLs an application is given.

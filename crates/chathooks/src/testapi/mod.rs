@@ -114,6 +114,14 @@ impl Api for TestApi {
         respond(catalog::channels(&self.state).await)
     }
 
+    async fn list_users(
+        &self,
+        _credentials: Option<Credentials>,
+        request: ops::list_users::Request,
+    ) -> ops::list_users::Response {
+        respond(catalog::users(&self.state, request).await)
+    }
+
     async fn list_hooks(
         &self,
         _credentials: Option<Credentials>,

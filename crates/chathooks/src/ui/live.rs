@@ -1,7 +1,8 @@
 //! `GET /_chathooks/events`: the web UI's live updates, as Server-Sent Events.
 //!
 //! Each event of the core's bus becomes a small SSE event naming what changed
-//! (`post` with the channel and post ids, `channel`, `delivery`...), and so
+//! (`post` with the channel and post ids, `channel`, `delivery`, `dialog`
+//! with the user it opened for...), and so
 //! does each failing answer chaos makes (`chaos`); the page
 //! then fetches the new state through the test API, so this stream never has
 //! to carry (or keep in step with) the shapes the test API answers.
@@ -155,7 +156,13 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 "attempts": job.attempts,
             }),
         ),
-        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } | Event::DialogOpened { .. } => return None,
+        // Only the id and whose: the page asks the test API for that user's
+        // open dialogs when it acts as them.
+        Event::DialogOpened { dialog } => (
+            "dialog",
+            json!({ "kind": kind, "id": dialog.id, "user_id": dialog.user_id }),
+        ),
+        Event::EphemeralPost { .. } | Event::AccessRevoked { .. } => return None,
     })
 }
 
@@ -241,6 +248,22 @@ mod tests {
         );
         shutdown.cancel();
         assert!(stream.next().await.is_none(), "the stream ends at shutdown");
+    }
+
+    #[test]
+    fn an_opened_dialog_names_its_user_and_nothing_of_its_form() {
+        let dialog = crate::dialogs::OpenDialog {
+            id: "d1".into(),
+            dialect: "mattermost".into(),
+            user_id: "u1".into(),
+            url: "http://127.0.0.1:9/submit".into(),
+            trigger_id: "t1".into(),
+            dialog: json!({"title": "Secret form", "state": "opaque"}),
+            opened_at: 7,
+        };
+        let (name, data) = describe(&Event::DialogOpened { dialog }).expect("the page is told");
+        assert_eq!(name, "dialog");
+        assert_eq!(data, json!({"kind": "dialog_opened", "id": "d1", "user_id": "u1"}));
     }
 
     #[tokio::test]

@@ -30,6 +30,11 @@
     deliveryFilter: '',
     openDetails: new Set(),
     loaded: { channels: false },
+    // Acting as a user (the composer): whom, what only they see, their dialog.
+    users: [],
+    actor: null, // username
+    ephemeral: [], // { message, userId }
+    dialog: null, // { open, errors, error, busy }
   };
 
   // ---- DOM helpers -------------------------------------------------------
@@ -314,20 +319,32 @@
 
   // ---- The test API ----------------------------------------------------------
 
+  /** A refusal or failure of the test API: its status, its error code and its reason. */
+  class ApiError extends Error {
+    constructor(path, status, code, reason) {
+      super(`${path}: ${reason}`);
+      this.status = status;
+      this.code = code;
+      this.reason = reason;
+    }
+  }
+
   async function api(path, options = {}) {
     const response = await fetch(API + path, {
       ...options,
       headers: { Accept: 'application/json', ...(options.headers || {}) },
     });
     if (!response.ok) {
-      let message = `${response.status} ${response.statusText}`;
+      let reason = `${response.status} ${response.statusText}`;
+      let code = '';
       try {
         const body = await response.json();
-        message = body.message || body.error || message;
+        reason = body.message || body.error || reason;
+        code = body.error || '';
       } catch {
         // not JSON: keep the status line
       }
-      throw new Error(`${path.split('?')[0]}: ${message}`);
+      throw new ApiError(path.split('?')[0], response.status, code, reason);
     }
     return response.json();
   }
@@ -440,6 +457,29 @@
       if (changed('deliveries', [deliveries, sessions])) renderDeliveries();
       else scheduleDeliveryPoll();
     },
+    async users() {
+      const { users } = await api('/users');
+      if (!changed('users', users)) return;
+      state.users = users;
+      if (!state.actor || !users.some((u) => u.username === state.actor)) {
+        let saved = null;
+        try {
+          saved = localStorage.getItem(ACTOR_KEY);
+        } catch {
+          // storage refused: pick anew
+        }
+        const pick = users.find((u) => u.username === saved) || users.find((u) => !u.is_bot) || users[0];
+        setActor(pick ? pick.username : null);
+      } else renderComposerTargets();
+    },
+    async dialogs() {
+      const actor = actorUser();
+      if (!actor || state.dialog) return;
+      const { dialogs } = await api(`/dialogs?${query({ user: actor.username })}`);
+      // The actor changed, or a dialog was shown, meanwhile.
+      if (actorUser() !== actor || state.dialog) return;
+      if (dialogs.length) showDialog(dialogs[0]);
+    },
     async chaos() {
       const chaos = await api('/chaos');
       if (!changed('chaos', chaos)) return;
@@ -523,6 +563,7 @@
       ),
     );
     nav.replaceChildren(...(groups.length ? groups : [h('p', { class: 'empty' }, state.loaded.channels ? 'No channels yet.' : 'Loading…')]));
+    renderComposerTargets();
   }
 
   function currentChannel() {
@@ -549,7 +590,7 @@
   function renderMessages() {
     const list = $('#messages');
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    const messages = state.messages;
+    const messages = state.search ? state.messages : withEphemeral(state.messages);
     list.dataset.mode = state.search ? 'search' : 'channel';
     if (!messages.length) {
       list.replaceChildren(emptyMessages());
@@ -632,8 +673,11 @@
 
   function renderPost(message, { replies = [], search = false } = {}) {
     const isReply = Boolean(message.root_id);
+    const ephemeral = ephemeralIds.has(message.id);
     const el = h('article', {
-      class: ['post', isReply ? 'reply' : '', message.from_webhook ? 'from-webhook' : ''].filter(Boolean).join(' '),
+      class: ['post', isReply ? 'reply' : '', message.from_webhook ? 'from-webhook' : '', ephemeral ? 'ephemeral' : '']
+        .filter(Boolean)
+        .join(' '),
       id: `post-${message.id}`,
       dataset: {
         messageId: message.id,
@@ -654,6 +698,7 @@
       overridden ? h('span', { class: 'post-username muted' }, `@${message.username}`) : null,
       timeEl(message.create_at, 'post-time'),
       message.edit_at ? h('span', { class: 'post-edited muted', title: new Date(message.edit_at).toLocaleString() }, '(edited)') : null,
+      ephemeral ? h('span', { class: 'ephemeral-marker', title: 'Never stored; shown to this user only' }, '(Only visible to you)') : null,
       search
         ? h(
             'a',
@@ -695,7 +740,9 @@
     text.append(rendered.content);
     if (message.html) body.append(text);
     const attachments = Array.isArray(message.attachments) ? message.attachments : [];
-    if (attachments.length) body.append(h('div', { class: 'attachments' }, attachments.map(renderAttachment)));
+    if (attachments.length) {
+      body.append(h('div', { class: 'attachments' }, attachments.map((attachment) => renderAttachment(attachment, message, ephemeral))));
+    }
     if (message.files && message.files.length) body.append(renderFiles(message.files));
     if (message.reactions && message.reactions.length) body.append(renderReactions(message.reactions));
     if (replies.length) {
@@ -728,7 +775,7 @@
     return null;
   }
 
-  function renderAttachment(attachment) {
+  function renderAttachment(attachment, message, ephemeral) {
     const a = attachment && typeof attachment === 'object' ? attachment : {};
     const color = attachmentColor(a.color);
     const el = h('div', { class: 'attachment', dataset: { color: a.color || null } });
@@ -792,6 +839,9 @@
         ),
       );
     }
+    const actions = Array.isArray(a.actions) ? a.actions.filter((action) => action && typeof action === 'object' && action.id) : [];
+    // An ephemeral post's buttons are not the server's to click: it never stored it.
+    if (actions.length && !ephemeral) el.append(renderActions(actions, message));
     if (!el.childNodes.length && a.fallback) el.append(markdown(a.fallback, 'attachment-text'));
     return el;
   }
@@ -1127,6 +1177,489 @@
     }
   }
 
+  // ---- Acting as a user: the composer, buttons, dialogs ----------------------
+  //
+  // Everything here goes through the test API's acts (`/act/post`,
+  // `/act/command`, `/act/action`, `/dialogs`), which check and do what the
+  // chat APIs would for that user; each answers an exchange (posts made or
+  // changed, messages only the user sees, dialogs opened). Refusals keep the
+  // API's status and reason and are shown in the composer.
+
+  const ACTOR_KEY = 'chathooks.actor';
+  /** Ephemeral messages kept on the page (never stored by the server). */
+  const EPHEMERAL_LIMIT = 100;
+  const ephemeralIds = new Set();
+
+  function actorUser() {
+    return state.users.find((u) => u.username === state.actor) || null;
+  }
+
+  function setActor(username) {
+    if (username === state.actor) {
+      renderComposerTargets();
+      return;
+    }
+    state.actor = username;
+    try {
+      if (username) localStorage.setItem(ACTOR_KEY, username);
+    } catch {
+      // storage refused: the choice lasts for this page
+    }
+    // Another user sees neither this one's dialog nor its ephemeral messages.
+    closeDialog();
+    renderComposerTargets();
+    renderMessages();
+    refresh('dialogs');
+  }
+
+  function userLabel(user) {
+    const name = user.display_name ? ` (${user.display_name})` : '';
+    return `@${user.username}${name}${user.is_bot ? ' · bot' : ''}${user.system_admin ? ' · admin' : ''}`;
+  }
+
+  function renderComposerTargets() {
+    const users = $('#composer-user');
+    const channels = $('#composer-channel');
+    if (!users || !channels) return;
+    // A select being used keeps its open list: redraw it only when idle.
+    if (document.activeElement !== users) {
+      users.replaceChildren(
+        ...(state.users.length
+          ? state.users.map((user) => h('option', { value: user.username }, userLabel(user)))
+          : [h('option', { value: '' }, 'No user')]),
+      );
+      users.value = state.actor || '';
+    }
+    if (document.activeElement !== channels) {
+      const live = state.channels.filter((c) => !c.archived);
+      channels.replaceChildren(
+        h('option', { value: '' }, live.length ? 'Pick a channel' : 'No channel'),
+        ...live.map((c) => h('option', { value: c.id, dataset: { name: c.name, team: c.team_name } }, `${c.team_name}/${c.name}`)),
+      );
+      channels.value = !state.search && live.some((c) => c.id === state.selected) ? state.selected : '';
+    }
+    const ready = Boolean(actorUser() && channels.value);
+    $('#composer-send').disabled = !ready;
+    $('#composer-text').disabled = !actorUser();
+  }
+
+  function composerError(error) {
+    const el = $('#composer-error');
+    if (!error) {
+      el.hidden = true;
+      el.replaceChildren();
+      return;
+    }
+    el.hidden = false;
+    if (error instanceof ApiError) {
+      el.replaceChildren(
+        h('span', { class: 'composer-error-status' }, String(error.status)),
+        error.code ? h('code', { class: 'composer-error-code' }, error.code) : null,
+        h('span', { class: 'composer-error-reason' }, error.reason),
+      );
+      el.dataset.status = error.status;
+      el.dataset.code = error.code;
+    } else {
+      el.replaceChildren(h('span', { class: 'composer-error-reason' }, error.message || String(error)));
+      delete el.dataset.status;
+      delete el.dataset.code;
+    }
+  }
+
+  /** POST a JSON body to the test API (a state change: same-origin page, JSON). */
+  function act(path, body) {
+    return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  }
+
+  /** What an act made happen, shown: the user's ephemeral messages, an opened dialog, fresh posts. */
+  function showExchange(exchange, userId) {
+    const fresh = (exchange.ephemeral || []).map((message) => ({ message, userId }));
+    if (fresh.length) {
+      for (const entry of fresh) ephemeralIds.add(entry.message.id);
+      state.ephemeral.push(...fresh);
+      while (state.ephemeral.length > EPHEMERAL_LIMIT) ephemeralIds.delete(state.ephemeral.shift().message.id);
+      scrollPending = true;
+      renderMessages();
+    }
+    const actor = actorUser();
+    const opened = (exchange.dialogs_opened || []).find((d) => actor && d.user_id === actor.id);
+    if (opened && !state.dialog) showDialog(opened);
+    if ((exchange.posts_created || []).length || (exchange.posts_updated || []).length) refresh('messages');
+  }
+
+  /** The channel's posts with the actor's ephemeral messages among them, by time. */
+  function withEphemeral(messages) {
+    const actor = actorUser();
+    if (!actor) return messages;
+    const mine = state.ephemeral
+      .filter((e) => e.userId === actor.id && e.message.channel_id === state.selected)
+      .map((e) => e.message);
+    if (!mine.length) return messages;
+    return [...messages, ...mine].sort((a, b) => a.create_at - b.create_at);
+  }
+
+  async function send() {
+    const text = $('#composer-text');
+    const line = text.value;
+    const actor = actorUser();
+    const channel = $('#composer-channel').value;
+    if (!line.trim() || !actor || !channel) return;
+    const command = line.trimStart().startsWith('/');
+    const button = $('#composer-send');
+    button.disabled = true;
+    try {
+      const exchange = command
+        ? await act('/act/command', { user: actor.username, channel, command: line.trim() })
+        : await act('/act/post', { user: actor.username, channel, message: line });
+      composerError(null);
+      if (text.value === line) text.value = '';
+      scrollPending = true;
+      showExchange(exchange, actor.id);
+    } catch (e) {
+      composerError(e);
+    } finally {
+      button.disabled = false;
+      text.focus();
+    }
+  }
+
+  // -- Buttons and menus of attachments --
+
+  function renderActions(actions, message) {
+    const actor = actorUser();
+    const disabled = !actor;
+    const title = actor ? `Click as @${actor.username}` : 'Pick a user in the composer first';
+    return h(
+      'div',
+      { class: 'attachment-actions' },
+      actions.map((action) => {
+        const type = action.type === 'select' ? 'select' : 'button';
+        if (type === 'button') {
+          return h(
+            'button',
+            {
+              type: 'button',
+              class: `action-button style-${action.style || 'default'}`,
+              title,
+              disabled,
+              dataset: { actionId: action.id },
+              onclick: (event) => click(message, action, null, event.currentTarget),
+            },
+            action.name || action.id,
+          );
+        }
+        const options = actionOptions(action);
+        return h(
+          'select',
+          {
+            class: 'action-select',
+            title,
+            disabled,
+            'aria-label': action.name || action.id,
+            dataset: { actionId: action.id },
+            onchange: (event) => {
+              if (event.target.value) click(message, action, event.target.value, event.target);
+            },
+          },
+          h('option', { value: '' }, action.name || 'Choose…'),
+          options.map((option) => h('option', { value: option.value }, option.text)),
+        );
+      }),
+    );
+  }
+
+  /** A menu's options: static ones, or the users or channels it names as its source. */
+  function actionOptions(action) {
+    if (action.data_source === 'users') return state.users.map((u) => ({ text: `@${u.username}`, value: u.id }));
+    if (action.data_source === 'channels') return state.channels.map((c) => ({ text: `${c.team_name}/${c.name}`, value: c.id }));
+    return (Array.isArray(action.options) ? action.options : [])
+      .filter((o) => o && typeof o === 'object')
+      .map((o) => ({ text: String(o.text ?? o.value ?? ''), value: String(o.value ?? '') }));
+  }
+
+  async function click(message, action, selected, control) {
+    const actor = actorUser();
+    if (!actor) return;
+    control.disabled = true;
+    try {
+      const body = { user: actor.username, post_id: message.id, action_id: action.id };
+      if (selected !== null) body.selected_option = selected;
+      const exchange = await act('/act/action', body);
+      composerError(null);
+      showExchange(exchange, actor.id);
+    } catch (e) {
+      composerError(e);
+    } finally {
+      if (control.isConnected) control.disabled = false;
+    }
+  }
+
+  // -- Dialogs --
+
+  const TEXT_SUBTYPES = ['text', 'email', 'number', 'password', 'tel', 'url'];
+
+  function showDialog(open) {
+    state.dialog = { open, errors: {}, error: '', busy: false };
+    renderDialog();
+    const first = $('#dialog-modal [data-element] input, #dialog-modal [data-element] textarea, #dialog-modal [data-element] select');
+    if (first) first.focus();
+  }
+
+  function closeDialog() {
+    state.dialog = null;
+    const modal = $('#dialog-modal');
+    if (!modal) return;
+    modal.hidden = true;
+    modal.replaceChildren();
+  }
+
+  function dialogElements(dialog) {
+    return (Array.isArray(dialog.elements) ? dialog.elements : []).filter((el) => el && typeof el === 'object' && el.name);
+  }
+
+  function renderDialog() {
+    const modal = $('#dialog-modal');
+    const current = state.dialog;
+    if (!current) {
+      closeDialog();
+      return;
+    }
+    const dialog = current.open.dialog || {};
+    const fields = dialogElements(dialog).map((element) => renderDialogElement(element, current.errors[element.name]));
+    const icon = safeImage(dialog.icon_url);
+    const form = h(
+      'form',
+      {
+        class: 'dialog',
+        id: 'dialog-form',
+        novalidate: true,
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'dialog-title',
+        dataset: { dialogId: current.open.id, callbackId: dialog.callback_id || null },
+        onsubmit: (event) => {
+          event.preventDefault();
+          submitDialog(form);
+        },
+        onkeydown: (event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            cancelDialog();
+          }
+        },
+      },
+      h(
+        'header',
+        { class: 'dialog-header' },
+        icon ? h('img', { class: 'dialog-icon', src: icon, alt: '', referrerpolicy: 'no-referrer' }) : null,
+        h('h2', { id: 'dialog-title' }, dialog.title || 'Dialog'),
+        h('span', { class: 'muted dialog-for' }, `for @${current.open.username}`),
+      ),
+      current.error ? h('div', { class: 'dialog-error', role: 'alert' }, current.error) : null,
+      dialog.introduction_text ? markdown(dialog.introduction_text, 'dialog-intro') : null,
+      h('div', { class: 'dialog-fields' }, fields),
+      h(
+        'footer',
+        { class: 'dialog-buttons' },
+        h('button', { type: 'button', id: 'dialog-cancel', disabled: current.busy, onclick: cancelDialog }, 'Cancel'),
+        h('button', { type: 'submit', id: 'dialog-submit', class: 'primary', disabled: current.busy }, dialog.submit_label || 'Submit'),
+      ),
+    );
+    modal.replaceChildren(form);
+    modal.hidden = false;
+  }
+
+  function renderDialogElement(element, error) {
+    const id = `dialog-el-${element.name}`;
+    const optional = Boolean(element.optional);
+    const type = String(element.type || 'text');
+    const hint = optional ? h('span', { class: 'field-optional muted' }, ' (optional)') : h('span', { class: 'field-required', title: 'required' }, ' *');
+    const value = element.default === undefined || element.default === null ? '' : String(element.default);
+    let control;
+    if (type === 'textarea') {
+      control = h('textarea', {
+        id,
+        name: element.name,
+        rows: 4,
+        placeholder: element.placeholder || null,
+        minlength: element.min_length || null,
+        maxlength: element.max_length || null,
+      });
+      control.value = value;
+    } else if (type === 'select') {
+      control = h(
+        'select',
+        { id, name: element.name },
+        h('option', { value: '' }, element.placeholder || 'Choose…'),
+        actionOptions(element).map((option) => h('option', { value: option.value }, option.text)),
+      );
+      control.value = value;
+    } else if (type === 'bool') {
+      control = h(
+        'label',
+        { class: 'dialog-bool' },
+        h('input', { id, name: element.name, type: 'checkbox', checked: value === 'true' }),
+        element.placeholder ? ` ${element.placeholder}` : null,
+      );
+    } else if (type === 'radio') {
+      control = h(
+        'div',
+        { class: 'dialog-radio', role: 'radiogroup', id },
+        actionOptions(element).map((option) =>
+          h('label', {}, h('input', { type: 'radio', name: element.name, value: option.value, checked: option.value === value }), ` ${option.text}`),
+        ),
+      );
+    } else {
+      const subtype = TEXT_SUBTYPES.includes(element.subtype) ? element.subtype : 'text';
+      control = h('input', {
+        id,
+        name: element.name,
+        type: subtype,
+        placeholder: element.placeholder || null,
+        minlength: element.min_length || null,
+        maxlength: element.max_length || null,
+      });
+      control.value = value;
+    }
+    const limits = [];
+    if (element.min_length) limits.push(`at least ${element.min_length}`);
+    if (element.max_length) limits.push(`at most ${element.max_length}`);
+    return h(
+      'div',
+      { class: ['dialog-field', error ? 'has-error' : ''].filter(Boolean).join(' '), dataset: { element: element.name, type } },
+      h('label', { class: 'dialog-label', for: type === 'radio' || type === 'bool' ? null : id }, element.display_name || element.name, hint),
+      control,
+      error ? h('div', { class: 'dialog-field-error', role: 'alert' }, error) : null,
+      element.help_text ? markdown(element.help_text, 'dialog-help muted') : null,
+      limits.length && (type === 'text' || type === 'textarea') ? h('div', { class: 'dialog-limits muted' }, `${limits.join(', ')} characters`) : null,
+    );
+  }
+
+  /** The form's values by element name, and the errors a client finds before sending (as Mattermost's does). */
+  function readDialog(form, dialog) {
+    const submission = {};
+    const errors = {};
+    for (const element of dialogElements(dialog)) {
+      const type = String(element.type || 'text');
+      let value;
+      if (type === 'bool') value = Boolean(form.querySelector(`[name="${CSS.escape(element.name)}"]`)?.checked);
+      else if (type === 'radio') value = form.querySelector(`[name="${CSS.escape(element.name)}"]:checked`)?.value ?? '';
+      else value = form.querySelector(`[name="${CSS.escape(element.name)}"]`)?.value ?? '';
+      if (type !== 'bool') {
+        if (value === '') {
+          if (!element.optional) errors[element.name] = 'This field is required.';
+          if (type === 'select' || type === 'radio') continue;
+        } else if (element.min_length && [...value].length < element.min_length) {
+          errors[element.name] = `Must be at least ${element.min_length} characters.`;
+        } else if (element.max_length && [...value].length > element.max_length) {
+          errors[element.name] = `Must be at most ${element.max_length} characters.`;
+        } else if (element.subtype === 'number' && type === 'text') {
+          const number = Number(value);
+          if (!Number.isFinite(number)) errors[element.name] = 'Must be a number.';
+          else value = number;
+        }
+      }
+      submission[element.name] = value;
+    }
+    return { submission, errors };
+  }
+
+  /** Keep what the user typed across a redraw (errors come back with the form up). */
+  function keepValues(form, submission) {
+    for (const [name, value] of Object.entries(submission)) {
+      const controls = form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+      for (const control of controls) {
+        if (control.type === 'checkbox') control.checked = Boolean(value);
+        else if (control.type === 'radio') control.checked = control.value === value;
+        else control.value = String(value);
+      }
+    }
+  }
+
+  async function submitDialog(form) {
+    const current = state.dialog;
+    if (!current || current.busy) return;
+    const dialog = current.open.dialog || {};
+    const { submission, errors } = readDialog(form, dialog);
+    const typed = { ...submission };
+    const redraw = () => {
+      renderDialog();
+      keepValues($('#dialog-form'), typed);
+    };
+    if (Object.keys(errors).length) {
+      current.errors = errors;
+      current.error = '';
+      redraw();
+      return;
+    }
+    current.busy = true;
+    redraw();
+    const channel = state.selected && !state.search ? state.selected : undefined;
+    try {
+      const exchange = await act(`/dialogs/${encodeURIComponent(current.open.id)}/submit`, { submission, channel });
+      const answer = exchange.answer || {};
+      const fieldErrors = answer.errors && typeof answer.errors === 'object' ? answer.errors : {};
+      if (state.dialog !== current) return;
+      current.busy = false;
+      if (answer.error || Object.keys(fieldErrors).length) {
+        // The integration refused: the form stays up with its reasons.
+        current.errors = Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [k, String(v)]));
+        current.error = answer.error ? String(answer.error) : '';
+        redraw();
+        return;
+      }
+      closeDialog();
+      composerError(null);
+      showExchange(exchange, current.open.user_id);
+      refresh('dialogs');
+    } catch (e) {
+      if (state.dialog !== current) return;
+      current.busy = false;
+      if (e instanceof ApiError && e.code === 'unknown-dialog') {
+        closeDialog();
+        composerError(e);
+        refresh('dialogs');
+        return;
+      }
+      current.error = e instanceof ApiError ? `${e.status} ${e.code}: ${e.reason}` : e.message;
+      redraw();
+    }
+  }
+
+  async function cancelDialog() {
+    const current = state.dialog;
+    if (!current) return;
+    closeDialog();
+    try {
+      const exchange = await act(`/dialogs/${encodeURIComponent(current.open.id)}/cancel`);
+      showExchange(exchange, current.open.user_id);
+    } catch (e) {
+      // Already gone (expired, answered elsewhere): nothing left to cancel.
+      if (!(e instanceof ApiError && e.code === 'unknown-dialog')) composerError(e);
+    }
+    refresh('dialogs');
+  }
+
+  function startComposer() {
+    const text = $('#composer-text');
+    $('#composer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      send();
+    });
+    text.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send();
+      }
+    });
+    $('#composer-user').addEventListener('change', (event) => setActor(event.target.value || null));
+    $('#composer-channel').addEventListener('change', (event) => {
+      if (event.target.value) selectChannel(event.target.value);
+      renderComposerTargets();
+    });
+    renderComposerTargets();
+  }
+
   // ---- Tabs, search, reset -----------------------------------------------------
 
   function showTab(tab) {
@@ -1159,6 +1692,8 @@
       state.selected = null;
       state.messages = [];
       state.openDetails.clear();
+      state.ephemeral = [];
+      closeDialog();
       for (const key of Object.keys(drawn)) delete drawn[key];
       history.replaceState(null, '', location.pathname);
       const seeded = result.created + result.updated;
@@ -1197,6 +1732,12 @@
       refresh('hooks');
     });
     source.addEventListener('delivery', () => refresh('deliveries'));
+    source.addEventListener('user', () => refresh('users'));
+    source.addEventListener('dialog', (event) => {
+      const data = JSON.parse(event.data);
+      const actor = actorUser();
+      if (actor && data.user_id === actor.id) refresh('dialogs');
+    });
     source.addEventListener('chaos', () => refresh('chaos'));
     source.addEventListener('error', () => {
       if (source.readyState === EventSource.CLOSED) {
@@ -1216,6 +1757,7 @@
       onSearch();
     });
     $('#reset').addEventListener('click', reset);
+    startComposer();
     window.addEventListener('hashchange', () => {
       const id = channelFromHash();
       if (id && id !== state.selected) selectChannel(id);
