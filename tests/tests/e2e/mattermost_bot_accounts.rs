@@ -589,3 +589,133 @@ async fn a_bot_owner_manages_its_tokens() {
     );
     assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
 }
+
+/// A slash command's integration on loopback: answers every call with an
+/// in-channel reply.
+async fn in_channel_receiver() -> String {
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "application/json")],
+            json!({"response_type": "in_channel", "text": "deploy started"}).to_string(),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("receiver binds");
+    let base = format!("http://{}", listener.local_addr().expect("receiver address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// Mattermost's `CreatePost` marks every post of a bot user `from_bot`, not
+/// only those of its REST calls: the posts of a webhook the bot owns and the
+/// in-channel answer to a slash command the bot ran carry it too.
+#[tokio::test]
+async fn a_bots_webhook_posts_and_command_answers_are_from_bot() {
+    let server = TestServer::start_with(|config| {
+        config.allow_internal_callbacks = "127.0.0.1".parse().expect("allow list parses");
+    })
+    .await;
+    server.allow_overrides_and_bots().await;
+    chathooks_tests::grant_members_own_hooks(&server).await;
+    let world = World::build(server).await;
+    let admin = &world.admin;
+    let bot = create_bot(admin, "shipper").await;
+    admin
+        .client
+        .add_team_member()
+        .team_id(&world.team.id)
+        .body(types::AddTeamMemberBody {
+            team_id: world.team.id.clone(),
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the team");
+    admin
+        .client
+        .add_channel_member()
+        .channel_id(&world.open_channel.id)
+        .body(types::AddChannelMemberBody {
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the channel");
+    let as_bot = world.server.client_with_token(&token_for(admin, &bot.user_id).await);
+
+    let hook = as_bot
+        .create_incoming_webhook()
+        .body(
+            serde_json::from_value::<types::CreateIncomingWebhookBody>(
+                json!({"channel_id": world.open_channel.id, "display_name": "shipping"}),
+            )
+            .unwrap(),
+        )
+        .send()
+        .await
+        .expect("the bot makes its own hook")
+        .into_inner();
+    let called = reqwest::Client::new()
+        .post(format!("{}/hooks/{}", world.server.base, hook.id))
+        .json(&json!({"text": "shipped by hook"}))
+        .send()
+        .await
+        .expect("hook called");
+    assert_eq!(called.status(), 200);
+
+    let receiver = in_channel_receiver().await;
+    admin
+        .client
+        .create_command()
+        .body(
+            serde_json::from_value::<types::CommandInput>(json!({
+                "team_id": world.team.id, "trigger": "ship", "url": format!("{receiver}/ship"), "method": "P",
+            }))
+            .unwrap(),
+        )
+        .send()
+        .await
+        .expect("command created");
+    for (session, line) in [(&as_bot, "/ship api"), (&world.member.client, "/ship web")] {
+        session
+            .execute_command()
+            .body(types::ExecuteCommandBody {
+                channel_id: world.open_channel.id.clone(),
+                command: line.into(),
+                team_id: None,
+                root_id: None,
+                parent_id: None,
+            })
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+    }
+
+    let list = admin
+        .client
+        .get_posts_for_channel()
+        .channel_id(&world.open_channel.id)
+        .send()
+        .await
+        .expect("posts listed")
+        .into_inner();
+    let mut marks: Vec<_> = list
+        .posts
+        .values()
+        .filter(|p| !p.type_.starts_with("system_"))
+        .map(|p| {
+            let by_bot = p.user_id == bot.user_id;
+            (p.message.as_str(), by_bot, p.props.get("from_bot").cloned())
+        })
+        .collect();
+    marks.sort_by_key(|(message, by_bot, _)| (message.to_string(), *by_bot));
+    assert_eq!(
+        marks,
+        [
+            ("deploy started", false, None),
+            ("deploy started", true, Some(json!("true"))),
+            ("shipped by hook", true, Some(json!("true"))),
+        ]
+    );
+}
