@@ -99,6 +99,16 @@ pub async fn set_active(core: &Core, user_id: &str, active: bool) -> StoreResult
     Ok(bot)
 }
 
+/// Make `owner_id` the owner of the bot `user_id` (disabled or not), as
+/// Mattermost's `UpdateBotOwner`: the new owner is not looked up (the caller
+/// refuses bots). NotFound if there is no such bot.
+pub async fn assign_owner(core: &Core, user_id: &str, owner_id: &str) -> StoreResult<Bot> {
+    let (user, mut bot) = load(core, user_id).await?;
+    bot.owner_id = owner_id.to_owned();
+    bot.update_at = now_ms();
+    core.store.update_bot(&user, &bot).await
+}
+
 /// The bot `user_id` (disabled or not) and its user.
 async fn load(core: &Core, user_id: &str) -> StoreResult<(User, Bot)> {
     let bot = core.store.get_bot(user_id, true).await?.ok_or(StoreError::NotFound)?;

@@ -80,6 +80,7 @@
 // - PatchBot: the `default` answer is handed over as 4XX and 5XX
 // - DisableBot: the `default` answer is handed over as 4XX and 5XX
 // - EnableBot: the `default` answer is handed over as 4XX and 5XX
+// - AssignBot: the `default` answer is handed over as 4XX and 5XX
 // - OpenInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 // - SubmitInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -2468,6 +2469,37 @@ let response = client.enable_bot()
 ```*/
     pub fn enable_bot(&self) -> builder::EnableBot<'_> {
         builder::EnableBot::new(self)
+    }
+    /**Give a bot to another owner
+
+Makes `user_id` the bot's owner (a disabled bot too): from then on
+the new owner's `manage_bots`/`read_bots` apply to it, and the old
+owner's no longer do. As on Mattermost, the new owner is not looked
+up beyond refusing bots: an id of no user leaves the bot orphaned
+(see `only_orphaned` of `GetBots`).
+
+##### Permissions
+
+As for `PatchBot` (`manage_others_bots`, or `manage_bots` for a bot
+the caller owns: 404 when the caller may not even read the bot, 403
+when it may read but not manage it). A bot as the new owner is
+answered with 403 `api.context.permissions.app_error`.
+
+
+Sends a `POST` request to `/api/v4/bots/{bot_user_id}/assign/{user_id}`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `user_id`: Id of the new owner. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.assign_bot()
+    .bot_user_id(bot_user_id)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn assign_bot(&self) -> builder::AssignBot<'_> {
+        builder::AssignBot::new(self)
     }
     /**Open an interactive dialog
 
@@ -11522,6 +11554,134 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "enable_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::assign_bot`]
+
+[`Client::assign_bot`]: super::Client::assign_bot*/
+    #[derive(Debug, Clone)]
+    pub struct AssignBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> AssignBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots/{bot_user_id}/assign/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id, user_id } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}/assign/{}", client.baseurl, encode_path(& bot_user_id
+                .to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "assign_bot",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -1678,6 +1678,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::enable_bot::Request,
     ) -> impl Future<Output = ops::enable_bot::Response> + Send;
+    /// Give a bot to another owner
+    ///
+    /// Makes `user_id` the bot's owner (a disabled bot too): from then on
+    /// the new owner's `manage_bots`/`read_bots` apply to it, and the old
+    /// owner's no longer do. As on Mattermost, the new owner is not looked
+    /// up beyond refusing bots: an id of no user leaves the bot orphaned
+    /// (see `only_orphaned` of `GetBots`).
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `PatchBot` (`manage_others_bots`, or `manage_bots` for a bot
+    /// the caller owns: 404 when the caller may not even read the bot, 403
+    /// when it may read but not manage it). A bot as the new owner is
+    /// answered with 403 `api.context.permissions.app_error`.
+    ///
+    /// `POST /api/v4/bots/{bot_user_id}/assign/{user_id}` (operation `AssignBot`)
+    fn assign_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::assign_bot::Request,
+    ) -> impl Future<Output = ops::assign_bot::Response> + Send;
     /// Open an interactive dialog
     ///
     /// Called by an integration (no session) with a `trigger_id` it received
@@ -8400,6 +8421,92 @@ pub mod ops {
             }
         }
     }
+    /// `AssignBot`: `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
+    pub mod assign_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+            /// Id of the new owner. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot, with its new owner.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "AssignBot",
+                method: "POST",
+                path: "/api/v4/bots/{bot_user_id}/assign/{user_id}",
+                params: &[
+                    runtime::ParamSpec::path("bot_user_id"),
+                    runtime::ParamSpec::path("user_id"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                    user_id: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.assign_bot(credentials, request).await
+            }
+        }
+    }
     /// `OpenInteractiveDialog`: `POST /api/v4/actions/dialogs/open`
     pub mod open_interactive_dialog {
         use crate::{runtime, runtime::axum, Credentials};
@@ -8635,6 +8742,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::patch_bot::Request>()
         .serve::<ops::disable_bot::Request>()
         .serve::<ops::enable_bot::Request>()
+        .serve::<ops::assign_bot::Request>()
         .serve::<ops::open_interactive_dialog::Request>()
         .serve::<ops::submit_interactive_dialog::Request>()
         .finish()

@@ -237,6 +237,14 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, bots::enable_bot)
     }
 
+    async fn assign_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::assign_bot::Request,
+    ) -> ops::assign_bot::Response {
+        authenticated!(self, credentials, request, bots::assign_bot)
+    }
+
     async fn list_commands(
         &self,
         credentials: Credentials,

@@ -719,3 +719,94 @@ async fn a_bots_webhook_posts_and_command_answers_are_from_bot() {
         ]
     );
 }
+
+async fn assign(session: &Session, bot_user_id: &str, user_id: &str) -> Result<types::Bot, (u16, String)> {
+    match session
+        .client
+        .assign_bot()
+        .bot_user_id(bot_user_id)
+        .user_id(user_id)
+        .send()
+        .await
+    {
+        Ok(bot) => Ok(bot.into_inner()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+/// `POST /bots/{bot_user_id}/assign/{user_id}`: the bot's manager gives it
+/// to another user, who then manages it alone; a bot may not own one.
+#[tokio::test]
+async fn a_bot_is_given_to_another_owner() {
+    use chathooks::permissions::Permission;
+    let world = World::with_overrides_and_bots().await;
+    grant_users(
+        &world.server,
+        &[Permission::CreateBot, Permission::ReadBots, Permission::ManageBots],
+    )
+    .await;
+    let (alice, bob, admin) = (&world.member, &world.other_member, &world.admin);
+    let bot = create_bot(alice, "handover").await;
+    let robot = create_bot(admin, "robot").await;
+
+    assert_eq!(
+        assign(alice, &bot.user_id, "not-an-id").await.unwrap_err(),
+        (400, "api.context.invalid_url_param.app_error".to_owned())
+    );
+    assert_eq!(
+        assign(alice, &robot.user_id, &alice.user.id).await.unwrap_err(),
+        (404, MISSING.to_owned()),
+        "someone else's bot, unreadable, is not found"
+    );
+    assert_eq!(
+        assign(bob, &bot.user_id, &bob.user.id).await.unwrap_err(),
+        (404, MISSING.to_owned())
+    );
+    assert_eq!(
+        assign(alice, &bot.user_id, &robot.user_id).await.unwrap_err(),
+        (403, PERMISSIONS.to_owned()),
+        "a bot may not own a bot"
+    );
+
+    let given = assign(alice, &bot.user_id, &bob.user.id)
+        .await
+        .expect("alice gives it to bob");
+    assert_eq!(
+        (given.user_id.as_str(), given.owner_id.as_str()),
+        (bot.user_id.as_str(), bob.user.id.as_str())
+    );
+    assert!(given.update_at >= bot.update_at, "{given:?}");
+    assert_eq!(list(bob, false).await, ["handover"]);
+    assert!(list(alice, false).await.is_empty());
+    let (status, error) = app_error(
+        alice
+            .client
+            .patch_bot()
+            .bot_user_id(&bot.user_id)
+            .body(patch(None, Some("Mine"), None))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.id.as_str()),
+        (404, MISSING),
+        "alice no longer manages it"
+    );
+
+    // An admin gives a disabled bot back.
+    admin
+        .client
+        .disable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap();
+    let back = assign(admin, &bot.user_id, &alice.user.id)
+        .await
+        .expect("admin gives it back");
+    assert_eq!(back.owner_id, alice.user.id);
+    assert!(back.delete_at > 0, "still disabled: {back:?}");
+}

@@ -352,7 +352,7 @@ pub trait Store: Send + Sync + 'static {
     /// The bot whose user is `user_id`; a disabled one only with `include_deleted`.
     fn get_bot(&self, user_id: &str, include_deleted: bool) -> impl Future<Output = StoreResult<Option<Bot>>> + Send;
     /// Overwrite a bot's user (as [`Store::update_user`]) and its record's
-    /// description, `update_at` and `delete_at`, in one transaction.
+    /// description, owner, `update_at` and `delete_at`, in one transaction.
     /// NotFound if either is absent; Conflict on a taken username.
     fn update_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
     /// A page of bots, by `create_at` then user id.

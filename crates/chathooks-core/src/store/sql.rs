@@ -511,9 +511,9 @@ pub(super) const CREATE_BOT: &str = "INSERT INTO bots (user_id, owner_id, descri
      VALUES ($1, $2, $3, $4, $5, $6)";
 /// `$2`: include a disabled bot.
 pub(super) const GET_BOT: &str = concat!(bot_select!(), " WHERE b.user_id = $1 AND ($2 OR b.delete_at = 0)");
-/// The owner and the creation time stay.
+/// The creation time stays.
 pub(super) const UPDATE_BOT: &str =
-    "UPDATE bots SET description = $2, update_at = $3, delete_at = $4 WHERE user_id = $1";
+    "UPDATE bots SET description = $2, update_at = $3, delete_at = $4, owner_id = $5 WHERE user_id = $1";
 /// `$1`: the owner, or empty for every bot; `$2`: include disabled bots;
 /// `$3`: only bots whose owner is deactivated or gone.
 pub(super) const LIST_BOTS: &str = concat!(
