@@ -245,6 +245,14 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, bots::assign_bot)
     }
 
+    async fn convert_user_to_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::convert_user_to_bot::Request,
+    ) -> ops::convert_user_to_bot::Response {
+        authenticated!(self, credentials, request, bots::convert_user_to_bot)
+    }
+
     async fn list_commands(
         &self,
         credentials: Credentials,

@@ -810,3 +810,91 @@ async fn a_bot_is_given_to_another_owner() {
     assert_eq!(back.owner_id, alice.user.id);
     assert!(back.delete_at > 0, "still disabled: {back:?}");
 }
+
+async fn convert(session: &Session, user_id: &str) -> Result<types::Bot, (u16, String)> {
+    match session.client.convert_user_to_bot().user_id(user_id).send().await {
+        Ok(bot) => Ok(bot.into_inner()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+/// `POST /users/{user_id}/convert_to_bot`: a system admin makes a user a
+/// bot it owns itself; its login sessions end, its password no longer logs
+/// in, and its personal access token keeps working, now as a bot's.
+#[tokio::test]
+async fn an_admin_converts_a_user_into_a_bot() {
+    let world = World::with_overrides_and_bots().await;
+    let (alice, bob, admin) = (&world.member, &world.other_member, &world.admin);
+    let token = token_for(admin, &alice.user.id).await;
+
+    assert_eq!(
+        convert(bob, "not-an-id").await.unwrap_err(),
+        (400, "api.context.invalid_url_param.app_error".to_owned())
+    );
+    assert_eq!(
+        convert(bob, "0123456789abcdefghijklmnop").await.unwrap_err(),
+        (404, "app.user.missing_account.const".to_owned()),
+        "the user is looked up before the permission"
+    );
+    assert_eq!(
+        convert(bob, &alice.user.id).await.unwrap_err(),
+        (403, PERMISSIONS.to_owned())
+    );
+
+    let bot = convert(admin, &alice.user.id).await.expect("admin converts alice");
+    assert_eq!(
+        (
+            bot.user_id.as_str(),
+            bot.owner_id.as_str(),
+            bot.username.as_str(),
+            bot.description.as_deref().unwrap_or_default(),
+            bot.delete_at
+        ),
+        (alice.user.id.as_str(), alice.user.id.as_str(), "alice", "", 0)
+    );
+    let (status, error) = app_error(alice.client.get_me().send().await);
+    assert_eq!(
+        (status, error.id.as_str()),
+        (401, "api.context.session_expired.app_error"),
+        "her login session ended"
+    );
+    let as_bot = world.server.client_with_token(&token);
+    let me = as_bot
+        .get_me()
+        .send()
+        .await
+        .expect("her token still works")
+        .into_inner();
+    assert_eq!(me.is_bot, Some(true));
+    let post = post_as(&as_bot, &world.open_channel.id, "beep").await;
+    assert_eq!(post.props.get("from_bot"), Some(&json!("true")));
+    let (status, error) = app_error(
+        world
+            .server
+            .anonymous()
+            .login()
+            .body(types::LoginBody {
+                login_id: "alice".into(),
+                password: "alice-password".into(),
+                device_id: None,
+                ldap_only: None,
+                token: None,
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.id.as_str()),
+        (401, "api.user.login.bot_login_forbidden.app_error"),
+        "her password is right, but a bot may not log in"
+    );
+    assert_eq!(list(admin, false).await, ["alice"]);
+    assert_eq!(
+        convert(admin, &alice.user.id).await.unwrap_err(),
+        (400, "app.bot.createbot.internal_error".to_owned()),
+        "a bot already"
+    );
+}

@@ -165,6 +165,8 @@ pub(super) const UPDATE_USER: &str = concat!(
     user_cols!()
 );
 pub(super) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+/// `$2`: whether the user is a bot; `$3`: `update_at`.
+pub(super) const SET_USER_IS_BOT: &str = "UPDATE users SET is_bot = $2, update_at = $3 WHERE id = $1";
 
 // ----- sessions -----
 
@@ -176,6 +178,7 @@ pub(super) const CREATE_SESSION: &str = concat!(
 pub(super) const GET_SESSION: &str = concat!("SELECT ", session_cols!(), " FROM sessions WHERE token = $1");
 pub(super) const TOUCH_SESSION: &str = "UPDATE sessions SET last_activity_at = $1 WHERE token = $2";
 pub(super) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token = $1";
+pub(super) const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 
 // ----- teams -----
 
