@@ -99,6 +99,40 @@ pub async fn set_active(core: &Core, user_id: &str, active: bool) -> StoreResult
     Ok(bot)
 }
 
+/// Make `owner_id` the owner of the bot `user_id` (disabled or not), as
+/// Mattermost's `UpdateBotOwner`: the new owner is not looked up (the caller
+/// refuses bots). NotFound if there is no such bot.
+pub async fn assign_owner(core: &Core, user_id: &str, owner_id: &str) -> StoreResult<Bot> {
+    let (user, mut bot) = load(core, user_id).await?;
+    bot.owner_id = owner_id.to_owned();
+    bot.update_at = now_ms();
+    core.store.update_bot(&user, &bot).await
+}
+
+/// Turn the human `user` into a bot it owns itself, as Mattermost's
+/// `ConvertUserToBot` (`BotFromUser`): no description, its display name
+/// kept; its login sessions end (live connections with them), its personal
+/// access tokens stay. Conflict if it is a bot already.
+pub async fn convert_user_to_bot(core: &Core, user: &User) -> StoreResult<Bot> {
+    let now = now_ms();
+    let mut user = user.clone();
+    user.is_bot = true;
+    user.update_at = now;
+    let bot = Bot {
+        user_id: user.id.clone(),
+        owner_id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.first_name.clone(),
+        description: String::new(),
+        create_at: now,
+        update_at: now,
+        delete_at: user.delete_at,
+    };
+    let bot = core.store.convert_user_to_bot(&user, &bot).await?;
+    crate::sessions::revoked(core, &user.id, None);
+    Ok(bot)
+}
+
 /// The bot `user_id` (disabled or not) and its user.
 async fn load(core: &Core, user_id: &str) -> StoreResult<(User, Bot)> {
     let bot = core.store.get_bot(user_id, true).await?.ok_or(StoreError::NotFound)?;

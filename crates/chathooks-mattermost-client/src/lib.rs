@@ -36,6 +36,7 @@
 // - Logout: the `default` answer is handed over as 4XX and 5XX
 // - GetUserByUsername: the `default` answer is handed over as 4XX and 5XX
 // - GetTeamsForUser: the `default` answer is handed over as 4XX and 5XX
+// - ConvertUserToBot: the `default` answer is handed over as 4XX and 5XX
 // - GetUserAccessTokensForUser: the `default` answer is handed over as 4XX and 5XX
 // - CreateUserAccessToken: the `default` answer is handed over as 4XX and 5XX
 // - RevokeUserAccessToken: the `default` answer is handed over as 4XX and 5XX
@@ -80,6 +81,7 @@
 // - PatchBot: the `default` answer is handed over as 4XX and 5XX
 // - DisableBot: the `default` answer is handed over as 4XX and 5XX
 // - EnableBot: the `default` answer is handed over as 4XX and 5XX
+// - AssignBot: the `default` answer is handed over as 4XX and 5XX
 // - OpenInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 // - SubmitInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -735,7 +737,10 @@ back in the `Token` response header; use it as a bearer token, a
 cookies (`MMAUTHTOKEN`, `MMUSERID`, `MMCSRF`).
 
 `login_id` is an email address or a username. Wrong credentials are
-answered with 401; a missing `login_id` or `password` with 400.
+answered with 401; a missing `login_id` or `password` with 400. A
+bot's user (one converted from a person keeps its password) is
+refused after its password is checked, with 401
+`api.user.login.bot_login_forbidden.app_error`.
 
 Note: the upstream OpenAPI text documents a 201 answer; the real
 server and chathooks answer 200.
@@ -1260,6 +1265,35 @@ let response = client.get_teams_for_user()
 ```*/
     pub fn get_teams_for_user(&self) -> builder::GetTeamsForUser<'_> {
         builder::GetTeamsForUser::new(self)
+    }
+    /**Convert a user into a bot
+
+Makes the user a bot it owns itself, keeping its id, username,
+display name (first name), teams, channels, posts and personal access
+tokens; the bot has no description. Its login sessions end at once
+(401 with them) and it can no longer log in with a password. A user
+that is a bot already is answered with 400
+`app.bot.createbot.internal_error` (Mattermost fails the store write
+with a 500 under that id).
+
+##### Permissions
+
+`manage_system`. The user is looked up first: an unknown one is 404
+`app.user.missing_account.const` for any caller.
+
+
+Sends a `POST` request to `/api/v4/users/{user_id}/convert_to_bot`
+
+Arguments:
+- `user_id`: Id of the user. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.convert_user_to_bot()
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn convert_user_to_bot(&self) -> builder::ConvertUserToBot<'_> {
+        builder::ConvertUserToBot::new(self)
     }
     /**List a user's personal access tokens
 
@@ -2468,6 +2502,37 @@ let response = client.enable_bot()
 ```*/
     pub fn enable_bot(&self) -> builder::EnableBot<'_> {
         builder::EnableBot::new(self)
+    }
+    /**Give a bot to another owner
+
+Makes `user_id` the bot's owner (a disabled bot too): from then on
+the new owner's `manage_bots`/`read_bots` apply to it, and the old
+owner's no longer do. As on Mattermost, the new owner is not looked
+up beyond refusing bots: an id of no user leaves the bot orphaned
+(see `only_orphaned` of `GetBots`).
+
+##### Permissions
+
+As for `PatchBot` (`manage_others_bots`, or `manage_bots` for a bot
+the caller owns: 404 when the caller may not even read the bot, 403
+when it may read but not manage it). A bot as the new owner is
+answered with 403 `api.context.permissions.app_error`.
+
+
+Sends a `POST` request to `/api/v4/bots/{bot_user_id}/assign/{user_id}`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `user_id`: Id of the new owner. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+```ignore
+let response = client.assign_bot()
+    .bot_user_id(bot_user_id)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn assign_bot(&self) -> builder::AssignBot<'_> {
+        builder::AssignBot::new(self)
     }
     /**Open an interactive dialog
 
@@ -6557,6 +6622,119 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::convert_user_to_bot`]
+
+[`Client::convert_user_to_bot`]: super::Client::convert_user_to_bot*/
+    #[derive(Debug, Clone)]
+    pub struct ConvertUserToBot<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ConvertUserToBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/users/{user_id}/convert_to_bot`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, user_id } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/users/{}/convert_to_bot", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "convert_user_to_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -11522,6 +11700,134 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "enable_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::assign_bot`]
+
+[`Client::assign_bot`]: super::Client::assign_bot*/
+    #[derive(Debug, Clone)]
+    pub struct AssignBot<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> AssignBot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots/{bot_user_id}/assign/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::Bot>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id, user_id } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}/assign/{}", client.baseurl, encode_path(& bot_user_id
+                .to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "assign_bot",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -486,7 +486,10 @@ pub trait Api: Send + Sync + 'static {
     /// cookies (`MMAUTHTOKEN`, `MMUSERID`, `MMCSRF`).
     ///
     /// `login_id` is an email address or a username. Wrong credentials are
-    /// answered with 401; a missing `login_id` or `password` with 400.
+    /// answered with 401; a missing `login_id` or `password` with 400. A
+    /// bot's user (one converted from a person keeps its password) is
+    /// refused after its password is checked, with 401
+    /// `api.user.login.bot_login_forbidden.app_error`.
     ///
     /// Note: the upstream OpenAPI text documents a 201 answer; the real
     /// server and chathooks answer 200.
@@ -823,6 +826,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::get_teams_for_user::Request,
     ) -> impl Future<Output = ops::get_teams_for_user::Response> + Send;
+    /// Convert a user into a bot
+    ///
+    /// Makes the user a bot it owns itself, keeping its id, username,
+    /// display name (first name), teams, channels, posts and personal access
+    /// tokens; the bot has no description. Its login sessions end at once
+    /// (401 with them) and it can no longer log in with a password. A user
+    /// that is a bot already is answered with 400
+    /// `app.bot.createbot.internal_error` (Mattermost fails the store write
+    /// with a 500 under that id).
+    ///
+    /// ##### Permissions
+    ///
+    /// `manage_system`. The user is looked up first: an unknown one is 404
+    /// `app.user.missing_account.const` for any caller.
+    ///
+    /// `POST /api/v4/users/{user_id}/convert_to_bot` (operation `ConvertUserToBot`)
+    fn convert_user_to_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::convert_user_to_bot::Request,
+    ) -> impl Future<Output = ops::convert_user_to_bot::Response> + Send;
     /// List a user's personal access tokens
     ///
     /// Returns a user's tokens, oldest first, without their secrets.
@@ -1678,6 +1702,27 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::enable_bot::Request,
     ) -> impl Future<Output = ops::enable_bot::Response> + Send;
+    /// Give a bot to another owner
+    ///
+    /// Makes `user_id` the bot's owner (a disabled bot too): from then on
+    /// the new owner's `manage_bots`/`read_bots` apply to it, and the old
+    /// owner's no longer do. As on Mattermost, the new owner is not looked
+    /// up beyond refusing bots: an id of no user leaves the bot orphaned
+    /// (see `only_orphaned` of `GetBots`).
+    ///
+    /// ##### Permissions
+    ///
+    /// As for `PatchBot` (`manage_others_bots`, or `manage_bots` for a bot
+    /// the caller owns: 404 when the caller may not even read the bot, 403
+    /// when it may read but not manage it). A bot as the new owner is
+    /// answered with 403 `api.context.permissions.app_error`.
+    ///
+    /// `POST /api/v4/bots/{bot_user_id}/assign/{user_id}` (operation `AssignBot`)
+    fn assign_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::assign_bot::Request,
+    ) -> impl Future<Output = ops::assign_bot::Response> + Send;
     /// Open an interactive dialog
     ///
     /// Called by an integration (no session) with a `trigger_id` it received
@@ -4782,6 +4827,84 @@ pub mod ops {
             }
             async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
                 api.get_teams_for_user(credentials, request).await
+            }
+        }
+    }
+    /// `ConvertUserToBot`: `POST /api/v4/users/{user_id}/convert_to_bot`
+    pub mod convert_user_to_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// Id of the user. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot the user became.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ConvertUserToBot",
+                method: "POST",
+                path: "/api/v4/users/{user_id}/convert_to_bot",
+                params: &[runtime::ParamSpec::path("user_id")],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    user_id: prepared.required(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.convert_user_to_bot(credentials, request).await
             }
         }
     }
@@ -8400,6 +8523,92 @@ pub mod ops {
             }
         }
     }
+    /// `AssignBot`: `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
+    pub mod assign_bot {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+            /// Id of the new owner. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `user_id`.
+            pub user_id: String,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The bot, with its new owner.
+            Ok(crate::types::Bot),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "AssignBot",
+                method: "POST",
+                path: "/api/v4/bots/{bot_user_id}/assign/{user_id}",
+                params: &[
+                    runtime::ParamSpec::path("bot_user_id"),
+                    runtime::ParamSpec::path("user_id"),
+                ],
+                body: None,
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                    user_id: prepared.required(1)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.assign_bot(credentials, request).await
+            }
+        }
+    }
     /// `OpenInteractiveDialog`: `POST /api/v4/actions/dialogs/open`
     pub mod open_interactive_dialog {
         use crate::{runtime, runtime::axum, Credentials};
@@ -8592,6 +8801,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::logout::Request>()
         .serve::<ops::get_user_by_username::Request>()
         .serve::<ops::get_teams_for_user::Request>()
+        .serve::<ops::convert_user_to_bot::Request>()
         .serve::<ops::get_user_access_tokens_for_user::Request>()
         .serve::<ops::create_user_access_token::Request>()
         .serve::<ops::revoke_user_access_token::Request>()
@@ -8635,6 +8845,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::patch_bot::Request>()
         .serve::<ops::disable_bot::Request>()
         .serve::<ops::enable_bot::Request>()
+        .serve::<ops::assign_bot::Request>()
         .serve::<ops::open_interactive_dialog::Request>()
         .serve::<ops::submit_interactive_dialog::Request>()
         .finish()

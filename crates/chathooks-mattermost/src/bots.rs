@@ -13,7 +13,9 @@ use chathooks_core::config::{self, Switch};
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::permissions::{Permission, has_system_permission};
 use chathooks_core::store::{Bot, BotFilter, StoreError, User};
-use chathooks_mattermost_server::ops::{create_bot, disable_bot, enable_bot, get_bot, get_bots, patch_bot};
+use chathooks_mattermost_server::ops::{
+    assign_bot, convert_user_to_bot, create_bot, disable_bot, enable_bot, get_bot, get_bots, patch_bot,
+};
 use chathooks_mattermost_types as types;
 
 use super::auth::Caller;
@@ -236,6 +238,59 @@ pub(crate) async fn enable_bot(
     Ok(enable_bot::Response::Ok(
         set_active(core, &caller, &request.bot_user_id, true).await?,
     ))
+}
+
+/// Give the bot to another owner (Mattermost's `assignBot`): the caller must
+/// manage the bot, and a bot may not own one.
+pub(crate) async fn assign_bot(
+    core: &Core,
+    caller: Caller,
+    request: assign_bot::Request,
+) -> ApiResult<assign_bot::Response> {
+    // Mattermost checks the owner's id before the bot's.
+    if !is_valid_id(&request.user_id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    let id = bot_id(&request.bot_user_id)?;
+    managed_bot(core, &caller.user, id).await?;
+    let new_owner = core.read().get_user(&request.user_id).await?;
+    if new_owner.is_some_and(|owner| owner.is_bot) {
+        return Err(ApiError::forbidden());
+    }
+    let bot = bots::assign_owner(core, id, &request.user_id)
+        .await
+        .map_err(username_taken)?;
+    Ok(assign_bot::Response::Ok(wire(&bot)))
+}
+
+/// Make a user a bot (Mattermost's `convertUserToBot`): the user is looked
+/// up before the caller's `manage_system` is checked, as Mattermost does.
+pub(crate) async fn convert_user_to_bot(
+    core: &Core,
+    caller: Caller,
+    request: convert_user_to_bot::Request,
+) -> ApiResult<convert_user_to_bot::Response> {
+    if !is_valid_id(&request.user_id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    let user = core
+        .read()
+        .get_user(&request.user_id)
+        .await?
+        .ok_or_else(super::users::user_not_found)?;
+    if !holds(core, &caller.user, Permission::ManageSystem).await? {
+        return Err(ApiError::forbidden());
+    }
+    let bot = bots::convert_user_to_bot(core, &user)
+        .await
+        .map_err(|error| match error {
+            StoreError::Conflict(_) => {
+                ApiError::bad_request("app.bot.createbot.internal_error", "The user is a bot already.")
+            }
+            StoreError::NotFound => super::users::user_not_found(),
+            other => other.into(),
+        })?;
+    Ok(convert_user_to_bot::Response::Ok(wire(&bot)))
 }
 
 #[cfg(test)]

@@ -237,6 +237,22 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, bots::enable_bot)
     }
 
+    async fn assign_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::assign_bot::Request,
+    ) -> ops::assign_bot::Response {
+        authenticated!(self, credentials, request, bots::assign_bot)
+    }
+
+    async fn convert_user_to_bot(
+        &self,
+        credentials: Credentials,
+        request: ops::convert_user_to_bot::Request,
+    ) -> ops::convert_user_to_bot::Response {
+        authenticated!(self, credentials, request, bots::convert_user_to_bot)
+    }
+
     async fn list_commands(
         &self,
         credentials: Credentials,

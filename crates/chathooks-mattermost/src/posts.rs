@@ -23,9 +23,6 @@ use chathooks_core::posts::{
 };
 use chathooks_core::store::{Channel, Post, User, now_ms};
 
-/// Marks a post made by a bot account (Mattermost's `PostPropsFromBot`).
-const PROP_FROM_BOT: &str = "from_bot";
-
 /// Most files one post carries (Mattermost's limit).
 const MAX_FILES_PER_POST: usize = 10;
 
@@ -171,10 +168,6 @@ pub(crate) async fn create_post(
     // Clients may not pose as webhooks: that would also dodge loop protection.
     let mut props = body.props;
     props.remove(PROP_FROM_WEBHOOK);
-    // Mattermost's `CreatePost` marks every post of a bot user.
-    if caller.user.is_bot {
-        props.insert(PROP_FROM_BOT.into(), Value::String("true".into()));
-    }
     post.props = Value::Object(props);
     post.file_ids = own_unattached_files(state, &caller.user, &channel, body.file_ids).await?;
     let post = chathooks_core::posts::create_post(state, post, &channel, &caller.user).await?;

@@ -21,6 +21,15 @@ pub async fn login(state: &Core, request: login::Request) -> ApiResult<login::Re
     let user = accounts::verify_login(state, body.login_id.trim(), &body.password)
         .await
         .map_err(login_refused)?;
+    // Mattermost's `checkUserNotBot`, after the password: a user converted
+    // to a bot keeps its password but may not use it.
+    if user.is_bot {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api.user.login.bot_login_forbidden.app_error",
+            "Bot login is forbidden.",
+        ));
+    }
     let session = accounts::start_session(state, &user, new_id(), SESSION_LIFETIME_MS).await?;
     Ok(login::Response::Ok(
         convert::user(&user),

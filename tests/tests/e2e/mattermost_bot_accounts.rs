@@ -589,3 +589,312 @@ async fn a_bot_owner_manages_its_tokens() {
     );
     assert_eq!((status, error.id.as_str()), (403, PERMISSIONS));
 }
+
+/// A slash command's integration on loopback: answers every call with an
+/// in-channel reply.
+async fn in_channel_receiver() -> String {
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "application/json")],
+            json!({"response_type": "in_channel", "text": "deploy started"}).to_string(),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("receiver binds");
+    let base = format!("http://{}", listener.local_addr().expect("receiver address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// Mattermost's `CreatePost` marks every post of a bot user `from_bot`, not
+/// only those of its REST calls: the posts of a webhook the bot owns and the
+/// in-channel answer to a slash command the bot ran carry it too.
+#[tokio::test]
+async fn a_bots_webhook_posts_and_command_answers_are_from_bot() {
+    let server = TestServer::start_with(|config| {
+        config.allow_internal_callbacks = "127.0.0.1".parse().expect("allow list parses");
+    })
+    .await;
+    server.allow_overrides_and_bots().await;
+    chathooks_tests::grant_members_own_hooks(&server).await;
+    let world = World::build(server).await;
+    let admin = &world.admin;
+    let bot = create_bot(admin, "shipper").await;
+    admin
+        .client
+        .add_team_member()
+        .team_id(&world.team.id)
+        .body(types::AddTeamMemberBody {
+            team_id: world.team.id.clone(),
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the team");
+    admin
+        .client
+        .add_channel_member()
+        .channel_id(&world.open_channel.id)
+        .body(types::AddChannelMemberBody {
+            user_id: bot.user_id.clone(),
+        })
+        .send()
+        .await
+        .expect("bot joins the channel");
+    let as_bot = world.server.client_with_token(&token_for(admin, &bot.user_id).await);
+
+    let hook = as_bot
+        .create_incoming_webhook()
+        .body(
+            serde_json::from_value::<types::CreateIncomingWebhookBody>(
+                json!({"channel_id": world.open_channel.id, "display_name": "shipping"}),
+            )
+            .unwrap(),
+        )
+        .send()
+        .await
+        .expect("the bot makes its own hook")
+        .into_inner();
+    let called = reqwest::Client::new()
+        .post(format!("{}/hooks/{}", world.server.base, hook.id))
+        .json(&json!({"text": "shipped by hook"}))
+        .send()
+        .await
+        .expect("hook called");
+    assert_eq!(called.status(), 200);
+
+    let receiver = in_channel_receiver().await;
+    admin
+        .client
+        .create_command()
+        .body(
+            serde_json::from_value::<types::CommandInput>(json!({
+                "team_id": world.team.id, "trigger": "ship", "url": format!("{receiver}/ship"), "method": "P",
+            }))
+            .unwrap(),
+        )
+        .send()
+        .await
+        .expect("command created");
+    for (session, line) in [(&as_bot, "/ship api"), (&world.member.client, "/ship web")] {
+        session
+            .execute_command()
+            .body(types::ExecuteCommandBody {
+                channel_id: world.open_channel.id.clone(),
+                command: line.into(),
+                team_id: None,
+                root_id: None,
+                parent_id: None,
+            })
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+    }
+
+    let list = admin
+        .client
+        .get_posts_for_channel()
+        .channel_id(&world.open_channel.id)
+        .send()
+        .await
+        .expect("posts listed")
+        .into_inner();
+    let mut marks: Vec<_> = list
+        .posts
+        .values()
+        .filter(|p| !p.type_.starts_with("system_"))
+        .map(|p| {
+            let by_bot = p.user_id == bot.user_id;
+            (p.message.as_str(), by_bot, p.props.get("from_bot").cloned())
+        })
+        .collect();
+    marks.sort_by_key(|(message, by_bot, _)| (message.to_string(), *by_bot));
+    assert_eq!(
+        marks,
+        [
+            ("deploy started", false, None),
+            ("deploy started", true, Some(json!("true"))),
+            ("shipped by hook", true, Some(json!("true"))),
+        ]
+    );
+}
+
+async fn assign(session: &Session, bot_user_id: &str, user_id: &str) -> Result<types::Bot, (u16, String)> {
+    match session
+        .client
+        .assign_bot()
+        .bot_user_id(bot_user_id)
+        .user_id(user_id)
+        .send()
+        .await
+    {
+        Ok(bot) => Ok(bot.into_inner()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+/// `POST /bots/{bot_user_id}/assign/{user_id}`: the bot's manager gives it
+/// to another user, who then manages it alone; a bot may not own one.
+#[tokio::test]
+async fn a_bot_is_given_to_another_owner() {
+    use chathooks::permissions::Permission;
+    let world = World::with_overrides_and_bots().await;
+    grant_users(
+        &world.server,
+        &[Permission::CreateBot, Permission::ReadBots, Permission::ManageBots],
+    )
+    .await;
+    let (alice, bob, admin) = (&world.member, &world.other_member, &world.admin);
+    let bot = create_bot(alice, "handover").await;
+    let robot = create_bot(admin, "robot").await;
+
+    assert_eq!(
+        assign(alice, &bot.user_id, "not-an-id").await.unwrap_err(),
+        (400, "api.context.invalid_url_param.app_error".to_owned())
+    );
+    assert_eq!(
+        assign(alice, &robot.user_id, &alice.user.id).await.unwrap_err(),
+        (404, MISSING.to_owned()),
+        "someone else's bot, unreadable, is not found"
+    );
+    assert_eq!(
+        assign(bob, &bot.user_id, &bob.user.id).await.unwrap_err(),
+        (404, MISSING.to_owned())
+    );
+    assert_eq!(
+        assign(alice, &bot.user_id, &robot.user_id).await.unwrap_err(),
+        (403, PERMISSIONS.to_owned()),
+        "a bot may not own a bot"
+    );
+
+    let given = assign(alice, &bot.user_id, &bob.user.id)
+        .await
+        .expect("alice gives it to bob");
+    assert_eq!(
+        (given.user_id.as_str(), given.owner_id.as_str()),
+        (bot.user_id.as_str(), bob.user.id.as_str())
+    );
+    assert!(given.update_at >= bot.update_at, "{given:?}");
+    assert_eq!(list(bob, false).await, ["handover"]);
+    assert!(list(alice, false).await.is_empty());
+    let (status, error) = app_error(
+        alice
+            .client
+            .patch_bot()
+            .bot_user_id(&bot.user_id)
+            .body(patch(None, Some("Mine"), None))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.id.as_str()),
+        (404, MISSING),
+        "alice no longer manages it"
+    );
+
+    // An admin gives a disabled bot back.
+    admin
+        .client
+        .disable_bot()
+        .bot_user_id(&bot.user_id)
+        .send()
+        .await
+        .unwrap();
+    let back = assign(admin, &bot.user_id, &alice.user.id)
+        .await
+        .expect("admin gives it back");
+    assert_eq!(back.owner_id, alice.user.id);
+    assert!(back.delete_at > 0, "still disabled: {back:?}");
+}
+
+async fn convert(session: &Session, user_id: &str) -> Result<types::Bot, (u16, String)> {
+    match session.client.convert_user_to_bot().user_id(user_id).send().await {
+        Ok(bot) => Ok(bot.into_inner()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+/// `POST /users/{user_id}/convert_to_bot`: a system admin makes a user a
+/// bot it owns itself; its login sessions end, its password no longer logs
+/// in, and its personal access token keeps working, now as a bot's.
+#[tokio::test]
+async fn an_admin_converts_a_user_into_a_bot() {
+    let world = World::with_overrides_and_bots().await;
+    let (alice, bob, admin) = (&world.member, &world.other_member, &world.admin);
+    let token = token_for(admin, &alice.user.id).await;
+
+    assert_eq!(
+        convert(bob, "not-an-id").await.unwrap_err(),
+        (400, "api.context.invalid_url_param.app_error".to_owned())
+    );
+    assert_eq!(
+        convert(bob, "0123456789abcdefghijklmnop").await.unwrap_err(),
+        (404, "app.user.missing_account.const".to_owned()),
+        "the user is looked up before the permission"
+    );
+    assert_eq!(
+        convert(bob, &alice.user.id).await.unwrap_err(),
+        (403, PERMISSIONS.to_owned())
+    );
+
+    let bot = convert(admin, &alice.user.id).await.expect("admin converts alice");
+    assert_eq!(
+        (
+            bot.user_id.as_str(),
+            bot.owner_id.as_str(),
+            bot.username.as_str(),
+            bot.description.as_deref().unwrap_or_default(),
+            bot.delete_at
+        ),
+        (alice.user.id.as_str(), alice.user.id.as_str(), "alice", "", 0)
+    );
+    let (status, error) = app_error(alice.client.get_me().send().await);
+    assert_eq!(
+        (status, error.id.as_str()),
+        (401, "api.context.session_expired.app_error"),
+        "her login session ended"
+    );
+    let as_bot = world.server.client_with_token(&token);
+    let me = as_bot
+        .get_me()
+        .send()
+        .await
+        .expect("her token still works")
+        .into_inner();
+    assert_eq!(me.is_bot, Some(true));
+    let post = post_as(&as_bot, &world.open_channel.id, "beep").await;
+    assert_eq!(post.props.get("from_bot"), Some(&json!("true")));
+    let (status, error) = app_error(
+        world
+            .server
+            .anonymous()
+            .login()
+            .body(types::LoginBody {
+                login_id: "alice".into(),
+                password: "alice-password".into(),
+                device_id: None,
+                ldap_only: None,
+                token: None,
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.id.as_str()),
+        (401, "api.user.login.bot_login_forbidden.app_error"),
+        "her password is right, but a bot may not log in"
+    );
+    assert_eq!(list(admin, false).await, ["alice"]);
+    assert_eq!(
+        convert(admin, &alice.user.id).await.unwrap_err(),
+        (400, "app.bot.createbot.internal_error".to_owned()),
+        "a bot already"
+    );
+}

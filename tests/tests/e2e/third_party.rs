@@ -1,4 +1,5 @@
-//! Third-party clients, a bot framework (mmpy_bot), a notification library
+//! Third-party clients (mattermostdriver also for commands, buttons and
+//! bots), a bot framework (mmpy_bot), a notification library
 //! (apprise) and an API fuzzer against the running server.
 //!
 //! What they need is pinned in tests/clients (requirements.txt for Python,
@@ -63,6 +64,25 @@ async fn mattermostdriver_and_slack_sdk_work_unchanged() {
     .await;
     assert!(ok, "{output}");
     assert!(output.contains("mattermost clients: ok"), "{output}");
+}
+
+/// mattermostdriver again, for what an integration does: a slash command
+/// and a button, both answered by the script's own receiver on loopback,
+/// and a bot account posting with a token.
+#[tokio::test]
+async fn mattermostdriver_runs_commands_actions_and_bots_unchanged() {
+    let server = TestServer::start_with(|config| {
+        config.allow_internal_callbacks = "127.0.0.1".parse().expect("allow list parses");
+    })
+    .await;
+    server.allow_overrides_and_bots().await;
+    let (ok, output) = run(
+        python(),
+        &["mattermost_integrations.py", &server.base, ADMIN, ADMIN_PASSWORD],
+    )
+    .await;
+    assert!(ok, "{output}");
+    assert!(output.contains("mattermost integrations: ok"), "{output}");
 }
 
 /// Mattermost's own JavaScript client, `@mattermost/client` (Client4).

@@ -22,6 +22,10 @@ use crate::store::{Channel, ContentStore, DeliveryStore, Post, Store, StoreResul
 /// Marks a post as made by a webhook or integration: clients show it as such,
 /// and no outgoing hook fires for it (loop protection, in both APIs).
 pub const PROP_FROM_WEBHOOK: &str = "from_webhook";
+/// Marks a post whose author is a bot account, however it was made (its own
+/// REST call, a webhook it owns, a slash command it ran), as Mattermost's
+/// `CreatePost` does for every post of a bot user.
+pub const PROP_FROM_BOT: &str = "from_bot";
 pub const PROP_WEBHOOK_DISPLAY_NAME: &str = "webhook_display_name";
 /// The name shown instead of the author's (Rocket.Chat's `alias`).
 pub const PROP_OVERRIDE_USERNAME: &str = "override_username";
@@ -83,9 +87,15 @@ pub fn is_from_webhook(post: &Post) -> bool {
 }
 
 /// Store `post` by `author` in `channel` with the deliveries it starts.
-/// Attachment actions get their ids here ([`actions::assign_action_ids`]).
+/// Attachment actions get their ids here ([`actions::assign_action_ids`]),
+/// and a bot author's posts their [`PROP_FROM_BOT`].
 pub async fn create_post(core: &Core, mut post: Post, channel: &Channel, author: &User) -> StoreResult<Post> {
     actions::assign_action_ids(&mut post.props);
+    if author.is_bot
+        && let Value::Object(props) = &mut post.props
+    {
+        props.insert(PROP_FROM_BOT.into(), Value::String("true".into()));
+    }
     let jobs = if is_from_webhook(&post) {
         Vec::new()
     } else {

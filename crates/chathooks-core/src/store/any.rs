@@ -361,6 +361,12 @@ impl Store for AnyStore {
         dispatch!(self, s => s.create_bot(user, bot))
     }
 
+    async fn convert_user_to_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+        let converted = dispatch!(self, s => s.convert_user_to_bot(user, bot));
+        self.cache.forget_user(&user.id);
+        converted
+    }
+
     async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
         dispatch!(self, s => s.get_bot(user_id, include_deleted))
     }

@@ -349,10 +349,15 @@ pub trait Store: Send + Sync + 'static {
     /// Store a bot: its user (`user.is_bot` set by the caller) and its record,
     /// in one transaction. Conflict if the username (or email, or id) is taken.
     fn create_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
+    /// Turn an existing user into a bot: mark the user a bot (its
+    /// `update_at` too), store the bot's record and end the user's login
+    /// sessions, in one transaction.
+    /// NotFound if the user is absent; Conflict if it is a bot already.
+    fn convert_user_to_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
     /// The bot whose user is `user_id`; a disabled one only with `include_deleted`.
     fn get_bot(&self, user_id: &str, include_deleted: bool) -> impl Future<Output = StoreResult<Option<Bot>>> + Send;
     /// Overwrite a bot's user (as [`Store::update_user`]) and its record's
-    /// description, `update_at` and `delete_at`, in one transaction.
+    /// description, owner, `update_at` and `delete_at`, in one transaction.
     /// NotFound if either is absent; Conflict on a taken username.
     fn update_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
     /// A page of bots, by `create_at` then user id.

@@ -575,6 +575,34 @@ macro_rules! impl_store {
                 Ok(bot_row(&row)?)
             }
 
+            async fn convert_user_to_bot(&self, user: &User, bot: &Bot) -> StoreResult<Bot> {
+                let mut tx = self.write_tx().await?;
+                let updated = sqlx::query(sql::SET_USER_IS_BOT)
+                    .bind($text(&user.id))
+                    .bind(true)
+                    .bind(user.update_at)
+                    .execute(&mut *tx)
+                    .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                bind_new_bot(sqlx::query(sql::CREATE_BOT), bot)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_err("the user is a bot already"))?;
+                sqlx::query(sql::DELETE_USER_SESSIONS)
+                    .bind($text(&user.id))
+                    .execute(&mut *tx)
+                    .await?;
+                let row = sqlx::query(sql::GET_BOT)
+                    .bind($text(&bot.user_id))
+                    .bind(true)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(bot_row(&row)?)
+            }
+
             async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
                 let row = sqlx::query(sql::GET_BOT)
                     .bind($text(user_id))

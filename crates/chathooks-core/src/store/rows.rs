@@ -498,6 +498,7 @@ macro_rules! binders {
                 .bind($text(&bot.description))
                 .bind(bot.update_at)
                 .bind(bot.delete_at)
+                .bind($text(&bot.owner_id))
         }
 
         /// Bind `user` as `UPDATE_USER` takes it: the id, then every column but `create_at`.

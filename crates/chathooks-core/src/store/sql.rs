@@ -170,6 +170,8 @@ pub(super) const LIST_ACTIVE_USERS: &str = concat!(
     user_cols!(),
     " FROM users WHERE delete_at = 0 ORDER BY username, id LIMIT $1"
 );
+/// `$2`: whether the user is a bot; `$3`: `update_at`.
+pub(super) const SET_USER_IS_BOT: &str = "UPDATE users SET is_bot = $2, update_at = $3 WHERE id = $1";
 
 // ----- sessions -----
 
@@ -181,6 +183,7 @@ pub(super) const CREATE_SESSION: &str = concat!(
 pub(super) const GET_SESSION: &str = concat!("SELECT ", session_cols!(), " FROM sessions WHERE token = $1");
 pub(super) const TOUCH_SESSION: &str = "UPDATE sessions SET last_activity_at = $1 WHERE token = $2";
 pub(super) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token = $1";
+pub(super) const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 
 // ----- teams -----
 
@@ -527,9 +530,9 @@ pub(super) const CREATE_BOT: &str = "INSERT INTO bots (user_id, owner_id, descri
      VALUES ($1, $2, $3, $4, $5, $6)";
 /// `$2`: include a disabled bot.
 pub(super) const GET_BOT: &str = concat!(bot_select!(), " WHERE b.user_id = $1 AND ($2 OR b.delete_at = 0)");
-/// The owner and the creation time stay.
+/// The creation time stays.
 pub(super) const UPDATE_BOT: &str =
-    "UPDATE bots SET description = $2, update_at = $3, delete_at = $4 WHERE user_id = $1";
+    "UPDATE bots SET description = $2, update_at = $3, delete_at = $4, owner_id = $5 WHERE user_id = $1";
 /// `$1`: the owner, or empty for every bot; `$2`: include disabled bots;
 /// `$3`: only bots whose owner is deactivated or gone.
 pub(super) const LIST_BOTS: &str = concat!(
