@@ -375,8 +375,8 @@ async fn scenario(server: &TestServer, page: &Client, integration: &Integration)
     let posted = element(page, r#"#messages .post[data-author="alice"]"#).await?;
     let body = posted.find(Locator::Css(".post-message")).await?.text().await?;
     ensure!(
-        body.contains("Morning all") && body.contains("second line"),
-        "the post: {body:?}"
+        body.contains("Morning all\nsecond line"),
+        "the post keeps its line break: {body:?}"
     );
     ensure!(
         text.prop("value").await?.as_deref() == Some(""),

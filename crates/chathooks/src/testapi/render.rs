@@ -1,6 +1,8 @@
 //! Markdown to HTML for the test API's `html` (and so the web UI), as
 //! CommonMark with the extensions Mattermost renders (tables,
-//! strikethrough, task lists). Raw HTML in a message is shown as text, and
+//! strikethrough, task lists). A single newline is a line break, as both
+//! servers' clients show it (people type Shift+Enter for one), not
+//! CommonMark's soft break that joins the lines. Raw HTML in a message is shown as text, and
 //! links or images with a scriptable scheme lose their target: the text
 //! comes from whoever posts, the page shows it to whoever looks.
 
@@ -22,6 +24,7 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 pub fn markdown_to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events = Parser::new_ext(markdown, options).map(|event| match event {
+        Event::SoftBreak => Event::HardBreak,
         // push_html escapes text, so raw HTML becomes visible text.
         Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
         Event::Start(Tag::Link {
@@ -69,6 +72,15 @@ mod tests {
             markdown_to_html("[docs](https://example.com/a?b=1&c=2)"),
             "<p><a href=\"https://example.com/a?b=1&amp;c=2\">docs</a></p>\n"
         );
+    }
+
+    #[test]
+    fn a_single_newline_breaks_the_line() {
+        assert_eq!(
+            markdown_to_html("deployed\nby alice"),
+            "<p>deployed<br />\nby alice</p>\n"
+        );
+        assert_eq!(markdown_to_html("one\n\ntwo"), "<p>one</p>\n<p>two</p>\n");
     }
 
     #[test]
