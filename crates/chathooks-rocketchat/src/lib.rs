@@ -67,6 +67,7 @@ mod scripts;
 mod seed;
 mod settings;
 mod settings_api;
+mod teams;
 mod time;
 mod uploads;
 mod user_delete;
@@ -371,6 +372,22 @@ impl Api for RocketChat {
         request: ops::users_delete::Request,
     ) -> ops::users_delete::Response {
         authenticated!(self, credentials, request, user_delete::users_delete)
+    }
+
+    async fn teams_create(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_create::Request,
+    ) -> ops::teams_create::Response {
+        authenticated!(self, credentials, request, teams::teams_create)
+    }
+
+    async fn teams_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_delete::Request,
+    ) -> ops::teams_delete::Response {
+        authenticated!(self, credentials, request, teams::teams_delete)
     }
 
     async fn im_create(&self, credentials: Credentials, request: ops::im_create::Request) -> ops::im_create::Response {
