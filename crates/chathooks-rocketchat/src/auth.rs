@@ -117,7 +117,7 @@ pub(crate) fn core_role(name: &str) -> Option<&'static str> {
     ROLE_NAMES.iter().find(|(rc, _)| *rc == name).map(|(_, core)| *core)
 }
 
-/// Does `user` hold `permission`? Rocket.Chat has no teams here, so these are
+/// Does `user` hold `permission`? These are
 /// the permissions of the user's system roles (`admin`, `user`, `bot`), as
 /// stored in the core: by default Rocket.Chat's, so the four integration
 /// permissions and `create-user` are the administrators' only.

@@ -8,8 +8,9 @@
 //!
 //! - **Users and sessions** are shared ([`auth`], [`users`]): `X-Auth-Token` is
 //!   a session token of either API's login, and `X-User-Id` must be its user.
-//! - **Rooms are channels** ([`rooms`]). Rocket.Chat has no teams: channels it
-//!   creates go to a team named `rocketchat` (created on demand), and a room
+//! - **Rooms are channels** ([`rooms`]). Rooms outside Rocket.Chat's teams
+//!   ([`teams`]: a core team each, with a main room of its name) go to a team
+//!   named `rocketchat` (created on demand), and a room
 //!   name is looked up across all teams (oldest live public or private channel
 //!   with that name), then as a room id. `@user` is a direct-message room.
 //! - **Messages are posts** ([`chat`]): Rocket.Chat's message fields live in

@@ -91,6 +91,26 @@ async fn a_team_lives_with_its_main_room_and_goes_with_the_rooms_it_is_asked_to_
     }
     let (scratch_id, keep_id) = (rooms[0].clone(), rooms[1].clone());
     post(&world.alice, "#ops-keep", "kept").await;
+    // An outgoing webhook and a slash command of the team: they belong to it.
+    let (status, hook) = mattermost(
+        &world.alice,
+        Method::POST,
+        "/api/v4/hooks/outgoing",
+        Some(
+            json!({"team_id": team_id, "channel_id": keep_id, "trigger_words": ["go"],
+            "callback_urls": ["http://example.com/hook"], "display_name": "ops hook"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{hook}");
+    let (status, command) = mattermost(
+        &world.alice,
+        Method::POST,
+        "/api/v4/commands",
+        Some(json!({"team_id": team_id, "trigger": "opsy", "method": "P", "url": "http://example.com/cmd"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{command}");
 
     // Neither a member nor an outsider who is not its owner may delete it.
     for hostile in [&world.bob, &carol] {
@@ -130,6 +150,14 @@ async fn a_team_lives_with_its_main_room_and_goes_with_the_rooms_it_is_asked_to_
     // The team is gone for the Mattermost API.
     let (status, _) = mattermost(&world.admin, Method::GET, &format!("/api/v4/teams/{team_id}"), None).await;
     assert_eq!(status, 404);
+    // Its outgoing webhook and slash command went with it.
+    for path in [
+        format!("/api/v4/hooks/outgoing/{}", hook["id"].as_str().unwrap()),
+        format!("/api/v4/commands/{}", command["id"].as_str().unwrap()),
+    ] {
+        let (status, body) = mattermost(&world.admin, Method::GET, &path, None).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
     // The other room stays, with its messages, in the rocketchat team, and
     // its members still reach it through both APIs.
     let (status, kept) = get(&world.alice, &format!("/api/v1/rooms.info?roomId={keep_id}")).await;
