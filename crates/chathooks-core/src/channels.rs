@@ -257,3 +257,61 @@ pub async fn create_channel_with_members(
     .await;
     Ok(channel)
 }
+
+/// Store a new team with its main room (Rocket.Chat's `teams.create`):
+/// `owner` as team admin, `members` as team users, then `room` (a channel of
+/// the team, named after it) with `owner` as channel admin and `members` in
+/// it, published as one `ChannelCreated`. If the room cannot be stored, the
+/// team goes again, so a failure leaves nothing behind. Conflict if the
+/// team's or the room's name is taken.
+pub async fn create_team_with_room(
+    core: &Core,
+    team: &Team,
+    room: &Channel,
+    owner: &User,
+    members: &[User],
+) -> StoreResult<(Team, Channel)> {
+    let team = core.store.create_team(team).await?;
+    let made = async {
+        core.store
+            .add_team_member(&TeamMember {
+                team_id: team.id.clone(),
+                user_id: owner.id.clone(),
+                roles: crate::store::ROLES_TEAM_ADMIN.into(),
+                delete_at: 0,
+            })
+            .await?;
+        for member in members.iter().filter(|m| m.id != owner.id) {
+            core.store
+                .add_team_member(&TeamMember {
+                    team_id: team.id.clone(),
+                    user_id: member.id.clone(),
+                    roles: crate::store::ROLES_TEAM_USER.into(),
+                    delete_at: 0,
+                })
+                .await?;
+        }
+        create_channel_with_members(core, room, owner, members).await
+    }
+    .await;
+    match made {
+        Ok(room) => Ok((team, room)),
+        Err(error) => {
+            // The team has no channel yet: it is its own heir.
+            if let Err(undo) = core.store.delete_team(&team.id, &team.id).await {
+                tracing::warn!(team = %team.id, %undo, "could not remove a team whose main room failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Delete `team` for good (Rocket.Chat's `teams.delete`, once the rooms that
+/// go with it are deleted through [`delete_channel`]): its other channels
+/// move to `heir` with their members, its outgoing hooks and slash commands
+/// go, then its memberships and the team, in one transaction. `Ok(false)` if
+/// it was gone already; Conflict if a channel that would move has the name
+/// of one of `heir`'s.
+pub async fn delete_team(core: &Core, team: &Team, heir: &Team) -> StoreResult<bool> {
+    core.store.delete_team(&team.id, &heir.id).await
+}

@@ -79,11 +79,14 @@ pub enum Permission {
     /// permission of its own rather than `manage_system`, so that granting
     /// it grants nothing else.
     DeleteUser,
+    /// Create teams through the Rocket.Chat API (`create-team`: every
+    /// account's and administrators', as Rocket.Chat ships it).
+    CreateTeam,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 28] = [
         Permission::ManageOwnIncomingHooks,
         Permission::ManageOthersIncomingHooks,
         Permission::ManageOwnOutgoingHooks,
@@ -111,6 +114,7 @@ impl Permission {
         Permission::ManageBots,
         Permission::ManageOthersBots,
         Permission::DeleteUser,
+        Permission::CreateTeam,
     ];
 
     /// The core's id of the permission, as stored. Where Mattermost has the
@@ -144,6 +148,7 @@ impl Permission {
             Permission::ManageBots => "manage_bots",
             Permission::ManageOthersBots => "manage_others_bots",
             Permission::DeleteUser => "delete_user",
+            Permission::CreateTeam => "create_team",
         }
     }
 
@@ -192,13 +197,14 @@ pub const ROLES: [&str; 8] = [
 ///   included, which no other role holds.
 /// - Rocket.Chat (`authorization/server/constant/permissions.ts`): the four
 ///   `manage-*-integrations` and `create-user` are `admin`'s only; `create-c`
-///   is `user`'s, `bot`'s and `admin`'s; `message-impersonate` is `bot`'s
+///   is `user`'s, `bot`'s and `admin`'s; `create-team` `user`'s and
+///   `admin`'s; `message-impersonate` is `bot`'s
 ///   (and `app`'s), not `admin`'s.
 pub fn default_permissions(role: &str) -> Vec<Permission> {
     use Permission::*;
     match role {
         ROLE_SYSTEM_ADMIN => Permission::ALL.into_iter().filter(|p| *p != Impersonate).collect(),
-        ROLE_SYSTEM_USER => vec![CreatePublicChannel],
+        ROLE_SYSTEM_USER => vec![CreatePublicChannel, CreateTeam],
         ROLE_USER_ACCESS_TOKEN => vec![CreateAccessToken],
         ROLE_BOT => vec![CreatePublicChannel, Impersonate],
         ROLE_TEAM_USER => vec![ViewTeam, CreatePublicChannel],

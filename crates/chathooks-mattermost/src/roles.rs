@@ -22,7 +22,7 @@ use super::error::{ApiError, ApiResult};
 fn rocketchat_only(permission: Permission) -> bool {
     matches!(
         permission,
-        Permission::CreateUser | Permission::Impersonate | Permission::DeleteUser
+        Permission::CreateUser | Permission::Impersonate | Permission::DeleteUser | Permission::CreateTeam
     )
 }
 

@@ -26,6 +26,10 @@
 // - usersInfo: error responses differ in body type; the client returns them as raw bytes
 // - usersDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - usersDelete: error responses differ in body type; the client returns them as raw bytes
+// - teamsCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - teamsCreate: error responses differ in body type; the client returns them as raw bytes
+// - teamsDelete: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
+// - teamsDelete: error responses differ in body type; the client returns them as raw bytes
 // - imCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
 // - imCreate: error responses differ in body type; the client returns them as raw bytes
 // - dmCreate: request body sent as application/json only (also accepts application/x-www-form-urlencoded)
@@ -788,6 +792,53 @@ let response = client.users_delete()
 ```*/
     pub fn users_delete(&self) -> builder::UsersDelete<'_> {
         builder::UsersDelete::new(self)
+    }
+    /**Create a team
+
+Creates a team and its main room, a room with the team's name inside it: public for
+`type` 0, private for `type` 1. The owner (`owner`, a user id, else the caller) is the
+team's owner and the room's; `members` (user ids or usernames; unknown ones are left
+out, as on Rocket.Chat) join both. Requires `create-team` (every account and
+administrators, as Rocket.Chat ships it; 403 `unauthorized` otherwise). A name taken by
+a team answers 400 `team-name-already-exists`, one taken by a room
+`room-name-already-exists`; a name Rocket.Chat would refuse for a room, or an owner
+that does not exist, `error-team-creation`. The team is a team of the Mattermost API
+too, with its channels and members. `room` is accepted and ignored.
+
+
+Sends a `POST` request to `/api/v1/teams.create`
+
+```ignore
+let response = client.teams_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn teams_create(&self) -> builder::TeamsCreate<'_> {
+        builder::TeamsCreate::new(self)
+    }
+    /**Delete a team
+
+Deletes the team named by `teamId` or `teamName` (`teamId` wins), as Rocket.Chat does:
+the rooms of the team listed in `roomsToRemove` (ids; others are ignored) and the team's
+main room are erased with their messages, the team's other rooms stay with their
+members and become rooms of no team (here: of the `rocketchat` team, where rooms made
+through this API live), and the team's memberships and the team go. Its Mattermost
+outgoing webhooks and slash commands go with it. The team's owner or an administrator
+may (`delete-team`; 403 `unauthorized` otherwise). An unknown team answers 400
+`team-does-not-exist`.
+
+
+Sends a `POST` request to `/api/v1/teams.delete`
+
+```ignore
+let response = client.teams_delete()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn teams_delete(&self) -> builder::TeamsDelete<'_> {
+        builder::TeamsDelete::new(self)
     }
     /**Open a direct-message room
 
@@ -2829,6 +2880,152 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "users_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::teams_create`]
+
+[`Client::teams_create`]: super::Client::teams_create*/
+    #[derive(Debug, Clone)]
+    pub struct TeamsCreate<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::TeamsCreateBody, String>,
+    }
+    impl<'a> TeamsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::TeamsCreateBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: TeamsCreateBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/teams.create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::TeamResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/teams.create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "teams_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::teams_delete`]
+
+[`Client::teams_delete`]: super::Client::teams_delete*/
+    #[derive(Debug, Clone)]
+    pub struct TeamsDelete<'a> {
+        client: &'a super::Client,
+        body: Result<chathooks_rocketchat_types::TeamsDeleteBody, String>,
+    }
+    impl<'a> TeamsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_rocketchat_types::TeamsDeleteBody>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_rocketchat_types :: TeamsDeleteBody` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/teams.delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_rocketchat_types::SuccessResponse>,
+            Error<ByteStream>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/teams.delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "teams_delete",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

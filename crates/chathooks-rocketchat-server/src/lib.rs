@@ -90,6 +90,8 @@
 //!
 //! - tag `rooms`: Direct-message rooms and file uploads, for rooms of any kind.
 //!
+//! - tag `teams`: Teams, each with a main room of its name (creating and deleting them).
+//!
 //! - tag `integrations`: Managing incoming and outgoing webhook integrations. Four permissions govern these calls:
 //! `manage-incoming-integrations` and `manage-outgoing-integrations` allow managing every
 //! integration of that kind, while `manage-own-incoming-integrations` and
@@ -534,6 +536,41 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::users_delete::Request,
     ) -> impl Future<Output = ops::users_delete::Response> + Send;
+    /// Create a team
+    ///
+    /// Creates a team and its main room, a room with the team's name inside it: public for
+    /// `type` 0, private for `type` 1. The owner (`owner`, a user id, else the caller) is the
+    /// team's owner and the room's; `members` (user ids or usernames; unknown ones are left
+    /// out, as on Rocket.Chat) join both. Requires `create-team` (every account and
+    /// administrators, as Rocket.Chat ships it; 403 `unauthorized` otherwise). A name taken by
+    /// a team answers 400 `team-name-already-exists`, one taken by a room
+    /// `room-name-already-exists`; a name Rocket.Chat would refuse for a room, or an owner
+    /// that does not exist, `error-team-creation`. The team is a team of the Mattermost API
+    /// too, with its channels and members. `room` is accepted and ignored.
+    ///
+    /// `POST /api/v1/teams.create` (operation `teamsCreate`)
+    fn teams_create(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_create::Request,
+    ) -> impl Future<Output = ops::teams_create::Response> + Send;
+    /// Delete a team
+    ///
+    /// Deletes the team named by `teamId` or `teamName` (`teamId` wins), as Rocket.Chat does:
+    /// the rooms of the team listed in `roomsToRemove` (ids; others are ignored) and the team's
+    /// main room are erased with their messages, the team's other rooms stay with their
+    /// members and become rooms of no team (here: of the `rocketchat` team, where rooms made
+    /// through this API live), and the team's memberships and the team go. Its Mattermost
+    /// outgoing webhooks and slash commands go with it. The team's owner or an administrator
+    /// may (`delete-team`; 403 `unauthorized` otherwise). An unknown team answers 400
+    /// `team-does-not-exist`.
+    ///
+    /// `POST /api/v1/teams.delete` (operation `teamsDelete`)
+    fn teams_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_delete::Request,
+    ) -> impl Future<Output = ops::teams_delete::Response> + Send;
     /// Open a direct-message room
     ///
     /// The direct-message room (`t: d`) between the caller and `username`, created with both
@@ -2644,6 +2681,220 @@ pub mod ops {
             }
             async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
                 api.users_delete(credentials, request).await
+            }
+        }
+    }
+    /// `teamsCreate`: `POST /api/v1/teams.create`
+    pub mod teams_create {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::TeamsCreateBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::TeamsCreateBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Created.
+            Ok(crate::types::TeamResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "teamsCreate",
+                method: "POST",
+                path: "/api/v1/teams.create",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/TeamsCreateBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("name", runtime::ParamKind::String),
+                                ("type", runtime::ParamKind::Integer),
+                                (
+                                    "members",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                                ("owner", runtime::ParamKind::String),
+                                ("room", runtime::ParamKind::Json),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/TeamsCreateBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::TeamsCreateBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::TeamsCreateBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.teams_create(credentials, request).await
+            }
+        }
+    }
+    /// `teamsDelete`: `POST /api/v1/teams.delete`
+    pub mod teams_delete {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// The request body.
+            pub body: Body,
+        }
+        /// The request body, in whichever media type it was sent.
+        #[derive(Debug, Clone)]
+        pub enum Body {
+            /// Sent as `application/json`.
+            Json(crate::types::TeamsDeleteBody),
+            /// Sent as `application/x-www-form-urlencoded`.
+            Form(crate::types::TeamsDeleteBody),
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: Deleted.
+            Ok(crate::types::SuccessResponse),
+            /// 400: The request was refused. `error` says why; `errorType` carries the error id when there
+            /// is one (for example `invalid-params` for schema validation failures, or
+            /// `error-invalid-channel`).
+            BadRequest(crate::types::Error),
+            /// 401: No valid `X-User-Id`/`X-Auth-Token` pair was sent.
+            Unauthorized(crate::types::UnauthorizedError),
+            /// 403: The caller lacks the permission this endpoint needs.
+            Forbidden(crate::types::Error),
+            /// 500: The server failed (for example its database). Like Rocket.Chat, the body is the usual
+            /// error shape with `errorType` `error-internal`; the details are in the server's log.
+            InternalServerError(crate::types::Error),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::InternalServerError(body) => {
+                        runtime::json_response(500u16, &body)
+                    }
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::AuthTokenUserId;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "teamsDelete",
+                method: "POST",
+                path: "/api/v1/teams.delete",
+                params: &[],
+                body: Some(runtime::BodySpec {
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/TeamsDeleteBody"}"##,
+                        ),
+                        runtime::MediaSpec {
+                            content_type: "application/x-www-form-urlencoded",
+                            kind: runtime::MediaKind::Form,
+                            fields: &[
+                                ("teamId", runtime::ParamKind::String),
+                                ("teamName", runtime::ParamKind::String),
+                                (
+                                    "roomsToRemove",
+                                    runtime::ParamKind::Array(&runtime::ParamKind::String),
+                                ),
+                            ],
+                            schema: r##"{"$ref":"#/definitions/TeamsDeleteBody"}"##,
+                        },
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::AuthTokenUserId::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    body: match prepared.body_media() {
+                        Some(0usize) => {
+                            match prepared.body_as::<crate::types::TeamsDeleteBody>(0)? {
+                                Some(body) => Body::Json(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        Some(1usize) => {
+                            match prepared.body_as::<crate::types::TeamsDeleteBody>(1)? {
+                                Some(body) => Body::Form(body),
+                                None => return Err(prepared.missing_body()),
+                            }
+                        }
+                        _ => return Err(prepared.missing_body()),
+                    },
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.teams_delete(credentials, request).await
             }
         }
     }
@@ -5264,6 +5515,8 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::info::Request>()
         .serve::<ops::users_info::Request>()
         .serve::<ops::users_delete::Request>()
+        .serve::<ops::teams_create::Request>()
+        .serve::<ops::teams_delete::Request>()
         .serve::<ops::im_create::Request>()
         .serve::<ops::dm_create::Request>()
         .serve::<ops::channels_list::Request>()

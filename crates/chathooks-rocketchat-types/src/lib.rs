@@ -3855,6 +3855,183 @@ impl ::std::convert::TryFrom<String> for SuccessResponseSuccess {
         value.parse()
     }
 }
+///A team as Rocket.Chat returns it.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Team {
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    #[serde(rename = "createdBy")]
+    pub created_by: TeamCreatedBy,
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    ///The team's main room.
+    #[serde(rename = "roomId")]
+    pub room_id: ::std::string::String,
+    #[serde(rename = "type")]
+    pub type_: TeamType,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+}
+///`TeamCreatedBy`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TeamCreatedBy {
+    #[serde(rename = "_id")]
+    pub id: ::std::string::String,
+    pub username: ::std::string::String,
+}
+///An answer carrying one team.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TeamResponse {
+    pub success: TeamResponseSuccess,
+    pub team: Team,
+}
+///`TeamResponseSuccess`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct TeamResponseSuccess(pub bool);
+impl ::std::ops::Deref for TeamResponseSuccess {
+    type Target = bool;
+    fn deref(&self) -> &bool {
+        &self.0
+    }
+}
+impl ::std::convert::From<TeamResponseSuccess> for bool {
+    fn from(value: TeamResponseSuccess) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<bool> for TeamResponseSuccess {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for TeamResponseSuccess {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for TeamResponseSuccess {
+    type Err = <bool as ::std::str::FromStr>::Err;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.parse()?))
+    }
+}
+impl ::std::convert::TryFrom<&str> for TeamResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<String> for TeamResponseSuccess {
+    type Error = <bool as ::std::str::FromStr>::Err;
+    fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+///`TeamType`
+#[derive(::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct TeamType(i64);
+impl ::std::ops::Deref for TeamType {
+    type Target = i64;
+    fn deref(&self) -> &i64 {
+        &self.0
+    }
+}
+impl ::std::convert::From<TeamType> for i64 {
+    fn from(value: TeamType) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::TryFrom<i64> for TeamType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: i64,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if ![0_i64, 1_i64].contains(&value) {
+            Err("invalid value".into())
+        } else {
+            Ok(Self(value))
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TeamType {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Self::try_from(<i64>::deserialize(deserializer)?)
+            .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+    }
+}
+///Body of `teams.create`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TeamsCreateBody {
+    ///User ids or usernames.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub members: ::std::vec::Vec<::std::string::String>,
+    pub name: ::std::string::String,
+    ///The owner's user id; the caller when absent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub owner: ::std::option::Option<::std::string::String>,
+    ///Accepted and ignored.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub room: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(rename = "type")]
+    pub type_: TeamsCreateBodyType,
+}
+///0 for a public team, 1 for a private one.
+#[derive(::serde::Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct TeamsCreateBodyType(i64);
+impl ::std::ops::Deref for TeamsCreateBodyType {
+    type Target = i64;
+    fn deref(&self) -> &i64 {
+        &self.0
+    }
+}
+impl ::std::convert::From<TeamsCreateBodyType> for i64 {
+    fn from(value: TeamsCreateBodyType) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::TryFrom<i64> for TeamsCreateBodyType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: i64,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if ![0_i64, 1_i64].contains(&value) {
+            Err("invalid value".into())
+        } else {
+            Ok(Self(value))
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TeamsCreateBodyType {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Self::try_from(<i64>::deserialize(deserializer)?)
+            .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+    }
+}
+///Body of `teams.delete`; give `teamId` or `teamName`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct TeamsDeleteBody {
+    ///Ids of the team's rooms to erase with it.
+    #[serde(
+        rename = "roomsToRemove",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub rooms_to_remove: ::std::vec::Vec<::std::string::String>,
+    #[serde(rename = "teamId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "teamName", skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_name: ::std::option::Option<::std::string::String>,
+}
 ///The body of a 401 answer for a call made without a valid session.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct UnauthorizedError {

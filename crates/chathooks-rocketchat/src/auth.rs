@@ -43,6 +43,8 @@ pub(crate) enum Permission {
     CreateUser,
     /// Delete accounts (`users.delete`).
     DeleteUser,
+    /// Create teams (`teams.create`).
+    CreateTeam,
     /// Create public channels.
     CreateC,
     /// Set `alias`, `emoji` or `avatar` on a message.
@@ -51,13 +53,14 @@ pub(crate) enum Permission {
 
 impl Permission {
     /// Every Rocket.Chat permission this server knows.
-    pub(crate) const ALL: [Permission; 8] = [
+    pub(crate) const ALL: [Permission; 9] = [
         Permission::ManageIncomingIntegrations,
         Permission::ManageOwnIncomingIntegrations,
         Permission::ManageOutgoingIntegrations,
         Permission::ManageOwnOutgoingIntegrations,
         Permission::CreateUser,
         Permission::DeleteUser,
+        Permission::CreateTeam,
         Permission::CreateC,
         Permission::MessageImpersonate,
     ];
@@ -71,6 +74,7 @@ impl Permission {
             Permission::ManageOwnOutgoingIntegrations => CorePermission::ManageOwnOutgoingHooks,
             Permission::CreateUser => CorePermission::CreateUser,
             Permission::DeleteUser => CorePermission::DeleteUser,
+            Permission::CreateTeam => CorePermission::CreateTeam,
             Permission::CreateC => CorePermission::CreatePublicChannel,
             Permission::MessageImpersonate => CorePermission::Impersonate,
         }
@@ -85,6 +89,7 @@ impl Permission {
             Permission::ManageOwnOutgoingIntegrations => "manage-own-outgoing-integrations",
             Permission::CreateUser => "create-user",
             Permission::DeleteUser => "delete-user",
+            Permission::CreateTeam => "create-team",
             Permission::CreateC => "create-c",
             Permission::MessageImpersonate => "message-impersonate",
         }
@@ -112,7 +117,7 @@ pub(crate) fn core_role(name: &str) -> Option<&'static str> {
     ROLE_NAMES.iter().find(|(rc, _)| *rc == name).map(|(_, core)| *core)
 }
 
-/// Does `user` hold `permission`? Rocket.Chat has no teams here, so these are
+/// Does `user` hold `permission`? These are
 /// the permissions of the user's system roles (`admin`, `user`, `bot`), as
 /// stored in the core: by default Rocket.Chat's, so the four integration
 /// permissions and `create-user` are the administrators' only.

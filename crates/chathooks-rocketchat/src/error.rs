@@ -254,6 +254,8 @@ from_rc_error! {
     info => [InternalServerError];
     users_info => [BadRequest, Unauthorized, InternalServerError];
     users_delete => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    teams_create => [BadRequest, Unauthorized, Forbidden, InternalServerError];
+    teams_delete => [BadRequest, Unauthorized, Forbidden, InternalServerError];
     im_create => [BadRequest, Unauthorized, InternalServerError];
     dm_create => [BadRequest, Unauthorized, InternalServerError];
     channels_list => [BadRequest, Unauthorized, InternalServerError];

@@ -8,8 +8,9 @@
 //!
 //! - **Users and sessions** are shared ([`auth`], [`users`]): `X-Auth-Token` is
 //!   a session token of either API's login, and `X-User-Id` must be its user.
-//! - **Rooms are channels** ([`rooms`]). Rocket.Chat has no teams: channels it
-//!   creates go to a team named `rocketchat` (created on demand), and a room
+//! - **Rooms are channels** ([`rooms`]). Rooms outside Rocket.Chat's teams
+//!   ([`teams`]: a core team each, with a main room of its name) go to a team
+//!   named `rocketchat` (created on demand), and a room
 //!   name is looked up across all teams (oldest live public or private channel
 //!   with that name), then as a room id. `@user` is a direct-message room.
 //! - **Messages are posts** ([`chat`]): Rocket.Chat's message fields live in
@@ -67,6 +68,7 @@ mod scripts;
 mod seed;
 mod settings;
 mod settings_api;
+mod teams;
 mod time;
 mod uploads;
 mod user_delete;
@@ -371,6 +373,22 @@ impl Api for RocketChat {
         request: ops::users_delete::Request,
     ) -> ops::users_delete::Response {
         authenticated!(self, credentials, request, user_delete::users_delete)
+    }
+
+    async fn teams_create(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_create::Request,
+    ) -> ops::teams_create::Response {
+        authenticated!(self, credentials, request, teams::teams_create)
+    }
+
+    async fn teams_delete(
+        &self,
+        credentials: Credentials,
+        request: ops::teams_delete::Request,
+    ) -> ops::teams_delete::Response {
+        authenticated!(self, credentials, request, teams::teams_delete)
     }
 
     async fn im_create(&self, credentials: Credentials, request: ops::im_create::Request) -> ops::im_create::Response {

@@ -1,6 +1,7 @@
 //! Rooms: Rocket.Chat's view of the store's channels.
 //!
-//! Rocket.Chat has no teams. The rule that maps its rooms onto channels:
+//! The rule that maps Rocket.Chat's rooms onto channels (the rooms of its
+//! teams live in their own core team instead, see [`super::teams`]):
 //!
 //! - `channels.create` creates the channel in the team named [`TEAM_NAME`],
 //!   created on first use, and adds the caller (and members) to that team, so

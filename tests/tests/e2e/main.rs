@@ -38,6 +38,7 @@ mod rocketchat_room_lists;
 mod rocketchat_rooms_and_messages;
 mod rocketchat_scripts;
 mod rocketchat_team_access;
+mod rocketchat_teams;
 mod rocketchat_users_delete;
 mod seeding;
 mod test_api;

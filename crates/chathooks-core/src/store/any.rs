@@ -607,6 +607,14 @@ impl DirectoryStore for AnyStore {
         deleted
     }
 
+    async fn delete_team(&self, id: &str, heir: &str) -> StoreResult<bool> {
+        let deleted = dispatch!(self, s => s.delete_team(id, heir));
+        // Channels, memberships and hooks of the team changed: rare enough
+        // to forget everything.
+        self.cache.clear();
+        deleted
+    }
+
     async fn erase_user_traces(&self, user_id: &str) -> StoreResult<()> {
         let erased = dispatch!(self, s => s.erase_user_traces(user_id));
         // Sessions, memberships and channel counts cached for many keys:

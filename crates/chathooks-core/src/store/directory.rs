@@ -73,6 +73,13 @@ pub trait DirectoryStore: Send + Sync + 'static {
     /// files and the Mattermost hooks that name it, in one transaction.
     /// `Ok(false)` if there was no such room.
     fn delete_channel(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Delete team `id` for good, in one transaction: its remaining
+    /// channels move to team `heir` (their members become `heir`'s members,
+    /// their incoming hooks follow them), its outgoing hooks and slash
+    /// commands go (they belong to the team), then its memberships and the
+    /// team. `Ok(false)` if there was no such team. Conflict if a channel
+    /// that would move has the name of one of `heir`'s (nothing changes then).
+    fn delete_team(&self, id: &str, heir: &str) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Remove what a deleted account leaves behind, in one transaction: its
     /// posts (their reactions and files go with them), its channel and team
     /// memberships, its sessions and personal access tokens. The user's row
@@ -268,6 +275,29 @@ macro_rules! impl_directory_store {
                     sqlx::query(statement).bind($text(id)).execute(&mut *tx).await?;
                 }
                 let done = sqlx::query(sql::DELETE_CHANNEL)
+                    .bind($text(id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_team(&self, id: &str, heir: &str) -> StoreResult<bool> {
+                let mut tx = self.write_tx().await?;
+                for statement in sql::DELETE_TEAM_MOVES {
+                    sqlx::query(statement)
+                        .bind($text(id))
+                        .bind($text(heir))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(write_err(
+                            "a channel of the team has the name of one of the heir team's",
+                        ))?;
+                }
+                for statement in sql::DELETE_TEAM_REMOVES {
+                    sqlx::query(statement).bind($text(id)).execute(&mut *tx).await?;
+                }
+                let done = sqlx::query(sql::DELETE_TEAM)
                     .bind($text(id))
                     .execute(&mut *tx)
                     .await?;

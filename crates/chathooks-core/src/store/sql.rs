@@ -388,6 +388,26 @@ pub(super) const ARCHIVE_CHANNEL: &str = concat!(
 pub(super) const DELETE_CHANNEL_INCOMING: &str = "DELETE FROM incoming_hooks WHERE channel_id = $1";
 pub(super) const DELETE_CHANNEL_OUTGOING: &str = "DELETE FROM outgoing_hooks WHERE channel_id = $1";
 pub(super) const DELETE_CHANNEL: &str = "DELETE FROM channels WHERE id = $1";
+/// Deleting a team, `$1`, whose remaining channels go to team `$2`: first
+/// the channels' members join `$2` (a membership ended there starts again),
+/// then the channels and their incoming hooks (whose `team_id` is the
+/// channel's) move.
+pub(super) const DELETE_TEAM_MOVES: [&str; 3] = [
+    "INSERT INTO team_members (team_id, user_id, roles, delete_at) \
+     SELECT DISTINCT CAST($2 AS TEXT), m.user_id, 'team_user', 0 FROM channel_members m \
+     JOIN channels c ON c.id = m.channel_id WHERE c.team_id = $1 \
+     ON CONFLICT (team_id, user_id) DO UPDATE SET delete_at = 0",
+    "UPDATE channels SET team_id = $2 WHERE team_id = $1",
+    "UPDATE incoming_hooks SET team_id = $2 WHERE team_id = $1",
+];
+/// Then what belongs to the team goes: its outgoing hooks and slash
+/// commands (both carry a foreign key to it), its memberships, the team.
+pub(super) const DELETE_TEAM_REMOVES: [&str; 3] = [
+    "DELETE FROM outgoing_hooks WHERE team_id = $1",
+    "DELETE FROM commands WHERE team_id = $1",
+    "DELETE FROM team_members WHERE team_id = $1",
+];
+pub(super) const DELETE_TEAM: &str = "DELETE FROM teams WHERE id = $1";
 /// What a deleted account leaves behind (its row stays, anonymised, so every
 /// foreign key to it holds): its posts, whose reactions cascade, then its
 /// memberships and credentials. Each takes the user id as `$1`.
