@@ -225,6 +225,18 @@ pub(crate) async fn require_may_post(state: &Core, poster: &User, room: &Channel
     }
 }
 
+/// An integration's poster who may post in a public room but is not in it
+/// joins it first, as Rocket.Chat's webhook path does
+/// (`getRoomByNameOrIdWithOptionToJoin` with `joinChannel`): its members list
+/// then shows them, and the join is announced like any other. Call after
+/// [`require_may_post`] has passed for every destination.
+pub(crate) async fn join_public_room_to_post(state: &Core, poster: &User, room: &Channel) -> RcResult<()> {
+    if room.channel_type == chathooks_core::store::CHANNEL_OPEN && !is_member(state, poster, room).await? {
+        chathooks_core::channels::join_channel(state, room, poster, chathooks_core::store::ROLES_CHANNEL_USER).await?;
+    }
+    Ok(())
+}
+
 /// Is `user` a member of `channel` (Rocket.Chat: subscribed to the room)?
 pub(crate) async fn is_member(state: &Core, user: &User, channel: &Channel) -> RcResult<bool> {
     Ok(permissions::is_channel_member(state, user, channel).await?)

@@ -201,6 +201,7 @@ async fn post_payload(state: &Core, integration: &Integration, message: types::I
         super::auth::require_may_post(state, &poster, room).await?;
     }
     for room in &rooms {
+        super::auth::join_public_room_to_post(state, &poster, room).await?;
         post_message(state, room, &poster, new_message.clone()).await?;
     }
     Ok(())

@@ -981,6 +981,7 @@ async fn reply(state: &Core, integration: &Integration, context: &Context, answe
     }
     .ok_or_else(|| RcError::failure("the room to reply in no longer exists"))?;
     super::auth::require_may_post(state, &poster, &room).await?;
+    super::auth::join_public_room_to_post(state, &poster, &room).await?;
     let pick = |keys: [&str; 2], fallback: &Option<String>| {
         keys.iter()
             .find_map(|key| text(&answer, key))

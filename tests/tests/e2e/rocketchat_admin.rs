@@ -310,3 +310,96 @@ async fn settings_are_admin_only_and_survive_a_restart() {
     assert_eq!((status, &body["value"]), (200, &json!(false)), "{body}");
     server.shutdown().await;
 }
+
+/// An integration whose user is not in its public room posts there and
+/// joins it, as Rocket.Chat's webhook path does; into a private room it is
+/// not in, it neither posts nor joins (Rocket.Chat's own suite asserts
+/// both, "Additional Tests for Message Delivery Permissions").
+#[tokio::test]
+async fn a_poster_joins_a_public_room_to_post_but_never_a_private_one() {
+    let server = TestServer::start().await;
+    let admin = admin(&server).await;
+    // bob exists, in no room yet.
+    let _bob = create_user(&server, &admin, "bob").await;
+    let town = create_room(&admin, "town", &[]).await;
+    let (status, created) = call(
+        &admin,
+        Method::POST,
+        "/api/v1/groups.create",
+        Some(json!({"name": "vault"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let vault_id = created["group"]["_id"].as_str().unwrap().to_owned();
+    let hook_of = |integration: &Value| {
+        format!(
+            "{}/hooks/{}/{}",
+            server.base,
+            integration["_id"].as_str().unwrap(),
+            integration["token"].as_str().unwrap()
+        )
+    };
+    let members = |room_id: String, path: &'static str| {
+        let admin = &admin;
+        async move {
+            let (status, body) =
+                send_raw(admin.request(Method::GET, path).query(&[("roomId", room_id.as_str())])).await;
+            assert_eq!(status, 200, "{body}");
+            body["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|m| m["username"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let (status, public) = call(
+        &admin,
+        Method::POST,
+        "/api/v1/integrations.create",
+        Some(incoming("bob", "#town")),
+    )
+    .await;
+    assert_eq!(status, 200, "{public}");
+    assert!(
+        !members(town.id.clone(), "/api/v1/channels.members")
+            .await
+            .contains(&"bob".to_owned())
+    );
+    let (status, body) = send_raw(
+        reqwest::Client::new()
+            .post(hook_of(&public["integration"]))
+            .json(&json!({"text": "hello town"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        members(town.id.clone(), "/api/v1/channels.members")
+            .await
+            .contains(&"bob".to_owned()),
+        "bob joined #town to post"
+    );
+
+    let (status, private) = call(
+        &admin,
+        Method::POST,
+        "/api/v1/integrations.create",
+        Some(incoming("bob", "#vault")),
+    )
+    .await;
+    assert_eq!(status, 200, "{private}");
+    let (status, body) = send_raw(
+        reqwest::Client::new()
+            .post(hook_of(&private["integration"]))
+            .json(&json!({"text": "let me in"})),
+    )
+    .await;
+    assert_eq!((status, &body["error"]), (400, &json!("error-not-allowed")), "{body}");
+    assert!(
+        !members(vault_id.clone(), "/api/v1/groups.members")
+            .await
+            .contains(&"bob".to_owned()),
+        "bob stays out of the private room"
+    );
+}
