@@ -133,6 +133,18 @@ pub async fn convert_user_to_bot(core: &Core, user: &User) -> StoreResult<Bot> {
     Ok(bot)
 }
 
+/// Turn the bot whose user is `user` (as the caller changed it: names,
+/// password hash, roles) back into a person, as Mattermost's
+/// `ConvertBotToUser`: the bot's record goes, the user stays with its
+/// teams, channels, posts and tokens, `is_bot` false. NotFound if it is no
+/// bot; Conflict on a taken username or email.
+pub async fn convert_bot_to_user(core: &Core, user: &User) -> StoreResult<User> {
+    let mut user = user.clone();
+    user.is_bot = false;
+    user.update_at = now_ms();
+    core.store.convert_bot_to_user(&user).await
+}
+
 /// The bot `user_id` (disabled or not) and its user.
 async fn load(core: &Core, user_id: &str) -> StoreResult<(User, Bot)> {
     let bot = core.store.get_bot(user_id, true).await?.ok_or(StoreError::NotFound)?;

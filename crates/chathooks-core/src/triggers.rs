@@ -57,6 +57,11 @@ impl SigningKey {
         Self(bytes)
     }
 
+    /// The secret's bytes, for keys derived from it.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     fn mac(&self, data: &str) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
         mac.update(data.as_bytes());
@@ -180,7 +185,9 @@ pub fn verify_with(key: &SigningKey, trigger_id: &str, now: i64, timeout: Durati
 /// The shared secret: the stored one, or a new one stored first. Two
 /// instances creating it at once both read back the one that was written
 /// first.
-async fn signing_key(core: &Core) -> Result<SigningKey, TriggerError> {
+/// The server secret, created on first use; shared with
+/// [`crate::posts::action_cookies`], which derives its own keys from it.
+pub(crate) async fn signing_key(core: &Core) -> Result<SigningKey, TriggerError> {
     if let Some(key) = stored_key(core).await? {
         return Ok(key);
     }

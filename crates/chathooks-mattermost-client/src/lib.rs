@@ -82,6 +82,7 @@
 // - DisableBot: the `default` answer is handed over as 4XX and 5XX
 // - EnableBot: the `default` answer is handed over as 4XX and 5XX
 // - AssignBot: the `default` answer is handed over as 4XX and 5XX
+// - ConvertBotToUser: the `default` answer is handed over as 4XX and 5XX
 // - OpenInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 // - SubmitInteractiveDialog: the `default` answer is handed over as 4XX and 5XX
 #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -2533,6 +2534,44 @@ let response = client.assign_bot()
 ```*/
     pub fn assign_bot(&self) -> builder::AssignBot<'_> {
         builder::AssignBot::new(self)
+    }
+    /**Convert a bot into a user
+
+Makes the bot's user a person again: the bot's record goes, the user
+stays (id, teams, channels, posts and personal access tokens) with
+`is_bot` false, the body's fields applied and the given password, so
+it can log in with it. With `set_system_admin` it also gets the
+`system_admin` role.
+
+Checked in Mattermost's order: the bot is looked up first (404
+`store.sql_bot.get.missing.app_error`, for any caller), then the body
+(400 `api.context.invalid_body_param.app_error` when it is not JSON
+or has no password), then the permission; a password of the wrong
+length is 400 `model.user.is_valid.pwd.app_error`, a taken username
+or email 400 `app.user.save.username_exists.app_error` /
+`app.user.save.email_exists.app_error`.
+
+##### Permissions
+
+`manage_system`.
+
+
+Sends a `POST` request to `/api/v4/bots/{bot_user_id}/convert_to_user`
+
+Arguments:
+- `bot_user_id`: User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+- `set_system_admin`: Also make the user a system admin (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+- `body`
+```ignore
+let response = client.convert_bot_to_user()
+    .bot_user_id(bot_user_id)
+    .set_system_admin(set_system_admin)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn convert_bot_to_user(&self) -> builder::ConvertBotToUser<'_> {
+        builder::ConvertBotToUser::new(self)
     }
     /**Open an interactive dialog
 
@@ -11828,6 +11867,157 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "assign_bot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::convert_bot_to_user`]
+
+[`Client::convert_bot_to_user`]: super::Client::convert_bot_to_user*/
+    #[derive(Debug, Clone)]
+    pub struct ConvertBotToUser<'a> {
+        client: &'a super::Client,
+        bot_user_id: Result<::std::string::String, String>,
+        set_system_admin: Result<Option<::std::string::String>, String>,
+        body: Result<chathooks_mattermost_types::BotToUserPatch, String>,
+    }
+    impl<'a> ConvertBotToUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_user_id: Err("bot_user_id was not initialized".to_string()),
+                set_system_admin: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn bot_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn set_system_admin<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.set_system_admin = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for set_system_admin failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<chathooks_mattermost_types::BotToUserPatch>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `chathooks_mattermost_types :: BotToUserPatch` for body failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v4/bots/{bot_user_id}/convert_to_user`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<chathooks_mattermost_types::User>,
+            Error<chathooks_mattermost_types::AppError>,
+        > {
+            let Self { client, bot_user_id, set_system_admin, body } = self;
+            let bot_user_id = bot_user_id.map_err(Error::InvalidRequest)?;
+            let set_system_admin = set_system_admin.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v4/bots/{}/convert_to_user", client.baseurl, encode_path(&
+                bot_user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "set_system_admin",
+                        &set_system_admin,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "convert_bot_to_user",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -1723,6 +1723,32 @@ pub trait Api: Send + Sync + 'static {
         credentials: Credentials,
         request: ops::assign_bot::Request,
     ) -> impl Future<Output = ops::assign_bot::Response> + Send;
+    /// Convert a bot into a user
+    ///
+    /// Makes the bot's user a person again: the bot's record goes, the user
+    /// stays (id, teams, channels, posts and personal access tokens) with
+    /// `is_bot` false, the body's fields applied and the given password, so
+    /// it can log in with it. With `set_system_admin` it also gets the
+    /// `system_admin` role.
+    ///
+    /// Checked in Mattermost's order: the bot is looked up first (404
+    /// `store.sql_bot.get.missing.app_error`, for any caller), then the body
+    /// (400 `api.context.invalid_body_param.app_error` when it is not JSON
+    /// or has no password), then the permission; a password of the wrong
+    /// length is 400 `model.user.is_valid.pwd.app_error`, a taken username
+    /// or email 400 `app.user.save.username_exists.app_error` /
+    /// `app.user.save.email_exists.app_error`.
+    ///
+    /// ##### Permissions
+    ///
+    /// `manage_system`.
+    ///
+    /// `POST /api/v4/bots/{bot_user_id}/convert_to_user` (operation `ConvertBotToUser`)
+    fn convert_bot_to_user(
+        &self,
+        credentials: Credentials,
+        request: ops::convert_bot_to_user::Request,
+    ) -> impl Future<Output = ops::convert_bot_to_user::Response> + Send;
     /// Open an interactive dialog
     ///
     /// Called by an integration (no session) with a `trigger_id` it received
@@ -8609,6 +8635,103 @@ pub mod ops {
             }
         }
     }
+    /// `ConvertBotToUser`: `POST /api/v4/bots/{bot_user_id}/convert_to_user`
+    pub mod convert_bot_to_user {
+        use crate::{runtime, runtime::axum, Credentials};
+        /// The operation's parameters and body, validated against the spec.
+        #[derive(Debug, Clone)]
+        pub struct Request {
+            /// User id of the bot. A malformed id is answered with 400 `api.context.invalid_url_param.app_error`.
+            ///
+            /// Path parameter `bot_user_id`.
+            pub bot_user_id: String,
+            /// Also make the user a system admin (anything but `true`, as Go's `strconv.ParseBool` reads it, is false).
+            ///
+            /// Query parameter `set_system_admin`.
+            pub set_system_admin: Option<String>,
+            /// The request body.
+            pub body: crate::types::BotToUserPatch,
+        }
+        /// The answers the spec documents, one variant per status.
+        #[derive(Debug, Clone)]
+        pub enum Response {
+            /// 200: The user the bot became.
+            Ok(crate::types::User),
+            /// 400: The request was malformed or failed validation (bad path id, unparseable body, field rules).
+            BadRequest(crate::types::AppError),
+            /// 401: No valid session or access token (`api.context.session_expired.app_error`), or wrong login credentials.
+            Unauthorized(crate::types::AppError),
+            /// 403: The caller lacks a required permission (usually `api.context.permissions.app_error`).
+            Forbidden(crate::types::AppError),
+            /// 404: The resource does not exist or has been deleted.
+            NotFound(crate::types::AppError),
+            /// default: Any other error (for example 413 for an oversized body, or 500 when storage fails), always as an AppError.
+            Default(axum::http::StatusCode, crate::types::AppError),
+            /// One of the answers above, encoded once and served again (a cached page).
+            Encoded(runtime::Encoded<Response>),
+        }
+        impl axum::response::IntoResponse for Response {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    Self::Ok(body) => runtime::json_response(200u16, &body),
+                    Self::BadRequest(body) => runtime::json_response(400u16, &body),
+                    Self::Unauthorized(body) => runtime::json_response(401u16, &body),
+                    Self::Forbidden(body) => runtime::json_response(403u16, &body),
+                    Self::NotFound(body) => runtime::json_response(404u16, &body),
+                    Self::Default(status, body) => runtime::json_response(status, &body),
+                    Self::Encoded(encoded) => {
+                        axum::response::IntoResponse::into_response(encoded)
+                    }
+                }
+            }
+        }
+        impl crate::ErrorResponse<crate::types::AppError> for Response {
+            fn error(
+                status: axum::http::StatusCode,
+                body: crate::types::AppError,
+            ) -> Self {
+                match status.as_u16() {
+                    400u16 => Self::BadRequest(body),
+                    401u16 => Self::Unauthorized(body),
+                    403u16 => Self::Forbidden(body),
+                    404u16 => Self::NotFound(body),
+                    _ => Self::Default(status, body),
+                }
+            }
+        }
+        impl<A: crate::Api> runtime::Endpoint<A> for Request {
+            type Security = crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken;
+            const SPEC: &'static runtime::OperationSpec = &runtime::OperationSpec {
+                operation_id: "ConvertBotToUser",
+                method: "POST",
+                path: "/api/v4/bots/{bot_user_id}/convert_to_user",
+                params: &[
+                    runtime::ParamSpec::path("bot_user_id"),
+                    runtime::ParamSpec::query("set_system_admin"),
+                ],
+                body: Some(runtime::BodySpec {
+                    lenient_json: true,
+                    media: &[
+                        runtime::MediaSpec::json(
+                            r##"{"$ref":"#/definitions/BotToUserPatch"}"##,
+                        ),
+                    ],
+                    ..runtime::BodySpec::REQUIRED
+                }),
+                security: crate::security::MmauthtokenOrBearerAuthOrTokenAuthOrAccessToken::SCHEMES,
+            };
+            fn request(prepared: &mut runtime::Prepared) -> runtime::Result<Self> {
+                Ok(Self {
+                    bot_user_id: prepared.required(0)?,
+                    set_system_admin: prepared.optional(1)?,
+                    body: prepared.body(0)?,
+                })
+            }
+            async fn call(api: &A, credentials: Credentials, request: Self) -> Response {
+                api.convert_bot_to_user(credentials, request).await
+            }
+        }
+    }
     /// `OpenInteractiveDialog`: `POST /api/v4/actions/dialogs/open`
     pub mod open_interactive_dialog {
         use crate::{runtime, runtime::axum, Credentials};
@@ -8846,6 +8969,7 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .serve::<ops::disable_bot::Request>()
         .serve::<ops::enable_bot::Request>()
         .serve::<ops::assign_bot::Request>()
+        .serve::<ops::convert_bot_to_user::Request>()
         .serve::<ops::open_interactive_dialog::Request>()
         .serve::<ops::submit_interactive_dialog::Request>()
         .finish()

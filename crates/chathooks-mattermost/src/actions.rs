@@ -13,7 +13,10 @@ use chathooks_core::Core;
 use chathooks_core::delivery::CallOutcome;
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::markup::MAX_POST_RUNES;
-use chathooks_core::posts::actions::{ActionUpdate, PostAction, apply_update, ephemeral_answer, find_action};
+use chathooks_core::posts::action_cookies::{self, ActionCookie};
+use chathooks_core::posts::actions::{
+    ActionUpdate, PostAction, apply_update, ephemeral_answer, find_action, updated_post,
+};
 use chathooks_core::posts::show_ephemeral;
 use chathooks_core::store::{Channel, Post};
 use chathooks_mattermost_server::ops::do_post_action;
@@ -74,13 +77,14 @@ pub(crate) async fn do_post_action(
         return Err(ApiError::invalid_url_param("post_id"));
     }
     let body = request.body.unwrap_or_default();
-    // Mattermost decrypts a cookie with its own key before anything else;
-    // chathooks issues none, so none can be read.
-    if body.cookie.as_deref().is_some_and(|cookie| !cookie.is_empty()) {
-        return Err(integration_error("the cookie cannot be decrypted"));
-    }
-    let (post, channel) = clickable_post(state, &caller, &request.post_id).await?;
-    let action = find_action(&post, &request.action_id).ok_or_else(|| action_not_found(&request.action_id))?;
+    let cookie = open_cookie(state, &caller, body.cookie.as_deref()).await?;
+    let clicked = clicked(state, &caller, &request.post_id, &request.action_id, cookie).await?;
+    let Clicked {
+        post,
+        channel,
+        action,
+        ephemeral,
+    } = clicked;
     // Signed for the clicker, so the integration can open a dialog with it;
     // the answer carries its client id, as Mattermost's does.
     let issued = chathooks_core::triggers::issue(state, &caller.user.id)
@@ -107,7 +111,11 @@ pub(crate) async fn do_post_action(
     .await;
     let answer = read_answer(&outcome)?;
     if let Some(update) = answer.update {
-        update_post(state, &post, &channel, update).await?;
+        if ephemeral {
+            update_ephemeral(state, &post, &channel, &caller.user.id, update);
+        } else {
+            update_post(state, &post, &channel, update).await?;
+        }
     }
     if let Some(text) = answer.ephemeral_text.filter(|text| !text.is_empty()) {
         let shown = ephemeral_answer(
@@ -123,6 +131,93 @@ pub(crate) async fn do_post_action(
         trigger_id: client_trigger_id,
         goto_location: answer.goto_location.filter(|location| !location.is_empty()),
     }))
+}
+
+/// What was clicked: the post (a stand-in made from the cookie when it is
+/// an ephemeral post, which is never stored), its channel, the action.
+struct Clicked {
+    post: Post,
+    channel: Channel,
+    action: PostAction,
+    ephemeral: bool,
+}
+
+/// The cookie a click sent, opened, and checked to name a channel the caller
+/// may read (Mattermost checks this before it looks for the post). A cookie
+/// this server did not seal, or one changed since, is refused as
+/// Mattermost refuses one it cannot decrypt.
+async fn open_cookie(state: &Core, caller: &Caller, sealed: Option<&str>) -> ApiResult<Option<ActionCookie>> {
+    let Some(sealed) = sealed.filter(|sealed| !sealed.is_empty()) else {
+        return Ok(None);
+    };
+    let keys = action_cookies::keys(state).await.map_err(ApiError::internal)?;
+    let cookie = keys
+        .open(sealed)
+        .map_err(|error| integration_error(format!("err={error}")))?;
+    let readable = match state.read().get_channel(&cookie.channel_id).await? {
+        Some(channel) => can_read_channel(state, &caller.user, &channel).await?,
+        None => false,
+    };
+    if !readable {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Some(cookie))
+}
+
+/// The clicked post and action. A stored post wins over a cookie (as in
+/// Mattermost, which reads the cookie only when the post is not found);
+/// without either the click fails as for any missing post.
+async fn clicked(
+    state: &Core,
+    caller: &Caller,
+    post_id: &str,
+    action_id: &str,
+    cookie: Option<ActionCookie>,
+) -> ApiResult<Clicked> {
+    let stored = state.read().get_post(post_id).await?;
+    let Some(cookie) = cookie.filter(|_| stored.is_none()) else {
+        let (post, channel) = clickable_post(state, caller, post_id).await?;
+        let action = find_action(&post, action_id).ok_or_else(|| action_not_found(action_id))?;
+        return Ok(Clicked {
+            post,
+            channel,
+            action,
+            ephemeral: false,
+        });
+    };
+    let action = cookie
+        .action(action_id)
+        .ok_or_else(|| integration_error("no Integration in action cookie"))?;
+    if cookie.post_id != post_id {
+        return Err(integration_error("postId doesn't match"));
+    }
+    let channel = state.read().get_channel(&cookie.channel_id).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "app.channel.get.existing.app_error",
+            "Unable to find the existing channel.",
+        )
+    })?;
+    Ok(Clicked {
+        post: cookie.post(),
+        channel,
+        action,
+        ephemeral: true,
+    })
+}
+
+/// Apply an `update` answer to a clicked ephemeral post: it is shown again
+/// to the clicker, changed, with the cookie's retained props (Mattermost's
+/// `UpdateEphemeralPost`); nothing is stored.
+fn update_ephemeral(state: &Core, post: &Post, channel: &Channel, user_id: &str, update: Update) {
+    let mut updated = updated_post(
+        post,
+        ActionUpdate {
+            message: update.message.unwrap_or_default(),
+            props: update.props,
+        },
+    );
+    updated.user_id = user_id.to_owned();
+    show_ephemeral(state, updated, channel, user_id);
 }
 
 /// The live post `post_id` and its channel, if the caller may read it. A

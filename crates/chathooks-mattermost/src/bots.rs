@@ -12,16 +12,17 @@ use chathooks_core::bots::{self, BotChanges};
 use chathooks_core::config::{self, Switch};
 use chathooks_core::ids::is_valid_id;
 use chathooks_core::permissions::{Permission, has_system_permission};
-use chathooks_core::store::{Bot, BotFilter, StoreError, User};
+use chathooks_core::store::{Bot, BotFilter, ROLES_SYSTEM_ADMIN, StoreError, User};
 use chathooks_mattermost_server::ops::{
-    assign_bot, convert_user_to_bot, create_bot, disable_bot, enable_bot, get_bot, get_bots, patch_bot,
+    assign_bot, convert_bot_to_user, convert_user_to_bot, create_bot, disable_bot, enable_bot, get_bot, get_bots,
+    patch_bot,
 };
 use chathooks_mattermost_types as types;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::paging;
-use chathooks_core::accounts::valid_username;
+use chathooks_core::accounts::{valid_email, valid_password, valid_username};
 
 /// Longest display name (Mattermost's `BotDisplayNameMaxRunes`, a user's
 /// first name).
@@ -291,6 +292,80 @@ pub(crate) async fn convert_user_to_bot(
             other => other.into(),
         })?;
     Ok(convert_user_to_bot::Response::Ok(wire(&bot)))
+}
+
+/// Make a bot a person again (Mattermost's `convertBotToUser`): the bot is
+/// looked up first (disabled ones too), then the password is required, then
+/// the caller's `manage_system`, in Mattermost's order. The body's fields
+/// are applied as `UserPatch` applies them, each under the rule account
+/// creation uses.
+pub(crate) async fn convert_bot_to_user(
+    core: &Core,
+    caller: Caller,
+    request: convert_bot_to_user::Request,
+) -> ApiResult<convert_bot_to_user::Response> {
+    let id = bot_id(&request.bot_user_id)?;
+    core.read().get_bot(id, true).await?.ok_or_else(bot_not_found)?;
+    let patch = request.body;
+    let Some(password) = patch.password.filter(|password| !password.is_empty()) else {
+        return Err(ApiError::invalid_body_param("userPatch"));
+    };
+    if !holds(core, &caller.user, Permission::ManageSystem).await? {
+        return Err(ApiError::forbidden());
+    }
+    let mut user = core
+        .read()
+        .get_user(id)
+        .await?
+        .ok_or_else(super::users::user_not_found)?;
+    if let Some(username) = patch.username {
+        user.username = username.trim().to_lowercase();
+        if !valid_username(&user.username) {
+            return Err(ApiError::bad_request(
+                "model.user.is_valid.username.app_error",
+                "Invalid username.",
+            ));
+        }
+    }
+    if let Some(email) = patch.email {
+        user.email = email.trim().to_lowercase();
+        if !valid_email(&user.email) {
+            return Err(ApiError::bad_request(
+                "model.user.is_valid.email.app_error",
+                "Invalid email.",
+            ));
+        }
+    }
+    if !valid_password(&password) {
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.pwd.app_error",
+            "Your password must contain between 5 and 72 characters.",
+        ));
+    }
+    for (field, value) in [
+        (&mut user.first_name, patch.first_name),
+        (&mut user.last_name, patch.last_name),
+        (&mut user.nickname, patch.nickname),
+    ] {
+        if let Some(value) = value {
+            *field = value;
+        }
+    }
+    if let Some(locale) = patch.locale.filter(|locale| !locale.is_empty()) {
+        user.locale = locale;
+    }
+    if flag(request.set_system_admin.as_deref()) {
+        user.roles = ROLES_SYSTEM_ADMIN.to_owned();
+    }
+    user.password_hash = core.passwords.hash(&password).await?;
+    user.last_password_update = chathooks_core::store::now_ms();
+    let user = bots::convert_bot_to_user(core, &user)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => bot_not_found(),
+            other => super::users::conflict(other),
+        })?;
+    Ok(convert_bot_to_user::Response::Ok(super::convert::user(&user)))
 }
 
 #[cfg(test)]

@@ -245,6 +245,14 @@ impl Api for Mattermost {
         authenticated!(self, credentials, request, bots::assign_bot)
     }
 
+    async fn convert_bot_to_user(
+        &self,
+        credentials: Credentials,
+        request: ops::convert_bot_to_user::Request,
+    ) -> ops::convert_bot_to_user::Response {
+        authenticated!(self, credentials, request, bots::convert_bot_to_user)
+    }
+
     async fn convert_user_to_bot(
         &self,
         credentials: Credentials,

@@ -17,6 +17,7 @@ use chathooks_core::Core;
 use chathooks_core::commands::{ResponseUrlError, open_response_url, take_response_url};
 use chathooks_core::delivery::{CallOutcome, CallRequest};
 use chathooks_core::ids::is_valid_id;
+use chathooks_core::markup::MAX_POST_RUNES;
 use chathooks_core::posts::webhook::{WebhookMessage, WebhookPostError, create_webhook_posts};
 use chathooks_core::posts::{
     PROP_ATTACHMENTS, PROP_FROM_WEBHOOK, PROP_OVERRIDE_ICON_URL, PROP_OVERRIDE_USERNAME, new_post, show_ephemeral,
@@ -104,6 +105,12 @@ pub(crate) async fn execute_command(
         channel.team_id.clone()
     };
     let (trigger, text) = split_command(&body.command);
+    let root_id = body.root_id.unwrap_or_default();
+    // Built-ins run whatever `EnableCommands` says, as on Mattermost.
+    if let Some(answer) = built_in(&trigger, text) {
+        post_built_in(state, &caller.user, &channel, &root_id, &trigger, &answer).await?;
+        return Ok(execute_command::Response::Ok(answer));
+    }
     // With commands off (`EnableCommands`), no custom command is found.
     if !chathooks_core::config::is_on(state, chathooks_core::config::Switch::Commands).await? {
         return Err(not_found(&trigger));
@@ -121,7 +128,6 @@ pub(crate) async fn execute_command(
         .await?
         .map(|team| team.name)
         .unwrap_or_default();
-    let root_id = body.root_id.unwrap_or_default();
     let response_url = open_response_url(state, &command, &caller.user.id, &channel.id, &root_id).await?;
     // Signed for the caller, so the receiver can open a dialog with it; the
     // answer carries its client id, as Mattermost's does.
@@ -229,6 +235,54 @@ pub(crate) async fn execute_command_webhook(
 }
 
 /// The trigger (lowercased, without its `/`) and the rest of the line.
+/// The answer of a built-in command Mattermost's server runs itself
+/// (`app/slashcommands`), for the ones chathooks runs: `/me` (`command_me.go`,
+/// the text in italics as a post of type `me`) and `/shrug`
+/// (`command_shrug.go`, the text followed by a shrug escaped for Markdown).
+/// `None` for every other trigger.
+fn built_in(trigger: &str, text: &str) -> Option<types::CommandResponse> {
+    let (message, post_type) = match trigger {
+        "me" => (format!("*{text}*"), Some(POST_TYPE_ME.to_owned())),
+        "shrug" if text.is_empty() => (SHRUG.to_owned(), None),
+        "shrug" => (format!("{text} {SHRUG}"), None),
+        _ => return None,
+    };
+    Some(types::CommandResponse {
+        response_type: Some(IN_CHANNEL.into()),
+        text: Some(message),
+        type_: post_type,
+        ..Default::default()
+    })
+}
+
+/// Post a built-in's answer as the caller's own post (Mattermost's
+/// `HandleCommandResponsePost` with `builtIn`: not marked as a webhook's, so
+/// it is an ordinary post, outgoing webhooks included).
+async fn post_built_in(
+    state: &Core,
+    user: &User,
+    channel: &Channel,
+    root_id: &str,
+    trigger: &str,
+    answer: &types::CommandResponse,
+) -> ApiResult<()> {
+    let message = answer.text.clone().unwrap_or_default();
+    if message.chars().count() > MAX_POST_RUNES {
+        return Err(post_failed(trigger));
+    }
+    let mut post = new_post(&channel.id, &user.id, message);
+    post.post_type = answer.type_.clone().unwrap_or_default();
+    post.root_id = root_id.to_owned();
+    chathooks_core::posts::create_post(state, post, channel, user).await?;
+    Ok(())
+}
+
+/// Mattermost's `model.PostTypeMe`.
+const POST_TYPE_ME: &str = "me";
+/// `/shrug`'s shrug, its backslash, underscores and parenthesis escaped for
+/// Markdown as Mattermost's is.
+const SHRUG: &str = r"¯\\\_(ツ)\_/¯";
+
 fn split_command(line: &str) -> (String, &str) {
     let line = &line[1..];
     let (trigger, text) = line.split_once(' ').unwrap_or((line, ""));

@@ -159,7 +159,7 @@ async fn new_user(state: &Core, username: &str, email: &str, password: &str, rol
     Ok(User::new(&username, &email, hash, roles))
 }
 
-fn conflict(error: StoreError) -> ApiError {
+pub(crate) fn conflict(error: StoreError) -> ApiError {
     match error {
         StoreError::Conflict(what) if what.contains("email") => ApiError::bad_request(
             "app.user.save.email_exists.app_error",

@@ -36,7 +36,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::convert::{self, mattermost_name};
 use chathooks_core::Core;
 use chathooks_core::ids::new_id;
-use chathooks_core::posts::PROP_OVERRIDE_USERNAME;
+use chathooks_core::posts::{PROP_OVERRIDE_USERNAME, action_cookies};
 use chathooks_core::store::{CHANNEL_OPEN, Channel, Post};
 
 /// The version `hello` reports (the API generation chathooks stands in for).
@@ -319,10 +319,19 @@ impl Connection {
                 if *user_id != caller.user.id {
                     return None;
                 }
+                // Its buttons carry cookies: the post is never stored, so a
+                // click brings back what the server needs to know of it.
+                let post = match action_cookies::keys(&self.core).await {
+                    Ok(keys) => action_cookies::with_cookies(&keys, post),
+                    Err(error) => {
+                        tracing::warn!(%error, "no key for action cookies");
+                        post.clone()
+                    }
+                };
                 let seq = self.next_seq();
                 return Some(json!({
                     "event": "ephemeral_message",
-                    "data": {"post": post_json(post)},
+                    "data": {"post": post_json(&post)},
                     "broadcast": broadcast(user_id, &channel.id, ""),
                     "seq": seq,
                 }));

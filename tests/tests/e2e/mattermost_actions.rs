@@ -677,3 +677,117 @@ async fn clicks_cannot_reach_internal_addresses_unless_allowed() {
     );
     assert!(receiver.calls.try_recv().is_err(), "the receiver was never called");
 }
+
+/// A click that sends `cookie` (what a client does for an ephemeral post).
+async fn click_with_cookie(
+    session: &Session,
+    post_id: &str,
+    action_id: &str,
+    cookie: &str,
+) -> Result<types::PostActionApiResponse, chathooks_mattermost_client::Error<types::AppError>> {
+    session
+        .client
+        .do_post_action()
+        .post_id(post_id)
+        .action_id(action_id)
+        .body(types::DoPostActionRequest {
+            selected_option: None,
+            cookie: Some(cookie.into()),
+        })
+        .send()
+        .await
+        .map(|answer| answer.into_inner())
+}
+
+#[tokio::test]
+async fn a_button_on_an_ephemeral_answer_works_through_its_cookie() {
+    let world = world().await;
+    let mut integration = Receiver::json(json!({"update": {"message": "deployed"}, "ephemeral_text": "on it"})).await;
+    let answer = json!({
+        "text": "deploy?",
+        "attachments": [{"text": "v2", "actions": [button(&integration.url(), json!({"deploy": "v2"}))]}],
+    });
+    let command = Receiver::json(answer).await;
+    world
+        .admin
+        .client
+        .create_command()
+        .body(types::CommandInput {
+            team_id: Some(world.team.id.clone()),
+            trigger: Some("deploy".into()),
+            url: Some(format!("{}/cmd", command.base)),
+            method: Some("P".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("command created");
+    let mut socket = connect(&world, &world.member).await;
+    world
+        .member
+        .client
+        .execute_command()
+        .body(types::ExecuteCommandBody {
+            channel_id: world.open_channel.id.clone(),
+            command: "/deploy".into(),
+            team_id: None,
+            root_id: None,
+            parent_id: None,
+        })
+        .send()
+        .await
+        .expect("command ran");
+    let event = next_event(&mut socket).await;
+    assert_eq!(event["event"], "ephemeral_message");
+    let shown = carried_post(&event);
+    let action = &shown["props"]["attachments"][0]["actions"][0];
+    assert!(action.get("integration").is_none(), "{action}");
+    let cookie = action["cookie"].as_str().expect("a cookie").to_owned();
+    assert!(!cookie.contains("deploy"), "the context is not readable: {cookie}");
+    let post_id = shown["id"].as_str().expect("an id").to_owned();
+    let action_id = action["id"].as_str().expect("an action id").to_owned();
+
+    // Never stored, so without its cookie the click finds nothing.
+    assert_eq!(click_error(&world.member, &post_id, &action_id).await.0, 403);
+
+    click_with_cookie(&world.member, &post_id, &action_id, &cookie)
+        .await
+        .expect("clicked");
+    let call = integration.next().await;
+    assert_eq!(call.body["context"], json!({"deploy": "v2"}));
+    assert_eq!(call.body["post_id"], post_id.as_str());
+    assert_eq!(call.body["channel_id"], world.open_channel.id.as_str());
+    assert_eq!(call.body["user_id"], world.member.user.id.as_str());
+    assert_eq!(call.body["team_id"], world.team.id.as_str());
+    // The update is shown to the clicker in place of the post, buttons
+    // gone with it; then the ephemeral text, in its thread.
+    let updated = carried_post(&next_event(&mut socket).await);
+    assert_eq!(updated["id"], post_id.as_str());
+    assert_eq!(updated["message"], "deployed");
+    let text = carried_post(&next_event(&mut socket).await);
+    assert_eq!(text["message"], "on it");
+    assert_eq!(text["root_id"], post_id.as_str());
+
+    // A forged or changed cookie is refused before anything is called.
+    let integration_error = (400, "api.post.do_action.action_integration.app_error".to_owned());
+    let mut changed = cookie.clone().into_bytes();
+    changed[30] = if changed[30] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).unwrap();
+    for forged in [changed.as_str(), "bm90IGEgY29va2ll", "!!"] {
+        let (status, error) = app_error(click_with_cookie(&world.member, &post_id, &action_id, forged).await);
+        assert_eq!((status, error.id), integration_error, "{forged}");
+    }
+    // A real cookie names its own post only.
+    let other_post = "a".repeat(26);
+    let (status, error) = app_error(click_with_cookie(&world.member, &other_post, &action_id, &cookie).await);
+    assert_eq!((status, error.id), integration_error);
+    // Someone who may not read the channel cannot use it.
+    let (status, _) = app_error(click_with_cookie(&world.outsider, &post_id, &action_id, &cookie).await);
+    assert_eq!(status, 403);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), integration.calls.recv())
+            .await
+            .is_err(),
+        "no refused click reached the integration"
+    );
+}

@@ -898,3 +898,124 @@ async fn an_admin_converts_a_user_into_a_bot() {
         "a bot already"
     );
 }
+
+async fn convert_back(
+    session: &Session,
+    bot_user_id: &str,
+    password: Option<&str>,
+    set_system_admin: bool,
+) -> Result<types::User, (u16, String)> {
+    let mut request = session
+        .client
+        .convert_bot_to_user()
+        .bot_user_id(bot_user_id)
+        .body(types::BotToUserPatch {
+            password: password.map(str::to_owned),
+            first_name: Some("Pager".into()),
+            ..Default::default()
+        });
+    if set_system_admin {
+        request = request.set_system_admin("true");
+    }
+    match request.send().await {
+        Ok(user) => Ok(user.into_inner()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+async fn login(world: &World, login_id: &str, password: &str) -> Result<(), (u16, String)> {
+    let answer = world
+        .server
+        .anonymous()
+        .login()
+        .body(types::LoginBody {
+            login_id: login_id.into(),
+            password: password.into(),
+            device_id: None,
+            ldap_only: None,
+            token: None,
+        })
+        .send()
+        .await;
+    match answer {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let (status, error) = app_error::<()>(Err(error));
+            Err((status, error.id))
+        }
+    }
+}
+
+/// `POST /bots/{bot_user_id}/convert_to_user`: a system admin makes a bot a
+/// person again; the bot's record goes, the user stays (its token too) and logs in with the password given. Others are refused, after the
+/// bot and the body are checked, in Mattermost's order.
+#[tokio::test]
+async fn an_admin_converts_a_bot_back_into_a_user() {
+    let world = World::with_overrides_and_bots().await;
+    let (alice, admin) = (&world.member, &world.admin);
+    let bot = create_bot(admin, "pager").await;
+    let token = token_for(admin, &bot.user_id).await;
+
+    assert_eq!(
+        convert_back(alice, "not-an-id", Some("secret-1"), false)
+            .await
+            .unwrap_err(),
+        (400, "api.context.invalid_url_param.app_error".to_owned())
+    );
+    assert_eq!(
+        convert_back(alice, &alice.user.id, Some("secret-1"), false)
+            .await
+            .unwrap_err(),
+        (404, MISSING.to_owned()),
+        "a person is no bot, and the bot is looked up first"
+    );
+    assert_eq!(
+        convert_back(alice, &bot.user_id, None, false).await.unwrap_err(),
+        (400, "api.context.invalid_body_param.app_error".to_owned()),
+        "a password is required"
+    );
+    assert_eq!(
+        convert_back(alice, &bot.user_id, Some("secret-1"), true)
+            .await
+            .unwrap_err(),
+        (403, PERMISSIONS.to_owned()),
+        "a member may not, nor make herself an admin that way"
+    );
+    assert_eq!(
+        convert_back(admin, &bot.user_id, Some("abc"), false).await.unwrap_err(),
+        (400, "model.user.is_valid.pwd.app_error".to_owned())
+    );
+    assert!(login(&world, "pager", "secret-1").await.is_err(), "still a bot");
+
+    let user = convert_back(admin, &bot.user_id, Some("secret-1"), true)
+        .await
+        .expect("admin converts the bot");
+    assert_eq!(user.id, bot.user_id);
+    assert_eq!(user.username, "pager");
+    assert_eq!(user.first_name.as_deref(), Some("Pager"));
+    assert_ne!(user.is_bot, Some(true));
+    assert!(user.roles.contains("system_admin"), "{}", user.roles);
+    login(&world, "pager", "secret-1")
+        .await
+        .expect("it logs in with its password");
+    assert!(list(admin, true).await.is_empty(), "the bot's record is gone");
+    let me = world
+        .server
+        .client_with_token(&token)
+        .get_me()
+        .send()
+        .await
+        .expect("its token still works")
+        .into_inner();
+    assert_ne!(me.is_bot, Some(true));
+    assert_eq!(
+        convert_back(admin, &bot.user_id, Some("secret-1"), false)
+            .await
+            .unwrap_err(),
+        (404, MISSING.to_owned()),
+        "a bot no longer"
+    );
+}

@@ -851,3 +851,46 @@ async fn built_in_triggers_are_taken_and_enable_commands_off_hides_custom_comman
         (404, "api.command.execute_command.not_found.app_error")
     );
 }
+
+/// `/me` and `/shrug` are run by the server itself, as Mattermost's
+/// built-ins: the caller's own post (not a webhook's), decorated as
+/// Mattermost does, even with custom commands turned off.
+#[tokio::test]
+async fn me_and_shrug_post_the_text_decorated() {
+    let world = world().await;
+    let channel = &world.open_channel.id;
+    let off = serde_json::Map::from_iter([("ServiceSettings".to_owned(), json!({"EnableCommands": false}))]);
+    world
+        .admin
+        .client
+        .patch_config()
+        .body(types::Config(off))
+        .send()
+        .await
+        .expect("commands off");
+
+    let answer = execute(&world.member, channel, "/me waves at everyone").await;
+    assert_eq!(answer.response_type.as_deref(), Some("in_channel"));
+    assert_eq!(answer.text.as_deref(), Some("*waves at everyone*"));
+    execute(&world.member, channel, "/shrug it works").await;
+    execute(&world.member, channel, "/SHRUG").await;
+
+    let posts = user_posts(&world, channel).await;
+    let seen: Vec<(&str, &str, &str)> = posts
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.type_.as_str(), p.message.as_str()))
+        .collect();
+    let alice = world.member.user.id.as_str();
+    assert_eq!(
+        seen,
+        [
+            (alice, "me", "*waves at everyone*"),
+            (alice, "", r"it works ¯\\\_(ツ)\_/¯"),
+            (alice, "", r"¯\\\_(ツ)\_/¯"),
+        ]
+    );
+    assert!(
+        posts.iter().all(|p| !p.props.contains_key("from_webhook")),
+        "the caller's own posts"
+    );
+}

@@ -34,7 +34,7 @@ const INTEGRATION: &str = "integration";
 pub const RETAINED_PROPS: [&str; 3] = [PROP_FROM_WEBHOOK, PROP_OVERRIDE_USERNAME, PROP_OVERRIDE_ICON_URL];
 
 /// The action objects of `props`' attachments, for changing them.
-fn actions_mut(props: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
+pub(super) fn actions_mut(props: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
     props
         .get_mut(PROP_ATTACHMENTS)
         .and_then(Value::as_array_mut)

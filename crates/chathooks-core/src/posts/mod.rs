@@ -7,6 +7,7 @@
 //! and integrations start nothing: a hook answering a hook would loop.
 //! Interactive messages (attachment actions) are in [`actions`].
 
+pub mod action_cookies;
 pub mod actions;
 pub mod webhook;
 

@@ -367,6 +367,12 @@ impl Store for AnyStore {
         converted
     }
 
+    async fn convert_bot_to_user(&self, user: &User) -> StoreResult<User> {
+        let converted = dispatch!(self, s => s.convert_bot_to_user(user));
+        self.cache.forget_user(&user.id);
+        converted
+    }
+
     async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
         dispatch!(self, s => s.get_bot(user_id, include_deleted))
     }

@@ -354,6 +354,11 @@ pub trait Store: Send + Sync + 'static {
     /// sessions, in one transaction.
     /// NotFound if the user is absent; Conflict if it is a bot already.
     fn convert_user_to_bot(&self, user: &User, bot: &Bot) -> impl Future<Output = StoreResult<Bot>> + Send;
+    /// Turn a bot back into a person: delete the bot's record and store
+    /// `user` (the bot's user as changed by the caller) with `is_bot` false,
+    /// in one transaction. NotFound if `user.id` is no bot; Conflict if the
+    /// new username or email is taken.
+    fn convert_bot_to_user(&self, user: &User) -> impl Future<Output = StoreResult<User>> + Send;
     /// The bot whose user is `user_id`; a disabled one only with `include_deleted`.
     fn get_bot(&self, user_id: &str, include_deleted: bool) -> impl Future<Output = StoreResult<Option<Bot>>> + Send;
     /// Overwrite a bot's user (as [`Store::update_user`]) and its record's

@@ -603,6 +603,30 @@ macro_rules! impl_store {
                 Ok(bot_row(&row)?)
             }
 
+            async fn convert_bot_to_user(&self, user: &User) -> StoreResult<User> {
+                let mut tx = self.write_tx().await?;
+                let deleted = sqlx::query(sql::DELETE_BOT)
+                    .bind($text(&user.id))
+                    .execute(&mut *tx)
+                    .await?;
+                if deleted.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(sql::SET_USER_IS_BOT)
+                    .bind($text(&user.id))
+                    .bind(false)
+                    .bind(user.update_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let row = bind_user_update(sqlx::query(sql::UPDATE_USER), user)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(write_err("username or email already exists"))?
+                    .ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(user_row(&row)?)
+            }
+
             async fn get_bot(&self, user_id: &str, include_deleted: bool) -> StoreResult<Option<Bot>> {
                 let row = sqlx::query(sql::GET_BOT)
                     .bind($text(user_id))

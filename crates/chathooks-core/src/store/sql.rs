@@ -546,6 +546,7 @@ macro_rules! bot_select {
          b.create_at, b.update_at, b.delete_at FROM bots b JOIN users u ON u.id = b.user_id"
     };
 }
+pub(super) const DELETE_BOT: &str = "DELETE FROM bots WHERE user_id = $1";
 pub(super) const CREATE_BOT: &str = "INSERT INTO bots (user_id, owner_id, description, create_at, update_at, delete_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 /// `$2`: include a disabled bot.
