@@ -12,14 +12,14 @@
 //! The integration's URL and context are its secret (clients never see them
 //! on stored posts), so the cookie is encrypted, not only signed; and a
 //! client must not be able to point a click at a URL of its choosing, so it
-//! is authenticated. Mattermost uses AES-GCM; no AEAD crate is built here, so
-//! the cookie is encrypt-then-MAC with the two crates the trigger ids already
-//! use: HMAC-SHA256 in counter mode as the keystream (a PRF-based stream
-//! cipher, fresh random nonce per cookie) and HMAC-SHA256 over nonce and
-//! ciphertext as the tag, each under its own key derived from the server
-//! secret of [`crate::triggers`]. Shape: standard base64 of
-//! `nonce (16) || ciphertext || tag (32)`.
+//! is authenticated: AES-256-GCM, as Mattermost seals them, with the
+//! RustCrypto `aes-gcm` crate, under a key derived (HMAC-SHA256 with a
+//! purpose label) from the server secret of [`crate::triggers`], so the
+//! trigger ids' key never encrypts anything. Shape: standard base64 of
+//! `nonce (12) || ciphertext || tag (16)`, a fresh random nonce per cookie.
 
+use aes_gcm::aead::Aead as _;
+use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -33,10 +33,10 @@ use crate::Core;
 use crate::store::Post;
 use crate::triggers::{TriggerError, signing_key};
 
-const NONCE_BYTES: usize = 16;
-const TAG_BYTES: usize = 32;
-/// Output of one HMAC-SHA256 call: one keystream block.
-const BLOCK_BYTES: usize = 32;
+/// AES-GCM's standard nonce.
+const NONCE_BYTES: usize = 12;
+/// AES-GCM's tag, after the ciphertext.
+const TAG_BYTES: usize = 16;
 
 /// An action's integration as a cookie carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,8 +119,7 @@ pub enum CookieError {
 /// The keys cookies are sealed with, derived from the server secret.
 #[derive(Clone)]
 pub struct CookieKeys {
-    encrypt: Vec<u8>,
-    sign: Vec<u8>,
+    cipher: Aes256Gcm,
 }
 
 impl std::fmt::Debug for CookieKeys {
@@ -129,45 +128,22 @@ impl std::fmt::Debug for CookieKeys {
     }
 }
 
-fn hmac(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length")
-}
-
+/// A 32-byte key for `purpose`, derived from `secret`.
 fn derive(secret: &[u8], purpose: &str) -> Vec<u8> {
-    let mut mac = hmac(secret);
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes a key of any length");
     mac.update(b"chathooks post action cookie: ");
     mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
 
 impl CookieKeys {
-    /// Keys for `secret`, one for each job, so neither HMAC ever runs on
-    /// the trigger ids' key.
+    /// The cookie key for `secret`: its own, so the trigger ids' key is
+    /// never used to encrypt.
     pub fn derive(secret: &[u8]) -> Self {
+        let key = derive(secret, "aes-256-gcm");
         Self {
-            encrypt: derive(secret, "encrypt"),
-            sign: derive(secret, "sign"),
+            cipher: <Aes256Gcm as aes_gcm::KeyInit>::new_from_slice(&key).expect("HMAC-SHA256 gives a 32-byte key"),
         }
-    }
-
-    /// XOR `data` with the keystream for `nonce`.
-    fn apply_keystream(&self, nonce: &[u8], data: &mut [u8]) {
-        for (counter, chunk) in data.chunks_mut(BLOCK_BYTES).enumerate() {
-            let mut mac = hmac(&self.encrypt);
-            mac.update(nonce);
-            mac.update(&(counter as u64).to_be_bytes());
-            let block = mac.finalize().into_bytes();
-            for (byte, key) in chunk.iter_mut().zip(block.iter()) {
-                *byte ^= key;
-            }
-        }
-    }
-
-    fn tag(&self, nonce: &[u8], ciphertext: &[u8]) -> Hmac<Sha256> {
-        let mut mac = hmac(&self.sign);
-        mac.update(nonce);
-        mac.update(ciphertext);
-        mac
     }
 
     /// `cookie` sealed under a fresh nonce.
@@ -177,30 +153,30 @@ impl CookieKeys {
     }
 
     fn seal_with(&self, cookie: &ActionCookie, nonce: [u8; NONCE_BYTES]) -> String {
-        let mut data = serde_json::to_vec(cookie).expect("a cookie is plain JSON");
-        self.apply_keystream(&nonce, &mut data);
-        let tag = self.tag(&nonce, &data).finalize().into_bytes();
-        let mut sealed = Vec::with_capacity(NONCE_BYTES + data.len() + TAG_BYTES);
+        let data = serde_json::to_vec(cookie).expect("a cookie is plain JSON");
+        let ciphertext = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), data.as_slice())
+            .expect("AES-GCM seals any message this small");
+        let mut sealed = Vec::with_capacity(NONCE_BYTES + ciphertext.len());
         sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(&data);
-        sealed.extend_from_slice(&tag);
+        sealed.extend_from_slice(&ciphertext);
         STANDARD.encode(sealed)
     }
 
-    /// The cookie `sealed`, if this server sealed it and nobody changed it.
-    /// The tag is checked (in constant time) before anything is decrypted.
+    /// The cookie `sealed`, if this server sealed it and nobody changed it
+    /// (GCM checks the tag before it gives back a byte).
     pub fn open(&self, sealed: &str) -> Result<ActionCookie, CookieError> {
         let bytes = STANDARD.decode(sealed.trim()).map_err(|_| CookieError::NotBase64)?;
         if bytes.len() < NONCE_BYTES + TAG_BYTES {
             return Err(CookieError::TooShort);
         }
-        let (nonce, rest) = bytes.split_at(NONCE_BYTES);
-        let (ciphertext, tag) = rest.split_at(rest.len() - TAG_BYTES);
-        self.tag(nonce, ciphertext)
-            .verify_slice(tag)
+        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
+        let nonce: [u8; NONCE_BYTES] = nonce.try_into().expect("split at the nonce's length");
+        let data = self
+            .cipher
+            .decrypt(&Nonce::from(nonce), ciphertext)
             .map_err(|_| CookieError::BadSignature)?;
-        let mut data = ciphertext.to_vec();
-        self.apply_keystream(nonce, &mut data);
         serde_json::from_slice(&data).map_err(|error| CookieError::NotJson(error.to_string()))
     }
 }
@@ -332,6 +308,9 @@ mod tests {
         let keys = CookieKeys::derive(b"secret");
         let cookie = ActionCookie::default();
         assert_ne!(keys.seal(&cookie), keys.seal(&cookie));
-        assert_eq!(keys.seal_with(&cookie, [7; 16]), keys.seal_with(&cookie, [7; 16]));
+        assert_eq!(
+            keys.seal_with(&cookie, [7; NONCE_BYTES]),
+            keys.seal_with(&cookie, [7; NONCE_BYTES])
+        );
     }
 }
