@@ -12,8 +12,10 @@ use super::error::{ApiError, ApiResult};
 use super::users::{resolve_user_id, user_not_found};
 use chathooks_core::Core;
 use chathooks_core::channels::valid_name;
-use chathooks_core::ids::{is_valid_id, new_id};
-use chathooks_core::store::{ROLES_TEAM_ADMIN, ROLES_TEAM_USER, StoreError, Team, TeamMember, now_ms};
+use chathooks_core::ids::is_valid_id;
+use chathooks_core::store::{
+    ROLES_TEAM_ADMIN, ROLES_TEAM_USER, StoreError, TEAM_INVITE, TEAM_OPEN, Team, TeamMember, now_ms,
+};
 
 pub(crate) fn team_not_found() -> ApiError {
     ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
@@ -37,23 +39,14 @@ pub(crate) async fn create_team(
             "Invalid name.",
         ));
     }
-    let now = now_ms();
+    let team_type = match body.type_ {
+        types::CreateTeamBodyType::I => TEAM_INVITE,
+        types::CreateTeamBodyType::O => TEAM_OPEN,
+    };
     let team = Team {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        name: body.name,
-        display_name: body.display_name,
-        team_type: match body.type_ {
-            types::CreateTeamBodyType::I => "I".into(),
-            types::CreateTeamBodyType::O => "O".into(),
-        },
         description: body.description.unwrap_or_default(),
         email: caller.user.email.clone(),
-        allow_open_invite: false,
-        allowed_domains: String::new(),
-        invite_id: new_id(),
+        ..Team::new(body.name, body.display_name, team_type)
     };
     let team = chathooks_core::channels::create_team(state, &team)
         .await

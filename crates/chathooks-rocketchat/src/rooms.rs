@@ -109,20 +109,10 @@ pub(crate) async fn rocketchat_team(state: &Core) -> RcResult<Team> {
     if let Some(team) = state.read().get_team_by_name(TEAM_NAME).await? {
         return Ok(team);
     }
-    let now = now_ms();
     let team = Team {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        name: TEAM_NAME.into(),
-        display_name: "Rocket.Chat".into(),
-        team_type: TEAM_OPEN.into(),
         description: "Channels created through the Rocket.Chat API.".into(),
-        email: String::new(),
         allow_open_invite: true,
-        allowed_domains: String::new(),
-        invite_id: new_id(),
+        ..Team::new(TEAM_NAME, "Rocket.Chat", TEAM_OPEN)
     };
     match channels::create_team(state, &team).await {
         Ok(team) => Ok(team),

@@ -25,9 +25,7 @@ use chathooks_core::accounts::{self, Caller, valid_rocketchat_name};
 use chathooks_core::channels;
 use chathooks_core::ids::new_id;
 use chathooks_core::permissions::ROLE_TEAM_ADMIN;
-use chathooks_core::store::{
-    CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, StoreError, TEAM_INVITE, TEAM_OPEN, Team, User, now_ms,
-};
+use chathooks_core::store::{CHANNEL_OPEN, CHANNEL_PRIVATE, Channel, StoreError, TEAM_INVITE, TEAM_OPEN, Team, User};
 
 /// Rocket.Chat's team types.
 const TEAM_TYPE_PUBLIC: i64 = 0;
@@ -93,21 +91,15 @@ pub(crate) async fn teams_create(
             members.push(user);
         }
     }
-    let now = now_ms();
     let team = Team {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        delete_at: 0,
-        name: name.clone(),
-        display_name: name.clone(),
-        team_type: if private { TEAM_INVITE } else { TEAM_OPEN }.into(),
-        description: String::new(),
-        email: String::new(),
         allow_open_invite: !private,
-        allowed_domains: String::new(),
-        invite_id: new_id(),
+        ..Team::new(
+            name.clone(),
+            name.clone(),
+            if private { TEAM_INVITE } else { TEAM_OPEN },
+        )
     };
+    let now = team.create_at;
     let room = Channel {
         id: new_id(),
         create_at: now,

@@ -24,16 +24,7 @@ pub(crate) async fn users_delete(
 ) -> RcResult<users_delete::Response> {
     require(state, &caller.user, Permission::DeleteUser).await?;
     let body = body_of!(request, users_delete);
-    let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let found = match (given(body.user_id), given(body.username)) {
-        (Some(id), _) => state.read().get_user(&id).await?,
-        (None, Some(username)) => state.read().get_user_by_username(&username).await?,
-        (None, None) => {
-            return Err(RcError::invalid_params(
-                &["must have required property 'userId'".into()],
-            ));
-        }
-    };
+    let found = super::users::user_by_id_or_username(state, body.user_id, body.username).await?;
     let user = found
         .filter(|user| !accounts::is_deleted(user))
         .ok_or_else(|| RcError::typed("error-invalid-user", "Invalid user"))?;

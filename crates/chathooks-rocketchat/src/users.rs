@@ -152,13 +152,17 @@ pub(crate) async fn info(_state: &Core, _request: info::Request) -> RcResult<inf
     )?))
 }
 
-pub(crate) async fn users_info(
+/// The account `userId` names, else the one `username` names (blank
+/// values count as missing), as Rocket.Chat's `getUserFromParams` finds it;
+/// neither given is `invalid-params`. Deleted accounts are found too: the
+/// caller decides what they mean.
+pub(crate) async fn user_by_id_or_username(
     state: &Core,
-    caller: Caller,
-    request: users_info::Request,
-) -> RcResult<users_info::Response> {
+    user_id: Option<String>,
+    username: Option<String>,
+) -> RcResult<Option<User>> {
     let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let found = match (given(request.user_id), given(request.username)) {
+    Ok(match (given(user_id), given(username)) {
         (Some(id), _) => state.read().get_user(&id).await?,
         (None, Some(username)) => state.read().get_user_by_username(&username).await?,
         (None, None) => {
@@ -166,7 +170,15 @@ pub(crate) async fn users_info(
                 &["must have required property 'userId'".into()],
             ));
         }
-    };
+    })
+}
+
+pub(crate) async fn users_info(
+    state: &Core,
+    caller: Caller,
+    request: users_info::Request,
+) -> RcResult<users_info::Response> {
+    let found = user_by_id_or_username(state, request.user_id, request.username).await?;
     // A deleted account's record stays for the other API; here it is gone.
     let user = found
         .filter(|user| !accounts::is_deleted(user))

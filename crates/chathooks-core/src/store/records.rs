@@ -183,6 +183,29 @@ pub struct Team {
     pub invite_id: String,
 }
 
+impl Team {
+    /// A new live team made now: fresh id and invite id, no description,
+    /// email or allowed domains, open invites off (as Mattermost creates
+    /// them). `team_type` is [`TEAM_OPEN`] or [`TEAM_INVITE`].
+    pub fn new(name: impl Into<String>, display_name: impl Into<String>, team_type: &str) -> Self {
+        let now = super::now_ms();
+        Self {
+            id: crate::ids::new_id(),
+            create_at: now,
+            update_at: now,
+            delete_at: 0,
+            name: name.into(),
+            display_name: display_name.into(),
+            team_type: team_type.into(),
+            description: String::new(),
+            email: String::new(),
+            allow_open_invite: false,
+            allowed_domains: String::new(),
+            invite_id: crate::ids::new_id(),
+        }
+    }
+}
+
 /// Membership of a user in a team.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamMember {
